@@ -1,0 +1,47 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Things an orchestrator must not touch: replay has to produce the same actions every time. */
+const nonDeterministic = [
+  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use context.df.currentUtcDateTime: orchestrators replay.' },
+  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime: orchestrators replay.' },
+  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Use context.df.newGuid(): orchestrators replay.' },
+  { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Orchestrators must not read settings; pass them in the input or read them in an activity.' },
+  { selector: 'AwaitExpression', message: 'Orchestrators yield durable tasks; they never await.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    // Orchestrator code is replayed: no clocks, randomness, settings or I/O. Activities (in
+    // orchestrations/activities/) are ordinary code and are exempt.
+    files: ['orchestrations/**/*.ts'],
+    ignores: ['orchestrations/activities/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...nonDeterministic],
+      'no-restricted-globals': ['error', 'fetch', 'setTimeout', 'setInterval', 'setImmediate', 'crypto'],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'], message: 'No I/O in orchestrators: do it in an activity.' },
+            { group: ['@azure/cosmos', '@azure/identity', 'better-sqlite3', '**/store/**', '**/notify/**', '**/execute/**'], message: 'No I/O in orchestrators: do it in an activity.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-unused-vars': 'off' },
+  },
+);

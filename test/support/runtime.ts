@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Repository root (this file lives in test/support). */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+/** The built local runtime entry point (`npm run build` produces it). */
+export const runtimeCli = path.join(repoRoot, 'dist', 'local', 'cli.js');
+
+export interface RuntimeOptions {
+  /** App directory holding package.json (with its `main` glob) and host.json. Defaults to the repo root. */
+  appDir?: string;
+  /** Data directory; a fresh temporary one when omitted. Reuse one to restart over the same state. */
+  dataDir?: string;
+  /** Extra environment for the runtime process. */
+  env?: Record<string, string>;
+}
+
+/** A local runtime running as a child process on an ephemeral 127.0.0.1 port. */
+export interface RunningRuntime {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  /** Everything the process wrote so far (stdout and stderr interleaved). */
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit (crash simulation). */
+  kill(): Promise<void>;
+  /** Stop and remove the data directory if this helper created it. */
+  dispose(): Promise<void>;
+}
+
+const READY = /ready at (http:\/\/\S+)/;
+
+/** Starts `dist/local/cli.js` and resolves once it printed its ready line. */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<RunningRuntime> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'maa-rt-'));
+  const child = spawn(process.execPath, [runtimeCli], {
+    cwd: options.appDir ?? repoRoot,
+    env: {
+      ...process.env,
+      PORT: '0',
+      MAA_DATA_DIR: dataDir,
+      MAA_LOG_LEVEL: 'warning',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runtime did not become ready in 20 s:\n${log}`)), 20_000);
+    const onData = () => {
+      const match = READY.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`runtime exited with ${code} before it was ready:\n${log}`));
+    });
+  });
+
+  const running: RunningRuntime = {
+    url,
+    dataDir,
+    process: child,
+    output: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async dispose() {
+      await running.stop();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return running;
+}
