@@ -8,8 +8,20 @@
 export class RuntimeClock {
   private offsetMs = 0;
   private readonly listeners = new Set<() => void>();
+  /** Called with the new offset before listeners hear of an advance. */
+  persist: ((offsetMs: number) => void) | undefined;
 
   constructor(readonly manual: boolean) {}
+
+  /** How far manual time is ahead of real time (persist it to keep time monotonic across restarts). */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  /** Restores a persisted offset; never moves time backwards. */
+  restoreOffset(ms: number): void {
+    if (this.manual && Number.isFinite(ms) && ms > this.offsetMs) this.offsetMs = ms;
+  }
 
   /** Milliseconds since the epoch, as the runtime sees it. */
   now(): number {
@@ -21,6 +33,7 @@ export class RuntimeClock {
     if (!this.manual) throw new Error('the clock can only be moved in manual mode (MAA_LOCAL_CLOCK=manual)');
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
     this.offsetMs += ms;
+    this.persist?.(this.offsetMs);
     for (const listener of this.listeners) listener();
     return this.now();
   }

@@ -99,6 +99,11 @@ export class LocalRuntime {
 
     mkdirSync(settings.dataDir, { recursive: true });
     this.store = new DurableStore(path.join(settings.dataDir, 'durable.sqlite'), settings.synchronous);
+    if (settings.manualClock) {
+      // Manual time survives restarts, so history timestamps and timers never see it go backwards.
+      this.clock.restoreOffset(Number(this.store.getMeta('manualClockOffsetMs') ?? 0));
+      this.clock.persist = (offset) => this.store.setMeta('manualClockOffsetMs', String(offset));
+    }
     const concurrency = (key: string) => {
       const value = (hostSettings.raw.extensions as Record<string, Record<string, unknown>> | undefined)?.durableTask?.[key];
       return typeof value === 'number' && value > 0 ? value : 10 * os.cpus().length;

@@ -81,6 +81,10 @@ CREATE TABLE IF NOT EXISTS inbox (
 );
 CREATE INDEX IF NOT EXISTS inbox_by_instance ON inbox (instance_id, id);
 CREATE INDEX IF NOT EXISTS inbox_by_visible ON inbox (visible_ms);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS work (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   instance_id TEXT NOT NULL,
@@ -255,6 +259,16 @@ export class DurableStore {
     const sql = `SELECT * FROM instances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY created_ms, instance_id LIMIT ?`;
     return this.db.prepare<unknown[], InstanceRow>(sql).all(...params, query.top);
+  }
+
+  /** Reads a runtime setting kept with the data (e.g. the manual clock's offset). */
+  getMeta(key: string): string | undefined {
+    return this.db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  /** Writes a runtime setting durably, at once (outside the group commit). */
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   close(): void {

@@ -1,0 +1,33 @@
+import { startRuntime, type RunningRuntime } from '../support/runtime';
+
+describe('the app under the local runtime (what npm start serves)', () => {
+  let runtime: RunningRuntime;
+  beforeAll(async () => {
+    runtime = await startRuntime();
+  });
+  afterAll(async () => {
+    await runtime.dispose();
+  });
+
+  it('answers GET /api/health with 200 {"status":"ok"} once the store answers', async () => {
+    const response = await fetch(`${runtime.url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('registers the approval orchestrator from orchestrations/ through the package.json main glob', () => {
+    expect(runtime.output()).toMatch(/approvalOrchestrator: orchestrationTrigger/);
+    expect(runtime.output()).toMatch(/health: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/health/);
+  });
+
+  it('answers an unknown route with 404 and a wrong method on a known route with 404, like the host', async () => {
+    expect((await fetch(`${runtime.url}/api/nope`)).status).toBe(404);
+    expect((await fetch(`${runtime.url}/api/health`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('has no clock endpoint unless the clock is manual', async () => {
+    const response = await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: '{"advance":"P1D"}' });
+    expect(response.status).toBe(404);
+  });
+});
