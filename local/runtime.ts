@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RuntimeClock, installProcessClock, parseIsoDuration } from './clock';
 import { DurableEngine } from './durable/engine';
+import { installInProcessTransport } from './durable/inProcessTransport';
 import { ManagementApi, type ManagementResponse } from './durable/managementApi';
 import { DurableStore } from './durable/store';
 import { AppLoadError, classifyFunctions, findEntryPoints, loadEntryPoints, readHostSettings, type HostedFunction } from './host/appLoader';
@@ -24,6 +25,8 @@ export interface RuntimeSettings {
   logLevel: string;
   bodyLimitBytes: number;
   synchronous: 'FULL' | 'NORMAL';
+  /** How DurableClient reaches the management API: in-process (default) or over the loopback listener. */
+  rpcTransport: 'inprocess' | 'http';
 }
 
 /** A handler for a `/_local/...` endpoint. */
@@ -39,9 +42,12 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): 
   if (clock !== 'real' && clock !== 'manual') throw new AppLoadError(`MAA_LOCAL_CLOCK must be "real" or "manual", not "${env.MAA_LOCAL_CLOCK}"`);
   const sync = (env.MAA_LOCAL_SYNCHRONOUS ?? 'FULL').toUpperCase();
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new AppLoadError('MAA_LOCAL_SYNCHRONOUS must be FULL or NORMAL');
+  const transport = (env.MAA_LOCAL_RPC_TRANSPORT ?? 'inprocess').toLowerCase();
+  if (transport !== 'inprocess' && transport !== 'http') throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
   return {
     appDir,
     port,
+    rpcTransport: transport,
     host: env.MAA_LOCAL_HOST ?? '127.0.0.1',
     dataDir: path.resolve(appDir, env.MAA_DATA_DIR ?? '.data'),
     manualClock: clock === 'manual',
@@ -125,7 +131,7 @@ export class LocalRuntime {
       () => this.clientInputText,
       (name, error) => this.log.error(name, `HTTP function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     );
-    this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env);
+    this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env, () => this.clientInputText);
     this.registerClockRoute();
 
     this.rpcServer = http.createServer((req, res) => void this.serveRpc(req, res));
@@ -139,6 +145,7 @@ export class LocalRuntime {
     // The SDK builds management URLs from WEBSITE_HOSTNAME, as in Azure.
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = authority;
     this.clientInputText = JSON.stringify(this.durableClientInput());
+    if (settings.rpcTransport === 'inprocess') installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
 
     await this.invoker.appStart(settings.appDir);
     this.engine.recover();

@@ -141,6 +141,17 @@ export interface EngineOptions {
 
 class StaleEpisodeError extends Error {}
 
+/** An instance row and its history as the last committed step left them. */
+interface CachedInstance {
+  row: InstanceRow;
+  history: string[];
+}
+
+/** What a step did: `cached` is set when the next step may reuse the committed row and history. */
+interface StepResult {
+  cached?: CachedInstance;
+}
+
 /** What an episode decided, applied in one store unit. */
 interface EpisodePlan {
   append: HistoryEvent[];
@@ -150,7 +161,7 @@ interface EpisodePlan {
   executionId: string;
   input: string | null;
   state: EngineState;
-  consumedMessage?: number;
+  consumedMessages: number[];
   timersToCancel: number[];
   messages: { instanceId: string; executionId: string | null; event: HistoryEvent; visibleMs: number; timerId: number | null }[];
   work: { taskId: number; name: string; input: string | null }[];
@@ -383,17 +394,20 @@ export class DurableEngine {
 
   private async runInstance(instanceId: string): Promise<void> {
     // Bounded so one busy instance cannot starve the others; it requeues itself if more is waiting.
-    for (let episodes = 0; episodes < 16 && !this.stopping; episodes++) {
-      let progressed: boolean;
+    let cached: CachedInstance | undefined;
+    for (let steps = 0; steps < 16 && !this.stopping; steps++) {
+      let result: StepResult | undefined;
       try {
-        progressed = await this.step(instanceId);
+        result = await this.step(instanceId, cached);
       } catch (error) {
+        cached = undefined;
         if (error instanceof StaleEpisodeError) continue;
         this.log.error('durable', `instance ${instanceId}: ${describe(error)}`);
         setTimeout(() => this.markReady(instanceId), 1000).unref();
         return;
       }
-      if (!progressed) return;
+      if (!result) return;
+      cached = result.cached;
     }
     if (!this.stopping) this.rerun.add(instanceId);
   }
@@ -425,36 +439,53 @@ export class DurableEngine {
 
   // ------------------------------------------------------------------ episodes
 
-  /** Runs the next step for an instance; false when it has nothing to do now. */
-  private async step(instanceId: string): Promise<boolean> {
-    const instance = this.store.getInstance(instanceId);
-    if (!instance) return false;
+  /**
+   * Runs the next step for an instance: `undefined` when it has nothing to do now, otherwise what
+   * the step committed (the instance row and history after it, when an episode can reuse them).
+   */
+  private async step(instanceId: string, cached: CachedInstance | undefined): Promise<StepResult | undefined> {
+    const instance = cached?.row ?? this.store.getInstance(instanceId);
+    if (!instance || TERMINAL_STATUSES.has(instance.runtime_status)) return undefined;
     const state = JSON.parse(instance.state) as EngineState;
     const now = this.clock.now();
-    if (TERMINAL_STATUSES.has(instance.runtime_status)) return false;
-
-    if (!state.started) return this.runEpisode(instance, state, undefined, now);
-
     const s = this.store.statements;
-    const message =
-      instance.runtime_status === 'Suspended' ? s.nextControlMessage.get(instanceId, now) : s.nextMessage.get(instanceId, now);
-    if (!message) return false;
-    if (message.execution_id !== null && message.execution_id !== instance.execution_id) {
-      // A result for an older generation (before continueAsNew or a restart): dropped, like DTFx.
-      await this.store.write(() => s.deleteMessage.run(message.id));
-      return true;
+    const messages =
+      instance.runtime_status === 'Suspended' ? s.nextControlMessage.all(instanceId, now) : s.nextMessages.all(instanceId, now);
+
+    const stale = messages.filter((m) => m.execution_id !== null && m.execution_id !== instance.execution_id);
+    if (stale.length > 0) {
+      // Results for an older generation (before continueAsNew or a restart): dropped, like DTFx.
+      await this.store.write(() => stale.forEach((m) => s.deleteMessage.run(m.id)));
+      return {};
     }
-    switch (message.kind) {
-      case 'terminate':
-        await this.terminateNow(instance, state, message, now);
-        return true;
-      case 'suspend':
-      case 'resume':
-        await this.suspendOrResume(instance, message, now);
-        return true;
-      default:
-        return this.runEpisode(instance, state, message, now);
+    const first = messages[0];
+    if (first?.kind === 'terminate') {
+      await this.terminateNow(instance, state, first, now);
+      return {};
     }
+    if (first && (first.kind === 'suspend' || first.kind === 'resume')) {
+      await this.suspendOrResume(instance, first, now);
+      return {};
+    }
+    if (!state.started) return this.runEpisode(instance, state, this.deliverable(messages, state, true), now, cached?.history);
+    if (!first) return undefined;
+    return this.runEpisode(instance, state, this.deliverable(messages, state, false), now, cached?.history);
+  }
+
+  /**
+   * The leading events that one episode can take together. The SDK allocates sequence ids while it
+   * processes some completions (a failed attempt's retry timer, a re-attempt, a long timer's next
+   * sub-timer); such an event may only come first, so that its ids precede any the orchestrator
+   * yields in the same episode, exactly as when they arrive one by one.
+   */
+  private deliverable(messages: InboxRow[], state: EngineState, starting: boolean): InboxRow[] {
+    const batch: InboxRow[] = [];
+    for (const message of messages) {
+      if (message.kind !== 'event') break;
+      if ((batch.length > 0 || starting) && allocatesIds(JSON.parse(message.body) as HistoryEvent, state)) break;
+      batch.push(message);
+    }
+    return batch;
   }
 
   private async suspendOrResume(instance: InstanceRow, message: InboxRow, now: number): Promise<void> {
@@ -503,9 +534,9 @@ export class DurableEngine {
   private updateInstance(
     instance: InstanceRow,
     change: { status: RuntimeStatus; now: number; output?: string | null; customStatus?: string | null; state?: EngineState; executionId?: string; input?: string | null },
-  ): void {
-    const result = this.store.statements.updateInstance.run({
-      instance_id: instance.instance_id,
+  ): InstanceRow {
+    const row: InstanceRow = {
+      ...instance,
       execution_id: change.executionId ?? instance.execution_id,
       runtime_status: change.status,
       input: change.input !== undefined ? change.input : instance.input,
@@ -513,26 +544,33 @@ export class DurableEngine {
       custom_status: change.customStatus !== undefined ? change.customStatus : instance.custom_status,
       updated_ms: change.now,
       state: change.state ? JSON.stringify(change.state) : instance.state,
-      rev: instance.rev,
-    });
+    };
+    const result = this.store.statements.updateInstance.run(row);
     if (result.changes !== 1) throw new StaleEpisodeError(`instance ${instance.instance_id} changed underneath`);
+    return { ...row, rev: instance.rev + 1 };
   }
 
   private insertMessage(instanceId: string, executionId: string | null, event: HistoryEvent, visibleMs: number, timerId: number | null): void {
     this.store.statements.insertMessage.run(instanceId, executionId, 'event', JSON.stringify(event), visibleMs, timerId);
   }
 
-  private async runEpisode(instance: InstanceRow, state: EngineState, message: InboxRow | undefined, now: number): Promise<boolean> {
+  private async runEpisode(
+    instance: InstanceRow,
+    state: EngineState,
+    messages: InboxRow[],
+    now: number,
+    cachedHistory: string[] | undefined,
+  ): Promise<StepResult> {
     const instanceId = instance.instance_id;
     const fn = this.orchestrators.get(instance.name.toLowerCase());
-    const delivered = message ? (JSON.parse(message.body) as HistoryEvent) : undefined;
+    const delivered = messages.map((message) => JSON.parse(message.body) as HistoryEvent);
     let episodeMs = Math.max(now, state.lastEpisodeMs);
-    if (delivered?.EventType === EventType.TimerFired) {
+    for (const event of delivered) {
       // The SDK compares the episode time with the timer's FireAt (long timers): never deliver early.
-      episodeMs = Math.max(episodeMs, Date.parse(delivered.FireAt as string));
+      if (event.EventType === EventType.TimerFired) episodeMs = Math.max(episodeMs, Date.parse(event.FireAt as string));
     }
 
-    const oldHistory = state.started ? this.store.history(instanceId) : [];
+    const oldHistory = state.started ? (cachedHistory ?? this.store.history(instanceId)) : [];
     const parent = instance.parent ? (JSON.parse(instance.parent) as ParentLink) : undefined;
     const newEvents: HistoryEvent[] = [historyEvent(EventType.OrchestratorStarted, episodeMs)];
     if (!state.started) {
@@ -552,7 +590,7 @@ export class DurableEngine {
         }),
       );
     }
-    if (delivered) newEvents.push(delivered);
+    newEvents.push(...delivered);
 
     const plan: EpisodePlan = {
       append: [],
@@ -562,7 +600,7 @@ export class DurableEngine {
       executionId: instance.execution_id,
       input: instance.input,
       state: { ...state, started: true, lastEpisodeMs: episodeMs },
-      consumedMessage: message?.id,
+      consumedMessages: messages.map((message) => message.id),
       timersToCancel: [],
       messages: [],
       work: [],
@@ -592,7 +630,7 @@ export class DurableEngine {
     }
 
     if (result) {
-      this.applyDeliveredEvent(plan, delivered, episodeMs);
+      this.applyDeliveredEvent(plan, delivered[0], episodeMs);
       failure = this.applyActions(plan, instance, result, episodeMs);
     }
 
@@ -617,9 +655,10 @@ export class DurableEngine {
     }
     plan.append.push(historyEvent(EventType.OrchestratorCompleted, episodeMs));
 
-    const workIds = await this.commitEpisode(instance, plan, episodeMs, oldHistory.length);
-    this.afterCommit(instanceId, plan, workIds);
-    return true;
+    const committed = await this.commitEpisode(instance, plan, episodeMs, oldHistory.length);
+    this.afterCommit(instanceId, plan, committed.workIds);
+    if (plan.finish !== undefined || !committed.row) return {};
+    return { cached: { row: committed.row, history: oldHistory.concat(committed.appended) } };
   }
 
   /** Internal scheduling that the SDK expects while it processes the delivered event (retries, long timers). */
@@ -860,13 +899,19 @@ export class DurableEngine {
     }
   }
 
-  /** Applies the plan atomically; resolves with the ids of the activity work it created. */
-  private commitEpisode(instance: InstanceRow, plan: EpisodePlan, episodeMs: number, historyLength: number): Promise<number[]> {
+  /** Applies the plan atomically; resolves with the activity work it created and the row and history after it. */
+  private commitEpisode(
+    instance: InstanceRow,
+    plan: EpisodePlan,
+    episodeMs: number,
+    historyLength: number,
+  ): Promise<{ workIds: number[]; row: InstanceRow | undefined; appended: string[] }> {
     const s = this.store.statements;
     const instanceId = instance.instance_id;
     return this.store.write(() => {
       const workIds: number[] = [];
-      if (plan.consumedMessage !== undefined) s.deleteMessage.run(plan.consumedMessage);
+      const appended: string[] = [];
+      for (const id of plan.consumedMessages) s.deleteMessage.run(id);
       for (const timerId of plan.timersToCancel) s.deleteTimer.run(instanceId, instance.execution_id, timerId);
 
       let status = plan.status;
@@ -897,7 +942,9 @@ export class DurableEngine {
         let index = historyLength;
         for (const event of append) {
           event.IsPlayed = true;
-          s.appendHistory.run(instanceId, index++, JSON.stringify(event));
+          const text = JSON.stringify(event);
+          s.appendHistory.run(instanceId, index++, text);
+          appended.push(text);
         }
         if (plan.finish === 'completed') {
           s.deleteInboxOfExecution.run(instanceId, instance.execution_id);
@@ -905,7 +952,7 @@ export class DurableEngine {
         }
       }
 
-      this.updateInstance(instance, {
+      const row = this.updateInstance(instance, {
         status,
         now: episodeMs,
         output: status === 'Running' ? instance.output : plan.output,
@@ -925,7 +972,7 @@ export class DurableEngine {
         if (inserted.changes === 1) workIds.push(Number(inserted.lastInsertRowid));
       }
       for (const child of plan.children) this.createChild(instance, plan.executionId, child, episodeMs);
-      return workIds;
+      return { workIds, row: status === 'Running' ? row : undefined, appended };
     });
   }
 
@@ -1035,6 +1082,18 @@ export class DurableEngine {
   get busy(): boolean {
     return this.activeEpisodes > 0 || this.activeActivities > 0 || this.readyQueue.length > 0;
   }
+}
+
+/** Whether the SDK allocates sequence ids while it processes `event` (see {@link DurableEngine.deliverable}). */
+function allocatesIds(event: HistoryEvent, state: EngineState): boolean {
+  if (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) {
+    return state.retryByTask[String(event.TaskScheduledId)] !== undefined;
+  }
+  if (event.EventType === EventType.TimerFired) {
+    const id = String(event.TimerId);
+    return state.retryByTimer[id] !== undefined || state.longTimers[id] !== undefined;
+  }
+  return false;
 }
 
 function validateInstanceId(id: string): void {

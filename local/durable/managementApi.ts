@@ -1,6 +1,6 @@
 import { EngineError, type DurableEngine, type DeliveryResult } from './engine';
 import { EVENT_TYPE_NAMES, EventType, type HistoryEvent } from './history';
-import type { DurableStore, InstanceRow, RuntimeStatus } from './store';
+import { TERMINAL_STATUSES, type DurableStore, type InstanceRow, type RuntimeStatus } from './store';
 
 /** A request to the Durable HTTP API, already split from its transport. */
 export interface ManagementRequest {
@@ -23,6 +23,16 @@ export interface ManagementResponse {
 
 const RUNTIME_STATUSES: readonly RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Suspended'];
 const DEFAULT_PAGE_SIZE = 100;
+const ORCHESTRATION_STATUS_NAMES: Record<number, string> = {
+  0: 'Running',
+  1: 'Completed',
+  2: 'ContinuedAsNew',
+  3: 'Failed',
+  4: 'Canceled',
+  5: 'Terminated',
+  6: 'Pending',
+  7: 'Suspended',
+};
 
 /**
  * The Durable extension's HTTP API (what `DurableClient` calls through `rpcBaseUrl`, and the public
@@ -104,10 +114,12 @@ export class ManagementApi {
 
   private async suspendOrResume(instanceId: string, reason: string, suspend: boolean): Promise<ManagementResponse> {
     const instance = this.store.getInstance(instanceId);
-    if (instance && !suspend && instance.runtime_status !== 'Suspended') {
+    if (!instance) return deliveryResponse('notFound');
+    if (TERMINAL_STATUSES.has(instance.runtime_status)) return deliveryResponse('gone');
+    if (!suspend && instance.runtime_status !== 'Suspended') {
       return json(500, { Message: `Instance '${instanceId}' is not suspended.` });
     }
-    if (instance && suspend && instance.runtime_status === 'Suspended') {
+    if (suspend && instance.runtime_status === 'Suspended') {
       return json(500, { Message: `Instance '${instanceId}' is already suspended.` });
     }
     return deliveryResponse(await (suspend ? this.engine.suspend(instanceId, reason) : this.engine.resume(instanceId, reason)));
@@ -226,8 +238,12 @@ function summariseHistory(texts: string[], showOutput: boolean, showInput: boole
     }
     if (type === EventType.TimerCreated || type === EventType.TimerFired) row.TimerId = event.TimerId ?? event.EventId;
     if (type === EventType.ExecutionStarted) row.FunctionName = event.Name;
+    if (typeof row.OrchestrationStatus === 'number') row.OrchestrationStatus = ORCHESTRATION_STATUS_NAMES[row.OrchestrationStatus] ?? row.OrchestrationStatus;
+    // Like the extension, payloads appear as JSON values rather than JSON-encoded strings.
     if (!showOutput) delete row.Result;
+    else if (typeof row.Result === 'string') row.Result = parseLenient(row.Result);
     if (!showInput) delete row.Input;
+    else if (typeof row.Input === 'string') row.Input = parseLenient(row.Input);
     summary.push(row);
   }
   return summary;

@@ -124,6 +124,7 @@ export class DurableStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
+    if (process.env.CKPT) this.db.pragma(`wal_autocheckpoint = ${process.env.CKPT}`);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
@@ -145,9 +146,9 @@ export class DurableStore {
       insertMessage: db.prepare(
         'INSERT INTO inbox (instance_id, execution_id, kind, body, visible_ms, timer_id) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      nextMessage: db.prepare<[string, number], InboxRow>(
+      nextMessages: db.prepare<[string, number], InboxRow>(
         `SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ?
-         ORDER BY CASE kind WHEN 'terminate' THEN 0 ELSE 1 END, id LIMIT 1`,
+         ORDER BY CASE kind WHEN 'terminate' THEN 0 ELSE 1 END, id LIMIT 32`,
       ),
       nextControlMessage: db.prepare<[string, number], InboxRow>(
         `SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ? AND kind IN ('terminate', 'resume')

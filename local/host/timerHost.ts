@@ -29,6 +29,7 @@ export class TimerHost {
     private readonly invoker: Invoker,
     private readonly log: Logger,
     env: NodeJS.ProcessEnv,
+    private readonly durableClientInput: () => string,
   ) {
     const now = clock.now();
     this.jobs = functions
@@ -88,7 +89,9 @@ export class TimerHost {
     };
     job.last = this.clock.now();
     try {
-      await this.invoker.invoke(job.fn.registered, [{ name: job.fn.triggerBindingName, data: { json: JSON.stringify(payload) } }]);
+      const inputs = [{ name: job.fn.triggerBindingName, data: { json: JSON.stringify(payload) } }];
+      for (const binding of job.fn.durableClientBindings) inputs.push({ name: binding, data: { json: this.durableClientInput() } });
+      await this.invoker.invoke(job.fn.registered, inputs);
     } catch (error) {
       this.log.error(job.fn.name, `timer function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     } finally {

@@ -538,7 +538,7 @@ const CONSTRAINTS: ReadonlyMap<string, ConstraintFactory> = new Map<string, Cons
       if (args === undefined) fail('needs a pattern, as in regex(^[a-z]+$)');
       let pattern: RegExp;
       try {
-        pattern = new RegExp(args, 'i');
+        pattern = new RegExp(args as string, 'i');
       } catch (error) {
         fail(`'${args}' is not a valid regular expression (${(error as Error).message})`);
       }
