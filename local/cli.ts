@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    runtime.log.info('host', `${signal}: shutting down`);
+    process.stdout.write(`${signal}: shutting down\n`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     void runtime.stop().then(

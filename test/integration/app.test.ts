@@ -9,6 +9,13 @@ describe('the app under the local runtime (what npm start serves)', () => {
     await runtime.dispose();
   });
 
+  it('stops gracefully on SIGTERM with exit code 0', async () => {
+    const other = await startRuntime();
+    expect(await other.stop()).toBe(0);
+    expect(other.output()).toMatch(/SIGTERM: shutting down/);
+    await other.dispose();
+  });
+
   it('answers GET /api/health with 200 {"status":"ok"} once the store answers', async () => {
     const response = await fetch(`${runtime.url}/api/health`);
     expect(response.status).toBe(200);
