@@ -2,6 +2,7 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 
 module.exports = {
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
   projects: [
     {
@@ -15,7 +16,6 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 60000,
     },
   ],
 };
