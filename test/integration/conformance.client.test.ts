@@ -18,7 +18,7 @@ import {
   waitForTerminal,
   webhooks,
   type InstanceStatus,
-} from '../fixtures/conformance/harness';
+} from '../support/conformance';
 
 jest.setTimeout(30_000);
 

@@ -20,7 +20,7 @@ import {
   waitForStatus,
   waitForTerminal,
   type InstanceStatus,
-} from '../fixtures/conformance/harness';
+} from '../support/conformance';
 
 const DAY = 24 * 60 * 60 * 1000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -3,7 +3,7 @@
  * the way the Azure Functions host serves them.
  */
 import { startRuntime, type RunningRuntime } from '../support/runtime';
-import { call, conformanceAppDir, postJson, sleep } from '../fixtures/conformance/harness';
+import { call, conformanceAppDir, postJson, sleep } from '../support/conformance';
 
 const BODY_LIMIT = 2048;
 

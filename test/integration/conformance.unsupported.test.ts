@@ -4,7 +4,7 @@
  * binding silently missing.
  */
 import { startRuntime } from '../support/runtime';
-import { unsupportedAppDir } from '../fixtures/conformance/harness';
+import { unsupportedAppDir } from '../support/conformance';
 
 jest.setTimeout(30_000);
 
