@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LatencyRun } from './latency';
+import type { MemoryResult } from './memory';
+import type { StartupResult } from './startup';
+import { median, round } from './stats';
+import type { ThroughputRun } from './throughput';
+import type { RaisePath } from './workload';
+
+/** A target a figure must meet. */
+export interface Bar {
+  op: '<=' | '>=';
+  limit: number;
+}
+
+/** One line of the final table. */
+export interface Row {
+  metric: string;
+  unit: string;
+  bar?: Bar;
+  median: number;
+  runs: number[];
+  /** Undefined when the metric has no bar. */
+  pass?: boolean;
+  /** Decimals to print. */
+  digits: number;
+}
+
+const LATENCY_P50: Bar = { op: '<=', limit: 4 };
+const LATENCY_P99: Bar = { op: '<=', limit: 10 };
+const THROUGHPUT: Bar = { op: '>=', limit: 300 };
+const THROUGHPUT_STRETCH: Bar = { op: '>=', limit: 500 };
+const MEMORY: Bar = { op: '<=', limit: 2 };
+const STARTUP: Bar = { op: '<=', limit: 1000 };
+
+/** A table row whose median is taken over `runs`. */
+export function row(metric: string, unit: string, runs: number[], digits: number, bar?: Bar): Row {
+  const value = median(runs);
+  const pass = bar === undefined || Number.isNaN(value) ? undefined : bar.op === '<=' ? value <= bar.limit : value >= bar.limit;
+  return { metric, unit, runs, digits, median: value, ...(bar ? { bar } : {}), ...(pass === undefined ? {} : { pass }) };
+}
+
+/** Rows of the event-to-reaction benchmark: p50 and p99 per raise path, warm and after idle. */
+export function latencyRows(runs: LatencyRun[]): Row[] {
+  const rows: Row[] = [];
+  const paths: [RaisePath, string][] = [
+    ['webhook', 'raiseEvent webhook'],
+    ['client', 'app DurableClient'],
+  ];
+  for (const phase of ['warm', 'idle'] as const) {
+    for (const [path, label] of paths) {
+      rows.push(row(`event→reaction ${phase}, ${label}, p50`, 'ms', runs.map((run) => run[phase][path].p50), 2, LATENCY_P50));
+      rows.push(row(`event→reaction ${phase}, ${label}, p99`, 'ms', runs.map((run) => run[phase][path].p99), 2, LATENCY_P99));
+    }
+  }
+  rows.push(row('event→reaction, first raise after idle', 'ms', runs.map((run) => run.firstAfterIdle.ms), 2));
+  return rows;
+}
+
+/** Rows of the throughput benchmark. */
+export function throughputRows(runs: ThroughputRun[]): Row[] {
+  const perSecond = runs.map((run) => run.perSecond);
+  return [
+    row('throughput, lifecycles/s', '/s', perSecond, 1, THROUGHPUT),
+    row('throughput, lifecycles/s (stretch)', '/s', perSecond, 1, THROUGHPUT_STRETCH),
+    row('start call p50', 'ms', runs.map((run) => run.start.p50), 2),
+    row('start call p99', 'ms', runs.map((run) => run.start.p99), 2),
+    row(`raise call (${runs[0]?.raisePath ?? '?'}) p50`, 'ms', runs.map((run) => run.raise.p50), 2),
+    row(`raise call (${runs[0]?.raisePath ?? '?'}) p99`, 'ms', runs.map((run) => run.raise.p99), 2),
+    row('lifecycle, start to completion seen, p50', 'ms', runs.map((run) => run.lifecycle.p50), 2),
+  ];
+}
+
+/** Rows of the memory benchmark. */
+export function memoryRows(result: MemoryResult): Row[] {
+  return [
+    row(`RSS per waiting instance (${result.waiting})`, 'KB', [result.perInstanceKb], 3, MEMORY),
+    row('RSS before starting them', 'MB', [result.before.rssKb / 1024], 1),
+    row('RSS with all of them waiting', 'MB', [result.after.rssKb / 1024], 1),
+  ];
+}
+
+/** Rows of the start-up benchmark, per app. */
+export function startupRows(results: StartupResult[]): Row[] {
+  return results.flatMap((result) => [
+    row(`start-up ${result.app}, spawn→ready`, 'ms', result.wallMs, 0, STARTUP),
+    row(`start-up ${result.app}, runtime's figure`, 'ms', result.reportedMs, 0, STARTUP),
+  ]);
+}
+
+/** The final table: metric | bar | median | runs | pass/fail. */
+export function formatTable(rows: Row[]): string {
+  const header = ['metric', 'bar', 'median', 'runs', 'pass/fail'];
+  const cells = rows.map((r) => [
+    r.metric,
+    r.bar ? `${r.bar.op} ${r.bar.limit} ${r.unit}` : '—',
+    `${format(r.median, r.digits)} ${r.unit}`,
+    r.runs.map((value) => format(value, r.digits)).join(', '),
+    r.pass === undefined ? '—' : r.pass ? 'pass' : 'FAIL',
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
+  const render = (line: string[]) => `| ${line.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
+  return [render(header), rule, ...cells.map(render)].join('\n');
+}
+
+/** Writes `data` to `<dir>/<timestamp>.json` and returns the file's path. */
+export function writeResults(dir: string, startedAt: Date, data: unknown): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(data, roundNumbers, 2)}\n`);
+  return file;
+}
+
+function roundNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isInteger(value) ? round(value, 4) : value;
+}
+
+function format(value: number, digits: number): string {
+  return Number.isNaN(value) ? '—' : value.toFixed(digits);
+}
