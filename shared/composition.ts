@@ -1,10 +1,10 @@
 import { config } from './config';
 import { SqliteStore } from './store/sqliteStore';
-import type { Store } from './store/store';
+import type { StoreConnection } from './store/store';
 
 /** The adapters the app runs with, chosen once from configuration. */
 export interface Services {
-  readonly store: Store;
+  readonly store: StoreConnection;
 }
 
 let services: Services | undefined;

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from './store';
+import type { StoreConnection } from './store';
 
 /** The embedded store: one SQLite file (WAL, durable commits). */
-export class SqliteStore implements Store {
+export class SqliteStore implements StoreConnection {
   private readonly db: Database.Database;
 
   constructor(file: string) {

@@ -1,6 +1,104 @@
-/** The store port: everything the app persists goes through an adapter implementing it. */
-export interface Store {
+import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus } from '../domain/model';
+
+/** A page of results; `continuationToken` is present when there are more. */
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+/** Paging input shared by every list. */
+export interface PageRequest {
+  /** 1..100 */
+  top: number;
+  continuationToken?: string;
+}
+
+/** A stored item with its optimistic-concurrency tag. */
+export interface Tagged<T> {
+  value: T;
+  etag: string;
+}
+
+/** Which requests a list shows. */
+export type RequestView =
+  | { kind: 'mine'; initiatorId: string }
+  /** Requests the caller may decide on: one of `groupIds` approves them, and the caller did not initiate them. */
+  | { kind: 'received'; principalId: string; groupIds: string[] }
+  | { kind: 'all' };
+
+export interface RequestQuery extends PageRequest {
+  view: RequestView;
+  status?: RequestStatus;
+}
+
+/** The idempotency record of a submit. */
+export interface IdempotencyRecord {
+  key: string;
+  principalId: string;
+  /** Hash of the submitted body: the same key with another body is a conflict. */
+  bodyHash: string;
+  requestId: string;
+  createdAt: string;
+}
+
+/** Store errors, told apart by `code`. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The part of a store that health checks and shutdown need. */
+export interface StoreConnection {
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The store port: policies with etags, the request read model with its list views, the append-only
+ * audit trail, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
+ * the same contract suite. Lists are newest first.
+ */
+export interface Store extends StoreConnection {
+  getPolicy(id: string): Promise<Tagged<AccessPolicy> | undefined>;
+  /** The active policy protecting `profileType`, if any. */
+  findPolicyByProfileType(profileType: ProfileType): Promise<Tagged<AccessPolicy> | undefined>;
+  listPolicies(page: PageRequest): Promise<Page<AccessPolicy>>;
+  /** Fails with `conflict` when the id exists or another policy protects the same profile type. */
+  createPolicy(policy: AccessPolicy): Promise<Tagged<AccessPolicy>>;
+  /** Fails with `precondition_failed` when `etag` is stale, `not_found` when it is gone. */
+  replacePolicy(policy: AccessPolicy, etag: string): Promise<Tagged<AccessPolicy>>;
+  deletePolicy(id: string, etag: string): Promise<void>;
+
+  /**
+   * Creates the read model of a new request. Fails with `entity_locked` when another open request
+   * (needsApproval or approved) exists for the same `(profileType, operation.resourceId)`, and with
+   * `conflict` when the id exists.
+   */
+  createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>>;
+  getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined>;
+  /** Fails with `precondition_failed` when `etag` is stale. Closing a request releases its entity lock. */
+  replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>>;
+  listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>>;
+
+  /**
+   * Appends a record. Writing the same record again (same id and hash) is a no-op; a different
+   * record under an existing id fails with `audit_mismatch`.
+   */
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** The request's trail in `seq` order. */
+  listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>>;
+  /** The last record of a request's trail, if any. */
+  lastAudit(requestId: string): Promise<AuditRecord | undefined>;
+
+  /** Stores `record` unless the key exists for that principal; returns what is stored now. */
+  putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;
+
+  /** Marks a link id used; false when it was already used. `expiresAt` allows expiry-based cleanup. */
+  consumeLinkId(linkId: string, expiresAt: string): Promise<boolean>;
 }

@@ -1,0 +1,153 @@
+/**
+ * The approval domain's data: names follow Microsoft Graph (`operationApprovalPolicyType`,
+ * `operationApprovalRequestStatus`) so Intune tooling maps 1:1. Pure types and constants only.
+ */
+
+/** What an access policy protects. */
+export const PROFILE_TYPES = [
+  'app',
+  'script',
+  'compliancePolicy',
+  'configurationPolicy',
+  'deviceWipe',
+  'deviceRetire',
+  'deviceDelete',
+  'role',
+  'tenantConfiguration',
+  'operationApprovalPolicy',
+] as const;
+export type ProfileType = (typeof PROFILE_TYPES)[number];
+
+/** A request's status. `completed` means the initiator completed it; the outcome is in `execution`. */
+export const REQUEST_STATUSES = ['needsApproval', 'approved', 'rejected', 'cancelled', 'completed', 'expired'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** Statuses from which nothing can change any more. */
+export const CLOSED_STATUSES: ReadonlySet<RequestStatus> = new Set(['rejected', 'cancelled', 'completed', 'expired']);
+/** Statuses that hold the entity lock of their `(profileType, resourceId)`. */
+export const OPEN_STATUSES: ReadonlySet<RequestStatus> = new Set(['needsApproval', 'approved']);
+
+/** The app roles carried in access tokens. */
+export const APP_ROLES = ['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Someone acting: an Entra object id and a display name. */
+export interface Principal {
+  id: string;
+  displayName: string;
+}
+
+/** The protected operation, exactly as approvers see it and as completion executes it. */
+export interface Operation {
+  action: string;
+  resourceType: string;
+  resourceId?: string;
+  payload?: JsonValue;
+}
+
+/** The part of a policy a request keeps for its whole life (later policy changes do not touch it). */
+export interface PolicySnapshot {
+  id: string;
+  version: number;
+  approverGroupIds: string[];
+  requiredApprovals: number;
+}
+
+export type DecisionKind = 'approve' | 'reject';
+export type DecisionSource = 'api' | 'link';
+
+/** One approver's decision. */
+export interface Decision {
+  approver: Principal;
+  decision: DecisionKind;
+  notes: string;
+  /** RFC 3339 */
+  at: string;
+  source: DecisionSource;
+}
+
+/** The outcome of executing a completed request's operation. */
+export interface Execution {
+  status: 'succeeded' | 'failed';
+  at: string;
+  detail: string;
+}
+
+/** An approval request (the read model; the orchestration with the same id is the writer). */
+export interface ApprovalRequest {
+  id: string;
+  profileType: ProfileType;
+  operation: Operation;
+  /** Hex SHA-256 of the canonical JSON of `operation`. */
+  operationHash: string;
+  justification: string;
+  initiator: Principal;
+  policy: PolicySnapshot;
+  status: RequestStatus;
+  decisions: Decision[];
+  createdAt: string;
+  expiresAt: string;
+  lastModifiedAt: string;
+  completedAt?: string;
+  execution?: Execution;
+}
+
+/** An access policy: at most one active per profile type. */
+export interface AccessPolicy {
+  id: string;
+  displayName: string;
+  description: string;
+  profileType: ProfileType;
+  approverGroupIds: string[];
+  requiredApprovals: number;
+  /** ISO-8601 duration, PT1H..P90D. */
+  requestTtl: string;
+  version: number;
+  createdBy: Principal;
+  createdAt: string;
+  lastModifiedAt: string;
+}
+
+/** Kinds of audit record. */
+export const AUDIT_TYPES = [
+  'request.submitted',
+  'request.approved',
+  'request.rejected',
+  'request.statusChanged',
+  'request.cancelled',
+  'request.expired',
+  'request.completed',
+  'request.eventRefused',
+  'execution.succeeded',
+  'execution.failed',
+  'policy.applied',
+  'notification.sent',
+  'notification.failed',
+  'link.issued',
+  'link.used',
+] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+/** An audit record before it is chained. */
+export interface AuditEntry {
+  requestId: string;
+  /** Position in the request's trail, from 0, assigned by the request's orchestration. */
+  seq: number;
+  type: AuditType;
+  at: string;
+  actor: Principal | null;
+  data: { [key: string]: JsonValue };
+}
+
+/** An audit record as stored: append-only, id deterministic, chained to its predecessor. */
+export interface AuditRecord extends AuditEntry {
+  /** `<requestId>:<seq as 6 digits>`, so a retried write of the same step is the same record. */
+  id: string;
+  /** Hash of the previous record in this request's trail (64 zeros for the first). */
+  prevHash: string;
+  /** Hex SHA-256 over the canonical JSON of the entry and `prevHash`. */
+  hash: string;
+}
