@@ -1,19 +1,86 @@
 import type { HttpResponseInit } from '@azure/functions';
 
+/** One field error of a validation problem. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
 /** Fields of an RFC 9457 problem document, plus the stable `code` clients branch on. */
 export interface Problem {
   status: number;
   code: string;
   title: string;
   detail?: string;
-  errors?: { path: string; message: string }[];
+  errors?: FieldError[];
+}
+
+/** An error the HTTP layer itself raises (bad body, unknown route parameter, ...). */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail ?? title);
+  }
+}
+
+/** Status and title for error codes raised below the HTTP layer (domain, store, identity). */
+const KNOWN_CODES: Record<string, { status: number; title: string }> = {
+  missing_token: { status: 401, title: 'A bearer token is required' },
+  invalid_token: { status: 401, title: 'The bearer token is not valid' },
+  expired_token: { status: 401, title: 'The bearer token has expired' },
+  forbidden: { status: 403, title: 'The caller lacks the role this needs' },
+  self_approval: { status: 403, title: 'Initiators cannot approve their own requests' },
+  not_an_approver: { status: 403, title: 'The caller is not an approver of this request' },
+  not_initiator: { status: 403, title: 'Only the initiator may do this' },
+  not_found: { status: 404, title: 'Not found' },
+  invalid_state: { status: 409, title: 'The request is not in a state that allows this' },
+  already_decided: { status: 409, title: 'The caller has already decided on this request' },
+  expired: { status: 409, title: 'The request has expired' },
+  entity_locked: { status: 409, title: 'Another open request exists for this resource' },
+  conflict: { status: 409, title: 'Conflict' },
+  idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with a different body' },
+  precondition_failed: { status: 412, title: 'The item changed since it was read' },
+  no_applicable_policy: { status: 422, title: 'No access policy protects this profile type' },
+  notes_required: { status: 400, title: 'Notes are required' },
+  invalid_policy: { status: 400, title: 'The policy is not valid' },
+};
+
+/**
+ * Maps any thrown value to a problem: HTTP errors as raised, typed errors by their stable `code`,
+ * everything else to a 500 that reveals nothing about the failure.
+ */
+export function problemFromError(error: unknown): Problem {
+  if (error instanceof HttpError) {
+    return omitUndefined({ status: error.status, code: error.code, title: error.title, detail: error.detail, errors: error.errors });
+  }
+  const coded = error as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  const code = typeof coded?.code === 'string' ? coded.code : undefined;
+  const known = code ? KNOWN_CODES[code] : undefined;
+  if (code && known) {
+    const detail = typeof coded?.message === 'string' && coded.message.length > 0 ? coded.message : undefined;
+    const errors = Array.isArray(coded?.errors) ? (coded.errors as FieldError[]) : undefined;
+    return omitUndefined({ status: known.status, code, title: known.title, detail, errors });
+  }
+  return { status: 500, code: 'internal_error', title: 'Something went wrong on our side' };
 }
 
 /** An `application/problem+json` response whose `code` is mirrored in `x-error-code`. */
 export function problemResponse(problem: Problem): HttpResponseInit {
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-error-code': problem.code };
+  if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
   return {
     status: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'x-error-code': problem.code },
+    headers,
     body: JSON.stringify({ type: `urn:maa:problem:${problem.code}`, ...problem }),
   };
+}
+
+function omitUndefined(problem: Problem): Problem {
+  return Object.fromEntries(Object.entries(problem).filter(([, value]) => value !== undefined)) as unknown as Problem;
 }

@@ -38,3 +38,22 @@ describe('the app under the local runtime (what npm start serves)', () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe('GET /api/openapi.json', () => {
+  let runtime: RunningRuntime;
+  beforeAll(async () => {
+    runtime = await startRuntime();
+  });
+  afterAll(async () => {
+    await runtime.dispose();
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the schemas, listing the endpoints the app serves', async () => {
+    const response = await fetch(`${runtime.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths).sort()).toEqual(['/health', '/openapi.json']);
+    expect(document.paths['/health']!.get!.responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'object' } } } });
+  });
+});

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
+
+/**
+ * The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
+ * strings are bounded, and the OpenAPI document is generated from these same schemas.
+ */
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const profileTypeSchema = z.enum(PROFILE_TYPES).describe('What a policy protects (Graph operationApprovalPolicyType names).');
+export const requestStatusSchema = z.enum(REQUEST_STATUSES).describe('Graph operationApprovalRequestStatus names.');
+
+export const principalSchema = z.object({ id: z.string(), displayName: z.string() });
+
+export const operationSchema = z
+  .object({
+    action: text(128).describe('What to do, e.g. "wipe".'),
+    resourceType: text(128).describe('What kind of thing it is done to, e.g. "managedDevice".'),
+    resourceId: text(256).optional().describe('Which one; requests on the same (profileType, resourceId) exclude each other.'),
+    payload: jsonValue.optional().describe('Parameters of the operation, executed exactly as approved.'),
+  })
+  .strict();
+
+/** `POST /api/requests` */
+export const submitRequestBodySchema = z
+  .object({
+    profileType: profileTypeSchema,
+    operation: operationSchema,
+    justification: text(1024).describe('Business justification shown to approvers.'),
+  })
+  .strict();
+export type SubmitRequestBody = z.infer<typeof submitRequestBodySchema>;
+
+/** `POST /api/requests/{id}/approve` (notes optional) and `/reject` (notes required). */
+export const decisionBodySchema = z.object({ notes: z.string().trim().max(1024).default('') }).strict();
+export type DecisionBody = z.infer<typeof decisionBodySchema>;
+
+/** `POST /api/requests/{id}/cancel` and `/complete`: nothing sent can change what executes. */
+export const emptyBodySchema = z.object({}).strict();
+
+const isoDuration = z
+  .string()
+  .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as P30D or PT12H')
+  .describe('ISO-8601 duration, PT1H..P90D.');
+
+/** `POST /api/policies` and `PUT /api/policies/{id}` */
+export const policyBodySchema = z
+  .object({
+    displayName: text(128),
+    description: z.string().trim().max(1024).default(''),
+    profileType: profileTypeSchema,
+    approverGroupIds: z.array(z.guid()).min(1).max(20).describe('Entra group object ids whose members approve.'),
+    requiredApprovals: z.number().int().min(1).max(10).default(1),
+    requestTtl: isoDuration.default('P30D'),
+  })
+  .strict();
+export type PolicyBody = z.infer<typeof policyBodySchema>;
+
+/** Query of `GET /api/requests`. */
+export const listRequestsQuerySchema = z
+  .object({
+    view: z.enum(['mine', 'received', 'all']).default('mine'),
+    status: requestStatusSchema.optional(),
+    top: z.coerce.number().int().min(1).max(100).default(50),
+    continuationToken: z.string().max(2048).optional(),
+  })
+  .strict();
+export type ListRequestsQuery = z.infer<typeof listRequestsQuerySchema>;
+
+/** Query of the other lists. */
+export const pageQuerySchema = z
+  .object({
+    top: z.coerce.number().int().min(1).max(100).default(50),
+    continuationToken: z.string().max(2048).optional(),
+  })
+  .strict();
+
+export const decisionSchema = z.object({
+  approver: principalSchema,
+  decision: z.enum(['approve', 'reject']),
+  notes: z.string(),
+  at: z.iso.datetime(),
+  source: z.enum(['api', 'link']),
+});
+
+export const approvalRequestSchema = z.object({
+  id: z.string(),
+  profileType: profileTypeSchema,
+  operation: operationSchema,
+  operationHash: z.string().describe('Hex SHA-256 of the canonical JSON of operation.'),
+  justification: z.string(),
+  initiator: principalSchema,
+  policy: z.object({ id: z.string(), version: z.number().int(), approverGroupIds: z.array(z.string()), requiredApprovals: z.number().int() }),
+  status: requestStatusSchema,
+  decisions: z.array(decisionSchema),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  lastModifiedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().optional(),
+  execution: z.object({ status: z.enum(['succeeded', 'failed']), at: z.iso.datetime(), detail: z.string() }).optional(),
+});
+
+export const accessPolicySchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  description: z.string(),
+  profileType: profileTypeSchema,
+  approverGroupIds: z.array(z.string()),
+  requiredApprovals: z.number().int(),
+  requestTtl: z.string(),
+  version: z.number().int(),
+  createdBy: principalSchema,
+  createdAt: z.iso.datetime(),
+  lastModifiedAt: z.iso.datetime(),
+});
+
+export const auditRecordSchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  seq: z.number().int(),
+  type: z.enum(AUDIT_TYPES),
+  at: z.iso.datetime(),
+  actor: principalSchema.nullable(),
+  data: z.record(z.string(), jsonValue),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+/** A page of `item`s. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), continuationToken: z.string().optional() });
+}
+
+export const auditPageSchema = pageSchema(auditRecordSchema).extend({
+  chainValid: z.boolean().describe('Whether every record links to its predecessor and hashes to its stored hash.'),
+});
+
+/** RFC 9457 problem details with the stable `code`. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });

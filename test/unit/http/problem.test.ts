@@ -1,0 +1,49 @@
+import { HttpError, problemFromError, problemResponse } from '../../../shared/http/problem';
+
+describe('problemFromError', () => {
+  it('keeps an HttpError as raised, field errors included', () => {
+    const error = new HttpError(400, 'validation_failed', 'The body is not valid', undefined, [{ path: 'body.x', message: 'Required' }]);
+    expect(problemFromError(error)).toEqual({ status: 400, code: 'validation_failed', title: 'The body is not valid', errors: [{ path: 'body.x', message: 'Required' }] });
+  });
+
+  it.each([
+    ['self_approval', 403],
+    ['not_an_approver', 403],
+    ['invalid_state', 409],
+    ['entity_locked', 409],
+    ['no_applicable_policy', 422],
+    ['expired_token', 401],
+    ['precondition_failed', 412],
+  ])('maps a typed error with code %s to %d, with its message as detail', (code, status) => {
+    const error = Object.assign(new Error(`because ${code}`), { code });
+    expect(problemFromError(error)).toMatchObject({ status, code, detail: `because ${code}` });
+  });
+
+  it('answers anything else with a 500 that reveals nothing', () => {
+    const problem = problemFromError(new TypeError('secret stack detail at db.ts:42'));
+    expect(problem).toEqual({ status: 500, code: 'internal_error', title: 'Something went wrong on our side' });
+    expect(JSON.stringify(problem)).not.toMatch(/secret|db\.ts/);
+  });
+
+  it('does not trust an unknown code on an error', () => {
+    expect(problemFromError(Object.assign(new Error('x'), { code: 'ECONNRESET' })).status).toBe(500);
+  });
+});
+
+describe('problemResponse', () => {
+  it('is application/problem+json with the code mirrored in x-error-code', () => {
+    const response = problemResponse({ status: 409, code: 'entity_locked', title: 'Another open request exists for this resource' });
+    expect(response.status).toBe(409);
+    expect(response.headers).toEqual({ 'content-type': 'application/problem+json', 'x-error-code': 'entity_locked' });
+    expect(JSON.parse(response.body as string)).toEqual({
+      type: 'urn:maa:problem:entity_locked',
+      status: 409,
+      code: 'entity_locked',
+      title: 'Another open request exists for this resource',
+    });
+  });
+
+  it('asks for a bearer token on 401', () => {
+    expect(problemResponse({ status: 401, code: 'missing_token', title: 't' }).headers).toMatchObject({ 'www-authenticate': 'Bearer' });
+  });
+});
