@@ -424,7 +424,8 @@ export class DurableEngine {
   private scheduleWake(at: number | null | undefined): void {
     if (at === null || at === undefined || this.stopping) return;
     if (at <= this.scannedUpTo) {
-      // Already inside the scanned window: nothing else would find it.
+      // Already behind the scanned window, so no later scan would find it: rescan from there.
+      this.scannedUpTo = at - 1;
       this.wake();
       return;
     }
