@@ -46,6 +46,8 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with a different body' },
   precondition_failed: { status: 412, title: 'The item changed since it was read' },
+  operation_mismatch: { status: 409, title: 'The operation is not the one that was approved' },
+  invalid_request: { status: 400, title: 'The request is not valid' },
   no_applicable_policy: { status: 422, title: 'No access policy protects this profile type' },
   notes_required: { status: 400, title: 'Notes are required' },
   invalid_policy: { status: 400, title: 'The policy is not valid' },
