@@ -1,0 +1,371 @@
+import { canonicalJson, operationHash } from './canonicalJson';
+import { DomainError } from './errors';
+import { formatInstant, normalizeInstant, parseInstant } from './instant';
+import {
+  OPEN_STATUSES,
+  type AccessPolicy,
+  type ApprovalRequest,
+  type AppRole,
+  type AuditEntry,
+  type Decision,
+  type DecisionKind,
+  type DecisionSource,
+  type Execution,
+  type JsonValue,
+  type Operation,
+  type Principal,
+  type ProfileType,
+  type RequestStatus,
+} from './model';
+import { applicablePolicy, approverRule } from './policy';
+
+/**
+ * Every status change a request can make; nothing else is allowed. Closed statuses (rejected,
+ * cancelled, completed, expired) lead nowhere, and staying in the same status is not a transition.
+ */
+export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
+  needsApproval: ['approved', 'rejected', 'cancelled', 'expired'],
+  approved: ['cancelled', 'completed', 'expired'],
+  rejected: [],
+  cancelled: [],
+  completed: [],
+  expired: [],
+};
+
+/** True when {@link TRANSITIONS} allows `from` to change to `to`. */
+export function isValidTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** A fact a command produced: an audit entry still without its `seq` (the orchestration numbers it). */
+export type DomainEvent = Omit<AuditEntry, 'seq'>;
+
+/** An approver's decision. `actorGroupIds` are the caller's group memberships (at least those among the snapshot's groups). */
+export interface DecideCommand {
+  kind: 'decide';
+  actor: Principal;
+  actorRoles: readonly string[];
+  actorGroupIds: readonly string[];
+  decision: DecisionKind;
+  /** Required (not blank) to reject; optional to approve. */
+  notes?: string;
+  source: DecisionSource;
+  /** RFC 3339 */
+  at: string;
+}
+
+/** The initiator withdraws the request. */
+export interface CancelCommand {
+  kind: 'cancel';
+  actor: Principal;
+  at: string;
+}
+
+/** The initiator confirms that the approved operation should run now. */
+export interface CompleteCommand {
+  kind: 'complete';
+  actor: Principal;
+  at: string;
+}
+
+/** The expiry timer fired. */
+export interface ExpireCommand {
+  kind: 'expire';
+  at: string;
+}
+
+/** The outcome of running a completed request's operation. */
+export interface RecordExecutionCommand {
+  kind: 'recordExecution';
+  execution: Execution;
+}
+
+/** Anything that can happen to an existing request. */
+export type Command = DecideCommand | CancelCommand | CompleteCommand | ExpireCommand | RecordExecutionCommand;
+export type CommandKind = Command['kind'];
+
+/** What an accepted command did: the request after it (a new object) and the facts to audit, in order. */
+export interface CommandResult {
+  request: ApprovalRequest;
+  events: DomainEvent[];
+}
+
+/**
+ * The status `request` has at instant `at`: its stored status, except that an open request
+ * (needsApproval or approved) whose `expiresAt` is at or before `at` is `expired`, whether or not
+ * the expiry timer has fired yet.
+ */
+export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expiresAt'>, at: string): RequestStatus {
+  if (OPEN_STATUSES.has(request.status) && parseInstant(at, 'at') >= parseInstant(request.expiresAt, 'expiresAt')) return 'expired';
+  return request.status;
+}
+
+/**
+ * Applies `command` to `request` under the lifecycle rules and returns the new request and its
+ * events, or throws a {@link DomainError}. `request` is never modified. Each accepted command sets
+ * `lastModifiedAt` to its instant (never moving it backwards); every status change follows
+ * {@link TRANSITIONS} and is announced by one `request.statusChanged` event `{from, to}` after the
+ * command's own event. Timestamps in the result are in canonical form (UTC, ms, `Z`).
+ *
+ * Checks run in this order, the first failure winning: malformed input (`invalid_request`,
+ * `notes_required`), who the actor is (`self_approval`, `forbidden`, `not_an_approver`,
+ * `not_initiator`), whether they already decided (`already_decided`), then the request's state at
+ * the command's instant (`expired` for an expired request or one at or past `expiresAt`, else
+ * `invalid_state`), then integrity (`operation_mismatch`).
+ *
+ * - `decide`: the actor is not the initiator (approve or reject), holds the rule's role and (unless
+ *   bootstrap) is in one of the snapshot's approver groups, has not decided yet, and the request
+ *   needs approval and is not expired. An approval is recorded and `requiredApprovals` approvals by
+ *   distinct approvers make it `approved`; a rejection (which needs notes) makes it `rejected`.
+ * - `cancel`: by the initiator, while needsApproval or approved and not expired; makes it `cancelled`.
+ * - `complete`: by the initiator, while approved and not expired, and only if the operation still
+ *   hashes to `operationHash`; makes it `completed` with `completedAt`.
+ * - `expire`: at or after `expiresAt`, while needsApproval or approved (`invalid_state` otherwise,
+ *   also when early); makes it `expired`.
+ * - `recordExecution`: once, on a completed request; sets `execution`, status stays `completed`.
+ */
+export function applyCommand(request: ApprovalRequest, command: Command): CommandResult {
+  switch (command.kind) {
+    case 'decide':
+      return decide(request, command);
+    case 'cancel':
+      return cancel(request, command);
+    case 'complete':
+      return complete(request, command);
+    case 'expire':
+      return expire(request, command);
+    case 'recordExecution':
+      return recordExecution(request, command);
+  }
+}
+
+/**
+ * True when `principalId` may decide on `request` as far as who they are goes (not the initiator,
+ * the rule's role, an approver group unless bootstrap), whatever the request's status.
+ */
+export function isEligibleApprover(request: ApprovalRequest, principalId: string, roles: readonly string[], groupIds: readonly string[]): boolean {
+  return principalId !== request.initiator.id && approverRefusal(request, roles, groupIds) === undefined;
+}
+
+/**
+ * True when `principal` may see `request`: its initiator, anyone who could decide on it by role
+ * and group (see {@link isEligibleApprover}), or an `MAA.Operator`.
+ */
+export function mayView(request: ApprovalRequest, principal: Pick<Principal, 'id'>, roles: readonly string[], groupIds: readonly string[]): boolean {
+  return principal.id === request.initiator.id || roles.includes('MAA.Operator') || approverRefusal(request, roles, groupIds) === undefined;
+}
+
+/** The app roles needed to submit a request of `profileType`: `MAA.Requester`, plus `MAA.PolicyAdmin` for policy changes. */
+export function requiredSubmitRoles(profileType: ProfileType): AppRole[] {
+  return profileType === 'operationApprovalPolicy' ? ['MAA.Requester', 'MAA.PolicyAdmin'] : ['MAA.Requester'];
+}
+
+/** What a new request is made of. */
+export interface NewRequestInput {
+  id: string;
+  profileType: ProfileType;
+  operation: Operation;
+  justification: string;
+  initiator: Principal;
+  initiatorRoles: readonly string[];
+  /**
+   * The active policy protecting `profileType` (`undefined` when there is none: then only an
+   * `operationApprovalPolicy` request can be made, under the bootstrap rule).
+   */
+  policy: AccessPolicy | undefined;
+  /** RFC 3339: the submission instant. */
+  now: string;
+}
+
+/**
+ * A new request in `needsApproval`, governed by a snapshot of `input.policy` (or the bootstrap
+ * snapshot, see `applicablePolicy`), with `operationHash` computed, `createdAt` =
+ * `lastModifiedAt` = `now` and `expiresAt` = `now` + the policy's `requestTtl`. `operation` is
+ * stored as its canonical JSON reads back (a deep copy without `undefined` members), so what is
+ * stored is exactly what was hashed.
+ *
+ * Throws `forbidden` when `initiatorRoles` lacks a role of {@link requiredSubmitRoles};
+ * `invalid_request` for a blank id or justification, a blank `action` or `resourceType`, an empty
+ * `resourceId`, an operation that is not JSON, or a bad `now`; `no_applicable_policy` and
+ * `invalid_policy` as `applicablePolicy` does. The entity lock is not checked here (see
+ * `assertEntityUnlocked` and the store).
+ */
+export function createRequest(input: NewRequestInput): ApprovalRequest {
+  const missing = requiredSubmitRoles(input.profileType).filter((role) => !input.initiatorRoles.includes(role));
+  if (missing.length > 0) throw new DomainError('forbidden', `submitting a ${input.profileType} request needs ${missing.join(' and ')}`);
+
+  if (input.id.trim() === '') throw new DomainError('invalid_request', 'a request needs an id');
+  if (input.justification.trim() === '') throw new DomainError('invalid_request', 'a request needs a business justification');
+  const { operation } = input;
+  if (typeof operation.action !== 'string' || operation.action.trim() === '') throw new DomainError('invalid_request', 'operation.action must not be blank');
+  if (typeof operation.resourceType !== 'string' || operation.resourceType.trim() === '') {
+    throw new DomainError('invalid_request', 'operation.resourceType must not be blank');
+  }
+  if (operation.resourceId !== undefined && (typeof operation.resourceId !== 'string' || operation.resourceId === '')) {
+    throw new DomainError('invalid_request', 'operation.resourceId must be a non-empty string when present');
+  }
+  const stored = JSON.parse(canonicalJson(operation)) as Operation;
+
+  const governing = applicablePolicy(input.profileType, input.policy);
+  const createdMs = parseInstant(input.now, 'now');
+  const createdAt = formatInstant(createdMs);
+  return {
+    id: input.id,
+    profileType: input.profileType,
+    operation: stored,
+    operationHash: operationHash(stored),
+    justification: input.justification,
+    initiator: { ...input.initiator },
+    policy: governing.snapshot,
+    status: 'needsApproval',
+    decisions: [],
+    createdAt,
+    expiresAt: formatInstant(createdMs + governing.requestTtlMs),
+    lastModifiedAt: createdAt,
+  };
+}
+
+/** The `request.submitted` event of a request made by {@link createRequest}: what was submitted, under which policy, until when. */
+export function submittedEvent(request: ApprovalRequest): DomainEvent {
+  return event(request, 'request.submitted', request.createdAt, request.initiator, {
+    profileType: request.profileType,
+    operation: JSON.parse(canonicalJson(request.operation)) as JsonValue,
+    operationHash: request.operationHash,
+    justification: request.justification,
+    policyId: request.policy.id,
+    policyVersion: request.policy.version,
+    approverGroupIds: [...request.policy.approverGroupIds],
+    requiredApprovals: request.policy.requiredApprovals,
+    expiresAt: request.expiresAt,
+  });
+}
+
+function decide(request: ApprovalRequest, command: DecideCommand): CommandResult {
+  const at = normalizeInstant(command.at, 'at');
+  const notes = command.notes ?? '';
+  if (command.decision !== 'approve' && command.decision !== 'reject') throw new DomainError('invalid_request', 'decision must be approve or reject');
+  if (command.decision === 'reject' && notes.trim() === '') throw new DomainError('notes_required', 'a rejection needs notes saying why');
+
+  if (command.actor.id === request.initiator.id) throw new DomainError('self_approval', 'the initiator cannot decide on their own request');
+  const refusal = approverRefusal(request, command.actorRoles, command.actorGroupIds);
+  if (refusal !== undefined) throw refusal;
+  if (request.decisions.some((decision) => decision.approver.id === command.actor.id)) {
+    throw new DomainError('already_decided', `${command.actor.id} already decided on request ${request.id}`);
+  }
+  requireStatus(request, at, 'needsApproval', 'decide on');
+
+  const decision: Decision = { approver: { ...command.actor }, decision: command.decision, notes, at, source: command.source };
+  const decisions = [...copyDecisions(request.decisions), decision];
+  const approvals = decisions.filter((entry) => entry.decision === 'approve').length;
+  const facts: DomainEvent[] = [];
+  let status: RequestStatus = request.status;
+  if (command.decision === 'reject') {
+    status = 'rejected';
+    facts.push(event(request, 'request.rejected', at, command.actor, { notes, source: command.source }));
+  } else {
+    if (approvals >= request.policy.requiredApprovals) status = 'approved';
+    facts.push(event(request, 'request.approved', at, command.actor, { notes, source: command.source, approvals, requiredApprovals: request.policy.requiredApprovals }));
+  }
+  return changed(request, { decisions }, status, at, command.actor, facts);
+}
+
+function cancel(request: ApprovalRequest, command: CancelCommand): CommandResult {
+  const at = normalizeInstant(command.at, 'at');
+  requireInitiator(request, command.actor, 'cancel');
+  requireStatus(request, at, ['needsApproval', 'approved'], 'cancel');
+  return changed(request, {}, 'cancelled', at, command.actor, [event(request, 'request.cancelled', at, command.actor, { from: request.status })]);
+}
+
+function complete(request: ApprovalRequest, command: CompleteCommand): CommandResult {
+  const at = normalizeInstant(command.at, 'at');
+  requireInitiator(request, command.actor, 'complete');
+  requireStatus(request, at, 'approved', 'complete');
+  if (operationHash(request.operation) !== request.operationHash) {
+    throw new DomainError('operation_mismatch', `request ${request.id}: the operation no longer matches the approved hash`);
+  }
+  return changed(request, { completedAt: at }, 'completed', at, command.actor, [
+    event(request, 'request.completed', at, command.actor, { operationHash: request.operationHash }),
+  ]);
+}
+
+function expire(request: ApprovalRequest, command: ExpireCommand): CommandResult {
+  const at = normalizeInstant(command.at, 'at');
+  if (!OPEN_STATUSES.has(request.status)) throw new DomainError('invalid_state', `request ${request.id} is ${request.status} and cannot expire`);
+  if (parseInstant(at, 'at') < parseInstant(request.expiresAt, 'expiresAt')) {
+    throw new DomainError('invalid_state', `request ${request.id} expires at ${request.expiresAt}, not yet at ${at}`);
+  }
+  return changed(request, {}, 'expired', at, null, [event(request, 'request.expired', at, null, { from: request.status, expiresAt: request.expiresAt })]);
+}
+
+function recordExecution(request: ApprovalRequest, command: RecordExecutionCommand): CommandResult {
+  const { execution } = command;
+  const at = normalizeInstant(execution.at, 'execution.at');
+  if (execution.status !== 'succeeded' && execution.status !== 'failed') throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
+  if (request.status !== 'completed') throw new DomainError('invalid_state', `request ${request.id} is ${request.status}: only completed requests execute`);
+  if (request.execution !== undefined) throw new DomainError('invalid_state', `request ${request.id} already has its execution recorded`);
+  const recorded: Execution = { status: execution.status, at, detail: execution.detail };
+  return changed(request, { execution: recorded }, 'completed', at, null, [
+    event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
+      operationHash: request.operationHash,
+      detail: execution.detail,
+    }),
+  ]);
+}
+
+/** The refusal for someone who is not an approver of `request` by role or group, if they are not. */
+function approverRefusal(request: ApprovalRequest, roles: readonly string[], groupIds: readonly string[]): DomainError | undefined {
+  const rule = approverRule(request.policy);
+  if (!roles.includes(rule.role)) return new DomainError('forbidden', `deciding on request ${request.id} needs the ${rule.role} role`);
+  if (rule.kind === 'otherPolicyAdmins') return undefined;
+  // Group object ids are GUIDs, which compare case-insensitively.
+  const memberOf = new Set(groupIds.map((groupId) => groupId.toLowerCase()));
+  if (rule.approverGroupIds.some((groupId) => memberOf.has(groupId.toLowerCase()))) return undefined;
+  return new DomainError('not_an_approver', `the caller is in none of the approver groups of request ${request.id}`);
+}
+
+function requireInitiator(request: ApprovalRequest, actor: Principal, verb: string): void {
+  if (actor.id !== request.initiator.id) throw new DomainError('not_initiator', `only the initiator may ${verb} request ${request.id}`);
+}
+
+function requireStatus(request: ApprovalRequest, at: string, allowed: RequestStatus | RequestStatus[], verb: string): void {
+  const status = effectiveStatus(request, at);
+  if (status === 'expired') throw new DomainError('expired', `request ${request.id} expired at ${request.expiresAt}`);
+  if (!(Array.isArray(allowed) ? allowed : [allowed]).includes(status)) {
+    throw new DomainError('invalid_state', `cannot ${verb} request ${request.id}: it is ${status}`);
+  }
+}
+
+function changed(
+  request: ApprovalRequest,
+  fields: Partial<ApprovalRequest>,
+  status: RequestStatus,
+  at: string,
+  actor: Principal | null,
+  facts: DomainEvent[],
+): CommandResult {
+  const lastModifiedAt = parseInstant(at, 'at') > parseInstant(request.lastModifiedAt, 'lastModifiedAt') ? at : request.lastModifiedAt;
+  const next: ApprovalRequest = {
+    ...request,
+    operation: JSON.parse(JSON.stringify(request.operation)) as Operation,
+    initiator: { ...request.initiator },
+    policy: { ...request.policy, approverGroupIds: [...request.policy.approverGroupIds] },
+    decisions: copyDecisions(request.decisions),
+    ...(request.execution === undefined ? {} : { execution: { ...request.execution } }),
+    ...fields,
+    status,
+    lastModifiedAt,
+  };
+  if (status !== request.status) {
+    if (!isValidTransition(request.status, status)) throw new DomainError('invalid_state', `request ${request.id} cannot go from ${request.status} to ${status}`);
+    facts.push(event(request, 'request.statusChanged', at, actor, { from: request.status, to: status }));
+  }
+  return { request: next, events: facts };
+}
+
+function copyDecisions(decisions: readonly Decision[]): Decision[] {
+  return decisions.map((decision) => ({ ...decision, approver: { ...decision.approver } }));
+}
+
+function event(request: ApprovalRequest, type: DomainEvent['type'], at: string, actor: Principal | null, data: { [key: string]: JsonValue }): DomainEvent {
+  return { requestId: request.id, type, at, actor: actor === null ? null : { id: actor.id, displayName: actor.displayName }, data };
+}

@@ -1,0 +1,227 @@
+import { parseIsoDuration } from './duration';
+import { DomainError, type FieldError } from './errors';
+import { PROFILE_TYPES, type AccessPolicy, type AppRole, type PolicySnapshot, type ProfileType } from './model';
+
+/** `requiredApprovals` when a draft leaves it out. */
+export const DEFAULT_REQUIRED_APPROVALS = 1;
+/** The largest `requiredApprovals` a policy may ask for. */
+export const MAX_REQUIRED_APPROVALS = 10;
+/** `requestTtl` when a draft leaves it out (and the lifetime of bootstrap policy-change requests). */
+export const DEFAULT_REQUEST_TTL = 'P30D';
+/** Shortest allowed `requestTtl` (PT1H), in ms. */
+export const MIN_REQUEST_TTL_MS = 3_600_000;
+/** Longest allowed `requestTtl` (P90D), in ms. */
+export const MAX_REQUEST_TTL_MS = 90 * 86_400_000;
+/** Longest `displayName`, in characters (code points). */
+export const MAX_DISPLAY_NAME_LENGTH = 128;
+/** Longest `description`, in characters (code points). */
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
+/**
+ * The `id` of the snapshot that policy-change requests get while no `operationApprovalPolicy`
+ * policy exists. It is never a real policy's id (real ids are GUIDs).
+ */
+export const BOOTSTRAP_POLICY_ID = 'bootstrap';
+
+/**
+ * The snapshot of a policy-change request submitted while no `operationApprovalPolicy` policy
+ * exists: id {@link BOOTSTRAP_POLICY_ID}, version 0, no approver groups, one approval. It means
+ * "any holder of `MAA.PolicyAdmin` other than the initiator". A new object on every call.
+ */
+export function bootstrapSnapshot(): PolicySnapshot {
+  return { id: BOOTSTRAP_POLICY_ID, version: 0, approverGroupIds: [], requiredApprovals: 1 };
+}
+
+/** What an administrator submits to create or replace an access policy. */
+export interface PolicyDraft {
+  displayName: string;
+  description?: string;
+  profileType: ProfileType;
+  approverGroupIds: string[];
+  requiredApprovals?: number;
+  /** ISO-8601 duration, PT1H..P90D. */
+  requestTtl?: string;
+}
+
+/** A draft as it may arrive (any field of any type); a {@link PolicyDraft} is one. */
+export type PolicyDraftInput = { readonly [K in keyof PolicyDraft]?: unknown };
+
+/** A draft that passed validation, with every default filled in. */
+export type ValidPolicyDraft = Required<PolicyDraft>;
+
+/** The outcome of {@link validatePolicyDraft}: the completed draft, or at least one field error. */
+export type PolicyValidation = { ok: true; value: ValidPolicyDraft } | { ok: false; errors: FieldError[] };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `text` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, either case, no braces). */
+export function isGuid(text: string): boolean {
+  return GUID.test(text);
+}
+
+/**
+ * Checks a policy draft against the policy rules, reporting every broken one (in field order):
+ * `displayName` 1..128 characters and not blank; `description` at most 1024 characters (default
+ * empty); `profileType` a known profile type; `approverGroupIds` at least one GUID, none twice
+ * (compared case-insensitively); `requiredApprovals` an integer 1..10 (default 1); `requestTtl` an
+ * ISO-8601 duration (see {@link parseIsoDuration}) from PT1H to P90D (default P30D). Values are
+ * returned as given: nothing is trimmed or case-folded.
+ */
+export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
+  const errors: FieldError[] = [];
+  const fail = (path: string, message: string): void => {
+    errors.push({ path, message });
+  };
+
+  const { displayName, description = '', profileType, approverGroupIds, requiredApprovals = DEFAULT_REQUIRED_APPROVALS, requestTtl = DEFAULT_REQUEST_TTL } = draft;
+
+  if (typeof displayName !== 'string') fail('displayName', 'is required and must be a string');
+  else if (displayName.trim() === '') fail('displayName', 'must not be blank');
+  else if (characters(displayName) > MAX_DISPLAY_NAME_LENGTH) fail('displayName', `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
+
+  if (typeof description !== 'string') fail('description', 'must be a string');
+  else if (characters(description) > MAX_DESCRIPTION_LENGTH) fail('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+
+  if (typeof profileType !== 'string' || !(PROFILE_TYPES as readonly string[]).includes(profileType)) {
+    fail('profileType', `must be one of ${PROFILE_TYPES.join(', ')}`);
+  }
+
+  if (!Array.isArray(approverGroupIds)) fail('approverGroupIds', 'is required and must be an array of group ids');
+  else if (approverGroupIds.length === 0) fail('approverGroupIds', 'must name at least one approver group');
+  else {
+    const seen = new Set<string>();
+    approverGroupIds.forEach((groupId: unknown, index) => {
+      if (typeof groupId !== 'string' || !isGuid(groupId)) fail(`approverGroupIds.${index}`, 'must be a group object id (GUID)');
+      else if (seen.has(groupId.toLowerCase())) fail(`approverGroupIds.${index}`, 'is listed more than once');
+      else seen.add(groupId.toLowerCase());
+    });
+  }
+
+  if (typeof requiredApprovals !== 'number' || !Number.isInteger(requiredApprovals) || requiredApprovals < 1 || requiredApprovals > MAX_REQUIRED_APPROVALS) {
+    fail('requiredApprovals', `must be an integer from 1 to ${MAX_REQUIRED_APPROVALS}`);
+  }
+
+  const ttlProblem = requestTtlProblem(requestTtl);
+  if (ttlProblem !== undefined) fail('requestTtl', ttlProblem);
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      displayName: displayName as string,
+      description: description as string,
+      profileType: profileType as ProfileType,
+      approverGroupIds: [...(approverGroupIds as string[])],
+      requiredApprovals: requiredApprovals as number,
+      requestTtl: requestTtl as string,
+    },
+  };
+}
+
+/** The completed draft; throws `invalid_policy` carrying every field error otherwise. */
+export function assertValidPolicyDraft(draft: PolicyDraftInput): ValidPolicyDraft {
+  const result = validatePolicyDraft(draft);
+  if (!result.ok) {
+    throw new DomainError('invalid_policy', `invalid policy: ${result.errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, {
+      errors: result.errors,
+    });
+  }
+  return result.value;
+}
+
+/** The lifetime of a policy's requests in ms; throws `invalid_policy` when its `requestTtl` breaks the rules. */
+export function requestTtlMs(policy: Pick<AccessPolicy, 'requestTtl'>): number {
+  const problem = requestTtlProblem(policy.requestTtl);
+  if (problem !== undefined) {
+    throw new DomainError('invalid_policy', `invalid policy: requestTtl ${problem}`, { errors: [{ path: 'requestTtl', message: problem }] });
+  }
+  return parseIsoDuration(policy.requestTtl);
+}
+
+/** The part of `policy` that a request keeps for its whole life (copied: later edits of `policy` do not reach it). */
+export function policySnapshot(policy: AccessPolicy): PolicySnapshot {
+  return {
+    id: policy.id,
+    version: policy.version,
+    approverGroupIds: [...policy.approverGroupIds],
+    requiredApprovals: policy.requiredApprovals,
+  };
+}
+
+/** True when `snapshot` is the bootstrap marker ({@link BOOTSTRAP_POLICY_ID}), whatever its other fields say. */
+export function isBootstrapSnapshot(snapshot: Pick<PolicySnapshot, 'id'>): boolean {
+  return snapshot.id === BOOTSTRAP_POLICY_ID;
+}
+
+/**
+ * Who may decide on a request, read from its snapshot. Whatever the rule, the initiator never may.
+ * - `groupMembers`: holders of `role` who are in at least one of `approverGroupIds`.
+ * - `otherPolicyAdmins` (bootstrap): any holder of `role`, with no group condition.
+ */
+export type ApproverRule =
+  | { kind: 'groupMembers'; role: AppRole; approverGroupIds: readonly string[]; requiredApprovals: number }
+  | { kind: 'otherPolicyAdmins'; role: AppRole; requiredApprovals: number };
+
+/** The approver rule a request's snapshot stands for. */
+export function approverRule(snapshot: PolicySnapshot): ApproverRule {
+  if (isBootstrapSnapshot(snapshot)) return { kind: 'otherPolicyAdmins', role: 'MAA.PolicyAdmin', requiredApprovals: snapshot.requiredApprovals };
+  return { kind: 'groupMembers', role: 'MAA.Approver', approverGroupIds: snapshot.approverGroupIds, requiredApprovals: snapshot.requiredApprovals };
+}
+
+/** The snapshot and lifetime a new request of `profileType` gets. */
+export interface ApplicablePolicy {
+  snapshot: PolicySnapshot;
+  /** ISO-8601 duration within PT1H..P90D. */
+  requestTtl: string;
+  requestTtlMs: number;
+}
+
+/**
+ * What governs a new request of `profileType`, given the active policy protecting that profile type
+ * (`undefined` when there is none): that policy's snapshot and TTL; or, for `operationApprovalPolicy`
+ * with no such policy, the bootstrap snapshot and {@link DEFAULT_REQUEST_TTL}. Throws
+ * `no_applicable_policy` when another profile type has no policy or `activePolicy` protects a
+ * different profile type, and `invalid_policy` when `activePolicy` breaks the policy rules.
+ */
+export function applicablePolicy(profileType: ProfileType, activePolicy: AccessPolicy | undefined): ApplicablePolicy {
+  if (activePolicy === undefined) {
+    if (profileType !== 'operationApprovalPolicy') throw new DomainError('no_applicable_policy', `no access policy protects ${profileType}`);
+    return { snapshot: bootstrapSnapshot(), requestTtl: DEFAULT_REQUEST_TTL, requestTtlMs: parseIsoDuration(DEFAULT_REQUEST_TTL) };
+  }
+  if (activePolicy.profileType !== profileType) {
+    throw new DomainError('no_applicable_policy', `policy ${activePolicy.id} protects ${activePolicy.profileType}, not ${profileType}`);
+  }
+  if (isBootstrapSnapshot(activePolicy)) {
+    throw new DomainError('invalid_policy', `"${BOOTSTRAP_POLICY_ID}" is reserved and cannot be a policy id`, { errors: [{ path: 'id', message: 'is reserved' }] });
+  }
+  const problems = validatePolicyDraft(activePolicy);
+  if (!problems.ok) {
+    throw new DomainError('invalid_policy', `policy ${activePolicy.id} breaks the policy rules`, { errors: problems.errors });
+  }
+  return { snapshot: policySnapshot(activePolicy), requestTtl: activePolicy.requestTtl, requestTtlMs: requestTtlMs(activePolicy) };
+}
+
+/**
+ * Who approves policy changes (requests of profile type `operationApprovalPolicy`): the members of
+ * the approver groups of the active `operationApprovalPolicy` policy, with its quorum, when one
+ * exists; otherwise (bootstrap) any other holder of `MAA.PolicyAdmin`, one approval.
+ */
+export function policyChangeApprovers(activeOapPolicy: AccessPolicy | undefined): ApproverRule {
+  return approverRule(applicablePolicy('operationApprovalPolicy', activeOapPolicy).snapshot);
+}
+
+function requestTtlProblem(requestTtl: unknown): string | undefined {
+  if (typeof requestTtl !== 'string') return 'must be an ISO-8601 duration such as P30D';
+  let ms: number;
+  try {
+    ms = parseIsoDuration(requestTtl);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (ms < MIN_REQUEST_TTL_MS || ms > MAX_REQUEST_TTL_MS) return 'must be from PT1H to P90D';
+  return undefined;
+}
+
+function characters(text: string): number {
+  return [...text].length;
+}

@@ -1,0 +1,49 @@
+import { DOMAIN_ERROR_STATUS, DomainError, isDomainError, type DomainErrorCode } from '../../../shared/domain/errors';
+
+describe('DomainError', () => {
+  it.each<[DomainErrorCode, number]>([
+    ['self_approval', 403],
+    ['not_an_approver', 403],
+    ['forbidden', 403],
+    ['not_initiator', 403],
+    ['invalid_state', 409],
+    ['already_decided', 409],
+    ['expired', 409],
+    ['entity_locked', 409],
+    ['operation_mismatch', 409],
+    ['no_applicable_policy', 422],
+    ['notes_required', 400],
+    ['invalid_policy', 400],
+    ['invalid_request', 400],
+  ])('%s suggests HTTP %i', (code, status) => {
+    const error = new DomainError(code, 'message');
+    expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
+    expect(isDomainError(error, code)).toBe(true);
+  });
+
+  it('lists every code in the table above', () => {
+    expect(Object.keys(DOMAIN_ERROR_STATUS)).toHaveLength(13);
+  });
+
+  it('carries field errors and the lock holder when given', () => {
+    const errors = [{ path: 'displayName', message: 'must not be blank' }];
+    expect(new DomainError('invalid_policy', 'bad', { errors }).errors).toEqual(errors);
+    expect(new DomainError('entity_locked', 'locked', { holderId: 'req-9' }).holderId).toBe('req-9');
+    expect(new DomainError('expired', 'late')).not.toHaveProperty('errors');
+  });
+});
+
+describe('isDomainError', () => {
+  it.each<[string, unknown, DomainErrorCode | undefined, boolean]>([
+    ['a domain error, any code', new DomainError('expired', 'x'), undefined, true],
+    ['a domain error with another code', new DomainError('expired', 'x'), 'invalid_state', false],
+    ['a structural copy (another module instance)', { name: 'DomainError', code: 'forbidden', status: 403, message: 'x' }, 'forbidden', true],
+    ['an unknown code', { name: 'DomainError', code: 'teapot' }, undefined, false],
+    ['a plain Error', new Error('x'), undefined, false],
+    ['an error of another kind with a known code', Object.assign(new Error('x'), { code: 'expired' }), 'expired', false],
+    ['null', null, undefined, false],
+    ['a string', 'expired', undefined, false],
+  ])('%s: %s', (_, value, code, expected) => {
+    expect(isDomainError(value, code)).toBe(expected);
+  });
+});
