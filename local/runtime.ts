@@ -13,6 +13,7 @@ import { FunctionsCore } from './host/functionsCore';
 import { HttpHost, type HostResponse } from './host/httpHost';
 import { Invoker } from './host/invoker';
 import { TimerHost } from './host/timerHost';
+import { LocalIdentity } from './identity/localIdentity';
 import { Logger, parseLogLevel } from './log';
 
 /** Settings of the local runtime itself (not the app's). */
@@ -73,6 +74,7 @@ export class LocalRuntime {
   private management!: ManagementApi;
   private httpHost!: HttpHost;
   private timers!: TimerHost;
+  private identity!: LocalIdentity;
   private server!: http.Server;
   private rpcServer!: http.Server;
   private publicOrigin = '';
@@ -133,6 +135,7 @@ export class LocalRuntime {
     );
     this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env, () => this.clientInputText);
     this.registerClockRoute();
+    this.registerIdentityRoutes();
 
     this.rpcServer = http.createServer((req, res) => void this.serveRpc(req, res));
     this.server = http.createServer((req, res) => void this.serve(req, res));
@@ -144,6 +147,8 @@ export class LocalRuntime {
     this.rpcBaseUrl = `http://127.0.0.1:${rpcPort}/durabletask/`;
     // The SDK builds management URLs from WEBSITE_HOSTNAME, as in Azure.
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = authority;
+    // Like Core Tools applying local.settings.json: the app's own token validation and Graph code then run against /_local/.
+    this.identity.applyAppSettings(process.env);
     this.clientInputText = JSON.stringify(this.durableClientInput());
     if (settings.rpcTransport === 'inprocess') installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
 
@@ -206,6 +211,20 @@ export class LocalRuntime {
     });
   }
 
+  /** The development token issuer, directory and Graph (local/identity). */
+  private registerIdentityRoutes(): void {
+    this.identity = new LocalIdentity({ dataDir: this.settings.dataDir, now: () => this.clock.now(), origin: () => this.publicOrigin });
+    for (const [route, handler] of this.identity.routes()) this.localRoutes.set(route, handler);
+  }
+
+  /** A local route registered as `/_local/<prefix>/*` serves every path below the prefix. */
+  private localPrefixRoute(pathname: string): LocalRoute | undefined {
+    for (const [route, handler] of this.localRoutes) {
+      if (route.endsWith('/*') && pathname.startsWith(route.slice(0, -1))) return handler;
+    }
+    return undefined;
+  }
+
   private durableClientInput(): Record<string, unknown> {
     const base = `${this.publicOrigin}/runtime/webhooks/durabletask`;
     const query = `taskHub=${encodeURIComponent(this.hubName)}&connection=Storage`;
@@ -260,7 +279,7 @@ export class LocalRuntime {
       const body = await readBody(req, this.settings.bodyLimitBytes);
       if (body === undefined) return write(res, textResponse(413, 'Payload Too Large'));
       const pathname = url.pathname;
-      const local = this.localRoutes.get(pathname.replace(/\/+$/, ''));
+      const local = this.localRoutes.get(pathname.replace(/\/+$/, '')) ?? this.localPrefixRoute(pathname);
       if (local) return write(res, await local(req, url, body));
       const webhooks = '/runtime/webhooks/durabletask/';
       if (pathname.startsWith(webhooks)) {

@@ -1,43 +1,113 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from './names';
+import { isDomainError } from '../shared/domain/errors';
+import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditEntry, type Execution } from '../shared/domain/model';
+import type {
+  ApprovalCustomStatus,
+  ApprovalOrchestrationInput,
+  ApprovalOrchestrationOutput,
+  CheckMembershipInput,
+  CommandEvent,
+  RecordStepInput,
+} from './contracts';
+import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
-/** What starts an approval orchestration. */
-export interface ApprovalOrchestrationInput {
-  requestId: string;
-  /** RFC 3339 instant at which an undecided request expires. */
-  expiresAt: string;
-}
-
-/** How the orchestration ended. */
-export interface ApprovalOrchestrationOutput {
-  requestId: string;
-  status: 'decided' | 'cancelled' | 'expired';
+/** Retries of the executor: 5 attempts, 5 s apart, doubling, at most 5 minutes between attempts. */
+function executionRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(5_000, 5);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 300_000;
+  return retry;
 }
 
 /**
- * One orchestration per request: waits for the first decision or cancellation, raced against the
- * durable expiry timer, and cancels the timer when an event wins. (Skeleton: the full lifecycle
- * with quorum, completion and audit records builds on this shape.)
+ * One orchestration per request (instance id = request id). It records the submission, then
+ * waits for commands raced against the durable expiry timer, applies each through the pure
+ * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
+ * initiator completes it, and records every step in the read model and the audit trail.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<ApprovalOrchestrationInput>();
-  context.df.setCustomStatus({ status: 'needsApproval' });
+  const { request: submitted } = context.df.getInput<ApprovalOrchestrationInput>();
+  let request: ApprovalRequest = submitted;
+  let seq = 0;
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  const number = (events: DomainEvent[]): AuditEntry[] => events.map((event) => ({ ...event, seq: seq++ }));
+  const record = (result: CommandResult) => {
+    request = result.request;
+    const input: RecordStepInput = { request, entries: number(result.events) };
+    return context.df.callActivity(Activities.recordStep, input);
+  };
+  const publish = () => {
+    const status: ApprovalCustomStatus = {
+      status: request.status,
+      approvals: request.decisions.filter((d) => d.decision === 'approve').length,
+      requiredApprovals: request.policy.requiredApprovals,
+      expiresAt: request.expiresAt,
+    };
+    context.df.setCustomStatus(status);
+  };
 
-  const expiry = context.df.createTimer(new Date(input.expiresAt));
-  const decision = context.df.waitForExternalEvent(ApprovalEvents.Decision);
-  const cancel = context.df.waitForExternalEvent(ApprovalEvents.Cancel);
-  const winner = yield context.df.Task.any([expiry, decision, cancel]);
+  yield record({ request, events: [submittedEvent(request)] });
+  publish();
 
-  if (winner === expiry) {
-    context.df.setCustomStatus({ status: 'expired' });
-    return { requestId: input.requestId, status: 'expired' } satisfies ApprovalOrchestrationOutput;
+  while (!CLOSED_STATUSES.has(request.status)) {
+    // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
+    // the sequence numbers the backend and the SDK assign.
+    const expiry = context.df.createTimer(new Date(request.expiresAt));
+    const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
+    const winner = yield context.df.Task.any([expiry, next]);
+
+    let command: Command;
+    if (winner === expiry) {
+      command = { kind: 'expire', at: now() };
+    } else {
+      expiry.cancel();
+      const event = next.result as CommandEvent;
+      if (event.kind === 'decide') {
+        // Membership is read again now: the HTTP layer's view may be stale.
+        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds };
+        const actorGroupIds = (yield context.df.callActivity(Activities.checkMembership, membership)) as string[];
+        command = { ...event, actorGroupIds, at: now() };
+      } else {
+        command = { ...event, at: now() };
+      }
+    }
+
+    let result: CommandResult;
+    try {
+      result = applyCommand(request, command);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      const refused: DomainEvent = {
+        requestId: request.id,
+        type: 'request.eventRefused',
+        at: now(),
+        actor: 'actor' in command ? command.actor : null,
+        data: { command: command.kind, code: error.code, reason: error.message },
+      };
+      yield record({ request, events: [refused] });
+      continue;
+    }
+    yield record(result);
+    publish();
+
+    if (request.status === 'completed') {
+      let execution: Execution;
+      try {
+        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, executionRetry(), request)) as Execution;
+      } catch (error) {
+        const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };
+      }
+      yield record(applyCommand(request, { kind: 'recordExecution', execution }));
+      publish();
+    }
   }
-  // A pending timer keeps the instance running until it fires: cancel it before finishing.
-  expiry.cancel();
-  const status = winner === cancel ? 'cancelled' : 'decided';
-  context.df.setCustomStatus({ status });
-  return { requestId: input.requestId, status } satisfies ApprovalOrchestrationOutput;
+
+  const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
+  if (request.execution) output.execution = request.execution;
+  return output;
 };
 
 df.app.orchestration(APPROVAL_ORCHESTRATOR, approvalOrchestrator);

@@ -3,10 +3,21 @@
 /** The per-request approval orchestrator; its instance id is the request id. */
 export const APPROVAL_ORCHESTRATOR = 'approvalOrchestrator';
 
-/** External events the approval orchestrator waits for (PascalCase, matched case-sensitively). */
+/** Activities of the approval orchestrator. */
+export const Activities = {
+  /** Writes the request's read model and appends its audit entries (idempotent). */
+  recordStep: 'recordStep',
+  /** Re-reads an approver's group membership at decision time. */
+  checkMembership: 'checkMembership',
+  /** Executes a completed request's stored operation through its profile type's executor. */
+  executeOperation: 'executeOperation',
+} as const;
+
+/**
+ * External events the approval orchestrator waits for (PascalCase, matched case-sensitively).
+ * Every command travels as one event name so they are applied strictly in arrival order.
+ */
 export const ApprovalEvents = {
-  Decision: 'Decision',
-  Cancel: 'Cancel',
-  Complete: 'Complete',
+  Command: 'Command',
 } as const;
 export type ApprovalEventName = (typeof ApprovalEvents)[keyof typeof ApprovalEvents];

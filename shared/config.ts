@@ -1,16 +1,104 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { PROFILE_TYPES, type ProfileType } from './domain/model';
+import { identitySettingsShape, resolveIdentityConfig, type IdentityConfig } from './identity/settings';
 
-const settingsSchema = z.object({
-  /** Which store adapter holds requests, policies and the audit trail. */
-  MAA_STORE: z.enum(['sqlite']).default('sqlite'),
-  /** Folder for the SQLite store file (embedded default). */
-  MAA_DATA_DIR: z.string().min(1).default('.data'),
-});
+/** The longest TTL Cosmos DB accepts on an item, in seconds. */
+const MAX_TTL_SECONDS = 2_147_483_647;
+
+const isoDurationPattern = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+/**
+ * Seconds in an ISO-8601 duration (`P1Y`, `P90D`, `PT12H`...); a year counts 365 days and a month
+ * 30, since a retention period needs no calendar. Undefined when `text` is not such a duration or
+ * is zero.
+ */
+function durationSeconds(text: string): number | undefined {
+  const match = isoDurationPattern.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return undefined;
+  const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const total = ((((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60) + seconds;
+  return total > 0 ? total : undefined;
+}
+
+const settingsSchema = z
+  .object({
+    ...identitySettingsShape,
+    /** Which store adapter holds requests, policies and the audit trail (cosmos when only COSMOS_ENDPOINT is set). */
+    MAA_STORE: z.enum(['sqlite', 'cosmos']).optional(),
+    /** Folder for the SQLite store file (embedded default). */
+    MAA_DATA_DIR: z.string().min(1).default('.data'),
+    /** Cosmos DB account endpoint, e.g. `https://<account>.documents.azure.com:443/`. */
+    COSMOS_ENDPOINT: z.url().optional(),
+    /** Cosmos DB account key, for emulators only; without it the app authenticates with its managed identity. */
+    COSMOS_KEY: z.string().min(1).optional(),
+    /** Cosmos DB database name. */
+    COSMOS_DATABASE: z.string().min(1).max(255).default('maa'),
+    /** Where the webhook executor POSTs completed operations (for the profile types in MAA_WEBHOOK_PROFILE_TYPES). */
+    MAA_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** HMAC-SHA256 key the webhook executor signs with (a Key Vault reference in Azure). */
+    MAA_WEBHOOK_SECRET: z.string().min(16).optional(),
+    /** Comma-separated profile types executed by the webhook; the others use the `none` executor. */
+    MAA_WEBHOOK_PROFILE_TYPES: z
+      .string()
+      .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(PROFILE_TYPES).exclude(['operationApprovalPolicy'])))
+      .default([]),
+    /** How long closed requests stay in the Cosmos DB read model (ISO-8601 duration); unset keeps them. */
+    MAA_CLOSED_REQUEST_TTL: z
+      .string()
+      .refine((text) => (durationSeconds(text) ?? 0) <= MAX_TTL_SECONDS && durationSeconds(text) !== undefined, {
+        message: 'must be a positive ISO-8601 duration such as P90D or P1Y, at most about 68 years',
+      })
+      .optional(),
+  })
+  .superRefine((settings, context) => {
+    if (settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0 && (!settings.MAA_WEBHOOK_URL || !settings.MAA_WEBHOOK_SECRET)) {
+      context.addIssue({ code: 'custom', path: ['MAA_WEBHOOK_URL'], message: 'MAA_WEBHOOK_URL and MAA_WEBHOOK_SECRET are required when MAA_WEBHOOK_PROFILE_TYPES is set' });
+    }
+    if (settings.MAA_STORE === 'cosmos' && !settings.COSMOS_ENDPOINT) {
+      context.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'is required when MAA_STORE is cosmos' });
+    }
+  });
+
+/** Where the SQLite store keeps its file. */
+export interface SqliteStoreConfig {
+  readonly kind: 'sqlite';
+  readonly file: string;
+}
+
+/** How to reach the Cosmos DB store. `key` is set only for emulators; otherwise managed identity is used. */
+export interface CosmosStoreConfig {
+  readonly kind: 'cosmos';
+  /** No file: the data lives in Cosmos DB (present so `store.file` reads without narrowing). */
+  readonly file?: undefined;
+  readonly endpoint: string;
+  readonly key?: string;
+  readonly database: string;
+  /** Retention of closed requests in seconds; undefined keeps them forever. */
+  readonly closedRequestTtlSeconds?: number;
+}
 
 /** The app's configuration, parsed once from the environment. */
 export interface AppConfig {
-  readonly store: { readonly kind: 'sqlite'; readonly file: string };
+  readonly store: SqliteStoreConfig | CosmosStoreConfig;
+  /** Authentication and group-membership settings (see shared/identity/settings.ts). */
+  readonly identity: IdentityConfig;
+  /** Executors by profile type: the webhook for the listed types, `none` for the rest. */
+  readonly executors: ExecutorsConfig;
+}
+
+/** The webhook target and the profile types it executes. */
+export interface ExecutorsConfig {
+  readonly webhook?: { readonly url: string; readonly secret: string; readonly profileTypes: readonly ProfileType[] };
 }
 
 /** Thrown when the environment does not describe a valid configuration. */
@@ -26,8 +114,29 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   }
   const settings = parsed.data;
+  const identity = resolveIdentityConfig(settings);
+  if (identity.problems.length > 0) throw new ConfigError(`invalid settings: ${identity.problems.join('; ')}`);
+  const executors: ExecutorsConfig = Object.freeze(
+    settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
+      ? { webhook: Object.freeze({ url: settings.MAA_WEBHOOK_URL, secret: settings.MAA_WEBHOOK_SECRET, profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]) }) }
+      : {},
+  );
+  const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
+  if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
+    const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
+    const store: CosmosStoreConfig = {
+      kind,
+      endpoint: settings.COSMOS_ENDPOINT,
+      database: settings.COSMOS_DATABASE,
+      ...(settings.COSMOS_KEY === undefined ? {} : { key: settings.COSMOS_KEY }),
+      ...(ttl === undefined ? {} : { closedRequestTtlSeconds: ttl }),
+    };
+    return Object.freeze({ store: Object.freeze(store), identity: identity.config, executors });
+  }
   return Object.freeze({
-    store: Object.freeze({ kind: settings.MAA_STORE, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite') }),
+    store: Object.freeze({ kind: 'sqlite' as const, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite') }),
+    identity: identity.config,
+    executors,
   });
 }
 

@@ -1,5 +1,22 @@
 import { z } from 'zod';
-import { healthSchema, problemSchema } from './schemas';
+import { z as zod } from 'zod';
+import {
+  accessPolicySchema,
+  approvalRequestSchema,
+  auditPageSchema,
+  decisionBodySchema,
+  healthSchema,
+  listRequestsQuerySchema,
+  pageQuerySchema,
+  pageSchema,
+  policyBodySchema,
+  problemSchema,
+  submitRequestBodySchema,
+} from './schemas';
+
+const policyChangeBody = policyBodySchema.extend({ justification: zod.string().min(1).max(1024) });
+const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
+const AUTH_PROBLEMS = ['missing_token', 'invalid_token', 'expired_token', 'forbidden', 'validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
 
 /** One operation of the public API, described by its zod schemas. */
 export interface ApiOperation {
@@ -25,6 +42,106 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'none',
     responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The store does not answer.' } },
     problems: ['store_unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/requests',
+    summary: 'Submit a request for a protected operation (optional Idempotency-Key header).',
+    security: 'bearer',
+    body: submitRequestBodySchema,
+    responses: { 202: { description: 'Submitted; Location names the request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'no_applicable_policy', 'entity_locked', 'idempotency_key_reused', 'invalid_request'],
+  },
+  {
+    method: 'get',
+    path: '/requests',
+    summary: 'List requests: mine, received (I may decide on them) or all (operators); newest first.',
+    security: 'bearer',
+    query: listRequestsQuerySchema,
+    responses: { 200: { description: 'A page of requests.', schema: pageSchema(approvalRequestSchema) } },
+    problems: AUTH_PROBLEMS,
+  },
+  {
+    method: 'get',
+    path: '/requests/{id}',
+    summary: 'One request (its initiator, eligible approvers and operators).',
+    security: 'bearer',
+    responses: { 200: { description: 'The request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_found'],
+  },
+  ...(['approve', 'reject'] as const).map(
+    (kind): ApiOperation => ({
+      method: 'post',
+      path: `/requests/{id}/${kind}`,
+      summary: kind === 'approve' ? 'Approve (eligible approvers; notes optional).' : 'Reject (eligible approvers; notes required).',
+      security: 'bearer',
+      body: decisionBodySchema,
+      responses: { 202: accepted },
+      problems: [...AUTH_PROBLEMS, 'not_found', 'self_approval', 'not_an_approver', 'already_decided', 'invalid_state', 'expired', 'notes_required'],
+    }),
+  ),
+  ...(['cancel', 'complete'] as const).map(
+    (kind): ApiOperation => ({
+      method: 'post',
+      path: `/requests/{id}/${kind}`,
+      summary: kind === 'cancel' ? 'Cancel (initiator; while needsApproval or approved).' : 'Complete (initiator; when approved): executes the stored operation.',
+      security: 'bearer',
+      responses: { 202: accepted },
+      problems: [...AUTH_PROBLEMS, 'not_found', 'not_initiator', 'invalid_state', 'expired'],
+    }),
+  ),
+  {
+    method: 'get',
+    path: '/requests/{id}/audit',
+    summary: "The request's audit trail in order, and whether its hash chain verifies.",
+    security: 'bearer',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of audit records.', schema: auditPageSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/policies',
+    summary: 'List access policies.',
+    security: 'bearer',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of policies.', schema: pageSchema(accessPolicySchema) } },
+    problems: AUTH_PROBLEMS,
+  },
+  {
+    method: 'get',
+    path: '/policies/{id}',
+    summary: 'One access policy.',
+    security: 'bearer',
+    responses: { 200: { description: 'The policy.', schema: accessPolicySchema } },
+    problems: [...AUTH_PROBLEMS, 'not_found'],
+  },
+  {
+    method: 'post',
+    path: '/policies',
+    summary: 'Request a new policy (an operationApprovalPolicy request, applied on completion).',
+    security: 'bearer',
+    body: policyChangeBody,
+    responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'invalid_policy', 'entity_locked'],
+  },
+  {
+    method: 'put',
+    path: '/policies/{id}',
+    summary: 'Request a change to a policy (applied on completion).',
+    security: 'bearer',
+    body: policyChangeBody,
+    responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_policy', 'entity_locked'],
+  },
+  {
+    method: 'delete',
+    path: '/policies/{id}',
+    summary: 'Request the deletion of a policy (applied on completion).',
+    security: 'bearer',
+    body: zod.object({ justification: zod.string().min(1).max(1024) }),
+    responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked'],
   },
   {
     method: 'get',

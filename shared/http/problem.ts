@@ -48,6 +48,7 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
   precondition_failed: { status: 412, title: 'The item changed since it was read' },
   operation_mismatch: { status: 409, title: 'The operation is not the one that was approved' },
   invalid_request: { status: 400, title: 'The request is not valid' },
+  invalid_continuation: { status: 400, title: 'The continuation token is not valid' },
   no_applicable_policy: { status: 422, title: 'No access policy protects this profile type' },
   notes_required: { status: 400, title: 'Notes are required' },
   invalid_policy: { status: 400, title: 'The policy is not valid' },
@@ -61,9 +62,11 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof HttpError) {
     return omitUndefined({ status: error.status, code: error.code, title: error.title, detail: error.detail, errors: error.errors });
   }
-  const coded = error as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  const coded = error as { name?: unknown; code?: unknown; status?: unknown; message?: unknown; errors?: unknown } | null;
   const code = typeof coded?.code === 'string' ? coded.code : undefined;
-  const known = code ? KNOWN_CODES[code] : undefined;
+  // Typed errors of the domain and identity layers carry their own status.
+  const ownStatus = typeof coded?.status === 'number' && TYPED_ERRORS.has(String(coded?.name)) ? coded.status : undefined;
+  const known = code ? (ownStatus ? { status: ownStatus, title: KNOWN_CODES[code]?.title ?? titleFor(ownStatus) } : KNOWN_CODES[code]) : undefined;
   if (code && known) {
     const detail = typeof coded?.message === 'string' && coded.message.length > 0 ? coded.message : undefined;
     const errors = Array.isArray(coded?.errors) ? (coded.errors as FieldError[]) : undefined;
@@ -81,6 +84,15 @@ export function problemResponse(problem: Problem): HttpResponseInit {
     headers,
     body: JSON.stringify({ type: `urn:maa:problem:${problem.code}`, ...problem }),
   };
+}
+
+const TYPED_ERRORS = new Set(['DomainError', 'AuthError', 'IdentityUnavailableError']);
+
+function titleFor(status: number): string {
+  if (status === 401) return 'The caller is not authenticated';
+  if (status === 403) return 'The caller may not do this';
+  if (status === 503) return 'A service this depends on is unavailable';
+  return 'The request cannot be served';
 }
 
 function omitUndefined(problem: Problem): Problem {

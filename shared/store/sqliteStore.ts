@@ -1,11 +1,155 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoreConnection } from './store';
+import { OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
+import {
+  decodeAuditPosition,
+  decodeNewestFirst,
+  encodeAuditPosition,
+  encodeNewestFirst,
+  pageSize,
+  toPage,
+  type NewestFirstPosition,
+} from './continuationToken';
+import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
+import {
+  StoreError,
+  type IdempotencyRecord,
+  type Page,
+  type PageRequest,
+  type RequestQuery,
+  type Store,
+  type Tagged,
+} from './store';
 
-/** The embedded store: one SQLite file (WAL, durable commits). */
-export class SqliteStore implements StoreConnection {
+/** Bumped whenever {@link SCHEMA} changes in a way an existing file must be migrated for. */
+const SCHEMA_VERSION = 1;
+
+const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(', ');
+
+// Requests keep their JSON plus the columns the lists filter and sort on. The entity lock is the
+// partial unique index: at most one open request per (profile_type, resource_id), checked by SQLite
+// in the same statement that opens or reopens a request. Requests without a resource id lock
+// nothing (NULLs are distinct in a unique index), as there is no entity to protect.
+//
+// request_groups is the `received` view's index: one row per (request, approver group) with the
+// request's status, createdAt and initiator copied in, maintained in the same transaction as the
+// request. A covering index per group, ordered newest first, answers "open requests of group g" by
+// reading only the rows it returns.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS policies (
+  id TEXT PRIMARY KEY,
+  profile_type TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS policies_newest ON policies (created_at, id);
+
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  profile_type TEXT NOT NULL,
+  resource_id TEXT,
+  initiator_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS requests_entity_lock ON requests (profile_type, resource_id)
+  WHERE status IN (${openStatusList});
+CREATE INDEX IF NOT EXISTS requests_newest ON requests (created_at, id);
+CREATE INDEX IF NOT EXISTS requests_status ON requests (status, created_at, id);
+CREATE INDEX IF NOT EXISTS requests_initiator ON requests (initiator_id, created_at, id);
+CREATE INDEX IF NOT EXISTS requests_initiator_status ON requests (initiator_id, status, created_at, id);
+
+CREATE TABLE IF NOT EXISTS request_groups (
+  request_id TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  initiator_id TEXT NOT NULL,
+  PRIMARY KEY (request_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS request_groups_newest ON request_groups (group_id, created_at, request_id, initiator_id);
+CREATE INDEX IF NOT EXISTS request_groups_status ON request_groups (group_id, status, created_at, request_id, initiator_id);
+
+CREATE TABLE IF NOT EXISTS audit (
+  request_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (request_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  principal_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (principal_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS consumed_links (
+  link_id TEXT PRIMARY KEY,
+  forget_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS consumed_links_forget ON consumed_links (forget_at_ms);
+`;
+
+interface DocRow {
+  etag: string;
+  doc: string;
+}
+
+interface RequestRow extends DocRow {
+  id: string;
+  created_at: string;
+}
+
+function tagged<T>(row: DocRow): Tagged<T> {
+  return { value: JSON.parse(row.doc) as T, etag: row.etag };
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return error instanceof Database.SqliteError ? error.code : undefined;
+}
+
+function isConstraintViolation(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function lockedError(request: ApprovalRequest): StoreError {
+  return new StoreError(
+    'entity_locked',
+    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
+  );
+}
+
+/** Keyset condition "strictly after `position`" in newest-first order, or nothing on the first page. */
+function afterPosition(position: NewestFirstPosition | undefined, createdAt: string, id: string): { sql: string; params: string[] } {
+  return position
+    ? { sql: `(${createdAt}, ${id}) < (?, ?)`, params: [position.createdAt, position.id] }
+    : { sql: '', params: [] };
+}
+
+function where(conditions: string[]): string {
+  const present = conditions.filter((condition) => condition !== '');
+  return present.length > 0 ? `WHERE ${present.join(' AND ')}` : '';
+}
+
+/**
+ * The embedded store: one SQLite file (WAL, `synchronous=FULL`, so a resolved write survives a
+ * crash). Every method is one transaction; better-sqlite3 is synchronous, so methods resolve once
+ * the work is done. Etags are random per write, so a deleted and re-created item never matches an
+ * old etag. Closed requests are kept (retention applies to the Cosmos DB adapter only).
+ */
+export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -13,13 +157,318 @@ export class SqliteStore implements StoreConnection {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.statement('SELECT 1').get();
   }
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  async getPolicy(id: string): Promise<Tagged<AccessPolicy> | undefined> {
+    const row = this.statement('SELECT etag, doc FROM policies WHERE id = ?').get(id) as DocRow | undefined;
+    return row && tagged<AccessPolicy>(row);
+  }
+
+  async findPolicyByProfileType(profileType: ProfileType): Promise<Tagged<AccessPolicy> | undefined> {
+    const row = this.statement('SELECT etag, doc FROM policies WHERE profile_type = ?').get(profileType) as DocRow | undefined;
+    return row && tagged<AccessPolicy>(row);
+  }
+
+  async listPolicies(page: PageRequest): Promise<Page<AccessPolicy>> {
+    const top = pageSize(page.top);
+    const after = afterPosition(page.continuationToken === undefined ? undefined : decodeNewestFirst(page.continuationToken), 'created_at', 'id');
+    const rows = this.statement(
+      `SELECT id, created_at, etag, doc FROM policies ${where([after.sql])} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...after.params, top + 1) as RequestRow[];
+    const result = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
+    return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AccessPolicy) };
+  }
+
+  async createPolicy(policy: AccessPolicy): Promise<Tagged<AccessPolicy>> {
+    const etag = randomUUID();
+    try {
+      this.statement('INSERT INTO policies (id, profile_type, created_at, etag, doc) VALUES (?, ?, ?, ?, ?)').run(
+        policy.id,
+        policy.profileType,
+        policy.createdAt,
+        etag,
+        JSON.stringify(policy),
+      );
+    } catch (error) {
+      if (isConstraintViolation(error)) {
+        throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+      }
+      throw error;
+    }
+    return { value: policy, etag };
+  }
+
+  async replacePolicy(policy: AccessPolicy, etag: string): Promise<Tagged<AccessPolicy>> {
+    const next = randomUUID();
+    let changes: number;
+    try {
+      changes = this.statement(
+        'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
+      ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
+    } catch (error) {
+      if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
+      throw error;
+    }
+    if (changes === 0) throw this.missingOrStale('policies', policy.id);
+    return { value: policy, etag: next };
+  }
+
+  async deletePolicy(id: string, etag: string): Promise<void> {
+    const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
+    if (changes === 0) throw this.missingOrStale('policies', id);
+  }
+
+  async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
+    const etag = randomUUID();
+    try {
+      this.db.transaction(() => {
+        this.statement(
+          `INSERT INTO requests (id, status, profile_type, resource_id, initiator_id, created_at, etag, doc)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          request.id,
+          request.status,
+          request.profileType,
+          request.operation.resourceId ?? null,
+          request.initiator.id,
+          request.createdAt,
+          etag,
+          JSON.stringify(request),
+        );
+        this.insertGroups(request);
+      })();
+    } catch (error) {
+      if (!isConstraintViolation(error)) throw error;
+      // A retried create breaks both constraints; the existing id is what it must be told.
+      if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
+        throw new StoreError('conflict', `request ${request.id} exists`);
+      }
+      if (this.isLockedByAnother(request)) throw lockedError(request);
+      throw error;
+    }
+    return { value: request, etag };
+  }
+
+  async getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined> {
+    const row = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(id) as DocRow | undefined;
+    return row && tagged<ApprovalRequest>(row);
+  }
+
+  async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
+    const next = randomUUID();
+    try {
+      this.db.transaction(() => {
+        const { changes } = this.statement(
+          `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
+           WHERE id = ? AND etag = ?`,
+        ).run(
+          request.status,
+          request.profileType,
+          request.operation.resourceId ?? null,
+          request.initiator.id,
+          request.createdAt,
+          next,
+          JSON.stringify(request),
+          request.id,
+          etag,
+        );
+        if (changes === 0) throw this.missingOrStale('requests', request.id);
+        this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
+        this.insertGroups(request);
+      })();
+    } catch (error) {
+      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
+      throw error;
+    }
+    return { value: request, etag: next };
+  }
+
+  async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
+    const top = pageSize(query.top);
+    const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
+    const rows = query.view.kind === 'received'
+      ? this.receivedRows(query.view.principalId, query.view.groupIds, query.status, position, top + 1)
+      : this.requestRows(query.view.kind === 'mine' ? query.view.initiatorId : undefined, query.status, position, top + 1);
+    const page = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
+    return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
+  }
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    try {
+      this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
+        record.requestId,
+        record.seq,
+        record.id,
+        record.hash,
+        JSON.stringify(record),
+      );
+    } catch (error) {
+      if (!isConstraintViolation(error)) throw error;
+      const stored = this.statement('SELECT hash FROM audit WHERE id = ? AND request_id = ? AND seq = ?').get(
+        record.id,
+        record.requestId,
+        record.seq,
+      ) as { hash: string } | undefined;
+      if (stored?.hash !== record.hash) {
+        throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+      }
+    }
+  }
+
+  async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
+    const top = pageSize(page.top);
+    const after = page.continuationToken === undefined ? -1 : decodeAuditPosition(page.continuationToken);
+    const rows = this.statement('SELECT seq, doc FROM audit WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+      requestId,
+      after,
+      top + 1,
+    ) as { seq: number; doc: string }[];
+    const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
+    return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
+  }
+
+  async lastAudit(requestId: string): Promise<AuditRecord | undefined> {
+    const row = this.statement('SELECT doc FROM audit WHERE request_id = ? ORDER BY seq DESC LIMIT 1').get(requestId) as
+      | { doc: string }
+      | undefined;
+    return row && (JSON.parse(row.doc) as AuditRecord);
+  }
+
+  async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const now = Date.now();
+    return this.db.transaction(() => {
+      this.statement('DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ? AND expires_at_ms <= ?').run(
+        record.principalId,
+        record.key,
+        now,
+      );
+      this.statement('INSERT OR IGNORE INTO idempotency_keys (principal_id, key, doc, expires_at_ms) VALUES (?, ?, ?, ?)').run(
+        record.principalId,
+        record.key,
+        JSON.stringify(record),
+        now + IDEMPOTENCY_KEY_TTL_SECONDS * 1000,
+      );
+      const row = this.statement('SELECT doc FROM idempotency_keys WHERE principal_id = ? AND key = ?').get(
+        record.principalId,
+        record.key,
+      ) as { doc: string };
+      return JSON.parse(row.doc) as IdempotencyRecord;
+    })();
+  }
+
+  async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
+    const now = Date.now();
+    return this.db.transaction(() => {
+      this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
+      const { changes } = this.statement('INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)').run(
+        linkId,
+        now + linkIdRetentionSeconds(expiresAt, now) * 1000,
+      );
+      return changes === 1;
+    })();
+  }
+
+  private insertGroups(request: ApprovalRequest): void {
+    const insert = this.statement(
+      'INSERT INTO request_groups (request_id, group_id, status, created_at, initiator_id) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const groupId of new Set(request.policy.approverGroupIds)) {
+      insert.run(request.id, groupId, request.status, request.createdAt, request.initiator.id);
+    }
+  }
+
+  private requestRows(
+    initiatorId: string | undefined,
+    status: string | undefined,
+    position: NewestFirstPosition | undefined,
+    limit: number,
+  ): RequestRow[] {
+    const after = afterPosition(position, 'created_at', 'id');
+    const conditions = [initiatorId === undefined ? '' : 'initiator_id = ?', status === undefined ? '' : 'status = ?', after.sql];
+    const params = [initiatorId, status, ...after.params].filter((param) => param !== undefined);
+    return this.statement(
+      `SELECT id, created_at, etag, doc FROM requests ${where(conditions)} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...params, limit) as RequestRow[];
+  }
+
+  // One index range per group, each already newest first and cut at `limit`, merged and
+  // de-duplicated (a request can name several of the caller's groups): the newest `limit` distinct
+  // requests are always among the newest `limit` of their own group. An IN list over the groups
+  // would make SQLite sort every matching row instead.
+  private receivedRows(
+    principalId: string,
+    groupIds: string[],
+    status: string | undefined,
+    position: NewestFirstPosition | undefined,
+    limit: number,
+  ): RequestRow[] {
+    const groups = this.approverGroupsAmong(groupIds);
+    if (groups.length === 0) return [];
+    const after = afterPosition(position, 'created_at', 'request_id');
+    const perGroup = `SELECT * FROM (SELECT request_id, created_at FROM request_groups
+      ${where(['group_id = ?', status === undefined ? '' : 'status = ?', 'initiator_id <> ?', after.sql])}
+      ORDER BY created_at DESC, request_id DESC LIMIT ?)`;
+    const sql = `WITH picked (request_id, created_at) AS (
+        SELECT DISTINCT request_id, created_at FROM (${groups.map(() => perGroup).join(' UNION ALL ')})
+        ORDER BY created_at DESC, request_id DESC LIMIT ?)
+      SELECT r.id, r.created_at, r.etag, r.doc FROM picked JOIN requests r ON r.id = picked.request_id
+      ORDER BY picked.created_at DESC, picked.request_id DESC`;
+    const params = groups.flatMap((groupId) => [
+      groupId,
+      ...(status === undefined ? [] : [status]),
+      principalId,
+      ...after.params,
+      limit,
+    ]);
+    return this.statement(sql, groups.length <= 32).all(...params, limit) as RequestRow[];
+  }
+
+  /** Whether another open request holds `request`'s entity (what a unique violation on requests_entity_lock means). */
+  private isLockedByAnother(request: ApprovalRequest): boolean {
+    const resourceId = request.operation.resourceId;
+    if (resourceId === undefined) return false;
+    return (
+      this.statement(
+        `SELECT 1 FROM requests WHERE profile_type = ? AND resource_id = ? AND status IN (${openStatusList}) AND id <> ?`,
+      ).get(request.profileType, resourceId, request.id) !== undefined
+    );
+  }
+
+  // Callers can be in hundreds of groups while only a few approve anything; one probe per group
+  // keeps the merge query (prepared per group count) small.
+  private approverGroupsAmong(groupIds: string[]): string[] {
+    const groups = [...new Set(groupIds)];
+    if (groups.length <= 8) return groups;
+    const rows = this.statement(
+      'SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM request_groups WHERE group_id = value)',
+    ).all(JSON.stringify(groups)) as { value: string }[];
+    return rows.map((row) => row.value);
+  }
+
+  private missingOrStale(table: 'policies' | 'requests', id: string): StoreError {
+    const exists = this.statement(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
+    return exists
+      ? new StoreError('precondition_failed', `${table} ${id} was changed since it was read`)
+      : new StoreError('not_found', `${table} ${id} does not exist`);
+  }
+
+  /** A prepared statement, cached unless `cache` is false (rare shapes, such as many groups). */
+  private statement(sql: string, cache = true): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (cache) this.statements.set(sql, statement);
+    }
+    return statement;
   }
 }

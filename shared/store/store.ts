@@ -41,11 +41,14 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
-/** Store errors, told apart by `code`. */
+/**
+ * Store errors, told apart by `code`. `invalid_continuation` means a continuation token that no
+ * list of this store issued (a client error, not a store fault).
+ */
 export class StoreError extends Error {
   override name = 'StoreError';
   constructor(
-    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch',
+    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch' | 'invalid_continuation',
     message: string,
   ) {
     super(message);

@@ -53,7 +53,20 @@ describe('GET /api/openapi.json', () => {
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual(['/health', '/openapi.json']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/health',
+      '/openapi.json',
+      '/policies',
+      '/policies/{id}',
+      '/requests',
+      '/requests/{id}',
+      '/requests/{id}/approve',
+      '/requests/{id}/audit',
+      '/requests/{id}/cancel',
+      '/requests/{id}/complete',
+      '/requests/{id}/reject',
+    ]);
+    expect(Object.keys(document.paths['/policies/{id}']!).sort()).toEqual(['delete', 'get', 'put']);
     expect(document.paths['/health']!.get!.responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'object' } } } });
   });
 });

@@ -1,0 +1,82 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { decisionBodySchema, emptyBodySchema, listRequestsQuerySchema, pageQuerySchema, submitRequestBodySchema } from '../shared/api/schemas';
+import { readJsonBody, readQuery } from '../shared/http/body';
+import { authenticated, json } from '../shared/http/handler';
+import { HttpError } from '../shared/http/problem';
+import type { AuthenticatedPrincipal } from '../shared/identity/principal';
+import { auditTrail, getVisibleRequest, listRequests, sendCommand, submitRequest } from '../shared/useCases/requests';
+import { authenticate, deps } from './support';
+
+function param(request: HttpRequest, name: string): string {
+  const value = request.params[name];
+  if (!value || value.length > 128) throw new HttpError(404, 'not_found', 'Not found');
+  return value;
+}
+
+type ClientHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, client: df.DurableClient, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** `df.app.client.http` with authentication and problem+json errors. */
+function clientRoute(name: string, route: string, method: 'POST', handler: ClientHandler): void {
+  df.app.client.http(name, {
+    route,
+    methods: [method],
+    authLevel: 'anonymous',
+    handler: (request, client, context) => authenticated(authenticate, (req, caller, ctx) => handler(req, caller, client, ctx))(request, context),
+  });
+}
+
+clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client) => {
+  const body = await readJsonBody(request, submitRequestBodySchema);
+  const key = request.headers.get('idempotency-key') ?? undefined;
+  if (key !== undefined && (key.length === 0 || key.length > 256)) {
+    throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [{ path: 'header.idempotency-key', message: 'must be 1..256 characters' }]);
+  }
+  const submitted = await submitRequest(deps(client), caller, body, key);
+  return json(202, submitted, { location: `/api/requests/${submitted.id}` });
+});
+
+for (const [name, kind] of [
+  ['approveRequest', 'approve'],
+  ['rejectRequest', 'reject'],
+] as const) {
+  clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
+    const body = await readJsonBody(request, decisionBodySchema);
+    const current = await sendCommand(deps(client), caller, param(request, 'id'), { kind: 'decide', decision: kind, notes: body.notes });
+    return json(202, current, { location: `/api/requests/${current.id}` });
+  });
+}
+
+for (const [name, kind] of [
+  ['cancelRequest', 'cancel'],
+  ['completeRequest', 'complete'],
+] as const) {
+  clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
+    await readJsonBody(request, emptyBodySchema);
+    const current = await sendCommand(deps(client), caller, param(request, 'id'), { kind });
+    return json(202, current, { location: `/api/requests/${current.id}` });
+  });
+}
+
+app.http('listRequests', {
+  route: 'requests',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: authenticated(authenticate, async (request, caller) => json(200, await listRequests(deps(), caller, readQuery(request, listRequestsQuerySchema)))),
+});
+
+app.http('getRequest', {
+  route: 'requests/{id}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: authenticated(authenticate, async (request, caller) => json(200, await getVisibleRequest(deps(), caller, param(request, 'id')))),
+});
+
+app.http('getRequestAudit', {
+  route: 'requests/{id}/audit',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: authenticated(authenticate, async (request, caller) =>
+    json(200, await auditTrail(deps(), caller, param(request, 'id'), readQuery(request, pageQuerySchema))),
+  ),
+});

@@ -1,0 +1,44 @@
+import * as df from 'durable-functions';
+import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
+import { getIdentity, getServices } from '../shared/composition';
+import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
+
+/** What the HTTP functions share: authentication and the use cases' dependencies. */
+
+/** Validates the caller's bearer token with the app's identity services. */
+export const authenticate = () => (authorization: string | null) => getIdentity().tokens.authenticate(authorization);
+
+/** The use cases' dependencies, with the Durable client of this invocation when there is one. */
+export function deps(client?: df.DurableClient): UseCaseDeps {
+  const { store } = getServices();
+  return {
+    store,
+    directory: getIdentity().directory,
+    orchestrations: client ? orchestrationsOf(client) : unavailableOrchestrations,
+    now: () => new Date(),
+    newId: () => crypto.randomUUID(),
+  };
+}
+
+function orchestrationsOf(client: df.DurableClient): Orchestrations {
+  return {
+    async start(requestId, input) {
+      try {
+        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input });
+      } catch (error) {
+        // A retried submit finds its orchestration already running: that is the one we want.
+        const status = await client.getStatus(requestId).catch(() => undefined);
+        if (!status) throw error;
+      }
+    },
+    async raise(requestId, event) {
+      await client.raiseEvent(requestId, ApprovalEvents.Command, event);
+    },
+  };
+}
+
+const unavailableOrchestrations: Orchestrations = {
+  start: () => Promise.reject(new Error('no Durable client in this function')),
+  raise: () => Promise.reject(new Error('no Durable client in this function')),
+};
+

@@ -1,0 +1,131 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A published signing key (JWKS member). */
+export interface PublicJwk {
+  kty: 'RSA';
+  use: 'sig';
+  alg: 'RS256';
+  kid: string;
+  n: string;
+  e: string;
+}
+
+interface StoredKey {
+  kid: string;
+  createdAt: string;
+  privateKey: JsonWebKey;
+}
+
+interface LoadedKey {
+  kid: string;
+  createdAt: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: PublicJwk;
+}
+
+// The current key and the one before it: tokens signed before a rotation stay verifiable.
+const KEPT_KEYS = 2;
+
+/**
+ * The local issuer's RSA signing keys, kept in `<dataDir>/local-identity/signing-keys.json` (0600)
+ * so tokens survive restarts. The first key signs; {@link rotate} puts a new one first and keeps the
+ * previous one published. `kid` is the key's RFC 7638 thumbprint.
+ */
+export class KeyRing {
+  private keys: LoadedKey[];
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'local-identity', 'signing-keys.json');
+    this.keys = this.load();
+    if (this.keys.length === 0) this.rotate();
+  }
+
+  /** The keys to publish, current first. */
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.keys.map((key) => key.publicJwk) };
+  }
+
+  /** Kid of the signing key. */
+  get currentKid(): string {
+    return this.keys[0]!.kid;
+  }
+
+  /** Generates a new signing key, keeps the previous one published, persists both; returns the new kid. */
+  rotate(): string {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = loaded(privateKey, new Date().toISOString());
+    this.keys = [key, ...this.keys].slice(0, KEPT_KEYS);
+    this.save();
+    return key.kid;
+  }
+
+  /** A compact RS256 JWT of `claims`, signed with the current key. */
+  sign(claims: Record<string, unknown>): string {
+    const key = this.keys[0]!;
+    const header = encode({ alg: 'RS256', typ: 'JWT', kid: key.kid });
+    const input = `${header}.${encode(claims)}`;
+    return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
+  }
+
+  /** The claims of an RS256 JWT signed by one of the published keys; `undefined` when it is not one. */
+  verify(token: string): Record<string, unknown> | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [header, payload, signature] = parts as [string, string, string];
+    try {
+      const protectedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
+      const key = this.keys.find((candidate) => candidate.kid === protectedHeader.kid);
+      if (protectedHeader.alg !== 'RS256' || !key) return undefined;
+      if (!verify('sha256', Buffer.from(`${header}.${payload}`), key.publicKey, Buffer.from(signature, 'base64url'))) return undefined;
+      const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private load(): LoadedKey[] {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    try {
+      const stored = (JSON.parse(text) as { keys: StoredKey[] }).keys;
+      return stored.map((key) => loaded(createPrivateKey({ key: key.privateKey, format: 'jwk' }), key.createdAt));
+    } catch (error) {
+      throw new Error(`the local signing keys in ${this.file} are unreadable (${(error as Error).message}); delete the file to start with new keys`);
+    }
+  }
+
+  private save(): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const stored: StoredKey[] = this.keys.map((key) => ({
+      kid: key.kid,
+      createdAt: key.createdAt,
+      privateKey: key.privateKey.export({ format: 'jwk' }),
+    }));
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify({ keys: stored }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+}
+
+function loaded(privateKey: KeyObject, createdAt: string): LoadedKey {
+  const publicKey = createPublicKey(privateKey);
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  if (typeof n !== 'string' || typeof e !== 'string') throw new Error('not an RSA key');
+  // RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace.
+  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return { kid, createdAt, privateKey, publicKey, publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', kid, n, e } };
+}
+
+function encode(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}

@@ -1,0 +1,125 @@
+import type { IncomingMessage } from 'node:http';
+import type { HostResponse } from '../host/httpHost';
+import type { KeyRing } from './keyRing';
+import { graphError, json, methodNotAllowed } from './responses';
+import { LOCAL_GROUPS, LOCAL_USERS, findGroup, findUser, transitiveGroupsOf, type LocalUser } from './seed';
+
+/** What the local Graph checks tokens against. */
+export interface LocalGraphOptions {
+  readonly keys: KeyRing;
+  /** Issuer of app tokens (the local token endpoint's). */
+  readonly issuer: () => string;
+  /** Audiences accepted as "Microsoft Graph". */
+  readonly audiences: () => readonly string[];
+  /** Epoch milliseconds on the runtime clock. */
+  readonly now: () => number;
+}
+
+/** The URL prefix the local Graph serves under, with the version segment. */
+export const LOCAL_GRAPH_PREFIX = '/_local/graph/v1.0/';
+
+// Any of these application permissions lets an app read group memberships in Graph.
+const MEMBERSHIP_PERMISSIONS = new Set(['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All']);
+const USER_PERMISSIONS = new Set(['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
+// Graph's own limit for checkMemberGroups.
+const MAX_CHECK_GROUPS = 20;
+
+/**
+ * The subset of Microsoft Graph v1.0 the app uses, over the seeded directory: `POST
+ * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}` and `GET
+ * groups/{id}/members` (plus `GET groups/{id}`). Requests need an app token from the local token
+ * endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock, `idtyp` app) and
+ * the matching application permission; failures answer Graph-style `{ error: { code, message } }`.
+ */
+export function localGraphRoute(options: LocalGraphOptions) {
+  return (request: IncomingMessage, url: URL, body: Buffer): HostResponse => {
+    const caller = authenticate(request, options);
+    if (!('roles' in caller)) return caller;
+    const method = (request.method ?? 'GET').toUpperCase();
+    const segments = url.pathname.slice(LOCAL_GRAPH_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
+    const [collection, id, action, ...rest] = segments;
+    if (rest.length > 0 || id === undefined || (collection !== 'users' && collection !== 'groups')) {
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
+    }
+    const needs = collection === 'users' && action === undefined ? USER_PERMISSIONS : MEMBERSHIP_PERMISSIONS;
+    if (!caller.roles.some((role) => needs.has(role))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+
+    if (collection === 'users') {
+      const user = findUser(id);
+      if (action === undefined) {
+        if (method !== 'GET') return methodNotAllowed('GET');
+        return user ? json(200, userResource(user)) : notFound(id);
+      }
+      if (action !== 'checkMemberGroups' && action !== 'getMemberGroups') return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+      if (method !== 'POST') return methodNotAllowed('POST');
+      const input = parseBody(body);
+      if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
+      if (!user) return notFound(id);
+      const groups = transitiveGroupsOf(user.id);
+      if (action === 'getMemberGroups') {
+        if (typeof input.securityEnabledOnly !== 'boolean') return graphError(400, 'Request_BadRequest', "The parameter 'securityEnabledOnly' is required and must be a boolean.");
+        return stringCollection(groups);
+      }
+      const candidates = input.groupIds;
+      if (!Array.isArray(candidates) || !candidates.every((candidate): candidate is string => typeof candidate === 'string')) {
+        return graphError(400, 'Request_BadRequest', "The parameter 'groupIds' must be an array of strings.");
+      }
+      if (candidates.length > MAX_CHECK_GROUPS) return graphError(400, 'Request_BadRequest', `At most ${MAX_CHECK_GROUPS} group ids can be checked in one request.`);
+      return stringCollection(candidates.filter((candidate) => groups.includes(candidate.toLowerCase())));
+    }
+
+    const group = findGroup(id);
+    if (action !== undefined && action !== 'members') return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+    if (method !== 'GET') return methodNotAllowed('GET');
+    if (!group) return notFound(id);
+    if (action === undefined) return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
+    const members = group.members.map((member) => {
+      const user = LOCAL_USERS.find((candidate) => candidate.id === member);
+      if (user) return { '@odata.type': '#microsoft.graph.user', ...userResource(user) };
+      const nested = LOCAL_GROUPS.find((candidate) => candidate.id === member);
+      return { '@odata.type': '#microsoft.graph.group', id: member, displayName: nested?.displayName ?? null };
+    });
+    return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value: members });
+  };
+}
+
+/** The verified app token's permissions, or the Graph 401 to answer. */
+function authenticate(request: IncomingMessage, options: LocalGraphOptions): { roles: string[] } | HostResponse {
+  const header = request.headers.authorization ?? '';
+  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (!token) return unauthorized('Access token is empty.');
+  const claims = options.keys.verify(token);
+  if (!claims) return unauthorized('Access token validation failure. Invalid signature or malformed token.');
+  const now = Math.floor(options.now() / 1000);
+  if (claims.iss !== options.issuer()) return unauthorized('Access token validation failure. Invalid issuer.');
+  if (typeof claims.aud !== 'string' || !options.audiences().includes(claims.aud)) return unauthorized('Access token validation failure. Invalid audience.');
+  if (typeof claims.exp !== 'number' || claims.exp <= now) return unauthorized('Lifetime validation failed, the token is expired.');
+  if (typeof claims.nbf === 'number' && claims.nbf > now) return unauthorized('Lifetime validation failed, the token is not yet valid.');
+  if (claims.idtyp !== 'app') return unauthorized('Access token validation failure. This local Graph only accepts app tokens.');
+  return { roles: Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [] };
+}
+
+function unauthorized(message: string): HostResponse {
+  return graphError(401, 'InvalidAuthenticationToken', message, [['www-authenticate', 'Bearer realm=""']]);
+}
+
+function notFound(id: string): HostResponse {
+  return graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+function parseBody(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stringCollection(values: string[]): HostResponse {
+  return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)', value: values });
+}
+
+function userResource(user: LocalUser) {
+  return { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.userPrincipalName };
+}

@@ -1,0 +1,31 @@
+import * as df from 'durable-functions';
+import { config } from '../../shared/config';
+import { getIdentity, getServices } from '../../shared/composition';
+import type { ApprovalRequest, ProfileType } from '../../shared/domain/model';
+import { NoneExecutor, type Executor } from '../../shared/execute/executor';
+import { PolicyExecutor } from '../../shared/execute/policyExecutor';
+import { WebhookExecutor } from '../../shared/execute/webhookExecutor';
+import type { CheckMembershipInput, RecordStepInput } from '../contracts';
+import { Activities } from '../names';
+import { makeCheckMembership } from './checkMembership';
+import { makeExecuteOperation } from './executeOperation';
+import { makeRecordStep } from './recordStep';
+
+let executors: ((profileType: ProfileType) => Executor) | undefined;
+
+/** The executor per profile type: policy changes apply themselves; the webhook for configured types; `none` otherwise. */
+function executorFor(profileType: ProfileType): Executor {
+  if (!executors) {
+    const { webhook } = config().executors;
+    const policy = new PolicyExecutor(getServices().store);
+    const none = new NoneExecutor();
+    const hook = webhook ? new WebhookExecutor({ url: webhook.url, secret: webhook.secret }) : undefined;
+    executors = (type) => (type === 'operationApprovalPolicy' ? policy : hook && webhook!.profileTypes.includes(type) ? hook : none);
+  }
+  return executors(profileType);
+}
+
+// Activities are built on first use, so loading the app opens no store and reads no settings.
+df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store)(input) });
+df.app.activity(Activities.checkMembership, { handler: (input: CheckMembershipInput) => makeCheckMembership(getIdentity().directory)(input) });
+df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor)(request) });

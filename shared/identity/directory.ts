@@ -1,0 +1,112 @@
+/**
+ * Group membership as the directory (Entra, through Microsoft Graph) sees it. Membership is
+ * transitive: a user in a group nested in a group is a member of both. Ids are object ids (GUIDs)
+ * and compare case-insensitively; answers use the caller's spelling of candidate ids.
+ */
+export interface Directory {
+  /** The subset of `candidateGroupIds` that `userId` is a (transitive) member of; `[]` for a user the directory does not know. */
+  memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]>;
+  /** Every group `userId` is a (transitive) member of; `[]` for a user the directory does not know. */
+  allGroupsOf(userId: string): Promise<string[]>;
+}
+
+/** How long and how much {@link CachedDirectory} remembers. */
+export interface DirectoryCacheOptions {
+  /** Lifetime of an answer in milliseconds; 0 disables caching. */
+  readonly ttlMs: number;
+  /** Most remembered entries (one per user for `allGroupsOf`, one per user and group otherwise). Default 10 000. */
+  readonly maxEntries?: number;
+  /** The current time in epoch milliseconds; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/**
+ * A {@link Directory} that remembers answers of another one briefly, so bursts of authorization
+ * checks cost one Graph call. Per-(user, group) answers are remembered individually, so calls with
+ * different candidate lists share them, and a remembered `allGroupsOf` answers `memberGroupsOf`
+ * too. Concurrent identical lookups share one call. The oldest entry is dropped when full; a
+ * failed lookup is not remembered.
+ */
+export class CachedDirectory implements Directory {
+  private readonly entries = new Map<string, Entry<boolean | readonly string[]>>();
+  private readonly inflight = new Map<string, Promise<readonly string[]>>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly inner: Directory,
+    private readonly options: DirectoryCacheOptions,
+  ) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]> {
+    const user = userId.toLowerCase();
+    const all = this.get<readonly string[]>(`all:${user}`);
+    if (all !== undefined) {
+      const groups = new Set(all.map((id) => id.toLowerCase()));
+      return candidateGroupIds.filter((id) => groups.has(id.toLowerCase()));
+    }
+    const answers = new Map<string, boolean>();
+    const unknown: string[] = [];
+    for (const id of new Set(candidateGroupIds.map((candidate) => candidate.toLowerCase()))) {
+      const member = this.get<boolean>(`member:${user}:${id}`);
+      if (member === undefined) unknown.push(id);
+      else answers.set(id, member);
+    }
+    if (unknown.length > 0) {
+      const key = `check:${user}:${[...unknown].sort().join(',')}`;
+      const found = new Set((await this.once(key, () => this.inner.memberGroupsOf(userId, unknown))).map((id) => id.toLowerCase()));
+      for (const id of unknown) {
+        answers.set(id, found.has(id));
+        this.set(`member:${user}:${id}`, found.has(id));
+      }
+    }
+    return candidateGroupIds.filter((id) => answers.get(id.toLowerCase()) === true);
+  }
+
+  async allGroupsOf(userId: string): Promise<string[]> {
+    const key = `all:${userId.toLowerCase()}`;
+    const cached = this.get<readonly string[]>(key);
+    if (cached !== undefined) return [...cached];
+    const groups = await this.once(key, () => this.inner.allGroupsOf(userId));
+    this.set(key, Object.freeze([...groups]));
+    return [...groups];
+  }
+
+  private once(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = load().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private get<T extends boolean | readonly string[]>(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value as T;
+  }
+
+  private set(key: string, value: boolean | readonly string[]): void {
+    if (this.options.ttlMs <= 0) return;
+    this.entries.delete(key);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { value, expiresAt: this.now() + this.options.ttlMs });
+  }
+}

@@ -1,0 +1,38 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ConfigError } from '../config';
+import { CachedDirectory, type Directory } from './directory';
+import { ClientSecretPostCredential } from './clientSecretCredential';
+import { GraphDirectory } from './graphDirectory';
+import type { AuthConfig, GraphConfig, GraphCredentialConfig, IdentityConfig } from './settings';
+import { TokenValidator } from './tokenValidator';
+
+/** What the app authenticates callers and resolves their groups with. */
+export interface Identity {
+  /** Checks `Authorization: Bearer` access tokens. */
+  readonly tokens: TokenValidator;
+  /** Group membership through Graph, cached for `groupCacheSeconds`. */
+  readonly directory: Directory;
+}
+
+/** The app's Graph credential: client secret against the configured token URL, else `DefaultAzureCredential`. */
+export function createGraphCredential(config: GraphCredentialConfig): TokenCredential {
+  return config.kind === 'clientSecret' ? new ClientSecretPostCredential(config) : new DefaultAzureCredential();
+}
+
+/** The cached Graph directory described by `config`. */
+export function createDirectory(config: GraphConfig, credential: TokenCredential = createGraphCredential(config.credential)): Directory {
+  return new CachedDirectory(new GraphDirectory({ baseUrl: config.baseUrl, credential }), { ttlMs: config.groupCacheSeconds * 1000 });
+}
+
+/** The token validator described by `auth`; a {@link ConfigError} when authentication is not configured. */
+export function createTokenValidator(auth: AuthConfig | undefined): TokenValidator {
+  if (auth === undefined) {
+    throw new ConfigError('authentication is not configured: set MAA_TENANT_ID and MAA_AUTH_AUDIENCE, or MAA_AUTH_ISSUER, MAA_AUTH_AUDIENCE and MAA_AUTH_JWKS_URL');
+  }
+  return new TokenValidator(auth);
+}
+
+/** Builds the identity services from configuration; a {@link ConfigError} when authentication is not configured. */
+export function createIdentity(config: IdentityConfig): Identity {
+  return Object.freeze({ tokens: createTokenValidator(config.auth), directory: createDirectory(config.graph) });
+}

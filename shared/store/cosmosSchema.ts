@@ -1,0 +1,146 @@
+import type { CosmosClient, IndexingPolicy } from '@azure/cosmos';
+
+/**
+ * The Cosmos DB containers of the store, as data: the adapter, {@link ensureCosmosSchema} and the
+ * infrastructure templates all follow these definitions (a consistency test compares them).
+ *
+ * Every container indexes only the paths its queries filter or sort on (`/*` excluded), and has a
+ * composite index for each `ORDER BY` it runs. `defaultTtl: -1` means "items never expire unless
+ * they carry their own `ttl`"; without a container default, item TTLs would be ignored.
+ */
+export interface CosmosContainerSpec {
+  readonly id: string;
+  readonly partitionKeyPath: string;
+  /** Unique keys are enforced within one logical partition. */
+  readonly uniqueKeyPaths: readonly (readonly string[])[];
+  readonly indexingPolicy: IndexingPolicy;
+  /** Container default TTL in seconds; -1 enables per-item `ttl` without expiring anything else. */
+  readonly defaultTtl?: number;
+}
+
+/** Constant partition key value of every policy document (see {@link POLICIES_CONTAINER}). */
+export const POLICY_PARTITION = 'policies';
+
+const newestFirst = [
+  { path: '/createdAt', order: 'descending' },
+  { path: '/id', order: 'descending' },
+] as const;
+
+function onlyPaths(paths: readonly string[], compositeIndexes: IndexingPolicy['compositeIndexes'] = []): IndexingPolicy {
+  return {
+    indexingMode: 'consistent',
+    automatic: true,
+    includedPaths: paths.map((path) => ({ path })),
+    excludedPaths: [{ path: '/*' }],
+    compositeIndexes,
+  };
+}
+
+/**
+ * Access policies, all in ONE logical partition (`/partition` = {@link POLICY_PARTITION}). There
+ * are at most one per profile type (a dozen documents), and unique keys only hold within a
+ * logical partition: a single partition lets the unique key on `/profileType` enforce "one policy
+ * per profile type" atomically, on create and on a replace that changes the profile type. Point
+ * reads by id and the lookup by profile type stay single-partition.
+ */
+export const POLICIES_CONTAINER: CosmosContainerSpec = {
+  id: 'policies',
+  partitionKeyPath: '/partition',
+  uniqueKeyPaths: [['/profileType']],
+  indexingPolicy: onlyPaths(['/profileType/?', '/createdAt/?', '/id/?'], [[...newestFirst]]),
+};
+
+/**
+ * The request read model, one document per request (`/id`): every lifecycle write is a point
+ * operation. The list views are cross-partition queries ordered newest first; each filter
+ * combination has its composite index (an equality filter is served by a composite index that
+ * starts with the filtered path, so those queries also order by it).
+ */
+export const REQUESTS_CONTAINER: CosmosContainerSpec = {
+  id: 'requests',
+  partitionKeyPath: '/id',
+  uniqueKeyPaths: [],
+  indexingPolicy: onlyPaths(
+    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?'],
+    [
+      [...newestFirst],
+      [{ path: '/status', order: 'ascending' }, ...newestFirst],
+      [{ path: '/initiator/id', order: 'ascending' }, ...newestFirst],
+      [{ path: '/initiator/id', order: 'ascending' }, { path: '/status', order: 'ascending' }, ...newestFirst],
+    ],
+  ),
+  defaultTtl: -1,
+};
+
+/**
+ * The audit trail: a request's trail is ONE logical partition (`/requestId`), so appends are
+ * point writes and reading a trail is a single-partition query by `seq`. The unique key on `/seq`
+ * refuses a second record at the same position. Records never expire.
+ */
+export const AUDIT_CONTAINER: CosmosContainerSpec = {
+  id: 'audit',
+  partitionKeyPath: '/requestId',
+  uniqueKeyPaths: [['/seq']],
+  indexingPolicy: onlyPaths(['/requestId/?', '/seq/?']),
+};
+
+/**
+ * Entity locks: one document per `(profileType, resourceId)` that has (or had) an open request,
+ * naming its holder. Only point operations; nothing is queried.
+ */
+export const LOCKS_CONTAINER: CosmosContainerSpec = {
+  id: 'locks',
+  partitionKeyPath: '/id',
+  uniqueKeyPaths: [],
+  indexingPolicy: onlyPaths([]),
+};
+
+/** Idempotency keys of submits; each item carries a `ttl`. Only point operations. */
+export const IDEMPOTENCY_CONTAINER: CosmosContainerSpec = {
+  id: 'idempotency',
+  partitionKeyPath: '/id',
+  uniqueKeyPaths: [],
+  indexingPolicy: onlyPaths([]),
+  defaultTtl: -1,
+};
+
+/** Consumed approval-link ids; each item carries a `ttl` past the link's expiry. Only point operations. */
+export const LINKS_CONTAINER: CosmosContainerSpec = {
+  id: 'links',
+  partitionKeyPath: '/id',
+  uniqueKeyPaths: [],
+  indexingPolicy: onlyPaths([]),
+  defaultTtl: -1,
+};
+
+/** Every container of the store database. */
+export const COSMOS_CONTAINERS: readonly CosmosContainerSpec[] = [
+  POLICIES_CONTAINER,
+  REQUESTS_CONTAINER,
+  AUDIT_CONTAINER,
+  LOCKS_CONTAINER,
+  IDEMPOTENCY_CONTAINER,
+  LINKS_CONTAINER,
+];
+
+/** The part of the store configuration the schema needs. */
+export interface CosmosSchemaConfig {
+  readonly database: string;
+}
+
+/**
+ * Creates the database and any missing container (for emulators and tests; in Azure the
+ * infrastructure templates create them). Existing containers are left as they are.
+ */
+export async function ensureCosmosSchema(client: CosmosClient, config: CosmosSchemaConfig): Promise<void> {
+  const { database } = await client.databases.createIfNotExists({ id: config.database });
+  for (const spec of COSMOS_CONTAINERS) {
+    await database.containers.createIfNotExists({
+      id: spec.id,
+      partitionKey: { paths: [spec.partitionKeyPath] },
+      uniqueKeyPolicy: { uniqueKeys: spec.uniqueKeyPaths.map((paths) => ({ paths: [...paths] })) },
+      indexingPolicy: spec.indexingPolicy,
+      ...(spec.defaultTtl === undefined ? {} : { defaultTtl: spec.defaultTtl }),
+    });
+  }
+}

@@ -1,0 +1,463 @@
+import { createHash } from 'node:crypto';
+import type { Agent } from 'node:http';
+import { CosmosClient, type Container, type ItemDefinition, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
+import { DefaultAzureCredential } from '@azure/identity';
+import {
+  CLOSED_STATUSES,
+  OPEN_STATUSES,
+  type AccessPolicy,
+  type ApprovalRequest,
+  type AuditRecord,
+  type ProfileType,
+} from '../domain/model';
+import {
+  decodeAuditPosition,
+  decodeNewestFirst,
+  encodeAuditPosition,
+  encodeNewestFirst,
+  pageSize,
+  toPage,
+} from './continuationToken';
+import {
+  AUDIT_CONTAINER,
+  IDEMPOTENCY_CONTAINER,
+  LINKS_CONTAINER,
+  LOCKS_CONTAINER,
+  POLICIES_CONTAINER,
+  POLICY_PARTITION,
+  REQUESTS_CONTAINER,
+} from './cosmosSchema';
+import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
+import {
+  StoreError,
+  type IdempotencyRecord,
+  type Page,
+  type PageRequest,
+  type RequestQuery,
+  type Store,
+  type Tagged,
+} from './store';
+
+/** How to reach the account. */
+export interface CosmosConnectionOptions {
+  endpoint: string;
+  /** Account key (emulators only). Without it the client authenticates with `DefaultAzureCredential`. */
+  key?: string;
+  /** HTTP agent for the client's connections, e.g. one that trusts a local emulator's certificate. */
+  agent?: Agent;
+}
+
+/** What the adapter needs besides a client. */
+export interface CosmosStoreOptions {
+  database: string;
+  /** Seconds a closed request stays in the read model; undefined keeps it forever. */
+  closedRequestTtlSeconds?: number;
+}
+
+/**
+ * A client for the store's account: key auth when a key is given (emulators), otherwise
+ * `DefaultAzureCredential` (managed identity in Azure, developer credentials elsewhere).
+ */
+export function createCosmosClient(options: CosmosConnectionOptions): CosmosClient {
+  return new CosmosClient({
+    endpoint: options.endpoint,
+    ...(options.key === undefined ? { aadCredentials: new DefaultAzureCredential() } : { key: options.key }),
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
+  });
+}
+
+// A lock whose holder request does not exist yet may belong to a create that is between writing
+// the lock and writing its request: it is respected for this long, then taken over.
+const LOCK_CLAIM_GRACE_MS = 60_000;
+
+/** Attempts at taking a lock that keeps changing under us before answering `entity_locked`. */
+const LOCK_ATTEMPTS = 5;
+
+type Stored<T> = T & { _etag: string };
+
+type PolicyDocument = AccessPolicy & { partition: string };
+type RequestDocument = ApprovalRequest & { ttl?: number };
+
+interface LockDocument extends ItemDefinition {
+  id: string;
+  profileType: ProfileType;
+  resourceId: string;
+  requestId: string;
+  claimedAt: string;
+}
+
+interface IdempotencyDocument extends ItemDefinition {
+  id: string;
+  record: IdempotencyRecord;
+  ttl: number;
+}
+
+/** Properties the adapter adds to domain objects; never part of a returned value. */
+const ADAPTER_PROPERTIES = new Set(['partition', 'ttl']);
+
+/** The domain object inside a stored document: system (`_…`) and adapter properties removed. */
+function domainOf<T>(document: object): T {
+  const value: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(document)) {
+    if (!name.startsWith('_') && !ADAPTER_PROPERTIES.has(name)) value[name] = property;
+  }
+  return value as T;
+}
+
+function taggedOf<T>(document: Stored<object>): Tagged<T> {
+  return { value: domainOf<T>(document), etag: document._etag };
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'number') return code;
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+/** A document id for arbitrary text (ids may not contain `/ \ ? #`), stable for the same parts. */
+function hashedId(kind: string, ...parts: string[]): string {
+  return `${kind}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+}
+
+function ifMatch(etag: string) {
+  return { accessCondition: { type: 'IfMatch', condition: etag } };
+}
+
+function lockedError(request: ApprovalRequest): StoreError {
+  return new StoreError('entity_locked', `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd());
+}
+
+/** The entity lock a request takes while open; requests without a resource id lock nothing. */
+function lockIdOf(request: ApprovalRequest): string | undefined {
+  const resourceId = request.operation.resourceId;
+  return resourceId === undefined ? undefined : hashedId('lock', request.profileType, resourceId);
+}
+
+/** `c.createdAt, c.id` strictly after the position, newest first. */
+const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterCreatedAt AND c.id < @afterId))';
+
+/**
+ * The store on Azure Cosmos DB (NoSQL API), in the containers of `cosmosSchema.ts`.
+ *
+ * Invariants: etags are the documents' `_etag`, checked by the service (`IfMatch`), so a stale
+ * write fails with `precondition_failed` however many instances run. The lifecycle of a request
+ * (create with its lock, replaces, audit appends, reads) uses only point operations and
+ * single-partition queries; only the list views query across partitions. The entity lock is a
+ * document per `(profileType, resourceId)` written before the request: whoever creates it holds
+ * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
+ * one of several racing creates wins. Closing a request releases its lock; a release that does
+ * not happen (a crash) leaves a lock whose holder is closed, which the next create takes over.
+ */
+export class CosmosStore implements Store {
+  private readonly policies: Container;
+  private readonly requests: Container;
+  private readonly audit: Container;
+  private readonly locks: Container;
+  private readonly idempotency: Container;
+  private readonly links: Container;
+
+  constructor(
+    private readonly client: CosmosClient,
+    private readonly options: CosmosStoreOptions,
+  ) {
+    const database = client.database(options.database);
+    this.policies = database.container(POLICIES_CONTAINER.id);
+    this.requests = database.container(REQUESTS_CONTAINER.id);
+    this.audit = database.container(AUDIT_CONTAINER.id);
+    this.locks = database.container(LOCKS_CONTAINER.id);
+    this.idempotency = database.container(IDEMPOTENCY_CONTAINER.id);
+    this.links = database.container(LINKS_CONTAINER.id);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.database(this.options.database).read();
+  }
+
+  async close(): Promise<void> {
+    this.client.dispose();
+  }
+
+  async getPolicy(id: string): Promise<Tagged<AccessPolicy> | undefined> {
+    const { resource } = await this.policies.item(id, POLICY_PARTITION).read<Stored<PolicyDocument>>();
+    return resource && taggedOf<AccessPolicy>(resource);
+  }
+
+  async findPolicyByProfileType(profileType: ProfileType): Promise<Tagged<AccessPolicy> | undefined> {
+    const [found] = await this.query<Stored<PolicyDocument>>(
+      this.policies,
+      {
+        query: 'SELECT * FROM c WHERE c.partition = @partition AND c.profileType = @profileType',
+        parameters: [
+          { name: '@partition', value: POLICY_PARTITION },
+          { name: '@profileType', value: profileType },
+        ],
+      },
+      POLICY_PARTITION,
+    );
+    return found && taggedOf<AccessPolicy>(found);
+  }
+
+  async listPolicies(page: PageRequest): Promise<Page<AccessPolicy>> {
+    const top = pageSize(page.top);
+    const conditions = ['c.partition = @partition'];
+    const parameters: SqlParameter[] = [{ name: '@partition', value: POLICY_PARTITION }];
+    if (page.continuationToken !== undefined) {
+      const position = decodeNewestFirst(page.continuationToken);
+      conditions.push(AFTER_POSITION);
+      parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
+    }
+    const rows = await this.query<Stored<PolicyDocument>>(
+      this.policies,
+      { query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.createdAt DESC, c.id DESC`, parameters },
+      POLICY_PARTITION,
+    );
+    const result = toPage(rows, top, (last) => encodeNewestFirst(last));
+    return { ...result, items: result.items.map((row) => domainOf<AccessPolicy>(row)) };
+  }
+
+  async createPolicy(policy: AccessPolicy): Promise<Tagged<AccessPolicy>> {
+    try {
+      const { resource } = await this.policies.items.create<PolicyDocument>({ ...policy, partition: POLICY_PARTITION });
+      return { value: policy, etag: (resource as Stored<PolicyDocument>)._etag };
+    } catch (error) {
+      if (statusOf(error) === 409) {
+        throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+      }
+      throw error;
+    }
+  }
+
+  async replacePolicy(policy: AccessPolicy, etag: string): Promise<Tagged<AccessPolicy>> {
+    try {
+      const { resource } = await this.policies
+        .item(policy.id, POLICY_PARTITION)
+        .replace<PolicyDocument>({ ...policy, partition: POLICY_PARTITION }, ifMatch(etag));
+      return { value: policy, etag: (resource as Stored<PolicyDocument>)._etag };
+    } catch (error) {
+      throw this.writeError(error, `policy ${policy.id}`, `another policy protects ${policy.profileType}`);
+    }
+  }
+
+  async deletePolicy(id: string, etag: string): Promise<void> {
+    try {
+      await this.policies.item(id, POLICY_PARTITION).delete(ifMatch(etag));
+    } catch (error) {
+      throw this.writeError(error, `policy ${id}`);
+    }
+  }
+
+  async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
+    const lockId = lockIdOf(request);
+    if (lockId !== undefined && OPEN_STATUSES.has(request.status)) await this.takeLock(lockId, request);
+    try {
+      const { resource } = await this.requests.items.create<RequestDocument>(this.requestDocument(request));
+      return { value: request, etag: (resource as Stored<RequestDocument>)._etag };
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      const { resource: existing } = await this.requests.item(request.id, request.id).read<RequestDocument>();
+      if (lockId !== undefined && existing && lockIdOf(existing) !== lockId) await this.releaseLock(lockId, request.id);
+      throw new StoreError('conflict', `request ${request.id} exists`);
+    }
+  }
+
+  async getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined> {
+    const { resource } = await this.requests.item(id, id).read<Stored<RequestDocument>>();
+    return resource && taggedOf<ApprovalRequest>(resource);
+  }
+
+  async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
+    let stored: Stored<RequestDocument>;
+    try {
+      const { resource } = await this.requests.item(request.id, request.id).replace<RequestDocument>(this.requestDocument(request), ifMatch(etag));
+      stored = resource as Stored<RequestDocument>;
+    } catch (error) {
+      throw this.writeError(error, `request ${request.id}`);
+    }
+    const lockId = lockIdOf(request);
+    if (lockId !== undefined && CLOSED_STATUSES.has(request.status)) await this.releaseLock(lockId, request.id);
+    return { value: request, etag: stored._etag };
+  }
+
+  async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
+    const top = pageSize(query.top);
+    const conditions: string[] = [];
+    const parameters: SqlParameter[] = [];
+    const orderBy: string[] = [];
+    const { view } = query;
+    if (view.kind === 'mine') {
+      conditions.push('c.initiator.id = @initiatorId');
+      parameters.push({ name: '@initiatorId', value: view.initiatorId });
+      orderBy.push('c.initiator.id');
+    } else if (view.kind === 'received') {
+      if (view.groupIds.length === 0) return { items: [] };
+      conditions.push(
+        'EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))',
+        'c.initiator.id != @principalId',
+      );
+      parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] }, { name: '@principalId', value: view.principalId });
+    }
+    if (query.status !== undefined) {
+      conditions.push('c.status = @status');
+      parameters.push({ name: '@status', value: query.status });
+      orderBy.push('c.status');
+    }
+    if (query.continuationToken !== undefined) {
+      const position = decodeNewestFirst(query.continuationToken);
+      conditions.push(AFTER_POSITION);
+      parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
+    }
+    // Equality-filtered paths lead the ORDER BY so that the matching composite index serves it.
+    orderBy.push('c.createdAt DESC', 'c.id DESC');
+    const whereClause = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = await this.query<Stored<RequestDocument>>(this.requests, {
+      query: `SELECT TOP ${top + 1} * FROM c ${whereClause} ORDER BY ${orderBy.join(', ')}`,
+      parameters,
+    });
+    const result = toPage(rows, top, (last) => encodeNewestFirst(last));
+    return { ...result, items: result.items.map((row) => domainOf<ApprovalRequest>(row)) };
+  }
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    try {
+      await this.audit.items.create<AuditRecord>(record);
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    const { resource: stored } = await this.audit.item(record.id, record.requestId).read<Stored<AuditRecord>>();
+    if (stored?.hash !== record.hash || stored.seq !== record.seq) {
+      throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+    }
+  }
+
+  async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
+    const top = pageSize(page.top);
+    const after = page.continuationToken === undefined ? -1 : decodeAuditPosition(page.continuationToken);
+    const rows = await this.query<Stored<AuditRecord>>(
+      this.audit,
+      {
+        query: `SELECT TOP ${top + 1} * FROM c WHERE c.requestId = @requestId AND c.seq > @after ORDER BY c.seq ASC`,
+        parameters: [
+          { name: '@requestId', value: requestId },
+          { name: '@after', value: after },
+        ],
+      },
+      requestId,
+    );
+    const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
+    return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
+  }
+
+  async lastAudit(requestId: string): Promise<AuditRecord | undefined> {
+    const [last] = await this.query<Stored<AuditRecord>>(
+      this.audit,
+      {
+        query: 'SELECT TOP 1 * FROM c WHERE c.requestId = @requestId ORDER BY c.seq DESC',
+        parameters: [{ name: '@requestId', value: requestId }],
+      },
+      requestId,
+    );
+    return last && domainOf<AuditRecord>(last);
+  }
+
+  async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const id = hashedId('idempotency', record.principalId, record.key);
+    // Two rounds: a stored key can expire between the refused create and the read.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await this.idempotency.items.create<IdempotencyDocument>({ id, record, ttl: IDEMPOTENCY_KEY_TTL_SECONDS });
+        return record;
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
+      const { resource } = await this.idempotency.item(id, id).read<IdempotencyDocument>();
+      if (resource) return resource.record;
+    }
+    throw new StoreError('conflict', `idempotency key ${record.key} is being written concurrently`);
+  }
+
+  async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
+    const id = hashedId('link', linkId);
+    try {
+      await this.links.items.create({ id, expiresAt, ttl: linkIdRetentionSeconds(expiresAt, Date.now()) });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  private requestDocument(request: ApprovalRequest): RequestDocument {
+    const ttl = this.options.closedRequestTtlSeconds;
+    return ttl !== undefined && CLOSED_STATUSES.has(request.status) ? { ...request, ttl } : { ...request };
+  }
+
+  private async takeLock(lockId: string, request: ApprovalRequest): Promise<void> {
+    const lock = this.locks.item(lockId, lockId);
+    for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt += 1) {
+      const claim: LockDocument = {
+        id: lockId,
+        profileType: request.profileType,
+        resourceId: request.operation.resourceId ?? '',
+        requestId: request.id,
+        claimedAt: new Date().toISOString(),
+      };
+      try {
+        await this.locks.items.create(claim);
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
+      const { resource: held } = await lock.read<Stored<LockDocument>>();
+      if (!held) continue;
+      // A retried create of the same request already holds it.
+      if (held.requestId === request.id) return;
+      if (await this.holderStillHolds(held)) throw lockedError(request);
+      try {
+        await lock.replace(claim, ifMatch(held._etag));
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 404 && status !== 412) throw error;
+      }
+    }
+    throw lockedError(request);
+  }
+
+  private async holderStillHolds(lock: LockDocument): Promise<boolean> {
+    const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
+    // A holder of another entity is a create that was refused for its id after taking this lock.
+    if (holder) return OPEN_STATUSES.has(holder.status) && lockIdOf(holder) === lock.id;
+    return Date.now() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
+  }
+
+  private async releaseLock(lockId: string, requestId: string): Promise<void> {
+    const lock = this.locks.item(lockId, lockId);
+    try {
+      const { resource: held } = await lock.read<Stored<LockDocument>>();
+      if (held?.requestId === requestId) await lock.delete(ifMatch(held._etag));
+    } catch {
+      // Best effort: the replace that closed the request has committed, and a lock left behind
+      // names a closed holder, which the next create of that entity takes over.
+    }
+  }
+
+  private async query<T>(container: Container, spec: SqlQuerySpec, partitionKey?: string): Promise<T[]> {
+    const { resources } = await container.items.query<T>(spec, partitionKey === undefined ? {} : { partitionKey }).fetchAll();
+    return resources;
+  }
+
+  private writeError(error: unknown, what: string, conflict = `${what} conflicts with another item`): unknown {
+    switch (statusOf(error)) {
+      case 404:
+        return new StoreError('not_found', `${what} does not exist`);
+      case 409:
+        return new StoreError('conflict', conflict);
+      case 412:
+        return new StoreError('precondition_failed', `${what} was changed since it was read`);
+      default:
+        return error;
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import type { SubmitRequestBody } from '../api/schemas';
+import { verifyChain } from '../domain/auditChain';
+import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
+import { DomainError } from '../domain/errors';
+import { applyCommand, createRequest, mayView, type Command } from '../domain/lifecycle';
+import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
+import { HttpError } from '../http/problem';
+import { StoreError, type Page, type RequestView } from '../store/store';
+import type { Caller, UseCaseDeps } from './deps';
+
+/** The command event the approval orchestration receives (see orchestrations/contracts.ts). */
+type CommandEvent =
+  | { kind: 'decide'; actor: { id: string; displayName: string }; actorRoles: string[]; decision: DecisionKind; notes?: string; source: 'api' }
+  | { kind: 'cancel'; actor: { id: string; displayName: string } }
+  | { kind: 'complete'; actor: { id: string; displayName: string } };
+
+const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
+
+function actorOf(caller: Caller) {
+  return { id: caller.id, displayName: caller.displayName };
+}
+
+/**
+ * Submits a request: checks the caller and the applicable policy through the domain rules, takes
+ * the entity lock by creating the read model, and starts the request's orchestration. With an
+ * idempotency key, the same key and body return the first request again; another body under the
+ * same key is `idempotency_key_reused`.
+ */
+export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: SubmitRequestBody, idempotencyKey?: string): Promise<ApprovalRequest> {
+  let id = deps.newId();
+  if (idempotencyKey !== undefined) {
+    const bodyHash = sha256Hex(canonicalJson(body));
+    const stored = await deps.store.putIdempotencyKey({ key: idempotencyKey, principalId: caller.id, bodyHash, requestId: id, createdAt: deps.now().toISOString() });
+    if (stored.bodyHash !== bodyHash) {
+      throw new HttpError(409, 'idempotency_key_reused', 'The Idempotency-Key was used with a different body', 'Use a new key for a different request.');
+    }
+    if (stored.requestId !== id) {
+      const existing = await deps.store.getRequest(stored.requestId);
+      if (existing) return existing.value;
+      // The first attempt stopped before it stored its request: carry on under its id.
+      id = stored.requestId;
+    }
+  }
+  const policy = await deps.store.findPolicyByProfileType(body.profileType);
+  const request = createRequest({
+    id,
+    profileType: body.profileType,
+    operation: body.operation,
+    justification: body.justification,
+    initiator: actorOf(caller),
+    initiatorRoles: caller.roles,
+    policy: policy?.value,
+    now: deps.now().toISOString(),
+  });
+  try {
+    await deps.store.createRequest(request);
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'conflict') {
+      const existing = await deps.store.getRequest(id);
+      if (existing) return existing.value;
+    }
+    throw error;
+  }
+  await deps.orchestrations.start(request.id, { request });
+  return request;
+}
+
+/** The caller's groups among the request's approver groups. */
+async function groupsFor(deps: UseCaseDeps, caller: Caller, request: ApprovalRequest): Promise<string[]> {
+  if (request.policy.approverGroupIds.length === 0) return [];
+  return deps.directory.memberGroupsOf(caller.id, request.policy.approverGroupIds);
+}
+
+/** Loads a request the caller may see; 404 otherwise (so ids of others' requests do not leak). */
+export async function getVisibleRequest(deps: UseCaseDeps, caller: Caller, id: string): Promise<ApprovalRequest> {
+  const stored = await deps.store.getRequest(id);
+  if (!stored) throw notFound(id);
+  const request = stored.value;
+  const visible =
+    caller.id === request.initiator.id || caller.roles.includes('MAA.Operator') || mayView(request, caller, caller.roles, await groupsFor(deps, caller, request));
+  if (!visible) throw notFound(id);
+  return request;
+}
+
+/** One page of a list view: `mine`, `received` (what the caller may decide on) or `all` (operators). */
+export async function listRequests(
+  deps: UseCaseDeps,
+  caller: Caller,
+  query: { view: 'mine' | 'received' | 'all'; status?: RequestStatus; top: number; continuationToken?: string },
+): Promise<Page<ApprovalRequest>> {
+  let view: RequestView;
+  if (query.view === 'all') {
+    if (!caller.roles.includes('MAA.Operator')) throw new DomainError('forbidden', 'view=all needs MAA.Operator');
+    view = { kind: 'all' };
+  } else if (query.view === 'received') {
+    view = { kind: 'received', principalId: caller.id, groupIds: await deps.directory.allGroupsOf(caller.id) };
+  } else {
+    view = { kind: 'mine', initiatorId: caller.id };
+  }
+  return deps.store.listRequests({
+    view,
+    top: query.top,
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
+  });
+}
+
+/**
+ * Sends a decision, cancellation or completion to the request's orchestration after checking it
+ * against the current read model with the same rules (so the caller hears about a refusal at
+ * once); the orchestration checks it again when it applies it. Resolves with the request as it
+ * stands (the change shows within a second).
+ */
+export async function sendCommand(
+  deps: UseCaseDeps,
+  caller: Caller,
+  id: string,
+  command: { kind: 'decide'; decision: DecisionKind; notes: string } | { kind: 'cancel' } | { kind: 'complete' },
+): Promise<ApprovalRequest> {
+  // No visibility check here: the rules below answer with the precise refusal (not_an_approver...).
+  const stored = await deps.store.getRequest(id);
+  if (!stored) throw notFound(id);
+  const request = stored.value;
+  const at = deps.now().toISOString();
+  const actor = actorOf(caller);
+  let check: Command;
+  let event: CommandEvent;
+  if (command.kind === 'decide') {
+    const notes = command.notes;
+    check = { kind: 'decide', actor, actorRoles: caller.roles, actorGroupIds: await groupsFor(deps, caller, request), decision: command.decision, notes, source: 'api', at };
+    event = { kind: 'decide', actor, actorRoles: [...caller.roles], decision: command.decision, notes, source: 'api' };
+  } else {
+    check = { kind: command.kind, actor, at };
+    event = { kind: command.kind, actor };
+  }
+  applyCommand(request, check);
+  await deps.orchestrations.raise(id, event);
+  return request;
+}
+
+/** A page of the request's audit trail, with whether its whole hash chain verifies. */
+export async function auditTrail(
+  deps: UseCaseDeps,
+  caller: Caller,
+  id: string,
+  page: { top: number; continuationToken?: string },
+): Promise<Page<AuditRecord> & { chainValid: boolean }> {
+  await getVisibleRequest(deps, caller, id);
+  const all: AuditRecord[] = [];
+  let token: string | undefined;
+  do {
+    const chunk = await deps.store.listAudit(id, { top: 100, ...(token ? { continuationToken: token } : {}) });
+    all.push(...chunk.items);
+    token = chunk.continuationToken;
+  } while (token);
+  const chainValid = verifyChain(all).valid;
+  const result = await deps.store.listAudit(id, { top: page.top, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
+  return { ...result, chainValid };
+}

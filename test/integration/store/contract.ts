@@ -1,0 +1,506 @@
+import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus } from '../../../shared/domain/model';
+import { StoreError, type Page, type RequestQuery, type Store } from '../../../shared/store/store';
+
+/** A fresh, empty store and how to get rid of it. */
+export interface StoreUnderTest {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+const BASE_TIME = Date.parse('2025-03-01T08:00:00.000Z');
+
+function at(minutes: number): string {
+  return new Date(BASE_TIME + minutes * 60_000).toISOString();
+}
+
+function principal(id: string) {
+  return { id, displayName: `User ${id}` };
+}
+
+/** A valid policy; `overrides` adjust it. */
+export function aPolicy(overrides: Partial<AccessPolicy> = {}): AccessPolicy {
+  return {
+    id: 'policy-1',
+    displayName: 'Device wipes',
+    description: 'Two admins for every wipe',
+    profileType: 'deviceWipe',
+    approverGroupIds: ['group-a'],
+    requiredApprovals: 1,
+    requestTtl: 'P30D',
+    version: 1,
+    createdBy: principal('admin'),
+    createdAt: at(0),
+    lastModifiedAt: at(0),
+    ...overrides,
+  };
+}
+
+interface RequestShape {
+  id: string;
+  profileType?: ProfileType;
+  resourceId?: string | null;
+  initiator?: string;
+  groups?: string[];
+  status?: RequestStatus;
+  minute?: number;
+}
+
+/** A valid request; `resourceId: null` leaves the operation without one. */
+export function aRequest(shape: RequestShape): ApprovalRequest {
+  const createdAt = at(shape.minute ?? 0);
+  const resourceId = shape.resourceId === undefined ? `device-${shape.id}` : shape.resourceId;
+  return {
+    id: shape.id,
+    profileType: shape.profileType ?? 'deviceWipe',
+    operation: {
+      action: 'wipe',
+      resourceType: 'managedDevice',
+      ...(resourceId === null ? {} : { resourceId }),
+      payload: { keepEnrollmentData: false, nested: { list: [1, 'two', null] } },
+    },
+    operationHash: 'a'.repeat(64),
+    justification: 'Lost laptop',
+    initiator: principal(shape.initiator ?? 'alice'),
+    policy: { id: 'policy-1', version: 1, approverGroupIds: shape.groups ?? ['group-a'], requiredApprovals: 1 },
+    status: shape.status ?? 'needsApproval',
+    decisions: [],
+    createdAt,
+    expiresAt: at(60 * 24 * 30),
+    lastModifiedAt: createdAt,
+  };
+}
+
+/** Audit record `seq` of `requestId`; `hash` defaults to one derived from both. */
+export function anAuditRecord(requestId: string, seq: number, hash = `${requestId}-${seq}`.padEnd(64, '0')): AuditRecord {
+  return {
+    id: `${requestId}:${String(seq).padStart(6, '0')}`,
+    requestId,
+    seq,
+    type: seq === 0 ? 'request.submitted' : 'request.statusChanged',
+    at: at(seq),
+    actor: seq === 0 ? principal('alice') : null,
+    data: { step: seq, detail: { ok: true } },
+    prevHash: seq === 0 ? '0'.repeat(64) : `${requestId}-${seq - 1}`.padEnd(64, '0'),
+    hash,
+  };
+}
+
+async function storeErrorOf(promise: Promise<unknown>): Promise<StoreError['code']> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof StoreError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a StoreError, but the call succeeded');
+}
+
+/** Reads every page of a list, checking that each page is at most `top` long. */
+async function allPages<T>(read: (continuationToken: string | undefined) => Promise<Page<T>>, top: number): Promise<T[][]> {
+  const pages: T[][] = [];
+  let token: string | undefined;
+  do {
+    const page = await read(token);
+    expect(page.items.length).toBeLessThanOrEqual(top);
+    pages.push(page.items);
+    token = page.continuationToken;
+    if (pages.length > 100) throw new Error('the list never ends');
+  } while (token !== undefined);
+  return pages;
+}
+
+/**
+ * The behaviour every `Store` adapter must have. `factory` returns a fresh, empty store for each
+ * test.
+ */
+export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
+  describe(`${name} store contract`, () => {
+    let current: StoreUnderTest;
+    let store: Store;
+
+    beforeEach(async () => {
+      current = await factory();
+      store = current.store;
+    });
+
+    afterEach(async () => {
+      await current.dispose();
+    });
+
+    const ids = async (query: Omit<RequestQuery, 'top'> & { top?: number }) =>
+      (await store.listRequests({ top: 100, ...query })).items.map((request) => request.id);
+
+    describe('policies', () => {
+      it('stores a policy and finds it by id and by profile type, with the etag of the write', async () => {
+        const created = await store.createPolicy(aPolicy());
+        expect(created.value).toStrictEqual(aPolicy());
+        expect(created.etag).toEqual(expect.any(String));
+        expect(await store.getPolicy('policy-1')).toStrictEqual(created);
+        expect(await store.findPolicyByProfileType('deviceWipe')).toStrictEqual(created);
+        expect(await store.getPolicy('nope')).toBeUndefined();
+        expect(await store.findPolicyByProfileType('app')).toBeUndefined();
+      });
+
+      it('replaces a policy with its current etag and refuses a stale etag', async () => {
+        const created = await store.createPolicy(aPolicy());
+        const replaced = await store.replacePolicy(aPolicy({ displayName: 'Renamed', version: 2 }), created.etag);
+        expect(replaced.etag).not.toBe(created.etag);
+        expect(await store.getPolicy('policy-1')).toStrictEqual(replaced);
+
+        expect(await storeErrorOf(store.replacePolicy(aPolicy({ version: 3 }), created.etag))).toBe('precondition_failed');
+        expect((await store.getPolicy('policy-1'))?.value.version).toBe(2);
+      });
+
+      it('answers not_found when replacing or deleting a policy that does not exist', async () => {
+        const created = await store.createPolicy(aPolicy());
+        expect(await storeErrorOf(store.replacePolicy(aPolicy({ id: 'other' }), created.etag))).toBe('not_found');
+        expect(await storeErrorOf(store.deletePolicy('other', created.etag))).toBe('not_found');
+      });
+
+      it('deletes a policy only with its current etag', async () => {
+        const created = await store.createPolicy(aPolicy());
+        const replaced = await store.replacePolicy(aPolicy({ version: 2 }), created.etag);
+        expect(await storeErrorOf(store.deletePolicy('policy-1', created.etag))).toBe('precondition_failed');
+        await store.deletePolicy('policy-1', replaced.etag);
+        expect(await store.getPolicy('policy-1')).toBeUndefined();
+        expect(await store.findPolicyByProfileType('deviceWipe')).toBeUndefined();
+        expect(await storeErrorOf(store.deletePolicy('policy-1', replaced.etag))).toBe('not_found');
+      });
+
+      it('refuses a second policy with the same id or for the same profile type, until the first is gone', async () => {
+        const first = await store.createPolicy(aPolicy());
+        expect(await storeErrorOf(store.createPolicy(aPolicy({ profileType: 'app' })))).toBe('conflict');
+        expect(await storeErrorOf(store.createPolicy(aPolicy({ id: 'policy-2' })))).toBe('conflict');
+        expect(await store.getPolicy('policy-2')).toBeUndefined();
+
+        await store.deletePolicy('policy-1', first.etag);
+        await store.createPolicy(aPolicy({ id: 'policy-2' }));
+        expect((await store.findPolicyByProfileType('deviceWipe'))?.value.id).toBe('policy-2');
+      });
+
+      it('moves a policy to a free profile type but not onto one another policy protects', async () => {
+        const wipe = await store.createPolicy(aPolicy());
+        await store.createPolicy(aPolicy({ id: 'policy-2', profileType: 'app' }));
+
+        expect(await storeErrorOf(store.replacePolicy(aPolicy({ profileType: 'app' }), wipe.etag))).toBe('conflict');
+        expect((await store.findPolicyByProfileType('app'))?.value.id).toBe('policy-2');
+
+        await store.replacePolicy(aPolicy({ profileType: 'script' }), wipe.etag);
+        expect((await store.findPolicyByProfileType('script'))?.value.id).toBe('policy-1');
+        expect(await store.findPolicyByProfileType('deviceWipe')).toBeUndefined();
+      });
+
+      it('lists policies newest first across pages', async () => {
+        const types: ProfileType[] = ['app', 'script', 'role', 'deviceWipe', 'deviceRetire'];
+        for (const [index, profileType] of types.entries()) {
+          // Two share a creation time, so the id breaks the tie.
+          await store.createPolicy(aPolicy({ id: `policy-${index}`, profileType, createdAt: at(Math.min(index, 3)) }));
+        }
+        const pages = await allPages((continuationToken) => store.listPolicies({ top: 2, ...(continuationToken ? { continuationToken } : {}) }), 2);
+        expect(pages.map((page) => page.map((policy) => policy.id))).toEqual([
+          ['policy-4', 'policy-3'],
+          ['policy-2', 'policy-1'],
+          ['policy-0'],
+        ]);
+        expect(pages.flat()[0]).toStrictEqual(aPolicy({ id: 'policy-4', profileType: 'deviceRetire', createdAt: at(3) }));
+      });
+    });
+
+    describe('requests', () => {
+      it('stores a request and reads it back exactly, with the etag of the write', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        expect(created.value).toStrictEqual(aRequest({ id: 'r1' }));
+        expect(await store.getRequest('r1')).toStrictEqual(created);
+        expect(await store.getRequest('r2')).toBeUndefined();
+      });
+
+      it('refuses a second request with the same id, also when the create is retried as is', async () => {
+        await store.createRequest(aRequest({ id: 'r1' }));
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r1' })))).toBe('conflict');
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r1', resourceId: 'elsewhere' })))).toBe('conflict');
+        // The refused create must not leave the other entity locked.
+        await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'elsewhere' }))).resolves.toBeDefined();
+      });
+
+      it('replaces a request with its current etag and refuses a stale one', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const approved = { ...aRequest({ id: 'r1', status: 'approved' }), lastModifiedAt: at(5) };
+        const replaced = await store.replaceRequest(approved, created.etag);
+        expect(replaced.etag).not.toBe(created.etag);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag: replaced.etag });
+
+        expect(await storeErrorOf(store.replaceRequest(aRequest({ id: 'r1', status: 'cancelled' }), created.etag))).toBe(
+          'precondition_failed',
+        );
+        expect((await store.getRequest('r1'))?.value.status).toBe('approved');
+      });
+
+      it('answers not_found when replacing a request that does not exist', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        expect(await storeErrorOf(store.replaceRequest(aRequest({ id: 'r2' }), created.etag))).toBe('not_found');
+      });
+
+      it('keeps optional fields of a completed request', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const completed: ApprovalRequest = {
+          ...aRequest({ id: 'r1', status: 'completed' }),
+          decisions: [{ approver: principal('bob'), decision: 'approve', notes: 'ok', at: at(3), source: 'link' }],
+          completedAt: at(9),
+          execution: { status: 'succeeded', at: at(9), detail: 'wiped' },
+        };
+        await store.replaceRequest(completed, created.etag);
+        expect((await store.getRequest('r1'))?.value).toStrictEqual(completed);
+      });
+    });
+
+    describe('entity lock', () => {
+      it('refuses a second open request on the same profile type and resource', async () => {
+        await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1', initiator: 'bob' })))).toBe(
+          'entity_locked',
+        );
+        expect(await store.getRequest('r2')).toBeUndefined();
+      });
+
+      it('keeps the lock while the request is approved and releases it when the request closes', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+        const approved = await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status: 'approved' }), created.etag);
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })))).toBe('entity_locked');
+
+        await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), approved.etag);
+        await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }));
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })))).toBe('entity_locked');
+      });
+
+      it.each<RequestStatus>(['rejected', 'cancelled', 'expired'])('releases the lock when the request becomes %s', async (status) => {
+        const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+        await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status }), created.etag);
+        await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+      });
+
+      it('does not lock other resources, other profile types, or operations without a resource', async () => {
+        await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+        await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-2' }));
+        await store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1', profileType: 'deviceRetire' }));
+        await store.createRequest(aRequest({ id: 'r4', resourceId: null }));
+        await store.createRequest(aRequest({ id: 'r5', resourceId: null }));
+        expect(await ids({ view: { kind: 'all' } })).toHaveLength(5);
+      });
+    });
+
+    describe('request lists', () => {
+      // minute: newest has the highest number; the list order is by createdAt, then id, descending.
+      const fixtures: RequestShape[] = [
+        { id: 'r01', initiator: 'alice', groups: ['group-a'], status: 'needsApproval', minute: 1 },
+        { id: 'r02', initiator: 'bob', groups: ['group-a'], status: 'needsApproval', minute: 2 },
+        { id: 'r03', initiator: 'bob', groups: ['group-b'], status: 'needsApproval', minute: 3 },
+        { id: 'r04', initiator: 'carol', groups: ['group-a', 'group-b'], status: 'approved', minute: 4 },
+        { id: 'r05', initiator: 'alice', groups: ['group-c'], status: 'needsApproval', minute: 5 },
+        { id: 'r06', initiator: 'carol', groups: ['group-b', 'group-c'], status: 'needsApproval', minute: 6 },
+        { id: 'r07', initiator: 'bob', groups: ['group-a'], status: 'rejected', minute: 7 },
+      ];
+
+      beforeEach(async () => {
+        for (const shape of fixtures) await store.createRequest(aRequest(shape));
+      });
+
+      it('lists all requests newest first, optionally by status', async () => {
+        expect(await ids({ view: { kind: 'all' } })).toEqual(['r07', 'r06', 'r05', 'r04', 'r03', 'r02', 'r01']);
+        expect(await ids({ view: { kind: 'all' }, status: 'needsApproval' })).toEqual(['r06', 'r05', 'r03', 'r02', 'r01']);
+        expect(await ids({ view: { kind: 'all' }, status: 'expired' })).toEqual([]);
+        const [newest] = (await store.listRequests({ view: { kind: 'all' }, top: 1 })).items;
+        expect(newest).toStrictEqual(aRequest(fixtures[6] as RequestShape));
+      });
+
+      it('lists mine: only what the caller initiated', async () => {
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' } })).toEqual(['r07', 'r03', 'r02']);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, status: 'needsApproval' })).toEqual(['r03', 'r02']);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'nobody' } })).toEqual([]);
+      });
+
+      it('lists received: requests of the caller’s groups that the caller did not initiate', async () => {
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] } })).toEqual(['r07', 'r04', 'r02']);
+        expect(await ids({ view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'] } })).toEqual(['r04', 'r01']);
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'needsApproval' }),
+        ).toEqual(['r02']);
+      });
+
+      it('lists a request of several of the caller’s groups once', async () => {
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-b', 'group-c', 'group-b'] } })).toEqual([
+          'r06',
+          'r05',
+          'r04',
+          'r03',
+        ]);
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-a', 'group-b'] }, status: 'needsApproval' }),
+        ).toEqual(['r06', 'r03', 'r02', 'r01']);
+      });
+
+      it('lists nothing received for a caller in no approver group', async () => {
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [] } })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-z'] } })).toEqual([]);
+      });
+
+      it('follows status changes in every view', async () => {
+        const r02 = await store.getRequest('r02');
+        await store.replaceRequest({ ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, r02?.etag ?? '');
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'needsApproval' })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'approved' })).toEqual([
+          'r04',
+          'r02',
+        ]);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, status: 'approved' })).toEqual(['r02']);
+        expect(await ids({ view: { kind: 'all' }, status: 'needsApproval' })).toEqual(['r06', 'r05', 'r03', 'r01']);
+      });
+
+      it('refuses a continuation token it did not issue', async () => {
+        expect(await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: 'not a token' }))).toBe(
+          'invalid_continuation',
+        );
+        const audit = await store.listAudit('r01', { top: 1 });
+        expect(audit.continuationToken).toBeUndefined();
+        await store.appendAudit(anAuditRecord('r01', 0));
+        await store.appendAudit(anAuditRecord('r01', 1));
+        const token = (await store.listAudit('r01', { top: 1 })).continuationToken;
+        expect(token).toEqual(expect.any(String));
+        expect(await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: token as string }))).toBe(
+          'invalid_continuation',
+        );
+      });
+    });
+
+    describe('request pagination', () => {
+      // 23 requests; several share a creation time, so pages must break ties by id.
+      const shapes: RequestShape[] = Array.from({ length: 23 }, (_, index) => ({
+        id: `p${String(index).padStart(2, '0')}`,
+        initiator: index % 4 === 0 ? 'alice' : 'bob',
+        groups: index % 3 === 0 ? ['group-a', 'group-b'] : ['group-a'],
+        status: index % 5 === 0 ? 'approved' : 'needsApproval',
+        minute: Math.floor(index / 3),
+      }));
+      const newestFirst = [...shapes].sort((a, b) => (b.minute ?? 0) - (a.minute ?? 0) || (a.id < b.id ? 1 : -1));
+
+      beforeEach(async () => {
+        // Created in shuffled order: the order of writes must not matter.
+        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 0)) await store.createRequest(aRequest(shape));
+        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 1)) await store.createRequest(aRequest(shape));
+      });
+
+      const cases: { label: string; query: Omit<RequestQuery, 'top' | 'continuationToken'>; expected: RequestShape[] }[] = [
+        { label: 'all', query: { view: { kind: 'all' } }, expected: newestFirst },
+        {
+          label: 'all needing approval',
+          query: { view: { kind: 'all' }, status: 'needsApproval' },
+          expected: newestFirst.filter((shape) => shape.status === 'needsApproval'),
+        },
+        {
+          label: 'mine',
+          query: { view: { kind: 'mine', initiatorId: 'bob' } },
+          expected: newestFirst.filter((shape) => shape.initiator === 'bob'),
+        },
+        {
+          label: 'received needing approval',
+          query: { view: { kind: 'received', principalId: 'alice', groupIds: ['group-b', 'group-a'] }, status: 'needsApproval' },
+          expected: newestFirst.filter((shape) => shape.status === 'needsApproval' && shape.initiator !== 'alice'),
+        },
+      ];
+
+      it.each(cases)('pages through $label without gaps or repeats', async ({ query, expected }) => {
+        const pages = await allPages((continuationToken) => store.listRequests({ ...query, top: 4, ...(continuationToken ? { continuationToken } : {}) }), 4);
+        expect(pages.slice(0, -1).every((page) => page.length === 4)).toBe(true);
+        expect(pages.flat().map((request) => request.id)).toEqual(expected.map((shape) => shape.id));
+      });
+
+      it('returns no continuation token when the last page is exactly full', async () => {
+        const page = await store.listRequests({ view: { kind: 'all' }, top: 23 });
+        expect(page.items).toHaveLength(23);
+        expect(page.continuationToken).toBeUndefined();
+      });
+
+      it('continues after the last item seen even when newer requests arrive meanwhile', async () => {
+        const first = await store.listRequests({ view: { kind: 'all' }, top: 10 });
+        await store.createRequest(aRequest({ id: 'zz-new', minute: 100 }));
+        const rest = await allPages(
+          (continuationToken) => store.listRequests({ view: { kind: 'all' }, top: 10, continuationToken: continuationToken ?? (first.continuationToken as string) }),
+          10,
+        );
+        expect([...first.items, ...rest.flat()].map((request) => request.id)).toEqual(newestFirst.map((shape) => shape.id));
+      });
+    });
+
+    describe('audit', () => {
+      it('lists a trail in seq order across pages, apart from other trails', async () => {
+        for (const seq of [0, 1, 2, 3, 4]) await store.appendAudit(anAuditRecord('r1', seq));
+        await store.appendAudit(anAuditRecord('r2', 0));
+
+        const pages = await allPages((continuationToken) => store.listAudit('r1', { top: 2, ...(continuationToken ? { continuationToken } : {}) }), 2);
+        expect(pages.map((page) => page.map((record) => record.seq))).toEqual([[0, 1], [2, 3], [4]]);
+        expect(pages.flat()).toStrictEqual([0, 1, 2, 3, 4].map((seq) => anAuditRecord('r1', seq)));
+        expect((await store.listAudit('r2', { top: 10 })).items).toStrictEqual([anAuditRecord('r2', 0)]);
+        expect(await store.listAudit('r3', { top: 10 })).toStrictEqual({ items: [] });
+      });
+
+      it('orders a trail by seq, not by arrival, past ten records', async () => {
+        for (const seq of [10, 2, 0, 11, 1]) await store.appendAudit(anAuditRecord('r1', seq));
+        expect((await store.listAudit('r1', { top: 100 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 10, 11]);
+      });
+
+      it('treats writing the same record again as a no-op', async () => {
+        await store.appendAudit(anAuditRecord('r1', 0));
+        await store.appendAudit(anAuditRecord('r1', 0));
+        expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0)]);
+      });
+
+      it('refuses a different record under an existing id or at an existing position', async () => {
+        await store.appendAudit(anAuditRecord('r1', 0));
+        expect(await storeErrorOf(store.appendAudit(anAuditRecord('r1', 0, 'f'.repeat(64))))).toBe('audit_mismatch');
+        expect(await storeErrorOf(store.appendAudit({ ...anAuditRecord('r1', 0), id: 'r1:other' }))).toBe('audit_mismatch');
+        expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0)]);
+      });
+
+      it('returns the last record of a trail', async () => {
+        expect(await store.lastAudit('r1')).toBeUndefined();
+        for (const seq of [0, 1, 2]) await store.appendAudit(anAuditRecord('r1', seq));
+        await store.appendAudit(anAuditRecord('r2', 7));
+        expect(await store.lastAudit('r1')).toStrictEqual(anAuditRecord('r1', 2));
+        expect(await store.lastAudit('r2')).toStrictEqual(anAuditRecord('r2', 7));
+      });
+    });
+
+    describe('idempotency keys', () => {
+      const record = { key: 'key-1', principalId: 'alice', bodyHash: 'b1', requestId: 'r1', createdAt: at(0) };
+
+      it('keeps the first record of a key and returns it to later writers', async () => {
+        expect(await store.putIdempotencyKey(record)).toStrictEqual(record);
+        expect(await store.putIdempotencyKey({ ...record, bodyHash: 'b2', requestId: 'r2', createdAt: at(1) })).toStrictEqual(record);
+      });
+
+      it('keeps keys apart per principal', async () => {
+        await store.putIdempotencyKey(record);
+        const bobs = { ...record, principalId: 'bob', requestId: 'r9' };
+        expect(await store.putIdempotencyKey(bobs)).toStrictEqual(bobs);
+        expect(await store.putIdempotencyKey({ ...record, key: 'key/2?#' })).toStrictEqual({ ...record, key: 'key/2?#' });
+      });
+    });
+
+    describe('link ids', () => {
+      it('consumes a link id once', async () => {
+        expect(await store.consumeLinkId('link-1', at(60))).toBe(true);
+        expect(await store.consumeLinkId('link-1', at(60))).toBe(false);
+        expect(await store.consumeLinkId('link/2', at(60))).toBe(true);
+      });
+
+      it('refuses a link id again even when its link has already expired', async () => {
+        const past = new Date(Date.now() - 60_000).toISOString();
+        expect(await store.consumeLinkId('link-old', past)).toBe(true);
+        expect(await store.consumeLinkId('link-old', past)).toBe(false);
+      });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { CosmosClient } from '@azure/cosmos';
+import { COSMOS_CONTAINERS, ensureCosmosSchema, REQUESTS_CONTAINER } from '../../../shared/store/cosmosSchema';
+import { CosmosStore, createCosmosClient } from '../../../shared/store/cosmosStore';
+import { startCosmosServer, type CosmosTestServer } from '../../support/cosmosServer';
+import { aRequest, anAuditRecord, describeStoreContract } from './contract';
+
+let server: CosmosTestServer;
+
+beforeAll(async () => {
+  server = await startCosmosServer();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+async function freshStore(options: { closedRequestTtlSeconds?: number } = {}) {
+  const client = createCosmosClient({ endpoint: server.endpoint, key: server.key, agent: server.agent });
+  const database = `maa-${randomUUID()}`;
+  await ensureCosmosSchema(client, { database });
+  const store = new CosmosStore(client, { database, ...options });
+  return { client, database, store, dispose: () => store.close() };
+}
+
+describeStoreContract('cosmos', freshStore);
+
+describe('CosmosStore', () => {
+  it('creates every container of the schema, and leaves them alone when run again', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      await ensureCosmosSchema(client, { database });
+      const { resources } = await client.database(database).containers.readAll().fetchAll();
+      expect(resources.map((container) => container.id).sort()).toEqual(COSMOS_CONTAINERS.map((spec) => spec.id).sort());
+      const requests = resources.find((container) => container.id === REQUESTS_CONTAINER.id);
+      expect(requests?.partitionKey?.paths).toEqual(['/id']);
+      expect(requests?.defaultTtl).toBe(-1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives a closed request the configured retention TTL and keeps open ones forever', async () => {
+    const { client, database, store } = await freshStore({ closedRequestTtlSeconds: 86_400 });
+    try {
+      const created = await store.createRequest(aRequest({ id: 'r1' }));
+      const raw = () => client.database(database).container('requests').item('r1', 'r1').read<{ ttl?: number }>();
+      expect((await raw()).resource?.ttl).toBeUndefined();
+      await store.replaceRequest(aRequest({ id: 'r1', status: 'cancelled' }), created.etag);
+      expect((await raw()).resource?.ttl).toBe(86_400);
+      expect((await store.getRequest('r1'))?.value).toStrictEqual(aRequest({ id: 'r1', status: 'cancelled' }));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs a request lifecycle with point operations and single-partition queries only', async () => {
+    const { store } = await freshStore();
+    try {
+      // Warm the client's metadata caches so that only the lifecycle's own calls are counted.
+      await store.createRequest(aRequest({ id: 'warm-up' }));
+      await store.appendAudit(anAuditRecord('warm-up', 0));
+      await store.lastAudit('warm-up');
+      server.requests.length = 0;
+
+      let tagged = await store.createRequest(aRequest({ id: 'r1' }));
+      await store.appendAudit(anAuditRecord('r1', 0));
+      for (const [seq, status] of [[1, 'approved'], [2, 'completed']] as const) {
+        const read = await store.getRequest('r1');
+        tagged = await store.replaceRequest(aRequest({ id: 'r1', status }), read?.etag ?? tagged.etag);
+        await store.appendAudit(anAuditRecord('r1', seq));
+      }
+      await store.appendAudit(anAuditRecord('r1', 3));
+      await store.appendAudit(anAuditRecord('r1', 3));
+      await store.lastAudit('r1');
+      await store.listAudit('r1', { top: 50 });
+
+      const documents = server.requests.filter((request) => request.path.includes('/docs') && !request.queryPlan);
+      expect(documents.filter((request) => request.partitionKey === undefined)).toEqual([]);
+      const calls = documents.map((request) => `${request.query ? 'QUERY' : request.method} ${request.path.split('/')[4]}`);
+      expect(calls).toEqual([
+        'POST locks', // the entity lock
+        'POST requests',
+        'POST audit',
+        'GET requests',
+        'PUT requests',
+        'POST audit',
+        'GET requests',
+        'PUT requests', // closed: the lock is read and released
+        'GET locks',
+        'DELETE locks',
+        'POST audit',
+        'POST audit',
+        'POST audit', // the repeat is refused and compared
+        'GET audit',
+        'QUERY audit',
+        'QUERY audit',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes over a lock whose holder closed without releasing it', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+      // Close r1 behind the adapter's back, as if the process died before releasing the lock.
+      await client
+        .database(database)
+        .container('requests')
+        .item('r1', 'r1')
+        .replace({ ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }) }, { accessCondition: { type: 'IfMatch', condition: created.etag } });
+      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+      expect((await store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })).catch((error: { code?: string }) => error.code))).toBe(
+        'entity_locked',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('respects a lock whose holder request has not appeared yet, for a grace period only', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+      // As if r1's create died between writing the lock and writing the request.
+      const container = (id: string) => client.database(database).container(id);
+      await container('requests').item('r1', 'r1').delete();
+      expect(await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })).catch((error: { code?: string }) => error.code)).toBe(
+        'entity_locked',
+      );
+
+      const { resources: [lock] } = await container('locks').items.query<{ id: string; claimedAt: string }>('SELECT * FROM c').fetchAll();
+      expect(lock).toBeDefined();
+      const old = new Date(Date.now() - 5 * 60_000).toISOString();
+      await container('locks').item(lock?.id ?? '', lock?.id).replace({ ...lock, claimedAt: old });
+      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets exactly one of several concurrent creates on one entity win', async () => {
+    const { store } = await freshStore();
+    try {
+      const results = await Promise.allSettled(
+        ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => store.createRequest(aRequest({ id, resourceId: 'device-1' }))),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect((result.reason as { code?: string }).code).toBe('entity_locked');
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('builds a managed-identity client when no key is configured', () => {
+    const client = createCosmosClient({ endpoint: 'https://account.documents.azure.com:443/' });
+    expect(client).toBeInstanceOf(CosmosClient);
+    client.dispose();
+  });
+});

@@ -1,0 +1,224 @@
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { CachedDirectory } from '../../../shared/identity/directory';
+import { GraphDirectory, type GraphDirectoryOptions } from '../../../shared/identity/graphDirectory';
+import { startTestServer, type Reply, type SeenRequest, type TestServer } from './testServer';
+
+const USER = '22222222-2222-4222-8222-222222222222';
+const G1 = 'aaaaaaaa-0000-4000-8000-000000000001';
+const G2 = 'aaaaaaaa-0000-4000-8000-000000000002';
+const G3 = 'aaaaaaaa-0000-4000-8000-000000000003';
+
+/** Membership the fake Graph knows: USER is in G1 and G3. */
+const memberships = new Map<string, string[]>([[USER, [G1, G3]]]);
+
+/** Replies queued for the next requests; when empty, the fake answers like Graph. */
+let scripted: Reply[];
+let server: TestServer;
+
+function graph(request: SeenRequest): Reply {
+  const next = scripted.shift();
+  if (next) return next;
+  const match = /^\/v1\.0\/users\/([^/]+)\/(checkMemberGroups|getMemberGroups)$/.exec(request.path);
+  if (request.method !== 'POST' || !match) return { status: 400, body: { error: { code: 'BadRequest', message: 'unexpected request' } } };
+  const groups = memberships.get(decodeURIComponent(match[1]!));
+  if (!groups) return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'no such user' } } };
+  const body = JSON.parse(request.body) as { groupIds?: string[]; securityEnabledOnly?: boolean };
+  const value = match[2] === 'checkMemberGroups' ? body.groupIds!.filter((id) => groups.includes(id.toLowerCase())) : groups;
+  return { body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)', value } };
+}
+
+class FakeCredential implements TokenCredential {
+  readonly scopes: (string | string[])[] = [];
+  failure: Error | undefined;
+  async getToken(scopes: string | string[]): Promise<AccessToken> {
+    this.scopes.push(scopes);
+    if (this.failure) throw this.failure;
+    return { token: 'app-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+  }
+}
+
+let credential: FakeCredential;
+
+beforeAll(async () => {
+  server = await startTestServer(graph);
+});
+
+afterAll(() => server.close());
+
+beforeEach(() => {
+  scripted = [];
+  server.requests.length = 0;
+  credential = new FakeCredential();
+});
+
+function directory(options: Partial<GraphDirectoryOptions> = {}): GraphDirectory {
+  return new GraphDirectory({ baseUrl: `${server.url}/`, credential, ...options });
+}
+
+describe('GraphDirectory', () => {
+  it('asks checkMemberGroups with the app token and answers the subset in the caller’s spelling and order', async () => {
+    const found = await directory().memberGroupsOf(USER, [G3.toUpperCase(), G2, G1]);
+    expect(found).toEqual([G3.toUpperCase(), G1]);
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request).toMatchObject({ method: 'POST', path: `/v1.0/users/${USER}/checkMemberGroups` });
+    expect(request!.headers.authorization).toBe('Bearer app-token');
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request!.body)).toEqual({ groupIds: [G3.toUpperCase(), G2, G1] });
+    expect(credential.scopes).toEqual([`${server.url}/.default`]);
+  });
+
+  it('asks getMemberGroups for every group, security-enabled or not', async () => {
+    await expect(directory().allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: `/v1.0/users/${USER}/getMemberGroups` });
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ securityEnabledOnly: false });
+  });
+
+  it('defaults to Microsoft Graph and its .default scope', async () => {
+    credential.failure = new Error('offline');
+    await expect(new GraphDirectory({ credential }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'credential_failed' });
+    expect(credential.scopes).toEqual(['https://graph.microsoft.com/.default']);
+  });
+
+  it('checks more than 20 candidates in batches of 20, as Graph requires', async () => {
+    const candidates = Array.from({ length: 45 }, (_, i) => `bbbbbbbb-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    await expect(directory().memberGroupsOf(USER, [...candidates, G1])).resolves.toEqual([G1]);
+    expect(server.requests.map((r) => (JSON.parse(r.body) as { groupIds: string[] }).groupIds.length)).toEqual([20, 20, 6]);
+  });
+
+  it('asks nothing for no candidates', async () => {
+    await expect(directory().memberGroupsOf(USER, [])).resolves.toEqual([]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('puts a user Graph does not know in no group (fails closed)', async () => {
+    await expect(directory().memberGroupsOf('33333333-3333-4333-8333-333333333333', [G1])).resolves.toEqual([]);
+    await expect(directory().allGroupsOf('33333333-3333-4333-8333-333333333333')).resolves.toEqual([]);
+  });
+
+  it('waits for Retry-After on 429 and retries', async () => {
+    scripted = [{ status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }];
+    const started = Date.now();
+    await expect(directory().memberGroupsOf(USER, [G1])).resolves.toEqual([G1]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('gives up at once on a Retry-After longer than it may wait, carrying it', async () => {
+    scripted = [{ status: 429, headers: { 'retry-after': '120' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }];
+    const error = await directory().memberGroupsOf(USER, [G1]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'IdentityUnavailableError', code: 'graph_throttled', status: 503, retryAfterSeconds: 120 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('gives up after maxRetries when throttling persists', async () => {
+    const throttled: Reply = { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } };
+    scripted = [throttled, throttled, throttled, throttled];
+    await expect(directory({ maxRetries: 2 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_throttled', retryAfterSeconds: 0 });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('retries 5xx with back-off, then reports graph_unavailable', async () => {
+    scripted = [{ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'later' } } }];
+    await expect(directory().allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+    expect(server.requests).toHaveLength(2);
+
+    server.requests.length = 0;
+    const failing: Reply = { status: 500, body: { error: { code: 'InternalServerError', message: 'boom' } } };
+    scripted = [failing, failing];
+    await expect(directory({ maxRetries: 1 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable', details: { upstreamStatus: 500 } });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('does not retry 401 and 403, and names them', async () => {
+    scripted = [{ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired.' } } }];
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unauthorized', diagnostic: expect.stringContaining('InvalidAuthenticationToken') });
+    scripted = [{ status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } }];
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_forbidden' });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('reports answers it does not understand as graph_bad_response', async () => {
+    scripted = [{ body: { value: [1, 2] } }];
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
+    scripted = [{ status: 400, body: { error: { code: 'Request_BadRequest', message: 'bad' } } }];
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response', details: { upstreamStatus: 400 } });
+  });
+
+  it('reports a failing credential as credential_failed without calling Graph', async () => {
+    credential.failure = new Error('ManagedIdentityCredential: no managed identity endpoint');
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'credential_failed', status: 503 });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('reports an unreachable Graph as graph_unavailable', async () => {
+    await expect(directory({ baseUrl: 'http://127.0.0.1:9', maxRetries: 1, timeoutMs: 1000 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable' });
+  });
+});
+
+describe('CachedDirectory over GraphDirectory', () => {
+  it('answers a repeated question from the cache', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
+    await expect(cached.memberGroupsOf(USER, [G1, G2])).resolves.toEqual([G1]);
+    await expect(cached.memberGroupsOf(USER, [G2, G1])).resolves.toEqual([G1]);
+    await expect(cached.memberGroupsOf(USER.toUpperCase(), [G1.toUpperCase()])).resolves.toEqual([G1.toUpperCase()]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('asks only about the candidates it does not remember', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
+    await cached.memberGroupsOf(USER, [G1, G2]);
+    await expect(cached.memberGroupsOf(USER, [G1, G2, G3])).resolves.toEqual([G1, G3]);
+    expect(server.requests).toHaveLength(2);
+    expect(JSON.parse(server.requests[1]!.body)).toEqual({ groupIds: [G3] });
+  });
+
+  it('answers membership questions from a remembered allGroupsOf', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
+    await expect(cached.allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+    await expect(cached.allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+    await expect(cached.memberGroupsOf(USER, [G2, G3])).resolves.toEqual([G3]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('shares one call among concurrent identical questions', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
+    const answers = await Promise.all([cached.allGroupsOf(USER), cached.allGroupsOf(USER), cached.allGroupsOf(USER)]);
+    expect(answers).toEqual([[G1, G3], [G1, G3], [G1, G3]]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('forgets after the TTL, and does not cache at all with TTL 0', async () => {
+    let time = 1_000_000;
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000, now: () => time });
+    await cached.memberGroupsOf(USER, [G1]);
+    time += 59_999;
+    await cached.memberGroupsOf(USER, [G1]);
+    expect(server.requests).toHaveLength(1);
+    time += 1;
+    await cached.memberGroupsOf(USER, [G1]);
+    expect(server.requests).toHaveLength(2);
+
+    const uncached = new CachedDirectory(directory(), { ttlMs: 0 });
+    await expect(uncached.memberGroupsOf(USER, [G1, G2])).resolves.toEqual([G1]);
+    await expect(uncached.memberGroupsOf(USER, [G1, G2])).resolves.toEqual([G1]);
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('stays within maxEntries by dropping the oldest answers', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000, maxEntries: 2 });
+    await cached.memberGroupsOf(USER, [G1, G2, G3]);
+    expect(server.requests).toHaveLength(1);
+    await cached.memberGroupsOf(USER, [G2, G3]);
+    expect(server.requests).toHaveLength(1);
+    await cached.memberGroupsOf(USER, [G1]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('does not remember failures', async () => {
+    const cached = new CachedDirectory(directory({ maxRetries: 0 }), { ttlMs: 60_000 });
+    scripted = [{ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'later' } } }];
+    await expect(cached.allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable' });
+    await expect(cached.allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+  });
+});
