@@ -5,7 +5,7 @@ import { pageQuerySchema, policyBodySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
-import { getPolicy, listPolicies, requestPolicyChange } from '../shared/useCases/policies';
+import { getPolicy, listPolicies, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
 import { authenticate, deps } from './support';
 
 /** A policy change carries the policy and the justification approvers see. */
@@ -32,38 +32,32 @@ app.http('getPolicy', {
   handler: authenticated(authenticate, async (request) => json(200, await getPolicy(deps(), policyId(request)))),
 });
 
-df.app.client.http('createPolicy', {
-  route: 'policies',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    authenticated(authenticate, async (req, caller) => {
-      const { justification, ...draft } = await readJsonBody(req, changeBodySchema);
-      const submitted = await requestPolicyChange(deps(client), caller, { action: 'create', draft }, justification);
-      return json(202, submitted, { location: `/api/requests/${submitted.id}` });
-    })(request, context),
+/** Registers a policy change endpoint: the body becomes an `operationApprovalPolicy` request. */
+function changeRoute(name: string, route: string, method: 'POST' | 'PUT' | 'DELETE', change: (request: HttpRequest) => Promise<{ change: PolicyChange; justification: string }>): void {
+  df.app.client.http(name, {
+    route,
+    methods: [method],
+    authLevel: 'anonymous',
+    handler: (request, client, context) =>
+      authenticated(authenticate, async (req, caller) => {
+        const { change: requested, justification } = await change(req);
+        const submitted = await requestPolicyChange(deps(client), caller, requested, justification);
+        return json(202, submitted, { location: `/api/requests/${submitted.id}` });
+      })(request, context),
+  });
+}
+
+changeRoute('createPolicy', 'policies', 'POST', async (request) => {
+  const { justification, ...draft } = await readJsonBody(request, changeBodySchema);
+  return { change: { action: 'create', draft }, justification };
 });
 
-df.app.client.http('updatePolicy', {
-  route: 'policies/{id}',
-  methods: ['PUT'],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    authenticated(authenticate, async (req, caller) => {
-      const { justification, ...draft } = await readJsonBody(req, changeBodySchema);
-      const submitted = await requestPolicyChange(deps(client), caller, { action: 'update', policyId: policyId(req), draft }, justification);
-      return json(202, submitted, { location: `/api/requests/${submitted.id}` });
-    })(request, context),
+changeRoute('updatePolicy', 'policies/{id}', 'PUT', async (request) => {
+  const { justification, ...draft } = await readJsonBody(request, changeBodySchema);
+  return { change: { action: 'update', policyId: policyId(request), draft }, justification };
 });
 
-df.app.client.http('deletePolicy', {
-  route: 'policies/{id}',
-  methods: ['DELETE'],
-  authLevel: 'anonymous',
-  handler: (request, client, context) =>
-    authenticated(authenticate, async (req, caller) => {
-      const { justification } = await readJsonBody(req, deleteBodySchema);
-      const submitted = await requestPolicyChange(deps(client), caller, { action: 'delete', policyId: policyId(req) }, justification);
-      return json(202, submitted, { location: `/api/requests/${submitted.id}` });
-    })(request, context),
+changeRoute('deletePolicy', 'policies/{id}', 'DELETE', async (request) => {
+  const { justification } = await readJsonBody(request, deleteBodySchema);
+  return { change: { action: 'delete', policyId: policyId(request) }, justification };
 });
