@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureCosmosSchema } from '../../shared/store/cosmosSchema';
+import { createCosmosClient } from '../../shared/store/cosmosStore';
+import { Api, approverGroup } from '../support/api';
+import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
+import { startRuntime } from '../support/runtime';
+
+describe('the approval lifecycle through the API (Cosmos DB store, real SDK against a Cosmos wire-protocol server)', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-lifecycle-cosmos-'));
+  let cosmos: CosmosTestServer;
+  let env: Record<string, string>;
+  let api: Api;
+
+  beforeAll(async () => {
+    cosmos = await startCosmosServer();
+    await ensureCosmosSchema(createCosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, agent: cosmos.agent }), { database: 'maa' });
+    // The test server's certificate is self-signed; only the runtime child process is told to accept it.
+    env = { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, NODE_TLS_REJECT_UNAUTHORIZED: '0' };
+    api = new Api(await startRuntime({ dataDir, env }));
+  });
+  afterAll(async () => {
+    await api?.runtime.stop();
+    await cosmos?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('bootstraps a policy and runs a wipe to completion across a runtime restart, with a valid audit chain', async () => {
+    const health = await fetch(`${api.runtime.url}/api/health`);
+    expect(health.status).toBe(200);
+    const group = await approverGroup(api.runtime);
+    const change = await api.call('alice', 'POST', 'policies', { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [group], justification: 'Protect wipes' });
+    expect(change.status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
+    await api.until('alice', change.body.id, (r) => r.status === 'approved');
+    expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);
+    await api.until('alice', change.body.id, (r) => r.execution?.status === 'succeeded');
+
+    const submitted = await api.call('alice', 'POST', 'requests', {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' },
+      justification: 'Reported stolen',
+    });
+    expect(submitted.status).toBe(202);
+    const locked = await api.call('bob', 'POST', 'requests', { profileType: 'deviceWipe', operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' }, justification: 'twice' });
+    expect(locked.body.code).toBe('entity_locked');
+    const id = submitted.body.id as string;
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    await api.until('alice', id, (r) => r.status === 'approved');
+
+    await api.runtime.kill();
+    api = new Api(await startRuntime({ dataDir, env }));
+
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    await api.until('alice', id, (r) => r.execution?.status === 'succeeded');
+    const audit = await api.call('alice', 'GET', `requests/${id}/audit`);
+    expect(audit.body.chainValid).toBe(true);
+    expect(audit.body.items.map((record: { type: string }) => record.type)).toEqual([
+      'request.submitted',
+      'request.approved',
+      'request.statusChanged',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    const received = await api.call('carol', 'GET', 'requests?view=received&status=completed');
+    expect(received.body.items.map((r: { id: string }) => r.id)).toContain(id);
+  });
+});
