@@ -31,7 +31,7 @@ const MAX_CHECK_GROUPS = 20;
  * endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock, `idtyp` app) and
  * the matching application permission; failures answer Graph-style `{ error: { code, message } }`.
  */
-export function localGraphRoute(options: LocalGraphOptions) {
+export function localGraphRoute(options: LocalGraphOptions): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
   return (request: IncomingMessage, url: URL, body: Buffer): HostResponse => {
     const caller = authenticate(request, options);
     if (!('roles' in caller)) return caller;

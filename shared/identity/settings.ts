@@ -74,8 +74,9 @@ export type IdentitySettings = z.output<z.ZodObject<typeof identitySettingsShape
 export function resolveIdentityConfig(settings: IdentitySettings): { config: IdentityConfig; problems: string[] } {
   const problems: string[] = [];
   const tenant = settings.MAA_TENANT_ID;
-  const issuer = settings.MAA_AUTH_ISSUER ?? (tenant && `https://login.microsoftonline.com/${tenant}/v2.0`);
-  const jwksUrl = settings.MAA_AUTH_JWKS_URL ?? (tenant && `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`);
+  const entra = tenant === undefined ? undefined : `https://login.microsoftonline.com/${tenant}`;
+  const issuer = settings.MAA_AUTH_ISSUER ?? (entra && `${entra}/v2.0`);
+  const jwksUrl = settings.MAA_AUTH_JWKS_URL ?? (entra && `${entra}/discovery/v2.0/keys`);
   const audiences = (settings.MAA_AUTH_AUDIENCE ?? '')
     .split(',')
     .map((audience) => audience.trim())
