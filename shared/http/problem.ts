@@ -13,6 +13,8 @@ export interface Problem {
   title: string;
   detail?: string;
   errors?: FieldError[];
+  /** Sent as `Retry-After` (seconds) when the failure is temporary and the upstream said when to retry. */
+  retryAfterSeconds?: number;
 }
 
 /** An error the HTTP layer itself raises (bad body, unknown route parameter, ...). */
@@ -62,7 +64,7 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof HttpError) {
     return omitUndefined({ status: error.status, code: error.code, title: error.title, detail: error.detail, errors: error.errors });
   }
-  const coded = error as { name?: unknown; code?: unknown; status?: unknown; message?: unknown; errors?: unknown } | null;
+  const coded = error as { name?: unknown; code?: unknown; status?: unknown; message?: unknown; errors?: unknown; details?: { retryAfterSeconds?: unknown } } | null;
   const code = typeof coded?.code === 'string' ? coded.code : undefined;
   // Typed errors of the domain and identity layers carry their own status.
   const ownStatus = typeof coded?.status === 'number' && TYPED_ERRORS.has(String(coded?.name)) ? coded.status : undefined;
@@ -70,7 +72,9 @@ export function problemFromError(error: unknown): Problem {
   if (code && known) {
     const detail = typeof coded?.message === 'string' && coded.message.length > 0 ? coded.message : undefined;
     const errors = Array.isArray(coded?.errors) ? (coded.errors as FieldError[]) : undefined;
-    return omitUndefined({ status: known.status, code, title: known.title, detail, errors });
+    const retryAfter = coded?.details?.retryAfterSeconds;
+    const retryAfterSeconds = typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : undefined;
+    return omitUndefined({ status: known.status, code, title: known.title, detail, errors, retryAfterSeconds });
   }
   return { status: 500, code: 'internal_error', title: 'Something went wrong on our side' };
 }
@@ -79,10 +83,12 @@ export function problemFromError(error: unknown): Problem {
 export function problemResponse(problem: Problem): HttpResponseInit {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-error-code': problem.code };
   if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
+  const { retryAfterSeconds, ...document } = problem;
+  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   return {
     status: problem.status,
     headers,
-    body: JSON.stringify({ type: `urn:maa:problem:${problem.code}`, ...problem }),
+    body: JSON.stringify({ type: `urn:maa:problem:${problem.code}`, ...document }),
   };
 }
 

@@ -43,6 +43,15 @@ describe('problemResponse', () => {
     });
   });
 
+  it('passes an upstream Retry-After on as a header, not in the document', () => {
+    const error = Object.assign(new Error('Graph throttled the app'), { name: 'IdentityUnavailableError', code: 'graph_throttled', status: 503, details: { retryAfterSeconds: 7.2 } });
+    const problem = problemFromError(error);
+    expect(problem).toMatchObject({ status: 503, code: 'graph_throttled', retryAfterSeconds: 8 });
+    const response = problemResponse(problem);
+    expect(response.headers).toMatchObject({ 'retry-after': '8' });
+    expect(JSON.parse(response.body as string)).not.toHaveProperty('retryAfterSeconds');
+  });
+
   it('asks for a bearer token on 401', () => {
     expect(problemResponse({ status: 401, code: 'missing_token', title: 't' }).headers).toMatchObject({ 'www-authenticate': 'Bearer' });
   });
