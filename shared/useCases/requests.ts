@@ -36,7 +36,7 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
     }
     if (stored.requestId !== id) {
       const existing = await deps.store.getRequest(stored.requestId);
-      if (existing) return existing.value;
+      if (existing) return ensureStarted(deps, existing.value);
       // The first attempt stopped before it stored its request: carry on under its id.
       id = stored.requestId;
     }
@@ -57,11 +57,22 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
   } catch (error) {
     if (error instanceof StoreError && error.code === 'conflict') {
       const existing = await deps.store.getRequest(id);
-      if (existing) return existing.value;
+      if (existing) return ensureStarted(deps, existing.value);
     }
     throw error;
   }
   await deps.orchestrations.start(request.id, { request });
+  return request;
+}
+
+/**
+ * A retried submit returns the stored request, making sure its orchestration runs: the first
+ * attempt may have stopped between storing the request and starting it. Starting is idempotent.
+ */
+async function ensureStarted(deps: UseCaseDeps, request: ApprovalRequest): Promise<ApprovalRequest> {
+  if (request.status === 'needsApproval' && request.lastModifiedAt === request.createdAt) {
+    await deps.orchestrations.start(request.id, { request });
+  }
   return request;
 }
 
