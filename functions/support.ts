@@ -1,9 +1,17 @@
 import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
 import { getIdentity, getServices } from '../shared/composition';
+import { DomainError } from '../shared/domain/errors';
 import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
 
 /** What the HTTP functions share: authentication and the use cases' dependencies. */
+
+const FINISHED = new Set<string>([
+  df.OrchestrationRuntimeStatus.Completed,
+  df.OrchestrationRuntimeStatus.Failed,
+  df.OrchestrationRuntimeStatus.Terminated,
+  df.OrchestrationRuntimeStatus.Canceled,
+]);
 
 /** Validates the caller's bearer token with the app's identity services. */
 export const authenticate = () => (authorization: string | null) => getIdentity().tokens.authenticate(authorization);
@@ -33,6 +41,9 @@ function orchestrationsOf(client: df.DurableClient): Orchestrations {
     },
     async raise(requestId, event) {
       await client.raiseEvent(requestId, ApprovalEvents.Command, event);
+      // The client treats "instance already finished" (410) as success: the command would vanish.
+      const status = await client.getStatus(requestId);
+      if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');
     },
   };
 }

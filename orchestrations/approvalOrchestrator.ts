@@ -13,6 +13,9 @@ import type {
 } from './contracts';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
+/** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
+const CLOSED_GRACE_MS = 10_000;
+
 /** Retries of the executor: 5 attempts, 5 s apart, doubling, at most 5 minutes between attempts. */
 function executionRetry(): df.RetryOptions {
   const retry = new df.RetryOptions(5_000, 5);
@@ -38,6 +41,13 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const input: RecordStepInput = { request, entries: number(result.events) };
     return context.df.callActivity(Activities.recordStep, input);
   };
+  const refusal = (command: string, actor: DomainEvent['actor'], code: string, reason: string): DomainEvent => ({
+    requestId: request.id,
+    type: 'request.eventRefused',
+    at: now(),
+    actor,
+    data: { command, code, reason },
+  });
   const publish = () => {
     const status: ApprovalCustomStatus = {
       status: request.status,
@@ -79,14 +89,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       result = applyCommand(request, command);
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      const refused: DomainEvent = {
-        requestId: request.id,
-        type: 'request.eventRefused',
-        at: now(),
-        actor: 'actor' in command ? command.actor : null,
-        data: { command: command.kind, code: error.code, reason: error.message },
-      };
-      yield record({ request, events: [refused] });
+      yield record({ request, events: [refusal(command.kind, 'actor' in command ? command.actor : null, error.code, error.message)] });
       continue;
     }
     yield record(result);
@@ -103,6 +106,17 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
     }
+  }
+
+  // Commands the API accepted just before the request closed are audited as refused, not dropped.
+  const graceEnd = new Date(context.df.currentUtcDateTime.getTime() + CLOSED_GRACE_MS);
+  for (;;) {
+    const late = context.df.waitForExternalEvent(ApprovalEvents.Command);
+    const grace = context.df.createTimer(graceEnd);
+    if ((yield context.df.Task.any([late, grace])) === grace) break;
+    grace.cancel();
+    const event = late.result as CommandEvent;
+    yield record({ request, events: [refusal(event.kind, event.actor, 'invalid_state', `the request is already ${request.status}`)] });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
 import type { KeyRing } from './keyRing';
+import type { LocalDirectory } from './localDirectory';
 import { graphError, json, methodNotAllowed } from './responses';
-import { LOCAL_GROUPS, LOCAL_USERS, findGroup, findUser, transitiveGroupsOf, type LocalUser } from './seed';
+import { LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** What the local Graph checks tokens against. */
 export interface LocalGraphOptions {
@@ -13,6 +14,8 @@ export interface LocalGraphOptions {
   readonly audiences: () => readonly string[];
   /** Epoch milliseconds on the runtime clock. */
   readonly now: () => number;
+  /** The directory answered from: group memberships as they stand at each call. */
+  readonly directory: LocalDirectory;
 }
 
 /** The URL prefix the local Graph serves under, with the version segment. */
@@ -25,7 +28,7 @@ const USER_PERMISSIONS = new Set(['User.ReadBasic.All', 'User.Read.All', 'Direct
 const MAX_CHECK_GROUPS = 20;
 
 /**
- * The subset of Microsoft Graph v1.0 the app uses, over the seeded directory: `POST
+ * The subset of Microsoft Graph v1.0 the app uses, over the local directory (current memberships): `POST
  * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}` and `GET
  * groups/{id}/members` (plus `GET groups/{id}`). Requests need an app token from the local token
  * endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock, `idtyp` app) and
@@ -55,7 +58,7 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
       const input = parseBody(body);
       if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
       if (!user) return notFound(id);
-      const groups = transitiveGroupsOf(user.id);
+      const groups = options.directory.transitiveGroupsOf(user.id);
       if (action === 'getMemberGroups') {
         if (typeof input.securityEnabledOnly !== 'boolean') return graphError(400, 'Request_BadRequest', "The parameter 'securityEnabledOnly' is required and must be a boolean.");
         return stringCollection(groups);
@@ -68,7 +71,7 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
       return stringCollection(candidates.filter((candidate) => groups.includes(candidate.toLowerCase())));
     }
 
-    const group = findGroup(id);
+    const group = options.directory.findGroup(id);
     if (action !== undefined && action !== 'members') return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
     if (method !== 'GET') return methodNotAllowed('GET');
     if (!group) return notFound(id);
@@ -76,7 +79,7 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
     const members = group.members.map((member) => {
       const user = LOCAL_USERS.find((candidate) => candidate.id === member);
       if (user) return { '@odata.type': '#microsoft.graph.user', ...userResource(user) };
-      const nested = LOCAL_GROUPS.find((candidate) => candidate.id === member);
+      const nested = options.directory.findGroup(member);
       return { '@odata.type': '#microsoft.graph.group', id: member, displayName: nested?.displayName ?? null };
     });
     return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value: members });

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
 import { KeyRing } from './keyRing';
+import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
 import { json, methodNotAllowed, oauthError, problem } from './responses';
-import { LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_GROUPS, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
+import { LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** A handler for one `/_local/...` path (the runtime's local-route signature). */
 export type LocalIdentityRoute = (request: IncomingMessage, url: URL, body: Buffer) => HostResponse;
@@ -29,13 +30,16 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
  * A development stand-in for Entra ID and the slice of Microsoft Graph the app uses, served by the
  * local runtime under `/_local/`: an OpenID configuration and JWKS for the tenant
  * {@link LOCAL_TENANT_ID}, RS256 user tokens for the seeded users (`POST /_local/token`), the
- * client-credentials token endpoint for the app's own Graph credential, the seeded directory, and
- * Graph under `/_local/graph/v1.0/`. Token times come from the runtime clock; signing keys persist
+ * client-credentials token endpoint for the app's own Graph credential, the seeded directory (whose
+ * group memberships can change at run time, see {@link LocalDirectory}), and Graph under
+ * `/_local/graph/v1.0/`. Token times come from the runtime clock; signing keys persist
  * in the data directory (and rotate with `POST /_local/identity/rotate-keys`), so tokens stay valid
  * across restarts on the same port.
  */
 export class LocalIdentity {
   readonly keys: KeyRing;
+  /** The seeded directory, whose group memberships `PUT`/`DELETE /_local/directory/groups/{id}/members/{member}` change (see {@link LocalDirectory}). */
+  readonly directory = new LocalDirectory();
 
   constructor(private readonly options: LocalIdentityOptions) {
     this.keys = new KeyRing(options.dataDir);
@@ -85,10 +89,11 @@ export class LocalIdentity {
 
   /** Every route, keyed by path; a key ending in `/*` serves the paths below it. */
   routes(): Map<string, LocalIdentityRoute> {
-    const graph = localGraphRoute({ keys: this.keys, issuer: () => this.issuer, audiences: () => this.graphAudiences(), now: this.options.now });
+    const graph = localGraphRoute({ keys: this.keys, issuer: () => this.issuer, audiences: () => this.graphAudiences(), now: this.options.now, directory: this.directory });
     return new Map<string, LocalIdentityRoute>([
       ['/_local/token', (request, _url, body) => this.userToken(request, body)],
-      ['/_local/directory', (request) => (isGet(request) ? json(200, directory()) : methodNotAllowed('GET'))],
+      ['/_local/directory', (request) => (isGet(request) ? json(200, this.directory.listing()) : methodNotAllowed('GET'))],
+      [`${LOCAL_DIRECTORY_PREFIX}*`, this.directory.membershipRoute()],
       ['/_local/identity/rotate-keys', (request) => this.rotate(request)],
       [`${TENANT_PATH}/v2.0/.well-known/openid-configuration`, (request) => (isGet(request) ? json(200, this.openIdConfiguration()) : methodNotAllowed('GET'))],
       [`${TENANT_PATH}/discovery/v2.0/keys`, (request) => (isGet(request) ? json(200, this.keys.jwks(), [['cache-control', 'max-age=300']]) : methodNotAllowed('GET'))],
@@ -194,14 +199,6 @@ export class LocalIdentity {
   private graphAudiences(): string[] {
     return [this.options.origin(), 'https://graph.microsoft.com', GRAPH_APP_ID];
   }
-}
-
-/** The seeded directory as `GET /_local/directory` answers it. */
-function directory(): { users: { id: string; name: string; roles: string[] }[]; groups: { id: string; displayName: string; members: string[] }[] } {
-  return {
-    users: LOCAL_USERS.map((user) => ({ id: user.id, name: user.name, roles: [...user.roles] })),
-    groups: LOCAL_GROUPS.map((group) => ({ id: group.id, displayName: group.displayName, members: [...group.members] })),
-  };
 }
 
 function isGet(request: IncomingMessage): boolean {
