@@ -1,7 +1,7 @@
 import type { RaisePath } from './workload';
 
 /** The benchmark sections, in the order they run. */
-export const SECTIONS = ['latency', 'throughput', 'memory', 'startup'] as const;
+export const SECTIONS = ['latency', 'throughput', 'memory', 'startup', 'lifecycle', 'received', 'cosmos'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Every knob of `npm run bench`, read from `BENCH_*` environment variables. */
@@ -23,6 +23,15 @@ export interface BenchConfig {
   starters: number;
   settleMs: number;
   startupRuns: number;
+  /** Timed approval lifecycles through the app's API per `lifecycle` run. */
+  apiLifecycles: number;
+  /** Untimed approval lifecycles before each `lifecycle` run. */
+  apiWarmup: number;
+  /** Open requests submitted before the list views are timed in `received`. */
+  openRequests: number;
+  receivedWarmup: number;
+  /** Timed list calls per view in `received`. */
+  receivedSamples: number;
 }
 
 /** Reads and validates the configuration; throws on a malformed value. */
@@ -43,6 +52,11 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     starters: readInt(env, 'BENCH_STARTERS', 64, 1),
     settleMs: readInt(env, 'BENCH_SETTLE_MS', 2000, 0),
     startupRuns: readInt(env, 'BENCH_STARTUP_RUNS', 5, 1),
+    apiLifecycles: readInt(env, 'BENCH_API_LIFECYCLES', 2000, 1),
+    apiWarmup: readInt(env, 'BENCH_API_WARMUP', 100, 0),
+    openRequests: readInt(env, 'BENCH_OPEN_REQUESTS', 100_000, 1),
+    receivedWarmup: readInt(env, 'BENCH_RECEIVED_WARMUP', 30, 0),
+    receivedSamples: readInt(env, 'BENCH_RECEIVED_SAMPLES', 300, 1),
   };
 }
 

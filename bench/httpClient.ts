@@ -18,14 +18,16 @@ export class HttpClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** Sends a request; `body`, when given, is sent as JSON. Resolves once the whole response is read. */
-  request(method: string, path: string, body?: unknown): Promise<HttpResponse> {
+  /**
+   * Sends a request; `body`, when given, is sent as JSON, and `extraHeaders` are added to the
+   * request's headers. Resolves once the whole response is read.
+   */
+  request(method: string, path: string, body?: unknown, extraHeaders: http.OutgoingHttpHeaders = {}): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: http.OutgoingHttpHeaders = payload
-      ? { 'content-type': 'application/json', 'content-length': payload.length }
-      : method === 'GET'
-        ? {}
-        : { 'content-length': 0 };
+    const headers: http.OutgoingHttpHeaders = {
+      ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : method === 'GET' ? {} : { 'content-length': 0 }),
+      ...extraHeaders,
+    };
     return new Promise((resolve, reject) => {
       const req = http.request(
         { agent: this.agent, hostname: this.origin.hostname, port: this.origin.port, path, method, headers },
@@ -43,8 +45,8 @@ export class HttpClient {
   }
 
   /** Like {@link HttpClient.request}, but fails unless the status is one of `expected`. */
-  async expect(method: string, path: string, expected: readonly number[], body?: unknown): Promise<HttpResponse> {
-    const response = await this.request(method, path, body);
+  async expect(method: string, path: string, expected: readonly number[], body?: unknown, extraHeaders?: http.OutgoingHttpHeaders): Promise<HttpResponse> {
+    const response = await this.request(method, path, body, extraHeaders);
     if (!expected.includes(response.status)) {
       throw new Error(`${method} ${path} answered ${response.status} (expected ${expected.join('/')}): ${response.body.slice(0, 300)}`);
     }

@@ -127,7 +127,7 @@ async function waitUntilAllWaiting(runtime: RuntimeHandle, client: HttpClient, c
  * Waits for the runtime to be quiet: QUIET_WINDOWS consecutive seconds with next to no CPU and no
  * write system calls. False if it never was before the deadline.
  */
-async function waitForQuiet(runtime: RuntimeHandle, deadline = performance.now() + QUIET_TIMEOUT_MS): Promise<boolean> {
+export async function waitForQuiet(runtime: RuntimeHandle, deadline = performance.now() + QUIET_TIMEOUT_MS): Promise<boolean> {
   let windows = 0;
   while (windows < QUIET_WINDOWS) {
     if (performance.now() > deadline) return false;

@@ -1,7 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ENDPOINTS } from './api';
+import type { ApiLifecycleRun } from './apiLifecycle';
+import type { CosmosResult } from './cosmos';
 import type { LatencyRun } from './latency';
 import type { MemoryResult } from './memory';
+import type { ReceivedResult } from './received';
 import type { StartupResult } from './startup';
 import { median, round } from './stats';
 import type { ThroughputRun } from './throughput';
@@ -32,6 +36,10 @@ const THROUGHPUT: Bar = { op: '>=', limit: 300 };
 const THROUGHPUT_STRETCH: Bar = { op: '>=', limit: 500 };
 const MEMORY: Bar = { op: '<=', limit: 2 };
 const STARTUP: Bar = { op: '<=', limit: 1000 };
+const API_LIFECYCLES: Bar = { op: '>=', limit: 250 };
+const API_CALL_P99: Bar = { op: '<=', limit: 50 };
+const RECEIVED_P99: Bar = { op: '<=', limit: 40 };
+const COSMOS_RU: Bar = { op: '<=', limit: 40 };
 
 /** A table row whose median is taken over `runs`. */
 export function row(metric: string, unit: string, runs: number[], digits: number, bar?: Bar): Row {
@@ -86,6 +94,41 @@ export function startupRows(results: StartupResult[]): Row[] {
     row(`start-up ${result.app}, spawn→ready`, 'ms', result.wallMs, 0, STARTUP),
     row(`start-up ${result.app}, runtime's figure`, 'ms', result.reportedMs, 0, STARTUP),
   ]);
+}
+
+/** Rows of the API lifecycle benchmark: throughput, latency over all calls, p99 per endpoint. */
+export function apiLifecycleRows(runs: ApiLifecycleRun[]): Row[] {
+  const endpoints = ENDPOINTS.filter((endpoint) => runs.some((run) => run.endpoints[endpoint].n > 0));
+  return [
+    row('API lifecycles/s (submit→approve→complete)', '/s', runs.map((run) => run.perSecond), 1, API_LIFECYCLES),
+    row('API call latency, all calls, p50', 'ms', runs.map((run) => run.calls.p50), 2),
+    row('API call latency, all calls, p99', 'ms', runs.map((run) => run.calls.p99), 2, API_CALL_P99),
+    ...endpoints.map((endpoint) => row(`API ${endpoint} p99`, 'ms', runs.map((run) => run.endpoints[endpoint].p99), 2)),
+    row('API lifecycle, submit to execution seen, p50', 'ms', runs.map((run) => run.lifecycle.p50), 1),
+    row('API lifecycle, runtime CPU time each', 'ms', runs.map((run) => run.runtimeCpuMsPerLifecycle), 1),
+  ];
+}
+
+/** Rows of the list-view benchmark: p50 and p99 per view, and the seeding. */
+export function receivedRows(result: ReceivedResult): Row[] {
+  const views = result.views.flatMap((view) => [
+    row(`${view.name} list, ${result.openRequests} open, p50`, 'ms', [view.latency.p50], 2),
+    row(`${view.name} list, ${result.openRequests} open, p99`, 'ms', [view.latency.p99], 2, view.user === 'carol' ? RECEIVED_P99 : undefined),
+  ]);
+  return [
+    ...views,
+    row(`seeding ${result.openRequests} open requests through the API`, 's', [result.seedMs / 1000], 1),
+    row('seeding rate', '/s', [result.seedPerSecond], 0),
+    row('seeding submit p99', 'ms', [result.submit.p99], 2),
+  ];
+}
+
+/** Rows of the Cosmos DB operation count and modelled request charge. */
+export function cosmosRows(result: CosmosResult): Row[] {
+  return [
+    row('Cosmos RU per lifecycle (MODELLED)', 'RU', [result.modelledRu], 1, COSMOS_RU),
+    row('Cosmos item calls per lifecycle', 'calls', [result.itemCalls], 0),
+  ];
 }
 
 /** The final table: metric | bar | median | runs | pass/fail. */

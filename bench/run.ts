@@ -1,10 +1,24 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchApiLifecycle } from './apiLifecycle';
 import { readConfig, type BenchConfig, type Section } from './config';
+import { benchCosmos } from './cosmos';
 import { benchLatency } from './latency';
 import { benchMemory } from './memory';
-import { formatTable, latencyRows, memoryRows, startupRows, throughputRows, writeResults, type Row } from './report';
+import { benchReceived } from './received';
+import {
+  apiLifecycleRows,
+  cosmosRows,
+  formatTable,
+  latencyRows,
+  memoryRows,
+  receivedRows,
+  startupRows,
+  throughputRows,
+  writeResults,
+  type Row,
+} from './report';
 import { repoRoot } from './runtimeProcess';
 import { benchStartup } from './startup';
 import { benchThroughput } from './throughput';
@@ -44,6 +58,22 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     case 'startup': {
       const results = await benchStartup(config, log);
       return { data: results, rows: startupRows(results), problems: [] };
+    }
+    case 'lifecycle': {
+      const runs = await benchApiLifecycle(config, log);
+      const problems = runs.flatMap((run, i) =>
+        run.failures > 0 ? [`lifecycle run ${i + 1}: ${run.failures} lifecycles failed or ended wrong; first: ${run.failureExamples[0]?.problem ?? '?'}`] : [],
+      );
+      return { data: runs, rows: apiLifecycleRows(runs), problems };
+    }
+    case 'received': {
+      const result = await benchReceived(config, log);
+      const problems = result.failures > 0 ? [`received: ${result.failures} wrong answers; first: ${result.failureExamples[0] ?? '?'}`] : [];
+      return { data: result, rows: receivedRows(result), problems };
+    }
+    case 'cosmos': {
+      const result = await benchCosmos(config, log);
+      return { data: result, rows: cosmosRows(result), problems: [] };
     }
   }
 }

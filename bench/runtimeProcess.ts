@@ -48,13 +48,16 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Spawns `node dist/local/cli.js` in `appDir` over a fresh data directory and waits for its ready line. */
-export async function launchRuntime(appDir: string): Promise<RuntimeHandle> {
+/**
+ * Spawns `node dist/local/cli.js` in `appDir` over a fresh data directory and waits for its ready
+ * line; `env` is added to the child's environment (after the harness's own).
+ */
+export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {}): Promise<RuntimeHandle> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-bench-'));
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [cliPath], {
     cwd: appDir,
-    env: { ...process.env, PORT: '0', MAA_DATA_DIR: dataDir, MAA_LOG_LEVEL: 'warning' },
+    env: { ...process.env, PORT: '0', MAA_DATA_DIR: dataDir, MAA_LOG_LEVEL: 'warning', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -105,9 +108,12 @@ export async function launchRuntime(appDir: string): Promise<RuntimeHandle> {
   };
 }
 
-/** Launches a runtime, runs `body` against it, and always disposes of it; failures carry the runtime's output. */
-export async function withRuntime<T>(appDir: string, body: (runtime: RuntimeHandle) => Promise<T>): Promise<T> {
-  const runtime = await launchRuntime(appDir);
+/**
+ * Launches a runtime (with `env` added to its environment), runs `body` against it, and always
+ * disposes of it; failures carry the runtime's output.
+ */
+export async function withRuntime<T>(appDir: string, body: (runtime: RuntimeHandle) => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
+  const runtime = await launchRuntime(appDir, env);
   try {
     return await body(runtime);
   } catch (error) {

@@ -1,0 +1,213 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpClient, HttpResponse } from './httpClient';
+
+/** The seeded local users the API benchmarks act as. */
+export const USERS = ['alice', 'bob', 'carol'] as const;
+export type User = (typeof USERS)[number];
+
+/** The API calls timed separately. */
+export const ENDPOINTS = ['submit', 'approve', 'complete', 'get', 'list'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+/** Durations of API calls in ms, per endpoint, in the order they were made. */
+export type CallTimes = Record<Endpoint, number[]>;
+
+/** The fields of an approval request the benchmarks read. */
+export interface RequestView {
+  id: string;
+  status: string;
+  createdAt: string;
+  initiator: { id: string };
+  execution?: { status: string };
+}
+
+/** One page of a list view. */
+export interface RequestPage {
+  items: RequestView[];
+  continuationToken?: string;
+}
+
+/** A request's audit trail as `GET /api/requests/{id}/audit` returns it. */
+export interface AuditTrail {
+  items: { type: string }[];
+  chainValid: boolean;
+}
+
+/** The audit records of one full lifecycle (submit, approve, complete, executed), in order. */
+export const LIFECYCLE_AUDIT = [
+  'request.submitted',
+  'request.approved',
+  'request.statusChanged',
+  'request.completed',
+  'request.statusChanged',
+  'execution.succeeded',
+] as const;
+
+const POLL_TIMEOUT_MS = 30_000;
+const POLL_BACKOFF_MS = [2, 4, 8, 16, 32] as const;
+
+/** Empty call-time lists, one per endpoint. */
+export function emptyCallTimes(): CallTimes {
+  return { submit: [], approve: [], complete: [], get: [], list: [] };
+}
+
+/** The wait before poll number `attempt` (0-based): 2, 4, 8, 16, 32, 32 … ms. */
+export function pollDelayMs(attempt: number): number {
+  return POLL_BACKOFF_MS[Math.min(attempt, POLL_BACKOFF_MS.length - 1)]!;
+}
+
+/**
+ * The app's public API as the seeded local users, over one keep-alive client. Every call made
+ * through an instance with call times is timed, from sending to the whole response being read.
+ */
+export class AppApi {
+  private constructor(
+    private readonly client: HttpClient,
+    private readonly tokens: ReadonlyMap<User, string>,
+    private readonly times: CallTimes | undefined,
+  ) {}
+
+  /** Fetches a token for each seeded user the benchmarks act as. */
+  static async connect(client: HttpClient): Promise<AppApi> {
+    const tokens = new Map<User, string>();
+    for (const user of USERS) {
+      const response = await client.expect('POST', '/_local/token', [200], { user });
+      tokens.set(user, (JSON.parse(response.body) as { access_token: string }).access_token);
+    }
+    return new AppApi(client, tokens, undefined);
+  }
+
+  /** The same users and client, with every call's duration added to `times`. */
+  timed(times: CallTimes): AppApi {
+    return new AppApi(this.client, this.tokens, times);
+  }
+
+  /** The id of the local directory's `maa-approvers` group. */
+  async approverGroupId(): Promise<string> {
+    const response = await this.client.expect('GET', '/_local/directory', [200]);
+    const { groups } = JSON.parse(response.body) as { groups: { id: string; displayName: string }[] };
+    const group = groups.find((candidate) => candidate.displayName === 'maa-approvers');
+    if (!group) throw new Error('the local directory has no maa-approvers group');
+    return group.id;
+  }
+
+  /** alice submits a device wipe of `resourceId`. */
+  async submitWipe(resourceId: string): Promise<RequestView> {
+    const body = {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
+      justification: 'Benchmark: device reported lost',
+    };
+    return this.json<RequestView>('submit', 'alice', 'POST', '/api/requests', [202], body);
+  }
+
+  /** alice proposes the policy that makes device wipes need one approval from `groupId`. */
+  async submitWipePolicy(groupId: string): Promise<RequestView> {
+    const body = { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [groupId], justification: 'Benchmark set-up' };
+    return this.json<RequestView>('submit', 'alice', 'POST', '/api/policies', [202], body);
+  }
+
+  /** `user` (bob by default) approves request `id`. */
+  async approve(id: string, user: User = 'bob'): Promise<void> {
+    await this.call('approve', user, 'POST', `/api/requests/${encodeURIComponent(id)}/approve`, [202], { notes: 'ok' });
+  }
+
+  /** alice completes her approved request `id`. */
+  async complete(id: string): Promise<void> {
+    await this.call('complete', 'alice', 'POST', `/api/requests/${encodeURIComponent(id)}/complete`, [202]);
+  }
+
+  /** Request `id` as alice sees it. */
+  async get(id: string): Promise<RequestView> {
+    return this.json<RequestView>('get', 'alice', 'GET', `/api/requests/${encodeURIComponent(id)}`, [200]);
+  }
+
+  /** One page of `GET /api/requests?<query>` as `user`. */
+  async list(user: User, query: string): Promise<RequestPage> {
+    return this.json<RequestPage>('list', user, 'GET', `/api/requests?${query}`, [200]);
+  }
+
+  /** Request `id`'s audit trail as alice sees it (never timed). */
+  async audit(id: string): Promise<AuditTrail> {
+    const response = await this.client.expect('GET', `/api/requests/${encodeURIComponent(id)}/audit?top=100`, [200], undefined, this.auth('alice'));
+    return JSON.parse(response.body) as AuditTrail;
+  }
+
+  /**
+   * Polls request `id` (2, 4, 8, 16, 32, 32 … ms apart) until `done` holds; throws after 30 s.
+   * The orchestration applies commands asynchronously, so the read model lags the 202.
+   */
+  async waitFor(id: string, done: (request: RequestView) => boolean, what: string): Promise<RequestView> {
+    const deadline = performance.now() + POLL_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      const request = await this.get(id);
+      if (done(request)) return request;
+      if (performance.now() > deadline) throw new Error(`request ${id} not ${what} after ${POLL_TIMEOUT_MS} ms: ${JSON.stringify(request).slice(0, 300)}`);
+      await sleep(pollDelayMs(attempt));
+    }
+  }
+
+  private async json<T>(endpoint: Endpoint, user: User, method: string, path: string, expected: readonly number[], body?: unknown): Promise<T> {
+    const response = await this.call(endpoint, user, method, path, expected, body);
+    return JSON.parse(response.body) as T;
+  }
+
+  private async call(endpoint: Endpoint, user: User, method: string, path: string, expected: readonly number[], body?: unknown): Promise<HttpResponse> {
+    const began = performance.now();
+    const response = await this.client.expect(method, path, expected, body, this.auth(user));
+    this.times?.[endpoint].push(performance.now() - began);
+    return response;
+  }
+
+  private auth(user: User): OutgoingHttpHeaders {
+    return { authorization: `Bearer ${this.tokens.get(user)!}` };
+  }
+}
+
+/** Whether a request's lifecycle is over: executed, or closed some other way (or gone astray). */
+function finished(request: RequestView): boolean {
+  return request.execution !== undefined || (request.status !== 'approved' && request.status !== 'completed');
+}
+
+/** Throws unless `request` ended completed with a successful execution. */
+export function expectSucceeded(request: RequestView): void {
+  if (request.status !== 'completed' || request.execution?.status !== 'succeeded') {
+    throw new Error(`ended ${request.status} with execution ${JSON.stringify(request.execution ?? null)}, expected completed with execution succeeded`);
+  }
+}
+
+/**
+ * Bootstraps the deviceWipe policy the way the API allows it: alice proposes it, bob approves,
+ * alice completes, and the policy is in force once the change has executed.
+ */
+export async function bootstrapWipePolicy(api: AppApi): Promise<void> {
+  const change = await api.submitWipePolicy(await api.approverGroupId());
+  await driveToCompletion(api, change.id);
+}
+
+/** A device wipe of `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
+export async function wipeLifecycle(api: AppApi, resourceId: string): Promise<RequestView> {
+  const submitted = await api.submitWipe(resourceId);
+  if (submitted.status !== 'needsApproval') throw new Error(`submitted request ${submitted.id} is ${submitted.status}, expected needsApproval`);
+  return driveToCompletion(api, submitted.id);
+}
+
+async function driveToCompletion(api: AppApi, id: string): Promise<RequestView> {
+  await api.approve(id);
+  const decided = await api.waitFor(id, (request) => request.status !== 'needsApproval', 'decided');
+  if (decided.status !== 'approved') throw new Error(`request ${id} is ${decided.status} after the approval, expected approved`);
+  await api.complete(id);
+  const done = await api.waitFor(id, finished, 'executed');
+  expectSucceeded(done);
+  return done;
+}
+
+/** Throws unless request `id`'s audit trail is the six records of a full lifecycle with a valid hash chain. */
+export async function checkLifecycleAudit(api: AppApi, id: string): Promise<void> {
+  const trail = await api.audit(id);
+  const types = trail.items.map((record) => record.type);
+  if (!trail.chainValid) throw new Error(`request ${id}: the audit hash chain does not verify`);
+  if (types.join() !== LIFECYCLE_AUDIT.join()) throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${LIFECYCLE_AUDIT.join(', ')}`);
+}

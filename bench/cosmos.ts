@@ -1,0 +1,179 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureCosmosSchema } from '../shared/store/cosmosSchema';
+import { createCosmosClient } from '../shared/store/cosmosStore';
+import { AppApi, bootstrapWipePolicy, checkLifecycleAudit, expectSucceeded, pollDelayMs, wipeLifecycle } from './api';
+import type { BenchConfig } from './config';
+import {
+  CREATE_RU_LOW,
+  groupCosmosCalls,
+  itemBytes,
+  MODELLED_RU,
+  modelledRu,
+  type CosmosCall,
+  type CosmosOperation,
+  type CosmosOperationGroup,
+} from './cosmosOperations';
+import { startCountingCosmosServer, type CountingCosmosServer } from './cosmosServer';
+import { HttpClient } from './httpClient';
+import { repoRoot, withRuntime } from './runtimeProcess';
+import { routes } from './workload';
+
+/** A point in the counted lifecycle, on the clock of the calls' `atMs`. */
+export interface LifecycleMark {
+  atMs: number;
+  label: string;
+}
+
+/** Figures of the `cosmos` section: the Cosmos DB calls of one approval lifecycle and their modelled charge. */
+export interface CosmosResult {
+  requestId: string;
+  calls: CosmosCall[];
+  groups: CosmosOperationGroup[];
+  marks: LifecycleMark[];
+  /** Calls that touch items (everything but query plans and metadata). */
+  itemCalls: number;
+  modelledRu: number;
+  /** The same total with creates at the low end of their documented cost. */
+  modelledRuLowCreate: number;
+  ruConstants: Readonly<Record<CosmosOperation, number>>;
+}
+
+type Log = (line: string) => void;
+
+const DATABASE = 'maa';
+const POLL_TIMEOUT_MS = 30_000;
+// Long enough for anything the orchestration does after it reports completion to reach the server.
+const TRAILING_CALLS_MS = 1000;
+
+/**
+ * `cosmos`: one approval lifecycle on the Cosmos DB store, against an in-process test server that
+ * counts the REST calls it receives; the request charge is modelled from documented costs.
+ */
+export async function benchCosmos(_config: BenchConfig, log: Log): Promise<CosmosResult> {
+  const server = await startCountingCosmosServer();
+  try {
+    await createSchema(server);
+    const env = {
+      MAA_STORE: 'cosmos',
+      COSMOS_ENDPOINT: server.endpoint,
+      COSMOS_KEY: server.key,
+      COSMOS_DATABASE: DATABASE,
+      // The test server's certificate is self-signed; this is the benchmark runtime's environment only.
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    };
+    const result = await withRuntime(
+      repoRoot,
+      async (runtime) => {
+        const client = new HttpClient(runtime.url, 4);
+        try {
+          return await measure(client, server);
+        } finally {
+          client.close();
+        }
+      },
+      env,
+    );
+    printResult(result, log);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function createSchema(server: CountingCosmosServer): Promise<void> {
+  const client = createCosmosClient({ endpoint: server.endpoint, key: server.key, agent: server.agent });
+  try {
+    await ensureCosmosSchema(client, { database: DATABASE });
+  } finally {
+    client.dispose();
+  }
+}
+
+async function measure(client: HttpClient, server: CountingCosmosServer): Promise<CosmosResult> {
+  const api = await AppApi.connect(client);
+  await bootstrapWipePolicy(api);
+  // One lifecycle first, so the SDK's metadata caches are warm for every container it touches.
+  await wipeLifecycle(api, 'cosmos-warmup');
+  await sleep(TRAILING_CALLS_MS);
+
+  server.reset();
+  const began = performance.now();
+  const marks: LifecycleMark[] = [];
+  const mark = (label: string) => marks.push({ atMs: performance.now() - began, label });
+  // Polled through the Durable status webhook, not the API, so that polling adds no Cosmos reads.
+  const submitted = await api.submitWipe('cosmos-counted');
+  mark('submit answered');
+  await api.approve(submitted.id);
+  mark('approve answered');
+  await waitForInstance(client, submitted.id, (status) => status.customStatus?.status === 'approved');
+  mark('approved seen (custom status)');
+  await api.complete(submitted.id);
+  mark('complete answered');
+  await waitForInstance(client, submitted.id, (status) => status.runtimeStatus === 'Completed');
+  mark('orchestration completed');
+  await sleep(TRAILING_CALLS_MS);
+  const calls = server.calls();
+
+  // Checked after the window closed: these reads are not part of the lifecycle.
+  expectSucceeded(await api.get(submitted.id));
+  await checkLifecycleAudit(api, submitted.id);
+  const itemCalls = calls.filter((call) => call.operation !== 'metadata' && call.operation !== 'query plan').length;
+  return {
+    requestId: submitted.id,
+    calls,
+    groups: groupCosmosCalls(calls),
+    marks,
+    itemCalls,
+    modelledRu: modelledRu(calls),
+    modelledRuLowCreate: modelledRu(calls, CREATE_RU_LOW),
+    ruConstants: MODELLED_RU,
+  };
+}
+
+interface InstanceStatus {
+  runtimeStatus: string;
+  customStatus?: { status?: string } | null;
+}
+
+const FAILED = new Set(['Failed', 'Terminated', 'Canceled']);
+
+/** Polls the instance's status webhook (2, 4, 8 … 32 ms apart) until `done` holds. */
+async function waitForInstance(client: HttpClient, id: string, done: (status: InstanceStatus) => boolean): Promise<void> {
+  const deadline = performance.now() + POLL_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    const response = await client.expect('GET', routes.status(id), [200, 202]);
+    const status = JSON.parse(response.body) as InstanceStatus;
+    if (done(status)) return;
+    if (FAILED.has(status.runtimeStatus)) throw new Error(`instance ${id} is ${status.runtimeStatus}: ${response.body.slice(0, 300)}`);
+    if (performance.now() > deadline) throw new Error(`instance ${id} did not get there in ${POLL_TIMEOUT_MS} ms: ${response.body.slice(0, 300)}`);
+    await sleep(pollDelayMs(attempt));
+  }
+}
+
+function printResult(result: CosmosResult, log: Log): void {
+  log(`  Cosmos DB REST calls of one lifecycle (request ${result.requestId}), in order; RU figures are MODELLED, not measured:`);
+  const events = [
+    ...result.calls.map((call) => ({ atMs: call.atMs, line: describeCall(call) })),
+    ...result.marks.map((mark) => ({ atMs: mark.atMs, line: `-- ${mark.label}` })),
+  ].sort((a, b) => a.atMs - b.atMs);
+  for (const event of events) log(`    ${event.atMs.toFixed(1).padStart(7)} ms  ${event.line}`);
+  log('  by kind and container:');
+  for (const group of result.groups) {
+    log(
+      `    ${group.operation.padEnd(24)} ${group.container.padEnd(12)} ×${String(group.count).padEnd(3)} ` +
+        `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU each => ${group.ru} RU`,
+    );
+  }
+  const constants = Object.entries(result.ruConstants).map(([operation, ru]) => `${operation} ${ru}`).join(', ');
+  log(`  modelled RU per call (1 KB item, restricted indexing): ${constants}`);
+  log(
+    `  MODELLED request charge: ${result.modelledRu.toFixed(1)} RU per lifecycle (${result.modelledRuLowCreate.toFixed(1)} RU with creates at ${CREATE_RU_LOW}); ` +
+      `${result.itemCalls} item calls, ${result.calls.length} calls in all. Item sizes above 1 KB would cost more.`,
+  );
+}
+
+function describeCall(call: CosmosCall): string {
+  const where = call.container ?? call.path;
+  return `${call.operation} ${where} -> ${call.status} (${(itemBytes(call) / 1024).toFixed(2)} KB) ${MODELLED_RU[call.operation]} RU`;
+}

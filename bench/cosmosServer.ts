@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createHttpsServer } from '@vercel/cosmosdb-server';
+import { classifyCosmosCall, type CosmosCall } from './cosmosOperations';
+
+/** An in-process Cosmos DB wire-protocol server that records every REST call it answers. */
+export interface CountingCosmosServer {
+  endpoint: string;
+  /** Any key works: the server does not check signatures. */
+  key: string;
+  /** Trusts the server's self-signed certificate (for the harness's own client). */
+  agent: https.Agent;
+  /** Calls answered since the server started or since the last {@link CountingCosmosServer.reset}. */
+  calls(): CosmosCall[];
+  /** Forgets the calls so far and restarts the clock of `atMs`. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `@vercel/cosmosdb-server` (in memory, empty, TLS with its own self-signed certificate) on
+ * 127.0.0.1 with an ephemeral port. A second `request` listener classifies each call and records
+ * it, with its status and body sizes, once the response has gone out.
+ */
+export async function startCountingCosmosServer(): Promise<CountingCosmosServer> {
+  const server = createHttpsServer({ keepAlive: true } as https.ServerOptions);
+  let calls: CosmosCall[] = [];
+  let origin = performance.now();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const receivedAt = performance.now() - origin;
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    const method = request.method ?? '';
+    const requestBytes = Number(request.headers['content-length'] ?? 0);
+    const { operation, container } = classifyCosmosCall(method, path, request.headers);
+    const sent = countResponseBytes(response);
+    const window = calls;
+    response.once('finish', () => {
+      window.push({ atMs: receivedAt, method, path, operation, status: response.statusCode, requestBytes, responseBytes: sent(), ...(container === undefined ? {} : { container }) });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const agent = new https.Agent({ rejectUnauthorized: false, keepAlive: true });
+  return {
+    endpoint: `https://127.0.0.1:${port}/`,
+    key: Buffer.from('cosmosdb-server bench key').toString('base64'),
+    agent,
+    calls: () => [...calls],
+    reset: () => {
+      calls = [];
+      origin = performance.now();
+    },
+    stop: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Wraps `response.write` and `response.end` to count the body bytes; returns the counter. */
+function countResponseBytes(response: ServerResponse): () => number {
+  let bytes = 0;
+  const add = (chunk: unknown) => {
+    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
+    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+  };
+  const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.write = ((chunk: unknown, ...rest: unknown[]) => {
+    add(chunk);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') add(chunk);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
+  return () => bytes;
+}
