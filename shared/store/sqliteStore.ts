@@ -114,7 +114,11 @@ function tagged<T>(row: DocRow): Tagged<T> {
 }
 
 function sqliteCode(error: unknown): string | undefined {
-  return error instanceof Database.SqliteError ? error.code : undefined;
+  // Checked by name and code, not instanceof: the native addon keeps the SqliteError class of the
+  // first load of better-sqlite3 in the process, which need not be the one this module imported.
+  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError') return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function isConstraintViolation(error: unknown): boolean {
