@@ -16,13 +16,18 @@ import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
 const CLOSED_GRACE_MS = 10_000;
 
-/** Retries of the executor: 5 attempts, 5 s apart, doubling, at most 5 minutes between attempts. */
-function executionRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(5_000, 5);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 300_000;
-  return retry;
+/** Retries: `attempts` attempts, `firstMs` apart, doubling, at most 5 minutes between attempts. */
+function retry(firstMs: number, attempts: number): df.RetryOptions {
+  const options = new df.RetryOptions(firstMs, attempts);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 300_000;
+  return options;
 }
+
+/** The executor: 5 attempts over about a minute, then the failure is recorded. */
+const EXECUTION_RETRY = retry(5_000, 5);
+/** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
+const STEP_RETRY = retry(1_000, 12);
 
 /**
  * One orchestration per request (instance id = request id). It records the submission, then
@@ -39,7 +44,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   const record = (result: CommandResult) => {
     request = result.request;
     const input: RecordStepInput = { request, entries: number(result.events) };
-    return context.df.callActivity(Activities.recordStep, input);
+    return context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, input);
   };
   const refusal = (command: string, actor: DomainEvent['actor'], code: string, reason: string): DomainEvent => ({
     requestId: request.id,
@@ -77,7 +82,14 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       if (event.kind === 'decide') {
         // Membership is read again now: the HTTP layer's view may be stale.
         const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds };
-        const actorGroupIds = (yield context.df.callActivity(Activities.checkMembership, membership)) as string[];
+        let actorGroupIds: string[];
+        try {
+          actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
+        } catch {
+          // The directory stayed unreachable: the decision is refused (and audited), not guessed.
+          yield record({ request, events: [refusal(event.kind, event.actor, 'membership_unavailable', 'group membership could not be read')] });
+          continue;
+        }
         command = { ...event, actorGroupIds, at: now() };
       } else {
         command = { ...event, at: now() };
@@ -98,7 +110,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (request.status === 'completed') {
       let execution: Execution;
       try {
-        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, executionRetry(), request)) as Execution;
+        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, request)) as Execution;
       } catch (error) {
         const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
         execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };

@@ -1,4 +1,7 @@
-import type { AuditEntry, ApprovalRequest, DecisionKind, DecisionSource, Execution, Principal } from '../shared/domain/model';
+import type { AuditEntry, ApprovalRequest, Execution } from '../shared/domain/model';
+import type { CommandEvent } from '../shared/useCases/deps';
+
+export type { CommandEvent };
 
 /** What starts an approval orchestration: the request as submitted (already in the read model). */
 export interface ApprovalOrchestrationInput {
@@ -12,11 +15,6 @@ export interface ApprovalOrchestrationOutput {
   execution?: Execution;
 }
 
-/** The `Command` event: what the HTTP layer let through, re-checked by the orchestration. */
-export type CommandEvent =
-  | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource }
-  | { kind: 'cancel'; actor: Principal }
-  | { kind: 'complete'; actor: Principal };
 
 /** Input of the `recordStep` activity. */
 export interface RecordStepInput {

@@ -124,7 +124,6 @@ export class DurableStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
-    if (process.env.CKPT) this.db.pragma(`wal_autocheckpoint = ${process.env.CKPT}`);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
@@ -151,7 +150,7 @@ export class DurableStore {
          ORDER BY CASE kind WHEN 'terminate' THEN 0 ELSE 1 END, id LIMIT 32`,
       ),
       nextControlMessage: db.prepare<[string, number], InboxRow>(
-        `SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ? AND kind IN ('terminate', 'resume')
+        `SELECT * FROM inbox WHERE instance_id = ? AND visible_ms <= ? AND kind IN ('terminate', 'suspend', 'resume')
          ORDER BY CASE kind WHEN 'terminate' THEN 0 ELSE 1 END, id LIMIT 1`,
       ),
       deleteMessage: db.prepare('DELETE FROM inbox WHERE id = ?'),

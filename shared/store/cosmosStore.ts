@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { CosmosClient, type Container, type ItemDefinition, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
+import { entityLockKey } from '../domain/entityLock';
 import {
   CLOSED_STATUSES,
   OPEN_STATUSES,
@@ -129,9 +130,10 @@ function lockedError(request: ApprovalRequest): StoreError {
 }
 
 /** The entity lock a request takes while open; requests without a resource id lock nothing. */
+/** The lock document of the request's entity, keyed as the domain keys locks (GUIDs case-insensitive). */
 function lockIdOf(request: ApprovalRequest): string | undefined {
-  const resourceId = request.operation.resourceId;
-  return resourceId === undefined ? undefined : hashedId('lock', request.profileType, resourceId);
+  const key = entityLockKey(request.profileType, request.operation);
+  return key === undefined ? undefined : hashedId('lock', key);
 }
 
 /** `c.createdAt, c.id` strictly after the position, newest first. */
@@ -275,7 +277,8 @@ export class CosmosStore implements Store {
       throw this.writeError(error, `request ${request.id}`);
     }
     const lockId = lockIdOf(request);
-    if (lockId !== undefined && CLOSED_STATUSES.has(request.status)) await this.releaseLock(lockId, request.id);
+    // A completed request's execution is recorded by a second replace; the lock went with the first.
+    if (lockId !== undefined && CLOSED_STATUSES.has(request.status) && request.execution === undefined) await this.releaseLock(lockId, request.id);
     return { value: request, etag: stored._etag };
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { entityLockKey } from '../domain/entityLock';
 import { OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
 import {
   decodeAuditPosition,
@@ -119,6 +120,15 @@ function sqliteCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError') return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * The resource the entity lock names, as the domain keys it (a GUID lower-cased, since GUIDs are
+ * case-insensitive); `null` when the request names no resource and so locks nothing.
+ */
+function lockedResource(request: ApprovalRequest): string | null {
+  const key = entityLockKey(request.profileType, request.operation);
+  return key === undefined ? null : key.slice(request.profileType.length + 1);
 }
 
 function isConstraintViolation(error: unknown): boolean {
@@ -243,7 +253,7 @@ export class SqliteStore implements Store {
           request.id,
           request.status,
           request.profileType,
-          request.operation.resourceId ?? null,
+          lockedResource(request),
           request.initiator.id,
           request.createdAt,
           etag,
@@ -278,7 +288,7 @@ export class SqliteStore implements Store {
         ).run(
           request.status,
           request.profileType,
-          request.operation.resourceId ?? null,
+          lockedResource(request),
           request.initiator.id,
           request.createdAt,
           next,
@@ -439,8 +449,8 @@ export class SqliteStore implements Store {
 
   /** Whether another open request holds `request`'s entity (what a unique violation on requests_entity_lock means). */
   private isLockedByAnother(request: ApprovalRequest): boolean {
-    const resourceId = request.operation.resourceId;
-    if (resourceId === undefined) return false;
+    const resourceId = lockedResource(request);
+    if (resourceId === null) return false;
     return (
       this.statement(
         `SELECT 1 FROM requests WHERE profile_type = ? AND resource_id = ? AND status IN (${openStatusList}) AND id <> ?`,

@@ -1,11 +1,18 @@
+import type { DecisionKind, DecisionSource, Principal } from '../domain/model';
 import type { Directory } from '../identity/directory';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { Store } from '../store/store';
 
+/** A command for a request's orchestration: what the API let through, checked again when applied. */
+export type CommandEvent =
+  | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource }
+  | { kind: 'cancel'; actor: Principal }
+  | { kind: 'complete'; actor: Principal };
+
 /** How use cases start orchestrations and send them events (a DurableClient in the app). */
 export interface Orchestrations {
   start(requestId: string, input: unknown): Promise<void>;
-  raise(requestId: string, event: unknown): Promise<void>;
+  raise(requestId: string, event: CommandEvent): Promise<void>;
 }
 
 /** What the request and policy use cases run against; tests and the app pass real adapters. */

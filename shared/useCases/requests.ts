@@ -6,13 +6,7 @@ import { applyCommand, createRequest, mayView, type Command } from '../domain/li
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView } from '../store/store';
-import type { Caller, UseCaseDeps } from './deps';
-
-/** The command event the approval orchestration receives (see orchestrations/contracts.ts). */
-type CommandEvent =
-  | { kind: 'decide'; actor: { id: string; displayName: string }; actorRoles: string[]; decision: DecisionKind; notes?: string; source: 'api' }
-  | { kind: 'cancel'; actor: { id: string; displayName: string } }
-  | { kind: 'complete'; actor: { id: string; displayName: string } };
+import type { Caller, CommandEvent, UseCaseDeps } from './deps';
 
 const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
 
@@ -104,6 +98,8 @@ export async function listRequests(
     if (!caller.roles.includes('MAA.Operator')) throw new DomainError('forbidden', 'view=all needs MAA.Operator');
     view = { kind: 'all' };
   } else if (query.view === 'received') {
+    // Only approvers decide on requests; group members without the role see nothing here.
+    if (!caller.roles.includes('MAA.Approver')) return { items: [] };
     view = { kind: 'received', principalId: caller.id, groupIds: await deps.directory.allGroupsOf(caller.id) };
   } else {
     view = { kind: 'mine', initiatorId: caller.id };

@@ -262,6 +262,13 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await store.getRequest('r2')).toBeUndefined();
       });
 
+      it('treats GUID resource ids case-insensitively (one device, however its id is spelled), other ids exactly', async () => {
+        await store.createRequest(aRequest({ id: 'r1', resourceId: '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D' }));
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })))).toBe('entity_locked');
+        await store.createRequest(aRequest({ id: 'r3', resourceId: 'Device-9' }));
+        await expect(store.createRequest(aRequest({ id: 'r4', resourceId: 'device-9' }))).resolves.toBeDefined();
+      });
+
       it('keeps the lock while the request is approved and releases it when the request closes', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
         const approved = await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status: 'approved' }), created.etag);
