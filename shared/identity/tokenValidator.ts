@@ -26,6 +26,9 @@ export interface TokenValidatorOptions {
 // Far larger than any Entra access token; refuses absurd input before any parsing.
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
+const VERIFIED_TTL_MS = 5 * 60_000;
+const VERIFIED_MAX_ENTRIES = 10_000;
+
 /**
  * Validates bearer access tokens: RS256 only, signature against the issuer's JWKS (cached; a token
  * whose `kid` is unknown makes it refetch the set, at most once per cooldown, which is how key
@@ -37,6 +40,8 @@ export class TokenValidator {
   private readonly keys: JWTVerifyGetKey;
   private readonly skew: number;
   private readonly now: () => Date;
+  /** Tokens already verified, until they expire (at most {@link VERIFIED_TTL_MS}): every API call carries one. */
+  private readonly verified = new Map<string, { principal: AuthenticatedPrincipal; untilMs: number }>();
 
   constructor(private readonly options: TokenValidatorOptions) {
     if (options.audiences.length === 0) throw new RangeError('TokenValidator needs at least one audience');
@@ -61,6 +66,10 @@ export class TokenValidator {
   /** Validates a compact JWT and returns who it speaks for. */
   async validate(token: string): Promise<AuthenticatedPrincipal> {
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('invalid_token', 'the token is too large');
+    const nowMs = this.now().getTime();
+    const known = this.verified.get(token);
+    if (known && nowMs < known.untilMs) return known.principal;
+    this.verified.delete(token);
     let claims: Record<string, unknown>;
     try {
       const verified = await jwtVerify(token, this.keys, {
@@ -75,7 +84,12 @@ export class TokenValidator {
     } catch (error) {
       throw translate(error);
     }
-    return principalFromClaims(claims);
+    const principal = principalFromClaims(claims);
+    // Remembered no longer than the token is valid (exp plus the tolerated skew), nor than a few minutes.
+    const untilMs = Math.min((claims.exp as number) * 1000 + this.skew * 1000, nowMs + VERIFIED_TTL_MS);
+    if (this.verified.size >= VERIFIED_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { principal, untilMs });
+    return principal;
   }
 
   /** {@link bearerToken} then {@link validate}: the whole check for one `Authorization` header value. */

@@ -103,7 +103,12 @@ describe('crash safety (kill -9 while orchestrations are in flight)', () => {
     let runtime = await startRuntime({ appDir, dataDir: clockDir, env });
     try {
       expect(await post(`${runtime.url}/api/lifecycles/timer-1`, {})).toBe(202);
-      await sleep(200);
+      // The 30-day timer must exist before time jumps, or it would be set from the later instant.
+      const waitingSince = Date.now();
+      while (!(await status(runtime, 'timer-1', true)).historyEvents?.some((e) => e.EventType === 'TimerCreated')) {
+        if (Date.now() - waitingSince > 10_000) throw new Error('timer-1 never created its expiry timer');
+        await sleep(20);
+      }
       const advanced = await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'P10D' }) });
       const { now } = (await advanced.json()) as { now: string };
       await runtime.kill();

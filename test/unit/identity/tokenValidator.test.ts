@@ -125,6 +125,17 @@ describe('TokenValidator', () => {
     await expect(validator({ clockSkewSeconds: 30 }).validate(justExpired)).rejects.toMatchObject({ code: 'expired_token' });
   });
 
+  it('still expires a token it has already verified (remembered tokens keep their exp and skew)', async () => {
+    const valid = await token(keyA, { exp: now() + 60 });
+    let current = new Date();
+    const checker = validator({ clockSkewSeconds: 30, now: () => current });
+    await expect(checker.validate(valid)).resolves.toMatchObject({ id: OID });
+    current = new Date(Date.now() + 80_000);
+    await expect(checker.validate(valid)).resolves.toMatchObject({ id: OID });
+    current = new Date(Date.now() + 95_000);
+    await expect(checker.validate(valid)).rejects.toMatchObject({ code: 'expired_token' });
+  });
+
   it('judges time by the clock it is given', async () => {
     const valid = await token(keyA);
     const later = () => new Date(Date.now() + 2 * 3600 * 1000);
