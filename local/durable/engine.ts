@@ -1079,10 +1079,6 @@ export class DurableEngine {
     }
   }
 
-  /** Resolves once no episode or activity is running (used by tests and benchmarks through the API). */
-  get busy(): boolean {
-    return this.activeEpisodes > 0 || this.activeActivities > 0 || this.readyQueue.length > 0;
-  }
 }
 
 /** Whether the SDK allocates sequence ids while it processes `event` (see {@link DurableEngine.deliverable}). */

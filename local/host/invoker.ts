@@ -118,20 +118,3 @@ export class Invoker {
     return invocationModel.getResponse(context, result);
   }
 }
-
-/** Decodes typed data the way the host hands results on (JSON where it parses, else the raw value). */
-export function decodeTypedData(data: RpcTypedData | undefined): unknown {
-  if (!data) return undefined;
-  if (data.json !== undefined) return JSON.parse(data.json);
-  if (data.string !== undefined) {
-    try {
-      return JSON.parse(data.string);
-    } catch {
-      return data.string;
-    }
-  }
-  if (data.int !== undefined) return Number(data.int);
-  if (data.double !== undefined) return data.double;
-  if (data.bytes !== undefined) return Buffer.from(data.bytes);
-  return undefined;
-}

@@ -55,19 +55,16 @@ export class StoreError extends Error {
   }
 }
 
-/** The part of a store that health checks and shutdown need. */
-export interface StoreConnection {
-  /** Resolves when the store answers a trivial query; rejects otherwise. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
 /**
  * The store port: policies with etags, the request read model with its list views, the append-only
  * audit trail, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
  * the same contract suite. Lists are newest first.
  */
-export interface Store extends StoreConnection {
+export interface Store {
+  /** Resolves when the store answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
   getPolicy(id: string): Promise<Tagged<AccessPolicy> | undefined>;
   /** The active policy protecting `profileType`, if any. */
   findPolicyByProfileType(profileType: ProfileType): Promise<Tagged<AccessPolicy> | undefined>;
