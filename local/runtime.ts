@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { applyLocalAppSettings } from './appSettings';
 import { RuntimeClock, installProcessClock, parseIsoDuration } from './clock';
 import { DurableEngine } from './durable/engine';
 import { installInProcessTransport } from './durable/inProcessTransport';
@@ -149,6 +150,7 @@ export class LocalRuntime {
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = authority;
     // Like Core Tools applying local.settings.json: the app's own token validation and Graph code then run against /_local/.
     this.identity.applyAppSettings(process.env);
+    applyLocalAppSettings(process.env, settings.dataDir, this.publicOrigin);
     this.clientInputText = JSON.stringify(this.durableClientInput());
     if (settings.rpcTransport === 'inprocess') installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
 

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PROFILE_TYPES, type ProfileType } from './domain/model';
 import { identitySettingsShape, resolveIdentityConfig, type IdentityConfig } from './identity/settings';
+import { linkSettingsShape, resolveLinksConfig, type LinksConfig } from './links/settings';
+import { notificationSettingsShape, resolveNotificationsConfig, type NotificationsConfig } from './notify/settings';
 
 /** The longest TTL Cosmos DB accepts on an item, in seconds. */
 const MAX_TTL_SECONDS = 2_147_483_647;
@@ -32,6 +34,8 @@ function durationSeconds(text: string): number | undefined {
 const settingsSchema = z
   .object({
     ...identitySettingsShape,
+    ...linkSettingsShape,
+    ...notificationSettingsShape,
     /** Which store adapter holds requests, policies and the audit trail (cosmos when only COSMOS_ENDPOINT is set). */
     MAA_STORE: z.enum(['sqlite', 'cosmos']).optional(),
     /** Folder for the SQLite store file (embedded default). */
@@ -94,6 +98,10 @@ export interface AppConfig {
   readonly identity: IdentityConfig;
   /** Executors by profile type: the webhook for the listed types, `none` for the rest. */
   readonly executors: ExecutorsConfig;
+  /** Signed approval links (see shared/links/settings.ts); undefined when no link key is set. */
+  readonly links: LinksConfig | undefined;
+  /** Notification channels (see shared/notify/settings.ts). */
+  readonly notifications: NotificationsConfig;
 }
 
 /** The webhook target and the profile types it executes. */
@@ -115,12 +123,16 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   }
   const settings = parsed.data;
   const identity = resolveIdentityConfig(settings);
-  if (identity.problems.length > 0) throw new ConfigError(`invalid settings: ${identity.problems.join('; ')}`);
+  const links = resolveLinksConfig(settings);
+  const notifications = resolveNotificationsConfig(settings);
+  const problems = [...identity.problems, ...links.problems, ...notifications.problems];
+  if (problems.length > 0) throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   const executors: ExecutorsConfig = Object.freeze(
     settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
       ? { webhook: Object.freeze({ url: settings.MAA_WEBHOOK_URL, secret: settings.MAA_WEBHOOK_SECRET, profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]) }) }
       : {},
   );
+  const common = { identity: identity.config, executors, links: links.config, notifications: notifications.config };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
     const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
@@ -131,12 +143,11 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       ...(settings.COSMOS_KEY === undefined ? {} : { key: settings.COSMOS_KEY }),
       ...(ttl === undefined ? {} : { closedRequestTtlSeconds: ttl }),
     };
-    return Object.freeze({ store: Object.freeze(store), identity: identity.config, executors });
+    return Object.freeze({ store: Object.freeze(store), ...common });
   }
   return Object.freeze({
     store: Object.freeze({ kind: 'sqlite' as const, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite') }),
-    identity: identity.config,
-    executors,
+    ...common,
   });
 }
 
