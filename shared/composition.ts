@@ -28,6 +28,25 @@ function cosmosStore(store: CosmosStoreConfig): Store {
   });
 }
 
+/**
+ * Creates the Cosmos DB database and any missing container when the store is reached with an
+ * account key, i.e. an emulator or a test server, so `npm start` against one needs no setup. With
+ * a managed identity (Azure) it does nothing: there the infrastructure templates create them, and
+ * the data-plane role the app holds could not. SQLite creates its tables when it opens.
+ */
+export async function prepareStore(): Promise<void> {
+  const { store } = config();
+  if (store.kind !== 'cosmos' || store.key === undefined) return;
+  const { createCosmosClient } = require('./store/cosmosStore') as typeof import('./store/cosmosStore');
+  const { ensureCosmosSchema } = require('./store/cosmosSchema') as typeof import('./store/cosmosSchema');
+  const client = createCosmosClient(store);
+  try {
+    await ensureCosmosSchema(client, { database: store.database });
+  } finally {
+    client.dispose();
+  }
+}
+
 let identity: Identity | undefined;
 
 /** The identity services (token validation, group membership), built on first use. */

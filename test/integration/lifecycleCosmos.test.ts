@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureCosmosSchema } from '../../shared/store/cosmosSchema';
-import { createCosmosClient } from '../../shared/store/cosmosStore';
 import { Api, approverGroup } from '../support/api';
 import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
 import { startRuntime } from '../support/runtime';
@@ -15,7 +13,6 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
 
   beforeAll(async () => {
     cosmos = await startCosmosServer();
-    await ensureCosmosSchema(createCosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, agent: cosmos.agent }), { database: 'maa' });
     // The test server's certificate is self-signed; only the runtime child process is told to accept it.
     env = { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, NODE_TLS_REJECT_UNAUTHORIZED: '0' };
     api = new Api(await startRuntime({ dataDir, env }));
@@ -26,7 +23,7 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('bootstraps a policy and runs a wipe to completion across a runtime restart, with a valid audit chain', async () => {
+  it('creates its containers on an empty server, bootstraps a policy and runs a wipe to completion across a runtime restart, with a valid audit chain', async () => {
     const health = await fetch(`${api.runtime.url}/api/health`);
     expect(health.status).toBe(200);
     const group = await approverGroup(api.runtime);
