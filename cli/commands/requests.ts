@@ -1,0 +1,140 @@
+import { approvalRequestSchema, pageSchema, profileTypeSchema, requestStatusSchema } from '../../shared/api/schemas';
+import type { Command, Context } from '../context';
+import { printJson } from '../context';
+import { UsageError } from '../errors';
+import { ExitCode } from '../exitCodes';
+import { joinedJson, readPages } from '../http';
+import { choice, integer, json, jsonFile } from '../input';
+import { describeOperation, requestDetail, requestsTable, shortTime } from '../render';
+
+const requestPageSchema = pageSchema(approvalRequestSchema);
+const quiet = { type: 'boolean', short: 'q', description: 'print only the request id' } as const;
+
+/** `requests/<id>` with the id encoded. */
+export function requestRoute(id: string, suffix = ''): string {
+  return `requests/${encodeURIComponent(id)}${suffix}`;
+}
+
+export const submit: Command = {
+  name: 'submit',
+  summary: 'submit a request for a protected operation',
+  args: [],
+  options: {
+    'profile-type': { type: 'string', value: '<type>', required: true, description: `what the operation is: ${profileTypeSchema.options.join(', ')}` },
+    action: { type: 'string', value: '<action>', required: true, description: 'what to do, e.g. wipe' },
+    'resource-type': { type: 'string', value: '<type>', required: true, description: 'what it is done to, e.g. managedDevice' },
+    'resource-id': { type: 'string', value: '<id>', description: 'which one (open requests on the same profile type and resource exclude each other)' },
+    payload: { type: 'string', value: '<json>', description: 'parameters of the operation, as JSON' },
+    'payload-file': { type: 'string', value: '<file>', description: 'the same, from a JSON file' },
+    justification: { type: 'string', value: '<text>', required: true, description: 'business justification shown to approvers' },
+    'idempotency-key': { type: 'string', value: '<key>', description: 'submitting again with the same key returns the same request' },
+    quiet,
+  },
+  example: 'maa submit --profile-type deviceWipe --action wipe --resource-type managedDevice --resource-id laptop-42 --justification "Reported stolen (INC-4711)"',
+  async run(context) {
+    const { args } = context;
+    const payloadText = args.string('payload');
+    const payloadFile = args.string('payload-file');
+    if (payloadText !== undefined && payloadFile !== undefined) throw new UsageError('give --payload or --payload-file, not both');
+    const payload = payloadText !== undefined ? json('--payload', payloadText) : payloadFile !== undefined ? jsonFile(payloadFile) : undefined;
+    const resourceId = args.string('resource-id');
+    const body = {
+      profileType: choice('profile-type', args.required('profile-type'), profileTypeSchema.options),
+      operation: {
+        action: args.required('action'),
+        resourceType: args.required('resource-type'),
+        ...(resourceId !== undefined ? { resourceId } : {}),
+        ...(payload !== undefined ? { payload } : {}),
+      },
+      justification: args.required('justification'),
+    };
+    const key = args.string('idempotency-key');
+    const answer = await context.api().call(approvalRequestSchema, 'POST', 'requests', { body, ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}) });
+    const request = answer.value;
+    if (context.json) printJson(context, answer.json);
+    else if (args.flag('quiet')) context.io.out(`${request.id}\n`);
+    else context.io.out(`Submitted ${request.id}: ${describeOperation(request.operation)}, ${request.status}, expires ${shortTime(request.expiresAt)}.\nNext: an approver runs maa approve ${request.id}; wait for it with maa wait ${request.id} --for approved\n`);
+    return ExitCode.ok;
+  },
+};
+
+export const list: Command = {
+  name: 'list',
+  summary: 'list requests, newest first',
+  args: [],
+  options: {
+    view: { type: 'string', value: '<view>', description: 'mine (default: initiated by you), received (yours to decide), all (operators)' },
+    status: { type: 'string', value: '<status>', description: `only this status: ${requestStatusSchema.options.join(', ')}` },
+    top: { type: 'string', value: '<n>', description: 'page size, 1-100 (default 50)' },
+    'continuation-token': { type: 'string', value: '<token>', description: 'the page after the one that returned this token' },
+    'all-pages': { type: 'boolean', description: 'follow continuation tokens to the end' },
+    quiet: { ...quiet, description: 'print only the request ids, one a line' },
+  },
+  example: 'maa list --view received --status needsApproval',
+  async run(context) {
+    const { args } = context;
+    const query = new URLSearchParams();
+    const view = args.string('view');
+    const status = args.string('status');
+    const top = args.string('top');
+    if (view !== undefined) query.set('view', choice('view', view, ['mine', 'received', 'all']));
+    if (status !== undefined) query.set('status', choice('status', status, requestStatusSchema.options));
+    if (top !== undefined) query.set('top', String(integer('top', top, 1, 100)));
+    const api = context.api();
+    const pages = await readPages(
+      (token) => {
+        if (token !== undefined) query.set('continuationToken', token);
+        return api.call(requestPageSchema, 'GET', `requests${query.size > 0 ? `?${query}` : ''}`);
+      },
+      args.string('continuation-token'),
+      args.flag('all-pages'),
+    );
+    const items = pages.flatMap((page) => page.value.items);
+    const next = pages[pages.length - 1]!.value.continuationToken;
+    if (context.json) printJson(context, joinedJson(pages));
+    else if (args.flag('quiet')) context.io.out(items.map((request) => `${request.id}\n`).join(''));
+    else {
+      context.io.out(items.length === 0 ? 'No requests.\n' : requestsTable(items));
+      if (next !== undefined) context.io.err(`More: maa list --continuation-token ${next} (or --all-pages)\n`);
+    }
+    return ExitCode.ok;
+  },
+};
+
+export const show: Command = {
+  name: 'show',
+  summary: 'show one request',
+  args: ['id'],
+  options: {},
+  example: 'maa show 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61',
+  async run(context) {
+    const answer = await context.api().call(approvalRequestSchema, 'GET', requestRoute(context.args.arg(0)));
+    if (context.json) printJson(context, answer.json);
+    else context.io.out(requestDetail(answer.value));
+    return ExitCode.ok;
+  },
+};
+
+/** approve, reject, cancel and complete: a POST to the request's command endpoint. */
+function commandOn(name: 'approve' | 'reject' | 'cancel' | 'complete', summary: string, sent: (id: string) => string, notes?: 'optional' | 'required'): Command {
+  return {
+    name,
+    summary,
+    args: ['id'],
+    options: notes ? { notes: { type: 'string', value: '<text>', required: notes === 'required', description: `notes for the initiator and the audit trail${notes === 'required' ? '' : ' (optional)'}` } } : {},
+    example: `maa ${name} 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61${notes === 'required' ? ' --notes "Not without a ticket"' : ''}`,
+    async run(context: Context) {
+      const id = context.args.arg(0);
+      const text = context.args.string('notes');
+      const answer = await context.api().call(approvalRequestSchema, 'POST', requestRoute(id, `/${name}`), notes ? { body: text === undefined ? {} : { notes: text } } : {});
+      if (context.json) printJson(context, answer.json);
+      else context.io.out(`${sent(id)}\n`);
+      return ExitCode.ok;
+    },
+  };
+}
+
+export const approve = commandOn('approve', 'approve a request (approvers)', (id) => `Approval of ${id} sent; the request shows it within a second (maa wait ${id} --for approved).`, 'optional');
+export const reject = commandOn('reject', 'reject a request, with notes (approvers)', (id) => `Rejection of ${id} sent.`, 'required');
+export const cancel = commandOn('cancel', 'cancel your request while it is open', (id) => `Cancellation of ${id} sent.`);
+export const complete = commandOn('complete', 'complete your approved request: its operation runs now', (id) => `Completion of ${id} sent; the operation runs now (maa wait ${id} --for completed).`);
