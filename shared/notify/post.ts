@@ -43,9 +43,10 @@ export async function postWithRetry(url: string, headers: Record<string, string>
  * a token), else the message with the network error code, e.g. `fetch failed (ECONNREFUSED)`.
  */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const diagnostic = (error as { diagnostic?: unknown }).diagnostic;
-  if (typeof diagnostic === 'string') return diagnostic;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+  // Duck-typed: errors from fetch may come from another realm, where instanceof Error fails.
+  const failure = error as { message?: unknown; diagnostic?: unknown; cause?: { code?: unknown } } | null;
+  if (typeof failure?.diagnostic === 'string') return failure.diagnostic;
+  if (typeof failure?.message !== 'string') return String(error);
+  const code = failure.cause?.code;
+  return typeof code === 'string' ? `${failure.message} (${code})` : failure.message;
 }
