@@ -16,6 +16,7 @@ import { Invoker } from './host/invoker';
 import { TimerHost } from './host/timerHost';
 import { LocalIdentity } from './identity/localIdentity';
 import { Logger, parseLogLevel } from './log';
+import { LOCAL_MAILBOX_PATH, LocalMailbox } from './mailbox';
 
 /** Settings of the local runtime itself (not the app's). */
 export interface RuntimeSettings {
@@ -213,9 +214,12 @@ export class LocalRuntime {
     });
   }
 
-  /** The development token issuer, directory and Graph (local/identity). */
+  /** The development token issuer, directory and Graph (local/identity), and the mailbox its `sendMail` fills. */
   private registerIdentityRoutes(): void {
-    this.identity = new LocalIdentity({ dataDir: this.settings.dataDir, now: () => this.clock.now(), origin: () => this.publicOrigin });
+    const now = () => this.clock.now();
+    const mailbox = new LocalMailbox(this.settings.dataDir, now);
+    this.localRoutes.set(LOCAL_MAILBOX_PATH, mailbox.route());
+    this.identity = new LocalIdentity({ dataDir: this.settings.dataDir, now, origin: () => this.publicOrigin, mailbox, mailSender: () => process.env.MAA_MAIL_SENDER });
     for (const [route, handler] of this.identity.routes()) this.localRoutes.set(route, handler);
   }
 

@@ -3,12 +3,15 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
 import { CLOSED_STATUSES, type ApprovalRequest, type AuditEntry, type Execution } from '../shared/domain/model';
+import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type {
   ApprovalCustomStatus,
   ApprovalOrchestrationInput,
   ApprovalOrchestrationOutput,
   CheckMembershipInput,
   CommandEvent,
+  NotifyInput,
+  NotifyOutput,
   RecordStepInput,
 } from './contracts';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
@@ -28,12 +31,17 @@ function retry(firstMs: number, attempts: number): df.RetryOptions {
 const EXECUTION_RETRY = retry(5_000, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
 const STEP_RETRY = retry(1_000, 12);
+/** Notifications: the channels retry inside the activity; one more run if it crashed, then the failure is audited. */
+const NOTIFY_RETRY = retry(5_000, 2);
 
 /**
  * One orchestration per request (instance id = request id). It records the submission, then
  * waits for commands raced against the durable expiry timer, applies each through the pure
  * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
- * initiator completes it, and records every step in the read model and the audit trail.
+ * initiator completes it, and records every step in the read model and the audit trail. It
+ * notifies the approvers of a new request (and reminds those who have not decided, once, shortly
+ * before it expires) and the initiator of every decision, cancellation and expiry, auditing each
+ * outcome; a notification that fails is recorded and never stops the request.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { request: submitted } = context.df.getInput<ApprovalOrchestrationInput>();
@@ -62,16 +70,46 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     };
     context.df.setCustomStatus(status);
   };
+  /** From the settings, through the notify activity (orchestrators read no settings); 0 until it answers. */
+  let reminderBeforeMs = 0;
+  let reminded = false;
+  /** Sends notification `kind` about the request as it stands and audits the outcomes. */
+  function* notify(kind: NotificationKind): Generator<df.Task, void, unknown> {
+    const input: NotifyInput = { kind, request, notificationId: context.df.newGuid(request.id), at: now() };
+    let output: NotifyOutput;
+    try {
+      output = (yield context.df.callActivityWithRetry(Activities.notify, NOTIFY_RETRY, input)) as NotifyOutput;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      output = { outcomes: [], problems: [`the notify activity failed: ${detail}`], reminderBeforeMs };
+    }
+    reminderBeforeMs = output.reminderBeforeMs;
+    const events = notificationEvents(request, kind, output.outcomes, output.problems, now());
+    if (events.length > 0) yield record({ request, events });
+  }
 
   yield record({ request, events: [submittedEvent(request)] });
   publish();
+  yield* notify('submitted');
 
   while (!CLOSED_STATUSES.has(request.status)) {
     // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
     // the sequence numbers the backend and the SDK assign.
     const expiry = context.df.createTimer(new Date(request.expiresAt));
     const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
-    const winner = yield context.df.Task.any([expiry, next]);
+    // The reminder races too, once, while approvals are still wanted; a request whose whole life is
+    // shorter than the reminder lead gets none (its approvers were just notified).
+    const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
+    const remind = !reminded && reminderBeforeMs > 0 && request.status === 'needsApproval' && remindAt > Date.parse(request.createdAt);
+    const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
+    const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
+    if (winner === reminder) {
+      expiry.cancel();
+      reminded = true;
+      yield* notify('reminder');
+      continue;
+    }
+    reminder?.cancel();
 
     let command: Command;
     if (winner === expiry) {
@@ -106,6 +144,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     }
     yield record(result);
     publish();
+    const kind = notificationFor(result);
+    if (kind) yield* notify(kind);
 
     if (request.status === 'completed') {
       let execution: Execution;

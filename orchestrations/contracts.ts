@@ -1,4 +1,5 @@
 import type { AuditEntry, ApprovalRequest, Execution } from '../shared/domain/model';
+import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { CommandEvent } from '../shared/useCases/deps';
 
 export type { CommandEvent };
@@ -26,6 +27,32 @@ export interface RecordStepInput {
 export interface CheckMembershipInput {
   userId: string;
   groupIds: string[];
+}
+
+/** Input of the `notify` activity: what to tell whom is derived from `kind` and `request`. */
+export interface NotifyInput {
+  kind: NotificationKind;
+  request: ApprovalRequest;
+  /**
+   * A GUID from `context.df.newGuid`: message (CloudEvent) ids and approval link ids derive from
+   * it, so a re-run activity sends the same ids and the same links.
+   */
+  notificationId: string;
+  /** The orchestration's current time (RFC 3339): when links are issued and the messages dated. */
+  at: string;
+}
+
+/** Output of the `notify` activity. */
+export interface NotifyOutput {
+  /** One per recipient and channel, in a stable order. */
+  outcomes: NotificationOutcome[];
+  /** Failures before anything was sent (e.g. the approvers could not be read from the directory). */
+  problems: string[];
+  /**
+   * How long before expiry approvers are reminded (0: never), from the app settings; the
+   * orchestration reads it here because it must not read settings itself.
+   */
+  reminderBeforeMs: number;
 }
 
 /** Custom status for operators. */

@@ -11,6 +11,8 @@ export const Activities = {
   checkMembership: 'checkMembership',
   /** Executes a completed request's stored operation through its profile type's executor. */
   executeOperation: 'executeOperation',
+  /** Notifies approvers or the initiator on every configured channel and reports each outcome. */
+  notify: 'notify',
 } as const;
 
 /**

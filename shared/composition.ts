@@ -1,5 +1,6 @@
 import { config, type CosmosStoreConfig } from './config';
 import type { Identity } from './identity/identity';
+import type { Notifier } from './notify/notifier';
 import { SqliteStore } from './store/sqliteStore';
 import type { Store } from './store/store';
 
@@ -57,4 +58,16 @@ export function getIdentity(): Identity {
     identity = createIdentity(config().identity);
   }
   return identity;
+}
+
+let notifiers: readonly Notifier[] | undefined;
+
+/** The configured notification channels (none when nothing is configured), built on first use. */
+export function getNotifiers(): readonly Notifier[] {
+  if (!notifiers) {
+    // Loaded on first use, like the identity services it shares the Graph credential settings with.
+    const { createNotifiers } = require('./notify/notifiers') as typeof import('./notify/notifiers');
+    notifiers = Object.freeze(createNotifiers(config().notifications, config().identity.graph));
+  }
+  return notifiers;
 }

@@ -72,6 +72,26 @@ export class LocalDirectory {
     return this.seedGroups.map((group) => group.id).filter((id) => found.has(id.toLowerCase()));
   }
 
+  /** The users among the members of `groupId` now, directly or through nested groups, in seed order. */
+  transitiveUsersOf(groupId: string): LocalUser[] {
+    const members = new Set<string>();
+    const seen = new Set<string>();
+    let frontier = [groupId.toLowerCase()];
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const id of frontier) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        for (const member of this.members.get(id) ?? []) {
+          members.add(member);
+          if (this.members.has(member)) next.push(member);
+        }
+      }
+      frontier = next;
+    }
+    return LOCAL_USERS.filter((user) => members.has(user.id.toLowerCase()));
+  }
+
   /** Makes `memberId` (a user or group id) a direct member of `groupId`; false when it already was. */
   addMember(groupId: string, memberId: string): boolean {
     const members = this.membersOf(groupId);

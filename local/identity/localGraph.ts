@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
+import type { LocalMailbox } from '../mailbox';
 import type { KeyRing } from './keyRing';
 import type { LocalDirectory } from './localDirectory';
 import { graphError, json, methodNotAllowed } from './responses';
@@ -16,6 +17,10 @@ export interface LocalGraphOptions {
   readonly now: () => number;
   /** The directory answered from: group memberships as they stand at each call. */
   readonly directory: LocalDirectory;
+  /** Where `sendMail` delivers. */
+  readonly mailbox: LocalMailbox;
+  /** The one mailbox `sendMail` accepts as sender (the app's MAA_MAIL_SENDER), read at each call. */
+  readonly mailSender: () => string | undefined;
 }
 
 /** The URL prefix the local Graph serves under, with the version segment. */
@@ -24,15 +29,22 @@ export const LOCAL_GRAPH_PREFIX = '/_local/graph/v1.0/';
 // Any of these application permissions lets an app read group memberships in Graph.
 const MEMBERSHIP_PERMISSIONS = new Set(['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All']);
 const USER_PERMISSIONS = new Set(['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
+const MAIL_PERMISSIONS = new Set(['Mail.Send']);
+// Graph's default and largest page sizes for directory collections.
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 999;
 // Graph's own limit for checkMemberGroups.
 const MAX_CHECK_GROUPS = 20;
 
 /**
  * The subset of Microsoft Graph v1.0 the app uses, over the local directory (current memberships): `POST
- * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}` and `GET
- * groups/{id}/members` (plus `GET groups/{id}`). Requests need an app token from the local token
- * endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock, `idtyp` app) and
- * the matching application permission; failures answer Graph-style `{ error: { code, message } }`.
+ * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}`, `GET
+ * groups/{id}/members`, `GET groups/{id}/transitiveMembers/microsoft.graph.user` (`$select`, `$top`,
+ * paged with `@odata.nextLink`) (plus `GET groups/{id}`), and `POST users/{sender}/sendMail` for the
+ * configured sender only, delivering into the local mailbox. Requests need an app token from the
+ * local token endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock,
+ * `idtyp` app) and the matching application permission; failures answer Graph-style `{ error: {
+ * code, message } }`.
  */
 export function localGraphRoute(options: LocalGraphOptions): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
   return (request: IncomingMessage, url: URL, body: Buffer): HostResponse => {
@@ -41,12 +53,15 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
     const method = (request.method ?? 'GET').toUpperCase();
     const segments = url.pathname.slice(LOCAL_GRAPH_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
     const [collection, id, action, ...rest] = segments;
-    if (rest.length > 0 || id === undefined || (collection !== 'users' && collection !== 'groups')) {
+    const cast = action === 'transitiveMembers' && rest.length === 1 && rest[0] === 'microsoft.graph.user';
+    if ((rest.length > 0 && !cast) || id === undefined || (collection !== 'users' && collection !== 'groups')) {
       return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
     }
-    const needs = collection === 'users' && action === undefined ? USER_PERMISSIONS : MEMBERSHIP_PERMISSIONS;
+    const mail = collection === 'users' && action === 'sendMail';
+    const needs = mail ? MAIL_PERMISSIONS : collection === 'users' && action === undefined ? USER_PERMISSIONS : MEMBERSHIP_PERMISSIONS;
     if (!caller.roles.some((role) => needs.has(role))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
+    if (mail) return sendMail(options, id, method, body);
     if (collection === 'users') {
       const user = findUser(id);
       if (action === undefined) {
@@ -72,9 +87,10 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
     }
 
     const group = options.directory.findGroup(id);
-    if (action !== undefined && action !== 'members') return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+    if (action !== undefined && action !== 'members' && !cast) return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
     if (method !== 'GET') return methodNotAllowed('GET');
     if (!group) return notFound(id);
+    if (cast) return transitiveUsers(options, group.id, url);
     if (action === undefined) return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
     const members = group.members.map((member) => {
       const user = LOCAL_USERS.find((candidate) => candidate.id === member);
@@ -84,6 +100,47 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
     });
     return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value: members });
   };
+}
+
+/** One page of the group's transitive user members, `$select`ed, with `@odata.nextLink` when more follow. */
+function transitiveUsers(options: LocalGraphOptions, groupId: string, url: URL): HostResponse {
+  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
+  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
+  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
+  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
+  const select = url.searchParams.get('$select')?.split(',').map((field) => field.trim()).filter(Boolean);
+  const users = options.directory.transitiveUsersOf(groupId);
+  const value = users.slice(skip, skip + top).map((user) => {
+    const resource: Record<string, unknown> = userResource(user);
+    const fields = select ? Object.fromEntries(Object.entries(resource).filter(([field]) => field === 'id' || select.includes(field))) : resource;
+    return { '@odata.type': '#microsoft.graph.user', ...fields };
+  });
+  const page: Record<string, unknown> = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value };
+  if (skip + top < users.length) {
+    const next = new URL(url.href);
+    next.searchParams.set('$top', String(top));
+    next.searchParams.set('$skiptoken', String(skip + top));
+    page['@odata.nextLink'] = next.href;
+  }
+  return json(200, page);
+}
+
+/** `POST users/{sender}/sendMail`: `202` and the mail in the local mailbox, for the configured sender only. */
+function sendMail(options: LocalGraphOptions, sender: string, method: string, body: Buffer): HostResponse {
+  if (method !== 'POST') return methodNotAllowed('POST');
+  // Real Graph answers a mailbox it does not know this way; here every other sender is unknown.
+  if (sender.toLowerCase() !== (options.mailSender() ?? '').toLowerCase()) return graphError(404, 'ErrorInvalidUser', `The requested user '${sender}' is invalid.`);
+  const input = parseBody(body);
+  const message = input?.message as { subject?: unknown; body?: { contentType?: unknown; content?: unknown }; toRecipients?: unknown } | undefined;
+  if (typeof message !== 'object' || message === null) return graphError(400, 'ErrorInvalidRequest', 'The request body must hold a message.');
+  const recipients = Array.isArray(message.toRecipients) ? message.toRecipients.map((recipient) => (recipient as { emailAddress?: { address?: unknown } })?.emailAddress?.address) : [];
+  if (recipients.length === 0 || !recipients.every((address): address is string => typeof address === 'string' && address.includes('@'))) {
+    return graphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
+  }
+  const contentType = typeof message.body?.contentType === 'string' ? message.body.contentType.toLowerCase() : 'text';
+  if ((contentType !== 'text' && contentType !== 'html') || typeof message.body?.content !== 'string') return graphError(400, 'ErrorInvalidRequest', 'The message body must be Text or HTML content.');
+  options.mailbox.deliver({ to: recipients, subject: typeof message.subject === 'string' ? message.subject : '', contentType, content: message.body.content });
+  return { status: 202, headers: [], body: Buffer.alloc(0) };
 }
 
 /** The verified app token's permissions, or the Graph 401 to answer. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
+import type { LocalMailbox } from '../mailbox';
 import { KeyRing } from './keyRing';
 import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
@@ -18,6 +19,9 @@ export interface LocalIdentityOptions {
   readonly now: () => number;
   /** The runtime's public origin, e.g. `http://127.0.0.1:7071`; read when a token or document is made. */
   readonly origin: () => string;
+  /** Where the local Graph's `sendMail` delivers, and the one sender it accepts. */
+  readonly mailbox: LocalMailbox;
+  readonly mailSender: () => string | undefined;
 }
 
 /** Lifetime of every local token, as Entra's default. */
@@ -89,7 +93,7 @@ export class LocalIdentity {
 
   /** Every route, keyed by path; a key ending in `/*` serves the paths below it. */
   routes(): Map<string, LocalIdentityRoute> {
-    const graph = localGraphRoute({ keys: this.keys, issuer: () => this.issuer, audiences: () => this.graphAudiences(), now: this.options.now, directory: this.directory });
+    const graph = localGraphRoute({ keys: this.keys, issuer: () => this.issuer, audiences: () => this.graphAudiences(), now: this.options.now, directory: this.directory, mailbox: this.options.mailbox, mailSender: this.options.mailSender });
     return new Map<string, LocalIdentityRoute>([
       ['/_local/token', (request, _url, body) => this.userToken(request, body)],
       ['/_local/directory', (request) => (isGet(request) ? json(200, this.directory.listing()) : methodNotAllowed('GET'))],

@@ -17,7 +17,7 @@ export const LOCAL_GRAPH_CLIENT = Object.freeze({
   servicePrincipalId: 'deb0a990-0000-4000-8000-000000000202',
   clientSecret: 'local-development-secret',
   /** Graph application permissions granted to it. */
-  roles: Object.freeze(['GroupMember.Read.All', 'User.ReadBasic.All']),
+  roles: Object.freeze(['GroupMember.Read.All', 'User.ReadBasic.All', 'Mail.Send']),
 });
 
 /** A seeded user; `name` is what `POST /_local/token {"user": name}` takes. */

@@ -1,14 +1,15 @@
 import * as df from 'durable-functions';
 import { config } from '../../shared/config';
-import { getIdentity, getServices } from '../../shared/composition';
+import { getIdentity, getNotifiers, getServices } from '../../shared/composition';
 import type { ApprovalRequest, ProfileType } from '../../shared/domain/model';
 import { NoneExecutor, type Executor } from '../../shared/execute/executor';
 import { PolicyExecutor } from '../../shared/execute/policyExecutor';
 import { WebhookExecutor } from '../../shared/execute/webhookExecutor';
-import type { CheckMembershipInput, RecordStepInput } from '../contracts';
+import type { CheckMembershipInput, NotifyInput, RecordStepInput } from '../contracts';
 import { Activities } from '../names';
 import { makeCheckMembership } from './checkMembership';
 import { makeExecuteOperation } from './executeOperation';
+import { makeNotify, type NotifyDeps } from './notify';
 import { makeRecordStep } from './recordStep';
 
 let executors: ((profileType: ProfileType) => Executor) | undefined;
@@ -25,7 +26,19 @@ function executorFor(profileType: ProfileType): Executor {
   return executors(profileType);
 }
 
+let notifyDeps: NotifyDeps | undefined;
+
+/** The configured channels, the links they carry and the reminder lead time. */
+function notifications(): NotifyDeps {
+  if (!notifyDeps) {
+    const { links, notifications: settings } = config();
+    notifyDeps = { directory: getIdentity().directory, notifiers: getNotifiers(), links, reminderBeforeMs: settings.reminderBeforeMs };
+  }
+  return notifyDeps;
+}
+
 // Activities are built on first use, so loading the app opens no store and reads no settings.
 df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store)(input) });
 df.app.activity(Activities.checkMembership, { handler: (input: CheckMembershipInput) => makeCheckMembership(getIdentity().directory)(input) });
 df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor)(request) });
+df.app.activity(Activities.notify, { handler: (input: NotifyInput) => makeNotify(notifications())(input) });

@@ -8,6 +8,19 @@ export interface Directory {
   memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]>;
   /** Every group `userId` is a (transitive) member of; `[]` for a user the directory does not know. */
   allGroupsOf(userId: string): Promise<string[]>;
+  /** The users among the transitive members of `groupId` (nested groups are followed, not listed); `[]` for a group the directory does not know. */
+  usersInGroup(groupId: string): Promise<DirectoryUser[]>;
+  /** The user with this object id, or undefined when the directory does not know them. */
+  findUser(userId: string): Promise<DirectoryUser | undefined>;
+}
+
+/** A user as the directory describes them: enough to address a notification. */
+export interface DirectoryUser {
+  readonly id: string;
+  readonly displayName: string;
+  /** The primary SMTP address, when the user has a mailbox. */
+  readonly mail?: string;
+  readonly userPrincipalName?: string;
 }
 
 /** How long and how much {@link CachedDirectory} remembers. */
@@ -78,6 +91,16 @@ export class CachedDirectory implements Directory {
     const groups = await this.once(key, () => this.inner.allGroupsOf(userId));
     this.set(key, Object.freeze([...groups]));
     return [...groups];
+  }
+
+  /** Not cached: notifications ask rarely, and should reach whoever is in the group now. */
+  usersInGroup(groupId: string): Promise<DirectoryUser[]> {
+    return this.inner.usersInGroup(groupId);
+  }
+
+  /** Not cached, like {@link usersInGroup}. */
+  findUser(userId: string): Promise<DirectoryUser | undefined> {
+    return this.inner.findUser(userId);
   }
 
   private once(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {

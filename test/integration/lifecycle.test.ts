@@ -67,13 +67,20 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     expect(audit.body.chainValid).toBe(true);
     expect(audit.body.items.map((record: { type: string }) => record.type)).toEqual([
       'request.submitted',
+      // The approvers (bob, carol) are mailed their own links; the initiator hears of the approval.
+      'link.issued',
+      'link.issued',
+      'notification.sent',
+      'notification.sent',
       'request.approved',
       'request.statusChanged',
+      'notification.sent',
       'request.completed',
       'request.statusChanged',
       'execution.succeeded',
     ]);
-    expect(audit.body.items[1]).toMatchObject({ actor: { displayName: 'Bob' }, data: expect.objectContaining({ notes: 'confirmed with the user' }) });
+    expect(audit.body.items[5]).toMatchObject({ actor: { displayName: 'Bob' }, data: expect.objectContaining({ notes: 'confirmed with the user' }) });
+    expect(audit.body.items[7]).toMatchObject({ data: { kind: 'approved', channel: 'email', recipient: { displayName: 'Alice' }, address: 'alice@maa.test' } });
   });
 
   it('enforces the rules at the API: self-approval, non-approvers, entity lock, wrong state, roles and tokens', async () => {

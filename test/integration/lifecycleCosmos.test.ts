@@ -55,8 +55,14 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     expect(audit.body.chainValid).toBe(true);
     expect(audit.body.items.map((record: { type: string }) => record.type)).toEqual([
       'request.submitted',
+      // The approvers (bob, carol) are mailed their own links; the initiator hears of the approval.
+      'link.issued',
+      'link.issued',
+      'notification.sent',
+      'notification.sent',
       'request.approved',
       'request.statusChanged',
+      'notification.sent',
       'request.completed',
       'request.statusChanged',
       'execution.succeeded',

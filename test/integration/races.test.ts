@@ -23,6 +23,8 @@ const operation = (resourceId: string) => ({ action: 'run', resourceType: 'manag
 const submission = (profileType: string, resourceId: string) => ({ profileType, operation: operation(resourceId), justification: `Race test on ${resourceId}` });
 
 const types = (items: AuditItem[]) => items.map((item) => item.type);
+/** What every trail here starts with: the submission, then bob's and carol's links and mails. */
+const NOTIFIED = ['request.submitted', 'link.issued', 'link.issued', 'notification.sent', 'notification.sent'];
 const count = (items: AuditItem[], type: string) => items.filter((item) => item.type === type).length;
 
 /**
@@ -39,7 +41,9 @@ function expectConsistent(trail: { items: AuditItem[]; chainValid: boolean }, fi
   const violations: string[] = [];
   trail.items.forEach((item, index) => {
     if (CLOSED.has(status)) {
-      const allowedAfter = status === 'completed' ? ['request.eventRefused', 'execution.succeeded', 'execution.failed'] : ['request.eventRefused'];
+      // The initiator is told of the closing change (rejected, cancelled, expired), and that is audited too.
+      const told = ['notification.sent', 'notification.failed'];
+      const allowedAfter = status === 'completed' ? ['request.eventRefused', 'execution.succeeded', 'execution.failed'] : ['request.eventRefused', ...told];
       if (!allowedAfter.includes(item.type)) violations.push(`#${index} ${item.type} after the request was ${status}`);
     }
     if (item.type !== 'request.statusChanged') return;
@@ -133,7 +137,7 @@ describe('racing commands on one request (manual clock)', () => {
     const request = await api.until('alice', id, (r) => r.status === 'approved');
     expect(request.decisions).toHaveLength(1);
     // Every approval the API accepted is in the trail: one applied, the rest refused by the orchestration.
-    const trail = await settledTrail(id, (items) => count(items, 'request.approved') + count(items, 'request.eventRefused') >= accepted);
+    const trail = await settledTrail(id, (items) => count(items, 'request.approved') + count(items, 'request.eventRefused') >= accepted && count(items, 'notification.sent') >= 3);
     expectConsistent(trail, 'approved');
     expect(count(trail.items, 'request.approved')).toBe(1);
     const applied = trail.items.find((item) => item.type === 'request.approved')!;
@@ -144,7 +148,7 @@ describe('racing commands on one request (manual clock)', () => {
       expect(refusal.actor?.id).not.toBe(applied.actor?.id);
       expect(refusal.data).toMatchObject({ command: 'decide', code: 'invalid_state' });
     }
-    expect(types(trail.items).slice(0, 3)).toEqual(['request.submitted', 'request.approved', 'request.statusChanged']);
+    expect(types(trail.items).slice(0, 8)).toEqual([...NOTIFIED, 'request.approved', 'request.statusChanged', 'notification.sent']);
   });
 
   it('counts both of two simultaneous approvals on a two-approval request', async () => {
@@ -157,11 +161,13 @@ describe('racing commands on one request (manual clock)', () => {
 
     const request = await api.until('alice', id, (r) => r.status === 'approved');
     expect(request.decisions.map((d: { approver: { displayName: string } }) => d.approver.displayName).sort()).toEqual(['Bob', 'Carol']);
-    const trail = await settledTrail(id, (items) => count(items, 'request.statusChanged') >= 1);
+    const trail = await settledTrail(id, (items) => count(items, 'request.statusChanged') >= 1 && count(items, 'notification.sent') === 4);
     expectConsistent(trail, 'approved');
-    expect(types(trail.items)).toEqual(['request.submitted', 'request.approved', 'request.approved', 'request.statusChanged']);
-    expect(trail.items.slice(1, 3).map((item) => item.data.approvals)).toEqual([1, 2]);
-    expect(trail.items[3]!.data).toEqual({ from: 'needsApproval', to: 'approved' });
+    // alice hears of each approval: "1 of 2", then "approved".
+    expect(types(trail.items)).toEqual([...NOTIFIED, 'request.approved', 'notification.sent', 'request.approved', 'request.statusChanged', 'notification.sent']);
+    expect([trail.items[5], trail.items[7]].map((item) => item!.data.approvals)).toEqual([1, 2]);
+    expect([trail.items[6], trail.items[9]].map((item) => item!.data.kind)).toEqual(['approvalRecorded', 'approved']);
+    expect(trail.items[8]!.data).toEqual({ from: 'needsApproval', to: 'approved' });
   });
 
   it('ends an approval racing a cancellation in one consistent status', async () => {

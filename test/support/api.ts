@@ -106,3 +106,14 @@ export async function changeGroupMember(runtime: RunningRuntime, method: 'PUT' |
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
+
+/** Polls a request's audit trail until `predicate` holds for its items (notifications are audited after the step they follow). */
+export async function trailUntil(api: Api, user: string, id: string, predicate: (items: AuditItem[]) => boolean): Promise<{ items: AuditItem[]; chainValid: boolean }> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const trail = await auditTrail(api, user, id);
+    if (predicate(trail.items)) return trail;
+    if (Date.now() > deadline) throw new Error(`the trail of ${id} never reached the expected state; last: ${JSON.stringify(trail.items.map((item) => item.type))}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

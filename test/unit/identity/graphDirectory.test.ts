@@ -151,6 +151,35 @@ describe('GraphDirectory', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('lists a group’s transitive users page by page, with the fields notifications need', async () => {
+    const next = `${server.url}/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken=X1`;
+    scripted = [
+      { body: { value: [{ '@odata.type': '#microsoft.graph.user', id: USER, displayName: 'Bob', mail: 'bob@contoso.com', userPrincipalName: 'bob@contoso.com' }], '@odata.nextLink': next } },
+      { body: { value: [{ id: '44444444-4444-4444-8444-444444444444', displayName: 'Carol', mail: null, userPrincipalName: 'carol@contoso.com' }] } },
+    ];
+    await expect(directory().usersInGroup(G1)).resolves.toEqual([
+      { id: USER, displayName: 'Bob', mail: 'bob@contoso.com', userPrincipalName: 'bob@contoso.com' },
+      { id: '44444444-4444-4444-8444-444444444444', displayName: 'Carol', userPrincipalName: 'carol@contoso.com' },
+    ]);
+    expect(server.requests.map((r) => [r.method, decodeURIComponent(r.path)])).toEqual([
+      ['GET', `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName`],
+      ['GET', `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken=X1`],
+    ]);
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer app-token');
+  });
+
+  it('finds a user, and answers nothing for a user or group Graph does not know', async () => {
+    scripted = [{ body: { id: USER, displayName: 'Bob', userPrincipalName: 'bob@contoso.com' } }];
+    await expect(directory().findUser(USER)).resolves.toEqual({ id: USER, displayName: 'Bob', userPrincipalName: 'bob@contoso.com' });
+    expect(decodeURIComponent(server.requests[0]!.path)).toBe(`/v1.0/users/${USER}?$select=id,displayName,mail,userPrincipalName`);
+    const unknown: Reply = { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'no such object' } } };
+    scripted = [unknown, unknown];
+    await expect(directory().findUser(USER)).resolves.toBeUndefined();
+    await expect(directory().usersInGroup(G2)).resolves.toEqual([]);
+    scripted = [{ body: { value: 'not a list' } }];
+    await expect(directory().usersInGroup(G2)).rejects.toMatchObject({ code: 'graph_bad_response' });
+  });
+
   it('reports an unreachable Graph as graph_unavailable', async () => {
     await expect(directory({ baseUrl: 'http://127.0.0.1:9', maxRetries: 1, timeoutMs: 1000 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable' });
   });

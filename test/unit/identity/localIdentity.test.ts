@@ -5,6 +5,7 @@ import path from 'node:path';
 import { KeyRing } from '../../../local/identity/keyRing';
 import { LocalIdentity } from '../../../local/identity/localIdentity';
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
+import { LocalMailbox } from '../../../local/mailbox';
 
 let dataDir: string;
 
@@ -70,7 +71,7 @@ describe('KeyRing', () => {
 describe('LocalIdentity', () => {
   const origin = 'http://127.0.0.1:7071';
   let time = Date.UTC(2030, 0, 1);
-  const identity = () => new LocalIdentity({ dataDir, now: () => time, origin: () => origin });
+  const identity = () => new LocalIdentity({ dataDir, now: () => time, origin: () => origin, mailbox: new LocalMailbox(dataDir, () => time), mailSender: () => undefined });
   const request = (method: string, headers: Record<string, string> = {}) => ({ method, headers }) as unknown as IncomingMessage;
   const call = (id: LocalIdentity, route: string, method: string, body = '', headers: Record<string, string> = {}) => {
     const handler = id.routes().get(route)!;
@@ -126,7 +127,7 @@ describe('LocalIdentity', () => {
     const good = { grant_type: 'client_credentials', client_id: LOCAL_GRAPH_CLIENT.clientId, client_secret: LOCAL_GRAPH_CLIENT.clientSecret, scope: `${origin}/.default` };
     const reply = call(identity(), route, 'POST', form(good));
     expect(reply).toMatchObject({ status: 200, body: { token_type: 'Bearer', expires_in: 3600 } });
-    expect(claimsOf(reply.body.access_token as string)).toMatchObject({ aud: origin, idtyp: 'app', oid: LOCAL_GRAPH_CLIENT.servicePrincipalId, roles: ['GroupMember.Read.All', 'User.ReadBasic.All'] });
+    expect(claimsOf(reply.body.access_token as string)).toMatchObject({ aud: origin, idtyp: 'app', oid: LOCAL_GRAPH_CLIENT.servicePrincipalId, roles: ['GroupMember.Read.All', 'User.ReadBasic.All', 'Mail.Send'] });
 
     const basic = `Basic ${Buffer.from(`${LOCAL_GRAPH_CLIENT.clientId}:${LOCAL_GRAPH_CLIENT.clientSecret}`).toString('base64')}`;
     expect(call(identity(), route, 'POST', form({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }), { authorization: basic }).status).toBe(200);

@@ -1,0 +1,103 @@
+import { applyCommand } from '../../../shared/domain/lifecycle';
+import { notificationEvents, notificationFor, type NotificationOutcome } from '../../../shared/domain/notifications';
+import { buildMessage, type MessageInput } from '../../../shared/notify/messages';
+import { alice, bob, carol, decide, wipe } from './fixtures';
+
+const base = (overrides: Partial<MessageInput>): MessageInput => ({
+  id: 'n-1:bob',
+  kind: 'submitted',
+  at: '2026-01-01T09:00:01.000Z',
+  request: wipe(),
+  recipient: { ...bob, address: 'bob@maa.test' },
+  apiBaseUrl: 'https://maa.contoso.com',
+  ...overrides,
+});
+const link = { linkId: 'abcdefghijklmnop1234', url: 'https://maa.contoso.com/api/approvals/v1.k.p.s', expiresAt: '2026-01-08T09:00:01.000Z' };
+
+describe('notification messages', () => {
+  it('asks an approver to decide through their own link, shown as a plain URL and as a button', () => {
+    const message = buildMessage(base({ link }));
+    expect(message.subject).toBe('Approval needed: wipe managedDevice laptop-42 (requested by Alice)');
+    expect(message.text).toContain(`Review and decide: ${link.url}`);
+    expect(message.text).toContain('Justification: Reported stolen <INC-4711>');
+    expect(message.text).toContain('expires at 2026-01-31 09:00 UTC');
+    expect(message.action).toEqual({ title: 'Review and decide', url: link.url });
+    expect(message.html).toContain(`<a href="${link.url}">${link.url}</a>`);
+    // Text from the request is escaped, never markup.
+    expect(message.html).toContain('Reported stolen &lt;INC-4711&gt;');
+    expect(message.html).not.toContain('<INC-4711>');
+    expect(message.facts).toContainEqual({ title: 'Approvals', value: '0 of 2' });
+  });
+
+  it('tells an approver how to decide through the API when links are off', () => {
+    const message = buildMessage(base({}));
+    expect(message.link).toBeUndefined();
+    expect(message.action).toBeUndefined();
+    expect(message.text).toContain(`POST https://maa.contoso.com/api/requests/${message.request.id}/approve`);
+  });
+
+  it('reminds with the approvals so far and the deadline', () => {
+    const request = decide(wipe(), carol, 'approve').request;
+    const message = buildMessage(base({ kind: 'reminder', request, link }));
+    expect(message.subject).toBe('Reminder: approval needed before 2026-01-31 09:00 UTC: wipe managedDevice laptop-42');
+    expect(message.text).toContain('1 of 2 so far');
+    expect(message.text).toContain(link.url);
+  });
+
+  it('tells the initiator of an approval short of the quorum, then of the quorum with how to complete', () => {
+    const once = decide(wipe(), bob, 'approve', 'checked with the user');
+    expect(notificationFor(once)).toBe('approvalRecorded');
+    const first = buildMessage(base({ kind: 'approvalRecorded', request: once.request, recipient: alice }));
+    expect(first.subject).toBe('1 of 2 approvals: wipe managedDevice laptop-42');
+    expect(first.text).toContain('Bob approved your request to wipe managedDevice laptop-42: 1 of 2 approvals.');
+    expect(first.text).toContain('Notes: checked with the user');
+
+    const twice = decide(once.request, carol, 'approve');
+    expect(notificationFor(twice)).toBe('approved');
+    const second = buildMessage(base({ kind: 'approved', request: twice.request, recipient: alice }));
+    expect(second.subject).toBe('Approved — complete it now: wipe managedDevice laptop-42');
+    expect(second.text).toContain(`POST https://maa.contoso.com/api/requests/${twice.request.id}/complete`);
+    expect(second.text).toContain(`maa complete ${twice.request.id}`);
+    expect(second.text).not.toContain('Notes:');
+  });
+
+  it('tells the initiator of a rejection with its notes, a cancellation and an expiry', () => {
+    const rejected = decide(wipe(), carol, 'reject', 'not this device');
+    expect(notificationFor(rejected)).toBe('rejected');
+    const rejection = buildMessage(base({ kind: 'rejected', request: rejected.request, recipient: alice }));
+    expect([rejection.subject, rejection.text]).toEqual(['Rejected: wipe managedDevice laptop-42', expect.stringContaining('Carol rejected your request to wipe managedDevice laptop-42.\n\nNotes: not this device')]);
+
+    const cancelled = applyCommand(wipe(), { kind: 'cancel', actor: alice, at: '2026-01-02T00:00:00.000Z' });
+    expect(notificationFor(cancelled)).toBe('cancelled');
+    expect(buildMessage(base({ kind: 'cancelled', request: cancelled.request, recipient: alice })).subject).toBe('Cancelled: wipe managedDevice laptop-42');
+
+    const expired = applyCommand(wipe(), { kind: 'expire', at: '2026-01-31T09:00:00.000Z' });
+    expect(notificationFor(expired)).toBe('expired');
+    const expiry = buildMessage(base({ kind: 'expired', request: expired.request, recipient: alice }));
+    expect([expiry.subject, expiry.text]).toEqual(['Expired: wipe managedDevice laptop-42', expect.stringContaining('expired at 2026-01-31 09:00 UTC with 0 of 2 approvals')]);
+  });
+
+  it('sends nothing for completion and execution', () => {
+    const approved = decide(wipe(1), bob, 'approve').request;
+    const completed = applyCommand(approved, { kind: 'complete', actor: alice, at: '2026-01-03T00:00:00.000Z' });
+    expect(notificationFor(completed)).toBeUndefined();
+    expect(notificationFor(applyCommand(completed.request, { kind: 'recordExecution', execution: { status: 'succeeded', at: '2026-01-03T00:00:01.000Z', detail: 'ok' } }))).toBeUndefined();
+  });
+});
+
+describe('notification audit entries', () => {
+  it('records each link once (never its token) and each outcome, failures with their detail', () => {
+    const request = wipe();
+    const outcomes: NotificationOutcome[] = [
+      { channel: 'email', recipient: bob, address: 'bob@maa.test', ok: true, detail: 'accepted', linkId: 'link-bob-0123456789', linkExpiresAt: link.expiresAt },
+      { channel: 'webhook', recipient: bob, ok: false, detail: 'gave up after 3 attempt(s): answered 500', linkId: 'link-bob-0123456789', linkExpiresAt: link.expiresAt },
+    ];
+    const events = notificationEvents(request, 'submitted', outcomes, ['the directory was down'], '2026-01-01T09:00:02.000Z');
+    expect(events.map((event) => event.type)).toEqual(['link.issued', 'notification.failed', 'notification.sent', 'notification.failed']);
+    expect(events[0]).toEqual({ requestId: request.id, type: 'link.issued', at: '2026-01-01T09:00:02.000Z', actor: null, data: { kind: 'submitted', approverId: bob.id, linkId: 'link-bob-0123456789', expiresAt: link.expiresAt } });
+    expect(events[1]!.data).toEqual({ kind: 'submitted', channel: null, recipient: null, detail: 'the directory was down' });
+    expect(events[2]!.data).toEqual({ kind: 'submitted', channel: 'email', recipient: bob, address: 'bob@maa.test', detail: 'accepted' });
+    expect(events[3]!.data).toEqual({ kind: 'submitted', channel: 'webhook', recipient: bob, detail: 'gave up after 3 attempt(s): answered 500' });
+    expect(notificationEvents(request, 'submitted', [], [], '2026-01-01T09:00:02.000Z')).toEqual([]);
+  });
+});
