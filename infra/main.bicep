@@ -192,6 +192,7 @@ module rbac 'app/rbac.bicep' = {
 // The API registration, in two passes: `api://<appId>` needs the appId the first pass creates.
 module entraApp 'app/entra-api-app.bicep' = if (manageEntra) {
   name: 'entraApp'
+  scope: rg
   params: {
     uniqueName: entraUniqueName
     displayName: 'Multi-admin approval (${environmentName})'
@@ -202,6 +203,7 @@ module entraApp 'app/entra-api-app.bicep' = if (manageEntra) {
 
 module entraAppUri 'app/entra-api-app.bicep' = if (manageEntra) {
   name: 'entraAppUri'
+  scope: rg
   params: {
     uniqueName: entraUniqueName
     displayName: 'Multi-admin approval (${environmentName})'
@@ -215,6 +217,7 @@ var clientId = manageEntra ? entraAppUri!.outputs.appId : apiClientId
 
 module graphGrants 'app/graph-permissions.bicep' = if (manageEntra) {
   name: 'graphGrants'
+  scope: rg
   params: {
     managedIdentityPrincipalId: identity.outputs.principalId
     apiServicePrincipalId: entraAppUri!.outputs.servicePrincipalId
