@@ -11,7 +11,7 @@ const nonDeterministic = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', '.package/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,7 @@
 import type { RaisePath } from './workload';
 
 /** The benchmark sections, in the order they run. */
-export const SECTIONS = ['latency', 'throughput', 'memory', 'startup', 'lifecycle', 'received', 'cosmos'] as const;
+export const SECTIONS = ['latency', 'throughput', 'memory', 'startup', 'lifecycle', 'received', 'cosmos', 'package'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Every knob of `npm run bench`, read from `BENCH_*` environment variables. */
@@ -32,6 +32,8 @@ export interface BenchConfig {
   receivedWarmup: number;
   /** Timed list calls per view in `received`. */
   receivedSamples: number;
+  /** Fresh-process imports per app in `package`. */
+  importRuns: number;
 }
 
 /** Reads and validates the configuration; throws on a malformed value. */
@@ -57,6 +59,7 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     openRequests: readInt(env, 'BENCH_OPEN_REQUESTS', 100_000, 1),
     receivedWarmup: readInt(env, 'BENCH_RECEIVED_WARMUP', 30, 0),
     receivedSamples: readInt(env, 'BENCH_RECEIVED_SAMPLES', 300, 1),
+    importRuns: readInt(env, 'BENCH_IMPORT_RUNS', 9, 1),
   };
 }
 

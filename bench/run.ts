@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchApiLifecycle } from './apiLifecycle';
+import { benchPackage, packageRows } from './azurePackage';
 import { readConfig, type BenchConfig, type Section } from './config';
 import { benchCosmos } from './cosmos';
 import { benchLatency } from './latency';
@@ -74,6 +75,10 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     case 'cosmos': {
       const result = await benchCosmos(config, log);
       return { data: result, rows: cosmosRows(result), problems: [] };
+    }
+    case 'package': {
+      const result = await benchPackage(config.importRuns, log);
+      return { data: result, rows: packageRows(result), problems: [] };
     }
   }
 }

@@ -1,0 +1,49 @@
+// Key Vault (RBAC) holding the app's secrets; the app reads them as Key Vault references.
+//
+// The link-signing key is generated here, at provision time, from two newGuid() values (244
+// random bits; newGuid() is only allowed as a parameter default). A deployment script would need
+// a storage account with shared keys enabled and minutes of container start-up; azd `$(...)`
+// parameter commands depend on the Azure CLI. It is written only while `writeLinkKey` is true:
+// main.bicep outputs MAA_LINK_KEY_PROVISIONED=true, azd keeps it in the environment, and later
+// provisions keep the existing key instead of rotating it (and breaking links in flight).
+
+param name string
+param location string
+param tags object
+
+@description('Write a new link-signing key (first provision, or a deliberate rotation).')
+param writeLinkKey bool
+
+@secure()
+param linkKeySeedA string = newGuid()
+
+@secure()
+param linkKeySeedB string = newGuid()
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true // no access policies; roles only
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// `<key id>:<base64 secret>`: a fresh key id per key, and 72 bytes of secret.
+resource linkKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (writeLinkKey) {
+  parent: vault
+  name: 'maa-link-key'
+  properties: {
+    contentType: 'maa link key'
+    value: 'azure-${take(uniqueString(linkKeySeedA), 10)}:${base64('${linkKeySeedA}${linkKeySeedB}')}'
+  }
+}
+
+output name string = vault.name
+output id string = vault.id
+output uri string = vault.properties.vaultUri
