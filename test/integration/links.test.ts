@@ -386,6 +386,24 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect((await decide(token, 'bob', 'approve')).status).toBe(200);
   });
 
+  it('answers 202 "sent" when the orchestration has not applied the decision within the wait, and shows it once applied', async () => {
+    const request = await submit('link-pending');
+    const token = await mint(request);
+    const review = await open(token, 'bob');
+    const instance = `${api.runtime.url}/runtime/webhooks/durabletask/instances/${request.id}`;
+    expect((await fetch(`${instance}/suspend?reason=links-test`, { method: 'POST' })).status).toBe(202);
+    const sent = await post(token, 'bob', { decision: 'approve', notes: '', csrf: review.csrf! }, { cookies: [review.csrfCookie!] });
+    expect([sent.status, sent.code]).toEqual([202, null]);
+    expect(sent.html).toContain('Your decision was sent');
+    // Used already: a second post cannot send another decision while the first waits.
+    const second = await post(token, 'bob', { decision: 'reject', notes: 'changed my mind', csrf: review.csrf! }, { cookies: [review.csrfCookie!] });
+    expect([second.status, second.code]).toEqual([410, 'link_used']);
+    expect((await fetch(`${instance}/resume?reason=links-test`, { method: 'POST' })).status).toBe(202);
+    await api.until('alice', request.id, (r) => r.status === 'approved');
+    const reopened = await open(token, 'bob');
+    expect([reopened.status, reopened.html.includes('You approved this request')]).toEqual([200, true]);
+  });
+
   it('refuses an expired link, and a link to an expired request (manual clock)', async () => {
     const request = await submit('link-expiry');
     const issuedAt = await now();
@@ -405,5 +423,47 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     api.forgetTokens();
     const overdue = await open(beyond, 'bob');
     expect([overdue.status, overdue.code]).toEqual([409, 'expired']);
+  });
+});
+
+describe('approval links that decide alone (MAA_LINK_ALLOW_LINK_ONLY=true)', () => {
+  let api: Api;
+  let key: LinkKey;
+
+  beforeAll(async () => {
+    api = new Api(await startRuntime({ env: { MAA_GROUP_CACHE_SECONDS: '0', MAA_LINK_ALLOW_LINK_ONLY: 'true' } }));
+    key = parseLinkKey(readFileSync(path.join(api.runtime.dataDir, 'local-links', 'link-key'), 'utf8').trim());
+    await createPolicy(api, { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+  });
+
+  afterAll(async () => {
+    await api?.runtime.dispose();
+  });
+
+  it('decides as the link’s approver without sign-in, still checks the approver groups, and still refuses another signed-in user', async () => {
+    const submitted = await api.call('alice', 'POST', 'requests', wipe('link-only'));
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const link = (approverId: string) =>
+      signLinkToken(key, { requestId: submitted.body.id, approverId, operationHash: submitted.body.operationHash, linkId: `lnk-${randomUUID()}`, issuedAt, expiresAt: issuedAt + 3600 });
+
+    const outsider = await fetch(`${api.runtime.url}/api/approvals/${link(DAVE)}`);
+    expect([outsider.status, outsider.headers.get('x-error-code')]).toEqual([403, 'not_an_approver']);
+    const carol = (await (await fetch(`${api.runtime.url}/_local/signin?user=carol&returnTo=/`, { redirect: 'manual' })).headers.getSetCookie())[0]!.split(';')[0]!;
+    const someoneElse = await fetch(`${api.runtime.url}/api/approvals/${link(BOB)}`, { headers: { cookie: carol } });
+    expect([someoneElse.status, someoneElse.headers.get('x-error-code')]).toEqual([403, 'wrong_approver']);
+
+    const token = link(BOB);
+    const review = await fetch(`${api.runtime.url}/api/approvals/${token}`);
+    const html = await review.text();
+    expect(review.status).toBe(200);
+    expect(html).toContain(`Deciding as ${BOB}`);
+    const posted = await fetch(`${api.runtime.url}/api/approvals/${token}`, {
+      method: 'POST',
+      headers: { cookie: review.headers.getSetCookie()[0]!.split(';')[0]!, origin: api.runtime.url },
+      body: new URLSearchParams({ decision: 'approve', notes: 'link only', csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]! }),
+    });
+    expect(posted.status).toBe(200);
+    const approved = await api.until('alice', submitted.body.id, (r) => r.status === 'approved');
+    expect(approved.decisions).toEqual([expect.objectContaining({ approver: { id: BOB, displayName: BOB }, source: 'link', notes: 'link only' })]);
   });
 });
