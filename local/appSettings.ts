@@ -8,7 +8,8 @@ export const LOCAL_MAIL_SENDER = 'maa-notifications@maa.test';
 /**
  * The app settings the local runtime supplies for links and notifications, the way Core Tools
  * applies local.settings.json: a link-signing key kept in `<dataDir>/local-links/link-key` (0600,
- * so links survive restarts), links pointing at this runtime, and email sent from
+ * so links survive restarts), links pointing at this runtime, App Service Authentication marked on
+ * (the runtime plays it, see local/identity/signIn.ts), and email sent from
  * {@link LOCAL_MAIL_SENDER} into the local mailbox. Each setting is applied only when unset, so a
  * real configuration is never overridden. Returns the names set.
  */
@@ -21,6 +22,8 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
   };
   set('MAA_LINK_KEY', () => localLinkKey(dataDir));
   set('MAA_PUBLIC_BASE_URL', () => origin);
+  // The runtime strips and sets the X-MS-CLIENT-PRINCIPAL* headers like App Service Authentication (local/identity/signIn.ts).
+  set('WEBSITE_AUTH_ENABLED', () => 'True');
   set('MAA_MAIL_SENDER', () => LOCAL_MAIL_SENDER);
   return applied;
 }

@@ -284,6 +284,8 @@ export class LocalRuntime {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       const body = await readBody(req, this.settings.bodyLimitBytes);
       if (body === undefined) return write(res, textResponse(413, 'Payload Too Large'));
+      // As App Service Authentication does: client-sent principal headers never reach the app.
+      this.identity.signIn.applyPrincipalHeaders(req.headers);
       const pathname = url.pathname;
       const local = this.localRoutes.get(pathname.replace(/\/+$/, '')) ?? this.localPrefixRoute(pathname);
       if (local) return write(res, await local(req, url, body));

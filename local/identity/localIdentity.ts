@@ -6,6 +6,7 @@ import { KeyRing } from './keyRing';
 import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
 import { json, methodNotAllowed, oauthError, problem } from './responses';
+import { LocalSignIn } from './signIn';
 import { LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** A handler for one `/_local/...` path (the runtime's local-route signature). */
@@ -44,6 +45,8 @@ export class LocalIdentity {
   readonly keys: KeyRing;
   /** The seeded directory, whose group memberships `PUT`/`DELETE /_local/directory/groups/{id}/members/{member}` change (see {@link LocalDirectory}). */
   readonly directory = new LocalDirectory();
+  /** The stand-in for App Service Authentication: sign-in pages and the `X-MS-CLIENT-PRINCIPAL*` headers (see {@link LocalSignIn}). */
+  readonly signIn = new LocalSignIn();
 
   constructor(private readonly options: LocalIdentityOptions) {
     this.keys = new KeyRing(options.dataDir);
@@ -103,6 +106,7 @@ export class LocalIdentity {
       [`${TENANT_PATH}/discovery/v2.0/keys`, (request) => (isGet(request) ? json(200, this.keys.jwks(), [['cache-control', 'max-age=300']]) : methodNotAllowed('GET'))],
       [`${TENANT_PATH}/oauth2/v2.0/token`, (request, _url, body) => this.clientCredentialsToken(request, body)],
       [`${LOCAL_GRAPH_PREFIX}*`, graph],
+      ...this.signIn.routes(),
     ]);
   }
 

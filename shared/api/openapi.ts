@@ -6,6 +6,7 @@ import {
   auditPageSchema,
   decisionBodySchema,
   healthSchema,
+  linkDecisionFormSchema,
   listRequestsQuerySchema,
   pageQuerySchema,
   pageSchema,
@@ -27,8 +28,11 @@ export interface ApiOperation {
   /** Who may call it. */
   security: 'none' | 'bearer';
   body?: z.ZodType;
+  /** How the body is encoded; JSON unless said otherwise. */
+  bodyMediaType?: 'application/json' | 'application/x-www-form-urlencoded';
   query?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** `html`: the response is a server-rendered page, not JSON. */
+  responses: Record<number, { description: string; schema?: z.ZodType; html?: true }>;
   /** Problem codes this operation can answer with (documented as problem+json responses). */
   problems?: string[];
 }
@@ -145,6 +149,40 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'get',
+    path: '/approvals/{token}',
+    summary:
+      'The approval link of a notification: an HTML review page for the approver it was issued to (signed in through App Service Authentication), with an approve/reject form. Changes nothing. Refusals are HTML pages with their code in x-error-code.',
+    security: 'none',
+    responses: {
+      200: { description: 'The review page, or the decision already made through this link.', html: true },
+      400: { description: 'link_malformed.', html: true },
+      401: { description: 'sign_in_required (with a sign-in link).', html: true },
+      403: { description: 'link_invalid, wrong_approver, not_an_approver, forbidden, self_approval.', html: true },
+      404: { description: 'links_disabled, not_found.', html: true },
+      409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
+      410: { description: 'link_expired.', html: true },
+    },
+  },
+  {
+    method: 'post',
+    path: '/approvals/{token}',
+    summary: "Decide through an approval link, once: the review page's form post (CSRF-protected). Answers with an HTML result page.",
+    security: 'none',
+    body: linkDecisionFormSchema,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: {
+      200: { description: 'The decision was applied; the page shows the request as it now stands.', html: true },
+      202: { description: 'The decision was sent and is not visible yet.', html: true },
+      400: { description: 'link_malformed, invalid_form, notes_required (the form again).', html: true },
+      401: { description: 'sign_in_required.', html: true },
+      403: { description: 'link_invalid, wrong_approver, csrf_failed, not_an_approver, forbidden, self_approval.', html: true },
+      404: { description: 'links_disabled, not_found.', html: true },
+      409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
+      410: { description: 'link_expired, link_used.', html: true },
+    },
+  },
+  {
+    method: 'get',
     path: '/openapi.json',
     summary: 'This document.',
     security: 'none',
@@ -166,6 +204,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses[status] = {
         description: response.description,
         ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+        ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
       };
     }
     if (operation.problems?.length) {
@@ -192,7 +231,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       ...(operation.security === 'bearer' ? { security: [{ entra: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters } : {}),
       ...(operation.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } }
+        ? { requestBody: { required: true, content: { [operation.bodyMediaType ?? 'application/json']: { schema: jsonSchema(operation.body, 'input') } } } }
         : {}),
       responses,
     };

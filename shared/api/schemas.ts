@@ -40,6 +40,16 @@ export type SubmitRequestBody = z.infer<typeof submitRequestBodySchema>;
 export const decisionBodySchema = z.object({ notes: z.string().trim().max(1024).default('') }).strict();
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
 
+/** `POST /api/approvals/{token}`: the approval link's form (URL-encoded), each field once. */
+export const linkDecisionFormSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    notes: z.string().trim().max(1024).default('').describe('Required (not blank) to reject.'),
+    csrf: z.string().max(128).describe('The hidden field of the review page.'),
+  })
+  .strict();
+export type LinkDecisionForm = z.infer<typeof linkDecisionFormSchema>;
+
 /** `POST /api/requests/{id}/cancel` and `/complete`: nothing sent can change what executes. */
 export const emptyBodySchema = z.object({}).strict();
 
@@ -86,6 +96,7 @@ export const decisionSchema = z.object({
   notes: z.string(),
   at: z.iso.datetime(),
   source: z.enum(['api', 'link']),
+  linkId: z.string().optional().describe('The approval link the decision was made through.'),
 });
 
 export const approvalRequestSchema = z.object({

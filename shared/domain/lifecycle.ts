@@ -50,6 +50,8 @@ export interface DecideCommand {
   /** Required (not blank) to reject; optional to approve. */
   notes?: string;
   source: DecisionSource;
+  /** The link decided through (with `source` `link`): kept in the decision and its audit record. */
+  linkId?: string;
   /** RFC 3339 */
   at: string;
 }
@@ -244,6 +246,7 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   const at = normalizeInstant(command.at, 'at');
   const notes = command.notes ?? '';
   if (command.decision !== 'approve' && command.decision !== 'reject') throw new DomainError('invalid_request', 'decision must be approve or reject');
+  if (command.linkId !== undefined && command.source !== 'link') throw new DomainError('invalid_request', 'only a decision made through a link names a link');
   if (command.decision === 'reject' && notes.trim() === '') throw new DomainError('notes_required', 'a rejection needs notes saying why');
 
   if (command.actor.id === request.initiator.id) throw new DomainError('self_approval', 'the initiator cannot decide on their own request');
@@ -254,17 +257,19 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   }
   requireStatus(request, at, 'needsApproval', 'decide on');
 
+  const link: { [key: string]: JsonValue } = command.linkId === undefined ? {} : { linkId: command.linkId };
   const decision: Decision = { approver: { ...command.actor }, decision: command.decision, notes, at, source: command.source };
+  if (command.linkId !== undefined) decision.linkId = command.linkId;
   const decisions = [...copyDecisions(request.decisions), decision];
   const approvals = decisions.filter((entry) => entry.decision === 'approve').length;
   const facts: DomainEvent[] = [];
   let status: RequestStatus = request.status;
   if (command.decision === 'reject') {
     status = 'rejected';
-    facts.push(event(request, 'request.rejected', at, command.actor, { notes, source: command.source }));
+    facts.push(event(request, 'request.rejected', at, command.actor, { notes, source: command.source, ...link }));
   } else {
     if (approvals >= request.policy.requiredApprovals) status = 'approved';
-    facts.push(event(request, 'request.approved', at, command.actor, { notes, source: command.source, approvals, requiredApprovals: request.policy.requiredApprovals }));
+    facts.push(event(request, 'request.approved', at, command.actor, { notes, source: command.source, ...link, approvals, requiredApprovals: request.policy.requiredApprovals }));
   }
   return changed(request, { decisions }, status, at, command.actor, facts);
 }

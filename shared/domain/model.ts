@@ -67,6 +67,8 @@ export interface Decision {
   /** RFC 3339 */
   at: string;
   source: DecisionSource;
+  /** The approval link the decision was made through (`source` is `link`); links decide once. */
+  linkId?: string;
 }
 
 /** The outcome of executing a completed request's operation. */

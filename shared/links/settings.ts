@@ -15,6 +15,12 @@ export interface LinksConfig {
    * default: a forwarded mail must not let its reader approve.
    */
   readonly allowLinkOnly: boolean;
+  /**
+   * Whether App Service Authentication (Easy Auth) runs in front of the app, so the
+   * `X-MS-CLIENT-PRINCIPAL*` headers come from the platform (which strips client-sent copies).
+   * Without it those headers are ignored: anyone could send them.
+   */
+  readonly platformAuth: boolean;
 }
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -31,6 +37,8 @@ export const linkSettingsShape = {
   MAA_PUBLIC_BASE_URL: z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/ }).optional()),
   /** The host name Azure App Service sets. */
   WEBSITE_HOSTNAME: z.preprocess(blankIsUnset, z.string().optional()),
+  /** `True` when App Service Authentication is on (the platform sets it; the local runtime too). */
+  WEBSITE_AUTH_ENABLED: z.preprocess(blankIsUnset, z.string().optional()),
   /** `true` lets a link decide without a matching signed-in user (not recommended). */
   MAA_LINK_ALLOW_LINK_ONLY: z.preprocess(blankIsUnset, z.enum(['true', 'false']).default('false')),
 };
@@ -76,6 +84,7 @@ export function resolveLinksConfig(settings: LinkSettings): { config: LinksConfi
       ttlSeconds,
       publicBaseUrl: publicBaseUrl.replace(/\/+$/, ''),
       allowLinkOnly: settings.MAA_LINK_ALLOW_LINK_ONLY === 'true',
+      platformAuth: settings.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
     }),
     problems,
   };

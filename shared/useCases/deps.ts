@@ -5,7 +5,7 @@ import type { Store } from '../store/store';
 
 /** A command for a request's orchestration: what the API let through, checked again when applied. */
 export type CommandEvent =
-  | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource }
+  | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource; linkId?: string }
   | { kind: 'cancel'; actor: Principal }
   | { kind: 'complete'; actor: Principal };
 

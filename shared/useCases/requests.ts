@@ -2,7 +2,7 @@ import type { SubmitRequestBody } from '../api/schemas';
 import { verifyChain } from '../domain/auditChain';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
-import { applyCommand, createRequest, mayView, type Command } from '../domain/lifecycle';
+import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView } from '../store/store';
@@ -112,37 +112,41 @@ export async function listRequests(
   });
 }
 
+/** What a caller asks of an existing request; a decision through an approval link names the link. */
+export type CommandInput = { kind: 'decide'; decision: DecisionKind; notes: string; linkId?: string } | { kind: 'cancel' } | { kind: 'complete' };
+
 /**
  * Sends a decision, cancellation or completion to the request's orchestration after checking it
  * against the current read model with the same rules (so the caller hears about a refusal at
  * once); the orchestration checks it again when it applies it. Resolves with the request as it
  * stands (the change shows within a second).
  */
-export async function sendCommand(
-  deps: UseCaseDeps,
-  caller: Caller,
-  id: string,
-  command: { kind: 'decide'; decision: DecisionKind; notes: string } | { kind: 'cancel' } | { kind: 'complete' },
-): Promise<ApprovalRequest> {
+export async function sendCommand(deps: UseCaseDeps, caller: Caller, id: string, command: CommandInput): Promise<ApprovalRequest> {
   // No visibility check here: the rules below answer with the precise refusal (not_an_approver...).
   const stored = await deps.store.getRequest(id);
   if (!stored) throw notFound(id);
-  const request = stored.value;
+  const event = await checkCommand(deps, caller, stored.value, command);
+  await deps.orchestrations.raise(id, event);
+  return stored.value;
+}
+
+/**
+ * Checks `command` by `caller` against `request` with the lifecycle rules (reading the caller's
+ * approver groups through the directory) and returns the event to raise; throws the rules'
+ * refusal. Changes nothing, so a caller can check, do its own step, then raise.
+ */
+export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: ApprovalRequest, command: CommandInput): Promise<CommandEvent> {
   const at = deps.now().toISOString();
   const actor = actorOf(caller);
-  let check: Command;
-  let event: CommandEvent;
-  if (command.kind === 'decide') {
-    const notes = command.notes;
-    check = { kind: 'decide', actor, actorRoles: caller.roles, actorGroupIds: await groupsFor(deps, caller, request), decision: command.decision, notes, source: 'api', at };
-    event = { kind: 'decide', actor, actorRoles: [...caller.roles], decision: command.decision, notes, source: 'api' };
-  } else {
-    check = { kind: command.kind, actor, at };
-    event = { kind: command.kind, actor };
+  if (command.kind !== 'decide') {
+    applyCommand(request, { kind: command.kind, actor, at });
+    return { kind: command.kind, actor };
   }
-  applyCommand(request, check);
-  await deps.orchestrations.raise(id, event);
-  return request;
+  const { decision, notes, linkId } = command;
+  const link = linkId === undefined ? { source: 'api' as const } : { source: 'link' as const, linkId };
+  const actorGroupIds = await groupsFor(deps, caller, request);
+  applyCommand(request, { kind: 'decide', actor, actorRoles: caller.roles, actorGroupIds, decision, notes, at, ...link });
+  return { kind: 'decide', actor, actorRoles: [...caller.roles], decision, notes, ...link };
 }
 
 /** A page of the request's audit trail, with whether its whole hash chain verifies. */

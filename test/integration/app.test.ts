@@ -54,6 +54,7 @@ describe('GET /api/openapi.json', () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/approvals/{token}',
       '/health',
       '/openapi.json',
       '/policies',
@@ -68,5 +69,10 @@ describe('GET /api/openapi.json', () => {
     ]);
     expect(Object.keys(document.paths['/policies/{id}']!).sort()).toEqual(['delete', 'get', 'put']);
     expect(document.paths['/health']!.get!.responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'object' } } } });
+    const link = document.paths['/approvals/{token}'] as Record<string, any>;
+    expect(Object.keys(link).sort()).toEqual(['get', 'post']);
+    expect(link.get.responses['200']).toMatchObject({ content: { 'text/html': { schema: { type: 'string' } } } });
+    expect(Object.keys(link.post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(Object.keys(link.post.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort()).toEqual(['csrf', 'decision', 'notes']);
   });
 });

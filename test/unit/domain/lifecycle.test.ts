@@ -155,6 +155,18 @@ describe('quorum', () => {
     const { request } = applyCommand(newRequest(), command);
     expect(request.decisions).toEqual([{ approver: bob, decision: 'approve', notes: '', at: after(1), source: 'link' }]);
   });
+
+  it.each(['approve', 'reject'] as const)('keeps the link of a decision (%s) made through one, in the decision and its audit record', (decision) => {
+    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_B], decision, notes: 'seen', source: 'link', linkId: 'link-0123456789abcdef', at: after(1) };
+    const { request, events } = applyCommand(newRequest(), command);
+    expect(request.decisions).toEqual([{ approver: bob, decision, notes: 'seen', at: after(1), source: 'link', linkId: 'link-0123456789abcdef' }]);
+    expect(events[0]!.data).toMatchObject({ source: 'link', linkId: 'link-0123456789abcdef' });
+  });
+
+  it('refuses a link id on a decision that did not come through a link', () => {
+    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_B], decision: 'approve', source: 'api', linkId: 'link-0123456789abcdef', at: after(1) };
+    expect(refusal(() => applyCommand(newRequest(), command))).toBe('invalid_request');
+  });
 });
 
 describe('who may decide', () => {
