@@ -14,6 +14,7 @@ import {
   type NewestFirstPosition,
 } from './continuationToken';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
+import { SqliteGroupCommit } from './sqliteGroupCommit';
 import {
   StoreError,
   type IdempotencyRecord,
@@ -157,12 +158,14 @@ function where(conditions: string[]): string {
 
 /**
  * The embedded store: one SQLite file (WAL, `synchronous=FULL`, so a resolved write survives a
- * crash). Every method is one transaction; better-sqlite3 is synchronous, so methods resolve once
- * the work is done. Etags are random per write, so a deleted and re-created item never matches an
+ * crash). Every write method is all-or-nothing and resolves once it is committed; writes of
+ * concurrent callers share one commit ({@link SqliteGroupCommit}). Reads answer from what is
+ * committed. Etags are random per write, so a deleted and re-created item never matches an
  * old etag. Closed requests are kept (retention applies to the Cosmos DB adapter only).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly commits: SqliteGroupCommit;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
@@ -173,6 +176,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.commits = new SqliteGroupCommit(this.db);
   }
 
   async ping(): Promise<void> {
@@ -180,6 +184,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.commits.flush();
     this.db.close();
   }
 
@@ -205,47 +210,53 @@ export class SqliteStore implements Store {
 
   async createPolicy(policy: AccessPolicy): Promise<Tagged<AccessPolicy>> {
     const etag = randomUUID();
-    try {
-      this.statement('INSERT INTO policies (id, profile_type, created_at, etag, doc) VALUES (?, ?, ?, ?, ?)').run(
-        policy.id,
-        policy.profileType,
-        policy.createdAt,
-        etag,
-        JSON.stringify(policy),
-      );
-    } catch (error) {
-      if (isConstraintViolation(error)) {
-        throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+    await this.commits.write(() => {
+      try {
+        this.statement('INSERT INTO policies (id, profile_type, created_at, etag, doc) VALUES (?, ?, ?, ?, ?)').run(
+          policy.id,
+          policy.profileType,
+          policy.createdAt,
+          etag,
+          JSON.stringify(policy),
+        );
+      } catch (error) {
+        if (isConstraintViolation(error)) {
+          throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
     return { value: policy, etag };
   }
 
   async replacePolicy(policy: AccessPolicy, etag: string): Promise<Tagged<AccessPolicy>> {
     const next = randomUUID();
-    let changes: number;
-    try {
-      changes = this.statement(
-        'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
-      ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
-    } catch (error) {
-      if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
-      throw error;
-    }
-    if (changes === 0) throw this.missingOrStale('policies', policy.id);
+    await this.commits.write(() => {
+      let changes: number;
+      try {
+        changes = this.statement(
+          'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
+        ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
+      } catch (error) {
+        if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
+        throw error;
+      }
+      if (changes === 0) throw this.missingOrStale('policies', policy.id);
+    });
     return { value: policy, etag: next };
   }
 
   async deletePolicy(id: string, etag: string): Promise<void> {
-    const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
-    if (changes === 0) throw this.missingOrStale('policies', id);
+    await this.commits.write(() => {
+      const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
+      if (changes === 0) throw this.missingOrStale('policies', id);
+    });
   }
 
   async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
     const etag = randomUUID();
-    try {
-      this.db.transaction(() => {
+    await this.commits.write(() => {
+      try {
         this.statement(
           `INSERT INTO requests (id, status, profile_type, resource_id, initiator_id, created_at, etag, doc)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -259,17 +270,17 @@ export class SqliteStore implements Store {
           etag,
           JSON.stringify(request),
         );
-        this.insertGroups(request);
-      })();
-    } catch (error) {
-      if (!isConstraintViolation(error)) throw error;
-      // A retried create breaks both constraints; the existing id is what it must be told.
-      if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
-        throw new StoreError('conflict', `request ${request.id} exists`);
+      } catch (error) {
+        if (!isConstraintViolation(error)) throw error;
+        // A retried create breaks both constraints; the existing id is what it must be told.
+        if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
+          throw new StoreError('conflict', `request ${request.id} exists`);
+        }
+        if (this.isLockedByAnother(request)) throw lockedError(request);
+        throw error;
       }
-      if (this.isLockedByAnother(request)) throw lockedError(request);
-      throw error;
-    }
+      this.insertGroups(request);
+    });
     return { value: request, etag };
   }
 
@@ -280,8 +291,8 @@ export class SqliteStore implements Store {
 
   async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
     const next = randomUUID();
-    try {
-      this.db.transaction(() => {
+    await this.commits.write(() => {
+      try {
         const { changes } = this.statement(
           `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
            WHERE id = ? AND etag = ?`,
@@ -297,13 +308,13 @@ export class SqliteStore implements Store {
           etag,
         );
         if (changes === 0) throw this.missingOrStale('requests', request.id);
-        this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
-        this.insertGroups(request);
-      })();
-    } catch (error) {
-      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
-      throw error;
-    }
+      } catch (error) {
+        if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
+        throw error;
+      }
+      this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
+      this.insertGroups(request);
+    });
     return { value: request, etag: next };
   }
 
@@ -318,25 +329,27 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(record: AuditRecord): Promise<void> {
-    try {
-      this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
-        record.requestId,
-        record.seq,
-        record.id,
-        record.hash,
-        JSON.stringify(record),
-      );
-    } catch (error) {
-      if (!isConstraintViolation(error)) throw error;
-      const stored = this.statement('SELECT hash FROM audit WHERE id = ? AND request_id = ? AND seq = ?').get(
-        record.id,
-        record.requestId,
-        record.seq,
-      ) as { hash: string } | undefined;
-      if (stored?.hash !== record.hash) {
-        throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+    await this.commits.write(() => {
+      try {
+        this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
+          record.requestId,
+          record.seq,
+          record.id,
+          record.hash,
+          JSON.stringify(record),
+        );
+      } catch (error) {
+        if (!isConstraintViolation(error)) throw error;
+        const stored = this.statement('SELECT hash FROM audit WHERE id = ? AND request_id = ? AND seq = ?').get(
+          record.id,
+          record.requestId,
+          record.seq,
+        ) as { hash: string } | undefined;
+        if (stored?.hash !== record.hash) {
+          throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+        }
       }
-    }
+    });
   }
 
   async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
@@ -360,7 +373,7 @@ export class SqliteStore implements Store {
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
     const now = Date.now();
-    return this.db.transaction(() => {
+    return this.commits.write(() => {
       this.statement('DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ? AND expires_at_ms <= ?').run(
         record.principalId,
         record.key,
@@ -377,19 +390,19 @@ export class SqliteStore implements Store {
         record.key,
       ) as { doc: string };
       return JSON.parse(row.doc) as IdempotencyRecord;
-    })();
+    });
   }
 
   async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
     const now = Date.now();
-    return this.db.transaction(() => {
+    return this.commits.write(() => {
       this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
       const { changes } = this.statement('INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)').run(
         linkId,
         now + linkIdRetentionSeconds(expiresAt, now) * 1000,
       );
       return changes === 1;
-    })();
+    });
   }
 
   private insertGroups(request: ApprovalRequest): void {
