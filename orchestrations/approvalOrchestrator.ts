@@ -1,8 +1,9 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
-import { CLOSED_STATUSES, type ApprovalRequest, type AuditEntry, type Execution } from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type Execution } from '../shared/domain/model';
 import type {
   ApprovalCustomStatus,
   ApprovalOrchestrationInput,
@@ -34,18 +35,33 @@ const STEP_RETRY = retry(1_000, 12);
  * waits for commands raced against the durable expiry timer, applies each through the pure
  * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
  * initiator completes it, and records every step in the read model and the audit trail.
+ *
+ * It is the only writer of its request's trail and, after the submit, of its read model, so it
+ * chains the audit records itself (chaining is pure) and carries the read model's etag from step
+ * to step: recording a step then needs no reads.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request: submitted } = context.df.getInput<ApprovalOrchestrationInput>();
-  let request: ApprovalRequest = submitted;
+  const input = context.df.getInput<ApprovalOrchestrationInput>();
+  let request: ApprovalRequest = input.request;
+  /** The read model as the last recorded step left it. */
+  let stored = { value: input.request, etag: input.etag };
   let seq = 0;
+  let prevHash = GENESIS_HASH;
   const now = () => context.df.currentUtcDateTime.toISOString();
-  const number = (events: DomainEvent[]): AuditEntry[] => events.map((event) => ({ ...event, seq: seq++ }));
-  const record = (result: CommandResult) => {
+  const chain = (events: DomainEvent[]): AuditRecord[] =>
+    events.map((event) => {
+      const chained = chainRecord({ ...event, seq: seq++ }, prevHash);
+      prevHash = chained.hash;
+      return chained;
+    });
+  function* record(result: CommandResult): Generator<df.Task, void, unknown> {
     request = result.request;
-    const input: RecordStepInput = { request, entries: number(result.events) };
-    return context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, input);
-  };
+    const step: RecordStepInput = { records: chain(result.events) };
+    // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
+    if (request !== stored.value) step.request = { value: request, etag: stored.etag };
+    const etag = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as string | null;
+    if (step.request && etag !== null) stored = { value: request, etag };
+  }
   const refusal = (command: string, actor: DomainEvent['actor'], code: string, reason: string): DomainEvent => ({
     requestId: request.id,
     type: 'request.eventRefused',
@@ -63,7 +79,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     context.df.setCustomStatus(status);
   };
 
-  yield record({ request, events: [submittedEvent(request)] });
+  yield* record({ request, events: [submittedEvent(request)] });
   publish();
 
   while (!CLOSED_STATUSES.has(request.status)) {
@@ -87,7 +103,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
         } catch {
           // The directory stayed unreachable: the decision is refused (and audited), not guessed.
-          yield record({ request, events: [refusal(event.kind, event.actor, 'membership_unavailable', 'group membership could not be read')] });
+          yield* record({ request, events: [refusal(event.kind, event.actor, 'membership_unavailable', 'group membership could not be read')] });
           continue;
         }
         command = { ...event, actorGroupIds, at: now() };
@@ -101,10 +117,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       result = applyCommand(request, command);
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      yield record({ request, events: [refusal(command.kind, 'actor' in command ? command.actor : null, error.code, error.message)] });
+      yield* record({ request, events: [refusal(command.kind, 'actor' in command ? command.actor : null, error.code, error.message)] });
       continue;
     }
-    yield record(result);
+    yield* record(result);
     publish();
 
     if (request.status === 'completed') {
@@ -115,7 +131,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
         execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };
       }
-      yield record(applyCommand(request, { kind: 'recordExecution', execution }));
+      yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
     }
   }
@@ -128,7 +144,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if ((yield context.df.Task.any([late, grace])) === grace) break;
     grace.cancel();
     const event = late.result as CommandEvent;
-    yield record({ request, events: [refusal(event.kind, event.actor, 'invalid_state', `the request is already ${request.status}`)] });
+    yield* record({ request, events: [refusal(event.kind, event.actor, 'invalid_state', `the request is already ${request.status}`)] });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };

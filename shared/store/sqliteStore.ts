@@ -21,6 +21,7 @@ import {
   type Page,
   type PageRequest,
   type RequestQuery,
+  type RequestStep,
   type Store,
   type Tagged,
 } from './store';
@@ -241,7 +242,7 @@ export class SqliteStore implements Store {
         if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
         throw error;
       }
-      if (changes === 0) throw this.missingOrStale('policies', policy.id);
+      if (changes === 0) throw this.missingOrStalePolicy(policy.id);
     });
     return { value: policy, etag: next };
   }
@@ -249,7 +250,7 @@ export class SqliteStore implements Store {
   async deletePolicy(id: string, etag: string): Promise<void> {
     await this.commits.write(() => {
       const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
-      if (changes === 0) throw this.missingOrStale('policies', id);
+      if (changes === 0) throw this.missingOrStalePolicy(id);
     });
   }
 
@@ -289,35 +290,6 @@ export class SqliteStore implements Store {
     return row && tagged<ApprovalRequest>(row);
   }
 
-  async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
-    const next = randomUUID();
-    await this.commits.write(() => {
-      try {
-        const { changes } = this.statement(
-          `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
-           WHERE id = ? AND etag = ?`,
-        ).run(
-          request.status,
-          request.profileType,
-          lockedResource(request),
-          request.initiator.id,
-          request.createdAt,
-          next,
-          JSON.stringify(request),
-          request.id,
-          etag,
-        );
-        if (changes === 0) throw this.missingOrStale('requests', request.id);
-      } catch (error) {
-        if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
-        throw error;
-      }
-      this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
-      this.insertGroups(request);
-    });
-    return { value: request, etag: next };
-  }
-
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
     const top = pageSize(query.top);
     const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
@@ -328,27 +300,10 @@ export class SqliteStore implements Store {
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
   }
 
-  async appendAudit(record: AuditRecord): Promise<void> {
-    await this.commits.write(() => {
-      try {
-        this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
-          record.requestId,
-          record.seq,
-          record.id,
-          record.hash,
-          JSON.stringify(record),
-        );
-      } catch (error) {
-        if (!isConstraintViolation(error)) throw error;
-        const stored = this.statement('SELECT hash FROM audit WHERE id = ? AND request_id = ? AND seq = ?').get(
-          record.id,
-          record.requestId,
-          record.seq,
-        ) as { hash: string } | undefined;
-        if (stored?.hash !== record.hash) {
-          throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
-        }
-      }
+  async recordStep(step: RequestStep): Promise<string | undefined> {
+    return this.commits.write(() => {
+      for (const record of step.records) this.insertAudit(record);
+      return step.request && this.replaceRequest(step.request, Math.max(...step.records.map((record) => record.seq)));
     });
   }
 
@@ -362,13 +317,6 @@ export class SqliteStore implements Store {
     ) as { seq: number; doc: string }[];
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
     return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
-  }
-
-  async lastAudit(requestId: string): Promise<AuditRecord | undefined> {
-    const row = this.statement('SELECT doc FROM audit WHERE request_id = ? ORDER BY seq DESC LIMIT 1').get(requestId) as
-      | { doc: string }
-      | undefined;
-    return row && (JSON.parse(row.doc) as AuditRecord);
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -403,6 +351,64 @@ export class SqliteStore implements Store {
       );
       return changes === 1;
     });
+  }
+
+  /** Inserts `record` unless the same record is stored already; another one under its id or seq is `audit_mismatch`. */
+  private insertAudit(record: AuditRecord): void {
+    try {
+      this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
+        record.requestId,
+        record.seq,
+        record.id,
+        record.hash,
+        JSON.stringify(record),
+      );
+    } catch (error) {
+      if (!isConstraintViolation(error)) throw error;
+      const stored = this.statement('SELECT hash FROM audit WHERE id = ? AND request_id = ? AND seq = ?').get(
+        record.id,
+        record.requestId,
+        record.seq,
+      ) as { hash: string } | undefined;
+      if (stored?.hash !== record.hash) {
+        throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+      }
+    }
+  }
+
+  /**
+   * The read model of a step whose newest record is `newestSeq` (see {@link Store.recordStep}):
+   * written under the given etag, or, when that is stale, left alone if it already shows this
+   * step or a later one, otherwise written over the current version.
+   */
+  private replaceRequest(request: Tagged<ApprovalRequest>, newestSeq: number): string {
+    const { value } = request;
+    const doc = JSON.stringify(value);
+    const written = this.updateRequest(value, doc, request.etag);
+    if (written !== undefined) return written;
+    const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(value.id) as DocRow | undefined;
+    if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
+    const later = this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !== undefined;
+    if (stored.doc === doc || later) return stored.etag;
+    return this.updateRequest(value, doc, stored.etag)!;
+  }
+
+  /** Writes the read model if `etag` is current and resolves with its new etag; undefined when `etag` is stale. */
+  private updateRequest(request: ApprovalRequest, doc: string, etag: string): string | undefined {
+    const next = randomUUID();
+    try {
+      const { changes } = this.statement(
+        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
+         WHERE id = ? AND etag = ?`,
+      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, request.id, etag);
+      if (changes === 0) return undefined;
+    } catch (error) {
+      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
+      throw error;
+    }
+    this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
+    this.insertGroups(request);
+    return next;
   }
 
   private insertGroups(request: ApprovalRequest): void {
@@ -482,11 +488,11 @@ export class SqliteStore implements Store {
     return rows.map((row) => row.value);
   }
 
-  private missingOrStale(table: 'policies' | 'requests', id: string): StoreError {
-    const exists = this.statement(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
+  private missingOrStalePolicy(id: string): StoreError {
+    const exists = this.statement('SELECT 1 FROM policies WHERE id = ?').get(id) !== undefined;
     return exists
-      ? new StoreError('precondition_failed', `${table} ${id} was changed since it was read`)
-      : new StoreError('not_found', `${table} ${id} does not exist`);
+      ? new StoreError('precondition_failed', `policy ${id} was changed since it was read`)
+      : new StoreError('not_found', `policy ${id} does not exist`);
   }
 
   /** A prepared statement, cached unless `cache` is false (rare shapes, such as many groups). */
