@@ -157,8 +157,10 @@ const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterC
  *
  * Invariants: etags are the documents' `_etag`, checked by the service (`IfMatch`), so a stale
  * write fails with `precondition_failed` however many instances run. The lifecycle of a request
- * (create with its lock, replaces, audit appends, reads) uses only point operations and
- * single-partition queries; only the list views query across partitions. The entity lock is a
+ * (create with its lock, steps, reads) uses only point operations, transactional batches in one
+ * trail's partition and single-partition queries; only the list views query across partitions.
+ * A step is not atomic across containers: its records are written first, then the read model, so
+ * a retried step completes one that was cut short between the two. The entity lock is a
  * document per `(profileType, resourceId)` written before the request: whoever creates it holds
  * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
  * one of several racing creates wins. Closing a request releases its lock; a release that does
