@@ -162,7 +162,8 @@ function printResult(result: CosmosResult, log: Log): void {
   for (const group of result.groups) {
     log(
       `    ${group.operation.padEnd(24)} ${group.container.padEnd(12)} ×${String(group.count).padEnd(3)} ` +
-        `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU each => ${group.ru} RU`,
+        `${group.operations === group.count ? '' : `(${group.operations} operations) `}` +
+        `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU per operation => ${group.ru} RU`,
     );
   }
   const constants = Object.entries(result.ruConstants).map(([operation, ru]) => `${operation} ${ru}`).join(', ');
@@ -175,5 +176,6 @@ function printResult(result: CosmosResult, log: Log): void {
 
 function describeCall(call: CosmosCall): string {
   const where = call.container ?? call.path;
-  return `${call.operation} ${where} -> ${call.status} (${(itemBytes(call) / 1024).toFixed(2)} KB) ${MODELLED_RU[call.operation]} RU`;
+  const operations = call.batchOperations === undefined ? '' : ` of ${call.batchOperations} operations`;
+  return `${call.operation}${operations} ${where} -> ${call.status} (${(itemBytes(call) / 1024).toFixed(2)} KB) ${modelledRu([call])} RU`;
 }

@@ -2,6 +2,7 @@
 export const COSMOS_OPERATIONS = [
   'point read',
   'create',
+  'transactional batch',
   'replace',
   'upsert',
   'delete',
@@ -24,6 +25,9 @@ export const MODELLED_RU: Readonly<Record<CosmosOperation, number>> = {
   'point read': 1,
   // Documented as roughly 5.6 to 7 RU for 1 KB with restricted indexing: the model takes the top.
   create: 7,
+  // Charged as the sum of its operations; the store batches creates only, so per operation this
+  // is a create (see modelledRu).
+  'transactional batch': 7,
   replace: 10,
   // An upsert of an existing item is a replace; the store does not upsert.
   upsert: 10,
@@ -47,6 +51,8 @@ export interface CosmosCall {
   /** Container id, for calls on documents. */
   container?: string;
   operation: CosmosOperation;
+  /** For a transactional batch: how many operations it carried. */
+  batchOperations?: number;
   status: number;
   requestBytes: number;
   responseBytes: number;
@@ -69,7 +75,8 @@ const DOCUMENTS = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(?:\/([^/]+))?\/?$/;
  * What a call is, from its method, path and headers: reads, replaces and deletes address one
  * document (`…/docs/{id}`); creates, upserts and queries POST to `…/docs`. A query with a
  * partition key header is single-partition; without one it fans out over partition key ranges.
- * The SDK asks for a query plan before each query, single-partition ones included.
+ * The SDK asks for a query plan before each query, single-partition ones included. A
+ * transactional batch also POSTs to `…/docs`, marked `x-ms-cosmos-is-batch-request`.
  */
 export function classifyCosmosCall(method: string, path: string, headers: Headers): { operation: CosmosOperation; container?: string } {
   const match = DOCUMENTS.exec(path);
@@ -84,6 +91,7 @@ export function classifyCosmosCall(method: string, path: string, headers: Header
   }
   if (verb !== 'POST') return { operation: 'metadata', container };
   if (isTrue(headers, 'x-ms-cosmos-is-query-plan-request')) return { operation: 'query plan', container };
+  if (isTrue(headers, 'x-ms-cosmos-is-batch-request')) return { operation: 'transactional batch', container };
   const query = isTrue(headers, 'x-ms-documentdb-isquery') || (header(headers, 'content-type') ?? '').startsWith('application/query+json');
   if (query) {
     // The SDK sends x-ms-documentdb-query-enablecrosspartition: true on every query, so only the
@@ -99,6 +107,8 @@ export interface CosmosOperationGroup {
   operation: CosmosOperation;
   container: string;
   count: number;
+  /** Operations the calls carried: one each, except for transactional batches. */
+  operations: number;
   /** Statuses answered, e.g. `201×2, 409×1`. */
   statuses: string;
   meanBytes: number;
@@ -117,19 +127,32 @@ export function groupCosmosCalls(calls: readonly CosmosCall[]): CosmosOperationG
     .map((members) => {
       const { operation, container = '-' } = members[0]!;
       const ruEach = MODELLED_RU[operation];
-      return { operation, container, count: members.length, statuses: statusCounts(members), meanBytes: meanBytes(members), ruEach, ru: ruEach * members.length };
+      const operations = members.reduce((sum, call) => sum + operationsOf(call), 0);
+      return { operation, container, count: members.length, operations, statuses: statusCounts(members), meanBytes: meanBytes(members), ruEach, ru: ruEach * operations };
     })
     .sort((a, b) => COSMOS_OPERATIONS.indexOf(a.operation) - COSMOS_OPERATIONS.indexOf(b.operation) || a.container.localeCompare(b.container));
 }
 
-/** The modelled charge of `calls`, with creates at `createRu`. */
+/** Operations a call carried: one, or a transactional batch's count. */
+export function operationsOf(call: CosmosCall): number {
+  return call.batchOperations ?? 1;
+}
+
+/**
+ * The modelled charge of `calls`, with creates at `createRu`. A transactional batch costs the sum
+ * of its operations, which are creates in everything the store sends.
+ */
 export function modelledRu(calls: readonly CosmosCall[], createRu = MODELLED_RU.create): number {
-  return calls.reduce((sum, call) => sum + (call.operation === 'create' ? createRu : MODELLED_RU[call.operation]), 0);
+  return calls.reduce((sum, call) => {
+    const create = call.operation === 'create' || call.operation === 'transactional batch';
+    return sum + (create ? createRu : MODELLED_RU[call.operation]) * operationsOf(call);
+  }, 0);
 }
 
 /** The bytes of the item a call carries: the request body of a write, the response body otherwise. */
 export function itemBytes(call: CosmosCall): number {
-  return call.operation === 'create' || call.operation === 'replace' || call.operation === 'upsert' ? call.requestBytes : call.responseBytes;
+  const write = call.operation === 'create' || call.operation === 'transactional batch' || call.operation === 'replace' || call.operation === 'upsert';
+  return write ? call.requestBytes : call.responseBytes;
 }
 
 function meanBytes(calls: readonly CosmosCall[]): number {

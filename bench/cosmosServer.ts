@@ -34,10 +34,22 @@ export async function startCountingCosmosServer(): Promise<CountingCosmosServer>
     const method = request.method ?? '';
     const requestBytes = Number(request.headers['content-length'] ?? 0);
     const { operation, container } = classifyCosmosCall(method, path, request.headers);
-    const sent = countResponseBytes(response);
+    const batch = operation === 'transactional batch';
+    const sent = watchResponseBody(response, batch);
     const window = calls;
     response.once('finish', () => {
-      window.push({ atMs: receivedAt, method, path, operation, status: response.statusCode, requestBytes, responseBytes: sent(), ...(container === undefined ? {} : { container }) });
+      window.push({
+        atMs: receivedAt,
+        method,
+        path,
+        operation,
+        // A batch answers with one result per operation.
+        ...(batch ? { batchOperations: (JSON.parse(sent.text()) as unknown[]).length } : {}),
+        status: response.statusCode,
+        requestBytes,
+        responseBytes: sent.bytes(),
+        ...(container === undefined ? {} : { container }),
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -63,12 +75,15 @@ export async function startCountingCosmosServer(): Promise<CountingCosmosServer>
   };
 }
 
-/** Wraps `response.write` and `response.end` to count the body bytes; returns the counter. */
-function countResponseBytes(response: ServerResponse): () => number {
+/** Wraps `response.write` and `response.end` to count the body bytes, and to keep the body when `keep` is set. */
+function watchResponseBody(response: ServerResponse, keep: boolean): { bytes(): number; text(): string } {
   let bytes = 0;
+  const kept: Buffer[] = [];
   const add = (chunk: unknown) => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return;
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    bytes += buffer.byteLength;
+    if (keep) kept.push(buffer);
   };
   const write = response.write.bind(response) as (...args: unknown[]) => boolean;
   const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
@@ -80,5 +95,5 @@ function countResponseBytes(response: ServerResponse): () => number {
     if (typeof chunk !== 'function') add(chunk);
     return end(chunk, ...rest);
   }) as ServerResponse['end'];
-  return () => bytes;
+  return { bytes: () => bytes, text: () => Buffer.concat(kept).toString() };
 }

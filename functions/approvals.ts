@@ -132,9 +132,8 @@ df.app.client.http('decideApprovalLink', {
         throw new LinkError('csrf_failed');
       }
       const form = decisionOf(fields);
-      let since: number;
       try {
-        since = await decideByLink(deps(client), link, form.decision, form.notes);
+        await decideByLink(deps(client), link, form.decision, form.notes);
       } catch (error) {
         if (isDomainError(error) && error.code === 'notes_required') {
           return review(links, request, link, 400, { message: 'Say why you reject it: notes are required to reject.', notes: form.notes, code: error.code });
@@ -142,7 +141,7 @@ df.app.client.http('decideApprovalLink', {
         throw error;
       }
       context.info(JSON.stringify({ event: 'link.used', decision: form.decision, requestId: claims.requestId, approverId: claims.approverId, linkId: claims.linkId }));
-      const outcome = await awaitOutcome(deps(client), link, since);
+      const outcome = await awaitOutcome(deps(client), link);
       if (outcome.kind === 'applied') return htmlResponse(200, outcomePage(outcome.request, claims, outcome.decision));
       if (outcome.kind === 'refused') {
         context.warn(JSON.stringify({ event: 'link.refused', method: 'POST', code: outcome.code, requestId: claims.requestId, approverId: claims.approverId, linkId: claims.linkId, by: 'orchestration' }));

@@ -1,8 +1,9 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
-import { CLOSED_STATUSES, type ApprovalRequest, type AuditEntry, type Execution } from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type Execution } from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type {
   ApprovalCustomStatus,
@@ -42,24 +43,40 @@ const NOTIFY_RETRY = retry(5_000, 2);
  * notifies the approvers of a new request (and reminds those who have not decided, once, shortly
  * before it expires) and the initiator of every decision, cancellation and expiry, auditing each
  * outcome; a notification that fails is recorded and never stops the request.
+ *
+ * It is the only writer of its request's trail and, after the submit, of its read model, so it
+ * chains the audit records itself (chaining is pure) and carries the read model's etag from step
+ * to step: recording a step then needs no reads.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request: submitted } = context.df.getInput<ApprovalOrchestrationInput>();
-  let request: ApprovalRequest = submitted;
+  const input = context.df.getInput<ApprovalOrchestrationInput>();
+  let request: ApprovalRequest = input.request;
+  /** The read model as the last recorded step left it. */
+  let stored = { value: input.request, etag: input.etag };
   let seq = 0;
+  let prevHash = GENESIS_HASH;
   const now = () => context.df.currentUtcDateTime.toISOString();
-  const number = (events: DomainEvent[]): AuditEntry[] => events.map((event) => ({ ...event, seq: seq++ }));
-  const record = (result: CommandResult) => {
+  const chain = (events: DomainEvent[]): AuditRecord[] =>
+    events.map((event) => {
+      const chained = chainRecord({ ...event, seq: seq++ }, prevHash);
+      prevHash = chained.hash;
+      return chained;
+    });
+  function* record(result: CommandResult): Generator<df.Task, void, unknown> {
     request = result.request;
-    const input: RecordStepInput = { request, entries: number(result.events) };
-    return context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, input);
-  };
-  const refusal = (command: string, actor: DomainEvent['actor'], code: string, reason: string): DomainEvent => ({
+    const step: RecordStepInput = { records: chain(result.events) };
+    // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
+    if (request !== stored.value) step.request = { value: request, etag: stored.etag };
+    const etag = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as string | null;
+    if (step.request && etag !== null) stored = { value: request, etag };
+  }
+  /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
+  const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent => ({
     requestId: request.id,
     type: 'request.eventRefused',
     at: now(),
-    actor,
-    data: { command, code, reason },
+    actor: 'actor' in command ? command.actor : null,
+    data: { command: command.kind, code, reason, ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}) },
   });
   const publish = () => {
     const status: ApprovalCustomStatus = {
@@ -85,10 +102,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     }
     reminderBeforeMs = output.reminderBeforeMs;
     const events = notificationEvents(request, kind, output.outcomes, output.problems, now());
-    if (events.length > 0) yield record({ request, events });
+    if (events.length > 0) yield* record({ request, events });
   }
 
-  yield record({ request, events: [submittedEvent(request)] });
+  yield* record({ request, events: [submittedEvent(request)] });
   publish();
   yield* notify('submitted');
 
@@ -125,7 +142,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
         } catch {
           // The directory stayed unreachable: the decision is refused (and audited), not guessed.
-          yield record({ request, events: [refusal(event.kind, event.actor, 'membership_unavailable', 'group membership could not be read')] });
+          yield* record({ request, events: [refusal(event, 'membership_unavailable', 'group membership could not be read')] });
           continue;
         }
         command = { ...event, actorGroupIds, at: now() };
@@ -139,10 +156,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       result = applyCommand(request, command);
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      yield record({ request, events: [refusal(command.kind, 'actor' in command ? command.actor : null, error.code, error.message)] });
+      yield* record({ request, events: [refusal(command, error.code, error.message)] });
       continue;
     }
-    yield record(result);
+    yield* record(result);
     publish();
     const kind = notificationFor(result);
     if (kind) yield* notify(kind);
@@ -155,7 +172,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
         execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };
       }
-      yield record(applyCommand(request, { kind: 'recordExecution', execution }));
+      yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
     }
   }
@@ -168,7 +185,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if ((yield context.df.Task.any([late, grace])) === grace) break;
     grace.cancel();
     const event = late.result as CommandEvent;
-    yield record({ request, events: [refusal(event.kind, event.actor, 'invalid_state', `the request is already ${request.status}`)] });
+    yield* record({ request, events: [refusal(event, 'invalid_state', `the request is already ${request.status}`)] });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };

@@ -1,12 +1,13 @@
-import type { AuditEntry, ApprovalRequest, Execution } from '../shared/domain/model';
+import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/model';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { CommandEvent } from '../shared/useCases/deps';
 
 export type { CommandEvent };
 
-/** What starts an approval orchestration: the request as submitted (already in the read model). */
+/** What starts an approval orchestration: the request as submitted (already in the read model) and that version's etag. */
 export interface ApprovalOrchestrationInput {
   request: ApprovalRequest;
+  etag: string;
 }
 
 /** How the orchestration ended. */
@@ -16,11 +17,14 @@ export interface ApprovalOrchestrationOutput {
   execution?: Execution;
 }
 
-
-/** Input of the `recordStep` activity. */
+/**
+ * Input of the `recordStep` activity (the store's `RequestStep`): the step's chained audit
+ * records, and the read model after it with the etag of the version the last step wrote, when
+ * the step changes it.
+ */
 export interface RecordStepInput {
-  request: ApprovalRequest;
-  entries: AuditEntry[];
+  records: AuditRecord[];
+  request?: { value: ApprovalRequest; etag: string };
 }
 
 /** Input of the `checkMembership` activity: which of `groupIds` the user is in now. */

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SqliteGroupCommit } from '../../shared/store/sqliteGroupCommit';
 
 /** Runtime statuses as the Durable extension reports them. */
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
@@ -116,8 +117,7 @@ export interface InstanceQuery {
 export class DurableStore {
   readonly db: Database.Database;
   private readonly stmts;
-  private queue: { unit: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
-  private flushScheduled = false;
+  private readonly commits: SqliteGroupCommit;
 
   constructor(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
     this.db = new Database(file);
@@ -125,6 +125,7 @@ export class DurableStore {
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.commits = new SqliteGroupCommit(this.db);
     const db = this.db;
     this.stmts = {
       getInstance: db.prepare<[string], InstanceRow>('SELECT * FROM instances WHERE instance_id = ?'),
@@ -186,41 +187,7 @@ export class DurableStore {
    * durable. A unit that throws is rolled back alone and its promise rejects.
    */
   write<T>(unit: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ unit, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            // A nested transaction is a savepoint: a failing unit rolls back only its own writes.
-            outcomes.push({ ok: true, value: this.db.transaction(item.unit)() });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        }
-      })();
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing in the batch happened.
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.value);
-    });
+    return this.commits.write(unit);
   }
 
   getInstance(instanceId: string): InstanceRow | undefined {
@@ -272,7 +239,7 @@ export class DurableStore {
   }
 
   close(): void {
-    if (this.queue.length > 0) this.flush();
+    this.commits.flush();
     this.db.close();
   }
 }

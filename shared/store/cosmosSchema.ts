@@ -73,8 +73,9 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
 };
 
 /**
- * The audit trail: a request's trail is ONE logical partition (`/requestId`), so appends are
- * point writes and reading a trail is a single-partition query by `seq`. The unique key on `/seq`
+ * The audit trail: a request's trail is ONE logical partition (`/requestId`), so a step's records
+ * are one transactional batch (or a point write) and reading a trail is a single-partition query
+ * by `seq`. The unique key on `/seq`
  * refuses a second record at the same position. Records never expire.
  */
 export const AUDIT_CONTAINER: CosmosContainerSpec = {

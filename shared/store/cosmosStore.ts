@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { CosmosClient, type Container, type ItemDefinition, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
+import { CosmosClient, type Container, type ItemDefinition, type JSONObject, type OperationInput, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import { entityLockKey } from '../domain/entityLock';
 import {
@@ -35,6 +35,7 @@ import {
   type Page,
   type PageRequest,
   type RequestQuery,
+  type RequestStep,
   type Store,
   type Tagged,
 } from './store';
@@ -73,6 +74,9 @@ const LOCK_CLAIM_GRACE_MS = 60_000;
 
 /** Attempts at taking a lock that keeps changing under us before answering `entity_locked`. */
 const LOCK_ATTEMPTS = 5;
+
+/** Attempts at replacing a read model whose etag keeps changing before answering `precondition_failed`. */
+const REPLACE_ATTEMPTS = 5;
 
 type Stored<T> = T & { _etag: string };
 
@@ -116,6 +120,15 @@ function statusOf(error: unknown): number | undefined {
   return typeof statusCode === 'number' ? statusCode : undefined;
 }
 
+/**
+ * Whether a failed batch was refused for what it holds (a conflict fails it as a whole), rather
+ * than for throttling or a service fault, which the caller's retries are for.
+ */
+function isRefusal(error: unknown): boolean {
+  const status = statusOf(error);
+  return status !== undefined && status >= 400 && status < 500 && status !== 429;
+}
+
 /** A document id for arbitrary text (ids may not contain `/ \ ? #`), stable for the same parts. */
 function hashedId(kind: string, ...parts: string[]): string {
   return `${kind}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
@@ -144,8 +157,10 @@ const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterC
  *
  * Invariants: etags are the documents' `_etag`, checked by the service (`IfMatch`), so a stale
  * write fails with `precondition_failed` however many instances run. The lifecycle of a request
- * (create with its lock, replaces, audit appends, reads) uses only point operations and
- * single-partition queries; only the list views query across partitions. The entity lock is a
+ * (create with its lock, steps, reads) uses only point operations, transactional batches in one
+ * trail's partition and single-partition queries; only the list views query across partitions.
+ * A step is not atomic across containers: its records are written first, then the read model, so
+ * a retried step completes one that was cut short between the two. The entity lock is a
  * document per `(profileType, resourceId)` written before the request: whoever creates it holds
  * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
  * one of several racing creates wins. Closing a request releases its lock; a release that does
@@ -268,20 +283,6 @@ export class CosmosStore implements Store {
     return resource && taggedOf<ApprovalRequest>(resource);
   }
 
-  async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
-    let stored: Stored<RequestDocument>;
-    try {
-      const { resource } = await this.requests.item(request.id, request.id).replace<RequestDocument>(this.requestDocument(request), ifMatch(etag));
-      stored = resource as Stored<RequestDocument>;
-    } catch (error) {
-      throw this.writeError(error, `request ${request.id}`);
-    }
-    const lockId = lockIdOf(request);
-    // A completed request's execution is recorded by a second replace; the lock went with the first.
-    if (lockId !== undefined && CLOSED_STATUSES.has(request.status) && request.execution === undefined) await this.releaseLock(lockId, request.id);
-    return { value: request, etag: stored._etag };
-  }
-
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
     const top = pageSize(query.top);
     const conditions: string[] = [];
@@ -321,17 +322,9 @@ export class CosmosStore implements Store {
     return { ...result, items: result.items.map((row) => domainOf<ApprovalRequest>(row)) };
   }
 
-  async appendAudit(record: AuditRecord): Promise<void> {
-    try {
-      await this.audit.items.create<AuditRecord>(record);
-      return;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-    }
-    const { resource: stored } = await this.audit.item(record.id, record.requestId).read<Stored<AuditRecord>>();
-    if (stored?.hash !== record.hash || stored.seq !== record.seq) {
-      throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
-    }
+  async recordStep(step: RequestStep): Promise<string | undefined> {
+    await this.appendRecords(step.records);
+    return step.request && this.replaceRequest(step.request, Math.max(...step.records.map((record) => record.seq)));
   }
 
   async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
@@ -350,18 +343,6 @@ export class CosmosStore implements Store {
     );
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
     return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
-  }
-
-  async lastAudit(requestId: string): Promise<AuditRecord | undefined> {
-    const [last] = await this.query<Stored<AuditRecord>>(
-      this.audit,
-      {
-        query: 'SELECT TOP 1 * FROM c WHERE c.requestId = @requestId ORDER BY c.seq DESC',
-        parameters: [{ name: '@requestId', value: requestId }],
-      },
-      requestId,
-    );
-    return last && domainOf<AuditRecord>(last);
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -389,6 +370,80 @@ export class CosmosStore implements Store {
       if (statusOf(error) === 409) return false;
       throw error;
     }
+  }
+
+  /**
+   * Creates a step's records: one transactional batch in the trail's partition (one round trip,
+   * all or nothing), or a plain create for a single record. When that is refused, some records
+   * exist already (a retried step): then each is created or compared on its own.
+   */
+  private async appendRecords(records: AuditRecord[]): Promise<void> {
+    if (records.length > 1) {
+      try {
+        // An audit record is plain JSON; its interfaces just lack the SDK type's index signature.
+        const operations = records.map((record): OperationInput => ({ operationType: 'Create', resourceBody: record as unknown as JSONObject }));
+        const { result } = await this.audit.items.batch(operations, records[0]!.requestId);
+        if (result?.every((operation) => operation.statusCode < 400)) return;
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+      }
+    }
+    for (const record of records) await this.appendRecord(record);
+  }
+
+  private async appendRecord(record: AuditRecord): Promise<void> {
+    try {
+      await this.audit.items.create<AuditRecord>(record);
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    const { resource: stored } = await this.audit.item(record.id, record.requestId).read<Stored<AuditRecord>>();
+    if (stored?.hash !== record.hash || stored.seq !== record.seq) {
+      throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+    }
+  }
+
+  /**
+   * The read model of a step whose newest record is `newestSeq` (see {@link Store.recordStep}):
+   * replaced under the given etag with no read first; when that etag is stale, left alone if it
+   * already shows this step or a later one, otherwise replaced over the version just read.
+   */
+  private async replaceRequest(request: Tagged<ApprovalRequest>, newestSeq: number): Promise<string> {
+    const { value } = request;
+    const item = this.requests.item(value.id, value.id);
+    let etag = request.etag;
+    for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt += 1) {
+      try {
+        const { resource } = await item.replace<RequestDocument>(this.requestDocument(value), ifMatch(etag));
+        const lockId = lockIdOf(value);
+        // A completed request's execution is recorded by a later step; the lock went with the first.
+        if (lockId !== undefined && CLOSED_STATUSES.has(value.status) && value.execution === undefined) await this.releaseLock(lockId, value.id);
+        return (resource as Stored<RequestDocument>)._etag;
+      } catch (error) {
+        if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
+      }
+      const { resource: stored } = await item.read<Stored<RequestDocument>>();
+      if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
+      if (JSON.stringify(domainOf(stored)) === JSON.stringify(value) || (await this.hasRecordAfter(value.id, newestSeq))) return stored._etag;
+      etag = stored._etag;
+    }
+    throw new StoreError('precondition_failed', `request ${value.id} kept changing while it was written`);
+  }
+
+  private async hasRecordAfter(requestId: string, seq: number): Promise<boolean> {
+    const found = await this.query<number>(
+      this.audit,
+      {
+        query: 'SELECT TOP 1 VALUE c.seq FROM c WHERE c.requestId = @requestId AND c.seq > @seq',
+        parameters: [
+          { name: '@requestId', value: requestId },
+          { name: '@seq', value: seq },
+        ],
+      },
+      requestId,
+    );
+    return found.length > 0;
   }
 
   private requestDocument(request: ApprovalRequest): RequestDocument {

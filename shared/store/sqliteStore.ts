@@ -14,12 +14,14 @@ import {
   type NewestFirstPosition,
 } from './continuationToken';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
+import { SqliteGroupCommit } from './sqliteGroupCommit';
 import {
   StoreError,
   type IdempotencyRecord,
   type Page,
   type PageRequest,
   type RequestQuery,
+  type RequestStep,
   type Store,
   type Tagged,
 } from './store';
@@ -157,12 +159,14 @@ function where(conditions: string[]): string {
 
 /**
  * The embedded store: one SQLite file (WAL, `synchronous=FULL`, so a resolved write survives a
- * crash). Every method is one transaction; better-sqlite3 is synchronous, so methods resolve once
- * the work is done. Etags are random per write, so a deleted and re-created item never matches an
+ * crash). Every write method is all-or-nothing and resolves once it is committed; writes of
+ * concurrent callers share one commit ({@link SqliteGroupCommit}). Reads answer from what is
+ * committed. Etags are random per write, so a deleted and re-created item never matches an
  * old etag. Closed requests are kept (retention applies to the Cosmos DB adapter only).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly commits: SqliteGroupCommit;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
@@ -173,6 +177,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.commits = new SqliteGroupCommit(this.db);
   }
 
   async ping(): Promise<void> {
@@ -180,6 +185,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.commits.flush();
     this.db.close();
   }
 
@@ -205,47 +211,53 @@ export class SqliteStore implements Store {
 
   async createPolicy(policy: AccessPolicy): Promise<Tagged<AccessPolicy>> {
     const etag = randomUUID();
-    try {
-      this.statement('INSERT INTO policies (id, profile_type, created_at, etag, doc) VALUES (?, ?, ?, ?, ?)').run(
-        policy.id,
-        policy.profileType,
-        policy.createdAt,
-        etag,
-        JSON.stringify(policy),
-      );
-    } catch (error) {
-      if (isConstraintViolation(error)) {
-        throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+    await this.commits.write(() => {
+      try {
+        this.statement('INSERT INTO policies (id, profile_type, created_at, etag, doc) VALUES (?, ?, ?, ?, ?)').run(
+          policy.id,
+          policy.profileType,
+          policy.createdAt,
+          etag,
+          JSON.stringify(policy),
+        );
+      } catch (error) {
+        if (isConstraintViolation(error)) {
+          throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
     return { value: policy, etag };
   }
 
   async replacePolicy(policy: AccessPolicy, etag: string): Promise<Tagged<AccessPolicy>> {
     const next = randomUUID();
-    let changes: number;
-    try {
-      changes = this.statement(
-        'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
-      ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
-    } catch (error) {
-      if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
-      throw error;
-    }
-    if (changes === 0) throw this.missingOrStale('policies', policy.id);
+    await this.commits.write(() => {
+      let changes: number;
+      try {
+        changes = this.statement(
+          'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
+        ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
+      } catch (error) {
+        if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
+        throw error;
+      }
+      if (changes === 0) throw this.missingOrStalePolicy(policy.id);
+    });
     return { value: policy, etag: next };
   }
 
   async deletePolicy(id: string, etag: string): Promise<void> {
-    const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
-    if (changes === 0) throw this.missingOrStale('policies', id);
+    await this.commits.write(() => {
+      const { changes } = this.statement('DELETE FROM policies WHERE id = ? AND etag = ?').run(id, etag);
+      if (changes === 0) throw this.missingOrStalePolicy(id);
+    });
   }
 
   async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
     const etag = randomUUID();
-    try {
-      this.db.transaction(() => {
+    await this.commits.write(() => {
+      try {
         this.statement(
           `INSERT INTO requests (id, status, profile_type, resource_id, initiator_id, created_at, etag, doc)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -259,52 +271,23 @@ export class SqliteStore implements Store {
           etag,
           JSON.stringify(request),
         );
-        this.insertGroups(request);
-      })();
-    } catch (error) {
-      if (!isConstraintViolation(error)) throw error;
-      // A retried create breaks both constraints; the existing id is what it must be told.
-      if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
-        throw new StoreError('conflict', `request ${request.id} exists`);
+      } catch (error) {
+        if (!isConstraintViolation(error)) throw error;
+        // A retried create breaks both constraints; the existing id is what it must be told.
+        if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
+          throw new StoreError('conflict', `request ${request.id} exists`);
+        }
+        if (this.isLockedByAnother(request)) throw lockedError(request);
+        throw error;
       }
-      if (this.isLockedByAnother(request)) throw lockedError(request);
-      throw error;
-    }
+      this.insertGroups(request);
+    });
     return { value: request, etag };
   }
 
   async getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined> {
     const row = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(id) as DocRow | undefined;
     return row && tagged<ApprovalRequest>(row);
-  }
-
-  async replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>> {
-    const next = randomUUID();
-    try {
-      this.db.transaction(() => {
-        const { changes } = this.statement(
-          `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
-           WHERE id = ? AND etag = ?`,
-        ).run(
-          request.status,
-          request.profileType,
-          lockedResource(request),
-          request.initiator.id,
-          request.createdAt,
-          next,
-          JSON.stringify(request),
-          request.id,
-          etag,
-        );
-        if (changes === 0) throw this.missingOrStale('requests', request.id);
-        this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
-        this.insertGroups(request);
-      })();
-    } catch (error) {
-      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
-      throw error;
-    }
-    return { value: request, etag: next };
   }
 
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
@@ -317,7 +300,61 @@ export class SqliteStore implements Store {
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
   }
 
-  async appendAudit(record: AuditRecord): Promise<void> {
+  async recordStep(step: RequestStep): Promise<string | undefined> {
+    return this.commits.write(() => {
+      for (const record of step.records) this.insertAudit(record);
+      return step.request && this.replaceRequest(step.request, Math.max(...step.records.map((record) => record.seq)));
+    });
+  }
+
+  async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
+    const top = pageSize(page.top);
+    const after = page.continuationToken === undefined ? -1 : decodeAuditPosition(page.continuationToken);
+    const rows = this.statement('SELECT seq, doc FROM audit WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+      requestId,
+      after,
+      top + 1,
+    ) as { seq: number; doc: string }[];
+    const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
+    return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
+  }
+
+  async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const now = Date.now();
+    return this.commits.write(() => {
+      this.statement('DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ? AND expires_at_ms <= ?').run(
+        record.principalId,
+        record.key,
+        now,
+      );
+      this.statement('INSERT OR IGNORE INTO idempotency_keys (principal_id, key, doc, expires_at_ms) VALUES (?, ?, ?, ?)').run(
+        record.principalId,
+        record.key,
+        JSON.stringify(record),
+        now + IDEMPOTENCY_KEY_TTL_SECONDS * 1000,
+      );
+      const row = this.statement('SELECT doc FROM idempotency_keys WHERE principal_id = ? AND key = ?').get(
+        record.principalId,
+        record.key,
+      ) as { doc: string };
+      return JSON.parse(row.doc) as IdempotencyRecord;
+    });
+  }
+
+  async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
+    const now = Date.now();
+    return this.commits.write(() => {
+      this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
+      const { changes } = this.statement('INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)').run(
+        linkId,
+        now + linkIdRetentionSeconds(expiresAt, now) * 1000,
+      );
+      return changes === 1;
+    });
+  }
+
+  /** Inserts `record` unless the same record is stored already; another one under its id or seq is `audit_mismatch`. */
+  private insertAudit(record: AuditRecord): void {
     try {
       this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
         record.requestId,
@@ -339,57 +376,39 @@ export class SqliteStore implements Store {
     }
   }
 
-  async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
-    const top = pageSize(page.top);
-    const after = page.continuationToken === undefined ? -1 : decodeAuditPosition(page.continuationToken);
-    const rows = this.statement('SELECT seq, doc FROM audit WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
-      requestId,
-      after,
-      top + 1,
-    ) as { seq: number; doc: string }[];
-    const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
-    return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
+  /**
+   * The read model of a step whose newest record is `newestSeq` (see {@link Store.recordStep}):
+   * written under the given etag, or, when that is stale, left alone if it already shows this
+   * step or a later one, otherwise written over the current version.
+   */
+  private replaceRequest(request: Tagged<ApprovalRequest>, newestSeq: number): string {
+    const { value } = request;
+    const doc = JSON.stringify(value);
+    const written = this.updateRequest(value, doc, request.etag);
+    if (written !== undefined) return written;
+    const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(value.id) as DocRow | undefined;
+    if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
+    const later = this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !== undefined;
+    if (stored.doc === doc || later) return stored.etag;
+    return this.updateRequest(value, doc, stored.etag)!;
   }
 
-  async lastAudit(requestId: string): Promise<AuditRecord | undefined> {
-    const row = this.statement('SELECT doc FROM audit WHERE request_id = ? ORDER BY seq DESC LIMIT 1').get(requestId) as
-      | { doc: string }
-      | undefined;
-    return row && (JSON.parse(row.doc) as AuditRecord);
-  }
-
-  async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
-    const now = Date.now();
-    return this.db.transaction(() => {
-      this.statement('DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ? AND expires_at_ms <= ?').run(
-        record.principalId,
-        record.key,
-        now,
-      );
-      this.statement('INSERT OR IGNORE INTO idempotency_keys (principal_id, key, doc, expires_at_ms) VALUES (?, ?, ?, ?)').run(
-        record.principalId,
-        record.key,
-        JSON.stringify(record),
-        now + IDEMPOTENCY_KEY_TTL_SECONDS * 1000,
-      );
-      const row = this.statement('SELECT doc FROM idempotency_keys WHERE principal_id = ? AND key = ?').get(
-        record.principalId,
-        record.key,
-      ) as { doc: string };
-      return JSON.parse(row.doc) as IdempotencyRecord;
-    })();
-  }
-
-  async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
-    const now = Date.now();
-    return this.db.transaction(() => {
-      this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
-      const { changes } = this.statement('INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)').run(
-        linkId,
-        now + linkIdRetentionSeconds(expiresAt, now) * 1000,
-      );
-      return changes === 1;
-    })();
+  /** Writes the read model if `etag` is current and resolves with its new etag; undefined when `etag` is stale. */
+  private updateRequest(request: ApprovalRequest, doc: string, etag: string): string | undefined {
+    const next = randomUUID();
+    try {
+      const { changes } = this.statement(
+        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
+         WHERE id = ? AND etag = ?`,
+      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, request.id, etag);
+      if (changes === 0) return undefined;
+    } catch (error) {
+      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
+      throw error;
+    }
+    this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
+    this.insertGroups(request);
+    return next;
   }
 
   private insertGroups(request: ApprovalRequest): void {
@@ -469,11 +488,11 @@ export class SqliteStore implements Store {
     return rows.map((row) => row.value);
   }
 
-  private missingOrStale(table: 'policies' | 'requests', id: string): StoreError {
-    const exists = this.statement(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
+  private missingOrStalePolicy(id: string): StoreError {
+    const exists = this.statement('SELECT 1 FROM policies WHERE id = ?').get(id) !== undefined;
     return exists
-      ? new StoreError('precondition_failed', `${table} ${id} was changed since it was read`)
-      : new StoreError('not_found', `${table} ${id} does not exist`);
+      ? new StoreError('precondition_failed', `policy ${id} was changed since it was read`)
+      : new StoreError('not_found', `policy ${id} does not exist`);
   }
 
   /** A prepared statement, cached unless `cache` is false (rare shapes, such as many groups). */

@@ -41,6 +41,17 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
+/** One step of a request's lifecycle, as {@link Store.recordStep} writes it. */
+export interface RequestStep {
+  /** The step's audit records (at least one), in `seq` order, each chained to the one before it. */
+  records: AuditRecord[];
+  /**
+   * The read model after the step, with the etag of the version the caller last wrote; absent when
+   * the step leaves the read model as it is.
+   */
+  request?: Tagged<ApprovalRequest>;
+}
+
 /**
  * Store errors, told apart by `code`. `invalid_continuation` means a continuation token that no
  * list of this store issued (a client error, not a store fault).
@@ -82,19 +93,22 @@ export interface Store {
    */
   createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>>;
   getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined>;
-  /** Fails with `precondition_failed` when `etag` is stale. Closing a request releases its entity lock. */
-  replaceRequest(request: ApprovalRequest, etag: string): Promise<Tagged<ApprovalRequest>>;
   listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>>;
 
   /**
-   * Appends a record. Writing the same record again (same id and hash) is a no-op; a different
-   * record under an existing id fails with `audit_mismatch`.
+   * Records one step of a request: appends its audit records, then replaces the read model with
+   * `step.request`, and resolves with the read model's etag after the step (undefined when the
+   * step carries no read model). Idempotent under at-least-once callers: a record stored already
+   * (same id and hash) is skipped, and a different record under an existing id or `seq` fails
+   * with `audit_mismatch`. The etag spares a read on the usual path; when it is stale, a read
+   * model that already shows this step, or a trail that already holds a later record (a late
+   * duplicate of an older step), is left as it is, and otherwise the current version is
+   * replaced. Fails with `not_found` when the request has no read model. Closing a request
+   * releases its entity lock.
    */
-  appendAudit(record: AuditRecord): Promise<void>;
+  recordStep(step: RequestStep): Promise<string | undefined>;
   /** The request's trail in `seq` order. */
   listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>>;
-  /** The last record of a request's trail, if any. */
-  lastAudit(requestId: string): Promise<AuditRecord | undefined>;
 
   /** Stores `record` unless the key exists for that principal; returns what is stored now. */
   putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;

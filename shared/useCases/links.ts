@@ -1,5 +1,5 @@
 import { effectiveStatus } from '../domain/lifecycle';
-import type { ApprovalRequest, Decision, DecisionKind } from '../domain/model';
+import type { ApprovalRequest, AuditRecord, Decision, DecisionKind } from '../domain/model';
 import { approverRule } from '../domain/policy';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import { verifyLinkToken, type LinkClaims, type LinkKey, type LinkRefusal } from '../links/linkToken';
@@ -94,17 +94,14 @@ const STATUS_WORDS: Record<ApprovalRequest['status'], string> = {
  * (notes are required to reject), then marks the link used and sends the decision to the
  * request's orchestration. The link is consumed after every check passed and before the decision
  * is sent, so of two concurrent posts exactly one is sent (the other gets `link_used`); if sending
- * then fails, the link stays used and the approver decides in the portal. Resolves with the
- * `seq` of the trail's last record before the decision (for {@link awaitOutcome}).
+ * then fails, the link stays used and the approver decides in the portal.
  */
-export async function decideByLink(deps: UseCaseDeps, link: OpenedLink, decision: DecisionKind, notes: string): Promise<number> {
+export async function decideByLink(deps: UseCaseDeps, link: OpenedLink, decision: DecisionKind, notes: string): Promise<void> {
   const { request, claims, actor } = link;
   assertOpen(deps, link);
   const event = await checkCommand(deps, actor, request, { kind: 'decide', decision, notes, linkId: claims.linkId });
-  const last = await deps.store.lastAudit(request.id);
   if (!(await deps.store.consumeLinkId(claims.linkId, new Date(claims.expiresAt * 1000).toISOString()))) throw new LinkError('link_used');
   await deps.orchestrations.raise(request.id, event);
-  return last?.seq ?? -1;
 }
 
 /** What became of a decision sent through a link. */
@@ -116,19 +113,29 @@ export type LinkOutcome =
 /**
  * Waits up to {@link OUTCOME_WAIT_MS} for the orchestration to apply the decision made through
  * `link` (it shows in the read model with the link id) or to refuse it (a `request.eventRefused`
- * by the actor after `sinceSeq` is the trail's last record); `pending` when neither showed in time.
+ * naming the link id); `pending` when neither showed in time.
  */
-export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink, sinceSeq: number): Promise<LinkOutcome> {
+export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink): Promise<LinkOutcome> {
   const deadline = Date.now() + OUTCOME_WAIT_MS;
   for (;;) {
     const stored = await deps.store.getRequest(link.request.id);
     const decision = stored?.value.decisions.find((candidate) => candidate.linkId === link.claims.linkId);
     if (stored && decision) return { kind: 'applied', request: stored.value, decision };
-    const last = await deps.store.lastAudit(link.request.id);
-    if (last && last.seq > sinceSeq && last.type === 'request.eventRefused' && last.actor?.id === link.actor.id && last.data.command === 'decide') {
-      return { kind: 'refused', code: String(last.data.code) };
-    }
+    const refused = await refusalOf(deps, link);
+    if (refused) return { kind: 'refused', code: String(refused.data.code) };
     if (Date.now() >= deadline) return { kind: 'pending' };
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** The orchestration's refusal of the decision made through `link`, if its trail holds one (trails are short: tens of records). */
+async function refusalOf(deps: UseCaseDeps, link: OpenedLink): Promise<AuditRecord | undefined> {
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.store.listAudit(link.request.id, { top: 100, ...(continuationToken === undefined ? {} : { continuationToken }) });
+    const refused = page.items.find((record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId);
+    if (refused) return refused;
+    continuationToken = page.continuationToken;
+  } while (continuationToken !== undefined);
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
-import { StoreError, type Page, type RequestView } from '../store/store';
+import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import type { Caller, CommandEvent, UseCaseDeps } from './deps';
 
 const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
@@ -30,7 +30,7 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
     }
     if (stored.requestId !== id) {
       const existing = await deps.store.getRequest(stored.requestId);
-      if (existing) return ensureStarted(deps, existing.value);
+      if (existing) return ensureStarted(deps, existing);
       // The first attempt stopped before it stored its request: carry on under its id.
       id = stored.requestId;
     }
@@ -46,16 +46,17 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
     policy: policy?.value,
     now: deps.now().toISOString(),
   });
+  let created: Tagged<ApprovalRequest>;
   try {
-    await deps.store.createRequest(request);
+    created = await deps.store.createRequest(request);
   } catch (error) {
     if (error instanceof StoreError && error.code === 'conflict') {
       const existing = await deps.store.getRequest(id);
-      if (existing) return ensureStarted(deps, existing.value);
+      if (existing) return ensureStarted(deps, existing);
     }
     throw error;
   }
-  await deps.orchestrations.start(request.id, { request });
+  await startOrchestration(deps, created);
   return request;
 }
 
@@ -63,11 +64,15 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
  * A retried submit returns the stored request, making sure its orchestration runs: the first
  * attempt may have stopped between storing the request and starting it. Starting is idempotent.
  */
-async function ensureStarted(deps: UseCaseDeps, request: ApprovalRequest): Promise<ApprovalRequest> {
-  if (request.status === 'needsApproval' && request.lastModifiedAt === request.createdAt) {
-    await deps.orchestrations.start(request.id, { request });
-  }
+async function ensureStarted(deps: UseCaseDeps, stored: Tagged<ApprovalRequest>): Promise<ApprovalRequest> {
+  const request = stored.value;
+  if (request.status === 'needsApproval' && request.lastModifiedAt === request.createdAt) await startOrchestration(deps, stored);
   return request;
+}
+
+/** Starts the request's orchestration with the read model as stored, etag included (the orchestration's input). */
+function startOrchestration(deps: UseCaseDeps, stored: Tagged<ApprovalRequest>): Promise<void> {
+  return deps.orchestrations.start(stored.value.id, { request: stored.value, etag: stored.etag });
 }
 
 /** The caller's groups among the request's approver groups. */

@@ -37,7 +37,7 @@ describe('npm run audit:verify', () => {
       let prevHash = GENESIS_HASH;
       for (let seq = 0; seq < 3; seq++) {
         const record = chainRecord({ requestId: id, seq, type: 'request.statusChanged', at: `2026-01-01T00:0${seq}:00.000Z`, actor: null, data: { step: seq } }, prevHash);
-        await store.appendAudit(record);
+        await store.recordStep({ records: [record] });
         prevHash = record.hash;
       }
     }

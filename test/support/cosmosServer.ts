@@ -15,6 +15,8 @@ export interface RecordedCosmosRequest {
    * single-partition one; it reads no data.
    */
   queryPlan: boolean;
+  /** A transactional batch (`x-ms-cosmos-is-batch-request`). */
+  batch: boolean;
 }
 
 /** An in-process Cosmos DB wire-protocol server for tests. */
@@ -54,6 +56,7 @@ export async function startCosmosServer(): Promise<CosmosTestServer> {
       ...(partitionKey === undefined ? {} : { partitionKey }),
       query: header(request, 'x-ms-documentdb-isquery')?.toLowerCase() === 'true',
       queryPlan: header(request, 'x-ms-cosmos-is-query-plan-request')?.toLowerCase() === 'true',
+      batch: header(request, 'x-ms-cosmos-is-batch-request')?.toLowerCase() === 'true',
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -222,22 +222,11 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'elsewhere' }))).resolves.toBeDefined();
       });
 
-      it('replaces a request with its current etag and refuses a stale one', async () => {
+      it('answers not_found for a step of a request without a read model', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        const approved = { ...aRequest({ id: 'r1', status: 'approved' }), lastModifiedAt: at(5) };
-        const replaced = await store.replaceRequest(approved, created.etag);
-        expect(replaced.etag).not.toBe(created.etag);
-        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag: replaced.etag });
-
-        expect(await storeErrorOf(store.replaceRequest(aRequest({ id: 'r1', status: 'cancelled' }), created.etag))).toBe(
-          'precondition_failed',
+        expect(await storeErrorOf(store.recordStep({ records: [anAuditRecord('r2', 0)], request: { value: aRequest({ id: 'r2' }), etag: created.etag } }))).toBe(
+          'not_found',
         );
-        expect((await store.getRequest('r1'))?.value.status).toBe('approved');
-      });
-
-      it('answers not_found when replacing a request that does not exist', async () => {
-        const created = await store.createRequest(aRequest({ id: 'r1' }));
-        expect(await storeErrorOf(store.replaceRequest(aRequest({ id: 'r2' }), created.etag))).toBe('not_found');
       });
 
       it('keeps optional fields of a completed request', async () => {
@@ -248,8 +237,73 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           completedAt: at(9),
           execution: { status: 'succeeded', at: at(9), detail: 'wiped' },
         };
-        await store.replaceRequest(completed, created.etag);
+        await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: completed, etag: created.etag } });
         expect((await store.getRequest('r1'))?.value).toStrictEqual(completed);
+      });
+    });
+
+    describe('steps', () => {
+      const trail = async (requestId: string) => (await store.listAudit(requestId, { top: 100 })).items;
+      const approved = { ...aRequest({ id: 'r1', status: 'approved' }), lastModifiedAt: at(5) };
+      const completed = { ...aRequest({ id: 'r1', status: 'completed' }), lastModifiedAt: at(9), completedAt: at(9) };
+
+      it('appends the records and replaces the read model, answering its new etag', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } });
+        expect(etag).toEqual(expect.any(String));
+        expect(etag).not.toBe(created.etag);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+        expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
+      });
+
+      it('leaves the read model and its etag alone for a step without one', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        expect(await store.recordStep({ records: [anAuditRecord('r1', 0)] })).toBeUndefined();
+        expect(await store.getRequest('r1')).toStrictEqual(created);
+        expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0)]);
+      });
+
+      it('writes nothing twice when a step is retried, and answers the etag of the first attempt', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const step = { records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } };
+        const first = await store.recordStep(step);
+        expect(await store.recordStep(step)).toBe(first);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag: first });
+        expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
+      });
+
+      it('completes a step of which only some records were written', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+        const etag = await store.recordStep({ records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)), request: { value: approved, etag: created.etag } });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+        expect(await trail('r1')).toStrictEqual([0, 1, 2].map((seq) => anAuditRecord('r1', seq)));
+      });
+
+      it('changes nothing for a late duplicate of an older step', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const older = { records: [anAuditRecord('r1', 0)], request: { value: approved, etag: created.etag } };
+        const approvedEtag = await store.recordStep(older);
+        const completedEtag = await store.recordStep({ records: [anAuditRecord('r1', 1)], request: { value: completed, etag: approvedEtag! } });
+        await store.recordStep(older);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: completed, etag: completedEtag });
+        expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
+      });
+
+      it('replaces the current version when the etag is stale but no later step was recorded', async () => {
+        await store.createRequest(aRequest({ id: 'r1' }));
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: approved, etag: 'stale' } });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+      });
+
+      it('refuses a different record under an existing id or at an existing position, leaving the read model alone', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+        const forged = { records: [anAuditRecord('r1', 0, 'f'.repeat(64))], request: { value: approved, etag: created.etag } };
+        expect(await storeErrorOf(store.recordStep(forged))).toBe('audit_mismatch');
+        expect(await storeErrorOf(store.recordStep({ records: [{ ...anAuditRecord('r1', 0), id: 'r1:other' }] }))).toBe('audit_mismatch');
+        expect(await store.getRequest('r1')).toStrictEqual(created);
+        expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0)]);
       });
     });
 
@@ -271,17 +325,23 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('keeps the lock while the request is approved and releases it when the request closes', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-        const approved = await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status: 'approved' }), created.etag);
+        const approved = await store.recordStep({
+          records: [anAuditRecord('r1', 0)],
+          request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'approved' }), etag: created.etag },
+        });
         expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })))).toBe('entity_locked');
 
-        await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), approved.etag);
+        await store.recordStep({
+          records: [anAuditRecord('r1', 1)],
+          request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), etag: approved! },
+        });
         await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }));
         expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })))).toBe('entity_locked');
       });
 
       it.each<RequestStatus>(['rejected', 'cancelled', 'expired'])('releases the lock when the request becomes %s', async (status) => {
         const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-        await store.replaceRequest(aRequest({ id: 'r1', resourceId: 'device-1', status }), created.etag);
+        await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status }), etag: created.etag } });
         await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
       });
 
@@ -352,7 +412,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('follows status changes in every view', async () => {
         const r02 = await store.getRequest('r02');
-        await store.replaceRequest({ ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, r02?.etag ?? '');
+        await store.recordStep({ records: [anAuditRecord('r02', 0)], request: { value: { ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, etag: r02?.etag ?? '' } });
         expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'needsApproval' })).toEqual([]);
         expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'approved' })).toEqual([
           'r04',
@@ -368,8 +428,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         );
         const audit = await store.listAudit('r01', { top: 1 });
         expect(audit.continuationToken).toBeUndefined();
-        await store.appendAudit(anAuditRecord('r01', 0));
-        await store.appendAudit(anAuditRecord('r01', 1));
+        await store.recordStep({ records: [anAuditRecord('r01', 0), anAuditRecord('r01', 1)] });
         const token = (await store.listAudit('r01', { top: 1 })).continuationToken;
         expect(token).toEqual(expect.any(String));
         expect(await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: token as string }))).toBe(
@@ -439,8 +498,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
     describe('audit', () => {
       it('lists a trail in seq order across pages, apart from other trails', async () => {
-        for (const seq of [0, 1, 2, 3, 4]) await store.appendAudit(anAuditRecord('r1', seq));
-        await store.appendAudit(anAuditRecord('r2', 0));
+        await store.recordStep({ records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)) });
+        for (const seq of [3, 4]) await store.recordStep({ records: [anAuditRecord('r1', seq)] });
+        await store.recordStep({ records: [anAuditRecord('r2', 0)] });
 
         const pages = await allPages((continuationToken) => store.listAudit('r1', { top: 2, ...(continuationToken ? { continuationToken } : {}) }), 2);
         expect(pages.map((page) => page.map((record) => record.seq))).toEqual([[0, 1], [2, 3], [4]]);
@@ -450,30 +510,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       });
 
       it('orders a trail by seq, not by arrival, past ten records', async () => {
-        for (const seq of [10, 2, 0, 11, 1]) await store.appendAudit(anAuditRecord('r1', seq));
+        for (const seq of [10, 2, 0, 11, 1]) await store.recordStep({ records: [anAuditRecord('r1', seq)] });
         expect((await store.listAudit('r1', { top: 100 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 10, 11]);
       });
 
-      it('treats writing the same record again as a no-op', async () => {
-        await store.appendAudit(anAuditRecord('r1', 0));
-        await store.appendAudit(anAuditRecord('r1', 0));
-        expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0)]);
-      });
-
-      it('refuses a different record under an existing id or at an existing position', async () => {
-        await store.appendAudit(anAuditRecord('r1', 0));
-        expect(await storeErrorOf(store.appendAudit(anAuditRecord('r1', 0, 'f'.repeat(64))))).toBe('audit_mismatch');
-        expect(await storeErrorOf(store.appendAudit({ ...anAuditRecord('r1', 0), id: 'r1:other' }))).toBe('audit_mismatch');
-        expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0)]);
-      });
-
-      it('returns the last record of a trail', async () => {
-        expect(await store.lastAudit('r1')).toBeUndefined();
-        for (const seq of [0, 1, 2]) await store.appendAudit(anAuditRecord('r1', seq));
-        await store.appendAudit(anAuditRecord('r2', 7));
-        expect(await store.lastAudit('r1')).toStrictEqual(anAuditRecord('r1', 2));
-        expect(await store.lastAudit('r2')).toStrictEqual(anAuditRecord('r2', 7));
-      });
     });
 
     describe('idempotency keys', () => {

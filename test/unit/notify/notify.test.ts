@@ -13,6 +13,7 @@ const links: LinksConfig = {
   ttlSeconds: 7 * 86_400,
   publicBaseUrl: 'https://maa.contoso.com',
   allowLinkOnly: false,
+  platformAuth: false,
 };
 const users: Record<string, DirectoryUser> = {
   alice: { id: alice.id, displayName: 'Alice', userPrincipalName: 'alice@contoso.com' },
