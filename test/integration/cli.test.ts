@@ -282,7 +282,7 @@ describe('maa against the local runtime', () => {
     const audit = await as('alice', 'audit', id, '--verify');
     expect(audit.code).toBe(6);
     expect(audit.stdout).toMatch(/^server: chain INVALID$/m);
-    expect(audit.stderr).toMatch(/^verify: BROKEN at record 1 \(seq 1, request\.cancelled\): hash does not match its content$/m);
+    expect(audit.stderr).toMatch(/^verify: BROKEN at record 1 \(seq 1, link\.issued\): hash does not match its content$/m);
     // Without --verify the trail is still shown, and the exit code says nothing about the chain.
     expect((await as('alice', 'audit', id)).code).toBe(0);
   });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseLinkKey, signLinkToken, type LinkClaims, type LinkKey } from '../../shared/links/linkToken';
-import { Api, advanceClock, approverGroup, auditTrail, changeGroupMember, createPolicy } from '../support/api';
+import { Api, advanceClock, approverGroup, auditTrail, changeGroupMember, createPolicy, trailUntil, type AuditItem } from '../support/api';
 import { startRuntime } from '../support/runtime';
 
 jest.setTimeout(60_000);
@@ -133,6 +133,11 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect(page.csrf).toBeUndefined();
   }
 
+  /** The trail once the submission's notifications are in it (one per approver: bob and carol), so later reads compare like with like. */
+  function notified(id: string): Promise<{ items: AuditItem[] }> {
+    return trailUntil(api, 'alice', id, (items) => items.filter((item) => item.type.startsWith('notification.')).length === 2);
+  }
+
   async function expectUnchanged(id: string, before: { items: unknown[] }): Promise<void> {
     const request = await api.call('alice', 'GET', `requests/${id}`);
     expect(request.body).toMatchObject({ status: 'needsApproval', decisions: [] });
@@ -142,7 +147,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
   it('shows the request to its approver on GET, escaped, with strict headers, and changes nothing (twice)', async () => {
     const request = await submit('link-view');
     const token = await mint(request);
-    const before = await auditTrail(api, 'alice', request.id);
+    const before = await notified(request.id);
 
     const first = await open(token, 'bob');
     const second = await open(token, 'bob');
@@ -203,7 +208,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
   it('refuses posts without the page’s CSRF field, with a wrong one, without its cookie, or from another origin, changing nothing', async () => {
     const request = await submit('link-csrf');
     const token = await mint(request);
-    const before = await auditTrail(api, 'alice', request.id);
+    const before = await notified(request.id);
     const review = await open(token, 'bob');
     const attempts: Page[] = [
       await post(token, 'bob', { decision: 'approve', notes: '' }, { cookies: [review.csrfCookie!] }),
@@ -231,7 +236,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
   it('refuses another signed-in user, on GET and POST, without revealing the request', async () => {
     const request = await submit('link-other-user');
     const token = await mint(request);
-    const before = await auditTrail(api, 'alice', request.id);
+    const before = await notified(request.id);
     const bobs = await open(token, 'bob');
     const asCarol = await open(token, 'carol');
     expect([asCarol.status, asCarol.code]).toEqual([403, 'wrong_approver']);
@@ -291,7 +296,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     const request = await submit('link-bad-tokens');
     const other = await submit('link-bad-tokens-other');
     const token = await mint(request);
-    const before = await auditTrail(api, 'alice', request.id);
+    const before = await notified(request.id);
     const [v, k, , signature] = token.split('.');
     const payloadOf = async (overrides: Partial<LinkClaims>) => (await mint(request, BOB, overrides)).split('.')[2];
 
