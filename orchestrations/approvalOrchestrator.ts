@@ -3,12 +3,14 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
 import { CLOSED_STATUSES, type ApprovalRequest, type AuditEntry, type Execution } from '../shared/domain/model';
+import type { Correlated } from '../shared/telemetry/correlation';
 import type {
   ApprovalCustomStatus,
   ApprovalOrchestrationInput,
   ApprovalOrchestrationOutput,
   CheckMembershipInput,
   CommandEvent,
+  ExecuteOperationInput,
   RecordStepInput,
 } from './contracts';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
@@ -36,14 +38,16 @@ const STEP_RETRY = retry(1_000, 12);
  * initiator completes it, and records every step in the read model and the audit trail.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request: submitted } = context.df.getInput<ApprovalOrchestrationInput>();
+  const { request: submitted, correlationId: startedBy } = context.df.getInput<ApprovalOrchestrationInput>();
   let request: ApprovalRequest = submitted;
+  // Activity inputs carry the correlation id of the HTTP request behind the current step, for their logs.
+  let correlation: Correlated = startedBy ? { correlationId: startedBy } : {};
   let seq = 0;
   const now = () => context.df.currentUtcDateTime.toISOString();
   const number = (events: DomainEvent[]): AuditEntry[] => events.map((event) => ({ ...event, seq: seq++ }));
   const record = (result: CommandResult) => {
     request = result.request;
-    const input: RecordStepInput = { request, entries: number(result.events) };
+    const input: RecordStepInput = { request, entries: number(result.events), ...correlation };
     return context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, input);
   };
   const refusal = (command: string, actor: DomainEvent['actor'], code: string, reason: string): DomainEvent => ({
@@ -78,10 +82,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       command = { kind: 'expire', at: now() };
     } else {
       expiry.cancel();
-      const event = next.result as CommandEvent;
+      const { correlationId, ...event } = next.result as CommandEvent;
+      if (correlationId) correlation = { correlationId };
       if (event.kind === 'decide') {
         // Membership is read again now: the HTTP layer's view may be stale.
-        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds };
+        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds, ...correlation };
         let actorGroupIds: string[];
         try {
           actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
@@ -110,7 +115,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (request.status === 'completed') {
       let execution: Execution;
       try {
-        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, request)) as Execution;
+        const input: ExecuteOperationInput = { ...request, ...correlation };
+        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
       } catch (error) {
         const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
         execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };
