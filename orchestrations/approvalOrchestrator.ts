@@ -27,9 +27,9 @@ function retry(firstMs: number, attempts: number): df.RetryOptions {
 }
 
 /** The executor: 5 attempts over about a minute, then the failure is recorded. */
-const EXECUTION_RETRY = retry(5_000, 5);
+export const EXECUTION_RETRY = retry(5_000, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
-const STEP_RETRY = retry(1_000, 12);
+export const STEP_RETRY = retry(1_000, 12);
 
 /**
  * One orchestration per request (instance id = request id). It records the submission, then
