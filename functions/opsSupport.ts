@@ -74,6 +74,12 @@ function summariseHistory(events: unknown[]): HistoryItem[] {
 
 const isNotFound = (error: unknown) => error instanceof Error && /HTTP 404/.test(error.message);
 
+/** The extension's status URL of `instanceId` (of the instance list when empty), with the system key in Azure. */
+function managementUrl(client: df.DurableClient, instanceId: string): URL {
+  const marker = 'ops-instance-marker';
+  return new URL(client.createHttpManagementPayload(marker).statusQueryGetUri.replace(`/instances/${marker}`, `/instances/${encodeURIComponent(instanceId)}`));
+}
+
 /**
  * The Durable adapter. Lists use the extension's HTTP API (`GET .../instances` with `top` and the
  * `x-ms-continuation-token` header, which the SDK's getStatusBy follows to the end instead of
@@ -82,17 +88,26 @@ const isNotFound = (error: unknown) => error instanceof Error && /HTTP 404/.test
 function durableOps(client: df.DurableClient): OpsOrchestrations {
   return {
     async get(instanceId, withHistory = false) {
+      if (withHistory) {
+        // The SDK's getStatus drops the extension's `historyEvents`; the HTTP API returns them.
+        const url = managementUrl(client, instanceId);
+        url.searchParams.set('showHistory', 'true');
+        url.searchParams.set('showInput', 'false');
+        const response = await fetch(url);
+        if (response.status === 404) return undefined;
+        if (!response.ok && response.status !== 202) throw new Error(`the Durable status query answered ${response.status}`);
+        const body = (await response.json()) as Record<string, unknown>;
+        return { ...statusOf(body), history: summariseHistory(Array.isArray(body.historyEvents) ? body.historyEvents : []) };
+      }
       try {
-        const status = await client.getStatus(instanceId, { showHistory: withHistory, showHistoryOutput: false, showInput: false });
-        const base = statusOf(status);
-        return withHistory ? { ...base, history: summariseHistory(status.history ?? []) } : base;
+        return statusOf(await client.getStatus(instanceId, { showInput: false }));
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
     async list(query) {
-      const url = new URL(client.createHttpManagementPayload('ops-list').statusQueryGetUri.replace('/instances/ops-list', '/instances/'));
+      const url = managementUrl(client, '');
       url.searchParams.set('top', String(query.top));
       url.searchParams.set('showInput', 'false');
       if (query.runtimeStatus?.length) url.searchParams.set('runtimeStatus', query.runtimeStatus.join(','));

@@ -6,11 +6,10 @@ import path from 'node:path';
 export const LOCAL_MAIL_SENDER = 'maa-notifications@maa.test';
 
 /**
- * The app settings the local runtime supplies for links, notifications and history retention, the
- * way Core Tools applies local.settings.json: a link-signing key kept in
- * `<dataDir>/local-links/link-key` (0600, so links survive restarts), links pointing at this
- * runtime, email sent from {@link LOCAL_MAIL_SENDER} into the local mailbox, and the retention
- * timer's daily schedule. Each setting is applied only when unset, so a
+ * The app settings the local runtime supplies for links and notifications, the way Core Tools
+ * applies local.settings.json: a link-signing key kept in `<dataDir>/local-links/link-key` (0600,
+ * so links survive restarts), links pointing at this runtime, and email sent from
+ * {@link LOCAL_MAIL_SENDER} into the local mailbox. Each setting is applied only when unset, so a
  * real configuration is never overridden. Returns the names set.
  */
 export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, origin: string): string[] {
@@ -23,8 +22,6 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
   set('MAA_LINK_KEY', () => localLinkKey(dataDir));
   set('MAA_PUBLIC_BASE_URL', () => origin);
   set('MAA_MAIL_SENDER', () => LOCAL_MAIL_SENDER);
-  // Daily at 02:30 UTC; in Azure the app setting must exist (the timer's schedule names it).
-  set('MAA_HISTORY_RETENTION_SCHEDULE', () => '0 30 2 * * *');
   return applied;
 }
 
