@@ -41,7 +41,7 @@ function changeRoute(name: string, route: string, method: 'POST' | 'PUT' | 'DELE
     handler: (request, client, context) =>
       authenticated(authenticate, async (req, caller) => {
         const { change: requested, justification } = await change(req);
-        const submitted = await requestPolicyChange(deps(client), caller, requested, justification);
+        const submitted = await requestPolicyChange(deps(client, req), caller, requested, justification);
         return json(202, submitted, { location: `/api/requests/${submitted.id}` });
       })(request, context),
   });

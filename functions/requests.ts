@@ -32,7 +32,7 @@ clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client)
   if (key !== undefined && (key.length === 0 || key.length > 256)) {
     throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [{ path: 'header.idempotency-key', message: 'must be 1..256 characters' }]);
   }
-  const submitted = await submitRequest(deps(client), caller, body, key);
+  const submitted = await submitRequest(deps(client, request), caller, body, key);
   return json(202, submitted, { location: `/api/requests/${submitted.id}` });
 });
 
@@ -42,7 +42,7 @@ for (const [name, kind] of [
 ] as const) {
   clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     const body = await readJsonBody(request, decisionBodySchema);
-    const current = await sendCommand(deps(client), caller, param(request, 'id'), { kind: 'decide', decision: kind, notes: body.notes });
+    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), { kind: 'decide', decision: kind, notes: body.notes });
     return json(202, current, { location: `/api/requests/${current.id}` });
   });
 }
@@ -53,7 +53,7 @@ for (const [name, kind] of [
 ] as const) {
   clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     await readJsonBody(request, emptyBodySchema);
-    const current = await sendCommand(deps(client), caller, param(request, 'id'), { kind });
+    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), { kind });
     return json(202, current, { location: `/api/requests/${current.id}` });
   });
 }

@@ -1,7 +1,9 @@
+import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
 import { getIdentity, getServices } from '../shared/composition';
 import { DomainError } from '../shared/domain/errors';
+import { correlationIdOf } from '../shared/telemetry/correlation';
 import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
 
 /** What the HTTP functions share: authentication and the use cases' dependencies. */
@@ -16,23 +18,27 @@ const FINISHED = new Set<string>([
 /** Validates the caller's bearer token with the app's identity services. */
 export const authenticate = () => (authorization: string | null) => getIdentity().tokens.authenticate(authorization);
 
-/** The use cases' dependencies, with the Durable client of this invocation when there is one. */
-export function deps(client?: df.DurableClient): UseCaseDeps {
+/**
+ * The use cases' dependencies, with the Durable client of this invocation when there is one;
+ * orchestrations started or sent commands carry the correlation id of `request`.
+ */
+export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
   const { store } = getServices();
   return {
     store,
     directory: getIdentity().directory,
-    orchestrations: client ? orchestrationsOf(client) : unavailableOrchestrations,
+    orchestrations: client ? orchestrationsOf(client, request && correlationIdOf(request)) : unavailableOrchestrations,
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
   };
 }
 
-function orchestrationsOf(client: df.DurableClient): Orchestrations {
+function orchestrationsOf(client: df.DurableClient, correlationId: string | undefined): Orchestrations {
+  const correlation = correlationId ? { correlationId } : {};
   return {
     async start(requestId, input) {
       try {
-        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input });
+        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: { ...(input as object), ...correlation } });
       } catch (error) {
         // A retried submit finds its orchestration already running: that is the one we want.
         const status = await client.getStatus(requestId).catch(() => undefined);
@@ -40,7 +46,7 @@ function orchestrationsOf(client: df.DurableClient): Orchestrations {
       }
     },
     async raise(requestId, event) {
-      await client.raiseEvent(requestId, ApprovalEvents.Command, event);
+      await client.raiseEvent(requestId, ApprovalEvents.Command, { ...event, ...correlation });
       // The client treats "instance already finished" (410) as success: the command would vanish.
       const status = await client.getStatus(requestId);
       if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');

@@ -5,6 +5,7 @@ import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
 import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type Execution } from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
+import type { Correlated } from '../shared/telemetry/correlation';
 import type {
   ApprovalCustomStatus,
   ApprovalOrchestrationInput,
@@ -13,6 +14,7 @@ import type {
   CommandEvent,
   NotifyInput,
   NotifyOutput,
+  ExecuteOperationInput,
   RecordStepInput,
 } from './contracts';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
@@ -29,9 +31,9 @@ function retry(firstMs: number, attempts: number): df.RetryOptions {
 }
 
 /** The executor: 5 attempts over about a minute, then the failure is recorded. */
-const EXECUTION_RETRY = retry(5_000, 5);
+export const EXECUTION_RETRY = retry(5_000, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
-const STEP_RETRY = retry(1_000, 12);
+export const STEP_RETRY = retry(1_000, 12);
 /** Notifications: the channels retry inside the activity; one more run if it crashed, then the failure is audited. */
 const NOTIFY_RETRY = retry(5_000, 2);
 
@@ -53,6 +55,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   let request: ApprovalRequest = input.request;
   /** The read model as the last recorded step left it. */
   let stored = { value: input.request, etag: input.etag };
+  // Activity inputs carry the correlation id of the HTTP request behind the current step, for their logs.
+  let correlation: Correlated = input.correlationId ? { correlationId: input.correlationId } : {};
   let seq = 0;
   let prevHash = GENESIS_HASH;
   const now = () => context.df.currentUtcDateTime.toISOString();
@@ -64,7 +68,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     });
   function* record(result: CommandResult): Generator<df.Task, void, unknown> {
     request = result.request;
-    const step: RecordStepInput = { records: chain(result.events) };
+    const step: RecordStepInput = { records: chain(result.events), ...correlation };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     if (request !== stored.value) step.request = { value: request, etag: stored.etag };
     const etag = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as string | null;
@@ -133,10 +137,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       command = { kind: 'expire', at: now() };
     } else {
       expiry.cancel();
-      const event = next.result as CommandEvent;
+      const { correlationId, ...event } = next.result as CommandEvent;
+      if (correlationId) correlation = { correlationId };
       if (event.kind === 'decide') {
         // Membership is read again now: the HTTP layer's view may be stale.
-        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds };
+        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds, ...correlation };
         let actorGroupIds: string[];
         try {
           actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
@@ -167,7 +172,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (request.status === 'completed') {
       let execution: Execution;
       try {
-        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, request)) as Execution;
+        const input: ExecuteOperationInput = { ...request, ...correlation };
+        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
       } catch (error) {
         const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
         execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };

@@ -1,11 +1,12 @@
 import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/model';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
+import type { Correlated } from '../shared/telemetry/correlation';
 import type { CommandEvent } from '../shared/useCases/deps';
 
 export type { CommandEvent };
 
 /** What starts an approval orchestration: the request as submitted (already in the read model) and that version's etag. */
-export interface ApprovalOrchestrationInput {
+export interface ApprovalOrchestrationInput extends Correlated {
   request: ApprovalRequest;
   etag: string;
 }
@@ -22,13 +23,13 @@ export interface ApprovalOrchestrationOutput {
  * records, and the read model after it with the etag of the version the last step wrote, when
  * the step changes it.
  */
-export interface RecordStepInput {
+export interface RecordStepInput extends Correlated {
   records: AuditRecord[];
   request?: { value: ApprovalRequest; etag: string };
 }
 
 /** Input of the `checkMembership` activity: which of `groupIds` the user is in now. */
-export interface CheckMembershipInput {
+export interface CheckMembershipInput extends Correlated {
   userId: string;
   groupIds: string[];
 }
@@ -58,6 +59,9 @@ export interface NotifyOutput {
    */
   reminderBeforeMs: number;
 }
+
+/** Input of the `executeOperation` activity: the request (with the correlation id, which executors ignore). */
+export type ExecuteOperationInput = ApprovalRequest & Correlated;
 
 /** Custom status for operators. */
 export interface ApprovalCustomStatus {

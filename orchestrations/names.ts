@@ -3,7 +3,10 @@
 /** The per-request approval orchestrator; its instance id is the request id. */
 export const APPROVAL_ORCHESTRATOR = 'approvalOrchestrator';
 
-/** Activities of the approval orchestrator. */
+/** Re-runs a failed execution once, for an operator; instance id `<requestId>:redrive:<n>`. */
+export const REDRIVE_ORCHESTRATOR = 'redriveExecution';
+
+/** Activities of the approval orchestrator (and `recordRedrive`, of the re-drive orchestrator). */
 export const Activities = {
   /** Writes the request's read model and appends its audit entries (idempotent). */
   recordStep: 'recordStep',
@@ -13,6 +16,8 @@ export const Activities = {
   executeOperation: 'executeOperation',
   /** Notifies approvers or the initiator on every configured channel and reports each outcome. */
   notify: 'notify',
+  /** Records a re-drive's outcome in the read model and the audit trail (idempotent). */
+  recordRedrive: 'recordRedrive',
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import { PROFILE_TYPES, type ProfileType } from './domain/model';
 import { identitySettingsShape, resolveIdentityConfig, type IdentityConfig } from './identity/settings';
 import { linkSettingsShape, resolveLinksConfig, type LinksConfig } from './links/settings';
 import { notificationSettingsShape, resolveNotificationsConfig, type NotificationsConfig } from './notify/settings';
+import { opsSettingsShape, resolveOpsConfig, type OpsConfig } from './ops/settings';
 
 /** The longest TTL Cosmos DB accepts on an item, in seconds. */
 const MAX_TTL_SECONDS = 2_147_483_647;
@@ -36,6 +37,7 @@ const settingsSchema = z
     ...identitySettingsShape,
     ...linkSettingsShape,
     ...notificationSettingsShape,
+    ...opsSettingsShape,
     /** Which store adapter holds requests, policies and the audit trail (cosmos when only COSMOS_ENDPOINT is set). */
     MAA_STORE: z.enum(['sqlite', 'cosmos']).optional(),
     /** Folder for the SQLite store file (embedded default). */
@@ -102,6 +104,8 @@ export interface AppConfig {
   readonly links: LinksConfig | undefined;
   /** Notification channels (see shared/notify/settings.ts). */
   readonly notifications: NotificationsConfig;
+  /** History retention, dashboard sign-in and telemetry (see shared/ops/settings.ts). */
+  readonly ops: OpsConfig;
 }
 
 /** The webhook target and the profile types it executes. */
@@ -125,14 +129,15 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   const identity = resolveIdentityConfig(settings);
   const links = resolveLinksConfig(settings);
   const notifications = resolveNotificationsConfig(settings);
-  const problems = [...identity.problems, ...links.problems, ...notifications.problems];
+  const ops = resolveOpsConfig(settings);
+  const problems = [...identity.problems, ...links.problems, ...notifications.problems, ...ops.problems];
   if (problems.length > 0) throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   const executors: ExecutorsConfig = Object.freeze(
     settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
       ? { webhook: Object.freeze({ url: settings.MAA_WEBHOOK_URL, secret: settings.MAA_WEBHOOK_SECRET, profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]) }) }
       : {},
   );
-  const common = { identity: identity.config, executors, links: links.config, notifications: notifications.config };
+  const common = { identity: identity.config, executors, links: links.config, notifications: notifications.config, ops: ops.config };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
     const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);

@@ -114,6 +114,11 @@ export const approvalRequestSchema = z.object({
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
   execution: z.object({ status: z.enum(['succeeded', 'failed']), at: z.iso.datetime(), detail: z.string() }).optional(),
+  cancellation: z.object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() }).optional().describe('Set when an operator cancelled the request.'),
+  redrive: z
+    .object({ number: z.number().int(), by: principalSchema, reason: z.string(), at: z.iso.datetime(), running: z.boolean() })
+    .optional()
+    .describe("The latest operator re-run of a failed execution."),
 });
 
 export const accessPolicySchema = z.object({

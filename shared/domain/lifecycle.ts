@@ -340,7 +340,12 @@ function requireStatus(request: ApprovalRequest, at: string, allowed: RequestSta
   }
 }
 
-function changed(
+/**
+ * `request` with `fields` and `status` applied (a deep copy; `lastModifiedAt` never moves back),
+ * and `facts` followed by `request.statusChanged` when the status changes under {@link TRANSITIONS}
+ * (`invalid_state` otherwise). Shared with the operator actions in `operatorActions.ts`.
+ */
+export function changed(
   request: ApprovalRequest,
   fields: Partial<ApprovalRequest>,
   status: RequestStatus,
@@ -371,6 +376,7 @@ function copyDecisions(decisions: readonly Decision[]): Decision[] {
   return decisions.map((decision) => ({ ...decision, approver: { ...decision.approver } }));
 }
 
-function event(request: ApprovalRequest, type: DomainEvent['type'], at: string, actor: Principal | null, data: { [key: string]: JsonValue }): DomainEvent {
+/** A fact about `request` (the actor copied to id and display name only). */
+export function event(request: ApprovalRequest, type: DomainEvent['type'], at: string, actor: Principal | null, data: { [key: string]: JsonValue }): DomainEvent {
   return { requestId: request.id, type, at, actor: actor === null ? null : { id: actor.id, displayName: actor.displayName }, data };
 }

@@ -95,6 +95,28 @@ export interface ApprovalRequest {
   lastModifiedAt: string;
   completedAt?: string;
   execution?: Execution;
+  /** Set when an operator cancelled the request (its orchestration was terminated). */
+  cancellation?: OperatorCancellation;
+  /** The latest operator re-drive of a failed execution, if any. */
+  redrive?: Redrive;
+}
+
+/** An operator's cancellation of a stuck request. */
+export interface OperatorCancellation {
+  by: Principal;
+  reason: string;
+  at: string;
+}
+
+/** An operator's re-run of a failed execution; `number` counts re-drives from 1. */
+export interface Redrive {
+  number: number;
+  by: Principal;
+  reason: string;
+  /** RFC 3339: when it was requested. */
+  at: string;
+  /** True until its outcome is recorded in `execution`. */
+  running: boolean;
 }
 
 /** An access policy: at most one active per profile type. */
@@ -125,6 +147,7 @@ export const AUDIT_TYPES = [
   'request.eventRefused',
   'execution.succeeded',
   'execution.failed',
+  'execution.redriveRequested',
   'policy.applied',
   'notification.sent',
   'notification.failed',

@@ -3,11 +3,15 @@ import type { Directory } from '../identity/directory';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { Store } from '../store/store';
 
-/** A command for a request's orchestration: what the API let through, checked again when applied. */
-export type CommandEvent =
+/**
+ * A command for a request's orchestration: what the API let through, checked again when applied.
+ * `correlationId` (added by the Durable client adapter) names the HTTP request that sent it.
+ */
+export type CommandEvent = (
   | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource; linkId?: string }
   | { kind: 'cancel'; actor: Principal }
-  | { kind: 'complete'; actor: Principal };
+  | { kind: 'complete'; actor: Principal }
+) & { correlationId?: string };
 
 /** How use cases start orchestrations and send them events (a DurableClient in the app). */
 export interface Orchestrations {

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** The ops API's inputs, as zod schemas (strict, bounded, like the public API's). */
+
+const RUNTIME_STATUSES = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Suspended'] as const;
+
+/** `GET /api/ops/instances` */
+export const instancesQuerySchema = z
+  .object({
+    runtimeStatus: z
+      .string()
+      .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(RUNTIME_STATUSES)).min(1))
+      .optional(),
+    createdFrom: z.iso.datetime({ offset: true }).optional(),
+    createdTo: z.iso.datetime({ offset: true }).optional(),
+    top: z.coerce.number().int().min(1).max(100).default(50),
+    continuationToken: z.string().max(4096).optional(),
+  })
+  .strict();
+
+/** `GET /api/ops/stuck`: a page of open requests to check. */
+export const stuckQuerySchema = z
+  .object({
+    top: z.coerce.number().int().min(1).max(100).default(50),
+    continuationToken: z.string().max(2048).optional(),
+  })
+  .strict();
+
+/** Body of the operator actions: why (kept in the audit trail). */
+export const operatorActionBodySchema = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();

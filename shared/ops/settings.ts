@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { parseIsoDuration } from '../domain/duration';
+
+/** Operations settings: Durable history retention, browser sign-in for the dashboard, telemetry. */
+export interface OpsConfig {
+  /** Durable history of finished instances created longer ago than this is purged (the audit trail stays). */
+  readonly historyRetentionMs: number;
+  /**
+   * Whether `X-MS-CLIENT-PRINCIPAL` identifies dashboard users: only when App Service
+   * Authentication is on (`WEBSITE_AUTH_ENABLED`, as the platform sets it; the local runtime's
+   * sign-in sets it too), which strips the header from client requests. Anywhere else a caller
+   * could forge it.
+   */
+  readonly trustClientPrincipal: boolean;
+  /** Application Insights connection string; unset exports no telemetry. */
+  readonly appInsightsConnectionString: string | undefined;
+}
+
+const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** The operations settings' zod shape; shared/config.ts merges it into the app's settings schema. */
+export const opsSettingsShape = {
+  /** ISO-8601 age after which finished orchestrations' history is purged (`P90D`). */
+  MAA_HISTORY_RETENTION: z.preprocess(blankIsUnset, z.string().default('P90D')),
+  /** Where traces and metrics go; the exporter is loaded only when this is set. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.preprocess(blankIsUnset, z.string().optional()),
+};
+
+export type OpsSettings = z.output<z.ZodObject<typeof opsSettingsShape>>;
+
+/** Resolves parsed settings into an {@link OpsConfig}, or lists every problem as `SETTING: message`. */
+export function resolveOpsConfig(settings: OpsSettings & { WEBSITE_AUTH_ENABLED?: string | undefined }): { config: OpsConfig; problems: string[] } {
+  const problems: string[] = [];
+  let historyRetentionMs = 0;
+  try {
+    historyRetentionMs = parseIsoDuration(settings.MAA_HISTORY_RETENTION);
+    if (historyRetentionMs < 60 * 60 * 1000) problems.push('MAA_HISTORY_RETENTION: must be at least PT1H');
+  } catch (error) {
+    problems.push(`MAA_HISTORY_RETENTION: ${(error as Error).message}`);
+  }
+  return {
+    config: Object.freeze({
+      historyRetentionMs,
+      trustClientPrincipal: settings.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
+      appInsightsConnectionString: settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    }),
+    problems,
+  };
+}

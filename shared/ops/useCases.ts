@@ -1,0 +1,149 @@
+import { verifyChain } from '../domain/auditChain';
+import type { ApprovalRequest, AuditRecord } from '../domain/model';
+import { operatorCancel, requestRedrive } from '../domain/operatorActions';
+import { HttpError } from '../http/problem';
+import type { AuthenticatedPrincipal } from '../identity/principal';
+import type { Page, PageRequest, Store } from '../store/store';
+import { checkConsistency, type Consistency } from './consistency';
+import type { OpsReader, RequestSummary } from './opsReader';
+import { FINISHED_RUNTIME_STATUSES, type HistoryItem, type InstanceStatus, type OpsOrchestrations } from './orchestrations';
+import { opsSummary, type OpsSummary } from './summary';
+import { writeStep } from './writeStep';
+
+/** What the operators' use cases run against. */
+export interface OpsDeps {
+  store: Store;
+  reader: OpsReader;
+  orchestrations: OpsOrchestrations;
+  now: () => Date;
+  /** Resolves after `ms` (polling for a terminated instance). */
+  sleep: (ms: number) => Promise<void>;
+  correlationId?: string;
+}
+
+/** How long terminate waits for the orchestration to stop before answering 503 (try again). */
+const TERMINATE_WAIT_MS = 30_000;
+
+/** Every ops endpoint needs `MAA.Operator`; everyone else gets `403 not_an_operator`. */
+export function requireOperator(caller: AuthenticatedPrincipal): void {
+  if (!caller.roles.includes('MAA.Operator')) throw new HttpError(403, 'not_an_operator', 'Operations need the MAA.Operator role');
+}
+
+export function summary(deps: OpsDeps): Promise<OpsSummary> {
+  return opsSummary(deps.reader, deps.orchestrations, deps.now());
+}
+
+/** The request an instance belongs to: its own id, or the part before `:redrive:` for a re-drive. */
+export function requestIdOf(instanceId: string): string {
+  const at = instanceId.indexOf(':redrive:');
+  return at < 0 ? instanceId : instanceId.slice(0, at);
+}
+
+export interface InstanceDetail {
+  instanceId: string;
+  instance: (InstanceStatus & { history?: HistoryItem[] }) | null;
+  request: ApprovalRequest | null;
+  audit: { items: AuditRecord[]; chainValid: boolean };
+  consistency: Consistency;
+}
+
+/** One instance with its history, its request and audit trail, and whether they agree. 404 when neither exists. */
+export async function instanceDetail(deps: OpsDeps, instanceId: string): Promise<InstanceDetail> {
+  const requestId = requestIdOf(instanceId);
+  const [instance, stored, items] = await Promise.all([deps.orchestrations.get(instanceId, true), deps.store.getRequest(requestId), wholeTrail(deps.store, requestId)]);
+  if (!instance && !stored) throw new HttpError(404, 'not_found', 'Not found', `No instance or request '${instanceId}'.`);
+  // A re-drive instance is checked as an execution, not as the request's lifecycle.
+  const consistency: Consistency = requestId === instanceId ? checkConsistency(stored?.value, instance, deps.now()) : { consistent: true };
+  return { instanceId, instance: instance ?? null, request: stored?.value ?? null, audit: { items, chainValid: verifyChain(items).valid }, consistency };
+}
+
+async function wholeTrail(store: Store, requestId: string): Promise<AuditRecord[]> {
+  const all: AuditRecord[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.listAudit(requestId, { top: 100, ...(token ? { continuationToken: token } : {}) });
+    all.push(...page.items);
+    token = page.continuationToken;
+  } while (token);
+  return all;
+}
+
+/** An open request that is not progressing, and why. */
+export interface StuckRequest {
+  request: RequestSummary;
+  runtimeStatus: string | null;
+  code: string;
+  reason: string;
+}
+
+/**
+ * One page of open requests (oldest first) checked against their orchestrations: those that are
+ * not progressing (orchestration missing, failed, terminated or finished, status disagreeing for
+ * over a minute, open past expiry). Costs one status read per open request in the page; follow
+ * `continuationToken` for the next page of open requests.
+ */
+export async function stuckRequests(deps: OpsDeps, page: PageRequest): Promise<Page<StuckRequest> & { scanned: number }> {
+  const open = await deps.reader.openRequests(page);
+  const now = deps.now();
+  const checked = await Promise.all(
+    open.items.map(async (summary) => {
+      const [instance, stored] = await Promise.all([deps.orchestrations.get(summary.id), deps.store.getRequest(summary.id)]);
+      return { summary, instance, consistency: stored ? checkConsistency(stored.value, instance, now) : ({ consistent: true } as const) };
+    }),
+  );
+  const items = checked.flatMap(({ summary, instance, consistency }) =>
+    consistency.consistent ? [] : [{ request: summary, runtimeStatus: instance?.runtimeStatus ?? null, code: consistency.code, reason: consistency.reason }],
+  );
+  return { items, scanned: open.items.length, ...(open.continuationToken ? { continuationToken: open.continuationToken } : {}) };
+}
+
+/**
+ * Terminates a request's orchestration and cancels the request as the operator, with the reason
+ * in the read model and the audit trail. The orchestration is stopped FIRST and the write waits
+ * until it is finished, so the orchestration cannot record a step over the cancellation; the
+ * write itself is etag-guarded (see writeStep). 409 `invalid_state` when the request is closed.
+ */
+export async function terminateRequest(deps: OpsDeps, caller: AuthenticatedPrincipal, requestId: string, reason: string): Promise<ApprovalRequest> {
+  const stored = await deps.store.getRequest(requestId);
+  if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+  const action = () => ({ actor: { id: caller.id, displayName: caller.displayName }, actorRoles: caller.roles, reason, at: deps.now().toISOString() });
+  operatorCancel(stored.value, action()); // refuses a closed request before anything is stopped
+  const instance = await deps.orchestrations.get(requestId);
+  if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
+    await deps.orchestrations.terminate(requestId, `operator ${caller.displayName}: ${reason}`);
+    await waitUntilFinished(deps, requestId);
+  }
+  return writeStep(deps.store, requestId, (request) => operatorCancel(request, action()));
+}
+
+async function waitUntilFinished(deps: OpsDeps, instanceId: string): Promise<void> {
+  const deadline = Date.now() + TERMINATE_WAIT_MS;
+  for (;;) {
+    const status = await deps.orchestrations.get(instanceId);
+    if (!status || FINISHED_RUNTIME_STATUSES.has(status.runtimeStatus)) return;
+    if (Date.now() > deadline) throw new HttpError(503, 'terminate_pending', 'The orchestration has not stopped yet', 'Termination was requested; try again shortly.');
+    await deps.sleep(100);
+  }
+}
+
+/**
+ * Re-runs a failed execution: claims re-drive n+1 in the read model (etag-guarded, audited), then
+ * starts the `redriveExecution` orchestration `<requestId>:redrive:<n+1>`, which executes once and
+ * records the outcome. 409 `invalid_state` unless the request is completed with a failed execution,
+ * no re-drive is running and its approval orchestration has finished (its grace period may still
+ * audit late commands).
+ */
+export async function redriveRequest(deps: OpsDeps, caller: AuthenticatedPrincipal, requestId: string, reason: string): Promise<ApprovalRequest> {
+  const stored = await deps.store.getRequest(requestId);
+  if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+  const action = { actor: { id: caller.id, displayName: caller.displayName }, actorRoles: caller.roles, reason, at: deps.now().toISOString() };
+  requestRedrive(stored.value, action);
+  const instance = await deps.orchestrations.get(requestId);
+  if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
+    throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration is still finishing; try again in a few seconds.');
+  }
+  const claimed = await writeStep(deps.store, requestId, (request) => requestRedrive(request, action));
+  const number = claimed.redrive!.number;
+  await deps.orchestrations.startRedrive({ request: claimed, number, ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
+  return claimed;
+}
