@@ -3,7 +3,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
-import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type Execution } from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord } from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
@@ -14,26 +14,14 @@ import type {
   CommandEvent,
   NotifyInput,
   NotifyOutput,
-  ExecuteOperationInput,
   RecordStepInput,
 } from './contracts';
+import { execute, retry, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
 const CLOSED_GRACE_MS = 10_000;
 
-/** Retries: `attempts` attempts, `firstMs` apart, doubling, at most 5 minutes between attempts. */
-function retry(firstMs: number, attempts: number): df.RetryOptions {
-  const options = new df.RetryOptions(firstMs, attempts);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = 300_000;
-  return options;
-}
-
-/** The executor: 5 attempts over about a minute, then the failure is recorded. */
-export const EXECUTION_RETRY = retry(5_000, 5);
-/** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
-export const STEP_RETRY = retry(1_000, 12);
 /** Notifications: the channels retry inside the activity; one more run if it crashed, then the failure is audited. */
 const NOTIFY_RETRY = retry(5_000, 2);
 
@@ -170,14 +158,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (kind) yield* notify(kind);
 
     if (request.status === 'completed') {
-      let execution: Execution;
-      try {
-        const input: ExecuteOperationInput = { ...request, ...correlation };
-        execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
-      } catch (error) {
-        const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-        execution = { status: 'failed', at: now(), detail: `gave up after retries: ${detail}` };
-      }
+      const execution = yield* execute(context, request, correlation);
       yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
     }

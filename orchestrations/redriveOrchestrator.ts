@@ -1,10 +1,8 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { Execution } from '../shared/domain/model';
 import type { RecordRedriveInput, RedriveInput } from '../shared/ops/orchestrations';
 import type { Correlated } from '../shared/telemetry/correlation';
-import { EXECUTION_RETRY, STEP_RETRY } from './approvalOrchestrator';
-import type { ExecuteOperationInput } from './contracts';
+import { execute, STEP_RETRY } from './execution';
 import { Activities, REDRIVE_ORCHESTRATOR } from './names';
 
 /**
@@ -15,14 +13,7 @@ import { Activities, REDRIVE_ORCHESTRATOR } from './names';
 export const redriveOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { request, number, correlationId } = context.df.getInput<RedriveInput>();
   const correlation: Correlated = correlationId ? { correlationId } : {};
-  let execution: Execution;
-  try {
-    const input: ExecuteOperationInput = { ...request, ...correlation };
-    execution = (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
-  } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    execution = { status: 'failed', at: context.df.currentUtcDateTime.toISOString(), detail: `gave up after retries: ${detail}` };
-  }
+  const execution = yield* execute(context, request, correlation);
   const record: RecordRedriveInput = { requestId: request.id, number, execution, ...correlation };
   yield context.df.callActivityWithRetry(Activities.recordRedrive, STEP_RETRY, record);
   return execution;

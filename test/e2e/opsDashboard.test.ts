@@ -1,22 +1,18 @@
 import type { Browser } from 'playwright-core';
-import { Api, approverGroup, createPolicy } from '../support/api';
-import { browserAvailable, keepScreenshot, launchBrowser } from '../support/browser';
-import { startRuntime } from '../support/runtime';
+import type { Api } from '../support/api';
+import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
 
 const run = browserAvailable() ? describe : describe.skip;
 
 run('the operations dashboard in headless Chromium', () => {
+  let fixture: Awaited<ReturnType<typeof startBrowserFixture>>;
   let api: Api;
   let browser: Browser;
   beforeAll(async () => {
-    api = new Api(await startRuntime());
-    browser = await launchBrowser();
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+    fixture = await startBrowserFixture();
+    ({ api, browser } = fixture);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await api.runtime.dispose();
-  });
+  afterAll(() => fixture?.dispose());
 
   it('shows counts that follow a request from submit to approve, and links to the instance page', async () => {
     const anonymous = await fetch(`${api.runtime.url}/api/ops/dashboard`);
@@ -28,10 +24,7 @@ run('the operations dashboard in headless Chromium', () => {
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
+    const violations = cspViolations(page);
     const count = async (status: string) => Number(await page.locator(`[data-status="${status}"] b`).textContent());
 
     // Signing in locally (the stand-in for App Service Authentication) lands on the dashboard.

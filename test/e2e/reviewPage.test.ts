@@ -3,10 +3,9 @@
  * mailbox, its link, sign-in, the review page, approving with notes, the confirmation, the request
  * approved, the initiator told to complete it; then the same link again (used) and a tampered one.
  */
-import type { Browser, Page } from 'playwright-core';
-import { Api, approverGroup, createPolicy } from '../support/api';
-import { browserAvailable, keepScreenshot, launchBrowser } from '../support/browser';
-import { startRuntime } from '../support/runtime';
+import type { Browser } from 'playwright-core';
+import type { Api } from '../support/api';
+import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
 
 const run = browserAvailable() ? describe : describe.skip;
 
@@ -18,18 +17,14 @@ interface Mail {
 }
 
 run('the review page in headless Chromium', () => {
+  let fixture: Awaited<ReturnType<typeof startBrowserFixture>>;
   let api: Api;
   let browser: Browser;
-
   beforeAll(async () => {
-    api = new Api(await startRuntime());
-    browser = await launchBrowser();
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+    fixture = await startBrowserFixture();
+    ({ api, browser } = fixture);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await api.runtime.dispose();
-  });
+  afterAll(() => fixture?.dispose());
 
   /** The mails about request `id` once `predicate` holds for them. */
   async function mailsUntil(id: string, predicate: (mails: Mail[]) => boolean): Promise<Mail[]> {
@@ -41,15 +36,6 @@ run('the review page in headless Chromium', () => {
       if (Date.now() > deadline) throw new Error(`no such mails about ${id}: ${JSON.stringify(mails.map((mail) => [mail.to, mail.subject]))}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  }
-
-  /** Collects Content-Security-Policy violations the page reports. */
-  function cspViolations(page: Page): string[] {
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
-    return violations;
   }
 
   it('opens the link from the mailbox, approves with notes, and the link is used afterwards', async () => {

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot } from './runtime';
+import { Api, approverGroup, createPolicy } from './api';
+import { repoRoot, startRuntime } from './runtime';
 
 /**
  * Headless Chromium for the browser tests, driven by playwright-core (which downloads no browser:
@@ -39,4 +40,28 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** A runtime with the deviceWipe policy in place, and a browser: what every browser test starts from. */
+export async function startBrowserFixture(): Promise<{ api: Api; browser: Browser; dispose(): Promise<void> }> {
+  const api = new Api(await startRuntime());
+  const browser = await launchBrowser();
+  await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+  return {
+    api,
+    browser,
+    async dispose() {
+      await browser.close();
+      await api.runtime.dispose();
+    },
+  };
+}
+
+/** Collects the Content-Security-Policy violations `page` reports (a strict page must cause none). */
+export function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
 }
