@@ -35,11 +35,20 @@ export interface AuditTrail {
   chainValid: boolean;
 }
 
-/** The audit records of one full lifecycle (submit, approve, complete, executed), in order. */
+/**
+ * The audit records of one full lifecycle (submit, approve, complete, executed), in order: the
+ * approvers' links and mails (bob and carol) after the submission, alice's "complete it now" mail
+ * after the approval.
+ */
 export const LIFECYCLE_AUDIT = [
   'request.submitted',
+  'link.issued',
+  'link.issued',
+  'notification.sent',
+  'notification.sent',
   'request.approved',
   'request.statusChanged',
+  'notification.sent',
   'request.completed',
   'request.statusChanged',
   'execution.succeeded',
