@@ -67,6 +67,11 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
       [{ path: '/status', order: 'ascending' }, ...newestFirst],
       [{ path: '/initiator/id', order: 'ascending' }, ...newestFirst],
       [{ path: '/initiator/id', order: 'ascending' }, { path: '/status', order: 'ascending' }, ...newestFirst],
+      // The operators' stuck list pages open requests oldest first.
+      [
+        { path: '/createdAt', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
     ],
   ),
   defaultTtl: -1,

@@ -70,4 +70,26 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     const received = await api.call('carol', 'GET', 'requests?view=received&status=completed');
     expect(received.body.items.map((r: { id: string }) => r.id)).toContain(id);
   });
+
+  it('answers the operators from the Cosmos DB store: summary, stuck list and an instance with its trail', async () => {
+    const open = await api.call('alice', 'POST', 'requests', {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-2' },
+      justification: 'Reported lost',
+    });
+    expect(open.status).toBe(202);
+    const summary = await api.call('olga', 'GET', 'ops/summary');
+    expect(summary.status).toBe(200);
+    // The policy change and the wipe above completed; this one waits.
+    expect(summary.body.counts).toMatchObject({ completed: 2, needsApproval: 1 });
+    expect(summary.body.oldestOpen).toMatchObject({ id: open.body.id });
+    expect(summary.body.last24h.hourly.reduce((sum: number, hour: { submitted: number }) => sum + hour.submitted, 0)).toBe(3);
+    const stuck = await api.call('olga', 'GET', 'ops/stuck');
+    expect(stuck.status).toBe(200);
+    expect(stuck.body.items).toEqual([]);
+    const instance = await api.call('olga', 'GET', `ops/instances/${open.body.id}`);
+    expect(instance.status).toBe(200);
+    expect(instance.body.consistency).toMatchObject({ consistent: true });
+    expect(instance.body.audit.chainValid).toBe(true);
+  });
 });
