@@ -278,6 +278,24 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect((await auditTrail(api, 'alice', request.id)).items).toHaveLength(trail.items.length);
   });
 
+
+  it('lets a mail scanner fetch the link first (anonymously and signed in as the approver), and the real click still decides', async () => {
+    const request = await submit('link-scanner');
+    const token = await mint(request);
+    const before = await notified(request.id);
+    // Scanners follow every link they see, without cookies or with the mailbox owner's session; HEAD too.
+    const anonymous = await fetch(`${api.runtime.url}/api/approvals/${token}`, { headers: { 'user-agent': 'SafeLinks-Scanner/1.0' } });
+    expect(anonymous.status).toBe(401);
+    expect((await fetch(`${api.runtime.url}/api/approvals/${token}`, { method: 'HEAD' })).status).not.toBe(200);
+    expect((await open(token, 'bob')).status).toBe(200);
+    await expectUnchanged(request.id, before);
+
+    const result = await decide(token, 'bob', 'approve', 'after the scanner');
+    expect([result.status, result.code]).toEqual([200, null]);
+    expect((await api.until('alice', request.id, (r) => r.status === 'approved')).decisions).toEqual([
+      expect.objectContaining({ approver: { id: BOB, displayName: 'Bob' }, source: 'link', notes: 'after the scanner' }),
+    ]);
+  });
   it('rejects through a link only with notes, re-showing the form when they are missing', async () => {
     const request = await submit('link-reject');
     const token = await mint(request);
