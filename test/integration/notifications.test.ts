@@ -165,6 +165,22 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     expect(all.filter((mail) => mail.subject.startsWith('Reminder:')).map((mail) => [mail.to, mail.subject])).toEqual([['carol@maa.test', expect.stringMatching(/: wipe managedDevice mail-4$/)]]);
   });
 
+  it('still applies a decision that comes after the reminder', async () => {
+    const id = await submit('deviceWipe', 'mail-5');
+    await mailsUntil(api.runtime, id, (found) => found.length === 2);
+    await advanceClock(api.runtime, 'P29D');
+    api.forgetTokens();
+    await mailsUntil(api.runtime, id, (found) => found.filter((mail) => mail.subject.startsWith('Reminder:')).length === 2);
+    await trailUntil(api, 'alice', id, (items) => count(items, 'link.issued') === 4);
+
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'reminded, checked' })).status).toBe(202);
+    const approved = await api.until('alice', id, (request) => request.status === 'approved');
+    expect(approved.decisions).toEqual([expect.objectContaining({ approver: expect.objectContaining({ id: CAROL }), notes: 'reminded, checked' })]);
+    const trail = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 5);
+    expect(types(trail.items).slice(5)).toEqual(['link.issued', 'link.issued', 'notification.sent', 'notification.sent', 'request.approved', 'request.statusChanged', 'notification.sent']);
+    expect(trail.chainValid).toBe(true);
+  });
+
   it('serves the mailbox as an HTML page and empties it on DELETE', async () => {
     const page = await fetch(`${api.runtime.url}/_local/mailbox`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
