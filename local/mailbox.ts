@@ -40,17 +40,23 @@ const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update
 /**
  * The local runtime's mailbox: every mail the app sends through the local Graph's `sendMail` lands
  * here instead of going out. Messages are kept as JSON lines in `<dataDir>/local-mail/mailbox.jsonl`,
- * so they survive restarts. Served at {@link LOCAL_MAILBOX_PATH}, without authentication like every
+ * so they survive restarts; the newest {@link MAILBOX_LISTED} are also kept in memory and listed
+ * (a long run mails hundreds of thousands: holding them all would only burden the runtime's heap).
+ * Served at {@link LOCAL_MAILBOX_PATH}, without authentication like every
  * `/_local/` route:
  *
- * - `GET` with `Accept: application/json`: `{ items: [{ to, subject, text, links, sentAt }] }`, newest first;
+ * - `GET` with `Accept: application/json`: `{ items: [{ to, subject, text, links, sentAt }] }`, newest
+ *   first (the newest {@link MAILBOX_LISTED}; the file holds them all);
  * - `GET` otherwise: the same as an HTML page (no external assets, no script, strict CSP, links clickable);
  * - `DELETE`: empties the mailbox (`204`).
  */
+/** How many of the newest mails are listed (and held in memory). */
+export const MAILBOX_LISTED = 1000;
+
 export class LocalMailbox {
   private readonly file: string;
-  /** Oldest first, as in the file. */
-  private readonly items: MailboxItem[] = [];
+  /** The newest {@link MAILBOX_LISTED}, oldest first, as in the file. */
+  private items: MailboxItem[] = [];
 
   constructor(
     dataDir: string,
@@ -64,13 +70,14 @@ export class LocalMailbox {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    for (const line of lines) {
+    for (let index = lines.length - 1; index >= 0 && this.items.length < MAILBOX_LISTED; index--) {
       try {
-        if (line.trim() !== '') this.items.push(JSON.parse(line) as MailboxItem);
+        if (lines[index]!.trim() !== '') this.items.push(JSON.parse(lines[index]!) as MailboxItem);
       } catch {
         // A line torn by a crash mid-write: the rest of the mailbox is still good.
       }
     }
+    this.items.reverse();
   }
 
   /** Stores `mail` and returns it as listed. */
@@ -80,18 +87,19 @@ export class LocalMailbox {
     const links = [...new Set([...hrefs, ...(text.match(URL_PATTERN) ?? [])].filter((link) => /^https?:\/\//i.test(link)))];
     const item: MailboxItem = { to: mail.to.join(', '), subject: mail.subject, text, links, sentAt: new Date(this.now()).toISOString() };
     this.items.push(item);
+    if (this.items.length > MAILBOX_LISTED * 2) this.items = this.items.slice(-MAILBOX_LISTED);
     appendFileSync(this.file, `${JSON.stringify(item)}\n`);
     return item;
   }
 
-  /** Every mail, newest first. */
+  /** The newest {@link MAILBOX_LISTED} mails, newest first. */
   list(): MailboxItem[] {
-    return [...this.items].reverse();
+    return this.items.slice(-MAILBOX_LISTED).reverse();
   }
 
   /** Forgets every mail. */
   clear(): void {
-    this.items.length = 0;
+    this.items = [];
     writeFileSync(this.file, '');
   }
 
@@ -129,7 +137,8 @@ export class LocalMailbox {
       (item) =>
         `<article><h2>${escapeHtml(item.subject)}</h2><dl><dt>To</dt><dd>${escapeHtml(item.to)}</dd><dt>Sent</dt><dd>${escapeHtml(item.sentAt)}</dd></dl><pre>${linkify(item.text)}</pre></article>`,
     );
-    const summary = items.length === 0 ? 'No mail yet.' : `${items.length} mail${items.length === 1 ? '' : 's'}, newest first.`;
+    const summary =
+      items.length === 0 ? 'No mail yet.' : items.length === MAILBOX_LISTED ? `The newest ${MAILBOX_LISTED} mails, newest first.` : `${items.length} mail${items.length === 1 ? '' : 's'}, newest first.`;
     return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Local mailbox</title><style>${STYLE}</style></head><body><h1>Local mailbox</h1><p>${summary} Mail the app sends through the local Graph lands here; <code>DELETE ${LOCAL_MAILBOX_PATH}</code> empties it.</p>${articles.join('')}</body></html>`;
   }
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalIdentity } from '../../../local/identity/localIdentity';
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
-import { LOCAL_MAILBOX_PATH, LocalMailbox, htmlToText } from '../../../local/mailbox';
+import { LOCAL_MAILBOX_PATH, LocalMailbox, MAILBOX_LISTED, htmlToText } from '../../../local/mailbox';
 import { buildMessage } from '../../../shared/notify/messages';
 import { sendMailBody } from '../../../shared/notify/emailChannel';
 import { bob, wipe } from '../notify/fixtures';
@@ -96,6 +96,22 @@ describe('the local mailbox', () => {
     expect(route(request('DELETE'), new URL(LOCAL_MAILBOX_PATH, origin), Buffer.alloc(0)).status).toBe(204);
     expect(new LocalMailbox(dataDir, () => time).list()).toEqual([]);
     expect(route(request('POST'), new URL(LOCAL_MAILBOX_PATH, origin), Buffer.alloc(0)).status).toBe(405);
+  });
+
+  it('lists (and holds) only the newest mails, before and after a restart, while the file keeps them all', () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'maa-mailbox-cap-'));
+    try {
+      const mailbox = new LocalMailbox(own, () => time);
+      const total = MAILBOX_LISTED * 2 + 50;
+      for (let n = 0; n < total; n++) mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: `number ${n}` });
+      const subjects = (listed: { subject: string }[]) => listed.map((item) => item.subject);
+      const newest = Array.from({ length: MAILBOX_LISTED }, (_, i) => `mail ${total - 1 - i}`);
+      expect(subjects(mailbox.list())).toEqual(newest);
+      expect(subjects(new LocalMailbox(own, () => time).list())).toEqual(newest);
+      expect(readFileSync(path.join(own, 'local-mail', 'mailbox.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(total);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('renders an HTML page with escaped text, clickable links and a strict CSP', () => {
