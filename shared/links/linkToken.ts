@@ -41,6 +41,8 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** The longest token we parse; real ones are about 400 characters. */
 export const MAX_LINK_TOKEN_LENGTH = 1024;
+/** Length of an HMAC-SHA256. */
+const SIGNATURE_BYTES = 32;
 /** Shortest accepted secret: 256 bits, as HMAC-SHA256 needs no more and should get no less. */
 export const MIN_LINK_SECRET_BYTES = 32;
 
@@ -101,11 +103,12 @@ export function verifyLinkToken(keys: readonly LinkKey[], token: string, nowSeco
   if (version !== VERSION || !KEY_ID.test(keyId)) return { ok: false, reason: 'malformed' };
   const payloadBytes = decodeCanonical(payload);
   const signatureBytes = decodeCanonical(signature);
-  if (!payloadBytes || !signatureBytes) return { ok: false, reason: 'malformed' };
+  // An HMAC-SHA256 is 32 bytes: any other length (a cut or padded token) is not a link, whatever its key.
+  if (!payloadBytes || signatureBytes?.length !== SIGNATURE_BYTES) return { ok: false, reason: 'malformed' };
   const key = keys.find((candidate) => candidate.id === keyId);
   if (!key) return { ok: false, reason: 'unknown_key' };
   const expected = mac(key, `${version}.${keyId}.${payload}`);
-  if (signatureBytes.length !== expected.length || !timingSafeEqual(signatureBytes, expected)) {
+  if (!timingSafeEqual(signatureBytes, expected)) {
     return { ok: false, reason: 'bad_signature' };
   }
   let parsed: z.infer<typeof wireClaims>;

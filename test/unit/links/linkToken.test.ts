@@ -79,13 +79,9 @@ describe('link tokens', () => {
     expect(verify(`${v}.${k}.${p}.${respelled}`)).toEqual({ ok: false, reason: 'malformed' });
   });
 
-  it('refuses a truncated token', () => {
+  it('refuses a truncated token as malformed, wherever it is cut', () => {
     const token = signLinkToken(current, claims());
-    for (const cut of [1, 2, 10, 44, 60]) {
-      const verdict = verify(token.slice(0, -cut));
-      expect(verdict.ok).toBe(false);
-      expect(['malformed', 'bad_signature']).toContain(!verdict.ok && verdict.reason);
-    }
+    for (let cut = 1; cut < token.length; cut++) expect([cut, verify(token.slice(0, -cut))]).toEqual([cut, { ok: false, reason: 'malformed' }]);
   });
 
   it("refuses a token carrying another token's signature", () => {
