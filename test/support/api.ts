@@ -117,3 +117,22 @@ export async function trailUntil(api: Api, user: string, id: string, predicate: 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * The audit record types of a wipe that one approver approves and its initiator completes, in order:
+ * the approvers (bob, carol) are mailed their own links after the submission, and the initiator
+ * hears of the approval.
+ */
+export const WIPE_LIFECYCLE_TRAIL = [
+  'request.submitted',
+  'link.issued',
+  'link.issued',
+  'notification.sent',
+  'notification.sent',
+  'request.approved',
+  'request.statusChanged',
+  'notification.sent',
+  'request.completed',
+  'request.statusChanged',
+  'execution.succeeded',
+] as const;
