@@ -6,6 +6,7 @@ import type { Invoker } from '../host/invoker';
 import type { Logger } from '../log';
 import { EventType, OrchestrationStatusCode, historyEvent, type HistoryEvent } from './history';
 import { TERMINAL_STATUSES, type DurableStore, type InboxRow, type InstanceRow, type RuntimeStatus, type WorkRow } from './store';
+import { Fifo } from './fifo';
 
 /** Timer settings passed to the SDK, like the Azure Storage backend. */
 export const MAXIMUM_SHORT_TIMER_MS = 6 * 24 * 3600 * 1000;
@@ -187,13 +188,13 @@ export class DurableEngine {
   private readonly orchestrators = new Map<string, HostedFunction>();
   private readonly activities = new Map<string, HostedFunction>();
 
-  private readonly readyQueue: string[] = [];
+  private readonly readyQueue = new Fifo<string>();
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
   private readonly rerun = new Set<string>();
   private activeEpisodes = 0;
 
-  private readonly workQueue: WorkRow[] = [];
+  private readonly workQueue = new Fifo<WorkRow>();
   private readonly workInFlight = new Set<number>();
   private activeActivities = 0;
 
@@ -667,7 +668,11 @@ export class DurableEngine {
     if (!event) return;
     const state = plan.state;
     if (event.EventType === EventType.TaskCompleted || event.EventType === EventType.SubOrchestrationInstanceCompleted) {
-      delete state.retryByTask[String(event.TaskScheduledId)];
+      const taskId = String(event.TaskScheduledId);
+      const leaf = state.retryByTask[taskId];
+      delete state.retryByTask[taskId];
+      // Done with its retries: the record (which holds the input) is no longer needed.
+      if (leaf !== undefined) delete state.retries[String(leaf)];
       return;
     }
     if (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) {
@@ -695,6 +700,9 @@ export class DurableEngine {
           state.leaves[retryLeaf]!.id = taskId;
           if (record.sub) this.planChild(plan, taskId, record.name, record.version ?? '', record.input, record.instanceId);
           else this.planActivity(plan, taskId, record.name, record.input, episodeMs);
+        } else {
+          // The final timer after the last attempt: the task has failed for good.
+          delete state.retries[String(retryLeaf)];
         }
         return;
       }

@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS instances (
   rev INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_ms, instance_id);
+-- Status filters (e.g. runtimeStatus=Pending among 100k running instances) need not scan every instance.
+CREATE INDEX IF NOT EXISTS instances_by_status ON instances (runtime_status, created_ms, instance_id);
 CREATE TABLE IF NOT EXISTS history (
   instance_id TEXT NOT NULL,
   idx INTEGER NOT NULL,

@@ -2,6 +2,8 @@
  * Conformance: orchestrations, activities, external events and the Durable extension's public
  * management webhooks (/runtime/webhooks/durabletask/...), driven over HTTP like a real client would.
  */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 import {
   TERMINAL,
@@ -40,6 +42,17 @@ afterAll(async () => {
 });
 
 const isRunning = (s: InstanceStatus) => s.runtimeStatus === 'Running';
+
+/** The retry records the engine keeps in an instance's stored state (read from the runtime's SQLite file). */
+function storedRetries(instanceId: string): unknown {
+  const db = new Database(path.join(rt.dataDir, 'durable.sqlite'), { readonly: true });
+  try {
+    const state = db.prepare<[string], string>('SELECT state FROM instances WHERE instance_id = ?').pluck().get(instanceId);
+    return (JSON.parse(state!) as { retries: unknown }).retries;
+  } finally {
+    db.close();
+  }
+}
 
 describe('activities', () => {
   test('passes activity inputs and results through JSON unchanged (strings, numbers, falsy values, objects), like the Durable extension', async () => {
@@ -179,6 +192,8 @@ describe('failures and retries', () => {
     expect(a3 - a2).toBeGreaterThanOrEqual(550);
     expect(countEvents(status, 'TaskFailed', 'Flaky')).toBe(2);
     expect(countEvents(status, 'TaskCompleted', 'Flaky')).toBe(1);
+    // A retried task that is done keeps no retry record (with its input) in the instance's state.
+    expect(storedRetries(id)).toEqual({});
   });
 
   test('gives up after maxNumberOfAttempts and throws the last activity error into the orchestrator, like the extension', async () => {
@@ -194,6 +209,7 @@ describe('failures and retries', () => {
     expect(output.ok).toBe(false);
     expect(output.message).toContain(`flaky ${key} attempt 3 failed`);
     expect(output.attempts).toHaveLength(3);
+    expect(storedRetries(status.instanceId)).toEqual({});
   });
 
   test('throws a failed activity’s error into the orchestrator, where it can be caught, like the extension', async () => {

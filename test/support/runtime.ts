@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -45,6 +45,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       PORT: '0',
       MAA_DATA_DIR: dataDir,
       MAA_LOG_LEVEL: 'warning',
+      // A runtime that never becomes ready is asked for a diagnostic report (see whereStuck).
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${dataDir}`.trim(),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +57,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runtime did not become ready in 20 s:\n${log}`)), 20_000);
+    const timer = setTimeout(() => {
+      void whereStuck(child, dataDir).then((report) => reject(new Error(`runtime did not become ready in 20 s:\n${log}\n${report}`)));
+    }, 20_000);
     const onData = () => {
       const match = READY.exec(log);
       if (match) {
@@ -89,4 +93,32 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     },
   };
   return running;
+}
+
+/**
+ * Where a runtime that never became ready is stuck: its diagnostic report (SIGUSR2, see
+ * NODE_OPTIONS above), reduced to the JavaScript stack, the native stack's top and the open handles.
+ */
+async function whereStuck(child: ChildProcess, dataDir: string): Promise<string> {
+  const before = new Set(readdirSync(dataDir));
+  child.kill('SIGUSR2');
+  for (let waited = 0; waited < 5000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const file = readdirSync(dataDir).find((name) => name.startsWith('report.') && name.endsWith('.json') && !before.has(name));
+    if (file === undefined) continue;
+    try {
+      const report = JSON.parse(readFileSync(path.join(dataDir, file), 'utf8')) as {
+        javascriptStack?: { message?: string; stack?: string[] };
+        nativeStack?: { symbol?: string }[];
+        libuv?: { type?: string; is_active?: boolean; localEndpoint?: unknown }[];
+      };
+      const js = [report.javascriptStack?.message, ...(report.javascriptStack?.stack ?? [])].filter(Boolean).join('\n  ');
+      const native = (report.nativeStack ?? []).slice(0, 12).map((frame) => frame.symbol).join('\n  ');
+      const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => handle.type).join(', ');
+      return `diagnostic report ${file}:\nJavaScript stack:\n  ${js}\nnative stack:\n  ${native}\nactive handles: ${handles}`;
+    } catch {
+      // Still being written.
+    }
+  }
+  return 'no diagnostic report (the process did not answer SIGUSR2 within 5 s: stuck in native code?)';
 }
