@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { HostResponse } from './host/httpHost';
@@ -50,6 +50,36 @@ const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update
  * - `GET` otherwise: the same as an HTML page (no external assets, no script, strict CSP, links clickable);
  * - `DELETE`: empties the mailbox (`204`).
  */
+const TAIL_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The last `count` lines of `file` (at least; fewer if it has fewer), read backwards in chunks so a
+ * mailbox of hundreds of megabytes costs start-up only its tail. A newline byte never occurs inside
+ * a multi-byte UTF-8 sequence, so cutting at one is safe.
+ */
+function readLastLines(file: string, count: number): string[] {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let position = fstatSync(fd).size;
+    let newlines = 0;
+    while (position > 0 && newlines <= count) {
+      const length = Math.min(TAIL_CHUNK_BYTES, position);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      readSync(fd, chunk, 0, length, position);
+      for (const byte of chunk) if (byte === 0x0a) newlines++;
+      chunks.unshift(chunk);
+    }
+    let tail = Buffer.concat(chunks);
+    // Unless the file was read from its start, the first line may be cut: drop it.
+    if (position > 0) tail = tail.subarray(tail.indexOf(0x0a) + 1);
+    return tail.toString('utf8').split('\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** How many of the newest mails are listed (and held in memory). */
 export const MAILBOX_LISTED = 1000;
 
@@ -66,7 +96,7 @@ export class LocalMailbox {
     mkdirSync(path.dirname(this.file), { recursive: true });
     let lines: string[] = [];
     try {
-      lines = readFileSync(this.file, 'utf8').split('\n');
+      lines = readLastLines(this.file, MAILBOX_LISTED);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

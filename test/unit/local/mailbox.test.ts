@@ -114,6 +114,22 @@ describe('the local mailbox', () => {
     }
   });
 
+  it('reads only the tail of a large mailbox file at start-up, keeping multi-byte text whole across chunk edges', () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'maa-mailbox-tail-'));
+    try {
+      const mailbox = new LocalMailbox(own, () => time);
+      // About 1.5 KB a mail, mostly multi-byte characters: the 3000 mails span many read chunks.
+      const total = 3000;
+      const body = (n: number) => `${n} ${'wörld ✓ ü€ '.repeat(100)}`;
+      for (let n = 0; n < total; n++) mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: body(n) });
+      const listed = new LocalMailbox(own, () => time).list();
+      expect(listed.map((item) => item.subject)).toEqual(Array.from({ length: MAILBOX_LISTED }, (_, i) => `mail ${total - 1 - i}`));
+      expect(listed.every((item) => item.text === body(Number(item.subject.slice(5))))).toBe(true);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('renders an HTML page with escaped text, clickable links and a strict CSP', () => {
     const mailbox = new LocalMailbox(dataDir, () => time);
     mailbox.deliver({ to: ['bob@maa.test'], subject: '<script>alert(1)</script>', contentType: 'html', content: message.html });
