@@ -32,8 +32,10 @@ export function auditHash(entry: AuditEntry, prevHash: string): string {
 export function chainRecord(entry: AuditEntry, prevHash: string): AuditRecord {
   if (!/^[0-9a-f]{64}$/.test(prevHash)) throw new RangeError('prevHash must be 64 lower-case hex digits');
   const id = auditRecordId(entry.requestId, entry.seq);
-  const copy = JSON.parse(canonicalJson({ requestId: entry.requestId, seq: entry.seq, type: entry.type, at: entry.at, actor: entry.actor, data: entry.data })) as AuditEntry;
-  return { id, ...copy, prevHash, hash: auditHash(copy, prevHash) };
+  // The text hashed (see auditHash) is computed once; the stored fields are read back from it.
+  const text = canonicalJson({ requestId: entry.requestId, seq: entry.seq, type: entry.type, at: entry.at, actor: entry.actor, data: entry.data, prevHash });
+  const { prevHash: _hashed, ...copy } = JSON.parse(text) as AuditEntry & { prevHash: string };
+  return { id, ...copy, prevHash, hash: sha256Hex(text) };
 }
 
 /** Where a trail starts: the first record's `seq` and the hash it must chain to. */

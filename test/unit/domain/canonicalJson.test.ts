@@ -58,6 +58,17 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ a: [1, { b: Number.NaN }] })).toThrow('$.a[1].b');
   });
 
+  it('writes deeply nested values too, and still finds a cycle however deep', () => {
+    let deep: unknown = 'leaf';
+    for (let level = 0; level < 400; level++) deep = level % 2 === 0 ? { k: deep } : [deep];
+    expect(canonicalJson(deep)).toBe(JSON.stringify(deep));
+    const loop: Record<string, unknown> = { a: 1 };
+    let inner: Record<string, unknown> = loop;
+    for (let level = 0; level < 300; level++) inner = inner.next = { a: level };
+    inner.next = loop;
+    expect(() => canonicalJson(loop)).toThrow('contains itself');
+  });
+
   it('accepts a value that appears twice without being a cycle', () => {
     const shared = { x: 1 };
     expect(canonicalJson({ a: shared, b: [shared] })).toBe('{"a":{"x":1},"b":[{"x":1}]}');
