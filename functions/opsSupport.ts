@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
-import { REDRIVE_ORCHESTRATOR } from '../orchestrations/names';
+import { APPROVAL_ORCHESTRATOR, REDRIVE_ORCHESTRATOR } from '../orchestrations/names';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { HttpError } from '../shared/http/problem';
@@ -128,6 +128,9 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
     terminate: (instanceId, reason) => client.terminate(instanceId, reason),
     async startRedrive(input) {
       await client.startNew(REDRIVE_ORCHESTRATOR, { instanceId: redriveInstanceId(input.request.id, input.number), input });
+    },
+    async startApproval(input) {
+      await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input });
     },
   };
 }

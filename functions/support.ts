@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
 import { getIdentity, getServices } from '../shared/composition';
 import { DomainError } from '../shared/domain/errors';
+import { HttpError } from '../shared/http/problem';
 import { correlationIdOf } from '../shared/telemetry/correlation';
 import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
 
@@ -33,16 +34,32 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
   };
 }
 
+/** Starting a request's orchestration is tried this often, START_RETRY_MS × attempt apart, before the submit answers 503. */
+const START_ATTEMPTS = 3;
+const START_RETRY_MS = 250;
+
 function orchestrationsOf(client: df.DurableClient, correlationId: string | undefined): Orchestrations {
   const correlation = correlationId ? { correlationId } : {};
   return {
     async start(requestId, input) {
-      try {
-        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: { ...(input as object), ...correlation } });
-      } catch (error) {
-        // A retried submit finds its orchestration already running: that is the one we want.
-        const status = await client.getStatus(requestId).catch(() => undefined);
-        if (!status) throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: { ...(input as object), ...correlation } });
+          return;
+        } catch (error) {
+          // A retried submit finds its orchestration already running: that is the one we want.
+          const status = await client.getStatus(requestId).catch(() => undefined);
+          if (status) return;
+          if (attempt === START_ATTEMPTS) {
+            throw new HttpError(
+              503,
+              'orchestration_unavailable',
+              'The request was stored but its orchestration could not be started',
+              `Request ${requestId} holds its resource's lock without an orchestration. Submit again with the same Idempotency-Key to retry, or ask an operator to start it (POST /api/ops/requests/${requestId}/redrive).`,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS * attempt));
+        }
       }
     },
     async raise(requestId, event) {

@@ -97,7 +97,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (events.length > 0) yield* record({ request, events });
   }
 
-  yield* record({ request, events: [submittedEvent(request)] });
+  yield* record({ request, events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)] });
   publish();
   yield* notify('submitted');
 

@@ -1,4 +1,5 @@
 import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/model';
+import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type { CommandEvent } from '../shared/useCases/deps';
@@ -9,6 +10,8 @@ export type { CommandEvent };
 export interface ApprovalOrchestrationInput extends Correlated {
   request: ApprovalRequest;
   etag: string;
+  /** When an operator started a request that never got its orchestration: `request.orchestrationStarted`, recorded after `request.submitted`. */
+  operatorStart?: DomainEvent;
 }
 
 /** How the orchestration ended. */

@@ -145,6 +145,7 @@ export const AUDIT_TYPES = [
   'request.expired',
   'request.completed',
   'request.eventRefused',
+  'request.orchestrationStarted',
   'execution.succeeded',
   'execution.failed',
   'execution.redriveRequested',

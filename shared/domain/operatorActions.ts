@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import { normalizeInstant } from './instant';
-import { changed, event, type CommandResult } from './lifecycle';
+import { changed, event, type CommandResult, type DomainEvent } from './lifecycle';
 import { OPEN_STATUSES, type ApprovalRequest, type Execution, type Principal } from './model';
 
 /**
@@ -39,6 +39,27 @@ export function operatorCancel(request: ApprovalRequest, action: OperatorAction)
   return changed(request, { cancellation: { by, reason, at } }, 'cancelled', at, by, [
     event(request, 'request.cancelled', at, by, { from: request.status, source: 'operator', reason }),
   ]);
+}
+
+/**
+ * Whether `request` is exactly as its submit stored it: still `needsApproval` and never modified.
+ * A submit that stops between storing the request and starting its orchestration leaves it so.
+ */
+export function isUnstarted(request: ApprovalRequest): boolean {
+  return request.status === 'needsApproval' && request.lastModifiedAt === request.createdAt;
+}
+
+/**
+ * An operator starts the orchestration of a request that never got one (see {@link isUnstarted};
+ * the caller also checks that there is no orchestration and no audit trail yet). The orchestration
+ * records `request.orchestrationStarted`, naming the operator and reason, right after
+ * `request.submitted`. `invalid_state` for a request that has moved on.
+ */
+export function startUnstarted(request: ApprovalRequest, action: OperatorAction): DomainEvent {
+  const { at, reason } = requireOperator(request, action, 'starting');
+  if (!isUnstarted(request)) throw new DomainError('invalid_state', `request ${request.id} has already started`);
+  const by = { id: action.actor.id, displayName: action.actor.displayName };
+  return event(request, 'request.orchestrationStarted', at, by, { reason });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DomainEvent } from '../domain/lifecycle';
 import type { ApprovalRequest, Execution } from '../domain/model';
 import type { Page } from '../store/store';
 
@@ -35,6 +36,15 @@ export interface RedriveInput {
   correlationId?: string;
 }
 
+/** Input of the approval orchestration when an operator starts a request that never got one (its shape is the orchestration's input). */
+export interface OperatorStartInput {
+  request: ApprovalRequest;
+  etag: string;
+  /** `request.orchestrationStarted`, which the orchestration records after `request.submitted`. */
+  operatorStart: DomainEvent;
+  correlationId?: string;
+}
+
 /** Input of the `recordRedrive` activity: re-drive `number`'s outcome. */
 export interface RecordRedriveInput {
   requestId: string;
@@ -52,6 +62,8 @@ export interface OpsOrchestrations {
   failedSince(since: string): Promise<number>;
   terminate(instanceId: string, reason: string): Promise<void>;
   startRedrive(input: RedriveInput): Promise<void>;
+  /** Starts the approval orchestration of a request that never got one (instance id = request id). */
+  startApproval(input: OperatorStartInput): Promise<void>;
 }
 
 /** The re-drive orchestration's instance id: one per request and re-drive number, so each runs once. */

@@ -1,9 +1,9 @@
 import { verifyChain } from '../domain/auditChain';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
-import { operatorCancel, requestRedrive } from '../domain/operatorActions';
+import { isUnstarted, operatorCancel, requestRedrive, startUnstarted, type OperatorAction } from '../domain/operatorActions';
 import { HttpError } from '../http/problem';
 import type { AuthenticatedPrincipal } from '../identity/principal';
-import type { Page, PageRequest, Store } from '../store/store';
+import type { Page, PageRequest, Store, Tagged } from '../store/store';
 import { checkConsistency, type Consistency } from './consistency';
 import type { OpsReader, RequestSummary } from './opsReader';
 import { FINISHED_RUNTIME_STATUSES, type HistoryItem, type InstanceStatus, type OpsOrchestrations } from './orchestrations';
@@ -137,6 +137,7 @@ export async function redriveRequest(deps: OpsDeps, caller: AuthenticatedPrincip
   const stored = await deps.store.getRequest(requestId);
   if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
   const action = { actor: { id: caller.id, displayName: caller.displayName }, actorRoles: caller.roles, reason, at: deps.now().toISOString() };
+  if (isUnstarted(stored.value)) return startOrphan(deps, stored, action);
   requestRedrive(stored.value, action);
   const instance = await deps.orchestrations.get(requestId);
   if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
@@ -146,4 +147,21 @@ export async function redriveRequest(deps: OpsDeps, caller: AuthenticatedPrincip
   const number = claimed.redrive!.number;
   await deps.orchestrations.startRedrive({ request: claimed, number, ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
   return claimed;
+}
+
+/**
+ * Starts the approval orchestration of a request that never got one (its submit stopped between
+ * storing it and starting it; `stuck` lists it as `orchestration_missing`). Only when there is no
+ * orchestration and no audit trail: the orchestration then records `request.submitted` and
+ * `request.orchestrationStarted` (the operator and reason) and notifies the approvers as usual.
+ */
+async function startOrphan(deps: OpsDeps, stored: Tagged<ApprovalRequest>, action: OperatorAction): Promise<ApprovalRequest> {
+  const request = stored.value;
+  const started = startUnstarted(request, action);
+  const [instance, trail] = await Promise.all([deps.orchestrations.get(request.id), deps.store.listAudit(request.id, { top: 1 })]);
+  if (instance || trail.items.length > 0) {
+    throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration has started; nothing needs re-driving yet.');
+  }
+  await deps.orchestrations.startApproval({ request, etag: stored.etag, operatorStart: started, ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
+  return request;
 }

@@ -3,6 +3,7 @@ import { verifyChain } from '../domain/auditChain';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
+import { isUnstarted } from '../domain/operatorActions';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
@@ -66,7 +67,7 @@ export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: Sub
  */
 async function ensureStarted(deps: UseCaseDeps, stored: Tagged<ApprovalRequest>): Promise<ApprovalRequest> {
   const request = stored.value;
-  if (request.status === 'needsApproval' && request.lastModifiedAt === request.createdAt) await startOrchestration(deps, stored);
+  if (isUnstarted(request)) await startOrchestration(deps, stored);
   return request;
 }
 

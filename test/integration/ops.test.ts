@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createRequest } from '../../shared/domain/lifecycle';
+import { SqliteStore } from '../../shared/store/sqliteStore';
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy } from '../support/api';
 import { startRuntime } from '../support/runtime';
 
@@ -166,6 +170,43 @@ describe('operations API through the local runtime', () => {
     // The operator closes it properly.
     expect((await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'orchestration was killed' })).body.status).toBe('cancelled');
     expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(id);
+  });
+
+  it('starts a request whose submit stopped before starting its orchestration: stuck as orchestration_missing, started by redrive, then decided as usual', async () => {
+    // What a submit leaves when it stops between storing the request and starting its orchestration,
+    // written with the app's own store adapter into the runtime's database.
+    const probe = (await api.call('alice', 'POST', 'requests', wipe('orphan-probe'))).body;
+    const policy = (await api.call('alice', 'GET', `policies/${probe.policy.id}`)).body;
+    const now = (await (await fetch(`${api.runtime.url}/_local/clock`)).json()).now as string;
+    const orphan = createRequest({ ...wipe('orphan-1'), id: randomUUID(), initiator: probe.initiator, initiatorRoles: ['MAA.Requester'], policy, now });
+    const store = new SqliteStore(path.join(api.runtime.dataDir, 'maa.sqlite'));
+    try {
+      await store.createRequest(orphan);
+    } finally {
+      await store.close();
+    }
+    const stuck = await until('listed as stuck', async () => (await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.find((s: any) => s.request.id === orphan.id));
+    expect(stuck).toMatchObject({ runtimeStatus: null, code: 'orchestration_missing' });
+    // Resubmitting the same resource is refused: the orphan holds its lock.
+    expect((await api.call('alice', 'POST', 'requests', wipe('orphan-1'))).body.code).toBe('entity_locked');
+
+    const started = await api.call('olga', 'POST', `ops/requests/${orphan.id}/redrive`, { reason: 'submit lost its orchestration (INC-7)' });
+    expect([started.status, started.body.status]).toEqual([202, 'needsApproval']);
+    const trail = await until('notifications recorded', async () => {
+      const audit = await auditTrail(api, 'alice', orphan.id);
+      return audit.items.some((r: any) => r.type === 'notification.sent') ? audit : undefined;
+    });
+    expect(trail.chainValid).toBe(true);
+    expect(trail.items.slice(0, 2).map((r: any) => [r.type, r.actor?.displayName ?? null, r.data.reason ?? null])).toEqual([
+      ['request.submitted', probe.initiator.displayName, null],
+      ['request.orchestrationStarted', 'Olga', 'submit lost its orchestration (INC-7)'],
+    ]);
+    const again = await api.call('olga', 'POST', `ops/requests/${orphan.id}/redrive`, { reason: 'twice' });
+    expect([again.status, again.body.code]).toEqual([409, 'invalid_state']);
+    // From here it is an ordinary request.
+    expect((await api.call('bob', 'POST', `requests/${orphan.id}/approve`, { notes: 'ok' })).status).toBe(202);
+    expect((await api.until('alice', orphan.id, (r) => r.status !== 'needsApproval')).status).toBe('approved');
+    expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(orphan.id);
   });
 
   it('re-drives a failed execution once: the webhook failed, then succeeds; outcome in execution and the trail', async () => {

@@ -1,7 +1,7 @@
 import { applyCommand } from '../../../shared/domain/lifecycle';
 import { REQUEST_STATUSES } from '../../../shared/domain/model';
-import { operatorCancel, recordRedrive, requestRedrive, type OperatorAction } from '../../../shared/domain/operatorActions';
-import { EXPIRES, after, alice, deepFreeze, oscar, refusal, requestIn, shift } from './fixtures';
+import { isUnstarted, operatorCancel, recordRedrive, requestRedrive, startUnstarted, type OperatorAction } from '../../../shared/domain/operatorActions';
+import { EXPIRES, accessPolicy, after, alice, approve, bob, deepFreeze, newRequest, oscar, refusal, requestIn, run, shift } from './fixtures';
 
 const OPERATOR = ['MAA.Operator'];
 const action = (overrides: Partial<OperatorAction> = {}): OperatorAction => ({ actor: oscar, actorRoles: OPERATOR, reason: 'orchestration stuck (INC-1)', at: after(5), ...overrides });
@@ -32,6 +32,26 @@ describe('operatorCancel', () => {
   it('refuses non-operators and blank reasons', () => {
     expect(refusal(() => operatorCancel(requestIn('approved'), action({ actor: alice, actorRoles: ['MAA.Requester'] })))).toBe('forbidden');
     expect(refusal(() => operatorCancel(requestIn('approved'), action({ reason: '  ' })))).toBe('invalid_request');
+  });
+});
+
+describe('isUnstarted and startUnstarted', () => {
+  it('starts a request exactly as submitted, auditing the operator and reason', () => {
+    const request = deepFreeze(requestIn('needsApproval'));
+    expect(isUnstarted(request)).toBe(true);
+    const started = startUnstarted(request, action());
+    expect([started.type, started.actor, started.data, started.at, started.requestId]).toEqual(['request.orchestrationStarted', oscar, { reason: 'orchestration stuck (INC-1)' }, after(5), request.id]);
+  });
+
+  it('refuses a request that has moved on (a decision, or any other status), non-operators and blank reasons', () => {
+    // One approval of two: still needsApproval, but no longer as submitted.
+    const decided = run(newRequest({ policy: accessPolicy({ requiredApprovals: 2 }) }), approve(bob));
+    for (const request of [decided, ...REQUEST_STATUSES.filter((s) => s !== 'needsApproval').map((status) => requestIn(status))]) {
+      expect([request.status, isUnstarted(request)]).toEqual([request.status, false]);
+      expect(refusal(() => startUnstarted(request, action()))).toBe('invalid_state');
+    }
+    expect(refusal(() => startUnstarted(requestIn('needsApproval'), action({ actorRoles: ['MAA.Approver'] })))).toBe('forbidden');
+    expect(refusal(() => startUnstarted(requestIn('needsApproval'), action({ reason: ' ' })))).toBe('invalid_request');
   });
 });
 
