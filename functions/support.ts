@@ -46,7 +46,7 @@ function orchestrationsOf(client: df.DurableClient, correlationId: string | unde
         try {
           await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: { ...(input as object), ...correlation } });
           return;
-        } catch (error) {
+        } catch {
           // A retried submit finds its orchestration already running: that is the one we want.
           const status = await client.getStatus(requestId).catch(() => undefined);
           if (status) return;
