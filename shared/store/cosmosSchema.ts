@@ -61,7 +61,7 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
   partitionKeyPath: '/id',
   uniqueKeyPaths: [],
   indexingPolicy: onlyPaths(
-    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?'],
+    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?', '/policy/id/?'],
     [
       [...newestFirst],
       [{ path: '/status', order: 'ascending' }, ...newestFirst],

@@ -3,6 +3,7 @@ import type { Agent } from 'node:http';
 import { CosmosClient, type Container, type ItemDefinition, type JSONObject, type OperationInput, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import { entityLockKey } from '../domain/entityLock';
+import { BOOTSTRAP_POLICY_ID } from '../domain/policy';
 import {
   CLOSED_STATUSES,
   OPEN_STATUSES,
@@ -294,12 +295,18 @@ export class CosmosStore implements Store {
       parameters.push({ name: '@initiatorId', value: view.initiatorId });
       orderBy.push('c.initiator.id');
     } else if (view.kind === 'received') {
-      if (view.groupIds.length === 0) return { items: [] };
-      conditions.push(
-        'EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))',
-        'c.initiator.id != @principalId',
-      );
-      parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] }, { name: '@principalId', value: view.principalId });
+      const eligible: string[] = [];
+      if (view.groupIds.length > 0) {
+        eligible.push('EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))');
+        parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] });
+      }
+      if (view.bootstrap) {
+        eligible.push('c.policy.id = @bootstrapPolicyId');
+        parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
+      }
+      if (eligible.length === 0) return { items: [] };
+      conditions.push(eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`, 'c.initiator.id != @principalId');
+      parameters.push({ name: '@principalId', value: view.principalId });
     }
     if (query.status !== undefined) {
       conditions.push('c.status = @status');

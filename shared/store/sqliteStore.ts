@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { entityLockKey } from '../domain/entityLock';
+import { isBootstrapSnapshot } from '../domain/policy';
 import { OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
 import {
   decodeAuditPosition,
@@ -39,7 +40,11 @@ const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(',
 // request_groups is the `received` view's index: one row per (request, approver group) with the
 // request's status, createdAt and initiator copied in, maintained in the same transaction as the
 // request. A covering index per group, ordered newest first, answers "open requests of group g" by
-// reading only the rows it returns.
+// reading only the rows it returns. A policy change under the bootstrap rule (no approver groups;
+// any other policy admin decides) has one row under the pseudo group BOOTSTRAP_GROUP.
+/** The `request_groups` row of bootstrap policy changes: not a group id (those are GUIDs). */
+const BOOTSTRAP_GROUP = '@bootstrap';
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS policies (
   id TEXT PRIMARY KEY,
@@ -294,7 +299,7 @@ export class SqliteStore implements Store {
     const top = pageSize(query.top);
     const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
     const rows = query.view.kind === 'received'
-      ? this.receivedRows(query.view.principalId, query.view.groupIds, query.status, position, top + 1)
+      ? this.receivedRows(query.view.principalId, query.view.bootstrap ? [...query.view.groupIds, BOOTSTRAP_GROUP] : query.view.groupIds, query.status, position, top + 1)
       : this.requestRows(query.view.kind === 'mine' ? query.view.initiatorId : undefined, query.status, position, top + 1);
     const page = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
@@ -415,9 +420,8 @@ export class SqliteStore implements Store {
     const insert = this.statement(
       'INSERT INTO request_groups (request_id, group_id, status, created_at, initiator_id) VALUES (?, ?, ?, ?, ?)',
     );
-    for (const groupId of new Set(request.policy.approverGroupIds)) {
-      insert.run(request.id, groupId, request.status, request.createdAt, request.initiator.id);
-    }
+    const groups = isBootstrapSnapshot(request.policy) ? [BOOTSTRAP_GROUP] : new Set(request.policy.approverGroupIds);
+    for (const groupId of groups) insert.run(request.id, groupId, request.status, request.createdAt, request.initiator.id);
   }
 
   private requestRows(

@@ -22,8 +22,12 @@ export interface Tagged<T> {
 /** Which requests a list shows. */
 export type RequestView =
   | { kind: 'mine'; initiatorId: string }
-  /** Requests the caller may decide on: one of `groupIds` approves them, and the caller did not initiate them. */
-  | { kind: 'received'; principalId: string; groupIds: string[] }
+  /**
+   * Requests the caller may decide on: one of `groupIds` approves them (or, with `bootstrap`, they
+   * are policy changes under the bootstrap rule, which any other policy admin decides), and the
+   * caller did not initiate them.
+   */
+  | { kind: 'received'; principalId: string; groupIds: string[]; bootstrap: boolean }
   | { kind: 'all' };
 
 export interface RequestQuery extends PageRequest {

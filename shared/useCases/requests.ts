@@ -104,9 +104,12 @@ export async function listRequests(
     if (!caller.roles.includes('MAA.Operator')) throw new DomainError('forbidden', 'view=all needs MAA.Operator');
     view = { kind: 'all' };
   } else if (query.view === 'received') {
-    // Only approvers decide on requests; group members without the role see nothing here.
-    if (!caller.roles.includes('MAA.Approver')) return { items: [] };
-    view = { kind: 'received', principalId: caller.id, groupIds: await deps.directory.allGroupsOf(caller.id) };
+    // Approvers decide on requests of their groups (group members without the role see none of
+    // them); while no policy governs policy changes, any other policy admin decides those.
+    const approver = caller.roles.includes('MAA.Approver');
+    const bootstrap = caller.roles.includes('MAA.PolicyAdmin');
+    if (!approver && !bootstrap) return { items: [] };
+    view = { kind: 'received', principalId: caller.id, groupIds: approver ? await deps.directory.allGroupsOf(caller.id) : [], bootstrap };
   } else {
     view = { kind: 'mine', initiatorId: caller.id };
   }

@@ -39,6 +39,9 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     });
     expect(change.status).toBe(202);
     expect(change.body).toMatchObject({ profileType: 'operationApprovalPolicy', status: 'needsApproval' });
+    // Bob, another policy admin, finds it among what he may decide; alice (its initiator) and carol (no PolicyAdmin) do not.
+    const pending = async (user: string) => (await api.call(user, 'GET', 'requests?view=received&status=needsApproval')).body.items.map((r: { id: string }) => r.id);
+    expect([await pending('bob'), await pending('alice'), await pending('carol')]).toEqual([[change.body.id], [], []]);
     expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
     await api.until('alice', change.body.id, (r) => r.status === 'approved');
     expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);

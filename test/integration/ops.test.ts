@@ -177,8 +177,8 @@ describe('operations API through the local runtime', () => {
     // written with the app's own store adapter into the runtime's database.
     const probe = (await api.call('alice', 'POST', 'requests', wipe('orphan-probe'))).body;
     const policy = (await api.call('alice', 'GET', `policies/${probe.policy.id}`)).body;
-    const now = (await (await fetch(`${api.runtime.url}/_local/clock`)).json()).now as string;
-    const orphan = createRequest({ ...wipe('orphan-1'), id: randomUUID(), initiator: probe.initiator, initiatorRoles: ['MAA.Requester'], policy, now });
+    const now = ((await (await fetch(`${api.runtime.url}/_local/clock`)).json()) as { now: string }).now;
+    const orphan = createRequest({ ...wipe('orphan-1'), profileType: 'deviceWipe', id: randomUUID(), initiator: probe.initiator, initiatorRoles: ['MAA.Requester'], policy, now });
     const store = new SqliteStore(path.join(api.runtime.dataDir, 'maa.sqlite'));
     try {
       await store.createRequest(orphan);

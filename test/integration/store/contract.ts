@@ -386,35 +386,52 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       });
 
       it('lists received: requests of the caller’s groups that the caller did not initiate', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] } })).toEqual(['r07', 'r04', 'r02']);
-        expect(await ids({ view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'] } })).toEqual(['r04', 'r01']);
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r07', 'r04', 'r02']);
+        expect(await ids({ view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r04', 'r01']);
         expect(
-          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'needsApproval' }),
+          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'needsApproval' }),
         ).toEqual(['r02']);
       });
 
       it('lists a request of several of the caller’s groups once', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-b', 'group-c', 'group-b'] } })).toEqual([
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-b', 'group-c', 'group-b'], bootstrap: false } })).toEqual([
           'r06',
           'r05',
           'r04',
           'r03',
         ]);
         expect(
-          await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-a', 'group-b'] }, status: 'needsApproval' }),
+          await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-a', 'group-b'], bootstrap: false }, status: 'needsApproval' }),
         ).toEqual(['r06', 'r03', 'r02', 'r01']);
       });
 
+      it('lists received bootstrap policy changes to policy admins (bootstrap: true) who did not initiate them, alone or with their groups', async () => {
+        const bootstrapChange = (id: string, initiator: string, minute: number): ApprovalRequest => ({
+          ...aRequest({ id, initiator, minute, profileType: 'operationApprovalPolicy', resourceId: null }),
+          policy: { id: 'bootstrap', version: 0, approverGroupIds: [], requiredApprovals: 1 },
+        });
+        await store.createRequest(bootstrapChange('b1', 'alice', 8));
+        const b2 = await store.createRequest(bootstrapChange('b2', 'bob', 9));
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: true } })).toEqual(['b2', 'r07', 'r04', 'r02']);
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r07', 'r04', 'r02']);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true } })).toEqual(['b2', 'b1']);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-c'], bootstrap: true }, status: 'needsApproval' })).toEqual(['b2', 'b1', 'r06', 'r05']);
+        // The view follows the status of a bootstrap request as it changes.
+        await store.recordStep({ records: [anAuditRecord('b2', 0)], request: { value: { ...b2.value, status: 'approved', lastModifiedAt: at(10) }, etag: b2.etag } });
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true }, status: 'needsApproval' })).toEqual(['b1']);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true }, status: 'approved' })).toEqual(['b2']);
+      });
+
       it('lists nothing received for a caller in no approver group', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [] } })).toEqual([]);
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-z'] } })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: false } })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-z'], bootstrap: false } })).toEqual([]);
       });
 
       it('follows status changes in every view', async () => {
         const r02 = await store.getRequest('r02');
         await store.recordStep({ records: [anAuditRecord('r02', 0)], request: { value: { ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, etag: r02?.etag ?? '' } });
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'needsApproval' })).toEqual([]);
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'] }, status: 'approved' })).toEqual([
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'needsApproval' })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'approved' })).toEqual([
           'r04',
           'r02',
         ]);
@@ -468,7 +485,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         },
         {
           label: 'received needing approval',
-          query: { view: { kind: 'received', principalId: 'alice', groupIds: ['group-b', 'group-a'] }, status: 'needsApproval' },
+          query: { view: { kind: 'received', principalId: 'alice', groupIds: ['group-b', 'group-a'], bootstrap: false }, status: 'needsApproval' },
           expected: newestFirst.filter((shape) => shape.status === 'needsApproval' && shape.initiator !== 'alice'),
         },
       ];
