@@ -56,8 +56,11 @@ export class KeyRing {
 
   /** Generates a new signing key, keeps the previous one published, persists both; returns the new kid. */
   rotate(): string {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = loaded(privateKey, new Date().toISOString());
+    // Generated as PEM and parsed again, so no KeyObject we keep shares its key data (and that
+    // data's lock) with the generation job. Node 20 can deadlock when a garbage collection during
+    // a JWK export finalises such a job: the job's destructor waits for the lock the export holds.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const key = loaded(createPrivateKey(privateKey), new Date().toISOString());
     this.keys = [key, ...this.keys].slice(0, KEPT_KEYS);
     this.save();
     return key.kid;
