@@ -4,7 +4,7 @@ import type { NotificationKind, NotificationOutcome } from '../../shared/domain/
 import type { Directory } from '../../shared/identity/directory';
 import { linkExpiry, signLinkToken } from '../../shared/links/linkToken';
 import type { LinksConfig } from '../../shared/links/settings';
-import { buildMessage, type ApprovalLink, type NotificationMessage, type Recipient } from '../../shared/notify/messages';
+import { buildMessage, CLOSING_KINDS, type ApprovalLink, type NotificationMessage, type Recipient } from '../../shared/notify/messages';
 import type { Notifier } from '../../shared/notify/notifier';
 import { describeError } from '../../shared/notify/post';
 import type { NotifyInput, NotifyOutput } from '../contracts';
@@ -23,9 +23,10 @@ const APPROVER_KINDS: ReadonlySet<NotificationKind> = new Set(['submitted', 'rem
 const CONCURRENCY = 8;
 
 /**
- * Builds the `notify` activity: resolves the recipients (`submitted` and `reminder`: the users in
- * the request's approver groups, transitively, except the initiator, and for a reminder except
- * those who decided; otherwise the initiator), gives each approver their own signed link, and sends
+ * Builds the `notify` activity: resolves the recipients (see recipientsOf: the users in the
+ * request's approver groups, transitively, except the initiator, for `submitted` and `reminder`;
+ * otherwise the initiator, and approvers who have not decided when a request closes short of its
+ * approvals), gives each approver asked to decide their own signed link, and sends
  * every message on every configured channel. Nothing throws: each outcome is reported, for the
  * orchestration to audit.
  *
@@ -40,7 +41,7 @@ export function makeNotify(deps: NotifyDeps) {
     if (deps.notifiers.length === 0) return output;
     let recipients: Recipient[];
     try {
-      recipients = APPROVER_KINDS.has(input.kind) ? await approversOf(input.request, input.kind, deps.directory) : [await initiatorOf(input.request, deps.directory)];
+      recipients = await recipientsOf(input.request, input.kind, deps.directory);
     } catch (error) {
       output.problems.push(`the recipients could not be read from the directory: ${describeError(error)}`);
       return output;
@@ -76,10 +77,24 @@ async function deliver(notifier: Notifier, message: NotificationMessage): Promis
   };
 }
 
-/** The users of the approver groups who may be asked: not the initiator, and for a reminder nobody who decided. */
-async function approversOf(request: ApprovalRequest, kind: NotificationKind, directory: NotifyDeps['directory']): Promise<Recipient[]> {
+/**
+ * Who hears of `kind`: approvers for `submitted` and `reminder` (those who have not decided, for a
+ * reminder); the initiator for the rest, and for a request that closed while it still needed
+ * approvals (rejected, cancelled or expired) also the approvers who have not decided, whose links
+ * no longer work.
+ */
+async function recipientsOf(request: ApprovalRequest, kind: NotificationKind, directory: NotifyDeps['directory']): Promise<Recipient[]> {
+  if (APPROVER_KINDS.has(kind)) return approversOf(request, kind === 'reminder', directory);
+  const initiator = await initiatorOf(request, directory);
+  const approvals = request.decisions.filter((decision) => decision.decision === 'approve').length;
+  if (!CLOSING_KINDS.has(kind) || approvals >= request.policy.requiredApprovals) return [initiator];
+  return [initiator, ...(await approversOf(request, true, directory))];
+}
+
+/** The users of the approver groups who may be asked: not the initiator, and with `undecidedOnly` nobody who decided. */
+async function approversOf(request: ApprovalRequest, undecidedOnly: boolean, directory: NotifyDeps['directory']): Promise<Recipient[]> {
   const excluded = new Set([request.initiator.id.toLowerCase()]);
-  if (kind === 'reminder') for (const decision of request.decisions) excluded.add(decision.approver.id.toLowerCase());
+  if (undecidedOnly) for (const decision of request.decisions) excluded.add(decision.approver.id.toLowerCase());
   const recipients = new Map<string, Recipient>();
   for (const groupId of request.policy.approverGroupIds) {
     for (const user of await directory.usersInGroup(groupId)) {

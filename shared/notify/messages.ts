@@ -54,7 +54,10 @@ export interface MessageInput {
   apiBaseUrl: string;
 }
 
-/** Builds the message of `input.kind` for `input.recipient`. */
+/** Kinds that close a request: besides the initiator, approvers who were asked and have not decided hear of them. */
+export const CLOSING_KINDS: ReadonlySet<NotificationKind> = new Set(['rejected', 'cancelled', 'expired']);
+
+/** Builds the message of `input.kind` for `input.recipient` (the initiator, or for {@link CLOSING_KINDS} also an approver). */
 export function buildMessage(input: MessageInput): NotificationMessage {
   const { request, link } = input;
   const what = describeOperation(request);
@@ -70,39 +73,48 @@ export function buildMessage(input: MessageInput): NotificationMessage {
 
   let subject: string;
   let lines: string[];
-  switch (input.kind) {
-    case 'submitted':
-      subject = `Approval needed: ${what} (requested by ${who})`;
-      lines = [`${who} asks for your approval to ${what} (${request.profileType}).`, `Justification: ${request.justification}`, `${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`, ...decide];
-      break;
-    case 'reminder':
-      subject = `Reminder: approval needed before ${formatInstant(request.expiresAt)}: ${what}`;
-      lines = [`${who}'s request to ${what} (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`, `Justification: ${request.justification}`, ...decide];
-      break;
-    case 'approvalRecorded':
-      subject = `${approvals} of ${required} approvals: ${what}`;
-      lines = [`${last?.approver.displayName ?? 'An approver'} approved your request to ${what}: ${approvals} of ${required} approvals.`, ...notes, `It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`];
-      break;
-    case 'approved':
-      subject = `Approved — complete it now: ${what}`;
-      lines = [
-        `${last?.approver.displayName ?? 'An approver'} approved your request to ${what} (${approvals} of ${required} approvals).`,
-        ...notes,
-        `Complete it before ${formatInstant(request.expiresAt)}: POST ${api}/complete, or run: maa complete ${request.id}`,
-      ];
-      break;
-    case 'rejected':
-      subject = `Rejected: ${what}`;
-      lines = [`${last?.approver.displayName ?? 'An approver'} rejected your request to ${what}.`, ...notes, 'The request is closed; submit a new one if the change is still needed.'];
-      break;
-    case 'cancelled':
-      subject = `Cancelled: ${what}`;
-      lines = [`Your request to ${what} was cancelled; nothing will be executed.`];
-      break;
-    case 'expired':
-      subject = `Expired: ${what}`;
-      lines = [`Your request to ${what} expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`, 'Submit a new one if the change is still needed.'];
-      break;
+  const toApprover = input.recipient.id.toLowerCase() !== request.initiator.id.toLowerCase();
+  if (toApprover && CLOSING_KINDS.has(input.kind)) {
+    // An approver who was asked and has not decided: their link no longer works.
+    const how =
+      input.kind === 'rejected' ? `was rejected by ${last?.approver.displayName ?? 'an approver'}` : input.kind === 'cancelled' ? 'was cancelled' : `expired at ${formatInstant(request.expiresAt)}`;
+    subject = `No action needed: ${what} (${input.kind})`;
+    lines = [`${who}'s request to ${what} ${how}; nothing will be executed.`, 'You no longer need to decide: your approval link for it no longer works.'];
+  } else {
+    switch (input.kind) {
+      case 'submitted':
+        subject = `Approval needed: ${what} (requested by ${who})`;
+        lines = [`${who} asks for your approval to ${what} (${request.profileType}).`, `Justification: ${request.justification}`, `${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`, ...decide];
+        break;
+      case 'reminder':
+        subject = `Reminder: approval needed before ${formatInstant(request.expiresAt)}: ${what}`;
+        lines = [`${who}'s request to ${what} (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`, `Justification: ${request.justification}`, ...decide];
+        break;
+      case 'approvalRecorded':
+        subject = `${approvals} of ${required} approvals: ${what}`;
+        lines = [`${last?.approver.displayName ?? 'An approver'} approved your request to ${what}: ${approvals} of ${required} approvals.`, ...notes, `It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`];
+        break;
+      case 'approved':
+        subject = `Approved — complete it now: ${what}`;
+        lines = [
+          `${last?.approver.displayName ?? 'An approver'} approved your request to ${what} (${approvals} of ${required} approvals).`,
+          ...notes,
+          `Complete it before ${formatInstant(request.expiresAt)}: POST ${api}/complete, or run: maa complete ${request.id}`,
+        ];
+        break;
+      case 'rejected':
+        subject = `Rejected: ${what}`;
+        lines = [`${last?.approver.displayName ?? 'An approver'} rejected your request to ${what}.`, ...notes, 'The request is closed; submit a new one if the change is still needed.'];
+        break;
+      case 'cancelled':
+        subject = `Cancelled: ${what}`;
+        lines = [`Your request to ${what} was cancelled; nothing will be executed.`];
+        break;
+      case 'expired':
+        subject = `Expired: ${what}`;
+        lines = [`Your request to ${what} expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`, 'Submit a new one if the change is still needed.'];
+        break;
+    }
   }
   lines.push(`Request ${request.id}`);
 

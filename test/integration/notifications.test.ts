@@ -113,18 +113,23 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   it('tells alice of a rejection with its notes, and of her cancellation', async () => {
     const rejected = await submit('deviceWipe', 'mail-2');
     expect((await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' })).status).toBe(202);
-    const [rejection] = await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
+    const rejection = (await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))).find((mail) => mail.to === 'alice@maa.test');
     expect(rejection!.subject).toBe('Rejected: wipe managedDevice mail-2');
     expect(rejection!.text).toContain('Carol rejected your request to wipe managedDevice mail-2.');
     expect(rejection!.text).toContain('Notes: Not this device, it is in the safe');
+    // Bob, asked too and undecided, hears he need not decide any more.
+    const notice = (await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.subject.startsWith('No action needed')))).find((mail) => mail.subject.startsWith('No action needed'));
+    expect(notice).toMatchObject({ to: 'bob@maa.test', subject: 'No action needed: wipe managedDevice mail-2 (rejected)' });
+    expect(notice!.links).toEqual([]);
 
     const cancelled = await submit('deviceWipe', 'mail-3');
     await mailsUntil(api.runtime, cancelled, (found) => found.length === 2);
     expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(202);
-    const [cancellation] = await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
+    const cancellation = (await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))).find((mail) => mail.to === 'alice@maa.test');
     expect(cancellation!.subject).toBe('Cancelled: wipe managedDevice mail-3');
-    const trail = await trailUntil(api, 'alice', cancelled, (items) => count(items, 'notification.sent') === 3);
-    expect(types(trail.items).slice(5)).toEqual(['request.cancelled', 'request.statusChanged', 'notification.sent']);
+    const trail = await trailUntil(api, 'alice', cancelled, (items) => count(items, 'notification.sent') === 5);
+    expect(types(trail.items).slice(5)).toEqual(['request.cancelled', 'request.statusChanged', 'notification.sent', 'notification.sent', 'notification.sent']);
+    expect(trail.items.slice(7).map((record) => (record.data as { recipient: { displayName: string } }).recipient.displayName).sort()).toEqual(['Alice', 'Bob', 'Carol']);
   });
 
   it('tells alice "1 of 2", reminds only carol a day before expiry with a fresh link, then tells alice it expired', async () => {
@@ -152,11 +157,14 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
 
     await advanceClock(api.runtime, 'P1D');
     api.forgetTokens();
-    const [expiry] = await mailsUntil(api.runtime, id, (found) => found[0]?.subject.startsWith('Expired:') === true);
+    const closing = await mailsUntil(api.runtime, id, (found) => found.filter((mail) => /^(Expired|No action needed):/.test(mail.subject)).length === 2);
+    const expiry = closing.find((mail) => mail.subject.startsWith('Expired:'));
     expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: 'Expired: wipe managedDevice mail-4' });
     expect(expiry!.text).toContain('with 1 of 2 approvals');
-    const closed = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 5);
-    expect(types(closed.items).slice(9)).toEqual(['request.expired', 'request.statusChanged', 'notification.sent']);
+    // Carol never decided: she hears her link is moot; bob, who approved, hears nothing more.
+    expect(closing.find((mail) => mail.subject.startsWith('No action needed:'))).toMatchObject({ to: 'carol@maa.test', subject: 'No action needed: wipe managedDevice mail-4 (expired)' });
+    const closed = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 6);
+    expect(types(closed.items).slice(9)).toEqual(['request.expired', 'request.statusChanged', 'notification.sent', 'notification.sent']);
     expect(closed.chainValid).toBe(true);
   });
 

@@ -77,6 +77,19 @@ describe('notification messages', () => {
     expect([expiry.subject, expiry.text]).toEqual(['Expired: wipe managedDevice laptop-42', expect.stringContaining('expired at 2026-01-31 09:00 UTC with 0 of 2 approvals')]);
   });
 
+  it('tells an approver who has not decided that a cancelled or expired request needs nothing more, without a link', () => {
+    const cancelled = applyCommand(wipe(), { kind: 'cancel', actor: alice, at: '2026-01-02T00:00:00.000Z' }).request;
+    const notice = buildMessage(base({ kind: 'cancelled', request: cancelled }));
+    expect([notice.subject, notice.text, notice.action, notice.link]).toEqual([
+      'No action needed: wipe managedDevice laptop-42 (cancelled)',
+      expect.stringContaining("Alice's request to wipe managedDevice laptop-42 was cancelled; nothing will be executed.\n\nYou no longer need to decide"),
+      undefined,
+      undefined,
+    ]);
+    const expired = applyCommand(wipe(), { kind: 'expire', at: '2026-01-31T09:00:00.000Z' }).request;
+    expect(buildMessage(base({ kind: 'expired', request: expired })).text).toContain("Alice's request to wipe managedDevice laptop-42 expired at 2026-01-31 09:00 UTC;");
+  });
+
   it('sends nothing for completion and execution', () => {
     const approved = decide(wipe(1), bob, 'approve').request;
     const completed = applyCommand(approved, { kind: 'complete', actor: alice, at: '2026-01-03T00:00:00.000Z' });

@@ -115,8 +115,25 @@ describe('the notify activity', () => {
 
   it('tells the initiator at their mail address, else their user principal name, without a link', async () => {
     const email = new Recorder('email');
-    await makeNotify(deps([email]))(input({ kind: 'rejected', request: decide(wipe(), carol, 'reject', 'no').request }));
+    await makeNotify(deps([email]))(input({ kind: 'approved', request: decide(wipe(1), carol, 'approve', 'ok').request }));
     expect(email.sent.map((message) => [message.recipient, message.link])).toEqual([[{ ...alice, address: 'alice@contoso.com' }, undefined]]);
+  });
+
+  it('tells the approvers who have not decided that a request closed short of its approvals needs nothing more from them', async () => {
+    const email = new Recorder('email');
+    await makeNotify(deps([email]))(input({ kind: 'rejected', request: decide(wipe(), carol, 'reject', 'no').request }));
+    // Carol rejected it: alice hears why, bob that he need not decide; nobody gets a link.
+    expect(email.sent.map((message) => [message.recipient.displayName, message.subject, message.link])).toEqual([
+      ['Alice', 'Rejected: wipe managedDevice laptop-42', undefined],
+      ['Bob', 'No action needed: wipe managedDevice laptop-42 (rejected)', undefined],
+    ]);
+    expect(email.sent[1]!.text).toContain("Alice's request to wipe managedDevice laptop-42 was rejected by Carol; nothing will be executed.");
+
+    // Once the quorum is reached, a cancellation is the initiator's business alone.
+    const quiet = new Recorder('email');
+    const approved = decide(wipe(1), carol, 'approve', 'ok').request;
+    await makeNotify(deps([quiet]))(input({ kind: 'cancelled', request: { ...approved, status: 'cancelled' } }));
+    expect(quiet.sent.map((message) => message.recipient.displayName)).toEqual(['Alice']);
   });
 
   it('tells approvers how to use the API when links are off', async () => {
