@@ -116,10 +116,10 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
 
     // Every orchestration has written what it will write before the snapshot: the submissions, the
     // approvers' notifications (none for the bootstrap policy change, which has no approver groups)
-    // and alice's notice of the rejection.
+    // and the notices of the rejection (alice's, and bob's, who need not decide any more).
     const notified = (items: { type: string }[]) => items.filter((item) => item.type === 'notification.sent').length;
     await trailUntil(api, 'alice', openId, (items) => notified(items) === 2);
-    await trailUntil(api, 'alice', closedId, (items) => notified(items) === 3);
+    await trailUntil(api, 'alice', closedId, (items) => notified(items) === 4);
     await trailUntil(api, 'alice', policyChangeId, (items) => items.length > 0);
     before = await snapshot();
   });
