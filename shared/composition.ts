@@ -15,7 +15,12 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const { store } = config();
-    services = { store: store.kind === 'cosmos' ? cosmosStore(store) : new SqliteStore(store.file) };
+    services = {
+      store:
+        store.kind === 'cosmos'
+          ? cosmosStore(store)
+          : new SqliteStore(store.file, store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds }),
+    };
   }
   return services;
 }

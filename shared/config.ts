@@ -58,7 +58,7 @@ const settingsSchema = z
       .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
       .pipe(z.array(z.enum(PROFILE_TYPES).exclude(['operationApprovalPolicy'])))
       .default([]),
-    /** How long closed requests stay in the Cosmos DB read model (ISO-8601 duration); unset keeps them. */
+    /** How long closed requests stay in the read model after their last change (ISO-8601 duration); unset keeps them. */
     MAA_CLOSED_REQUEST_TTL: z
       .string()
       .refine((text) => (durationSeconds(text) ?? 0) <= MAX_TTL_SECONDS && durationSeconds(text) !== undefined, {
@@ -79,6 +79,8 @@ const settingsSchema = z
 export interface SqliteStoreConfig {
   readonly kind: 'sqlite';
   readonly file: string;
+  /** Retention of closed requests in seconds; undefined keeps them forever. */
+  readonly closedRequestTtlSeconds?: number;
 }
 
 /** How to reach the Cosmos DB store. `key` is set only for emulators; otherwise managed identity is used. */
@@ -139,8 +141,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   );
   const common = { identity: identity.config, executors, links: links.config, notifications: notifications.config, ops: ops.config };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
+  const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
-    const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
     const store: CosmosStoreConfig = {
       kind,
       endpoint: settings.COSMOS_ENDPOINT,
@@ -151,7 +153,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     return Object.freeze({ store: Object.freeze(store), ...common });
   }
   return Object.freeze({
-    store: Object.freeze({ kind: 'sqlite' as const, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite') }),
+    store: Object.freeze({ kind: 'sqlite' as const, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite'), ...(ttl === undefined ? {} : { closedRequestTtlSeconds: ttl }) }),
     ...common,
   });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { entityLockKey } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
-import { OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
+import { CLOSED_STATUSES, OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
 import {
   decodeAuditPosition,
   decodeNewestFirst,
@@ -28,7 +28,7 @@ import {
 } from './store';
 
 /** Bumped whenever {@link SCHEMA} changes in a way an existing file must be migrated for. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(', ');
 
@@ -167,14 +167,21 @@ function where(conditions: string[]): string {
  * crash). Every write method is all-or-nothing and resolves once it is committed; writes of
  * concurrent callers share one commit ({@link SqliteGroupCommit}). Reads answer from what is
  * committed. Etags are random per write, so a deleted and re-created item never matches an
- * old etag. Closed requests are kept (retention applies to the Cosmos DB adapter only).
+ * old etag. Closed requests are kept, or with `closedRequestTtlSeconds` forgotten that long after
+ * their last write, like Cosmos DB's item TTL: from then on no read returns them, and the next
+ * read deletes them (their audit trails stay).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly commits: SqliteGroupCommit;
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(file: string) {
+  private readonly closedRequestTtlMs: number | undefined;
+  /** When the next closed request is due to be forgotten (`Infinity` when none is). */
+  private nextForgetMs = Number.POSITIVE_INFINITY;
+
+  constructor(file: string, options: { closedRequestTtlSeconds?: number } = {}) {
+    this.closedRequestTtlMs = options.closedRequestTtlSeconds === undefined ? undefined : options.closedRequestTtlSeconds * 1000;
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -184,8 +191,13 @@ export class SqliteStore implements Store {
     // megabytes, and each step writes to pages all over it.
     this.db.pragma('cache_size = -32768');
     this.db.exec(SCHEMA);
+    // Version 2 added forget_at_ms (closed-request retention) to version 1's requests table.
+    const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('requests')").all();
+    if (!columns.some((column) => column.name === 'forget_at_ms')) this.db.exec('ALTER TABLE requests ADD COLUMN forget_at_ms INTEGER');
+    this.db.exec('CREATE INDEX IF NOT EXISTS requests_forget ON requests (forget_at_ms) WHERE forget_at_ms IS NOT NULL');
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.commits = new SqliteGroupCommit(this.db);
+    this.nextForgetMs = (this.db.prepare<[], number | null>('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
   }
 
   async ping(): Promise<void> {
@@ -267,8 +279,8 @@ export class SqliteStore implements Store {
     await this.commits.write(() => {
       try {
         this.statement(
-          `INSERT INTO requests (id, status, profile_type, resource_id, initiator_id, created_at, etag, doc)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO requests (id, status, profile_type, resource_id, initiator_id, created_at, etag, doc, forget_at_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           request.id,
           request.status,
@@ -278,6 +290,7 @@ export class SqliteStore implements Store {
           request.createdAt,
           etag,
           JSON.stringify(request),
+          this.forgetAt(request),
         );
       } catch (error) {
         if (!isConstraintViolation(error)) throw error;
@@ -294,11 +307,13 @@ export class SqliteStore implements Store {
   }
 
   async getRequest(id: string): Promise<Tagged<ApprovalRequest> | undefined> {
+    this.forgetDue();
     const row = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(id) as DocRow | undefined;
     return row && tagged<ApprovalRequest>(row);
   }
 
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
+    this.forgetDue();
     const top = pageSize(query.top);
     const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
     const rows = query.view.kind === 'received'
@@ -406,9 +421,9 @@ export class SqliteStore implements Store {
     const next = randomUUID();
     try {
       const { changes } = this.statement(
-        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?
+        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?, forget_at_ms = ?
          WHERE id = ? AND etag = ?`,
-      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, request.id, etag);
+      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, this.forgetAt(request), request.id, etag);
       if (changes === 0) return undefined;
     } catch (error) {
       if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
@@ -417,6 +432,28 @@ export class SqliteStore implements Store {
     this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
     this.insertGroups(request);
     return next;
+  }
+
+  /** When a write of `request` makes it due to be forgotten: its TTL from now if closed, else never (null). */
+  private forgetAt(request: ApprovalRequest): number | null {
+    if (this.closedRequestTtlMs === undefined || !CLOSED_STATUSES.has(request.status)) return null;
+    const at = Date.now() + this.closedRequestTtlMs;
+    this.nextForgetMs = Math.min(this.nextForgetMs, at);
+    return at;
+  }
+
+  /**
+   * Deletes the closed requests whose TTL has run out (and their `received` rows), before a read.
+   * Synchronous, between group commits: no transaction of theirs is open while JavaScript runs here.
+   */
+  private forgetDue(): void {
+    const now = Date.now();
+    if (now < this.nextForgetMs) return;
+    this.db.transaction(() => {
+      this.statement('DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)').run(now);
+      this.statement('DELETE FROM requests WHERE forget_at_ms <= ?').run(now);
+    })();
+    this.nextForgetMs = (this.statement('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
   }
 
   private insertGroups(request: ApprovalRequest): void {

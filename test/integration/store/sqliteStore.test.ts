@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../../shared/store/sqliteStore';
-import { aRequest, describeStoreContract } from './contract';
+import { aRequest, anAuditRecord, describeStoreContract } from './contract';
 
 const tempDirs: string[] = [];
 
@@ -45,6 +45,59 @@ describe('SqliteStore', () => {
       expect(await second.getRequest('r1')).toStrictEqual(created);
     } finally {
       await second.close();
+    }
+  });
+
+  it('forgets closed requests their TTL after their last write, like Cosmos DB: gone from every read and from the file, audit trails kept', async () => {
+    const file = tempFile();
+    const store = new SqliteStore(file, { closedRequestTtlSeconds: 1 });
+    try {
+      const open = await store.createRequest(aRequest({ id: 'open', minute: 1 }));
+      const closing = await store.createRequest(aRequest({ id: 'closing', minute: 2 }));
+      await store.recordStep({ records: [anAuditRecord('closing', 0)], request: { value: { ...closing.value, status: 'rejected' }, etag: closing.etag } });
+      const listed = async () => (await store.listRequests({ view: { kind: 'all' }, top: 10 })).items.map((request) => request.id);
+      const received = async () =>
+        (await store.listRequests({ view: { kind: 'received', principalId: 'nobody', groupIds: ['group-a'], bootstrap: false }, top: 10 })).items.map((request) => request.id);
+      expect([await listed(), await received(), (await store.getRequest('closing'))?.value.status]).toEqual([['closing', 'open'], ['closing', 'open'], 'rejected']);
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect([await listed(), await received(), await store.getRequest('closing')]).toEqual([['open'], ['open'], undefined]);
+      expect((await store.getRequest('open'))?.etag).toBe(open.etag);
+      expect((await store.listAudit('closing', { top: 10 })).items.map((record) => record.seq)).toEqual([0]);
+      const db = new Database(file, { readonly: true });
+      try {
+        expect(db.prepare("SELECT request_id FROM request_groups WHERE request_id = 'closing'").all()).toEqual([]);
+        expect(db.prepare("SELECT id FROM requests WHERE id = 'closing'").all()).toEqual([]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps closed requests without a TTL, and adds the retention column to a version 1 file', async () => {
+    const file = tempFile();
+    const first = new SqliteStore(file);
+    const created = await first.createRequest(aRequest({ id: 'r1' }));
+    await first.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: { ...created.value, status: 'cancelled' }, etag: created.etag } });
+    await first.close();
+    // A file from before retention existed: no forget_at_ms column.
+    const legacy = new Database(file);
+    legacy.exec('DROP INDEX requests_forget; ALTER TABLE requests DROP COLUMN forget_at_ms; PRAGMA user_version = 1');
+    legacy.close();
+    const second = new SqliteStore(file, { closedRequestTtlSeconds: 3600 });
+    try {
+      expect((await second.getRequest('r1'))?.value.status).toBe('cancelled');
+    } finally {
+      await second.close();
+    }
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      expect((check.prepare("SELECT name FROM pragma_table_info('requests')").all() as { name: string }[]).map((column) => column.name)).toContain('forget_at_ms');
+    } finally {
+      check.close();
     }
   });
 

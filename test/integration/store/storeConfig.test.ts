@@ -16,6 +16,10 @@ describe('store settings', () => {
     expect(parseConfig({ MAA_STORE: 'sqlite', COSMOS_ENDPOINT: 'https://acct.documents.azure.com/' }).store.kind).toBe('sqlite');
   });
 
+  it('gives SQLite the closed-request retention too', () => {
+    expect(parseConfig({ MAA_CLOSED_REQUEST_TTL: 'P7D' }).store).toEqual({ kind: 'sqlite', file: path.resolve('.data', 'maa.sqlite'), closedRequestTtlSeconds: 7 * 86_400 });
+  });
+
   it('reads the emulator key, the database and the closed-request retention', () => {
     const { store } = parseConfig({
       MAA_STORE: 'cosmos',
