@@ -14,6 +14,7 @@ import {
   problemSchema,
   submitRequestBodySchema,
 } from './schemas';
+import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../ops/schemas';
 
 const policyChangeBody = policyBodySchema.extend({ justification: zod.string().min(1).max(1024) });
 const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
@@ -180,6 +181,75 @@ export const API_OPERATIONS: ApiOperation[] = [
       409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
       410: { description: 'link_expired, link_used.', html: true },
     },
+  },
+  // The operators' API (MAA.Operator only); its JSON answers are described in the README's Operations section.
+  {
+    method: 'get',
+    path: '/ops/summary',
+    summary: 'Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity and time to decision.',
+    security: 'bearer',
+    responses: { 200: { description: 'The summary.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator'],
+  },
+  {
+    method: 'get',
+    path: '/ops/instances',
+    summary: 'Operators: Durable instances, newest first, filtered by runtime status and creation time.',
+    security: 'bearer',
+    query: instancesQuerySchema,
+    responses: { 200: { description: '{ items, continuationToken? }.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'invalid_continuation'],
+  },
+  {
+    method: 'get',
+    path: '/ops/instances/{id}',
+    summary: 'Operators: one instance with its history summary, its request and audit trail, and whether they agree.',
+    security: 'bearer',
+    responses: { 200: { description: 'The instance, request, trail and consistency verdict.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/ops/stuck',
+    summary: 'Operators: open requests whose orchestration is missing, failed, terminated, finished early, disagrees, or is past expiry.',
+    security: 'bearer',
+    query: stuckQuerySchema,
+    responses: { 200: { description: '{ items, scanned, continuationToken? }.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'invalid_continuation'],
+  },
+  {
+    method: 'post',
+    path: '/ops/instances/{id}/terminate',
+    summary: 'Operators: stop the orchestration and cancel the request, with the reason in its trail.',
+    security: 'bearer',
+    body: operatorActionBodySchema,
+    responses: { 200: { description: 'The cancelled request.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found', 'invalid_state', 'terminate_pending'],
+  },
+  {
+    method: 'post',
+    path: '/ops/requests/{id}/redrive',
+    summary: 'Operators: start a request that never got its orchestration, or run a failed execution again.',
+    security: 'bearer',
+    body: operatorActionBodySchema,
+    responses: { 202: { description: 'Started or claimed; the outcome shows in the request and its trail.', schema: approvalRequestSchema } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found', 'invalid_state'],
+  },
+  {
+    method: 'get',
+    path: '/ops/dashboard',
+    summary: 'Operators: the dashboard page (App Service Authentication sign-in, or a bearer token).',
+    security: 'bearer',
+    responses: { 200: { description: 'The dashboard.', html: true } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator'],
+  },
+  {
+    method: 'get',
+    path: '/ops/dashboard/instances/{id}',
+    summary: "Operators: one instance's page.",
+    security: 'bearer',
+    responses: { 200: { description: 'The instance page.', html: true } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found'],
   },
   {
     method: 'get',

@@ -57,6 +57,14 @@ describe('GET /api/openapi.json', () => {
       '/approvals/{token}',
       '/health',
       '/openapi.json',
+      '/ops/dashboard',
+      '/ops/dashboard/instances/{id}',
+      '/ops/instances',
+      '/ops/instances/{id}',
+      '/ops/instances/{id}/terminate',
+      '/ops/requests/{id}/redrive',
+      '/ops/stuck',
+      '/ops/summary',
       '/policies',
       '/policies/{id}',
       '/requests',
@@ -74,5 +82,8 @@ describe('GET /api/openapi.json', () => {
     expect(link.get.responses['200']).toMatchObject({ content: { 'text/html': { schema: { type: 'string' } } } });
     expect(Object.keys(link.post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
     expect(Object.keys(link.post.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort()).toEqual(['csrf', 'decision', 'notes']);
+    const ops = document.paths as Record<string, any>;
+    expect(ops['/ops/instances'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['continuationToken', 'createdFrom', 'createdTo', 'runtimeStatus', 'top']);
+    expect(ops['/ops/requests/{id}/redrive'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['reason'], additionalProperties: false });
   });
 });
