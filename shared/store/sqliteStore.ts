@@ -30,6 +30,9 @@ import {
 /** Bumped whenever {@link SCHEMA} changes in a way an existing file must be migrated for. */
 const SCHEMA_VERSION = 2;
 
+/** The `request_groups` row of bootstrap policy changes: not a group id (those are GUIDs). */
+const BOOTSTRAP_GROUP = '@bootstrap';
+
 const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(', ');
 
 // Requests keep their JSON plus the columns the lists filter and sort on. The entity lock is the
@@ -42,9 +45,6 @@ const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(',
 // request. A covering index per group, ordered newest first, answers "open requests of group g" by
 // reading only the rows it returns. A policy change under the bootstrap rule (no approver groups;
 // any other policy admin decides) has one row under the pseudo group BOOTSTRAP_GROUP.
-/** The `request_groups` row of bootstrap policy changes: not a group id (those are GUIDs). */
-const BOOTSTRAP_GROUP = '@bootstrap';
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS policies (
   id TEXT PRIMARY KEY,
@@ -197,7 +197,7 @@ export class SqliteStore implements Store {
     this.db.exec('CREATE INDEX IF NOT EXISTS requests_forget ON requests (forget_at_ms) WHERE forget_at_ms IS NOT NULL');
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.commits = new SqliteGroupCommit(this.db);
-    this.nextForgetMs = (this.db.prepare<[], number | null>('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
+    this.nextForgetMs = this.earliestForget();
   }
 
   async ping(): Promise<void> {
@@ -453,7 +453,11 @@ export class SqliteStore implements Store {
       this.statement('DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)').run(now);
       this.statement('DELETE FROM requests WHERE forget_at_ms <= ?').run(now);
     })();
-    this.nextForgetMs = (this.statement('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
+    this.nextForgetMs = this.earliestForget();
+  }
+
+  private earliestForget(): number {
+    return (this.statement('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
   }
 
   private insertGroups(request: ApprovalRequest): void {
