@@ -130,7 +130,15 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
       await client.startNew(REDRIVE_ORCHESTRATOR, { instanceId: redriveInstanceId(input.request.id, input.number), input });
     },
     async startApproval(input) {
-      await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input });
+      try {
+        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input });
+      } catch (error) {
+        // Started meanwhile (a retried submit): then there is nothing left to do here.
+        if (await client.getStatus(input.request.id).catch(() => undefined)) {
+          throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration has started; nothing needs re-driving yet.');
+        }
+        throw error;
+      }
     },
   };
 }
