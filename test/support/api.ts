@@ -1,3 +1,4 @@
+import { LIFECYCLE_AUDIT } from '../../bench/api';
 import type { RunningRuntime } from './runtime';
 
 /** A small client for the public API as the seeded local users. */
@@ -121,18 +122,6 @@ export async function trailUntil(api: Api, user: string, id: string, predicate: 
 /**
  * The audit record types of a wipe that one approver approves and its initiator completes, in order:
  * the approvers (bob, carol) are mailed their own links after the submission, and the initiator
- * hears of the approval.
+ * hears of the approval. The lifecycle benchmark checks its trails against the same list.
  */
-export const WIPE_LIFECYCLE_TRAIL = [
-  'request.submitted',
-  'link.issued',
-  'link.issued',
-  'notification.sent',
-  'notification.sent',
-  'request.approved',
-  'request.statusChanged',
-  'notification.sent',
-  'request.completed',
-  'request.statusChanged',
-  'execution.succeeded',
-] as const;
+export const WIPE_LIFECYCLE_TRAIL = LIFECYCLE_AUDIT;
