@@ -13,51 +13,7 @@ import type { Operation } from './model';
  * array element or as the whole value, class instances such as `Date`, cycles), naming where it is.
  */
 export function canonicalJson(value: unknown): string {
-  try {
-    return writeFast(value, 0);
-  } catch (error) {
-    if (error !== NOT_JSON) throw error;
-    // Only now find out where and why, which costs a path string per member.
-    return write(value, '$', new Set());
-  }
-}
-
-/** Thrown by {@link writeFast} for anything {@link write} would refuse (or a nesting deep enough to be a cycle). */
-const NOT_JSON = Symbol('not canonical JSON');
-const MAX_FAST_DEPTH = 256;
-
-/** {@link write} without the bookkeeping that only its error messages need: the usual, valid case. */
-function writeFast(value: unknown, depth: number): string {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw NOT_JSON;
-      return JSON.stringify(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (depth > MAX_FAST_DEPTH) throw NOT_JSON;
-      if (Array.isArray(value)) {
-        let text = '[';
-        for (let index = 0; index < value.length; index++) text += `${index > 0 ? ',' : ''}${writeFast(value[index], depth + 1)}`;
-        return `${text}]`;
-      }
-      const prototype: unknown = Object.getPrototypeOf(value);
-      if (prototype !== Object.prototype && prototype !== null) throw NOT_JSON;
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      let text = '{';
-      for (const key of keys) {
-        const member = record[key];
-        if (member === undefined) continue;
-        text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${writeFast(member, depth + 1)}`;
-      }
-      return `${text}}`;
-    }
-    default:
-      throw NOT_JSON;
-  }
+  return write(value, '$', new Set());
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 bytes of `text` (64 characters). */
