@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
 import { isDomainError } from '../shared/domain/errors';
-import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
+import { applyCommand, approvalCount, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
 import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord } from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
@@ -73,7 +73,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   const publish = () => {
     const status: ApprovalCustomStatus = {
       status: request.status,
-      approvals: request.decisions.filter((d) => d.decision === 'approve').length,
+      approvals: approvalCount(request),
       requiredApprovals: request.policy.requiredApprovals,
       expiresAt: request.expiresAt,
     };

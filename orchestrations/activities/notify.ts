@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { approvalCount } from '../../shared/domain/lifecycle';
 import type { ApprovalRequest } from '../../shared/domain/model';
 import type { NotificationKind, NotificationOutcome } from '../../shared/domain/notifications';
 import type { Directory } from '../../shared/identity/directory';
@@ -86,8 +87,7 @@ async function deliver(notifier: Notifier, message: NotificationMessage): Promis
 async function recipientsOf(request: ApprovalRequest, kind: NotificationKind, directory: NotifyDeps['directory']): Promise<Recipient[]> {
   if (APPROVER_KINDS.has(kind)) return approversOf(request, kind === 'reminder', directory);
   const initiator = await initiatorOf(request, directory);
-  const approvals = request.decisions.filter((decision) => decision.decision === 'approve').length;
-  if (!CLOSING_KINDS.has(kind) || approvals >= request.policy.requiredApprovals) return [initiator];
+  if (!CLOSING_KINDS.has(kind) || approvalCount(request) >= request.policy.requiredApprovals) return [initiator];
   return [initiator, ...(await approversOf(request, true, directory))];
 }
 

@@ -227,6 +227,11 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
   };
 }
 
+/** How many of `request`'s decisions are approvals. */
+export function approvalCount(request: Pick<ApprovalRequest, 'decisions'>): number {
+  return request.decisions.filter((decision) => decision.decision === 'approve').length;
+}
+
 /** The `request.submitted` event of a request made by {@link createRequest}: what was submitted, under which policy, until when. */
 export function submittedEvent(request: ApprovalRequest): DomainEvent {
   return event(request, 'request.submitted', request.createdAt, request.initiator, {
@@ -261,7 +266,7 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   const decision: Decision = { approver: { ...command.actor }, decision: command.decision, notes, at, source: command.source };
   if (command.linkId !== undefined) decision.linkId = command.linkId;
   const decisions = [...copyDecisions(request.decisions), decision];
-  const approvals = decisions.filter((entry) => entry.decision === 'approve').length;
+  const approvals = approvalCount({ decisions });
   const facts: DomainEvent[] = [];
   let status: RequestStatus = request.status;
   if (command.decision === 'reject') {

@@ -1,3 +1,4 @@
+import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest, Decision } from '../domain/model';
 import { html, page, SafeHtml } from '../http/html';
 import type { LinkClaims } from './linkToken';
@@ -23,7 +24,7 @@ function decisionItem(decision: Decision): SafeHtml {
 /** What is requested, by whom, why, and how far it got. */
 function summary(request: ApprovalRequest, claims: LinkClaims): SafeHtml {
   const { operation } = request;
-  const approvals = request.decisions.filter((decision) => decision.decision === 'approve').length;
+  const approvals = approvalCount(request);
   return html`<dl>
 <dt>Profile type</dt><dd>${request.profileType}</dd>
 <dt>Action</dt><dd>${operation.action}</dd>

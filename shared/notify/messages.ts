@@ -1,4 +1,5 @@
 import type { NotificationKind } from '../domain/notifications';
+import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest, Principal } from '../domain/model';
 
 /**
@@ -63,7 +64,7 @@ export function buildMessage(input: MessageInput): NotificationMessage {
   const what = describeOperation(request);
   const who = request.initiator.displayName;
   const api = `${input.apiBaseUrl}/api/requests/${request.id}`;
-  const approvals = request.decisions.filter((decision) => decision.decision === 'approve').length;
+  const approvals = approvalCount(request);
   const required = request.policy.requiredApprovals;
   const last = request.decisions.at(-1);
   const notes = last?.notes.trim() ? [`Notes: ${last.notes}`] : [];

@@ -1,3 +1,4 @@
+import { approvalCount } from '../domain/lifecycle';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../execute/webhookExecutor';
 import type { NotificationMessage } from './messages';
 import type { Delivery, Notifier } from './notifier';
@@ -49,7 +50,7 @@ export function cloudEvent(message: NotificationMessage): CloudEvent {
         justification: request.justification,
         initiator: request.initiator,
         status: request.status,
-        approvals: request.decisions.filter((decision) => decision.decision === 'approve').length,
+        approvals: approvalCount(request),
         requiredApprovals: request.policy.requiredApprovals,
         expiresAt: request.expiresAt,
       },
