@@ -35,6 +35,9 @@ param apiClientId string = ''
 @description('True once the link-signing key exists in Key Vault (azd stores the MAA_LINK_KEY_PROVISIONED output); false writes a new one.')
 param linkKeyProvisioned bool = false
 
+@description('True once the app key exists in Key Vault (azd stores the MAA_APP_KEY_PROVISIONED output); false writes a new one.')
+param appKeyProvisioned bool = false
+
 @description('Origin the approval links point at (a custom domain); empty uses the Function App\'s host name.')
 param publicBaseUrl string = ''
 
@@ -160,6 +163,7 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     writeLinkKey: !linkKeyProvisioned
+    writeAppKey: !appKeyProvisioned
   }
 }
 
@@ -252,6 +256,7 @@ var appSettings = union(
     COSMOS_DATABASE: cosmos.outputs.databaseName
     MAA_TENANT_ID: tenant().tenantId
     MAA_AUTH_AUDIENCE: empty(clientId) ? '' : 'api://${clientId},${clientId}'
+    MAA_APP_KEY: keyVaultReference(vaultUri, 'maa-app-key')
     MAA_LINK_KEY: keyVaultReference(vaultUri, 'maa-link-key')
   },
   empty(publicBaseUrl) ? {} : { MAA_PUBLIC_BASE_URL: publicBaseUrl },
@@ -308,4 +313,5 @@ output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output MAA_API_CLIENT_ID string = clientId
 output MAA_AUTH_AUDIENCE string = empty(clientId) ? '' : 'api://${clientId}'
 output MAA_LINK_KEY_PROVISIONED bool = true
+output MAA_APP_KEY_PROVISIONED bool = true
 output MAA_DURABLE_BACKEND string = durableBackend

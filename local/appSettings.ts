@@ -6,9 +6,9 @@ import path from 'node:path';
 export const LOCAL_MAIL_SENDER = 'maa-notifications@maa.test';
 
 /**
- * The app settings the local runtime supplies for links and notifications, the way Core Tools
- * applies local.settings.json: a link-signing key kept in `<dataDir>/local-links/link-key` (0600,
- * so links survive restarts), links pointing at this runtime, App Service Authentication marked on
+ * The app settings the local runtime supplies for keys, links and notifications, the way Core Tools
+ * applies local.settings.json: the app key in `<dataDir>/local-keys/app-key` and a link-signing key
+ * in `<dataDir>/local-links/link-key` (0600, so commands and links survive restarts), links pointing at this runtime, App Service Authentication marked on
  * (the runtime plays it, see local/identity/signIn.ts), and email sent from
  * {@link LOCAL_MAIL_SENDER} into the local mailbox. Each setting is applied only when unset, so a
  * real configuration is never overridden. Returns the names set.
@@ -20,7 +20,8 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
     env[name] = value();
     applied.push(name);
   };
-  set('MAA_LINK_KEY', () => localLinkKey(dataDir));
+  set('MAA_APP_KEY', () => localKey(dataDir, 'local-keys/app-key'));
+  set('MAA_LINK_KEY', () => localKey(dataDir, 'local-links/link-key'));
   set('MAA_PUBLIC_BASE_URL', () => origin);
   // The runtime strips and sets the X-MS-CLIENT-PRINCIPAL* headers like App Service Authentication (local/identity/signIn.ts).
   set('WEBSITE_AUTH_ENABLED', () => 'True');
@@ -28,9 +29,9 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
   return applied;
 }
 
-/** The persisted local link key (`local-1:<base64 of 32 random bytes>`), created on first use. */
-function localLinkKey(dataDir: string): string {
-  const file = path.join(dataDir, 'local-links', 'link-key');
+/** A persisted local key (`local-1:<base64 of 32 random bytes>`) in `<dataDir>/<relative>`, created on first use. */
+function localKey(dataDir: string, relative: string): string {
+  const file = path.join(dataDir, relative);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PROFILE_TYPES, type ProfileType } from './domain/model';
+import { appKeySettingsShape, resolveAppKeys } from './keys/settings';
+import type { AppKeyRing } from './keys/appKey';
 import { identitySettingsShape, resolveIdentityConfig, type IdentityConfig } from './identity/settings';
 import { linkSettingsShape, resolveLinksConfig, type LinksConfig } from './links/settings';
 import { notificationSettingsShape, resolveNotificationsConfig, type NotificationsConfig } from './notify/settings';
@@ -34,6 +36,7 @@ function durationSeconds(text: string): number | undefined {
 
 const settingsSchema = z
   .object({
+    ...appKeySettingsShape,
     ...identitySettingsShape,
     ...linkSettingsShape,
     ...notificationSettingsShape,
@@ -102,6 +105,8 @@ export interface AppConfig {
   readonly identity: IdentityConfig;
   /** Executors by profile type: the webhook for the listed types, `none` for the rest. */
   readonly executors: ExecutorsConfig;
+  /** The app's own key ring: signs commands, continuation tokens and audit checkpoints (see shared/keys/appKey.ts). */
+  readonly appKeys: AppKeyRing;
   /** Signed approval links (see shared/links/settings.ts); undefined when no link key is set. */
   readonly links: LinksConfig | undefined;
   /** Notification channels (see shared/notify/settings.ts). */
@@ -132,14 +137,15 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   const links = resolveLinksConfig(settings);
   const notifications = resolveNotificationsConfig(settings);
   const ops = resolveOpsConfig(settings);
-  const problems = [...identity.problems, ...links.problems, ...notifications.problems, ...ops.problems];
+  const appKeys = resolveAppKeys(settings);
+  const problems = [...appKeys.problems, ...identity.problems, ...links.problems, ...notifications.problems, ...ops.problems];
   if (problems.length > 0) throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   const executors: ExecutorsConfig = Object.freeze(
     settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
       ? { webhook: Object.freeze({ url: settings.MAA_WEBHOOK_URL, secret: settings.MAA_WEBHOOK_SECRET, profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]) }) }
       : {},
   );
-  const common = { identity: identity.config, executors, links: links.config, notifications: notifications.config, ops: ops.config };
+  const common = { appKeys: appKeys.config!, identity: identity.config, executors, links: links.config, notifications: notifications.config, ops: ops.config };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
   const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {

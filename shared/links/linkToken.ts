@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { MIN_SECRET_BYTES, parseKeySetting } from '../keys/appKey';
 
 /**
  * Signed approval links. A link token is a capability: it names one request, one approver, the
@@ -44,7 +45,7 @@ export const MAX_LINK_TOKEN_LENGTH = 1024;
 /** Length of an HMAC-SHA256. */
 const SIGNATURE_BYTES = 32;
 /** Shortest accepted secret: 256 bits, as HMAC-SHA256 needs no more and should get no less. */
-export const MIN_LINK_SECRET_BYTES = 32;
+export const MIN_LINK_SECRET_BYTES = MIN_SECRET_BYTES;
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/);
 const epochSeconds = z.number().int().min(0).max(253_402_300_799);
@@ -138,15 +139,7 @@ export function verifyLinkToken(keys: readonly LinkKey[], token: string, nowSeco
  * what is wrong, never the secret.
  */
 export function parseLinkKey(text: string): LinkKey {
-  const colon = text.indexOf(':');
-  if (colon < 0) throw new Error('must be "<key id>:<base64 secret>"');
-  const id = text.slice(0, colon);
-  const encoded = text.slice(colon + 1).trim();
-  if (!KEY_ID.test(id)) throw new Error('key id must be 1-32 letters, digits, "-" or "_"');
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) throw new Error('secret must be base64');
-  const secret = Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (secret.length < MIN_LINK_SECRET_BYTES) throw new Error(`secret must be at least ${MIN_LINK_SECRET_BYTES} bytes`);
-  return { id, secret };
+  return parseKeySetting(text);
 }
 
 /**

@@ -6,15 +6,16 @@ import { CachedDirectory } from '../../../shared/identity/directory';
 import { ClientSecretPostCredential } from '../../../shared/identity/clientSecretCredential';
 import { createGraphCredential, createIdentity } from '../../../shared/identity/identity';
 import { TokenValidator } from '../../../shared/identity/tokenValidator';
+import { withAppKey } from '../../support/appKey';
 
 describe('createIdentity', () => {
   it('refuses to build without authentication settings, naming them', () => {
-    expect(() => createIdentity(parseConfig({}).identity)).toThrow(ConfigError);
-    expect(() => createIdentity(parseConfig({}).identity)).toThrow(/MAA_TENANT_ID.*MAA_AUTH_AUDIENCE/);
+    expect(() => createIdentity(parseConfig(withAppKey({})).identity)).toThrow(ConfigError);
+    expect(() => createIdentity(parseConfig(withAppKey({})).identity)).toThrow(/MAA_TENANT_ID.*MAA_AUTH_AUDIENCE/);
   });
 
   it('builds the validator and the cached Graph directory from configuration', () => {
-    const identity = createIdentity(parseConfig({ MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', MAA_AUTH_AUDIENCE: 'api://maa' }).identity);
+    const identity = createIdentity(parseConfig(withAppKey({ MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', MAA_AUTH_AUDIENCE: 'api://maa' })).identity);
     expect(identity.tokens).toBeInstanceOf(TokenValidator);
     expect(identity.directory).toBeInstanceOf(CachedDirectory);
   });

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../../shared/config';
 import { bicepAppSettings, read, readmeSettings, schemaSettings } from './support';
+import { withAppKey } from '../../support/appKey';
 
 // Settings Azure provides or that only make sense elsewhere; the README says which (its "in Azure" column).
 const NOT_FROM_BICEP = /^(optional|not used in Azure|set by App Service)/i;
@@ -50,6 +51,6 @@ describe('app settings: code, Bicep, README and local.settings.sample.json agree
     const values = (JSON.parse(read('local.settings.sample.json')) as { Values: Record<string, string> }).Values;
     const hostSettings = ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage'];
     expect(Object.keys(values).filter((name) => !schema.includes(name) && !hostSettings.includes(name))).toEqual([]);
-    expect(() => parseConfig(values)).not.toThrow();
+    expect(() => parseConfig(withAppKey(values))).not.toThrow();
   });
 });
