@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AppApi, bootstrapWipePolicy, checkLifecycleAudit, emptyCallTimes, ENDPOINTS, wipeLifecycle, type CallTimes, type Endpoint } from './api';
 import type { BenchConfig } from './config';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { repoRoot, withRuntime, type RuntimeHandle } from './runtimeProcess';
 import { summarize, type Summary } from './stats';
 import type { LifecycleFailure } from './throughput';
@@ -53,7 +53,7 @@ export async function benchApiLifecycle(config: BenchConfig, log: Log): Promise<
   const runs: ApiLifecycleRun[] = [];
   for (let run = 0; run < config.runs; run++) {
     const result = await withRuntime(repoRoot, async (runtime) => {
-      const client = new HttpClient(runtime.url, config.concurrency);
+      const client = runtime.client(config.concurrency);
       try {
         return await measureRun(runtime, client, config);
       } finally {

@@ -15,7 +15,7 @@ import {
   type CosmosOperationGroup,
 } from './cosmosOperations';
 import { startCountingCosmosServer, type CountingCosmosServer } from './cosmosServer';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { repoRoot, withRuntime } from './runtimeProcess';
 import { routes } from './workload';
 
@@ -65,7 +65,7 @@ export async function benchCosmos(_config: BenchConfig, log: Log): Promise<Cosmo
     const result = await withRuntime(
       repoRoot,
       async (runtime) => {
-        const client = new HttpClient(runtime.url, 4);
+        const client = runtime.client(4);
         try {
           return await measure(client, server);
         } finally {

@@ -13,7 +13,8 @@ export class HttpClient {
   private readonly agent: http.Agent;
   private readonly origin: URL;
 
-  constructor(baseUrl: string, maxSockets = 64) {
+  /** `defaultHeaders` go with every request (a request's own headers win). */
+  constructor(baseUrl: string, maxSockets = 64, private readonly defaultHeaders: http.OutgoingHttpHeaders = {}) {
     this.origin = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
@@ -25,6 +26,7 @@ export class HttpClient {
   request(method: string, path: string, body?: unknown, extraHeaders: http.OutgoingHttpHeaders = {}): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = {
+      ...this.defaultHeaders,
       ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : method === 'GET' ? {} : { 'content-length': 0 }),
       ...extraHeaders,
     };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchConfig } from './config';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { fixtureDir, withRuntime } from './runtimeProcess';
 import { round, summarize, type Summary } from './stats';
 import { raiseDecision, startLifecycle, waitForReaction, waitUntilWaiting, wallClockMs, type RaisePath } from './workload';
@@ -27,7 +27,7 @@ export async function benchLatency(config: BenchConfig, log: Log): Promise<Laten
   for (let run = 0; run < config.runs; run++) {
     // Alternating the order between runs gives each path its turn at the first raise after idle.
     const order: RaisePath[] = run % 2 === 0 ? ['webhook', 'client'] : ['client', 'webhook'];
-    const result = await withRuntime(fixtureDir, (runtime) => measureRun(new HttpClient(runtime.url, 4), config, order, log));
+    const result = await withRuntime(fixtureDir, (runtime) => measureRun(runtime.client(4), config, order, log));
     runs.push(result);
     log(`  run ${run + 1}: ${describeRun(result)}`);
   }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchConfig } from './config';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { fixtureDir, withRuntime, type ProcessMemory, type RuntimeHandle } from './runtimeProcess';
 import { runLifecycles, type LifecycleFailure } from './throughput';
 import { isWaiting, readStatus, routes } from './workload';
@@ -39,7 +39,7 @@ const QUIET_TICKS_PER_SECOND = 3;
 /** Memory: resident memory per instance waiting for an event (with a 30-day timer) on a fresh runtime. */
 export async function benchMemory(config: BenchConfig, log: Log): Promise<MemoryResult> {
   return withRuntime(fixtureDir, async (runtime) => {
-    const client = new HttpClient(runtime.url, config.starters);
+    const client = runtime.client(config.starters);
     try {
       return await measure(runtime, client, config, log);
     } finally {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppApi, bootstrapWipePolicy, emptyCallTimes, type RequestPage, type User } from './api';
 import type { BenchConfig } from './config';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { waitForQuiet } from './memory';
 import { repoRoot, withRuntime, type RuntimeHandle } from './runtimeProcess';
 import { summarize, type Summary } from './stats';
@@ -65,7 +65,7 @@ interface Seeding {
 /** `received`: list views over many open requests, after submitting them through the API. */
 export async function benchReceived(config: BenchConfig, log: Log): Promise<ReceivedResult> {
   return withRuntime(repoRoot, async (runtime) => {
-    const client = new HttpClient(runtime.url, config.concurrency);
+    const client = runtime.client(config.concurrency);
     try {
       return await measure(runtime, client, config, log);
     } finally {

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { FUNCTIONS_KEY_HEADER, systemKeyPath } from '../local/durable/systemKey';
+import { HttpClient } from './httpClient';
 
 /** Repository root (this file runs from dist/bench). */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -38,6 +40,8 @@ export interface RuntimeHandle {
   cpuTicks(): number;
   /** Write system calls made so far (`syscw` of /proc/<pid>/io). */
   writeCalls(): number;
+  /** A keep-alive client for this runtime that presents its Durable system key (the webhooks need it). */
+  client(maxSockets: number): HttpClient;
   /** SIGTERM (SIGKILL if it hangs), then removes the data directory. Resolves with the exit code. */
   dispose(): Promise<number | null>;
 }
@@ -104,6 +108,7 @@ export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {})
     memory: () => readMemory(pid),
     cpuTicks: () => readCpuTicks(pid),
     writeCalls: () => readWriteCalls(pid),
+    client: (maxSockets) => new HttpClient(ready.url, maxSockets, { [FUNCTIONS_KEY_HEADER]: readFileSync(systemKeyPath(dataDir), 'utf8').trim() }),
     dispose,
   };
 }

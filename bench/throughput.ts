@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import type { BenchConfig } from './config';
-import { HttpClient } from './httpClient';
+import type { HttpClient } from './httpClient';
 import { fixtureDir, withRuntime } from './runtimeProcess';
 import { summarize, type Summary } from './stats';
 import { expectedOutput, raiseDecision, startLifecycle, waitUntilFinished, type RaisePath } from './workload';
@@ -46,7 +46,7 @@ export async function benchThroughput(config: BenchConfig, log: Log): Promise<Th
   const runs: ThroughputRun[] = [];
   for (let run = 0; run < config.runs; run++) {
     const result = await withRuntime(fixtureDir, async (runtime) => {
-      const client = new HttpClient(runtime.url, config.concurrency);
+      const client = runtime.client(config.concurrency);
       try {
         const warmup = await runLifecycles(client, 'warmup', config.throughputWarmup, config.concurrency, config.throughputRaise);
         const batch = await runLifecycles(client, 'tp', config.lifecycles, config.concurrency, config.throughputRaise);

@@ -29,15 +29,18 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
   return applied;
 }
 
-/** A persisted local key (`local-1:<base64 of 32 random bytes>`) in `<dataDir>/<relative>`, created on first use. */
-function localKey(dataDir: string, relative: string): string {
+/**
+ * A persisted local key in `<dataDir>/<relative>` (0600), created on first use by `generate`
+ * (by default `local-1:<base64 of 32 random bytes>`, the app's key-ring format); the same value on every later call.
+ */
+export function localKey(dataDir: string, relative: string, generate = () => `local-1:${randomBytes(32).toString('base64')}`): string {
   const file = path.join(dataDir, relative);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const key = `local-1:${randomBytes(32).toString('base64')}`;
+  const key = generate();
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(`${file}.tmp`, `${key}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);

@@ -9,6 +9,7 @@ import { DurableEngine } from './durable/engine';
 import { installInProcessTransport } from './durable/inProcessTransport';
 import { ManagementApi, type ManagementResponse } from './durable/managementApi';
 import { DurableStore } from './durable/store';
+import { keyMatches, loadSystemKey, presentedKey, systemKeyPath } from './durable/systemKey';
 import { AppLoadError, classifyFunctions, findEntryPoints, loadEntryPoints, readHostSettings, type HostedFunction } from './host/appLoader';
 import { FunctionsCore } from './host/functionsCore';
 import { HttpHost, type HostResponse } from './host/httpHost';
@@ -83,6 +84,7 @@ export class LocalRuntime {
   private rpcBaseUrl = '';
   private hubName = '';
   private clientInputText = '';
+  private systemKey = '';
 
   constructor(readonly settings: RuntimeSettings) {
     this.clock = new RuntimeClock(settings.manualClock);
@@ -108,6 +110,7 @@ export class LocalRuntime {
     this.functions = classifyFunctions(this.core);
 
     mkdirSync(settings.dataDir, { recursive: true });
+    this.systemKey = loadSystemKey(settings.dataDir);
     this.store = new DurableStore(path.join(settings.dataDir, 'durable.sqlite'), settings.synchronous);
     if (settings.manualClock) {
       // Manual time survives restarts, so history timestamps and timers never see it go backwards.
@@ -176,7 +179,7 @@ export class LocalRuntime {
     for (const route of this.httpHost.describeRoutes()) lines.push(`    ${route.name}: [${route.methods}] ${this.publicOrigin}${route.url}`);
     for (const timer of this.timers.describe()) lines.push(`    ${timer.name}: timer ${timer.schedule} (next ${timer.next})`);
     for (const fn of this.functions.filter((f) => f.kind === 'orchestration' || f.kind === 'activity')) lines.push(`    ${fn.name}: ${fn.kind}Trigger`);
-    lines.push(`  durable:   ${this.publicOrigin}/runtime/webhooks/durabletask/instances`);
+    lines.push(`  durable:   ${this.publicOrigin}/runtime/webhooks/durabletask/instances (system key in ${systemKeyPath(this.settings.dataDir)})`);
     for (const route of [...this.localRoutes.keys()].sort()) lines.push(`  local:     ${this.publicOrigin}${route}`);
     return lines.join('\n');
   }
@@ -231,9 +234,14 @@ export class LocalRuntime {
     return undefined;
   }
 
+  /** The query every management and creation URL carries, with the system key as the extension appends it. */
+  private requiredQuery(): string {
+    return `taskHub=${encodeURIComponent(this.hubName)}&connection=Storage&code=${encodeURIComponent(this.systemKey)}`;
+  }
+
   private durableClientInput(): Record<string, unknown> {
     const base = `${this.publicOrigin}/runtime/webhooks/durabletask`;
-    const query = `taskHub=${encodeURIComponent(this.hubName)}&connection=Storage`;
+    const query = this.requiredQuery();
     return {
       taskHubName: this.hubName,
       creationUrls: {
@@ -249,7 +257,7 @@ export class LocalRuntime {
 
   private managementUrls(instanceId: string, origin = this.publicOrigin): Record<string, string> {
     const base = `${origin}/runtime/webhooks/durabletask/instances/${instanceId === 'INSTANCEID' ? instanceId : encodeURIComponent(instanceId)}`;
-    const query = `taskHub=${encodeURIComponent(this.hubName)}&connection=Storage`;
+    const query = this.requiredQuery();
     return {
       id: instanceId,
       statusQueryGetUri: `${base}?${query}`,
@@ -290,7 +298,12 @@ export class LocalRuntime {
       const local = this.localRoutes.get(pathname.replace(/\/+$/, '')) ?? this.localPrefixRoute(pathname);
       if (local) return write(res, await local(req, url, body));
       const webhooks = '/runtime/webhooks/durabletask/';
-      if (pathname.startsWith(webhooks)) {
+      if (pathname.startsWith(webhooks) || pathname === webhooks.slice(0, -1)) {
+        // As the host's SystemKeyAuthLevel policy: no system key, no Durable API (401, empty body, nothing done).
+        if (!keyMatches(presentedKey(req.headers, url.searchParams), this.systemKey)) {
+          this.log.warn('host', `refused ${req.method ?? 'GET'} ${pathname}: no valid durabletask_extension system key`);
+          return write(res, { status: 401, headers: [], body: Buffer.alloc(0) });
+        }
         const response = await this.management.handle({
           method: req.method ?? 'GET',
           path: pathname.slice(webhooks.length),

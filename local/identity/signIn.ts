@@ -31,7 +31,7 @@ export class LocalSignIn {
     return new Map<string, Route>([
       ['/_local/signin', (request, url) => (isGet(request) ? this.signIn(url) : methodNotAllowed('GET'))],
       ['/_local/signout', (request, url) => (isGet(request) ? signOut(url.searchParams.get('returnTo')) : methodNotAllowed('GET'))],
-      ['/.auth/login/aad', (request, url) => (isGet(request) ? redirect(`/_local/signin?returnTo=${encodeURIComponent(localPath(url.searchParams.get('post_login_redirect_uri')))}`) : methodNotAllowed('GET'))],
+      ['/.auth/login/aad', (request, url) => (isGet(request) ? redirect(`/_local/signin?returnTo=${encodeURIComponent(sameSitePath(url.searchParams.get('post_login_redirect_uri')))}`) : methodNotAllowed('GET'))],
       ['/.auth/logout', (request, url) => (isGet(request) ? signOut(url.searchParams.get('post_logout_redirect_uri')) : methodNotAllowed('GET'))],
     ]);
   }
@@ -53,7 +53,7 @@ export class LocalSignIn {
   }
 
   private signIn(url: URL): HostResponse {
-    const returnTo = localPath(url.searchParams.get('returnTo'));
+    const returnTo = sameSitePath(url.searchParams.get('returnTo'));
     const reference = url.searchParams.get('user');
     if (reference === null) return signInPage(returnTo, 200);
     const user = findUser(reference);
@@ -89,12 +89,33 @@ function signedInUser(cookieHeader: string | undefined): LocalUser | undefined {
 }
 
 function signOut(returnTo: string | null): HostResponse {
-  return redirect(localPath(returnTo ?? '/_local/signin'), `${LOCAL_SIGN_IN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
+  return redirect(sameSitePath(returnTo ?? '/_local/signin'), `${LOCAL_SIGN_IN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
 }
 
-/** `value` when it is a path on this origin (`/...`, not `//host` or `/\host`), else `/`: no open redirects. */
-function localPath(value: string | null): string {
-  return value !== null && /^\/(?![/\\])/.test(value) ? value : '/';
+/** The longest `returnTo` kept; a longer one falls back to `/`. */
+export const MAX_RETURN_PATH_LENGTH = 2048;
+
+// Any origin will do: a path resolved against it either stays on it or names another one.
+const PROBE_ORIGIN = 'http://return-to.invalid';
+
+/**
+ * `value` (already percent-decoded once, as a query parameter is) when it is a path on this site,
+ * else `/`: it starts with a single `/` (not `//` or `/\`), holds no control character (browsers
+ * drop tab and newline, so `/\t/host` would become `//host`; a newline cannot go into a header),
+ * is at most {@link MAX_RETURN_PATH_LENGTH} long and, resolved as a browser does, stays on the
+ * origin. The result is ASCII (percent-encoded as the URL parser encodes it), safe in `Location`.
+ */
+export function sameSitePath(value: string | null): string {
+  if (value === null || value.length > MAX_RETURN_PATH_LENGTH) return '/';
+  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\u007f-\u009f]/.test(value)) return '/';
+  let resolved: URL;
+  try {
+    resolved = new URL(value, PROBE_ORIGIN);
+  } catch {
+    return '/';
+  }
+  if (resolved.origin !== PROBE_ORIGIN) return '/';
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
 
 function redirect(location: string, cookie?: string): HostResponse {

@@ -7,6 +7,7 @@ import {
   call,
   conformanceAppDir,
   getStatus,
+  holdSystemKey,
   instanceUrl,
   postJson,
   raiseEvent,
@@ -28,6 +29,7 @@ let base: string;
 beforeAll(async () => {
   rt = await startRuntime({ appDir: conformanceAppDir, env: { START_FROM_TIMER: 'true' } });
   base = rt.url;
+  holdSystemKey(rt.systemKey);
 }, 30_000);
 
 afterAll(async () => {

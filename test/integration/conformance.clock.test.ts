@@ -12,6 +12,7 @@ import {
   customField,
   describeReply,
   getStatus,
+  holdSystemKey,
   postJson,
   run,
   sleep,
@@ -35,6 +36,7 @@ let offsetMs = 0;
 beforeAll(async () => {
   rt = await startRuntime({ appDir: conformanceAppDir, env: { MAA_LOCAL_CLOCK: 'manual' } });
   base = rt.url;
+  holdSystemKey(rt.systemKey);
 }, 30_000);
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import {
   customField,
   describeReply,
   getStatus,
+  holdSystemKey,
   instanceUrl,
   listInstances,
   postJson,
@@ -35,6 +36,7 @@ let base: string;
 beforeAll(async () => {
   rt = await startRuntime({ appDir: conformanceAppDir });
   base = rt.url;
+  holdSystemKey(rt.systemKey);
 }, 30_000);
 
 afterAll(async () => {

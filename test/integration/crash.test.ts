@@ -18,7 +18,7 @@ async function post(url: string, body: unknown): Promise<number> {
 }
 
 async function status(runtime: RunningRuntime, id: string, history = false): Promise<Status> {
-  const response = await fetch(`${runtime.url}/runtime/webhooks/durabletask/instances/${id}${history ? '?showHistory=true&showHistoryOutput=true' : ''}`);
+  const response = await fetch(runtime.durable(`instances/${id}${history ? '?showHistory=true&showHistoryOutput=true' : ''}`));
   return (await response.json()) as Status;
 }
 

@@ -413,15 +413,15 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     const request = await submit('link-pending');
     const token = await mint(request);
     const review = await open(token, 'bob');
-    const instance = `${api.runtime.url}/runtime/webhooks/durabletask/instances/${request.id}`;
-    expect((await fetch(`${instance}/suspend?reason=links-test`, { method: 'POST' })).status).toBe(202);
+    const instance = (action: string) => api.runtime.durable(`instances/${request.id}/${action}?reason=links-test`);
+    expect((await fetch(instance('suspend'), { method: 'POST' })).status).toBe(202);
     const sent = await post(token, 'bob', { decision: 'approve', notes: '', csrf: review.csrf! }, { cookies: [review.csrfCookie!] });
     expect([sent.status, sent.code]).toEqual([202, null]);
     expect(sent.html).toContain('Your decision was sent');
     // Used already: a second post cannot send another decision while the first waits.
     const second = await post(token, 'bob', { decision: 'reject', notes: 'changed my mind', csrf: review.csrf! }, { cookies: [review.csrfCookie!] });
     expect([second.status, second.code]).toEqual([410, 'link_used']);
-    expect((await fetch(`${instance}/resume?reason=links-test`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(instance('resume'), { method: 'POST' })).status).toBe(202);
     await api.until('alice', request.id, (r) => r.status === 'approved');
     const reopened = await open(token, 'bob');
     expect([reopened.status, reopened.html.includes('You approved this request')]).toEqual([200, true]);

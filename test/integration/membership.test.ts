@@ -40,13 +40,12 @@ describe('approver membership that changes while a request is open (no membershi
 
   /** The Durable status of a request's orchestration, through the extension's public webhooks. */
   async function instance(id: string, action?: 'suspend' | 'resume'): Promise<{ status: number; runtimeStatus?: string }> {
-    const base = `${api.runtime.url}/runtime/webhooks/durabletask/instances/${id}`;
     if (action) {
-      const response = await fetch(`${base}/${action}?reason=membership-test`, { method: 'POST' });
+      const response = await fetch(api.runtime.durable(`instances/${id}/${action}?reason=membership-test`), { method: 'POST' });
       await response.text();
       return { status: response.status };
     }
-    const response = await fetch(base);
+    const response = await fetch(api.runtime.durable(`instances/${id}`));
     const body = (await response.json()) as { runtimeStatus?: string };
     return { status: response.status, ...(body.runtimeStatus === undefined ? {} : { runtimeStatus: body.runtimeStatus }) };
   }

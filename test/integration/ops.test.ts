@@ -46,7 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 describe('operations API through the local runtime', () => {
   let api: Api;
   let hook: Awaited<ReturnType<typeof webhookReceiver>>;
-  const webhook = (path: string, init: RequestInit = {}) => fetch(`${api.runtime.url}/runtime/webhooks/durabletask/${path}`, init);
+  const webhook = (path: string, init: RequestInit = {}) => fetch(api.runtime.durable(path), init);
 
   beforeAll(async () => {
     hook = await webhookReceiver([400]);

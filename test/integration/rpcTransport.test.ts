@@ -24,7 +24,7 @@ describe.each(['http', 'inprocess'])('DurableClient over the %s transport', (tra
     let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: 'Pending', output: null };
     for (let i = 0; i < 200 && status.runtimeStatus !== 'Completed'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      status = (await (await fetch(`${runtime.url}/runtime/webhooks/durabletask/instances/rpc-1`)).json()) as typeof status;
+      status = (await (await fetch(runtime.durable('instances/rpc-1'))).json()) as typeof status;
     }
     expect(status).toEqual(
       expect.objectContaining({

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { FUNCTIONS_KEY_HEADER, systemKeyPath } from '../../local/durable/systemKey';
 
 /** Repository root (this file lives in test/support). */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -21,7 +22,16 @@ export interface RuntimeOptions {
 export interface RunningRuntime {
   readonly url: string;
   readonly dataDir: string;
+  /** The Durable extension's system key the runtime generated in its data directory. */
+  readonly systemKey: string;
   readonly process: ChildProcess;
+  /**
+   * The URL of `pathAndQuery` under the Durable webhooks (`instances/<id>?showHistory=true`), with
+   * the system key as its `code` query parameter, as the URLs the extension hands out carry it.
+   */
+  durable(pathAndQuery: string): string;
+  /** The `x-functions-key` header holding the system key, for calls that send it as a header. */
+  keyHeader(): Record<string, string>;
   /** Everything the process wrote so far (stdout and stderr interleaved). */
   output(): string;
   /** SIGTERM and wait for exit. */
@@ -74,10 +84,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     });
   });
 
+  const systemKey = readFileSync(systemKeyPath(dataDir), 'utf8').trim();
   const running: RunningRuntime = {
     url,
     dataDir,
+    systemKey,
     process: child,
+    durable(pathAndQuery) {
+      const target = new URL(`${url}/runtime/webhooks/durabletask/${pathAndQuery.replace(/^\//, '')}`);
+      target.searchParams.set('code', systemKey);
+      return target.href;
+    },
+    keyHeader: () => ({ [FUNCTIONS_KEY_HEADER]: systemKey }),
     output: () => log,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
