@@ -16,6 +16,7 @@ import { HttpHost, type HostResponse } from './host/httpHost';
 import { Invoker } from './host/invoker';
 import { TimerHost } from './host/timerHost';
 import { LocalIdentity } from './identity/localIdentity';
+import { methodNotAllowed } from './identity/responses';
 import { Logger, parseLogLevel } from './log';
 import { LOCAL_MAILBOX_PATH, LocalMailbox } from './mailbox';
 
@@ -198,7 +199,7 @@ export class LocalRuntime {
     this.localRoutes.set('/_local/clock', (request, _url, body) => {
       if (!this.settings.manualClock) return textResponse(404, 'Not Found');
       if ((request.method ?? 'GET').toUpperCase() === 'GET') return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
-      if (request.method !== 'POST') return textResponse(405, 'Method Not Allowed');
+      if (request.method !== 'POST') return methodNotAllowed('GET, POST');
       let advance: unknown;
       try {
         advance = (JSON.parse(body.toString('utf8') || '{}') as { advance?: unknown }).advance;

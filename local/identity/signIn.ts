@@ -107,7 +107,7 @@ const PROBE_ORIGIN = 'http://return-to.invalid';
  */
 export function sameSitePath(value: string | null): string {
   if (value === null || value.length > MAX_RETURN_PATH_LENGTH) return '/';
-  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\u007f-\u009f]/.test(value)) return '/';
+  if (!/^\/(?![/\\])/.test(value) || /\p{Cc}/u.test(value)) return '/';
   let resolved: URL;
   try {
     resolved = new URL(value, PROBE_ORIGIN);

@@ -62,6 +62,13 @@ test('POST /_local/clock answers the runtime’s current time as RFC 3339 in man
   expect(Math.abs(now - Date.now())).toBeLessThan(60_000);
 });
 
+test('/_local/clock answers other methods than GET and POST with 405 naming them in Allow', async () => {
+  for (const method of ['PUT', 'DELETE', 'PATCH']) {
+    const reply = await call(`${base}/_local/clock`, { method });
+    expect([method, reply.status, reply.headers.get('allow')]).toEqual([method, 405, 'GET, POST']);
+  }
+});
+
 test('lets the timer win Task.any once the clock passes its deadline, like the Durable extension when time passes', async () => {
   const id = uniqueId('race-timer');
   await start(base, 'EventOrTimer', { instanceId: id, input: { timeoutSeconds: 3600 } });
