@@ -27,9 +27,10 @@ const NOT_IN_IDENTIFIER = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p
 const NOT_IN_FREE_TEXT = /(?![\t\n\r])\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}\u{e0000}-\u{e007f}]/u;
 // What a reader cannot see, for isBlankText.
 const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zs}\p{Zl}\p{Zp}]/gu;
-// What visibleText escapes in free text: as above, except tab and line feed, and the joiners and
-// variation selectors that scripts and emoji need.
-const HIDDEN_IN_TEXT = /(?![\t\n\u200c\u200d\ufe00-\ufe0f])[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/gu;
+// What visibleText escapes in free text: as in identifiers, except what KEPT_IN_TEXT keeps.
+const HIDDEN_IN_TEXT = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/gu;
+// Tab and line feed, the joiners scripts and emoji need, and emoji variation selectors (U+FE00-FE0F).
+const KEPT_IN_TEXT = new Set(['\t', '\n', '\u200c', '\u200d', ...Array.from({ length: 16 }, (_, index) => String.fromCodePoint(0xfe00 + index))]);
 const HIDDEN_IN_IDENTIFIER = new RegExp(NOT_IN_IDENTIFIER.source, 'gu');
 
 /** True when `text` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, either case, no braces). */
@@ -82,7 +83,7 @@ export function hasBidiControl(text: string): boolean {
  */
 export function visibleText(text: string, kind: 'identifier' | 'text' = 'text'): string {
   const hidden = kind === 'identifier' ? HIDDEN_IN_IDENTIFIER : HIDDEN_IN_TEXT;
-  return text.replace(hidden, (character) => `<${codePointName(character)}>`);
+  return text.replace(hidden, (character) => (kind === 'text' && KEPT_IN_TEXT.has(character) ? character : `<${codePointName(character)}>`));
 }
 
 function problem(text: string, refused: RegExp, what: string): string | undefined {
