@@ -479,7 +479,7 @@ describe('approval links that decide alone (MAA_LINK_ALLOW_LINK_ONLY=true)', () 
     const review = await fetch(`${api.runtime.url}/api/approvals/${token}`);
     const html = await review.text();
     expect(review.status).toBe(200);
-    expect(html).toContain(`Deciding as ${BOB}`);
+    expect(html).toContain(`Deciding as <bdi>${BOB}</bdi>`);
     const posted = await fetch(`${api.runtime.url}/api/approvals/${token}`, {
       method: 'POST',
       headers: { cookie: review.headers.getSetCookie()[0]!.split(';')[0]!, origin: api.runtime.url },
