@@ -1,3 +1,5 @@
+import { visibleText } from '../shared/domain/text';
+
 /** A column of {@link renderTable}: its heading and, optionally, the widest a cell may be. */
 export interface Column {
   header: string;
@@ -8,8 +10,8 @@ export interface Column {
 /**
  * Rows as aligned text columns: a header line, then one line per row, columns two spaces apart,
  * every line ending without trailing spaces. Control characters in cells (newlines, escape
- * sequences from user-supplied text such as a justification) become `?`, so a value can neither
- * break the layout nor drive the terminal.
+ * sequences from user-supplied text such as a justification) become `?`, and invisible or bidi
+ * characters `<U+XXXX>`, so a value can neither break the layout, reorder it, nor drive the terminal.
  */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
   return align([columns.map((column) => column.header), ...rows.map((row) => columns.map((column, index) => fit(row[index] ?? '', column.maxWidth)))]);
@@ -27,10 +29,14 @@ export function renderFields(fields: readonly (readonly [string, string | undefi
   return present.map(([key, value]) => `${`${key}:`.padEnd(width)}  ${printable(value)}`.trimEnd()).join('\n') + '\n';
 }
 
-/** `text` with C0 and C1 control characters replaced by `?`. */
+/**
+ * `text` with C0 and C1 control characters replaced by `?`, and every other character a reader
+ * could not see, or that could reorder the line (bidi controls, zero-width and format
+ * characters), written as `<U+XXXX>` (see `visibleText`).
+ */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return visibleText(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'), 'identifier');
 }
 
 function align(lines: readonly (readonly string[])[]): string {

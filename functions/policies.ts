@@ -1,7 +1,7 @@
 import { app, type HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { pageQuerySchema, policyBodySchema } from '../shared/api/schemas';
+import { justificationSchema, pageQuerySchema, policyBodySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
@@ -9,8 +9,8 @@ import { getPolicy, listPolicies, requestPolicyChange, type PolicyChange } from 
 import { authenticate, deps } from './support';
 
 /** A policy change carries the policy and the justification approvers see. */
-const changeBodySchema = policyBodySchema.extend({ justification: z.string().trim().min(1).max(1024) });
-const deleteBodySchema = z.object({ justification: z.string().trim().min(1).max(1024) }).strict();
+const changeBodySchema = policyBodySchema.extend({ justification: justificationSchema });
+const deleteBodySchema = z.object({ justification: justificationSchema }).strict();
 
 function policyId(request: HttpRequest): string {
   const id = request.params.id;

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { decisionBodySchema, emptyBodySchema, listRequestsQuerySchema, pageQuerySchema, submitRequestBodySchema } from '../shared/api/schemas';
+import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
@@ -28,6 +29,7 @@ function clientRoute(name: string, route: string, method: 'POST', handler: Clien
 
 clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client) => {
   const body = await readJsonBody(request, submitRequestBodySchema);
+  assertDirectlySubmittable(body.profileType);
   const key = request.headers.get('idempotency-key') ?? undefined;
   if (key !== undefined && (key.length === 0 || key.length > 256)) {
     throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [{ path: 'header.idempotency-key', message: 'must be 1..256 characters' }]);

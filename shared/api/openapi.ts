@@ -6,6 +6,7 @@ import {
   auditPageSchema,
   decisionBodySchema,
   healthSchema,
+  justificationSchema,
   linkDecisionFormSchema,
   listRequestsQuerySchema,
   pageQuerySchema,
@@ -16,7 +17,7 @@ import {
 } from './schemas';
 import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../ops/schemas';
 
-const policyChangeBody = policyBodySchema.extend({ justification: zod.string().min(1).max(1024) });
+const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
 const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
 const AUTH_PROBLEMS = ['missing_token', 'invalid_token', 'expired_token', 'forbidden', 'validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
 
@@ -55,7 +56,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: submitRequestBodySchema,
     responses: { 202: { description: 'Submitted; Location names the request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'no_applicable_policy', 'entity_locked', 'idempotency_key_reused', 'invalid_request'],
+    problems: [...AUTH_PROBLEMS, 'no_applicable_policy', 'use_policies_api', 'entity_locked', 'idempotency_key_reused', 'invalid_request'],
   },
   {
     method: 'get',
@@ -128,7 +129,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'invalid_policy', 'entity_locked'],
+    problems: [...AUTH_PROBLEMS, 'invalid_policy', 'policy_exists', 'unknown_group', 'entity_locked'],
   },
   {
     method: 'put',
@@ -137,14 +138,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_policy', 'entity_locked'],
+    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_policy', 'unknown_group', 'entity_locked'],
   },
   {
     method: 'delete',
     path: '/policies/{id}',
     summary: 'Request the deletion of a policy (applied on completion).',
     security: 'bearer',
-    body: zod.object({ justification: zod.string().min(1).max(1024) }),
+    body: zod.object({ justification: justificationSchema }),
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
     problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked'],
   },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
+import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
 
 /**
  * The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
@@ -10,7 +11,32 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+type TextRule = (text: string) => string | undefined;
+
+/** Adds an issue with the rule's message when `rule` refuses the string. */
+const refusedBy = (rule: TextRule) => (value: string, context: z.RefinementCtx) => {
+  const message = rule(value);
+  if (message !== undefined) context.addIssue({ code: 'custom', message });
+};
+
+/**
+ * An identifier (see shared/domain/text.ts): visible characters only, normalised (trimmed, NFC,
+ * a GUID lower-cased) before anything compares or locks on it; 1..`max` characters.
+ */
+const identifier = (max: number) => z.string().superRefine(refusedBy(identifierProblem)).transform(normalizeIdentifier).pipe(z.string().min(1, 'must not be blank').max(max));
+
+/** Free text (see shared/domain/text.ts), trimmed, at most `max` characters; `required` text must not be blank once invisible characters are removed. */
+const freeText = (max: number, required: boolean) =>
+  z
+    .string()
+    .superRefine(refusedBy(freeTextProblem))
+    .transform((value) => value.trim())
+    .pipe(required ? z.string().max(max).refine((value) => !isBlankText(value), 'must not be blank') : z.string().max(max));
+
+/** A JSON value whose object keys are identifiers and whose strings are free text. */
+const honestJson = jsonValue.superRefine((value, context) => {
+  for (const problem of jsonTextProblems(value)) context.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+});
 
 export const profileTypeSchema = z.enum(PROFILE_TYPES).describe('What a policy protects (Graph operationApprovalPolicyType names).');
 export const requestStatusSchema = z.enum(REQUEST_STATUSES).describe('Graph operationApprovalRequestStatus names.');
@@ -19,32 +45,35 @@ export const principalSchema = z.object({ id: z.string(), displayName: z.string(
 
 export const operationSchema = z
   .object({
-    action: text(128).describe('What to do, e.g. "wipe".'),
-    resourceType: text(128).describe('What kind of thing it is done to, e.g. "managedDevice".'),
-    resourceId: text(256).optional().describe('Which one; requests on the same (profileType, resourceId) exclude each other.'),
-    payload: jsonValue.optional().describe('Parameters of the operation, executed exactly as approved.'),
+    action: identifier(128).describe('What to do, e.g. "wipe".'),
+    resourceType: identifier(128).describe('What kind of thing it is done to, e.g. "managedDevice".'),
+    resourceId: identifier(256).optional().describe('Which one; requests on the same (profileType, resourceId) exclude each other. A GUID is compared and stored in lower case.'),
+    payload: honestJson.optional().describe('Parameters of the operation, executed exactly as approved.'),
   })
   .strict();
+
+/** The business justification approvers see: free text, 1..1024 characters, not blank. */
+export const justificationSchema = freeText(1024, true).describe('Business justification shown to approvers.');
 
 /** `POST /api/requests` */
 export const submitRequestBodySchema = z
   .object({
     profileType: profileTypeSchema,
     operation: operationSchema,
-    justification: text(1024).describe('Business justification shown to approvers.'),
+    justification: justificationSchema,
   })
   .strict();
 export type SubmitRequestBody = z.infer<typeof submitRequestBodySchema>;
 
 /** `POST /api/requests/{id}/approve` (notes optional) and `/reject` (notes required). */
-export const decisionBodySchema = z.object({ notes: z.string().trim().max(1024).default('') }).strict();
+export const decisionBodySchema = z.object({ notes: freeText(1024, false).default('') }).strict();
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
 
 /** `POST /api/approvals/{token}`: the approval link's form (URL-encoded), each field once. */
 export const linkDecisionFormSchema = z
   .object({
     decision: z.enum(['approve', 'reject']),
-    notes: z.string().trim().max(1024).default('').describe('Required (not blank) to reject.'),
+    notes: freeText(1024, false).default('').describe('Required (not blank) to reject.'),
     csrf: z.string().max(128).describe('The hidden field of the review page.'),
   })
   .strict();
@@ -61,10 +90,14 @@ const isoDuration = z
 /** `POST /api/policies` and `PUT /api/policies/{id}` */
 export const policyBodySchema = z
   .object({
-    displayName: text(128),
-    description: z.string().trim().max(1024).default(''),
+    displayName: freeText(128, true),
+    description: freeText(1024, false).default(''),
     profileType: profileTypeSchema,
-    approverGroupIds: z.array(z.guid()).min(1).max(20).describe('Entra group object ids whose members approve.'),
+    approverGroupIds: z
+      .array(z.guid().transform((id) => id.toLowerCase()))
+      .min(1)
+      .max(20)
+      .describe('Entra group object ids whose members approve; each must exist in the directory. Stored in lower case.'),
     requiredApprovals: z.number().int().min(1).max(10).default(1),
     requestTtl: isoDuration.default('P30D'),
   })

@@ -5,7 +5,8 @@ import { isGuid } from './policy';
 /**
  * The entity lock a request of `profileType` for `operation` takes while open:
  * `<profileType>:<resourceId>`, with a GUID resource id lower-cased (GUIDs are case-insensitive, so
- * `ABC…` and `abc…` are one entity) and any other resource id kept exactly. An operation without a
+ * `ABC…` and `abc…` are one entity) and any other resource id kept exactly (`createRequest` stores
+ * identifiers already normalised, see `text.ts`, so spellings of one id meet here). An operation without a
  * `resourceId` (or with an empty one) names no single entity and takes no lock: `undefined`.
  */
 export function entityLockKey(profileType: ProfileType, operation: Pick<Operation, 'resourceId'>): string | undefined {

@@ -25,6 +25,12 @@ export const DOMAIN_ERROR_STATUS = {
   operation_mismatch: 409,
   /** No active access policy protects the request's profile type. */
   no_applicable_policy: 422,
+  /** A policy change (`operationApprovalPolicy`) was submitted as a plain request: it goes through `/api/policies`. */
+  use_policies_api: 422,
+  /** A new policy names a profile type that another active policy already protects. */
+  policy_exists: 409,
+  /** A policy names approver groups the directory does not know; `errors` names each. */
+  unknown_group: 422,
   /** A rejection needs notes. */
   notes_required: 400,
   /** A policy draft (or a stored policy) breaks the policy rules; `errors` names each field. */

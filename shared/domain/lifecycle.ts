@@ -1,5 +1,5 @@
 import { canonicalJson, operationHash } from './canonicalJson';
-import { DomainError } from './errors';
+import { DomainError, type FieldError } from './errors';
 import { formatInstant, normalizeInstant, parseInstant } from './instant';
 import {
   OPEN_STATUSES,
@@ -18,6 +18,7 @@ import {
   type RequestStatus,
 } from './model';
 import { applicablePolicy, approverRule } from './policy';
+import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from './text';
 
 /**
  * Every status change a request can make; nothing else is allowed. Closed statuses (rejected,
@@ -187,8 +188,11 @@ export interface NewRequestInput {
  * stored is exactly what was hashed.
  *
  * Throws `forbidden` when `initiatorRoles` lacks a role of {@link requiredSubmitRoles};
- * `invalid_request` for a blank id or justification, a blank `action` or `resourceType`, an empty
- * `resourceId`, an operation that is not JSON, or a bad `now`; `no_applicable_policy` and
+ * `invalid_request` for a blank id or justification (blank once invisible characters are removed),
+ * a blank `action` or `resourceType`, an empty `resourceId`, text that breaks the rules of
+ * `text.ts` (identifiers in the operation, free text in the justification and payload strings),
+ * an operation that is not JSON, or a bad `now`; identifiers are stored normalised (so the entity
+ * lock sees one spelling); `no_applicable_policy` and
  * `invalid_policy` as `applicablePolicy` does. The entity lock is not checked here (see
  * `assertEntityUnlocked` and the store).
  */
@@ -197,7 +201,7 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
   if (missing.length > 0) throw new DomainError('forbidden', `submitting a ${input.profileType} request needs ${missing.join(' and ')}`);
 
   if (input.id.trim() === '') throw new DomainError('invalid_request', 'a request needs an id');
-  if (input.justification.trim() === '') throw new DomainError('invalid_request', 'a request needs a business justification');
+  if (isBlankText(input.justification)) throw new DomainError('invalid_request', 'a request needs a business justification');
   const { operation } = input;
   if (typeof operation.action !== 'string' || operation.action.trim() === '') throw new DomainError('invalid_request', 'operation.action must not be blank');
   if (typeof operation.resourceType !== 'string' || operation.resourceType.trim() === '') {
@@ -206,7 +210,15 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
   if (operation.resourceId !== undefined && (typeof operation.resourceId !== 'string' || operation.resourceId === '')) {
     throw new DomainError('invalid_request', 'operation.resourceId must be a non-empty string when present');
   }
-  const stored = JSON.parse(canonicalJson(operation)) as Operation;
+  assertHonestText(input.justification, operation);
+  const stored = JSON.parse(
+    canonicalJson({
+      ...operation,
+      action: normalizeIdentifier(operation.action),
+      resourceType: normalizeIdentifier(operation.resourceType),
+      ...(operation.resourceId === undefined ? {} : { resourceId: normalizeIdentifier(operation.resourceId) }),
+    }),
+  ) as Operation;
 
   const governing = applicablePolicy(input.profileType, input.policy);
   const createdMs = parseInstant(input.now, 'now');
@@ -225,6 +237,22 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     expiresAt: formatInstant(createdMs + governing.requestTtlMs),
     lastModifiedAt: createdAt,
   };
+}
+
+/** Throws `invalid_request` with every field error when the justification or the operation breaks the text rules of `text.ts`. */
+function assertHonestText(justification: string, operation: Operation): void {
+  const errors: FieldError[] = [];
+  const justificationProblem = freeTextProblem(justification);
+  if (justificationProblem !== undefined) errors.push({ path: 'justification', message: justificationProblem });
+  for (const field of ['action', 'resourceType', 'resourceId'] as const) {
+    const value = operation[field];
+    const problem = value === undefined ? undefined : identifierProblem(value);
+    if (problem !== undefined) errors.push({ path: `operation.${field}`, message: problem });
+  }
+  for (const problem of jsonTextProblems(operation.payload)) errors.push({ path: ['operation', 'payload', ...problem.path].join('.'), message: problem.message });
+  if (errors.length > 0) {
+    throw new DomainError('invalid_request', `the request holds text that could mislead its reviewers: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+  }
 }
 
 /** How many of `request`'s decisions are approvals. */
@@ -252,7 +280,9 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   const notes = command.notes ?? '';
   if (command.decision !== 'approve' && command.decision !== 'reject') throw new DomainError('invalid_request', 'decision must be approve or reject');
   if (command.linkId !== undefined && command.source !== 'link') throw new DomainError('invalid_request', 'only a decision made through a link names a link');
-  if (command.decision === 'reject' && notes.trim() === '') throw new DomainError('notes_required', 'a rejection needs notes saying why');
+  const notesProblem = freeTextProblem(notes);
+  if (notesProblem !== undefined) throw new DomainError('invalid_request', `notes ${notesProblem}`, { errors: [{ path: 'notes', message: notesProblem }] });
+  if (command.decision === 'reject' && isBlankText(notes)) throw new DomainError('notes_required', 'a rejection needs notes saying why');
 
   if (command.actor.id === request.initiator.id) throw new DomainError('self_approval', 'the initiator cannot decide on their own request');
   const refusal = approverRefusal(request, command.actorRoles, command.actorGroupIds);

@@ -1,5 +1,6 @@
 import { parseIsoDuration } from './duration';
 import { DomainError, type FieldError } from './errors';
+import { freeTextProblem, isBlankText, isGuid } from './text';
 import { PROFILE_TYPES, type AccessPolicy, type AppRole, type PolicySnapshot, type ProfileType } from './model';
 
 /** `requiredApprovals` when a draft leaves it out. */
@@ -52,17 +53,12 @@ export type ValidPolicyDraft = Required<PolicyDraft>;
 /** The outcome of {@link validatePolicyDraft}: the completed draft, or at least one field error. */
 export type PolicyValidation = { ok: true; value: ValidPolicyDraft } | { ok: false; errors: FieldError[] };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True when `text` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, either case, no braces). */
-export function isGuid(text: string): boolean {
-  return GUID.test(text);
-}
+export { isGuid } from './text';
 
 /**
  * Checks a policy draft against the policy rules, reporting every broken one (in field order):
- * `displayName` 1..128 characters and not blank; `description` at most 1024 characters (default
- * empty); `profileType` a known profile type; `approverGroupIds` at least one GUID, none twice
+ * `displayName` 1..128 characters, not blank and free text (see `text.ts`); `description` free
+ * text of at most 1024 characters (default empty); `profileType` a known profile type; `approverGroupIds` at least one GUID, none twice
  * (compared case-insensitively); `requiredApprovals` an integer 1..10 (default 1); `requestTtl` an
  * ISO-8601 duration (see {@link parseIsoDuration}) from PT1H to P90D (default P30D). Values are
  * returned as given: nothing is trimmed or case-folded.
@@ -76,10 +72,12 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
   const { displayName, description = '', profileType, approverGroupIds, requiredApprovals = DEFAULT_REQUIRED_APPROVALS, requestTtl = DEFAULT_REQUEST_TTL } = draft;
 
   if (typeof displayName !== 'string') fail('displayName', 'is required and must be a string');
-  else if (displayName.trim() === '') fail('displayName', 'must not be blank');
+  else if (isBlankText(displayName)) fail('displayName', 'must not be blank');
+  else if (freeTextProblem(displayName) !== undefined) fail('displayName', freeTextProblem(displayName)!);
   else if (characters(displayName) > MAX_DISPLAY_NAME_LENGTH) fail('displayName', `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
 
   if (typeof description !== 'string') fail('description', 'must be a string');
+  else if (freeTextProblem(description) !== undefined) fail('description', freeTextProblem(description)!);
   else if (characters(description) > MAX_DESCRIPTION_LENGTH) fail('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
 
   if (typeof profileType !== 'string' || !(PROFILE_TYPES as readonly string[]).includes(profileType)) {
@@ -208,6 +206,40 @@ export function applicablePolicy(profileType: ProfileType, activePolicy: AccessP
  */
 export function policyChangeApprovers(activeOapPolicy: AccessPolicy | undefined): ApproverRule {
   return approverRule(applicablePolicy('operationApprovalPolicy', activeOapPolicy).snapshot);
+}
+
+/**
+ * Throws `use_policies_api` for a request of profile type `operationApprovalPolicy` submitted as a
+ * plain request: policy changes are made through the policy API, which validates the policy,
+ * checks its groups and builds the operation approvers see from it.
+ */
+export function assertDirectlySubmittable(profileType: ProfileType): void {
+  if (profileType === 'operationApprovalPolicy') {
+    throw new DomainError('use_policies_api', 'policy changes are submitted through POST /api/policies, PUT or DELETE /api/policies/{id}, not as a plain request');
+  }
+}
+
+/** Throws `policy_exists` when `active` (the active policy of the new policy's profile type, if any) exists: one policy per profile type. */
+export function assertNoActivePolicy(profileType: ProfileType, active: Pick<AccessPolicy, 'id'> | undefined): void {
+  if (active !== undefined) {
+    throw new DomainError('policy_exists', `policy ${active.id} already protects ${profileType}: change it (PUT /api/policies/${active.id}) instead`, {
+      errors: [{ path: 'profileType', message: `is already protected by policy ${active.id}` }],
+    });
+  }
+}
+
+/**
+ * Throws `unknown_group` naming (by index and id) each of `approverGroupIds` that is not among
+ * `knownGroupIds` (the ones the directory knows), comparing case-insensitively.
+ */
+export function assertKnownGroups(approverGroupIds: readonly string[], knownGroupIds: readonly string[]): void {
+  const known = new Set(knownGroupIds.map((id) => id.toLowerCase()));
+  const unknown = approverGroupIds.flatMap((id, index) => (known.has(id.toLowerCase()) ? [] : [{ id, index }]));
+  if (unknown.length > 0) {
+    throw new DomainError('unknown_group', `the directory knows no group ${unknown.map(({ id }) => id).join(', ')}`, {
+      errors: unknown.map(({ id, index }) => ({ path: `approverGroupIds.${index}`, message: `group ${id} does not exist in the directory` })),
+    });
+  }
 }
 
 function requestTtlProblem(requestTtl: unknown): string | undefined {

@@ -52,6 +52,9 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
   invalid_request: { status: 400, title: 'The request is not valid' },
   invalid_continuation: { status: 400, title: 'The continuation token is not valid' },
   no_applicable_policy: { status: 422, title: 'No access policy protects this profile type' },
+  use_policies_api: { status: 422, title: 'Policy changes are submitted through /api/policies' },
+  policy_exists: { status: 409, title: 'Another access policy already protects this profile type' },
+  unknown_group: { status: 422, title: 'The directory does not know these approver groups' },
   notes_required: { status: 400, title: 'Notes are required' },
   invalid_policy: { status: 400, title: 'The policy is not valid' },
 };

@@ -12,6 +12,8 @@ export interface Directory {
   usersInGroup(groupId: string): Promise<DirectoryUser[]>;
   /** The user with this object id, or undefined when the directory does not know them. */
   findUser(userId: string): Promise<DirectoryUser | undefined>;
+  /** The subset of `groupIds` that name groups the directory knows (in the caller's spelling and order). */
+  existingGroups(groupIds: readonly string[]): Promise<string[]>;
 }
 
 /** A user as the directory describes them: enough to address a notification. */
@@ -101,6 +103,11 @@ export class CachedDirectory implements Directory {
   /** Not cached, like {@link usersInGroup}. */
   findUser(userId: string): Promise<DirectoryUser | undefined> {
     return this.inner.findUser(userId);
+  }
+
+  /** Not cached: asked when a policy is submitted, and a group created a moment ago must count. */
+  existingGroups(groupIds: readonly string[]): Promise<string[]> {
+    return this.inner.existingGroups(groupIds);
   }
 
   private once(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {

@@ -9,6 +9,8 @@ export type GraphDirectoryOptions = GraphClientOptions;
 const CHECK_BATCH = 20;
 // Graph follows at most this many `@odata.nextLink` pages before we call the answer suspicious.
 const MAX_PAGES = 1_000;
+// Group lookups sent at once; a policy names at most 20 groups.
+const GROUP_LOOKUPS = 5;
 const USER_FIELDS = 'id,displayName,mail,userPrincipalName';
 
 /**
@@ -16,7 +18,7 @@ const USER_FIELDS = 'id,displayName,mail,userPrincipalName';
  * GroupMember.Read.All and User.ReadBasic.All: `POST /users/{id}/checkMemberGroups` (batches of 20
  * candidates) and `POST /users/{id}/getMemberGroups` with `securityEnabledOnly: false`, both
  * transitive; `GET /groups/{id}/transitiveMembers/microsoft.graph.user` (every page) and `GET
- * /users/{id}` for addressing notifications. A user or group Graph does not know (404
+ * /users/{id}` for addressing notifications; `GET /groups/{id}` to check that approver groups exist. A user or group Graph does not know (404
  * `Request_ResourceNotFound`) is in no group and has no members, so authorization fails closed.
  * Retries and errors are {@link GraphClient}'s.
  */
@@ -60,6 +62,22 @@ export class GraphDirectory implements Directory {
     const path = `/users/${encodeURIComponent(userId)}?$select=${USER_FIELDS}`;
     const answer = await this.graph.request('GET', path);
     return answer === undefined ? undefined : directoryUser(answer, path);
+  }
+
+  /**
+   * `GET /groups/{id}?$select=id` for each distinct id (at most {@link GROUP_LOOKUPS} at a time):
+   * the read GroupMember.Read.All already allows; a 404 is a group Graph does not know.
+   */
+  async existingGroups(groupIds: readonly string[]): Promise<string[]> {
+    const wanted = [...new Set(groupIds.map((id) => id.toLowerCase()))];
+    const found = new Set<string>();
+    for (let start = 0; start < wanted.length; start += GROUP_LOOKUPS) {
+      const answers = await Promise.all(
+        wanted.slice(start, start + GROUP_LOOKUPS).map(async (id) => ({ id, answer: await this.graph.request('GET', `/groups/${encodeURIComponent(id)}?$select=id`) })),
+      );
+      for (const { id, answer } of answers) if (answer !== undefined) found.add(id);
+    }
+    return groupIds.filter((id) => found.has(id.toLowerCase()));
   }
 
   /** POSTs to a Graph action returning a string collection; `undefined` when the user is unknown. */

@@ -1,5 +1,7 @@
 import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest, Decision } from '../domain/model';
+import { operationTitle, titleText } from '../domain/operationTitle';
+import { visibleText } from '../domain/text';
 import { html, page, SafeHtml } from '../http/html';
 import type { LinkClaims } from './linkToken';
 import { LINK_REFUSALS, type LinkRefusalCode } from './refusals';
@@ -12,12 +14,26 @@ function time(instant: string | number): SafeHtml {
   return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
 }
 
-const person = (who: { id: string; displayName: string }) => (who.displayName === who.id ? who.id : `${who.displayName} (${who.id})`);
+/** User text isolated from its surroundings (`<bdi>`) with what a reader could not see escaped (`visibleText`). */
+function user(text: string, kind: 'identifier' | 'text' = 'text'): SafeHtml {
+  return html`<bdi>${visibleText(text, kind)}</bdi>`;
+}
+
+const person = (who: { id: string; displayName: string }) => (who.displayName === who.id ? user(who.id, 'identifier') : html`${user(who.displayName)} (${user(who.id, 'identifier')})`);
+
+/** What the request asks for (see `operationTitle`): as page text with user parts isolated, and as plain text for `<title>`. */
+function title(request: ApprovalRequest): { html: SafeHtml; text: string } {
+  const parts = operationTitle(request);
+  return {
+    html: html`${parts.map((part) => (typeof part === 'string' ? html`${part}` : user(part.userText, 'identifier')))}`,
+    text: titleText(parts, (text) => visibleText(text, 'identifier')),
+  };
+}
 
 function decisionItem(decision: Decision): SafeHtml {
   const verb = decision.decision === 'approve' ? 'approved' : 'rejected';
-  return html`<li><strong>${decision.approver.displayName}</strong> ${verb} on ${time(decision.at)}${decision.source === 'link' ? ' through an approval link' : ''}${
-    decision.notes ? html`: “${decision.notes}”` : ''
+  return html`<li><strong>${user(decision.approver.displayName)}</strong> ${verb} on ${time(decision.at)}${decision.source === 'link' ? ' through an approval link' : ''}${
+    decision.notes ? html`: “${user(decision.notes)}”` : ''
   }</li>`;
 }
 
@@ -27,19 +43,19 @@ function summary(request: ApprovalRequest, claims: LinkClaims): SafeHtml {
   const approvals = approvalCount(request);
   return html`<dl>
 <dt>Profile type</dt><dd>${request.profileType}</dd>
-<dt>Action</dt><dd>${operation.action}</dd>
-<dt>Resource type</dt><dd>${operation.resourceType}</dd>
-<dt>Resource id</dt><dd>${operation.resourceId ?? html`<span class="note">none</span>`}</dd>
+<dt>Action</dt><dd>${user(operation.action, 'identifier')}</dd>
+<dt>Resource type</dt><dd>${user(operation.resourceType, 'identifier')}</dd>
+<dt>Resource id</dt><dd>${operation.resourceId === undefined ? html`<span class="note">none</span>` : user(operation.resourceId, 'identifier')}</dd>
 <dt>Requested by</dt><dd>${person(request.initiator)}</dd>
 <dt>Requested on</dt><dd>${time(request.createdAt)}</dd>
-<dt>Justification</dt><dd>${request.justification}</dd>
+<dt>Justification</dt><dd>${user(request.justification)}</dd>
 <dt>Approvals</dt><dd>${approvals} of ${request.policy.requiredApprovals} required</dd>
 <dt>Request expires</dt><dd>${time(request.expiresAt)}</dd>
 <dt>This link expires</dt><dd>${time(claims.expiresAt)}</dd>
 <dt>Operation hash</dt><dd><code>${request.operationHash}</code></dd>
 <dt>Request id</dt><dd><code>${request.id}</code></dd>
 </dl>
-${operation.payload === undefined ? '' : html`<h2>Payload</h2><pre>${JSON.stringify(operation.payload, null, 2)}</pre>`}
+${operation.payload === undefined ? '' : html`<h2>Payload</h2><pre>${user(JSON.stringify(operation.payload, null, 2))}</pre>`}
 <h2>Decisions so far</h2>
 ${request.decisions.length === 0 ? html`<p class="note">None yet.</p>` : html`<ul>${request.decisions.map(decisionItem)}</ul>`}`;
 }
@@ -58,11 +74,11 @@ export interface ReviewForm {
 
 /** The review page: the request in full and the approve/reject form. */
 export function reviewPage(request: ApprovalRequest, claims: LinkClaims, form: ReviewForm): string {
-  const title = `Approve or reject: ${request.operation.action} ${request.operation.resourceType}${request.operation.resourceId ? ` ${request.operation.resourceId}` : ''}`;
+  const what = title(request);
   return page(
-    title,
-    html`<h1>${title}</h1>
-<p>${request.initiator.displayName} asks for a second admin's approval. Check that the operation below is what you expect before you decide.</p>
+    `Approve or reject: ${what.text}`,
+    html`<h1>Approve or reject: ${what.html}</h1>
+<p>${user(request.initiator.displayName)} asks for a second admin's approval. Check that the operation below is what you expect before you decide.</p>
 ${summary(request, claims)}
 <h2>Your decision</h2>
 ${form.error ? html`<p class="notice bad" role="alert">${form.error}</p>` : ''}

@@ -1,6 +1,8 @@
 import type { NotificationKind } from '../domain/notifications';
 import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest, Principal } from '../domain/model';
+import { operationTitle, titleText } from '../domain/operationTitle';
+import { isBlankText, visibleText } from '../domain/text';
 
 /**
  * The words of every notification, built from the request alone (pure, so every message can be
@@ -31,9 +33,12 @@ export interface NotificationMessage {
   request: ApprovalRequest;
   recipient: Recipient;
   subject: string;
-  /** Plain text, paragraphs separated by blank lines; URLs appear in full. */
+  /**
+   * Plain text, paragraphs separated by blank lines; the service's URLs appear in full, the
+   * approver's link first, and user text as {@link userTextForMail} shows it.
+   */
   text: string;
-  /** The same as simple HTML (no scripts, styles or images); every URL is also shown as text. */
+  /** The same as simple HTML (no scripts, styles or images): only the service's URLs are links (each also shown as text); user text is in `<bdi>`. */
   html: string;
   /** The request at a glance. */
   facts: { title: string; value: string }[];
@@ -58,66 +63,78 @@ export interface MessageInput {
 /** Kinds that close a request: besides the initiator, approvers who were asked and have not decided hear of them. */
 export const CLOSING_KINDS: ReadonlySet<NotificationKind> = new Set(['rejected', 'cancelled', 'expired']);
 
+/** A piece of a line: our own words, text a user chose (isolated, escaped, never a link), or one of our URLs (a link). */
+type Part = string | { readonly user: string; readonly kind: 'identifier' | 'text' } | { readonly link: string };
+type Line = readonly Part[];
+
+const user = (text: string): Part => ({ user: text, kind: 'text' });
+
 /** Builds the message of `input.kind` for `input.recipient` (the initiator, or for {@link CLOSING_KINDS} also an approver). */
 export function buildMessage(input: MessageInput): NotificationMessage {
   const { request, link } = input;
-  const what = describeOperation(request);
-  const who = request.initiator.displayName;
+  const what: Part[] = operationTitle(request).map((part) => (typeof part === 'string' ? part : { user: part.userText, kind: 'identifier' }));
+  const who = user(request.initiator.displayName);
   const api = `${input.apiBaseUrl}/api/requests/${request.id}`;
   const approvals = approvalCount(request);
   const required = request.policy.requiredApprovals;
   const last = request.decisions.at(-1);
-  const notes = last?.notes.trim() ? [`Notes: ${last.notes}`] : [];
-  const decide = link
-    ? [`Review and decide: ${link.url}`, `This link is for you alone and works until ${formatInstant(link.expiresAt)}.`]
-    : [`Decide through the API: POST ${api}/approve, or POST ${api}/reject with notes.`];
+  const lastApprover = last ? user(last.approver.displayName) : undefined;
+  const notes: Line[] = last && !isBlankText(last.notes) ? [['Notes: ', user(last.notes)]] : [];
+  // The real link comes first, before anything the initiator wrote.
+  const decide: Line[] = link
+    ? [['Review and decide: ', { link: link.url }], [`This link is for you alone and works until ${formatInstant(link.expiresAt)}.`]]
+    : [['Decide through the API: POST ', { link: `${api}/approve` }, ', or POST ', { link: `${api}/reject` }, ' with notes.']];
 
-  let subject: string;
-  let lines: string[];
+  let subject: Line;
+  let lines: Line[];
   const toApprover = input.recipient.id.toLowerCase() !== request.initiator.id.toLowerCase();
   if (toApprover && CLOSING_KINDS.has(input.kind)) {
     // An approver who was asked and has not decided: their link no longer works.
-    const how =
-      input.kind === 'rejected' ? `was rejected by ${last?.approver.displayName ?? 'an approver'}` : input.kind === 'cancelled' ? 'was cancelled' : `expired at ${formatInstant(request.expiresAt)}`;
-    subject = `No action needed: ${what} (${input.kind})`;
-    lines = [`${who}'s request to ${what} ${how}; nothing will be executed.`, 'You no longer need to decide: your approval link for it no longer works.'];
+    const how: Line =
+      input.kind === 'rejected' ? ['was rejected by ', lastApprover ?? 'an approver'] : input.kind === 'cancelled' ? ['was cancelled'] : [`expired at ${formatInstant(request.expiresAt)}`];
+    subject = ['No action needed: ', ...what, ` (${input.kind})`];
+    lines = [[who, "'s request to ", ...what, ' ', ...how, '; nothing will be executed.'], ['You no longer need to decide: your approval link for it no longer works.']];
   } else {
     switch (input.kind) {
       case 'submitted':
-        subject = `Approval needed: ${what} (requested by ${who})`;
-        lines = [`${who} asks for your approval to ${what} (${request.profileType}).`, `Justification: ${request.justification}`, `${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`, ...decide];
+        subject = ['Approval needed: ', ...what, ' (requested by ', who, ')'];
+        lines = [...decide, [who, ' asks for your approval to ', ...what, ` (${request.profileType}).`], ['Justification: ', user(request.justification)], [`${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`]];
         break;
       case 'reminder':
-        subject = `Reminder: approval needed before ${formatInstant(request.expiresAt)}: ${what}`;
-        lines = [`${who}'s request to ${what} (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`, `Justification: ${request.justification}`, ...decide];
+        subject = [`Reminder: approval needed before ${formatInstant(request.expiresAt)}: `, ...what];
+        lines = [
+          ...decide,
+          [who, "'s request to ", ...what, ` (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`],
+          ['Justification: ', user(request.justification)],
+        ];
         break;
       case 'approvalRecorded':
-        subject = `${approvals} of ${required} approvals: ${what}`;
-        lines = [`${last?.approver.displayName ?? 'An approver'} approved your request to ${what}: ${approvals} of ${required} approvals.`, ...notes, `It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`];
+        subject = [`${approvals} of ${required} approvals: `, ...what];
+        lines = [[lastApprover ?? 'An approver', ' approved your request to ', ...what, `: ${approvals} of ${required} approvals.`], ...notes, [`It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`]];
         break;
       case 'approved':
-        subject = `Approved — complete it now: ${what}`;
+        subject = ['Approved — complete it now: ', ...what];
         lines = [
-          `${last?.approver.displayName ?? 'An approver'} approved your request to ${what} (${approvals} of ${required} approvals).`,
+          [`Complete it before ${formatInstant(request.expiresAt)}: POST `, { link: `${api}/complete` }, `, or run: maa complete ${request.id}`],
+          [lastApprover ?? 'An approver', ' approved your request to ', ...what, ` (${approvals} of ${required} approvals).`],
           ...notes,
-          `Complete it before ${formatInstant(request.expiresAt)}: POST ${api}/complete, or run: maa complete ${request.id}`,
         ];
         break;
       case 'rejected':
-        subject = `Rejected: ${what}`;
-        lines = [`${last?.approver.displayName ?? 'An approver'} rejected your request to ${what}.`, ...notes, 'The request is closed; submit a new one if the change is still needed.'];
+        subject = ['Rejected: ', ...what];
+        lines = [[lastApprover ?? 'An approver', ' rejected your request to ', ...what, '.'], ...notes, ['The request is closed; submit a new one if the change is still needed.']];
         break;
       case 'cancelled':
-        subject = `Cancelled: ${what}`;
-        lines = [`Your request to ${what} was cancelled; nothing will be executed.`];
+        subject = ['Cancelled: ', ...what];
+        lines = [['Your request to ', ...what, ' was cancelled; nothing will be executed.']];
         break;
       case 'expired':
-        subject = `Expired: ${what}`;
-        lines = [`Your request to ${what} expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`, 'Submit a new one if the change is still needed.'];
+        subject = ['Expired: ', ...what];
+        lines = [['Your request to ', ...what, ` expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`], ['Submit a new one if the change is still needed.']];
         break;
     }
   }
-  lines.push(`Request ${request.id}`);
+  lines.push([`Request ${request.id}`]);
 
   return {
     id: input.id,
@@ -125,14 +142,14 @@ export function buildMessage(input: MessageInput): NotificationMessage {
     at: input.at,
     request,
     recipient: input.recipient,
-    subject,
-    text: lines.join('\n\n'),
-    html: toHtml(lines),
+    subject: asText(subject),
+    text: lines.map(asText).join('\n\n'),
+    html: `<!DOCTYPE html><html><body>${lines.map((line) => `<p>${asHtml(line)}</p>`).join('')}</body></html>`,
     facts: [
-      { title: 'Operation', value: what },
+      { title: 'Operation', value: asText(what) },
       { title: 'Profile type', value: request.profileType },
-      { title: 'Requested by', value: who },
-      { title: 'Justification', value: request.justification },
+      { title: 'Requested by', value: asText([who]) },
+      { title: 'Justification', value: asText([user(request.justification)]) },
       { title: 'Approvals', value: `${approvals} of ${required}` },
       { title: 'Expires', value: formatInstant(request.expiresAt) },
       { title: 'Request', value: request.id },
@@ -141,31 +158,44 @@ export function buildMessage(input: MessageInput): NotificationMessage {
   };
 }
 
-/** `wipe managedDevice laptop-42`. */
-export function describeOperation(request: Pick<ApprovalRequest, 'operation'>): string {
-  const { action, resourceType, resourceId } = request.operation;
-  return resourceId === undefined ? `${action} ${resourceType}` : `${action} ${resourceType} ${resourceId}`;
+/** `wipe managedDevice laptop-42` (a policy change in the words of `operationTitle`), user text shown as {@link userTextForMail} shows it. */
+export function describeOperation(request: Pick<ApprovalRequest, 'profileType' | 'operation'>): string {
+  return titleText(operationTitle(request), (text) => userTextForMail(text, 'identifier'));
+}
+
+/**
+ * User text as mail and chat show it: invisible and bidi characters escaped (`visibleText`), and
+ * defanged so that no client turns it into a link: a scheme's `://` becomes `[://]` (and `http`
+ * `hxxp`), other schemes' `:` becomes `[:]`, a dot between a letter or digit and a letter becomes
+ * `[.]` (`evil[.]example`, `bob@contoso[.]com`; `v1.2` stays), and Markdown's `](` becomes `] (`.
+ * Only the service's own URLs are links.
+ */
+export function userTextForMail(text: string, kind: 'identifier' | 'text' = 'text'): string {
+  return visibleText(text, kind)
+    .replace(/\b(h)tt(ps?)(?=:\/\/)/gi, '$1xx$2')
+    .replace(/:\/\//g, '[://]')
+    .replace(/\b(mailto|tel|sms|callto|file|javascript|data|vbscript|ms-[a-z-]+):/gi, '$1[:]')
+    .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L})/gu, '[.]')
+    .replace(/\]\(/g, '] (');
+}
+
+function asText(line: Line): string {
+  return line.map((part) => (typeof part === 'string' ? part : 'link' in part ? part.link : userTextForMail(part.user, part.kind))).join('');
+}
+
+function asHtml(line: Line): string {
+  return line
+    .map((part) => {
+      if (typeof part === 'string') return escapeHtml(part);
+      if ('link' in part) return `<a href="${escapeHtml(part.link)}">${escapeHtml(part.link)}</a>`;
+      return `<bdi>${escapeHtml(userTextForMail(part.user, part.kind))}</bdi>`;
+    })
+    .join('');
 }
 
 /** `2026-01-31 09:30 UTC`: unambiguous for every reader, whatever their time zone. */
 export function formatInstant(instant: string): string {
   return `${new Date(instant).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
-
-/** Paragraphs of escaped text, each URL a link whose text is the URL itself. */
-function toHtml(lines: readonly string[]): string {
-  const paragraphs = lines.map((line) => {
-    let html = '';
-    let last = 0;
-    for (const match of line.matchAll(URL_PATTERN)) {
-      html += escapeHtml(line.slice(last, match.index)) + `<a href="${escapeHtml(match[0])}">${escapeHtml(match[0])}</a>`;
-      last = match.index + match[0].length;
-    }
-    return `<p>${html}${escapeHtml(line.slice(last))}</p>`;
-  });
-  return `<!DOCTYPE html><html><body>${paragraphs.join('')}</body></html>`;
 }
 
 /** Escapes text for HTML content and double-quoted attributes. */

@@ -1,4 +1,5 @@
 import type { NotificationMessage } from './messages';
+import { visibleText } from '../domain/text';
 import type { Delivery, Notifier } from './notifier';
 import { DEFAULT_SEND_POLICY, postWithRetry, type SendPolicy } from './post';
 
@@ -25,7 +26,7 @@ export function adaptiveCardMessage(message: NotificationMessage) {
           version: '1.4',
           body: [
             { type: 'TextBlock', text: message.subject, weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'TextBlock', text: `For ${message.recipient.displayName}`, isSubtle: true, spacing: 'None', wrap: true },
+            { type: 'TextBlock', text: `For ${visibleText(message.recipient.displayName)}`, isSubtle: true, spacing: 'None', wrap: true },
             ...paragraphs.map((paragraph) => ({ type: 'TextBlock', text: paragraph, wrap: true })),
             { type: 'FactSet', facts: message.facts },
           ],

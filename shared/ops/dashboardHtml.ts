@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { REQUEST_STATUSES } from '../domain/model';
+import { visibleText } from '../domain/text';
 import type { RequestSummary } from './opsReader';
 import type { HourBucket, OpsSummary } from './summary';
 import type { InstanceDetail, StuckRequest } from './useCases';
@@ -31,6 +32,9 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = Object.freeze
 export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+
+/** User text isolated (`<bdi>`) and escaped, with what a reader could not see shown as `<U+XXXX>`. */
+const user = (text: string, kind: 'identifier' | 'text' = 'text') => `<bdi>${escapeHtml(visibleText(text, kind))}</bdi>`;
 
 const instanceLink = (id: string) => `<a href="/api/ops/dashboard/instances/${encodeURIComponent(id)}">${escapeHtml(id)}</a>`;
 
@@ -95,7 +99,7 @@ export function renderDashboard(summary: OpsSummary, stuck: readonly StuckReques
   const { last24h, oldestOpen } = summary;
   return page(
     'Approvals — operations',
-    `<h1>Approvals — operations</h1><p class="muted">Signed in as ${escapeHtml(operator)} · ${escapeHtml(summary.generatedAt)} · refreshes every 10 s</p>
+    `<h1>Approvals — operations</h1><p class="muted">Signed in as ${user(operator)} · ${escapeHtml(summary.generatedAt)} · refreshes every 10 s</p>
 <h2>Requests by status</h2><div class="counts">${counts}</div>
 <h2>Last 24 hours</h2>
 <p>Failed executions: <b${last24h.failedExecutions ? ' class="bad"' : ''}>${last24h.failedExecutions}</b> · failed orchestrations: <b${last24h.failedOrchestrations ? ' class="bad"' : ''}>${last24h.failedOrchestrations}</b> · time to decision (${last24h.timeToDecision.decided} decided): median ${duration(last24h.timeToDecision.medianSeconds)}, p95 ${duration(last24h.timeToDecision.p95Seconds)}</p>
@@ -119,12 +123,12 @@ export function renderInstance(detail: InstanceDetail): string {
         .join('')}</table>`
     : '<p class="muted">No orchestration (never started, or its history was purged).</p>';
   const requestPart = request
-    ? `<p><b id="request-status">${escapeHtml(request.status)}</b> · ${escapeHtml(request.profileType)} · ${escapeHtml(request.operation.action)} ${escapeHtml(request.operation.resourceType)} ${escapeHtml(request.operation.resourceId ?? '')} · by ${escapeHtml(request.initiator.displayName)} · expires ${escapeHtml(request.expiresAt)}${
+    ? `<p><b id="request-status">${escapeHtml(request.status)}</b> · ${escapeHtml(request.profileType)} · ${user(request.operation.action, 'identifier')} ${user(request.operation.resourceType, 'identifier')} ${user(request.operation.resourceId ?? '', 'identifier')} · by ${user(request.initiator.displayName)} · expires ${escapeHtml(request.expiresAt)}${
         request.execution ? ` · execution ${escapeHtml(request.execution.status)}: ${escapeHtml(request.execution.detail)}` : ''
       }</p>
 <p>Audit trail (${audit.items.length} records, chain ${audit.chainValid ? 'valid' : '<span class="bad">BROKEN</span>'}):</p>
 <table><tr><th>#</th><th>type</th><th>at</th><th>actor</th></tr>${audit.items
-        .map((r) => `<tr><td>${r.seq}</td><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.at)}</td><td>${escapeHtml(r.actor?.displayName ?? 'system')}</td></tr>`)
+        .map((r) => `<tr><td>${r.seq}</td><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.at)}</td><td>${r.actor ? user(r.actor.displayName) : 'system'}</td></tr>`)
         .join('')}</table>`
     : '<p class="muted">No request in the read model.</p>';
   return page(

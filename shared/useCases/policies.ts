@@ -1,7 +1,7 @@
 import type { PolicyBody } from '../api/schemas';
 import { DomainError } from '../domain/errors';
-import type { AccessPolicy, ApprovalRequest } from '../domain/model';
-import { assertValidPolicyDraft } from '../domain/policy';
+import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model';
+import { assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
 import { HttpError } from '../http/problem';
 import type { Page } from '../store/store';
 import type { Caller, UseCaseDeps } from './deps';
@@ -28,30 +28,46 @@ export async function getPolicy(deps: UseCaseDeps, id: string): Promise<AccessPo
 
 /**
  * Submits a policy change as an `operationApprovalPolicy` request: nothing changes until another
- * admin approves it and the initiator completes it. The entity lock is the profile type the
- * policy protects, so two changes to the same protection cannot be open at once.
+ * admin approves it and the initiator completes it. Refused at submit, so that nothing fails only
+ * at completion: a draft that breaks the policy rules (`invalid_policy`), a new policy for a
+ * profile type another policy already protects (`policy_exists`), approver groups the directory
+ * does not know (`unknown_group`), an update that changes the profile type. The entity lock is the
+ * profile type the policy protects, so two changes to the same protection cannot be open at once.
+ * The request's operation is built from the validated change alone (defaults filled in).
  */
 export async function requestPolicyChange(deps: UseCaseDeps, caller: Caller, change: PolicyChange, justification: string): Promise<ApprovalRequest> {
   if (!caller.roles.includes('MAA.PolicyAdmin')) throw new DomainError('forbidden', 'changing access policies needs MAA.PolicyAdmin');
-  let profileType: string;
+  let profileType: ProfileType;
+  let validated: PolicyChange;
   if (change.action === 'create') {
-    assertValidPolicyDraft(change.draft);
-    profileType = change.draft.profileType;
+    const draft = assertValidPolicyDraft(change.draft);
+    profileType = draft.profileType;
+    assertNoActivePolicy(profileType, (await deps.store.findPolicyByProfileType(profileType))?.value);
+    await assertGroupsExist(deps, draft.approverGroupIds);
+    validated = { action: 'create', draft };
   } else {
     const current = await getPolicy(deps, change.policyId);
     profileType = current.profileType;
     if (change.action === 'update') {
-      assertValidPolicyDraft(change.draft);
-      if (change.draft.profileType !== current.profileType) {
+      const draft = assertValidPolicyDraft(change.draft);
+      if (draft.profileType !== current.profileType) {
         throw new DomainError('invalid_policy', 'a policy cannot change the profile type it protects', {
           errors: [{ path: 'profileType', message: `must stay ${current.profileType}` }],
         });
       }
+      await assertGroupsExist(deps, draft.approverGroupIds);
+      validated = { action: 'update', policyId: current.id, draft };
+    } else {
+      validated = { action: 'delete', policyId: current.id };
     }
   }
   return submitRequest(deps, caller, {
     profileType: 'operationApprovalPolicy',
-    operation: { action: change.action, resourceType: POLICY_RESOURCE_TYPE, resourceId: profileType, payload: change as unknown as Record<string, never> },
+    operation: { action: validated.action, resourceType: POLICY_RESOURCE_TYPE, resourceId: profileType, payload: validated as unknown as Record<string, never> },
     justification,
   });
+}
+
+async function assertGroupsExist(deps: UseCaseDeps, approverGroupIds: readonly string[]): Promise<void> {
+  assertKnownGroups(approverGroupIds, await deps.directory.existingGroups(approverGroupIds));
 }

@@ -297,7 +297,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
       ['cancel a rejected request', 'alice', 'POST', `requests/${closedId}/cancel`, undefined, 'invalid_state'],
       ['complete a rejected request', 'alice', 'POST', `requests/${closedId}/complete`, undefined, 'invalid_state'],
       ['a second request for a locked device', 'alice', 'POST', 'requests', wipe('input-open'), 'entity_locked'],
-      ['create a policy whose change is pending', 'alice', 'POST', 'policies', policyDraft(), 'entity_locked'],
+      ['create a policy for a profile type a policy protects', 'alice', 'POST', 'policies', policyDraft(), 'policy_exists'],
       ['update a policy whose change is pending', 'alice', 'PUT', `policies/${policyId}`, policyDraft(), 'entity_locked'],
       ['delete a policy whose change is pending', 'alice', 'DELETE', `policies/${policyId}`, { justification: 'No longer needed' }, 'entity_locked'],
     ];

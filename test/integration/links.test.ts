@@ -304,6 +304,12 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect([bare.status, bare.code]).toEqual([400, 'notes_required']);
     expect(bare.html).toContain('notes are required to reject');
     expect(bare.csrf).toBeDefined();
+    // Invisible characters are not notes; a NUL is not text at all.
+    const invisible = await post(token, 'bob', { decision: 'reject', notes: '\u200b\u2060\u00a0', csrf: bare.csrf! }, { cookies: [bare.csrfCookie!] });
+    expect([invisible.status, invisible.code]).toEqual([400, 'notes_required']);
+    const nul = await post(token, 'bob', { decision: 'reject', notes: '\u0000', csrf: bare.csrf! }, { cookies: [bare.csrfCookie!] });
+    expect([nul.status, nul.code]).toEqual([400, 'invalid_form']);
+    expect((await api.call('alice', 'GET', `requests/${request.id}`)).body).toMatchObject({ status: 'needsApproval', decisions: [] });
     const rejected = await post(token, 'bob', { decision: 'reject', notes: 'not this device', csrf: bare.csrf! }, { cookies: [bare.csrfCookie!] });
     expect([rejected.status, rejected.html.includes('You rejected this request')]).toEqual([200, true]);
     const done = await api.until('alice', request.id, (r) => r.status === 'rejected');
@@ -479,7 +485,7 @@ describe('approval links that decide alone (MAA_LINK_ALLOW_LINK_ONLY=true)', () 
     const review = await fetch(`${api.runtime.url}/api/approvals/${token}`);
     const html = await review.text();
     expect(review.status).toBe(200);
-    expect(html).toContain(`Deciding as ${BOB}`);
+    expect(html).toContain(`Deciding as <bdi>${BOB}</bdi>`);
     const posted = await fetch(`${api.runtime.url}/api/approvals/${token}`, {
       method: 'POST',
       headers: { cookie: review.headers.getSetCookie()[0]!.split(';')[0]!, origin: api.runtime.url },

@@ -1,4 +1,6 @@
 import { renderColumns, renderFields, renderTable } from '../../../cli/table';
+import { requestDetail } from '../../../cli/render';
+import { wipe } from '../notify/fixtures';
 
 describe('renderTable', () => {
   it('aligns columns two spaces apart under their headers, without trailing spaces', () => {
@@ -23,6 +25,12 @@ describe('renderTable', () => {
     expect(text.split('\n')).toHaveLength(3);
   });
 
+  it('writes bidi controls and invisible characters as <U+XXXX>, so "\u202e24-potpal" cannot show as laptop-42', () => {
+    const text = renderTable([{ header: 'RESOURCE' }], [['\u202e24-potpal'], ['dev\u200b-1\u2066']]);
+    expect(text).toBe('RESOURCE\n<U+202E>24-potpal\ndev<U+200B>-1<U+2066>\n');
+    expect(renderFields([['resource id', '\u202e24-potpal']])).toBe('resource id:  <U+202E>24-potpal\n');
+  });
+
   it('prints only the header when there are no rows', () => {
     expect(renderTable([{ header: 'ID' }, { header: 'STATUS' }], [])).toBe('ID  STATUS\n');
   });
@@ -35,5 +43,15 @@ describe('renderFields and renderColumns', () => {
 
   it('aligns rows without a header', () => {
     expect(renderColumns([['login', 'get a token'], ['policies list', 'list']])).toBe('login          get a token\npolicies list  list\n');
+  });
+});
+
+describe('maa show', () => {
+  it('prints a request whose resourceId and justification carry bidi overrides with them escaped', () => {
+    const request = wipe();
+    const shown = requestDetail({ ...request, operation: { ...request.operation, resourceId: '\u202e24-potpal' }, justification: 'ok \u202eyas' });
+    expect(shown).not.toMatch(/[\u202e]/);
+    expect(shown).toContain('operation:      wipe managedDevice/<U+202E>24-potpal');
+    expect(shown).toContain('justification:  ok <U+202E>yas');
   });
 });

@@ -12,6 +12,9 @@ describe('DomainError', () => {
     ['entity_locked', 409],
     ['operation_mismatch', 409],
     ['no_applicable_policy', 422],
+    ['use_policies_api', 422],
+    ['policy_exists', 409],
+    ['unknown_group', 422],
     ['notes_required', 400],
     ['invalid_policy', 400],
     ['invalid_request', 400],
@@ -22,7 +25,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(Object.keys(DOMAIN_ERROR_STATUS)).toHaveLength(13);
+    expect(Object.keys(DOMAIN_ERROR_STATUS)).toHaveLength(16);
   });
 
   it('carries field errors and the lock holder when given', () => {

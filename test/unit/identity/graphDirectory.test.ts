@@ -18,6 +18,12 @@ let server: TestServer;
 function graph(request: SeenRequest): Reply {
   const next = scripted.shift();
   if (next) return next;
+  const group = /^\/v1\.0\/groups\/([^/?]+)\?\$select=id$/.exec(request.path);
+  if (request.method === 'GET' && group) {
+    const id = decodeURIComponent(group[1]!);
+    if ([G1, G2].includes(id.toLowerCase())) return { body: { id } };
+    return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` } } };
+  }
   const match = /^\/v1\.0\/users\/([^/]+)\/(checkMemberGroups|getMemberGroups)$/.exec(request.path);
   if (request.method !== 'POST' || !match) return { status: 400, body: { error: { code: 'BadRequest', message: 'unexpected request' } } };
   const groups = memberships.get(decodeURIComponent(match[1]!));
@@ -56,6 +62,19 @@ function directory(options: Partial<GraphDirectoryOptions> = {}): GraphDirectory
 }
 
 describe('GraphDirectory', () => {
+  it('answers which groups exist with GET /groups/{id}, once per distinct id, in the caller’s spelling and order', async () => {
+    const found = await directory().existingGroups([G3, G2.toUpperCase(), G1, G1]);
+    expect(found).toEqual([G2.toUpperCase(), G1, G1]);
+    expect(server.requests.map((request) => `${request.method} ${request.path}`).sort()).toEqual([G1, G2, G3].map((id) => `GET /v1.0/groups/${id}?$select=id`));
+  });
+
+  it('does not remember which groups exist (a group created a moment ago counts)', async () => {
+    const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
+    await cached.existingGroups([G1]);
+    await cached.existingGroups([G1]);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('asks checkMemberGroups with the app token and answers the subset in the caller’s spelling and order', async () => {
     const found = await directory().memberGroupsOf(USER, [G3.toUpperCase(), G2, G1]);
     expect(found).toEqual([G3.toUpperCase(), G1]);

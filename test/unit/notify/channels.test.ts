@@ -102,6 +102,17 @@ describe('CloudEvents webhook', () => {
 });
 
 describe('Teams workflow webhook', () => {
+  it('shows the link first and user text escaped and defanged: no bidi override, no URL a client could link', () => {
+    const request = { ...wipe(), operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' }, justification: 'Go to https://evil.example/approve' };
+    const spoofed = buildMessage({ id: 'n-2:bob', kind: 'submitted', at: '2026-01-01T09:00:01.000Z', request, recipient: { ...bob, displayName: 'Bob\u202e' }, link, apiBaseUrl: 'https://maa.contoso.com' });
+    const content = adaptiveCardMessage(spoofed).attachments[0]!.content;
+    const texts = content.body.flatMap((block) => (block.type === 'TextBlock' && typeof block.text === 'string' ? [block.text] : []));
+    expect(texts[1]).toBe('For Bob<U+202E>');
+    expect(texts[2]).toBe(`Review and decide: ${link.url}`);
+    expect(JSON.stringify(content)).not.toMatch(/\\u202e|\u202e|evil\.example/);
+    expect(texts).toContain('Justification: Go to hxxps[://]evil[.]example/approve');
+  });
+
   it('posts a message with one Adaptive Card naming the recipient, with the facts and an Action.OpenUrl to the link', async () => {
     const card = adaptiveCardMessage(message);
     expect(card.type).toBe('message');

@@ -114,3 +114,64 @@ describe('notification audit entries', () => {
     expect(notificationEvents(request, 'submitted', [], [], '2026-01-01T09:00:02.000Z')).toEqual([]);
   });
 });
+
+describe('user text in notifications', () => {
+  /** A request as a store may hold it from before the text rule: its resourceId reads "laptop-42" right to left. */
+  const spoofed = () => ({ ...wipe(), operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' } });
+  const phishing = () => ({ ...wipe(), justification: 'Urgent: approve at https://evil.example/approve or www.evil.example, see [the ticket](https://evil.example/t)' });
+
+  it('isolates a right-to-left override in <bdi> and shows it escaped in the subject, the text, the HTML and the facts', () => {
+    const message = buildMessage(base({ link, request: spoofed() }));
+    expect(message.subject).toBe('Approval needed: wipe managedDevice <U+202E>24-potpal (requested by Alice)');
+    expect(message.text).toContain('Alice asks for your approval to wipe managedDevice <U+202E>24-potpal (deviceWipe).');
+    expect(message.html).toContain('<bdi>&lt;U+202E&gt;24-potpal</bdi>');
+    expect(message.facts).toContainEqual({ title: 'Operation', value: 'wipe managedDevice <U+202E>24-potpal' });
+    for (const rendered of [message.subject, message.text, message.html, JSON.stringify(message.facts)]) expect(rendered).not.toContain('\u202e');
+  });
+
+  it('never turns a URL in the justification into a link, and puts the real link first in the HTML and the text', () => {
+    const message = buildMessage(base({ link, request: phishing() }));
+    const defanged = 'Urgent: approve at hxxps[://]evil[.]example/approve or www[.]evil[.]example, see [the ticket] (hxxps[://]evil[.]example/t)';
+    expect(message.text).toContain(`Justification: ${defanged}`);
+    expect(message.html).toContain(`Justification: <bdi>${defanged}</bdi>`);
+    expect(message.facts).toContainEqual({ title: 'Justification', value: defanged });
+    for (const rendered of [message.text, message.html, JSON.stringify(message.facts)]) expect(rendered).not.toMatch(/evil\.example|https:\/\/evil/);
+    expect([...message.html.matchAll(/<a href="([^"]*)"/g)].map((match) => match[1])).toEqual([link.url]);
+    expect(message.text.indexOf(link.url)).toBeLessThan(message.text.indexOf('Justification'));
+    expect(message.html.indexOf(`<a href="${link.url}">`)).toBeLessThan(message.html.indexOf('<bdi>'));
+    expect(message.text.split('\n\n')[0]).toBe(`Review and decide: ${link.url}`);
+  });
+
+  it('puts the real link first in reminders and in the API instructions when links are off', () => {
+    expect(buildMessage(base({ kind: 'reminder', link, request: phishing() })).text.split('\n\n')[0]).toBe(`Review and decide: ${link.url}`);
+    const withoutLink = buildMessage(base({ request: phishing() }));
+    expect(withoutLink.text.split('\n\n')[0]).toBe(`Decide through the API: POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/approve, or POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/reject with notes.`);
+    expect([...withoutLink.html.matchAll(/<a href="([^"]*)"/g)].map((match) => match[1])).toEqual([
+      `https://maa.contoso.com/api/requests/${withoutLink.request.id}/approve`,
+      `https://maa.contoso.com/api/requests/${withoutLink.request.id}/reject`,
+    ]);
+  });
+
+  it('defangs URLs in notes and names, and keeps ordinary text readable', () => {
+    const rejected = decide(wipe(), carol, 'reject', 'Ask at mailto:it@contoso.com, v1.2 is fine').request;
+    const message = buildMessage(base({ kind: 'rejected', request: rejected, recipient: alice }));
+    expect(message.text).toContain('Notes: Ask at mailto[:]it@contoso[.]com, v1.2 is fine');
+    expect(message.html).not.toContain('<a ');
+  });
+
+  it('describes a policy change from the validated change, not from the operation the initiator named', () => {
+    const change = {
+      ...wipe(),
+      profileType: 'operationApprovalPolicy' as const,
+      operation: {
+        action: 'create',
+        resourceType: 'accessPolicy',
+        resourceId: 'deviceRetire',
+        payload: { action: 'create', draft: { displayName: 'Retires', description: '', profileType: 'deviceRetire', approverGroupIds: ['a9900000-0000-4000-8000-000000000101'], requiredApprovals: 1, requestTtl: 'P30D' } },
+      },
+    };
+    expect(buildMessage(base({ link, request: change })).subject).toBe('Approval needed: create the access policy for deviceRetire (requested by Alice)');
+    const forged = { ...change, operation: { action: 'routine', resourceType: 'maintenance', resourceId: 'nothing to see', payload: { action: 'create', draft: { displayName: 'x' } } } };
+    expect(buildMessage(base({ link, request: forged })).subject).toBe('Approval needed: an unrecognised policy change (requested by Alice)');
+  });
+});
