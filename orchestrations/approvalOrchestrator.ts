@@ -112,6 +112,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({ request, events: [forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read')] });
       return undefined;
     }
+    // The SDK matches results to tasks by position, not name: a history recorded before commands
+    // were signed holds another activity's result here. Fail loudly rather than apply it.
+    if (typeof auth !== 'object' || auth === null || typeof (auth as { ok?: unknown }).ok !== 'boolean') {
+      throw new Error(`request ${request.id}: its history predates authenticated commands; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`);
+    }
     if (!auth.ok) {
       yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
       return undefined;
