@@ -99,7 +99,7 @@ describe('authenticated commands', () => {
     const id = await submit('forged-2');
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'carol checked' })).status).toBe(202);
     await api.until('alice', id, (r) => r.decisions.length === 1);
-    const [genuine] = await raisedCommands(id);
+    const genuine = (await raisedCommands(id))[0]!;
     expect(genuine).toMatchObject({ kind: 'decide', actor: CAROL, decision: 'approve', signature: { kid: expect.any(String), mac: expect.any(String), nonce: expect.any(String) } });
     expect(genuine).not.toHaveProperty('actorRoles');
 

@@ -34,7 +34,7 @@ function setup() {
   const change = (method: string, route: string) => parse(directory(request(method), new URL(`/_local/directory/${route}`, origin), Buffer.alloc(0)));
   /** A user's role values as the local Graph's assignments list them. */
   const rolesOf = (userId: string) => {
-    const values = new Map(LOCAL_API_APP.appRoles.map((role) => [role.id, role.value]));
+    const values = new Map<string, string>(LOCAL_API_APP.appRoles.map((role) => [role.id, role.value]));
     const all = call(`servicePrincipals/${LOCAL_API_APP.servicePrincipalId}/appRoleAssignedTo?$top=999`).body!.value as { principalId: string; appRoleId: string }[];
     return all.filter((assignment) => assignment.principalId === userId).map((assignment) => values.get(assignment.appRoleId));
   };
