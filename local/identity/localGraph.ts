@@ -131,10 +131,6 @@ function servicePrincipals(options: LocalGraphOptions, segments: string[], url: 
       appRoles: LOCAL_API_APP.appRoles,
     });
   }
-  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
-  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
-  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
   const assignments = LOCAL_USERS.flatMap((user) =>
     options.directory.rolesOf(user.id).map((value) => ({
       id: `${user.id}:${value}`,
@@ -146,31 +142,27 @@ function servicePrincipals(options: LocalGraphOptions, segments: string[], url: 
       resourceDisplayName: LOCAL_API_APP.displayName,
     })),
   );
-  const page: Record<string, unknown> = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#appRoleAssignments', value: assignments.slice(skip, skip + top) };
-  if (skip + top < assignments.length) {
-    const next = new URL(url.href);
-    next.searchParams.set('$top', String(top));
-    next.searchParams.set('$skiptoken', String(skip + top));
-    page['@odata.nextLink'] = next.href;
-  }
-  return json(200, page);
+  return collectionPage(url, 'appRoleAssignments', assignments, (assignment) => assignment);
 }
 
 /** One page of the group's transitive user members, `$select`ed, with `@odata.nextLink` when more follow. */
 function transitiveUsers(options: LocalGraphOptions, groupId: string, url: URL): HostResponse {
-  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
-  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
-  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
   const select = url.searchParams.get('$select')?.split(',').map((field) => field.trim()).filter(Boolean);
-  const users = options.directory.transitiveUsersOf(groupId);
-  const value = users.slice(skip, skip + top).map((user) => {
+  return collectionPage(url, 'users', options.directory.transitiveUsersOf(groupId), (user) => {
     const resource: Record<string, unknown> = userResource(user);
     const fields = select ? Object.fromEntries(Object.entries(resource).filter(([field]) => field === 'id' || select.includes(field))) : resource;
     return { '@odata.type': '#microsoft.graph.user', ...fields };
   });
-  const page: Record<string, unknown> = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value };
-  if (skip + top < users.length) {
+}
+
+/** One page of `items` as Graph pages collections (`$top`, `$skiptoken`), with `@odata.nextLink` when more follow. */
+function collectionPage<T>(url: URL, context: string, items: readonly T[], render: (item: T) => unknown): HostResponse {
+  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
+  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
+  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
+  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
+  const page: Record<string, unknown> = { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${context}`, value: items.slice(skip, skip + top).map(render) };
+  if (skip + top < items.length) {
     const next = new URL(url.href);
     next.searchParams.set('$top', String(top));
     next.searchParams.set('$skiptoken', String(skip + top));

@@ -89,22 +89,12 @@ export class CachedDirectory implements Directory {
     return candidateGroupIds.filter((id) => answers.get(id.toLowerCase()) === true);
   }
 
-  async allGroupsOf(userId: string): Promise<string[]> {
-    const key = `all:${userId.toLowerCase()}`;
-    const cached = this.get<readonly string[]>(key);
-    if (cached !== undefined) return [...cached];
-    const groups = await this.once(key, () => this.inner.allGroupsOf(userId));
-    this.set(key, Object.freeze([...groups]));
-    return [...groups];
+  allGroupsOf(userId: string): Promise<string[]> {
+    return this.list(`all:${userId.toLowerCase()}`, () => this.inner.allGroupsOf(userId));
   }
 
-  async appRolesOf(userId: string): Promise<string[]> {
-    const key = `roles:${userId.toLowerCase()}`;
-    const cached = this.get<readonly string[]>(key);
-    if (cached !== undefined) return [...cached];
-    const roles = await this.once(key, () => this.inner.appRolesOf(userId));
-    this.set(key, Object.freeze([...roles]));
-    return [...roles];
+  appRolesOf(userId: string): Promise<string[]> {
+    return this.list(`roles:${userId.toLowerCase()}`, () => this.inner.appRolesOf(userId));
   }
 
   /** Not cached: notifications ask rarely, and should reach whoever is in the group now. */
@@ -115,6 +105,15 @@ export class CachedDirectory implements Directory {
   /** Not cached, like {@link usersInGroup}. */
   findUser(userId: string): Promise<DirectoryUser | undefined> {
     return this.inner.findUser(userId);
+  }
+
+  /** A remembered list answer under `key`, else `load`'s (then remembered). */
+  private async list(key: string, load: () => Promise<readonly string[]>): Promise<string[]> {
+    const cached = this.get<readonly string[]>(key);
+    if (cached !== undefined) return [...cached];
+    const answer = await this.once(key, load);
+    this.set(key, Object.freeze([...answer]));
+    return [...answer];
   }
 
   private once(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {
