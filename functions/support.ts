@@ -2,8 +2,10 @@ import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
 import { getIdentity, getServices } from '../shared/composition';
+import { config } from '../shared/config';
 import { DomainError } from '../shared/domain/errors';
 import { HttpError } from '../shared/http/problem';
+import { signCommand } from '../shared/keys/commandSignature';
 import { correlationIdOf } from '../shared/telemetry/correlation';
 import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
 
@@ -62,8 +64,9 @@ function orchestrationsOf(client: df.DurableClient, correlationId: string | unde
         }
       }
     },
-    async raise(requestId, event) {
-      await client.raiseEvent(requestId, ApprovalEvents.Command, { ...event, ...correlation });
+    async raise(requestId, command) {
+      // Signed here, the one place commands leave the HTTP layer: the orchestration applies only signed commands.
+      await client.raiseEvent(requestId, ApprovalEvents.Command, { ...signCommand(config().appKeys, requestId, command, new Date()), ...correlation });
       // The client treats "instance already finished" (410) as success: the command would vanish.
       const status = await client.getStatus(requestId);
       if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');

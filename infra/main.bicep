@@ -256,6 +256,7 @@ var appSettings = union(
     COSMOS_DATABASE: cosmos.outputs.databaseName
     MAA_TENANT_ID: tenant().tenantId
     MAA_AUTH_AUDIENCE: empty(clientId) ? '' : 'api://${clientId},${clientId}'
+    MAA_API_APP_ID: clientId
     MAA_APP_KEY: keyVaultReference(vaultUri, 'maa-app-key')
     MAA_LINK_KEY: keyVaultReference(vaultUri, 'maa-link-key')
   },

@@ -1,16 +1,18 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
+import { COMMAND_FRESHNESS_MS, COMMAND_FUTURE_SKEW_MS, CommandNonces } from '../shared/domain/commandNonces';
 import { isDomainError } from '../shared/domain/errors';
 import { applyCommand, approvalCount, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
-import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord } from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type JsonValue, type Principal } from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
   ApprovalCustomStatus,
   ApprovalOrchestrationInput,
   ApprovalOrchestrationOutput,
-  CheckMembershipInput,
+  AuthorizeCommandInput,
+  AuthorizeCommandOutput,
   CommandEvent,
   NotifyInput,
   NotifyOutput,
@@ -21,6 +23,12 @@ import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
 const CLOSED_GRACE_MS = 10_000;
+
+/**
+ * How long an applied or refused command's nonce is remembered: as long as its signature is fresh
+ * (a command issued up to the skew in the future stays fresh that much longer).
+ */
+const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
 
 /** Notifications: the channels retry inside the activity; one more run if it crashed, then the failure is audited. */
 const NOTIFY_RETRY = retry(5_000, 2);
@@ -37,6 +45,13 @@ const NOTIFY_RETRY = retry(5_000, 2);
  * It is the only writer of its request's trail and, after the submit, of its read model, so it
  * chains the audit records itself (chaining is pure) and carries the read model's etag from step
  * to step: recording a step then needs no reads.
+ *
+ * Commands are applied only when they are genuine: the `authorizeCommand` activity checks each
+ * one's signature (made by the app's HTTP layer) and freshness and reads the actor's app roles and
+ * groups again from the directory, and each signature's nonce is applied once. A command that
+ * fails any of this is audited as `request.eventRefused` (`command_unauthenticated`,
+ * `command_stale`, `command_replayed`) and changes nothing else; nothing about the actor's rights
+ * is taken from the event.
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ApprovalOrchestrationInput>();
@@ -67,9 +82,51 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     requestId: request.id,
     type: 'request.eventRefused',
     at: now(),
-    actor: 'actor' in command ? command.actor : null,
+    actor: 'actor' in command ? { id: command.actor.id, displayName: command.actor.displayName } : null,
     data: { command: command.kind, code, reason, ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}) },
   });
+  /**
+   * The audit entry of an event whose signature is refused: it names no actor (the event's claim
+   * is not believed) and no link; what the event claimed is kept, shortened, for investigation.
+   */
+  const forgery = (event: unknown, code: string, reason: string): DomainEvent => {
+    const claimed = event as { kind?: unknown; actor?: { id?: unknown; displayName?: unknown } } | null;
+    const data: { [key: string]: JsonValue } = { command: typeof claimed?.kind === 'string' ? claimed.kind.slice(0, 32) : 'unknown', code, reason };
+    const actor = claimed?.actor;
+    if (typeof actor?.id === 'string') data.claimedActor = { id: actor.id.slice(0, 64), displayName: typeof actor.displayName === 'string' ? actor.displayName.slice(0, 128) : '' };
+    return { requestId: request.id, type: 'request.eventRefused', at: now(), actor: null, data };
+  };
+  /** Nonces of the authenticated commands applied or refused (replayed state: the same events rebuild it). */
+  const nonces = new CommandNonces(NONCE_MEMORY_MS);
+  /**
+   * Authenticates `event` and reads the actor's rights (see `authorizeCommand`); on refusal records
+   * it and answers undefined. A nonce is remembered once its signature verified.
+   */
+  function* authorize(event: unknown, groupIds: string[], readDirectory: boolean): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
+    const input: AuthorizeCommandInput = { instanceId: request.id, event, at: now(), groupIds, readDirectory, ...correlation };
+    let auth: AuthorizeCommandOutput;
+    try {
+      auth = (yield context.df.callActivityWithRetry(Activities.authorizeCommand, STEP_RETRY, input)) as AuthorizeCommandOutput;
+    } catch {
+      // The directory stayed unreachable: the command is refused (and audited), not guessed.
+      yield* record({ request, events: [forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read')] });
+      return undefined;
+    }
+    // The SDK matches results to tasks by position, not name: a history recorded before commands
+    // were signed holds another activity's result here. Fail loudly rather than apply it.
+    if (typeof auth !== 'object' || auth === null || typeof (auth as { ok?: unknown }).ok !== 'boolean') {
+      throw new Error(`request ${request.id}: its history predates authenticated commands; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`);
+    }
+    if (!auth.ok) {
+      yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
+      return undefined;
+    }
+    if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), context.df.currentUtcDateTime.getTime())) {
+      yield* record({ request, events: [refusal(event as CommandEvent, 'command_replayed', `the command with nonce ${auth.nonce} was already applied or refused`)] });
+      return undefined;
+    }
+    return auth;
+  }
   const publish = () => {
     const status: ApprovalCustomStatus = {
       status: request.status,
@@ -125,23 +182,14 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       command = { kind: 'expire', at: now() };
     } else {
       expiry.cancel();
-      const { correlationId, ...event } = next.result as CommandEvent;
-      if (correlationId) correlation = { correlationId };
-      if (event.kind === 'decide') {
-        // Membership is read again now: the HTTP layer's view may be stale.
-        const membership: CheckMembershipInput = { userId: event.actor.id, groupIds: request.policy.approverGroupIds, ...correlation };
-        let actorGroupIds: string[];
-        try {
-          actorGroupIds = (yield context.df.callActivityWithRetry(Activities.checkMembership, STEP_RETRY, membership)) as string[];
-        } catch {
-          // The directory stayed unreachable: the decision is refused (and audited), not guessed.
-          yield* record({ request, events: [refusal(event, 'membership_unavailable', 'group membership could not be read')] });
-          continue;
-        }
-        command = { ...event, actorGroupIds, at: now() };
-      } else {
-        command = { ...event, at: now() };
-      }
+      const raw: unknown = next.result;
+      const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
+      if (typeof correlationId === 'string') correlation = { correlationId };
+      const decide = (raw as { kind?: unknown } | null)?.kind === 'decide';
+      // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
+      const auth = yield* authorize(raw, decide ? request.policy.approverGroupIds : [], true);
+      if (!auth) continue;
+      command = commandOf(raw as CommandEvent, auth, now());
     }
 
     let result: CommandResult;
@@ -171,13 +219,41 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const grace = context.df.createTimer(graceEnd);
     if ((yield context.df.Task.any([late, grace])) === grace) break;
     grace.cancel();
-    const event = late.result as CommandEvent;
-    yield* record({ request, events: [refusal(event, 'invalid_state', `the request is already ${request.status}`)] });
+    if (!(yield* authorize(late.result, [], false))) continue;
+    yield* record({ request, events: [refusal(late.result as CommandEvent, 'invalid_state', `the request is already ${request.status}`)] });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;
   return output;
 };
+
+/**
+ * The domain command of an authenticated event, at `at`, with the actor's roles and groups as the
+ * directory gave them: only the fields a command has are taken from the event.
+ */
+function commandOf(event: CommandEvent, auth: Extract<AuthorizeCommandOutput, { ok: true }>, at: string): Command {
+  const actor: Principal = { id: event.actor.id, displayName: event.actor.displayName };
+  switch (event.kind) {
+    case 'decide': {
+      const { decision, notes, source, linkId } = event;
+      return {
+        kind: 'decide',
+        actor,
+        actorRoles: auth.actorRoles,
+        actorGroupIds: auth.actorGroupIds,
+        decision,
+        ...(notes === undefined ? {} : { notes }),
+        source,
+        ...(linkId === undefined ? {} : { linkId }),
+        at,
+      };
+    }
+    case 'cancel':
+      return { kind: 'cancel', actor, at };
+    case 'complete':
+      return { kind: 'complete', actor, actorRoles: auth.actorRoles, at };
+  }
+}
 
 df.app.orchestration(APPROVAL_ORCHESTRATOR, approvalOrchestrator);

@@ -2,6 +2,7 @@ import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/m
 import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
+import type { SignatureRefusal } from '../shared/keys/commandSignature';
 import type { CommandEvent } from '../shared/useCases/deps';
 
 export type { CommandEvent };
@@ -31,11 +32,29 @@ export interface RecordStepInput extends Correlated {
   request?: { value: ApprovalRequest; etag: string };
 }
 
-/** Input of the `checkMembership` activity: which of `groupIds` the user is in now. */
-export interface CheckMembershipInput extends Correlated {
-  userId: string;
+/**
+ * Input of the `authorizeCommand` activity: a command event as it arrived (unverified), for the
+ * orchestration `instanceId`, at the orchestration's current time `at`.
+ */
+export interface AuthorizeCommandInput extends Correlated {
+  instanceId: string;
+  event: unknown;
+  /** RFC 3339: the orchestration's time, against which the command's issue time must be fresh. */
+  at: string;
+  /** The approver groups to check the actor against (a decision's snapshot groups; otherwise none). */
   groupIds: string[];
+  /** False: only authenticate (a command refused whatever the actor's rights, e.g. after the request closed). */
+  readDirectory: boolean;
 }
+
+/**
+ * Output of the `authorizeCommand` activity: a genuine, fresh command with its nonce and issue
+ * time and the actor's app roles and groups (among `groupIds`) read from the directory now
+ * (empty when `readDirectory` was false); or why its signature is refused.
+ */
+export type AuthorizeCommandOutput =
+  | { ok: true; nonce: string; issuedAt: string; actorRoles: string[]; actorGroupIds: string[] }
+  | { ok: false; code: SignatureRefusal; reason: string };
 
 /** Input of the `notify` activity: what to tell whom is derived from `kind` and `request`. */
 export interface NotifyInput {

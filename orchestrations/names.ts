@@ -10,8 +10,8 @@ export const REDRIVE_ORCHESTRATOR = 'redriveExecution';
 export const Activities = {
   /** Writes the request's read model and appends its audit entries (idempotent). */
   recordStep: 'recordStep',
-  /** Re-reads an approver's group membership at decision time. */
-  checkMembership: 'checkMembership',
+  /** Verifies a command's signature and freshness and reads the actor's app roles and groups again. */
+  authorizeCommand: 'authorizeCommand',
   /** Executes a completed request's stored operation through its profile type's executor. */
   executeOperation: 'executeOperation',
   /** Notifies approvers or the initiator on every configured channel and reports each outcome. */

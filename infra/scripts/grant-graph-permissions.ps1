@@ -13,7 +13,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$permissions = @('GroupMember.Read.All', 'User.ReadBasic.All')
+$permissions = @('GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All')
 if ($Mail) { $permissions += 'Mail.Send' }
 if ($Intune) { $permissions += @('DeviceManagementManagedDevices.PrivilegedOperations.All', 'DeviceManagementManagedDevices.Read.All') }
 

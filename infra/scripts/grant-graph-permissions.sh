@@ -11,7 +11,7 @@ set -euo pipefail
 
 principal="${1:?usage: $0 <managed identity principalId> [--mail] [--intune]}"
 shift
-permissions=(GroupMember.Read.All User.ReadBasic.All)
+permissions=(GroupMember.Read.All Application.Read.All User.ReadBasic.All)
 for flag in "$@"; do
   case "$flag" in
     --mail) permissions+=(Mail.Send) ;;

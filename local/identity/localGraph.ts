@@ -4,7 +4,7 @@ import type { LocalMailbox } from '../mailbox';
 import type { KeyRing } from './keyRing';
 import type { LocalDirectory } from './localDirectory';
 import { graphError, json, methodNotAllowed } from './responses';
-import { LOCAL_USERS, findUser, type LocalUser } from './seed';
+import { LOCAL_API_APP, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** What the local Graph checks tokens against. */
 export interface LocalGraphOptions {
@@ -30,6 +30,7 @@ export const LOCAL_GRAPH_PREFIX = '/_local/graph/v1.0/';
 const MEMBERSHIP_PERMISSIONS = new Set(['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All']);
 const USER_PERMISSIONS = new Set(['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All']);
 const MAIL_PERMISSIONS = new Set(['Mail.Send']);
+const APPLICATION_PERMISSIONS = new Set(['Application.Read.All', 'Directory.Read.All']);
 // Graph's default and largest page sizes for directory collections.
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 999;
@@ -40,8 +41,11 @@ const MAX_CHECK_GROUPS = 20;
  * The subset of Microsoft Graph v1.0 the app uses, over the local directory (current memberships): `POST
  * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}`, `GET
  * groups/{id}/members`, `GET groups/{id}/transitiveMembers/microsoft.graph.user` (`$select`, `$top`,
- * paged with `@odata.nextLink`) (plus `GET groups/{id}`), and `POST users/{sender}/sendMail` for the
- * configured sender only, delivering into the local mailbox. Requests need an app token from the
+ * paged with `@odata.nextLink`) (plus `GET groups/{id}`), `POST users/{sender}/sendMail` for the
+ * configured sender only, delivering into the local mailbox, and the API app's service principal:
+ * `GET servicePrincipals(appId='{appId}')`, `GET servicePrincipals/{id}` and `GET
+ * servicePrincipals/{id}/appRoleAssignedTo` (one assignment per user and role held now; `$top`,
+ * paged), which need Application.Read.All. Requests need an app token from the
  * local token endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock,
  * `idtyp` app) and the matching application permission; failures answer Graph-style `{ error: {
  * code, message } }`.
@@ -52,6 +56,11 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
     if (!('roles' in caller)) return caller;
     const method = (request.method ?? 'GET').toUpperCase();
     const segments = url.pathname.slice(LOCAL_GRAPH_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
+    if (segments[0]?.startsWith('servicePrincipals')) {
+      if (!caller.roles.some((role) => APPLICATION_PERMISSIONS.has(role))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      if (method !== 'GET') return methodNotAllowed('GET');
+      return servicePrincipals(options, segments, url);
+    }
     const [collection, id, action, ...rest] = segments;
     const cast = action === 'transitiveMembers' && rest.length === 1 && rest[0] === 'microsoft.graph.user';
     if ((rest.length > 0 && !cast) || id === undefined || (collection !== 'users' && collection !== 'groups')) {
@@ -102,21 +111,58 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
   };
 }
 
+/** The API app's service principal by `(appId='...')` or object id, or one page of its role assignments. */
+function servicePrincipals(options: LocalGraphOptions, segments: string[], url: URL): HostResponse {
+  const [first, second, action, ...rest] = segments;
+  const byAppId = /^servicePrincipals\(appId='([^']*)'\)$/.exec(first!);
+  const id = byAppId ? undefined : second;
+  const known = byAppId ? byAppId[1]!.toLowerCase() === LOCAL_API_APP.appId : id?.toLowerCase() === LOCAL_API_APP.servicePrincipalId;
+  const path = byAppId ? (second === undefined ? [] : [second, action, ...rest]) : [action, ...rest].filter((segment) => segment !== undefined);
+  if ((!byAppId && (first !== 'servicePrincipals' || id === undefined)) || path.length > 1 || (path.length === 1 && path[0] !== 'appRoleAssignedTo')) {
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${segments.join('/')}'.`);
+  }
+  if (!known) return notFound(byAppId ? `appId '${byAppId[1]}'` : id!);
+  if (path.length === 0) {
+    return json(200, {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity',
+      id: LOCAL_API_APP.servicePrincipalId,
+      appId: LOCAL_API_APP.appId,
+      displayName: LOCAL_API_APP.displayName,
+      appRoles: LOCAL_API_APP.appRoles,
+    });
+  }
+  const assignments = LOCAL_USERS.flatMap((user) =>
+    options.directory.rolesOf(user.id).map((value) => ({
+      id: `${user.id}:${value}`,
+      appRoleId: LOCAL_API_APP.appRoles.find((role) => role.value === value)!.id,
+      principalId: user.id,
+      principalType: 'User',
+      principalDisplayName: user.displayName,
+      resourceId: LOCAL_API_APP.servicePrincipalId,
+      resourceDisplayName: LOCAL_API_APP.displayName,
+    })),
+  );
+  return collectionPage(url, 'appRoleAssignments', assignments, (assignment) => assignment);
+}
+
 /** One page of the group's transitive user members, `$select`ed, with `@odata.nextLink` when more follow. */
 function transitiveUsers(options: LocalGraphOptions, groupId: string, url: URL): HostResponse {
-  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
-  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
-  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
   const select = url.searchParams.get('$select')?.split(',').map((field) => field.trim()).filter(Boolean);
-  const users = options.directory.transitiveUsersOf(groupId);
-  const value = users.slice(skip, skip + top).map((user) => {
+  return collectionPage(url, 'users', options.directory.transitiveUsersOf(groupId), (user) => {
     const resource: Record<string, unknown> = userResource(user);
     const fields = select ? Object.fromEntries(Object.entries(resource).filter(([field]) => field === 'id' || select.includes(field))) : resource;
     return { '@odata.type': '#microsoft.graph.user', ...fields };
   });
-  const page: Record<string, unknown> = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value };
-  if (skip + top < users.length) {
+}
+
+/** One page of `items` as Graph pages collections (`$top`, `$skiptoken`), with `@odata.nextLink` when more follow. */
+function collectionPage<T>(url: URL, context: string, items: readonly T[], render: (item: T) => unknown): HostResponse {
+  const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
+  const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
+  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
+  if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
+  const page: Record<string, unknown> = { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${context}`, value: items.slice(skip, skip + top).map(render) };
+  if (skip + top < items.length) {
     const next = new URL(url.href);
     next.searchParams.set('$top', String(top));
     next.searchParams.set('$skiptoken', String(skip + top));

@@ -7,7 +7,7 @@ import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
 import { json, methodNotAllowed, oauthError, problem } from './responses';
 import { LocalSignIn } from './signIn';
-import { LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
+import { LOCAL_API_APP, LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** A handler for one `/_local/...` path (the runtime's local-route signature). */
 export type LocalIdentityRoute = (request: IncomingMessage, url: URL, body: Buffer) => HostResponse;
@@ -68,6 +68,7 @@ export class LocalIdentity {
       MAA_GRAPH_TOKEN_URL: `${origin}${TENANT_PATH}/oauth2/v2.0/token`,
       MAA_GRAPH_CLIENT_ID: LOCAL_GRAPH_CLIENT.clientId,
       MAA_GRAPH_CLIENT_SECRET: LOCAL_GRAPH_CLIENT.clientSecret,
+      MAA_API_APP_ID: LOCAL_API_APP.appId,
     };
   }
 
@@ -81,7 +82,10 @@ export class LocalIdentity {
     const settings = this.appSettings();
     const groups = [
       { owns: ['MAA_TENANT_ID', 'MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'], sets: ['MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'] },
-      { owns: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET'], sets: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET'] },
+      {
+        owns: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_API_APP_ID'],
+        sets: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_API_APP_ID'],
+      },
     ];
     const applied: string[] = [];
     for (const group of groups) {
@@ -138,7 +142,7 @@ export class LocalIdentity {
       name: user.displayName,
       preferred_username: user.userPrincipalName,
       // Entra leaves `roles` out when the user holds no app role.
-      ...(user.roles.length > 0 ? { roles: [...user.roles] } : {}),
+      ...(this.directory.rolesOf(user.id).length > 0 ? { roles: this.directory.rolesOf(user.id) } : {}),
       uti: randomUUID(),
       ver: '2.0',
     };

@@ -17,7 +17,22 @@ export const LOCAL_GRAPH_CLIENT = Object.freeze({
   servicePrincipalId: 'deb0a990-0000-4000-8000-000000000202',
   clientSecret: 'local-development-secret',
   /** Graph application permissions granted to it. */
-  roles: Object.freeze(['GroupMember.Read.All', 'User.ReadBasic.All', 'Mail.Send']),
+  roles: Object.freeze(['GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All', 'Mail.Send']),
+});
+
+/**
+ * The API app registration whose app roles users hold (MAA_API_APP_ID), with its service
+ * principal and role definitions as Graph describes them (`appRoles`).
+ */
+export const LOCAL_API_APP = Object.freeze({
+  appId: 'deb0a990-0000-4000-8000-000000000301',
+  servicePrincipalId: 'deb0a990-0000-4000-8000-000000000302',
+  displayName: 'multi-admin-approval',
+  appRoles: Object.freeze(
+    (['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator'] as const).map((value, index) =>
+      Object.freeze({ id: `a990e000-0000-4000-8000-00000000040${index + 1}`, value, displayName: value, allowedMemberTypes: Object.freeze(['User']), isEnabled: true }),
+    ),
+  ),
 });
 
 /** A seeded user; `name` is what `POST /_local/token {"user": name}` takes. */

@@ -5,9 +5,9 @@ import type { ApprovalRequest, ProfileType } from '../../shared/domain/model';
 import { NoneExecutor, type Executor } from '../../shared/execute/executor';
 import { PolicyExecutor } from '../../shared/execute/policyExecutor';
 import { WebhookExecutor } from '../../shared/execute/webhookExecutor';
-import type { CheckMembershipInput, NotifyInput, RecordStepInput } from '../contracts';
+import type { AuthorizeCommandInput, NotifyInput, RecordStepInput } from '../contracts';
 import { Activities } from '../names';
-import { makeCheckMembership } from './checkMembership';
+import { makeAuthorizeCommand } from './authorizeCommand';
 import { makeExecuteOperation } from './executeOperation';
 import { makeNotify, type NotifyDeps } from './notify';
 import { makeRecordStep } from './recordStep';
@@ -39,6 +39,6 @@ function notifications(): NotifyDeps {
 
 // Activities are built on first use, so loading the app opens no store and reads no settings.
 df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store)(input) });
-df.app.activity(Activities.checkMembership, { handler: (input: CheckMembershipInput) => makeCheckMembership(getIdentity().directory)(input) });
-df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor)(request) });
+df.app.activity(Activities.authorizeCommand, { handler: (input: AuthorizeCommandInput) => makeAuthorizeCommand(config().appKeys, getIdentity().directory)(input) });
+df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor, getServices().store)(request) });
 df.app.activity(Activities.notify, { handler: (input: NotifyInput) => makeNotify(notifications())(input) });

@@ -68,6 +68,8 @@ export interface CancelCommand {
 export interface CompleteCommand {
   kind: 'complete';
   actor: Principal;
+  /** The actor's app roles now: completing needs the roles submitting needs (see {@link requiredSubmitRoles}). */
+  actorRoles: readonly string[];
   at: string;
 }
 
@@ -121,8 +123,9 @@ export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expir
  *   needs approval and is not expired. An approval is recorded and `requiredApprovals` approvals by
  *   distinct approvers make it `approved`; a rejection (which needs notes) makes it `rejected`.
  * - `cancel`: by the initiator, while needsApproval or approved and not expired; makes it `cancelled`.
- * - `complete`: by the initiator, while approved and not expired, and only if the operation still
- *   hashes to `operationHash`; makes it `completed` with `completedAt`.
+ * - `complete`: by the initiator who still holds the roles submitting needs ({@link
+ *   requiredSubmitRoles}), while approved and not expired, and only if the operation still hashes to
+ *   `operationHash`; makes it `completed` with `completedAt`.
  * - `expire`: at or after `expiresAt`, while needsApproval or approved (`invalid_state` otherwise,
  *   also when early); makes it `expired`.
  * - `recordExecution`: once, on a completed request; sets `execution`, status stays `completed`.
@@ -319,6 +322,8 @@ function cancel(request: ApprovalRequest, command: CancelCommand): CommandResult
 function complete(request: ApprovalRequest, command: CompleteCommand): CommandResult {
   const at = normalizeInstant(command.at, 'at');
   requireInitiator(request, command.actor, 'complete');
+  const missing = requiredSubmitRoles(request.profileType).filter((role) => !command.actorRoles.includes(role));
+  if (missing.length > 0) throw new DomainError('forbidden', `completing a ${request.profileType} request needs ${missing.join(' and ')}`);
   requireStatus(request, at, 'approved', 'complete');
   if (operationHash(request.operation) !== request.operationHash) {
     throw new DomainError('operation_mismatch', `request ${request.id}: the operation no longer matches the approved hash`);
@@ -414,4 +419,25 @@ function copyDecisions(decisions: readonly Decision[]): Decision[] {
 /** A fact about `request` (the actor copied to id and display name only). */
 export function event(request: ApprovalRequest, type: DomainEvent['type'], at: string, actor: Principal | null, data: { [key: string]: JsonValue }): DomainEvent {
   return { requestId: request.id, type, at, actor: actor === null ? null : { id: actor.id, displayName: actor.displayName }, data };
+}
+
+/**
+ * Why `requested` (the request an orchestration asks to execute) may not execute now, or
+ * undefined when it may. Only the read model `stored` is believed: it must hold a completed request
+ * with the same id whose operation still hashes to the approved `operationHash`, and, for a
+ * re-drive (`requested.redrive` running), that same re-drive still running; otherwise no
+ * execution recorded yet. What executes is then `stored`, never `requested`.
+ */
+export function executionRefusal(stored: ApprovalRequest | undefined, requested: Pick<ApprovalRequest, 'id' | 'operationHash' | 'redrive'>): string | undefined {
+  if (!stored || stored.id !== requested.id) return `no stored request ${requested.id}`;
+  if (stored.status !== 'completed') return `request ${stored.id} is ${stored.status}, not completed`;
+  if (stored.operationHash !== requested.operationHash || operationHash(stored.operation) !== stored.operationHash) {
+    return `request ${stored.id}: the operation is not the one approved`;
+  }
+  if (requested.redrive?.running) {
+    if (!stored.redrive?.running || stored.redrive.number !== requested.redrive.number) return `re-drive ${requested.redrive.number} of request ${stored.id} is not running`;
+    return undefined;
+  }
+  if (stored.execution !== undefined) return `request ${stored.id} already has its execution recorded`;
+  return undefined;
 }

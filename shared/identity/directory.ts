@@ -1,9 +1,14 @@
 /**
- * Group membership as the directory (Entra, through Microsoft Graph) sees it. Membership is
- * transitive: a user in a group nested in a group is a member of both. Ids are object ids (GUIDs)
- * and compare case-insensitively; answers use the caller's spelling of candidate ids.
+ * Group membership and app roles as the directory (Entra, through Microsoft Graph) sees it.
+ * Membership is transitive: a user in a group nested in a group is a member of both. Ids are
+ * object ids (GUIDs) and compare case-insensitively; answers use the caller's spelling of candidate ids.
  */
 export interface Directory {
+  /**
+   * The values of the API app's roles (`MAA.Requester`...) `userId` holds now, assigned to them or
+   * to a group they are a (transitive) member of, sorted; `[]` for a user the directory does not know.
+   */
+  appRolesOf(userId: string): Promise<string[]>;
   /** The subset of `candidateGroupIds` that `userId` is a (transitive) member of; `[]` for a user the directory does not know. */
   memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]>;
   /** Every group `userId` is a (transitive) member of; `[]` for a user the directory does not know. */
@@ -29,7 +34,7 @@ export interface DirectoryUser {
 export interface DirectoryCacheOptions {
   /** Lifetime of an answer in milliseconds; 0 disables caching. */
   readonly ttlMs: number;
-  /** Most remembered entries (one per user for `allGroupsOf`, one per user and group otherwise). Default 10 000. */
+  /** Most remembered entries (one per user for `allGroupsOf` and `appRolesOf`, one per user and group otherwise). Default 10 000. */
   readonly maxEntries?: number;
   /** The current time in epoch milliseconds; default `Date.now`. */
   readonly now?: () => number;
@@ -86,13 +91,12 @@ export class CachedDirectory implements Directory {
     return candidateGroupIds.filter((id) => answers.get(id.toLowerCase()) === true);
   }
 
-  async allGroupsOf(userId: string): Promise<string[]> {
-    const key = `all:${userId.toLowerCase()}`;
-    const cached = this.get<readonly string[]>(key);
-    if (cached !== undefined) return [...cached];
-    const groups = await this.once(key, () => this.inner.allGroupsOf(userId));
-    this.set(key, Object.freeze([...groups]));
-    return [...groups];
+  allGroupsOf(userId: string): Promise<string[]> {
+    return this.list(`all:${userId.toLowerCase()}`, () => this.inner.allGroupsOf(userId));
+  }
+
+  appRolesOf(userId: string): Promise<string[]> {
+    return this.list(`roles:${userId.toLowerCase()}`, () => this.inner.appRolesOf(userId));
   }
 
   /** Not cached: notifications ask rarely, and should reach whoever is in the group now. */
@@ -108,6 +112,15 @@ export class CachedDirectory implements Directory {
   /** Not cached: asked when a policy is submitted, and a group created a moment ago must count. */
   existingGroups(groupIds: readonly string[]): Promise<string[]> {
     return this.inner.existingGroups(groupIds);
+  }
+
+  /** A remembered list answer under `key`, else `load`'s (then remembered). */
+  private async list(key: string, load: () => Promise<readonly string[]>): Promise<string[]> {
+    const cached = this.get<readonly string[]>(key);
+    if (cached !== undefined) return [...cached];
+    const answer = await this.once(key, load);
+    this.set(key, Object.freeze([...answer]));
+    return [...answer];
   }
 
   private once(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {

@@ -2,8 +2,19 @@ import type { Directory, DirectoryUser } from './directory';
 import { IdentityUnavailableError } from './errors';
 import { GraphClient, type GraphClientOptions } from './graphClient';
 
-/** Where Graph is and how the app signs in to it (see {@link GraphClientOptions}). */
-export type GraphDirectoryOptions = GraphClientOptions;
+/** Where Graph is, how the app signs in to it (see {@link GraphClientOptions}) and whose app roles it reads. */
+export interface GraphDirectoryOptions extends GraphClientOptions {
+  /** The application (client) id of the API app whose roles {@link GraphDirectory.appRolesOf} reads. */
+  readonly apiAppId?: string;
+  /** How long the API app's service principal (its object id and role definitions) is remembered. Default 10 minutes. */
+  readonly servicePrincipalTtlMs?: number;
+}
+
+/** The API app's service principal: its object id and its roles' ids mapped to their values. */
+interface ApiServicePrincipal {
+  readonly id: string;
+  readonly roles: ReadonlyMap<string, string>;
+}
 
 // Graph refuses checkMemberGroups calls with more than 20 group ids.
 const CHECK_BATCH = 20;
@@ -15,7 +26,10 @@ const USER_FIELDS = 'id,displayName,mail,userPrincipalName';
 
 /**
  * {@link Directory} over Microsoft Graph v1.0 with the app's own (application) permissions,
- * GroupMember.Read.All and User.ReadBasic.All: `POST /users/{id}/checkMemberGroups` (batches of 20
+ * GroupMember.Read.All, User.ReadBasic.All and Application.Read.All. App roles: `GET
+ * /servicePrincipals(appId='{apiAppId}')` (its id and `appRoles`, remembered a while), every page of
+ * `GET /servicePrincipals/{id}/appRoleAssignedTo` (users and groups assigned a role), then
+ * `checkMemberGroups` against the groups assigned one. Membership: `POST /users/{id}/checkMemberGroups` (batches of 20
  * candidates) and `POST /users/{id}/getMemberGroups` with `securityEnabledOnly: false`, both
  * transitive; `GET /groups/{id}/transitiveMembers/microsoft.graph.user` (every page) and `GET
  * /users/{id}` for addressing notifications; `GET /groups/{id}` to check that approver groups exist. A user or group Graph does not know (404
@@ -24,9 +38,72 @@ const USER_FIELDS = 'id,displayName,mail,userPrincipalName';
  */
 export class GraphDirectory implements Directory {
   private readonly graph: GraphClient;
+  private servicePrincipal: { value: Promise<ApiServicePrincipal>; until: number } | undefined;
 
-  constructor(options: GraphDirectoryOptions) {
+  constructor(private readonly options: GraphDirectoryOptions) {
     this.graph = new GraphClient(options);
+  }
+
+  async appRolesOf(userId: string): Promise<string[]> {
+    const app = await this.apiServicePrincipal();
+    const assignments = await this.roleAssignments(app.id);
+    const user = userId.toLowerCase();
+    const groupIds = [...new Set(assignments.filter((assignment) => assignment.principalType === 'Group').map((assignment) => assignment.principalId))];
+    const groups = new Set((groupIds.length === 0 ? [] : await this.memberGroupsOf(userId, groupIds)).map((id) => id.toLowerCase()));
+    const roles = new Set<string>();
+    for (const assignment of assignments) {
+      const holds = assignment.principalType === 'Group' ? groups.has(assignment.principalId.toLowerCase()) : assignment.principalId.toLowerCase() === user;
+      // The default access assignment (all-zero role id) grants no named role.
+      const role = app.roles.get(assignment.appRoleId.toLowerCase());
+      if (holds && role !== undefined) roles.add(role);
+    }
+    return [...roles].sort();
+  }
+
+  /** The API app's service principal, remembered for `servicePrincipalTtlMs`; a failed lookup is not remembered. */
+  private apiServicePrincipal(): Promise<ApiServicePrincipal> {
+    const now = Date.now();
+    if (this.servicePrincipal && this.servicePrincipal.until > now) return this.servicePrincipal.value;
+    const value = this.loadServicePrincipal();
+    const entry = { value, until: now + (this.options.servicePrincipalTtlMs ?? 600_000) };
+    this.servicePrincipal = entry;
+    value.catch(() => {
+      if (this.servicePrincipal === entry) this.servicePrincipal = undefined;
+    });
+    return value;
+  }
+
+  private async loadServicePrincipal(): Promise<ApiServicePrincipal> {
+    const appId = this.options.apiAppId;
+    if (appId === undefined) throw new IdentityUnavailableError('graph_bad_response', 'the API app id is not configured (MAA_API_APP_ID), so app roles cannot be read');
+    const path = `/servicePrincipals(appId='${encodeURIComponent(appId)}')?$select=id,appRoles`;
+    const answer = (await this.graph.request('GET', path)) as { id?: unknown; appRoles?: unknown } | null | undefined;
+    if (answer === undefined) throw new IdentityUnavailableError('graph_bad_response', `Graph knows no service principal for the API app ${appId}`);
+    if (typeof answer?.id !== 'string' || !Array.isArray(answer.appRoles)) throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${path} did not answer a service principal`);
+    const roles = new Map<string, string>();
+    for (const role of answer.appRoles as { id?: unknown; value?: unknown; isEnabled?: unknown }[]) {
+      if (typeof role?.id === 'string' && typeof role.value === 'string' && role.isEnabled !== false) roles.set(role.id.toLowerCase(), role.value);
+    }
+    return { id: answer.id, roles };
+  }
+
+  /** Every app role assignment to the service principal `resourceId` (every page). */
+  private async roleAssignments(resourceId: string): Promise<{ principalId: string; principalType: string; appRoleId: string }[]> {
+    const assignments: { principalId: string; principalType: string; appRoleId: string }[] = [];
+    let next: string | undefined = `/servicePrincipals/${encodeURIComponent(resourceId)}/appRoleAssignedTo?$select=principalId,principalType,appRoleId&$top=999`;
+    for (let page = 0; next !== undefined; page++) {
+      if (page === MAX_PAGES) throw new IdentityUnavailableError('graph_bad_response', `Graph kept paging the role assignments of ${resourceId}`);
+      const answer = (await this.graph.request('GET', next)) as { value?: unknown; '@odata.nextLink'?: unknown } | null | undefined;
+      if (answer === undefined) throw new IdentityUnavailableError('graph_bad_response', `Graph knows no service principal ${resourceId}`);
+      if (!Array.isArray(answer?.value)) throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${next} did not answer a collection`);
+      for (const item of answer.value as { principalId?: unknown; principalType?: unknown; appRoleId?: unknown }[]) {
+        if (typeof item?.principalId === 'string' && typeof item.principalType === 'string' && typeof item.appRoleId === 'string') {
+          assignments.push({ principalId: item.principalId, principalType: item.principalType, appRoleId: item.appRoleId });
+        }
+      }
+      next = typeof answer['@odata.nextLink'] === 'string' ? answer['@odata.nextLink'] : undefined;
+    }
+    return assignments;
   }
 
   async memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]> {

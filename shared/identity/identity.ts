@@ -10,7 +10,7 @@ import { TokenValidator } from './tokenValidator';
 export interface Identity {
   /** Checks `Authorization: Bearer` access tokens. */
   readonly tokens: TokenValidator;
-  /** Group membership through Graph, cached for `groupCacheSeconds`. */
+  /** Group membership and app roles through Graph, cached for `groupCacheSeconds`. */
   readonly directory: Directory;
 }
 
@@ -21,7 +21,8 @@ export function createGraphCredential(config: GraphCredentialConfig): TokenCrede
 
 /** The cached Graph directory described by `config`. */
 export function createDirectory(config: GraphConfig, credential: TokenCredential = createGraphCredential(config.credential)): Directory {
-  return new CachedDirectory(new GraphDirectory({ baseUrl: config.baseUrl, credential }), { ttlMs: config.groupCacheSeconds * 1000 });
+  const graph = new GraphDirectory({ baseUrl: config.baseUrl, credential, ...(config.apiAppId === undefined ? {} : { apiAppId: config.apiAppId }) });
+  return new CachedDirectory(graph, { ttlMs: config.groupCacheSeconds * 1000 });
 }
 
 /** The token validator described by `auth`; a {@link ConfigError} when authentication is not configured. */

@@ -21,8 +21,10 @@ export interface GraphConfig {
   /** Graph root without the version segment. */
   readonly baseUrl: string;
   readonly credential: GraphCredentialConfig;
-  /** How long group answers are remembered; 0 disables the cache. */
+  /** How long group and app-role answers are remembered; 0 disables the cache. */
   readonly groupCacheSeconds: number;
+  /** The API app's application (client) id, whose app roles the directory reads; undefined when none is known. */
+  readonly apiAppId: string | undefined;
 }
 
 /**
@@ -38,6 +40,7 @@ export interface IdentityConfig {
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const httpUrl = z.url({ protocol: /^https?$/ });
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The identity settings' zod shape; shared/config.ts merges it into the app's settings schema.
@@ -60,7 +63,9 @@ export const identitySettingsShape = {
   MAA_GRAPH_TOKEN_URL: z.preprocess(blankIsUnset, httpUrl.optional()),
   MAA_GRAPH_CLIENT_ID: z.preprocess(blankIsUnset, z.string().optional()),
   MAA_GRAPH_CLIENT_SECRET: z.preprocess(blankIsUnset, z.string().optional()),
-  /** Seconds group-membership answers are cached (0 disables). */
+  /** The API app registration's application (client) id, whose app roles are read from Graph; default: the first GUID in MAA_AUTH_AUDIENCE. */
+  MAA_API_APP_ID: z.preprocess(blankIsUnset, z.guid().optional()),
+  /** Seconds group-membership and app-role answers are cached (0 disables). */
   MAA_GROUP_CACHE_SECONDS: z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(86_400).default(60)),
 };
 
@@ -104,6 +109,7 @@ export function resolveIdentityConfig(settings: IdentitySettings): { config: Ide
     baseUrl: settings.MAA_GRAPH_BASE_URL.replace(/\/+$/, ''),
     credential,
     groupCacheSeconds: settings.MAA_GROUP_CACHE_SECONDS,
+    apiAppId: settings.MAA_API_APP_ID ?? audiences.find((audience) => GUID.test(audience)),
   });
   return { config: Object.freeze({ auth, graph }), problems };
 }

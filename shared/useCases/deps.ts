@@ -1,22 +1,30 @@
 import type { DecisionKind, DecisionSource, Principal } from '../domain/model';
 import type { Directory } from '../identity/directory';
+import type { CommandSignature } from '../keys/commandSignature';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { Store } from '../store/store';
 
 /**
- * A command for a request's orchestration: what the API let through, checked again when applied.
- * `correlationId` (added by the Durable client adapter) names the HTTP request that sent it.
+ * A command for a request's orchestration as the API let it through: who acts and what they ask.
+ * It says nothing about the actor's rights; the orchestration reads their roles and groups again.
  */
-export type CommandEvent = (
-  | { kind: 'decide'; actor: Principal; actorRoles: string[]; decision: DecisionKind; notes?: string; source: DecisionSource; linkId?: string }
+export type ActorCommand =
+  | { kind: 'decide'; actor: Principal; decision: DecisionKind; notes?: string; source: DecisionSource; linkId?: string }
   | { kind: 'cancel'; actor: Principal }
-  | { kind: 'complete'; actor: Principal }
-) & { correlationId?: string };
+  | { kind: 'complete'; actor: Principal };
 
-/** How use cases start orchestrations and send them events (a DurableClient in the app). */
+/**
+ * A command as it travels to the orchestration (the `Command` external event): the command, the
+ * signature the Durable client adapter adds (see `shared/keys/commandSignature.ts`; the
+ * orchestration refuses an event without a valid one) and `correlationId`, naming the HTTP request
+ * that sent it (telemetry only, not signed).
+ */
+export type CommandEvent = ActorCommand & { signature?: CommandSignature; correlationId?: string };
+
+/** How use cases start orchestrations and send them commands (a DurableClient in the app, which signs each command). */
 export interface Orchestrations {
   start(requestId: string, input: unknown): Promise<void>;
-  raise(requestId: string, event: CommandEvent): Promise<void>;
+  raise(requestId: string, command: ActorCommand): Promise<void>;
 }
 
 /** What the request and policy use cases run against; tests and the app pass real adapters. */

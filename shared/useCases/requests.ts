@@ -7,7 +7,7 @@ import { isUnstarted } from '../domain/operatorActions';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
-import type { Caller, CommandEvent, UseCaseDeps } from './deps';
+import type { ActorCommand, Caller, UseCaseDeps } from './deps';
 
 const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
 
@@ -134,28 +134,33 @@ export async function sendCommand(deps: UseCaseDeps, caller: Caller, id: string,
   // No visibility check here: the rules below answer with the precise refusal (not_an_approver...).
   const stored = await deps.store.getRequest(id);
   if (!stored) throw notFound(id);
-  const event = await checkCommand(deps, caller, stored.value, command);
-  await deps.orchestrations.raise(id, event);
+  const checked = await checkCommand(deps, caller, stored.value, command);
+  await deps.orchestrations.raise(id, checked);
   return stored.value;
 }
 
 /**
  * Checks `command` by `caller` against `request` with the lifecycle rules (reading the caller's
- * approver groups through the directory) and returns the event to raise; throws the rules'
- * refusal. Changes nothing, so a caller can check, do its own step, then raise.
+ * approver groups through the directory) and returns the command to raise; throws the rules'
+ * refusal. Changes nothing, so a caller can check, do its own step, then raise. The command names
+ * the actor only: the orchestration reads their roles and groups again when it applies it.
  */
-export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: ApprovalRequest, command: CommandInput): Promise<CommandEvent> {
+export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: ApprovalRequest, command: CommandInput): Promise<ActorCommand> {
   const at = deps.now().toISOString();
   const actor = actorOf(caller);
-  if (command.kind !== 'decide') {
-    applyCommand(request, { kind: command.kind, actor, at });
-    return { kind: command.kind, actor };
+  if (command.kind === 'cancel') {
+    applyCommand(request, { kind: 'cancel', actor, at });
+    return { kind: 'cancel', actor };
+  }
+  if (command.kind === 'complete') {
+    applyCommand(request, { kind: 'complete', actor, actorRoles: caller.roles, at });
+    return { kind: 'complete', actor };
   }
   const { decision, notes, linkId } = command;
   const link = linkId === undefined ? { source: 'api' as const } : { source: 'link' as const, linkId };
   const actorGroupIds = await groupsFor(deps, caller, request);
   applyCommand(request, { kind: 'decide', actor, actorRoles: caller.roles, actorGroupIds, decision, notes, at, ...link });
-  return { kind: 'decide', actor, actorRoles: [...caller.roles], decision, notes, ...link };
+  return { kind: 'decide', actor, decision, notes, ...link };
 }
 
 /** A page of the request's audit trail, with whether its whole hash chain verifies. */

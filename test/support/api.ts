@@ -125,3 +125,10 @@ export async function trailUntil(api: Api, user: string, id: string, predicate: 
  * hears of the approval. The lifecycle benchmark checks its trails against the same list.
  */
 export const WIPE_LIFECYCLE_TRAIL = LIFECYCLE_AUDIT;
+
+/** Assigns (`PUT`) or takes away (`DELETE`) an app role of a user in the runtime's local directory. */
+export async function changeRole(runtime: RunningRuntime, method: 'PUT' | 'DELETE', user: string, role: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${runtime.url}/_local/directory/users/${encodeURIComponent(user)}/roles/${encodeURIComponent(role)}`, { method });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}

@@ -94,7 +94,7 @@ export function requestIn(status: RequestStatus): ApprovalRequest {
     case 'cancelled':
       return run(fresh, { kind: 'cancel', actor: alice, at: after(1) });
     case 'completed':
-      return run(fresh, approve(bob), { kind: 'complete', actor: alice, at: after(2) });
+      return run(fresh, approve(bob), { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(2) });
     case 'expired':
       return run(fresh, { kind: 'expire', at: EXPIRES });
   }

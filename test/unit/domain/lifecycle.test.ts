@@ -3,6 +3,7 @@ import {
   TRANSITIONS,
   applyCommand,
   effectiveStatus,
+  executionRefusal,
   isEligibleApprover,
   isValidTransition,
   mayView,
@@ -16,6 +17,7 @@ import {
   GROUP_A,
   GROUP_B,
   GROUP_OTHER,
+  REQUESTER,
   accessPolicy,
   after,
   alice,
@@ -38,7 +40,7 @@ import {
 const commands: Record<CommandKind, Command> = {
   decide: approve(carol, after(10)),
   cancel: { kind: 'cancel', actor: alice, at: after(10) },
-  complete: { kind: 'complete', actor: alice, at: after(10) },
+  complete: { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(10) },
   expire: { kind: 'expire', at: EXPIRES },
   recordExecution: { kind: 'recordExecution', execution: { status: 'succeeded', at: after(10), detail: 'wipe issued' } },
 };
@@ -207,15 +209,15 @@ describe('initiator-only commands', () => {
   it.each<[string, RequestStatus, Command]>([
     ['cancel a pending request', 'needsApproval', { kind: 'cancel', actor: bob, at: after(5) }],
     ['cancel an approved request', 'approved', { kind: 'cancel', actor: bob, at: after(5) }],
-    ['complete an approved request', 'approved', { kind: 'complete', actor: bob, at: after(5) }],
-    ['complete it as an operator', 'approved', { kind: 'complete', actor: oscar, at: after(5) }],
+    ['complete an approved request', 'approved', { kind: 'complete', actor: bob, actorRoles: REQUESTER, at: after(5) }],
+    ['complete it as an operator', 'approved', { kind: 'complete', actor: oscar, actorRoles: REQUESTER, at: after(5) }],
   ])('refuses anyone but the initiator who tries to %s', (_, status, command) => {
     expect(refusal(() => applyCommand(requestIn(status), command))).toBe('not_initiator');
   });
 
   it('completes an approved request, stamping completedAt and the approved hash', () => {
     const approved = requestIn('approved');
-    const { request, events } = applyCommand(approved, { kind: 'complete', actor: alice, at: '2024-03-02T11:00:00+01:00' });
+    const { request, events } = applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: '2024-03-02T11:00:00+01:00' });
     expect(request).toMatchObject({ status: 'completed', completedAt: '2024-03-02T10:00:00.000Z', lastModifiedAt: '2024-03-02T10:00:00.000Z' });
     expect(events).toEqual([
       { requestId: 'req-1', type: 'request.completed', at: '2024-03-02T10:00:00.000Z', actor: alice, data: { operationHash: approved.operationHash } },
@@ -223,10 +225,25 @@ describe('initiator-only commands', () => {
     ]);
   });
 
+  it.each<[string, string[]]>([
+    ['no roles at all', []],
+    ['only MAA.Approver', ['MAA.Approver']],
+  ])('refuses the initiator who holds %s now to complete, as forbidden, and changes nothing', (_, roles) => {
+    const approved = deepFreeze(requestIn('approved'));
+    expect(refusal(() => applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: roles, at: after(5) }))).toBe('forbidden');
+  });
+
+  it('needs MAA.PolicyAdmin as well to complete a policy change, as to submit one', () => {
+    const policyChange = run(newRequest({ profileType: 'operationApprovalPolicy', initiatorRoles: ['MAA.Requester', 'MAA.PolicyAdmin'], policy: undefined }), approve(bob, after(1), [], ['MAA.PolicyAdmin']));
+    expect(policyChange.status).toBe('approved');
+    expect(refusal(() => applyCommand(policyChange, { kind: 'complete', actor: alice, actorRoles: ['MAA.Requester'], at: after(5) }))).toBe('forbidden');
+    expect(applyCommand(policyChange, { kind: 'complete', actor: alice, actorRoles: ['MAA.PolicyAdmin', 'MAA.Requester'], at: after(5) }).request.status).toBe('completed');
+  });
+
   it('refuses to complete when the stored operation no longer matches the approved hash', () => {
     const approved = requestIn('approved');
     const tampered: ApprovalRequest = { ...approved, operation: { ...approved.operation, resourceId: 'device-2' } };
-    expect(refusal(() => applyCommand(tampered, { kind: 'complete', actor: alice, at: after(5) }))).toBe('operation_mismatch');
+    expect(refusal(() => applyCommand(tampered, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(5) }))).toBe('operation_mismatch');
   });
 
   it('records the status a cancellation came from', () => {
@@ -251,9 +268,9 @@ describe('expiry', () => {
     ['a decision at expiresAt exactly', 'needsApproval', approve(bob, EXPIRES), refused('expired')],
     ['a decision after expiresAt', 'needsApproval', approve(bob, shift(EXPIRES, 1)), refused('expired')],
     ['a rejection at expiresAt', 'needsApproval', reject(bob, 'too late', EXPIRES), refused('expired')],
-    ['completion 1 ms before expiresAt', 'approved', { kind: 'complete', actor: alice, at: justBefore }, to('completed')],
-    ['completion at expiresAt exactly', 'approved', { kind: 'complete', actor: alice, at: EXPIRES }, refused('expired')],
-    ['completion of a pending request at expiresAt', 'needsApproval', { kind: 'complete', actor: alice, at: EXPIRES }, refused('expired')],
+    ['completion 1 ms before expiresAt', 'approved', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: justBefore }, to('completed')],
+    ['completion at expiresAt exactly', 'approved', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES }, refused('expired')],
+    ['completion of a pending request at expiresAt', 'needsApproval', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES }, refused('expired')],
     ['cancellation at expiresAt exactly', 'needsApproval', { kind: 'cancel', actor: alice, at: EXPIRES }, refused('expired')],
     ['the expiry timer 1 ms early', 'needsApproval', { kind: 'expire', at: justBefore }, refused('invalid_state')],
     ['the expiry timer at expiresAt', 'approved', { kind: 'expire', at: EXPIRES }, to('expired')],
@@ -336,5 +353,25 @@ describe('mayView and isEligibleApprover', () => {
     const request = newRequest();
     expect(mayView(request, { id }, roles, groupIds)).toBe(view);
     expect(isEligibleApprover(request, id, roles, groupIds)).toBe(decide);
+  });
+});
+
+describe('executionRefusal: only what the read model says was completed executes', () => {
+  const completed = requestIn('completed');
+  const failed = run(completed, { kind: 'recordExecution', execution: { status: 'failed', at: after(3), detail: 'timeout' } });
+  const redriving: ApprovalRequest = { ...failed, redrive: { number: 1, by: oscar, reason: 'retry', at: after(4), running: true } };
+
+  it.each<[string, boolean, ApprovalRequest | undefined, ApprovalRequest]>([
+    ['a completed request without an execution', true, completed, completed],
+    ['a request the store does not hold', false, undefined, completed],
+    ['a request the store holds as approved only', false, requestIn('approved'), { ...completed }],
+    ['a request whose execution is already recorded', false, failed, failed],
+    ['another operation than the approved one', false, completed, { ...completed, operationHash: 'f'.repeat(64) }],
+    ['a stored operation that no longer matches its hash', false, { ...completed, operation: { ...completed.operation, resourceId: 'device-2' } }, completed],
+    ['the re-drive an operator claimed', true, redriving, redriving],
+    ['a re-drive nobody claimed', false, failed, redriving],
+    ['another re-drive than the one claimed', false, redriving, { ...redriving, redrive: { ...redriving.redrive!, number: 2 } }],
+  ])('%s may execute: %s', (_, allowed, stored, requested) => {
+    expect(executionRefusal(stored, requested) === undefined).toBe(allowed);
   });
 });

@@ -24,6 +24,8 @@ function graph(request: SeenRequest): Reply {
     if ([G1, G2].includes(id.toLowerCase())) return { body: { id } };
     return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` } } };
   }
+  const roles = servicePrincipals(request);
+  if (roles) return roles;
   const match = /^\/v1\.0\/users\/([^/]+)\/(checkMemberGroups|getMemberGroups)$/.exec(request.path);
   if (request.method !== 'POST' || !match) return { status: 400, body: { error: { code: 'BadRequest', message: 'unexpected request' } } };
   const groups = memberships.get(decodeURIComponent(match[1]!));
@@ -268,5 +270,82 @@ describe('CachedDirectory over GraphDirectory', () => {
     scripted = [{ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'later' } } }];
     await expect(cached.allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable' });
     await expect(cached.allGroupsOf(USER)).resolves.toEqual([G1, G3]);
+  });
+});
+
+const APP_ID = '11111111-1111-4111-8111-111111111111';
+const SP = '33333333-3333-4333-8333-333333333333';
+const CAROL = '44444444-4444-4444-8444-444444444444';
+const ROLE = { requester: 'r0000000-0000-4000-8000-000000000001', approver: 'r0000000-0000-4000-8000-000000000002', disabled: 'r0000000-0000-4000-8000-000000000003' };
+/** USER holds Requester directly and Approver through G1; carol (unknown to checkMemberGroups) only the default access and a disabled role. */
+const assignments = [
+  { principalId: USER, principalType: 'User', appRoleId: ROLE.requester },
+  { principalId: CAROL, principalType: 'User', appRoleId: '00000000-0000-0000-0000-000000000000' },
+  { principalId: G1, principalType: 'Group', appRoleId: ROLE.approver },
+  { principalId: CAROL, principalType: 'User', appRoleId: ROLE.disabled },
+];
+
+/** The API app's service principal and its role assignments (two per page), as Graph answers them. */
+function servicePrincipals(request: SeenRequest): Reply | undefined {
+  const url = new URL(request.path, 'http://graph');
+  if (request.method === 'GET' && url.pathname === `/v1.0/servicePrincipals(appId='${APP_ID}')`) {
+    const appRoles = [
+      { id: ROLE.requester, value: 'MAA.Requester', isEnabled: true },
+      { id: ROLE.approver.toUpperCase(), value: 'MAA.Approver', isEnabled: true },
+      { id: ROLE.disabled, value: 'MAA.Operator', isEnabled: false },
+    ];
+    return { body: { id: SP, appRoles } };
+  }
+  if (request.method !== 'GET' || url.pathname !== `/v1.0/servicePrincipals/${SP}/appRoleAssignedTo`) return undefined;
+  const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+  const nextLink = skip + 2 < assignments.length ? { '@odata.nextLink': `${server.url}/v1.0/servicePrincipals/${SP}/appRoleAssignedTo?$skiptoken=${skip + 2}` } : {};
+  return { body: { value: assignments.slice(skip, skip + 2), ...nextLink } };
+}
+
+describe('GraphDirectory.appRolesOf', () => {
+  const roles = (options: Partial<GraphDirectoryOptions> = {}) => directory({ apiAppId: APP_ID, maxRetries: 0, ...options });
+  const paths = () => server.requests.map((request) => `${request.method} ${new URL(request.path, 'http://graph').pathname}`);
+
+  it('reads the roles assigned to the user and to the groups they are in, by value, across pages', async () => {
+    await expect(roles().appRolesOf(USER)).resolves.toEqual(['MAA.Approver', 'MAA.Requester']);
+    expect(paths()).toEqual([
+      `GET /v1.0/servicePrincipals(appId='${APP_ID}')`,
+      `GET /v1.0/servicePrincipals/${SP}/appRoleAssignedTo`,
+      `GET /v1.0/servicePrincipals/${SP}/appRoleAssignedTo`,
+      `POST /v1.0/users/${USER}/checkMemberGroups`,
+    ]);
+    expect(JSON.parse(server.requests[3]!.body)).toEqual({ groupIds: [G1] });
+  });
+
+  it('grants nothing for the default access assignment, a disabled role, or a user Graph does not know', async () => {
+    await expect(roles().appRolesOf(CAROL)).resolves.toEqual([]);
+    await expect(roles().appRolesOf('99999999-0000-4000-8000-000000000000')).resolves.toEqual([]);
+  });
+
+  it('remembers the service principal, and fails closed when the API app is not configured or not found', async () => {
+    const graph = roles();
+    await graph.appRolesOf(USER);
+    await graph.appRolesOf(USER);
+    expect(paths().filter((path) => path.includes('(appId='))).toHaveLength(1);
+    await expect(directory({ maxRetries: 0 }).appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
+    await expect(roles({ apiAppId: '55555555-5555-4555-8555-555555555555' }).appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
+  });
+
+  it('reports Graph refusing the app (no Application.Read.All) as graph_forbidden', async () => {
+    scripted = [{ status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } }];
+    await expect(roles().appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_forbidden' });
+  });
+
+  it('is cached per user by CachedDirectory, and not at all with TTL 0', async () => {
+    const cached = new CachedDirectory(roles(), { ttlMs: 60_000 });
+    await cached.appRolesOf(USER);
+    const calls = server.requests.length;
+    await expect(cached.appRolesOf(USER.toUpperCase())).resolves.toEqual(['MAA.Approver', 'MAA.Requester']);
+    expect(server.requests).toHaveLength(calls);
+    const uncached = new CachedDirectory(roles(), { ttlMs: 0 });
+    await uncached.appRolesOf(USER);
+    const before = server.requests.length;
+    await uncached.appRolesOf(USER);
+    expect(server.requests.length).toBeGreaterThan(before);
   });
 });

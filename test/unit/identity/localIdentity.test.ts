@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KeyRing } from '../../../local/identity/keyRing';
 import { LocalIdentity } from '../../../local/identity/localIdentity';
-import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
+import { LOCAL_API_APP, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
 import { LocalMailbox } from '../../../local/mailbox';
 
 let dataDir: string;
@@ -83,7 +83,7 @@ describe('LocalIdentity', () => {
 
   it('points the app at itself, one settings group at a time, never over existing settings', () => {
     const env: NodeJS.ProcessEnv = {};
-    expect(identity().applyAppSettings(env)).toHaveLength(7);
+    expect(identity().applyAppSettings(env)).toHaveLength(8);
     expect(env).toEqual({
       MAA_AUTH_ISSUER: `${origin}/_local/entra/${LOCAL_TENANT_ID}/v2.0`,
       MAA_AUTH_AUDIENCE: 'api://multi-admin-approval',
@@ -92,10 +92,11 @@ describe('LocalIdentity', () => {
       MAA_GRAPH_TOKEN_URL: `${origin}/_local/entra/${LOCAL_TENANT_ID}/oauth2/v2.0/token`,
       MAA_GRAPH_CLIENT_ID: LOCAL_GRAPH_CLIENT.clientId,
       MAA_GRAPH_CLIENT_SECRET: LOCAL_GRAPH_CLIENT.clientSecret,
+      MAA_API_APP_ID: LOCAL_API_APP.appId,
     });
 
     const realTenant: NodeJS.ProcessEnv = { MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' };
-    expect(identity().applyAppSettings(realTenant)).toEqual(['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET']);
+    expect(identity().applyAppSettings(realTenant)).toEqual(['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_API_APP_ID']);
     expect(realTenant.MAA_AUTH_ISSUER).toBeUndefined();
 
     const realGraph: NodeJS.ProcessEnv = { MAA_GRAPH_BASE_URL: 'https://graph.microsoft.com' };
@@ -127,7 +128,7 @@ describe('LocalIdentity', () => {
     const good = { grant_type: 'client_credentials', client_id: LOCAL_GRAPH_CLIENT.clientId, client_secret: LOCAL_GRAPH_CLIENT.clientSecret, scope: `${origin}/.default` };
     const reply = call(identity(), route, 'POST', form(good));
     expect(reply).toMatchObject({ status: 200, body: { token_type: 'Bearer', expires_in: 3600 } });
-    expect(claimsOf(reply.body.access_token as string)).toMatchObject({ aud: origin, idtyp: 'app', oid: LOCAL_GRAPH_CLIENT.servicePrincipalId, roles: ['GroupMember.Read.All', 'User.ReadBasic.All', 'Mail.Send'] });
+    expect(claimsOf(reply.body.access_token as string)).toMatchObject({ aud: origin, idtyp: 'app', oid: LOCAL_GRAPH_CLIENT.servicePrincipalId, roles: ['GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All', 'Mail.Send'] });
 
     const basic = `Basic ${Buffer.from(`${LOCAL_GRAPH_CLIENT.clientId}:${LOCAL_GRAPH_CLIENT.clientSecret}`).toString('base64')}`;
     expect(call(identity(), route, 'POST', form({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }), { authorization: basic }).status).toBe(200);

@@ -73,6 +73,15 @@ describe('identity settings', () => {
     expect(() => parseConfig(withAppKey({ MAA_GRAPH_CLIENT_SECRET: 'secret' }))).toThrow(/MAA_GRAPH_TOKEN_URL/);
   });
 
+  it('read app roles of MAA_API_APP_ID, else of the first GUID among the audiences', () => {
+    const app = '6c0ffee0-0000-4000-8000-000000000001';
+    const tenant = { MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' };
+    expect(parseConfig(withAppKey({ ...tenant, MAA_AUTH_AUDIENCE: `api://${app},${app}` })).identity.graph.apiAppId).toBe(app);
+    expect(parseConfig(withAppKey({ ...tenant, MAA_AUTH_AUDIENCE: 'api://maa', MAA_API_APP_ID: app })).identity.graph.apiAppId).toBe(app);
+    expect(parseConfig(withAppKey({ ...tenant, MAA_AUTH_AUDIENCE: 'api://maa' })).identity.graph.apiAppId).toBeUndefined();
+    expect(() => parseConfig(withAppKey({ MAA_API_APP_ID: 'not-a-guid' }))).toThrow(/MAA_API_APP_ID/);
+  });
+
   it('never put the client secret in an error', () => {
     expect(() => parseConfig(withAppKey({ MAA_GRAPH_CLIENT_SECRET: 'do-not-print-me' }))).toThrow(expect.objectContaining({ message: expect.not.stringContaining('do-not-print-me') }));
   });

@@ -10,6 +10,7 @@ interface Permission {
 // Graph calls in the code → the application permission each needs.
 const CALLS: { pattern: RegExp; permission: string }[] = [
   { pattern: /\/checkMemberGroups|\/getMemberGroups|\/transitiveMemberOf|\/groups\/[^'"`]*\/(transitive)?members/, permission: 'GroupMember.Read.All' },
+  { pattern: /\/servicePrincipals[(/]/, permission: 'Application.Read.All' },
   { pattern: /\/sendMail\b/, permission: 'Mail.Send' },
   { pattern: /\/deviceManagement\/managedDevices\/[^'"`]*\/(wipe|retire)/, permission: 'DeviceManagementManagedDevices.PrivilegedOperations.All' },
 ];
@@ -29,6 +30,7 @@ describe('Microsoft Graph permissions: the code, the documented list, the templa
 
   it('finds the group membership calls', () => {
     expect(needed).toContain('GroupMember.Read.All');
+    expect(needed).toContain('Application.Read.All');
   });
 
   it.each(needed)('%s, which the code needs, is in infra/entra/graph-permissions.json', (permission) => {

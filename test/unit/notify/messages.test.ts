@@ -92,7 +92,7 @@ describe('notification messages', () => {
 
   it('sends nothing for completion and execution', () => {
     const approved = decide(wipe(1), bob, 'approve').request;
-    const completed = applyCommand(approved, { kind: 'complete', actor: alice, at: '2026-01-03T00:00:00.000Z' });
+    const completed = applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: ['MAA.Requester'], at: '2026-01-03T00:00:00.000Z' });
     expect(notificationFor(completed)).toBeUndefined();
     expect(notificationFor(applyCommand(completed.request, { kind: 'recordExecution', execution: { status: 'succeeded', at: '2026-01-03T00:00:01.000Z', detail: 'ok' } }))).toBeUndefined();
   });
