@@ -54,6 +54,7 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
   no_applicable_policy: { status: 422, title: 'No access policy protects this profile type' },
   notes_required: { status: 400, title: 'Notes are required' },
   invalid_policy: { status: 400, title: 'The policy is not valid' },
+  store_unavailable: { status: 503, title: 'The store cannot take this now' },
 };
 
 /**
