@@ -22,7 +22,7 @@ app.http('listPolicies', {
   route: 'policies',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request) => json(200, await listPolicies(deps(), readQuery(request, pageQuerySchema)))),
+  handler: authenticated(authenticate, async (request, caller) => json(200, await listPolicies(deps(), caller, readQuery(request, pageQuerySchema)))),
 });
 
 app.http('getPolicy', {

@@ -2,6 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
 import { getIdentity, getServices } from '../shared/composition';
+import { config } from '../shared/config';
 import { DomainError } from '../shared/domain/errors';
 import { HttpError } from '../shared/http/problem';
 import { correlationIdOf } from '../shared/telemetry/correlation';
@@ -31,6 +32,7 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     orchestrations: client ? orchestrationsOf(client, request && correlationIdOf(request)) : unavailableOrchestrations,
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
+    appKeys: config().appKeys,
   };
 }
 
