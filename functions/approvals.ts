@@ -1,5 +1,4 @@
-import { app, type Cookie, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { linkDecisionFormSchema, type LinkDecisionForm } from '../shared/api/schemas';
 import { config } from '../shared/config';
 import { isDomainError } from '../shared/domain/errors';
@@ -14,6 +13,7 @@ import type { LinksConfig } from '../shared/links/settings';
 import { failurePage, outcomePage, refusalPage, reviewPage, signInUrl } from '../shared/links/views';
 import { assertUsable, awaitOutcome, decideByLink, openLink, verifyLink, type OpenedLink } from '../shared/useCases/links';
 import { deps } from './support';
+import { clientHttpRoute, httpRoute } from './routes';
 
 /**
  * `GET` and `POST /api/approvals/{token}`: the approval link a notification carries. GET shows
@@ -112,7 +112,7 @@ function decisionOf(fields: Record<string, string>): LinkDecisionForm {
   return parsed.data;
 }
 
-app.http('reviewApprovalLink', {
+httpRoute('reviewApprovalLink', {
   route: 'approvals/{token}',
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -125,7 +125,7 @@ app.http('reviewApprovalLink', {
     }),
 });
 
-df.app.client.http('decideApprovalLink', {
+clientHttpRoute('decideApprovalLink', {
   route: 'approvals/{token}',
   methods: ['POST'],
   authLevel: 'anonymous',

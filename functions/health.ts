@@ -1,7 +1,8 @@
-import { app, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { getServices } from '../shared/composition';
 import { problemResponse } from '../shared/http/problem';
 import { StoreHealth } from '../shared/store/healthProbe';
+import { httpRoute } from './routes';
 
 const FAILURES = {
   'store.read': 'The store does not answer reads.',
@@ -21,4 +22,4 @@ export async function health(): Promise<HttpResponseInit> {
   return problemResponse({ status: 503, code: 'store_unavailable', title: 'The store cannot serve requests', detail: `${verdict.failed}: ${FAILURES[verdict.failed]}`, retryAfterSeconds: 5 });
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+httpRoute('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });

@@ -1,5 +1,4 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import * as df from 'durable-functions';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
@@ -8,13 +7,14 @@ import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from
 import { instanceDetail, redriveRequest, requireOperator, stuckRequests, summary, terminateRequest, type OpsDeps } from '../shared/ops/useCases';
 import { opsDeps } from './opsSupport';
 import { authenticate } from './support';
+import { clientHttpRoute } from './routes';
 
 /** The operators' API under `/api/ops/`: bearer tokens with `MAA.Operator` only (`403 not_an_operator` otherwise). */
 
 type OpsHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, deps: OpsDeps) => Promise<HttpResponseInit>;
 
 function opsRoute(name: string, route: string, method: 'GET' | 'POST', handler: OpsHandler): void {
-  df.app.client.http(name, {
+  clientHttpRoute(name, {
     route: `ops/${route}`,
     methods: [method],
     authLevel: 'anonymous',
