@@ -94,7 +94,7 @@ describe('store_unavailable', () => {
         throw conflict;
       },
       getRequest: async () => ({ value: { id: 'x' }, etag: 'e' }),
-    } as Partial<Store> as Store;
+    } as unknown as Store;
     const store = reportingUnavailable(adapter, sqliteUnavailable);
     await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(() => store.probeWrite()).toThrow(expect.objectContaining({ code: 'store_unavailable' }));
