@@ -143,7 +143,10 @@ export function sqliteUnavailable(error: unknown): StoreError | undefined {
   return code !== undefined && UNAVAILABLE_CODES.test(code) ? storeUnavailable(error) : undefined;
 }
 
-/** Bytes each write probe stores: the largest body the API accepts, so a probe needs the room a real write does. */
+/**
+ * Bytes each write probe stores: the largest body the API accepts. A WAL reused after a checkpoint
+ * takes small writes on a full disk; a probe this large needs the room a real step does.
+ */
 const PROBE_BYTES = 64 * 1024;
 
 /**

@@ -85,9 +85,10 @@ export interface Store {
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   /**
-   * Resolves when the store durably takes a small write (of about the largest body the API
-   * accepts, replacing the previous probe's, so probes never accumulate); rejects otherwise, with
-   * `store_unavailable` when the store refuses writes. Changes nothing any other method reads.
+   * Resolves when the store durably takes a small write, as large as the adapter needs to see
+   * that real writes would fit, replacing the previous probe's (probes never accumulate); rejects
+   * otherwise, with `store_unavailable` once wrapped by `reportingUnavailable`. Changes nothing
+   * any other method reads.
    */
   probeWrite(): Promise<void>;
   close(): Promise<void>;
