@@ -50,7 +50,7 @@ function page(name: string, route: string, render: (request: HttpRequest, deps: 
 }
 
 page('opsDashboard', '', async (_request, deps, caller) => {
-  const [overview, stuck] = await Promise.all([summary(deps), stuckRequests(deps, { top: 50 })]);
+  const [overview, stuck] = await Promise.all([summary(deps), stuckRequests(deps, caller, { top: 50 })]);
   return renderDashboard(overview, stuck.items, caller.displayName);
 });
 
