@@ -1,8 +1,8 @@
-import { app, type Cookie, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { linkDecisionFormSchema, type LinkDecisionForm } from '../shared/api/schemas';
 import { config } from '../shared/config';
 import { isDomainError } from '../shared/domain/errors';
+import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
 import { htmlResponse } from '../shared/http/html';
 import { problemFromError } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
@@ -13,6 +13,7 @@ import type { LinksConfig } from '../shared/links/settings';
 import { failurePage, outcomePage, refusalPage, reviewPage, signInUrl } from '../shared/links/views';
 import { assertUsable, awaitOutcome, decideByLink, openLink, verifyLink, type OpenedLink } from '../shared/useCases/links';
 import { deps } from './support';
+import { clientHttpRoute, httpRoute } from './routes';
 
 /**
  * `GET` and `POST /api/approvals/{token}`: the approval link a notification carries. GET shows
@@ -84,15 +85,20 @@ function review(links: LinksConfig, request: HttpRequest, link: OpenedLink, stat
   return htmlResponse(status, reviewPage(link.request, link.claims, form), { cookies: [csrfCookie(links, nonce)], ...(error ? { code: error.code } : {}) });
 }
 
-/** Reads the form post's fields: URL-encoded, small, each field once (validated after the CSRF check). */
+/** Reads the form post's fields: URL-encoded strict UTF-8, small, each field once (validated after the CSRF check). */
 async function readForm(request: HttpRequest): Promise<Record<string, string>> {
   const type = (request.headers.get('content-type') ?? '').toLowerCase();
   if (!type.startsWith('application/x-www-form-urlencoded')) throw new LinkError('invalid_form');
-  if (Number(request.headers.get('content-length') ?? '0') > MAX_FORM_BYTES) throw new LinkError('invalid_form');
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_FORM_BYTES) throw new LinkError('invalid_form');
+  let pairs: [string, string][];
+  try {
+    pairs = parseUrlEncoded(await readUtf8Body(request, MAX_FORM_BYTES, () => new LinkError('invalid_form')), 'body');
+  } catch (error) {
+    // Bytes that are not UTF-8 would show the approver something else than what they typed.
+    if (isLinkError(error)) throw error;
+    throw new LinkError('invalid_form');
+  }
   const fields: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(text)) {
+  for (const [name, value] of pairs) {
     if (Object.hasOwn(fields, name)) throw new LinkError('invalid_form');
     fields[name] = value;
   }
@@ -106,7 +112,7 @@ function decisionOf(fields: Record<string, string>): LinkDecisionForm {
   return parsed.data;
 }
 
-app.http('reviewApprovalLink', {
+httpRoute('reviewApprovalLink', {
   route: 'approvals/{token}',
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -119,7 +125,7 @@ app.http('reviewApprovalLink', {
     }),
 });
 
-df.app.client.http('decideApprovalLink', {
+clientHttpRoute('decideApprovalLink', {
   route: 'approvals/{token}',
   methods: ['POST'],
   authLevel: 'anonymous',

@@ -1,15 +1,25 @@
-import { app, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { getServices } from '../shared/composition';
 import { problemResponse } from '../shared/http/problem';
+import { StoreHealth } from '../shared/store/healthProbe';
+import { httpRoute } from './routes';
 
-/** `GET /api/health`: 200 when the app and its store answer, 503 problem+json otherwise. */
+const FAILURES = {
+  'store.read': 'The store does not answer reads.',
+  'store.write': 'The store answers reads but refuses writes (full, read-only or throttled).',
+} as const;
+
+const storeHealth = new StoreHealth(() => getServices().store);
+
+/**
+ * `GET /api/health`: 200 `{"status":"ok"}` when the store answers a read and takes a write, 503
+ * problem+json `store_unavailable` otherwise, its detail naming the part that failed. The verdict
+ * is reused for a few seconds, so polling it costs the store at most one small write that often.
+ */
 export async function health(): Promise<HttpResponseInit> {
-  try {
-    await getServices().store.ping();
-    return { status: 200, jsonBody: { status: 'ok' } };
-  } catch {
-    return problemResponse({ status: 503, code: 'store_unavailable', title: 'The store does not answer' });
-  }
+  const verdict = await storeHealth.check();
+  if (verdict.ok) return { status: 200, jsonBody: { status: 'ok' } };
+  return problemResponse({ status: 503, code: 'store_unavailable', title: 'The store cannot serve requests', detail: `${verdict.failed}: ${FAILURES[verdict.failed]}`, retryAfterSeconds: 5 });
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+httpRoute('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });

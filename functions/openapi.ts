@@ -1,5 +1,6 @@
-import { app, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { openApiDocument } from '../shared/api/openapi';
+import { httpRoute } from './routes';
 
 const API_VERSION = '1.0.0';
 let cached: string | undefined;
@@ -10,4 +11,4 @@ export async function openapi(): Promise<HttpResponseInit> {
   return { status: 200, headers: { 'content-type': 'application/json' }, body: cached };
 }
 
-app.http('openapi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: openapi });
+httpRoute('openapi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: openapi });

@@ -1,20 +1,20 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import * as df from 'durable-functions';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../shared/ops/schemas';
-import { instanceDetail, redriveRequest, requireOperator, stuckRequests, summary, terminateRequest, type OpsDeps } from '../shared/ops/useCases';
+import { instanceDetail, listInstances, redriveRequest, requireOperator, stuckRequests, summary, terminateRequest, type OpsDeps } from '../shared/ops/useCases';
 import { opsDeps } from './opsSupport';
 import { authenticate } from './support';
+import { clientHttpRoute } from './routes';
 
 /** The operators' API under `/api/ops/`: bearer tokens with `MAA.Operator` only (`403 not_an_operator` otherwise). */
 
 type OpsHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, deps: OpsDeps) => Promise<HttpResponseInit>;
 
 function opsRoute(name: string, route: string, method: 'GET' | 'POST', handler: OpsHandler): void {
-  df.app.client.http(name, {
+  clientHttpRoute(name, {
     route: `ops/${route}`,
     methods: [method],
     authLevel: 'anonymous',
@@ -34,14 +34,11 @@ function param(request: HttpRequest, name: string): string {
 
 opsRoute('opsSummary', 'summary', 'GET', async (_request, _caller, deps) => json(200, await summary(deps)));
 
-opsRoute('opsInstances', 'instances', 'GET', async (request, _caller, deps) => {
-  const query = readQuery(request, instancesQuerySchema);
-  return json(200, await deps.orchestrations.list(query));
-});
+opsRoute('opsInstances', 'instances', 'GET', async (request, caller, deps) => json(200, await listInstances(deps, caller, readQuery(request, instancesQuerySchema))));
 
 opsRoute('opsInstance', 'instances/{id}', 'GET', async (request, _caller, deps) => json(200, await instanceDetail(deps, param(request, 'id'))));
 
-opsRoute('opsStuck', 'stuck', 'GET', async (request, _caller, deps) => json(200, await stuckRequests(deps, readQuery(request, stuckQuerySchema))));
+opsRoute('opsStuck', 'stuck', 'GET', async (request, caller, deps) => json(200, await stuckRequests(deps, caller, readQuery(request, stuckQuerySchema))));
 
 opsRoute('opsTerminate', 'instances/{id}/terminate', 'POST', async (request, caller, deps) => {
   const { reason } = await readJsonBody(request, operatorActionBodySchema);

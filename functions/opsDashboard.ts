@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { getIdentity } from '../shared/composition';
 import { config } from '../shared/config';
 import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
@@ -8,6 +8,7 @@ import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { DASHBOARD_HEADERS, renderDashboard, renderInstance } from '../shared/ops/dashboardHtml';
 import { instanceDetail, requireOperator, stuckRequests, summary, type OpsDeps } from '../shared/ops/useCases';
 import { opsDeps } from './opsSupport';
+import { clientHttpRoute } from './routes';
 
 /**
  * The operators' dashboard pages (read-only HTML). A browser cannot send a bearer token, so the
@@ -29,7 +30,7 @@ async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincip
 }
 
 function page(name: string, route: string, render: (request: HttpRequest, deps: OpsDeps, caller: AuthenticatedPrincipal) => Promise<string>): void {
-  df.app.client.http(name, {
+  clientHttpRoute(name, {
     route: `ops/dashboard${route}`,
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -49,7 +50,7 @@ function page(name: string, route: string, render: (request: HttpRequest, deps: 
 }
 
 page('opsDashboard', '', async (_request, deps, caller) => {
-  const [overview, stuck] = await Promise.all([summary(deps), stuckRequests(deps, { top: 50 })]);
+  const [overview, stuck] = await Promise.all([summary(deps), stuckRequests(deps, caller, { top: 50 })]);
   return renderDashboard(overview, stuck.items, caller.displayName);
 });
 

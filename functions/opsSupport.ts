@@ -40,6 +40,7 @@ export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     correlationId: correlationIdOf(request),
+    appKeys: config().appKeys,
   };
 }
 

@@ -1,5 +1,4 @@
-import { app, type HttpRequest } from '@azure/functions';
-import * as df from 'durable-functions';
+import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { justificationSchema, pageQuerySchema, policyBodySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
@@ -7,6 +6,7 @@ import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
 import { getPolicy, listPolicies, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
 import { authenticate, deps } from './support';
+import { clientHttpRoute, httpRoute } from './routes';
 
 /** A policy change carries the policy and the justification approvers see. */
 const changeBodySchema = policyBodySchema.extend({ justification: justificationSchema });
@@ -18,14 +18,14 @@ function policyId(request: HttpRequest): string {
   return id;
 }
 
-app.http('listPolicies', {
+httpRoute('listPolicies', {
   route: 'policies',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request) => json(200, await listPolicies(deps(), readQuery(request, pageQuerySchema)))),
+  handler: authenticated(authenticate, async (request, caller) => json(200, await listPolicies(deps(), caller, readQuery(request, pageQuerySchema)))),
 });
 
-app.http('getPolicy', {
+httpRoute('getPolicy', {
   route: 'policies/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -34,7 +34,7 @@ app.http('getPolicy', {
 
 /** Registers a policy change endpoint: the body becomes an `operationApprovalPolicy` request. */
 function changeRoute(name: string, route: string, method: 'POST' | 'PUT' | 'DELETE', change: (request: HttpRequest) => Promise<{ change: PolicyChange; justification: string }>): void {
-  df.app.client.http(name, {
+  clientHttpRoute(name, {
     route,
     methods: [method],
     authLevel: 'anonymous',

@@ -1,5 +1,5 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type * as df from 'durable-functions';
 import { decisionBodySchema, emptyBodySchema, listRequestsQuerySchema, pageQuerySchema, submitRequestBodySchema } from '../shared/api/schemas';
 import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
@@ -8,6 +8,7 @@ import { HttpError } from '../shared/http/problem';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { auditTrail, getVisibleRequest, listRequests, sendCommand, submitRequest } from '../shared/useCases/requests';
 import { authenticate, deps } from './support';
+import { clientHttpRoute, httpRoute } from './routes';
 
 function param(request: HttpRequest, name: string): string {
   const value = request.params[name];
@@ -17,9 +18,9 @@ function param(request: HttpRequest, name: string): string {
 
 type ClientHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, client: df.DurableClient, context: InvocationContext) => Promise<HttpResponseInit>;
 
-/** `df.app.client.http` with authentication and problem+json errors. */
+/** A Durable client HTTP function with authentication and problem+json errors. */
 function clientRoute(name: string, route: string, method: 'POST', handler: ClientHandler): void {
-  df.app.client.http(name, {
+  clientHttpRoute(name, {
     route,
     methods: [method],
     authLevel: 'anonymous',
@@ -60,21 +61,21 @@ for (const [name, kind] of [
   });
 }
 
-app.http('listRequests', {
+httpRoute('listRequests', {
   route: 'requests',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: authenticated(authenticate, async (request, caller) => json(200, await listRequests(deps(), caller, readQuery(request, listRequestsQuerySchema)))),
 });
 
-app.http('getRequest', {
+httpRoute('getRequest', {
   route: 'requests/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: authenticated(authenticate, async (request, caller) => json(200, await getVisibleRequest(deps(), caller, param(request, 'id')))),
 });
 
-app.http('getRequestAudit', {
+httpRoute('getRequestAudit', {
   route: 'requests/{id}/audit',
   methods: ['GET'],
   authLevel: 'anonymous',

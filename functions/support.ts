@@ -33,6 +33,7 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     orchestrations: client ? orchestrationsOf(client, request && correlationIdOf(request)) : unavailableOrchestrations,
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
+    appKeys: config().appKeys,
   };
 }
 

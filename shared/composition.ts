@@ -1,7 +1,8 @@
 import { config, type CosmosStoreConfig } from './config';
 import type { Identity } from './identity/identity';
 import type { Notifier } from './notify/notifier';
-import { SqliteStore } from './store/sqliteStore';
+import { SqliteStore, sqliteUnavailable } from './store/sqliteStore';
+import { reportingUnavailable } from './store/unavailable';
 import type { Store } from './store/store';
 
 /** The adapters the app runs with, chosen once from configuration. */
@@ -15,23 +16,30 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const { store } = config();
-    services = {
-      store:
-        store.kind === 'cosmos'
-          ? cosmosStore(store)
-          : new SqliteStore(store.file, store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds }),
-    };
+    services = { store: store.kind === 'cosmos' ? cosmosStore(store) : sqliteStore(store.file, store.closedRequestTtlSeconds) };
   }
   return services;
 }
 
+function sqliteStore(file: string, closedRequestTtlSeconds: number | undefined): Store {
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(file, closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds });
+  } catch (error) {
+    // Opening can fail as writes do (a full disk, a read-only file): the next call tries again.
+    throw sqliteUnavailable(error) ?? error;
+  }
+  return reportingUnavailable(store, sqliteUnavailable);
+}
+
 function cosmosStore(store: CosmosStoreConfig): Store {
   // Loaded only when configured: the Cosmos DB and identity SDKs add ~0.4 s to every cold start.
-  const { CosmosStore, createCosmosClient } = require('./store/cosmosStore') as typeof import('./store/cosmosStore');
-  return new CosmosStore(createCosmosClient(store), {
+  const { CosmosStore, cosmosUnavailable, createCosmosClient } = require('./store/cosmosStore') as typeof import('./store/cosmosStore');
+  const adapter = new CosmosStore(createCosmosClient(store), {
     database: store.database,
     ...(store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds }),
   });
+  return reportingUnavailable(adapter, cosmosUnavailable);
 }
 
 /**

@@ -19,7 +19,20 @@ import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from
 
 const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
 const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
-const AUTH_PROBLEMS = ['missing_token', 'invalid_token', 'expired_token', 'forbidden', 'validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type'];
+const AUTH_PROBLEMS = [
+  'missing_token',
+  'invalid_token',
+  'expired_token',
+  'forbidden',
+  'validation_failed',
+  'invalid_json',
+  'invalid_utf8',
+  'body_too_deep',
+  'payload_too_large',
+  'unsupported_media_type',
+  'method_not_allowed',
+  'store_unavailable',
+];
 
 /** One operation of the public API, described by its zod schemas. */
 export interface ApiOperation {
@@ -46,8 +59,8 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/health',
     summary: 'Whether the app and its store answer.',
     security: 'none',
-    responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The store does not answer.' } },
-    problems: ['store_unavailable'],
+    responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The store does not answer a read or refuses a write; the detail names which.' } },
+    problems: ['store_unavailable', 'method_not_allowed'],
   },
   {
     method: 'post',
@@ -65,7 +78,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     query: listRequestsQuerySchema,
     responses: { 200: { description: 'A page of requests.', schema: pageSchema(approvalRequestSchema) } },
-    problems: AUTH_PROBLEMS,
+    problems: [...AUTH_PROBLEMS, 'invalid_continuation'],
   },
   {
     method: 'get',
@@ -103,7 +116,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     query: pageQuerySchema,
     responses: { 200: { description: 'A page of audit records.', schema: auditPageSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found'],
+    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_continuation'],
   },
   {
     method: 'get',
@@ -112,7 +125,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     query: pageQuerySchema,
     responses: { 200: { description: 'A page of policies.', schema: pageSchema(accessPolicySchema) } },
-    problems: AUTH_PROBLEMS,
+    problems: [...AUTH_PROBLEMS, 'invalid_continuation'],
   },
   {
     method: 'get',

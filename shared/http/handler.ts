@@ -19,7 +19,7 @@ export function authenticated(
       return await handler(request, caller, context);
     } catch (error) {
       const problem = problemFromError(error);
-      if (problem.status >= 500) context.error(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (problem.status >= 500) context.error(`request failed: ${describe(error)}`);
       return problemResponse(problem);
     }
   };
@@ -28,4 +28,11 @@ export function authenticated(
 /** A JSON response. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers };
+}
+
+/** An error for the log: its stack, and its cause's (a store error wraps the adapter's). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const own = error.stack ?? error.message;
+  return error.cause === undefined ? own : `${own}\ncaused by: ${describe(error.cause)}`;
 }

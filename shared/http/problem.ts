@@ -57,6 +57,7 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
   unknown_group: { status: 422, title: 'The directory does not know these approver groups' },
   notes_required: { status: 400, title: 'Notes are required' },
   invalid_policy: { status: 400, title: 'The policy is not valid' },
+  store_unavailable: { status: 503, title: 'The store cannot take this now' },
 };
 
 /**

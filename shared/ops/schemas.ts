@@ -15,7 +15,8 @@ export const instancesQuerySchema = z
     createdFrom: z.iso.datetime({ offset: true }).optional(),
     createdTo: z.iso.datetime({ offset: true }).optional(),
     top: z.coerce.number().int().min(1).max(100).default(50),
-    continuationToken: z.string().max(4096).optional(),
+    // The extension's token (up to 4 KB) sealed to its query (see shared/useCases/continuation.ts).
+    continuationToken: z.string().max(4096 + 128).optional(),
   })
   .strict();
 

@@ -3,10 +3,12 @@ import type { ApprovalRequest, AuditRecord } from '../domain/model';
 import { isUnstarted, operatorCancel, requestRedrive, startUnstarted, type OperatorAction } from '../domain/operatorActions';
 import { HttpError } from '../http/problem';
 import type { AuthenticatedPrincipal } from '../identity/principal';
+import type { AppKeyRing } from '../keys/appKey';
 import type { Page, PageRequest, Store, Tagged } from '../store/store';
+import { sealPage, storePaging, type ListBinding } from '../useCases/continuation';
 import { checkConsistency, type Consistency } from './consistency';
 import type { OpsReader, RequestSummary } from './opsReader';
-import { FINISHED_RUNTIME_STATUSES, type HistoryItem, type InstanceStatus, type OpsOrchestrations } from './orchestrations';
+import { FINISHED_RUNTIME_STATUSES, type HistoryItem, type InstanceQuery, type InstanceStatus, type OpsOrchestrations } from './orchestrations';
 import { opsSummary, type OpsSummary } from './summary';
 import { writeStep } from './writeStep';
 
@@ -19,6 +21,8 @@ export interface OpsDeps {
   /** Resolves after `ms` (polling for a terminated instance). */
   sleep: (ms: number) => Promise<void>;
   correlationId?: string;
+  /** The app key ring (continuation tokens are sealed with it). */
+  appKeys: AppKeyRing;
 }
 
 /** How long terminate waits for the orchestration to stop before answering 503 (try again). */
@@ -77,13 +81,30 @@ export interface StuckRequest {
 }
 
 /**
+ * One page of Durable instances, newest first, filtered as asked; its continuation token
+ * continues only this query for this operator (`invalid_continuation` otherwise).
+ */
+export async function listInstances(deps: OpsDeps, caller: AuthenticatedPrincipal, query: InstanceQuery): Promise<Page<InstanceStatus>> {
+  const binding: ListBinding = {
+    list: 'ops:instances',
+    callerId: caller.id,
+    filters: { runtimeStatus: query.runtimeStatus?.join(','), createdFrom: query.createdFrom, createdTo: query.createdTo },
+  };
+  const paging = storePaging(deps.appKeys, binding, query);
+  const { continuationToken: _, ...filters } = query;
+  return sealPage(deps.appKeys, binding, await deps.orchestrations.list({ ...filters, ...paging }));
+}
+
+/**
  * One page of open requests (oldest first) checked against their orchestrations: those that are
  * not progressing (orchestration missing, failed, terminated or finished, status disagreeing for
  * over a minute, open past expiry). Costs one status read per open request in the page; follow
- * `continuationToken` for the next page of open requests.
+ * `continuationToken` (which continues only this list for this operator) for the next page of
+ * open requests.
  */
-export async function stuckRequests(deps: OpsDeps, page: PageRequest): Promise<Page<StuckRequest> & { scanned: number }> {
-  const open = await deps.reader.openRequests(page);
+export async function stuckRequests(deps: OpsDeps, caller: AuthenticatedPrincipal, page: PageRequest): Promise<Page<StuckRequest> & { scanned: number }> {
+  const binding: ListBinding = { list: 'ops:stuck', callerId: caller.id };
+  const open = sealPage(deps.appKeys, binding, await deps.reader.openRequests(storePaging(deps.appKeys, binding, page)));
   const now = deps.now();
   const checked = await Promise.all(
     open.items.map(async (summary) => {

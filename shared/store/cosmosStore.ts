@@ -30,6 +30,7 @@ import {
   REQUESTS_CONTAINER,
 } from './cosmosSchema';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
+import { storeUnavailable } from './unavailable';
 import {
   StoreError,
   type IdempotencyRecord,
@@ -122,6 +123,30 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /**
+ * Cosmos DB's answers that mean "not now" rather than "this call is wrong": 408 (timed out),
+ * 429 (throttled; the SDK has already retried it for up to 30 s), 503 (service unavailable), 507
+ * (out of storage), and failures to reach the account at all.
+ */
+const UNAVAILABLE_STATUSES = new Set([408, 429, 503, 507]);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError']);
+
+/** Classifies a failure of {@link CosmosStore} for {@link reportingUnavailable}. */
+export function cosmosUnavailable(error: unknown): StoreError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = statusOf(error);
+  if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
+    const retryAfterMs = (error as { retryAfterInMs?: unknown }).retryAfterInMs;
+    const hint = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs / 1000 : undefined;
+    return hint === undefined ? storeUnavailable(error) : storeUnavailable(error, hint);
+  }
+  const code = (error as { code?: unknown; name?: unknown }).code ?? (error as { name?: unknown }).name;
+  return typeof code === 'string' && UNREACHABLE_CODES.has(code) ? storeUnavailable(error) : undefined;
+}
+
+/** Id of the one document {@link CosmosStore.probeWrite} replaces (no link id hashes to it). */
+const PROBE_ID = 'write-probe';
+
+/**
  * Whether a failed batch was refused for what it holds (a conflict fails it as a whole), rather
  * than for throttling or a service fault, which the caller's retries are for.
  */
@@ -190,6 +215,13 @@ export class CosmosStore implements Store {
 
   async ping(): Promise<void> {
     await this.client.database(this.options.database).read();
+  }
+
+  async probeWrite(): Promise<void> {
+    // A small document is enough here (a full partition, throttling or an outage refuses any
+    // write) and costs a few RU. In the links container: partitioned by id and with TTL on, so
+    // the probe expires on its own.
+    await this.links.items.upsert({ id: PROBE_ID, ttl: 3600, at: new Date().toISOString() });
   }
 
   async close(): Promise<void> {

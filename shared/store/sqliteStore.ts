@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import {
 } from './continuationToken';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
 import { SqliteGroupCommit } from './sqliteGroupCommit';
+import { storeUnavailable } from './unavailable';
 import {
   StoreError,
   type IdempotencyRecord,
@@ -130,6 +131,25 @@ function sqliteCode(error: unknown): string | undefined {
 }
 
 /**
+ * SQLite's answers that mean "cannot write (or read) now" rather than "this call is wrong": the
+ * disk is full, the file or its directory is read-only, an I/O error, another connection held the
+ * lock past `busy_timeout`, the file cannot be opened, memory ran out.
+ */
+const UNAVAILABLE_CODES = /^SQLITE_(FULL|IOERR|READONLY|BUSY|CANTOPEN|NOMEM|PROTOCOL)(_|$)/;
+
+/** Classifies a failure of {@link SqliteStore} for {@link reportingUnavailable}. */
+export function sqliteUnavailable(error: unknown): StoreError | undefined {
+  const code = sqliteCode(error);
+  return code !== undefined && UNAVAILABLE_CODES.test(code) ? storeUnavailable(error) : undefined;
+}
+
+/**
+ * Bytes each write probe stores: the largest body the API accepts. A WAL reused after a checkpoint
+ * takes small writes on a full disk; a probe this large needs the room a real step does.
+ */
+const PROBE_BYTES = 64 * 1024;
+
+/**
  * The resource the entity lock names, as the domain keys it (a GUID lower-cased, since GUIDs are
  * case-insensitive); `null` when the request names no resource and so locks nothing.
  */
@@ -202,6 +222,16 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.statement('SELECT 1').get();
+  }
+
+  async probeWrite(): Promise<void> {
+    // The one probe row is replaced each time, inside the group commit like every other write,
+    // so it waits for the same fsync and fails as real writes fail.
+    const bytes = randomBytes(PROBE_BYTES);
+    await this.commits.write(() => {
+      this.statement('CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), bytes BLOB NOT NULL)').run();
+      this.statement('INSERT INTO write_probe (id, bytes) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes').run(bytes);
+    });
   }
 
   async close(): Promise<void> {

@@ -58,15 +58,21 @@ export interface RequestStep {
 
 /**
  * Store errors, told apart by `code`. `invalid_continuation` means a continuation token that no
- * list of this store issued (a client error, not a store fault).
+ * list of this store issued (a client error, not a store fault). `store_unavailable` means the
+ * store refused or could not take the operation for now (disk full, read-only, I/O error, busy
+ * or throttled past its retries, unreachable): nothing was written, and the same call may succeed
+ * later; `details.retryAfterSeconds` says when to try again.
  */
 export class StoreError extends Error {
   override name = 'StoreError';
+  declare readonly details?: { retryAfterSeconds: number };
   constructor(
-    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch' | 'invalid_continuation',
+    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch' | 'invalid_continuation' | 'store_unavailable',
     message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.retryAfterSeconds !== undefined) this.details = { retryAfterSeconds: options.retryAfterSeconds };
   }
 }
 
@@ -78,6 +84,13 @@ export class StoreError extends Error {
 export interface Store {
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Resolves when the store durably takes a small write, as large as the adapter needs to see
+   * that real writes would fit, replacing the previous probe's (probes never accumulate); rejects
+   * otherwise, with `store_unavailable` once wrapped by `reportingUnavailable`. Changes nothing
+   * any other method reads.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 
   getPolicy(id: string): Promise<Tagged<AccessPolicy> | undefined>;

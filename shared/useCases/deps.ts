@@ -2,6 +2,7 @@ import type { DecisionKind, DecisionSource, Principal } from '../domain/model';
 import type { Directory } from '../identity/directory';
 import type { CommandSignature } from '../keys/commandSignature';
 import type { AuthenticatedPrincipal } from '../identity/principal';
+import type { AppKeyRing } from '../keys/appKey';
 import type { Store } from '../store/store';
 
 /**
@@ -34,6 +35,8 @@ export interface UseCaseDeps {
   orchestrations: Orchestrations;
   now: () => Date;
   newId: () => string;
+  /** The app key ring (continuation tokens are sealed with it). */
+  appKeys: AppKeyRing;
 }
 
 export type Caller = AuthenticatedPrincipal;

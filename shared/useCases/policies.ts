@@ -4,6 +4,7 @@ import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model
 import { assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
 import { HttpError } from '../http/problem';
 import type { Page } from '../store/store';
+import { sealPage, storePaging } from './continuation';
 import type { Caller, UseCaseDeps } from './deps';
 import { submitRequest } from './requests';
 
@@ -16,8 +17,10 @@ export type PolicyChange =
 /** The resource type of policy change operations. */
 export const POLICY_RESOURCE_TYPE = 'accessPolicy';
 
-export async function listPolicies(deps: UseCaseDeps, page: { top: number; continuationToken?: string }): Promise<Page<AccessPolicy>> {
-  return deps.store.listPolicies({ top: page.top, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
+/** One page of the policies, newest first; its continuation token continues only this list for this caller. */
+export async function listPolicies(deps: UseCaseDeps, caller: Caller, page: { top: number; continuationToken?: string }): Promise<Page<AccessPolicy>> {
+  const binding = { list: 'policies', callerId: caller.id };
+  return sealPage(deps.appKeys, binding, await deps.store.listPolicies(storePaging(deps.appKeys, binding, page)));
 }
 
 export async function getPolicy(deps: UseCaseDeps, id: string): Promise<AccessPolicy> {

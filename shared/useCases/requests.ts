@@ -7,6 +7,7 @@ import { isUnstarted } from '../domain/operatorActions';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
+import { sealPage, storePaging, type ListBinding } from './continuation';
 import type { ActorCommand, Caller, UseCaseDeps } from './deps';
 
 const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
@@ -93,12 +94,18 @@ export async function getVisibleRequest(deps: UseCaseDeps, caller: Caller, id: s
   return request;
 }
 
-/** One page of a list view: `mine`, `received` (what the caller may decide on) or `all` (operators). */
+/**
+ * One page of a list view: `mine`, `received` (what the caller may decide on) or `all`
+ * (operators). Its continuation token continues only this view, for this caller, with this
+ * `status`: any other use is `invalid_continuation`.
+ */
 export async function listRequests(
   deps: UseCaseDeps,
   caller: Caller,
   query: { view: 'mine' | 'received' | 'all'; status?: RequestStatus; top: number; continuationToken?: string },
 ): Promise<Page<ApprovalRequest>> {
+  const binding: ListBinding = { list: `requests:${query.view}`, callerId: caller.id, filters: { status: query.status } };
+  const paging = storePaging(deps.appKeys, binding, query);
   let view: RequestView;
   if (query.view === 'all') {
     if (!caller.roles.includes('MAA.Operator')) throw new DomainError('forbidden', 'view=all needs MAA.Operator');
@@ -113,12 +120,8 @@ export async function listRequests(
   } else {
     view = { kind: 'mine', initiatorId: caller.id };
   }
-  return deps.store.listRequests({
-    view,
-    top: query.top,
-    ...(query.status ? { status: query.status } : {}),
-    ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
-  });
+  const page = await deps.store.listRequests({ view, ...paging, ...(query.status ? { status: query.status } : {}) });
+  return sealPage(deps.appKeys, binding, page);
 }
 
 /** What a caller asks of an existing request; a decision through an approval link names the link. */

@@ -28,9 +28,11 @@ describe('the app under the local runtime (what npm start serves)', () => {
     expect(runtime.output()).toMatch(/health: \[GET\] http:\/\/127\.0\.0\.1:\d+\/api\/health/);
   });
 
-  it('answers an unknown route with 404 and a wrong method on a known route with 404, like the host', async () => {
-    expect((await fetch(`${runtime.url}/api/nope`)).status).toBe(404);
-    expect((await fetch(`${runtime.url}/api/health`, { method: 'DELETE' })).status).toBe(404);
+  it('answers an unknown route with a problem+json 404 and a wrong method on a known route with 405 and Allow (its catch-all, not the host)', async () => {
+    const unknown = await fetch(`${runtime.url}/api/nope`);
+    expect([unknown.status, unknown.headers.get('content-type'), unknown.headers.get('x-error-code')]).toEqual([404, 'application/problem+json', 'not_found']);
+    const wrong = await fetch(`${runtime.url}/api/health`, { method: 'DELETE' });
+    expect([wrong.status, wrong.headers.get('allow'), wrong.headers.get('x-error-code')]).toEqual([405, 'GET', 'method_not_allowed']);
   });
 
   it('has no clock endpoint unless the clock is manual', async () => {

@@ -51,6 +51,13 @@ describe('HTTP routing', () => {
     expect((await get('/api/lang/fr')).body).toEqual({ code: 'fr' });
   });
 
+  test('passes over a route whose template matches but whose method does not, to the next matching route (a catch-all), like the host', async () => {
+    expect((await get('/api/files/upload', { method: 'POST', body: '' })).body).toEqual({ upload: true });
+    const passedOver = await get('/api/files/upload');
+    expect(passedOver.status).toBe(200);
+    expect(passedOver.body).toEqual({ path: 'upload' });
+  });
+
   test('binds the rest of the path to a {*path} catch-all parameter, like the host', async () => {
     const nested = await get('/api/files/docs/2024/report.final.txt');
     expect(nested.status).toBe(200);

@@ -233,6 +233,26 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     await expectUnchanged(request.id, before);
   });
 
+  it('refuses a form that is not UTF-8 (raw bytes or percent-encoded) with invalid_form, changing nothing', async () => {
+    const request = await submit('link-not-utf8');
+    const token = await mint(request);
+    const before = await notified(request.id);
+    const review = await open(token, 'bob');
+    const csrf = encodeURIComponent(review.csrf!);
+    for (const body of [Buffer.from(`decision=reject&notes=%FF%FE&csrf=${csrf}`), Buffer.concat([Buffer.from('decision=reject&notes='), Buffer.from([0xc3, 0x28]), Buffer.from(`&csrf=${csrf}`)])]) {
+      const response = await fetch(`${api.runtime.url}/api/approvals/${token}`, {
+        method: 'POST',
+        headers: { cookie: `${await signIn('bob')}; ${review.csrfCookie!}`, origin: api.runtime.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      expect([response.status, response.headers.get('x-error-code')]).toEqual([400, 'invalid_form']);
+    }
+    await expectUnchanged(request.id, before);
+    // The same form in UTF-8 goes through.
+    const decided = await post(token, 'bob', { decision: 'reject', notes: 'Kein Gerät gefunden', csrf: review.csrf! }, { cookies: [review.csrfCookie!] });
+    expect(decided.status).toBe(200);
+  });
+
   it('refuses another signed-in user, on GET and POST, without revealing the request', async () => {
     const request = await submit('link-other-user');
     const token = await mint(request);

@@ -131,6 +131,11 @@ describe('operations API through the local runtime', () => {
     expect(first.body.continuationToken).toEqual(expect.any(String));
     const second = await api.call('olga', 'GET', `ops/instances?top=2&runtimeStatus=Running,Completed&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
     expect(second.body.items.map((i: any) => i.instanceId)).not.toContain(first.body.items[0].instanceId);
+    // The token continues only the query that issued it.
+    for (const other of ['runtimeStatus=Running', 'runtimeStatus=Running,Completed&createdTo=2999-01-01T00:00:00Z']) {
+      const misused = await api.call('olga', 'GET', `ops/instances?top=2&${other}&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+      expect([misused.status, misused.body.code]).toEqual([400, 'invalid_continuation']);
+    }
     const none = await api.call('olga', 'GET', 'ops/instances?createdTo=2000-01-01T00:00:00Z');
     expect(none.body.items).toEqual([]);
   });

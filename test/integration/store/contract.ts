@@ -566,5 +566,15 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
+
+    it('takes write probes, again and again, without changing what the lists and reads return', async () => {
+      await store.createRequest(aRequest({ id: 'req-probe' }));
+      const before = await store.listRequests({ view: { kind: 'all' }, top: 100 });
+      for (let i = 0; i < 3; i++) await expect(store.probeWrite()).resolves.toBeUndefined();
+      expect(await store.listRequests({ view: { kind: 'all' }, top: 100 })).toEqual(before);
+      expect(await store.listPolicies({ top: 100 })).toEqual({ items: [] });
+      expect(await store.getRequest('write-probe')).toBeUndefined();
+      expect(await store.consumeLinkId('write-probe', at(60))).toBe(true);
+    });
   });
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../../shared/store/sqliteStore';
+import { SqliteStore, sqliteUnavailable } from '../../../shared/store/sqliteStore';
+import { reportingUnavailable } from '../../../shared/store/unavailable';
+import { mountSmallDisk } from '../../support/tmpfs';
 import { aRequest, anAuditRecord, describeStoreContract } from './contract';
 
 const tempDirs: string[] = [];
@@ -119,6 +121,33 @@ describe('SqliteStore', () => {
     } finally {
       db.close();
       void store.close();
+    }
+  });
+});
+
+describe('SqliteStore on a full disk', () => {
+  const disk = mountSmallDisk(4);
+  const maybe = disk ? it : it.skip;
+  afterAll(() => disk?.unmount());
+
+  maybe('refuses writes and write probes with store_unavailable, keeps answering reads, and recovers when space returns', async () => {
+    const store = reportingUnavailable(new SqliteStore(path.join(disk!.dir, 'maa.sqlite')), sqliteUnavailable);
+    try {
+      await store.createRequest(aRequest({ id: 'req-before' }));
+      await store.probeWrite();
+      disk!.fill();
+      await expect(store.probeWrite()).rejects.toMatchObject({ name: 'StoreError', code: 'store_unavailable', details: { retryAfterSeconds: 5 } });
+      await expect(store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }))).rejects.toMatchObject({ code: 'store_unavailable' });
+      await expect(store.ping()).resolves.toBeUndefined();
+      expect(await store.getRequest('req-full')).toBeUndefined();
+      expect((await store.getRequest('req-before'))?.value.id).toBe('req-before');
+      disk!.free();
+      await expect(store.probeWrite()).resolves.toBeUndefined();
+      await store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }));
+      expect((await store.getRequest('req-full'))?.value.id).toBe('req-full');
+    } finally {
+      disk!.free();
+      await store.close();
     }
   });
 });

@@ -1,16 +1,19 @@
 import { HttpRequest } from '@azure/functions';
 import { submitRequestBodySchema, listRequestsQuerySchema } from '../../../shared/api/schemas';
-import { MAX_BODY_BYTES, readJsonBody, readQuery } from '../../../shared/http/body';
+import { jsonDepth, MAX_BODY_BYTES, MAX_BODY_DEPTH, parseUrlEncoded, readJsonBody, readQuery } from '../../../shared/http/body';
 import { HttpError } from '../../../shared/http/problem';
 
-function request(body: string | undefined, contentType = 'application/json', url = 'http://localhost/api/requests'): HttpRequest {
+function request(body: string | Buffer | undefined, contentType = 'application/json', url = 'http://localhost/api/requests'): HttpRequest {
   return new HttpRequest({
     method: 'POST',
     url,
     headers: contentType ? { 'content-type': contentType } : {},
-    ...(body === undefined ? {} : { body: { string: body } }),
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? { string: body } : { bytes: new Uint8Array(body) } }),
   });
 }
+
+/** An array nested `depth` deep. */
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 async function failure(promise: Promise<unknown>): Promise<HttpError> {
   try {
@@ -53,6 +56,37 @@ describe('readJsonBody', () => {
     expect(paths).toEqual(['body.justification', 'body.operation.action', 'body.operation.extra', 'body.profileType', 'body.sneaky']);
   });
 
+  it('refuses a body nested deeper than the limit with 400 body_too_deep before validating it', async () => {
+    // 5,000 levels overflowed the stack of schema validation (a bare 500) before the limit existed.
+    for (const depth of [MAX_BODY_DEPTH + 1, 5_000, 30_000]) {
+      const body = `{"profileType":"deviceWipe","operation":{"action":"wipe","resourceType":"managedDevice","payload":{"a":${nested(depth)}}},"justification":"j"}`;
+      const error = await failure(readJsonBody(request(body), submitRequestBodySchema));
+      expect([error.status, error.code, error.errors]).toEqual([400, 'body_too_deep', undefined]);
+    }
+  });
+
+  it('accepts a body exactly at the nesting limit', async () => {
+    const payload = JSON.parse(nested(MAX_BODY_DEPTH - 3)) as unknown;
+    const body = { ...valid, operation: { ...valid.operation, payload: { a: payload } } };
+    expect(jsonDepth(body)).toBe(MAX_BODY_DEPTH);
+    await expect(readJsonBody(request(JSON.stringify(body)), submitRequestBodySchema)).resolves.toMatchObject({ justification: valid.justification });
+  });
+
+  it('refuses bytes that are not UTF-8 with 400 invalid_utf8 (never replaced by U+FFFD)', async () => {
+    const text = JSON.stringify(valid);
+    const at = text.indexOf('dev-1');
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
+      const error = await failure(readJsonBody(request(bytes), submitRequestBodySchema));
+      expect([error.status, error.code]).toEqual([400, 'invalid_utf8']);
+    }
+  });
+
+  it('keeps multi-byte UTF-8 as sent', async () => {
+    const body = { ...valid, justification: 'Gerät gestohlen, 盗まれた 🔒' };
+    await expect(readJsonBody(request(Buffer.from(JSON.stringify(body), 'utf8')), submitRequestBodySchema)).resolves.toEqual(body);
+  });
+
   it('treats an empty body as {} (so required fields are reported)', async () => {
     const error = await failure(readJsonBody(request(undefined), submitRequestBodySchema));
     expect((error.errors ?? []).map((e) => e.path).sort()).toEqual(['body.justification', 'body.operation', 'body.profileType']);
@@ -64,7 +98,40 @@ describe('readQuery', () => {
     expect(readQuery(request(undefined, '', 'http://localhost/api/requests?view=received&top=10'), listRequestsQuerySchema)).toEqual({ view: 'received', top: 10 });
   });
 
+  it('refuses percent-encoded bytes that are not UTF-8 with 400 invalid_utf8', () => {
+    const error = (() => {
+      try {
+        readQuery(request(undefined, '', 'http://localhost/api/requests?view=mine&status=%FFapproved'), listRequestsQuerySchema);
+      } catch (caught) {
+        return caught as HttpError;
+      }
+      throw new Error('expected an HttpError');
+    })();
+    expect([error.status, error.code]).toEqual([400, 'invalid_utf8']);
+  });
+
   it('refuses unknown parameters and out-of-range values', () => {
     expect(() => readQuery(request(undefined, '', 'http://localhost/api/requests?top=500&colour=red'), listRequestsQuerySchema)).toThrow(HttpError);
+  });
+});
+
+describe('parseUrlEncoded', () => {
+  it('decodes names and values, + as space, and keeps a stray % as it is', () => {
+    expect(parseUrlEncoded('decision=approve&notes=ok+then%2C+%C3%A9&x=100%&flag', 'body')).toEqual([
+      ['decision', 'approve'],
+      ['notes', 'ok then, é'],
+      ['x', '100%'],
+      ['flag', ''],
+    ]);
+  });
+
+  it('refuses a percent-encoded sequence that is not UTF-8', () => {
+    expect(() => parseUrlEncoded('notes=%C3', 'body')).toThrow(expect.objectContaining({ code: 'invalid_utf8', status: 400 }));
+  });
+});
+
+describe('jsonDepth', () => {
+  it('counts arrays and objects, not scalars', () => {
+    expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth([]), jsonDepth({ a: [1, { b: 2 }] })]).toEqual([0, 0, 0, 1, 3]);
   });
 });

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { API_OPERATIONS } from '../../../shared/api/openapi';
 import { HttpError, problemFromError, problemResponse } from '../../../shared/http/problem';
 
 describe('problemFromError', () => {
@@ -54,5 +57,15 @@ describe('problemResponse', () => {
 
   it('asks for a bearer token on 401', () => {
     expect(problemResponse({ status: 401, code: 'missing_token', title: 't' }).headers).toMatchObject({ 'www-authenticate': 'Bearer' });
+  });
+});
+
+describe('the README error table', () => {
+  it('documents every problem code the OpenAPI document lists', () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## The `maa` command line'));
+    const documented = new Set([...table.matchAll(/`([a-z0-9_]+)`/g)].map((match) => match[1]));
+    const listed = new Set(API_OPERATIONS.flatMap((operation) => operation.problems ?? []));
+    expect([...listed].filter((code) => !documented.has(code))).toEqual([]);
   });
 });
