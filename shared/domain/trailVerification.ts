@@ -13,6 +13,8 @@ export type TrailProblemCode = 'broken' | 'shortened' | 'deleted' | 'rewritten' 
 export interface TrailProblem {
   code: TrailProblemCode;
   message: string;
+  /** For `broken`: the index of the first bad record and what is wrong with it. */
+  brokenAt?: { index: number; reason: string };
 }
 
 /** What {@link verifyTrail} checks one trail against. */
@@ -57,7 +59,9 @@ export function verifyTrail(check: TrailCheck): TrailVerdict {
   const notes: string[] = [];
   const last = records.at(-1);
   const chain = verifyChain(records);
-  if (!chain.valid) problems.push({ code: 'broken', message: `BROKEN at record ${chain.brokenAt}: ${chain.reason}` });
+  if (!chain.valid) {
+    problems.push({ code: 'broken', message: `BROKEN at record ${chain.brokenAt}: ${chain.reason}`, brokenAt: { index: chain.brokenAt!, reason: chain.reason! } });
+  }
   const bySeq = new Map(records.map((record) => [record.seq, record]));
 
   if (request === undefined) {

@@ -84,8 +84,8 @@ export class StoreError extends Error {
 }
 
 /**
- * The store port: policies with etags, the request read model with its list views, the append-only
- * audit trail, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
+ * The store port: policies with etags, the request read model (with its trail head) and its list
+ * views, the append-only audit trail, audit checkpoints, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
  * the same contract suite. Lists are newest first.
  */
 export interface Store {
