@@ -1,20 +1,12 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditDigest } from '../../shared/domain/auditDigest';
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy, trailUntil } from '../support/api';
-import { repoRoot, startRuntime } from '../support/runtime';
+import { runAuditVerify } from '../support/auditVerify';
+import { startRuntime } from '../support/runtime';
 
-/** Runs `npm run audit:verify`'s script on the runtime's data dir, without MAA_APP_KEY (it reads the runtime's key file). */
-async function verify(dataDir: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
-  const { MAA_APP_KEY: _key, ...inherited } = process.env;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'auditVerify.js'), ...args], { env: { ...inherited, MAA_DATA_DIR: dataDir, MAA_STORE: 'sqlite' } });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, out };
-}
+/** Runs `npm run audit:verify` on the runtime's data dir, without MAA_APP_KEY (it reads the runtime's key file). */
+const verify = (dataDir: string, ...args: string[]) => runAuditVerify({ MAA_DATA_DIR: dataDir, MAA_STORE: 'sqlite' }, ...args);
 
 describe('audit checkpoints and trail heads through the local runtime (manual clock)', () => {
   let api: Api;

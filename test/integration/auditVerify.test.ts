@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,24 +15,10 @@ import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
 import { TEST_APP_KEY } from '../support/appKey';
 import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
-import { repoRoot } from '../support/runtime';
+import { runAuditVerify } from '../support/auditVerify';
 
-const cli = path.join(repoRoot, 'dist', 'scripts', 'auditVerify.js');
 const ring = { current: parseKeySetting(TEST_APP_KEY) };
-
-/**
- * Runs the built script with `env` on top of the test's environment (without an app key unless
- * `env` sets one). Asynchronously: the Cosmos test server answers from this process.
- */
-async function run(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
-  const { MAA_APP_KEY: _key, MAA_DATA_DIR: _dir, ...inherited } = process.env;
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...inherited, ...env } });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, out };
-}
+const run = runAuditVerify;
 
 function aRequest(id: string): ApprovalRequest {
   return createRequest({
