@@ -3,8 +3,9 @@ import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
-import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../shared/ops/schemas';
+import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../shared/ops/schemas';
 import { instanceDetail, listInstances, redriveRequest, requireOperator, stuckRequests, summary, terminateRequest, type OpsDeps } from '../shared/ops/useCases';
+import { auditCheckpoints, latestAuditCheckpoint } from '../shared/ops/auditCheckpoints';
 import { opsDeps } from './opsSupport';
 import { authenticate } from './support';
 import { clientHttpRoute } from './routes';
@@ -50,3 +51,7 @@ opsRoute('opsRedrive', 'requests/{id}/redrive', 'POST', async (request, caller, 
   const claimed = await redriveRequest(deps, caller, param(request, 'id'), reason);
   return json(202, claimed, { location: `/api/requests/${claimed.id}` });
 });
+
+opsRoute('opsAuditCheckpoints', 'audit/checkpoints', 'GET', async (request, _caller, deps) => json(200, await auditCheckpoints(deps, readQuery(request, checkpointsQuerySchema))));
+
+opsRoute('opsAuditCheckpointLatest', 'audit/checkpoints/latest', 'GET', async (_request, _caller, deps) => json(200, await latestAuditCheckpoint(deps)));

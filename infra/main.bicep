@@ -59,6 +59,9 @@ param executorWebhookProfileTypes string = ''
 @description('ISO-8601 retention of closed requests in the read model; empty keeps them.')
 param closedRequestTtl string = ''
 
+@description('NCRONTAB schedule of the audit checkpoint timer (six fields); hourly by default.')
+param auditCheckpointSchedule string = '0 0 * * * *'
+
 @description('Grant the optional Intune permissions for executors that call Intune themselves.')
 param intunePermissions bool = false
 
@@ -259,6 +262,8 @@ var appSettings = union(
     MAA_API_APP_ID: clientId
     MAA_APP_KEY: keyVaultReference(vaultUri, 'maa-app-key')
     MAA_LINK_KEY: keyVaultReference(vaultUri, 'maa-link-key')
+    // The checkpoint timer's schedule (%MAA_AUDIT_CHECKPOINT_SCHEDULE%): the app does not index without it.
+    MAA_AUDIT_CHECKPOINT_SCHEDULE: auditCheckpointSchedule
   },
   empty(publicBaseUrl) ? {} : { MAA_PUBLIC_BASE_URL: publicBaseUrl },
   empty(mailSender) ? {} : { MAA_MAIL_SENDER: mailSender },

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** The audit checkpoint timer's schedule when none is set (hourly, as in Azure by default). */
+const AUDIT_CHECKPOINT_SCHEDULE_DEFAULT = '0 0 * * * *';
+
 /** The mailbox local notifications are sent from (the local Graph accepts `sendMail` for it). */
 export const LOCAL_MAIL_SENDER = 'maa-notifications@maa.test';
 
@@ -10,7 +13,7 @@ export const LOCAL_MAIL_SENDER = 'maa-notifications@maa.test';
  * applies local.settings.json: the app key in `<dataDir>/local-keys/app-key` and a link-signing key
  * in `<dataDir>/local-links/link-key` (0600, so commands and links survive restarts), links pointing at this runtime, App Service Authentication marked on
  * (the runtime plays it, see local/identity/signIn.ts), and email sent from
- * {@link LOCAL_MAIL_SENDER} into the local mailbox. Each setting is applied only when unset, so a
+ * {@link LOCAL_MAIL_SENDER} into the local mailbox, and audit checkpoints hourly. Each setting is applied only when unset, so a
  * real configuration is never overridden. Returns the names set.
  */
 export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, origin: string): string[] {
@@ -26,6 +29,7 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
   // The runtime strips and sets the X-MS-CLIENT-PRINCIPAL* headers like App Service Authentication (local/identity/signIn.ts).
   set('WEBSITE_AUTH_ENABLED', () => 'True');
   set('MAA_MAIL_SENDER', () => LOCAL_MAIL_SENDER);
+  set('MAA_AUDIT_CHECKPOINT_SCHEDULE', () => AUDIT_CHECKPOINT_SCHEDULE_DEFAULT);
   return applied;
 }
 

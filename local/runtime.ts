@@ -139,7 +139,6 @@ export class LocalRuntime {
       () => this.clientInputText,
       (name, error) => this.log.error(name, `HTTP function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     );
-    this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env, () => this.clientInputText);
     this.registerClockRoute();
     this.registerIdentityRoutes();
 
@@ -156,6 +155,8 @@ export class LocalRuntime {
     // Like Core Tools applying local.settings.json: the app's own token validation and Graph code then run against /_local/.
     this.identity.applyAppSettings(process.env);
     applyLocalAppSettings(process.env, settings.dataDir, this.publicOrigin);
+    // After the local settings: timer schedules may name one (`%MAA_AUDIT_CHECKPOINT_SCHEDULE%`).
+    this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env, () => this.clientInputText);
     this.clientInputText = JSON.stringify(this.durableClientInput());
     if (settings.rpcTransport === 'inprocess') installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
 

@@ -75,7 +75,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     if (request !== stored.value) step.request = { value: request, etag: stored.etag };
     const etag = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as string | null;
-    if (step.request && etag !== null) stored = { value: request, etag };
+    if (etag !== null) stored = { value: request, etag };
   }
   /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
   const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent => ({

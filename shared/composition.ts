@@ -32,6 +32,16 @@ function sqliteStore(file: string, closedRequestTtlSeconds: number | undefined):
   return reportingUnavailable(store, sqliteUnavailable);
 }
 
+/**
+ * The configured store opened for verification only, never creating anything: the SQLite file
+ * read-only (it must exist, at the current schema version), Cosmos DB as configured (its reads
+ * fail where the database or a container is missing). The caller closes it.
+ */
+export function openStoreForVerification(): Store {
+  const { store } = config();
+  return store.kind === 'cosmos' ? cosmosStore(store) : new SqliteStore(store.file, { readOnly: true });
+}
+
 function cosmosStore(store: CosmosStoreConfig): Store {
   // Loaded only when configured: the Cosmos DB and identity SDKs add ~0.4 s to every cold start.
   const { CosmosStore, cosmosUnavailable, createCosmosClient } = require('./store/cosmosStore') as typeof import('./store/cosmosStore');

@@ -1,5 +1,5 @@
-import { auditPageSchema } from '../../shared/api/schemas';
-import { verifyChain } from '../../shared/domain/auditChain';
+import { approvalRequestSchema, auditPageSchema } from '../../shared/api/schemas';
+import { verifyTrail } from '../../shared/domain/trailVerification';
 import type { Command } from '../context';
 import { printJson } from '../context';
 import { ExitCode } from '../exitCodes';
@@ -12,7 +12,7 @@ export const audit: Command = {
   summary: "show a request's audit trail; --verify re-checks its hash chain here",
   args: ['id'],
   options: {
-    verify: { type: 'boolean', description: "recompute the hash chain with the server's algorithm and compare with its chainValid (exit 6 if either fails)" },
+    verify: { type: 'boolean', description: "recompute the hash chain and check it against the request's trail head with the server's algorithm, and compare with its chainValid (exit 6 if either fails)" },
   },
   example: 'maa audit 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61 --verify',
   async run(context) {
@@ -31,12 +31,15 @@ export const audit: Command = {
     }
     if (!args.flag('verify')) return ExitCode.ok;
 
-    // The same algorithm as the server's (shared/domain/auditChain), run on what it sent.
-    const verification = verifyChain(records);
+    // The same rule as the server's (shared/domain/trailVerification), run on what it sent.
+    const request = (await api.call(approvalRequestSchema, 'GET', requestRoute(id))).value;
+    const verification = verifyTrail({ request, records });
     const say = (text: string) => (context.json ? io.err(text) : io.out(text));
     if (!verification.valid) {
-      const record = records[verification.brokenAt!]!;
-      io.err(`verify: BROKEN at record ${verification.brokenAt} (seq ${record.seq}, ${record.type}): ${verification.reason}\n`);
+      for (const { brokenAt, message } of verification.problems) {
+        const record = brokenAt && records[brokenAt.index]!;
+        io.err(`verify: ${brokenAt && record ? `BROKEN at record ${brokenAt.index} (seq ${record.seq}, ${record.type}): ${brokenAt.reason}` : message}\n`);
+      }
       return ExitCode.chainInvalid;
     }
     if (!serverValid) {

@@ -15,7 +15,7 @@ import {
   problemSchema,
   submitRequestBodySchema,
 } from './schemas';
-import { instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../ops/schemas';
+import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../ops/schemas';
 
 const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
 const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
@@ -230,6 +230,23 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: stuckQuerySchema,
     responses: { 200: { description: '{ items, scanned, continuationToken? }.' } },
     problems: [...AUTH_PROBLEMS, 'not_an_operator', 'invalid_continuation'],
+  },
+  {
+    method: 'get',
+    path: '/ops/audit/checkpoints',
+    summary: 'Operators: stored audit checkpoint digests after sequence number `after`, oldest first (the digest format is in the README).',
+    security: 'bearer',
+    query: checkpointsQuerySchema,
+    responses: { 200: { description: '{ items, nextAfter? }.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator'],
+  },
+  {
+    method: 'get',
+    path: '/ops/audit/checkpoints/latest',
+    summary: 'Operators: the newest audit checkpoint digest, to keep outside the store.',
+    security: 'bearer',
+    responses: { 200: { description: 'The digest.' } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found'],
   },
   {
     method: 'post',

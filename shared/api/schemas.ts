@@ -152,6 +152,10 @@ export const approvalRequestSchema = z.object({
     .object({ number: z.number().int(), by: principalSchema, reason: z.string(), at: z.iso.datetime(), running: z.boolean() })
     .optional()
     .describe("The latest operator re-run of a failed execution."),
+  trail: z
+    .object({ seq: z.number().int(), hash: z.string() })
+    .optional()
+    .describe("The head of the request's audit trail (its last record's seq and hash), written by the store with every step."),
 });
 
 export const accessPolicySchema = z.object({
@@ -186,7 +190,9 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 }
 
 export const auditPageSchema = pageSchema(auditRecordSchema).extend({
-  chainValid: z.boolean().describe('Whether every record links to its predecessor and hashes to its stored hash.'),
+  chainValid: z
+    .boolean()
+    .describe("Whether every record links to its predecessor and hashes to its stored hash, and the trail reaches and agrees with the head its request keeps (a shortened or deleted trail is false)."),
 });
 
 /** RFC 9457 problem details with the stable `code`. */

@@ -99,6 +99,18 @@ export interface ApprovalRequest {
   cancellation?: OperatorCancellation;
   /** The latest operator re-drive of a failed execution, if any. */
   redrive?: Redrive;
+  /**
+   * The head of the request's audit trail (its last record) as the store wrote it with the last
+   * step; absent until the first step is recorded. Written by the store only: what a caller
+   * passes here is replaced. Verification holds the trail against it (see `trailVerification.ts`).
+   */
+  trail?: TrailHead;
+}
+
+/** A trail's head: the `seq` and `hash` of its last record. */
+export interface TrailHead {
+  seq: number;
+  hash: string;
 }
 
 /** An operator's cancellation of a stuck request. */

@@ -28,5 +28,13 @@ export const stuckQuerySchema = z
   })
   .strict();
 
+/** `GET /api/ops/audit/checkpoints`: digests after sequence number `after`, oldest first. */
+export const checkpointsQuerySchema = z
+  .object({
+    after: z.coerce.number().int().min(-1).default(-1),
+    top: z.coerce.number().int().min(1).max(100).default(100),
+  })
+  .strict();
+
 /** Body of the operator actions: why (kept in the audit trail). */
 export const operatorActionBodySchema = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();

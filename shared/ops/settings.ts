@@ -14,6 +14,12 @@ export interface OpsConfig {
   readonly trustClientPrincipal: boolean;
   /** Application Insights connection string; unset exports no telemetry. */
   readonly appInsightsConnectionString: string | undefined;
+  /**
+   * When audit checkpoints are taken: a six-field NCRONTAB expression (or `hh:mm:ss` TimeSpan). The
+   * host reads it for the timer trigger (`%MAA_AUDIT_CHECKPOINT_SCHEDULE%`); parsing it here only
+   * refuses a malformed value at start-up.
+   */
+  readonly auditCheckpointSchedule: string;
 }
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -22,6 +28,14 @@ const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.tri
 export const opsSettingsShape = {
   /** ISO-8601 age after which finished orchestrations' history is purged (`P90D`). */
   MAA_HISTORY_RETENTION: z.preprocess(blankIsUnset, z.string().default('P90D')),
+  /** NCRONTAB schedule of the audit checkpoint timer (hourly by default). */
+  MAA_AUDIT_CHECKPOINT_SCHEDULE: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(/^(\S+\s+){5}\S+$|^\d{1,2}:\d{2}:\d{2}$/, 'must be a six-field NCRONTAB expression such as "0 0 * * * *", or hh:mm:ss')
+      .default('0 0 * * * *'),
+  ),
   /** Where traces and metrics go; the exporter is loaded only when this is set. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.preprocess(blankIsUnset, z.string().optional()),
 };
@@ -43,6 +57,7 @@ export function resolveOpsConfig(settings: OpsSettings & { WEBSITE_AUTH_ENABLED?
       historyRetentionMs,
       trustClientPrincipal: settings.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
       appInsightsConnectionString: settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      auditCheckpointSchedule: settings.MAA_AUDIT_CHECKPOINT_SCHEDULE.trim(),
     }),
     problems,
   };

@@ -1,5 +1,6 @@
-import { verifyChain } from '../domain/auditChain';
+import { readTrail } from '../audit/checkpoints';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
+import { verifyTrail } from '../domain/trailVerification';
 import { isUnstarted, operatorCancel, requestRedrive, startUnstarted, type OperatorAction } from '../domain/operatorActions';
 import { HttpError } from '../http/problem';
 import type { AuthenticatedPrincipal } from '../identity/principal';
@@ -54,22 +55,11 @@ export interface InstanceDetail {
 /** One instance with its history, its request and audit trail, and whether they agree. 404 when neither exists. */
 export async function instanceDetail(deps: OpsDeps, instanceId: string): Promise<InstanceDetail> {
   const requestId = requestIdOf(instanceId);
-  const [instance, stored, items] = await Promise.all([deps.orchestrations.get(instanceId, true), deps.store.getRequest(requestId), wholeTrail(deps.store, requestId)]);
+  const [instance, stored, items] = await Promise.all([deps.orchestrations.get(instanceId, true), deps.store.getRequest(requestId), readTrail(deps.store, requestId)]);
   if (!instance && !stored) throw new HttpError(404, 'not_found', 'Not found', `No instance or request '${instanceId}'.`);
   // A re-drive instance is checked as an execution, not as the request's lifecycle.
   const consistency: Consistency = requestId === instanceId ? checkConsistency(stored?.value, instance, deps.now()) : { consistent: true };
-  return { instanceId, instance: instance ?? null, request: stored?.value ?? null, audit: { items, chainValid: verifyChain(items).valid }, consistency };
-}
-
-async function wholeTrail(store: Store, requestId: string): Promise<AuditRecord[]> {
-  const all: AuditRecord[] = [];
-  let token: string | undefined;
-  do {
-    const page = await store.listAudit(requestId, { top: 100, ...(token ? { continuationToken: token } : {}) });
-    all.push(...page.items);
-    token = page.continuationToken;
-  } while (token);
-  return all;
+  return { instanceId, instance: instance ?? null, request: stored?.value ?? null, audit: { items, chainValid: verifyTrail({ request: stored?.value, records: items, orphansExpected: true }).valid }, consistency };
 }
 
 /** An open request that is not progressing, and why. */

@@ -61,7 +61,7 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
   partitionKeyPath: '/id',
   uniqueKeyPaths: [],
   indexingPolicy: onlyPaths(
-    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?', '/policy/id/?'],
+    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?', '/policy/id/?', '/headWrittenMs/?'],
     [
       [...newestFirst],
       [{ path: '/status', order: 'ascending' }, ...newestFirst],
@@ -88,6 +88,21 @@ export const AUDIT_CONTAINER: CosmosContainerSpec = {
   partitionKeyPath: '/requestId',
   uniqueKeyPaths: [['/seq']],
   indexingPolicy: onlyPaths(['/requestId/?', '/seq/?']),
+};
+
+/** Constant partition key value of every audit checkpoint (see {@link CHECKPOINTS_CONTAINER}). */
+export const CHECKPOINT_PARTITION = 'checkpoints';
+
+/**
+ * Audit checkpoints (signed digests of trail heads), all in ONE logical partition (`/partition` =
+ * {@link CHECKPOINT_PARTITION}): one document an hour, read in sequence order by single-partition
+ * queries; the unique key on `/sequence` refuses a second digest with the same number. Never expire.
+ */
+export const CHECKPOINTS_CONTAINER: CosmosContainerSpec = {
+  id: 'checkpoints',
+  partitionKeyPath: '/partition',
+  uniqueKeyPaths: [['/sequence']],
+  indexingPolicy: onlyPaths(['/sequence/?']),
 };
 
 /**
@@ -127,6 +142,7 @@ export const COSMOS_CONTAINERS: readonly CosmosContainerSpec[] = [
   LOCKS_CONTAINER,
   IDEMPOTENCY_CONTAINER,
   LINKS_CONTAINER,
+  CHECKPOINTS_CONTAINER,
 ];
 
 /** The part of the store configuration the schema needs. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { CosmosClient, type Container, type ItemDefinition, type JSONObject, type OperationInput, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
+import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import { entityLockKey } from '../domain/entityLock';
 import { BOOTSTRAP_POLICY_ID } from '../domain/policy';
 import {
@@ -11,6 +12,7 @@ import {
   type ApprovalRequest,
   type AuditRecord,
   type ProfileType,
+  type TrailHead,
 } from '../domain/model';
 import {
   decodeAuditPosition,
@@ -22,6 +24,8 @@ import {
 } from './continuationToken';
 import {
   AUDIT_CONTAINER,
+  CHECKPOINT_PARTITION,
+  CHECKPOINTS_CONTAINER,
   IDEMPOTENCY_CONTAINER,
   LINKS_CONTAINER,
   LOCKS_CONTAINER,
@@ -32,7 +36,9 @@ import {
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
 import { storeUnavailable } from './unavailable';
 import {
+  stepHead,
   StoreError,
+  withHead,
   type IdempotencyRecord,
   type Page,
   type PageRequest,
@@ -83,7 +89,9 @@ const REPLACE_ATTEMPTS = 5;
 type Stored<T> = T & { _etag: string };
 
 type PolicyDocument = AccessPolicy & { partition: string };
-type RequestDocument = ApprovalRequest & { ttl?: number };
+/** `headWrittenMs`: when a step last wrote the trail head (the writer's clock), for audit checkpoints. */
+type RequestDocument = ApprovalRequest & { ttl?: number; headWrittenMs?: number };
+type CheckpointDocument = AuditDigest & { id: string; partition: string };
 
 interface LockDocument extends ItemDefinition {
   id: string;
@@ -100,7 +108,7 @@ interface IdempotencyDocument extends ItemDefinition {
 }
 
 /** Properties the adapter adds to domain objects; never part of a returned value. */
-const ADAPTER_PROPERTIES = new Set(['partition', 'ttl']);
+const ADAPTER_PROPERTIES = new Set(['partition', 'ttl', 'headWrittenMs']);
 
 /** The domain object inside a stored document: system (`_…`) and adapter properties removed. */
 function domainOf<T>(document: object): T {
@@ -160,6 +168,11 @@ function hashedId(kind: string, ...parts: string[]): string {
   return `${kind}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
 }
 
+function checkpointOf(document: CheckpointDocument): AuditDigest {
+  const { id: _id, partition: _partition, ...rest } = domainOf<CheckpointDocument>(document);
+  return rest;
+}
+
 function ifMatch(etag: string) {
   return { accessCondition: { type: 'IfMatch', condition: etag } };
 }
@@ -189,7 +202,9 @@ const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterC
  * a retried step completes one that was cut short between the two. The entity lock is a
  * document per `(profileType, resourceId)` written before the request: whoever creates it holds
  * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
- * one of several racing creates wins. Closing a request releases its lock; a release that does
+ * one of several racing creates wins. Every step writes the trail head into the read model after
+ * its records, so after a crash between the two the head lags behind the trail (never ahead of it)
+ * until the retried step writes it. Closing a request releases its lock; a release that does
  * not happen (a crash) leaves a lock whose holder is closed, which the next create takes over.
  */
 export class CosmosStore implements Store {
@@ -199,6 +214,7 @@ export class CosmosStore implements Store {
   private readonly locks: Container;
   private readonly idempotency: Container;
   private readonly links: Container;
+  private readonly checkpoints: Container;
 
   constructor(
     private readonly client: CosmosClient,
@@ -211,6 +227,7 @@ export class CosmosStore implements Store {
     this.locks = database.container(LOCKS_CONTAINER.id);
     this.idempotency = database.container(IDEMPOTENCY_CONTAINER.id);
     this.links = database.container(LINKS_CONTAINER.id);
+    this.checkpoints = database.container(CHECKPOINTS_CONTAINER.id);
   }
 
   async ping(): Promise<void> {
@@ -363,7 +380,9 @@ export class CosmosStore implements Store {
 
   async recordStep(step: RequestStep): Promise<string | undefined> {
     await this.appendRecords(step.records);
-    return step.request && this.replaceRequest(step.request, Math.max(...step.records.map((record) => record.seq)));
+    const head = stepHead(step.records);
+    if (step.request) return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
+    return this.advanceHead(step.records[0]!.requestId, head);
   }
 
   async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
@@ -382,6 +401,57 @@ export class CosmosStore implements Store {
     );
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
     return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
+  }
+
+  async listTrailHeadsSince(since: string): Promise<DigestHead[]> {
+    const rows = await this.query<{ id: string; trail?: TrailHead }>(this.requests, {
+      query: 'SELECT c.id, c.trail FROM c WHERE c.headWrittenMs >= @since',
+      parameters: [{ name: '@since', value: Date.parse(since) }],
+    });
+    return rows.flatMap((row) => (row.trail === undefined ? [] : [{ requestId: row.id, seq: row.trail.seq, hash: row.trail.hash }]));
+  }
+
+  async listTrailIds(): Promise<string[]> {
+    // Every record's request id, de-duplicated here: a full scan, which only verification runs.
+    const ids = await this.query<string>(this.audit, { query: 'SELECT VALUE c.requestId FROM c' });
+    return [...new Set(ids)].sort();
+  }
+
+  async appendCheckpoint(digest: AuditDigest): Promise<void> {
+    const document: CheckpointDocument = { ...digest, id: String(digest.sequence).padStart(12, '0'), partition: CHECKPOINT_PARTITION };
+    try {
+      await this.checkpoints.items.create(document);
+    } catch (error) {
+      if (statusOf(error) === 409) throw new StoreError('conflict', `audit checkpoint ${digest.sequence} exists`);
+      throw error;
+    }
+  }
+
+  async listCheckpoints(afterSequence: number, top: number): Promise<AuditDigest[]> {
+    const rows = await this.query<CheckpointDocument>(
+      this.checkpoints,
+      {
+        query: `SELECT TOP ${pageSize(top)} * FROM c WHERE c.partition = @partition AND c.sequence > @after ORDER BY c.sequence ASC`,
+        parameters: [
+          { name: '@partition', value: CHECKPOINT_PARTITION },
+          { name: '@after', value: afterSequence },
+        ],
+      },
+      CHECKPOINT_PARTITION,
+    );
+    return rows.map(checkpointOf);
+  }
+
+  async latestCheckpoint(): Promise<AuditDigest | undefined> {
+    const [row] = await this.query<CheckpointDocument>(
+      this.checkpoints,
+      {
+        query: 'SELECT TOP 1 * FROM c WHERE c.partition = @partition ORDER BY c.sequence DESC',
+        parameters: [{ name: '@partition', value: CHECKPOINT_PARTITION }],
+      },
+      CHECKPOINT_PARTITION,
+    );
+    return row && checkpointOf(row);
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -454,7 +524,7 @@ export class CosmosStore implements Store {
     let etag = request.etag;
     for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt += 1) {
       try {
-        const { resource } = await item.replace<RequestDocument>(this.requestDocument(value), ifMatch(etag));
+        const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
         const lockId = lockIdOf(value);
         // A completed request's execution is recorded by a later step; the lock went with the first.
         if (lockId !== undefined && CLOSED_STATUSES.has(value.status) && value.execution === undefined) await this.releaseLock(lockId, value.id);
@@ -468,6 +538,27 @@ export class CosmosStore implements Store {
       etag = stored._etag;
     }
     throw new StoreError('precondition_failed', `request ${value.id} kept changing while it was written`);
+  }
+
+  /**
+   * Moves the head of a read model forward to `head` (never back) and answers its etag after that;
+   * undefined when the request has no read model.
+   */
+  private async advanceHead(requestId: string, head: TrailHead): Promise<string | undefined> {
+    const item = this.requests.item(requestId, requestId);
+    for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt += 1) {
+      const { resource: stored } = await item.read<Stored<RequestDocument>>();
+      if (!stored) return undefined;
+      const value = domainOf<ApprovalRequest>(stored);
+      if (value.trail !== undefined && value.trail.seq >= head.seq) return stored._etag;
+      try {
+        const { resource } = await item.replace<RequestDocument>(this.requestDocument(withHead(value, head), true), ifMatch(stored._etag));
+        return (resource as Stored<RequestDocument>)._etag;
+      } catch (error) {
+        if (statusOf(error) !== 412) throw this.writeError(error, `request ${requestId}`);
+      }
+    }
+    throw new StoreError('precondition_failed', `request ${requestId} kept changing while its trail head was written`);
   }
 
   private async hasRecordAfter(requestId: string, seq: number): Promise<boolean> {
@@ -485,9 +576,14 @@ export class CosmosStore implements Store {
     return found.length > 0;
   }
 
-  private requestDocument(request: ApprovalRequest): RequestDocument {
+  /** The stored document of `request`; `headWritten` stamps it as writing the trail head now. */
+  private requestDocument(request: ApprovalRequest, headWritten = false): RequestDocument {
     const ttl = this.options.closedRequestTtlSeconds;
-    return ttl !== undefined && CLOSED_STATUSES.has(request.status) ? { ...request, ttl } : { ...request };
+    return {
+      ...request,
+      ...(ttl !== undefined && CLOSED_STATUSES.has(request.status) ? { ttl } : {}),
+      ...(headWritten ? { headWrittenMs: Date.now() } : {}),
+    };
   }
 
   private async takeLock(lockId: string, request: ApprovalRequest): Promise<void> {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { entityLockKey } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
-import { CLOSED_STATUSES, OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType } from '../domain/model';
+import type { AuditDigest, DigestHead } from '../domain/auditDigest';
+import { CLOSED_STATUSES, OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType, type TrailHead } from '../domain/model';
 import {
   decodeAuditPosition,
   decodeNewestFirst,
@@ -18,7 +19,9 @@ import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention
 import { SqliteGroupCommit } from './sqliteGroupCommit';
 import { storeUnavailable } from './unavailable';
 import {
+  stepHead,
   StoreError,
+  withHead,
   type IdempotencyRecord,
   type Page,
   type PageRequest,
@@ -29,7 +32,7 @@ import {
 } from './store';
 
 /** Bumped whenever {@link SCHEMA} changes in a way an existing file must be migrated for. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** The `request_groups` row of bootstrap policy changes: not a group id (those are GUIDs). */
 const BOOTSTRAP_GROUP = '@bootstrap';
@@ -92,6 +95,11 @@ CREATE TABLE IF NOT EXISTS audit (
   doc TEXT NOT NULL,
   PRIMARY KEY (request_id, seq)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+  sequence INTEGER PRIMARY KEY,
+  doc TEXT NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   principal_id TEXT NOT NULL,
@@ -197,11 +205,28 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
 
   private readonly closedRequestTtlMs: number | undefined;
+  private readonly readOnly: boolean;
   /** When the next closed request is due to be forgotten (`Infinity` when none is). */
   private nextForgetMs = Number.POSITIVE_INFINITY;
 
-  constructor(file: string, options: { closedRequestTtlSeconds?: number } = {}) {
+  /**
+   * Opens (or creates) the store in `file`. With `readOnly`, opens an existing store of the
+   * current schema version without writing anything, not even a migration or the retention
+   * cleanup (for verification); a missing file, or one of another version, throws.
+   */
+  constructor(file: string, options: { closedRequestTtlSeconds?: number; readOnly?: boolean } = {}) {
     this.closedRequestTtlMs = options.closedRequestTtlSeconds === undefined ? undefined : options.closedRequestTtlSeconds * 1000;
+    this.readOnly = options.readOnly === true;
+    if (this.readOnly) {
+      this.db = new Database(file, { readonly: true, fileMustExist: true });
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) {
+        this.db.close();
+        throw new Error(`${file} is not a store of schema version ${SCHEMA_VERSION} (it has version ${version}); start the app once on it to migrate it`);
+      }
+      this.commits = new SqliteGroupCommit(this.db);
+      return;
+    }
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -215,6 +240,10 @@ export class SqliteStore implements Store {
     const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('requests')").all();
     if (!columns.some((column) => column.name === 'forget_at_ms')) this.db.exec('ALTER TABLE requests ADD COLUMN forget_at_ms INTEGER');
     this.db.exec('CREATE INDEX IF NOT EXISTS requests_forget ON requests (forget_at_ms) WHERE forget_at_ms IS NOT NULL');
+    // Version 3 added trail heads: head_written_ms (when a step last wrote the head, for audit
+    // checkpoints) and the head in each read model, taken from the trail as it stands.
+    if (!columns.some((column) => column.name === 'head_written_ms')) this.addTrailHeads();
+    this.db.exec('CREATE INDEX IF NOT EXISTS requests_head_written ON requests (head_written_ms) WHERE head_written_ms IS NOT NULL');
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.commits = new SqliteGroupCommit(this.db);
     this.nextForgetMs = this.earliestForget();
@@ -356,7 +385,9 @@ export class SqliteStore implements Store {
   async recordStep(step: RequestStep): Promise<string | undefined> {
     return this.commits.write(() => {
       for (const record of step.records) this.insertAudit(record);
-      return step.request && this.replaceRequest(step.request, Math.max(...step.records.map((record) => record.seq)));
+      const head = stepHead(step.records);
+      if (step.request) return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
+      return this.advanceHead(step.records[0]!.requestId, head);
     });
   }
 
@@ -370,6 +401,39 @@ export class SqliteStore implements Store {
     ) as { seq: number; doc: string }[];
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
     return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
+  }
+
+  async listTrailHeadsSince(since: string): Promise<DigestHead[]> {
+    const rows = this.statement('SELECT id, doc FROM requests WHERE head_written_ms >= ?').all(Date.parse(since)) as { id: string; doc: string }[];
+    return rows.flatMap((row) => {
+      const head = (JSON.parse(row.doc) as ApprovalRequest).trail;
+      return head === undefined ? [] : [{ requestId: row.id, seq: head.seq, hash: head.hash }];
+    });
+  }
+
+  async listTrailIds(): Promise<string[]> {
+    return this.statement('SELECT DISTINCT request_id FROM audit ORDER BY request_id').pluck().all() as string[];
+  }
+
+  async appendCheckpoint(digest: AuditDigest): Promise<void> {
+    await this.commits.write(() => {
+      try {
+        this.statement('INSERT INTO audit_checkpoints (sequence, doc) VALUES (?, ?)').run(digest.sequence, JSON.stringify(digest));
+      } catch (error) {
+        if (isConstraintViolation(error)) throw new StoreError('conflict', `audit checkpoint ${digest.sequence} exists`);
+        throw error;
+      }
+    });
+  }
+
+  async listCheckpoints(afterSequence: number, top: number): Promise<AuditDigest[]> {
+    const rows = this.statement('SELECT doc FROM audit_checkpoints WHERE sequence > ? ORDER BY sequence LIMIT ?').pluck().all(afterSequence, pageSize(top)) as string[];
+    return rows.map((doc) => JSON.parse(doc) as AuditDigest);
+  }
+
+  async latestCheckpoint(): Promise<AuditDigest | undefined> {
+    const doc = this.statement('SELECT doc FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1').pluck().get() as string | undefined;
+    return doc === undefined ? undefined : (JSON.parse(doc) as AuditDigest);
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -446,14 +510,44 @@ export class SqliteStore implements Store {
     return this.updateRequest(value, doc, stored.etag)!;
   }
 
+  /**
+   * Moves the head of a read model forward to `head` (never back) and answers its etag after that;
+   * undefined when the request has no read model.
+   */
+  private advanceHead(requestId: string, head: TrailHead): string | undefined {
+    const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(requestId) as DocRow | undefined;
+    if (!stored) return undefined;
+    const value = JSON.parse(stored.doc) as ApprovalRequest;
+    if (value.trail !== undefined && value.trail.seq >= head.seq) return stored.etag;
+    const next = randomUUID();
+    this.statement('UPDATE requests SET etag = ?, doc = ?, head_written_ms = ? WHERE id = ?').run(next, JSON.stringify(withHead(value, head)), Date.now(), requestId);
+    return next;
+  }
+
+  /** The version-3 migration: the head column, and each read model's head from the last record of its trail. */
+  private addTrailHeads(): void {
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE requests ADD COLUMN head_written_ms INTEGER');
+      this.db
+        .prepare(
+          `UPDATE requests SET doc = json_set(doc, '$.trail', json_object('seq', last.seq, 'hash', last.hash)),
+             etag = lower(hex(randomblob(16))), head_written_ms = ?
+           FROM (SELECT a.request_id, a.seq, a.hash FROM audit a
+                 WHERE a.seq = (SELECT MAX(b.seq) FROM audit b WHERE b.request_id = a.request_id)) AS last
+           WHERE requests.id = last.request_id AND json_type(requests.doc, '$.trail') IS NULL`,
+        )
+        .run(Date.now());
+    })();
+  }
+
   /** Writes the read model if `etag` is current and resolves with its new etag; undefined when `etag` is stale. */
   private updateRequest(request: ApprovalRequest, doc: string, etag: string): string | undefined {
     const next = randomUUID();
     try {
       const { changes } = this.statement(
-        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?, forget_at_ms = ?
+        `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?, forget_at_ms = ?, head_written_ms = ?
          WHERE id = ? AND etag = ?`,
-      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, this.forgetAt(request), request.id, etag);
+      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, this.forgetAt(request), Date.now(), request.id, etag);
       if (changes === 0) return undefined;
     } catch (error) {
       if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
@@ -478,7 +572,7 @@ export class SqliteStore implements Store {
    */
   private forgetDue(): void {
     const now = Date.now();
-    if (now < this.nextForgetMs) return;
+    if (this.readOnly || now < this.nextForgetMs) return;
     this.db.transaction(() => {
       this.statement('DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)').run(now);
       this.statement('DELETE FROM requests WHERE forget_at_ms <= ?').run(now);

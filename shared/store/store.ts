@@ -1,4 +1,5 @@
-import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus } from '../domain/model';
+import type { AuditDigest, DigestHead } from '../domain/auditDigest';
+import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus, TrailHead } from '../domain/model';
 
 /** A page of results; `continuationToken` is present when there are more. */
 export interface Page<T> {
@@ -51,9 +52,21 @@ export interface RequestStep {
   records: AuditRecord[];
   /**
    * The read model after the step, with the etag of the version the caller last wrote; absent when
-   * the step leaves the read model as it is.
+   * the step changes nothing in it but its trail head.
    */
   request?: Tagged<ApprovalRequest>;
+}
+
+/** The head a step leaves: its last record's `seq` and `hash` (the records come in `seq` order). */
+export function stepHead(records: readonly AuditRecord[]): TrailHead {
+  const last = records.reduce((newest, record) => (record.seq > newest.seq ? record : newest));
+  return { seq: last.seq, hash: last.hash };
+}
+
+/** `request` with `trail` set to `head`, placed last so equal read models serialise equally. */
+export function withHead(request: ApprovalRequest, head: TrailHead): ApprovalRequest {
+  const { trail: _previous, ...rest } = request;
+  return { ...rest, trail: { seq: head.seq, hash: head.hash } };
 }
 
 /**
@@ -77,8 +90,8 @@ export class StoreError extends Error {
 }
 
 /**
- * The store port: policies with etags, the request read model with its list views, the append-only
- * audit trail, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
+ * The store port: policies with etags, the request read model (with its trail head) and its list
+ * views, the append-only audit trail, audit checkpoints, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass
  * the same contract suite. Lists are newest first.
  */
 export interface Store {
@@ -114,8 +127,13 @@ export interface Store {
 
   /**
    * Records one step of a request: appends its audit records, then replaces the read model with
-   * `step.request`, and resolves with the read model's etag after the step (undefined when the
-   * step carries no read model). Idempotent under at-least-once callers: a record stored already
+   * `step.request`, and resolves with the read model's etag after the step. Every step also moves
+   * the read model's trail head (`trail`, see {@link stepHead}) forward to the step's last record,
+   * whatever `step.request` says about it; a head never moves back. A step without a read model
+   * writes only the head (undefined when the request has no read model: then only the records are
+   * written). SQLite writes records and read model in one transaction; Cosmos DB writes the
+   * records first, so after a crash between the two the head can lag behind the trail until the
+   * step is retried. Idempotent under at-least-once callers: a record stored already
    * (same id and hash) is skipped, and a different record under an existing id or `seq` fails
    * with `audit_mismatch`. The etag spares a read on the usual path; when it is stale, a read
    * model that already shows this step, or a trail that already holds a later record (a late
@@ -126,6 +144,20 @@ export interface Store {
   recordStep(step: RequestStep): Promise<string | undefined>;
   /** The request's trail in `seq` order. */
   listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>>;
+  /**
+   * The trail heads of the read models whose head was written at or after `since` (RFC 3339, by
+   * the writers' clock), in no particular order: what an audit checkpoint lists.
+   */
+  listTrailHeadsSince(since: string): Promise<DigestHead[]>;
+  /** The id of every request that has an audit trail, with or without a read model (a full scan, for verification). */
+  listTrailIds(): Promise<string[]>;
+
+  /** Stores an audit checkpoint digest; fails with `conflict` when its sequence number is taken. */
+  appendCheckpoint(digest: AuditDigest): Promise<void>;
+  /** Stored digests with a sequence number above `afterSequence`, oldest first, at most `top` (1..100). */
+  listCheckpoints(afterSequence: number, top: number): Promise<AuditDigest[]>;
+  /** The digest with the highest sequence number, if any. */
+  latestCheckpoint(): Promise<AuditDigest | undefined>;
 
   /** Stores `record` unless the key exists for that principal; returns what is stored now. */
   putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;

@@ -1,10 +1,11 @@
 import type { SubmitRequestBody } from '../api/schemas';
-import { verifyChain } from '../domain/auditChain';
+import { readTrail } from '../audit/checkpoints';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
+import { verifyTrail } from '../domain/trailVerification';
 import { HttpError } from '../http/problem';
 import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
@@ -166,22 +167,15 @@ export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: A
   return { kind: 'decide', actor, decision, notes, ...link };
 }
 
-/** A page of the request's audit trail, with whether its whole hash chain verifies. */
+/** A page of the request's audit trail, with whether the whole trail verifies: its hash chain, and against the head its request keeps (see `verifyTrail`). */
 export async function auditTrail(
   deps: UseCaseDeps,
   caller: Caller,
   id: string,
   page: { top: number; continuationToken?: string },
 ): Promise<Page<AuditRecord> & { chainValid: boolean }> {
-  await getVisibleRequest(deps, caller, id);
-  const all: AuditRecord[] = [];
-  let token: string | undefined;
-  do {
-    const chunk = await deps.store.listAudit(id, { top: 100, ...(token ? { continuationToken: token } : {}) });
-    all.push(...chunk.items);
-    token = chunk.continuationToken;
-  } while (token);
-  const chainValid = verifyChain(all).valid;
+  const request = await getVisibleRequest(deps, caller, id);
+  const chainValid = verifyTrail({ request, records: await readTrail(deps.store, id) }).valid;
   const result = await deps.store.listAudit(id, { top: page.top, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
   return { ...result, chainValid };
 }

@@ -59,6 +59,8 @@ describe('GET /api/openapi.json', () => {
       '/approvals/{token}',
       '/health',
       '/openapi.json',
+      '/ops/audit/checkpoints',
+      '/ops/audit/checkpoints/latest',
       '/ops/dashboard',
       '/ops/dashboard/instances/{id}',
       '/ops/instances',

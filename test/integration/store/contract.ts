@@ -1,4 +1,5 @@
-import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus } from '../../../shared/domain/model';
+import type { AuditDigest } from '../../../shared/domain/auditDigest';
+import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus, TrailHead } from '../../../shared/domain/model';
 import { StoreError, type Page, type RequestQuery, type Store } from '../../../shared/store/store';
 
 /** A fresh, empty store and how to get rid of it. */
@@ -82,6 +83,30 @@ export function anAuditRecord(requestId: string, seq: number, hash = `${requestI
     data: { step: seq, detail: { ok: true } },
     prevHash: seq === 0 ? '0'.repeat(64) : `${requestId}-${seq - 1}`.padEnd(64, '0'),
     hash,
+  };
+}
+
+/** The trail head a step ending at `anAuditRecord(requestId, seq)` leaves. */
+export function headAt(requestId: string, seq: number): TrailHead {
+  return { seq, hash: anAuditRecord(requestId, seq).hash };
+}
+
+/** `request` as the store keeps it after a step that ended at record `seq`. */
+function withTrail(request: ApprovalRequest, seq: number): ApprovalRequest {
+  return { ...request, trail: headAt(request.id, seq) };
+}
+
+/** A digest of the given sequence number (not signed: the store does not check digests). */
+function aDigest(sequence: number): AuditDigest {
+  return {
+    version: 1,
+    sequence,
+    from: sequence === 0 ? null : at(60 * sequence),
+    to: at(60 * (sequence + 1)),
+    previousDigestHash: String(sequence).padStart(64, '0'),
+    heads: [{ requestId: 'r1', seq: sequence, hash: 'c'.repeat(64) }],
+    digestHash: String(sequence + 1).padStart(64, '0'),
+    signature: { kid: 'test-1', mac: 'm'.repeat(43) },
   };
 }
 
@@ -238,7 +263,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           execution: { status: 'succeeded', at: at(9), detail: 'wiped' },
         };
         await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: completed, etag: created.etag } });
-        expect((await store.getRequest('r1'))?.value).toStrictEqual(completed);
+        expect((await store.getRequest('r1'))?.value).toStrictEqual(withTrail(completed, 0));
       });
     });
 
@@ -252,15 +277,40 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const etag = await store.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } });
         expect(etag).toEqual(expect.any(String));
         expect(etag).not.toBe(created.etag);
-        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 1), etag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
       });
 
-      it('leaves the read model and its etag alone for a step without one', async () => {
+      it('writes only the trail head for a step without a read model, answering the new etag', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        expect(await store.recordStep({ records: [anAuditRecord('r1', 0)] })).toBeUndefined();
-        expect(await store.getRequest('r1')).toStrictEqual(created);
+        expect(created.value.trail).toBeUndefined();
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+        expect(etag).toEqual(expect.any(String));
+        expect(etag).not.toBe(created.etag);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(created.value, 0), etag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0)]);
+      });
+
+      it('never moves the trail head back: a late duplicate of an older step leaves head and etag alone', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 1), anAuditRecord('r1', 2)] });
+        expect(await store.recordStep({ records: [anAuditRecord('r1', 0)] })).toBe(etag);
+        expect(await store.recordStep({ records: [anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } })).toBe(etag);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(created.value, 2), etag });
+      });
+
+      it('keeps the head the step leaves, whatever head the caller passes', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const forged = { ...approved, trail: { seq: 99, hash: 'f'.repeat(64) } };
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: forged, etag: created.etag } });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 0), etag });
+      });
+
+      it('writes only the records of a request that has no read model', async () => {
+        expect(await store.recordStep({ records: [anAuditRecord('r9', 0)] })).toBeUndefined();
+        expect(await store.getRequest('r9')).toBeUndefined();
+        expect(await trail('r9')).toStrictEqual([anAuditRecord('r9', 0)]);
       });
 
       it('writes nothing twice when a step is retried, and answers the etag of the first attempt', async () => {
@@ -268,7 +318,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const step = { records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } };
         const first = await store.recordStep(step);
         expect(await store.recordStep(step)).toBe(first);
-        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag: first });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 1), etag: first });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
       });
 
@@ -276,7 +326,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const created = await store.createRequest(aRequest({ id: 'r1' }));
         await store.recordStep({ records: [anAuditRecord('r1', 0)] });
         const etag = await store.recordStep({ records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)), request: { value: approved, etag: created.etag } });
-        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 2), etag });
         expect(await trail('r1')).toStrictEqual([0, 1, 2].map((seq) => anAuditRecord('r1', seq)));
       });
 
@@ -286,23 +336,23 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const approvedEtag = await store.recordStep(older);
         const completedEtag = await store.recordStep({ records: [anAuditRecord('r1', 1)], request: { value: completed, etag: approvedEtag! } });
         await store.recordStep(older);
-        expect(await store.getRequest('r1')).toStrictEqual({ value: completed, etag: completedEtag });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(completed, 1), etag: completedEtag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
       });
 
       it('replaces the current version when the etag is stale but no later step was recorded', async () => {
         await store.createRequest(aRequest({ id: 'r1' }));
         const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: approved, etag: 'stale' } });
-        expect(await store.getRequest('r1')).toStrictEqual({ value: approved, etag });
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 0), etag });
       });
 
       it('refuses a different record under an existing id or at an existing position, leaving the read model alone', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        await store.recordStep({ records: [anAuditRecord('r1', 0)] });
-        const forged = { records: [anAuditRecord('r1', 0, 'f'.repeat(64))], request: { value: approved, etag: created.etag } };
+        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+        const forged = { records: [anAuditRecord('r1', 0, 'f'.repeat(64))], request: { value: approved, etag: etag! } };
         expect(await storeErrorOf(store.recordStep(forged))).toBe('audit_mismatch');
         expect(await storeErrorOf(store.recordStep({ records: [{ ...anAuditRecord('r1', 0), id: 'r1:other' }] }))).toBe('audit_mismatch');
-        expect(await store.getRequest('r1')).toStrictEqual(created);
+        expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(created.value, 0), etag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0)]);
       });
     });
@@ -529,6 +579,38 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       it('orders a trail by seq, not by arrival, past ten records', async () => {
         for (const seq of [10, 2, 0, 11, 1]) await store.recordStep({ records: [anAuditRecord('r1', seq)] });
         expect((await store.listAudit('r1', { top: 100 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 10, 11]);
+      });
+
+      it('lists the trail heads written since a time, and every trail with or without its request', async () => {
+        const before = new Date(Date.now() - 60_000).toISOString();
+        for (const id of ['r1', 'r2']) await store.createRequest(aRequest({ id }));
+        await store.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)] });
+        await store.recordStep({ records: [anAuditRecord('r2', 0)] });
+        await store.recordStep({ records: [anAuditRecord('r3', 0)] });
+        const heads = await store.listTrailHeadsSince(before);
+        expect(heads.sort((a, b) => a.requestId.localeCompare(b.requestId))).toStrictEqual([
+          { requestId: 'r1', ...headAt('r1', 1) },
+          { requestId: 'r2', ...headAt('r2', 0) },
+        ]);
+        expect(await store.listTrailHeadsSince(new Date(Date.now() + 60_000).toISOString())).toStrictEqual([]);
+        expect(await store.listTrailIds()).toStrictEqual(['r1', 'r2', 'r3']);
+      });
+    });
+
+    describe('audit checkpoints', () => {
+      it('keeps digests in sequence order, pages them and answers the latest', async () => {
+        expect(await store.latestCheckpoint()).toBeUndefined();
+        expect(await store.listCheckpoints(-1, 10)).toStrictEqual([]);
+        for (const sequence of [0, 1, 2]) await store.appendCheckpoint(aDigest(sequence));
+        expect(await store.listCheckpoints(-1, 2)).toStrictEqual([aDigest(0), aDigest(1)]);
+        expect(await store.listCheckpoints(1, 10)).toStrictEqual([aDigest(2)]);
+        expect(await store.latestCheckpoint()).toStrictEqual(aDigest(2));
+      });
+
+      it('refuses a second digest with a sequence number that is taken', async () => {
+        await store.appendCheckpoint(aDigest(0));
+        expect(await storeErrorOf(store.appendCheckpoint({ ...aDigest(0), digestHash: 'e'.repeat(64) }))).toBe('conflict');
+        expect(await store.listCheckpoints(-1, 10)).toStrictEqual([aDigest(0)]);
       });
 
     });

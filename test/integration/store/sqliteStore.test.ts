@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore, sqliteUnavailable } from '../../../shared/store/sqliteStore';
 import { reportingUnavailable } from '../../../shared/store/unavailable';
 import { mountSmallDisk } from '../../support/tmpfs';
-import { aRequest, anAuditRecord, describeStoreContract } from './contract';
+import { aRequest, anAuditRecord, describeStoreContract, headAt } from './contract';
 
 const tempDirs: string[] = [];
 
@@ -96,11 +96,52 @@ describe('SqliteStore', () => {
     }
     const check = new Database(file, { readonly: true });
     try {
-      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      expect(check.pragma('user_version', { simple: true })).toBe(3);
       expect((check.prepare("SELECT name FROM pragma_table_info('requests')").all() as { name: string }[]).map((column) => column.name)).toContain('forget_at_ms');
     } finally {
       check.close();
     }
+  });
+
+  it('adds trail heads to a version 2 file, each from the last record of its trail', async () => {
+    const file = tempFile();
+    const first = new SqliteStore(file);
+    for (const id of ['r1', 'r2']) await first.createRequest(aRequest({ id }));
+    await first.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)] });
+    await first.close();
+    // A file from before trail heads: no head_written_ms column, no head in the read models.
+    const legacy = new Database(file);
+    legacy.exec(`DROP INDEX requests_head_written; ALTER TABLE requests DROP COLUMN head_written_ms;
+      UPDATE requests SET doc = json_remove(doc, '$.trail'); PRAGMA user_version = 2`);
+    legacy.close();
+    expect(() => new SqliteStore(file, { readOnly: true })).toThrow(/schema version 3 \(it has version 2\)/);
+    const second = new SqliteStore(file);
+    try {
+      expect((await second.getRequest('r1'))?.value.trail).toStrictEqual(headAt('r1', 1));
+      expect((await second.getRequest('r2'))?.value.trail).toBeUndefined();
+      expect((await second.listTrailHeadsSince(new Date(Date.now() - 60_000).toISOString())).map((head) => head.requestId)).toEqual(['r1']);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('opens read-only without creating or changing anything', async () => {
+    const missing = path.join(tempFile(), 'nowhere.sqlite');
+    expect(() => new SqliteStore(missing, { readOnly: true })).toThrow();
+    expect(existsSync(missing)).toBe(false);
+    const file = tempFile();
+    const writer = new SqliteStore(file);
+    await writer.createRequest(aRequest({ id: 'r1' }));
+    await writer.close();
+    const before = readFileSync(file);
+    const reader = new SqliteStore(file, { readOnly: true });
+    try {
+      expect((await reader.getRequest('r1'))?.value.id).toBe('r1');
+      expect(await reader.listTrailIds()).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+    expect(readFileSync(file).equals(before)).toBe(true);
   });
 
   it('answers the received view from per-group index ranges', () => {
