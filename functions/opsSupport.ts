@@ -4,6 +4,7 @@ import { APPROVAL_ORCHESTRATOR, REDRIVE_ORCHESTRATOR } from '../orchestrations/n
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { HttpError } from '../shared/http/problem';
+import { signStart } from '../shared/keys/commandSignature';
 import type { OpsReader } from '../shared/ops/opsReader';
 import { redriveInstanceId, type HistoryItem, type InstanceStatus, type OpsOrchestrations } from '../shared/ops/orchestrations';
 import type { OpsDeps } from '../shared/ops/useCases';
@@ -132,7 +133,8 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
     },
     async startApproval(input) {
       try {
-        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input });
+        // Signed like the submit's start (the correlation id is not covered): see functions/support.ts.
+        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input: signStart(config().appKeys, input.request.id, input, new Date()) });
       } catch (error) {
         // Started meanwhile (a retried submit): then there is nothing left to do here.
         if (await client.getStatus(input.request.id).catch(() => undefined)) {

@@ -5,7 +5,7 @@ import { getIdentity, getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/domain/errors';
 import { HttpError } from '../shared/http/problem';
-import { signCommand } from '../shared/keys/commandSignature';
+import { signCommand, signStart } from '../shared/keys/commandSignature';
 import { correlationIdOf } from '../shared/telemetry/correlation';
 import type { Orchestrations, UseCaseDeps } from '../shared/useCases/deps';
 
@@ -47,7 +47,8 @@ function orchestrationsOf(client: df.DurableClient, correlationId: string | unde
     async start(requestId, input) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: { ...(input as object), ...correlation } });
+          // Signed like commands: the orchestration's first step runs nothing for an input the app did not make.
+          await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: signStart(config().appKeys, requestId, { ...(input as object), ...correlation }, new Date()) });
           return;
         } catch {
           // A retried submit finds its orchestration already running: that is the one we want.

@@ -17,6 +17,7 @@ import type {
   NotifyInput,
   NotifyOutput,
   RecordStepInput,
+  RecordStepOutput,
 } from './contracts';
 import { execute, retry, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
@@ -69,13 +70,16 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       prevHash = chained.hash;
       return chained;
     });
-  function* record(result: CommandResult): Generator<df.Task, void, unknown> {
+  /** Records a step; the first one (`start`) also has the start input's signature checked, and answers why it was refused. */
+  function* record(result: CommandResult, start?: ApprovalOrchestrationInput): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
-    const step: RecordStepInput = { records: chain(result.events), ...correlation };
+    const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     if (request !== stored.value) step.request = { value: request, etag: stored.etag };
-    const etag = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as string | null;
-    if (etag !== null) stored = { value: request, etag };
+    const output = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as RecordStepOutput;
+    if (output !== null && typeof output === 'object') return output.startRefused;
+    if (output !== null) stored = { value: request, etag: output };
+    return undefined;
   }
   /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
   const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent => ({
@@ -154,7 +158,13 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (events.length > 0) yield* record({ request, events });
   }
 
-  yield* record({ request, events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)] });
+  const startRefused = yield* record({ request, events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)] }, input);
+  if (startRefused !== undefined) {
+    // Started through the Durable API with an input the app did not sign: nothing was written, nothing runs.
+    if (!context.df.isReplaying) context.error(`orchestration ${context.df.instanceId} refused its input: ${startRefused}`);
+    const refused: ApprovalOrchestrationOutput = { requestId: input.request?.id ?? context.df.instanceId, status: 'needsApproval', startRefused };
+    return refused;
+  }
   publish();
   yield* notify('submitted');
 

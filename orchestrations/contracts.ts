@@ -2,7 +2,7 @@ import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/m
 import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
-import type { SignatureRefusal } from '../shared/keys/commandSignature';
+import type { CommandSignature, SignatureRefusal } from '../shared/keys/commandSignature';
 import type { CommandEvent } from '../shared/useCases/deps';
 
 export type { CommandEvent };
@@ -13,6 +13,8 @@ export interface ApprovalOrchestrationInput extends Correlated {
   etag: string;
   /** When an operator started a request that never got its orchestration: `request.orchestrationStarted`, recorded after `request.submitted`. */
   operatorStart?: DomainEvent;
+  /** Made by the app's HTTP layer over everything above but the correlation id (`signStart`); the first step checks it. */
+  signature?: CommandSignature;
 }
 
 /** How the orchestration ended. */
@@ -20,6 +22,8 @@ export interface ApprovalOrchestrationOutput {
   requestId: string;
   status: ApprovalRequest['status'];
   execution?: Execution;
+  /** Why the orchestration refused its input (a start signature that does not verify); nothing was recorded. */
+  startRefused?: string;
 }
 
 /**
@@ -30,7 +34,16 @@ export interface ApprovalOrchestrationOutput {
 export interface RecordStepInput extends Correlated {
   records: AuditRecord[];
   request?: { value: ApprovalRequest; etag: string };
+  /**
+   * On the first step only: the orchestration's input, whose start signature the activity checks
+   * before it writes anything (an orchestration started through the Durable API with an input
+   * the app did not sign records nothing and ends).
+   */
+  start?: ApprovalOrchestrationInput;
 }
+
+/** What the `recordStep` activity answers: the read model's etag after the step (null without one), or why the start was refused. */
+export type RecordStepOutput = string | null | { startRefused: string };
 
 /**
  * Input of the `authorizeCommand` activity: a command event as it arrived (unverified), for the

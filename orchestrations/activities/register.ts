@@ -38,7 +38,7 @@ function notifications(): NotifyDeps {
 }
 
 // Activities are built on first use, so loading the app opens no store and reads no settings.
-df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store)(input) });
+df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store, config().appKeys)(input) });
 df.app.activity(Activities.authorizeCommand, { handler: (input: AuthorizeCommandInput) => makeAuthorizeCommand(config().appKeys, getIdentity().directory)(input) });
 df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor, getServices().store)(request) });
 df.app.activity(Activities.notify, { handler: (input: NotifyInput) => makeNotify(notifications())(input) });

@@ -32,9 +32,34 @@ export type SignatureVerdict = { readonly ok: true; readonly signature: CommandS
 /** The fields of an event the MAC does not cover: the signature itself and the correlation id (telemetry only). */
 const UNSIGNED_FIELDS = new Set(['signature', 'correlationId']);
 
-function signedMessage(instanceId: string, command: Record<string, unknown>, issuedAt: string, nonce: string): string {
+/** What a signature says the signed object is: a command for a running orchestration, or the input that starts one. */
+type Signed = 'command' | 'start';
+
+function signedMessage(kind: Signed, instanceId: string, command: Record<string, unknown>, issuedAt: string, nonce: string): string {
   const covered = Object.fromEntries(Object.entries(command).filter(([field]) => !UNSIGNED_FIELDS.has(field)));
-  return canonicalJson({ purpose: 'multi-admin-approval/command/v1', instanceId, command: covered, issuedAt, nonce });
+  return canonicalJson({ purpose: `multi-admin-approval/${kind}/v1`, instanceId, command: covered, issuedAt, nonce });
+}
+
+function sign<T extends object>(kind: Signed, ring: AppKeyRing, instanceId: string, command: T, issuedAt: Date, nonce: string): T & { signature: CommandSignature } {
+  const at = issuedAt.toISOString();
+  const { kid, mac } = macFor(ring, 'command', signedMessage(kind, instanceId, command as Record<string, unknown>, at, nonce));
+  return { ...command, signature: { kid, mac, issuedAt: at, nonce } };
+}
+
+/** The signature of `event` when it is a genuine `kind` for `instanceId` under the ring's current or previous key; the refusal otherwise. */
+function authentic(kind: Signed, ring: AppKeyRing, instanceId: string, event: unknown): SignatureVerdict {
+  const unauthenticated = (reason: string): SignatureVerdict => ({ ok: false, code: 'command_unauthenticated', reason });
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return unauthenticated(`the ${kind} is not an object`);
+  const signature = (event as { signature?: unknown }).signature;
+  if (!isSignature(signature)) return unauthenticated(`the ${kind} carries no signature`);
+  let message: string;
+  try {
+    message = signedMessage(kind, instanceId, event as Record<string, unknown>, signature.issuedAt, signature.nonce);
+  } catch {
+    return unauthenticated(`the ${kind} is not JSON data`);
+  }
+  if (!verifyMac(ring, 'command', message, { kid: signature.kid, mac: signature.mac })) return unauthenticated(`the ${kind} signature does not verify`);
+  return { ok: true, signature };
 }
 
 /**
@@ -42,9 +67,27 @@ function signedMessage(instanceId: string, command: Record<string, unknown>, iss
  * current key, issued at `issuedAt`. `command` must be JSON data (see `canonicalJson`).
  */
 export function signCommand<T extends object>(ring: AppKeyRing, instanceId: string, command: T, issuedAt: Date, nonce: string = randomBytes(16).toString('base64url')): T & { signature: CommandSignature } {
-  const at = issuedAt.toISOString();
-  const { kid, mac } = macFor(ring, 'command', signedMessage(instanceId, command as Record<string, unknown>, at, nonce));
-  return { ...command, signature: { kid, mac, issuedAt: at, nonce } };
+  return sign('command', ring, instanceId, command, issuedAt, nonce);
+}
+
+/**
+ * The input that starts the orchestration `instanceId`, signed like a command but as a start (a
+ * start's signature never verifies as a command's, nor the reverse). Whoever can start
+ * orchestrations through the Durable API cannot make one: the first step checks it with
+ * {@link verifyStartSignature} and runs nothing when it fails.
+ */
+export function signStart<T extends object>(ring: AppKeyRing, instanceId: string, input: T, issuedAt: Date): T & { signature: CommandSignature } {
+  return sign('start', ring, instanceId, input, issuedAt, randomBytes(16).toString('base64url'));
+}
+
+/**
+ * Checks the signature of a start input for `instanceId` (every field but the signature and the
+ * correlation id is covered). No freshness check: a start may run long after it was sent (a host
+ * that restarts late recovers it), and a genuine input replayed only repeats steps the trail
+ * already holds. Never throws.
+ */
+export function verifyStartSignature(ring: AppKeyRing, instanceId: string, input: unknown): SignatureVerdict {
+  return authentic('start', ring, instanceId, input);
 }
 
 /**
@@ -55,17 +98,9 @@ export function signCommand<T extends object>(ring: AppKeyRing, instanceId: stri
  * `command_unauthenticated`; a genuine signature outside the window is `command_stale`. Never throws.
  */
 export function verifyCommandSignature(ring: AppKeyRing, instanceId: string, event: unknown, now: Date): SignatureVerdict {
-  const unauthenticated = (reason: string): SignatureVerdict => ({ ok: false, code: 'command_unauthenticated', reason });
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return unauthenticated('the command is not an object');
-  const signature = (event as { signature?: unknown }).signature;
-  if (!isSignature(signature)) return unauthenticated('the command carries no signature');
-  let message: string;
-  try {
-    message = signedMessage(instanceId, event as Record<string, unknown>, signature.issuedAt, signature.nonce);
-  } catch {
-    return unauthenticated('the command is not JSON data');
-  }
-  if (!verifyMac(ring, 'command', message, { kid: signature.kid, mac: signature.mac })) return unauthenticated('the command signature does not verify');
+  const verdict = authentic('command', ring, instanceId, event);
+  if (!verdict.ok) return verdict;
+  const { signature } = verdict;
   const issuedMs = Date.parse(signature.issuedAt);
   const age = now.getTime() - issuedMs;
   if (age > COMMAND_FRESHNESS_MS) return { ok: false, code: 'command_stale', reason: `the command was issued at ${signature.issuedAt}, more than ${COMMAND_FRESHNESS_MS / 60_000} minutes ago` };

@@ -97,6 +97,43 @@ describe('authenticated commands', () => {
     await api.until('alice', id, (r) => r.decisions.length === 1);
   });
 
+  /** Waits until the Durable instance `id` has finished and returns its status (with output). */
+  async function finished(id: string): Promise<Record<string, any>> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { body } = await durable('GET', `instances/${id}`);
+      if (body && ['Completed', 'Failed', 'Terminated'].includes(body.runtimeStatus)) return body;
+      if (Date.now() > deadline) throw new Error(`instance ${id} never finished: ${JSON.stringify(body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('runs nothing for an orchestration started through the Durable webhook with an input the app did not sign', async () => {
+    // A request the attacker made up: nothing is recorded for it.
+    const madeUp = '0f0f0f0f-0000-4000-8000-000000000002';
+    const genuine = (await api.call('alice', 'GET', `requests/${await submit('forged-start-1')}`)).body;
+    const forgedRequest = { ...genuine, id: madeUp, policy: { ...genuine.policy, approverGroupIds: ['00000000-0000-4000-8000-00000000dead'], requiredApprovals: 1 } };
+    expect((await durable('POST', `orchestrators/approvalOrchestrator/${madeUp}`, { request: forgedRequest, etag: 'x' })).status).toBe(202);
+    expect((await finished(madeUp)).output).toMatchObject({ startRefused: expect.stringMatching(/carries no signature/) });
+    expect((await api.call('olga', 'GET', `requests/${madeUp}`)).status).toBe(404);
+
+    // A genuine request whose orchestration the attacker terminated and started again under a policy snapshot of their own.
+    const id = genuine.id as string;
+    const before = (await auditTrail(api, 'alice', id)).items;
+    expect((await durable('POST', `instances/${id}/terminate?reason=forged`)).status).toBe(202);
+    await finished(id);
+    const history = await durable('GET', `instances/${id}?showInput=true`);
+    const signedInput = history.body.input as Record<string, any>;
+    expect(signedInput.signature).toBeDefined();
+    const reforged = { ...signedInput, request: { ...signedInput.request, policy: { ...signedInput.request.policy, requiredApprovals: 1, approverGroupIds: ['00000000-0000-4000-8000-00000000dead'] } } };
+    expect((await durable('POST', `orchestrators/approvalOrchestrator/${id}`, reforged)).status).toBe(202);
+    expect((await finished(id)).output).toMatchObject({ startRefused: expect.stringMatching(/does not verify/) });
+    const after = await auditTrail(api, 'alice', id);
+    expect(after.items).toEqual(before);
+    expect(after.chainValid).toBe(true);
+    expect((await api.call('alice', 'GET', `requests/${id}`)).body.policy).toEqual(genuine.policy);
+  });
+
   it('refuses a genuine signature copied onto another decision or actor, and a replay of a genuine command', async () => {
     const id = await submit('forged-2');
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'carol checked' })).status).toBe(202);

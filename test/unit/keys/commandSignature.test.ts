@@ -1,6 +1,6 @@
 import { CommandNonces, COMMAND_FRESHNESS_MS, COMMAND_FUTURE_SKEW_MS } from '../../../shared/domain/commandNonces';
 import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
-import { signCommand, verifyCommandSignature } from '../../../shared/keys/commandSignature';
+import { signCommand, signStart, verifyCommandSignature, verifyStartSignature } from '../../../shared/keys/commandSignature';
 
 const key = (id: string, fill: number) => parseKeySetting(`${id}:${Buffer.alloc(32, fill).toString('base64')}`);
 const ring: AppKeyRing = { current: key('k2', 2), previous: key('k1', 1) };
@@ -88,5 +88,33 @@ describe('command nonces', () => {
     const nonces = new CommandNonces(COMMAND_FRESHNESS_MS);
     expect(nonces.admit('n1', t0 + COMMAND_FUTURE_SKEW_MS, t0)).toBe(true);
     expect(nonces.admit('n1', t0 + COMMAND_FUTURE_SKEW_MS, t0 + COMMAND_FUTURE_SKEW_MS + COMMAND_FRESHNESS_MS)).toBe(false);
+  });
+});
+
+describe('start signatures', () => {
+  const input = { request: { id: INSTANCE, policy: { approverGroupIds: ['g-1'], requiredApprovals: 2 } }, etag: 'e-1' };
+
+  it('verifies the input the app signed for this instance, long after it was signed', () => {
+    const signed = signStart(ring, INSTANCE, input, NOW);
+    expect(verifyStartSignature(ring, INSTANCE, { ...signed, correlationId: 'c-1' })).toEqual({ ok: true, signature: signed.signature });
+    expect(verifyStartSignature({ current: ring.previous! }, INSTANCE, signStart({ current: ring.previous! }, INSTANCE, input, NOW)).ok).toBe(true);
+  });
+
+  it.each<[string, (signed: Record<string, any>) => unknown]>([
+    ['another policy snapshot', (signed) => ({ ...signed, request: { ...signed.request, policy: { approverGroupIds: ['g-2'], requiredApprovals: 1 } } })],
+    ['another etag', (signed) => ({ ...signed, etag: 'e-2' })],
+    ['an operator start added', (signed) => ({ ...signed, operatorStart: { type: 'request.orchestrationStarted' } })],
+    ['no signature', ({ signature: _signature, ...signed }) => signed],
+  ])('refuses an input with %s', (_, tamper) => {
+    const signed = signStart(ring, INSTANCE, input, NOW);
+    expect(verifyStartSignature(ring, INSTANCE, tamper(JSON.parse(JSON.stringify(signed))))).toMatchObject({ ok: false, code: 'command_unauthenticated' });
+  });
+
+  it('never takes a start for a command, a command for a start, or one instance’s start for another’s', () => {
+    const command = signCommand(ring, INSTANCE, approve, NOW);
+    expect(verifyStartSignature(ring, INSTANCE, command).ok).toBe(false);
+    const start = signStart(ring, INSTANCE, { ...approve }, NOW);
+    expect(verifyCommandSignature(ring, INSTANCE, start, NOW).ok).toBe(false);
+    expect(verifyStartSignature(ring, 'req-2', signStart(ring, INSTANCE, input, NOW)).ok).toBe(false);
   });
 });
