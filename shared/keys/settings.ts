@@ -13,23 +13,33 @@ export const appKeySettingsShape = {
 
 export type AppKeySettings = z.output<z.ZodObject<typeof appKeySettingsShape>>;
 
-/** Resolves the app key ring, or lists every problem as `SETTING: message` (never echoing a secret). */
-export function resolveAppKeys(settings: AppKeySettings): { config: AppKeyRing | undefined; problems: string[] } {
-  const problems: string[] = [];
-  const key = (name: keyof AppKeySettings): AppKey | undefined => {
-    const text = settings[name];
+/**
+ * Parses a key setting and the one it replaced (`<name>` and `<name>_PREVIOUS` in `settings`),
+ * adding each problem to `problems` as `SETTING: message` (never echoing a secret): a malformed
+ * key, or a previous key with the current one's id.
+ */
+export function parseKeyPair(settings: Record<string, string | undefined>, name: string, problems: string[]): { current?: AppKey; previous?: AppKey } {
+  const key = (setting: string): AppKey | undefined => {
+    const text = settings[setting];
     if (text === undefined) return undefined;
     try {
       return parseKeySetting(text);
     } catch (error) {
-      problems.push(`${name}: ${(error as Error).message}`);
+      problems.push(`${setting}: ${(error as Error).message}`);
       return undefined;
     }
   };
-  const current = key('MAA_APP_KEY');
-  const previous = key('MAA_APP_KEY_PREVIOUS');
+  const current = key(name);
+  const previous = key(`${name}_PREVIOUS`);
+  if (current && previous && current.id === previous.id) problems.push(`${name}_PREVIOUS: must have another key id than ${name}`);
+  return { ...(current ? { current } : {}), ...(previous ? { previous } : {}) };
+}
+
+/** Resolves the app key ring, or lists every problem as `SETTING: message` (never echoing a secret). */
+export function resolveAppKeys(settings: AppKeySettings): { config: AppKeyRing | undefined; problems: string[] } {
+  const problems: string[] = [];
+  const { current, previous } = parseKeyPair(settings, 'MAA_APP_KEY', problems);
   if (settings.MAA_APP_KEY === undefined) problems.push('MAA_APP_KEY: required (`<key id>:<base64 of 32 random bytes>`, e.g. `app-1:$(openssl rand -base64 32)`)');
-  if (current && previous && current.id === previous.id) problems.push('MAA_APP_KEY_PREVIOUS: must have another key id than MAA_APP_KEY');
   if (problems.length > 0 || !current) return { config: undefined, problems };
   return { config: Object.freeze(previous ? { current, previous } : { current }), problems };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration';
-import { parseLinkKey, type LinkKey } from './linkToken';
+import { parseKeyPair } from '../keys/settings';
+import type { LinkKey } from './linkToken';
 
 /** How approval links are signed, how long they live and where they point. */
 export interface LinksConfig {
@@ -51,23 +52,11 @@ export type LinkSettings = z.output<z.ZodObject<typeof linkSettingsShape>>;
  */
 export function resolveLinksConfig(settings: LinkSettings): { config: LinksConfig | undefined; problems: string[] } {
   const problems: string[] = [];
-  const key = (name: 'MAA_LINK_KEY' | 'MAA_LINK_KEY_PREVIOUS'): LinkKey | undefined => {
-    const text = settings[name];
-    if (text === undefined) return undefined;
-    try {
-      return parseLinkKey(text);
-    } catch (error) {
-      problems.push(`${name}: ${(error as Error).message}`);
-      return undefined;
-    }
-  };
-  const current = key('MAA_LINK_KEY');
-  const previous = key('MAA_LINK_KEY_PREVIOUS');
+  const { current, previous } = parseKeyPair(settings, 'MAA_LINK_KEY', problems);
   if (settings.MAA_LINK_KEY === undefined) {
     if (settings.MAA_LINK_KEY_PREVIOUS !== undefined) problems.push('MAA_LINK_KEY: required with MAA_LINK_KEY_PREVIOUS');
     return { config: undefined, problems };
   }
-  if (current && previous && current.id === previous.id) problems.push('MAA_LINK_KEY_PREVIOUS: must have another key id than MAA_LINK_KEY');
   let ttlSeconds = 0;
   try {
     ttlSeconds = Math.floor(parseIsoDuration(settings.MAA_LINK_TTL) / 1000);
