@@ -3,10 +3,22 @@ import tseslint from 'typescript-eslint';
 
 /** Things an orchestrator must not touch: replay has to produce the same actions every time. */
 const nonDeterministic = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use context.df.currentUtcDateTime: orchestrators replay.' },
-  { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime: orchestrators replay.' },
-  { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Use context.df.newGuid(): orchestrators replay.' },
-  { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Orchestrators must not read settings; pass them in the input or read them in an activity.' },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'Use context.df.currentUtcDateTime: orchestrators replay.',
+  },
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: 'Use context.df.currentUtcDateTime: orchestrators replay.',
+  },
+  {
+    selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+    message: 'Use context.df.newGuid(): orchestrators replay.',
+  },
+  {
+    selector: "MemberExpression[object.name='process'][property.name='env']",
+    message: 'Orchestrators must not read settings; pass them in the input or read them in an activity.',
+  },
   { selector: 'AwaitExpression', message: 'Orchestrators yield durable tasks; they never await.' },
 ];
 
@@ -15,9 +27,26 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
@@ -33,8 +62,21 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'], message: 'No I/O in orchestrators: do it in an activity.' },
-            { group: ['@azure/cosmos', '@azure/identity', 'better-sqlite3', '**/store/**', '**/notify/**', '**/execute/**'], message: 'No I/O in orchestrators: do it in an activity.' },
+            {
+              group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'],
+              message: 'No I/O in orchestrators: do it in an activity.',
+            },
+            {
+              group: [
+                '@azure/cosmos',
+                '@azure/identity',
+                'better-sqlite3',
+                '**/store/**',
+                '**/notify/**',
+                '**/execute/**',
+              ],
+              message: 'No I/O in orchestrators: do it in an activity.',
+            },
           ],
         },
       ],

@@ -114,7 +114,12 @@ export class AppApi {
 
   /** alice proposes the policy that makes device wipes need one approval from `groupId`. */
   async submitWipePolicy(groupId: string): Promise<RequestView> {
-    const body = { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [groupId], justification: 'Benchmark set-up' };
+    const body = {
+      displayName: 'Device wipes need a second admin',
+      profileType: 'deviceWipe',
+      approverGroupIds: [groupId],
+      justification: 'Benchmark set-up',
+    };
     return this.json<RequestView>('submit', 'alice', 'POST', '/api/policies', [202], body);
   }
 
@@ -140,7 +145,13 @@ export class AppApi {
 
   /** Request `id`'s audit trail as alice sees it (never timed). */
   async audit(id: string): Promise<AuditTrail> {
-    const response = await this.client.expect('GET', `/api/requests/${encodeURIComponent(id)}/audit?top=100`, [200], undefined, this.auth('alice'));
+    const response = await this.client.expect(
+      'GET',
+      `/api/requests/${encodeURIComponent(id)}/audit?top=100`,
+      [200],
+      undefined,
+      this.auth('alice'),
+    );
     return JSON.parse(response.body) as AuditTrail;
   }
 
@@ -153,17 +164,34 @@ export class AppApi {
     for (let attempt = 0; ; attempt++) {
       const request = await this.get(id);
       if (done(request)) return request;
-      if (performance.now() > deadline) throw new Error(`request ${id} not ${what} after ${POLL_TIMEOUT_MS} ms: ${JSON.stringify(request).slice(0, 300)}`);
+      if (performance.now() > deadline)
+        throw new Error(
+          `request ${id} not ${what} after ${POLL_TIMEOUT_MS} ms: ${JSON.stringify(request).slice(0, 300)}`,
+        );
       await sleep(pollDelayMs(attempt));
     }
   }
 
-  private async json<T>(endpoint: Endpoint, user: User, method: string, path: string, expected: readonly number[], body?: unknown): Promise<T> {
+  private async json<T>(
+    endpoint: Endpoint,
+    user: User,
+    method: string,
+    path: string,
+    expected: readonly number[],
+    body?: unknown,
+  ): Promise<T> {
     const response = await this.call(endpoint, user, method, path, expected, body);
     return JSON.parse(response.body) as T;
   }
 
-  private async call(endpoint: Endpoint, user: User, method: string, path: string, expected: readonly number[], body?: unknown): Promise<HttpResponse> {
+  private async call(
+    endpoint: Endpoint,
+    user: User,
+    method: string,
+    path: string,
+    expected: readonly number[],
+    body?: unknown,
+  ): Promise<HttpResponse> {
     const began = performance.now();
     const response = await this.client.expect(method, path, expected, body, this.auth(user));
     this.times?.[endpoint].push(performance.now() - began);
@@ -183,7 +211,9 @@ function finished(request: RequestView): boolean {
 /** Throws unless `request` ended completed with a successful execution. */
 export function expectSucceeded(request: RequestView): void {
   if (request.status !== 'completed' || request.execution?.status !== 'succeeded') {
-    throw new Error(`ended ${request.status} with execution ${JSON.stringify(request.execution ?? null)}, expected completed with execution succeeded`);
+    throw new Error(
+      `ended ${request.status} with execution ${JSON.stringify(request.execution ?? null)}, expected completed with execution succeeded`,
+    );
   }
 }
 
@@ -199,14 +229,16 @@ export async function bootstrapWipePolicy(api: AppApi): Promise<void> {
 /** A device wipe of `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
 export async function wipeLifecycle(api: AppApi, resourceId: string): Promise<RequestView> {
   const submitted = await api.submitWipe(resourceId);
-  if (submitted.status !== 'needsApproval') throw new Error(`submitted request ${submitted.id} is ${submitted.status}, expected needsApproval`);
+  if (submitted.status !== 'needsApproval')
+    throw new Error(`submitted request ${submitted.id} is ${submitted.status}, expected needsApproval`);
   return driveToCompletion(api, submitted.id);
 }
 
 async function driveToCompletion(api: AppApi, id: string): Promise<RequestView> {
   await api.approve(id);
   const decided = await api.waitFor(id, (request) => request.status !== 'needsApproval', 'decided');
-  if (decided.status !== 'approved') throw new Error(`request ${id} is ${decided.status} after the approval, expected approved`);
+  if (decided.status !== 'approved')
+    throw new Error(`request ${id} is ${decided.status} after the approval, expected approved`);
   await api.complete(id);
   const done = await api.waitFor(id, finished, 'executed');
   expectSucceeded(done);
@@ -218,5 +250,6 @@ export async function checkLifecycleAudit(api: AppApi, id: string): Promise<void
   const trail = await api.audit(id);
   const types = trail.items.map((record) => record.type);
   if (!trail.chainValid) throw new Error(`request ${id}: the audit hash chain does not verify`);
-  if (types.join() !== LIFECYCLE_AUDIT.join()) throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${LIFECYCLE_AUDIT.join(', ')}`);
+  if (types.join() !== LIFECYCLE_AUDIT.join())
+    throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${LIFECYCLE_AUDIT.join(', ')}`);
 }

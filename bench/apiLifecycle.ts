@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { AppApi, bootstrapWipePolicy, checkLifecycleAudit, emptyCallTimes, ENDPOINTS, wipeLifecycle, type CallTimes, type Endpoint } from './api';
+import {
+  AppApi,
+  bootstrapWipePolicy,
+  checkLifecycleAudit,
+  emptyCallTimes,
+  ENDPOINTS,
+  wipeLifecycle,
+  type CallTimes,
+  type Endpoint,
+} from './api';
 import type { BenchConfig } from './config';
 import type { HttpClient } from './httpClient';
 import { repoRoot, withRuntime, type RuntimeHandle } from './runtimeProcess';
@@ -70,7 +79,11 @@ export async function benchApiLifecycle(config: BenchConfig, log: Log): Promise<
       `    runtime CPU ${result.runtimeCpuMsPerLifecycle.toFixed(1)} ms per lifecycle (${(result.runtimeCpuShare * 100).toFixed(0)} % of a core over the batch); ` +
         `harness CPU ${result.harnessCpuMsPerLifecycle.toFixed(1)} ms per lifecycle`,
     );
-    log(`    p99 by endpoint: ${ENDPOINTS.filter((e) => result.endpoints[e].n > 0).map((e) => `${e} ${result.endpoints[e].p99.toFixed(2)} ms`).join(', ')}`);
+    log(
+      `    p99 by endpoint: ${ENDPOINTS.filter((e) => result.endpoints[e].n > 0)
+        .map((e) => `${e} ${result.endpoints[e].p99.toFixed(2)} ms`)
+        .join(', ')}`,
+    );
     for (const failure of result.failureExamples) log(`    FAILED ${failure.id}: ${failure.problem}`);
   }
   return runs;
@@ -89,7 +102,9 @@ async function measureRun(runtime: RuntimeHandle, client: HttpClient, config: Be
   // Read back after the timed batch, so the extra reads do not disturb the figures.
   const sample = pickSample(batch.done, AUDIT_SAMPLE);
   for (const id of sample) {
-    await checkLifecycleAudit(api, id).catch((error: unknown) => failures.push({ id, problem: error instanceof Error ? error.message : String(error) }));
+    await checkLifecycleAudit(api, id).catch((error: unknown) =>
+      failures.push({ id, problem: error instanceof Error ? error.message : String(error) }),
+    );
   }
   const all = ENDPOINTS.flatMap((endpoint) => batch.times[endpoint]);
   return {
@@ -98,7 +113,10 @@ async function measureRun(runtime: RuntimeHandle, client: HttpClient, config: Be
     wallMs: batch.wallMs,
     perSecond: config.apiLifecycles / (batch.wallMs / 1000),
     calls: summarize(all),
-    endpoints: Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, summarize(batch.times[endpoint])])) as Record<Endpoint, Summary>,
+    endpoints: Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, summarize(batch.times[endpoint])])) as Record<
+      Endpoint,
+      Summary
+    >,
     lifecycle: summarize(batch.lifecycleMs),
     pollsPerLifecycle: batch.times.get.length / config.apiLifecycles,
     runtimeCpuMsPerLifecycle: runtimeCpuMs / config.apiLifecycles,

@@ -37,7 +37,9 @@ type Log = (line: string) => void;
 /** `package`: builds the deployment package (npm run package), then times importing it and the repo's own build. */
 export async function benchPackage(runs: number, log: Log): Promise<PackageResult> {
   const built = await buildPackage(repoRoot);
-  log(`  package: ${(built.zipBytes / 2 ** 20).toFixed(2)} MB zipped, ${(built.unzippedBytes / 2 ** 20).toFixed(2)} MB unzipped, ${built.files.length} files`);
+  log(
+    `  package: ${(built.zipBytes / 2 ** 20).toFixed(2)} MB zipped, ${(built.unzippedBytes / 2 ** 20).toFixed(2)} MB unzipped, ${built.files.length} files`,
+  );
   const packageImport: ImportProbe[] = [];
   const repoImport: ImportProbe[] = [];
   // Interleaved, so both see the same machine load.
@@ -48,20 +50,46 @@ export async function benchPackage(runs: number, log: Log): Promise<PackageResul
   const [first] = packageImport;
   const [repoFirst] = repoImport;
   if (first && repoFirst && first.functions.join() !== repoFirst.functions.join()) {
-    throw new Error(`the package registers other functions than the build: ${first.functions.join(', ')} vs ${repoFirst.functions.join(', ')}`);
+    throw new Error(
+      `the package registers other functions than the build: ${first.functions.join(', ')} vs ${repoFirst.functions.join(', ')}`,
+    );
   }
   const ms = (probes: ImportProbe[], key: 'importMs' | 'cpuMs') => median(probes.map((probe) => probe[key])).toFixed(0);
-  log(`  import, package: ${ms(packageImport, 'importMs')} ms wall, ${ms(packageImport, 'cpuMs')} ms CPU (median of ${runs}; ${first?.functions.length ?? 0} functions)`);
+  log(
+    `  import, package: ${ms(packageImport, 'importMs')} ms wall, ${ms(packageImport, 'cpuMs')} ms CPU (median of ${runs}; ${first?.functions.length ?? 0} functions)`,
+  );
   log(`  import, unbundled build: ${ms(repoImport, 'importMs')} ms wall, ${ms(repoImport, 'cpuMs')} ms CPU`);
-  return { zipBytes: built.zipBytes, unzippedBytes: built.unzippedBytes, files: built.files, packageImport, repoImport };
+  return {
+    zipBytes: built.zipBytes,
+    unzippedBytes: built.unzippedBytes,
+    files: built.files,
+    packageImport,
+    repoImport,
+  };
 }
 
 /** Rows of the package benchmark. */
 export function packageRows(result: PackageResult): Row[] {
   return [
-    row('import, deployment package (wall)', 'ms', result.packageImport.map((probe) => probe.importMs), 0, IMPORT),
-    row('import, deployment package (CPU)', 'ms', result.packageImport.map((probe) => probe.cpuMs), 0),
-    row('import, unbundled build (wall)', 'ms', result.repoImport.map((probe) => probe.importMs), 0),
+    row(
+      'import, deployment package (wall)',
+      'ms',
+      result.packageImport.map((probe) => probe.importMs),
+      0,
+      IMPORT,
+    ),
+    row(
+      'import, deployment package (CPU)',
+      'ms',
+      result.packageImport.map((probe) => probe.cpuMs),
+      0,
+    ),
+    row(
+      'import, unbundled build (wall)',
+      'ms',
+      result.repoImport.map((probe) => probe.importMs),
+      0,
+    ),
     row('deployment package, zipped', 'MB', [result.zipBytes / 2 ** 20], 2, ZIP_MB),
   ];
 }

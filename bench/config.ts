@@ -1,7 +1,16 @@
 import type { RaisePath } from './workload';
 
 /** The benchmark sections, in the order they run. */
-export const SECTIONS = ['latency', 'throughput', 'memory', 'startup', 'lifecycle', 'received', 'cosmos', 'package'] as const;
+export const SECTIONS = [
+  'latency',
+  'throughput',
+  'memory',
+  'startup',
+  'lifecycle',
+  'received',
+  'cosmos',
+  'package',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Every knob of `npm run bench`, read from `BENCH_*` environment variables. */
@@ -65,15 +74,20 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
 
 function readSections(value: string | undefined): Section[] {
   if (value === undefined || value.trim() === '') return [...SECTIONS];
-  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
   return SECTIONS.filter((section) => names.includes(section));
 }
 
 function readRaisePath(value: string | undefined): RaisePath {
   const path = (value ?? 'client').trim().toLowerCase();
-  if (path !== 'client' && path !== 'webhook') throw new Error(`BENCH_RAISE must be "client" or "webhook", not "${value}"`);
+  if (path !== 'client' && path !== 'webhook')
+    throw new Error(`BENCH_RAISE must be "client" or "webhook", not "${value}"`);
   return path;
 }
 

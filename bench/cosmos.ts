@@ -139,20 +139,28 @@ interface InstanceStatus {
 const FAILED = new Set(['Failed', 'Terminated', 'Canceled']);
 
 /** Polls the instance's status webhook (2, 4, 8 … 32 ms apart) until `done` holds. */
-async function waitForInstance(client: HttpClient, id: string, done: (status: InstanceStatus) => boolean): Promise<void> {
+async function waitForInstance(
+  client: HttpClient,
+  id: string,
+  done: (status: InstanceStatus) => boolean,
+): Promise<void> {
   const deadline = performance.now() + POLL_TIMEOUT_MS;
   for (let attempt = 0; ; attempt++) {
     const response = await client.expect('GET', routes.status(id), [200, 202]);
     const status = JSON.parse(response.body) as InstanceStatus;
     if (done(status)) return;
-    if (FAILED.has(status.runtimeStatus)) throw new Error(`instance ${id} is ${status.runtimeStatus}: ${response.body.slice(0, 300)}`);
-    if (performance.now() > deadline) throw new Error(`instance ${id} did not get there in ${POLL_TIMEOUT_MS} ms: ${response.body.slice(0, 300)}`);
+    if (FAILED.has(status.runtimeStatus))
+      throw new Error(`instance ${id} is ${status.runtimeStatus}: ${response.body.slice(0, 300)}`);
+    if (performance.now() > deadline)
+      throw new Error(`instance ${id} did not get there in ${POLL_TIMEOUT_MS} ms: ${response.body.slice(0, 300)}`);
     await sleep(pollDelayMs(attempt));
   }
 }
 
 function printResult(result: CosmosResult, log: Log): void {
-  log(`  Cosmos DB REST calls of one lifecycle (request ${result.requestId}), in order; RU figures are MODELLED, not measured:`);
+  log(
+    `  Cosmos DB REST calls of one lifecycle (request ${result.requestId}), in order; RU figures are MODELLED, not measured:`,
+  );
   const events = [
     ...result.calls.map((call) => ({ atMs: call.atMs, line: describeCall(call) })),
     ...result.marks.map((mark) => ({ atMs: mark.atMs, line: `-- ${mark.label}` })),
@@ -166,7 +174,9 @@ function printResult(result: CosmosResult, log: Log): void {
         `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU per operation => ${group.ru} RU`,
     );
   }
-  const constants = Object.entries(result.ruConstants).map(([operation, ru]) => `${operation} ${ru}`).join(', ');
+  const constants = Object.entries(result.ruConstants)
+    .map(([operation, ru]) => `${operation} ${ru}`)
+    .join(', ');
   log(`  modelled RU per call (1 KB item, restricted indexing): ${constants}`);
   log(
     `  MODELLED request charge: ${result.modelledRu.toFixed(1)} RU per lifecycle (${result.modelledRuLowCreate.toFixed(1)} RU with creates at ${CREATE_RU_LOW}); ` +

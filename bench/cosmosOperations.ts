@@ -78,7 +78,11 @@ const DOCUMENTS = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(?:\/([^/]+))?\/?$/;
  * The SDK asks for a query plan before each query, single-partition ones included. A
  * transactional batch also POSTs to `…/docs`, marked `x-ms-cosmos-is-batch-request`.
  */
-export function classifyCosmosCall(method: string, path: string, headers: Headers): { operation: CosmosOperation; container?: string } {
+export function classifyCosmosCall(
+  method: string,
+  path: string,
+  headers: Headers,
+): { operation: CosmosOperation; container?: string } {
   const match = DOCUMENTS.exec(path);
   if (!match) return { operation: 'metadata' };
   const container = decodeURIComponent(match[1]!);
@@ -92,7 +96,9 @@ export function classifyCosmosCall(method: string, path: string, headers: Header
   if (verb !== 'POST') return { operation: 'metadata', container };
   if (isTrue(headers, 'x-ms-cosmos-is-query-plan-request')) return { operation: 'query plan', container };
   if (isTrue(headers, 'x-ms-cosmos-is-batch-request')) return { operation: 'transactional batch', container };
-  const query = isTrue(headers, 'x-ms-documentdb-isquery') || (header(headers, 'content-type') ?? '').startsWith('application/query+json');
+  const query =
+    isTrue(headers, 'x-ms-documentdb-isquery') ||
+    (header(headers, 'content-type') ?? '').startsWith('application/query+json');
   if (query) {
     // The SDK sends x-ms-documentdb-query-enablecrosspartition: true on every query, so only the
     // partition key header tells a single-partition query apart.
@@ -128,9 +134,22 @@ export function groupCosmosCalls(calls: readonly CosmosCall[]): CosmosOperationG
       const { operation, container = '-' } = members[0]!;
       const ruEach = MODELLED_RU[operation];
       const operations = members.reduce((sum, call) => sum + operationsOf(call), 0);
-      return { operation, container, count: members.length, operations, statuses: statusCounts(members), meanBytes: meanBytes(members), ruEach, ru: ruEach * operations };
+      return {
+        operation,
+        container,
+        count: members.length,
+        operations,
+        statuses: statusCounts(members),
+        meanBytes: meanBytes(members),
+        ruEach,
+        ru: ruEach * operations,
+      };
     })
-    .sort((a, b) => COSMOS_OPERATIONS.indexOf(a.operation) - COSMOS_OPERATIONS.indexOf(b.operation) || a.container.localeCompare(b.container));
+    .sort(
+      (a, b) =>
+        COSMOS_OPERATIONS.indexOf(a.operation) - COSMOS_OPERATIONS.indexOf(b.operation) ||
+        a.container.localeCompare(b.container),
+    );
 }
 
 /** Operations a call carried: one, or a transactional batch's count. */
@@ -151,7 +170,11 @@ export function modelledRu(calls: readonly CosmosCall[], createRu = MODELLED_RU.
 
 /** The bytes of the item a call carries: the request body of a write, the response body otherwise. */
 export function itemBytes(call: CosmosCall): number {
-  const write = call.operation === 'create' || call.operation === 'transactional batch' || call.operation === 'replace' || call.operation === 'upsert';
+  const write =
+    call.operation === 'create' ||
+    call.operation === 'transactional batch' ||
+    call.operation === 'replace' ||
+    call.operation === 'upsert';
   return write ? call.requestBytes : call.responseBytes;
 }
 

@@ -14,7 +14,11 @@ export class HttpClient {
   private readonly origin: URL;
 
   /** `defaultHeaders` go with every request (a request's own headers win). */
-  constructor(baseUrl: string, maxSockets = 64, private readonly defaultHeaders: http.OutgoingHttpHeaders = {}) {
+  constructor(
+    baseUrl: string,
+    maxSockets = 64,
+    private readonly defaultHeaders: http.OutgoingHttpHeaders = {},
+  ) {
     this.origin = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
@@ -23,11 +27,20 @@ export class HttpClient {
    * Sends a request; `body`, when given, is sent as JSON, and `extraHeaders` are added to the
    * request's headers. Resolves once the whole response is read.
    */
-  request(method: string, path: string, body?: unknown, extraHeaders: http.OutgoingHttpHeaders = {}): Promise<HttpResponse> {
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: http.OutgoingHttpHeaders = {},
+  ): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = {
       ...this.defaultHeaders,
-      ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : method === 'GET' ? {} : { 'content-length': 0 }),
+      ...(payload
+        ? { 'content-type': 'application/json', 'content-length': payload.length }
+        : method === 'GET'
+          ? {}
+          : { 'content-length': 0 }),
       ...extraHeaders,
     };
     return new Promise((resolve, reject) => {
@@ -40,17 +53,27 @@ export class HttpClient {
           res.on('error', reject);
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path} timed out after ${REQUEST_TIMEOUT_MS} ms`)));
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(new Error(`${method} ${path} timed out after ${REQUEST_TIMEOUT_MS} ms`)),
+      );
       req.on('error', reject);
       req.end(payload);
     });
   }
 
   /** Like {@link HttpClient.request}, but fails unless the status is one of `expected`. */
-  async expect(method: string, path: string, expected: readonly number[], body?: unknown, extraHeaders?: http.OutgoingHttpHeaders): Promise<HttpResponse> {
+  async expect(
+    method: string,
+    path: string,
+    expected: readonly number[],
+    body?: unknown,
+    extraHeaders?: http.OutgoingHttpHeaders,
+  ): Promise<HttpResponse> {
     const response = await this.request(method, path, body, extraHeaders);
     if (!expected.includes(response.status)) {
-      throw new Error(`${method} ${path} answered ${response.status} (expected ${expected.join('/')}): ${response.body.slice(0, 300)}`);
+      throw new Error(
+        `${method} ${path} answered ${response.status} (expected ${expected.join('/')}): ${response.body.slice(0, 300)}`,
+      );
     }
     return response;
   }

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const importMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = process.cpuUsage(cpuBefore);
   const functions = [...core.functions.values()].map((fn) => fn.metadata.name).sort();
-  process.stdout.write(`${JSON.stringify({ importMs, cpuMs: (cpu.user + cpu.system) / 1000, entryPoints: files.length, functions })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ importMs, cpuMs: (cpu.user + cpu.system) / 1000, entryPoints: files.length, functions })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,14 @@ import type { BenchConfig } from './config';
 import type { HttpClient } from './httpClient';
 import { fixtureDir, withRuntime } from './runtimeProcess';
 import { round, summarize, type Summary } from './stats';
-import { raiseDecision, startLifecycle, waitForReaction, waitUntilWaiting, wallClockMs, type RaisePath } from './workload';
+import {
+  raiseDecision,
+  startLifecycle,
+  waitForReaction,
+  waitUntilWaiting,
+  wallClockMs,
+  type RaisePath,
+} from './workload';
 
 /** Event-to-reaction figures of one run, per raise path. */
 export interface LatencyRun {
@@ -38,7 +45,8 @@ async function measureRun(client: HttpClient, config: BenchConfig, order: RaiseP
   try {
     let seq = 0;
     const nextId = (tag: string) => `latency-${tag}-${seq++}`;
-    for (let i = 0; i < config.latencyWarmup; i++) await sample(client, nextId('warmup'), order[i % 2]!, config.latencySettleMs);
+    for (let i = 0; i < config.latencyWarmup; i++)
+      await sample(client, nextId('warmup'), order[i % 2]!, config.latencySettleMs);
 
     const warm: Record<RaisePath, number[]> = { webhook: [], client: [] };
     for (let i = 0; i < config.latencySamples; i++) {
@@ -93,7 +101,8 @@ function roundAll(samples: Record<RaisePath, number[]>): Record<RaisePath, numbe
 }
 
 function describeRun(run: LatencyRun): string {
-  const part = (label: string, summary: Summary) => `${label} p50 ${summary.p50.toFixed(2)} / p99 ${summary.p99.toFixed(2)} ms`;
+  const part = (label: string, summary: Summary) =>
+    `${label} p50 ${summary.p50.toFixed(2)} / p99 ${summary.p99.toFixed(2)} ms`;
   return [
     part('webhook warm', run.warm.webhook),
     part('client warm', run.warm.client),

@@ -48,7 +48,12 @@ export async function benchMemory(config: BenchConfig, log: Log): Promise<Memory
   });
 }
 
-async function measure(runtime: RuntimeHandle, client: HttpClient, config: BenchConfig, log: Log): Promise<MemoryResult> {
+async function measure(
+  runtime: RuntimeHandle,
+  client: HttpClient,
+  config: BenchConfig,
+  log: Log,
+): Promise<MemoryResult> {
   // Warm the code paths first, so JIT and first-use allocations do not count as per-instance memory.
   const warmup = await runLifecycles(client, 'warmup', WARMUP_LIFECYCLES, 20, 'webhook');
   const quietBefore = await waitForQuiet(runtime);
@@ -114,12 +119,18 @@ async function waitUntilNonePending(client: HttpClient, deadline: number): Promi
  * No Pending instance does not yet mean all of them wait: first activities and their results may
  * still be queued. Waits until the runtime is quiet and a random sample of instances all wait.
  */
-async function waitUntilAllWaiting(runtime: RuntimeHandle, client: HttpClient, count: number, deadline: number): Promise<{ quiet: boolean; verified: number }> {
+async function waitUntilAllWaiting(
+  runtime: RuntimeHandle,
+  client: HttpClient,
+  count: number,
+  deadline: number,
+): Promise<{ quiet: boolean; verified: number }> {
   for (;;) {
     const quiet = await waitForQuiet(runtime, deadline);
     const laggard = await findNotWaiting(client, count);
     if (laggard === undefined) return { quiet, verified: Math.min(VERIFY_SAMPLE, count) };
-    if (performance.now() > deadline) throw new Error(`instance ${laggard.id} is still not waiting for its event at the deadline: ${laggard.status}`);
+    if (performance.now() > deadline)
+      throw new Error(`instance ${laggard.id} is still not waiting for its event at the deadline: ${laggard.status}`);
   }
 }
 
@@ -127,7 +138,10 @@ async function waitUntilAllWaiting(runtime: RuntimeHandle, client: HttpClient, c
  * Waits for the runtime to be quiet: QUIET_WINDOWS consecutive seconds with next to no CPU and no
  * write system calls. False if it never was before the deadline.
  */
-export async function waitForQuiet(runtime: RuntimeHandle, deadline = performance.now() + QUIET_TIMEOUT_MS): Promise<boolean> {
+export async function waitForQuiet(
+  runtime: RuntimeHandle,
+  deadline = performance.now() + QUIET_TIMEOUT_MS,
+): Promise<boolean> {
   let windows = 0;
   while (windows < QUIET_WINDOWS) {
     if (performance.now() > deadline) return false;

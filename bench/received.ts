@@ -74,7 +74,12 @@ export async function benchReceived(config: BenchConfig, log: Log): Promise<Rece
   });
 }
 
-async function measure(runtime: RuntimeHandle, client: HttpClient, config: BenchConfig, log: Log): Promise<ReceivedResult> {
+async function measure(
+  runtime: RuntimeHandle,
+  client: HttpClient,
+  config: BenchConfig,
+  log: Log,
+): Promise<ReceivedResult> {
   const api = await AppApi.connect(client);
   await bootstrapWipePolicy(api);
   log(`  seeding ${config.openRequests} open requests with ${config.concurrency} clients`);
@@ -82,15 +87,22 @@ async function measure(runtime: RuntimeHandle, client: HttpClient, config: Bench
   const began = performance.now();
   const seeding = await seed(api.timed(times), config.openRequests, config.concurrency, log);
   const seedMs = performance.now() - began;
-  log(`  seeded ${seeding.created} in ${(seedMs / 1000).toFixed(1)} s (${((seeding.created / seedMs) * 1000).toFixed(0)}/s); waiting for the orchestrations to settle`);
+  log(
+    `  seeded ${seeding.created} in ${(seedMs / 1000).toFixed(1)} s (${((seeding.created / seedMs) * 1000).toFixed(0)}/s); waiting for the orchestrations to settle`,
+  );
   const drainBegan = performance.now();
   const quiet = await drain(runtime, client, drainBegan + DRAIN_TIMEOUT_MS);
   const drainMs = performance.now() - drainBegan;
-  log(`  settled ${(drainMs / 1000).toFixed(1)} s after the last submit${quiet ? '' : ' (never quiet; measuring anyway)'}`);
+  log(
+    `  settled ${(drainMs / 1000).toFixed(1)} s after the last submit${quiet ? '' : ' (never quiet; measuring anyway)'}`,
+  );
 
   const failures = [...seeding.failures];
   const views = await timeViews(api, config, seeding, failures);
-  for (const view of views) log(`  ${view.name}: p50 ${view.latency.p50.toFixed(2)} / p99 ${view.latency.p99.toFixed(2)} ms (max ${view.latency.max.toFixed(2)}, ${view.latency.n} samples)`);
+  for (const view of views)
+    log(
+      `  ${view.name}: p50 ${view.latency.p50.toFixed(2)} / p99 ${view.latency.p99.toFixed(2)} ms (max ${view.latency.max.toFixed(2)}, ${view.latency.n} samples)`,
+    );
   for (const failure of failures.slice(0, FAILURE_EXAMPLES)) log(`    FAILED ${failure}`);
   return {
     openRequests: seeding.created,
@@ -147,7 +159,12 @@ async function drain(runtime: RuntimeHandle, client: HttpClient, deadline: numbe
 }
 
 /** Times each view `receivedSamples` times, sequentially and interleaved, after `receivedWarmup` untimed rounds. */
-async function timeViews(api: AppApi, config: BenchConfig, seeding: Seeding, failures: string[]): Promise<ListViewResult[]> {
+async function timeViews(
+  api: AppApi,
+  config: BenchConfig,
+  seeding: Seeding,
+  failures: string[],
+): Promise<ListViewResult[]> {
   const samples = LIST_VIEWS.map(() => emptyCallTimes());
   const timed = samples.map((times) => api.timed(times));
   for (let round = 0; round < config.receivedWarmup + config.receivedSamples; round++) {
@@ -166,12 +183,15 @@ function checkPage(view: ListView, page: RequestPage, seeding: Seeding): string 
   const { items } = page;
   // The bootstrapped policy change is alice's too, but completed.
   const matching = seeding.created + (view.openOnly ? 0 : 1);
-  if (items.length !== Math.min(PAGE_SIZE, matching)) return `${items.length} items, expected ${Math.min(PAGE_SIZE, matching)}`;
+  if (items.length !== Math.min(PAGE_SIZE, matching))
+    return `${items.length} items, expected ${Math.min(PAGE_SIZE, matching)}`;
   if (matching > PAGE_SIZE && page.continuationToken === undefined) return 'no continuation token on a full page';
-  if (items[0] !== undefined && items[0].createdAt !== seeding.newestCreatedAt) return `first item created ${items[0].createdAt}, the newest request ${seeding.newestCreatedAt}`;
+  if (items[0] !== undefined && items[0].createdAt !== seeding.newestCreatedAt)
+    return `first item created ${items[0].createdAt}, the newest request ${seeding.newestCreatedAt}`;
   for (const [i, item] of items.entries()) {
     if (view.openOnly && item.status !== 'needsApproval') return `item ${item.id} is ${item.status}`;
-    if (item.initiator.id !== seeding.initiatorId) return `item ${item.id} was initiated by ${item.initiator.id}, not alice`;
+    if (item.initiator.id !== seeding.initiatorId)
+      return `item ${item.id} was initiated by ${item.initiator.id}, not alice`;
     if (i > 0 && item.createdAt > items[i - 1]!.createdAt) return `item ${item.id} is out of order (newest first)`;
   }
   return undefined;

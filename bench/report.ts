@@ -44,8 +44,17 @@ const COSMOS_RU: Bar = { op: '<=', limit: 40 };
 /** A table row whose median is taken over `runs`. */
 export function row(metric: string, unit: string, runs: number[], digits: number, bar?: Bar): Row {
   const value = median(runs);
-  const pass = bar === undefined || Number.isNaN(value) ? undefined : bar.op === '<=' ? value <= bar.limit : value >= bar.limit;
-  return { metric, unit, runs, digits, median: value, ...(bar ? { bar } : {}), ...(pass === undefined ? {} : { pass }) };
+  const pass =
+    bar === undefined || Number.isNaN(value) ? undefined : bar.op === '<=' ? value <= bar.limit : value >= bar.limit;
+  return {
+    metric,
+    unit,
+    runs,
+    digits,
+    median: value,
+    ...(bar ? { bar } : {}),
+    ...(pass === undefined ? {} : { pass }),
+  };
 }
 
 /** Rows of the event-to-reaction benchmark: p50 and p99 per raise path, warm and after idle. */
@@ -57,11 +66,34 @@ export function latencyRows(runs: LatencyRun[]): Row[] {
   ];
   for (const phase of ['warm', 'idle'] as const) {
     for (const [path, label] of paths) {
-      rows.push(row(`event→reaction ${phase}, ${label}, p50`, 'ms', runs.map((run) => run[phase][path].p50), 2, LATENCY_P50));
-      rows.push(row(`event→reaction ${phase}, ${label}, p99`, 'ms', runs.map((run) => run[phase][path].p99), 2, LATENCY_P99));
+      rows.push(
+        row(
+          `event→reaction ${phase}, ${label}, p50`,
+          'ms',
+          runs.map((run) => run[phase][path].p50),
+          2,
+          LATENCY_P50,
+        ),
+      );
+      rows.push(
+        row(
+          `event→reaction ${phase}, ${label}, p99`,
+          'ms',
+          runs.map((run) => run[phase][path].p99),
+          2,
+          LATENCY_P99,
+        ),
+      );
     }
   }
-  rows.push(row('event→reaction, first raise after idle', 'ms', runs.map((run) => run.firstAfterIdle.ms), 2));
+  rows.push(
+    row(
+      'event→reaction, first raise after idle',
+      'ms',
+      runs.map((run) => run.firstAfterIdle.ms),
+      2,
+    ),
+  );
   return rows;
 }
 
@@ -71,11 +103,36 @@ export function throughputRows(runs: ThroughputRun[]): Row[] {
   return [
     row('throughput, lifecycles/s', '/s', perSecond, 1, THROUGHPUT),
     row('throughput, lifecycles/s (stretch)', '/s', perSecond, 1, THROUGHPUT_STRETCH),
-    row('start call p50', 'ms', runs.map((run) => run.start.p50), 2),
-    row('start call p99', 'ms', runs.map((run) => run.start.p99), 2),
-    row(`raise call (${runs[0]?.raisePath ?? '?'}) p50`, 'ms', runs.map((run) => run.raise.p50), 2),
-    row(`raise call (${runs[0]?.raisePath ?? '?'}) p99`, 'ms', runs.map((run) => run.raise.p99), 2),
-    row('lifecycle, start to completion seen, p50', 'ms', runs.map((run) => run.lifecycle.p50), 2),
+    row(
+      'start call p50',
+      'ms',
+      runs.map((run) => run.start.p50),
+      2,
+    ),
+    row(
+      'start call p99',
+      'ms',
+      runs.map((run) => run.start.p99),
+      2,
+    ),
+    row(
+      `raise call (${runs[0]?.raisePath ?? '?'}) p50`,
+      'ms',
+      runs.map((run) => run.raise.p50),
+      2,
+    ),
+    row(
+      `raise call (${runs[0]?.raisePath ?? '?'}) p99`,
+      'ms',
+      runs.map((run) => run.raise.p99),
+      2,
+    ),
+    row(
+      'lifecycle, start to completion seen, p50',
+      'ms',
+      runs.map((run) => run.lifecycle.p50),
+      2,
+    ),
   ];
 }
 
@@ -100,12 +157,46 @@ export function startupRows(results: StartupResult[]): Row[] {
 export function apiLifecycleRows(runs: ApiLifecycleRun[]): Row[] {
   const endpoints = ENDPOINTS.filter((endpoint) => runs.some((run) => run.endpoints[endpoint].n > 0));
   return [
-    row('API lifecycles/s (submit→approve→complete)', '/s', runs.map((run) => run.perSecond), 1, API_LIFECYCLES),
-    row('API call latency, all calls, p50', 'ms', runs.map((run) => run.calls.p50), 2),
-    row('API call latency, all calls, p99', 'ms', runs.map((run) => run.calls.p99), 2, API_CALL_P99),
-    ...endpoints.map((endpoint) => row(`API ${endpoint} p99`, 'ms', runs.map((run) => run.endpoints[endpoint].p99), 2)),
-    row('API lifecycle, submit to execution seen, p50', 'ms', runs.map((run) => run.lifecycle.p50), 1),
-    row('API lifecycle, runtime CPU time each', 'ms', runs.map((run) => run.runtimeCpuMsPerLifecycle), 1),
+    row(
+      'API lifecycles/s (submit→approve→complete)',
+      '/s',
+      runs.map((run) => run.perSecond),
+      1,
+      API_LIFECYCLES,
+    ),
+    row(
+      'API call latency, all calls, p50',
+      'ms',
+      runs.map((run) => run.calls.p50),
+      2,
+    ),
+    row(
+      'API call latency, all calls, p99',
+      'ms',
+      runs.map((run) => run.calls.p99),
+      2,
+      API_CALL_P99,
+    ),
+    ...endpoints.map((endpoint) =>
+      row(
+        `API ${endpoint} p99`,
+        'ms',
+        runs.map((run) => run.endpoints[endpoint].p99),
+        2,
+      ),
+    ),
+    row(
+      'API lifecycle, submit to execution seen, p50',
+      'ms',
+      runs.map((run) => run.lifecycle.p50),
+      1,
+    ),
+    row(
+      'API lifecycle, runtime CPU time each',
+      'ms',
+      runs.map((run) => run.runtimeCpuMsPerLifecycle),
+      1,
+    ),
   ];
 }
 
@@ -113,7 +204,13 @@ export function apiLifecycleRows(runs: ApiLifecycleRun[]): Row[] {
 export function receivedRows(result: ReceivedResult): Row[] {
   const views = result.views.flatMap((view) => [
     row(`${view.name} list, ${result.openRequests} open, p50`, 'ms', [view.latency.p50], 2),
-    row(`${view.name} list, ${result.openRequests} open, p99`, 'ms', [view.latency.p99], 2, view.user === 'carol' ? RECEIVED_P99 : undefined),
+    row(
+      `${view.name} list, ${result.openRequests} open, p99`,
+      'ms',
+      [view.latency.p99],
+      2,
+      view.user === 'carol' ? RECEIVED_P99 : undefined,
+    ),
   ]);
   return [
     ...views,

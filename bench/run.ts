@@ -43,7 +43,9 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     }
     case 'throughput': {
       const runs = await benchThroughput(config, log);
-      const problems = runs.flatMap((run, i) => (run.failures > 0 ? [`throughput run ${i + 1}: ${run.failures} lifecycles failed or gave a wrong output`] : []));
+      const problems = runs.flatMap((run, i) =>
+        run.failures > 0 ? [`throughput run ${i + 1}: ${run.failures} lifecycles failed or gave a wrong output`] : [],
+      );
       return { data: runs, rows: throughputRows(runs), problems };
     }
     case 'memory': {
@@ -63,13 +65,20 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     case 'lifecycle': {
       const runs = await benchApiLifecycle(config, log);
       const problems = runs.flatMap((run, i) =>
-        run.failures > 0 ? [`lifecycle run ${i + 1}: ${run.failures} lifecycles failed or ended wrong; first: ${run.failureExamples[0]?.problem ?? '?'}`] : [],
+        run.failures > 0
+          ? [
+              `lifecycle run ${i + 1}: ${run.failures} lifecycles failed or ended wrong; first: ${run.failureExamples[0]?.problem ?? '?'}`,
+            ]
+          : [],
       );
       return { data: runs, rows: apiLifecycleRows(runs), problems };
     }
     case 'received': {
       const result = await benchReceived(config, log);
-      const problems = result.failures > 0 ? [`received: ${result.failures} wrong answers; first: ${result.failureExamples[0] ?? '?'}`] : [];
+      const problems =
+        result.failures > 0
+          ? [`received: ${result.failures} wrong answers; first: ${result.failureExamples[0] ?? '?'}`]
+          : [];
       return { data: result, rows: receivedRows(result), problems };
     }
     case 'cosmos': {
@@ -111,7 +120,13 @@ async function main(): Promise<number> {
   const file = writeResults(path.join(repoRoot, 'bench', 'results'), startedAt, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemoryMb: Math.round(os.totalmem() / 2 ** 20) },
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+    },
     config,
     table: rows,
     results,

@@ -108,7 +108,10 @@ export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {})
     memory: () => readMemory(pid),
     cpuTicks: () => readCpuTicks(pid),
     writeCalls: () => readWriteCalls(pid),
-    client: (maxSockets) => new HttpClient(ready.url, maxSockets, { [FUNCTIONS_KEY_HEADER]: readFileSync(systemKeyPath(dataDir), 'utf8').trim() }),
+    client: (maxSockets) =>
+      new HttpClient(ready.url, maxSockets, {
+        [FUNCTIONS_KEY_HEADER]: readFileSync(systemKeyPath(dataDir), 'utf8').trim(),
+      }),
     dispose,
   };
 }
@@ -117,7 +120,11 @@ export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {})
  * Launches a runtime (with `env` added to its environment), runs `body` against it, and always
  * disposes of it; failures carry the runtime's output.
  */
-export async function withRuntime<T>(appDir: string, body: (runtime: RuntimeHandle) => Promise<T>, env: NodeJS.ProcessEnv = {}): Promise<T> {
+export async function withRuntime<T>(
+  appDir: string,
+  body: (runtime: RuntimeHandle) => Promise<T>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<T> {
   const runtime = await launchRuntime(appDir, env);
   try {
     return await body(runtime);
@@ -130,9 +137,16 @@ export async function withRuntime<T>(appDir: string, body: (runtime: RuntimeHand
   }
 }
 
-function waitForReady(child: ChildProcess, exited: Promise<number | null>, log: () => string): Promise<{ url: string; reportedMs: number; atMs: number }> {
+function waitForReady(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  log: () => string,
+): Promise<{ url: string; reportedMs: number; atMs: number }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runtime not ready after ${READY_TIMEOUT_MS} ms:\n${indent(log())}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`runtime not ready after ${READY_TIMEOUT_MS} ms:\n${indent(log())}`)),
+      READY_TIMEOUT_MS,
+    );
     const onData = () => {
       const match = READY.exec(log());
       if (!match) return;

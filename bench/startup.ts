@@ -35,7 +35,9 @@ export async function benchStartup(config: BenchConfig, log: Log): Promise<Start
     }
     const result = { app, dir, wallMs, reportedMs, medianWallMs: median(wallMs), medianReportedMs: median(reportedMs) };
     results.push(result);
-    log(`  ${app}: spawn-to-ready ${wallMs.map((ms) => ms.toFixed(0)).join(', ')} ms (median ${result.medianWallMs.toFixed(0)}); runtime figure ${reportedMs.join(', ')} ms (median ${result.medianReportedMs})`);
+    log(
+      `  ${app}: spawn-to-ready ${wallMs.map((ms) => ms.toFixed(0)).join(', ')} ms (median ${result.medianWallMs.toFixed(0)}); runtime figure ${reportedMs.join(', ')} ms (median ${result.medianReportedMs})`,
+    );
   }
   return results;
 }

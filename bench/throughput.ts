@@ -48,7 +48,13 @@ export async function benchThroughput(config: BenchConfig, log: Log): Promise<Th
     const result = await withRuntime(fixtureDir, async (runtime) => {
       const client = runtime.client(config.concurrency);
       try {
-        const warmup = await runLifecycles(client, 'warmup', config.throughputWarmup, config.concurrency, config.throughputRaise);
+        const warmup = await runLifecycles(
+          client,
+          'warmup',
+          config.throughputWarmup,
+          config.concurrency,
+          config.throughputRaise,
+        );
         const batch = await runLifecycles(client, 'tp', config.lifecycles, config.concurrency, config.throughputRaise);
         return toRun(config, { ...batch, failures: [...warmup.failures, ...batch.failures] });
       } finally {
@@ -70,7 +76,13 @@ export async function benchThroughput(config: BenchConfig, log: Log): Promise<Th
  * Runs `count` lifecycles (start, raise, poll until finished, check the output) with `concurrency`
  * clients; instance ids are `<prefix>-<n>`.
  */
-export async function runLifecycles(client: HttpClient, prefix: string, count: number, concurrency: number, raisePath: RaisePath): Promise<LifecycleBatch> {
+export async function runLifecycles(
+  client: HttpClient,
+  prefix: string,
+  count: number,
+  concurrency: number,
+  raisePath: RaisePath,
+): Promise<LifecycleBatch> {
   const batch: LifecycleBatch = { wallMs: 0, startMs: [], raiseMs: [], lifecycleMs: [], failures: [] };
   if (count === 0) return batch;
   let next = 0;
@@ -93,7 +105,13 @@ export async function runLifecycles(client: HttpClient, prefix: string, count: n
   return batch;
 }
 
-async function lifecycle(client: HttpClient, id: string, seq: number, raisePath: RaisePath, batch: LifecycleBatch): Promise<void> {
+async function lifecycle(
+  client: HttpClient,
+  id: string,
+  seq: number,
+  raisePath: RaisePath,
+  batch: LifecycleBatch,
+): Promise<void> {
   const decision = { approved: seq % 2 === 0, seq };
   const began = performance.now();
   await startLifecycle(client, id);
@@ -105,7 +123,8 @@ async function lifecycle(client: HttpClient, id: string, seq: number, raisePath:
   batch.startMs.push(started - began);
   batch.raiseMs.push(raised - started);
   batch.lifecycleMs.push(performance.now() - began);
-  if (status.runtimeStatus !== 'Completed') throw new Error(`ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  if (status.runtimeStatus !== 'Completed')
+    throw new Error(`ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
   const expected = expectedOutput(id, decision);
   if (!isDeepStrictEqual(status.output, expected)) {
     throw new Error(`wrong output ${JSON.stringify(status.output)}, expected ${JSON.stringify(expected)}`);

@@ -54,23 +54,40 @@ export async function readStatus(client: HttpClient, id: string, query?: string)
 
 /** Whether the instance's history shows the episode that began waiting for the event (it creates the timer). */
 export function isWaiting(status: InstanceStatus): boolean {
-  return status.runtimeStatus === 'Running' && (status.historyEvents ?? []).some((event) => event.EventType === 'TimerCreated');
+  return (
+    status.runtimeStatus === 'Running' &&
+    (status.historyEvents ?? []).some((event) => event.EventType === 'TimerCreated')
+  );
 }
 
 /** Polls (every `intervalMs`) until instance `id` waits for its event; throws if it finishes first or times out. */
-export async function waitUntilWaiting(client: HttpClient, id: string, timeoutMs = 30_000, intervalMs = 2): Promise<void> {
+export async function waitUntilWaiting(
+  client: HttpClient,
+  id: string,
+  timeoutMs = 30_000,
+  intervalMs = 2,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const status = await readStatus(client, id, 'showHistory=true&showInput=false');
     if (isWaiting(status)) return;
-    if (FINISHED.has(status.runtimeStatus)) throw new Error(`instance ${id} is ${status.runtimeStatus} before its event was raised`);
-    if (performance.now() > deadline) throw new Error(`instance ${id} not waiting for ${EVENT_NAME} after ${timeoutMs} ms (status ${status.runtimeStatus})`);
+    if (FINISHED.has(status.runtimeStatus))
+      throw new Error(`instance ${id} is ${status.runtimeStatus} before its event was raised`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `instance ${id} not waiting for ${EVENT_NAME} after ${timeoutMs} ms (status ${status.runtimeStatus})`,
+      );
     await sleep(intervalMs);
   }
 }
 
 /** Polls the fixture's reaction endpoint until the second activity of `id` has started; returns its wall-clock start. */
-export async function waitForReaction(client: HttpClient, id: string, timeoutMs = 30_000, intervalMs = 2): Promise<number> {
+export async function waitForReaction(
+  client: HttpClient,
+  id: string,
+  timeoutMs = 30_000,
+  intervalMs = 2,
+): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const response = await client.expect('GET', routes.reaction(id), [200, 404]);
@@ -86,7 +103,8 @@ export async function waitUntilFinished(client: HttpClient, id: string, timeoutM
   for (let delay = 2; ; delay = Math.min(delay * 2, 32)) {
     const status = await readStatus(client, id);
     if (FINISHED.has(status.runtimeStatus)) return status;
-    if (performance.now() > deadline) throw new Error(`instance ${id} not finished after ${timeoutMs} ms (status ${status.runtimeStatus})`);
+    if (performance.now() > deadline)
+      throw new Error(`instance ${id} not finished after ${timeoutMs} ms (status ${status.runtimeStatus})`);
     await sleep(delay);
   }
 }

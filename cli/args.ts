@@ -26,16 +26,23 @@ export interface CommandSpec<Run = unknown> {
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: OptionSpecs = {
-  url: { type: 'string', value: '<url>', description: "API base URL (default: $MAA_URL, else the profile's, else http://127.0.0.1:7071)" },
-  profile: { type: 'string', value: '<name>', description: 'saved login to use (default: $MAA_PROFILE, else "default")' },
+  url: {
+    type: 'string',
+    value: '<url>',
+    description: "API base URL (default: $MAA_URL, else the profile's, else http://127.0.0.1:7071)",
+  },
+  profile: {
+    type: 'string',
+    value: '<name>',
+    description: 'saved login to use (default: $MAA_PROFILE, else "default")',
+  },
   json: { type: 'boolean', description: "print the API's JSON document instead of a table" },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 
 /** What a parsed command line asks for. */
 export type CommandLine<C extends CommandSpec> =
-  | { kind: 'help'; command?: C; group?: string }
-  | { kind: 'run'; command: C; args: Parsed };
+  { kind: 'help'; command?: C; group?: string } | { kind: 'run'; command: C; args: Parsed };
 
 /**
  * Finds the command that the leading words of `argv` name (options come after it) and parses the
@@ -43,7 +50,10 @@ export type CommandLine<C extends CommandSpec> =
  * number of arguments and missing required options (and no command at all) are {@link UsageError}s.
  * `--help` anywhere, or `help [command]` first, asks for help instead.
  */
-export function parseCommandLine<C extends CommandSpec>(argv: readonly string[], commands: readonly C[]): CommandLine<C> {
+export function parseCommandLine<C extends CommandSpec>(
+  argv: readonly string[],
+  commands: readonly C[],
+): CommandLine<C> {
   const [first, second] = argv;
   if (first === undefined) throw new UsageError('no command given');
   if (first === '--help' || first === '-h') return { kind: 'help' };
@@ -68,7 +78,10 @@ export function parseCommandLine<C extends CommandSpec>(argv: readonly string[],
   if (args.flag('help')) return { kind: 'help', command };
   if (args.positionals.length !== command.args.length) {
     const wanted = command.args.length === 0 ? 'no arguments' : command.args.map((name) => `<${name}>`).join(' ');
-    throw new UsageError(`takes ${wanted}${args.positionals.length > command.args.length ? `, not ${args.positionals.slice(command.args.length).join(' ')}` : ''}`, command.name);
+    throw new UsageError(
+      `takes ${wanted}${args.positionals.length > command.args.length ? `, not ${args.positionals.slice(command.args.length).join(' ')}` : ''}`,
+      command.name,
+    );
   }
   for (const [name, option] of Object.entries(command.options)) {
     if (option.required && !args.string(name)?.trim()) throw new UsageError(`missing --${name}`, command.name);
@@ -87,7 +100,10 @@ function helpFor<C extends CommandSpec>(words: readonly string[], commands: read
 
 function parse(command: CommandSpec, argv: readonly string[]): Parsed {
   const options = Object.fromEntries(
-    Object.entries({ ...GLOBAL_OPTIONS, ...command.options }).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]),
+    Object.entries({ ...GLOBAL_OPTIONS, ...command.options }).map(([name, spec]) => [
+      name,
+      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+    ]),
   );
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });

@@ -61,6 +61,7 @@ function read(file: string): CredentialsFile {
     parsed = undefined;
   }
   const result = credentialsFileSchema.safeParse(parsed);
-  if (!result.success) throw new CliError(ExitCode.auth, `${file} is not a maa credentials file; delete it and run maa login again`);
+  if (!result.success)
+    throw new CliError(ExitCode.auth, `${file} is not a maa credentials file; delete it and run maa login again`);
   return result.data;
 }

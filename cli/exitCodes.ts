@@ -24,9 +24,18 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_MEANINGS: readonly (readonly [ExitCode, string])[] = [
   [ExitCode.ok, 'success; `wait`: the request reached the wanted state'],
   [ExitCode.internal, 'unexpected error in maa itself'],
-  [ExitCode.usage, 'usage error: unknown command or option, missing or invalid value, unreadable file or JSON (nothing was sent)'],
-  [ExitCode.auth, 'authentication or authorization: not logged in, token expired or refused (401), role or approver check failed (403)'],
-  [ExitCode.api, 'the API refused the call (other 4xx, e.g. 404 not_found, 409 entity_locked, 422 no_applicable_policy); the code is printed'],
+  [
+    ExitCode.usage,
+    'usage error: unknown command or option, missing or invalid value, unreadable file or JSON (nothing was sent)',
+  ],
+  [
+    ExitCode.auth,
+    'authentication or authorization: not logged in, token expired or refused (401), role or approver check failed (403)',
+  ],
+  [
+    ExitCode.api,
+    'the API refused the call (other 4xx, e.g. 404 not_found, 409 entity_locked, 422 no_applicable_policy); the code is printed',
+  ],
   [ExitCode.server, 'server or network error (5xx, connection refused, no answer within 30 s, unexpected response)'],
   [ExitCode.chainInvalid, '`audit --verify`: the hash chain does not verify, or the server and maa disagree about it'],
   [ExitCode.rejected, '`wait`: the request was rejected'],

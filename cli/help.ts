@@ -31,14 +31,38 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
 
 export function commandHelp(command: CommandSpec): string {
   const required = Object.entries(command.options).filter(([, option]) => option.required);
-  const usage = ['maa', command.name, ...command.args.map((name) => `<${name}>`), ...required.map(([name, option]) => `--${name} ${option.value}`), '[options]'].join(' ');
+  const usage = [
+    'maa',
+    command.name,
+    ...command.args.map((name) => `<${name}>`),
+    ...required.map(([name, option]) => `--${name} ${option.value}`),
+    '[options]',
+  ].join(' ');
   const own = Object.keys(command.options).length > 0 ? ['options:', indent(options(command.options))] : [];
-  return [`usage: ${usage}`, '', `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`, '', ...own, 'global options:', indent(options(GLOBAL_OPTIONS)), 'example:', `  ${command.example}`, ''].join('\n');
+  return [
+    `usage: ${usage}`,
+    '',
+    `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
+    '',
+    ...own,
+    'global options:',
+    indent(options(GLOBAL_OPTIONS)),
+    'example:',
+    `  ${command.example}`,
+    '',
+  ].join('\n');
 }
 
 export function groupHelp(group: string, commands: readonly CommandSpec[]): string {
   const members = commands.filter((command) => command.name.startsWith(`${group} `));
-  return [`usage: maa ${group} <subcommand> [arguments] [options]`, '', 'subcommands:', indent(renderColumns(members.map((command) => [command.name, command.summary]))), `See maa ${group} <subcommand> --help.`, ''].join('\n');
+  return [
+    `usage: maa ${group} <subcommand> [arguments] [options]`,
+    '',
+    'subcommands:',
+    indent(renderColumns(members.map((command) => [command.name, command.summary]))),
+    `See maa ${group} <subcommand> --help.`,
+    '',
+  ].join('\n');
 }
 
 function options(specs: OptionSpecs): string {

@@ -25,7 +25,12 @@ export class ApiClient {
   ) {}
 
   /** `method /api/<route>` with an optional JSON body; the answer checked against `schema`. */
-  async call<S extends z.ZodType>(schema: S, method: string, route: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<z.infer<S>>> {
+  async call<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    route: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer<z.infer<S>>> {
     const url = `${this.baseUrl}/api/${route}`;
     const { response, json } = await send(url, {
       method,
@@ -43,7 +48,10 @@ export class ApiClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new CliError(ExitCode.server, `${method} ${url} answered ${response.status} with a body maa does not understand: ${parsed.error.issues[0]?.message ?? 'not JSON'}`);
+      throw new CliError(
+        ExitCode.server,
+        `${method} ${url} answered ${response.status} with a body maa does not understand: ${parsed.error.issues[0]?.message ?? 'not JSON'}`,
+      );
     }
     return { value: parsed.data as z.infer<S>, json };
   }
@@ -68,7 +76,13 @@ export function problemOf(response: Response, json: unknown): ApiProblem {
   const body = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
   const errors = Array.isArray(body.errors)
-    ? (body.errors as unknown[]).filter((item): item is { path: string; message: string } => typeof item === 'object' && item !== null && typeof (item as { path?: unknown }).path === 'string' && typeof (item as { message?: unknown }).message === 'string')
+    ? (body.errors as unknown[]).filter(
+        (item): item is { path: string; message: string } =>
+          typeof item === 'object' &&
+          item !== null &&
+          typeof (item as { path?: unknown }).path === 'string' &&
+          typeof (item as { message?: unknown }).message === 'string',
+      )
     : undefined;
   const detail = text('detail');
   const code = text('code') ?? response.headers.get('x-error-code') ?? undefined;
@@ -92,7 +106,8 @@ function parseJson(text: string): unknown {
 
 /** The most specific reason `fetch` gives (its TypeError hides the socket error in `cause`). */
 function networkReason(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${CALL_TIMEOUT_MS / 1000} s`;
+  if (error instanceof DOMException && error.name === 'TimeoutError')
+    return `no answer within ${CALL_TIMEOUT_MS / 1000} s`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
@@ -103,7 +118,11 @@ function networkReason(error: unknown): string {
  * The pages of a list, from the one `first` names (the first page when undefined): one page, or
  * with `all` every page up to the end. `fetchPage` gets each page's continuation token.
  */
-export async function readPages<T extends { continuationToken?: string | undefined }>(fetchPage: (token: string | undefined) => Promise<Answer<T>>, first: string | undefined, all: boolean): Promise<Answer<T>[]> {
+export async function readPages<T extends { continuationToken?: string | undefined }>(
+  fetchPage: (token: string | undefined) => Promise<Answer<T>>,
+  first: string | undefined,
+  all: boolean,
+): Promise<Answer<T>[]> {
   const pages: Answer<T>[] = [];
   let token = first;
   do {

@@ -6,21 +6,26 @@ import { UsageError } from './errors';
 
 /** `value` if it is one of `allowed`. */
 export function choice<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`);
   return value as T;
 }
 
 /** `value` as an integer from `min` to `max`. */
 export function integer(option: string, value: string, min: number, max: number): number {
   const number = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(number >= min && number <= max)) throw new UsageError(`--${option} must be a whole number from ${min} to ${max}, not "${value}"`);
+  if (!(number >= min && number <= max))
+    throw new UsageError(`--${option} must be a whole number from ${min} to ${max}, not "${value}"`);
   return number;
 }
 
 /** `value` as milliseconds (see {@link parseDuration}), at least `minMs`. */
 export function duration(option: string, value: string, minMs: number): number {
   const ms = parseDuration(value);
-  if (ms === undefined || ms < minMs) throw new UsageError(`--${option} must be a duration such as 10m, 2s, 500ms or PT1H${minMs > 0 ? ' (more than zero)' : ''}, not "${value}"`);
+  if (ms === undefined || ms < minMs)
+    throw new UsageError(
+      `--${option} must be a duration such as 10m, 2s, 500ms or PT1H${minMs > 0 ? ' (more than zero)' : ''}, not "${value}"`,
+    );
   return ms;
 }
 

@@ -18,7 +18,9 @@ async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (line.kind === 'help') {
-      io.out(line.command ? commandHelp(line.command) : line.group ? groupHelp(line.group, COMMANDS) : mainHelp(COMMANDS));
+      io.out(
+        line.command ? commandHelp(line.command) : line.group ? groupHelp(line.group, COMMANDS) : mainHelp(COMMANDS),
+      );
       return ExitCode.ok;
     }
     commandName = line.command.name;
@@ -47,7 +49,11 @@ async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
 }
 
-const io: Io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), env: process.env };
+const io: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+};
 void main(process.argv.slice(2), io).then((code) => {
   // exitCode, not exit(): what is still buffered for a slow stdout pipe gets written first.
   process.exitCode = code;

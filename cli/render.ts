@@ -20,8 +20,22 @@ export function describeOperation(operation: ApprovalRequest['operation']): stri
 
 export function requestsTable(requests: readonly ApprovalRequest[]): string {
   return renderTable(
-    [{ header: 'ID' }, { header: 'STATUS' }, { header: 'PROFILE TYPE' }, { header: 'OPERATION', maxWidth: 48 }, { header: 'INITIATOR', maxWidth: 24 }, { header: 'CREATED' }],
-    requests.map((request) => [request.id, request.status, request.profileType, describeOperation(request.operation), request.initiator.displayName, shortTime(request.createdAt)]),
+    [
+      { header: 'ID' },
+      { header: 'STATUS' },
+      { header: 'PROFILE TYPE' },
+      { header: 'OPERATION', maxWidth: 48 },
+      { header: 'INITIATOR', maxWidth: 24 },
+      { header: 'CREATED' },
+    ],
+    requests.map((request) => [
+      request.id,
+      request.status,
+      request.profileType,
+      describeOperation(request.operation),
+      request.initiator.displayName,
+      shortTime(request.createdAt),
+    ]),
   );
 }
 
@@ -34,16 +48,32 @@ export function requestDetail(request: ApprovalRequest): string {
     ['payload', request.operation.payload === undefined ? undefined : JSON.stringify(request.operation.payload)],
     ['justification', request.justification],
     ['initiator', request.initiator.displayName],
-    ['policy', `${request.policy.id} v${request.policy.version}, ${request.policy.requiredApprovals} approval(s) from ${request.policy.approverGroupIds.join(', ') || 'any other policy admin'}`],
+    [
+      'policy',
+      `${request.policy.id} v${request.policy.version}, ${request.policy.requiredApprovals} approval(s) from ${request.policy.approverGroupIds.join(', ') || 'any other policy admin'}`,
+    ],
     ['created', shortTime(request.createdAt)],
     ['expires', shortTime(request.expiresAt)],
     ['completed', request.completedAt === undefined ? undefined : shortTime(request.completedAt)],
-    ['execution', request.execution === undefined ? undefined : `${request.execution.status}: ${request.execution.detail}`],
+    [
+      'execution',
+      request.execution === undefined ? undefined : `${request.execution.status}: ${request.execution.detail}`,
+    ],
   ]);
   if (request.decisions.length > 0) {
     text += `\n${renderTable(
-      [{ header: 'DECISION' }, { header: 'APPROVER', maxWidth: 24 }, { header: 'AT' }, { header: 'NOTES', maxWidth: 60 }],
-      request.decisions.map((decision) => [decision.decision, decision.approver.displayName, shortTime(decision.at), decision.notes]),
+      [
+        { header: 'DECISION' },
+        { header: 'APPROVER', maxWidth: 24 },
+        { header: 'AT' },
+        { header: 'NOTES', maxWidth: 60 },
+      ],
+      request.decisions.map((decision) => [
+        decision.decision,
+        decision.approver.displayName,
+        shortTime(decision.at),
+        decision.notes,
+      ]),
     )}`;
   }
   return text;
@@ -51,8 +81,22 @@ export function requestDetail(request: ApprovalRequest): string {
 
 export function policiesTable(policies: readonly AccessPolicy[]): string {
   return renderTable(
-    [{ header: 'ID' }, { header: 'PROFILE TYPE' }, { header: 'NAME', maxWidth: 40 }, { header: 'APPROVALS' }, { header: 'TTL' }, { header: 'VERSION' }],
-    policies.map((policy) => [policy.id, policy.profileType, policy.displayName, String(policy.requiredApprovals), policy.requestTtl, String(policy.version)]),
+    [
+      { header: 'ID' },
+      { header: 'PROFILE TYPE' },
+      { header: 'NAME', maxWidth: 40 },
+      { header: 'APPROVALS' },
+      { header: 'TTL' },
+      { header: 'VERSION' },
+    ],
+    policies.map((policy) => [
+      policy.id,
+      policy.profileType,
+      policy.displayName,
+      String(policy.requiredApprovals),
+      policy.requestTtl,
+      String(policy.version),
+    ]),
   );
 }
 
@@ -75,6 +119,12 @@ export function policyDetail(policy: AccessPolicy): string {
 export function auditTable(records: readonly AuditRecord[]): string {
   return renderTable(
     [{ header: 'SEQ' }, { header: 'AT' }, { header: 'TYPE' }, { header: 'ACTOR', maxWidth: 24 }, { header: 'HASH' }],
-    records.map((record) => [String(record.seq), shortTime(record.at), record.type, record.actor?.displayName ?? '-', record.hash.slice(0, 12)]),
+    records.map((record) => [
+      String(record.seq),
+      shortTime(record.at),
+      record.type,
+      record.actor?.displayName ?? '-',
+      record.hash.slice(0, 12),
+    ]),
   );
 }

@@ -20,7 +20,8 @@ export function baseUrl(text: string): string {
   } catch {
     throw new UsageError(`"${text}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${text}" is not an http or https URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`"${text}" is not an http or https URL`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -30,7 +31,11 @@ export function baseUrl(text: string): string {
  * login. A saved token is only ever sent to the URL it was obtained for, so pointing `--url`
  * elsewhere cannot hand it to another server. Auth errors name the way out (log in again).
  */
-export function openSession(options: { url: string | undefined; profile: string | undefined }, env: NodeJS.ProcessEnv, now: Date = new Date()): ApiClient {
+export function openSession(
+  options: { url: string | undefined; profile: string | undefined },
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date(),
+): ApiClient {
   const profile = profileName(options.profile, env);
   const file = credentialsPath(env);
   const envToken = env.MAA_TOKEN?.trim();
@@ -39,16 +44,27 @@ export function openSession(options: { url: string | undefined; profile: string 
   if (envToken) return new ApiClient(url, envToken, () => 'The token in MAA_TOKEN was refused; get a new one.');
 
   if (!saved) {
-    throw new CliError(ExitCode.auth, `Not logged in (profile "${profile}", ${file}).\nLog in with: maa login --user <name> (local runtime) or maa login --scope api://<app-id>/.default (Azure)`);
+    throw new CliError(
+      ExitCode.auth,
+      `Not logged in (profile "${profile}", ${file}).\nLog in with: maa login --user <name> (local runtime) or maa login --scope api://<app-id>/.default (Azure)`,
+    );
   }
   const again = `Log in again with: ${saved.login}`;
   if (saved.url !== url) {
-    throw new CliError(ExitCode.auth, `Profile "${profile}" is logged in to ${saved.url}, not ${url}; its token is not sent elsewhere.\nLog in to ${url} with: maa login --url ${url} ...`);
+    throw new CliError(
+      ExitCode.auth,
+      `Profile "${profile}" is logged in to ${saved.url}, not ${url}; its token is not sent elsewhere.\nLog in to ${url} with: maa login --url ${url} ...`,
+    );
   }
   if (saved.expiresAt !== undefined && Date.parse(saved.expiresAt) <= now.getTime()) {
-    throw new CliError(ExitCode.auth, `The token of profile "${profile}"${saved.user ? ` (${saved.user})` : ''} expired at ${saved.expiresAt}.\n${again}`);
+    throw new CliError(
+      ExitCode.auth,
+      `The token of profile "${profile}"${saved.user ? ` (${saved.user})` : ''} expired at ${saved.expiresAt}.\n${again}`,
+    );
   }
   return new ApiClient(url, saved.token, (problem) =>
-    problem.code === 'expired_token' ? `The token of profile "${profile}" has expired. ${again}` : `The token of profile "${profile}" was refused. ${again}`,
+    problem.code === 'expired_token'
+      ? `The token of profile "${profile}" has expired. ${again}`
+      : `The token of profile "${profile}" was refused. ${again}`,
   );
 }

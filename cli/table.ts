@@ -14,7 +14,10 @@ export interface Column {
  * characters `<U+XXXX>`, so a value can neither break the layout, reorder it, nor drive the terminal.
  */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  return align([columns.map((column) => column.header), ...rows.map((row) => columns.map((column, index) => fit(row[index] ?? '', column.maxWidth)))]);
+  return align([
+    columns.map((column) => column.header),
+    ...rows.map((row) => columns.map((column, index) => fit(row[index] ?? '', column.maxWidth))),
+  ]);
 }
 
 /** Rows aligned like {@link renderTable}'s, without a header. */
@@ -41,7 +44,16 @@ export function printable(text: string): string {
 
 function align(lines: readonly (readonly string[])[]): string {
   const widths = lines[0]?.map((_, index) => Math.max(...lines.map((line) => line[index]?.length ?? 0))) ?? [];
-  return lines.map((line) => line.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    lines
+      .map((line) =>
+        line
+          .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function fit(text: string, maxWidth: number | undefined): string {

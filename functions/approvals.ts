@@ -6,12 +6,28 @@ import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
 import { htmlResponse } from '../shared/http/html';
 import { problemFromError } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
-import { cookieValue, CSRF_COOKIE, CSRF_COOKIE_PATH, csrfField, isCsrfNonce, newCsrfNonce, sameOriginPost, verifyCsrfField } from '../shared/links/csrf';
+import {
+  cookieValue,
+  CSRF_COOKIE,
+  CSRF_COOKIE_PATH,
+  csrfField,
+  isCsrfNonce,
+  newCsrfNonce,
+  sameOriginPost,
+  verifyCsrfField,
+} from '../shared/links/csrf';
 import type { LinkClaims } from '../shared/links/linkToken';
 import { isLinkError, isLinkRefusalCode, LINK_REFUSALS, LinkError } from '../shared/links/refusals';
 import type { LinksConfig } from '../shared/links/settings';
 import { failurePage, outcomePage, refusalPage, reviewPage, signInUrl } from '../shared/links/views';
-import { assertUsable, awaitOutcome, decideByLink, openLink, verifyLink, type OpenedLink } from '../shared/useCases/links';
+import {
+  assertUsable,
+  awaitOutcome,
+  decideByLink,
+  openLink,
+  verifyLink,
+  type OpenedLink,
+} from '../shared/useCases/links';
 import { deps } from './support';
 import { clientHttpRoute, httpRoute } from './routes';
 
@@ -25,14 +41,23 @@ import { clientHttpRoute, httpRoute } from './routes';
 /** Largest form accepted; the real one is notes (at most 1024 characters), a decision and a CSRF field. */
 const MAX_FORM_BYTES = 8 * 1024;
 
-type LinkHandler = (links: LinksConfig, claims: LinkClaims, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+type LinkHandler = (
+  links: LinksConfig,
+  claims: LinkClaims,
+  request: HttpRequest,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
 
 /**
  * Runs `handler` for a genuine link and turns every refusal into its page. Bad tokens are logged
  * at information level with the reason only; refusals of genuine links as structured warnings
  * naming the request, approver and link, so they can be alerted on.
  */
-async function withLink(request: HttpRequest, context: InvocationContext, handler: LinkHandler): Promise<HttpResponseInit> {
+async function withLink(
+  request: HttpRequest,
+  context: InvocationContext,
+  handler: LinkHandler,
+): Promise<HttpResponseInit> {
   const links = config().links;
   if (!links) return refusal(new LinkError('links_disabled'), request);
   let claims: LinkClaims;
@@ -46,8 +71,21 @@ async function withLink(request: HttpRequest, context: InvocationContext, handle
     return await handler(links, claims, request, context);
   } catch (error) {
     const { requestId, approverId, linkId } = claims;
-    if (isLinkError(error) || isDomainError(error)) context.warn(JSON.stringify({ event: 'link.refused', method: request.method, code: error.code, requestId, approverId, linkId }));
-    else context.error(`approval link ${linkId} of request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (isLinkError(error) || isDomainError(error))
+      context.warn(
+        JSON.stringify({
+          event: 'link.refused',
+          method: request.method,
+          code: error.code,
+          requestId,
+          approverId,
+          linkId,
+        }),
+      );
+    else
+      context.error(
+        `approval link ${linkId} of request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     return refusal(error, request);
   }
 }
@@ -57,7 +95,11 @@ function refusal(error: unknown, request: HttpRequest): HttpResponseInit {
   const code = isLinkError(error) || isDomainError(error) ? error.code : undefined;
   if (isLinkRefusalCode(code)) {
     const signIn = code === 'sign_in_required' ? signInUrl(new URL(request.url).pathname) : undefined;
-    return htmlResponse(LINK_REFUSALS[code].status, refusalPage(code, isLinkError(error) ? error.detail : undefined, signIn), { code });
+    return htmlResponse(
+      LINK_REFUSALS[code].status,
+      refusalPage(code, isLinkError(error) ? error.detail : undefined, signIn),
+      { code },
+    );
   }
   const problem = problemFromError(error);
   return htmlResponse(problem.status, failurePage(problem.status, problem.code), { code: problem.code });
@@ -69,11 +111,24 @@ function principalOf(links: LinksConfig, request: HttpRequest) {
 }
 
 function csrfCookie(links: LinksConfig, nonce: string): Cookie {
-  return { name: CSRF_COOKIE, value: nonce, path: CSRF_COOKIE_PATH, httpOnly: true, sameSite: 'Strict', secure: links.publicBaseUrl.startsWith('https:') };
+  return {
+    name: CSRF_COOKIE,
+    value: nonce,
+    path: CSRF_COOKIE_PATH,
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: links.publicBaseUrl.startsWith('https:'),
+  };
 }
 
 /** The review page with a CSRF field bound to the link, the actor and this browser's nonce (set if it has none). */
-function review(links: LinksConfig, request: HttpRequest, link: OpenedLink, status = 200, error?: { message: string; notes: string; code: string }): HttpResponseInit {
+function review(
+  links: LinksConfig,
+  request: HttpRequest,
+  link: OpenedLink,
+  status = 200,
+  error?: { message: string; notes: string; code: string },
+): HttpResponseInit {
   const existing = cookieValue(request.headers.get('cookie'), CSRF_COOKIE);
   const nonce = isCsrfNonce(existing) ? existing : newCsrfNonce();
   const form = {
@@ -82,7 +137,10 @@ function review(links: LinksConfig, request: HttpRequest, link: OpenedLink, stat
     actor: link.actor,
     ...(error ? { error: error.message, notes: error.notes } : {}),
   };
-  return htmlResponse(status, reviewPage(link.request, link.claims, form), { cookies: [csrfCookie(links, nonce)], ...(error ? { code: error.code } : {}) });
+  return htmlResponse(status, reviewPage(link.request, link.claims, form), {
+    cookies: [csrfCookie(links, nonce)],
+    ...(error ? { code: error.code } : {}),
+  });
 }
 
 /** Reads the form post's fields: URL-encoded strict UTF-8, small, each field once (validated after the CSRF check). */
@@ -134,7 +192,15 @@ clientHttpRoute('decideApprovalLink', {
       if (!sameOriginPost(request.headers, links.publicBaseUrl)) throw new LinkError('csrf_failed');
       const link = await openLink(deps(client), claims, principalOf(links, request), links.allowLinkOnly);
       const fields = await readForm(request);
-      if (!verifyCsrfField(links.keys, claims.linkId, link.actor.id, cookieValue(request.headers.get('cookie'), CSRF_COOKIE), fields.csrf)) {
+      if (
+        !verifyCsrfField(
+          links.keys,
+          claims.linkId,
+          link.actor.id,
+          cookieValue(request.headers.get('cookie'), CSRF_COOKIE),
+          fields.csrf,
+        )
+      ) {
         throw new LinkError('csrf_failed');
       }
       const form = decisionOf(fields);
@@ -142,15 +208,37 @@ clientHttpRoute('decideApprovalLink', {
         await decideByLink(deps(client), link, form.decision, form.notes);
       } catch (error) {
         if (isDomainError(error) && error.code === 'notes_required') {
-          return review(links, request, link, 400, { message: 'Say why you reject it: notes are required to reject.', notes: form.notes, code: error.code });
+          return review(links, request, link, 400, {
+            message: 'Say why you reject it: notes are required to reject.',
+            notes: form.notes,
+            code: error.code,
+          });
         }
         throw error;
       }
-      context.info(JSON.stringify({ event: 'link.used', decision: form.decision, requestId: claims.requestId, approverId: claims.approverId, linkId: claims.linkId }));
+      context.info(
+        JSON.stringify({
+          event: 'link.used',
+          decision: form.decision,
+          requestId: claims.requestId,
+          approverId: claims.approverId,
+          linkId: claims.linkId,
+        }),
+      );
       const outcome = await awaitOutcome(deps(client), link);
       if (outcome.kind === 'applied') return htmlResponse(200, outcomePage(outcome.request, claims, outcome.decision));
       if (outcome.kind === 'refused') {
-        context.warn(JSON.stringify({ event: 'link.refused', method: 'POST', code: outcome.code, requestId: claims.requestId, approverId: claims.approverId, linkId: claims.linkId, by: 'orchestration' }));
+        context.warn(
+          JSON.stringify({
+            event: 'link.refused',
+            method: 'POST',
+            code: outcome.code,
+            requestId: claims.requestId,
+            approverId: claims.approverId,
+            linkId: claims.linkId,
+            by: 'orchestration',
+          }),
+        );
         if (isLinkRefusalCode(outcome.code)) return refusal(new LinkError(outcome.code), request);
         // membership_unavailable: the directory stayed unreachable through the orchestration's retries.
         return htmlResponse(503, failurePage(503, outcome.code), { code: outcome.code });

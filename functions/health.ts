@@ -19,7 +19,13 @@ const storeHealth = new StoreHealth(() => getServices().store);
 export async function health(): Promise<HttpResponseInit> {
   const verdict = await storeHealth.check();
   if (verdict.ok) return { status: 200, jsonBody: { status: 'ok' } };
-  return problemResponse({ status: 503, code: 'store_unavailable', title: 'The store cannot serve requests', detail: `${verdict.failed}: ${FAILURES[verdict.failed]}`, retryAfterSeconds: 5 });
+  return problemResponse({
+    status: 503,
+    code: 'store_unavailable',
+    title: 'The store cannot serve requests',
+    detail: `${verdict.failed}: ${FAILURES[verdict.failed]}`,
+    retryAfterSeconds: 5,
+  });
 }
 
 httpRoute('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });

@@ -3,8 +3,22 @@ import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
-import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../shared/ops/schemas';
-import { instanceDetail, listInstances, redriveRequest, requireOperator, stuckRequests, summary, terminateRequest, type OpsDeps } from '../shared/ops/useCases';
+import {
+  checkpointsQuerySchema,
+  instancesQuerySchema,
+  operatorActionBodySchema,
+  stuckQuerySchema,
+} from '../shared/ops/schemas';
+import {
+  instanceDetail,
+  listInstances,
+  redriveRequest,
+  requireOperator,
+  stuckRequests,
+  summary,
+  terminateRequest,
+  type OpsDeps,
+} from '../shared/ops/useCases';
 import { auditCheckpoints, latestAuditCheckpoint } from '../shared/ops/auditCheckpoints';
 import { opsDeps } from './opsSupport';
 import { authenticate } from './support';
@@ -35,11 +49,17 @@ function param(request: HttpRequest, name: string): string {
 
 opsRoute('opsSummary', 'summary', 'GET', async (_request, _caller, deps) => json(200, await summary(deps)));
 
-opsRoute('opsInstances', 'instances', 'GET', async (request, caller, deps) => json(200, await listInstances(deps, caller, readQuery(request, instancesQuerySchema))));
+opsRoute('opsInstances', 'instances', 'GET', async (request, caller, deps) =>
+  json(200, await listInstances(deps, caller, readQuery(request, instancesQuerySchema))),
+);
 
-opsRoute('opsInstance', 'instances/{id}', 'GET', async (request, _caller, deps) => json(200, await instanceDetail(deps, param(request, 'id'))));
+opsRoute('opsInstance', 'instances/{id}', 'GET', async (request, _caller, deps) =>
+  json(200, await instanceDetail(deps, param(request, 'id'))),
+);
 
-opsRoute('opsStuck', 'stuck', 'GET', async (request, caller, deps) => json(200, await stuckRequests(deps, caller, readQuery(request, stuckQuerySchema))));
+opsRoute('opsStuck', 'stuck', 'GET', async (request, caller, deps) =>
+  json(200, await stuckRequests(deps, caller, readQuery(request, stuckQuerySchema))),
+);
 
 opsRoute('opsTerminate', 'instances/{id}/terminate', 'POST', async (request, caller, deps) => {
   const { reason } = await readJsonBody(request, operatorActionBodySchema);
@@ -52,6 +72,10 @@ opsRoute('opsRedrive', 'requests/{id}/redrive', 'POST', async (request, caller, 
   return json(202, claimed, { location: `/api/requests/${claimed.id}` });
 });
 
-opsRoute('opsAuditCheckpoints', 'audit/checkpoints', 'GET', async (request, _caller, deps) => json(200, await auditCheckpoints(deps, readQuery(request, checkpointsQuerySchema))));
+opsRoute('opsAuditCheckpoints', 'audit/checkpoints', 'GET', async (request, _caller, deps) =>
+  json(200, await auditCheckpoints(deps, readQuery(request, checkpointsQuerySchema))),
+);
 
-opsRoute('opsAuditCheckpointLatest', 'audit/checkpoints/latest', 'GET', async (_request, _caller, deps) => json(200, await latestAuditCheckpoint(deps)));
+opsRoute('opsAuditCheckpointLatest', 'audit/checkpoints/latest', 'GET', async (_request, _caller, deps) =>
+  json(200, await latestAuditCheckpoint(deps)),
+);

@@ -26,24 +26,45 @@ async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincip
     const principal = principalFromPlatformHeaders(request.headers);
     if (principal) return principal;
   }
-  throw new HttpError(401, 'missing_token', 'Sign in first', 'Sign in through App Service Authentication, or send a bearer token.');
+  throw new HttpError(
+    401,
+    'missing_token',
+    'Sign in first',
+    'Sign in through App Service Authentication, or send a bearer token.',
+  );
 }
 
-function page(name: string, route: string, render: (request: HttpRequest, deps: OpsDeps, caller: AuthenticatedPrincipal) => Promise<string>): void {
+function page(
+  name: string,
+  route: string,
+  render: (request: HttpRequest, deps: OpsDeps, caller: AuthenticatedPrincipal) => Promise<string>,
+): void {
   clientHttpRoute(name, {
     route: `ops/dashboard${route}`,
     methods: ['GET'],
     authLevel: 'anonymous',
-    handler: async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+    handler: async (
+      request: HttpRequest,
+      client: df.DurableClient,
+      context: InvocationContext,
+    ): Promise<HttpResponseInit> => {
       try {
         const caller = await browserCaller(request);
         requireOperator(caller);
-        return { status: 200, headers: { ...DASHBOARD_HEADERS }, body: await render(request, opsDeps(client, request), caller) };
+        return {
+          status: 200,
+          headers: { ...DASHBOARD_HEADERS },
+          body: await render(request, opsDeps(client, request), caller),
+        };
       } catch (error) {
         const problem = problemFromError(error);
-        if (problem.status >= 500) context.error(`dashboard failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (problem.status >= 500)
+          context.error(`dashboard failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         const response = problemResponse(problem);
-        return { ...response, headers: { ...(response.headers as Record<string, string>), 'cache-control': 'no-store' } };
+        return {
+          ...response,
+          headers: { ...(response.headers as Record<string, string>), 'cache-control': 'no-store' },
+        };
       }
     },
   });

@@ -6,7 +6,12 @@ import { config } from '../shared/config';
 import { HttpError } from '../shared/http/problem';
 import { signStart } from '../shared/keys/commandSignature';
 import type { OpsReader } from '../shared/ops/opsReader';
-import { redriveInstanceId, type HistoryItem, type InstanceStatus, type OpsOrchestrations } from '../shared/ops/orchestrations';
+import {
+  redriveInstanceId,
+  type HistoryItem,
+  type InstanceStatus,
+  type OpsOrchestrations,
+} from '../shared/ops/orchestrations';
 import type { OpsDeps } from '../shared/ops/useCases';
 import { correlationIdOf } from '../shared/telemetry/correlation';
 
@@ -21,11 +26,14 @@ function opsReader(): OpsReader {
     getServices();
     if (store.kind === 'cosmos') {
       // Loaded only when configured, like the store adapter.
-      const { createCosmosClient } = require('../shared/store/cosmosStore') as typeof import('../shared/store/cosmosStore');
-      const { CosmosOpsReader } = require('../shared/ops/cosmosOpsReader') as typeof import('../shared/ops/cosmosOpsReader');
+      const { createCosmosClient } =
+        require('../shared/store/cosmosStore') as typeof import('../shared/store/cosmosStore');
+      const { CosmosOpsReader } =
+        require('../shared/ops/cosmosOpsReader') as typeof import('../shared/ops/cosmosOpsReader');
       reader = new CosmosOpsReader(createCosmosClient(store), store.database);
     } else {
-      const { SqliteOpsReader } = require('../shared/ops/sqliteOpsReader') as typeof import('../shared/ops/sqliteOpsReader');
+      const { SqliteOpsReader } =
+        require('../shared/ops/sqliteOpsReader') as typeof import('../shared/ops/sqliteOpsReader');
       reader = new SqliteOpsReader(store.file);
     }
   }
@@ -67,7 +75,8 @@ function summariseHistory(events: unknown[]): HistoryItem[] {
     const name = event.FunctionName ?? event.Name;
     if (typeof name === 'string') item.name = name;
     if (type === 'TaskCompleted' || type === 'SubOrchestrationInstanceCompleted') item.outcome = 'succeeded';
-    else if (type === 'TaskFailed' || type === 'SubOrchestrationInstanceFailed') item.outcome = `failed: ${String(event.Reason ?? '').split('\n')[0]}`;
+    else if (type === 'TaskFailed' || type === 'SubOrchestrationInstanceFailed')
+      item.outcome = `failed: ${String(event.Reason ?? '').split('\n')[0]}`;
     else if (type === 'ExecutionCompleted') item.outcome = String(event.OrchestrationStatus ?? '');
     else if (type === 'ExecutionTerminated') item.outcome = `terminated: ${String(event.Input ?? '')}`;
     return item;
@@ -79,7 +88,11 @@ const isNotFound = (error: unknown) => error instanceof Error && /HTTP 404/.test
 /** The extension's status URL of `instanceId` (of the instance list when empty), with the system key in Azure. */
 function managementUrl(client: df.DurableClient, instanceId: string): URL {
   const marker = 'ops-instance-marker';
-  return new URL(client.createHttpManagementPayload(marker).statusQueryGetUri.replace(`/instances/${marker}`, `/instances/${encodeURIComponent(instanceId)}`));
+  return new URL(
+    client
+      .createHttpManagementPayload(marker)
+      .statusQueryGetUri.replace(`/instances/${marker}`, `/instances/${encodeURIComponent(instanceId)}`),
+  );
 }
 
 /**
@@ -97,9 +110,13 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
         url.searchParams.set('showInput', 'false');
         const response = await fetch(url);
         if (response.status === 404) return undefined;
-        if (!response.ok && response.status !== 202) throw new Error(`the Durable status query answered ${response.status}`);
+        if (!response.ok && response.status !== 202)
+          throw new Error(`the Durable status query answered ${response.status}`);
         const body = (await response.json()) as Record<string, unknown>;
-        return { ...statusOf(body), history: summariseHistory(Array.isArray(body.historyEvents) ? body.historyEvents : []) };
+        return {
+          ...statusOf(body),
+          history: summariseHistory(Array.isArray(body.historyEvents) ? body.historyEvents : []),
+        };
       }
       try {
         return statusOf(await client.getStatus(instanceId, { showInput: false }));
@@ -115,8 +132,11 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
       if (query.runtimeStatus?.length) url.searchParams.set('runtimeStatus', query.runtimeStatus.join(','));
       if (query.createdFrom) url.searchParams.set('createdTimeFrom', query.createdFrom);
       if (query.createdTo) url.searchParams.set('createdTimeTo', query.createdTo);
-      const response = await fetch(url, { headers: query.continuationToken ? { 'x-ms-continuation-token': query.continuationToken } : {} });
-      if (response.status === 400) throw new HttpError(400, 'invalid_continuation', 'The continuation token is not valid');
+      const response = await fetch(url, {
+        headers: query.continuationToken ? { 'x-ms-continuation-token': query.continuationToken } : {},
+      });
+      if (response.status === 400)
+        throw new HttpError(400, 'invalid_continuation', 'The continuation token is not valid');
       if (!response.ok) throw new Error(`the Durable instance query answered ${response.status}`);
       const items = ((await response.json()) as Record<string, unknown>[]).map(statusOf);
       const token = response.headers.get('x-ms-continuation-token');
@@ -129,16 +149,27 @@ function durableOps(client: df.DurableClient): OpsOrchestrations {
     },
     terminate: (instanceId, reason) => client.terminate(instanceId, reason),
     async startRedrive(input) {
-      await client.startNew(REDRIVE_ORCHESTRATOR, { instanceId: redriveInstanceId(input.request.id, input.number), input });
+      await client.startNew(REDRIVE_ORCHESTRATOR, {
+        instanceId: redriveInstanceId(input.request.id, input.number),
+        input,
+      });
     },
     async startApproval(input) {
       try {
         // Signed like the submit's start (the correlation id is not covered): see functions/support.ts.
-        await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: input.request.id, input: signStart(config().appKeys, input.request.id, input, new Date()) });
+        await client.startNew(APPROVAL_ORCHESTRATOR, {
+          instanceId: input.request.id,
+          input: signStart(config().appKeys, input.request.id, input, new Date()),
+        });
       } catch (error) {
         // Started meanwhile (a retried submit): then there is nothing left to do here.
         if (await client.getStatus(input.request.id).catch(() => undefined)) {
-          throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration has started; nothing needs re-driving yet.');
+          throw new HttpError(
+            409,
+            'invalid_state',
+            'The request is not in a state that allows this',
+            'Its orchestration has started; nothing needs re-driving yet.',
+          );
         }
         throw error;
       }

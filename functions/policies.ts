@@ -22,7 +22,9 @@ httpRoute('listPolicies', {
   route: 'policies',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) => json(200, await listPolicies(deps(), caller, readQuery(request, pageQuerySchema)))),
+  handler: authenticated(authenticate, async (request, caller) =>
+    json(200, await listPolicies(deps(), caller, readQuery(request, pageQuerySchema))),
+  ),
 });
 
 httpRoute('getPolicy', {
@@ -33,7 +35,12 @@ httpRoute('getPolicy', {
 });
 
 /** Registers a policy change endpoint: the body becomes an `operationApprovalPolicy` request. */
-function changeRoute(name: string, route: string, method: 'POST' | 'PUT' | 'DELETE', change: (request: HttpRequest) => Promise<{ change: PolicyChange; justification: string }>): void {
+function changeRoute(
+  name: string,
+  route: string,
+  method: 'POST' | 'PUT' | 'DELETE',
+  change: (request: HttpRequest) => Promise<{ change: PolicyChange; justification: string }>,
+): void {
   clientHttpRoute(name, {
     route,
     methods: [method],

@@ -1,6 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { decisionBodySchema, emptyBodySchema, listRequestsQuerySchema, pageQuerySchema, submitRequestBodySchema } from '../shared/api/schemas';
+import {
+  decisionBodySchema,
+  emptyBodySchema,
+  listRequestsQuerySchema,
+  pageQuerySchema,
+  submitRequestBodySchema,
+} from '../shared/api/schemas';
 import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
@@ -16,7 +22,12 @@ function param(request: HttpRequest, name: string): string {
   return value;
 }
 
-type ClientHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, client: df.DurableClient, context: InvocationContext) => Promise<HttpResponseInit>;
+type ClientHandler = (
+  request: HttpRequest,
+  caller: AuthenticatedPrincipal,
+  client: df.DurableClient,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
 
 /** A Durable client HTTP function with authentication and problem+json errors. */
 function clientRoute(name: string, route: string, method: 'POST', handler: ClientHandler): void {
@@ -24,7 +35,8 @@ function clientRoute(name: string, route: string, method: 'POST', handler: Clien
     route,
     methods: [method],
     authLevel: 'anonymous',
-    handler: (request, client, context) => authenticated(authenticate, (req, caller, ctx) => handler(req, caller, client, ctx))(request, context),
+    handler: (request, client, context) =>
+      authenticated(authenticate, (req, caller, ctx) => handler(req, caller, client, ctx))(request, context),
   });
 }
 
@@ -33,7 +45,9 @@ clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client)
   assertDirectlySubmittable(body.profileType);
   const key = request.headers.get('idempotency-key') ?? undefined;
   if (key !== undefined && (key.length === 0 || key.length > 256)) {
-    throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [{ path: 'header.idempotency-key', message: 'must be 1..256 characters' }]);
+    throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [
+      { path: 'header.idempotency-key', message: 'must be 1..256 characters' },
+    ]);
   }
   const submitted = await submitRequest(deps(client, request), caller, body, key);
   return json(202, submitted, { location: `/api/requests/${submitted.id}` });
@@ -45,7 +59,11 @@ for (const [name, kind] of [
 ] as const) {
   clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     const body = await readJsonBody(request, decisionBodySchema);
-    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), { kind: 'decide', decision: kind, notes: body.notes });
+    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), {
+      kind: 'decide',
+      decision: kind,
+      notes: body.notes,
+    });
     return json(202, current, { location: `/api/requests/${current.id}` });
   });
 }
@@ -65,14 +83,18 @@ httpRoute('listRequests', {
   route: 'requests',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) => json(200, await listRequests(deps(), caller, readQuery(request, listRequestsQuerySchema)))),
+  handler: authenticated(authenticate, async (request, caller) =>
+    json(200, await listRequests(deps(), caller, readQuery(request, listRequestsQuerySchema))),
+  ),
 });
 
 httpRoute('getRequest', {
   route: 'requests/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) => json(200, await getVisibleRequest(deps(), caller, param(request, 'id')))),
+  handler: authenticated(authenticate, async (request, caller) =>
+    json(200, await getVisibleRequest(deps(), caller, param(request, 'id'))),
+  ),
 });
 
 httpRoute('getRequestAudit', {

@@ -15,8 +15,15 @@ df.app.client.timer('purgeDurableHistory', {
     const result = await client.purgeInstanceHistoryBy({
       createdTimeFrom: new Date(0),
       createdTimeTo,
-      runtimeStatus: [df.OrchestrationRuntimeStatus.Completed, df.OrchestrationRuntimeStatus.Failed, df.OrchestrationRuntimeStatus.Terminated],
+      runtimeStatus: [
+        df.OrchestrationRuntimeStatus.Completed,
+        df.OrchestrationRuntimeStatus.Failed,
+        df.OrchestrationRuntimeStatus.Terminated,
+      ],
     });
-    logEvent(context, 'retention.purged', { instancesDeleted: result.instancesDeleted, createdBefore: createdTimeTo.toISOString() });
+    logEvent(context, 'retention.purged', {
+      instancesDeleted: result.instancesDeleted,
+      createdBefore: createdTimeTo.toISOString(),
+    });
   },
 });

@@ -14,9 +14,19 @@ import { APP_ROUTES } from './routes';
 export async function routeFallback(request: HttpRequest): Promise<HttpResponseInit> {
   const allowed = APP_ROUTES.allowedAt(request.params.path ?? '');
   if (allowed.length === 0) {
-    return problemResponse({ status: 404, code: 'not_found', title: 'Not found', detail: 'No API route has this path.' });
+    return problemResponse({
+      status: 404,
+      code: 'not_found',
+      title: 'Not found',
+      detail: 'No API route has this path.',
+    });
   }
-  const response = problemResponse({ status: 405, code: 'method_not_allowed', title: 'The method is not allowed here', detail: `This path accepts ${allowed.join(', ')}.` });
+  const response = problemResponse({
+    status: 405,
+    code: 'method_not_allowed',
+    title: 'The method is not allowed here',
+    detail: `This path accepts ${allowed.join(', ')}.`,
+  });
   return { ...response, headers: { ...(response.headers as Record<string, string>), allow: allowed.join(', ') } };
 }
 
@@ -24,4 +34,9 @@ export async function routeFallback(request: HttpRequest): Promise<HttpResponseI
 // order follows the names (or registration) of functions: the name sorts after every other
 // function's, and this file registers after the others (a unit test checks both), so the
 // catch-all is tried last.
-app.http('zzRouteFallback', { route: '{*path}', methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: routeFallback });
+app.http('zzRouteFallback', {
+  route: '{*path}',
+  methods: [...HTTP_METHODS],
+  authLevel: 'anonymous',
+  handler: routeFallback,
+});

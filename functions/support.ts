@@ -48,7 +48,10 @@ function orchestrationsOf(client: df.DurableClient, correlationId: string | unde
       for (let attempt = 1; ; attempt++) {
         try {
           // Signed like commands: the orchestration's first step runs nothing for an input the app did not make.
-          await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: requestId, input: signStart(config().appKeys, requestId, { ...(input as object), ...correlation }, new Date()) });
+          await client.startNew(APPROVAL_ORCHESTRATOR, {
+            instanceId: requestId,
+            input: signStart(config().appKeys, requestId, { ...(input as object), ...correlation }, new Date()),
+          });
           return;
         } catch {
           // A retried submit finds its orchestration already running: that is the one we want.
@@ -68,7 +71,10 @@ function orchestrationsOf(client: df.DurableClient, correlationId: string | unde
     },
     async raise(requestId, command) {
       // Signed here, the one place commands leave the HTTP layer: the orchestration applies only signed commands.
-      await client.raiseEvent(requestId, ApprovalEvents.Command, { ...signCommand(config().appKeys, requestId, command, new Date()), ...correlation });
+      await client.raiseEvent(requestId, ApprovalEvents.Command, {
+        ...signCommand(config().appKeys, requestId, command, new Date()),
+        ...correlation,
+      });
       // The client treats "instance already finished" (410) as success: the command would vanish.
       const status = await client.getStatus(requestId);
       if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');
@@ -80,4 +86,3 @@ const unavailableOrchestrations: Orchestrations = {
   start: () => Promise.reject(new Error('no Durable client in this function')),
   raise: () => Promise.reject(new Error('no Durable client in this function')),
 };
-

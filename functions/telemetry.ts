@@ -30,7 +30,10 @@ app.hook.preInvocation((hook) => {
   const invocation: Invocation = {
     correlationId,
     startedMs: Date.now(),
-    span: appTelemetry().startSpan(context.functionName, { 'faas.trigger': trigger === 'httpTrigger' ? 'http' : 'other', 'maa.correlation_id': correlationId ?? '' }),
+    span: appTelemetry().startSpan(context.functionName, {
+      'faas.trigger': trigger === 'httpTrigger' ? 'http' : 'other',
+      'maa.correlation_id': correlationId ?? '',
+    }),
   };
   hook.hookData.invocation = invocation;
 });
@@ -44,18 +47,34 @@ app.hook.postInvocation((hook) => {
   if (context.options.trigger.type === 'httpTrigger') {
     const request = hook.inputs[0] as HttpRequest;
     const status = hook.error ? 500 : statusOf(hook.result);
-    if (!hook.error && invocation.correlationId) hook.result = withHeader(hook.result, CORRELATION_HEADER, invocation.correlationId);
-    logEvent(context, 'http.request', { correlationId: invocation.correlationId, function: context.functionName, method: request.method, path: new URL(request.url).pathname, status, durationMs });
+    if (!hook.error && invocation.correlationId)
+      hook.result = withHeader(hook.result, CORRELATION_HEADER, invocation.correlationId);
+    logEvent(context, 'http.request', {
+      correlationId: invocation.correlationId,
+      function: context.functionName,
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status,
+      durationMs,
+    });
     return;
   }
   const outcome = hook.error ? 'failed' : 'succeeded';
-  logEvent(context, 'activity', { correlationId: invocation.correlationId, function: context.functionName, outcome, durationMs }, hook.error ? 'warn' : 'info');
+  logEvent(
+    context,
+    'activity',
+    { correlationId: invocation.correlationId, function: context.functionName, outcome, durationMs },
+    hook.error ? 'warn' : 'info',
+  );
   if (!hook.error && context.functionName === Activities.recordStep) {
     const step = hook.inputs[0] as RecordStepInput;
     // A step that leaves the read model as it is (the submission, refusals, notifications) carries no request: the submission's record names its profile type.
     const request = step.request?.value;
-    const profileType = request?.profileType ?? String(step.records.find((record) => record.type === 'request.submitted')?.data.profileType ?? 'unknown');
-    for (const observation of observationsOf(step.records, request?.createdAt ?? '')) appTelemetry().observe(observation, { profileType });
+    const profileType =
+      request?.profileType ??
+      String(step.records.find((record) => record.type === 'request.submitted')?.data.profileType ?? 'unknown');
+    for (const observation of observationsOf(step.records, request?.createdAt ?? ''))
+      appTelemetry().observe(observation, { profileType });
   }
 });
 

@@ -37,7 +37,11 @@ export function applyLocalAppSettings(env: NodeJS.ProcessEnv, dataDir: string, o
  * A persisted local key in `<dataDir>/<relative>` (0600), created on first use by `generate`
  * (by default `local-1:<base64 of 32 random bytes>`, the app's key-ring format); the same value on every later call.
  */
-export function localKey(dataDir: string, relative: string, generate = () => `local-1:${randomBytes(32).toString('base64')}`): string {
+export function localKey(
+  dataDir: string,
+  relative: string,
+  generate = () => `local-1:${randomBytes(32).toString('base64')}`,
+): string {
   const file = path.join(dataDir, relative);
   try {
     return readFileSync(file, 'utf8').trim();

@@ -75,10 +75,12 @@ export function installProcessClock(clock: RuntimeClock): void {
 
 /** Parses an ISO-8601 duration (`P30D`, `PT1H30M`, `P1DT2.5S`, `P2W`) into milliseconds. */
 export function parseIsoDuration(text: string): number {
-  const match = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
-    text,
-  );
-  if (!match || text === 'P' || text.endsWith('T')) throw new RangeError(`"${text}" is not an ISO-8601 duration such as P30D or PT1H`);
+  const match =
+    /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
+      text,
+    );
+  if (!match || text === 'P' || text.endsWith('T'))
+    throw new RangeError(`"${text}" is not an ISO-8601 duration such as P30D or PT1H`);
   const [, weeks, days, hours, minutes, seconds] = match.map((part) => (part === undefined ? 0 : Number(part)));
   return ((((weeks! * 7 + days!) * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * 1000;
 }

@@ -6,7 +6,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export class Logger {
   private readonly threshold: number;
 
-  constructor(level: LogLevel, private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {
+  constructor(
+    level: LogLevel,
+    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  ) {
     this.threshold = LOG_LEVELS.indexOf(level);
   }
 

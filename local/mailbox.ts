@@ -113,9 +113,20 @@ export class LocalMailbox {
   /** Stores `mail` and returns it as listed. */
   deliver(mail: OutgoingMail): MailboxItem {
     const text = mail.contentType === 'html' ? htmlToText(mail.content) : mail.content;
-    const hrefs = mail.contentType === 'html' ? [...mail.content.matchAll(/href\s*=\s*"([^"]*)"/gi)].map((match) => decodeEntities(match[1]!)) : [];
-    const links = [...new Set([...hrefs, ...(text.match(URL_PATTERN) ?? [])].filter((link) => /^https?:\/\//i.test(link)))];
-    const item: MailboxItem = { to: mail.to.join(', '), subject: mail.subject, text, links, sentAt: new Date(this.now()).toISOString() };
+    const hrefs =
+      mail.contentType === 'html'
+        ? [...mail.content.matchAll(/href\s*=\s*"([^"]*)"/gi)].map((match) => decodeEntities(match[1]!))
+        : [];
+    const links = [
+      ...new Set([...hrefs, ...(text.match(URL_PATTERN) ?? [])].filter((link) => /^https?:\/\//i.test(link))),
+    ];
+    const item: MailboxItem = {
+      to: mail.to.join(', '),
+      subject: mail.subject,
+      text,
+      links,
+      sentAt: new Date(this.now()).toISOString(),
+    };
     this.items.push(item);
     if (this.items.length > MAILBOX_LISTED * 2) this.items = this.items.slice(-MAILBOX_LISTED);
     appendFileSync(this.file, `${JSON.stringify(item)}\n`);
@@ -141,10 +152,25 @@ export class LocalMailbox {
         this.clear();
         return { status: 204, headers: [], body: Buffer.alloc(0) };
       }
-      if (method !== 'GET') return { status: 405, headers: [['allow', 'GET, DELETE'], ['content-type', 'text/plain; charset=utf-8']], body: Buffer.from('Method Not Allowed') };
-      const noStore: [string, string][] = [['cache-control', 'no-store'], ['vary', 'accept']];
+      if (method !== 'GET')
+        return {
+          status: 405,
+          headers: [
+            ['allow', 'GET, DELETE'],
+            ['content-type', 'text/plain; charset=utf-8'],
+          ],
+          body: Buffer.from('Method Not Allowed'),
+        };
+      const noStore: [string, string][] = [
+        ['cache-control', 'no-store'],
+        ['vary', 'accept'],
+      ];
       if ((request.headers.accept ?? '').includes('application/json')) {
-        return { status: 200, headers: [['content-type', 'application/json; charset=utf-8'], ...noStore], body: Buffer.from(JSON.stringify({ items: this.list() })) };
+        return {
+          status: 200,
+          headers: [['content-type', 'application/json; charset=utf-8'], ...noStore],
+          body: Buffer.from(JSON.stringify({ items: this.list() })),
+        };
       }
       return {
         status: 200,
@@ -168,7 +194,11 @@ export class LocalMailbox {
         `<article><h2>${escapeHtml(item.subject)}</h2><dl><dt>To</dt><dd>${escapeHtml(item.to)}</dd><dt>Sent</dt><dd>${escapeHtml(item.sentAt)}</dd></dl><pre>${linkify(item.text)}</pre></article>`,
     );
     const summary =
-      items.length === 0 ? 'No mail yet.' : items.length === MAILBOX_LISTED ? `The newest ${MAILBOX_LISTED} mails, newest first.` : `${items.length} mail${items.length === 1 ? '' : 's'}, newest first.`;
+      items.length === 0
+        ? 'No mail yet.'
+        : items.length === MAILBOX_LISTED
+          ? `The newest ${MAILBOX_LISTED} mails, newest first.`
+          : `${items.length} mail${items.length === 1 ? '' : 's'}, newest first.`;
     return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Local mailbox</title><style>${STYLE}</style></head><body><h1>Local mailbox</h1><p>${summary} Mail the app sends through the local Graph lands here; <code>DELETE ${LOCAL_MAILBOX_PATH}</code> empties it.</p>${articles.join('')}</body></html>`;
   }
 }

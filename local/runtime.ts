@@ -10,7 +10,14 @@ import { installInProcessTransport } from './durable/inProcessTransport';
 import { ManagementApi, type ManagementResponse } from './durable/managementApi';
 import { DurableStore } from './durable/store';
 import { keyMatches, loadSystemKey, presentedKey, systemKeyPath } from './durable/systemKey';
-import { AppLoadError, classifyFunctions, findEntryPoints, loadEntryPoints, readHostSettings, type HostedFunction } from './host/appLoader';
+import {
+  AppLoadError,
+  classifyFunctions,
+  findEntryPoints,
+  loadEntryPoints,
+  readHostSettings,
+  type HostedFunction,
+} from './host/appLoader';
 import { FunctionsCore } from './host/functionsCore';
 import { HttpHost, type HostResponse } from './host/httpHost';
 import { Invoker } from './host/invoker';
@@ -40,15 +47,19 @@ export type LocalRoute = (request: IncomingMessage, url: URL, body: Buffer) => P
 /** Reads the runtime's settings from the environment (after local.settings.json was applied). */
 export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): RuntimeSettings {
   const port = env.PORT === undefined || env.PORT === '' ? 7071 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppLoadError(`PORT must be a port number, not "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new AppLoadError(`PORT must be a port number, not "${env.PORT}"`);
   const limit = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ? Number(env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) : 104_857_600;
-  if (!Number.isInteger(limit) || limit <= 0) throw new AppLoadError('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes');
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new AppLoadError('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes');
   const clock = (env.MAA_LOCAL_CLOCK ?? 'real').toLowerCase();
-  if (clock !== 'real' && clock !== 'manual') throw new AppLoadError(`MAA_LOCAL_CLOCK must be "real" or "manual", not "${env.MAA_LOCAL_CLOCK}"`);
+  if (clock !== 'real' && clock !== 'manual')
+    throw new AppLoadError(`MAA_LOCAL_CLOCK must be "real" or "manual", not "${env.MAA_LOCAL_CLOCK}"`);
   const sync = (env.MAA_LOCAL_SYNCHRONOUS ?? 'FULL').toUpperCase();
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new AppLoadError('MAA_LOCAL_SYNCHRONOUS must be FULL or NORMAL');
   const transport = (env.MAA_LOCAL_RPC_TRANSPORT ?? 'inprocess').toLowerCase();
-  if (transport !== 'inprocess' && transport !== 'http') throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
+  if (transport !== 'inprocess' && transport !== 'http')
+    throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
   return {
     appDir,
     port,
@@ -107,7 +118,10 @@ export class LocalRuntime {
     this.core.lock();
     if (!this.core.programmingModel) throw new AppLoadError('the app registered no functions through @azure/functions');
     const capabilities = await this.core.programmingModel.getCapabilities?.({});
-    if (capabilities?.HttpUri) throw new AppLoadError('HTTP streaming (app.setup({ enableHttpStream: true })) is not supported by the local runtime');
+    if (capabilities?.HttpUri)
+      throw new AppLoadError(
+        'HTTP streaming (app.setup({ enableHttpStream: true })) is not supported by the local runtime',
+      );
     this.functions = classifyFunctions(this.core);
 
     mkdirSync(settings.dataDir, { recursive: true });
@@ -119,7 +133,9 @@ export class LocalRuntime {
       this.clock.persist = (offset) => this.store.setMeta('manualClockOffsetMs', String(offset));
     }
     const concurrency = (key: string) => {
-      const value = (hostSettings.raw.extensions as Record<string, Record<string, unknown>> | undefined)?.durableTask?.[key];
+      const value = (hostSettings.raw.extensions as Record<string, Record<string, unknown>> | undefined)?.durableTask?.[
+        key
+      ];
       return typeof value === 'number' && value > 0 ? value : 10 * os.cpus().length;
     };
     this.engine = new DurableEngine({
@@ -137,7 +153,11 @@ export class LocalRuntime {
       hostSettings.routePrefix,
       this.invoker,
       () => this.clientInputText,
-      (name, error) => this.log.error(name, `HTTP function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      (name, error) =>
+        this.log.error(
+          name,
+          `HTTP function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        ),
     );
     this.registerClockRoute();
     this.registerIdentityRoutes();
@@ -156,9 +176,17 @@ export class LocalRuntime {
     this.identity.applyAppSettings(process.env);
     applyLocalAppSettings(process.env, settings.dataDir, this.publicOrigin);
     // After the local settings: timer schedules may name one (`%MAA_AUDIT_CHECKPOINT_SCHEDULE%`).
-    this.timers = new TimerHost(this.functions, this.clock, this.invoker, this.log, process.env, () => this.clientInputText);
+    this.timers = new TimerHost(
+      this.functions,
+      this.clock,
+      this.invoker,
+      this.log,
+      process.env,
+      () => this.clientInputText,
+    );
     this.clientInputText = JSON.stringify(this.durableClientInput());
-    if (settings.rpcTransport === 'inprocess') installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
+    if (settings.rpcTransport === 'inprocess')
+      installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
 
     await this.invoker.appStart(settings.appDir);
     this.engine.recover();
@@ -176,12 +204,19 @@ export class LocalRuntime {
     lines.push(`  app:       ${this.settings.appDir}`);
     lines.push(`  data:      ${this.settings.dataDir}`);
     lines.push(`  task hub:  ${this.hubName}`);
-    lines.push(`  clock:     ${this.settings.manualClock ? `manual (POST ${this.publicOrigin}/_local/clock)` : 'real'}`);
+    lines.push(
+      `  clock:     ${this.settings.manualClock ? `manual (POST ${this.publicOrigin}/_local/clock)` : 'real'}`,
+    );
     lines.push('  functions:');
-    for (const route of this.httpHost.describeRoutes()) lines.push(`    ${route.name}: [${route.methods}] ${this.publicOrigin}${route.url}`);
-    for (const timer of this.timers.describe()) lines.push(`    ${timer.name}: timer ${timer.schedule} (next ${timer.next})`);
-    for (const fn of this.functions.filter((f) => f.kind === 'orchestration' || f.kind === 'activity')) lines.push(`    ${fn.name}: ${fn.kind}Trigger`);
-    lines.push(`  durable:   ${this.publicOrigin}/runtime/webhooks/durabletask/instances (system key in ${systemKeyPath(this.settings.dataDir)})`);
+    for (const route of this.httpHost.describeRoutes())
+      lines.push(`    ${route.name}: [${route.methods}] ${this.publicOrigin}${route.url}`);
+    for (const timer of this.timers.describe())
+      lines.push(`    ${timer.name}: timer ${timer.schedule} (next ${timer.next})`);
+    for (const fn of this.functions.filter((f) => f.kind === 'orchestration' || f.kind === 'activity'))
+      lines.push(`    ${fn.name}: ${fn.kind}Trigger`);
+    lines.push(
+      `  durable:   ${this.publicOrigin}/runtime/webhooks/durabletask/instances (system key in ${systemKeyPath(this.settings.dataDir)})`,
+    );
     for (const route of [...this.localRoutes.keys()].sort()) lines.push(`  local:     ${this.publicOrigin}${route}`);
     return lines.join('\n');
   }
@@ -191,7 +226,9 @@ export class LocalRuntime {
     this.timers?.stop();
     const closing = [closeServer(this.server), closeServer(this.rpcServer)];
     await this.engine?.stop();
-    await this.invoker?.appTerminate().catch((error: unknown) => this.log.error('host', `appTerminate hook failed: ${String(error)}`));
+    await this.invoker
+      ?.appTerminate()
+      .catch((error: unknown) => this.log.error('host', `appTerminate hook failed: ${String(error)}`));
     this.store?.close();
     await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
@@ -199,7 +236,8 @@ export class LocalRuntime {
   private registerClockRoute(): void {
     this.localRoutes.set('/_local/clock', (request, _url, body) => {
       if (!this.settings.manualClock) return textResponse(404, 'Not Found');
-      if ((request.method ?? 'GET').toUpperCase() === 'GET') return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
+      if ((request.method ?? 'GET').toUpperCase() === 'GET')
+        return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
       if (request.method !== 'POST') return methodNotAllowed('GET, POST');
       let advance: unknown;
       try {
@@ -224,7 +262,13 @@ export class LocalRuntime {
     const now = () => this.clock.now();
     const mailbox = new LocalMailbox(this.settings.dataDir, now);
     this.localRoutes.set(LOCAL_MAILBOX_PATH, mailbox.route());
-    this.identity = new LocalIdentity({ dataDir: this.settings.dataDir, now, origin: () => this.publicOrigin, mailbox, mailSender: () => process.env.MAA_MAIL_SENDER });
+    this.identity = new LocalIdentity({
+      dataDir: this.settings.dataDir,
+      now,
+      origin: () => this.publicOrigin,
+      mailbox,
+      mailSender: () => process.env.MAA_MAIL_SENDER,
+    });
     for (const [route, handler] of this.identity.routes()) this.localRoutes.set(route, handler);
   }
 
@@ -303,7 +347,10 @@ export class LocalRuntime {
       if (pathname.startsWith(webhooks) || pathname === webhooks.slice(0, -1)) {
         // As the host's SystemKeyAuthLevel policy: no system key, no Durable API (401, empty body, nothing done).
         if (!keyMatches(presentedKey(req.headers, url.searchParams), this.systemKey)) {
-          this.log.warn('host', `refused ${req.method ?? 'GET'} ${pathname}: no valid durabletask_extension system key`);
+          this.log.warn(
+            'host',
+            `refused ${req.method ?? 'GET'} ${pathname}: no valid durabletask_extension system key`,
+          );
           return write(res, { status: 401, headers: [], body: Buffer.alloc(0) });
         }
         const response = await this.management.handle({
@@ -325,7 +372,10 @@ export class LocalRuntime {
       }
       write(res, textResponse(404, 'Not Found'));
     } catch (error) {
-      this.log.error('host', `request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.log.error(
+        'host',
+        `request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!res.headersSent) write(res, textResponse(500, 'Internal Server Error'));
       else res.destroy();
     }
@@ -342,7 +392,11 @@ function textResponse(status: number, text: string): HostResponse {
 }
 
 function jsonResponse(status: number, value: unknown): HostResponse {
-  return { status, headers: [['content-type', 'application/json; charset=utf-8']], body: Buffer.from(JSON.stringify(value)) };
+  return {
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body: Buffer.from(JSON.stringify(value)),
+  };
 }
 
 function problem(status: number, code: string, detail: string): HostResponse {

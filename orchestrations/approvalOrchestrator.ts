@@ -3,8 +3,21 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
 import { COMMAND_FRESHNESS_MS, COMMAND_FUTURE_SKEW_MS, CommandNonces } from '../shared/domain/commandNonces';
 import { isDomainError } from '../shared/domain/errors';
-import { applyCommand, approvalCount, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
-import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord, type JsonValue, type Principal } from '../shared/domain/model';
+import {
+  applyCommand,
+  approvalCount,
+  submittedEvent,
+  type Command,
+  type CommandResult,
+  type DomainEvent,
+} from '../shared/domain/lifecycle';
+import {
+  CLOSED_STATUSES,
+  type ApprovalRequest,
+  type AuditRecord,
+  type JsonValue,
+  type Principal,
+} from '../shared/domain/model';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
@@ -71,12 +84,19 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       return chained;
     });
   /** Records a step; the first one (`start`) also has the start input's signature checked, and answers why it was refused. */
-  function* record(result: CommandResult, start?: ApprovalOrchestrationInput): Generator<df.Task, string | undefined, unknown> {
+  function* record(
+    result: CommandResult,
+    start?: ApprovalOrchestrationInput,
+  ): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
     const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     if (request !== stored.value) step.request = { value: request, etag: stored.etag };
-    const output = (yield context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step)) as RecordStepOutput;
+    const output = (yield context.df.callActivityWithRetry(
+      Activities.recordStep,
+      STEP_RETRY,
+      step,
+    )) as RecordStepOutput;
     if (output !== null && typeof output === 'object') return output.startRefused;
     if (output !== null) stored = { value: request, etag: output };
     return undefined;
@@ -87,7 +107,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     type: 'request.eventRefused',
     at: now(),
     actor: 'actor' in command ? { id: command.actor.id, displayName: command.actor.displayName } : null,
-    data: { command: command.kind, code, reason, ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}) },
+    data: {
+      command: command.kind,
+      code,
+      reason,
+      ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}),
+    },
   });
   /**
    * The audit entry of an event whose signature is refused: it names no actor (the event's claim
@@ -95,9 +120,17 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
    */
   const forgery = (event: unknown, code: string, reason: string): DomainEvent => {
     const claimed = event as { kind?: unknown; actor?: { id?: unknown; displayName?: unknown } } | null;
-    const data: { [key: string]: JsonValue } = { command: typeof claimed?.kind === 'string' ? claimed.kind.slice(0, 32) : 'unknown', code, reason };
+    const data: { [key: string]: JsonValue } = {
+      command: typeof claimed?.kind === 'string' ? claimed.kind.slice(0, 32) : 'unknown',
+      code,
+      reason,
+    };
     const actor = claimed?.actor;
-    if (typeof actor?.id === 'string') data.claimedActor = { id: actor.id.slice(0, 64), displayName: typeof actor.displayName === 'string' ? actor.displayName.slice(0, 128) : '' };
+    if (typeof actor?.id === 'string')
+      data.claimedActor = {
+        id: actor.id.slice(0, 64),
+        displayName: typeof actor.displayName === 'string' ? actor.displayName.slice(0, 128) : '',
+      };
     return { requestId: request.id, type: 'request.eventRefused', at: now(), actor: null, data };
   };
   /** Nonces of the authenticated commands applied or refused (replayed state: the same events rebuild it). */
@@ -106,27 +139,58 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
    * Authenticates `event` and reads the actor's rights (see `authorizeCommand`); on refusal records
    * it and answers undefined. A nonce is remembered once its signature verified.
    */
-  function* authorize(event: unknown, groupIds: string[], readDirectory: boolean): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
-    const input: AuthorizeCommandInput = { instanceId: request.id, event, at: now(), groupIds, readDirectory, ...correlation };
+  function* authorize(
+    event: unknown,
+    groupIds: string[],
+    readDirectory: boolean,
+  ): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
+    const input: AuthorizeCommandInput = {
+      instanceId: request.id,
+      event,
+      at: now(),
+      groupIds,
+      readDirectory,
+      ...correlation,
+    };
     let auth: AuthorizeCommandOutput;
     try {
-      auth = (yield context.df.callActivityWithRetry(Activities.authorizeCommand, STEP_RETRY, input)) as AuthorizeCommandOutput;
+      auth = (yield context.df.callActivityWithRetry(
+        Activities.authorizeCommand,
+        STEP_RETRY,
+        input,
+      )) as AuthorizeCommandOutput;
     } catch {
       // The directory stayed unreachable: the command is refused (and audited), not guessed.
-      yield* record({ request, events: [forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read')] });
+      yield* record({
+        request,
+        events: [
+          forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read'),
+        ],
+      });
       return undefined;
     }
     // The SDK matches results to tasks by position, not name: a history recorded before commands
     // were signed holds another activity's result here. Fail loudly rather than apply it.
     if (typeof auth !== 'object' || auth === null || typeof (auth as { ok?: unknown }).ok !== 'boolean') {
-      throw new Error(`request ${request.id}: its history predates authenticated commands; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`);
+      throw new Error(
+        `request ${request.id}: its history predates authenticated commands; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`,
+      );
     }
     if (!auth.ok) {
       yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
       return undefined;
     }
     if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), context.df.currentUtcDateTime.getTime())) {
-      yield* record({ request, events: [refusal(event as CommandEvent, 'command_replayed', `the command with nonce ${auth.nonce} was already applied or refused`)] });
+      yield* record({
+        request,
+        events: [
+          refusal(
+            event as CommandEvent,
+            'command_replayed',
+            `the command with nonce ${auth.nonce} was already applied or refused`,
+          ),
+        ],
+      });
       return undefined;
     }
     return auth;
@@ -158,11 +222,22 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (events.length > 0) yield* record({ request, events });
   }
 
-  const startRefused = yield* record({ request, events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)] }, input);
+  const startRefused = yield* record(
+    {
+      request,
+      events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)],
+    },
+    input,
+  );
   if (startRefused !== undefined) {
     // Started through the Durable API with an input the app did not sign: nothing was written, nothing runs.
-    if (!context.df.isReplaying) context.error(`orchestration ${context.df.instanceId} refused its input: ${startRefused}`);
-    const refused: ApprovalOrchestrationOutput = { requestId: input.request?.id ?? context.df.instanceId, status: 'needsApproval', startRefused };
+    if (!context.df.isReplaying)
+      context.error(`orchestration ${context.df.instanceId} refused its input: ${startRefused}`);
+    const refused: ApprovalOrchestrationOutput = {
+      requestId: input.request?.id ?? context.df.instanceId,
+      status: 'needsApproval',
+      startRefused,
+    };
     return refused;
   }
   publish();
@@ -176,7 +251,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     // The reminder races too, once, while approvals are still wanted; a request whose whole life is
     // shorter than the reminder lead gets none (its approvers were just notified).
     const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
-    const remind = !reminded && reminderBeforeMs > 0 && request.status === 'needsApproval' && remindAt > Date.parse(request.createdAt);
+    const remind =
+      !reminded &&
+      reminderBeforeMs > 0 &&
+      request.status === 'needsApproval' &&
+      remindAt > Date.parse(request.createdAt);
     const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
     const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
     if (winner === reminder) {
@@ -230,7 +309,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if ((yield context.df.Task.any([late, grace])) === grace) break;
     grace.cancel();
     if (!(yield* authorize(late.result, [], false))) continue;
-    yield* record({ request, events: [refusal(late.result as CommandEvent, 'invalid_state', `the request is already ${request.status}`)] });
+    yield* record({
+      request,
+      events: [refusal(late.result as CommandEvent, 'invalid_state', `the request is already ${request.status}`)],
+    });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };

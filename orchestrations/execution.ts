@@ -23,12 +23,20 @@ export const STEP_RETRY = retry(1_000, 12);
  * orchestration; an executor that still fails after the retries gives a `failed` execution to
  * record, never a failed orchestration. Shared by the approval and re-drive orchestrations.
  */
-export function* execute(context: OrchestrationContext, request: ApprovalRequest, correlation: Correlated): Generator<df.Task, Execution, unknown> {
+export function* execute(
+  context: OrchestrationContext,
+  request: ApprovalRequest,
+  correlation: Correlated,
+): Generator<df.Task, Execution, unknown> {
   try {
     const input: ExecuteOperationInput = { ...request, ...correlation };
     return (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    return { status: 'failed', at: context.df.currentUtcDateTime.toISOString(), detail: `gave up after retries: ${detail}` };
+    return {
+      status: 'failed',
+      at: context.df.currentUtcDateTime.toISOString(),
+      detail: `gave up after retries: ${detail}`,
+    };
   }
 }

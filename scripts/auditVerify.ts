@@ -11,7 +11,8 @@ import { verifyTrail } from '../shared/domain/trailVerification';
 import type { AppKeyRing } from '../shared/keys/appKey';
 import type { Store } from '../shared/store/store';
 
-const USAGE = 'usage: npm run audit:verify -- (<requestId> [<requestId> ...] | --all) [--digest FILE]\n       npm run audit:verify -- --digest FILE\n       npm run audit:verify -- --export-digest FILE\n';
+const USAGE =
+  'usage: npm run audit:verify -- (<requestId> [<requestId> ...] | --all) [--digest FILE]\n       npm run audit:verify -- --digest FILE\n       npm run audit:verify -- --export-digest FILE\n';
 
 /** Exit codes: every check passed; something is broken or missing; the tool could not run (usage, store, digest file). */
 const OK = 0;
@@ -64,7 +65,8 @@ function parseArgs(args: string[]): Options {
     else options.ids.push(arg);
   }
   const verifies = options.all || options.ids.length > 0 || options.digestFile !== undefined;
-  if (verifies === (options.exportFile !== undefined) || (options.all && options.ids.length > 0)) throw new CannotRun(USAGE);
+  if (verifies === (options.exportFile !== undefined) || (options.all && options.ids.length > 0))
+    throw new CannotRun(USAGE);
   return options;
 }
 
@@ -90,7 +92,9 @@ function appKeyRing(): AppKeyRing | undefined {
 function openStore(): Store {
   const { store } = config();
   if (store.kind === 'sqlite' && !existsSync(store.file)) {
-    throw new CannotRun(`no store at ${store.file}: check MAA_DATA_DIR (now ${process.env.MAA_DATA_DIR ?? 'unset, so .data'}); nothing was verified`);
+    throw new CannotRun(
+      `no store at ${store.file}: check MAA_DATA_DIR (now ${process.env.MAA_DATA_DIR ?? 'unset, so .data'}); nothing was verified`,
+    );
   }
   try {
     return openStoreForVerification();
@@ -106,7 +110,9 @@ async function exportDigest(store: Store, file: string): Promise<number> {
     return BROKEN;
   }
   writeFileSync(file, `${JSON.stringify(latest, null, 2)}\n`);
-  process.stdout.write(`exported digest ${latest.sequence} (${latest.digestHash.slice(0, 12)}, ${latest.heads.length} heads, to ${latest.to}) to ${file}\n`);
+  process.stdout.write(
+    `exported digest ${latest.sequence} (${latest.digestHash.slice(0, 12)}, ${latest.heads.length} heads, to ${latest.to}) to ${file}\n`,
+  );
   return OK;
 }
 
@@ -119,7 +125,8 @@ async function verify(store: Store, options: Options, ring: AppKeyRing | undefin
   if (!checkpoints.valid) broken += 1;
   const expected = new Map<string, TrailHead[]>();
   for (const digest of checkpoints.trusted) {
-    for (const head of digest.heads) expected.set(head.requestId, [...(expected.get(head.requestId) ?? []), { seq: head.seq, hash: head.hash }]);
+    for (const head of digest.heads)
+      expected.set(head.requestId, [...(expected.get(head.requestId) ?? []), { seq: head.seq, hash: head.hash }]);
   }
 
   let ids = options.ids;
@@ -140,7 +147,12 @@ async function verify(store: Store, options: Options, ring: AppKeyRing | undefin
   let brokenTrails = 0;
   for (const id of ids) {
     const [request, records] = await Promise.all([store.getRequest(id), readTrail(store, id)]);
-    const verdict = verifyTrail({ request: request?.value, records, expected: expected.get(id) ?? [], orphansExpected });
+    const verdict = verifyTrail({
+      request: request?.value,
+      records,
+      expected: expected.get(id) ?? [],
+      orphansExpected,
+    });
     if (records.length === 0 && verdict.valid) {
       report(`${id}: no audit records`);
       brokenTrails += 1;
@@ -154,7 +166,9 @@ async function verify(store: Store, options: Options, ring: AppKeyRing | undefin
       for (const problem of verdict.problems) report(`${id}: ${problem.message}`);
     }
   }
-  report(`${ids.length - brokenTrails} of ${ids.length} trails verified${brokenTrails ? `, ${brokenTrails} broken` : ''}`);
+  report(
+    `${ids.length - brokenTrails} of ${ids.length} trails verified${brokenTrails ? `, ${brokenTrails} broken` : ''}`,
+  );
   return broken + brokenTrails > 0 ? BROKEN : OK;
 }
 
@@ -189,10 +203,12 @@ async function checkCheckpoints(
   const macs = (digest: AuditDigest, what: string) => {
     const status = digestMacStatus(ring, digest);
     if (status === 'invalid') problems.push(`${what}: its MAC does not verify under key ${digest.signature.kid}`);
-    if (status === 'unknown_key') notes.push(`${what}: signed with key ${digest.signature.kid}, which is not configured; MAC not checked`);
+    if (status === 'unknown_key')
+      notes.push(`${what}: signed with key ${digest.signature.kid}, which is not configured; MAC not checked`);
   };
   if (exported !== undefined) {
-    if (exported.digestHash !== digestHash(exported)) problems.push(`the exported digest's hash does not match its content`);
+    if (exported.digestHash !== digestHash(exported))
+      problems.push(`the exported digest's hash does not match its content`);
     macs(exported, 'the exported digest');
   }
   const stored = await readCheckpoints(store, exported?.sequence);
@@ -202,8 +218,12 @@ async function checkCheckpoints(
   let chainEndsInExported = exported === undefined;
   if (exported !== undefined) {
     const match = stored.at(-1);
-    if (match?.sequence !== exported.sequence) problems.push(`the store holds no digest ${exported.sequence} (the exported one): its checkpoints were removed`);
-    else if (match.digestHash !== exported.digestHash) problems.push(`stored digest ${exported.sequence} is not the exported one: the store's checkpoints were rewritten`);
+    if (match?.sequence !== exported.sequence)
+      problems.push(`the store holds no digest ${exported.sequence} (the exported one): its checkpoints were removed`);
+    else if (match.digestHash !== exported.digestHash)
+      problems.push(
+        `stored digest ${exported.sequence} is not the exported one: the store's checkpoints were rewritten`,
+      );
     else chainEndsInExported = true;
   }
 
@@ -213,8 +233,13 @@ async function checkCheckpoints(
   if (problems.length === 0) {
     const latest = stored.at(-1);
     const macState = ring === undefined ? 'MACs not checked: no app key' : 'MACs checked';
-    report(latest === undefined ? 'checkpoints: none stored yet' : `checkpoints: ok (${stored.length} digests, latest ${latest.sequence} to ${latest.to}, ${macState})`);
-    if (exported !== undefined) report(`digest ${exported.sequence}: the store still holds it, and every head listed up to it is checked below`);
+    report(
+      latest === undefined
+        ? 'checkpoints: none stored yet'
+        : `checkpoints: ok (${stored.length} digests, latest ${latest.sequence} to ${latest.to}, ${macState})`,
+    );
+    if (exported !== undefined)
+      report(`digest ${exported.sequence}: the store still holds it, and every head listed up to it is checked below`);
   }
   return { valid: problems.length === 0, trusted: chainTrusted ? stored : exported === undefined ? [] : [exported] };
 }
@@ -223,7 +248,11 @@ async function allRequestIds(store: Store): Promise<string[]> {
   const ids: string[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await store.listRequests({ view: { kind: 'all' }, top: 100, ...(continuationToken ? { continuationToken } : {}) });
+    const page = await store.listRequests({
+      view: { kind: 'all' },
+      top: 100,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
     ids.push(...page.items.map((request) => request.id));
     continuationToken = page.continuationToken;
   } while (continuationToken);
@@ -233,7 +262,9 @@ async function allRequestIds(store: Store): Promise<string[]> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof CannotRun ? '' : 'error: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof CannotRun ? '' : 'error: '}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(CANNOT_RUN);
   },
 );

@@ -26,7 +26,11 @@ export const ZIP_FILE = path.join(PACKAGE_DIR, 'app.zip');
  * SDKs (shared/composition.ts loads them on first use) and axios, which durable-functions uses for
  * its DurableClient (built per invocation, never at import).
  */
-const LAZY_PACKAGES: Record<string, string> = { '@azure/cosmos': 'cosmos', '@azure/identity': 'identity', axios: 'axios' };
+const LAZY_PACKAGES: Record<string, string> = {
+  '@azure/cosmos': 'cosmos',
+  '@azure/identity': 'identity',
+  axios: 'axios',
+};
 const VENDOR_FILE = './vendor/azure-sdk.js';
 
 /**
@@ -56,7 +60,11 @@ const WORKER_PROVIDED = ['@azure/functions-core'];
 const appPlugin: Plugin = {
   name: 'maa-app',
   setup(context) {
-    const lazyFilter = new RegExp(`^(${Object.keys(LAZY_PACKAGES).map((name) => name.replace(/[/]/g, '\\/')).join('|')})$`);
+    const lazyFilter = new RegExp(
+      `^(${Object.keys(LAZY_PACKAGES)
+        .map((name) => name.replace(/[/]/g, '\\/'))
+        .join('|')})$`,
+    );
     context.onResolve({ filter: lazyFilter }, (args) => ({ path: args.path, namespace: 'maa-vendor' }));
     context.onLoad({ filter: /.*/, namespace: 'maa-vendor' }, (args) => ({
       contents:
@@ -66,9 +74,14 @@ const appPlugin: Plugin = {
           : `module.exports = require(${JSON.stringify(VENDOR_FILE)})[${JSON.stringify(LAZY_PACKAGES[args.path])}];`,
       loader: 'js',
     }));
-    context.onResolve({ filter: /^validator$/ }, (args) => ({ path: 'validator', namespace: 'maa-validator', pluginData: args.resolveDir }));
+    context.onResolve({ filter: /^validator$/ }, (args) => ({
+      path: 'validator',
+      namespace: 'maa-validator',
+      pluginData: args.resolveDir,
+    }));
     context.onLoad({ filter: /.*/, namespace: 'maa-validator' }, (args) => ({
-      contents: "module.exports = { get isURL() { const isURL = require('validator/lib/isURL'); return isURL.default ?? isURL; } };",
+      contents:
+        "module.exports = { get isURL() { const isURL = require('validator/lib/isURL'); return isURL.default ?? isURL; } };",
       resolveDir: args.pluginData as string,
       loader: 'js',
     }));
@@ -104,7 +117,11 @@ const common = {
 
 /** Builds the package from `<repoRoot>/dist` (run `npm run build` first) into `<repoRoot>/.package`. */
 export async function buildPackage(repoRoot: string): Promise<PackageResult> {
-  const rootPackage = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; engines?: unknown };
+  const rootPackage = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    engines?: unknown;
+  };
   const entryPoints = findEntryPoints(repoRoot).map((file) => path.relative(repoRoot, file).split(path.sep).join('/'));
   checkDurableUses(repoRoot);
   const appDir = path.join(repoRoot, APP_DIR);
@@ -114,7 +131,12 @@ export async function buildPackage(repoRoot: string): Promise<PackageResult> {
   // The worker requires every file of `main` in glob order; one entry requiring them in that order is the same program.
   await build({
     ...common,
-    stdin: { contents: entryPoints.map((file) => `require(${JSON.stringify(`./${file}`)});`).join('\n'), resolveDir: repoRoot, sourcefile: 'main.js', loader: 'js' },
+    stdin: {
+      contents: entryPoints.map((file) => `require(${JSON.stringify(`./${file}`)});`).join('\n'),
+      resolveDir: repoRoot,
+      sourcefile: 'main.js',
+      loader: 'js',
+    },
     outfile: path.join(appDir, 'dist', 'main.js'),
     external: WORKER_PROVIDED,
     plugins: [appPlugin],
@@ -122,7 +144,9 @@ export async function buildPackage(repoRoot: string): Promise<PackageResult> {
   await build({
     ...common,
     stdin: {
-      contents: `module.exports = { ${Object.entries(LAZY_PACKAGES).map(([name, key]) => `get ${key}() { return require(${JSON.stringify(name)}); }`).join(', ')} };`,
+      contents: `module.exports = { ${Object.entries(LAZY_PACKAGES)
+        .map(([name, key]) => `get ${key}() { return require(${JSON.stringify(name)}); }`)
+        .join(', ')} };`,
       resolveDir: repoRoot,
       sourcefile: 'azure-sdk.js',
       loader: 'js',
@@ -142,9 +166,16 @@ export async function buildPackage(repoRoot: string): Promise<PackageResult> {
   };
   writeFileSync(path.join(appDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
 
-  const files = listFiles(appDir).map((file) => ({ path: path.relative(appDir, file).split(path.sep).join('/'), bytes: statSync(file).size }));
+  const files = listFiles(appDir).map((file) => ({
+    path: path.relative(appDir, file).split(path.sep).join('/'),
+    bytes: statSync(file).size,
+  }));
   const zipFile = path.join(repoRoot, ZIP_FILE);
-  writeZip(zipFile, appDir, files.map((file) => file.path));
+  writeZip(
+    zipFile,
+    appDir,
+    files.map((file) => file.path),
+  );
   return {
     appDir,
     zipFile,
@@ -166,11 +197,15 @@ function checkDurableUses(repoRoot: string): void {
       if (!binding) continue;
       for (const use of code.matchAll(new RegExp(`\\b${binding}\\.([\\w.]+)`, 'g'))) {
         const member = use[1] ?? '';
-        if (!allowed.some((name) => member === name || member.startsWith(`${name}.`))) problems.push(`${path.relative(repoRoot, file)} uses ${pkg}.${member}`);
+        if (!allowed.some((name) => member === name || member.startsWith(`${name}.`)))
+          problems.push(`${path.relative(repoRoot, file)} uses ${pkg}.${member}`);
       }
     }
   }
-  if (problems.length > 0) throw new Error(`durable-functions uses what the package's shims do not provide; extend scripts/package.ts:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `durable-functions uses what the package's shims do not provide; extend scripts/package.ts:\n  ${problems.join('\n  ')}`,
+    );
 }
 
 function listFiles(dir: string): string[] {
@@ -185,7 +220,7 @@ function writeZip(zipFile: string, baseDir: string, names: string[]): void {
   const central: Buffer[] = [];
   let offset = 0;
   const dosTime = 0; // 00:00:00
-  const dosDate = (1980 - 1980) << 9 | 1 << 5 | 1; // 1980-01-01
+  const dosDate = ((1980 - 1980) << 9) | (1 << 5) | 1; // 1980-01-01
   for (const name of names) {
     const data = readFileSync(path.join(baseDir, name));
     const compressed = deflateRawSync(data, { level: 9 });
@@ -248,7 +283,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`package failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `package failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   });
 }

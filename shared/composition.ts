@@ -16,7 +16,9 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const { store } = config();
-    services = { store: store.kind === 'cosmos' ? cosmosStore(store) : sqliteStore(store.file, store.closedRequestTtlSeconds) };
+    services = {
+      store: store.kind === 'cosmos' ? cosmosStore(store) : sqliteStore(store.file, store.closedRequestTtlSeconds),
+    };
   }
   return services;
 }
@@ -44,7 +46,8 @@ export function openStoreForVerification(): Store {
 
 function cosmosStore(store: CosmosStoreConfig): Store {
   // Loaded only when configured: the Cosmos DB and identity SDKs add ~0.4 s to every cold start.
-  const { CosmosStore, cosmosUnavailable, createCosmosClient } = require('./store/cosmosStore') as typeof import('./store/cosmosStore');
+  const { CosmosStore, cosmosUnavailable, createCosmosClient } =
+    require('./store/cosmosStore') as typeof import('./store/cosmosStore');
   const adapter = new CosmosStore(createCosmosClient(store), {
     database: store.database,
     ...(store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds }),

@@ -30,7 +30,7 @@ function durationSeconds(text: string): number | undefined {
     number,
     number,
   ];
-  const total = ((((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60) + seconds;
+  const total = (((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds;
   return total > 0 ? total : undefined;
 }
 
@@ -58,7 +58,12 @@ const settingsSchema = z
     /** Comma-separated profile types executed by the webhook; the others use the `none` executor. */
     MAA_WEBHOOK_PROFILE_TYPES: z
       .string()
-      .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+      .transform((text) =>
+        text
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(PROFILE_TYPES).exclude(['operationApprovalPolicy'])))
       .default([]),
     /** How long closed requests stay in the read model after their last change (ISO-8601 duration); unset keeps them. */
@@ -71,7 +76,11 @@ const settingsSchema = z
   })
   .superRefine((settings, context) => {
     if (settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0 && (!settings.MAA_WEBHOOK_URL || !settings.MAA_WEBHOOK_SECRET)) {
-      context.addIssue({ code: 'custom', path: ['MAA_WEBHOOK_URL'], message: 'MAA_WEBHOOK_URL and MAA_WEBHOOK_SECRET are required when MAA_WEBHOOK_PROFILE_TYPES is set' });
+      context.addIssue({
+        code: 'custom',
+        path: ['MAA_WEBHOOK_URL'],
+        message: 'MAA_WEBHOOK_URL and MAA_WEBHOOK_SECRET are required when MAA_WEBHOOK_PROFILE_TYPES is set',
+      });
     }
     if (settings.MAA_STORE === 'cosmos' && !settings.COSMOS_ENDPOINT) {
       context.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'is required when MAA_STORE is cosmos' });
@@ -138,16 +147,36 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   const notifications = resolveNotificationsConfig(settings);
   const ops = resolveOpsConfig(settings);
   const appKeys = resolveAppKeys(settings);
-  const problems = [...appKeys.problems, ...identity.problems, ...links.problems, ...notifications.problems, ...ops.problems];
+  const problems = [
+    ...appKeys.problems,
+    ...identity.problems,
+    ...links.problems,
+    ...notifications.problems,
+    ...ops.problems,
+  ];
   if (problems.length > 0) throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   const executors: ExecutorsConfig = Object.freeze(
     settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
-      ? { webhook: Object.freeze({ url: settings.MAA_WEBHOOK_URL, secret: settings.MAA_WEBHOOK_SECRET, profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]) }) }
+      ? {
+          webhook: Object.freeze({
+            url: settings.MAA_WEBHOOK_URL,
+            secret: settings.MAA_WEBHOOK_SECRET,
+            profileTypes: Object.freeze([...settings.MAA_WEBHOOK_PROFILE_TYPES]),
+          }),
+        }
       : {},
   );
-  const common = { appKeys: appKeys.config!, identity: identity.config, executors, links: links.config, notifications: notifications.config, ops: ops.config };
+  const common = {
+    appKeys: appKeys.config!,
+    identity: identity.config,
+    executors,
+    links: links.config,
+    notifications: notifications.config,
+    ops: ops.config,
+  };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
-  const ttl = settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
+  const ttl =
+    settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
     const store: CosmosStoreConfig = {
       kind,
@@ -159,7 +188,11 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     return Object.freeze({ store: Object.freeze(store), ...common });
   }
   return Object.freeze({
-    store: Object.freeze({ kind: 'sqlite' as const, file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite'), ...(ttl === undefined ? {} : { closedRequestTtlSeconds: ttl }) }),
+    store: Object.freeze({
+      kind: 'sqlite' as const,
+      file: path.resolve(settings.MAA_DATA_DIR, 'maa.sqlite'),
+      ...(ttl === undefined ? {} : { closedRequestTtlSeconds: ttl }),
+    }),
     ...common,
   });
 }

@@ -6,4 +6,20 @@ import { approve, cancel, complete, list, reject, show, submit } from './request
 import { wait } from './wait';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly Command[] = [login, submit, list, show, approve, reject, cancel, complete, wait, audit, policiesList, policiesShow, policiesCreate, policiesUpdate, policiesDelete];
+export const COMMANDS: readonly Command[] = [
+  login,
+  submit,
+  list,
+  show,
+  approve,
+  reject,
+  cancel,
+  complete,
+  wait,
+  audit,
+  policiesList,
+  policiesShow,
+  policiesCreate,
+  policiesUpdate,
+  policiesDelete,
+];

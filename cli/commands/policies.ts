@@ -22,7 +22,16 @@ export const policiesList: Command = {
   example: 'maa policies list',
   async run(context) {
     const api = context.api();
-    const pages = await readPages((token) => api.call(policyPageSchema, 'GET', `policies?top=100${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`), undefined, true);
+    const pages = await readPages(
+      (token) =>
+        api.call(
+          policyPageSchema,
+          'GET',
+          `policies?top=100${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+        ),
+      undefined,
+      true,
+    );
     const policies = pages.flatMap((page) => page.value.items);
     if (context.json) printJson(context, joinedJson(pages));
     else context.io.out(policies.length === 0 ? 'No policies.\n' : policiesTable(policies));
@@ -45,8 +54,18 @@ export const policiesShow: Command = {
 };
 
 const changeOptions = {
-  file: { type: 'string', value: '<file>', required: true, description: 'the policy as JSON: displayName, description?, profileType, approverGroupIds, requiredApprovals?, requestTtl?' },
-  justification: { type: 'string', value: '<text>', description: 'why (required here or as "justification" in the file)' },
+  file: {
+    type: 'string',
+    value: '<file>',
+    required: true,
+    description:
+      'the policy as JSON: displayName, description?, profileType, approverGroupIds, requiredApprovals?, requestTtl?',
+  },
+  justification: {
+    type: 'string',
+    value: '<text>',
+    description: 'why (required here or as "justification" in the file)',
+  },
   quiet: { type: 'boolean', short: 'q', description: 'print only the id of the change request' },
 } as const;
 
@@ -59,12 +78,19 @@ function policyChange(action: 'create' | 'update' | 'delete', summary: string, e
     name: `policies ${action}`,
     summary,
     args: action === 'create' ? [] : ['id'],
-    options: action === 'delete' ? { justification: { ...changeOptions.justification, required: true, description: 'why' }, quiet: changeOptions.quiet } : changeOptions,
+    options:
+      action === 'delete'
+        ? {
+            justification: { ...changeOptions.justification, required: true, description: 'why' },
+            quiet: changeOptions.quiet,
+          }
+        : changeOptions,
     example,
     async run(context: Context) {
       const { args } = context;
       const body = action === 'delete' ? { justification: args.required('justification') } : changeBody(context);
-      const [method, route] = action === 'create' ? ['POST', 'policies'] : [action === 'update' ? 'PUT' : 'DELETE', policyRoute(args.arg(0))];
+      const [method, route] =
+        action === 'create' ? ['POST', 'policies'] : [action === 'update' ? 'PUT' : 'DELETE', policyRoute(args.arg(0))];
       const answer = await context.api().call(approvalRequestSchema, method, route, { body });
       const request = answer.value;
       if (context.json) printJson(context, answer.json);
@@ -84,12 +110,26 @@ function policyChange(action: 'create' | 'update' | 'delete', summary: string, e
 function changeBody(context: Context): Record<string, unknown> {
   const file = context.args.required('file');
   const policy = jsonFile(file);
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new UsageError(`${file} must hold a JSON object (the policy)`);
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy))
+    throw new UsageError(`${file} must hold a JSON object (the policy)`);
   const justification = context.args.string('justification') ?? (policy as { justification?: unknown }).justification;
-  if (typeof justification !== 'string' || justification.trim() === '') throw new UsageError('a policy change needs a justification: --justification "..." or "justification" in the file');
+  if (typeof justification !== 'string' || justification.trim() === '')
+    throw new UsageError('a policy change needs a justification: --justification "..." or "justification" in the file');
   return { ...policy, justification };
 }
 
-export const policiesCreate = policyChange('create', 'request a new access policy (applied once approved and completed)', 'maa policies create --file wipe-policy.json --justification "Protect device wipes"');
-export const policiesUpdate = policyChange('update', 'request a change to an access policy', `maa policies update ${EXAMPLE_ID} --file wipe-policy.json --justification "Two approvals from now on"`);
-export const policiesDelete = policyChange('delete', 'request the removal of an access policy', `maa policies delete ${EXAMPLE_ID} --justification "Wipes no longer need approval"`);
+export const policiesCreate = policyChange(
+  'create',
+  'request a new access policy (applied once approved and completed)',
+  'maa policies create --file wipe-policy.json --justification "Protect device wipes"',
+);
+export const policiesUpdate = policyChange(
+  'update',
+  'request a change to an access policy',
+  `maa policies update ${EXAMPLE_ID} --file wipe-policy.json --justification "Two approvals from now on"`,
+);
+export const policiesDelete = policyChange(
+  'delete',
+  'request the removal of an access policy',
+  `maa policies delete ${EXAMPLE_ID} --justification "Wipes no longer need approval"`,
+);

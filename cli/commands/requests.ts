@@ -20,23 +20,53 @@ export const submit: Command = {
   summary: 'submit a request for a protected operation',
   args: [],
   options: {
-    'profile-type': { type: 'string', value: '<type>', required: true, description: `what the operation is: ${profileTypeSchema.options.join(', ')}` },
+    'profile-type': {
+      type: 'string',
+      value: '<type>',
+      required: true,
+      description: `what the operation is: ${profileTypeSchema.options.join(', ')}`,
+    },
     action: { type: 'string', value: '<action>', required: true, description: 'what to do, e.g. wipe' },
-    'resource-type': { type: 'string', value: '<type>', required: true, description: 'what it is done to, e.g. managedDevice' },
-    'resource-id': { type: 'string', value: '<id>', description: 'which one (open requests on the same profile type and resource exclude each other)' },
+    'resource-type': {
+      type: 'string',
+      value: '<type>',
+      required: true,
+      description: 'what it is done to, e.g. managedDevice',
+    },
+    'resource-id': {
+      type: 'string',
+      value: '<id>',
+      description: 'which one (open requests on the same profile type and resource exclude each other)',
+    },
     payload: { type: 'string', value: '<json>', description: 'parameters of the operation, as JSON' },
     'payload-file': { type: 'string', value: '<file>', description: 'the same, from a JSON file' },
-    justification: { type: 'string', value: '<text>', required: true, description: 'business justification shown to approvers' },
-    'idempotency-key': { type: 'string', value: '<key>', description: 'submitting again with the same key returns the same request' },
+    justification: {
+      type: 'string',
+      value: '<text>',
+      required: true,
+      description: 'business justification shown to approvers',
+    },
+    'idempotency-key': {
+      type: 'string',
+      value: '<key>',
+      description: 'submitting again with the same key returns the same request',
+    },
     quiet,
   },
-  example: 'maa submit --profile-type deviceWipe --action wipe --resource-type managedDevice --resource-id laptop-42 --justification "Reported stolen (INC-4711)"',
+  example:
+    'maa submit --profile-type deviceWipe --action wipe --resource-type managedDevice --resource-id laptop-42 --justification "Reported stolen (INC-4711)"',
   async run(context) {
     const { args } = context;
     const payloadText = args.string('payload');
     const payloadFile = args.string('payload-file');
-    if (payloadText !== undefined && payloadFile !== undefined) throw new UsageError('give --payload or --payload-file, not both');
-    const payload = payloadText !== undefined ? json('--payload', payloadText) : payloadFile !== undefined ? jsonFile(payloadFile) : undefined;
+    if (payloadText !== undefined && payloadFile !== undefined)
+      throw new UsageError('give --payload or --payload-file, not both');
+    const payload =
+      payloadText !== undefined
+        ? json('--payload', payloadText)
+        : payloadFile !== undefined
+          ? jsonFile(payloadFile)
+          : undefined;
     const resourceId = args.string('resource-id');
     const body = {
       profileType: choice('profile-type', args.required('profile-type'), profileTypeSchema.options),
@@ -49,11 +79,17 @@ export const submit: Command = {
       justification: args.required('justification'),
     };
     const key = args.string('idempotency-key');
-    const answer = await context.api().call(approvalRequestSchema, 'POST', 'requests', { body, ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}) });
+    const answer = await context.api().call(approvalRequestSchema, 'POST', 'requests', {
+      body,
+      ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}),
+    });
     const request = answer.value;
     if (context.json) printJson(context, answer.json);
     else if (args.flag('quiet')) context.io.out(`${request.id}\n`);
-    else context.io.out(`Submitted ${request.id}: ${describeOperation(request.operation)}, ${request.status}, expires ${shortTime(request.expiresAt)}.\nNext: an approver runs maa approve ${request.id}; wait for it with maa wait ${request.id} --for approved\n`);
+    else
+      context.io.out(
+        `Submitted ${request.id}: ${describeOperation(request.operation)}, ${request.status}, expires ${shortTime(request.expiresAt)}.\nNext: an approver runs maa approve ${request.id}; wait for it with maa wait ${request.id} --for approved\n`,
+      );
     return ExitCode.ok;
   },
 };
@@ -63,10 +99,22 @@ export const list: Command = {
   summary: 'list requests, newest first',
   args: [],
   options: {
-    view: { type: 'string', value: '<view>', description: 'mine (default: initiated by you), received (yours to decide), all (operators)' },
-    status: { type: 'string', value: '<status>', description: `only this status: ${requestStatusSchema.options.join(', ')}` },
+    view: {
+      type: 'string',
+      value: '<view>',
+      description: 'mine (default: initiated by you), received (yours to decide), all (operators)',
+    },
+    status: {
+      type: 'string',
+      value: '<status>',
+      description: `only this status: ${requestStatusSchema.options.join(', ')}`,
+    },
     top: { type: 'string', value: '<n>', description: 'page size, 1-100 (default 50)' },
-    'continuation-token': { type: 'string', value: '<token>', description: 'the page after the one that returned this token' },
+    'continuation-token': {
+      type: 'string',
+      value: '<token>',
+      description: 'the page after the one that returned this token',
+    },
     'all-pages': { type: 'boolean', description: 'follow continuation tokens to the end' },
     quiet: { ...quiet, description: 'print only the request ids, one a line' },
   },
@@ -116,17 +164,38 @@ export const show: Command = {
 };
 
 /** approve, reject, cancel and complete: a POST to the request's command endpoint. */
-function commandOn(name: 'approve' | 'reject' | 'cancel' | 'complete', summary: string, sent: (id: string) => string, notes?: 'optional' | 'required'): Command {
+function commandOn(
+  name: 'approve' | 'reject' | 'cancel' | 'complete',
+  summary: string,
+  sent: (id: string) => string,
+  notes?: 'optional' | 'required',
+): Command {
   return {
     name,
     summary,
     args: ['id'],
-    options: notes ? { notes: { type: 'string', value: '<text>', required: notes === 'required', description: `notes for the initiator and the audit trail${notes === 'required' ? '' : ' (optional)'}` } } : {},
+    options: notes
+      ? {
+          notes: {
+            type: 'string',
+            value: '<text>',
+            required: notes === 'required',
+            description: `notes for the initiator and the audit trail${notes === 'required' ? '' : ' (optional)'}`,
+          },
+        }
+      : {},
     example: `maa ${name} 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61${notes === 'required' ? ' --notes "Not without a ticket"' : ''}`,
     async run(context: Context) {
       const id = context.args.arg(0);
       const text = context.args.string('notes');
-      const answer = await context.api().call(approvalRequestSchema, 'POST', requestRoute(id, `/${name}`), notes ? { body: text === undefined ? {} : { notes: text } } : {});
+      const answer = await context
+        .api()
+        .call(
+          approvalRequestSchema,
+          'POST',
+          requestRoute(id, `/${name}`),
+          notes ? { body: text === undefined ? {} : { notes: text } } : {},
+        );
       if (context.json) printJson(context, answer.json);
       else context.io.out(`${sent(id)}\n`);
       return ExitCode.ok;
@@ -134,7 +203,25 @@ function commandOn(name: 'approve' | 'reject' | 'cancel' | 'complete', summary: 
   };
 }
 
-export const approve = commandOn('approve', 'approve a request (approvers)', (id) => `Approval of ${id} sent; the request shows it within a second (maa wait ${id} --for approved).`, 'optional');
-export const reject = commandOn('reject', 'reject a request, with notes (approvers)', (id) => `Rejection of ${id} sent.`, 'required');
-export const cancel = commandOn('cancel', 'cancel your request while it is open', (id) => `Cancellation of ${id} sent.`);
-export const complete = commandOn('complete', 'complete your approved request: its operation runs now', (id) => `Completion of ${id} sent; the operation runs now (maa wait ${id} --for completed).`);
+export const approve = commandOn(
+  'approve',
+  'approve a request (approvers)',
+  (id) => `Approval of ${id} sent; the request shows it within a second (maa wait ${id} --for approved).`,
+  'optional',
+);
+export const reject = commandOn(
+  'reject',
+  'reject a request, with notes (approvers)',
+  (id) => `Rejection of ${id} sent.`,
+  'required',
+);
+export const cancel = commandOn(
+  'cancel',
+  'cancel your request while it is open',
+  (id) => `Cancellation of ${id} sent.`,
+);
+export const complete = commandOn(
+  'complete',
+  'complete your approved request: its operation runs now',
+  (id) => `Completion of ${id} sent; the operation runs now (maa wait ${id} --for completed).`,
+);

@@ -34,11 +34,16 @@ export function waitOutcome(request: ApprovalRequest, target: WaitTarget): WaitO
     case 'approved':
       return target === 'approved' ? { done: true, code: ExitCode.ok, message: `${id} is approved` } : { done: false };
     case 'completed':
-      if (target === 'approved') return { done: true, code: ExitCode.ok, message: `${id} is approved (and already completed)` };
+      if (target === 'approved')
+        return { done: true, code: ExitCode.ok, message: `${id} is approved (and already completed)` };
       if (request.execution === undefined) return { done: false };
       return request.execution.status === 'succeeded'
         ? { done: true, code: ExitCode.ok, message: `${id} is completed: ${request.execution.detail}` }
-        : { done: true, code: ExitCode.executionFailed, message: `${id} is completed but its execution failed: ${request.execution.detail}` };
+        : {
+            done: true,
+            code: ExitCode.executionFailed,
+            message: `${id} is completed but its execution failed: ${request.execution.detail}`,
+          };
     default:
       return { done: false };
   }
@@ -59,9 +64,18 @@ export const wait: Command = {
   summary: 'wait until a request is approved or completed (exit code says how it ended)',
   args: ['id'],
   options: {
-    for: { type: 'string', value: '<state>', required: true, description: 'approved, or completed (the execution outcome is recorded)' },
+    for: {
+      type: 'string',
+      value: '<state>',
+      required: true,
+      description: 'approved, or completed (the execution outcome is recorded)',
+    },
     timeout: { type: 'string', value: '<duration>', description: 'give up after this long, exit 13 (default 10m)' },
-    interval: { type: 'string', value: '<duration>', description: 'first pause between polls, growing by half each time up to 30s (default 2s)' },
+    interval: {
+      type: 'string',
+      value: '<duration>',
+      description: 'first pause between polls, growing by half each time up to 30s (default 2s)',
+    },
   },
   example: 'maa wait 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61 --for approved --timeout 1h',
   async run(context) {
@@ -88,7 +102,10 @@ export const wait: Command = {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        return finish(ExitCode.timeout, `timed out after ${args.string('timeout') ?? '10m'}: ${id} is ${last ? last.request.status : 'unknown (no answer)'}, not ${target}`);
+        return finish(
+          ExitCode.timeout,
+          `timed out after ${args.string('timeout') ?? '10m'}: ${id} is ${last ? last.request.status : 'unknown (no answer)'}, not ${target}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
       pause = nextInterval(pause, interval);

@@ -5,7 +5,14 @@ import type { RpcTypedData } from '../host/functionsCore';
 import type { Invoker } from '../host/invoker';
 import type { Logger } from '../log';
 import { EventType, OrchestrationStatusCode, historyEvent, type HistoryEvent } from './history';
-import { TERMINAL_STATUSES, type DurableStore, type InboxRow, type InstanceRow, type RuntimeStatus, type WorkRow } from './store';
+import {
+  TERMINAL_STATUSES,
+  type DurableStore,
+  type InboxRow,
+  type InstanceRow,
+  type RuntimeStatus,
+  type WorkRow,
+} from './store';
 import { Fifo } from './fifo';
 
 /** Timer settings passed to the SDK, like the Azure Storage backend. */
@@ -114,7 +121,16 @@ interface ParentLink {
 }
 
 function freshState(): EngineState {
-  return { started: false, nextSeq: 0, lastEpisodeMs: 0, leaves: [], retries: {}, retryByTask: {}, retryByTimer: {}, longTimers: {} };
+  return {
+    started: false,
+    nextSeq: 0,
+    lastEpisodeMs: 0,
+    leaves: [],
+    retries: {},
+    retryByTask: {},
+    retryByTimer: {},
+    longTimers: {},
+  };
 }
 
 /** Errors the management API maps to HTTP statuses. */
@@ -164,7 +180,13 @@ interface EpisodePlan {
   state: EngineState;
   consumedMessages: number[];
   timersToCancel: number[];
-  messages: { instanceId: string; executionId: string | null; event: HistoryEvent; visibleMs: number; timerId: number | null }[];
+  messages: {
+    instanceId: string;
+    executionId: string | null;
+    event: HistoryEvent;
+    visibleMs: number;
+    timerId: number | null;
+  }[];
   work: { taskId: number; name: string; input: string | null }[];
   children: { instanceId: string; name: string; version: string; input: string | null; taskId: number }[];
   /** Drop the whole execution's inbox, work and (optionally) history. */
@@ -263,7 +285,10 @@ export class DurableEngine {
     await this.store.write(() => {
       const existing = this.store.getInstance(id);
       if (existing && !TERMINAL_STATUSES.has(existing.runtime_status)) {
-        throw new EngineError('conflict', `An Orchestration instance with the ID '${id}' already exists and is in the ${existing.runtime_status} state.`);
+        throw new EngineError(
+          'conflict',
+          `An Orchestration instance with the ID '${id}' already exists and is in the ${existing.runtime_status} state.`,
+        );
       }
       if (existing) this.deleteInstanceRows(id);
       this.store.statements.insertInstance.run({
@@ -329,8 +354,14 @@ export class DurableEngine {
   }
 
   /** Deletes every finished instance matching the filter; resolves with the count. */
-  async purgeWhere(filter: { createdFrom: number; createdTo: number; runtimeStatus?: RuntimeStatus[] }): Promise<number> {
-    const statuses = (filter.runtimeStatus?.length ? filter.runtimeStatus : [...TERMINAL_STATUSES]).filter((s) => TERMINAL_STATUSES.has(s));
+  async purgeWhere(filter: {
+    createdFrom: number;
+    createdTo: number;
+    runtimeStatus?: RuntimeStatus[];
+  }): Promise<number> {
+    const statuses = (filter.runtimeStatus?.length ? filter.runtimeStatus : [...TERMINAL_STATUSES]).filter((s) =>
+      TERMINAL_STATUSES.has(s),
+    );
     if (statuses.length === 0) return 0;
     return this.store.write(() => {
       const ids = this.store.db
@@ -368,7 +399,11 @@ export class DurableEngine {
   }
 
   private pump(): void {
-    while (!this.stopping && this.activeEpisodes < this.options.maxConcurrentOrchestrations && this.readyQueue.length > 0) {
+    while (
+      !this.stopping &&
+      this.activeEpisodes < this.options.maxConcurrentOrchestrations &&
+      this.readyQueue.length > 0
+    ) {
       const id = this.readyQueue.shift()!;
       this.queued.delete(id);
       if (this.running.has(id)) {
@@ -416,7 +451,8 @@ export class DurableEngine {
   private wake(): void {
     if (this.stopping) return;
     const now = this.clock.now();
-    for (const id of this.store.statements.dueInstances.all(this.scannedUpTo, now) as unknown as string[]) this.markReady(id);
+    for (const id of this.store.statements.dueInstances.all(this.scannedUpTo, now) as unknown as string[])
+      this.markReady(id);
     this.scannedUpTo = Math.max(this.scannedUpTo, now);
     this.wakeAt = Number.POSITIVE_INFINITY;
     this.scheduleWake(this.store.statements.nextVisible.get(now) as number | null);
@@ -452,7 +488,9 @@ export class DurableEngine {
     const now = this.clock.now();
     const s = this.store.statements;
     const messages =
-      instance.runtime_status === 'Suspended' ? s.nextControlMessage.all(instanceId, now) : s.nextMessages.all(instanceId, now);
+      instance.runtime_status === 'Suspended'
+        ? s.nextControlMessage.all(instanceId, now)
+        : s.nextMessages.all(instanceId, now);
 
     const stale = messages.filter((m) => m.execution_id !== null && m.execution_id !== instance.execution_id);
     if (stale.length > 0) {
@@ -469,7 +507,8 @@ export class DurableEngine {
       await this.suspendOrResume(instance, first, now);
       return {};
     }
-    if (!state.started) return this.runEpisode(instance, state, this.deliverable(messages, state, true), now, cached?.history);
+    if (!state.started)
+      return this.runEpisode(instance, state, this.deliverable(messages, state, true), now, cached?.history);
     if (!first) return undefined;
     return this.runEpisode(instance, state, this.deliverable(messages, state, false), now, cached?.history);
   }
@@ -499,7 +538,9 @@ export class DurableEngine {
       s.deleteMessage.run(message.id);
       if (!applicable) return;
       const count = s.historyCount.get(instance.instance_id) as number;
-      const event = historyEvent(suspending ? EventType.ExecutionSuspended : EventType.ExecutionResumed, now, { Reason: reason });
+      const event = historyEvent(suspending ? EventType.ExecutionSuspended : EventType.ExecutionResumed, now, {
+        Reason: reason,
+      });
       event.IsPlayed = true;
       s.appendHistory.run(instance.instance_id, count, JSON.stringify(event));
       const state = JSON.parse(instance.state) as EngineState;
@@ -521,13 +562,25 @@ export class DurableEngine {
         s.appendHistory.run(instance.instance_id, index++, JSON.stringify(event));
       };
       append(historyEvent(EventType.ExecutionTerminated, now, { Input: reason }));
-      append(historyEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: reason, FailureDetails: null }));
+      append(
+        historyEvent(EventType.ExecutionCompleted, now, {
+          OrchestrationStatus: OrchestrationStatusCode.Terminated,
+          Result: reason,
+          FailureDetails: null,
+        }),
+      );
       s.deleteInbox.run(instance.instance_id);
       s.deleteWorkOfInstance.run(instance.instance_id);
       this.updateInstance(instance, { status: 'Terminated', output: JSON.stringify(reason), now, state });
       if (parent) {
         const text = `Sub-orchestration '${instance.instance_id}' was terminated: ${reason}`;
-        this.insertMessage(parent.instanceId, parent.executionId, failureEvent(EventType.SubOrchestrationInstanceFailed, parent.taskId, text, text, now), now, null);
+        this.insertMessage(
+          parent.instanceId,
+          parent.executionId,
+          failureEvent(EventType.SubOrchestrationInstanceFailed, parent.taskId, text, text, now),
+          now,
+          null,
+        );
       }
     });
     if (parent) this.markReady(parent.instanceId);
@@ -535,7 +588,15 @@ export class DurableEngine {
 
   private updateInstance(
     instance: InstanceRow,
-    change: { status: RuntimeStatus; now: number; output?: string | null; customStatus?: string | null; state?: EngineState; executionId?: string; input?: string | null },
+    change: {
+      status: RuntimeStatus;
+      now: number;
+      output?: string | null;
+      customStatus?: string | null;
+      state?: EngineState;
+      executionId?: string;
+      input?: string | null;
+    },
   ): InstanceRow {
     const row: InstanceRow = {
       ...instance,
@@ -552,8 +613,21 @@ export class DurableEngine {
     return { ...row, rev: instance.rev + 1 };
   }
 
-  private insertMessage(instanceId: string, executionId: string | null, event: HistoryEvent, visibleMs: number, timerId: number | null): void {
-    this.store.statements.insertMessage.run(instanceId, executionId, 'event', JSON.stringify(event), visibleMs, timerId);
+  private insertMessage(
+    instanceId: string,
+    executionId: string | null,
+    event: HistoryEvent,
+    visibleMs: number,
+    timerId: number | null,
+  ): void {
+    this.store.statements.insertMessage.run(
+      instanceId,
+      executionId,
+      'event',
+      JSON.stringify(event),
+      visibleMs,
+      timerId,
+    );
   }
 
   private async runEpisode(
@@ -580,7 +654,12 @@ export class DurableEngine {
         historyEvent(EventType.ExecutionStarted, episodeMs, {
           OrchestrationInstance: { InstanceId: instanceId, ExecutionId: instance.execution_id },
           ParentInstance: parent
-            ? { Name: parent.name, Version: '', TaskScheduleId: parent.taskId, OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId } }
+            ? {
+                Name: parent.name,
+                Version: '',
+                TaskScheduleId: parent.taskId,
+                OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
+              }
             : null,
           Name: instance.name,
           Version: instance.version,
@@ -624,7 +703,9 @@ export class DurableEngine {
         `"longRunningTimerIntervalDuration":"${LONG_TIMER_INTERVAL}","maximumShortTimerDuration":"${MAXIMUM_SHORT_TIMER}",` +
         `"defaultHttpAsyncRequestSleepTimeMillseconds":30000}`;
       try {
-        const response = await this.invoker.invoke(fn.registered, [{ name: fn.triggerBindingName, data: { string: payload } }]);
+        const response = await this.invoker.invoke(fn.registered, [
+          { name: fn.triggerBindingName, data: { string: payload } },
+        ]);
         result = parseOrchestratorState(response.returnValue);
       } catch (error) {
         failure = orchestratorFailureMessage(instance.name, error);
@@ -641,7 +722,7 @@ export class DurableEngine {
     } else if (result) {
       if (result.customStatus !== undefined) {
         const text = JSON.stringify(result.customStatus);
-        const kb = Math.floor((Buffer.byteLength(text, 'utf16le') / 1024));
+        const kb = Math.floor(Buffer.byteLength(text, 'utf16le') / 1024);
         if (kb > CUSTOM_STATUS_LIMIT_KB) {
           this.planFailure(
             plan,
@@ -667,7 +748,10 @@ export class DurableEngine {
   private applyDeliveredEvent(plan: EpisodePlan, event: HistoryEvent | undefined, episodeMs: number): void {
     if (!event) return;
     const state = plan.state;
-    if (event.EventType === EventType.TaskCompleted || event.EventType === EventType.SubOrchestrationInstanceCompleted) {
+    if (
+      event.EventType === EventType.TaskCompleted ||
+      event.EventType === EventType.SubOrchestrationInstanceCompleted
+    ) {
       const taskId = String(event.TaskScheduledId);
       const leaf = state.retryByTask[taskId];
       delete state.retryByTask[taskId];
@@ -698,7 +782,8 @@ export class DurableEngine {
           const taskId = state.nextSeq++;
           state.retryByTask[String(taskId)] = retryLeaf;
           state.leaves[retryLeaf]!.id = taskId;
-          if (record.sub) this.planChild(plan, taskId, record.name, record.version ?? '', record.input, record.instanceId);
+          if (record.sub)
+            this.planChild(plan, taskId, record.name, record.version ?? '', record.input, record.instanceId);
           else this.planActivity(plan, taskId, record.name, record.input, episodeMs);
         } else {
           // The final timer after the last attempt: the task has failed for good.
@@ -711,7 +796,8 @@ export class DurableEngine {
         delete state.longTimers[timerId];
         if (long.finalMs > episodeMs) {
           const nextId = state.nextSeq++;
-          const fireMs = long.finalMs - episodeMs > MAXIMUM_SHORT_TIMER_MS ? episodeMs + LONG_TIMER_INTERVAL_MS : long.finalMs;
+          const fireMs =
+            long.finalMs - episodeMs > MAXIMUM_SHORT_TIMER_MS ? episodeMs + LONG_TIMER_INTERVAL_MS : long.finalMs;
           state.longTimers[String(nextId)] = long;
           state.leaves[long.leaf]!.id = nextId;
           this.planTimer(plan, nextId, fireMs);
@@ -721,11 +807,17 @@ export class DurableEngine {
   }
 
   /** Checks replayed actions against history and schedules the new ones. Returns a failure message, if any. */
-  private applyActions(plan: EpisodePlan, instance: InstanceRow, result: OrchestratorState, episodeMs: number): string | undefined {
+  private applyActions(
+    plan: EpisodePlan,
+    instance: InstanceRow,
+    result: OrchestratorState,
+    episodeMs: number,
+  ): string | undefined {
     const state = plan.state;
     const leaves: OrchestratorAction[] = [];
     const walk = (action: OrchestratorAction) => {
-      if (action.actionType === Action.WhenAll || action.actionType === Action.WhenAny) (action.compoundActions ?? []).forEach(walk);
+      if (action.actionType === Action.WhenAll || action.actionType === Action.WhenAny)
+        (action.compoundActions ?? []).forEach(walk);
       else leaves.push(action);
     };
     for (const group of result.actions ?? []) for (const action of group ?? []) walk(action);
@@ -753,7 +845,8 @@ export class DurableEngine {
       }
 
       const unsupported = UNSUPPORTED_ACTIONS[action.actionType];
-      if (unsupported) return `Orchestrator function '${instance.name}' failed: ${unsupported} is not supported by the local runtime.`;
+      if (unsupported)
+        return `Orchestrator function '${instance.name}' failed: ${unsupported} is not supported by the local runtime.`;
       const leaf: LeafRecord = { t: action.actionType };
       if (name !== undefined) leaf.n = name;
       state.leaves.push(leaf);
@@ -770,7 +863,14 @@ export class DurableEngine {
           leaf.id = id;
           const input = preEncodedInput(action.input);
           if (action.actionType === Action.CallActivityWithRetry) {
-            state.retries[String(leafIndex)] = { leaf: leafIndex, attempt: 1, options: action.retryOptions!, name: fnName, input, sub: false };
+            state.retries[String(leafIndex)] = {
+              leaf: leafIndex,
+              attempt: 1,
+              options: action.retryOptions!,
+              name: fnName,
+              input,
+              sub: false,
+            };
             state.retryByTask[String(id)] = leafIndex;
           }
           this.planActivity(plan, id, fnName, input, episodeMs);
@@ -782,14 +882,24 @@ export class DurableEngine {
           if (!this.orchestrators.has(fnName.toLowerCase())) {
             return `Orchestrator function '${instance.name}' failed: The function '${fnName}' doesn't exist, is disabled, or is not an orchestrator function.`;
           }
-          if (action.instanceId !== undefined && (action.instanceId === instance.instance_id || action.instanceId.startsWith('@'))) {
+          if (
+            action.instanceId !== undefined &&
+            (action.instanceId === instance.instance_id || action.instanceId.startsWith('@'))
+          ) {
             return `Orchestrator function '${instance.name}' failed: A sub-orchestration cannot use the instance ID '${action.instanceId}'.`;
           }
           const id = state.nextSeq++;
           leaf.id = id;
           const input = action.input === undefined ? null : JSON.stringify(action.input);
           if (action.actionType === Action.CallSubOrchestratorWithRetry) {
-            const record: RetryRecord = { leaf: leafIndex, attempt: 1, options: action.retryOptions!, name: fnName, input, sub: true };
+            const record: RetryRecord = {
+              leaf: leafIndex,
+              attempt: 1,
+              options: action.retryOptions!,
+              name: fnName,
+              input,
+              sub: true,
+            };
             if (action.instanceId !== undefined) record.instanceId = action.instanceId;
             if (action.version !== undefined) record.version = action.version;
             state.retries[String(leafIndex)] = record;
@@ -811,7 +921,9 @@ export class DurableEngine {
           if (action.isCanceled) {
             leaf.canceled = true;
             delete state.longTimers[String(id)];
-            plan.append.push(historyEvent(EventType.TimerCreated, episodeMs, { FireAt: new Date(fireMs).toISOString() }, id));
+            plan.append.push(
+              historyEvent(EventType.TimerCreated, episodeMs, { FireAt: new Date(fireMs).toISOString() }, id),
+            );
           } else {
             this.planTimer(plan, id, fireMs);
           }
@@ -838,14 +950,28 @@ export class DurableEngine {
   }
 
   private planActivity(plan: EpisodePlan, taskId: number, name: string, input: string | null, episodeMs: number): void {
-    plan.append.push(historyEvent(EventType.TaskScheduled, episodeMs, { Name: name, Version: '', Input: input }, taskId));
+    plan.append.push(
+      historyEvent(EventType.TaskScheduled, episodeMs, { Name: name, Version: '', Input: input }, taskId),
+    );
     plan.work.push({ taskId, name, input });
   }
 
-  private planChild(plan: EpisodePlan, taskId: number, name: string, version: string, input: string | null, instanceId: string | undefined): void {
+  private planChild(
+    plan: EpisodePlan,
+    taskId: number,
+    name: string,
+    version: string,
+    input: string | null,
+    instanceId: string | undefined,
+  ): void {
     const childId = instanceId ?? `${plan.executionId}:${taskId}`;
     plan.append.push(
-      historyEvent(EventType.SubOrchestrationInstanceCreated, plan.state.lastEpisodeMs, { Name: name, Version: version, InstanceId: childId, Input: input }, taskId),
+      historyEvent(
+        EventType.SubOrchestrationInstanceCreated,
+        plan.state.lastEpisodeMs,
+        { Name: name, Version: version, InstanceId: childId, Input: input },
+        taskId,
+      ),
     );
     plan.children.push({ instanceId: childId, name, version, input, taskId });
   }
@@ -861,7 +987,14 @@ export class DurableEngine {
       historyEvent(EventType.ExecutionCompleted, episodeMs, {
         OrchestrationStatus: OrchestrationStatusCode.Failed,
         Result: message,
-        FailureDetails: { ErrorType: 'OrchestrationFailure', ErrorMessage: message, StackTrace: null, IsNonRetriable: false, Properties: null, InnerFailure: null },
+        FailureDetails: {
+          ErrorType: 'OrchestrationFailure',
+          ErrorMessage: message,
+          StackTrace: null,
+          IsNonRetriable: false,
+          Properties: null,
+          InnerFailure: null,
+        },
       }),
     );
     const parent = instance.parent ? (JSON.parse(instance.parent) as ParentLink) : undefined;
@@ -880,7 +1013,12 @@ export class DurableEngine {
     const continueAsNew = (result.actions ?? []).flat().find((a) => a?.actionType === Action.ContinueAsNew);
     if (continueAsNew) {
       const input = preEncodedInput(continueAsNew.input);
-      plan.append.push(historyEvent(EventType.ContinueAsNew, episodeMs, { OrchestrationStatus: OrchestrationStatusCode.ContinuedAsNew, Result: input }));
+      plan.append.push(
+        historyEvent(EventType.ContinueAsNew, episodeMs, {
+          OrchestrationStatus: OrchestrationStatusCode.ContinuedAsNew,
+          Result: input,
+        }),
+      );
       plan.status = 'ContinuedAsNew';
       plan.finish = 'continuedAsNew';
       plan.executionId = randomUUID().replace(/-/g, '');
@@ -894,14 +1032,21 @@ export class DurableEngine {
     plan.completeUnlessTimers = true;
     plan.output = output;
     plan.append.push(
-      historyEvent(EventType.ExecutionCompleted, episodeMs, { OrchestrationStatus: OrchestrationStatusCode.Completed, Result: output, FailureDetails: null }),
+      historyEvent(EventType.ExecutionCompleted, episodeMs, {
+        OrchestrationStatus: OrchestrationStatusCode.Completed,
+        Result: output,
+        FailureDetails: null,
+      }),
     );
     const parent = instance.parent ? (JSON.parse(instance.parent) as ParentLink) : undefined;
     if (parent) {
       plan.messages.push({
         instanceId: parent.instanceId,
         executionId: parent.executionId,
-        event: historyEvent(EventType.SubOrchestrationInstanceCompleted, episodeMs, { TaskScheduledId: parent.taskId, Result: output ?? 'null' }),
+        event: historyEvent(EventType.SubOrchestrationInstanceCompleted, episodeMs, {
+          TaskScheduledId: parent.taskId,
+          Result: output ?? 'null',
+        }),
         visibleMs: episodeMs,
         timerId: null,
       });
@@ -930,18 +1075,21 @@ export class DurableEngine {
       let parentMessages = otherMessages;
 
       if (plan.completeUnlessTimers) {
-        const pendingTimers = (s.pendingTimers.get(instanceId, instance.execution_id) as number) + ownMessages.filter((m) => m.timerId !== null).length;
+        const pendingTimers =
+          (s.pendingTimers.get(instanceId, instance.execution_id) as number) +
+          ownMessages.filter((m) => m.timerId !== null).length;
         if (pendingTimers > 0) {
           // The orchestrator returned, but a live timer keeps the instance running until it fires.
           append = append.filter((e) => e.EventType !== EventType.ExecutionCompleted);
-          parentMessages = otherMessages.filter((m) => m.event.EventType !== EventType.SubOrchestrationInstanceCompleted);
+          parentMessages = otherMessages.filter(
+            (m) => m.event.EventType !== EventType.SubOrchestrationInstanceCompleted,
+          );
           status = 'Running';
         } else {
           status = 'Completed';
           plan.finish = 'completed';
         }
       }
-
 
       if (plan.finish === 'continuedAsNew') {
         s.deleteHistory.run(instanceId);
@@ -985,15 +1133,31 @@ export class DurableEngine {
     });
   }
 
-  private createChild(parent: InstanceRow, parentExecutionId: string, child: EpisodePlan['children'][number], now: number): void {
+  private createChild(
+    parent: InstanceRow,
+    parentExecutionId: string,
+    child: EpisodePlan['children'][number],
+    now: number,
+  ): void {
     const existing = this.store.getInstance(child.instanceId);
     if (existing && !TERMINAL_STATUSES.has(existing.runtime_status)) {
       const text = `An orchestration with the instance ID '${child.instanceId}' already exists and is in the ${existing.runtime_status} state.`;
-      this.insertMessage(parent.instance_id, parentExecutionId, failureEvent(EventType.SubOrchestrationInstanceFailed, child.taskId, text, text, now), now, null);
+      this.insertMessage(
+        parent.instance_id,
+        parentExecutionId,
+        failureEvent(EventType.SubOrchestrationInstanceFailed, child.taskId, text, text, now),
+        now,
+        null,
+      );
       return;
     }
     if (existing) this.deleteInstanceRows(child.instanceId);
-    const link: ParentLink = { instanceId: parent.instance_id, executionId: parentExecutionId, taskId: child.taskId, name: parent.name };
+    const link: ParentLink = {
+      instanceId: parent.instance_id,
+      executionId: parentExecutionId,
+      taskId: child.taskId,
+      name: parent.name,
+    };
     this.store.statements.insertInstance.run({
       instance_id: child.instanceId,
       name: this.orchestrators.get(child.name.toLowerCase())?.name ?? child.name,
@@ -1036,7 +1200,11 @@ export class DurableEngine {
   }
 
   private pumpWork(): void {
-    while (!this.stopping && this.activeActivities < this.options.maxConcurrentActivities && this.workQueue.length > 0) {
+    while (
+      !this.stopping &&
+      this.activeActivities < this.options.maxConcurrentActivities &&
+      this.workQueue.length > 0
+    ) {
       const work = this.workQueue.shift()!;
       this.activeActivities++;
       void this.runActivity(work).finally(() => {
@@ -1052,13 +1220,17 @@ export class DurableEngine {
     const fn = this.activities.get(work.name.toLowerCase());
     let event: HistoryEvent;
     try {
-      if (!fn) throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
+      if (!fn)
+        throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
       const response = await this.invoker.invoke(
         fn.registered,
         [{ name: fn.triggerBindingName, data: work.input === null ? {} : { string: work.input } }],
         { instanceId: { string: work.instance_id } },
       );
-      event = historyEvent(EventType.TaskCompleted, this.clock.now(), { TaskScheduledId: work.task_id, Result: activityResultText(response.returnValue) });
+      event = historyEvent(EventType.TaskCompleted, this.clock.now(), {
+        TaskScheduledId: work.task_id,
+        Result: activityResultText(response.returnValue),
+      });
     } catch (error) {
       if (this.stopping) return; // the work row stays; it runs again after the restart
       const message = error instanceof Error ? error.message : String(error);
@@ -1067,7 +1239,13 @@ export class DurableEngine {
         ClassName: error instanceof Error ? error.name : 'Error',
         StackTrace: error instanceof Error ? (error.stack ?? null) : null,
       });
-      event = failureEvent(EventType.TaskFailed, work.task_id, `Activity function '${work.name}' failed: ${message}`, details, this.clock.now());
+      event = failureEvent(
+        EventType.TaskFailed,
+        work.task_id,
+        `Activity function '${work.name}' failed: ${message}`,
+        details,
+        this.clock.now(),
+      );
     }
     try {
       const recorded = await this.store.write(() => {
@@ -1078,7 +1256,10 @@ export class DurableEngine {
       });
       if (recorded) this.markReady(work.instance_id);
     } catch (error) {
-      this.log.error('durable', `could not record the result of activity ${work.name} for ${work.instance_id}: ${describe(error)}`);
+      this.log.error(
+        'durable',
+        `could not record the result of activity ${work.name} for ${work.instance_id}: ${describe(error)}`,
+      );
       setTimeout(() => {
         this.workInFlight.delete(work.id);
         const again = this.store.statements.getWork.get(work.id);
@@ -1086,7 +1267,6 @@ export class DurableEngine {
       }, 1000).unref();
     }
   }
-
 }
 
 /** Whether the SDK allocates sequence ids while it processes `event` (see {@link DurableEngine.deliverable}). */
@@ -1104,7 +1284,10 @@ function allocatesIds(event: HistoryEvent, state: EngineState): boolean {
 function validateInstanceId(id: string): void {
   // eslint-disable-next-line no-control-regex
   if (id.length === 0 || id.length > 256 || id.startsWith('@') || /[/\\#?\u0000-\u001f\u007f]/.test(id)) {
-    throw new EngineError('bad_request', `Instance ID '${id}' is invalid: it must be 1-256 characters, not start with '@', and not contain '/', '\\', '#', '?' or control characters.`);
+    throw new EngineError(
+      'bad_request',
+      `Instance ID '${id}' is invalid: it must be 1-256 characters, not start with '@', and not contain '/', '\\', '#', '?' or control characters.`,
+    );
   }
 }
 

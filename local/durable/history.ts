@@ -36,6 +36,11 @@ export interface HistoryEvent {
 }
 
 /** Builds an event; `EventId` is -1 unless the event is a scheduling event with a sequence number. */
-export function historyEvent(type: number, atMs: number, fields: Record<string, unknown> = {}, eventId = -1): HistoryEvent {
+export function historyEvent(
+  type: number,
+  atMs: number,
+  fields: Record<string, unknown> = {},
+  eventId = -1,
+): HistoryEvent {
   return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: new Date(atMs).toISOString(), ...fields };
 }

@@ -35,9 +35,15 @@ export function installInProcessTransport(appDir: string, rpcBaseUrl: string, ap
     const url = config.url ?? '';
     if (!url.startsWith(rpcBaseUrl)) return http(config);
     const parsed = new URL(url);
-    const headers = (config.headers?.toJSON ? config.headers.toJSON() : { ...config.headers }) as Record<string, string>;
-    const lowered = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
-    const body = config.data === undefined || config.data === null ? Buffer.alloc(0) : Buffer.from(String(config.data), 'utf8');
+    const headers = (config.headers?.toJSON ? config.headers.toJSON() : { ...config.headers }) as Record<
+      string,
+      string
+    >;
+    const lowered = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+    );
+    const body =
+      config.data === undefined || config.data === null ? Buffer.alloc(0) : Buffer.from(String(config.data), 'utf8');
     const result = await api.handle({
       method: (config.method ?? 'get').toUpperCase(),
       path: parsed.pathname.slice(new URL(rpcBaseUrl).pathname.length),
@@ -55,7 +61,13 @@ export function installInProcessTransport(appDir: string, rpcBaseUrl: string, ap
       request: {},
     };
     if (!config.validateStatus || config.validateStatus(result.status)) return response;
-    throw new axios.AxiosError(`Request failed with status code ${result.status}`, 'ERR_BAD_RESPONSE', config, {}, response);
+    throw new axios.AxiosError(
+      `Request failed with status code ${result.status}`,
+      'ERR_BAD_RESPONSE',
+      config,
+      {},
+      response,
+    );
   };
   return true;
 }

@@ -21,7 +21,16 @@ export interface ManagementResponse {
   body?: unknown;
 }
 
-const RUNTIME_STATUSES: readonly RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Suspended'];
+const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Suspended',
+];
 const DEFAULT_PAGE_SIZE = 100;
 const ORCHESTRATION_STATUS_NAMES: Record<number, string> = {
   0: 'Running',
@@ -60,7 +69,8 @@ export class ManagementApi {
   private async route(request: ManagementRequest): Promise<ManagementResponse> {
     const segments = request.path.split('/').filter((part, index, all) => part.length > 0 || index < all.length - 1);
     const parts = segments.map(safeDecode);
-    if (parts.some((part) => part === undefined)) return json(400, { Message: 'malformed percent-encoding in the path' });
+    if (parts.some((part) => part === undefined))
+      return json(400, { Message: 'malformed percent-encoding in the path' });
     const [area, first, second, third] = parts as string[];
     const method = request.method.toUpperCase();
 
@@ -92,7 +102,11 @@ export class ManagementApi {
     return notFound();
   }
 
-  private async start(request: ManagementRequest, name: string, instanceId: string | undefined): Promise<ManagementResponse> {
+  private async start(
+    request: ManagementRequest,
+    name: string,
+    instanceId: string | undefined,
+  ): Promise<ManagementResponse> {
     // The SDK sends `""` when there is no input; an empty body means no input at all.
     const text = request.body.length === 0 ? null : request.body.toString('utf8');
     if (text !== null && !isJson(text)) return json(400, { Message: 'The request body is not valid JSON.' });
@@ -102,12 +116,18 @@ export class ManagementApi {
     return json(202, payload, { Location: payload.statusQueryGetUri!, 'Retry-After': '10' });
   }
 
-  private async raiseEvent(request: ManagementRequest, instanceId: string, eventName: string): Promise<ManagementResponse> {
+  private async raiseEvent(
+    request: ManagementRequest,
+    instanceId: string,
+    eventName: string,
+  ): Promise<ManagementResponse> {
     const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
     const text = request.body.toString('utf8');
     // Like the extension: the body must be JSON, and an empty body is not JSON.
     if (!contentType.includes('application/json') || !isJson(text)) {
-      return json(400, { Message: 'Invalid JSON content: the event data must be a JSON value sent as application/json.' });
+      return json(400, {
+        Message: 'Invalid JSON content: the event data must be a JSON value sent as application/json.',
+      });
     }
     return deliveryResponse(await this.engine.raiseEvent(instanceId, eventName, text));
   }
@@ -122,7 +142,9 @@ export class ManagementApi {
     if (suspend && instance.runtime_status === 'Suspended') {
       return json(500, { Message: `Instance '${instanceId}' is already suspended.` });
     }
-    return deliveryResponse(await (suspend ? this.engine.suspend(instanceId, reason) : this.engine.resume(instanceId, reason)));
+    return deliveryResponse(
+      await (suspend ? this.engine.suspend(instanceId, reason) : this.engine.resume(instanceId, reason)),
+    );
   }
 
   private status(request: ManagementRequest, instanceId: string): ManagementResponse {
@@ -134,7 +156,12 @@ export class ManagementApi {
       showHistoryOutput: request.query.get('showHistoryOutput') === 'true',
     };
     const body = statusOf(row, options.showInput) as Record<string, unknown>;
-    if (options.showHistory) body.historyEvents = summariseHistory(this.store.history(instanceId), options.showHistoryOutput, options.showInput);
+    if (options.showHistory)
+      body.historyEvents = summariseHistory(
+        this.store.history(instanceId),
+        options.showHistoryOutput,
+        options.showInput,
+      );
     const running = ['Pending', 'Running', 'ContinuedAsNew', 'Suspended'].includes(row.runtime_status);
     return running ? json(202, body, { Location: request.url, 'Retry-After': '5' }) : json(200, body);
   }
@@ -158,15 +185,23 @@ export class ManagementApi {
     const headers: Record<string, string> = {};
     if (rows.length > top) {
       const last = page[page.length - 1]!;
-      headers['x-ms-continuation-token'] = Buffer.from(JSON.stringify({ created: last.created_ms, id: last.instance_id })).toString('base64url');
+      headers['x-ms-continuation-token'] = Buffer.from(
+        JSON.stringify({ created: last.created_ms, id: last.instance_id }),
+      ).toString('base64url');
     }
     const showInput = request.query.get('showInput') === 'true';
-    return json(200, page.map((row) => statusOf(row, showInput)), headers);
+    return json(
+      200,
+      page.map((row) => statusOf(row, showInput)),
+      headers,
+    );
   }
 
   private async purge(instanceId: string): Promise<ManagementResponse> {
     const deleted = await this.engine.purge(instanceId);
-    return deleted ? json(200, { instancesDeleted: 1 }) : json(404, { Message: `No finished instance with ID '${instanceId}' found.` });
+    return deleted
+      ? json(200, { instancesDeleted: 1 })
+      : json(404, { Message: `No finished instance with ID '${instanceId}' found.` });
   }
 
   private async purgeWhere(request: ManagementRequest): Promise<ManagementResponse> {
@@ -182,16 +217,32 @@ export class ManagementApi {
   }
 }
 
-function parseFilter(query: URLSearchParams): { runtimeStatus?: RuntimeStatus[]; createdFrom?: number; createdTo?: number; instanceIdPrefix?: string } | { error: string } {
-  const filter: { runtimeStatus?: RuntimeStatus[]; createdFrom?: number; createdTo?: number; instanceIdPrefix?: string } = {};
+function parseFilter(
+  query: URLSearchParams,
+):
+  | { runtimeStatus?: RuntimeStatus[]; createdFrom?: number; createdTo?: number; instanceIdPrefix?: string }
+  | { error: string } {
+  const filter: {
+    runtimeStatus?: RuntimeStatus[];
+    createdFrom?: number;
+    createdTo?: number;
+    instanceIdPrefix?: string;
+  } = {};
   const statuses = query.get('runtimeStatus');
   if (statuses) {
-    const list = statuses.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = statuses
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const known = list.map((s) => RUNTIME_STATUSES.find((r) => r.toLowerCase() === s.toLowerCase()));
-    if (known.some((s) => s === undefined)) return { error: `runtimeStatus must be a list of ${RUNTIME_STATUSES.join(', ')}` };
+    if (known.some((s) => s === undefined))
+      return { error: `runtimeStatus must be a list of ${RUNTIME_STATUSES.join(', ')}` };
     filter.runtimeStatus = known as RuntimeStatus[];
   }
-  for (const [key, target] of [['createdTimeFrom', 'createdFrom'], ['createdTimeTo', 'createdTo']] as const) {
+  for (const [key, target] of [
+    ['createdTimeFrom', 'createdFrom'],
+    ['createdTimeTo', 'createdTo'],
+  ] as const) {
     const value = query.get(key);
     if (value) {
       const ms = Date.parse(value);
@@ -223,9 +274,15 @@ function summariseHistory(texts: string[], showOutput: boolean, showInput: boole
   const events = texts.map((text) => JSON.parse(text) as HistoryEvent);
   const scheduled = new Map<number, HistoryEvent>();
   for (const event of events) {
-    if (event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated) scheduled.set(event.EventId, event);
+    if (event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated)
+      scheduled.set(event.EventId, event);
   }
-  const hidden = new Set<number>([EventType.OrchestratorStarted, EventType.OrchestratorCompleted, EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated]);
+  const hidden = new Set<number>([
+    EventType.OrchestratorStarted,
+    EventType.OrchestratorCompleted,
+    EventType.TaskScheduled,
+    EventType.SubOrchestrationInstanceCreated,
+  ]);
   const summary: Record<string, unknown>[] = [];
   for (const event of events) {
     if (hidden.has(event.EventType)) continue;
@@ -238,7 +295,8 @@ function summariseHistory(texts: string[], showOutput: boolean, showInput: boole
     }
     if (type === EventType.TimerCreated || type === EventType.TimerFired) row.TimerId = event.TimerId ?? event.EventId;
     if (type === EventType.ExecutionStarted) row.FunctionName = event.Name;
-    if (typeof row.OrchestrationStatus === 'number') row.OrchestrationStatus = ORCHESTRATION_STATUS_NAMES[row.OrchestrationStatus] ?? row.OrchestrationStatus;
+    if (typeof row.OrchestrationStatus === 'number')
+      row.OrchestrationStatus = ORCHESTRATION_STATUS_NAMES[row.OrchestrationStatus] ?? row.OrchestrationStatus;
     // Like the extension, payloads appear as JSON values rather than JSON-encoded strings.
     if (!showOutput) delete row.Result;
     else if (typeof row.Result === 'string') row.Result = parseLenient(row.Result);

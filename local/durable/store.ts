@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { SqliteGroupCommit } from '../../shared/store/sqliteGroupCommit';
 
 /** Runtime statuses as the Durable extension reports them. */
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
+export type RuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 
 /** Statuses an instance never leaves (except by being restarted or purged). */
 export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
@@ -144,7 +145,9 @@ export class DurableStore {
          WHERE instance_id = @instance_id AND rev = @rev`,
       ),
       deleteInstance: db.prepare('DELETE FROM instances WHERE instance_id = ?'),
-      history: db.prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY idx').pluck(),
+      history: db
+        .prepare<[string], { event: string }>('SELECT event FROM history WHERE instance_id = ? ORDER BY idx')
+        .pluck(),
       historyCount: db.prepare<[string], number>('SELECT COUNT(*) FROM history WHERE instance_id = ?').pluck(),
       appendHistory: db.prepare('INSERT INTO history (instance_id, idx, event) VALUES (?, ?, ?)'),
       deleteHistory: db.prepare('DELETE FROM history WHERE instance_id = ?'),
@@ -161,18 +164,30 @@ export class DurableStore {
       ),
       deleteMessage: db.prepare('DELETE FROM inbox WHERE id = ?'),
       deleteTimer: db.prepare('DELETE FROM inbox WHERE instance_id = ? AND execution_id = ? AND timer_id = ?'),
-      pendingTimers: db.prepare<[string, string], number>(
-        'SELECT COUNT(*) FROM inbox WHERE instance_id = ? AND execution_id = ? AND timer_id IS NOT NULL',
-      ).pluck(),
+      pendingTimers: db
+        .prepare<[string, string], number>(
+          'SELECT COUNT(*) FROM inbox WHERE instance_id = ? AND execution_id = ? AND timer_id IS NOT NULL',
+        )
+        .pluck(),
       deleteInbox: db.prepare('DELETE FROM inbox WHERE instance_id = ?'),
       deleteInboxOfExecution: db.prepare('DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?'),
-      dueInstances: db.prepare<[number, number], string>(
-        'SELECT DISTINCT instance_id FROM inbox WHERE visible_ms > ? AND visible_ms <= ?',
-      ).pluck(),
-      readyInstances: db.prepare<[number], string>('SELECT DISTINCT instance_id FROM inbox WHERE visible_ms <= ?').pluck(),
-      pendingInstances: db.prepare<[], string>("SELECT instance_id FROM instances WHERE runtime_status = 'Pending'").pluck(),
-      nextVisible: db.prepare<[number], number | null>('SELECT MIN(visible_ms) FROM inbox WHERE visible_ms > ?').pluck(),
-      insertWork: db.prepare('INSERT OR IGNORE INTO work (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)'),
+      dueInstances: db
+        .prepare<[number, number], string>(
+          'SELECT DISTINCT instance_id FROM inbox WHERE visible_ms > ? AND visible_ms <= ?',
+        )
+        .pluck(),
+      readyInstances: db
+        .prepare<[number], string>('SELECT DISTINCT instance_id FROM inbox WHERE visible_ms <= ?')
+        .pluck(),
+      pendingInstances: db
+        .prepare<[], string>("SELECT instance_id FROM instances WHERE runtime_status = 'Pending'")
+        .pluck(),
+      nextVisible: db
+        .prepare<[number], number | null>('SELECT MIN(visible_ms) FROM inbox WHERE visible_ms > ?')
+        .pluck(),
+      insertWork: db.prepare(
+        'INSERT OR IGNORE INTO work (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)',
+      ),
       getWork: db.prepare<[number], WorkRow>('SELECT * FROM work WHERE id = ?'),
       workOf: db.prepare<[string, string, number], WorkRow>(
         'SELECT * FROM work WHERE instance_id = ? AND execution_id = ? AND task_id = ?',
@@ -221,7 +236,7 @@ export class DurableStore {
       params.push(query.createdTo);
     }
     if (query.instanceIdPrefix) {
-      where.push("instance_id >= ? AND instance_id < ?");
+      where.push('instance_id >= ? AND instance_id < ?');
       params.push(query.instanceIdPrefix, `${query.instanceIdPrefix}\uffff`);
     }
     if (query.after) {
@@ -235,12 +250,15 @@ export class DurableStore {
 
   /** Reads a runtime setting kept with the data (e.g. the manual clock's offset). */
   getMeta(key: string): string | undefined {
-    return this.db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+    return this.db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck().get(key) as
+      string | undefined;
   }
 
   /** Writes a runtime setting durably, at once (outside the group commit). */
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   close(): void {

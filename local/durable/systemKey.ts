@@ -30,7 +30,10 @@ export function loadSystemKey(dataDir: string): string {
  * when the request has one (even an empty one), else the first `code` query parameter (its name
  * compared case-insensitively); `undefined` when it presents none.
  */
-export function presentedKey(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): string | undefined {
+export function presentedKey(
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): string | undefined {
   const header = headers[FUNCTIONS_KEY_HEADER];
   if (header !== undefined) return Array.isArray(header) ? header[0] : header;
   for (const [name, value] of query) {

@@ -123,7 +123,9 @@ export function classifyFunctions(core: FunctionsCore): HostedFunction[] {
       } else if (type === 'durableclient' || type === 'orchestrationclient') {
         clients.push(bindingName);
       } else if (!(type === 'http' && info.direction === 'out')) {
-        problems.push(`function "${name}": ${info.direction} binding "${bindingName}" of type "${info.type}" is not supported`);
+        problems.push(
+          `function "${name}": ${info.direction} binding "${bindingName}" of type "${info.type}" is not supported`,
+        );
       }
     }
     if (!trigger) {

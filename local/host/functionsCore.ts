@@ -113,7 +113,12 @@ export type SystemLog = (level: string, category: string, message: string) => vo
  */
 export class FunctionsCore {
   readonly functions = new Map<string, RegisteredFunction>();
-  readonly hooks: Record<HookName, HookCallback[]> = { preInvocation: [], postInvocation: [], appStart: [], appTerminate: [] };
+  readonly hooks: Record<HookName, HookCallback[]> = {
+    preInvocation: [],
+    postInvocation: [],
+    appStart: [],
+    appTerminate: [],
+  };
   programmingModel: ProgrammingModel | undefined;
   currentEntryPoint: string | undefined;
   private locked = false;
@@ -128,7 +133,8 @@ export class FunctionsCore {
     registerFunction: (metadata: FunctionMetadata, callback: (...args: unknown[]) => unknown): Disposable => {
       if (this.locked) throw new Error('A function can only be registered during app startup.');
       const id = metadata.functionId ?? metadata.name;
-      if (this.functions.has(id.toLowerCase())) throw new Error(`A function with id "${id}" has already been registered.`);
+      if (this.functions.has(id.toLowerCase()))
+        throw new Error(`A function with id "${id}" has already been registered.`);
       this.functions.set(id.toLowerCase(), { metadata, callback, scriptFile: this.currentEntryPoint });
       return new Disposable(() => {
         if (this.locked) throw new Error('A function can only be registered during app startup.');
@@ -142,7 +148,9 @@ export class FunctionsCore {
     registerHook: (name: string, callback: HookCallback): Disposable => {
       const list = (this.hooks as Record<string, HookCallback[] | undefined>)[name];
       if (!list) {
-        const error = new RangeError(`Unrecognized hook "${name}"`) as RangeError & { isAzureFunctionsSystemError: boolean };
+        const error = new RangeError(`Unrecognized hook "${name}"`) as RangeError & {
+          isAzureFunctionsSystemError: boolean;
+        };
         error.isAzureFunctionsSystemError = true;
         throw error;
       }

@@ -38,7 +38,9 @@ export class HttpHost {
       .filter((fn) => fn.kind === 'http')
       .map((fn) => {
         const route = typeof fn.trigger.route === 'string' ? fn.trigger.route : fn.name;
-        const methods = Array.isArray(fn.trigger.methods) ? new Set((fn.trigger.methods as string[]).map((m) => m.toUpperCase())) : undefined;
+        const methods = Array.isArray(fn.trigger.methods)
+          ? new Set((fn.trigger.methods as string[]).map((m) => m.toUpperCase()))
+          : undefined;
         return { fn, template: parseRouteTemplate(route.replace(/^\/+/, '')), methods };
       })
       .sort((a, b) => compareRoutePrecedence(a.template, b.template));
@@ -55,7 +57,11 @@ export class HttpHost {
 
   /** Whether `pathname` lies under the route prefix (so a miss is this host's 404). */
   owns(pathname: string): boolean {
-    return this.routePrefix === '' || pathname === `/${this.routePrefix}` || pathname.toLowerCase().startsWith(`/${this.routePrefix.toLowerCase()}/`);
+    return (
+      this.routePrefix === '' ||
+      pathname === `/${this.routePrefix}` ||
+      pathname.toLowerCase().startsWith(`/${this.routePrefix.toLowerCase()}/`)
+    );
   }
 
   /** Handles one request; `undefined` when no function matches. */
@@ -70,7 +76,13 @@ export class HttpHost {
     return undefined;
   }
 
-  private async invoke(fn: HostedFunction, request: IncomingMessage, url: URL, body: Buffer, params: Record<string, string>): Promise<HostResponse> {
+  private async invoke(
+    fn: HostedFunction,
+    request: IncomingMessage,
+    url: URL,
+    body: Buffer,
+    params: Record<string, string>,
+  ): Promise<HostResponse> {
     const http: RpcHttpData = {
       method: (request.method ?? 'GET').toUpperCase(),
       url: url.href,
@@ -81,7 +93,8 @@ export class HttpHost {
     };
     if (body.length > 0) http.body = { bytes: body };
     const inputs: InvocationInput[] = [{ name: fn.triggerBindingName, data: { http } }];
-    for (const binding of fn.durableClientBindings) inputs.push({ name: binding, data: { string: this.durableClientInput() } });
+    for (const binding of fn.durableClientBindings)
+      inputs.push({ name: binding, data: { string: this.durableClientInput() } });
 
     let response: InvocationResponse;
     try {
@@ -93,10 +106,17 @@ export class HttpHost {
     }
     const data = httpResult(response);
     if (!data) return { status: 200, headers: [], body: Buffer.alloc(0) };
-    const headers: [string, string][] = Object.entries(data.headers ?? {}).map(([name, value]) => [name, String(value)]);
+    const headers: [string, string][] = Object.entries(data.headers ?? {}).map(([name, value]) => [
+      name,
+      String(value),
+    ]);
     for (const cookie of data.cookies ?? []) headers.push(['set-cookie', formatCookie(cookie)]);
     const status = Number(data.statusCode ?? 200);
-    return { status: Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500, headers, body: bodyBytes(data.body) };
+    return {
+      status: Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500,
+      headers,
+      body: bodyBytes(data.body),
+    };
   }
 }
 
@@ -133,7 +153,8 @@ export function formatCookie(cookie: RpcHttpCookie): string {
   const parts = [`${cookie.name}=${cookie.value}`];
   if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
   if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
-  if (cookie.expires?.value) parts.push(`Expires=${new Date(Number(cookie.expires.value.seconds) * 1000).toUTCString()}`);
+  if (cookie.expires?.value)
+    parts.push(`Expires=${new Date(Number(cookie.expires.value.seconds) * 1000).toUTCString()}`);
   if (cookie.maxAge?.value !== undefined) parts.push(`Max-Age=${Math.trunc(Number(cookie.maxAge.value))}`);
   if (cookie.secure?.value) parts.push('Secure');
   if (cookie.httpOnly?.value) parts.push('HttpOnly');

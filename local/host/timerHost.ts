@@ -37,14 +37,25 @@ export class TimerHost {
       .map((fn) => {
         const expression = resolveSetting(String(fn.trigger.schedule ?? ''), env, fn.name);
         const schedule = parseSchedule(expression);
-        return { fn, schedule, runOnStartup: fn.trigger.runOnStartup === true, next: schedule.next(new Date(now)).getTime(), last: undefined, running: false };
+        return {
+          fn,
+          schedule,
+          runOnStartup: fn.trigger.runOnStartup === true,
+          next: schedule.next(new Date(now)).getTime(),
+          last: undefined,
+          running: false,
+        };
       });
     this.unsubscribe = clock.onAdvance(() => this.tick());
   }
 
   /** Schedules for the start-up banner. */
   describe(): { name: string; schedule: string; next: string }[] {
-    return this.jobs.map((job) => ({ name: job.fn.name, schedule: job.schedule.expression, next: new Date(job.next).toISOString() }));
+    return this.jobs.map((job) => ({
+      name: job.fn.name,
+      schedule: job.schedule.expression,
+      next: new Date(job.next).toISOString(),
+    }));
   }
 
   start(): void {
@@ -90,10 +101,14 @@ export class TimerHost {
     job.last = this.clock.now();
     try {
       const inputs = [{ name: job.fn.triggerBindingName, data: { json: JSON.stringify(payload) } }];
-      for (const binding of job.fn.durableClientBindings) inputs.push({ name: binding, data: { json: this.durableClientInput() } });
+      for (const binding of job.fn.durableClientBindings)
+        inputs.push({ name: binding, data: { json: this.durableClientInput() } });
       await this.invoker.invoke(job.fn.registered, inputs);
     } catch (error) {
-      this.log.error(job.fn.name, `timer function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.log.error(
+        job.fn.name,
+        `timer function failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     } finally {
       job.running = false;
     }

@@ -121,7 +121,10 @@ function precedenceDigit(segment: Segment | undefined): number {
 }
 
 function mayBeAbsent(segment: Segment | undefined): boolean {
-  return segment !== undefined && segment.some((part) => part.kind === 'parameter' && (part.optional || part.defaultValue !== undefined));
+  return (
+    segment !== undefined &&
+    segment.some((part) => part.kind === 'parameter' && (part.optional || part.defaultValue !== undefined))
+  );
 }
 
 function fail(template: string, problem: string): never {
@@ -360,7 +363,10 @@ function validateSegment(template: string, parts: Part[]): void {
   parts.forEach((part, index) => {
     if (part.kind !== 'parameter') return;
     if (part.catchAll) {
-      fail(template, `the segment '${shown}' mixes a catch-all parameter with other parts; a catch-all must be a whole segment`);
+      fail(
+        template,
+        `the segment '${shown}' mixes a catch-all parameter with other parts; a catch-all must be a whole segment`,
+      );
     }
     if (index > 0 && parts[index - 1]!.kind === 'parameter') {
       fail(template, `the segment '${shown}' has two parameters in a row; separate them with '/' or a literal`);
@@ -371,7 +377,10 @@ function validateSegment(template: string, parts: Part[]): void {
       }
       const previous = parts[index - 1]!;
       if (previous.kind !== 'literal' || previous.text !== '.') {
-        fail(template, `in the segment '${shown}', only a period (.) can precede the optional parameter '${part.name}'`);
+        fail(
+          template,
+          `in the segment '${shown}', only a period (.) can precede the optional parameter '${part.name}'`,
+        );
       }
     }
   });
@@ -447,7 +456,10 @@ function noArguments(test: (value: string) => boolean): ConstraintFactory {
   };
 }
 
-function integerArguments(count: number, build: (args: bigint[], fail: (problem: string) => never) => (value: string) => boolean): ConstraintFactory {
+function integerArguments(
+  count: number,
+  build: (args: bigint[], fail: (problem: string) => never) => (value: string) => boolean,
+): ConstraintFactory {
   return (args, fail) => {
     const parts = args === undefined ? [] : args.split(',');
     if (parts.length !== count) fail(`takes ${count} integer argument${count === 1 ? '' : 's'}`);
@@ -553,7 +565,8 @@ function resolveConstraint(template: string, parameter: string, text: string): C
   const name = hasArguments ? text.slice(0, open) : text;
   const args = hasArguments ? text.slice(open + 1, -1) : undefined;
   const factory = CONSTRAINTS.get(name.toLowerCase());
-  const problem = (detail: string): never => fail(template, `the constraint '${text}' on parameter '${parameter}' ${detail}`);
+  const problem = (detail: string): never =>
+    fail(template, `the constraint '${text}' on parameter '${parameter}' ${detail}`);
   if (factory === undefined) {
     problem(`is unknown; known constraints are ${[...CONSTRAINTS.keys()].join(', ')}`);
   }

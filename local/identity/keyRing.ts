@@ -1,4 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -59,7 +68,11 @@ export class KeyRing {
     // Generated as PEM and parsed again, so no KeyObject we keep shares its key data (and that
     // data's lock) with the generation job. Node 20 can deadlock when a garbage collection during
     // a JWK export finalises such a job: the job's destructor waits for the lock the export holds.
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const key = loaded(createPrivateKey(privateKey), new Date().toISOString());
     this.keys = [key, ...this.keys].slice(0, KEPT_KEYS);
     this.save();
@@ -80,12 +93,18 @@ export class KeyRing {
     if (parts.length !== 3) return undefined;
     const [header, payload, signature] = parts as [string, string, string];
     try {
-      const protectedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
+      const protectedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
+        alg?: unknown;
+        kid?: unknown;
+      };
       const key = this.keys.find((candidate) => candidate.kid === protectedHeader.kid);
       if (protectedHeader.alg !== 'RS256' || !key) return undefined;
-      if (!verify('sha256', Buffer.from(`${header}.${payload}`), key.publicKey, Buffer.from(signature, 'base64url'))) return undefined;
+      if (!verify('sha256', Buffer.from(`${header}.${payload}`), key.publicKey, Buffer.from(signature, 'base64url')))
+        return undefined;
       const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+      return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+        ? (claims as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }
@@ -103,7 +122,9 @@ export class KeyRing {
       const stored = (JSON.parse(text) as { keys: StoredKey[] }).keys;
       return stored.map((key) => loaded(createPrivateKey({ key: key.privateKey, format: 'jwk' }), key.createdAt));
     } catch (error) {
-      throw new Error(`the local signing keys in ${this.file} are unreadable (${(error as Error).message}); delete the file to start with new keys`);
+      throw new Error(
+        `the local signing keys in ${this.file} are unreadable (${(error as Error).message}); delete the file to start with new keys`,
+      );
     }
   }
 
@@ -125,7 +146,9 @@ function loaded(privateKey: KeyObject, createdAt: string): LoadedKey {
   const { n, e } = publicKey.export({ format: 'jwk' });
   if (typeof n !== 'string' || typeof e !== 'string') throw new Error('not an RSA key');
   // RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   return { kid, createdAt, privateKey, publicKey, publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', kid, n, e } };
 }
 

@@ -48,7 +48,11 @@ export class LocalDirectory {
   private readonly roles = new Map<string, Set<string>>();
 
   constructor(private readonly seedGroups: readonly LocalGroup[] = LOCAL_GROUPS) {
-    for (const group of seedGroups) this.members.set(group.id.toLowerCase(), group.members.map((member) => member.toLowerCase()));
+    for (const group of seedGroups)
+      this.members.set(
+        group.id.toLowerCase(),
+        group.members.map((member) => member.toLowerCase()),
+      );
     for (const user of LOCAL_USERS) this.roles.set(user.id.toLowerCase(), new Set(user.roles));
   }
 
@@ -138,7 +142,11 @@ export class LocalDirectory {
   listing(): DirectoryListing {
     return {
       users: LOCAL_USERS.map((user) => ({ id: user.id, name: user.name, roles: this.rolesOf(user.id) })),
-      groups: this.groups().map((group) => ({ id: group.id, displayName: group.displayName, members: [...group.members] })),
+      groups: this.groups().map((group) => ({
+        id: group.id,
+        displayName: group.displayName,
+        members: [...group.members],
+      })),
     };
   }
 
@@ -146,28 +154,57 @@ export class LocalDirectory {
   membershipRoute(): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
     return (request, url) => {
       const segments = url.pathname.slice(LOCAL_DIRECTORY_PREFIX.length).split('/').filter(Boolean).map(safeDecode);
-      if (segments[0] === 'users' && segments[2] === 'roles' && segments.length === 4 && !segments.includes(undefined)) return this.roleChange(request, segments[1]!, segments[3]!);
+      if (segments[0] === 'users' && segments[2] === 'roles' && segments.length === 4 && !segments.includes(undefined))
+        return this.roleChange(request, segments[1]!, segments[3]!);
       const [collection, groupId, members, reference, ...rest] = segments;
-      if (collection !== 'groups' || groupId === undefined || members !== 'members' || reference === undefined || rest.length > 0 || segments.includes(undefined)) {
-        return problem(404, 'not_found', 'Not Found', `No local directory resource at ${url.pathname}; use ${LOCAL_DIRECTORY_PREFIX}groups/{groupId}/members/{userOrGroupId}.`);
+      if (
+        collection !== 'groups' ||
+        groupId === undefined ||
+        members !== 'members' ||
+        reference === undefined ||
+        rest.length > 0 ||
+        segments.includes(undefined)
+      ) {
+        return problem(
+          404,
+          'not_found',
+          'Not Found',
+          `No local directory resource at ${url.pathname}; use ${LOCAL_DIRECTORY_PREFIX}groups/{groupId}/members/{userOrGroupId}.`,
+        );
       }
       const method = (request.method ?? 'GET').toUpperCase();
       if (method !== 'PUT' && method !== 'DELETE') return methodNotAllowed('PUT, DELETE');
       const group = this.findGroup(groupId);
       if (!group) {
         const known = this.seedGroups.map((candidate) => `${candidate.id} (${candidate.displayName})`).join(', ');
-        return problem(404, 'unknown_group', 'Not Found', `There is no local group "${groupId}"; the seeded groups are ${known}.`);
+        return problem(
+          404,
+          'unknown_group',
+          'Not Found',
+          `There is no local group "${groupId}"; the seeded groups are ${known}.`,
+        );
       }
       const member = this.resolveMember(reference);
       if (!member) {
         const known = LOCAL_USERS.map((user) => user.name).join(', ');
-        return problem(404, 'unknown_member', 'Not Found', `There is no local user or group "${reference}"; the seeded users are ${known}.`);
+        return problem(
+          404,
+          'unknown_member',
+          'Not Found',
+          `There is no local user or group "${reference}"; the seeded users are ${known}.`,
+        );
       }
       if (method === 'PUT') {
-        if (member.id.toLowerCase() === group.id.toLowerCase()) return problem(400, 'invalid_member', 'Bad Request', 'A group cannot be a member of itself.');
+        if (member.id.toLowerCase() === group.id.toLowerCase())
+          return problem(400, 'invalid_member', 'Bad Request', 'A group cannot be a member of itself.');
         this.addMember(group.id, member.id);
       } else if (!this.removeMember(group.id, member.id)) {
-        return problem(404, 'not_a_member', 'Not Found', `"${reference}" is not a direct member of ${group.displayName}.`);
+        return problem(
+          404,
+          'not_a_member',
+          'Not Found',
+          `"${reference}" is not a direct member of ${group.displayName}.`,
+        );
       }
       const updated = this.findGroup(group.id)!;
       return json(200, { id: updated.id, displayName: updated.displayName, members: [...updated.members] });
@@ -179,10 +216,23 @@ export class LocalDirectory {
     const method = (request.method ?? 'GET').toUpperCase();
     if (method !== 'PUT' && method !== 'DELETE') return methodNotAllowed('PUT, DELETE');
     const user = findUser(reference);
-    if (!user) return problem(404, 'unknown_user', 'Not Found', `There is no local user "${reference}"; the seeded users are ${LOCAL_USERS.map((candidate) => candidate.name).join(', ')}.`);
+    if (!user)
+      return problem(
+        404,
+        'unknown_user',
+        'Not Found',
+        `There is no local user "${reference}"; the seeded users are ${LOCAL_USERS.map((candidate) => candidate.name).join(', ')}.`,
+      );
     const values = LOCAL_API_APP.appRoles.map((candidate) => candidate.value);
-    if (!values.includes(role as (typeof values)[number])) return problem(404, 'unknown_role', 'Not Found', `There is no app role "${role}"; the app's roles are ${values.join(', ')}.`);
-    if (!this.setRole(user.id, role, method === 'PUT') && method === 'DELETE') return problem(404, 'not_assigned', 'Not Found', `${user.name} does not hold ${role}.`);
+    if (!values.includes(role as (typeof values)[number]))
+      return problem(
+        404,
+        'unknown_role',
+        'Not Found',
+        `There is no app role "${role}"; the app's roles are ${values.join(', ')}.`,
+      );
+    if (!this.setRole(user.id, role, method === 'PUT') && method === 'DELETE')
+      return problem(404, 'not_assigned', 'Not Found', `${user.name} does not hold ${role}.`);
     return json(200, { id: user.id, name: user.name, roles: this.rolesOf(user.id) });
   }
 

@@ -50,14 +50,17 @@ const MAX_CHECK_GROUPS = 20;
  * `idtyp` app) and the matching application permission; failures answer Graph-style `{ error: {
  * code, message } }`.
  */
-export function localGraphRoute(options: LocalGraphOptions): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
+export function localGraphRoute(
+  options: LocalGraphOptions,
+): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
   return (request: IncomingMessage, url: URL, body: Buffer): HostResponse => {
     const caller = authenticate(request, options);
     if (!('roles' in caller)) return caller;
     const method = (request.method ?? 'GET').toUpperCase();
     const segments = url.pathname.slice(LOCAL_GRAPH_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
     if (segments[0]?.startsWith('servicePrincipals')) {
-      if (!caller.roles.some((role) => APPLICATION_PERMISSIONS.has(role))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      if (!caller.roles.some((role) => APPLICATION_PERMISSIONS.has(role)))
+        return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
       if (method !== 'GET') return methodNotAllowed('GET');
       return servicePrincipals(options, segments, url);
     }
@@ -67,8 +70,13 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
       return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
     }
     const mail = collection === 'users' && action === 'sendMail';
-    const needs = mail ? MAIL_PERMISSIONS : collection === 'users' && action === undefined ? USER_PERMISSIONS : MEMBERSHIP_PERMISSIONS;
-    if (!caller.roles.some((role) => needs.has(role))) return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    const needs = mail
+      ? MAIL_PERMISSIONS
+      : collection === 'users' && action === undefined
+        ? USER_PERMISSIONS
+        : MEMBERSHIP_PERMISSIONS;
+    if (!caller.roles.some((role) => needs.has(role)))
+      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
     if (mail) return sendMail(options, id, method, body);
     if (collection === 'users') {
@@ -77,37 +85,56 @@ export function localGraphRoute(options: LocalGraphOptions): (request: IncomingM
         if (method !== 'GET') return methodNotAllowed('GET');
         return user ? json(200, userResource(user)) : notFound(id);
       }
-      if (action !== 'checkMemberGroups' && action !== 'getMemberGroups') return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+      if (action !== 'checkMemberGroups' && action !== 'getMemberGroups')
+        return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
       if (method !== 'POST') return methodNotAllowed('POST');
       const input = parseBody(body);
       if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
       if (!user) return notFound(id);
       const groups = options.directory.transitiveGroupsOf(user.id);
       if (action === 'getMemberGroups') {
-        if (typeof input.securityEnabledOnly !== 'boolean') return graphError(400, 'Request_BadRequest', "The parameter 'securityEnabledOnly' is required and must be a boolean.");
+        if (typeof input.securityEnabledOnly !== 'boolean')
+          return graphError(
+            400,
+            'Request_BadRequest',
+            "The parameter 'securityEnabledOnly' is required and must be a boolean.",
+          );
         return stringCollection(groups);
       }
       const candidates = input.groupIds;
-      if (!Array.isArray(candidates) || !candidates.every((candidate): candidate is string => typeof candidate === 'string')) {
+      if (
+        !Array.isArray(candidates) ||
+        !candidates.every((candidate): candidate is string => typeof candidate === 'string')
+      ) {
         return graphError(400, 'Request_BadRequest', "The parameter 'groupIds' must be an array of strings.");
       }
-      if (candidates.length > MAX_CHECK_GROUPS) return graphError(400, 'Request_BadRequest', `At most ${MAX_CHECK_GROUPS} group ids can be checked in one request.`);
+      if (candidates.length > MAX_CHECK_GROUPS)
+        return graphError(
+          400,
+          'Request_BadRequest',
+          `At most ${MAX_CHECK_GROUPS} group ids can be checked in one request.`,
+        );
       return stringCollection(candidates.filter((candidate) => groups.includes(candidate.toLowerCase())));
     }
 
     const group = options.directory.findGroup(id);
-    if (action !== undefined && action !== 'members' && !cast) return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+    if (action !== undefined && action !== 'members' && !cast)
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
     if (method !== 'GET') return methodNotAllowed('GET');
     if (!group) return notFound(id);
     if (cast) return transitiveUsers(options, group.id, url);
-    if (action === undefined) return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
+    if (action === undefined)
+      return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
     const members = group.members.map((member) => {
       const user = LOCAL_USERS.find((candidate) => candidate.id === member);
       if (user) return { '@odata.type': '#microsoft.graph.user', ...userResource(user) };
       const nested = options.directory.findGroup(member);
       return { '@odata.type': '#microsoft.graph.group', id: member, displayName: nested?.displayName ?? null };
     });
-    return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value: members });
+    return json(200, {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
+      value: members,
+    });
   };
 }
 
@@ -116,9 +143,19 @@ function servicePrincipals(options: LocalGraphOptions, segments: string[], url: 
   const [first, second, action, ...rest] = segments;
   const byAppId = /^servicePrincipals\(appId='([^']*)'\)$/.exec(first!);
   const id = byAppId ? undefined : second;
-  const known = byAppId ? byAppId[1]!.toLowerCase() === LOCAL_API_APP.appId : id?.toLowerCase() === LOCAL_API_APP.servicePrincipalId;
-  const path = byAppId ? (second === undefined ? [] : [second, action, ...rest]) : [action, ...rest].filter((segment) => segment !== undefined);
-  if ((!byAppId && (first !== 'servicePrincipals' || id === undefined)) || path.length > 1 || (path.length === 1 && path[0] !== 'appRoleAssignedTo')) {
+  const known = byAppId
+    ? byAppId[1]!.toLowerCase() === LOCAL_API_APP.appId
+    : id?.toLowerCase() === LOCAL_API_APP.servicePrincipalId;
+  const path = byAppId
+    ? second === undefined
+      ? []
+      : [second, action, ...rest]
+    : [action, ...rest].filter((segment) => segment !== undefined);
+  if (
+    (!byAppId && (first !== 'servicePrincipals' || id === undefined)) ||
+    path.length > 1 ||
+    (path.length === 1 && path[0] !== 'appRoleAssignedTo')
+  ) {
     return graphError(400, 'BadRequest', `Resource not found for the segment '${segments.join('/')}'.`);
   }
   if (!known) return notFound(byAppId ? `appId '${byAppId[1]}'` : id!);
@@ -147,10 +184,16 @@ function servicePrincipals(options: LocalGraphOptions, segments: string[], url: 
 
 /** One page of the group's transitive user members, `$select`ed, with `@odata.nextLink` when more follow. */
 function transitiveUsers(options: LocalGraphOptions, groupId: string, url: URL): HostResponse {
-  const select = url.searchParams.get('$select')?.split(',').map((field) => field.trim()).filter(Boolean);
+  const select = url.searchParams
+    .get('$select')
+    ?.split(',')
+    .map((field) => field.trim())
+    .filter(Boolean);
   return collectionPage(url, 'users', options.directory.transitiveUsersOf(groupId), (user) => {
     const resource: Record<string, unknown> = userResource(user);
-    const fields = select ? Object.fromEntries(Object.entries(resource).filter(([field]) => field === 'id' || select.includes(field))) : resource;
+    const fields = select
+      ? Object.fromEntries(Object.entries(resource).filter(([field]) => field === 'id' || select.includes(field)))
+      : resource;
     return { '@odata.type': '#microsoft.graph.user', ...fields };
   });
 }
@@ -159,9 +202,17 @@ function transitiveUsers(options: LocalGraphOptions, groupId: string, url: URL):
 function collectionPage<T>(url: URL, context: string, items: readonly T[], render: (item: T) => unknown): HostResponse {
   const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : DEFAULT_PAGE;
   const skip = url.searchParams.has('$skiptoken') ? Number(url.searchParams.get('$skiptoken')) : 0;
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE) return graphError(400, 'Request_BadRequest', `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE)
+    return graphError(
+      400,
+      'Request_BadRequest',
+      `Invalid page size specified: '${url.searchParams.get('$top')}'. Must be between 1 and ${MAX_PAGE} inclusive.`,
+    );
   if (!Number.isInteger(skip) || skip < 0) return graphError(400, 'Request_BadRequest', 'The $skiptoken is not valid.');
-  const page: Record<string, unknown> = { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${context}`, value: items.slice(skip, skip + top).map(render) };
+  const page: Record<string, unknown> = {
+    '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${context}`,
+    value: items.slice(skip, skip + top).map(render),
+  };
   if (skip + top < items.length) {
     const next = new URL(url.href);
     next.searchParams.set('$top', String(top));
@@ -175,17 +226,33 @@ function collectionPage<T>(url: URL, context: string, items: readonly T[], rende
 function sendMail(options: LocalGraphOptions, sender: string, method: string, body: Buffer): HostResponse {
   if (method !== 'POST') return methodNotAllowed('POST');
   // Real Graph answers a mailbox it does not know this way; here every other sender is unknown.
-  if (sender.toLowerCase() !== (options.mailSender() ?? '').toLowerCase()) return graphError(404, 'ErrorInvalidUser', `The requested user '${sender}' is invalid.`);
+  if (sender.toLowerCase() !== (options.mailSender() ?? '').toLowerCase())
+    return graphError(404, 'ErrorInvalidUser', `The requested user '${sender}' is invalid.`);
   const input = parseBody(body);
-  const message = input?.message as { subject?: unknown; body?: { contentType?: unknown; content?: unknown }; toRecipients?: unknown } | undefined;
-  if (typeof message !== 'object' || message === null) return graphError(400, 'ErrorInvalidRequest', 'The request body must hold a message.');
-  const recipients = Array.isArray(message.toRecipients) ? message.toRecipients.map((recipient) => (recipient as { emailAddress?: { address?: unknown } })?.emailAddress?.address) : [];
-  if (recipients.length === 0 || !recipients.every((address): address is string => typeof address === 'string' && address.includes('@'))) {
+  const message = input?.message as
+    { subject?: unknown; body?: { contentType?: unknown; content?: unknown }; toRecipients?: unknown } | undefined;
+  if (typeof message !== 'object' || message === null)
+    return graphError(400, 'ErrorInvalidRequest', 'The request body must hold a message.');
+  const recipients = Array.isArray(message.toRecipients)
+    ? message.toRecipients.map(
+        (recipient) => (recipient as { emailAddress?: { address?: unknown } })?.emailAddress?.address,
+      )
+    : [];
+  if (
+    recipients.length === 0 ||
+    !recipients.every((address): address is string => typeof address === 'string' && address.includes('@'))
+  ) {
     return graphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
   }
   const contentType = typeof message.body?.contentType === 'string' ? message.body.contentType.toLowerCase() : 'text';
-  if ((contentType !== 'text' && contentType !== 'html') || typeof message.body?.content !== 'string') return graphError(400, 'ErrorInvalidRequest', 'The message body must be Text or HTML content.');
-  options.mailbox.deliver({ to: recipients, subject: typeof message.subject === 'string' ? message.subject : '', contentType, content: message.body.content });
+  if ((contentType !== 'text' && contentType !== 'html') || typeof message.body?.content !== 'string')
+    return graphError(400, 'ErrorInvalidRequest', 'The message body must be Text or HTML content.');
+  options.mailbox.deliver({
+    to: recipients,
+    subject: typeof message.subject === 'string' ? message.subject : '',
+    contentType,
+    content: message.body.content,
+  });
   return { status: 202, headers: [], body: Buffer.alloc(0) };
 }
 
@@ -198,11 +265,17 @@ function authenticate(request: IncomingMessage, options: LocalGraphOptions): { r
   if (!claims) return unauthorized('Access token validation failure. Invalid signature or malformed token.');
   const now = Math.floor(options.now() / 1000);
   if (claims.iss !== options.issuer()) return unauthorized('Access token validation failure. Invalid issuer.');
-  if (typeof claims.aud !== 'string' || !options.audiences().includes(claims.aud)) return unauthorized('Access token validation failure. Invalid audience.');
-  if (typeof claims.exp !== 'number' || claims.exp <= now) return unauthorized('Lifetime validation failed, the token is expired.');
-  if (typeof claims.nbf === 'number' && claims.nbf > now) return unauthorized('Lifetime validation failed, the token is not yet valid.');
-  if (claims.idtyp !== 'app') return unauthorized('Access token validation failure. This local Graph only accepts app tokens.');
-  return { roles: Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [] };
+  if (typeof claims.aud !== 'string' || !options.audiences().includes(claims.aud))
+    return unauthorized('Access token validation failure. Invalid audience.');
+  if (typeof claims.exp !== 'number' || claims.exp <= now)
+    return unauthorized('Lifetime validation failed, the token is expired.');
+  if (typeof claims.nbf === 'number' && claims.nbf > now)
+    return unauthorized('Lifetime validation failed, the token is not yet valid.');
+  if (claims.idtyp !== 'app')
+    return unauthorized('Access token validation failure. This local Graph only accepts app tokens.');
+  return {
+    roles: Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [],
+  };
 }
 
 function unauthorized(message: string): HostResponse {
@@ -210,22 +283,36 @@ function unauthorized(message: string): HostResponse {
 }
 
 function notFound(id: string): HostResponse {
-  return graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return graphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }
 
 function parseBody(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 function stringCollection(values: string[]): HostResponse {
-  return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)', value: values });
+  return json(200, {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)',
+    value: values,
+  });
 }
 
 function userResource(user: LocalUser) {
-  return { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.userPrincipalName };
+  return {
+    id: user.id,
+    displayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+    mail: user.userPrincipalName,
+  };
 }

@@ -7,7 +7,15 @@ import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
 import { json, methodNotAllowed, oauthError, problem } from './responses';
 import { LocalSignIn } from './signIn';
-import { LOCAL_API_APP, LOCAL_API_AUDIENCE, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
+import {
+  LOCAL_API_APP,
+  LOCAL_API_AUDIENCE,
+  LOCAL_GRAPH_CLIENT,
+  LOCAL_TENANT_ID,
+  LOCAL_USERS,
+  findUser,
+  type LocalUser,
+} from './seed';
 
 /** A handler for one `/_local/...` path (the runtime's local-route signature). */
 export type LocalIdentityRoute = (request: IncomingMessage, url: URL, body: Buffer) => HostResponse;
@@ -81,10 +89,25 @@ export class LocalIdentity {
   applyAppSettings(env: NodeJS.ProcessEnv): string[] {
     const settings = this.appSettings();
     const groups = [
-      { owns: ['MAA_TENANT_ID', 'MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'], sets: ['MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'] },
       {
-        owns: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_API_APP_ID'],
-        sets: ['MAA_GRAPH_BASE_URL', 'MAA_GRAPH_TOKEN_URL', 'MAA_GRAPH_CLIENT_ID', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_API_APP_ID'],
+        owns: ['MAA_TENANT_ID', 'MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'],
+        sets: ['MAA_AUTH_ISSUER', 'MAA_AUTH_AUDIENCE', 'MAA_AUTH_JWKS_URL'],
+      },
+      {
+        owns: [
+          'MAA_GRAPH_BASE_URL',
+          'MAA_GRAPH_TOKEN_URL',
+          'MAA_GRAPH_CLIENT_ID',
+          'MAA_GRAPH_CLIENT_SECRET',
+          'MAA_API_APP_ID',
+        ],
+        sets: [
+          'MAA_GRAPH_BASE_URL',
+          'MAA_GRAPH_TOKEN_URL',
+          'MAA_GRAPH_CLIENT_ID',
+          'MAA_GRAPH_CLIENT_SECRET',
+          'MAA_API_APP_ID',
+        ],
       },
     ];
     const applied: string[] = [];
@@ -100,14 +123,32 @@ export class LocalIdentity {
 
   /** Every route, keyed by path; a key ending in `/*` serves the paths below it. */
   routes(): Map<string, LocalIdentityRoute> {
-    const graph = localGraphRoute({ keys: this.keys, issuer: () => this.issuer, audiences: () => this.graphAudiences(), now: this.options.now, directory: this.directory, mailbox: this.options.mailbox, mailSender: this.options.mailSender });
+    const graph = localGraphRoute({
+      keys: this.keys,
+      issuer: () => this.issuer,
+      audiences: () => this.graphAudiences(),
+      now: this.options.now,
+      directory: this.directory,
+      mailbox: this.options.mailbox,
+      mailSender: this.options.mailSender,
+    });
     return new Map<string, LocalIdentityRoute>([
       ['/_local/token', (request, _url, body) => this.userToken(request, body)],
-      ['/_local/directory', (request) => (isGet(request) ? json(200, this.directory.listing()) : methodNotAllowed('GET'))],
+      [
+        '/_local/directory',
+        (request) => (isGet(request) ? json(200, this.directory.listing()) : methodNotAllowed('GET')),
+      ],
       [`${LOCAL_DIRECTORY_PREFIX}*`, this.directory.membershipRoute()],
       ['/_local/identity/rotate-keys', (request) => this.rotate(request)],
-      [`${TENANT_PATH}/v2.0/.well-known/openid-configuration`, (request) => (isGet(request) ? json(200, this.openIdConfiguration()) : methodNotAllowed('GET'))],
-      [`${TENANT_PATH}/discovery/v2.0/keys`, (request) => (isGet(request) ? json(200, this.keys.jwks(), [['cache-control', 'max-age=300']]) : methodNotAllowed('GET'))],
+      [
+        `${TENANT_PATH}/v2.0/.well-known/openid-configuration`,
+        (request) => (isGet(request) ? json(200, this.openIdConfiguration()) : methodNotAllowed('GET')),
+      ],
+      [
+        `${TENANT_PATH}/discovery/v2.0/keys`,
+        (request) =>
+          isGet(request) ? json(200, this.keys.jwks(), [['cache-control', 'max-age=300']]) : methodNotAllowed('GET'),
+      ],
       [`${TENANT_PATH}/oauth2/v2.0/token`, (request, _url, body) => this.clientCredentialsToken(request, body)],
       [`${LOCAL_GRAPH_PREFIX}*`, graph],
       ...this.signIn.routes(),
@@ -122,13 +163,23 @@ export class LocalIdentity {
     } catch {
       return problem(400, 'invalid_json', 'Bad Request', 'The body must be JSON like {"user":"alice"}.');
     }
-    if (typeof reference !== 'string' || reference.trim() === '') return problem(400, 'invalid_request', 'Bad Request', 'The body must name a user: {"user":"alice"}.');
+    if (typeof reference !== 'string' || reference.trim() === '')
+      return problem(400, 'invalid_request', 'Bad Request', 'The body must name a user: {"user":"alice"}.');
     const user = findUser(reference.trim());
     if (!user) {
       const known = LOCAL_USERS.map((candidate) => candidate.name).join(', ');
-      return problem(404, 'unknown_user', 'Not Found', `There is no local user "${reference}"; the seeded users are ${known}.`);
+      return problem(
+        404,
+        'unknown_user',
+        'Not Found',
+        `There is no local user "${reference}"; the seeded users are ${known}.`,
+      );
     }
-    return json(200, { access_token: this.keys.sign(this.userClaims(user)), token_type: 'Bearer', expires_in: TOKEN_SECONDS });
+    return json(200, {
+      access_token: this.keys.sign(this.userClaims(user)),
+      token_type: 'Bearer',
+      expires_in: TOKEN_SECONDS,
+    });
   }
 
   private userClaims(user: LocalUser): Record<string, unknown> {
@@ -152,17 +203,31 @@ export class LocalIdentity {
     if (request.method !== 'POST') return methodNotAllowed('POST');
     const form = new URLSearchParams(body.toString('utf8'));
     if (form.get('grant_type') !== 'client_credentials') {
-      return oauthError(400, 'unsupported_grant_type', 'The local token endpoint only supports grant_type=client_credentials.');
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        'The local token endpoint only supports grant_type=client_credentials.',
+      );
     }
     const basic = basicCredentials(request.headers.authorization);
     const clientId = form.get('client_id') ?? basic?.id;
     const clientSecret = form.get('client_secret') ?? basic?.secret;
-    if (clientId !== LOCAL_GRAPH_CLIENT.clientId) return oauthError(400, 'unauthorized_client', `Application with identifier '${clientId ?? ''}' was not found in the local tenant.`);
-    if (clientSecret !== LOCAL_GRAPH_CLIENT.clientSecret) return oauthError(401, 'invalid_client', 'Invalid client secret provided.');
+    if (clientId !== LOCAL_GRAPH_CLIENT.clientId)
+      return oauthError(
+        400,
+        'unauthorized_client',
+        `Application with identifier '${clientId ?? ''}' was not found in the local tenant.`,
+      );
+    if (clientSecret !== LOCAL_GRAPH_CLIENT.clientSecret)
+      return oauthError(401, 'invalid_client', 'Invalid client secret provided.');
     const scope = form.get('scope') ?? '';
     const resource = scope.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : undefined;
     if (resource === undefined || !this.graphAudiences().includes(resource)) {
-      return oauthError(400, 'invalid_scope', `The scope '${scope}' is not valid: the local tenant issues app tokens for Microsoft Graph only (${this.graphAudiences()[0]}/.default).`);
+      return oauthError(
+        400,
+        'invalid_scope',
+        `The scope '${scope}' is not valid: the local tenant issues app tokens for Microsoft Graph only (${this.graphAudiences()[0]}/.default).`,
+      );
     }
     const claims = {
       ...this.timeClaims(),
@@ -177,7 +242,12 @@ export class LocalIdentity {
       uti: randomUUID(),
       ver: '2.0',
     };
-    return json(200, { token_type: 'Bearer', expires_in: TOKEN_SECONDS, ext_expires_in: TOKEN_SECONDS, access_token: this.keys.sign(claims) });
+    return json(200, {
+      token_type: 'Bearer',
+      expires_in: TOKEN_SECONDS,
+      ext_expires_in: TOKEN_SECONDS,
+      access_token: this.keys.sign(claims),
+    });
   }
 
   private rotate(request: IncomingMessage): HostResponse {
@@ -197,7 +267,20 @@ export class LocalIdentity {
       response_types_supported: ['token'],
       subject_types_supported: ['pairwise'],
       id_token_signing_alg_values_supported: ['RS256'],
-      claims_supported: ['iss', 'aud', 'sub', 'oid', 'tid', 'name', 'preferred_username', 'roles', 'iat', 'nbf', 'exp', 'ver'],
+      claims_supported: [
+        'iss',
+        'aud',
+        'sub',
+        'oid',
+        'tid',
+        'name',
+        'preferred_username',
+        'roles',
+        'iat',
+        'nbf',
+        'exp',
+        'ver',
+      ],
       tenant_id: LOCAL_TENANT_ID,
     };
   }

@@ -30,7 +30,13 @@ export const LOCAL_API_APP = Object.freeze({
   displayName: 'multi-admin-approval',
   appRoles: Object.freeze(
     (['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator'] as const).map((value, index) =>
-      Object.freeze({ id: `a990e000-0000-4000-8000-00000000040${index + 1}`, value, displayName: value, allowedMemberTypes: Object.freeze(['User']), isEnabled: true }),
+      Object.freeze({
+        id: `a990e000-0000-4000-8000-00000000040${index + 1}`,
+        value,
+        displayName: value,
+        allowedMemberTypes: Object.freeze(['User']),
+        isEnabled: true,
+      }),
     ),
   ),
 });
@@ -53,7 +59,13 @@ export interface LocalGroup {
 }
 
 const user = (id: string, name: string, roles: string[]): LocalUser =>
-  Object.freeze({ id, name, displayName: name[0]!.toUpperCase() + name.slice(1), userPrincipalName: `${name}@maa.test`, roles: Object.freeze(roles) });
+  Object.freeze({
+    id,
+    name,
+    displayName: name[0]!.toUpperCase() + name.slice(1),
+    userPrincipalName: `${name}@maa.test`,
+    roles: Object.freeze(roles),
+  });
 
 /** alice, bob, carol, dave and olga. */
 export const LOCAL_USERS: readonly LocalUser[] = Object.freeze([
@@ -66,7 +78,11 @@ export const LOCAL_USERS: readonly LocalUser[] = Object.freeze([
 
 /** `maa-approvers` = bob, carol. */
 export const LOCAL_GROUPS: readonly LocalGroup[] = Object.freeze([
-  Object.freeze({ id: 'a9900000-0000-4000-8000-000000000101', displayName: 'maa-approvers', members: Object.freeze([LOCAL_USERS[1]!.id, LOCAL_USERS[2]!.id]) }),
+  Object.freeze({
+    id: 'a9900000-0000-4000-8000-000000000101',
+    displayName: 'maa-approvers',
+    members: Object.freeze([LOCAL_USERS[1]!.id, LOCAL_USERS[2]!.id]),
+  }),
 ]);
 
 /** The user with this name, id or user principal name (case-insensitive). */

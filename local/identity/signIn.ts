@@ -30,9 +30,24 @@ export class LocalSignIn {
   routes(): Map<string, Route> {
     return new Map<string, Route>([
       ['/_local/signin', (request, url) => (isGet(request) ? this.signIn(url) : methodNotAllowed('GET'))],
-      ['/_local/signout', (request, url) => (isGet(request) ? signOut(url.searchParams.get('returnTo')) : methodNotAllowed('GET'))],
-      ['/.auth/login/aad', (request, url) => (isGet(request) ? redirect(`/_local/signin?returnTo=${encodeURIComponent(sameSitePath(url.searchParams.get('post_login_redirect_uri')))}`) : methodNotAllowed('GET'))],
-      ['/.auth/logout', (request, url) => (isGet(request) ? signOut(url.searchParams.get('post_logout_redirect_uri')) : methodNotAllowed('GET'))],
+      [
+        '/_local/signout',
+        (request, url) => (isGet(request) ? signOut(url.searchParams.get('returnTo')) : methodNotAllowed('GET')),
+      ],
+      [
+        '/.auth/login/aad',
+        (request, url) =>
+          isGet(request)
+            ? redirect(
+                `/_local/signin?returnTo=${encodeURIComponent(sameSitePath(url.searchParams.get('post_login_redirect_uri')))}`,
+              )
+            : methodNotAllowed('GET'),
+      ],
+      [
+        '/.auth/logout',
+        (request, url) =>
+          isGet(request) ? signOut(url.searchParams.get('post_logout_redirect_uri')) : methodNotAllowed('GET'),
+      ],
     ]);
   }
 
@@ -89,7 +104,10 @@ function signedInUser(cookieHeader: string | undefined): LocalUser | undefined {
 }
 
 function signOut(returnTo: string | null): HostResponse {
-  return redirect(sameSitePath(returnTo ?? '/_local/signin'), `${LOCAL_SIGN_IN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
+  return redirect(
+    sameSitePath(returnTo ?? '/_local/signin'),
+    `${LOCAL_SIGN_IN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`,
+  );
 }
 
 /** The longest `returnTo` kept; a longer one falls back to `/`. */

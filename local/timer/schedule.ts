@@ -111,7 +111,20 @@ function nameMap(names: readonly string[], first: number): ReadonlyMap<string, n
 }
 
 const MONTH_NAMES = nameMap(
-  ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'],
+  [
+    'JANUARY',
+    'FEBRUARY',
+    'MARCH',
+    'APRIL',
+    'MAY',
+    'JUNE',
+    'JULY',
+    'AUGUST',
+    'SEPTEMBER',
+    'OCTOBER',
+    'NOVEMBER',
+    'DECEMBER',
+  ],
   1,
 );
 const DAY_NAMES = nameMap(['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'], 0);
@@ -297,7 +310,9 @@ function cronSchedule(expression: string, fields: CronFields): Schedule {
       }
       return checkedDate(utc(y, mo, d, h, mi, s));
     }
-    throw new ScheduleError(`schedule '${expression}' never fires within ${SEARCH_YEARS} years of ${after.toISOString()}`);
+    throw new ScheduleError(
+      `schedule '${expression}' never fires within ${SEARCH_YEARS} years of ${after.toISOString()}`,
+    );
   }
 
   return Object.freeze({ expression, next });

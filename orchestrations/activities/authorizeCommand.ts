@@ -16,7 +16,8 @@ export function makeAuthorizeCommand(keys: AppKeyRing, directory: Pick<Directory
     if (!verdict.ok) return verdict;
     const { nonce, issuedAt } = verdict.signature;
     const actorId = (input.event as { actor?: { id?: unknown } }).actor?.id;
-    if (!input.readDirectory || typeof actorId !== 'string') return { ok: true, nonce, issuedAt, actorRoles: [], actorGroupIds: [] };
+    if (!input.readDirectory || typeof actorId !== 'string')
+      return { ok: true, nonce, issuedAt, actorRoles: [], actorGroupIds: [] };
     const [actorRoles, actorGroupIds] = await Promise.all([
       directory.appRolesOf(actorId),
       input.groupIds.length === 0 ? Promise.resolve([]) : directory.memberGroupsOf(actorId, input.groupIds),

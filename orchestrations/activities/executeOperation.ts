@@ -12,13 +12,23 @@ import type { Store } from '../../shared/store/store';
  * retryable failure throws, so the orchestration's retry policy runs it again; a final failure is
  * returned as a failed execution.
  */
-export function makeExecuteOperation(executorFor: (profileType: ProfileType) => Executor, store: Pick<Store, 'getRequest'>, now: () => Date = () => new Date()) {
+export function makeExecuteOperation(
+  executorFor: (profileType: ProfileType) => Executor,
+  store: Pick<Store, 'getRequest'>,
+  now: () => Date = () => new Date(),
+) {
   return async function executeOperation(requested: ApprovalRequest): Promise<Execution> {
     const stored = (await store.getRequest(requested.id))?.value;
     const refusal = executionRefusal(stored, requested);
     // A read model still open may be a stale read of the completion just written: worth a retry.
-    if (refusal !== undefined && stored && OPEN_STATUSES.has(stored.status)) throw new Error(`execution_refused: ${refusal}`);
-    if (refusal !== undefined || !stored) return { status: 'failed', at: now().toISOString(), detail: `execution_refused: ${refusal ?? 'no stored request'}` };
+    if (refusal !== undefined && stored && OPEN_STATUSES.has(stored.status))
+      throw new Error(`execution_refused: ${refusal}`);
+    if (refusal !== undefined || !stored)
+      return {
+        status: 'failed',
+        at: now().toISOString(),
+        detail: `execution_refused: ${refusal ?? 'no stored request'}`,
+      };
     const outcome = await executorFor(stored.profileType).execute(stored);
     if (outcome.status === 'failed' && outcome.retryable) throw new Error(outcome.detail);
     return { status: outcome.status, at: now().toISOString(), detail: outcome.detail };

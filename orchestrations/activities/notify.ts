@@ -5,7 +5,13 @@ import type { NotificationKind, NotificationOutcome } from '../../shared/domain/
 import type { Directory } from '../../shared/identity/directory';
 import { linkExpiry, signLinkToken } from '../../shared/links/linkToken';
 import type { LinksConfig } from '../../shared/links/settings';
-import { buildMessage, CLOSING_KINDS, type ApprovalLink, type NotificationMessage, type Recipient } from '../../shared/notify/messages';
+import {
+  buildMessage,
+  CLOSING_KINDS,
+  type ApprovalLink,
+  type NotificationMessage,
+  type Recipient,
+} from '../../shared/notify/messages';
 import type { Notifier } from '../../shared/notify/notifier';
 import { describeError } from '../../shared/notify/post';
 import type { NotifyInput, NotifyOutput } from '../contracts';
@@ -48,7 +54,8 @@ export function makeNotify(deps: NotifyDeps) {
       return output;
     }
     const messages = recipients.map((recipient) => {
-      const link = APPROVER_KINDS.has(input.kind) && deps.links ? issueLink(deps.links, input, recipient.id) : undefined;
+      const link =
+        APPROVER_KINDS.has(input.kind) && deps.links ? issueLink(deps.links, input, recipient.id) : undefined;
       return buildMessage({
         id: `${input.notificationId}:${recipient.id}`,
         kind: input.kind,
@@ -67,7 +74,9 @@ export function makeNotify(deps: NotifyDeps) {
 
 async function deliver(notifier: Notifier, message: NotificationMessage): Promise<NotificationOutcome> {
   const { id, displayName, address } = message.recipient;
-  const delivery = await notifier.send(message).catch((error: unknown) => ({ ok: false, detail: describeError(error) }));
+  const delivery = await notifier
+    .send(message)
+    .catch((error: unknown) => ({ ok: false, detail: describeError(error) }));
   return {
     channel: notifier.channel,
     recipient: { id, displayName },
@@ -84,7 +93,11 @@ async function deliver(notifier: Notifier, message: NotificationMessage): Promis
  * approvals (rejected, cancelled or expired) also the approvers who have not decided, whose links
  * no longer work.
  */
-async function recipientsOf(request: ApprovalRequest, kind: NotificationKind, directory: NotifyDeps['directory']): Promise<Recipient[]> {
+async function recipientsOf(
+  request: ApprovalRequest,
+  kind: NotificationKind,
+  directory: NotifyDeps['directory'],
+): Promise<Recipient[]> {
   if (APPROVER_KINDS.has(kind)) return approversOf(request, kind === 'reminder', directory);
   const initiator = await initiatorOf(request, directory);
   if (!CLOSING_KINDS.has(kind) || approvalCount(request) >= request.policy.requiredApprovals) return [initiator];
@@ -92,7 +105,11 @@ async function recipientsOf(request: ApprovalRequest, kind: NotificationKind, di
 }
 
 /** The users of the approver groups who may be asked: not the initiator, and with `undecidedOnly` nobody who decided. */
-async function approversOf(request: ApprovalRequest, undecidedOnly: boolean, directory: NotifyDeps['directory']): Promise<Recipient[]> {
+async function approversOf(
+  request: ApprovalRequest,
+  undecidedOnly: boolean,
+  directory: NotifyDeps['directory'],
+): Promise<Recipient[]> {
   const excluded = new Set([request.initiator.id.toLowerCase()]);
   if (undecidedOnly) for (const decision of request.decisions) excluded.add(decision.approver.id.toLowerCase());
   const recipients = new Map<string, Recipient>();
@@ -101,7 +118,11 @@ async function approversOf(request: ApprovalRequest, undecidedOnly: boolean, dir
       const key = user.id.toLowerCase();
       if (excluded.has(key) || recipients.has(key)) continue;
       const address = user.mail ?? user.userPrincipalName;
-      recipients.set(key, { id: user.id, displayName: user.displayName, ...(address === undefined ? {} : { address }) });
+      recipients.set(key, {
+        id: user.id,
+        displayName: user.displayName,
+        ...(address === undefined ? {} : { address }),
+      });
     }
   }
   return [...recipients.values()];
@@ -127,7 +148,11 @@ function issueLink(links: LinksConfig, input: NotifyInput, approverId: string): 
     issuedAt,
     expiresAt,
   });
-  return { linkId, url: `${links.publicBaseUrl}/api/approvals/${token}`, expiresAt: new Date(expiresAt * 1000).toISOString() };
+  return {
+    linkId,
+    url: `${links.publicBaseUrl}/api/approvals/${token}`,
+    expiresAt: new Date(expiresAt * 1000).toISOString(),
+  };
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */

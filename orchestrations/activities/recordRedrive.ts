@@ -20,4 +20,6 @@ export function makeRecordRedrive(store: Store) {
   };
 }
 
-df.app.activity(Activities.recordRedrive, { handler: (input: RecordRedriveInput) => makeRecordRedrive(getServices().store)(input) });
+df.app.activity(Activities.recordRedrive, {
+  handler: (input: RecordRedriveInput) => makeRecordRedrive(getServices().store)(input),
+});

@@ -21,7 +21,8 @@ function executorFor(profileType: ProfileType): Executor {
     const policy = new PolicyExecutor(getServices().store);
     const none = new NoneExecutor();
     const hook = webhook ? new WebhookExecutor({ url: webhook.url, secret: webhook.secret }) : undefined;
-    executors = (type) => (type === 'operationApprovalPolicy' ? policy : hook && webhook!.profileTypes.includes(type) ? hook : none);
+    executors = (type) =>
+      type === 'operationApprovalPolicy' ? policy : hook && webhook!.profileTypes.includes(type) ? hook : none;
   }
   return executors(profileType);
 }
@@ -32,13 +33,24 @@ let notifyDeps: NotifyDeps | undefined;
 function notifications(): NotifyDeps {
   if (!notifyDeps) {
     const { links, notifications: settings } = config();
-    notifyDeps = { directory: getIdentity().directory, notifiers: getNotifiers(), links, reminderBeforeMs: settings.reminderBeforeMs };
+    notifyDeps = {
+      directory: getIdentity().directory,
+      notifiers: getNotifiers(),
+      links,
+      reminderBeforeMs: settings.reminderBeforeMs,
+    };
   }
   return notifyDeps;
 }
 
 // Activities are built on first use, so loading the app opens no store and reads no settings.
-df.app.activity(Activities.recordStep, { handler: (input: RecordStepInput) => makeRecordStep(getServices().store, config().appKeys)(input) });
-df.app.activity(Activities.authorizeCommand, { handler: (input: AuthorizeCommandInput) => makeAuthorizeCommand(config().appKeys, getIdentity().directory)(input) });
-df.app.activity(Activities.executeOperation, { handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor, getServices().store)(request) });
+df.app.activity(Activities.recordStep, {
+  handler: (input: RecordStepInput) => makeRecordStep(getServices().store, config().appKeys)(input),
+});
+df.app.activity(Activities.authorizeCommand, {
+  handler: (input: AuthorizeCommandInput) => makeAuthorizeCommand(config().appKeys, getIdentity().directory)(input),
+});
+df.app.activity(Activities.executeOperation, {
+  handler: (request: ApprovalRequest) => makeExecuteOperation(executorFor, getServices().store)(request),
+});
 df.app.activity(Activities.notify, { handler: (input: NotifyInput) => makeNotify(notifications())(input) });

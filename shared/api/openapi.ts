@@ -15,10 +15,18 @@ import {
   problemSchema,
   submitRequestBodySchema,
 } from './schemas';
-import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema, stuckQuerySchema } from '../ops/schemas';
+import {
+  checkpointsQuerySchema,
+  instancesQuerySchema,
+  operatorActionBodySchema,
+  stuckQuerySchema,
+} from '../ops/schemas';
 
 const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
-const accepted = { description: 'Accepted: the request as it stands (commands show within a second).', schema: approvalRequestSchema };
+const accepted = {
+  description: 'Accepted: the request as it stands (commands show within a second).',
+  schema: approvalRequestSchema,
+};
 const AUTH_PROBLEMS = [
   'missing_token',
   'invalid_token',
@@ -59,7 +67,10 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/health',
     summary: 'Whether the app and its store answer.',
     security: 'none',
-    responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'The store does not answer a read or refuses a write; the detail names which.' } },
+    responses: {
+      200: { description: 'Healthy.', schema: healthSchema },
+      503: { description: 'The store does not answer a read or refuses a write; the detail names which.' },
+    },
     problems: ['store_unavailable', 'method_not_allowed'],
   },
   {
@@ -69,7 +80,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: submitRequestBodySchema,
     responses: { 202: { description: 'Submitted; Location names the request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'no_applicable_policy', 'use_policies_api', 'entity_locked', 'idempotency_key_reused', 'invalid_request'],
+    problems: [
+      ...AUTH_PROBLEMS,
+      'no_applicable_policy',
+      'use_policies_api',
+      'entity_locked',
+      'idempotency_key_reused',
+      'invalid_request',
+    ],
   },
   {
     method: 'get',
@@ -88,27 +106,38 @@ export const API_OPERATIONS: ApiOperation[] = [
     responses: { 200: { description: 'The request.', schema: approvalRequestSchema } },
     problems: [...AUTH_PROBLEMS, 'not_found'],
   },
-  ...(['approve', 'reject'] as const).map(
-    (kind): ApiOperation => ({
-      method: 'post',
-      path: `/requests/{id}/${kind}`,
-      summary: kind === 'approve' ? 'Approve (eligible approvers; notes optional).' : 'Reject (eligible approvers; notes required).',
-      security: 'bearer',
-      body: decisionBodySchema,
-      responses: { 202: accepted },
-      problems: [...AUTH_PROBLEMS, 'not_found', 'self_approval', 'not_an_approver', 'already_decided', 'invalid_state', 'expired', 'notes_required'],
-    }),
-  ),
-  ...(['cancel', 'complete'] as const).map(
-    (kind): ApiOperation => ({
-      method: 'post',
-      path: `/requests/{id}/${kind}`,
-      summary: kind === 'cancel' ? 'Cancel (initiator; while needsApproval or approved).' : 'Complete (initiator; when approved): executes the stored operation.',
-      security: 'bearer',
-      responses: { 202: accepted },
-      problems: [...AUTH_PROBLEMS, 'not_found', 'not_initiator', 'invalid_state', 'expired'],
-    }),
-  ),
+  ...(['approve', 'reject'] as const).map((kind): ApiOperation => ({
+    method: 'post',
+    path: `/requests/{id}/${kind}`,
+    summary:
+      kind === 'approve'
+        ? 'Approve (eligible approvers; notes optional).'
+        : 'Reject (eligible approvers; notes required).',
+    security: 'bearer',
+    body: decisionBodySchema,
+    responses: { 202: accepted },
+    problems: [
+      ...AUTH_PROBLEMS,
+      'not_found',
+      'self_approval',
+      'not_an_approver',
+      'already_decided',
+      'invalid_state',
+      'expired',
+      'notes_required',
+    ],
+  })),
+  ...(['cancel', 'complete'] as const).map((kind): ApiOperation => ({
+    method: 'post',
+    path: `/requests/{id}/${kind}`,
+    summary:
+      kind === 'cancel'
+        ? 'Cancel (initiator; while needsApproval or approved).'
+        : 'Complete (initiator; when approved): executes the stored operation.',
+    security: 'bearer',
+    responses: { 202: accepted },
+    problems: [...AUTH_PROBLEMS, 'not_found', 'not_initiator', 'invalid_state', 'expired'],
+  })),
   {
     method: 'get',
     path: '/requests/{id}/audit',
@@ -181,7 +210,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post',
     path: '/approvals/{token}',
-    summary: "Decide through an approval link, once: the review page's form post (CSRF-protected). Answers with an HTML result page.",
+    summary:
+      "Decide through an approval link, once: the review page's form post (CSRF-protected). Answers with an HTML result page.",
     security: 'none',
     body: linkDecisionFormSchema,
     bodyMediaType: 'application/x-www-form-urlencoded',
@@ -190,7 +220,10 @@ export const API_OPERATIONS: ApiOperation[] = [
       202: { description: 'The decision was sent and is not visible yet.', html: true },
       400: { description: 'link_malformed, invalid_form, notes_required (the form again).', html: true },
       401: { description: 'sign_in_required.', html: true },
-      403: { description: 'link_invalid, wrong_approver, csrf_failed, not_an_approver, forbidden, self_approval.', html: true },
+      403: {
+        description: 'link_invalid, wrong_approver, csrf_failed, not_an_approver, forbidden, self_approval.',
+        html: true,
+      },
       404: { description: 'links_disabled, not_found.', html: true },
       409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
       410: { description: 'link_expired, link_used.', html: true },
@@ -200,7 +233,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/ops/summary',
-    summary: 'Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity and time to decision.',
+    summary:
+      'Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity and time to decision.',
     security: 'bearer',
     responses: { 200: { description: 'The summary.' } },
     problems: [...AUTH_PROBLEMS, 'not_an_operator'],
@@ -225,7 +259,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/ops/stuck',
-    summary: 'Operators: open requests whose orchestration is missing, failed, terminated, finished early, disagrees, or is past expiry.',
+    summary:
+      'Operators: open requests whose orchestration is missing, failed, terminated, finished early, disagrees, or is past expiry.',
     security: 'bearer',
     query: stuckQuerySchema,
     responses: { 200: { description: '{ items, scanned, continuationToken? }.' } },
@@ -234,7 +269,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/ops/audit/checkpoints',
-    summary: 'Operators: stored audit checkpoint digests after sequence number `after`, oldest first (the digest format is in the README).',
+    summary:
+      'Operators: stored audit checkpoint digests after sequence number `after`, oldest first (the digest format is in the README).',
     security: 'bearer',
     query: checkpointsQuerySchema,
     responses: { 200: { description: '{ items, nextAfter? }.' } },
@@ -263,7 +299,12 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'Operators: start a request that never got its orchestration, or run a failed execution again.',
     security: 'bearer',
     body: operatorActionBodySchema,
-    responses: { 202: { description: 'Started or claimed; the outcome shows in the request and its trail.', schema: approvalRequestSchema } },
+    responses: {
+      202: {
+        description: 'Started or claimed; the outcome shows in the request and its trail.',
+        schema: approvalRequestSchema,
+      },
+    },
     problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found', 'invalid_state'],
   },
   {
@@ -292,7 +333,10 @@ export const API_OPERATIONS: ApiOperation[] = [
 ];
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -304,7 +348,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
     for (const [status, response] of Object.entries(operation.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+        ...(response.schema
+          ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+          : {}),
         ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
       };
     }
@@ -321,9 +367,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       schema: { type: 'string' },
     }));
     if (operation.query) {
-      const query = jsonSchema(operation.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      const query = jsonSchema(operation.query, 'input') as {
+        properties?: Record<string, unknown>;
+        required?: string[];
+      };
       for (const [name, schema] of Object.entries(query.properties ?? {})) {
-        parameters.push({ name, in: 'query', required: (query.required ?? []).includes(name), schema: schema as { type: string } });
+        parameters.push({
+          name,
+          in: 'query',
+          required: (query.required ?? []).includes(name),
+          schema: schema as { type: string },
+        });
       }
     }
     paths[operation.path] ??= {};
@@ -332,7 +386,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
       ...(operation.security === 'bearer' ? { security: [{ entra: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters } : {}),
       ...(operation.body
-        ? { requestBody: { required: true, content: { [operation.bodyMediaType ?? 'application/json']: { schema: jsonSchema(operation.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                [operation.bodyMediaType ?? 'application/json']: { schema: jsonSchema(operation.body, 'input') },
+              },
+            },
+          }
         : {}),
       responses,
     };
@@ -342,12 +403,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'multi-admin-approval',
       version,
-      description: 'Four-eyes approval for privileged admin operations. Errors are RFC 9457 problem+json with a stable code.',
+      description:
+        'Four-eyes approval for privileged admin operations. Errors are RFC 9457 problem+json with a stable code.',
     },
     servers: [{ url: '/api' }],
     components: {
       securitySchemes: {
-        entra: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Microsoft Entra ID access token for this API.' },
+        entra: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Microsoft Entra ID access token for this API.',
+        },
       },
     },
     paths,

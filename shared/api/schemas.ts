@@ -23,7 +23,12 @@ const refusedBy = (rule: TextRule) => (value: string, context: z.RefinementCtx) 
  * An identifier (see shared/domain/text.ts): visible characters only, normalised (trimmed, NFC,
  * a GUID lower-cased) before anything compares or locks on it; 1..`max` characters.
  */
-const identifier = (max: number) => z.string().superRefine(refusedBy(identifierProblem)).transform(normalizeIdentifier).pipe(z.string().min(1, 'must not be blank').max(max));
+const identifier = (max: number) =>
+  z
+    .string()
+    .superRefine(refusedBy(identifierProblem))
+    .transform(normalizeIdentifier)
+    .pipe(z.string().min(1, 'must not be blank').max(max));
 
 /** Free text (see shared/domain/text.ts), trimmed, at most `max` characters; `required` text must not be blank once invisible characters are removed. */
 const freeText = (max: number, required: boolean) =>
@@ -31,14 +36,24 @@ const freeText = (max: number, required: boolean) =>
     .string()
     .superRefine(refusedBy(freeTextProblem))
     .transform((value) => value.trim())
-    .pipe(required ? z.string().max(max).refine((value) => !isBlankText(value), 'must not be blank') : z.string().max(max));
+    .pipe(
+      required
+        ? z
+            .string()
+            .max(max)
+            .refine((value) => !isBlankText(value), 'must not be blank')
+        : z.string().max(max),
+    );
 
 /** A JSON value whose object keys are identifiers and whose strings are free text. */
 const honestJson = jsonValue.superRefine((value, context) => {
-  for (const problem of jsonTextProblems(value)) context.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+  for (const problem of jsonTextProblems(value))
+    context.addIssue({ code: 'custom', message: problem.message, path: problem.path });
 });
 
-export const profileTypeSchema = z.enum(PROFILE_TYPES).describe('What a policy protects (Graph operationApprovalPolicyType names).');
+export const profileTypeSchema = z
+  .enum(PROFILE_TYPES)
+  .describe('What a policy protects (Graph operationApprovalPolicyType names).');
 export const requestStatusSchema = z.enum(REQUEST_STATUSES).describe('Graph operationApprovalRequestStatus names.');
 
 export const principalSchema = z.object({ id: z.string(), displayName: z.string() });
@@ -47,7 +62,11 @@ export const operationSchema = z
   .object({
     action: identifier(128).describe('What to do, e.g. "wipe".'),
     resourceType: identifier(128).describe('What kind of thing it is done to, e.g. "managedDevice".'),
-    resourceId: identifier(256).optional().describe('Which one; requests on the same (profileType, resourceId) exclude each other. A GUID is compared and stored in lower case.'),
+    resourceId: identifier(256)
+      .optional()
+      .describe(
+        'Which one; requests on the same (profileType, resourceId) exclude each other. A GUID is compared and stored in lower case.',
+      ),
     payload: honestJson.optional().describe('Parameters of the operation, executed exactly as approved.'),
   })
   .strict();
@@ -97,7 +116,9 @@ export const policyBodySchema = z
       .array(z.guid().transform((id) => id.toLowerCase()))
       .min(1)
       .max(20)
-      .describe('Entra group object ids whose members approve; each must exist in the directory. Stored in lower case.'),
+      .describe(
+        'Entra group object ids whose members approve; each must exist in the directory. Stored in lower case.',
+      ),
     requiredApprovals: z.number().int().min(1).max(10).default(1),
     requestTtl: isoDuration.default('P30D'),
   })
@@ -139,7 +160,12 @@ export const approvalRequestSchema = z.object({
   operationHash: z.string().describe('Hex SHA-256 of the canonical JSON of operation.'),
   justification: z.string(),
   initiator: principalSchema,
-  policy: z.object({ id: z.string(), version: z.number().int(), approverGroupIds: z.array(z.string()), requiredApprovals: z.number().int() }),
+  policy: z.object({
+    id: z.string(),
+    version: z.number().int(),
+    approverGroupIds: z.array(z.string()),
+    requiredApprovals: z.number().int(),
+  }),
   status: requestStatusSchema,
   decisions: z.array(decisionSchema),
   createdAt: z.iso.datetime(),
@@ -147,15 +173,26 @@ export const approvalRequestSchema = z.object({
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
   execution: z.object({ status: z.enum(['succeeded', 'failed']), at: z.iso.datetime(), detail: z.string() }).optional(),
-  cancellation: z.object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() }).optional().describe('Set when an operator cancelled the request.'),
-  redrive: z
-    .object({ number: z.number().int(), by: principalSchema, reason: z.string(), at: z.iso.datetime(), running: z.boolean() })
+  cancellation: z
+    .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })
     .optional()
-    .describe("The latest operator re-run of a failed execution."),
+    .describe('Set when an operator cancelled the request.'),
+  redrive: z
+    .object({
+      number: z.number().int(),
+      by: principalSchema,
+      reason: z.string(),
+      at: z.iso.datetime(),
+      running: z.boolean(),
+    })
+    .optional()
+    .describe('The latest operator re-run of a failed execution.'),
   trail: z
     .object({ seq: z.number().int(), hash: z.string() })
     .optional()
-    .describe("The head of the request's audit trail (its last record's seq and hash), written by the store with every step."),
+    .describe(
+      "The head of the request's audit trail (its last record's seq and hash), written by the store with every step.",
+    ),
 });
 
 export const accessPolicySchema = z.object({
@@ -192,7 +229,9 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 export const auditPageSchema = pageSchema(auditRecordSchema).extend({
   chainValid: z
     .boolean()
-    .describe("Whether every record links to its predecessor and hashes to its stored hash, and the trail reaches and agrees with the head its request keeps (a shortened or deleted trail is false)."),
+    .describe(
+      'Whether every record links to its predecessor and hashes to its stored hash, and the trail reaches and agrees with the head its request keeps (a shortened or deleted trail is false).',
+    ),
 });
 
 /** RFC 9457 problem details with the stable `code`. */

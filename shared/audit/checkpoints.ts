@@ -20,7 +20,10 @@ export function signDigest(ring: AppKeyRing, body: DigestBody): AuditDigest {
  * Whether a digest's MAC holds: `valid`, `invalid` (made with a key the ring knows, but wrong),
  * `unknown_key` (its key is neither the current nor the previous one) or `unchecked` (no ring).
  */
-export function digestMacStatus(ring: AppKeyRing | undefined, digest: AuditDigest): 'valid' | 'invalid' | 'unknown_key' | 'unchecked' {
+export function digestMacStatus(
+  ring: AppKeyRing | undefined,
+  digest: AuditDigest,
+): 'valid' | 'invalid' | 'unknown_key' | 'unchecked' {
   if (ring === undefined) return 'unchecked';
   if (![ring.current.id, ring.previous?.id].includes(digest.signature.kid)) return 'unknown_key';
   return verifyMac(ring, 'audit-checkpoint', digest.digestHash, digest.signature) ? 'valid' : 'invalid';
@@ -67,7 +70,10 @@ export async function readTrail(store: Pick<Store, 'listAudit'>, requestId: stri
   const records: AuditRecord[] = [];
   let continuationToken: string | undefined;
   do {
-    const page = await store.listAudit(requestId, { top: 100, ...(continuationToken === undefined ? {} : { continuationToken }) });
+    const page = await store.listAudit(requestId, {
+      top: 100,
+      ...(continuationToken === undefined ? {} : { continuationToken }),
+    });
     records.push(...page.items);
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined);

@@ -9,7 +9,8 @@ export const MAX_AUDIT_SEQ = 999_999;
 
 /** The deterministic id of a trail's record: `<requestId>:<seq as 6 digits>`. Throws RangeError for a `seq` outside 0..999999. */
 export function auditRecordId(requestId: string, seq: number): string {
-  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_AUDIT_SEQ) throw new RangeError(`audit seq must be an integer from 0 to ${MAX_AUDIT_SEQ}, not ${seq}`);
+  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_AUDIT_SEQ)
+    throw new RangeError(`audit seq must be an integer from 0 to ${MAX_AUDIT_SEQ}, not ${seq}`);
   return `${requestId}:${String(seq).padStart(6, '0')}`;
 }
 
@@ -33,7 +34,15 @@ export function chainRecord(entry: AuditEntry, prevHash: string): AuditRecord {
   if (!/^[0-9a-f]{64}$/.test(prevHash)) throw new RangeError('prevHash must be 64 lower-case hex digits');
   const id = auditRecordId(entry.requestId, entry.seq);
   // The text hashed (see auditHash) is computed once; the stored fields are read back from it.
-  const text = canonicalJson({ requestId: entry.requestId, seq: entry.seq, type: entry.type, at: entry.at, actor: entry.actor, data: entry.data, prevHash });
+  const text = canonicalJson({
+    requestId: entry.requestId,
+    seq: entry.seq,
+    type: entry.type,
+    at: entry.at,
+    actor: entry.actor,
+    data: entry.data,
+    prevHash,
+  });
   const { prevHash: _hashed, ...copy } = JSON.parse(text) as AuditEntry & { prevHash: string };
   return { id, ...copy, prevHash, hash: sha256Hex(text) };
 }
@@ -60,7 +69,10 @@ export interface ChainVerification {
  * trusted one to catch that. `start` lets a page that begins mid-trail be checked against the
  * record before it. An empty trail is valid.
  */
-export function verifyChain(records: readonly AuditRecord[], start: ChainStart = { seq: 0, prevHash: GENESIS_HASH }): ChainVerification {
+export function verifyChain(
+  records: readonly AuditRecord[],
+  start: ChainStart = { seq: 0, prevHash: GENESIS_HASH },
+): ChainVerification {
   const requestId = records[0]?.requestId;
   let prevHash = start.prevHash;
   for (const [index, record] of records.entries()) {
@@ -74,8 +86,10 @@ export function verifyChain(records: readonly AuditRecord[], start: ChainStart =
 function recordProblem(record: AuditRecord, requestId: string, seq: number, prevHash: string): string | undefined {
   if (record.requestId !== requestId) return `belongs to request ${record.requestId}, not ${requestId}`;
   if (seq > MAX_AUDIT_SEQ) return `seq ${seq} is beyond ${MAX_AUDIT_SEQ}`;
-  if (record.seq !== seq) return `has seq ${record.seq} where ${seq} belongs (a record is missing, extra or out of order)`;
-  if (record.id !== auditRecordId(requestId, seq)) return `has id ${record.id}, expected ${auditRecordId(requestId, seq)}`;
+  if (record.seq !== seq)
+    return `has seq ${record.seq} where ${seq} belongs (a record is missing, extra or out of order)`;
+  if (record.id !== auditRecordId(requestId, seq))
+    return `has id ${record.id}, expected ${auditRecordId(requestId, seq)}`;
   if (record.prevHash !== prevHash) return 'prevHash does not match the previous record';
   let recomputed: string;
   try {

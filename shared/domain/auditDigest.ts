@@ -43,7 +43,16 @@ export interface AuditDigest extends DigestBody {
 /** The hash of a digest's body: hex SHA-256 of the canonical JSON of its {@link DigestBody} fields. */
 export function digestHash(body: DigestBody): string {
   const { version, sequence, from, to, previousDigestHash, heads } = body;
-  return sha256Hex(canonicalJson({ version, sequence, from, to, previousDigestHash, heads: heads.map(({ requestId, seq, hash }) => ({ requestId, seq, hash })) }));
+  return sha256Hex(
+    canonicalJson({
+      version,
+      sequence,
+      from,
+      to,
+      previousDigestHash,
+      heads: heads.map(({ requestId, seq, hash }) => ({ requestId, seq, hash })),
+    }),
+  );
 }
 
 /**
@@ -53,22 +62,36 @@ export function digestHash(body: DigestBody): string {
  * (an empty digest still says that nothing moved until `to`). The digests of one checkpoint share
  * `from` and `to`.
  */
-export function nextDigestBodies(previous: AuditDigest | undefined, heads: readonly DigestHead[], to: string): DigestBody[] {
+export function nextDigestBodies(
+  previous: AuditDigest | undefined,
+  heads: readonly DigestHead[],
+  to: string,
+): DigestBody[] {
   const listed = new Map((previous?.heads ?? []).map((head) => [head.requestId, head]));
   const newest = new Map<string, DigestHead>();
   for (const head of heads) {
     const known = listed.get(head.requestId);
     if (known?.seq === head.seq && known.hash === head.hash) continue;
     const seen = newest.get(head.requestId);
-    if (seen === undefined || seen.seq < head.seq) newest.set(head.requestId, { requestId: head.requestId, seq: head.seq, hash: head.hash });
+    if (seen === undefined || seen.seq < head.seq)
+      newest.set(head.requestId, { requestId: head.requestId, seq: head.seq, hash: head.hash });
   }
-  const sorted = [...newest.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+  const sorted = [...newest.values()].sort((a, b) =>
+    a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
+  );
   const bodies: DigestBody[] = [];
   let sequence = previous === undefined ? 0 : previous.sequence + 1;
   let previousDigestHash = previous?.digestHash ?? GENESIS_HASH;
   const from = previous?.to ?? null;
   for (let start = 0; start === 0 || start < sorted.length; start += MAX_DIGEST_HEADS) {
-    const body: DigestBody = { version: DIGEST_VERSION, sequence, from, to, previousDigestHash, heads: sorted.slice(start, start + MAX_DIGEST_HEADS) };
+    const body: DigestBody = {
+      version: DIGEST_VERSION,
+      sequence,
+      from,
+      to,
+      previousDigestHash,
+      heads: sorted.slice(start, start + MAX_DIGEST_HEADS),
+    };
     bodies.push(body);
     previousDigestHash = digestHash(body);
     sequence += 1;
@@ -102,10 +125,14 @@ export function verifyDigestChain(digests: readonly AuditDigest[]): DigestChainV
 
 function digestProblem(digest: AuditDigest, previous: AuditDigest | undefined): string | undefined {
   const sequence = previous === undefined ? 0 : previous.sequence + 1;
-  if (digest.version !== DIGEST_VERSION) return `digest ${digest.sequence} has version ${String(digest.version)}, not ${DIGEST_VERSION}`;
-  if (digest.sequence !== sequence) return `digest ${digest.sequence} stands where digest ${sequence} belongs (a digest is missing, extra or out of order)`;
-  if (digest.previousDigestHash !== (previous?.digestHash ?? GENESIS_HASH)) return `digest ${sequence} does not chain to the digest before it`;
-  if (previous !== undefined && digest.from !== previous.to && digest.from !== previous.from) return `digest ${sequence} does not start where digest ${previous.sequence} ended`;
+  if (digest.version !== DIGEST_VERSION)
+    return `digest ${digest.sequence} has version ${String(digest.version)}, not ${DIGEST_VERSION}`;
+  if (digest.sequence !== sequence)
+    return `digest ${digest.sequence} stands where digest ${sequence} belongs (a digest is missing, extra or out of order)`;
+  if (digest.previousDigestHash !== (previous?.digestHash ?? GENESIS_HASH))
+    return `digest ${sequence} does not chain to the digest before it`;
+  if (previous !== undefined && digest.from !== previous.to && digest.from !== previous.from)
+    return `digest ${sequence} does not start where digest ${previous.sequence} ended`;
   if (digest.digestHash !== digestHash(digest)) return `digest ${sequence}'s hash does not match its content`;
   return undefined;
 }

@@ -53,7 +53,8 @@ function writeContainer(value: object, path: string, ancestors: Set<object>): st
     text = `[${value.map((element: unknown, index) => write(element, `${path}[${index}]`, ancestors)).join(',')}]`;
   } else {
     const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) throw notJson(path, 'only plain objects are JSON objects');
+    if (prototype !== Object.prototype && prototype !== null)
+      throw notJson(path, 'only plain objects are JSON objects');
     const record = value as Record<string, unknown>;
     const members = Object.keys(record)
       .filter((key) => record[key] !== undefined)

@@ -22,7 +22,10 @@ const CALENDAR_PART = /^P(?:\d+(?:[.,]\d+)?[WD])*\d+(?:[.,]\d+)?[YM]/;
  */
 export function parseIsoDuration(text: string): number {
   if (CALENDAR_PART.test(text)) {
-    throw new DomainError('invalid_request', `"${text}": years and months have no fixed length; use weeks or days (P30D)`);
+    throw new DomainError(
+      'invalid_request',
+      `"${text}": years and months have no fixed length; use weeks or days (P30D)`,
+    );
   }
   const parts = DURATION.exec(text)?.groups;
   if (parts === undefined || text === 'P' || text.endsWith('T')) {

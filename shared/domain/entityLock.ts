@@ -16,7 +16,9 @@ export function entityLockKey(profileType: ProfileType, operation: Pick<Operatio
 }
 
 /** The lock `request` holds now: its {@link entityLockKey} while it is open (needsApproval or approved), else `undefined`. */
-export function heldEntityLock(request: Pick<ApprovalRequest, 'profileType' | 'operation' | 'status'>): string | undefined {
+export function heldEntityLock(
+  request: Pick<ApprovalRequest, 'profileType' | 'operation' | 'status'>,
+): string | undefined {
   return OPEN_STATUSES.has(request.status) ? entityLockKey(request.profileType, request.operation) : undefined;
 }
 
@@ -25,7 +27,10 @@ export function heldEntityLock(request: Pick<ApprovalRequest, 'profileType' | 'o
  * holds the lock `candidate` would take; requests with `candidate`'s own id are ignored, so a
  * retried create does not lock itself out.
  */
-export function assertEntityUnlocked(candidate: Pick<ApprovalRequest, 'id' | 'profileType' | 'operation'>, others: Iterable<ApprovalRequest>): void {
+export function assertEntityUnlocked(
+  candidate: Pick<ApprovalRequest, 'id' | 'profileType' | 'operation'>,
+  others: Iterable<ApprovalRequest>,
+): void {
   const key = entityLockKey(candidate.profileType, candidate.operation);
   if (key === undefined) return;
   for (const other of others) {

@@ -101,7 +101,8 @@ export interface CommandResult {
  * the expiry timer has fired yet.
  */
 export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expiresAt'>, at: string): RequestStatus {
-  if (OPEN_STATUSES.has(request.status) && parseInstant(at, 'at') >= parseInstant(request.expiresAt, 'expiresAt')) return 'expired';
+  if (OPEN_STATUSES.has(request.status) && parseInstant(at, 'at') >= parseInstant(request.expiresAt, 'expiresAt'))
+    return 'expired';
   return request.status;
 }
 
@@ -149,7 +150,12 @@ export function applyCommand(request: ApprovalRequest, command: Command): Comman
  * True when `principalId` may decide on `request` as far as who they are goes (not the initiator,
  * the rule's role, an approver group unless bootstrap), whatever the request's status.
  */
-export function isEligibleApprover(request: ApprovalRequest, principalId: string, roles: readonly string[], groupIds: readonly string[]): boolean {
+export function isEligibleApprover(
+  request: ApprovalRequest,
+  principalId: string,
+  roles: readonly string[],
+  groupIds: readonly string[],
+): boolean {
   return principalId !== request.initiator.id && approverRefusal(request, roles, groupIds) === undefined;
 }
 
@@ -157,8 +163,17 @@ export function isEligibleApprover(request: ApprovalRequest, principalId: string
  * True when `principal` may see `request`: its initiator, anyone who could decide on it by role
  * and group (see {@link isEligibleApprover}), or an `MAA.Operator`.
  */
-export function mayView(request: ApprovalRequest, principal: Pick<Principal, 'id'>, roles: readonly string[], groupIds: readonly string[]): boolean {
-  return principal.id === request.initiator.id || roles.includes('MAA.Operator') || approverRefusal(request, roles, groupIds) === undefined;
+export function mayView(
+  request: ApprovalRequest,
+  principal: Pick<Principal, 'id'>,
+  roles: readonly string[],
+  groupIds: readonly string[],
+): boolean {
+  return (
+    principal.id === request.initiator.id ||
+    roles.includes('MAA.Operator') ||
+    approverRefusal(request, roles, groupIds) === undefined
+  );
 }
 
 /** The app roles needed to submit a request of `profileType`: `MAA.Requester`, plus `MAA.PolicyAdmin` for policy changes. */
@@ -201,12 +216,15 @@ export interface NewRequestInput {
  */
 export function createRequest(input: NewRequestInput): ApprovalRequest {
   const missing = requiredSubmitRoles(input.profileType).filter((role) => !input.initiatorRoles.includes(role));
-  if (missing.length > 0) throw new DomainError('forbidden', `submitting a ${input.profileType} request needs ${missing.join(' and ')}`);
+  if (missing.length > 0)
+    throw new DomainError('forbidden', `submitting a ${input.profileType} request needs ${missing.join(' and ')}`);
 
   if (input.id.trim() === '') throw new DomainError('invalid_request', 'a request needs an id');
-  if (isBlankText(input.justification)) throw new DomainError('invalid_request', 'a request needs a business justification');
+  if (isBlankText(input.justification))
+    throw new DomainError('invalid_request', 'a request needs a business justification');
   const { operation } = input;
-  if (typeof operation.action !== 'string' || operation.action.trim() === '') throw new DomainError('invalid_request', 'operation.action must not be blank');
+  if (typeof operation.action !== 'string' || operation.action.trim() === '')
+    throw new DomainError('invalid_request', 'operation.action must not be blank');
   if (typeof operation.resourceType !== 'string' || operation.resourceType.trim() === '') {
     throw new DomainError('invalid_request', 'operation.resourceType must not be blank');
   }
@@ -252,9 +270,14 @@ function assertHonestText(justification: string, operation: Operation): void {
     const problem = value === undefined ? undefined : identifierProblem(value);
     if (problem !== undefined) errors.push({ path: `operation.${field}`, message: problem });
   }
-  for (const problem of jsonTextProblems(operation.payload)) errors.push({ path: ['operation', 'payload', ...problem.path].join('.'), message: problem.message });
+  for (const problem of jsonTextProblems(operation.payload))
+    errors.push({ path: ['operation', 'payload', ...problem.path].join('.'), message: problem.message });
   if (errors.length > 0) {
-    throw new DomainError('invalid_request', `the request holds text that could mislead its reviewers: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, { errors });
+    throw new DomainError(
+      'invalid_request',
+      `the request holds text that could mislead its reviewers: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`,
+      { errors },
+    );
   }
 }
 
@@ -281,13 +304,20 @@ export function submittedEvent(request: ApprovalRequest): DomainEvent {
 function decide(request: ApprovalRequest, command: DecideCommand): CommandResult {
   const at = normalizeInstant(command.at, 'at');
   const notes = command.notes ?? '';
-  if (command.decision !== 'approve' && command.decision !== 'reject') throw new DomainError('invalid_request', 'decision must be approve or reject');
-  if (command.linkId !== undefined && command.source !== 'link') throw new DomainError('invalid_request', 'only a decision made through a link names a link');
+  if (command.decision !== 'approve' && command.decision !== 'reject')
+    throw new DomainError('invalid_request', 'decision must be approve or reject');
+  if (command.linkId !== undefined && command.source !== 'link')
+    throw new DomainError('invalid_request', 'only a decision made through a link names a link');
   const notesProblem = freeTextProblem(notes);
-  if (notesProblem !== undefined) throw new DomainError('invalid_request', `notes ${notesProblem}`, { errors: [{ path: 'notes', message: notesProblem }] });
-  if (command.decision === 'reject' && isBlankText(notes)) throw new DomainError('notes_required', 'a rejection needs notes saying why');
+  if (notesProblem !== undefined)
+    throw new DomainError('invalid_request', `notes ${notesProblem}`, {
+      errors: [{ path: 'notes', message: notesProblem }],
+    });
+  if (command.decision === 'reject' && isBlankText(notes))
+    throw new DomainError('notes_required', 'a rejection needs notes saying why');
 
-  if (command.actor.id === request.initiator.id) throw new DomainError('self_approval', 'the initiator cannot decide on their own request');
+  if (command.actor.id === request.initiator.id)
+    throw new DomainError('self_approval', 'the initiator cannot decide on their own request');
   const refusal = approverRefusal(request, command.actorRoles, command.actorGroupIds);
   if (refusal !== undefined) throw refusal;
   if (request.decisions.some((decision) => decision.approver.id === command.actor.id)) {
@@ -296,7 +326,13 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   requireStatus(request, at, 'needsApproval', 'decide on');
 
   const link: { [key: string]: JsonValue } = command.linkId === undefined ? {} : { linkId: command.linkId };
-  const decision: Decision = { approver: { ...command.actor }, decision: command.decision, notes, at, source: command.source };
+  const decision: Decision = {
+    approver: { ...command.actor },
+    decision: command.decision,
+    notes,
+    at,
+    source: command.source,
+  };
   if (command.linkId !== undefined) decision.linkId = command.linkId;
   const decisions = [...copyDecisions(request.decisions), decision];
   const approvals = approvalCount({ decisions });
@@ -307,7 +343,15 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
     facts.push(event(request, 'request.rejected', at, command.actor, { notes, source: command.source, ...link }));
   } else {
     if (approvals >= request.policy.requiredApprovals) status = 'approved';
-    facts.push(event(request, 'request.approved', at, command.actor, { notes, source: command.source, ...link, approvals, requiredApprovals: request.policy.requiredApprovals }));
+    facts.push(
+      event(request, 'request.approved', at, command.actor, {
+        notes,
+        source: command.source,
+        ...link,
+        approvals,
+        requiredApprovals: request.policy.requiredApprovals,
+      }),
+    );
   }
   return changed(request, { decisions }, status, at, command.actor, facts);
 }
@@ -316,17 +360,23 @@ function cancel(request: ApprovalRequest, command: CancelCommand): CommandResult
   const at = normalizeInstant(command.at, 'at');
   requireInitiator(request, command.actor, 'cancel');
   requireStatus(request, at, ['needsApproval', 'approved'], 'cancel');
-  return changed(request, {}, 'cancelled', at, command.actor, [event(request, 'request.cancelled', at, command.actor, { from: request.status })]);
+  return changed(request, {}, 'cancelled', at, command.actor, [
+    event(request, 'request.cancelled', at, command.actor, { from: request.status }),
+  ]);
 }
 
 function complete(request: ApprovalRequest, command: CompleteCommand): CommandResult {
   const at = normalizeInstant(command.at, 'at');
   requireInitiator(request, command.actor, 'complete');
   const missing = requiredSubmitRoles(request.profileType).filter((role) => !command.actorRoles.includes(role));
-  if (missing.length > 0) throw new DomainError('forbidden', `completing a ${request.profileType} request needs ${missing.join(' and ')}`);
+  if (missing.length > 0)
+    throw new DomainError('forbidden', `completing a ${request.profileType} request needs ${missing.join(' and ')}`);
   requireStatus(request, at, 'approved', 'complete');
   if (operationHash(request.operation) !== request.operationHash) {
-    throw new DomainError('operation_mismatch', `request ${request.id}: the operation no longer matches the approved hash`);
+    throw new DomainError(
+      'operation_mismatch',
+      `request ${request.id}: the operation no longer matches the approved hash`,
+    );
   }
   return changed(request, { completedAt: at }, 'completed', at, command.actor, [
     event(request, 'request.completed', at, command.actor, { operationHash: request.operationHash }),
@@ -335,19 +385,28 @@ function complete(request: ApprovalRequest, command: CompleteCommand): CommandRe
 
 function expire(request: ApprovalRequest, command: ExpireCommand): CommandResult {
   const at = normalizeInstant(command.at, 'at');
-  if (!OPEN_STATUSES.has(request.status)) throw new DomainError('invalid_state', `request ${request.id} is ${request.status} and cannot expire`);
+  if (!OPEN_STATUSES.has(request.status))
+    throw new DomainError('invalid_state', `request ${request.id} is ${request.status} and cannot expire`);
   if (parseInstant(at, 'at') < parseInstant(request.expiresAt, 'expiresAt')) {
     throw new DomainError('invalid_state', `request ${request.id} expires at ${request.expiresAt}, not yet at ${at}`);
   }
-  return changed(request, {}, 'expired', at, null, [event(request, 'request.expired', at, null, { from: request.status, expiresAt: request.expiresAt })]);
+  return changed(request, {}, 'expired', at, null, [
+    event(request, 'request.expired', at, null, { from: request.status, expiresAt: request.expiresAt }),
+  ]);
 }
 
 function recordExecution(request: ApprovalRequest, command: RecordExecutionCommand): CommandResult {
   const { execution } = command;
   const at = normalizeInstant(execution.at, 'execution.at');
-  if (execution.status !== 'succeeded' && execution.status !== 'failed') throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
-  if (request.status !== 'completed') throw new DomainError('invalid_state', `request ${request.id} is ${request.status}: only completed requests execute`);
-  if (request.execution !== undefined) throw new DomainError('invalid_state', `request ${request.id} already has its execution recorded`);
+  if (execution.status !== 'succeeded' && execution.status !== 'failed')
+    throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
+  if (request.status !== 'completed')
+    throw new DomainError(
+      'invalid_state',
+      `request ${request.id} is ${request.status}: only completed requests execute`,
+    );
+  if (request.execution !== undefined)
+    throw new DomainError('invalid_state', `request ${request.id} already has its execution recorded`);
   const recorded: Execution = { status: execution.status, at, detail: execution.detail };
   return changed(request, { execution: recorded }, 'completed', at, null, [
     event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
@@ -358,9 +417,14 @@ function recordExecution(request: ApprovalRequest, command: RecordExecutionComma
 }
 
 /** The refusal for someone who is not an approver of `request` by role or group, if they are not. */
-function approverRefusal(request: ApprovalRequest, roles: readonly string[], groupIds: readonly string[]): DomainError | undefined {
+function approverRefusal(
+  request: ApprovalRequest,
+  roles: readonly string[],
+  groupIds: readonly string[],
+): DomainError | undefined {
   const rule = approverRule(request.policy);
-  if (!roles.includes(rule.role)) return new DomainError('forbidden', `deciding on request ${request.id} needs the ${rule.role} role`);
+  if (!roles.includes(rule.role))
+    return new DomainError('forbidden', `deciding on request ${request.id} needs the ${rule.role} role`);
   if (rule.kind === 'otherPolicyAdmins') return undefined;
   // Group object ids are GUIDs, which compare case-insensitively.
   const memberOf = new Set(groupIds.map((groupId) => groupId.toLowerCase()));
@@ -369,10 +433,16 @@ function approverRefusal(request: ApprovalRequest, roles: readonly string[], gro
 }
 
 function requireInitiator(request: ApprovalRequest, actor: Principal, verb: string): void {
-  if (actor.id !== request.initiator.id) throw new DomainError('not_initiator', `only the initiator may ${verb} request ${request.id}`);
+  if (actor.id !== request.initiator.id)
+    throw new DomainError('not_initiator', `only the initiator may ${verb} request ${request.id}`);
 }
 
-function requireStatus(request: ApprovalRequest, at: string, allowed: RequestStatus | RequestStatus[], verb: string): void {
+function requireStatus(
+  request: ApprovalRequest,
+  at: string,
+  allowed: RequestStatus | RequestStatus[],
+  verb: string,
+): void {
   const status = effectiveStatus(request, at);
   if (status === 'expired') throw new DomainError('expired', `request ${request.id} expired at ${request.expiresAt}`);
   if (!(Array.isArray(allowed) ? allowed : [allowed]).includes(status)) {
@@ -393,7 +463,8 @@ export function changed(
   actor: Principal | null,
   facts: DomainEvent[],
 ): CommandResult {
-  const lastModifiedAt = parseInstant(at, 'at') > parseInstant(request.lastModifiedAt, 'lastModifiedAt') ? at : request.lastModifiedAt;
+  const lastModifiedAt =
+    parseInstant(at, 'at') > parseInstant(request.lastModifiedAt, 'lastModifiedAt') ? at : request.lastModifiedAt;
   const next: ApprovalRequest = {
     ...request,
     operation: JSON.parse(JSON.stringify(request.operation)) as Operation,
@@ -406,7 +477,8 @@ export function changed(
     lastModifiedAt,
   };
   if (status !== request.status) {
-    if (!isValidTransition(request.status, status)) throw new DomainError('invalid_state', `request ${request.id} cannot go from ${request.status} to ${status}`);
+    if (!isValidTransition(request.status, status))
+      throw new DomainError('invalid_state', `request ${request.id} cannot go from ${request.status} to ${status}`);
     facts.push(event(request, 'request.statusChanged', at, actor, { from: request.status, to: status }));
   }
   return { request: next, events: facts };
@@ -417,8 +489,20 @@ function copyDecisions(decisions: readonly Decision[]): Decision[] {
 }
 
 /** A fact about `request` (the actor copied to id and display name only). */
-export function event(request: ApprovalRequest, type: DomainEvent['type'], at: string, actor: Principal | null, data: { [key: string]: JsonValue }): DomainEvent {
-  return { requestId: request.id, type, at, actor: actor === null ? null : { id: actor.id, displayName: actor.displayName }, data };
+export function event(
+  request: ApprovalRequest,
+  type: DomainEvent['type'],
+  at: string,
+  actor: Principal | null,
+  data: { [key: string]: JsonValue },
+): DomainEvent {
+  return {
+    requestId: request.id,
+    type,
+    at,
+    actor: actor === null ? null : { id: actor.id, displayName: actor.displayName },
+    data,
+  };
 }
 
 /**
@@ -428,14 +512,18 @@ export function event(request: ApprovalRequest, type: DomainEvent['type'], at: s
  * re-drive (`requested.redrive` running), that same re-drive still running; otherwise no
  * execution recorded yet. What executes is then `stored`, never `requested`.
  */
-export function executionRefusal(stored: ApprovalRequest | undefined, requested: Pick<ApprovalRequest, 'id' | 'operationHash' | 'redrive'>): string | undefined {
+export function executionRefusal(
+  stored: ApprovalRequest | undefined,
+  requested: Pick<ApprovalRequest, 'id' | 'operationHash' | 'redrive'>,
+): string | undefined {
   if (!stored || stored.id !== requested.id) return `no stored request ${requested.id}`;
   if (stored.status !== 'completed') return `request ${stored.id} is ${stored.status}, not completed`;
   if (stored.operationHash !== requested.operationHash || operationHash(stored.operation) !== stored.operationHash) {
     return `request ${stored.id}: the operation is not the one approved`;
   }
   if (requested.redrive?.running) {
-    if (!stored.redrive?.running || stored.redrive.number !== requested.redrive.number) return `re-drive ${requested.redrive.number} of request ${stored.id} is not running`;
+    if (!stored.redrive?.running || stored.redrive.number !== requested.redrive.number)
+      return `re-drive ${requested.redrive.number} of request ${stored.id} is not running`;
     return undefined;
   }
   if (stored.execution !== undefined) return `request ${stored.id} already has its execution recorded`;

@@ -13,7 +13,15 @@ import type { ApprovalRequest, JsonValue, Principal } from './model';
  * - `approvalRecorded` (an approval short of the quorum), `approved`, `rejected`, `cancelled`,
  *   `expired`: to the initiator.
  */
-export const NOTIFICATION_KINDS = ['submitted', 'reminder', 'approvalRecorded', 'approved', 'rejected', 'cancelled', 'expired'] as const;
+export const NOTIFICATION_KINDS = [
+  'submitted',
+  'reminder',
+  'approvalRecorded',
+  'approved',
+  'rejected',
+  'cancelled',
+  'expired',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** Where a notification went. */
@@ -57,16 +65,36 @@ export function notificationFor(result: CommandResult): NotificationKind | undef
  * `notification.failed` per outcome, in the order given. `problems` (failures before anything was
  * sent, such as an unreachable directory) are `notification.failed` without channel or recipient.
  */
-export function notificationEvents(request: ApprovalRequest, kind: NotificationKind, outcomes: readonly NotificationOutcome[], problems: readonly string[], at: string): DomainEvent[] {
+export function notificationEvents(
+  request: ApprovalRequest,
+  kind: NotificationKind,
+  outcomes: readonly NotificationOutcome[],
+  problems: readonly string[],
+  at: string,
+): DomainEvent[] {
   const events: DomainEvent[] = [];
-  const entry = (type: DomainEvent['type'], data: { [key: string]: JsonValue }): DomainEvent => ({ requestId: request.id, type, at, actor: null, data });
+  const entry = (type: DomainEvent['type'], data: { [key: string]: JsonValue }): DomainEvent => ({
+    requestId: request.id,
+    type,
+    at,
+    actor: null,
+    data,
+  });
   const links = new Set<string>();
   for (const outcome of outcomes) {
     if (outcome.linkId === undefined || links.has(outcome.linkId)) continue;
     links.add(outcome.linkId);
-    events.push(entry('link.issued', { kind, approverId: outcome.recipient.id, linkId: outcome.linkId, expiresAt: outcome.linkExpiresAt ?? null }));
+    events.push(
+      entry('link.issued', {
+        kind,
+        approverId: outcome.recipient.id,
+        linkId: outcome.linkId,
+        expiresAt: outcome.linkExpiresAt ?? null,
+      }),
+    );
   }
-  for (const problem of problems) events.push(entry('notification.failed', { kind, channel: null, recipient: null, detail: problem }));
+  for (const problem of problems)
+    events.push(entry('notification.failed', { kind, channel: null, recipient: null, detail: problem }));
   for (const outcome of outcomes) {
     events.push(
       entry(outcome.ok ? 'notification.sent' : 'notification.failed', {

@@ -15,8 +15,14 @@ export type TitlePart = string | { readonly userText: string };
  */
 export function operationTitle(request: Pick<ApprovalRequest, 'profileType' | 'operation'>): TitlePart[] {
   const { action, resourceType, resourceId } = request.operation;
-  if (request.profileType === 'operationApprovalPolicy') return policyChangeTitle(request.operation.payload, resourceId);
-  return [{ userText: action }, ' ', { userText: resourceType }, ...(resourceId === undefined ? [] : [' ', { userText: resourceId }])];
+  if (request.profileType === 'operationApprovalPolicy')
+    return policyChangeTitle(request.operation.payload, resourceId);
+  return [
+    { userText: action },
+    ' ',
+    { userText: resourceType },
+    ...(resourceId === undefined ? [] : [' ', { userText: resourceId }]),
+  ];
 }
 
 /** The parts joined, each user part passed through `userText` (an escaping function). */
@@ -25,12 +31,18 @@ export function titleText(parts: readonly TitlePart[], userText: (text: string) 
 }
 
 function policyChangeTitle(payload: unknown, resourceId: string | undefined): TitlePart[] {
-  const change = (typeof payload === 'object' && payload !== null ? payload : {}) as { action?: unknown; policyId?: unknown; draft?: unknown };
+  const change = (typeof payload === 'object' && payload !== null ? payload : {}) as {
+    action?: unknown;
+    policyId?: unknown;
+    draft?: unknown;
+  };
   const draft = change.draft !== undefined ? validatePolicyDraft(change.draft as Record<string, unknown>) : undefined;
   const policyId = typeof change.policyId === 'string' && change.policyId !== '' ? change.policyId : undefined;
   if (change.action === 'create' && draft?.ok) return [`create the access policy for ${draft.value.profileType}`];
-  if (change.action === 'update' && draft?.ok && policyId) return ['change the access policy ', { userText: policyId }, ` of ${draft.value.profileType}`];
-  if (change.action === 'delete' && policyId && isProfileType(resourceId)) return ['delete the access policy ', { userText: policyId }, ` of ${resourceId}`];
+  if (change.action === 'update' && draft?.ok && policyId)
+    return ['change the access policy ', { userText: policyId }, ` of ${draft.value.profileType}`];
+  if (change.action === 'delete' && policyId && isProfileType(resourceId))
+    return ['delete the access policy ', { userText: policyId }, ` of ${resourceId}`];
   return ['an unrecognised policy change'];
 }
 

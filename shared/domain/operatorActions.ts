@@ -19,8 +19,13 @@ export interface OperatorAction {
   at: string;
 }
 
-function requireOperator(request: ApprovalRequest, action: OperatorAction, verb: string): { at: string; reason: string } {
-  if (!action.actorRoles.includes('MAA.Operator')) throw new DomainError('forbidden', `${verb} request ${request.id} needs MAA.Operator`);
+function requireOperator(
+  request: ApprovalRequest,
+  action: OperatorAction,
+  verb: string,
+): { at: string; reason: string } {
+  if (!action.actorRoles.includes('MAA.Operator'))
+    throw new DomainError('forbidden', `${verb} request ${request.id} needs MAA.Operator`);
   const reason = action.reason.trim();
   if (reason === '') throw new DomainError('invalid_request', 'an operator action needs a reason');
   return { at: normalizeInstant(action.at, 'at'), reason };
@@ -34,7 +39,11 @@ function requireOperator(request: ApprovalRequest, action: OperatorAction, verb:
  */
 export function operatorCancel(request: ApprovalRequest, action: OperatorAction): CommandResult {
   const { at, reason } = requireOperator(request, action, 'cancelling');
-  if (!OPEN_STATUSES.has(request.status)) throw new DomainError('invalid_state', `request ${request.id} is ${request.status}: only open requests can be cancelled`);
+  if (!OPEN_STATUSES.has(request.status))
+    throw new DomainError(
+      'invalid_state',
+      `request ${request.id} is ${request.status}: only open requests can be cancelled`,
+    );
   const by = { id: action.actor.id, displayName: action.actor.displayName };
   return changed(request, { cancellation: { by, reason, at } }, 'cancelled', at, by, [
     event(request, 'request.cancelled', at, by, { from: request.status, source: 'operator', reason }),
@@ -73,11 +82,19 @@ export function requestRedrive(request: ApprovalRequest, action: OperatorAction)
   if (request.status !== 'completed' || request.execution?.status !== 'failed') {
     throw new DomainError('invalid_state', `request ${request.id} has no failed execution to re-drive`);
   }
-  if (request.redrive?.running) throw new DomainError('invalid_state', `re-drive ${request.redrive.number} of request ${request.id} is still running`);
+  if (request.redrive?.running)
+    throw new DomainError(
+      'invalid_state',
+      `re-drive ${request.redrive.number} of request ${request.id} is still running`,
+    );
   const by = { id: action.actor.id, displayName: action.actor.displayName };
   const number = (request.redrive?.number ?? 0) + 1;
   return changed(request, { redrive: { number, by, reason, at, running: true } }, 'completed', at, by, [
-    event(request, 'execution.redriveRequested', at, by, { redrive: number, reason, previous: request.execution.detail }),
+    event(request, 'execution.redriveRequested', at, by, {
+      redrive: number,
+      reason,
+      previous: request.execution.detail,
+    }),
   ]);
 }
 
@@ -91,13 +108,21 @@ export function recordRedrive(request: ApprovalRequest, number: number, executio
   if (request.status !== 'completed' || request.redrive?.number !== number || !request.redrive.running) {
     throw new DomainError('invalid_state', `re-drive ${number} of request ${request.id} is not running`);
   }
-  if (execution.status !== 'succeeded' && execution.status !== 'failed') throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
+  if (execution.status !== 'succeeded' && execution.status !== 'failed')
+    throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
   const recorded: Execution = { status: execution.status, at, detail: execution.detail };
-  return changed(request, { execution: recorded, redrive: { ...request.redrive, running: false } }, 'completed', at, null, [
-    event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
-      operationHash: request.operationHash,
-      detail: execution.detail,
-      redrive: number,
-    }),
-  ]);
+  return changed(
+    request,
+    { execution: recorded, redrive: { ...request.redrive, running: false } },
+    'completed',
+    at,
+    null,
+    [
+      event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
+        operationHash: request.operationHash,
+        detail: execution.detail,
+        redrive: number,
+      }),
+    ],
+  );
 }

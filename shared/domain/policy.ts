@@ -69,16 +69,25 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
     errors.push({ path, message });
   };
 
-  const { displayName, description = '', profileType, approverGroupIds, requiredApprovals = DEFAULT_REQUIRED_APPROVALS, requestTtl = DEFAULT_REQUEST_TTL } = draft;
+  const {
+    displayName,
+    description = '',
+    profileType,
+    approverGroupIds,
+    requiredApprovals = DEFAULT_REQUIRED_APPROVALS,
+    requestTtl = DEFAULT_REQUEST_TTL,
+  } = draft;
 
   if (typeof displayName !== 'string') fail('displayName', 'is required and must be a string');
   else if (isBlankText(displayName)) fail('displayName', 'must not be blank');
   else if (freeTextProblem(displayName) !== undefined) fail('displayName', freeTextProblem(displayName)!);
-  else if (characters(displayName) > MAX_DISPLAY_NAME_LENGTH) fail('displayName', `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
+  else if (characters(displayName) > MAX_DISPLAY_NAME_LENGTH)
+    fail('displayName', `must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
 
   if (typeof description !== 'string') fail('description', 'must be a string');
   else if (freeTextProblem(description) !== undefined) fail('description', freeTextProblem(description)!);
-  else if (characters(description) > MAX_DESCRIPTION_LENGTH) fail('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  else if (characters(description) > MAX_DESCRIPTION_LENGTH)
+    fail('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
 
   if (typeof profileType !== 'string' || !(PROFILE_TYPES as readonly string[]).includes(profileType)) {
     fail('profileType', `must be one of ${PROFILE_TYPES.join(', ')}`);
@@ -89,13 +98,19 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
   else {
     const seen = new Set<string>();
     approverGroupIds.forEach((groupId: unknown, index) => {
-      if (typeof groupId !== 'string' || !isGuid(groupId)) fail(`approverGroupIds.${index}`, 'must be a group object id (GUID)');
+      if (typeof groupId !== 'string' || !isGuid(groupId))
+        fail(`approverGroupIds.${index}`, 'must be a group object id (GUID)');
       else if (seen.has(groupId.toLowerCase())) fail(`approverGroupIds.${index}`, 'is listed more than once');
       else seen.add(groupId.toLowerCase());
     });
   }
 
-  if (typeof requiredApprovals !== 'number' || !Number.isInteger(requiredApprovals) || requiredApprovals < 1 || requiredApprovals > MAX_REQUIRED_APPROVALS) {
+  if (
+    typeof requiredApprovals !== 'number' ||
+    !Number.isInteger(requiredApprovals) ||
+    requiredApprovals < 1 ||
+    requiredApprovals > MAX_REQUIRED_APPROVALS
+  ) {
     fail('requiredApprovals', `must be an integer from 1 to ${MAX_REQUIRED_APPROVALS}`);
   }
 
@@ -120,9 +135,13 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
 export function assertValidPolicyDraft(draft: PolicyDraftInput): ValidPolicyDraft {
   const result = validatePolicyDraft(draft);
   if (!result.ok) {
-    throw new DomainError('invalid_policy', `invalid policy: ${result.errors.map((error) => `${error.path} ${error.message}`).join('; ')}`, {
-      errors: result.errors,
-    });
+    throw new DomainError(
+      'invalid_policy',
+      `invalid policy: ${result.errors.map((error) => `${error.path} ${error.message}`).join('; ')}`,
+      {
+        errors: result.errors,
+      },
+    );
   }
   return result.value;
 }
@@ -131,7 +150,9 @@ export function assertValidPolicyDraft(draft: PolicyDraftInput): ValidPolicyDraf
 export function requestTtlMs(policy: Pick<AccessPolicy, 'requestTtl'>): number {
   const problem = requestTtlProblem(policy.requestTtl);
   if (problem !== undefined) {
-    throw new DomainError('invalid_policy', `invalid policy: requestTtl ${problem}`, { errors: [{ path: 'requestTtl', message: problem }] });
+    throw new DomainError('invalid_policy', `invalid policy: requestTtl ${problem}`, {
+      errors: [{ path: 'requestTtl', message: problem }],
+    });
   }
   return parseIsoDuration(policy.requestTtl);
 }
@@ -162,8 +183,14 @@ export type ApproverRule =
 
 /** The approver rule a request's snapshot stands for. */
 export function approverRule(snapshot: PolicySnapshot): ApproverRule {
-  if (isBootstrapSnapshot(snapshot)) return { kind: 'otherPolicyAdmins', role: 'MAA.PolicyAdmin', requiredApprovals: snapshot.requiredApprovals };
-  return { kind: 'groupMembers', role: 'MAA.Approver', approverGroupIds: snapshot.approverGroupIds, requiredApprovals: snapshot.requiredApprovals };
+  if (isBootstrapSnapshot(snapshot))
+    return { kind: 'otherPolicyAdmins', role: 'MAA.PolicyAdmin', requiredApprovals: snapshot.requiredApprovals };
+  return {
+    kind: 'groupMembers',
+    role: 'MAA.Approver',
+    approverGroupIds: snapshot.approverGroupIds,
+    requiredApprovals: snapshot.requiredApprovals,
+  };
 }
 
 /** The snapshot and lifetime a new request of `profileType` gets. */
@@ -183,20 +210,36 @@ export interface ApplicablePolicy {
  */
 export function applicablePolicy(profileType: ProfileType, activePolicy: AccessPolicy | undefined): ApplicablePolicy {
   if (activePolicy === undefined) {
-    if (profileType !== 'operationApprovalPolicy') throw new DomainError('no_applicable_policy', `no access policy protects ${profileType}`);
-    return { snapshot: bootstrapSnapshot(), requestTtl: DEFAULT_REQUEST_TTL, requestTtlMs: parseIsoDuration(DEFAULT_REQUEST_TTL) };
+    if (profileType !== 'operationApprovalPolicy')
+      throw new DomainError('no_applicable_policy', `no access policy protects ${profileType}`);
+    return {
+      snapshot: bootstrapSnapshot(),
+      requestTtl: DEFAULT_REQUEST_TTL,
+      requestTtlMs: parseIsoDuration(DEFAULT_REQUEST_TTL),
+    };
   }
   if (activePolicy.profileType !== profileType) {
-    throw new DomainError('no_applicable_policy', `policy ${activePolicy.id} protects ${activePolicy.profileType}, not ${profileType}`);
+    throw new DomainError(
+      'no_applicable_policy',
+      `policy ${activePolicy.id} protects ${activePolicy.profileType}, not ${profileType}`,
+    );
   }
   if (isBootstrapSnapshot(activePolicy)) {
-    throw new DomainError('invalid_policy', `"${BOOTSTRAP_POLICY_ID}" is reserved and cannot be a policy id`, { errors: [{ path: 'id', message: 'is reserved' }] });
+    throw new DomainError('invalid_policy', `"${BOOTSTRAP_POLICY_ID}" is reserved and cannot be a policy id`, {
+      errors: [{ path: 'id', message: 'is reserved' }],
+    });
   }
   const problems = validatePolicyDraft(activePolicy);
   if (!problems.ok) {
-    throw new DomainError('invalid_policy', `policy ${activePolicy.id} breaks the policy rules`, { errors: problems.errors });
+    throw new DomainError('invalid_policy', `policy ${activePolicy.id} breaks the policy rules`, {
+      errors: problems.errors,
+    });
   }
-  return { snapshot: policySnapshot(activePolicy), requestTtl: activePolicy.requestTtl, requestTtlMs: requestTtlMs(activePolicy) };
+  return {
+    snapshot: policySnapshot(activePolicy),
+    requestTtl: activePolicy.requestTtl,
+    requestTtlMs: requestTtlMs(activePolicy),
+  };
 }
 
 /**
@@ -215,16 +258,23 @@ export function policyChangeApprovers(activeOapPolicy: AccessPolicy | undefined)
  */
 export function assertDirectlySubmittable(profileType: ProfileType): void {
   if (profileType === 'operationApprovalPolicy') {
-    throw new DomainError('use_policies_api', 'policy changes are submitted through POST /api/policies, PUT or DELETE /api/policies/{id}, not as a plain request');
+    throw new DomainError(
+      'use_policies_api',
+      'policy changes are submitted through POST /api/policies, PUT or DELETE /api/policies/{id}, not as a plain request',
+    );
   }
 }
 
 /** Throws `policy_exists` when `active` (the active policy of the new policy's profile type, if any) exists: one policy per profile type. */
 export function assertNoActivePolicy(profileType: ProfileType, active: Pick<AccessPolicy, 'id'> | undefined): void {
   if (active !== undefined) {
-    throw new DomainError('policy_exists', `policy ${active.id} already protects ${profileType}: change it (PUT /api/policies/${active.id}) instead`, {
-      errors: [{ path: 'profileType', message: `is already protected by policy ${active.id}` }],
-    });
+    throw new DomainError(
+      'policy_exists',
+      `policy ${active.id} already protects ${profileType}: change it (PUT /api/policies/${active.id}) instead`,
+      {
+        errors: [{ path: 'profileType', message: `is already protected by policy ${active.id}` }],
+      },
+    );
   }
 }
 
@@ -237,7 +287,10 @@ export function assertKnownGroups(approverGroupIds: readonly string[], knownGrou
   const unknown = approverGroupIds.flatMap((id, index) => (known.has(id.toLowerCase()) ? [] : [{ id, index }]));
   if (unknown.length > 0) {
     throw new DomainError('unknown_group', `the directory knows no group ${unknown.map(({ id }) => id).join(', ')}`, {
-      errors: unknown.map(({ id, index }) => ({ path: `approverGroupIds.${index}`, message: `group ${id} does not exist in the directory` })),
+      errors: unknown.map(({ id, index }) => ({
+        path: `approverGroupIds.${index}`,
+        message: `group ${id} does not exist in the directory`,
+      })),
     });
   }
 }

@@ -23,14 +23,22 @@ const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Controls, format characters, default-ignorables, separators other than U+0020, surrogates, noncharacters.
-const NOT_IN_IDENTIFIER = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]|(?! )\p{Zs}/u;
-const NOT_IN_FREE_TEXT = /(?![\t\n\r])\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}\u{e0000}-\u{e007f}]/u;
+const NOT_IN_IDENTIFIER =
+  /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]|(?! )\p{Zs}/u;
+const NOT_IN_FREE_TEXT =
+  /(?![\t\n\r])\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}\u{e0000}-\u{e007f}]/u;
 // What a reader cannot see, for isBlankText.
 const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zs}\p{Zl}\p{Zp}]/gu;
 // What visibleText escapes in free text: as in identifiers, except what KEPT_IN_TEXT keeps.
 const HIDDEN_IN_TEXT = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/gu;
 // Tab and line feed, the joiners scripts and emoji need, and emoji variation selectors (U+FE00-FE0F).
-const KEPT_IN_TEXT = new Set(['\t', '\n', '\u200c', '\u200d', ...Array.from({ length: 16 }, (_, index) => String.fromCodePoint(0xfe00 + index))]);
+const KEPT_IN_TEXT = new Set([
+  '\t',
+  '\n',
+  '\u200c',
+  '\u200d',
+  ...Array.from({ length: 16 }, (_, index) => String.fromCodePoint(0xfe00 + index)),
+]);
 const HIDDEN_IN_IDENTIFIER = new RegExp(NOT_IN_IDENTIFIER.source, 'gu');
 
 /** True when `text` is a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, either case, no braces). */
@@ -83,7 +91,9 @@ export function hasBidiControl(text: string): boolean {
  */
 export function visibleText(text: string, kind: 'identifier' | 'text' = 'text'): string {
   const hidden = kind === 'identifier' ? HIDDEN_IN_IDENTIFIER : HIDDEN_IN_TEXT;
-  return text.replace(hidden, (character) => (kind === 'text' && KEPT_IN_TEXT.has(character) ? character : `<${codePointName(character)}>`));
+  return text.replace(hidden, (character) =>
+    kind === 'text' && KEPT_IN_TEXT.has(character) ? character : `<${codePointName(character)}>`,
+  );
 }
 
 function problem(text: string, refused: RegExp, what: string): string | undefined {
@@ -127,7 +137,8 @@ export function jsonTextProblems(value: unknown): TextProblem[] {
     } else if (typeof current === 'object' && current !== null) {
       for (const [key, element] of Object.entries(current)) {
         const message = identifierProblem(key);
-        if (message !== undefined) problems.push({ path, message: `key ${JSON.stringify(visibleText(key, 'identifier'))} ${message}` });
+        if (message !== undefined)
+          problems.push({ path, message: `key ${JSON.stringify(visibleText(key, 'identifier'))} ${message}` });
         pending.push({ value: element, path: [...path, key] });
       }
     }

@@ -8,7 +8,8 @@ import type { AuditRecord, TrailHead } from './model';
  * head names), `orphaned` (a trail whose request is gone), `no_head` (a request with records but
  * no head) and `digest_mismatch` (the trail no longer holds a head an exported digest lists).
  */
-export type TrailProblemCode = 'broken' | 'shortened' | 'deleted' | 'rewritten' | 'orphaned' | 'no_head' | 'digest_mismatch';
+export type TrailProblemCode =
+  'broken' | 'shortened' | 'deleted' | 'rewritten' | 'orphaned' | 'no_head' | 'digest_mismatch';
 
 export interface TrailProblem {
   code: TrailProblemCode;
@@ -60,7 +61,11 @@ export function verifyTrail(check: TrailCheck): TrailVerdict {
   const last = records.at(-1);
   const chain = verifyChain(records);
   if (!chain.valid) {
-    problems.push({ code: 'broken', message: `BROKEN at record ${chain.brokenAt}: ${chain.reason}`, brokenAt: { index: chain.brokenAt!, reason: chain.reason! } });
+    problems.push({
+      code: 'broken',
+      message: `BROKEN at record ${chain.brokenAt}: ${chain.reason}`,
+      brokenAt: { index: chain.brokenAt!, reason: chain.reason! },
+    });
   }
   const bySeq = new Map(records.map((record) => [record.seq, record]));
 
@@ -71,29 +76,55 @@ export function verifyTrail(check: TrailCheck): TrailVerdict {
       else problems.push({ code: 'orphaned', message });
     }
   } else if (request.trail === undefined) {
-    if (records.length > 0) problems.push({ code: 'no_head', message: `the request keeps no trail head, but ${records.length} records exist` });
+    if (records.length > 0)
+      problems.push({
+        code: 'no_head',
+        message: `the request keeps no trail head, but ${records.length} records exist`,
+      });
   } else {
     const head = request.trail;
     const atHead = bySeq.get(head.seq);
     if (last === undefined) {
-      problems.push({ code: 'deleted', message: `trail deleted: the request's head is record ${head.seq}, but the store holds no records` });
+      problems.push({
+        code: 'deleted',
+        message: `trail deleted: the request's head is record ${head.seq}, but the store holds no records`,
+      });
     } else if (last.seq < head.seq) {
-      problems.push({ code: 'shortened', message: `trail shortened: it ends at record ${last.seq}, but the request's head is record ${head.seq}` });
+      problems.push({
+        code: 'shortened',
+        message: `trail shortened: it ends at record ${last.seq}, but the request's head is record ${head.seq}`,
+      });
     } else if (atHead?.hash !== head.hash) {
-      problems.push({ code: 'rewritten', message: `trail rewritten: record ${head.seq} is not the one the request's head names (hash ${head.hash.slice(0, 12)})` });
+      problems.push({
+        code: 'rewritten',
+        message: `trail rewritten: record ${head.seq} is not the one the request's head names (hash ${head.hash.slice(0, 12)})`,
+      });
     } else if (last.seq > head.seq) {
-      notes.push(`${last.seq - head.seq} records after the request's head (record ${head.seq}): a step whose read model write has not caught up`);
+      notes.push(
+        `${last.seq - head.seq} records after the request's head (record ${head.seq}): a step whose read model write has not caught up`,
+      );
     }
   }
 
   for (const expected of check.expected ?? []) {
     const record = bySeq.get(expected.seq);
     if (record === undefined) {
-      problems.push({ code: 'digest_mismatch', message: `record ${expected.seq}, a head the digest lists, is missing` });
+      problems.push({
+        code: 'digest_mismatch',
+        message: `record ${expected.seq}, a head the digest lists, is missing`,
+      });
     } else if (record.hash !== expected.hash) {
-      problems.push({ code: 'digest_mismatch', message: `record ${expected.seq} is not the one the digest lists (hash ${expected.hash.slice(0, 12)})` });
+      problems.push({
+        code: 'digest_mismatch',
+        message: `record ${expected.seq} is not the one the digest lists (hash ${expected.hash.slice(0, 12)})`,
+      });
     }
   }
 
-  return { valid: problems.length === 0, problems, notes, ...(last === undefined ? {} : { last: { seq: last.seq, hash: last.hash } }) };
+  return {
+    valid: problems.length === 0,
+    problems,
+    notes,
+    ...(last === undefined ? {} : { last: { seq: last.seq, hash: last.hash } }),
+  };
 }

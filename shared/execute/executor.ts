@@ -2,8 +2,7 @@ import type { ApprovalRequest } from '../domain/model';
 
 /** What an executor reports; `retryable` failures are retried by the orchestration, others recorded. */
 export type ExecutionOutcome =
-  | { status: 'succeeded'; detail: string }
-  | { status: 'failed'; detail: string; retryable: boolean };
+  { status: 'succeeded'; detail: string } | { status: 'failed'; detail: string; retryable: boolean };
 
 /**
  * Carries out a completed request's operation. Implementations must be idempotent per request id:
@@ -22,6 +21,9 @@ export class NoneExecutor implements Executor {
   readonly kind = 'none';
 
   async execute(request: ApprovalRequest): Promise<ExecutionOutcome> {
-    return { status: 'succeeded', detail: `released to the initiator; operation ${request.operationHash} is performed by the caller` };
+    return {
+      status: 'succeeded',
+      detail: `released to the initiator; operation ${request.operationHash} is performed by the caller`,
+    };
   }
 }

@@ -19,13 +19,20 @@ export class PolicyExecutor implements Executor {
 
   async execute(request: ApprovalRequest): Promise<ExecutionOutcome> {
     const change = request.operation.payload as unknown as PolicyChange;
-    const at = (request.completedAt ?? this.now().toISOString());
+    const at = request.completedAt ?? this.now().toISOString();
     try {
       if (change.action === 'create') {
         const draft = assertValidPolicyDraft(change.draft);
         const id = `pol-${request.id}`;
         if (await this.store.getPolicy(id)) return { status: 'succeeded', detail: `policy ${id} created` };
-        const policy: AccessPolicy = { id, ...draft, version: 1, createdBy: request.initiator, createdAt: at, lastModifiedAt: at };
+        const policy: AccessPolicy = {
+          id,
+          ...draft,
+          version: 1,
+          createdBy: request.initiator,
+          createdAt: at,
+          lastModifiedAt: at,
+        };
         await this.store.createPolicy(policy);
         return { status: 'succeeded', detail: `policy ${id} created` };
       }
@@ -41,7 +48,12 @@ export class PolicyExecutor implements Executor {
       if (keys.every((key) => JSON.stringify(current.value[key]) === JSON.stringify(draft[key]))) {
         return { status: 'succeeded', detail: `policy ${change.policyId} already matches the approved change` };
       }
-      const updated: AccessPolicy = { ...current.value, ...draft, version: current.value.version + 1, lastModifiedAt: at };
+      const updated: AccessPolicy = {
+        ...current.value,
+        ...draft,
+        version: current.value.version + 1,
+        lastModifiedAt: at,
+      };
       await this.store.replacePolicy(updated, current.etag);
       return { status: 'succeeded', detail: `policy ${change.policyId} updated to version ${updated.version}` };
     } catch (error) {

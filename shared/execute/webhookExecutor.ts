@@ -74,7 +74,8 @@ export class WebhookExecutor implements Executor {
       return { status: 'failed', retryable: true, detail: `webhook unreachable: ${reason}` };
     }
     const text = (await response.text().catch(() => '')).slice(0, 512);
-    if (response.ok) return { status: 'succeeded', detail: `webhook answered ${response.status}${text ? `: ${text}` : ''}` };
+    if (response.ok)
+      return { status: 'succeeded', detail: `webhook answered ${response.status}${text ? `: ${text}` : ''}` };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
     return { status: 'failed', retryable, detail: `webhook answered ${response.status}${text ? `: ${text}` : ''}` };
   }

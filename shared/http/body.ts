@@ -31,7 +31,12 @@ export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, sc
       throw new HttpError(400, 'invalid_json', 'The body is not valid JSON', (error as Error).message);
     }
     if (jsonDepth(value) > MAX_BODY_DEPTH) {
-      throw new HttpError(400, 'body_too_deep', 'The body is nested too deeply', `At most ${MAX_BODY_DEPTH} levels of arrays and objects are accepted.`);
+      throw new HttpError(
+        400,
+        'body_too_deep',
+        'The body is nested too deeply',
+        `At most ${MAX_BODY_DEPTH} levels of arrays and objects are accepted.`,
+      );
     }
   }
   return validate(schema, value, 'body');
@@ -137,5 +142,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
 }
 
 function tooLarge(): HttpError {
-  return new HttpError(413, 'payload_too_large', 'The body is too large', `At most ${MAX_BODY_BYTES} bytes are accepted.`);
+  return new HttpError(
+    413,
+    'payload_too_large',
+    'The body is too large',
+    `At most ${MAX_BODY_BYTES} bytes are accepted.`,
+  );
 }

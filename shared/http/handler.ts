@@ -11,7 +11,11 @@ export type Authenticate = (authorization: string | null) => Promise<Authenticat
  */
 export function authenticated(
   authenticate: () => Authenticate,
-  handler: (request: HttpRequest, caller: AuthenticatedPrincipal, context: InvocationContext) => Promise<HttpResponseInit>,
+  handler: (
+    request: HttpRequest,
+    caller: AuthenticatedPrincipal,
+    context: InvocationContext,
+  ) => Promise<HttpResponseInit>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     try {

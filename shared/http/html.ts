@@ -97,7 +97,11 @@ ${body}
  * caching (pages show personal data) and no referrer (page URLs may be capabilities). `code`, for
  * refusals, is mirrored in `x-error-code` as in problem responses.
  */
-export function htmlResponse(status: number, document: string, options: { code?: string; cookies?: Cookie[] } = {}): HttpResponseInit {
+export function htmlResponse(
+  status: number,
+  document: string,
+  options: { code?: string; cookies?: Cookie[] } = {},
+): HttpResponseInit {
   return {
     status,
     headers: {

@@ -66,13 +66,31 @@ const KNOWN_CODES: Record<string, { status: number; title: string }> = {
  */
 export function problemFromError(error: unknown): Problem {
   if (error instanceof HttpError) {
-    return omitUndefined({ status: error.status, code: error.code, title: error.title, detail: error.detail, errors: error.errors });
+    return omitUndefined({
+      status: error.status,
+      code: error.code,
+      title: error.title,
+      detail: error.detail,
+      errors: error.errors,
+    });
   }
-  const coded = error as { name?: unknown; code?: unknown; status?: unknown; message?: unknown; errors?: unknown; details?: { retryAfterSeconds?: unknown } } | null;
+  const coded = error as {
+    name?: unknown;
+    code?: unknown;
+    status?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    details?: { retryAfterSeconds?: unknown };
+  } | null;
   const code = typeof coded?.code === 'string' ? coded.code : undefined;
   // Typed errors of the domain and identity layers carry their own status.
-  const ownStatus = typeof coded?.status === 'number' && TYPED_ERRORS.has(String(coded?.name)) ? coded.status : undefined;
-  const known = code ? (ownStatus ? { status: ownStatus, title: KNOWN_CODES[code]?.title ?? titleFor(ownStatus) } : KNOWN_CODES[code]) : undefined;
+  const ownStatus =
+    typeof coded?.status === 'number' && TYPED_ERRORS.has(String(coded?.name)) ? coded.status : undefined;
+  const known = code
+    ? ownStatus
+      ? { status: ownStatus, title: KNOWN_CODES[code]?.title ?? titleFor(ownStatus) }
+      : KNOWN_CODES[code]
+    : undefined;
   if (code && known) {
     const detail = typeof coded?.message === 'string' && coded.message.length > 0 ? coded.message : undefined;
     const errors = Array.isArray(coded?.errors) ? (coded.errors as FieldError[]) : undefined;

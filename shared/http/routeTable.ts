@@ -30,7 +30,8 @@ function parse(route: string): Segment[] {
       return { kind: 'rest' };
     }
     if (/^\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(text)) return { kind: 'parameter' };
-    if (/[{}]/.test(text)) throw new Error(`route '${route}': only literal, {name} and {*name} segments are supported here`);
+    if (/[{}]/.test(text))
+      throw new Error(`route '${route}': only literal, {name} and {*name} segments are supported here`);
     return { kind: 'literal', text: text.toLowerCase() };
   });
 }
@@ -60,8 +61,12 @@ export class RouteTable {
 
   /** Records a route; throws for a template outside the supported subset or a name used twice. */
   add(entry: RouteEntry): void {
-    if (this.entries.some((known) => known.entry.name === entry.name)) throw new Error(`function '${entry.name}' is registered twice`);
-    this.entries.push({ entry: Object.freeze({ ...entry, methods: Object.freeze([...entry.methods]) }), segments: parse(entry.route) });
+    if (this.entries.some((known) => known.entry.name === entry.name))
+      throw new Error(`function '${entry.name}' is registered twice`);
+    this.entries.push({
+      entry: Object.freeze({ ...entry, methods: Object.freeze([...entry.methods]) }),
+      segments: parse(entry.route),
+    });
   }
 
   /** Every route, in registration order. */

@@ -30,7 +30,8 @@ export class ClientSecretPostCredential implements TokenCredential {
 
   constructor(private readonly options: ClientSecretPostOptions) {
     if (!URL.canParse(options.tokenUrl)) throw new RangeError('ClientSecretPostCredential needs an absolute token URL');
-    if (!options.clientId || !options.clientSecret) throw new RangeError('ClientSecretPostCredential needs a client id and a secret');
+    if (!options.clientId || !options.clientSecret)
+      throw new RangeError('ClientSecretPostCredential needs a client id and a secret');
   }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
@@ -62,20 +63,32 @@ export class ClientSecretPostCredential implements TokenCredential {
         signal: AbortSignal.any(signals),
       });
     } catch (error) {
-      throw new IdentityUnavailableError('credential_failed', `token endpoint ${this.options.tokenUrl} unreachable: ${(error as Error).message}`);
+      throw new IdentityUnavailableError(
+        'credential_failed',
+        `token endpoint ${this.options.tokenUrl} unreachable: ${(error as Error).message}`,
+      );
     }
     const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (!response.ok || typeof body?.access_token !== 'string') {
       const oauthError = typeof body?.error === 'string' ? ` ${body.error}` : '';
       const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
-      throw new IdentityUnavailableError('credential_failed', `token endpoint ${this.options.tokenUrl} answered ${response.status}${oauthError}${description}`, {
-        upstreamStatus: response.status,
-      });
+      throw new IdentityUnavailableError(
+        'credential_failed',
+        `token endpoint ${this.options.tokenUrl} answered ${response.status}${oauthError}${description}`,
+        {
+          upstreamStatus: response.status,
+        },
+      );
     }
     const lifetimeMs = Math.max(0, Number(body.expires_in ?? 3600) * 1000);
     const issuedAt = Date.now();
     const refreshAt = issuedAt + lifetimeMs - Math.min(300_000, lifetimeMs / 2);
-    const token: AccessToken = { token: body.access_token, expiresOnTimestamp: issuedAt + lifetimeMs, refreshAfterTimestamp: refreshAt, tokenType: 'Bearer' };
+    const token: AccessToken = {
+      token: body.access_token,
+      expiresOnTimestamp: issuedAt + lifetimeMs,
+      refreshAfterTimestamp: refreshAt,
+      tokenType: 'Bearer',
+    };
     this.cache.set(scope, { token, refreshAt });
     return token;
   }

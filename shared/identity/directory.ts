@@ -82,7 +82,9 @@ export class CachedDirectory implements Directory {
     }
     if (unknown.length > 0) {
       const key = `check:${user}:${[...unknown].sort().join(',')}`;
-      const found = new Set((await this.once(key, () => this.inner.memberGroupsOf(userId, unknown))).map((id) => id.toLowerCase()));
+      const found = new Set(
+        (await this.once(key, () => this.inner.memberGroupsOf(userId, unknown))).map((id) => id.toLowerCase()),
+      );
       for (const id of unknown) {
         answers.set(id, found.has(id));
         this.set(`member:${user}:${id}`, found.has(id));

@@ -62,7 +62,10 @@ export class GraphClient {
           await sleep(backoff(attempt));
           continue;
         }
-        throw new IdentityUnavailableError('graph_unavailable', `Graph ${method} ${url} failed: ${(error as Error).message}`);
+        throw new IdentityUnavailableError(
+          'graph_unavailable',
+          `Graph ${method} ${url} failed: ${(error as Error).message}`,
+        );
       }
       if (response.ok) {
         const text = await response.text().catch(() => '');
@@ -70,7 +73,10 @@ export class GraphClient {
         try {
           return JSON.parse(text) as unknown;
         } catch {
-          throw new IdentityUnavailableError('graph_bad_response', `Graph ${method} ${url} answered ${response.status} with a body that is not JSON`);
+          throw new IdentityUnavailableError(
+            'graph_bad_response',
+            `Graph ${method} ${url} answered ${response.status} with a body that is not JSON`,
+          );
         }
       }
 
@@ -78,7 +84,8 @@ export class GraphClient {
       const described = `Graph ${method} ${url} answered ${response.status} ${error.code}: ${error.message}`;
       const status = response.status;
       if (status === 404 && error.code === 'Request_ResourceNotFound') return undefined;
-      if (status === 401) throw new IdentityUnavailableError('graph_unauthorized', described, { upstreamStatus: status });
+      if (status === 401)
+        throw new IdentityUnavailableError('graph_unauthorized', described, { upstreamStatus: status });
       if (status === 403) throw new IdentityUnavailableError('graph_forbidden', described, { upstreamStatus: status });
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -87,8 +94,15 @@ export class GraphClient {
           await sleep(delay);
           continue;
         }
-        const details = { upstreamStatus: status, ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }) };
-        throw new IdentityUnavailableError(status === 429 ? 'graph_throttled' : 'graph_unavailable', described, details);
+        const details = {
+          upstreamStatus: status,
+          ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
+        };
+        throw new IdentityUnavailableError(
+          status === 429 ? 'graph_throttled' : 'graph_unavailable',
+          described,
+          details,
+        );
       }
       throw new IdentityUnavailableError('graph_bad_response', described, { upstreamStatus: status });
     }
@@ -100,14 +114,18 @@ export class GraphClient {
       if (token) return token.token;
     } catch (error) {
       if (error instanceof IdentityUnavailableError) throw error;
-      throw new IdentityUnavailableError('credential_failed', `no Graph token for ${this.scope}: ${(error as Error).message}`);
+      throw new IdentityUnavailableError(
+        'credential_failed',
+        `no Graph token for ${this.scope}: ${(error as Error).message}`,
+      );
     }
     throw new IdentityUnavailableError('credential_failed', `no Graph token for ${this.scope}`);
   }
 }
 
 async function graphError(response: Response): Promise<{ code: string; message: string }> {
-  const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const body = (await response.json().catch(() => undefined)) as
+    { error?: { code?: unknown; message?: unknown } } | undefined;
   return {
     code: typeof body?.error?.code === 'string' ? body.error.code : 'unknown',
     message: typeof body?.error?.message === 'string' ? body.error.message : response.statusText,

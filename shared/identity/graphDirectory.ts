@@ -48,11 +48,22 @@ export class GraphDirectory implements Directory {
     const app = await this.apiServicePrincipal();
     const assignments = await this.roleAssignments(app.id);
     const user = userId.toLowerCase();
-    const groupIds = [...new Set(assignments.filter((assignment) => assignment.principalType === 'Group').map((assignment) => assignment.principalId))];
-    const groups = new Set((groupIds.length === 0 ? [] : await this.memberGroupsOf(userId, groupIds)).map((id) => id.toLowerCase()));
+    const groupIds = [
+      ...new Set(
+        assignments
+          .filter((assignment) => assignment.principalType === 'Group')
+          .map((assignment) => assignment.principalId),
+      ),
+    ];
+    const groups = new Set(
+      (groupIds.length === 0 ? [] : await this.memberGroupsOf(userId, groupIds)).map((id) => id.toLowerCase()),
+    );
     const roles = new Set<string>();
     for (const assignment of assignments) {
-      const holds = assignment.principalType === 'Group' ? groups.has(assignment.principalId.toLowerCase()) : assignment.principalId.toLowerCase() === user;
+      const holds =
+        assignment.principalType === 'Group'
+          ? groups.has(assignment.principalId.toLowerCase())
+          : assignment.principalId.toLowerCase() === user;
       // The default access assignment (all-zero role id) grants no named role.
       const role = app.roles.get(assignment.appRoleId.toLowerCase());
       if (holds && role !== undefined) roles.add(role);
@@ -75,30 +86,58 @@ export class GraphDirectory implements Directory {
 
   private async loadServicePrincipal(): Promise<ApiServicePrincipal> {
     const appId = this.options.apiAppId;
-    if (appId === undefined) throw new IdentityUnavailableError('graph_bad_response', 'the API app id is not configured (MAA_API_APP_ID), so app roles cannot be read');
+    if (appId === undefined)
+      throw new IdentityUnavailableError(
+        'graph_bad_response',
+        'the API app id is not configured (MAA_API_APP_ID), so app roles cannot be read',
+      );
     const path = `/servicePrincipals(appId='${encodeURIComponent(appId)}')?$select=id,appRoles`;
     const answer = (await this.graph.request('GET', path)) as { id?: unknown; appRoles?: unknown } | null | undefined;
-    if (answer === undefined) throw new IdentityUnavailableError('graph_bad_response', `Graph knows no service principal for the API app ${appId}`);
-    if (typeof answer?.id !== 'string' || !Array.isArray(answer.appRoles)) throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${path} did not answer a service principal`);
+    if (answer === undefined)
+      throw new IdentityUnavailableError(
+        'graph_bad_response',
+        `Graph knows no service principal for the API app ${appId}`,
+      );
+    if (typeof answer?.id !== 'string' || !Array.isArray(answer.appRoles))
+      throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${path} did not answer a service principal`);
     const roles = new Map<string, string>();
     for (const role of answer.appRoles as { id?: unknown; value?: unknown; isEnabled?: unknown }[]) {
-      if (typeof role?.id === 'string' && typeof role.value === 'string' && role.isEnabled !== false) roles.set(role.id.toLowerCase(), role.value);
+      if (typeof role?.id === 'string' && typeof role.value === 'string' && role.isEnabled !== false)
+        roles.set(role.id.toLowerCase(), role.value);
     }
     return { id: answer.id, roles };
   }
 
   /** Every app role assignment to the service principal `resourceId` (every page). */
-  private async roleAssignments(resourceId: string): Promise<{ principalId: string; principalType: string; appRoleId: string }[]> {
+  private async roleAssignments(
+    resourceId: string,
+  ): Promise<{ principalId: string; principalType: string; appRoleId: string }[]> {
     const assignments: { principalId: string; principalType: string; appRoleId: string }[] = [];
-    let next: string | undefined = `/servicePrincipals/${encodeURIComponent(resourceId)}/appRoleAssignedTo?$select=principalId,principalType,appRoleId&$top=999`;
+    let next: string | undefined =
+      `/servicePrincipals/${encodeURIComponent(resourceId)}/appRoleAssignedTo?$select=principalId,principalType,appRoleId&$top=999`;
     for (let page = 0; next !== undefined; page++) {
-      if (page === MAX_PAGES) throw new IdentityUnavailableError('graph_bad_response', `Graph kept paging the role assignments of ${resourceId}`);
-      const answer = (await this.graph.request('GET', next)) as { value?: unknown; '@odata.nextLink'?: unknown } | null | undefined;
-      if (answer === undefined) throw new IdentityUnavailableError('graph_bad_response', `Graph knows no service principal ${resourceId}`);
-      if (!Array.isArray(answer?.value)) throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${next} did not answer a collection`);
+      if (page === MAX_PAGES)
+        throw new IdentityUnavailableError(
+          'graph_bad_response',
+          `Graph kept paging the role assignments of ${resourceId}`,
+        );
+      const answer = (await this.graph.request('GET', next)) as
+        { value?: unknown; '@odata.nextLink'?: unknown } | null | undefined;
+      if (answer === undefined)
+        throw new IdentityUnavailableError('graph_bad_response', `Graph knows no service principal ${resourceId}`);
+      if (!Array.isArray(answer?.value))
+        throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${next} did not answer a collection`);
       for (const item of answer.value as { principalId?: unknown; principalType?: unknown; appRoleId?: unknown }[]) {
-        if (typeof item?.principalId === 'string' && typeof item.principalType === 'string' && typeof item.appRoleId === 'string') {
-          assignments.push({ principalId: item.principalId, principalType: item.principalType, appRoleId: item.appRoleId });
+        if (
+          typeof item?.principalId === 'string' &&
+          typeof item.principalType === 'string' &&
+          typeof item.appRoleId === 'string'
+        ) {
+          assignments.push({
+            principalId: item.principalId,
+            principalType: item.principalType,
+            appRoleId: item.appRoleId,
+          });
         }
       }
       next = typeof answer['@odata.nextLink'] === 'string' ? answer['@odata.nextLink'] : undefined;
@@ -118,17 +157,23 @@ export class GraphDirectory implements Directory {
   }
 
   async allGroupsOf(userId: string): Promise<string[]> {
-    return (await this.strings(`/users/${encodeURIComponent(userId)}/getMemberGroups`, { securityEnabledOnly: false })) ?? [];
+    return (
+      (await this.strings(`/users/${encodeURIComponent(userId)}/getMemberGroups`, { securityEnabledOnly: false })) ?? []
+    );
   }
 
   async usersInGroup(groupId: string): Promise<DirectoryUser[]> {
     const users: DirectoryUser[] = [];
-    let next: string | undefined = `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${USER_FIELDS}`;
+    let next: string | undefined =
+      `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${USER_FIELDS}`;
     for (let page = 0; next !== undefined; page++) {
-      if (page === MAX_PAGES) throw new IdentityUnavailableError('graph_bad_response', `Graph kept paging the members of group ${groupId}`);
-      const answer = (await this.graph.request('GET', next)) as { value?: unknown; '@odata.nextLink'?: unknown } | null | undefined;
+      if (page === MAX_PAGES)
+        throw new IdentityUnavailableError('graph_bad_response', `Graph kept paging the members of group ${groupId}`);
+      const answer = (await this.graph.request('GET', next)) as
+        { value?: unknown; '@odata.nextLink'?: unknown } | null | undefined;
       if (answer === undefined) return [];
-      if (!Array.isArray(answer?.value)) throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${next} did not answer a collection`);
+      if (!Array.isArray(answer?.value))
+        throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${next} did not answer a collection`);
       for (const item of answer.value) users.push(directoryUser(item, next));
       next = typeof answer['@odata.nextLink'] === 'string' ? answer['@odata.nextLink'] : undefined;
     }
@@ -150,7 +195,10 @@ export class GraphDirectory implements Directory {
     const found = new Set<string>();
     for (let start = 0; start < wanted.length; start += GROUP_LOOKUPS) {
       const answers = await Promise.all(
-        wanted.slice(start, start + GROUP_LOOKUPS).map(async (id) => ({ id, answer: await this.graph.request('GET', `/groups/${encodeURIComponent(id)}?$select=id`) })),
+        wanted.slice(start, start + GROUP_LOOKUPS).map(async (id) => ({
+          id,
+          answer: await this.graph.request('GET', `/groups/${encodeURIComponent(id)}?$select=id`),
+        })),
       );
       for (const { id, answer } of answers) if (answer !== undefined) found.add(id);
     }
@@ -163,7 +211,10 @@ export class GraphDirectory implements Directory {
     if (answer === undefined) return undefined;
     const value = (answer as { value?: unknown } | null)?.value;
     if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
-      throw new IdentityUnavailableError('graph_bad_response', `Graph POST ${this.graph.baseUrl}/v1.0${path} did not answer a string collection`);
+      throw new IdentityUnavailableError(
+        'graph_bad_response',
+        `Graph POST ${this.graph.baseUrl}/v1.0${path} did not answer a string collection`,
+      );
     }
     return value;
   }
@@ -171,11 +222,14 @@ export class GraphDirectory implements Directory {
 
 function directoryUser(item: unknown, path: string): DirectoryUser {
   const user = item as { id?: unknown; displayName?: unknown; mail?: unknown; userPrincipalName?: unknown } | null;
-  if (typeof user?.id !== 'string') throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${path} answered a user without an id`);
+  if (typeof user?.id !== 'string')
+    throw new IdentityUnavailableError('graph_bad_response', `Graph GET ${path} answered a user without an id`);
   return {
     id: user.id,
     displayName: typeof user.displayName === 'string' ? user.displayName : user.id,
     ...(typeof user.mail === 'string' && user.mail !== '' ? { mail: user.mail } : {}),
-    ...(typeof user.userPrincipalName === 'string' && user.userPrincipalName !== '' ? { userPrincipalName: user.userPrincipalName } : {}),
+    ...(typeof user.userPrincipalName === 'string' && user.userPrincipalName !== ''
+      ? { userPrincipalName: user.userPrincipalName }
+      : {}),
   };
 }

@@ -20,15 +20,24 @@ export function createGraphCredential(config: GraphCredentialConfig): TokenCrede
 }
 
 /** The cached Graph directory described by `config`. */
-export function createDirectory(config: GraphConfig, credential: TokenCredential = createGraphCredential(config.credential)): Directory {
-  const graph = new GraphDirectory({ baseUrl: config.baseUrl, credential, ...(config.apiAppId === undefined ? {} : { apiAppId: config.apiAppId }) });
+export function createDirectory(
+  config: GraphConfig,
+  credential: TokenCredential = createGraphCredential(config.credential),
+): Directory {
+  const graph = new GraphDirectory({
+    baseUrl: config.baseUrl,
+    credential,
+    ...(config.apiAppId === undefined ? {} : { apiAppId: config.apiAppId }),
+  });
   return new CachedDirectory(graph, { ttlMs: config.groupCacheSeconds * 1000 });
 }
 
 /** The token validator described by `auth`; a {@link ConfigError} when authentication is not configured. */
 export function createTokenValidator(auth: AuthConfig | undefined): TokenValidator {
   if (auth === undefined) {
-    throw new ConfigError('authentication is not configured: set MAA_TENANT_ID and MAA_AUTH_AUDIENCE, or MAA_AUTH_ISSUER, MAA_AUTH_AUDIENCE and MAA_AUTH_JWKS_URL');
+    throw new ConfigError(
+      'authentication is not configured: set MAA_TENANT_ID and MAA_AUTH_AUDIENCE, or MAA_AUTH_ISSUER, MAA_AUTH_AUDIENCE and MAA_AUTH_JWKS_URL',
+    );
   }
   return new TokenValidator(auth);
 }

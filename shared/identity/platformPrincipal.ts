@@ -37,7 +37,9 @@ const clientPrincipal = z.object({
  * describe one (not Entra, no object id or tenant, an id header that disagrees). Roles come from
  * the `roles` claims (and `role_typ`'s), limited to the app's roles as for access tokens.
  */
-export function principalFromPlatformHeaders(headers: { get(name: string): string | null }): AuthenticatedPrincipal | undefined {
+export function principalFromPlatformHeaders(headers: {
+  get(name: string): string | null;
+}): AuthenticatedPrincipal | undefined {
   const encoded = headers.get(PLATFORM_PRINCIPAL_HEADER);
   if (!encoded || encoded.length > MAX_HEADER_LENGTH) return undefined;
   let parsed: z.infer<typeof clientPrincipal>;
@@ -47,7 +49,8 @@ export function principalFromPlatformHeaders(headers: { get(name: string): strin
     return undefined;
   }
   if (parsed.auth_typ.toLowerCase() !== 'aad') return undefined;
-  const values = (types: readonly string[]) => parsed.claims.filter((claim) => types.includes(claim.typ)).map((claim) => claim.val);
+  const values = (types: readonly string[]) =>
+    parsed.claims.filter((claim) => types.includes(claim.typ)).map((claim) => claim.val);
   const first = (types: readonly string[]) => values(types)[0];
   const roleTypes = parsed.role_typ ? [...PLATFORM_CLAIM_TYPES.roles, parsed.role_typ] : PLATFORM_CLAIM_TYPES.roles;
   const oid = first(PLATFORM_CLAIM_TYPES.objectId);

@@ -22,7 +22,9 @@ export function principalFromClaims(claims: Record<string, unknown>): Authentica
   const tenantId = nonEmpty(claims.tid);
   if (id === undefined) throw new AuthError('invalid_token', 'the token has no "oid" claim');
   if (tenantId === undefined) throw new AuthError('invalid_token', 'the token has no "tid" claim');
-  const granted = new Set(Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : []);
+  const granted = new Set(
+    Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [],
+  );
   return Object.freeze({
     id,
     displayName: nonEmpty(claims.name) ?? nonEmpty(claims.preferred_username) ?? id,

@@ -12,7 +12,12 @@ export interface AuthConfig {
 /** How the app signs in to Microsoft Graph. */
 export type GraphCredentialConfig =
   /** OAuth2 client credentials (secret in the form body) against `tokenUrl`. */
-  | { readonly kind: 'clientSecret'; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string }
+  | {
+      readonly kind: 'clientSecret';
+      readonly tokenUrl: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
   /** `DefaultAzureCredential`: the managed identity in Azure, a developer sign-in elsewhere. */
   | { readonly kind: 'default' };
 
@@ -87,21 +92,38 @@ export function resolveIdentityConfig(settings: IdentitySettings): { config: Ide
     .map((audience) => audience.trim())
     .filter((audience) => audience !== '');
   let auth: AuthConfig | undefined;
-  if (tenant !== undefined || settings.MAA_AUTH_ISSUER !== undefined || settings.MAA_AUTH_AUDIENCE !== undefined || settings.MAA_AUTH_JWKS_URL !== undefined) {
-    if (issuer === undefined) problems.push('MAA_AUTH_ISSUER: required when authentication is configured (or set MAA_TENANT_ID)');
-    if (jwksUrl === undefined) problems.push('MAA_AUTH_JWKS_URL: required when authentication is configured (or set MAA_TENANT_ID)');
+  if (
+    tenant !== undefined ||
+    settings.MAA_AUTH_ISSUER !== undefined ||
+    settings.MAA_AUTH_AUDIENCE !== undefined ||
+    settings.MAA_AUTH_JWKS_URL !== undefined
+  ) {
+    if (issuer === undefined)
+      problems.push('MAA_AUTH_ISSUER: required when authentication is configured (or set MAA_TENANT_ID)');
+    if (jwksUrl === undefined)
+      problems.push('MAA_AUTH_JWKS_URL: required when authentication is configured (or set MAA_TENANT_ID)');
     if (audiences.length === 0) problems.push('MAA_AUTH_AUDIENCE: required when authentication is configured');
     if (issuer !== undefined && jwksUrl !== undefined && audiences.length > 0) {
-      auth = Object.freeze({ issuer, audiences: Object.freeze(audiences), jwksUrl, clockSkewSeconds: settings.MAA_AUTH_CLOCK_SKEW });
+      auth = Object.freeze({
+        issuer,
+        audiences: Object.freeze(audiences),
+        jwksUrl,
+        clockSkewSeconds: settings.MAA_AUTH_CLOCK_SKEW,
+      });
     }
   }
 
-  const { MAA_GRAPH_TOKEN_URL: tokenUrl, MAA_GRAPH_CLIENT_ID: clientId, MAA_GRAPH_CLIENT_SECRET: clientSecret } = settings;
+  const {
+    MAA_GRAPH_TOKEN_URL: tokenUrl,
+    MAA_GRAPH_CLIENT_ID: clientId,
+    MAA_GRAPH_CLIENT_SECRET: clientSecret,
+  } = settings;
   let credential: GraphCredentialConfig = Object.freeze({ kind: 'default' });
   if (tokenUrl !== undefined) {
     if (clientId === undefined) problems.push('MAA_GRAPH_CLIENT_ID: required with MAA_GRAPH_TOKEN_URL');
     if (clientSecret === undefined) problems.push('MAA_GRAPH_CLIENT_SECRET: required with MAA_GRAPH_TOKEN_URL');
-    if (clientId !== undefined && clientSecret !== undefined) credential = Object.freeze({ kind: 'clientSecret', tokenUrl, clientId, clientSecret });
+    if (clientId !== undefined && clientSecret !== undefined)
+      credential = Object.freeze({ kind: 'clientSecret', tokenUrl, clientId, clientSecret });
   } else if (clientId !== undefined || clientSecret !== undefined) {
     problems.push('MAA_GRAPH_TOKEN_URL: required with MAA_GRAPH_CLIENT_ID / MAA_GRAPH_CLIENT_SECRET');
   }

@@ -57,8 +57,12 @@ export class TokenValidator {
       try {
         return await remote(header, token);
       } catch (error) {
-        if (hasCode(error, 'ERR_JWKS_NO_MATCHING_KEY') || hasCode(error, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS')) throw error;
-        throw new IdentityUnavailableError('signing_keys_unavailable', `signing keys could not be loaded from ${jwksUrl.href}: ${describe(error)}`);
+        if (hasCode(error, 'ERR_JWKS_NO_MATCHING_KEY') || hasCode(error, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'))
+          throw error;
+        throw new IdentityUnavailableError(
+          'signing_keys_unavailable',
+          `signing keys could not be loaded from ${jwksUrl.href}: ${describe(error)}`,
+        );
       }
     };
   }
@@ -115,7 +119,10 @@ function translate(error: unknown): Error {
       const { claim, reason } = error as { claim?: string; reason?: string };
       if (reason === 'missing') return new AuthError('invalid_token', `the token has no "${claim}" claim`);
       if (reason === 'invalid') return new AuthError('invalid_token', `the token's "${claim}" claim is malformed`);
-      return new AuthError('invalid_token', CLAIM_FAILURES[claim ?? ''] ?? `the token's "${claim}" claim is not acceptable`);
+      return new AuthError(
+        'invalid_token',
+        CLAIM_FAILURES[claim ?? ''] ?? `the token's "${claim}" claim is not acceptable`,
+      );
     }
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return new AuthError('invalid_token', 'the token is not signed with RS256');
@@ -136,7 +143,8 @@ function translate(error: unknown): Error {
 }
 
 function hasCode(error: unknown, code?: string): error is { code: string } {
-  if (typeof error !== 'object' || error === null || typeof (error as { code?: unknown }).code !== 'string') return false;
+  if (typeof error !== 'object' || error === null || typeof (error as { code?: unknown }).code !== 'string')
+    return false;
   return code === undefined || (error as { code: string }).code === code;
 }
 

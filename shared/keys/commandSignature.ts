@@ -27,7 +27,9 @@ export interface CommandSignature {
 export type SignatureRefusal = 'command_unauthenticated' | 'command_stale';
 
 /** The verdict on a command event's signature. */
-export type SignatureVerdict = { readonly ok: true; readonly signature: CommandSignature } | { readonly ok: false; readonly code: SignatureRefusal; readonly reason: string };
+export type SignatureVerdict =
+  | { readonly ok: true; readonly signature: CommandSignature }
+  | { readonly ok: false; readonly code: SignatureRefusal; readonly reason: string };
 
 /** The fields of an event the MAC does not cover: the signature itself and the correlation id (telemetry only). */
 const UNSIGNED_FIELDS = new Set(['signature', 'correlationId']);
@@ -35,21 +37,43 @@ const UNSIGNED_FIELDS = new Set(['signature', 'correlationId']);
 /** What a signature says the signed object is: a command for a running orchestration, or the input that starts one. */
 type Signed = 'command' | 'start';
 
-function signedMessage(kind: Signed, instanceId: string, command: Record<string, unknown>, issuedAt: string, nonce: string): string {
+function signedMessage(
+  kind: Signed,
+  instanceId: string,
+  command: Record<string, unknown>,
+  issuedAt: string,
+  nonce: string,
+): string {
   const covered = Object.fromEntries(Object.entries(command).filter(([field]) => !UNSIGNED_FIELDS.has(field)));
   return canonicalJson({ purpose: `multi-admin-approval/${kind}/v1`, instanceId, command: covered, issuedAt, nonce });
 }
 
-function sign<T extends object>(kind: Signed, ring: AppKeyRing, instanceId: string, command: T, issuedAt: Date, nonce: string): T & { signature: CommandSignature } {
+function sign<T extends object>(
+  kind: Signed,
+  ring: AppKeyRing,
+  instanceId: string,
+  command: T,
+  issuedAt: Date,
+  nonce: string,
+): T & { signature: CommandSignature } {
   const at = issuedAt.toISOString();
-  const { kid, mac } = macFor(ring, 'command', signedMessage(kind, instanceId, command as Record<string, unknown>, at, nonce));
+  const { kid, mac } = macFor(
+    ring,
+    'command',
+    signedMessage(kind, instanceId, command as Record<string, unknown>, at, nonce),
+  );
   return { ...command, signature: { kid, mac, issuedAt: at, nonce } };
 }
 
 /** The signature of `event` when it is a genuine `kind` for `instanceId` under the ring's current or previous key; the refusal otherwise. */
 function authentic(kind: Signed, ring: AppKeyRing, instanceId: string, event: unknown): SignatureVerdict {
-  const unauthenticated = (reason: string): SignatureVerdict => ({ ok: false, code: 'command_unauthenticated', reason });
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return unauthenticated(`the ${kind} is not an object`);
+  const unauthenticated = (reason: string): SignatureVerdict => ({
+    ok: false,
+    code: 'command_unauthenticated',
+    reason,
+  });
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    return unauthenticated(`the ${kind} is not an object`);
   const signature = (event as { signature?: unknown }).signature;
   if (!isSignature(signature)) return unauthenticated(`the ${kind} carries no signature`);
   let message: string;
@@ -58,7 +82,8 @@ function authentic(kind: Signed, ring: AppKeyRing, instanceId: string, event: un
   } catch {
     return unauthenticated(`the ${kind} is not JSON data`);
   }
-  if (!verifyMac(ring, 'command', message, { kid: signature.kid, mac: signature.mac })) return unauthenticated(`the ${kind} signature does not verify`);
+  if (!verifyMac(ring, 'command', message, { kid: signature.kid, mac: signature.mac }))
+    return unauthenticated(`the ${kind} signature does not verify`);
   return { ok: true, signature };
 }
 
@@ -66,7 +91,13 @@ function authentic(kind: Signed, ring: AppKeyRing, instanceId: string, event: un
  * `command` for the orchestration `instanceId` with its {@link CommandSignature} under the ring's
  * current key, issued at `issuedAt`. `command` must be JSON data (see `canonicalJson`).
  */
-export function signCommand<T extends object>(ring: AppKeyRing, instanceId: string, command: T, issuedAt: Date, nonce: string = randomBytes(16).toString('base64url')): T & { signature: CommandSignature } {
+export function signCommand<T extends object>(
+  ring: AppKeyRing,
+  instanceId: string,
+  command: T,
+  issuedAt: Date,
+  nonce: string = randomBytes(16).toString('base64url'),
+): T & { signature: CommandSignature } {
   return sign('command', ring, instanceId, command, issuedAt, nonce);
 }
 
@@ -76,7 +107,12 @@ export function signCommand<T extends object>(ring: AppKeyRing, instanceId: stri
  * orchestrations through the Durable API cannot make one: the first step checks it with
  * {@link verifyStartSignature} and runs nothing when it fails.
  */
-export function signStart<T extends object>(ring: AppKeyRing, instanceId: string, input: T, issuedAt: Date): T & { signature: CommandSignature } {
+export function signStart<T extends object>(
+  ring: AppKeyRing,
+  instanceId: string,
+  input: T,
+  issuedAt: Date,
+): T & { signature: CommandSignature } {
   return sign('start', ring, instanceId, input, issuedAt, randomBytes(16).toString('base64url'));
 }
 
@@ -97,14 +133,29 @@ export function verifyStartSignature(ring: AppKeyRing, instanceId: string, input
  * malformed signature, another instance id, any changed field or an unknown key is
  * `command_unauthenticated`; a genuine signature outside the window is `command_stale`. Never throws.
  */
-export function verifyCommandSignature(ring: AppKeyRing, instanceId: string, event: unknown, now: Date): SignatureVerdict {
+export function verifyCommandSignature(
+  ring: AppKeyRing,
+  instanceId: string,
+  event: unknown,
+  now: Date,
+): SignatureVerdict {
   const verdict = authentic('command', ring, instanceId, event);
   if (!verdict.ok) return verdict;
   const { signature } = verdict;
   const issuedMs = Date.parse(signature.issuedAt);
   const age = now.getTime() - issuedMs;
-  if (age > COMMAND_FRESHNESS_MS) return { ok: false, code: 'command_stale', reason: `the command was issued at ${signature.issuedAt}, more than ${COMMAND_FRESHNESS_MS / 60_000} minutes ago` };
-  if (-age > COMMAND_FUTURE_SKEW_MS) return { ok: false, code: 'command_stale', reason: `the command claims to be issued at ${signature.issuedAt}, in the future` };
+  if (age > COMMAND_FRESHNESS_MS)
+    return {
+      ok: false,
+      code: 'command_stale',
+      reason: `the command was issued at ${signature.issuedAt}, more than ${COMMAND_FRESHNESS_MS / 60_000} minutes ago`,
+    };
+  if (-age > COMMAND_FUTURE_SKEW_MS)
+    return {
+      ok: false,
+      code: 'command_stale',
+      reason: `the command claims to be issued at ${signature.issuedAt}, in the future`,
+    };
   return { ok: true, signature };
 }
 

@@ -18,7 +18,11 @@ export type AppKeySettings = z.output<z.ZodObject<typeof appKeySettingsShape>>;
  * adding each problem to `problems` as `SETTING: message` (never echoing a secret): a malformed
  * key, or a previous key with the current one's id.
  */
-export function parseKeyPair(settings: Record<string, string | undefined>, name: string, problems: string[]): { current?: AppKey; previous?: AppKey } {
+export function parseKeyPair(
+  settings: Record<string, string | undefined>,
+  name: string,
+  problems: string[],
+): { current?: AppKey; previous?: AppKey } {
   const key = (setting: string): AppKey | undefined => {
     const text = settings[setting];
     if (text === undefined) return undefined;
@@ -31,7 +35,8 @@ export function parseKeyPair(settings: Record<string, string | undefined>, name:
   };
   const current = key(name);
   const previous = key(`${name}_PREVIOUS`);
-  if (current && previous && current.id === previous.id) problems.push(`${name}_PREVIOUS: must have another key id than ${name}`);
+  if (current && previous && current.id === previous.id)
+    problems.push(`${name}_PREVIOUS: must have another key id than ${name}`);
   return { ...(current ? { current } : {}), ...(previous ? { previous } : {}) };
 }
 
@@ -39,7 +44,10 @@ export function parseKeyPair(settings: Record<string, string | undefined>, name:
 export function resolveAppKeys(settings: AppKeySettings): { config: AppKeyRing | undefined; problems: string[] } {
   const problems: string[] = [];
   const { current, previous } = parseKeyPair(settings, 'MAA_APP_KEY', problems);
-  if (settings.MAA_APP_KEY === undefined) problems.push('MAA_APP_KEY: required (`<key id>:<base64 of 32 random bytes>`, e.g. `app-1:$(openssl rand -base64 32)`)');
+  if (settings.MAA_APP_KEY === undefined)
+    problems.push(
+      'MAA_APP_KEY: required (`<key id>:<base64 of 32 random bytes>`, e.g. `app-1:$(openssl rand -base64 32)`)',
+    );
   if (problems.length > 0 || !current) return { config: undefined, problems };
   return { config: Object.freeze(previous ? { current, previous } : { current }), problems };
 }

@@ -33,11 +33,19 @@ export function isCsrfNonce(value: string | undefined): value is string {
 
 /** The form field value binding `linkId`, the acting principal `subject` and the browser's `nonce`. */
 export function csrfField(key: LinkKey, linkId: string, subject: string, nonce: string): string {
-  return createHmac('sha256', key.secret).update(`maa-link-csrf\n${linkId}\n${subject.toLowerCase()}\n${nonce}`).digest('base64url');
+  return createHmac('sha256', key.secret)
+    .update(`maa-link-csrf\n${linkId}\n${subject.toLowerCase()}\n${nonce}`)
+    .digest('base64url');
 }
 
 /** Whether `field` is what {@link csrfField} gives under one of `keys` (so a key rotation between page and post does no harm). */
-export function verifyCsrfField(keys: readonly LinkKey[], linkId: string, subject: string, nonce: string | undefined, field: string | undefined): boolean {
+export function verifyCsrfField(
+  keys: readonly LinkKey[],
+  linkId: string,
+  subject: string,
+  nonce: string | undefined,
+  field: string | undefined,
+): boolean {
   if (!isCsrfNonce(nonce) || field === undefined) return false;
   const given = Buffer.from(field);
   return keys.some((key) => {
@@ -52,7 +60,8 @@ export function verifyCsrfField(keys: readonly LinkKey[], linkId: string, subjec
  */
 export function sameOriginPost(headers: { get(name: string): string | null }, publicBaseUrl: string): boolean {
   const origin = headers.get('origin');
-  if (origin !== null && origin !== 'null' && origin.toLowerCase() !== new URL(publicBaseUrl).origin.toLowerCase()) return false;
+  if (origin !== null && origin !== 'null' && origin.toLowerCase() !== new URL(publicBaseUrl).origin.toLowerCase())
+    return false;
   const site = headers.get('sec-fetch-site');
   return site === null || site === 'same-origin';
 }

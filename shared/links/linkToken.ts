@@ -35,7 +35,8 @@ export interface LinkClaims {
 /** Why a token is not a valid link. The reasons are safe to show: they reveal nothing about keys. */
 export type LinkRefusal = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired';
 
-export type LinkVerdict = { readonly ok: true; readonly claims: LinkClaims } | { readonly ok: false; readonly reason: LinkRefusal };
+export type LinkVerdict =
+  { readonly ok: true; readonly claims: LinkClaims } | { readonly ok: false; readonly reason: LinkRefusal };
 
 const VERSION = 'v1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;

@@ -54,7 +54,8 @@ export function resolveLinksConfig(settings: LinkSettings): { config: LinksConfi
   const problems: string[] = [];
   const { current, previous } = parseKeyPair(settings, 'MAA_LINK_KEY', problems);
   if (settings.MAA_LINK_KEY === undefined) {
-    if (settings.MAA_LINK_KEY_PREVIOUS !== undefined) problems.push('MAA_LINK_KEY: required with MAA_LINK_KEY_PREVIOUS');
+    if (settings.MAA_LINK_KEY_PREVIOUS !== undefined)
+      problems.push('MAA_LINK_KEY: required with MAA_LINK_KEY_PREVIOUS');
     return { config: undefined, problems };
   }
   let ttlSeconds = 0;
@@ -64,7 +65,8 @@ export function resolveLinksConfig(settings: LinkSettings): { config: LinksConfi
   } catch (error) {
     problems.push(`MAA_LINK_TTL: ${(error as Error).message}`);
   }
-  const publicBaseUrl = settings.MAA_PUBLIC_BASE_URL ?? (settings.WEBSITE_HOSTNAME && `https://${settings.WEBSITE_HOSTNAME}`);
+  const publicBaseUrl =
+    settings.MAA_PUBLIC_BASE_URL ?? (settings.WEBSITE_HOSTNAME && `https://${settings.WEBSITE_HOSTNAME}`);
   if (publicBaseUrl === undefined) problems.push('MAA_PUBLIC_BASE_URL: required for links outside Azure App Service');
   if (problems.length > 0 || !current || publicBaseUrl === undefined) return { config: undefined, problems };
   return {

@@ -19,7 +19,10 @@ function user(text: string, kind: 'identifier' | 'text' = 'text'): SafeHtml {
   return html`<bdi>${visibleText(text, kind)}</bdi>`;
 }
 
-const person = (who: { id: string; displayName: string }) => (who.displayName === who.id ? user(who.id, 'identifier') : html`${user(who.displayName)} (${user(who.id, 'identifier')})`);
+const person = (who: { id: string; displayName: string }) =>
+  who.displayName === who.id
+    ? user(who.id, 'identifier')
+    : html`${user(who.displayName)} (${user(who.id, 'identifier')})`;
 
 /** What the request asks for (see `operationTitle`): as page text with user parts isolated, and as plain text for `<title>`. */
 function title(request: ApprovalRequest): { html: SafeHtml; text: string } {
@@ -97,7 +100,9 @@ ${form.error ? html`<p class="notice bad" role="alert">${form.error}</p>` : ''}
 
 /** The page after a decision: applied (with the request as it now stands), or sent and not yet visible. */
 export function outcomePage(request: ApprovalRequest, claims: LinkClaims, decision: Decision | undefined): string {
-  const title = decision ? `You ${decision.decision === 'approve' ? 'approved' : 'rejected'} this request` : 'Your decision was sent';
+  const title = decision
+    ? `You ${decision.decision === 'approve' ? 'approved' : 'rejected'} this request`
+    : 'Your decision was sent';
   return page(
     title,
     html`<h1>${title}</h1>
@@ -125,7 +130,11 @@ ${signInUrl ? html`<p><a class="button" href="${signInUrl}">Sign in</a></p>` : '
 /** Any other failure (on our side, of a service we depend on, or a refusal links never meet): nothing about it is shown. */
 export function failurePage(status: number, code: string): string {
   const title =
-    status === 503 ? 'The service is busy or a service it depends on is unavailable' : status >= 500 ? 'Something went wrong on our side' : 'This cannot be done';
+    status === 503
+      ? 'The service is busy or a service it depends on is unavailable'
+      : status >= 500
+        ? 'Something went wrong on our side'
+        : 'This cannot be done';
   return page(
     title,
     html`<h1>${title}</h1>

@@ -33,9 +33,14 @@ export class EmailNotifier implements Notifier {
 
   async send(message: NotificationMessage): Promise<Delivery> {
     const address = message.recipient.address;
-    if (address === undefined) return { ok: false, detail: 'the directory has no mail address or user principal name for the recipient' };
+    if (address === undefined)
+      return { ok: false, detail: 'the directory has no mail address or user principal name for the recipient' };
     try {
-      const answer = await this.graph.request('POST', `/users/${encodeURIComponent(this.sender)}/sendMail`, sendMailBody(message, address));
+      const answer = await this.graph.request(
+        'POST',
+        `/users/${encodeURIComponent(this.sender)}/sendMail`,
+        sendMailBody(message, address),
+      );
       if (answer === undefined) return { ok: false, detail: `Graph does not know the sender mailbox ${this.sender}` };
       return { ok: true, detail: `accepted by Graph for ${address}` };
     } catch (error) {

@@ -72,7 +72,9 @@ const user = (text: string): Part => ({ user: text, kind: 'text' });
 /** Builds the message of `input.kind` for `input.recipient` (the initiator, or for {@link CLOSING_KINDS} also an approver). */
 export function buildMessage(input: MessageInput): NotificationMessage {
   const { request, link } = input;
-  const what: Part[] = operationTitle(request).map((part) => (typeof part === 'string' ? part : { user: part.userText, kind: 'identifier' }));
+  const what: Part[] = operationTitle(request).map((part) =>
+    typeof part === 'string' ? part : { user: part.userText, kind: 'identifier' },
+  );
   const who = user(request.initiator.displayName);
   const api = `${input.apiBaseUrl}/api/requests/${request.id}`;
   const approvals = approvalCount(request);
@@ -82,8 +84,19 @@ export function buildMessage(input: MessageInput): NotificationMessage {
   const notes: Line[] = last && !isBlankText(last.notes) ? [['Notes: ', user(last.notes)]] : [];
   // The real link comes first, before anything the initiator wrote.
   const decide: Line[] = link
-    ? [['Review and decide: ', { link: link.url }], [`This link is for you alone and works until ${formatInstant(link.expiresAt)}.`]]
-    : [['Decide through the API: POST ', { link: `${api}/approve` }, ', or POST ', { link: `${api}/reject` }, ' with notes.']];
+    ? [
+        ['Review and decide: ', { link: link.url }],
+        [`This link is for you alone and works until ${formatInstant(link.expiresAt)}.`],
+      ]
+    : [
+        [
+          'Decide through the API: POST ',
+          { link: `${api}/approve` },
+          ', or POST ',
+          { link: `${api}/reject` },
+          ' with notes.',
+        ],
+      ];
 
   let subject: Line;
   let lines: Line[];
@@ -91,38 +104,77 @@ export function buildMessage(input: MessageInput): NotificationMessage {
   if (toApprover && CLOSING_KINDS.has(input.kind)) {
     // An approver who was asked and has not decided: their link no longer works.
     const how: Line =
-      input.kind === 'rejected' ? ['was rejected by ', lastApprover ?? 'an approver'] : input.kind === 'cancelled' ? ['was cancelled'] : [`expired at ${formatInstant(request.expiresAt)}`];
+      input.kind === 'rejected'
+        ? ['was rejected by ', lastApprover ?? 'an approver']
+        : input.kind === 'cancelled'
+          ? ['was cancelled']
+          : [`expired at ${formatInstant(request.expiresAt)}`];
     subject = ['No action needed: ', ...what, ` (${input.kind})`];
-    lines = [[who, "'s request to ", ...what, ' ', ...how, '; nothing will be executed.'], ['You no longer need to decide: your approval link for it no longer works.']];
+    lines = [
+      [who, "'s request to ", ...what, ' ', ...how, '; nothing will be executed.'],
+      ['You no longer need to decide: your approval link for it no longer works.'],
+    ];
   } else {
     switch (input.kind) {
       case 'submitted':
         subject = ['Approval needed: ', ...what, ' (requested by ', who, ')'];
-        lines = [...decide, [who, ' asks for your approval to ', ...what, ` (${request.profileType}).`], ['Justification: ', user(request.justification)], [`${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`]];
+        lines = [
+          ...decide,
+          [who, ' asks for your approval to ', ...what, ` (${request.profileType}).`],
+          ['Justification: ', user(request.justification)],
+          [`${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`],
+        ];
         break;
       case 'reminder':
         subject = [`Reminder: approval needed before ${formatInstant(request.expiresAt)}: `, ...what];
         lines = [
           ...decide,
-          [who, "'s request to ", ...what, ` (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`],
+          [
+            who,
+            "'s request to ",
+            ...what,
+            ` (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`,
+          ],
           ['Justification: ', user(request.justification)],
         ];
         break;
       case 'approvalRecorded':
         subject = [`${approvals} of ${required} approvals: `, ...what];
-        lines = [[lastApprover ?? 'An approver', ' approved your request to ', ...what, `: ${approvals} of ${required} approvals.`], ...notes, [`It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`]];
+        lines = [
+          [
+            lastApprover ?? 'An approver',
+            ' approved your request to ',
+            ...what,
+            `: ${approvals} of ${required} approvals.`,
+          ],
+          ...notes,
+          [`It needs ${required - approvals} more before ${formatInstant(request.expiresAt)}.`],
+        ];
         break;
       case 'approved':
         subject = ['Approved — complete it now: ', ...what];
         lines = [
-          [`Complete it before ${formatInstant(request.expiresAt)}: POST `, { link: `${api}/complete` }, `, or run: maa complete ${request.id}`],
-          [lastApprover ?? 'An approver', ' approved your request to ', ...what, ` (${approvals} of ${required} approvals).`],
+          [
+            `Complete it before ${formatInstant(request.expiresAt)}: POST `,
+            { link: `${api}/complete` },
+            `, or run: maa complete ${request.id}`,
+          ],
+          [
+            lastApprover ?? 'An approver',
+            ' approved your request to ',
+            ...what,
+            ` (${approvals} of ${required} approvals).`,
+          ],
           ...notes,
         ];
         break;
       case 'rejected':
         subject = ['Rejected: ', ...what];
-        lines = [[lastApprover ?? 'An approver', ' rejected your request to ', ...what, '.'], ...notes, ['The request is closed; submit a new one if the change is still needed.']];
+        lines = [
+          [lastApprover ?? 'An approver', ' rejected your request to ', ...what, '.'],
+          ...notes,
+          ['The request is closed; submit a new one if the change is still needed.'],
+        ];
         break;
       case 'cancelled':
         subject = ['Cancelled: ', ...what];
@@ -130,7 +182,14 @@ export function buildMessage(input: MessageInput): NotificationMessage {
         break;
       case 'expired':
         subject = ['Expired: ', ...what];
-        lines = [['Your request to ', ...what, ` expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`], ['Submit a new one if the change is still needed.']];
+        lines = [
+          [
+            'Your request to ',
+            ...what,
+            ` expired at ${formatInstant(request.expiresAt)} with ${approvals} of ${required} approvals; nothing will be executed.`,
+          ],
+          ['Submit a new one if the change is still needed.'],
+        ];
         break;
     }
   }
@@ -180,7 +239,11 @@ export function userTextForMail(text: string, kind: 'identifier' | 'text' = 'tex
 }
 
 function asText(line: Line): string {
-  return line.map((part) => (typeof part === 'string' ? part : 'link' in part ? part.link : userTextForMail(part.user, part.kind))).join('');
+  return line
+    .map((part) =>
+      typeof part === 'string' ? part : 'link' in part ? part.link : userTextForMail(part.user, part.kind),
+    )
+    .join('');
 }
 
 function asHtml(line: Line): string {

@@ -11,29 +11,46 @@ export interface SendPolicy {
 }
 
 /** 3 attempts over about a second, 10 s each: a notification must not hold up the workflow. */
-export const DEFAULT_SEND_POLICY: SendPolicy = Object.freeze({ attempts: 3, firstDelayMs: 300, maxDelayMs: 5_000, timeoutMs: 10_000 });
+export const DEFAULT_SEND_POLICY: SendPolicy = Object.freeze({
+  attempts: 3,
+  firstDelayMs: 300,
+  maxDelayMs: 5_000,
+  timeoutMs: 10_000,
+});
 
 /**
  * POSTs `body` to `url`: 2xx succeeds; 408, 429, 5xx, timeouts and network errors are tried again
  * (honouring `Retry-After` up to `maxDelayMs`); any other status fails at once. Never rejects.
  */
-export async function postWithRetry(url: string, headers: Record<string, string>, body: string, policy: SendPolicy = DEFAULT_SEND_POLICY): Promise<Delivery> {
+export async function postWithRetry(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  policy: SendPolicy = DEFAULT_SEND_POLICY,
+): Promise<Delivery> {
   let failure = '';
   for (let attempt = 1; ; attempt++) {
     let retryAfterMs: number | undefined;
     try {
-      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(policy.timeoutMs) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      });
       const text = (await response.text().catch(() => '')).trim().slice(0, 200);
       const answered = `answered ${response.status}${text ? `: ${text}` : ''}`;
       if (response.ok) return { ok: true, detail: attempt === 1 ? answered : `${answered} (attempt ${attempt})` };
-      if (response.status !== 408 && response.status !== 429 && response.status < 500) return { ok: false, detail: answered };
+      if (response.status !== 408 && response.status !== 429 && response.status < 500)
+        return { ok: false, detail: answered };
       failure = answered;
       retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     } catch (error) {
       failure = `unreachable: ${describeError(error)}`;
     }
     const delay = retryAfterMs ?? policy.firstDelayMs * 2 ** (attempt - 1);
-    if (attempt >= policy.attempts || delay > policy.maxDelayMs) return { ok: false, detail: `gave up after ${attempt} attempt(s): ${failure}` };
+    if (attempt >= policy.attempts || delay > policy.maxDelayMs)
+      return { ok: false, detail: `gave up after ${attempt} attempt(s): ${failure}` };
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

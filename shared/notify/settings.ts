@@ -33,7 +33,10 @@ export const notificationSettingsShape = {
 export type NotificationSettings = z.output<z.ZodObject<typeof notificationSettingsShape>>;
 
 /** Resolves parsed settings into a {@link NotificationsConfig}, or lists every problem as `SETTING: message`. */
-export function resolveNotificationsConfig(settings: NotificationSettings): { config: NotificationsConfig; problems: string[] } {
+export function resolveNotificationsConfig(settings: NotificationSettings): {
+  config: NotificationsConfig;
+  problems: string[];
+} {
   const problems: string[] = [];
   let reminderBeforeMs = 0;
   try {
@@ -43,7 +46,9 @@ export function resolveNotificationsConfig(settings: NotificationSettings): { co
   }
   const { MAA_NOTIFY_WEBHOOK_URL: url, MAA_NOTIFY_WEBHOOK_SECRET: secret } = settings;
   if ((url === undefined) !== (secret === undefined)) {
-    problems.push(`${url === undefined ? 'MAA_NOTIFY_WEBHOOK_URL' : 'MAA_NOTIFY_WEBHOOK_SECRET'}: required with ${url === undefined ? 'MAA_NOTIFY_WEBHOOK_SECRET' : 'MAA_NOTIFY_WEBHOOK_URL'}`);
+    problems.push(
+      `${url === undefined ? 'MAA_NOTIFY_WEBHOOK_URL' : 'MAA_NOTIFY_WEBHOOK_SECRET'}: required with ${url === undefined ? 'MAA_NOTIFY_WEBHOOK_SECRET' : 'MAA_NOTIFY_WEBHOOK_URL'}`,
+    );
   }
   const config: NotificationsConfig = Object.freeze({
     ...(settings.MAA_MAIL_SENDER === undefined ? {} : { mailSender: settings.MAA_MAIL_SENDER }),

@@ -26,11 +26,19 @@ export function adaptiveCardMessage(message: NotificationMessage) {
           version: '1.4',
           body: [
             { type: 'TextBlock', text: message.subject, weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'TextBlock', text: `For ${visibleText(message.recipient.displayName)}`, isSubtle: true, spacing: 'None', wrap: true },
+            {
+              type: 'TextBlock',
+              text: `For ${visibleText(message.recipient.displayName)}`,
+              isSubtle: true,
+              spacing: 'None',
+              wrap: true,
+            },
             ...paragraphs.map((paragraph) => ({ type: 'TextBlock', text: paragraph, wrap: true })),
             { type: 'FactSet', facts: message.facts },
           ],
-          ...(message.action ? { actions: [{ type: 'Action.OpenUrl', title: message.action.title, url: message.action.url }] } : {}),
+          ...(message.action
+            ? { actions: [{ type: 'Action.OpenUrl', title: message.action.title, url: message.action.url }] }
+            : {}),
         },
       },
     ],
@@ -47,6 +55,11 @@ export class TeamsNotifier implements Notifier {
   ) {}
 
   send(message: NotificationMessage): Promise<Delivery> {
-    return postWithRetry(this.url, { 'content-type': 'application/json' }, JSON.stringify(adaptiveCardMessage(message)), this.policy);
+    return postWithRetry(
+      this.url,
+      { 'content-type': 'application/json' },
+      JSON.stringify(adaptiveCardMessage(message)),
+      this.policy,
+    );
   }
 }

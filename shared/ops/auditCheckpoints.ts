@@ -9,7 +9,10 @@ export interface CheckpointPage {
 }
 
 /** The digests with a sequence number above `after`, oldest first, at most `top`: the export operators keep off-site. */
-export async function auditCheckpoints(deps: { store: Store }, query: { after: number; top: number }): Promise<CheckpointPage> {
+export async function auditCheckpoints(
+  deps: { store: Store },
+  query: { after: number; top: number },
+): Promise<CheckpointPage> {
   const items = await deps.store.listCheckpoints(query.after, query.top);
   return items.length === query.top ? { items, nextAfter: items.at(-1)!.sequence } : { items };
 }

@@ -42,7 +42,9 @@ export class CosmosOpsReader implements OpsReader {
   async statusCounts(): Promise<Partial<Record<RequestStatus, number>>> {
     const counts = await Promise.all(
       REQUEST_STATUSES.map(async (status) => {
-        const [n] = await this.query<number>('SELECT VALUE COUNT(1) FROM c WHERE c.status = @status', [{ name: '@status', value: status }]);
+        const [n] = await this.query<number>('SELECT VALUE COUNT(1) FROM c WHERE c.status = @status', [
+          { name: '@status', value: status },
+        ]);
         return [status, n ?? 0] as const;
       }),
     );
@@ -50,13 +52,17 @@ export class CosmosOpsReader implements OpsReader {
   }
 
   async oldestOpen(): Promise<RequestSummary | undefined> {
-    const [first] = await this.query<RequestSummary>(`SELECT TOP 1 ${SUMMARY} FROM c WHERE ${OPEN} ORDER BY c.createdAt ASC`);
+    const [first] = await this.query<RequestSummary>(
+      `SELECT TOP 1 ${SUMMARY} FROM c WHERE ${OPEN} ORDER BY c.createdAt ASC`,
+    );
     return first;
   }
 
   async expiringBefore(until: string, top: number): Promise<{ count: number; items: RequestSummary[] }> {
     // expiresAt is not indexed, so no ORDER BY on it: the few matches are sorted here.
-    const rows = await this.query<RequestSummary>(`SELECT ${SUMMARY} FROM c WHERE ${OPEN} AND c.expiresAt < @until`, [{ name: '@until', value: until }]);
+    const rows = await this.query<RequestSummary>(`SELECT ${SUMMARY} FROM c WHERE ${OPEN} AND c.expiresAt < @until`, [
+      { name: '@until', value: until },
+    ]);
     rows.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
     return { count: rows.length, items: rows.slice(0, top) };
   }
@@ -64,17 +70,25 @@ export class CosmosOpsReader implements OpsReader {
   async failedExecutionsSince(since: string): Promise<number> {
     const [count] = await this.query<number>(
       `SELECT VALUE COUNT(1) FROM c WHERE c.createdAt >= @horizon AND c.status = 'completed' AND c.execution.status = 'failed' AND c.execution.at >= @since`,
-      [{ name: '@horizon', value: horizon(since) }, { name: '@since', value: since }],
+      [
+        { name: '@horizon', value: horizon(since) },
+        { name: '@since', value: since },
+      ],
     );
     return count ?? 0;
   }
 
   async activitySince(since: string): Promise<Activity> {
-    type Projected = Pick<ApprovalRequest, 'createdAt' | 'completedAt' | 'decisions' | 'status'> & { requiredApprovals: number };
+    type Projected = Pick<ApprovalRequest, 'createdAt' | 'completedAt' | 'decisions' | 'status'> & {
+      requiredApprovals: number;
+    };
     const rows = await this.query<Projected>(
       `SELECT c.createdAt, c.completedAt, c.decisions, c.status, c.policy.requiredApprovals FROM c
        WHERE c.createdAt >= @horizon AND c.lastModifiedAt >= @since`,
-      [{ name: '@horizon', value: horizon(since) }, { name: '@since', value: since }],
+      [
+        { name: '@horizon', value: horizon(since) },
+        { name: '@since', value: since },
+      ],
     );
     const activity: Activity = { submitted: [], decided: [], completed: [] };
     for (const row of rows) {
@@ -91,7 +105,15 @@ export class CosmosOpsReader implements OpsReader {
     const after = page.continuationToken === undefined ? undefined : decodeNewestFirst(page.continuationToken);
     const rows = await this.query<RequestSummary>(
       `SELECT TOP @limit ${SUMMARY} FROM c WHERE ${OPEN}${after ? ' AND (c.createdAt > @createdAt OR (c.createdAt = @createdAt AND c.id > @id))' : ''} ORDER BY c.createdAt ASC, c.id ASC`,
-      [{ name: '@limit', value: top + 1 }, ...(after ? [{ name: '@createdAt', value: after.createdAt }, { name: '@id', value: after.id }] : [])],
+      [
+        { name: '@limit', value: top + 1 },
+        ...(after
+          ? [
+              { name: '@createdAt', value: after.createdAt },
+              { name: '@id', value: after.id },
+            ]
+          : []),
+      ],
     );
     return toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.createdAt, id: last.id }));
   }
@@ -112,7 +134,9 @@ function horizon(since: string): string {
 }
 
 /** When the request left needsApproval by decision: its rejection, or the approval that made the quorum. */
-function closingDecisionAt(request: Pick<ApprovalRequest, 'decisions'> & { requiredApprovals: number }): string | undefined {
+function closingDecisionAt(
+  request: Pick<ApprovalRequest, 'decisions'> & { requiredApprovals: number },
+): string | undefined {
   let approvals = 0;
   for (const decision of request.decisions) {
     if (decision.decision === 'reject') return decision.at;

@@ -30,13 +30,18 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = Object.freeze
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** User text isolated (`<bdi>`) and escaped, with what a reader could not see shown as `<U+XXXX>`. */
-const user = (text: string, kind: 'identifier' | 'text' = 'text') => `<bdi>${escapeHtml(visibleText(text, kind))}</bdi>`;
+const user = (text: string, kind: 'identifier' | 'text' = 'text') =>
+  `<bdi>${escapeHtml(visibleText(text, kind))}</bdi>`;
 
-const instanceLink = (id: string) => `<a href="/api/ops/dashboard/instances/${encodeURIComponent(id)}">${escapeHtml(id)}</a>`;
+const instanceLink = (id: string) =>
+  `<a href="/api/ops/dashboard/instances/${encodeURIComponent(id)}">${escapeHtml(id)}</a>`;
 
 function page(title: string, body: string, refreshSeconds?: number): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${
@@ -68,34 +73,53 @@ export function activityChart(hours: readonly HourBucket[]): string {
     .flatMap((hour, index) =>
       series.map(([key, colour], s) => {
         const h = Math.round((hour[key] / max) * (height - 20));
-        return h === 0 ? '' : `<rect x="${(index * slot + s * bar + bar / 2).toFixed(1)}" y="${height - h}" width="${bar.toFixed(1)}" height="${h}" fill="${colour}"><title>${escapeHtml(`${hour.hour.slice(11, 16)} ${key}: ${hour[key]}`)}</title></rect>`;
+        return h === 0
+          ? ''
+          : `<rect x="${(index * slot + s * bar + bar / 2).toFixed(1)}" y="${height - h}" width="${bar.toFixed(1)}" height="${h}" fill="${colour}"><title>${escapeHtml(`${hour.hour.slice(11, 16)} ${key}: ${hour[key]}`)}</title></rect>`;
       }),
     )
     .join('');
   const labels = hours
-    .map((hour, index) => (index % 3 === 0 ? `<text x="${(index * slot).toFixed(1)}" y="${height + 14}" font-size="10" fill="#666">${hour.hour.slice(11, 16)}</text>` : ''))
+    .map((hour, index) =>
+      index % 3 === 0
+        ? `<text x="${(index * slot).toFixed(1)}" y="${height + 14}" font-size="10" fill="#666">${hour.hour.slice(11, 16)}</text>`
+        : '',
+    )
     .join('');
-  const legend = series.map(([key, colour], s) => `<rect x="${s * 110}" y="${height + 22}" width="10" height="10" fill="${colour}"/><text x="${s * 110 + 14}" y="${height + 31}" font-size="11">${key}</text>`).join('');
+  const legend = series
+    .map(
+      ([key, colour], s) =>
+        `<rect x="${s * 110}" y="${height + 22}" width="10" height="10" fill="${colour}"/><text x="${s * 110 + 14}" y="${height + 31}" font-size="11">${key}</text>`,
+    )
+    .join('');
   return `<svg role="img" aria-label="Requests submitted, decided and completed per hour over the last 24 hours (max ${max})" width="${width}" height="${height + 36}" viewBox="0 0 ${width} ${height + 36}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${height}" x2="${width}" y2="${height}" stroke="#999"/>${bars}${labels}${legend}</svg>`;
 }
 
 function requestRows(items: readonly RequestSummary[]): string {
   if (items.length === 0) return '<p class="muted">None.</p>';
   return `<table><tr><th>request</th><th>type</th><th>status</th><th>expires</th></tr>${items
-    .map((r) => `<tr><td>${instanceLink(r.id)}</td><td>${escapeHtml(r.profileType)}</td><td>${escapeHtml(r.status)}</td><td>${escapeHtml(r.expiresAt)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${instanceLink(r.id)}</td><td>${escapeHtml(r.profileType)}</td><td>${escapeHtml(r.status)}</td><td>${escapeHtml(r.expiresAt)}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 function stuckRows(items: readonly StuckRequest[]): string {
   if (items.length === 0) return '<p class="muted">None.</p>';
   return `<table><tr><th>request</th><th>status</th><th>orchestration</th><th>why</th></tr>${items
-    .map((s) => `<tr><td>${instanceLink(s.request.id)}</td><td>${escapeHtml(s.request.status)}</td><td>${escapeHtml(s.runtimeStatus ?? 'missing')}</td><td class="bad">${escapeHtml(s.reason)}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${instanceLink(s.request.id)}</td><td>${escapeHtml(s.request.status)}</td><td>${escapeHtml(s.runtimeStatus ?? 'missing')}</td><td class="bad">${escapeHtml(s.reason)}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
 /** The dashboard: status counts, the last 24 hours, what expires soon and what is stuck; refreshes every 10 s. */
 export function renderDashboard(summary: OpsSummary, stuck: readonly StuckRequest[], operator: string): string {
-  const counts = REQUEST_STATUSES.map((status) => `<div class="count" data-status="${status}"><b>${summary.counts[status]}</b>${status}</div>`).join('');
+  const counts = REQUEST_STATUSES.map(
+    (status) => `<div class="count" data-status="${status}"><b>${summary.counts[status]}</b>${status}</div>`,
+  ).join('');
   const { last24h, oldestOpen } = summary;
   return page(
     'Approvals — operations',
@@ -114,21 +138,31 @@ ${activityChart(last24h.hourly)}
 /** One instance: its orchestration and history beside its request and audit trail, and the consistency verdict. */
 export function renderInstance(detail: InstanceDetail): string {
   const { instance, request, audit, consistency } = detail;
-  const verdict = consistency.consistent ? '<p>Consistent.</p>' : `<p class="bad">Inconsistent (${escapeHtml(consistency.code)}): ${escapeHtml(consistency.reason)}</p>`;
+  const verdict = consistency.consistent
+    ? '<p>Consistent.</p>'
+    : `<p class="bad">Inconsistent (${escapeHtml(consistency.code)}): ${escapeHtml(consistency.reason)}</p>`;
   const orchestration = instance
     ? `<p>${escapeHtml(instance.name)} · <b>${escapeHtml(instance.runtimeStatus)}</b> · created ${escapeHtml(instance.createdTime)} · updated ${escapeHtml(instance.lastUpdatedTime)}</p>
 <p>Custom status: <code>${escapeHtml(JSON.stringify(instance.customStatus))}</code></p>
 <table><tr><th>event</th><th>at</th><th>name</th><th>outcome</th></tr>${(instance.history ?? [])
-        .map((e) => `<tr><td>${escapeHtml(e.eventType)}</td><td>${escapeHtml(e.at)}</td><td>${escapeHtml(e.name ?? '')}</td><td>${escapeHtml(e.outcome ?? '')}</td></tr>`)
+        .map(
+          (e) =>
+            `<tr><td>${escapeHtml(e.eventType)}</td><td>${escapeHtml(e.at)}</td><td>${escapeHtml(e.name ?? '')}</td><td>${escapeHtml(e.outcome ?? '')}</td></tr>`,
+        )
         .join('')}</table>`
     : '<p class="muted">No orchestration (never started, or its history was purged).</p>';
   const requestPart = request
     ? `<p><b id="request-status">${escapeHtml(request.status)}</b> · ${escapeHtml(request.profileType)} · ${user(request.operation.action, 'identifier')} ${user(request.operation.resourceType, 'identifier')} ${user(request.operation.resourceId ?? '', 'identifier')} · by ${user(request.initiator.displayName)} · expires ${escapeHtml(request.expiresAt)}${
-        request.execution ? ` · execution ${escapeHtml(request.execution.status)}: ${escapeHtml(request.execution.detail)}` : ''
+        request.execution
+          ? ` · execution ${escapeHtml(request.execution.status)}: ${escapeHtml(request.execution.detail)}`
+          : ''
       }</p>
 <p>Audit trail (${audit.items.length} records, chain ${audit.chainValid ? 'valid' : '<span class="bad">BROKEN</span>'}):</p>
 <table><tr><th>#</th><th>type</th><th>at</th><th>actor</th></tr>${audit.items
-        .map((r) => `<tr><td>${r.seq}</td><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.at)}</td><td>${r.actor ? user(r.actor.displayName) : 'system'}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td>${r.seq}</td><td>${escapeHtml(r.type)}</td><td>${escapeHtml(r.at)}</td><td>${r.actor ? user(r.actor.displayName) : 'system'}</td></tr>`,
+        )
         .join('')}</table>`
     : '<p class="muted">No request in the read model.</p>';
   return page(

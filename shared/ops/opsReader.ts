@@ -2,7 +2,10 @@ import type { ApprovalRequest, RequestStatus } from '../domain/model';
 import type { Page, PageRequest } from '../store/store';
 
 /** A request as operator lists show it. */
-export type RequestSummary = Pick<ApprovalRequest, 'id' | 'profileType' | 'status' | 'createdAt' | 'expiresAt' | 'lastModifiedAt'>;
+export type RequestSummary = Pick<
+  ApprovalRequest,
+  'id' | 'profileType' | 'status' | 'createdAt' | 'expiresAt' | 'lastModifiedAt'
+>;
 
 /** Timestamps of the lifecycle events in a window, for the hourly series and the decision latency. */
 export interface Activity {

@@ -72,4 +72,9 @@ export function redriveInstanceId(requestId: string, number: number): string {
 }
 
 /** Runtime statuses after which an instance does nothing more. */
-export const FINISHED_RUNTIME_STATUSES: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+export const FINISHED_RUNTIME_STATUSES: ReadonlySet<string> = new Set([
+  'Completed',
+  'Failed',
+  'Terminated',
+  'Canceled',
+]);

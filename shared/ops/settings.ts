@@ -33,7 +33,10 @@ export const opsSettingsShape = {
     blankIsUnset,
     z
       .string()
-      .regex(/^(\S+\s+){5}\S+$|^\d{1,2}:\d{2}:\d{2}$/, 'must be a six-field NCRONTAB expression such as "0 0 * * * *", or hh:mm:ss')
+      .regex(
+        /^(\S+\s+){5}\S+$|^\d{1,2}:\d{2}:\d{2}$/,
+        'must be a six-field NCRONTAB expression such as "0 0 * * * *", or hh:mm:ss',
+      )
       .default('0 0 * * * *'),
   ),
   /** Where traces and metrics go; the exporter is loaded only when this is set. */
@@ -43,7 +46,10 @@ export const opsSettingsShape = {
 export type OpsSettings = z.output<z.ZodObject<typeof opsSettingsShape>>;
 
 /** Resolves parsed settings into an {@link OpsConfig}, or lists every problem as `SETTING: message`. */
-export function resolveOpsConfig(settings: OpsSettings & { WEBSITE_AUTH_ENABLED?: string | undefined }): { config: OpsConfig; problems: string[] } {
+export function resolveOpsConfig(settings: OpsSettings & { WEBSITE_AUTH_ENABLED?: string | undefined }): {
+  config: OpsConfig;
+  problems: string[];
+} {
   const problems: string[] = [];
   let historyRetentionMs = 0;
   try {

@@ -66,23 +66,36 @@ export class SqliteOpsReader implements OpsReader {
   }
 
   async statusCounts(): Promise<Partial<Record<RequestStatus, number>>> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM requests GROUP BY status').all() as { status: RequestStatus; n: number }[];
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM requests GROUP BY status').all() as {
+      status: RequestStatus;
+      n: number;
+    }[];
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
 
   async oldestOpen(): Promise<RequestSummary | undefined> {
-    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} ORDER BY created_at, id LIMIT 1`).get() as SummaryRow | undefined;
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} ORDER BY created_at, id LIMIT 1`)
+      .get() as SummaryRow | undefined;
     return row && summaryOf(row);
   }
 
   async expiringBefore(until: string, top: number): Promise<{ count: number; items: RequestSummary[] }> {
-    const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${OPEN} AND ${EXPIRES} < ?`).get(until) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} AND ${EXPIRES} < ? ORDER BY ${EXPIRES} LIMIT ?`).all(until, top) as SummaryRow[];
+    const count = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${OPEN} AND ${EXPIRES} < ?`).get(until) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} AND ${EXPIRES} < ? ORDER BY ${EXPIRES} LIMIT ?`)
+      .all(until, top) as SummaryRow[];
     return { count, items: rows.map(summaryOf) };
   }
 
   async failedExecutionsSince(since: string): Promise<number> {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${EXECUTION_STATUS} = 'failed' AND ${EXECUTION_AT} >= ?`).get(since) as { n: number }).n;
+    return (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${EXECUTION_STATUS} = 'failed' AND ${EXECUTION_AT} >= ?`)
+        .get(since) as { n: number }
+    ).n;
   }
 
   async activitySince(since: string): Promise<Activity> {
@@ -108,7 +121,9 @@ export class SqliteOpsReader implements OpsReader {
     // Oldest first: the position is the last row's (createdAt, id), in the store's token format.
     const after = page.continuationToken === undefined ? undefined : decodeNewestFirst(page.continuationToken);
     const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} ${after ? 'AND (created_at, id) > (?, ?)' : ''} ORDER BY created_at, id LIMIT ?`)
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM requests WHERE ${OPEN} ${after ? 'AND (created_at, id) > (?, ?)' : ''} ORDER BY created_at, id LIMIT ?`,
+      )
       .all(...(after ? [after.createdAt, after.id] : []), top + 1) as SummaryRow[];
     const result = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
     return { ...result, items: result.items.map(summaryOf) };

@@ -29,7 +29,11 @@ export interface OpsSummary {
 }
 
 /** The operators' summary at `now`: counts, the oldest open request, what expires soon, and the last 24 hours. */
-export async function opsSummary(reader: OpsReader, orchestrations: Pick<OpsOrchestrations, 'failedSince'>, now: Date): Promise<OpsSummary> {
+export async function opsSummary(
+  reader: OpsReader,
+  orchestrations: Pick<OpsOrchestrations, 'failedSince'>,
+  now: Date,
+): Promise<OpsSummary> {
   const since = new Date(now.getTime() - WINDOW_MS).toISOString();
   const until = new Date(now.getTime() + WINDOW_MS).toISOString();
   const [counts, oldest, expiring, failedExecutions, activity, failedOrchestrations] = await Promise.all([
@@ -40,17 +44,28 @@ export async function opsSummary(reader: OpsReader, orchestrations: Pick<OpsOrch
     reader.activitySince(since),
     orchestrations.failedSince(since),
   ]);
-  const latencies = activity.decided.map((decision) => (Date.parse(decision.at) - Date.parse(decision.createdAt)) / 1000);
+  const latencies = activity.decided.map(
+    (decision) => (Date.parse(decision.at) - Date.parse(decision.createdAt)) / 1000,
+  );
   return {
     generatedAt: now.toISOString(),
-    counts: Object.fromEntries(REQUEST_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<RequestStatus, number>,
-    oldestOpen: oldest ? { ...oldest, ageSeconds: Math.floor((now.getTime() - Date.parse(oldest.createdAt)) / 1000) } : null,
+    counts: Object.fromEntries(REQUEST_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<
+      RequestStatus,
+      number
+    >,
+    oldestOpen: oldest
+      ? { ...oldest, ageSeconds: Math.floor((now.getTime() - Date.parse(oldest.createdAt)) / 1000) }
+      : null,
     expiringWithin24h: expiring,
     last24h: {
       failedExecutions,
       failedOrchestrations,
       hourly: hourlyBuckets(activity, now),
-      timeToDecision: { decided: latencies.length, medianSeconds: percentile(latencies, 0.5), p95Seconds: percentile(latencies, 0.95) },
+      timeToDecision: {
+        decided: latencies.length,
+        medianSeconds: percentile(latencies, 0.5),
+        p95Seconds: percentile(latencies, 0.95),
+      },
     },
   };
 }
@@ -59,7 +74,12 @@ export async function opsSummary(reader: OpsReader, orchestrations: Pick<OpsOrch
 export function hourlyBuckets(activity: Activity, now: Date): HourBucket[] {
   const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
   const first = currentHour - 23 * HOUR_MS;
-  const buckets: HourBucket[] = Array.from({ length: 24 }, (_, index) => ({ hour: new Date(first + index * HOUR_MS).toISOString(), submitted: 0, decided: 0, completed: 0 }));
+  const buckets: HourBucket[] = Array.from({ length: 24 }, (_, index) => ({
+    hour: new Date(first + index * HOUR_MS).toISOString(),
+    submitted: 0,
+    decided: 0,
+    completed: 0,
+  }));
   const add = (at: string, key: 'submitted' | 'decided' | 'completed') => {
     const index = Math.floor((Date.parse(at) - first) / HOUR_MS);
     if (index >= 0 && index < 24) buckets[index]![key] += 1;

@@ -1,7 +1,13 @@
 import { readTrail } from '../audit/checkpoints';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
-import { isUnstarted, operatorCancel, requestRedrive, startUnstarted, type OperatorAction } from '../domain/operatorActions';
+import {
+  isUnstarted,
+  operatorCancel,
+  requestRedrive,
+  startUnstarted,
+  type OperatorAction,
+} from '../domain/operatorActions';
 import { HttpError } from '../http/problem';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { AppKeyRing } from '../keys/appKey';
@@ -9,7 +15,13 @@ import type { Page, PageRequest, Store, Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from '../useCases/continuation';
 import { checkConsistency, type Consistency } from './consistency';
 import type { OpsReader, RequestSummary } from './opsReader';
-import { FINISHED_RUNTIME_STATUSES, type HistoryItem, type InstanceQuery, type InstanceStatus, type OpsOrchestrations } from './orchestrations';
+import {
+  FINISHED_RUNTIME_STATUSES,
+  type HistoryItem,
+  type InstanceQuery,
+  type InstanceStatus,
+  type OpsOrchestrations,
+} from './orchestrations';
 import { opsSummary, type OpsSummary } from './summary';
 import { writeStep } from './writeStep';
 
@@ -31,7 +43,8 @@ const TERMINATE_WAIT_MS = 30_000;
 
 /** Every ops endpoint needs `MAA.Operator`; everyone else gets `403 not_an_operator`. */
 export function requireOperator(caller: AuthenticatedPrincipal): void {
-  if (!caller.roles.includes('MAA.Operator')) throw new HttpError(403, 'not_an_operator', 'Operations need the MAA.Operator role');
+  if (!caller.roles.includes('MAA.Operator'))
+    throw new HttpError(403, 'not_an_operator', 'Operations need the MAA.Operator role');
 }
 
 export function summary(deps: OpsDeps): Promise<OpsSummary> {
@@ -55,11 +68,23 @@ export interface InstanceDetail {
 /** One instance with its history, its request and audit trail, and whether they agree. 404 when neither exists. */
 export async function instanceDetail(deps: OpsDeps, instanceId: string): Promise<InstanceDetail> {
   const requestId = requestIdOf(instanceId);
-  const [instance, stored, items] = await Promise.all([deps.orchestrations.get(instanceId, true), deps.store.getRequest(requestId), readTrail(deps.store, requestId)]);
-  if (!instance && !stored) throw new HttpError(404, 'not_found', 'Not found', `No instance or request '${instanceId}'.`);
+  const [instance, stored, items] = await Promise.all([
+    deps.orchestrations.get(instanceId, true),
+    deps.store.getRequest(requestId),
+    readTrail(deps.store, requestId),
+  ]);
+  if (!instance && !stored)
+    throw new HttpError(404, 'not_found', 'Not found', `No instance or request '${instanceId}'.`);
   // A re-drive instance is checked as an execution, not as the request's lifecycle.
-  const consistency: Consistency = requestId === instanceId ? checkConsistency(stored?.value, instance, deps.now()) : { consistent: true };
-  return { instanceId, instance: instance ?? null, request: stored?.value ?? null, audit: { items, chainValid: verifyTrail({ request: stored?.value, records: items, orphansExpected: true }).valid }, consistency };
+  const consistency: Consistency =
+    requestId === instanceId ? checkConsistency(stored?.value, instance, deps.now()) : { consistent: true };
+  return {
+    instanceId,
+    instance: instance ?? null,
+    request: stored?.value ?? null,
+    audit: { items, chainValid: verifyTrail({ request: stored?.value, records: items, orphansExpected: true }).valid },
+    consistency,
+  };
 }
 
 /** An open request that is not progressing, and why. */
@@ -74,11 +99,19 @@ export interface StuckRequest {
  * One page of Durable instances, newest first, filtered as asked; its continuation token
  * continues only this query for this operator (`invalid_continuation` otherwise).
  */
-export async function listInstances(deps: OpsDeps, caller: AuthenticatedPrincipal, query: InstanceQuery): Promise<Page<InstanceStatus>> {
+export async function listInstances(
+  deps: OpsDeps,
+  caller: AuthenticatedPrincipal,
+  query: InstanceQuery,
+): Promise<Page<InstanceStatus>> {
   const binding: ListBinding = {
     list: 'ops:instances',
     callerId: caller.id,
-    filters: { runtimeStatus: query.runtimeStatus?.join(','), createdFrom: query.createdFrom, createdTo: query.createdTo },
+    filters: {
+      runtimeStatus: query.runtimeStatus?.join(','),
+      createdFrom: query.createdFrom,
+      createdTo: query.createdTo,
+    },
   };
   const paging = storePaging(deps.appKeys, binding, query);
   const { continuationToken: _, ...filters } = query;
@@ -92,20 +125,48 @@ export async function listInstances(deps: OpsDeps, caller: AuthenticatedPrincipa
  * `continuationToken` (which continues only this list for this operator) for the next page of
  * open requests.
  */
-export async function stuckRequests(deps: OpsDeps, caller: AuthenticatedPrincipal, page: PageRequest): Promise<Page<StuckRequest> & { scanned: number }> {
+export async function stuckRequests(
+  deps: OpsDeps,
+  caller: AuthenticatedPrincipal,
+  page: PageRequest,
+): Promise<Page<StuckRequest> & { scanned: number }> {
   const binding: ListBinding = { list: 'ops:stuck', callerId: caller.id };
-  const open = sealPage(deps.appKeys, binding, await deps.reader.openRequests(storePaging(deps.appKeys, binding, page)));
+  const open = sealPage(
+    deps.appKeys,
+    binding,
+    await deps.reader.openRequests(storePaging(deps.appKeys, binding, page)),
+  );
   const now = deps.now();
   const checked = await Promise.all(
     open.items.map(async (summary) => {
-      const [instance, stored] = await Promise.all([deps.orchestrations.get(summary.id), deps.store.getRequest(summary.id)]);
-      return { summary, instance, consistency: stored ? checkConsistency(stored.value, instance, now) : ({ consistent: true } as const) };
+      const [instance, stored] = await Promise.all([
+        deps.orchestrations.get(summary.id),
+        deps.store.getRequest(summary.id),
+      ]);
+      return {
+        summary,
+        instance,
+        consistency: stored ? checkConsistency(stored.value, instance, now) : ({ consistent: true } as const),
+      };
     }),
   );
   const items = checked.flatMap(({ summary, instance, consistency }) =>
-    consistency.consistent ? [] : [{ request: summary, runtimeStatus: instance?.runtimeStatus ?? null, code: consistency.code, reason: consistency.reason }],
+    consistency.consistent
+      ? []
+      : [
+          {
+            request: summary,
+            runtimeStatus: instance?.runtimeStatus ?? null,
+            code: consistency.code,
+            reason: consistency.reason,
+          },
+        ],
   );
-  return { items, scanned: open.items.length, ...(open.continuationToken ? { continuationToken: open.continuationToken } : {}) };
+  return {
+    items,
+    scanned: open.items.length,
+    ...(open.continuationToken ? { continuationToken: open.continuationToken } : {}),
+  };
 }
 
 /**
@@ -114,10 +175,20 @@ export async function stuckRequests(deps: OpsDeps, caller: AuthenticatedPrincipa
  * until it is finished, so the orchestration cannot record a step over the cancellation; the
  * write itself is etag-guarded (see writeStep). 409 `invalid_state` when the request is closed.
  */
-export async function terminateRequest(deps: OpsDeps, caller: AuthenticatedPrincipal, requestId: string, reason: string): Promise<ApprovalRequest> {
+export async function terminateRequest(
+  deps: OpsDeps,
+  caller: AuthenticatedPrincipal,
+  requestId: string,
+  reason: string,
+): Promise<ApprovalRequest> {
   const stored = await deps.store.getRequest(requestId);
   if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
-  const action = () => ({ actor: { id: caller.id, displayName: caller.displayName }, actorRoles: caller.roles, reason, at: deps.now().toISOString() });
+  const action = () => ({
+    actor: { id: caller.id, displayName: caller.displayName },
+    actorRoles: caller.roles,
+    reason,
+    at: deps.now().toISOString(),
+  });
   operatorCancel(stored.value, action()); // refuses a closed request before anything is stopped
   const instance = await deps.orchestrations.get(requestId);
   if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
@@ -132,7 +203,13 @@ async function waitUntilFinished(deps: OpsDeps, instanceId: string): Promise<voi
   for (;;) {
     const status = await deps.orchestrations.get(instanceId);
     if (!status || FINISHED_RUNTIME_STATUSES.has(status.runtimeStatus)) return;
-    if (Date.now() > deadline) throw new HttpError(503, 'terminate_pending', 'The orchestration has not stopped yet', 'Termination was requested; try again shortly.');
+    if (Date.now() > deadline)
+      throw new HttpError(
+        503,
+        'terminate_pending',
+        'The orchestration has not stopped yet',
+        'Termination was requested; try again shortly.',
+      );
     await deps.sleep(100);
   }
 }
@@ -144,19 +221,38 @@ async function waitUntilFinished(deps: OpsDeps, instanceId: string): Promise<voi
  * no re-drive is running and its approval orchestration has finished (its grace period may still
  * audit late commands).
  */
-export async function redriveRequest(deps: OpsDeps, caller: AuthenticatedPrincipal, requestId: string, reason: string): Promise<ApprovalRequest> {
+export async function redriveRequest(
+  deps: OpsDeps,
+  caller: AuthenticatedPrincipal,
+  requestId: string,
+  reason: string,
+): Promise<ApprovalRequest> {
   const stored = await deps.store.getRequest(requestId);
   if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
-  const action = { actor: { id: caller.id, displayName: caller.displayName }, actorRoles: caller.roles, reason, at: deps.now().toISOString() };
+  const action = {
+    actor: { id: caller.id, displayName: caller.displayName },
+    actorRoles: caller.roles,
+    reason,
+    at: deps.now().toISOString(),
+  };
   if (isUnstarted(stored.value)) return startOrphan(deps, stored, action);
   requestRedrive(stored.value, action);
   const instance = await deps.orchestrations.get(requestId);
   if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
-    throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration is still finishing; try again in a few seconds.');
+    throw new HttpError(
+      409,
+      'invalid_state',
+      'The request is not in a state that allows this',
+      'Its orchestration is still finishing; try again in a few seconds.',
+    );
   }
   const claimed = await writeStep(deps.store, requestId, (request) => requestRedrive(request, action));
   const number = claimed.redrive!.number;
-  await deps.orchestrations.startRedrive({ request: claimed, number, ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
+  await deps.orchestrations.startRedrive({
+    request: claimed,
+    number,
+    ...(deps.correlationId ? { correlationId: deps.correlationId } : {}),
+  });
   return claimed;
 }
 
@@ -166,13 +262,30 @@ export async function redriveRequest(deps: OpsDeps, caller: AuthenticatedPrincip
  * orchestration and no audit trail: the orchestration then records `request.submitted` and
  * `request.orchestrationStarted` (the operator and reason) and notifies the approvers as usual.
  */
-async function startOrphan(deps: OpsDeps, stored: Tagged<ApprovalRequest>, action: OperatorAction): Promise<ApprovalRequest> {
+async function startOrphan(
+  deps: OpsDeps,
+  stored: Tagged<ApprovalRequest>,
+  action: OperatorAction,
+): Promise<ApprovalRequest> {
   const request = stored.value;
   const started = startUnstarted(request, action);
-  const [instance, trail] = await Promise.all([deps.orchestrations.get(request.id), deps.store.listAudit(request.id, { top: 1 })]);
+  const [instance, trail] = await Promise.all([
+    deps.orchestrations.get(request.id),
+    deps.store.listAudit(request.id, { top: 1 }),
+  ]);
   if (instance || trail.items.length > 0) {
-    throw new HttpError(409, 'invalid_state', 'The request is not in a state that allows this', 'Its orchestration has started; nothing needs re-driving yet.');
+    throw new HttpError(
+      409,
+      'invalid_state',
+      'The request is not in a state that allows this',
+      'Its orchestration has started; nothing needs re-driving yet.',
+    );
   }
-  await deps.orchestrations.startApproval({ request, etag: stored.etag, operatorStart: started, ...(deps.correlationId ? { correlationId: deps.correlationId } : {}) });
+  await deps.orchestrations.startApproval({
+    request,
+    etag: stored.etag,
+    operatorStart: started,
+    ...(deps.correlationId ? { correlationId: deps.correlationId } : {}),
+  });
   return request;
 }

@@ -14,7 +14,11 @@ const ATTEMPTS = 5;
  * again, where the rules then refuse what no longer holds. A straggling `recordStep` of the dead
  * orchestration is refused the same way. Resolves with the request as written.
  */
-export async function writeStep(store: Store, requestId: string, apply: (request: ApprovalRequest) => CommandResult): Promise<ApprovalRequest> {
+export async function writeStep(
+  store: Store,
+  requestId: string,
+  apply: (request: ApprovalRequest) => CommandResult,
+): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const stored = await store.getRequest(requestId);
     if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
@@ -42,7 +46,10 @@ async function lastRecord(store: Store, requestId: string): Promise<AuditRecord 
   let last: AuditRecord | undefined;
   let continuationToken: string | undefined;
   do {
-    const page = await store.listAudit(requestId, { top: 100, ...(continuationToken === undefined ? {} : { continuationToken }) });
+    const page = await store.listAudit(requestId, {
+      top: 100,
+      ...(continuationToken === undefined ? {} : { continuationToken }),
+    });
     last = page.items.at(-1) ?? last;
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined);

@@ -34,7 +34,13 @@ export function encodeNewestFirst(position: NewestFirstPosition): string {
 /** Reads {@link encodeNewestFirst}'s token; throws `invalid_continuation` for anything else. */
 export function decodeNewestFirst(token: string): NewestFirstPosition {
   const value = decode(token);
-  if (Array.isArray(value) && value.length === 3 && value[0] === 'n' && typeof value[1] === 'string' && typeof value[2] === 'string') {
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    value[0] === 'n' &&
+    typeof value[1] === 'string' &&
+    typeof value[2] === 'string'
+  ) {
     return { createdAt: value[1], id: value[2] };
   }
   throw invalid();
@@ -66,6 +72,7 @@ export function toPage<T>(rows: T[], top: number, tokenOf: (last: T) => string):
 
 /** The page size of a list, checked: the port allows 1..100. */
 export function pageSize(top: number): number {
-  if (!Number.isInteger(top) || top < 1 || top > 100) throw new RangeError(`top must be an integer in 1..100, got ${top}`);
+  if (!Number.isInteger(top) || top < 1 || top > 100)
+    throw new RangeError(`top must be an integer in 1..100, got ${top}`);
   return top;
 }

@@ -26,7 +26,10 @@ const newestFirst = [
   { path: '/id', order: 'descending' },
 ] as const;
 
-function onlyPaths(paths: readonly string[], compositeIndexes: IndexingPolicy['compositeIndexes'] = []): IndexingPolicy {
+function onlyPaths(
+  paths: readonly string[],
+  compositeIndexes: IndexingPolicy['compositeIndexes'] = [],
+): IndexingPolicy {
   return {
     indexingMode: 'consistent',
     automatic: true,
@@ -61,7 +64,15 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
   partitionKeyPath: '/id',
   uniqueKeyPaths: [],
   indexingPolicy: onlyPaths(
-    ['/status/?', '/createdAt/?', '/id/?', '/initiator/id/?', '/policy/approverGroupIds/[]/?', '/policy/id/?', '/headWrittenMs/?'],
+    [
+      '/status/?',
+      '/createdAt/?',
+      '/id/?',
+      '/initiator/id/?',
+      '/policy/approverGroupIds/[]/?',
+      '/policy/id/?',
+      '/headWrittenMs/?',
+    ],
     [
       [...newestFirst],
       [{ path: '/status', order: 'ascending' }, ...newestFirst],

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { CosmosClient, type Container, type ItemDefinition, type JSONObject, type OperationInput, type SqlParameter, type SqlQuerySpec } from '@azure/cosmos';
+import {
+  CosmosClient,
+  type Container,
+  type ItemDefinition,
+  type JSONObject,
+  type OperationInput,
+  type SqlParameter,
+  type SqlQuerySpec,
+} from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import { entityLockKey } from '../domain/entityLock';
@@ -136,7 +144,15 @@ function statusOf(error: unknown): number | undefined {
  * (out of storage), and failures to reach the account at all.
  */
 const UNAVAILABLE_STATUSES = new Set([408, 429, 503, 507]);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'TimeoutError',
+]);
 
 /** Classifies a failure of {@link CosmosStore} for {@link reportingUnavailable}. */
 export function cosmosUnavailable(error: unknown): StoreError | undefined {
@@ -178,7 +194,10 @@ function ifMatch(etag: string) {
 }
 
 function lockedError(request: ApprovalRequest): StoreError {
-  return new StoreError('entity_locked', `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd());
+  return new StoreError(
+    'entity_locked',
+    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
+  );
 }
 
 /** The entity lock a request takes while open; requests without a resource id lock nothing. */
@@ -276,7 +295,10 @@ export class CosmosStore implements Store {
     }
     const rows = await this.query<Stored<PolicyDocument>>(
       this.policies,
-      { query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.createdAt DESC, c.id DESC`, parameters },
+      {
+        query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.createdAt DESC, c.id DESC`,
+        parameters,
+      },
       POLICY_PARTITION,
     );
     const result = toPage(rows, top, (last) => encodeNewestFirst(last));
@@ -289,7 +311,10 @@ export class CosmosStore implements Store {
       return { value: policy, etag: (resource as Stored<PolicyDocument>)._etag };
     } catch (error) {
       if (statusOf(error) === 409) {
-        throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+        throw new StoreError(
+          'conflict',
+          `policy ${policy.id} exists, or another policy protects ${policy.profileType}`,
+        );
       }
       throw error;
     }
@@ -354,7 +379,10 @@ export class CosmosStore implements Store {
         parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
       }
       if (eligible.length === 0) return { items: [] };
-      conditions.push(eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`, 'c.initiator.id != @principalId');
+      conditions.push(
+        eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`,
+        'c.initiator.id != @principalId',
+      );
       parameters.push({ name: '@principalId', value: view.principalId });
     }
     if (query.status !== undefined) {
@@ -381,7 +409,8 @@ export class CosmosStore implements Store {
   async recordStep(step: RequestStep): Promise<string | undefined> {
     await this.appendRecords(step.records);
     const head = stepHead(step.records);
-    if (step.request) return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
+    if (step.request)
+      return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
     return this.advanceHead(step.records[0]!.requestId, head);
   }
 
@@ -408,7 +437,9 @@ export class CosmosStore implements Store {
       query: 'SELECT c.id, c.trail FROM c WHERE c.headWrittenMs >= @since',
       parameters: [{ name: '@since', value: Date.parse(since) }],
     });
-    return rows.flatMap((row) => (row.trail === undefined ? [] : [{ requestId: row.id, seq: row.trail.seq, hash: row.trail.hash }]));
+    return rows.flatMap((row) =>
+      row.trail === undefined ? [] : [{ requestId: row.id, seq: row.trail.seq, hash: row.trail.hash }],
+    );
   }
 
   async listTrailIds(): Promise<string[]> {
@@ -418,7 +449,11 @@ export class CosmosStore implements Store {
   }
 
   async appendCheckpoint(digest: AuditDigest): Promise<void> {
-    const document: CheckpointDocument = { ...digest, id: String(digest.sequence).padStart(12, '0'), partition: CHECKPOINT_PARTITION };
+    const document: CheckpointDocument = {
+      ...digest,
+      id: String(digest.sequence).padStart(12, '0'),
+      partition: CHECKPOINT_PARTITION,
+    };
     try {
       await this.checkpoints.items.create(document);
     } catch (error) {
@@ -490,7 +525,10 @@ export class CosmosStore implements Store {
     if (records.length > 1) {
       try {
         // An audit record is plain JSON; its interfaces just lack the SDK type's index signature.
-        const operations = records.map((record): OperationInput => ({ operationType: 'Create', resourceBody: record as unknown as JSONObject }));
+        const operations = records.map((record): OperationInput => ({
+          operationType: 'Create',
+          resourceBody: record as unknown as JSONObject,
+        }));
         const { result } = await this.audit.items.batch(operations, records[0]!.requestId);
         if (result?.every((operation) => operation.statusCode < 400)) return;
       } catch (error) {
@@ -527,14 +565,19 @@ export class CosmosStore implements Store {
         const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
         const lockId = lockIdOf(value);
         // A completed request's execution is recorded by a later step; the lock went with the first.
-        if (lockId !== undefined && CLOSED_STATUSES.has(value.status) && value.execution === undefined) await this.releaseLock(lockId, value.id);
+        if (lockId !== undefined && CLOSED_STATUSES.has(value.status) && value.execution === undefined)
+          await this.releaseLock(lockId, value.id);
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
       }
       const { resource: stored } = await item.read<Stored<RequestDocument>>();
       if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-      if (JSON.stringify(domainOf(stored)) === JSON.stringify(value) || (await this.hasRecordAfter(value.id, newestSeq))) return stored._etag;
+      if (
+        JSON.stringify(domainOf(stored)) === JSON.stringify(value) ||
+        (await this.hasRecordAfter(value.id, newestSeq))
+      )
+        return stored._etag;
       etag = stored._etag;
     }
     throw new StoreError('precondition_failed', `request ${value.id} kept changing while it was written`);
@@ -552,7 +595,10 @@ export class CosmosStore implements Store {
       const value = domainOf<ApprovalRequest>(stored);
       if (value.trail !== undefined && value.trail.seq >= head.seq) return stored._etag;
       try {
-        const { resource } = await item.replace<RequestDocument>(this.requestDocument(withHead(value, head), true), ifMatch(stored._etag));
+        const { resource } = await item.replace<RequestDocument>(
+          this.requestDocument(withHead(value, head), true),
+          ifMatch(stored._etag),
+        );
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${requestId}`);
@@ -637,7 +683,9 @@ export class CosmosStore implements Store {
   }
 
   private async query<T>(container: Container, spec: SqlQuerySpec, partitionKey?: string): Promise<T[]> {
-    const { resources } = await container.items.query<T>(spec, partitionKey === undefined ? {} : { partitionKey }).fetchAll();
+    const { resources } = await container.items
+      .query<T>(spec, partitionKey === undefined ? {} : { partitionKey })
+      .fetchAll();
     return resources;
   }
 

@@ -5,7 +5,15 @@ import Database from 'better-sqlite3';
 import { entityLockKey } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
-import { CLOSED_STATUSES, OPEN_STATUSES, type AccessPolicy, type ApprovalRequest, type AuditRecord, type ProfileType, type TrailHead } from '../domain/model';
+import {
+  CLOSED_STATUSES,
+  OPEN_STATUSES,
+  type AccessPolicy,
+  type ApprovalRequest,
+  type AuditRecord,
+  type ProfileType,
+  type TrailHead,
+} from '../domain/model';
 import {
   decodeAuditPosition,
   decodeNewestFirst,
@@ -133,7 +141,8 @@ function tagged<T>(row: DocRow): Tagged<T> {
 function sqliteCode(error: unknown): string | undefined {
   // Checked by name and code, not instanceof: the native addon keeps the SqliteError class of the
   // first load of better-sqlite3 in the process, which need not be the one this module imported.
-  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError') return undefined;
+  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError')
+    return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }
@@ -179,7 +188,11 @@ function lockedError(request: ApprovalRequest): StoreError {
 }
 
 /** Keyset condition "strictly after `position`" in newest-first order, or nothing on the first page. */
-function afterPosition(position: NewestFirstPosition | undefined, createdAt: string, id: string): { sql: string; params: string[] } {
+function afterPosition(
+  position: NewestFirstPosition | undefined,
+  createdAt: string,
+  id: string,
+): { sql: string; params: string[] } {
   return position
     ? { sql: `(${createdAt}, ${id}) < (?, ?)`, params: [position.createdAt, position.id] }
     : { sql: '', params: [] };
@@ -215,14 +228,17 @@ export class SqliteStore implements Store {
    * cleanup (for verification); a missing file, or one of another version, throws.
    */
   constructor(file: string, options: { closedRequestTtlSeconds?: number; readOnly?: boolean } = {}) {
-    this.closedRequestTtlMs = options.closedRequestTtlSeconds === undefined ? undefined : options.closedRequestTtlSeconds * 1000;
+    this.closedRequestTtlMs =
+      options.closedRequestTtlSeconds === undefined ? undefined : options.closedRequestTtlSeconds * 1000;
     this.readOnly = options.readOnly === true;
     if (this.readOnly) {
       this.db = new Database(file, { readonly: true, fileMustExist: true });
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version !== SCHEMA_VERSION) {
         this.db.close();
-        throw new Error(`${file} is not a store of schema version ${SCHEMA_VERSION} (it has version ${version}); start the app once on it to migrate it`);
+        throw new Error(
+          `${file} is not a store of schema version ${SCHEMA_VERSION} (it has version ${version}); start the app once on it to migrate it`,
+        );
       }
       this.commits = new SqliteGroupCommit(this.db);
       return;
@@ -238,12 +254,17 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
     // Version 2 added forget_at_ms (closed-request retention) to version 1's requests table.
     const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('requests')").all();
-    if (!columns.some((column) => column.name === 'forget_at_ms')) this.db.exec('ALTER TABLE requests ADD COLUMN forget_at_ms INTEGER');
-    this.db.exec('CREATE INDEX IF NOT EXISTS requests_forget ON requests (forget_at_ms) WHERE forget_at_ms IS NOT NULL');
+    if (!columns.some((column) => column.name === 'forget_at_ms'))
+      this.db.exec('ALTER TABLE requests ADD COLUMN forget_at_ms INTEGER');
+    this.db.exec(
+      'CREATE INDEX IF NOT EXISTS requests_forget ON requests (forget_at_ms) WHERE forget_at_ms IS NOT NULL',
+    );
     // Version 3 added trail heads: head_written_ms (when a step last wrote the head, for audit
     // checkpoints) and the head in each read model, taken from the trail as it stands.
     if (!columns.some((column) => column.name === 'head_written_ms')) this.addTrailHeads();
-    this.db.exec('CREATE INDEX IF NOT EXISTS requests_head_written ON requests (head_written_ms) WHERE head_written_ms IS NOT NULL');
+    this.db.exec(
+      'CREATE INDEX IF NOT EXISTS requests_head_written ON requests (head_written_ms) WHERE head_written_ms IS NOT NULL',
+    );
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.commits = new SqliteGroupCommit(this.db);
     this.nextForgetMs = this.earliestForget();
@@ -258,8 +279,12 @@ export class SqliteStore implements Store {
     // so it waits for the same fsync and fails as real writes fail.
     const bytes = randomBytes(PROBE_BYTES);
     await this.commits.write(() => {
-      this.statement('CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), bytes BLOB NOT NULL)').run();
-      this.statement('INSERT INTO write_probe (id, bytes) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes').run(bytes);
+      this.statement(
+        'CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), bytes BLOB NOT NULL)',
+      ).run();
+      this.statement(
+        'INSERT INTO write_probe (id, bytes) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes',
+      ).run(bytes);
     });
   }
 
@@ -274,13 +299,18 @@ export class SqliteStore implements Store {
   }
 
   async findPolicyByProfileType(profileType: ProfileType): Promise<Tagged<AccessPolicy> | undefined> {
-    const row = this.statement('SELECT etag, doc FROM policies WHERE profile_type = ?').get(profileType) as DocRow | undefined;
+    const row = this.statement('SELECT etag, doc FROM policies WHERE profile_type = ?').get(profileType) as
+      DocRow | undefined;
     return row && tagged<AccessPolicy>(row);
   }
 
   async listPolicies(page: PageRequest): Promise<Page<AccessPolicy>> {
     const top = pageSize(page.top);
-    const after = afterPosition(page.continuationToken === undefined ? undefined : decodeNewestFirst(page.continuationToken), 'created_at', 'id');
+    const after = afterPosition(
+      page.continuationToken === undefined ? undefined : decodeNewestFirst(page.continuationToken),
+      'created_at',
+      'id',
+    );
     const rows = this.statement(
       `SELECT id, created_at, etag, doc FROM policies ${where([after.sql])} ORDER BY created_at DESC, id DESC LIMIT ?`,
     ).all(...after.params, top + 1) as RequestRow[];
@@ -301,7 +331,10 @@ export class SqliteStore implements Store {
         );
       } catch (error) {
         if (isConstraintViolation(error)) {
-          throw new StoreError('conflict', `policy ${policy.id} exists, or another policy protects ${policy.profileType}`);
+          throw new StoreError(
+            'conflict',
+            `policy ${policy.id} exists, or another policy protects ${policy.profileType}`,
+          );
         }
         throw error;
       }
@@ -318,7 +351,8 @@ export class SqliteStore implements Store {
           'UPDATE policies SET profile_type = ?, created_at = ?, etag = ?, doc = ? WHERE id = ? AND etag = ?',
         ).run(policy.profileType, policy.createdAt, next, JSON.stringify(policy), policy.id, etag).changes;
       } catch (error) {
-        if (isConstraintViolation(error)) throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
+        if (isConstraintViolation(error))
+          throw new StoreError('conflict', `another policy protects ${policy.profileType}`);
         throw error;
       }
       if (changes === 0) throw this.missingOrStalePolicy(policy.id);
@@ -375,9 +409,21 @@ export class SqliteStore implements Store {
     this.forgetDue();
     const top = pageSize(query.top);
     const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
-    const rows = query.view.kind === 'received'
-      ? this.receivedRows(query.view.principalId, query.view.bootstrap ? [...query.view.groupIds, BOOTSTRAP_GROUP] : query.view.groupIds, query.status, position, top + 1)
-      : this.requestRows(query.view.kind === 'mine' ? query.view.initiatorId : undefined, query.status, position, top + 1);
+    const rows =
+      query.view.kind === 'received'
+        ? this.receivedRows(
+            query.view.principalId,
+            query.view.bootstrap ? [...query.view.groupIds, BOOTSTRAP_GROUP] : query.view.groupIds,
+            query.status,
+            position,
+            top + 1,
+          )
+        : this.requestRows(
+            query.view.kind === 'mine' ? query.view.initiatorId : undefined,
+            query.status,
+            position,
+            top + 1,
+          );
     const page = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
   }
@@ -386,7 +432,8 @@ export class SqliteStore implements Store {
     return this.commits.write(() => {
       for (const record of step.records) this.insertAudit(record);
       const head = stepHead(step.records);
-      if (step.request) return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
+      if (step.request)
+        return this.replaceRequest({ value: withHead(step.request.value, head), etag: step.request.etag }, head.seq);
       return this.advanceHead(step.records[0]!.requestId, head);
     });
   }
@@ -404,7 +451,10 @@ export class SqliteStore implements Store {
   }
 
   async listTrailHeadsSince(since: string): Promise<DigestHead[]> {
-    const rows = this.statement('SELECT id, doc FROM requests WHERE head_written_ms >= ?').all(Date.parse(since)) as { id: string; doc: string }[];
+    const rows = this.statement('SELECT id, doc FROM requests WHERE head_written_ms >= ?').all(Date.parse(since)) as {
+      id: string;
+      doc: string;
+    }[];
     return rows.flatMap((row) => {
       const head = (JSON.parse(row.doc) as ApprovalRequest).trail;
       return head === undefined ? [] : [{ requestId: row.id, seq: head.seq, hash: head.hash }];
@@ -418,21 +468,28 @@ export class SqliteStore implements Store {
   async appendCheckpoint(digest: AuditDigest): Promise<void> {
     await this.commits.write(() => {
       try {
-        this.statement('INSERT INTO audit_checkpoints (sequence, doc) VALUES (?, ?)').run(digest.sequence, JSON.stringify(digest));
+        this.statement('INSERT INTO audit_checkpoints (sequence, doc) VALUES (?, ?)').run(
+          digest.sequence,
+          JSON.stringify(digest),
+        );
       } catch (error) {
-        if (isConstraintViolation(error)) throw new StoreError('conflict', `audit checkpoint ${digest.sequence} exists`);
+        if (isConstraintViolation(error))
+          throw new StoreError('conflict', `audit checkpoint ${digest.sequence} exists`);
         throw error;
       }
     });
   }
 
   async listCheckpoints(afterSequence: number, top: number): Promise<AuditDigest[]> {
-    const rows = this.statement('SELECT doc FROM audit_checkpoints WHERE sequence > ? ORDER BY sequence LIMIT ?').pluck().all(afterSequence, pageSize(top)) as string[];
+    const rows = this.statement('SELECT doc FROM audit_checkpoints WHERE sequence > ? ORDER BY sequence LIMIT ?')
+      .pluck()
+      .all(afterSequence, pageSize(top)) as string[];
     return rows.map((doc) => JSON.parse(doc) as AuditDigest);
   }
 
   async latestCheckpoint(): Promise<AuditDigest | undefined> {
-    const doc = this.statement('SELECT doc FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1').pluck().get() as string | undefined;
+    const doc = this.statement('SELECT doc FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1').pluck().get() as
+      string | undefined;
     return doc === undefined ? undefined : (JSON.parse(doc) as AuditDigest);
   }
 
@@ -444,12 +501,9 @@ export class SqliteStore implements Store {
         record.key,
         now,
       );
-      this.statement('INSERT OR IGNORE INTO idempotency_keys (principal_id, key, doc, expires_at_ms) VALUES (?, ?, ?, ?)').run(
-        record.principalId,
-        record.key,
-        JSON.stringify(record),
-        now + IDEMPOTENCY_KEY_TTL_SECONDS * 1000,
-      );
+      this.statement(
+        'INSERT OR IGNORE INTO idempotency_keys (principal_id, key, doc, expires_at_ms) VALUES (?, ?, ?, ?)',
+      ).run(record.principalId, record.key, JSON.stringify(record), now + IDEMPOTENCY_KEY_TTL_SECONDS * 1000);
       const row = this.statement('SELECT doc FROM idempotency_keys WHERE principal_id = ? AND key = ?').get(
         record.principalId,
         record.key,
@@ -462,10 +516,9 @@ export class SqliteStore implements Store {
     const now = Date.now();
     return this.commits.write(() => {
       this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
-      const { changes } = this.statement('INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)').run(
-        linkId,
-        now + linkIdRetentionSeconds(expiresAt, now) * 1000,
-      );
+      const { changes } = this.statement(
+        'INSERT OR IGNORE INTO consumed_links (link_id, forget_at_ms) VALUES (?, ?)',
+      ).run(linkId, now + linkIdRetentionSeconds(expiresAt, now) * 1000);
       return changes === 1;
     });
   }
@@ -505,7 +558,9 @@ export class SqliteStore implements Store {
     if (written !== undefined) return written;
     const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(value.id) as DocRow | undefined;
     if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-    const later = this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !== undefined;
+    const later =
+      this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !==
+      undefined;
     if (stored.doc === doc || later) return stored.etag;
     return this.updateRequest(value, doc, stored.etag)!;
   }
@@ -520,7 +575,12 @@ export class SqliteStore implements Store {
     const value = JSON.parse(stored.doc) as ApprovalRequest;
     if (value.trail !== undefined && value.trail.seq >= head.seq) return stored.etag;
     const next = randomUUID();
-    this.statement('UPDATE requests SET etag = ?, doc = ?, head_written_ms = ? WHERE id = ?').run(next, JSON.stringify(withHead(value, head)), Date.now(), requestId);
+    this.statement('UPDATE requests SET etag = ?, doc = ?, head_written_ms = ? WHERE id = ?').run(
+      next,
+      JSON.stringify(withHead(value, head)),
+      Date.now(),
+      requestId,
+    );
     return next;
   }
 
@@ -547,7 +607,19 @@ export class SqliteStore implements Store {
       const { changes } = this.statement(
         `UPDATE requests SET status = ?, profile_type = ?, resource_id = ?, initiator_id = ?, created_at = ?, etag = ?, doc = ?, forget_at_ms = ?, head_written_ms = ?
          WHERE id = ? AND etag = ?`,
-      ).run(request.status, request.profileType, lockedResource(request), request.initiator.id, request.createdAt, next, doc, this.forgetAt(request), Date.now(), request.id, etag);
+      ).run(
+        request.status,
+        request.profileType,
+        lockedResource(request),
+        request.initiator.id,
+        request.createdAt,
+        next,
+        doc,
+        this.forgetAt(request),
+        Date.now(),
+        request.id,
+        etag,
+      );
       if (changes === 0) return undefined;
     } catch (error) {
       if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
@@ -574,14 +646,19 @@ export class SqliteStore implements Store {
     const now = Date.now();
     if (this.readOnly || now < this.nextForgetMs) return;
     this.db.transaction(() => {
-      this.statement('DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)').run(now);
+      this.statement(
+        'DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)',
+      ).run(now);
       this.statement('DELETE FROM requests WHERE forget_at_ms <= ?').run(now);
     })();
     this.nextForgetMs = this.earliestForget();
   }
 
   private earliestForget(): number {
-    return (this.statement('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ?? Number.POSITIVE_INFINITY;
+    return (
+      (this.statement('SELECT MIN(forget_at_ms) FROM requests').pluck().get() as number | null) ??
+      Number.POSITIVE_INFINITY
+    );
   }
 
   private insertGroups(request: ApprovalRequest): void {
@@ -589,7 +666,8 @@ export class SqliteStore implements Store {
       'INSERT INTO request_groups (request_id, group_id, status, created_at, initiator_id) VALUES (?, ?, ?, ?, ?)',
     );
     const groups = isBootstrapSnapshot(request.policy) ? [BOOTSTRAP_GROUP] : new Set(request.policy.approverGroupIds);
-    for (const groupId of groups) insert.run(request.id, groupId, request.status, request.createdAt, request.initiator.id);
+    for (const groupId of groups)
+      insert.run(request.id, groupId, request.status, request.createdAt, request.initiator.id);
   }
 
   private requestRows(
@@ -599,7 +677,11 @@ export class SqliteStore implements Store {
     limit: number,
   ): RequestRow[] {
     const after = afterPosition(position, 'created_at', 'id');
-    const conditions = [initiatorId === undefined ? '' : 'initiator_id = ?', status === undefined ? '' : 'status = ?', after.sql];
+    const conditions = [
+      initiatorId === undefined ? '' : 'initiator_id = ?',
+      status === undefined ? '' : 'status = ?',
+      after.sql,
+    ];
     const params = [initiatorId, status, ...after.params].filter((param) => param !== undefined);
     return this.statement(
       `SELECT id, created_at, etag, doc FROM requests ${where(conditions)} ORDER BY created_at DESC, id DESC LIMIT ?`,

@@ -1,5 +1,12 @@
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
-import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus, TrailHead } from '../domain/model';
+import type {
+  AccessPolicy,
+  ApprovalRequest,
+  AuditRecord,
+  ProfileType,
+  RequestStatus,
+  TrailHead,
+} from '../domain/model';
 
 /** A page of results; `continuationToken` is present when there are more. */
 export interface Page<T> {
@@ -80,7 +87,14 @@ export class StoreError extends Error {
   override name = 'StoreError';
   declare readonly details?: { retryAfterSeconds: number };
   constructor(
-    readonly code: 'conflict' | 'precondition_failed' | 'not_found' | 'entity_locked' | 'audit_mismatch' | 'invalid_continuation' | 'store_unavailable',
+    readonly code:
+      | 'conflict'
+      | 'precondition_failed'
+      | 'not_found'
+      | 'entity_locked'
+      | 'audit_mismatch'
+      | 'invalid_continuation'
+      | 'store_unavailable',
     message: string,
     options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {

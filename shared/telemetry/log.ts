@@ -9,6 +9,11 @@ export interface LogSink {
  * Insights keeps it as the trace message (query it with `parse_json(message)`); locally it is
  * printed as is. Fields must not carry secrets or personal data beyond ids.
  */
-export function logEvent(sink: LogSink, event: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): void {
+export function logEvent(
+  sink: LogSink,
+  event: string,
+  fields: Record<string, unknown>,
+  level: 'info' | 'warn' = 'info',
+): void {
   sink[level](JSON.stringify({ event, ...fields }));
 }

@@ -21,7 +21,10 @@ export type Observation = { counter: CounterName } | { latencyMs: number };
  * change to approved or rejected, with its latency from `createdAt`), completed, expired and
  * failed-execution entry. Pure, so the mapping is tested without an exporter.
  */
-export function observationsOf(entries: readonly Pick<AuditEntry, 'type' | 'at' | 'data'>[], createdAt: string): Observation[] {
+export function observationsOf(
+  entries: readonly Pick<AuditEntry, 'type' | 'at' | 'data'>[],
+  createdAt: string,
+): Observation[] {
   const observations: Observation[] = [];
   for (const entry of entries) {
     if (entry.type === 'request.submitted') observations.push({ counter: COUNTERS.submitted });
@@ -29,7 +32,10 @@ export function observationsOf(entries: readonly Pick<AuditEntry, 'type' | 'at' 
     else if (entry.type === 'request.expired') observations.push({ counter: COUNTERS.expired });
     else if (entry.type === 'execution.failed') observations.push({ counter: COUNTERS.failed });
     else if (entry.type === 'request.statusChanged' && (entry.data.to === 'approved' || entry.data.to === 'rejected')) {
-      observations.push({ counter: COUNTERS.decided }, { latencyMs: Math.max(0, Date.parse(entry.at) - Date.parse(createdAt)) });
+      observations.push(
+        { counter: COUNTERS.decided },
+        { latencyMs: Math.max(0, Date.parse(entry.at) - Date.parse(createdAt)) },
+      );
     }
   }
   return observations;

@@ -28,22 +28,38 @@ export function createTelemetry(connectionString: string | undefined): Telemetry
 
 function azureMonitor(connectionString: string): Telemetry {
   // Loaded only when configured, to keep cold starts lean.
-  const { AzureMonitorMetricExporter, AzureMonitorTraceExporter } = require('@azure/monitor-opentelemetry-exporter') as typeof import('@azure/monitor-opentelemetry-exporter');
-  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { AzureMonitorMetricExporter, AzureMonitorTraceExporter } =
+    require('@azure/monitor-opentelemetry-exporter') as typeof import('@azure/monitor-opentelemetry-exporter');
+  const { MeterProvider, PeriodicExportingMetricReader } =
+    require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const { BasicTracerProvider, BatchSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { SpanStatusCode } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
 
   const resource = resourceFromAttributes({ 'service.name': 'multi-admin-approval' });
   const meters = new MeterProvider({
     resource,
-    readers: [new PeriodicExportingMetricReader({ exporter: new AzureMonitorMetricExporter({ connectionString }), exportIntervalMillis: 60_000 })],
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: new AzureMonitorMetricExporter({ connectionString }),
+        exportIntervalMillis: 60_000,
+      }),
+    ],
   });
-  const traces = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter({ connectionString }))] });
+  const traces = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter({ connectionString }))],
+  });
   const meter = meters.getMeter('multi-admin-approval');
   const tracer: Tracer = traces.getTracer('multi-admin-approval');
-  const counters = new Map<CounterName, Counter>(Object.values(COUNTERS).map((name) => [name, meter.createCounter(name)]));
-  const latency: Histogram = meter.createHistogram(DECISION_LATENCY, { unit: 'ms', description: 'Submitted to first closing decision' });
+  const counters = new Map<CounterName, Counter>(
+    Object.values(COUNTERS).map((name) => [name, meter.createCounter(name)]),
+  );
+  const latency: Histogram = meter.createHistogram(DECISION_LATENCY, {
+    unit: 'ms',
+    description: 'Submitted to first closing decision',
+  });
 
   return {
     observe(observation, attributes) {

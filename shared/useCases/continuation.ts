@@ -18,11 +18,19 @@ const VERSION = 'c1';
 const KID = /^[A-Za-z0-9_-]{1,32}$/;
 
 function message(binding: ListBinding, storeToken: string): string {
-  return canonicalJson({ list: binding.list, caller: binding.callerId, filters: binding.filters ?? {}, token: storeToken });
+  return canonicalJson({
+    list: binding.list,
+    caller: binding.callerId,
+    filters: binding.filters ?? {},
+    token: storeToken,
+  });
 }
 
 function refused(): StoreError {
-  return new StoreError('invalid_continuation', 'the continuation token was not issued by this list, for this caller and these filters');
+  return new StoreError(
+    'invalid_continuation',
+    'the continuation token was not issued by this list, for this caller and these filters',
+  );
 }
 
 /**
@@ -44,11 +52,18 @@ export function openToken(keys: AppKeyRing, binding: ListBinding, token: string)
   const [version, kid, mac] = token.split('.', 3);
   if (version !== VERSION || kid === undefined || mac === undefined || !KID.test(kid)) throw refused();
   const storeToken = token.slice(version.length + kid.length + mac.length + 3);
-  if (storeToken === '' || !verifyMac(keys, 'continuation', message(binding, storeToken), { kid, mac })) throw refused();
+  if (storeToken === '' || !verifyMac(keys, 'continuation', message(binding, storeToken), { kid, mac }))
+    throw refused();
   return storeToken;
 }
 
 /** The store's paging input for a request that may carry a sealed token. */
-export function storePaging(keys: AppKeyRing, binding: ListBinding, page: { top: number; continuationToken?: string | undefined }): { top: number; continuationToken?: string } {
-  return page.continuationToken ? { top: page.top, continuationToken: openToken(keys, binding, page.continuationToken) } : { top: page.top };
+export function storePaging(
+  keys: AppKeyRing,
+  binding: ListBinding,
+  page: { top: number; continuationToken?: string | undefined },
+): { top: number; continuationToken?: string } {
+  return page.continuationToken
+    ? { top: page.top, continuationToken: openToken(keys, binding, page.continuationToken) }
+    : { top: page.top };
 }

@@ -10,7 +10,14 @@ import type { Store } from '../store/store';
  * It says nothing about the actor's rights; the orchestration reads their roles and groups again.
  */
 export type ActorCommand =
-  | { kind: 'decide'; actor: Principal; decision: DecisionKind; notes?: string; source: DecisionSource; linkId?: string }
+  | {
+      kind: 'decide';
+      actor: Principal;
+      decision: DecisionKind;
+      notes?: string;
+      source: DecisionSource;
+      linkId?: string;
+    }
   | { kind: 'cancel'; actor: Principal }
   | { kind: 'complete'; actor: Principal };
 

@@ -49,13 +49,24 @@ export function verifyLink(keys: readonly LinkKey[], token: string, now: Date): 
  * with the role the request's approver rule needs (group membership is still read from the
  * directory); otherwise `sign_in_required`. The request is read only after that.
  */
-export async function openLink(deps: UseCaseDeps, claims: LinkClaims, principal: AuthenticatedPrincipal | undefined, allowLinkOnly: boolean): Promise<OpenedLink> {
-  if (principal && principal.id.toLowerCase() !== claims.approverId.toLowerCase()) throw new LinkError('wrong_approver');
+export async function openLink(
+  deps: UseCaseDeps,
+  claims: LinkClaims,
+  principal: AuthenticatedPrincipal | undefined,
+  allowLinkOnly: boolean,
+): Promise<OpenedLink> {
+  if (principal && principal.id.toLowerCase() !== claims.approverId.toLowerCase())
+    throw new LinkError('wrong_approver');
   if (!principal && !allowLinkOnly) throw new LinkError('sign_in_required');
   const stored = await deps.store.getRequest(claims.requestId);
   if (!stored) throw new LinkError('not_found');
   const request = stored.value;
-  const actor: Caller = principal ?? { id: claims.approverId, displayName: claims.approverId, tenantId: '', roles: [approverRule(request.policy).role] };
+  const actor: Caller = principal ?? {
+    id: claims.approverId,
+    displayName: claims.approverId,
+    tenantId: '',
+    roles: [approverRule(request.policy).role],
+  };
   return { claims, request, actor, decided: request.decisions.find((decision) => decision.linkId === claims.linkId) };
 }
 
@@ -66,17 +77,24 @@ export async function openLink(deps: UseCaseDeps, claims: LinkClaims, principal:
  */
 export async function assertUsable(deps: UseCaseDeps, link: OpenedLink): Promise<void> {
   assertOpen(deps, link);
-  await checkCommand(deps, link.actor, link.request, { kind: 'decide', decision: 'approve', notes: '', linkId: link.claims.linkId });
+  await checkCommand(deps, link.actor, link.request, {
+    kind: 'decide',
+    decision: 'approve',
+    notes: '',
+    linkId: link.claims.linkId,
+  });
 }
 
 /** The link's and the request's state checks of {@link assertUsable}. */
 function assertOpen(deps: UseCaseDeps, link: OpenedLink): void {
   const { request, claims, actor } = link;
   if (link.decided) throw new LinkError('link_used');
-  if (request.decisions.some((decision) => decision.approver.id.toLowerCase() === actor.id.toLowerCase())) throw new LinkError('already_decided');
+  if (request.decisions.some((decision) => decision.approver.id.toLowerCase() === actor.id.toLowerCase()))
+    throw new LinkError('already_decided');
   const status = effectiveStatus(request, deps.now().toISOString());
   if (status === 'expired') throw new LinkError('expired');
-  if (status !== 'needsApproval') throw new LinkError('invalid_state', `It is ${STATUS_WORDS[status]}. Nothing was changed.`);
+  if (status !== 'needsApproval')
+    throw new LinkError('invalid_state', `It is ${STATUS_WORDS[status]}. Nothing was changed.`);
   if (request.operationHash !== claims.operationHash) throw new LinkError('operation_mismatch');
 }
 
@@ -96,11 +114,17 @@ const STATUS_WORDS: Record<ApprovalRequest['status'], string> = {
  * is sent, so of two concurrent posts exactly one is sent (the other gets `link_used`); if sending
  * then fails, the link stays used and the approver decides in the portal.
  */
-export async function decideByLink(deps: UseCaseDeps, link: OpenedLink, decision: DecisionKind, notes: string): Promise<void> {
+export async function decideByLink(
+  deps: UseCaseDeps,
+  link: OpenedLink,
+  decision: DecisionKind,
+  notes: string,
+): Promise<void> {
   const { request, claims, actor } = link;
   assertOpen(deps, link);
   const event = await checkCommand(deps, actor, request, { kind: 'decide', decision, notes, linkId: claims.linkId });
-  if (!(await deps.store.consumeLinkId(claims.linkId, new Date(claims.expiresAt * 1000).toISOString()))) throw new LinkError('link_used');
+  if (!(await deps.store.consumeLinkId(claims.linkId, new Date(claims.expiresAt * 1000).toISOString())))
+    throw new LinkError('link_used');
   await deps.orchestrations.raise(request.id, event);
 }
 
@@ -132,8 +156,13 @@ export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink): Promise
 async function refusalOf(deps: UseCaseDeps, link: OpenedLink): Promise<AuditRecord | undefined> {
   let continuationToken: string | undefined;
   do {
-    const page = await deps.store.listAudit(link.request.id, { top: 100, ...(continuationToken === undefined ? {} : { continuationToken }) });
-    const refused = page.items.find((record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId);
+    const page = await deps.store.listAudit(link.request.id, {
+      top: 100,
+      ...(continuationToken === undefined ? {} : { continuationToken }),
+    });
+    const refused = page.items.find(
+      (record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId,
+    );
     if (refused) return refused;
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined);

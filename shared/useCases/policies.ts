@@ -18,7 +18,11 @@ export type PolicyChange =
 export const POLICY_RESOURCE_TYPE = 'accessPolicy';
 
 /** One page of the policies, newest first; its continuation token continues only this list for this caller. */
-export async function listPolicies(deps: UseCaseDeps, caller: Caller, page: { top: number; continuationToken?: string }): Promise<Page<AccessPolicy>> {
+export async function listPolicies(
+  deps: UseCaseDeps,
+  caller: Caller,
+  page: { top: number; continuationToken?: string },
+): Promise<Page<AccessPolicy>> {
   const binding = { list: 'policies', callerId: caller.id };
   return sealPage(deps.appKeys, binding, await deps.store.listPolicies(storePaging(deps.appKeys, binding, page)));
 }
@@ -38,8 +42,14 @@ export async function getPolicy(deps: UseCaseDeps, id: string): Promise<AccessPo
  * profile type the policy protects, so two changes to the same protection cannot be open at once.
  * The request's operation is built from the validated change alone (defaults filled in).
  */
-export async function requestPolicyChange(deps: UseCaseDeps, caller: Caller, change: PolicyChange, justification: string): Promise<ApprovalRequest> {
-  if (!caller.roles.includes('MAA.PolicyAdmin')) throw new DomainError('forbidden', 'changing access policies needs MAA.PolicyAdmin');
+export async function requestPolicyChange(
+  deps: UseCaseDeps,
+  caller: Caller,
+  change: PolicyChange,
+  justification: string,
+): Promise<ApprovalRequest> {
+  if (!caller.roles.includes('MAA.PolicyAdmin'))
+    throw new DomainError('forbidden', 'changing access policies needs MAA.PolicyAdmin');
   let profileType: ProfileType;
   let validated: PolicyChange;
   if (change.action === 'create') {
@@ -66,7 +76,12 @@ export async function requestPolicyChange(deps: UseCaseDeps, caller: Caller, cha
   }
   return submitRequest(deps, caller, {
     profileType: 'operationApprovalPolicy',
-    operation: { action: validated.action, resourceType: POLICY_RESOURCE_TYPE, resourceId: profileType, payload: validated as unknown as Record<string, never> },
+    operation: {
+      action: validated.action,
+      resourceType: POLICY_RESOURCE_TYPE,
+      resourceId: profileType,
+      payload: validated as unknown as Record<string, never>,
+    },
     justification,
   });
 }

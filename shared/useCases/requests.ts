@@ -23,13 +23,29 @@ function actorOf(caller: Caller) {
  * idempotency key, the same key and body return the first request again; another body under the
  * same key is `idempotency_key_reused`.
  */
-export async function submitRequest(deps: UseCaseDeps, caller: Caller, body: SubmitRequestBody, idempotencyKey?: string): Promise<ApprovalRequest> {
+export async function submitRequest(
+  deps: UseCaseDeps,
+  caller: Caller,
+  body: SubmitRequestBody,
+  idempotencyKey?: string,
+): Promise<ApprovalRequest> {
   let id = deps.newId();
   if (idempotencyKey !== undefined) {
     const bodyHash = sha256Hex(canonicalJson(body));
-    const stored = await deps.store.putIdempotencyKey({ key: idempotencyKey, principalId: caller.id, bodyHash, requestId: id, createdAt: deps.now().toISOString() });
+    const stored = await deps.store.putIdempotencyKey({
+      key: idempotencyKey,
+      principalId: caller.id,
+      bodyHash,
+      requestId: id,
+      createdAt: deps.now().toISOString(),
+    });
     if (stored.bodyHash !== bodyHash) {
-      throw new HttpError(409, 'idempotency_key_reused', 'The Idempotency-Key was used with a different body', 'Use a new key for a different request.');
+      throw new HttpError(
+        409,
+        'idempotency_key_reused',
+        'The Idempotency-Key was used with a different body',
+        'Use a new key for a different request.',
+      );
     }
     if (stored.requestId !== id) {
       const existing = await deps.store.getRequest(stored.requestId);
@@ -90,7 +106,9 @@ export async function getVisibleRequest(deps: UseCaseDeps, caller: Caller, id: s
   if (!stored) throw notFound(id);
   const request = stored.value;
   const visible =
-    caller.id === request.initiator.id || caller.roles.includes('MAA.Operator') || mayView(request, caller, caller.roles, await groupsFor(deps, caller, request));
+    caller.id === request.initiator.id ||
+    caller.roles.includes('MAA.Operator') ||
+    mayView(request, caller, caller.roles, await groupsFor(deps, caller, request));
   if (!visible) throw notFound(id);
   return request;
 }
@@ -105,7 +123,11 @@ export async function listRequests(
   caller: Caller,
   query: { view: 'mine' | 'received' | 'all'; status?: RequestStatus; top: number; continuationToken?: string },
 ): Promise<Page<ApprovalRequest>> {
-  const binding: ListBinding = { list: `requests:${query.view}`, callerId: caller.id, filters: { status: query.status } };
+  const binding: ListBinding = {
+    list: `requests:${query.view}`,
+    callerId: caller.id,
+    filters: { status: query.status },
+  };
   const paging = storePaging(deps.appKeys, binding, query);
   let view: RequestView;
   if (query.view === 'all') {
@@ -117,7 +139,12 @@ export async function listRequests(
     const approver = caller.roles.includes('MAA.Approver');
     const bootstrap = caller.roles.includes('MAA.PolicyAdmin');
     if (!approver && !bootstrap) return { items: [] };
-    view = { kind: 'received', principalId: caller.id, groupIds: approver ? await deps.directory.allGroupsOf(caller.id) : [], bootstrap };
+    view = {
+      kind: 'received',
+      principalId: caller.id,
+      groupIds: approver ? await deps.directory.allGroupsOf(caller.id) : [],
+      bootstrap,
+    };
   } else {
     view = { kind: 'mine', initiatorId: caller.id };
   }
@@ -126,7 +153,10 @@ export async function listRequests(
 }
 
 /** What a caller asks of an existing request; a decision through an approval link names the link. */
-export type CommandInput = { kind: 'decide'; decision: DecisionKind; notes: string; linkId?: string } | { kind: 'cancel' } | { kind: 'complete' };
+export type CommandInput =
+  | { kind: 'decide'; decision: DecisionKind; notes: string; linkId?: string }
+  | { kind: 'cancel' }
+  | { kind: 'complete' };
 
 /**
  * Sends a decision, cancellation or completion to the request's orchestration after checking it
@@ -134,7 +164,12 @@ export type CommandInput = { kind: 'decide'; decision: DecisionKind; notes: stri
  * once); the orchestration checks it again when it applies it. Resolves with the request as it
  * stands (the change shows within a second).
  */
-export async function sendCommand(deps: UseCaseDeps, caller: Caller, id: string, command: CommandInput): Promise<ApprovalRequest> {
+export async function sendCommand(
+  deps: UseCaseDeps,
+  caller: Caller,
+  id: string,
+  command: CommandInput,
+): Promise<ApprovalRequest> {
   // No visibility check here: the rules below answer with the precise refusal (not_an_approver...).
   const stored = await deps.store.getRequest(id);
   if (!stored) throw notFound(id);
@@ -149,7 +184,12 @@ export async function sendCommand(deps: UseCaseDeps, caller: Caller, id: string,
  * refusal. Changes nothing, so a caller can check, do its own step, then raise. The command names
  * the actor only: the orchestration reads their roles and groups again when it applies it.
  */
-export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: ApprovalRequest, command: CommandInput): Promise<ActorCommand> {
+export async function checkCommand(
+  deps: UseCaseDeps,
+  caller: Caller,
+  request: ApprovalRequest,
+  command: CommandInput,
+): Promise<ActorCommand> {
   const at = deps.now().toISOString();
   const actor = actorOf(caller);
   if (command.kind === 'cancel') {
@@ -163,7 +203,16 @@ export async function checkCommand(deps: UseCaseDeps, caller: Caller, request: A
   const { decision, notes, linkId } = command;
   const link = linkId === undefined ? { source: 'api' as const } : { source: 'link' as const, linkId };
   const actorGroupIds = await groupsFor(deps, caller, request);
-  applyCommand(request, { kind: 'decide', actor, actorRoles: caller.roles, actorGroupIds, decision, notes, at, ...link });
+  applyCommand(request, {
+    kind: 'decide',
+    actor,
+    actorRoles: caller.roles,
+    actorGroupIds,
+    decision,
+    notes,
+    at,
+    ...link,
+  });
   return { kind: 'decide', actor, decision, notes, ...link };
 }
 
@@ -176,6 +225,9 @@ export async function auditTrail(
 ): Promise<Page<AuditRecord> & { chainValid: boolean }> {
   const request = await getVisibleRequest(deps, caller, id);
   const chainValid = verifyTrail({ request, records: await readTrail(deps.store, id) }).valid;
-  const result = await deps.store.listAudit(id, { top: page.top, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) });
+  const result = await deps.store.listAudit(id, {
+    top: page.top,
+    ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+  });
   return { ...result, chainValid };
 }

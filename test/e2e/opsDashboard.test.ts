@@ -19,8 +19,19 @@ run('the operations dashboard in headless Chromium', () => {
     expect(anonymous.status).toBe(401);
 
     // A client-sent principal header is stripped, as App Service Authentication does.
-    const forged = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'oid', val: 'x' }, { typ: 'tid', val: 'y' }, { typ: 'roles', val: 'MAA.Operator' }] })).toString('base64');
-    expect((await fetch(`${api.runtime.url}/api/ops/dashboard`, { headers: { 'x-ms-client-principal': forged } })).status).toBe(401);
+    const forged = Buffer.from(
+      JSON.stringify({
+        auth_typ: 'aad',
+        claims: [
+          { typ: 'oid', val: 'x' },
+          { typ: 'tid', val: 'y' },
+          { typ: 'roles', val: 'MAA.Operator' },
+        ],
+      }),
+    ).toString('base64');
+    expect(
+      (await fetch(`${api.runtime.url}/api/ops/dashboard`, { headers: { 'x-ms-client-principal': forged } })).status,
+    ).toBe(401);
 
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -28,7 +39,9 @@ run('the operations dashboard in headless Chromium', () => {
     const count = async (status: string) => Number(await page.locator(`[data-status="${status}"] b`).textContent());
 
     // Signing in locally (the stand-in for App Service Authentication) lands on the dashboard.
-    const first = await page.goto(`${api.runtime.url}/_local/signin?user=olga&returnTo=${encodeURIComponent('/api/ops/dashboard')}`);
+    const first = await page.goto(
+      `${api.runtime.url}/_local/signin?user=olga&returnTo=${encodeURIComponent('/api/ops/dashboard')}`,
+    );
     expect(first?.status()).toBe(200);
     expect(first?.headers()['content-security-policy']).toContain("default-src 'none'");
     expect(first?.headers()['cache-control']).toBe('no-store');
@@ -36,7 +49,13 @@ run('the operations dashboard in headless Chromium', () => {
     const needsApprovalBefore = await count('needsApproval');
     const approvedBefore = await count('approved');
 
-    const id = (await api.call('alice', 'POST', 'requests', { profileType: 'deviceWipe', operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'e2e-1' }, justification: 'Stolen' })).body.id as string;
+    const id = (
+      await api.call('alice', 'POST', 'requests', {
+        profileType: 'deviceWipe',
+        operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'e2e-1' },
+        justification: 'Stolen',
+      })
+    ).body.id as string;
     await page.reload();
     expect(await count('needsApproval')).toBe(needsApprovalBefore + 1);
 

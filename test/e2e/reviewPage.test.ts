@@ -33,7 +33,8 @@ run('the review page in headless Chromium', () => {
       const response = await fetch(`${api.runtime.url}/_local/mailbox`, { headers: { accept: 'application/json' } });
       const mails = ((await response.json()) as { items: Mail[] }).items.filter((mail) => mail.text.includes(id));
       if (predicate(mails)) return mails;
-      if (Date.now() > deadline) throw new Error(`no such mails about ${id}: ${JSON.stringify(mails.map((mail) => [mail.to, mail.subject]))}`);
+      if (Date.now() > deadline)
+        throw new Error(`no such mails about ${id}: ${JSON.stringify(mails.map((mail) => [mail.to, mail.subject]))}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -41,7 +42,12 @@ run('the review page in headless Chromium', () => {
   it('opens the link from the mailbox, approves with notes, and the link is used afterwards', async () => {
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'e2e-laptop-7', payload: { keepEnrollmentData: false } },
+      operation: {
+        action: 'wipe',
+        resourceType: 'managedDevice',
+        resourceId: 'e2e-laptop-7',
+        payload: { keepEnrollmentData: false },
+      },
       justification: 'Laptop reported stolen (INC-9001)',
     });
     expect(submitted.status).toBe(202);
@@ -69,7 +75,13 @@ run('the review page in headless Chromium', () => {
     // The review page: exactly what is being approved.
     await page.getByRole('heading', { name: 'Approve or reject: wipe managedDevice e2e-laptop-7' }).waitFor();
     const text = await page.locator('body').innerText();
-    for (const expected of ['Laptop reported stolen (INC-9001)', 'Alice', submitted.body.operationHash as string, 'keepEnrollmentData', 'deviceWipe']) {
+    for (const expected of [
+      'Laptop reported stolen (INC-9001)',
+      'Alice',
+      submitted.body.operationHash as string,
+      'keepEnrollmentData',
+      'deviceWipe',
+    ]) {
       expect(text).toContain(expected);
     }
     await keepScreenshot(page, 'review-page');
@@ -81,7 +93,14 @@ run('the review page in headless Chromium', () => {
 
     const approved = await api.call('alice', 'GET', `requests/${id}`);
     expect(approved.body.status).toBe('approved');
-    expect(approved.body.decisions).toMatchObject([{ approver: { displayName: 'Bob' }, decision: 'approve', notes: 'Confirmed with the service desk', source: 'link' }]);
+    expect(approved.body.decisions).toMatchObject([
+      {
+        approver: { displayName: 'Bob' },
+        decision: 'approve',
+        notes: 'Confirmed with the service desk',
+        source: 'link',
+      },
+    ]);
     const initiator = await mailsUntil(id, (mails) => mails.some((item) => item.to === 'alice@maa.test'));
     expect(initiator.find((item) => item.to === 'alice@maa.test')!.subject).toMatch(/^Approved — complete it now/);
 
@@ -93,7 +112,9 @@ run('the review page in headless Chromium', () => {
     // A tampered link (one character of its signature changed): an error page, nothing revealed.
     // (Not the last character: its low bits are padding, and a non-canonical spelling is refused as malformed.)
     const at = linkUrl.length - 10;
-    const tampered = await page.goto(`${linkUrl.slice(0, at)}${linkUrl[at] === 'A' ? 'B' : 'A'}${linkUrl.slice(at + 1)}`);
+    const tampered = await page.goto(
+      `${linkUrl.slice(0, at)}${linkUrl[at] === 'A' ? 'B' : 'A'}${linkUrl.slice(at + 1)}`,
+    );
     expect(tampered?.status()).toBe(403);
     expect(tampered?.headers()['x-error-code']).toBe('link_invalid');
     expect(await page.content()).not.toContain('INC-9001');

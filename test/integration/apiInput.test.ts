@@ -45,22 +45,52 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   let policyChangeId: string;
   let before: { requests: unknown; policies: unknown; openTrail: number; closedTrail: number; changeTrail: number };
 
-  const policyDraft = () => ({ displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [group], justification: 'Tighten wipes' });
+  const policyDraft = () => ({
+    displayName: 'Device wipes need a second admin',
+    profileType: 'deviceWipe',
+    approverGroupIds: [group],
+    justification: 'Tighten wipes',
+  });
 
   const endpoints: Endpoint[] = [
     { name: 'POST /requests', method: 'POST', path: () => 'requests', body: () => wipe('input-new') },
     { name: 'GET /requests', method: 'GET', path: () => 'requests' },
     { name: 'GET /requests/{id}', method: 'GET', path: () => `requests/${openId}` },
-    { name: 'POST /requests/{id}/approve', method: 'POST', path: () => `requests/${openId}/approve`, body: () => ({ notes: 'fine' }) },
-    { name: 'POST /requests/{id}/reject', method: 'POST', path: () => `requests/${openId}/reject`, body: () => ({ notes: 'no' }) },
+    {
+      name: 'POST /requests/{id}/approve',
+      method: 'POST',
+      path: () => `requests/${openId}/approve`,
+      body: () => ({ notes: 'fine' }),
+    },
+    {
+      name: 'POST /requests/{id}/reject',
+      method: 'POST',
+      path: () => `requests/${openId}/reject`,
+      body: () => ({ notes: 'no' }),
+    },
     { name: 'POST /requests/{id}/cancel', method: 'POST', path: () => `requests/${openId}/cancel`, body: () => ({}) },
-    { name: 'POST /requests/{id}/complete', method: 'POST', path: () => `requests/${openId}/complete`, body: () => ({}) },
+    {
+      name: 'POST /requests/{id}/complete',
+      method: 'POST',
+      path: () => `requests/${openId}/complete`,
+      body: () => ({}),
+    },
     { name: 'GET /requests/{id}/audit', method: 'GET', path: () => `requests/${openId}/audit` },
     { name: 'GET /policies', method: 'GET', path: () => 'policies' },
     { name: 'GET /policies/{id}', method: 'GET', path: () => `policies/${policyId}` },
-    { name: 'POST /policies', method: 'POST', path: () => 'policies', body: () => ({ ...policyDraft(), profileType: 'deviceRetire' }) },
+    {
+      name: 'POST /policies',
+      method: 'POST',
+      path: () => 'policies',
+      body: () => ({ ...policyDraft(), profileType: 'deviceRetire' }),
+    },
     { name: 'PUT /policies/{id}', method: 'PUT', path: () => `policies/${policyId}`, body: policyDraft },
-    { name: 'DELETE /policies/{id}', method: 'DELETE', path: () => `policies/${policyId}`, body: () => ({ justification: 'No longer needed' }) },
+    {
+      name: 'DELETE /policies/{id}',
+      method: 'DELETE',
+      path: () => `policies/${policyId}`,
+      body: () => ({ justification: 'No longer needed' }),
+    },
   ];
   const withBody = endpoints.filter((endpoint) => endpoint.body !== undefined);
 
@@ -68,7 +98,12 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   async function send(
     method: string,
     path: string,
-    options: { token?: string; authorization?: string; body?: string | ReadableStream<Uint8Array>; contentType?: string } = {},
+    options: {
+      token?: string;
+      authorization?: string;
+      body?: string | ReadableStream<Uint8Array>;
+      contentType?: string;
+    } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -92,7 +127,13 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
 
   /** A problem document with this status and code, in the body and the header. */
   function expectProblem(name: string, reply: Reply, status: number, code: string): void {
-    expect({ name, status: reply.status, code: reply.body?.code, header: reply.headers.get('x-error-code'), type: reply.headers.get('content-type') }).toEqual({
+    expect({
+      name,
+      status: reply.status,
+      code: reply.body?.code,
+      header: reply.headers.get('x-error-code'),
+      type: reply.headers.get('content-type'),
+    }).toEqual({
       name,
       status,
       code,
@@ -105,11 +146,19 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
     group = await approverGroup(api.runtime);
-    policyId = (await createPolicy(api, { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [group] })).id as string;
+    policyId = (
+      await createPolicy(api, {
+        displayName: 'Device wipes need a second admin',
+        profileType: 'deviceWipe',
+        approverGroupIds: [group],
+      })
+    ).id as string;
 
     openId = (await api.call('alice', 'POST', 'requests', wipe('input-open'))).body.id as string;
     closedId = (await api.call('alice', 'POST', 'requests', wipe('input-closed'))).body.id as string;
-    expect((await api.call('carol', 'POST', `requests/${closedId}/reject`, { notes: 'not this one' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${closedId}/reject`, { notes: 'not this one' })).status).toBe(
+      202,
+    );
     const change = await api.call('alice', 'PUT', `policies/${policyId}`, { ...policyDraft(), description: 'pending' });
     expect(change.status).toBe(202);
     policyChangeId = change.body.id as string;
@@ -144,11 +193,21 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   it('answers 401 missing_token at every endpoint when no bearer token is sent', async () => {
     for (const endpoint of endpoints) {
       const body = bodyOf(endpoint);
-      expectProblem(endpoint.name, await send(endpoint.method, endpoint.path(), body === undefined ? {} : { body }), 401, 'missing_token');
+      expectProblem(
+        endpoint.name,
+        await send(endpoint.method, endpoint.path(), body === undefined ? {} : { body }),
+        401,
+        'missing_token',
+      );
     }
     // A blank header is no token; another scheme is not a valid one.
     expectProblem('blank Authorization', await send('GET', 'requests', { authorization: '  ' }), 401, 'missing_token');
-    expectProblem('Basic credentials', await send('GET', 'requests', { authorization: 'Basic YWxpY2U6c2VjcmV0' }), 401, 'invalid_token');
+    expectProblem(
+      'Basic credentials',
+      await send('GET', 'requests', { authorization: 'Basic YWxpY2U6c2VjcmV0' }),
+      401,
+      'invalid_token',
+    );
   });
 
   it('answers 401 invalid_token at every endpoint when the token signature was altered', async () => {
@@ -158,7 +217,12 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     const forged = `${header}.${payload}.${altered}`;
     for (const endpoint of endpoints) {
       const body = bodyOf(endpoint);
-      expectProblem(endpoint.name, await send(endpoint.method, endpoint.path(), { token: forged, ...(body === undefined ? {} : { body }) }), 401, 'invalid_token');
+      expectProblem(
+        endpoint.name,
+        await send(endpoint.method, endpoint.path(), { token: forged, ...(body === undefined ? {} : { body }) }),
+        401,
+        'invalid_token',
+      );
     }
   });
 
@@ -170,7 +234,12 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
       ['reject (MAA.Approver)', 'POST', `requests/${openId}/reject`, { notes: 'no' }],
       ['POST /policies (MAA.PolicyAdmin)', 'POST', 'policies', { ...policyDraft(), profileType: 'deviceRetire' }],
       ['PUT /policies/{id} (MAA.PolicyAdmin)', 'PUT', `policies/${policyId}`, policyDraft()],
-      ['DELETE /policies/{id} (MAA.PolicyAdmin)', 'DELETE', `policies/${policyId}`, { justification: 'No longer needed' }],
+      [
+        'DELETE /policies/{id} (MAA.PolicyAdmin)',
+        'DELETE',
+        `policies/${policyId}`,
+        { justification: 'No longer needed' },
+      ],
     ];
     for (const [name, method, path, body] of forbidden) {
       expectProblem(name, await api.call('dave', method, path, body), 403, 'forbidden');
@@ -179,8 +248,18 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     const aliceAll = await api.call('alice', 'GET', 'requests?view=all');
     expectProblem('alice view=all', aliceAll, 403, 'forbidden');
     // Cancel and complete need the initiator rather than a role; a request dave may not see is not found.
-    expectProblem('cancel by carol', await api.call('carol', 'POST', `requests/${openId}/cancel`), 403, 'not_initiator');
-    expectProblem('complete by dave', await api.call('dave', 'POST', `requests/${openId}/complete`), 403, 'not_initiator');
+    expectProblem(
+      'cancel by carol',
+      await api.call('carol', 'POST', `requests/${openId}/cancel`),
+      403,
+      'not_initiator',
+    );
+    expectProblem(
+      'complete by dave',
+      await api.call('dave', 'POST', `requests/${openId}/complete`),
+      403,
+      'not_initiator',
+    );
     expectProblem('GET /requests/{id} by dave', await api.call('dave', 'GET', `requests/${openId}`), 404, 'not_found');
     expectProblem('audit by dave', await api.call('dave', 'GET', `requests/${openId}/audit`), 404, 'not_found');
     // Reading policies and his own lists needs only a signed-in caller.
@@ -194,11 +273,20 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     for (const endpoint of withBody) {
       const user = Object.entries(users).find(([verb]) => endpoint.name.includes(verb))?.[1] ?? 'alice';
       for (const text of ['{"notes":', 'not json', '{"a":1,}']) {
-        expectProblem(`${endpoint.name} ${text}`, await send(endpoint.method, endpoint.path(), { token: await api.token(user), body: text }), 400, 'invalid_json');
+        expectProblem(
+          `${endpoint.name} ${text}`,
+          await send(endpoint.method, endpoint.path(), { token: await api.token(user), body: text }),
+          400,
+          'invalid_json',
+        );
       }
     }
     // JSON sent under another media type is refused as such.
-    const plain = await send('POST', 'requests', { token: await api.token('alice'), body: JSON.stringify(wipe('input-plain')), contentType: 'text/plain' });
+    const plain = await send('POST', 'requests', {
+      token: await api.token('alice'),
+      body: JSON.stringify(wipe('input-plain')),
+      contentType: 'text/plain',
+    });
     expectProblem('POST /requests as text/plain', plain, 415, 'unsupported_media_type');
   });
 
@@ -209,67 +297,169 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
         'alice',
         'POST',
         'requests',
-        { profileType: 'coffee', operation: { action: 7, resourceType: 'managedDevice', resourceId: 'r'.repeat(257), extra: 1 }, justification: 'j'.repeat(1025), priority: 'high' },
-        ['body.justification', 'body.operation.action', 'body.operation.extra', 'body.operation.resourceId', 'body.priority', 'body.profileType'],
+        {
+          profileType: 'coffee',
+          operation: { action: 7, resourceType: 'managedDevice', resourceId: 'r'.repeat(257), extra: 1 },
+          justification: 'j'.repeat(1025),
+          priority: 'high',
+        },
+        [
+          'body.justification',
+          'body.operation.action',
+          'body.operation.extra',
+          'body.operation.resourceId',
+          'body.priority',
+          'body.profileType',
+        ],
       ],
-      ['POST /requests without fields', 'alice', 'POST', 'requests', {}, ['body.justification', 'body.operation', 'body.profileType']],
-      ['approve', 'bob', 'POST', `requests/${openId}/approve`, { notes: 5, decision: 'approve' }, ['body.decision', 'body.notes']],
-      ['approve with long notes', 'bob', 'POST', `requests/${openId}/approve`, { notes: 'n'.repeat(1025) }, ['body.notes']],
-      ['reject', 'bob', 'POST', `requests/${openId}/reject`, { notes: ['no'], extra: true }, ['body.extra', 'body.notes']],
+      [
+        'POST /requests without fields',
+        'alice',
+        'POST',
+        'requests',
+        {},
+        ['body.justification', 'body.operation', 'body.profileType'],
+      ],
+      [
+        'approve',
+        'bob',
+        'POST',
+        `requests/${openId}/approve`,
+        { notes: 5, decision: 'approve' },
+        ['body.decision', 'body.notes'],
+      ],
+      [
+        'approve with long notes',
+        'bob',
+        'POST',
+        `requests/${openId}/approve`,
+        { notes: 'n'.repeat(1025) },
+        ['body.notes'],
+      ],
+      [
+        'reject',
+        'bob',
+        'POST',
+        `requests/${openId}/reject`,
+        { notes: ['no'], extra: true },
+        ['body.extra', 'body.notes'],
+      ],
       ['cancel', 'alice', 'POST', `requests/${openId}/cancel`, { reason: 'changed my mind' }, ['body.reason']],
-      ['complete', 'alice', 'POST', `requests/${openId}/complete`, { operation: { action: 'delete' } }, ['body.operation']],
+      [
+        'complete',
+        'alice',
+        'POST',
+        `requests/${openId}/complete`,
+        { operation: { action: 'delete' } },
+        ['body.operation'],
+      ],
       [
         'POST /policies',
         'alice',
         'POST',
         'policies',
-        { displayName: 'd'.repeat(129), profileType: 'deviceRetire', approverGroupIds: ['not-a-guid'], requiredApprovals: 1.5, requestTtl: 'soon', justification: 7, owner: 'me' },
-        ['body.approverGroupIds.0', 'body.displayName', 'body.justification', 'body.owner', 'body.requestTtl', 'body.requiredApprovals'],
+        {
+          displayName: 'd'.repeat(129),
+          profileType: 'deviceRetire',
+          approverGroupIds: ['not-a-guid'],
+          requiredApprovals: 1.5,
+          requestTtl: 'soon',
+          justification: 7,
+          owner: 'me',
+        },
+        [
+          'body.approverGroupIds.0',
+          'body.displayName',
+          'body.justification',
+          'body.owner',
+          'body.requestTtl',
+          'body.requiredApprovals',
+        ],
       ],
       [
         'PUT /policies/{id}',
         'alice',
         'PUT',
         `policies/${policyId}`,
-        { displayName: 12, profileType: 'deviceWipe', approverGroupIds: 'everyone', description: 'x'.repeat(1025), justification: 'ok' },
+        {
+          displayName: 12,
+          profileType: 'deviceWipe',
+          approverGroupIds: 'everyone',
+          description: 'x'.repeat(1025),
+          justification: 'ok',
+        },
         ['body.approverGroupIds', 'body.description', 'body.displayName'],
       ],
-      ['DELETE /policies/{id}', 'alice', 'DELETE', `policies/${policyId}`, { justification: 'j'.repeat(1025), force: true }, ['body.force', 'body.justification']],
+      [
+        'DELETE /policies/{id}',
+        'alice',
+        'DELETE',
+        `policies/${policyId}`,
+        { justification: 'j'.repeat(1025), force: true },
+        ['body.force', 'body.justification'],
+      ],
     ];
     for (const [name, user, method, path, body, fields] of cases) {
       const reply = await api.call(user, method, path, body);
       expectProblem(name, reply, 400, 'validation_failed');
-      expect({ name, fields: reply.body.errors.map((error: { path: string }) => error.path).sort() }).toEqual({ name, fields });
+      expect({ name, fields: reply.body.errors.map((error: { path: string }) => error.path).sort() }).toEqual({
+        name,
+        fields,
+      });
       for (const error of reply.body.errors) expect(error.message).toEqual(expect.any(String));
     }
 
     const queries: [string, string, string[]][] = [
-      ['GET /requests', `requests?view=everyone&top=0&status=done&owner=me`, ['query.owner', 'query.status', 'query.top', 'query.view']],
-      ['GET /requests long token', `requests?continuationToken=${'t'.repeat(2049)}&top=abc`, ['query.continuationToken', 'query.top']],
+      [
+        'GET /requests',
+        `requests?view=everyone&top=0&status=done&owner=me`,
+        ['query.owner', 'query.status', 'query.top', 'query.view'],
+      ],
+      [
+        'GET /requests long token',
+        `requests?continuationToken=${'t'.repeat(2049)}&top=abc`,
+        ['query.continuationToken', 'query.top'],
+      ],
       ['GET /requests/{id}/audit', `requests/${openId}/audit?top=101&sort=asc`, ['query.sort', 'query.top']],
       ['GET /policies', 'policies?top=-1&filter=all', ['query.filter', 'query.top']],
     ];
     for (const [name, path, fields] of queries) {
       const reply = await api.call('olga', 'GET', path);
       expectProblem(name, reply, 400, 'validation_failed');
-      expect({ name, fields: reply.body.errors.map((error: { path: string }) => error.path).sort() }).toEqual({ name, fields });
+      expect({ name, fields: reply.body.errors.map((error: { path: string }) => error.path).sort() }).toEqual({
+        name,
+        fields,
+      });
     }
   });
 
   it('answers 413 payload_too_large at every endpoint with a body over 64 KB, declared or streamed', async () => {
     for (const endpoint of withBody) {
       const body = JSON.stringify({ ...endpoint.body!(), padding: 'p'.repeat(OVERSIZE) });
-      expectProblem(endpoint.name, await send(endpoint.method, endpoint.path(), { token: await api.token('alice'), body }), 413, 'payload_too_large');
+      expectProblem(
+        endpoint.name,
+        await send(endpoint.method, endpoint.path(), { token: await api.token('alice'), body }),
+        413,
+        'payload_too_large',
+      );
     }
     // Without a Content-Length (chunked), the size is checked on what arrives.
-    const bytes = new TextEncoder().encode(JSON.stringify({ ...wipe('input-chunked'), justification: 'j'.repeat(OVERSIZE) }));
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ ...wipe('input-chunked'), justification: 'j'.repeat(OVERSIZE) }),
+    );
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.length; offset += 8192) controller.enqueue(bytes.slice(offset, offset + 8192));
+        for (let offset = 0; offset < bytes.length; offset += 8192)
+          controller.enqueue(bytes.slice(offset, offset + 8192));
         controller.close();
       },
     });
-    expectProblem('POST /requests chunked', await send('POST', 'requests', { token: await api.token('alice'), body: stream }), 413, 'payload_too_large');
+    expectProblem(
+      'POST /requests chunked',
+      await send('POST', 'requests', { token: await api.token('alice'), body: stream }),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('answers 404 not_found for an unknown request or policy id', async () => {
@@ -286,22 +476,52 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
       ['GET /requests/{over-long id}', 'olga', 'GET', `requests/${'x'.repeat(129)}`, undefined],
       ['approve {over-long id}', 'bob', 'POST', `requests/${'x'.repeat(129)}/approve`, {}],
     ];
-    for (const [name, user, method, path, body] of cases) expectProblem(name, await api.call(user, method, path, body), 404, 'not_found');
+    for (const [name, user, method, path, body] of cases)
+      expectProblem(name, await api.call(user, method, path, body), 404, 'not_found');
   });
 
   it('answers 409 when the request or policy is not in a state that allows the command', async () => {
     const cases: [string, string, string, string, unknown, string][] = [
       ['complete while it needs approval', 'alice', 'POST', `requests/${openId}/complete`, undefined, 'invalid_state'],
       ['approve a rejected request', 'bob', 'POST', `requests/${closedId}/approve`, { notes: 'fine' }, 'invalid_state'],
-      ['reject a rejected request again', 'carol', 'POST', `requests/${closedId}/reject`, { notes: 'still no' }, 'already_decided'],
+      [
+        'reject a rejected request again',
+        'carol',
+        'POST',
+        `requests/${closedId}/reject`,
+        { notes: 'still no' },
+        'already_decided',
+      ],
       ['cancel a rejected request', 'alice', 'POST', `requests/${closedId}/cancel`, undefined, 'invalid_state'],
       ['complete a rejected request', 'alice', 'POST', `requests/${closedId}/complete`, undefined, 'invalid_state'],
       ['a second request for a locked device', 'alice', 'POST', 'requests', wipe('input-open'), 'entity_locked'],
-      ['create a policy for a profile type a policy protects', 'alice', 'POST', 'policies', policyDraft(), 'policy_exists'],
-      ['update a policy whose change is pending', 'alice', 'PUT', `policies/${policyId}`, policyDraft(), 'entity_locked'],
-      ['delete a policy whose change is pending', 'alice', 'DELETE', `policies/${policyId}`, { justification: 'No longer needed' }, 'entity_locked'],
+      [
+        'create a policy for a profile type a policy protects',
+        'alice',
+        'POST',
+        'policies',
+        policyDraft(),
+        'policy_exists',
+      ],
+      [
+        'update a policy whose change is pending',
+        'alice',
+        'PUT',
+        `policies/${policyId}`,
+        policyDraft(),
+        'entity_locked',
+      ],
+      [
+        'delete a policy whose change is pending',
+        'alice',
+        'DELETE',
+        `policies/${policyId}`,
+        { justification: 'No longer needed' },
+        'entity_locked',
+      ],
     ];
-    for (const [name, user, method, path, body, code] of cases) expectProblem(name, await api.call(user, method, path, body), 409, code);
+    for (const [name, user, method, path, body, code] of cases)
+      expectProblem(name, await api.call(user, method, path, body), 409, code);
   });
 
   it('answers 401 expired_token at every endpoint once the token outlived its hour', async () => {
@@ -310,7 +530,12 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     api.forgetTokens();
     for (const endpoint of endpoints) {
       const body = bodyOf(endpoint);
-      expectProblem(endpoint.name, await send(endpoint.method, endpoint.path(), { token: stale, ...(body === undefined ? {} : { body }) }), 401, 'expired_token');
+      expectProblem(
+        endpoint.name,
+        await send(endpoint.method, endpoint.path(), { token: stale, ...(body === undefined ? {} : { body }) }),
+        401,
+        'expired_token',
+      );
     }
     // A token minted now works again.
     expect((await api.call('alice', 'GET', `requests/${openId}`)).status).toBe(200);

@@ -30,9 +30,17 @@ describe('the app under the local runtime (what npm start serves)', () => {
 
   it('answers an unknown route with a problem+json 404 and a wrong method on a known route with 405 and Allow (its catch-all, not the host)', async () => {
     const unknown = await fetch(`${runtime.url}/api/nope`);
-    expect([unknown.status, unknown.headers.get('content-type'), unknown.headers.get('x-error-code')]).toEqual([404, 'application/problem+json', 'not_found']);
+    expect([unknown.status, unknown.headers.get('content-type'), unknown.headers.get('x-error-code')]).toEqual([
+      404,
+      'application/problem+json',
+      'not_found',
+    ]);
     const wrong = await fetch(`${runtime.url}/api/health`, { method: 'DELETE' });
-    expect([wrong.status, wrong.headers.get('allow'), wrong.headers.get('x-error-code')]).toEqual([405, 'GET', 'method_not_allowed']);
+    expect([wrong.status, wrong.headers.get('allow'), wrong.headers.get('x-error-code')]).toEqual([
+      405,
+      'GET',
+      'method_not_allowed',
+    ]);
   });
 
   it('has no clock endpoint unless the clock is manual', async () => {
@@ -53,7 +61,10 @@ describe('GET /api/openapi.json', () => {
   it('serves an OpenAPI 3.1 document generated from the schemas, listing the endpoints the app serves', async () => {
     const response = await fetch(`${runtime.url}/api/openapi.json`);
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/approvals/{token}',
@@ -80,14 +91,27 @@ describe('GET /api/openapi.json', () => {
       '/requests/{id}/reject',
     ]);
     expect(Object.keys(document.paths['/policies/{id}']!).sort()).toEqual(['delete', 'get', 'put']);
-    expect(document.paths['/health']!.get!.responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'object' } } } });
+    expect(document.paths['/health']!.get!.responses['200']).toMatchObject({
+      content: { 'application/json': { schema: { type: 'object' } } },
+    });
     const link = document.paths['/approvals/{token}'] as Record<string, any>;
     expect(Object.keys(link).sort()).toEqual(['get', 'post']);
     expect(link.get.responses['200']).toMatchObject({ content: { 'text/html': { schema: { type: 'string' } } } });
     expect(Object.keys(link.post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
-    expect(Object.keys(link.post.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort()).toEqual(['csrf', 'decision', 'notes']);
+    expect(
+      Object.keys(link.post.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort(),
+    ).toEqual(['csrf', 'decision', 'notes']);
     const ops = document.paths as Record<string, any>;
-    expect(ops['/ops/instances'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['continuationToken', 'createdFrom', 'createdTo', 'runtimeStatus', 'top']);
-    expect(ops['/ops/requests/{id}/redrive'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['reason'], additionalProperties: false });
+    expect(ops['/ops/instances'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'continuationToken',
+      'createdFrom',
+      'createdTo',
+      'runtimeStatus',
+      'top',
+    ]);
+    expect(ops['/ops/requests/{id}/redrive'].post.requestBody.content['application/json'].schema).toMatchObject({
+      required: ['reason'],
+      additionalProperties: false,
+    });
   });
 });

@@ -6,7 +6,8 @@ import { runAuditVerify } from '../support/auditVerify';
 import { startRuntime } from '../support/runtime';
 
 /** Runs `npm run audit:verify` on the runtime's data dir, without MAA_APP_KEY (it reads the runtime's key file). */
-const verify = (dataDir: string, ...args: string[]) => runAuditVerify({ MAA_DATA_DIR: dataDir, MAA_STORE: 'sqlite' }, ...args);
+const verify = (dataDir: string, ...args: string[]) =>
+  runAuditVerify({ MAA_DATA_DIR: dataDir, MAA_STORE: 'sqlite' }, ...args);
 
 describe('audit checkpoints and trail heads through the local runtime (manual clock)', () => {
   let api: Api;
@@ -40,13 +41,18 @@ describe('audit checkpoints and trail heads through the local runtime (manual cl
     for (;;) {
       const digests = await checkpoints();
       if (digests.length > before) return digests;
-      if (Date.now() > deadline) throw new Error(`no checkpoint after the clock moved an hour; output:\n${api.runtime.output().slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no checkpoint after the clock moved an hour; output:\n${api.runtime.output().slice(-2000)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   it('keeps each trail head on its request, checkpoints the heads hourly in a signed chain, and finds a shortened trail', async () => {
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+    await createPolicy(api, {
+      displayName: 'Wipes',
+      profileType: 'deviceWipe',
+      approverGroupIds: [await approverGroup(api.runtime)],
+    });
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
       operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'checkpoint-device-1' },
@@ -55,9 +61,17 @@ describe('audit checkpoints and trail heads through the local runtime (manual cl
     expect(submitted.status).toBe(202);
     const id = submitted.body.id as string;
     // The approvers' links are audited after the submission: wait for the trail to settle.
-    const settled = await trailUntil(api, 'alice', id, (items) => items.filter((item) => item.type === 'link.issued').length === 2);
+    const settled = await trailUntil(
+      api,
+      'alice',
+      id,
+      (items) => items.filter((item) => item.type === 'link.issued').length === 2,
+    );
     const request = (await api.call('alice', 'GET', `requests/${id}`)).body;
-    const records = (await api.call('alice', 'GET', `requests/${id}/audit?top=100`)).body.items as { seq: number; hash: string }[];
+    const records = (await api.call('alice', 'GET', `requests/${id}/audit?top=100`)).body.items as {
+      seq: number;
+      hash: string;
+    }[];
     expect(request.trail).toEqual({ seq: records.at(-1)!.seq, hash: records.at(-1)!.hash });
     expect(settled.chainValid).toBe(true);
 
@@ -70,13 +84,22 @@ describe('audit checkpoints and trail heads through the local runtime (manual cl
 
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
     await api.until('alice', id, (r) => r.status === 'approved');
-    const approvedHead = (await trailUntil(api, 'alice', id, (items) => items.some((item) => item.type === 'notification.sent' && item.seq > request.trail.seq))).items.at(-1)!;
+    const approvedHead = (
+      await trailUntil(api, 'alice', id, (items) =>
+        items.some((item) => item.type === 'notification.sent' && item.seq > request.trail.seq),
+      )
+    ).items.at(-1)!;
     const second = await nextCheckpoint();
     const third = await nextCheckpoint();
     expect(third.slice(0, second.length)).toEqual(second);
     const [a, b] = third.slice(-2) as [AuditDigest, AuditDigest];
     expect(b).toMatchObject({ sequence: a.sequence + 1, previousDigestHash: a.digestHash, from: a.to });
-    expect(third.flatMap((digest) => digest.heads).filter((head) => head.requestId === id).map((head) => head.seq)).toContain(approvedHead.seq);
+    expect(
+      third
+        .flatMap((digest) => digest.heads)
+        .filter((head) => head.requestId === id)
+        .map((head) => head.seq),
+    ).toContain(approvedHead.seq);
 
     let result = await verify(api.runtime.dataDir, '--all');
     expect(result.out).toMatch(new RegExp(`checkpoints: ok \\(${third.length} digests, .*MACs checked\\)`));

@@ -37,7 +37,17 @@ function aRequest(id: string): ApprovalRequest {
 async function recordSteps(store: Store, id: string, from: number, to: number): Promise<void> {
   let prevHash = from === 0 ? GENESIS_HASH : (await store.getRequest(id))!.value.trail!.hash;
   for (let seq = from; seq <= to; seq++) {
-    const record = chainRecord({ requestId: id, seq, type: 'request.statusChanged', at: `2026-01-01T00:0${seq}:00.000Z`, actor: null, data: { step: seq } }, prevHash);
+    const record = chainRecord(
+      {
+        requestId: id,
+        seq,
+        type: 'request.statusChanged',
+        at: `2026-01-01T00:0${seq}:00.000Z`,
+        actor: null,
+        data: { step: seq },
+      },
+      prevHash,
+    );
     await store.recordStep({ records: [record] });
     prevHash = record.hash;
   }
@@ -58,7 +68,10 @@ describe('npm run audit:verify (SQLite store)', () => {
   });
 
   /** A data dir with a store holding `ids` (4 records each) and, with `checkpoint`, one checkpoint of them. */
-  async function dataDirWith(ids: string[], checkpoint = false): Promise<{ dataDir: string; file: string; env: Record<string, string> }> {
+  async function dataDirWith(
+    ids: string[],
+    checkpoint = false,
+  ): Promise<{ dataDir: string; file: string; env: Record<string, string> }> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-verify-'));
     dirs.push(dataDir);
     const file = path.join(dataDir, 'maa.sqlite');
@@ -90,7 +103,9 @@ describe('npm run audit:verify (SQLite store)', () => {
   it('names the broken link and exits 1 after a record is edited in the database', async () => {
     const { env, file } = await dataDirWith(['r-good', 'r-tampered']);
     const db = new Database(file);
-    const row = db.prepare<[], { doc: string }>("SELECT doc FROM audit WHERE request_id = 'r-tampered' AND seq = 1").get()!;
+    const row = db
+      .prepare<[], { doc: string }>("SELECT doc FROM audit WHERE request_id = 'r-tampered' AND seq = 1")
+      .get()!;
     const doc = JSON.parse(row.doc) as { data: { step: number } };
     doc.data.step = 42;
     db.prepare("UPDATE audit SET doc = ? WHERE request_id = 'r-tampered' AND seq = 1").run(JSON.stringify(doc));
@@ -182,7 +197,9 @@ describe('npm run audit:verify (SQLite store)', () => {
     await takeCheckpoint(store, ring, new Date());
     const digests = await store.listCheckpoints(-1, 10);
     await store.close();
-    expect(digests.map((digest) => [digest.sequence, digest.heads.map((head) => `${head.requestId}:${head.seq}`)])).toEqual([
+    expect(
+      digests.map((digest) => [digest.sequence, digest.heads.map((head) => `${head.requestId}:${head.seq}`)]),
+    ).toEqual([
       [0, ['r-1:3']],
       [1, ['r-1:5', 'r-2:3']],
       [2, []],
@@ -201,7 +218,9 @@ describe('npm run audit:verify (SQLite store)', () => {
 
     sql(file, 'DELETE FROM audit_checkpoints WHERE sequence = 1');
     result = await run(env, '--all');
-    expect(result.out).toContain('checkpoints: stored checkpoints BROKEN at digest 1: digest 2 stands where digest 1 belongs');
+    expect(result.out).toContain(
+      'checkpoints: stored checkpoints BROKEN at digest 1: digest 2 stands where digest 1 belongs',
+    );
     expect(result.code).toBe(1);
   });
 
@@ -213,7 +232,9 @@ describe('npm run audit:verify (SQLite store)', () => {
     // The attacker drops r-2's approval (seq 2) and re-chains everything after it, so every trail
     // verifies; then rewrites the heads and replaces the checkpoints with one of its own.
     const db = new Database(file);
-    const records = (db.prepare("SELECT doc FROM audit WHERE request_id = 'r-2' ORDER BY seq").pluck().all() as string[]).map((doc) => JSON.parse(doc) as AuditRecord);
+    const records = (
+      db.prepare("SELECT doc FROM audit WHERE request_id = 'r-2' ORDER BY seq").pluck().all() as string[]
+    ).map((doc) => JSON.parse(doc) as AuditRecord);
     const kept = records.filter((record) => record.seq !== 2);
     let prevHash = GENESIS_HASH;
     const rewritten = kept.map((record, seq) => {
@@ -223,14 +244,26 @@ describe('npm run audit:verify (SQLite store)', () => {
     });
     db.prepare("DELETE FROM audit WHERE request_id = 'r-2'").run();
     for (const record of rewritten) {
-      db.prepare('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(record.requestId, record.seq, record.id, record.hash, JSON.stringify(record));
+      db.prepare('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
+        record.requestId,
+        record.seq,
+        record.id,
+        record.hash,
+        JSON.stringify(record),
+      );
     }
     const head = { seq: rewritten.at(-1)!.seq, hash: rewritten.at(-1)!.hash };
-    db.prepare("UPDATE requests SET doc = json_set(doc, '$.trail', json(?)) WHERE id = 'r-2'").run(JSON.stringify(head));
+    db.prepare("UPDATE requests SET doc = json_set(doc, '$.trail', json(?)) WHERE id = 'r-2'").run(
+      JSON.stringify(head),
+    );
     db.prepare('DELETE FROM audit_checkpoints').run();
     db.close();
     const rebuilt = new SqliteStore(file);
-    await takeCheckpoint(rebuilt, { current: parseKeySetting(`forged:${Buffer.alloc(32, 1).toString('base64')}`) }, new Date());
+    await takeCheckpoint(
+      rebuilt,
+      { current: parseKeySetting(`forged:${Buffer.alloc(32, 1).toString('base64')}`) },
+      new Date(),
+    );
     await rebuilt.close();
 
     const { MAA_APP_KEY: _key, ...keyless } = env;
@@ -246,8 +279,14 @@ describe('npm run audit:verify (SQLite store)', () => {
     const { dataDir, env } = await dataDirWith(['r-1'], true);
     const file = path.join(dataDir, 'digest.json');
     writeFileSync(file, '{"version":1}');
-    expect(await run(env, '--all', '--digest', file)).toMatchObject({ code: 2, out: expect.stringContaining('not an audit digest') });
-    expect(await run(env, '--all', '--digest', path.join(dataDir, 'none.json'))).toMatchObject({ code: 2, out: expect.stringContaining('cannot read the digest file') });
+    expect(await run(env, '--all', '--digest', file)).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('not an audit digest'),
+    });
+    expect(await run(env, '--all', '--digest', path.join(dataDir, 'none.json'))).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('cannot read the digest file'),
+    });
   });
 });
 
@@ -266,7 +305,14 @@ describe('npm run audit:verify (Cosmos DB store, real SDK against a Cosmos wire-
     await seed(store, ['c-1', 'c-2', 'c-3']);
     await takeCheckpoint(store, ring, new Date());
     // The server's certificate is self-signed; only the script's process is told to accept it.
-    env = { MAA_STORE: 'cosmos', COSMOS_ENDPOINT: server.endpoint, COSMOS_KEY: server.key, COSMOS_DATABASE: database, NODE_TLS_REJECT_UNAUTHORIZED: '0', MAA_APP_KEY: TEST_APP_KEY };
+    env = {
+      MAA_STORE: 'cosmos',
+      COSMOS_ENDPOINT: server.endpoint,
+      COSMOS_KEY: server.key,
+      COSMOS_DATABASE: database,
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      MAA_APP_KEY: TEST_APP_KEY,
+    };
   });
   afterAll(async () => {
     await store?.close();
@@ -285,7 +331,17 @@ describe('npm run audit:verify (Cosmos DB store, real SDK against a Cosmos wire-
   it('accepts a trail that extends its head, as a crash between the records and the read model leaves it', async () => {
     await seed(store, ['c-4']);
     const head = (await store.getRequest('c-4'))!.value.trail!;
-    const record = chainRecord({ requestId: 'c-4', seq: 4, type: 'request.statusChanged', at: '2026-01-01T00:09:00.000Z', actor: null, data: { step: 4 } }, head.hash);
+    const record = chainRecord(
+      {
+        requestId: 'c-4',
+        seq: 4,
+        type: 'request.statusChanged',
+        at: '2026-01-01T00:09:00.000Z',
+        actor: null,
+        data: { step: 4 },
+      },
+      head.hash,
+    );
     await audit().items.create(record);
     const result = await run(env, 'c-4');
     expect(result.out).toContain("c-4: note: 1 records after the request's head (record 3)");

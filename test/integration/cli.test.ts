@@ -7,7 +7,19 @@ import { advanceClock, Api, approverGroup, auditTrail } from '../support/api';
 import { eventually, Maa } from '../support/maa';
 import { startRuntime } from '../support/runtime';
 
-const wipeArgs = (device: string) => ['submit', '--profile-type', 'deviceWipe', '--action', 'wipe', '--resource-type', 'managedDevice', '--resource-id', device, '--justification', `Reported stolen (${device})`];
+const wipeArgs = (device: string) => [
+  'submit',
+  '--profile-type',
+  'deviceWipe',
+  '--action',
+  'wipe',
+  '--resource-type',
+  'managedDevice',
+  '--resource-id',
+  device,
+  '--justification',
+  `Reported stolen (${device})`,
+];
 
 /** A port nothing listens on: bound by the OS, then released. */
 async function closedPort(): Promise<number> {
@@ -29,7 +41,8 @@ describe('maa against the local runtime', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     return run.stdout.trim();
   };
-  const aliceRequestCount = async () => (await api.call('alice', 'GET', 'requests?top=100')).body.items.length as number;
+  const aliceRequestCount = async () =>
+    (await api.call('alice', 'GET', 'requests?top=100')).body.items.length as number;
 
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
@@ -43,13 +56,30 @@ describe('maa against the local runtime', () => {
   it('explains itself: maa --help lists every command and exit code, maa <command> --help its options', async () => {
     const help = await maa.run(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['login', 'submit', 'list', 'show', 'approve', 'reject', 'cancel', 'complete', 'wait', 'audit', 'policies list', 'policies create', 'policies delete']) {
+    for (const command of [
+      'login',
+      'submit',
+      'list',
+      'show',
+      'approve',
+      'reject',
+      'cancel',
+      'complete',
+      'wait',
+      'audit',
+      'policies list',
+      'policies create',
+      'policies delete',
+    ]) {
       expect(help.stdout).toContain(`  ${command} `);
     }
-    for (const code of [0, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14]) expect(help.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
+    for (const code of [0, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14])
+      expect(help.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
     const submit = await maa.run(['submit', '--help']);
     expect(submit.code).toBe(0);
-    expect(submit.stdout).toMatch(/^usage: maa submit --profile-type <type> --action <action> --resource-type <type> --justification <text> \[options\]/);
+    expect(submit.stdout).toMatch(
+      /^usage: maa submit --profile-type <type> --action <action> --resource-type <type> --justification <text> \[options\]/,
+    );
     expect(submit.stdout).toContain('--idempotency-key <key>');
     expect((await maa.run(['policies', '--help'])).stdout).toMatch(/policies create +request a new access policy/);
   });
@@ -57,7 +87,9 @@ describe('maa against the local runtime', () => {
   it('logs alice and bob in to two profiles, kept owner-only; an unknown user gets no token (3), and no login means 3', async () => {
     const alice = await maa.run(['login', '--user', 'alice', '--profile', 'alice']);
     expect(alice).toMatchObject({ code: 0, stderr: '' });
-    expect(alice.stdout).toMatch(/^Logged in to http:\/\/127\.0\.0\.1:\d+ as Alice \(profile "alice", token valid until \d{4}-/);
+    expect(alice.stdout).toMatch(
+      /^Logged in to http:\/\/127\.0\.0\.1:\d+ as Alice \(profile "alice", token valid until \d{4}-/,
+    );
     expect((await maa.run(['login', '--user', 'bob', '--profile', 'bob'])).code).toBe(0);
     const file = path.join(maa.configDir, 'credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -72,18 +104,41 @@ describe('maa against the local runtime', () => {
   });
 
   it('logs in to Azure through the Azure CLI only when asked, and says so when it is not there (3)', async () => {
-    const run = await maa.run(['login', '--scope', 'api://00000000-0000-0000-0000-000000000000/.default', '--profile', 'azure'], { PATH: path.dirname(process.execPath) });
+    const run = await maa.run(
+      ['login', '--scope', 'api://00000000-0000-0000-0000-000000000000/.default', '--profile', 'azure'],
+      { PATH: path.dirname(process.execPath) },
+    );
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/Azure sign-in failed: .*Azure CLI/);
   });
 
   it('bootstraps the deviceWipe policy: alice requests it with policies create, bob approves, alice completes, then it exists', async () => {
     const file = path.join(work, 'wipe-policy.json');
-    writeFileSync(file, JSON.stringify({ displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] }));
-    const change = await as('alice', 'policies', 'create', '--file', file, '--justification', 'Protect wipes', '--json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        displayName: 'Device wipes need a second admin',
+        profileType: 'deviceWipe',
+        approverGroupIds: [await approverGroup(api.runtime)],
+      }),
+    );
+    const change = await as(
+      'alice',
+      'policies',
+      'create',
+      '--file',
+      file,
+      '--justification',
+      'Protect wipes',
+      '--json',
+    );
     expect(change.code).toBe(0);
     const request = JSON.parse(change.stdout);
-    expect(request).toMatchObject({ profileType: 'operationApprovalPolicy', status: 'needsApproval', operation: { action: 'create' } });
+    expect(request).toMatchObject({
+      profileType: 'operationApprovalPolicy',
+      status: 'needsApproval',
+      operation: { action: 'create' },
+    });
 
     expect((await as('bob', 'approve', request.id, '--notes', 'agreed')).code).toBe(0);
     expect((await as('alice', 'wait', request.id, '--for', 'approved', '--interval', '50ms')).code).toBe(0);
@@ -108,13 +163,43 @@ describe('maa against the local runtime', () => {
   });
 
   it('runs a wipe: submit, wait --for approved while bob approves, complete, wait --for completed, audit --verify', async () => {
-    const submit = await as('alice', ...wipeArgs('laptop-42'), '--payload', '{"keepEnrollmentData":false}', '--idempotency-key', 'wipe-laptop-42');
+    const submit = await as(
+      'alice',
+      ...wipeArgs('laptop-42'),
+      '--payload',
+      '{"keepEnrollmentData":false}',
+      '--idempotency-key',
+      'wipe-laptop-42',
+    );
     expect(submit.code).toBe(0);
     const id = /^Submitted (\S+): wipe managedDevice\/laptop-42, needsApproval/.exec(submit.stdout)![1]!;
     // The same key again: the same request, not a second one.
-    expect((await as('alice', ...wipeArgs('laptop-42'), '--payload', '{"keepEnrollmentData":false}', '--idempotency-key', 'wipe-laptop-42', '-q')).stdout.trim()).toBe(id);
+    expect(
+      (
+        await as(
+          'alice',
+          ...wipeArgs('laptop-42'),
+          '--payload',
+          '{"keepEnrollmentData":false}',
+          '--idempotency-key',
+          'wipe-laptop-42',
+          '-q',
+        )
+      ).stdout.trim(),
+    ).toBe(id);
 
-    const waiting = maa.start(['wait', id, '--for', 'approved', '--interval', '100ms', '--timeout', '30s', '--profile', 'alice']);
+    const waiting = maa.start([
+      'wait',
+      id,
+      '--for',
+      'approved',
+      '--interval',
+      '100ms',
+      '--timeout',
+      '30s',
+      '--profile',
+      'alice',
+    ]);
     await eventually(() => waiting.stderr().includes(`${id}: needsApproval`), 'wait to see the request pending');
     const received = await as('bob', 'list', '--view', 'received', '--status', 'needsApproval');
     expect(received.stdout).toContain(id);
@@ -138,7 +223,9 @@ describe('maa against the local runtime', () => {
     expect(audit.stdout).toMatch(/^0 +\S+ \S+ +request\.submitted +Alice +[0-9a-f]{12}$/m);
     expect(audit.stdout).toMatch(/^server: chain valid$/m);
     const records = (await auditTrail(api, 'alice', id)).items.length;
-    expect(audit.stdout).toMatch(new RegExp(`^verify: ok, ${records} records, head [0-9a-f]{12}; the server agrees$`, 'm'));
+    expect(audit.stdout).toMatch(
+      new RegExp(`^verify: ok, ${records} records, head [0-9a-f]{12}; the server agrees$`, 'm'),
+    );
   });
 
   it('--json prints exactly the document the API answers', async () => {
@@ -153,7 +240,9 @@ describe('maa against the local runtime', () => {
     for (const [args, route] of pairs) {
       const run = await as(args.includes('received') ? 'bob' : 'alice', ...args, '--json');
       expect(run).toMatchObject({ code: 0, stderr: '' });
-      expect(JSON.parse(run.stdout)).toEqual((await api.call(args.includes('received') ? 'bob' : 'alice', 'GET', route)).body);
+      expect(JSON.parse(run.stdout)).toEqual(
+        (await api.call(args.includes('received') ? 'bob' : 'alice', 'GET', route)).body,
+      );
     }
     // Several pages with --all-pages: one document holding every item.
     const all = await as('alice', 'list', '--top', '1', '--all-pages', '--json');
@@ -195,11 +284,23 @@ describe('maa against the local runtime', () => {
     const before = await aliceRequestCount();
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /^maa: unknown command "frobnicate"\nSee maa --help\.\n$/],
-      [wipeArgs('laptop-2').filter((word) => !word.startsWith('Reported') && word !== '--justification'), /^maa submit: missing --justification\n/],
+      [
+        wipeArgs('laptop-2').filter((word) => !word.startsWith('Reported') && word !== '--justification'),
+        /^maa submit: missing --justification\n/,
+      ],
       [[...wipeArgs('laptop-2'), '--payload', '{"keep":'], /^maa submit: --payload is not valid JSON: /],
-      [[...wipeArgs('laptop-2'), '--payload-file', path.join(work, 'missing.json')], /^maa submit: cannot read .*missing\.json: ENOENT/],
-      [[...wipeArgs('laptop-2'), '--payload', '1', '--payload-file', 'x.json'], /give --payload or --payload-file, not both/],
-      [[...wipeArgs('laptop-2').map((word) => (word === 'deviceWipe' ? 'deviceWype' : word))], /--profile-type must be one of app, .*deviceWipe.*, not "deviceWype"/],
+      [
+        [...wipeArgs('laptop-2'), '--payload-file', path.join(work, 'missing.json')],
+        /^maa submit: cannot read .*missing\.json: ENOENT/,
+      ],
+      [
+        [...wipeArgs('laptop-2'), '--payload', '1', '--payload-file', 'x.json'],
+        /give --payload or --payload-file, not both/,
+      ],
+      [
+        [...wipeArgs('laptop-2').map((word) => (word === 'deviceWipe' ? 'deviceWype' : word))],
+        /--profile-type must be one of app, .*deviceWipe.*, not "deviceWype"/,
+      ],
       [['list', '--top', '500'], /--top must be a whole number from 1 to 100, not "500"/],
       [['list', '--view', 'everything'], /--view must be one of mine, received, all/],
       [['wait', 'r-1', '--for', 'approved', '--timeout', 'soon'], /--timeout must be a duration such as 10m/],
@@ -238,13 +339,37 @@ describe('maa against the local runtime', () => {
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('(404 not_found)');
 
-    const unprotected = await as('alice', 'submit', '--profile-type', 'script', '--action', 'run', '--resource-type', 'script', '--justification', 'no policy yet');
+    const unprotected = await as(
+      'alice',
+      'submit',
+      '--profile-type',
+      'script',
+      '--action',
+      'run',
+      '--resource-type',
+      'script',
+      '--justification',
+      'no policy yet',
+    );
     expect(unprotected.code).toBe(4);
     expect(unprotected.stderr).toContain('(422 no_applicable_policy)');
 
-    const invalid = await as('alice', 'submit', '--profile-type', 'deviceWipe', '--action', 'wipe', '--resource-type', 'managedDevice', '--justification', 'x'.repeat(2000));
+    const invalid = await as(
+      'alice',
+      'submit',
+      '--profile-type',
+      'deviceWipe',
+      '--action',
+      'wipe',
+      '--resource-type',
+      'managedDevice',
+      '--justification',
+      'x'.repeat(2000),
+    );
     expect(invalid.code).toBe(4);
-    expect(invalid.stderr).toMatch(/^maa submit: The body is not valid \(400 validation_failed\)\n {2}body\.justification: Too big/);
+    expect(invalid.stderr).toMatch(
+      /^maa submit: The body is not valid \(400 validation_failed\)\n {2}body\.justification: Too big/,
+    );
 
     const port = await closedPort();
     const unreachable = await maa.run(['list'], { MAA_TOKEN: 'any', MAA_URL: `http://127.0.0.1:${port}` });
@@ -263,7 +388,9 @@ describe('maa against the local runtime', () => {
 
     const elsewhere = await maa.run(['list', '--profile', 'alice', '--url', `http://127.0.0.1:${await closedPort()}`]);
     expect(elsewhere.code).toBe(3);
-    expect(elsewhere.stderr).toMatch(/Profile "alice" is logged in to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+; its token is not sent elsewhere/);
+    expect(elsewhere.stderr).toMatch(
+      /Profile "alice" is logged in to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+; its token is not sent elsewhere/,
+    );
   });
 
   it('audit --verify exits 6 and names the broken record when a stored record was altered', async () => {
@@ -273,7 +400,9 @@ describe('maa against the local runtime', () => {
     expect((await as('alice', 'audit', id, '--verify')).code).toBe(0);
 
     const db = new Database(path.join(api.runtime.dataDir, 'maa.sqlite'));
-    const row = db.prepare<[string], { doc: string }>('SELECT doc FROM audit WHERE request_id = ? AND seq = 1').get(id)!;
+    const row = db
+      .prepare<[string], { doc: string }>('SELECT doc FROM audit WHERE request_id = ? AND seq = 1')
+      .get(id)!;
     const doc = JSON.parse(row.doc);
     doc.at = '2020-01-01T00:00:00.000Z';
     db.prepare('UPDATE audit SET doc = ? WHERE request_id = ? AND seq = 1').run(JSON.stringify(doc), id);
@@ -282,7 +411,9 @@ describe('maa against the local runtime', () => {
     const audit = await as('alice', 'audit', id, '--verify');
     expect(audit.code).toBe(6);
     expect(audit.stdout).toMatch(/^server: chain INVALID$/m);
-    expect(audit.stderr).toMatch(/^verify: BROKEN at record 1 \(seq 1, link\.issued\): hash does not match its content$/m);
+    expect(audit.stderr).toMatch(
+      /^verify: BROKEN at record 1 \(seq 1, link\.issued\): hash does not match its content$/m,
+    );
     // Without --verify the trail is still shown, and the exit code says nothing about the chain.
     expect((await as('alice', 'audit', id)).code).toBe(0);
   });
@@ -292,7 +423,9 @@ describe('maa against the local runtime', () => {
     await advanceClock(api.runtime, 'P31D');
     const stale = await as('alice', 'show', id);
     expect(stale.code).toBe(3);
-    expect(stale.stderr).toMatch(/\(401 expired_token\)[^]*The token of profile "alice" has expired\. Log in again with: maa login --user alice --url http:\/\/127\.0\.0\.1:\d+ --profile alice\n$/);
+    expect(stale.stderr).toMatch(
+      /\(401 expired_token\)[^]*The token of profile "alice" has expired\. Log in again with: maa login --user alice --url http:\/\/127\.0\.0\.1:\d+ --profile alice\n$/,
+    );
 
     expect((await maa.run(['login', '--user', 'alice', '--url', api.runtime.url, '--profile', 'alice'])).code).toBe(0);
     const waited = await as('alice', 'wait', id, '--for', 'approved', '--interval', '50ms', '--timeout', '20s');

@@ -30,17 +30,27 @@ describe('examples/wipe.sh against the local runtime', () => {
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
         const refused = body.includes(FAILING_DEVICE);
-        response.writeHead(refused ? 400 : 200, { 'content-type': 'text/plain' }).end(refused ? 'device not enrolled' : 'wiped');
+        response
+          .writeHead(refused ? 400 : 200, { 'content-type': 'text/plain' })
+          .end(refused ? 'device not enrolled' : 'wiped');
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const { port } = webhook.address() as { port: number };
     api = new Api(
       await startRuntime({
-        env: { MAA_WEBHOOK_PROFILE_TYPES: 'deviceWipe', MAA_WEBHOOK_URL: `http://127.0.0.1:${port}/wipe`, MAA_WEBHOOK_SECRET: 'example-webhook-secret-0123456789' },
+        env: {
+          MAA_WEBHOOK_PROFILE_TYPES: 'deviceWipe',
+          MAA_WEBHOOK_URL: `http://127.0.0.1:${port}/wipe`,
+          MAA_WEBHOOK_SECRET: 'example-webhook-secret-0123456789',
+        },
       }),
     );
-    await createPolicy(api, { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+    await createPolicy(api, {
+      displayName: 'Device wipes need a second admin',
+      profileType: 'deviceWipe',
+      approverGroupIds: [await approverGroup(api.runtime)],
+    });
     maa = new Maa(api.runtime.url, path.join(work, 'config'));
     expect((await maa.run(['login', '--user', 'alice'])).code).toBe(0);
     expect((await maa.run(['login', '--user', 'bob', '--profile', 'bob'])).code).toBe(0);
@@ -56,7 +66,11 @@ describe('examples/wipe.sh against the local runtime', () => {
   });
 
   /** Runs the script for `device`; once its request waits for bob, runs `decide(id)` as a second process. */
-  async function wipe(device: string, decide: (id: string) => Promise<MaaResult>, env: Record<string, string> = {}): Promise<MaaResult & { id: string }> {
+  async function wipe(
+    device: string,
+    decide: (id: string) => Promise<MaaResult>,
+    env: Record<string, string> = {},
+  ): Promise<MaaResult & { id: string }> {
     const child = spawn('bash', [script, device, `Reported stolen (${device})`], {
       env: maa.env({ PATH: `${bin}:${process.env.PATH}`, WIPE_POLL_INTERVAL: '100ms', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +95,11 @@ describe('examples/wipe.sh against the local runtime', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Device laptop-7 wiped (request ${run.id}).`);
     const request = (await api.call('alice', 'GET', `requests/${run.id}`)).body;
-    expect(request).toMatchObject({ status: 'completed', execution: { status: 'succeeded' }, justification: 'Reported stolen (laptop-7)' });
+    expect(request).toMatchObject({
+      status: 'completed',
+      execution: { status: 'succeeded' },
+      justification: 'Reported stolen (laptop-7)',
+    });
   });
 
   it('exits 10 when bob rejects, without completing', async () => {
@@ -99,7 +117,9 @@ describe('examples/wipe.sh against the local runtime', () => {
   });
 
   it('cancels the request and exits 13 when nobody decides in time', async () => {
-    const run = await wipe('laptop-9', () => Promise.resolve({ code: 0, stdout: '', stderr: '' }), { WIPE_APPROVAL_TIMEOUT: '1s' });
+    const run = await wipe('laptop-9', () => Promise.resolve({ code: 0, stdout: '', stderr: '' }), {
+      WIPE_APPROVAL_TIMEOUT: '1s',
+    });
     expect(run.code).toBe(13);
     expect(run.stderr).toContain(`No decision within 1s: cancelling ${run.id}.`);
     await api.until('alice', run.id, (request) => request.status === 'cancelled');

@@ -5,7 +5,16 @@
  * groups again for every one, and executes only what the read model says was completed. Each
  * refusal is audited as `request.eventRefused` and changes nothing else.
  */
-import { advanceClock, Api, approverGroup, auditTrail, changeRole, createPolicy, trailUntil, type AuditItem } from '../support/api';
+import {
+  advanceClock,
+  Api,
+  approverGroup,
+  auditTrail,
+  changeRole,
+  createPolicy,
+  trailUntil,
+  type AuditItem,
+} from '../support/api';
 import { startRuntime } from '../support/runtime';
 
 jest.setTimeout(90_000);
@@ -28,7 +37,14 @@ describe('authenticated commands', () => {
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_GROUP_CACHE_SECONDS: '0', MAA_LOCAL_CLOCK: 'manual' } }));
     // Two approvals, so a forged approval would show as a decision before anything else happens.
-    policyId = (await createPolicy(api, { displayName: 'Wipes need two admins', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)], requiredApprovals: 2 })).id;
+    policyId = (
+      await createPolicy(api, {
+        displayName: 'Wipes need two admins',
+        profileType: 'deviceWipe',
+        approverGroupIds: [await approverGroup(api.runtime)],
+        requiredApprovals: 2,
+      })
+    ).id;
   });
 
   afterAll(async () => {
@@ -40,7 +56,11 @@ describe('authenticated commands', () => {
    * holds its system key calls it (every Contributor on the Function App can read that key in Azure):
    * every webhook call of this file goes through here.
    */
-  async function durable(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function durable(
+    method: 'GET' | 'POST',
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(`${api.runtime.url}/runtime/webhooks/durabletask/${route}`, {
       method,
       headers: { ...api.runtime.keyHeader(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -50,30 +70,50 @@ describe('authenticated commands', () => {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const raise = async (id: string, event: unknown) => expect((await durable('POST', `instances/${id}/raiseEvent/Command`, event)).status).toBe(202);
+  const raise = async (id: string, event: unknown) =>
+    expect((await durable('POST', `instances/${id}/raiseEvent/Command`, event)).status).toBe(202);
 
   /** The `Command` events the orchestration received, as its history holds them (what an attacker can read). */
   async function raisedCommands(id: string): Promise<Record<string, any>[]> {
     const { body } = await durable('GET', `instances/${id}?showHistory=true&showHistoryOutput=true&showInput=true`);
-    return (body.historyEvents as { EventType: string; Name?: string; Input?: Record<string, any> }[]).filter((event) => event.EventType === 'EventRaised' && event.Name === 'Command').map((event) => event.Input!);
+    return (body.historyEvents as { EventType: string; Name?: string; Input?: Record<string, any> }[])
+      .filter((event) => event.EventType === 'EventRaised' && event.Name === 'Command')
+      .map((event) => event.Input!);
   }
 
   async function submit(resourceId: string): Promise<string> {
     const submitted = await api.call('alice', 'POST', 'requests', wipe(resourceId));
     expect(submitted.status).toBe(202);
-    await trailUntil(api, 'alice', submitted.body.id as string, (items) => items.some((item) => item.type === 'notification.sent'));
+    await trailUntil(api, 'alice', submitted.body.id as string, (items) =>
+      items.some((item) => item.type === 'notification.sent'),
+    );
     return submitted.body.id as string;
   }
 
   const refusals = (items: AuditItem[]) => items.filter((item) => item.type === 'request.eventRefused');
-  const untilRefusals = (id: string, count: number) => trailUntil(api, 'alice', id, (items) => refusals(items).length >= count);
+  const untilRefusals = (id: string, count: number) =>
+    trailUntil(api, 'alice', id, (items) => refusals(items).length >= count);
 
   it('refuses forged approvals and a forged completion raised through the Durable webhook, and audits them', async () => {
     const id = await submit('forged-1');
     const before = (await auditTrail(api, 'alice', id)).items.length;
     // What the API would have sent, with roles the event itself claims.
-    await raise(id, { kind: 'decide', actor: BOB, actorRoles: ALL_ROLES, decision: 'approve', notes: 'ok', source: 'api' });
-    await raise(id, { kind: 'decide', actor: CAROL, actorRoles: ALL_ROLES, decision: 'approve', notes: 'ok', source: 'api' });
+    await raise(id, {
+      kind: 'decide',
+      actor: BOB,
+      actorRoles: ALL_ROLES,
+      decision: 'approve',
+      notes: 'ok',
+      source: 'api',
+    });
+    await raise(id, {
+      kind: 'decide',
+      actor: CAROL,
+      actorRoles: ALL_ROLES,
+      decision: 'approve',
+      notes: 'ok',
+      source: 'api',
+    });
     await raise(id, { kind: 'complete', actor: ALICE, actorRoles: ALL_ROLES });
     // Garbage is refused too, without failing the orchestration.
     await raise(id, null);
@@ -112,9 +152,18 @@ describe('authenticated commands', () => {
     // A request the attacker made up: nothing is recorded for it.
     const madeUp = '0f0f0f0f-0000-4000-8000-000000000002';
     const genuine = (await api.call('alice', 'GET', `requests/${await submit('forged-start-1')}`)).body;
-    const forgedRequest = { ...genuine, id: madeUp, policy: { ...genuine.policy, approverGroupIds: ['00000000-0000-4000-8000-00000000dead'], requiredApprovals: 1 } };
-    expect((await durable('POST', `orchestrators/approvalOrchestrator/${madeUp}`, { request: forgedRequest, etag: 'x' })).status).toBe(202);
-    expect((await finished(madeUp)).output).toMatchObject({ startRefused: expect.stringMatching(/carries no signature/) });
+    const forgedRequest = {
+      ...genuine,
+      id: madeUp,
+      policy: { ...genuine.policy, approverGroupIds: ['00000000-0000-4000-8000-00000000dead'], requiredApprovals: 1 },
+    };
+    expect(
+      (await durable('POST', `orchestrators/approvalOrchestrator/${madeUp}`, { request: forgedRequest, etag: 'x' }))
+        .status,
+    ).toBe(202);
+    expect((await finished(madeUp)).output).toMatchObject({
+      startRefused: expect.stringMatching(/carries no signature/),
+    });
     expect((await api.call('olga', 'GET', `requests/${madeUp}`)).status).toBe(404);
 
     // A genuine request whose orchestration the attacker terminated and started again under a policy snapshot of their own.
@@ -125,7 +174,17 @@ describe('authenticated commands', () => {
     const history = await durable('GET', `instances/${id}?showInput=true`);
     const signedInput = history.body.input as Record<string, any>;
     expect(signedInput.signature).toBeDefined();
-    const reforged = { ...signedInput, request: { ...signedInput.request, policy: { ...signedInput.request.policy, requiredApprovals: 1, approverGroupIds: ['00000000-0000-4000-8000-00000000dead'] } } };
+    const reforged = {
+      ...signedInput,
+      request: {
+        ...signedInput.request,
+        policy: {
+          ...signedInput.request.policy,
+          requiredApprovals: 1,
+          approverGroupIds: ['00000000-0000-4000-8000-00000000dead'],
+        },
+      },
+    };
     expect((await durable('POST', `orchestrators/approvalOrchestrator/${id}`, reforged)).status).toBe(202);
     expect((await finished(id)).output).toMatchObject({ startRefused: expect.stringMatching(/does not verify/) });
     const after = await auditTrail(api, 'alice', id);
@@ -139,17 +198,36 @@ describe('authenticated commands', () => {
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'carol checked' })).status).toBe(202);
     await api.until('alice', id, (r) => r.decisions.length === 1);
     const genuine = (await raisedCommands(id))[0]!;
-    expect(genuine).toMatchObject({ kind: 'decide', actor: CAROL, decision: 'approve', signature: { kid: expect.any(String), mac: expect.any(String), nonce: expect.any(String) } });
+    expect(genuine).toMatchObject({
+      kind: 'decide',
+      actor: CAROL,
+      decision: 'approve',
+      signature: { kid: expect.any(String), mac: expect.any(String), nonce: expect.any(String) },
+    });
     expect(genuine).not.toHaveProperty('actorRoles');
 
     await raise(id, { ...genuine, actor: BOB });
     await raise(id, { ...genuine, decision: 'reject', notes: 'no' });
-    await raise(id, { ...genuine, signature: { ...genuine.signature, issuedAt: new Date(Date.parse(genuine.signature.issuedAt) + 1000).toISOString() } });
+    await raise(id, {
+      ...genuine,
+      signature: {
+        ...genuine.signature,
+        issuedAt: new Date(Date.parse(genuine.signature.issuedAt) + 1000).toISOString(),
+      },
+    });
     await raise(id, genuine);
     const trail = await untilRefusals(id, 4);
-    expect(refusals(trail.items).map((item) => item.data.code)).toEqual(['command_unauthenticated', 'command_unauthenticated', 'command_unauthenticated', 'command_replayed']);
+    expect(refusals(trail.items).map((item) => item.data.code)).toEqual([
+      'command_unauthenticated',
+      'command_unauthenticated',
+      'command_unauthenticated',
+      'command_replayed',
+    ]);
     // A replay names its (genuine) actor.
-    expect(refusals(trail.items)[3]).toMatchObject({ actor: CAROL, data: { command: 'decide', code: 'command_replayed' } });
+    expect(refusals(trail.items)[3]).toMatchObject({
+      actor: CAROL,
+      data: { command: 'decide', code: 'command_replayed' },
+    });
     const request = (await api.call('alice', 'GET', `requests/${id}`)).body;
     expect(request).toMatchObject({ status: 'needsApproval' });
     expect(request.decisions.map((decision: { approver: { id: string } }) => decision.approver.id)).toEqual([CAROL.id]);
@@ -165,15 +243,22 @@ describe('authenticated commands', () => {
   it('refuses the completion of an initiator who lost MAA.Requester after approval, reading the role again, and executes nothing', async () => {
     const id = await submit('lost-role-1');
     const stale = await api.token('alice'); // minted while alice held MAA.Requester
-    for (const approver of ['bob', 'carol']) expect((await api.call(approver, 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    for (const approver of ['bob', 'carol'])
+      expect((await api.call(approver, 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
     await api.until('alice', id, (r) => r.status === 'approved');
 
     expect((await changeRole(api.runtime, 'DELETE', 'alice', 'MAA.Requester')).status).toBe(200);
     try {
       // A new token has no MAA.Requester: the API refuses at once.
-      const fresh = await fetch(`${api.runtime.url}/_local/token`, { method: 'POST', body: JSON.stringify({ user: 'alice' }) });
+      const fresh = await fetch(`${api.runtime.url}/_local/token`, {
+        method: 'POST',
+        body: JSON.stringify({ user: 'alice' }),
+      });
       const token = ((await fresh.json()) as { access_token: string }).access_token;
-      const refused = await fetch(`${api.runtime.url}/api/requests/${id}/complete`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const refused = await fetch(`${api.runtime.url}/api/requests/${id}/complete`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect([refused.status, refused.headers.get('x-error-code')]).toEqual([403, 'forbidden']);
 
       // A token minted before still says MAA.Requester: the API lets it through, the orchestration reads the role again and refuses.
@@ -181,7 +266,12 @@ describe('authenticated commands', () => {
       expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
       const trail = await untilRefusals(id, 1);
       expect(trail.chainValid).toBe(true);
-      expect(refusals(trail.items)).toEqual([expect.objectContaining({ actor: ALICE, data: expect.objectContaining({ command: 'complete', code: 'forbidden' }) })]);
+      expect(refusals(trail.items)).toEqual([
+        expect.objectContaining({
+          actor: ALICE,
+          data: expect.objectContaining({ command: 'complete', code: 'forbidden' }),
+        }),
+      ]);
       const request = (await api.call('alice', 'GET', `requests/${id}`)).body;
       expect(request.status).toBe('approved');
       expect(request.execution).toBeUndefined();
@@ -201,8 +291,16 @@ describe('authenticated commands', () => {
     try {
       expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
       const trail = await untilRefusals(id, 1);
-      expect(refusals(trail.items)).toEqual([expect.objectContaining({ actor: CAROL, data: expect.objectContaining({ command: 'decide', code: 'forbidden' }) })]);
-      expect((await api.call('alice', 'GET', `requests/${id}`)).body).toMatchObject({ status: 'needsApproval', decisions: [] });
+      expect(refusals(trail.items)).toEqual([
+        expect.objectContaining({
+          actor: CAROL,
+          data: expect.objectContaining({ command: 'decide', code: 'forbidden' }),
+        }),
+      ]);
+      expect((await api.call('alice', 'GET', `requests/${id}`)).body).toMatchObject({
+        status: 'needsApproval',
+        decisions: [],
+      });
     } finally {
       expect((await changeRole(api.runtime, 'PUT', 'carol', 'MAA.Approver')).status).toBe(200);
     }
@@ -228,7 +326,10 @@ describe('authenticated commands', () => {
       execution: { status: 'failed', at: '2030-01-01T00:00:00.000Z', detail: 'x' },
       redrive: { number: 1, by: ALICE, reason: 'forged', at: '2030-01-01T00:00:00.000Z', running: true },
     };
-    const started = await durable('POST', `orchestrators/redriveExecution/${forgedId}:redrive:1`, { request, number: 1 });
+    const started = await durable('POST', `orchestrators/redriveExecution/${forgedId}:redrive:1`, {
+      request,
+      number: 1,
+    });
     expect(started.status).toBe(202);
     const instance = `instances/${encodeURIComponent(`${forgedId}:redrive:1`)}`;
     // The executor's outcome, once its activity finished (recording it then fails and is retried: there is no such request).
@@ -237,10 +338,16 @@ describe('authenticated commands', () => {
     while (!executed) {
       if (Date.now() > deadline) throw new Error('the forged re-drive never ran its executor');
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const history = (await durable('GET', `${instance}?showHistory=true&showHistoryOutput=true`)).body?.historyEvents as { EventType: string; FunctionName?: string; Result?: Record<string, unknown> }[] | undefined;
-      executed = history?.find((event) => event.EventType === 'TaskCompleted' && event.FunctionName === 'executeOperation');
+      const history = (await durable('GET', `${instance}?showHistory=true&showHistoryOutput=true`)).body
+        ?.historyEvents as { EventType: string; FunctionName?: string; Result?: Record<string, unknown> }[] | undefined;
+      executed = history?.find(
+        (event) => event.EventType === 'TaskCompleted' && event.FunctionName === 'executeOperation',
+      );
     }
-    expect(executed.Result).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^execution_refused: no stored request/) });
+    expect(executed.Result).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^execution_refused: no stored request/),
+    });
     expect((await durable('POST', `${instance}/terminate?reason=test`)).status).toBe(202);
     // The policy it tried to delete is still in force.
     expect((await api.call('alice', 'GET', `policies/${policyId}`)).status).toBe(200);

@@ -89,7 +89,13 @@ describe('DurableClient operations from the app', () => {
     await waitForStatus(base, noInput, isRunning);
     const running = await api(`client/status/${noInput}`);
     expect(running.status).toBe(200);
-    expect(running.body).toMatchObject({ name: 'WaitForever', runtimeStatus: 'Running', input: '', output: null, customStatus: 'parked' });
+    expect(running.body).toMatchObject({
+      name: 'WaitForever',
+      runtimeStatus: 'Running',
+      input: '',
+      output: null,
+      customStatus: 'parked',
+    });
     await call(`${instanceUrl(base, noInput)}/terminate?reason=cleanup`, { method: 'POST' });
 
     const ghost = uniqueId('ghost');
@@ -160,9 +166,13 @@ describe('DurableClient operations from the app', () => {
     const from = new Date().toISOString();
     await sleep(20);
     const completed = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => start(base, 'Sequence', { instanceId: uniqueId(`by-done-${i}`), input: [`b${i}`] })),
+      Array.from({ length: 4 }, (_, i) =>
+        start(base, 'Sequence', { instanceId: uniqueId(`by-done-${i}`), input: [`b${i}`] }),
+      ),
     );
-    const running = await Promise.all(Array.from({ length: 2 }, (_, i) => start(base, 'WaitForever', { instanceId: uniqueId(`by-run-${i}`) })));
+    const running = await Promise.all(
+      Array.from({ length: 2 }, (_, i) => start(base, 'WaitForever', { instanceId: uniqueId(`by-run-${i}`) })),
+    );
     await Promise.all(completed.map((id) => waitForStatus(base, id, (s) => s.runtimeStatus === 'Completed')));
     await Promise.all(running.map((id) => waitForStatus(base, id, isRunning)));
     await sleep(20);
@@ -177,7 +187,11 @@ describe('DurableClient operations from the app', () => {
     const byBoth = await api(`client/status-by?runtimeStatus=Running,Completed&${window}`);
     expect(byBoth.body.count).toBe(6);
 
-    const purged = await postJson(`${base}/api/client/purge-by`, { createdTimeFrom: from, createdTimeTo: to, runtimeStatus: ['Completed'] });
+    const purged = await postJson(`${base}/api/client/purge-by`, {
+      createdTimeFrom: from,
+      createdTimeTo: to,
+      runtimeStatus: ['Completed'],
+    });
     expect(purged.status).toBe(200);
     expect(purged.body).toEqual({ instancesDeleted: 4 });
     for (const id of completed) expect((await getStatus(base, id)).status).toBe(404);

@@ -88,7 +88,9 @@ test('lets the timer win Task.any once the clock passes its deadline, like the D
 test('runs a 30-day createTimer as several sub-timers (6-day maximum, 3-day interval) that fire as the clock advances, like the extension on Azure Storage', async () => {
   const id = uniqueId('long-timer');
   await start(base, 'LongTimer', { instanceId: id, input: { days: 30 } });
-  const waiting = await waitForStatus(base, id, (s) => isRunning(s) && countEvents(s, 'TimerCreated') >= 1, 8_000, { showHistory: true });
+  const waiting = await waitForStatus(base, id, (s) => isRunning(s) && countEvents(s, 'TimerCreated') >= 1, 8_000, {
+    showHistory: true,
+  });
   const fireAt = Date.parse((waiting.customStatus as { fireAt: string }).fireAt);
   const firstTimer = (waiting.historyEvents ?? []).find((e) => e.EventType === 'TimerCreated');
   // The first sub-timer is one long-running interval (3 days) out, not the final 30-day fire time.

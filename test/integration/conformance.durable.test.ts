@@ -49,7 +49,10 @@ const isRunning = (s: InstanceStatus) => s.runtimeStatus === 'Running';
 function storedRetries(instanceId: string): unknown {
   const db = new Database(path.join(rt.dataDir, 'durable.sqlite'), { readonly: true });
   try {
-    const state = db.prepare<[string], string>('SELECT state FROM instances WHERE instance_id = ?').pluck().get(instanceId);
+    const state = db
+      .prepare<[string], string>('SELECT state FROM instances WHERE instance_id = ?')
+      .pluck()
+      .get(instanceId);
     return (JSON.parse(state!) as { retries: unknown }).retries;
   } finally {
     db.close();
@@ -139,7 +142,9 @@ describe('activities', () => {
     const plainCompleted = (plain.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted');
     expect(plainCompleted).toHaveLength(1);
     expect(plainCompleted[0]?.Result).toBeUndefined();
-    const withOutput = await call<InstanceStatus>(instanceUrl(base, done.instanceId, '?showHistory=true&showHistoryOutput=true'));
+    const withOutput = await call<InstanceStatus>(
+      instanceUrl(base, done.instanceId, '?showHistory=true&showHistoryOutput=true'),
+    );
     const completed = (withOutput.body.historyEvents ?? []).filter((e) => e.EventType === 'TaskCompleted');
     expect(completed).toHaveLength(1);
     expect(completed[0]?.FunctionName).toBe('Hello');
@@ -157,7 +162,11 @@ describe('activities', () => {
     expect(running.instanceId).toBe(id);
     expect((await raiseEvent(base, id, 'Go', 'special')).status).toBe(202);
     const done = await waitForTerminal(base, id);
-    expect(done).toMatchObject({ instanceId: id, runtimeStatus: 'Completed', output: { eventName: 'Go', value: 'special' } });
+    expect(done).toMatchObject({
+      instanceId: id,
+      runtimeStatus: 'Completed',
+      output: { eventName: 'Go', value: 'special' },
+    });
     expect((await call(instanceUrl(base, id), { method: 'DELETE' })).body).toEqual({ instancesDeleted: 1 });
   });
 
@@ -348,7 +357,11 @@ describe('external events and timers', () => {
     await start(base, 'WaitForEvent', { instanceId: id, input: { eventName: 'Go' } });
     await waitForStatus(base, id, isRunning);
     const url = `${instanceUrl(base, id)}/raiseEvent/Go`;
-    const notJson = await call(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const notJson = await call(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(describeReply('POST', url, notJson)).toMatch(/-> 400\b/);
     const empty = await call(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
     expect(describeReply('POST', url, empty)).toMatch(/-> 400\b/);
@@ -371,7 +384,12 @@ describe('sub-orchestrations', () => {
       generated: { doubled: number; greeting: string; instanceId: string; parentInstanceId: string };
       parentId: string;
     };
-    expect(output.explicit).toEqual({ doubled: 4, greeting: 'Hello child 2!', instanceId: childId, parentInstanceId: parentId });
+    expect(output.explicit).toEqual({
+      doubled: 4,
+      greeting: 'Hello child 2!',
+      instanceId: childId,
+      parentInstanceId: parentId,
+    });
     expect(output.generated).toMatchObject({ doubled: 6, greeting: 'Hello child 3!', parentInstanceId: parentId });
     expect(typeof output.generated.instanceId).toBe('string');
     expect(output.generated.instanceId.length).toBeGreaterThan(0);
@@ -443,7 +461,9 @@ describe('instance lifecycle', () => {
     expect((await raiseEvent(base, id, 'Never', {})).status).toBe(410);
     expect((await call(`${instanceUrl(base, id)}/suspend?reason=late`, { method: 'POST' })).status).toBe(410);
     expect((await call(`${instanceUrl(base, id)}/resume?reason=late`, { method: 'POST' })).status).toBe(410);
-    expect((await call(`${instanceUrl(base, uniqueId('ghost'))}/terminate?reason=x`, { method: 'POST' })).status).toBe(404);
+    expect((await call(`${instanceUrl(base, uniqueId('ghost'))}/terminate?reason=x`, { method: 'POST' })).status).toBe(
+      404,
+    );
   });
 
   test('holds events while suspended and processes them after resume, like the extension', async () => {
@@ -505,7 +525,11 @@ describe('instance lifecycle', () => {
     const again = await postJson(`${base}/api/start/Sequence`, { instanceId: id, input: ['dup'] });
     expect(describeReply('POST', '/api/start/Sequence', again)).toMatch(/-> 409\b/);
     const still = await getStatus(base, id);
-    expect(still.body).toMatchObject({ name: 'WaitForEvent', runtimeStatus: 'Running', input: { eventName: 'Original' } });
+    expect(still.body).toMatchObject({
+      name: 'WaitForEvent',
+      runtimeStatus: 'Running',
+      input: { eventName: 'Original' },
+    });
 
     expect((await call(`${instanceUrl(base, id)}/suspend?reason=x`, { method: 'POST' })).status).toBe(202);
     await waitForStatus(base, id, (s) => s.runtimeStatus === 'Suspended');
@@ -522,9 +546,15 @@ describe('instance lifecycle', () => {
     expect(first.output).toEqual(['Hello one!']);
 
     await start(base, 'Sequence', { instanceId: id, input: ['two', 'three'] });
-    const second = await waitForStatus(base, id, (s) => s.runtimeStatus === 'Completed' && Array.isArray(s.output) && s.output.length === 2, 10_000, {
-      showHistory: true,
-    });
+    const second = await waitForStatus(
+      base,
+      id,
+      (s) => s.runtimeStatus === 'Completed' && Array.isArray(s.output) && s.output.length === 2,
+      10_000,
+      {
+        showHistory: true,
+      },
+    );
     expect(second.output).toEqual(['Hello two!', 'Hello three!']);
     expect(second.input).toEqual(['two', 'three']);
     expect(countEvents(second, 'ExecutionStarted')).toBe(1);
@@ -556,7 +586,14 @@ describe('instance lifecycle', () => {
     expect(body.id).toBe(id);
     expect(reply.headers.get('location')).toBe(body.statusQueryGetUri);
     expect(reply.headers.get('retry-after')).toBe('10');
-    for (const key of ['statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri', 'suspendPostUri', 'resumePostUri']) {
+    for (const key of [
+      'statusQueryGetUri',
+      'sendEventPostUri',
+      'terminatePostUri',
+      'purgeHistoryDeleteUri',
+      'suspendPostUri',
+      'resumePostUri',
+    ]) {
       expect({ key, uri: body[key]?.startsWith(prefix) }).toEqual({ key, uri: true });
     }
     expect(body.statusQueryGetUri).toContain('taskHub=ConformanceHub');
@@ -595,7 +632,9 @@ describe('instance queries', () => {
     const from = new Date().toISOString();
     await sleep(20);
     const completed = await Promise.all(
-      Array.from({ length: 7 }, (_, i) => start(base, 'Sequence', { instanceId: uniqueId(`query-done-${i}`), input: [`q${i}`] })),
+      Array.from({ length: 7 }, (_, i) =>
+        start(base, 'Sequence', { instanceId: uniqueId(`query-done-${i}`), input: [`q${i}`] }),
+      ),
     );
     const running = await Promise.all(
       Array.from({ length: 3 }, (_, i) => start(base, 'WaitForever', { instanceId: uniqueId(`query-run-${i}`) })),
@@ -675,13 +714,18 @@ describe('determinism and scale', () => {
   test('runs 50 instances started in parallel to completion with their own outputs', async () => {
     const from = new Date().toISOString();
     const ids = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => start(base, 'Sequence', { instanceId: uniqueId(`many-${i}`), input: [`n${i}`, `m${i}`] })),
+      Array.from({ length: 50 }, (_, i) =>
+        start(base, 'Sequence', { instanceId: uniqueId(`many-${i}`), input: [`n${i}`, `m${i}`] }),
+      ),
     );
     expect(new Set(ids).size).toBe(50);
     const deadline = Date.now() + 30_000;
     let done: InstanceStatus[] = [];
     while (Date.now() < deadline) {
-      const { instances } = await listInstances(base, `runtimeStatus=${TERMINAL.join(',')}&createdTimeFrom=${encodeURIComponent(from)}`);
+      const { instances } = await listInstances(
+        base,
+        `runtimeStatus=${TERMINAL.join(',')}&createdTimeFrom=${encodeURIComponent(from)}`,
+      );
       done = instances.filter((s) => ids.includes(s.instanceId));
       if (done.length === 50) break;
       await sleep(200);

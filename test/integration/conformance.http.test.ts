@@ -13,7 +13,10 @@ let rt: RunningRuntime;
 let base: string;
 
 beforeAll(async () => {
-  rt = await startRuntime({ appDir: conformanceAppDir, env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(BODY_LIMIT) } });
+  rt = await startRuntime({
+    appDir: conformanceAppDir,
+    env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(BODY_LIMIT) },
+  });
   base = rt.url;
 }, 30_000);
 
@@ -152,7 +155,14 @@ describe('HTTP requests', () => {
   });
 
   test('round-trips a JSON request body through request.json(), like the host', async () => {
-    const value = { text: 'héllo "wörld" ✓', n: -3.25, ok: false, none: null, list: [1, 'two', { three: 3 }], nested: { a: { b: {} } } };
+    const value = {
+      text: 'héllo "wörld" ✓',
+      n: -3.25,
+      ok: false,
+      none: null,
+      list: [1, 'two', { three: 3 }],
+      nested: { a: { b: {} } },
+    };
     const reply = await postJson(`${base}/api/echo`, value);
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
@@ -162,7 +172,11 @@ describe('HTTP requests', () => {
 
   test('round-trips a UTF-8 text body through request.text(), like the host', async () => {
     const text = 'héllo ✓ 世界\nsecond line\t with tab';
-    const reply = await get('/api/echo', { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text });
+    const reply = await get('/api/echo', {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: text,
+    });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ kind: 'text', contentType: 'text/plain; charset=utf-8', value: text });
   });
@@ -180,7 +194,11 @@ describe('HTTP requests', () => {
 
   test('delivers a binary body byte for byte through request.arrayBuffer(), like the host', async () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    const reply = await get('/api/echo', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const reply = await get('/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.kind).toBe('binary');
     expect(reply.body.length).toBe(256);
@@ -281,7 +299,11 @@ describe('HTTP request body limit', () => {
   });
 
   test('answers 413 for a body one byte over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, like the host', async () => {
-    const reply = await get('/api/echo', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(BODY_LIMIT + 1) });
+    const reply = await get('/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(BODY_LIMIT + 1),
+    });
     expect(reply.status).toBe(413);
     expect(reply.text).not.toContain('x'.repeat(100));
   });
@@ -332,7 +354,8 @@ describe('timer trigger', () => {
       latest = await get('/api/ticks');
     }
     expect(latest.body.count).toBeGreaterThanOrEqual(first.body.count + 3);
-    const ticks: { at: string; isPastDue: unknown; hasScheduleStatus: boolean; functionName: string }[] = latest.body.ticks;
+    const ticks: { at: string; isPastDue: unknown; hasScheduleStatus: boolean; functionName: string }[] =
+      latest.body.ticks;
     const last = ticks.slice(-3);
     for (const tick of last) {
       expect(tick.functionName).toBe('tick');

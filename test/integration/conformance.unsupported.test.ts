@@ -26,8 +26,18 @@ function exitCode(message: string): string | undefined {
 }
 
 const cases: { app: string; functionName: string; binding: RegExp; what: string }[] = [
-  { app: 'storage-queue', functionName: 'processQueueItem', binding: /queueTrigger|storageQueue/i, what: 'a storage queue trigger' },
-  { app: 'service-bus', functionName: 'handleOrderMessage', binding: /serviceBusTrigger|serviceBus/i, what: 'a Service Bus trigger' },
+  {
+    app: 'storage-queue',
+    functionName: 'processQueueItem',
+    binding: /queueTrigger|storageQueue/i,
+    what: 'a storage queue trigger',
+  },
+  {
+    app: 'service-bus',
+    functionName: 'handleOrderMessage',
+    binding: /serviceBusTrigger|serviceBus/i,
+    what: 'a Service Bus trigger',
+  },
   { app: 'entity', functionName: 'CounterEntity', binding: /entityTrigger|entit/i, what: 'a durable entity' },
   { app: 'queue-output', functionName: 'enqueueViaOutput', binding: /queue/i, what: 'a storage queue output binding' },
 ];

@@ -8,17 +8,29 @@ const appDir = path.join(repoRoot, 'test', 'fixtures', 'workload');
 interface Status {
   runtimeStatus: string;
   output: unknown;
-  historyEvents?: { EventType: string; TaskScheduledId?: number; TimerId?: number; Name?: string; FunctionName?: string }[];
+  historyEvents?: {
+    EventType: string;
+    TaskScheduledId?: number;
+    TimerId?: number;
+    Name?: string;
+    FunctionName?: string;
+  }[];
 }
 
 async function post(url: string, body: unknown): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await response.arrayBuffer();
   return response.status;
 }
 
 async function status(runtime: RunningRuntime, id: string, history = false): Promise<Status> {
-  const response = await fetch(runtime.durable(`instances/${id}${history ? '?showHistory=true&showHistoryOutput=true' : ''}`));
+  const response = await fetch(
+    runtime.durable(`instances/${id}${history ? '?showHistory=true&showHistoryOutput=true' : ''}`),
+  );
   return (await response.json()) as Status;
 }
 
@@ -51,7 +63,9 @@ describe('crash safety (kill -9 while orchestrations are in flight)', () => {
     for (const batch of [ids.slice(0, 60), ids.slice(60)]) {
       const starts = await Promise.all(batch.map((id) => post(`${runtime.url}/api/lifecycles/${id}`, {})));
       expect(starts.every((code) => code === 202)).toBe(true);
-      const raises = await Promise.all(batch.map((id) => post(`${runtime.url}/api/lifecycles/${id}/decision`, decisions.get(id))));
+      const raises = await Promise.all(
+        batch.map((id) => post(`${runtime.url}/api/lifecycles/${id}/decision`, decisions.get(id))),
+      );
       expect(raises.every((code) => code === 202)).toBe(true);
     }
     const kills: number[] = [];
@@ -81,7 +95,12 @@ describe('crash safety (kill -9 while orchestrations are in flight)', () => {
         });
         const events = final.historyEvents!;
         const count = (type: string) => events.filter((e) => e.EventType === type).length;
-        expect({ id, started: count('ExecutionStarted'), completed: count('ExecutionCompleted'), raised: count('EventRaised') }).toEqual({
+        expect({
+          id,
+          started: count('ExecutionStarted'),
+          completed: count('ExecutionCompleted'),
+          raised: count('EventRaised'),
+        }).toEqual({
           id,
           started: 1,
           completed: 1,
@@ -109,7 +128,10 @@ describe('crash safety (kill -9 while orchestrations are in flight)', () => {
         if (Date.now() - waitingSince > 10_000) throw new Error('timer-1 never created its expiry timer');
         await sleep(20);
       }
-      const advanced = await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: 'P10D' }) });
+      const advanced = await fetch(`${runtime.url}/_local/clock`, {
+        method: 'POST',
+        body: JSON.stringify({ advance: 'P10D' }),
+      });
       const { now } = (await advanced.json()) as { now: string };
       await runtime.kill();
       runtime = await startRuntime({ appDir, dataDir: clockDir, env });
@@ -123,7 +145,10 @@ describe('crash safety (kill -9 while orchestrations are in flight)', () => {
         final = await status(runtime, 'timer-1', true);
       }
       expect(final.runtimeStatus).toBe('Completed');
-      expect(final.output).toEqual({ first: { id: 'timer-1', n: 1, decision: null }, second: { id: 'timer-1', n: 2, decision: 'expired' } });
+      expect(final.output).toEqual({
+        first: { id: 'timer-1', n: 1, decision: null },
+        second: { id: 'timer-1', n: 2, decision: 'expired' },
+      });
       // The SDK's long-timer path: the 30-day wait is a chain of sub-timers of at most 3 days. After
       // the first jump (10 days) the first sub-timer fires late and schedules the next one 3 days on;
       // after the second jump that one fires past the final deadline, which ends the wait.

@@ -20,7 +20,8 @@ const BOB = 'b0b00000-0000-4000-8000-000000000002';
 const WRONG_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** The Durable webhook URL of `pathAndQuery` with no key at all. */
-const bare = (runtime: RunningRuntime, pathAndQuery: string) => `${runtime.url}/runtime/webhooks/durabletask/${pathAndQuery}`;
+const bare = (runtime: RunningRuntime, pathAndQuery: string) =>
+  `${runtime.url}/runtime/webhooks/durabletask/${pathAndQuery}`;
 
 /** `url` with `code` set to `key`. */
 function withCode(url: string, key: string): string {
@@ -30,14 +31,21 @@ function withCode(url: string, key: string): string {
 }
 
 /** The ways a caller without the system key can try: none, a wrong `code`, a wrong header, and a wrong header beside the right `code` (the header wins, as in the host). */
-function keyless(runtime: RunningRuntime, pathAndQuery: string): { what: string; url: string; headers: Record<string, string> }[] {
+function keyless(
+  runtime: RunningRuntime,
+  pathAndQuery: string,
+): { what: string; url: string; headers: Record<string, string> }[] {
   const url = bare(runtime, pathAndQuery);
   return [
     { what: 'no key', url, headers: {} },
     { what: 'wrong code', url: withCode(url, WRONG_KEY), headers: {} },
     { what: 'empty code', url: withCode(url, ''), headers: {} },
     { what: 'wrong header', url, headers: { 'x-functions-key': WRONG_KEY } },
-    { what: 'wrong header beside the right code', url: withCode(url, runtime.systemKey), headers: { 'x-functions-key': WRONG_KEY } },
+    {
+      what: 'wrong header beside the right code',
+      url: withCode(url, runtime.systemKey),
+      headers: { 'x-functions-key': WRONG_KEY },
+    },
   ];
 }
 
@@ -48,7 +56,11 @@ describe('the approval app behind the Durable webhooks', () => {
   beforeAll(async () => {
     api = new Api(await startRuntime());
     const group = await approverGroup(api.runtime);
-    await createPolicy(api, { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [group] });
+    await createPolicy(api, {
+      displayName: 'Device wipes need a second admin',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+    });
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
       operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'laptop-key-1' },
@@ -68,7 +80,13 @@ describe('the approval app behind the Durable webhooks', () => {
   }
 
   it('refuses a forged approval raised without the system key (401, empty body), and the orchestration never receives it', async () => {
-    const forged = { kind: 'decide', actor: { id: BOB, displayName: 'Bob' }, actorRoles: ['MAA.Approver'], decision: 'approve', source: 'api' };
+    const forged = {
+      kind: 'decide',
+      actor: { id: BOB, displayName: 'Bob' },
+      actorRoles: ['MAA.Approver'],
+      decision: 'approve',
+      source: 'api',
+    };
     for (const attempt of keyless(api.runtime, `instances/${requestId}/raiseEvent/Command`)) {
       const reply = await postJson(attempt.url, forged, { headers: attempt.headers });
       expect([attempt.what, reply.status, reply.text]).toEqual([attempt.what, 401, '']);
@@ -94,7 +112,13 @@ describe('the approval app behind the Durable webhooks', () => {
     for (const [method, pathAndQuery] of attempts) {
       for (const attempt of keyless(api.runtime, pathAndQuery)) {
         const reply = await call(attempt.url, { method, headers: attempt.headers });
-        expect([method, pathAndQuery, attempt.what, reply.status, reply.text]).toEqual([method, pathAndQuery, attempt.what, 401, '']);
+        expect([method, pathAndQuery, attempt.what, reply.status, reply.text]).toEqual([
+          method,
+          pathAndQuery,
+          attempt.what,
+          401,
+          '',
+        ]);
       }
     }
     const status = await history();
@@ -106,7 +130,9 @@ describe('the approval app behind the Durable webhooks', () => {
 
   it('answers a holder of the key given as `code` or as `x-functions-key`', async () => {
     const byCode = await call<InstanceStatus>(api.runtime.durable(`instances/${requestId}`));
-    const byHeader = await call<InstanceStatus>(bare(api.runtime, `instances/${requestId}`), { headers: api.runtime.keyHeader() });
+    const byHeader = await call<InstanceStatus>(bare(api.runtime, `instances/${requestId}`), {
+      headers: api.runtime.keyHeader(),
+    });
     expect([byCode.status, byCode.body.instanceId]).toEqual([202, requestId]);
     expect([byHeader.status, byHeader.body.instanceId]).toEqual([202, requestId]);
   });
@@ -137,18 +163,36 @@ describe('the URLs the extension hands out, and the key across restarts', () => 
 
   it('hands out check-status URLs carrying the system key, which work as handed out', async () => {
     const id = uniqueId('keyed');
-    const started = await postJson(`${runtime.url}/api/start/WaitForEvent`, { instanceId: id, input: { eventName: 'Go' } });
+    const started = await postJson(`${runtime.url}/api/start/WaitForEvent`, {
+      instanceId: id,
+      input: { eventName: 'Go' },
+    });
     expect(started.status).toBe(202);
     const urls = started.body as Record<string, string>;
-    for (const name of ['statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri', 'suspendPostUri', 'resumePostUri']) {
-      expect([name, new URL(urls[name]!.replace('{eventName}', 'Go').replace('{text}', 'x')).searchParams.get('code')]).toEqual([name, runtime.systemKey]);
+    for (const name of [
+      'statusQueryGetUri',
+      'sendEventPostUri',
+      'terminatePostUri',
+      'purgeHistoryDeleteUri',
+      'suspendPostUri',
+      'resumePostUri',
+    ]) {
+      expect([
+        name,
+        new URL(urls[name]!.replace('{eventName}', 'Go').replace('{text}', 'x')).searchParams.get('code'),
+      ]).toEqual([name, runtime.systemKey]);
     }
     expect(started.headers.get('location')).toBe(urls.statusQueryGetUri);
 
     expect((await call(urls.statusQueryGetUri!)).status).toBe(202);
-    expect((await postJson(urls.sendEventPostUri!.replace('{eventName}', 'Go'), 'through the handed-out URL')).status).toBe(202);
+    expect(
+      (await postJson(urls.sendEventPostUri!.replace('{eventName}', 'Go'), 'through the handed-out URL')).status,
+    ).toBe(202);
     const done = await finished(urls.statusQueryGetUri!);
-    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { eventName: 'Go', value: 'through the handed-out URL' } });
+    expect(done).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { eventName: 'Go', value: 'through the handed-out URL' },
+    });
     expect((await call(urls.purgeHistoryDeleteUri!, { method: 'DELETE' })).body).toEqual({ instancesDeleted: 1 });
 
     const withoutKey = new URL(urls.statusQueryGetUri!);
@@ -163,7 +207,9 @@ describe('the URLs the extension hands out, and the key across restarts', () => 
     const started = await postJson(runtime.durable(`orchestrators/WaitForEvent/${id}`), { eventName: 'Go' });
     expect(started.status).toBe(202);
     expect(new URL(started.body.terminatePostUri as string).searchParams.get('code')).toBe(runtime.systemKey);
-    expect((await call(started.body.terminatePostUri.replace('{text}', 'cleanup') as string, { method: 'POST' })).status).toBe(202);
+    expect(
+      (await call(started.body.terminatePostUri.replace('{text}', 'cleanup') as string, { method: 'POST' })).status,
+    ).toBe(202);
   });
 
   it('keeps the same key, in a 0600 file, across a restart over the same data directory, and prints where it is but not the key', async () => {
@@ -173,7 +219,10 @@ describe('the URLs the extension hands out, and the key across restarts', () => 
     expect(runtime.output()).toContain(systemKeyPath(runtime.dataDir));
     expect(runtime.output()).not.toContain(before);
     const id = uniqueId('restart');
-    const started = await postJson(`${runtime.url}/api/start/WaitForEvent`, { instanceId: id, input: { eventName: 'Go' } });
+    const started = await postJson(`${runtime.url}/api/start/WaitForEvent`, {
+      instanceId: id,
+      input: { eventName: 'Go' },
+    });
     const handedOut = new URL(started.body.statusQueryGetUri as string);
 
     await runtime.stop();

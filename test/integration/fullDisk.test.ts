@@ -25,7 +25,10 @@ async function health(runtime: RunningRuntime): Promise<{ status: number; body: 
 }
 
 /** Polls health until it answers `status` (its verdict is reused for a few seconds). */
-async function healthBecomes(runtime: RunningRuntime, status: number): Promise<{ status: number; body: any; headers: Headers }> {
+async function healthBecomes(
+  runtime: RunningRuntime,
+  status: number,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const answer = await health(runtime);
@@ -48,7 +51,11 @@ maybe('a full disk under the store (real runtime)', () => {
     symlinkSync(path.join(disk!.dir, 'maa.sqlite'), path.join(dataDir, 'maa.sqlite'));
     runtime = await startRuntime({ dataDir });
     api = new Api(runtime);
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(runtime)] });
+    await createPolicy(api, {
+      displayName: 'Wipes',
+      profileType: 'deviceWipe',
+      approverGroupIds: [await approverGroup(runtime)],
+    });
   });
 
   afterAll(async () => {
@@ -64,7 +71,9 @@ maybe('a full disk under the store (real runtime)', () => {
     expect(before.status).toBe(200);
 
     disk!.fill();
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), { 'idempotency-key': 'full-disk-1' });
+    const submitted = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), {
+      'idempotency-key': 'full-disk-1',
+    });
     expect(submitted.status).toBe(503);
     expect(submitted.headers.get('content-type')).toBe('application/problem+json');
     expect(submitted.headers.get('x-error-code')).toBe('store_unavailable');
@@ -84,7 +93,9 @@ maybe('a full disk under the store (real runtime)', () => {
     disk!.free();
     expect((await healthBecomes(runtime, 200)).body).toEqual({ status: 'ok' });
     // Same key and same device: neither the idempotency key nor the entity lock was left behind.
-    const retried = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), { 'idempotency-key': 'full-disk-1' });
+    const retried = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), {
+      'idempotency-key': 'full-disk-1',
+    });
     expect(retried.status).toBe(202);
     await api.until('alice', retried.body.id as string, (request) => request.status === 'needsApproval');
   });

@@ -10,7 +10,12 @@ jest.setTimeout(60_000);
 
 const wipe = (resourceId: string, payload?: unknown) => ({
   profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId, ...(payload === undefined ? {} : { payload }) },
+  operation: {
+    action: 'wipe',
+    resourceType: 'managedDevice',
+    resourceId,
+    ...(payload === undefined ? {} : { payload }),
+  },
   justification: 'Laptop reported stolen',
 });
 
@@ -19,8 +24,13 @@ describe('HTTP edges (real runtime)', () => {
 
   beforeAll(async () => {
     api = new Api(await startRuntime());
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
-    for (const device of ['edge-1', 'edge-2', 'edge-3']) expect((await api.call('bob', 'POST', 'requests', wipe(device))).status).toBe(202);
+    await createPolicy(api, {
+      displayName: 'Wipes',
+      profileType: 'deviceWipe',
+      approverGroupIds: [await approverGroup(api.runtime)],
+    });
+    for (const device of ['edge-1', 'edge-2', 'edge-3'])
+      expect((await api.call('bob', 'POST', 'requests', wipe(device))).status).toBe(202);
   });
 
   afterAll(async () => {
@@ -28,13 +38,21 @@ describe('HTTP edges (real runtime)', () => {
   });
 
   /** POSTs raw bytes as JSON, as alice. */
-  async function postRaw(route: string, body: Buffer | string): Promise<{ status: number; code: string | null; type: string | null; body: any }> {
+  async function postRaw(
+    route: string,
+    body: Buffer | string,
+  ): Promise<{ status: number; code: string | null; type: string | null; body: any }> {
     const response = await fetch(`${api.runtime.url}/api/${route}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await api.token('alice')}`, 'content-type': 'application/json' },
       body,
     });
-    return { status: response.status, code: response.headers.get('x-error-code'), type: response.headers.get('content-type'), body: await response.json() };
+    return {
+      status: response.status,
+      code: response.headers.get('x-error-code'),
+      type: response.headers.get('content-type'),
+      body: await response.json(),
+    };
   }
 
   async function aliceRequests(): Promise<unknown> {
@@ -45,7 +63,10 @@ describe('HTTP edges (real runtime)', () => {
     const before = await aliceRequests();
     for (const depth of [1_000, 20_000]) {
       const payload = `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-      const text = JSON.stringify(wipe('deep-1')).replace('"resourceId":"deep-1"', `"resourceId":"deep-1","payload":${payload}`);
+      const text = JSON.stringify(wipe('deep-1')).replace(
+        '"resourceId":"deep-1"',
+        `"resourceId":"deep-1","payload":${payload}`,
+      );
       const answer = await postRaw('requests', text);
       expect([answer.status, answer.code, answer.type]).toEqual([400, 'body_too_deep', 'application/problem+json']);
       expect(answer.body.errors).toBeUndefined();
@@ -57,7 +78,10 @@ describe('HTTP edges (real runtime)', () => {
     const before = await aliceRequests();
     const text = JSON.stringify(wipe('utf8-DEVICE'));
     const at = text.indexOf('DEVICE');
-    const answer = await postRaw('requests', Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(at))]));
+    const answer = await postRaw(
+      'requests',
+      Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(at))]),
+    );
     expect([answer.status, answer.code]).toEqual([400, 'invalid_utf8']);
     expect(await aliceRequests()).toEqual(before);
   });
@@ -78,7 +102,11 @@ describe('HTTP edges (real runtime)', () => {
     });
 
     it('continue the list that issued them, for the caller they were issued to', async () => {
-      const next = await api.call('bob', 'GET', `requests?view=mine&top=2&continuationToken=${encodeURIComponent(token)}`);
+      const next = await api.call(
+        'bob',
+        'GET',
+        `requests?view=mine&top=2&continuationToken=${encodeURIComponent(token)}`,
+      );
       expect(next.status).toBe(200);
       expect(next.body.items).toHaveLength(2);
     });
@@ -89,15 +117,27 @@ describe('HTTP edges (real runtime)', () => {
       ['with another view (all, by an operator)', 'olga', 'view=all'],
       ['with another status filter', 'bob', 'view=mine&status=needsApproval'],
     ])('are refused when used %s with 400 invalid_continuation', async (_, user, query) => {
-      const answer = await api.call(user, 'GET', `requests?${query}&top=1&continuationToken=${encodeURIComponent(token)}`);
-      expect([answer.status, answer.headers.get('x-error-code'), answer.body.code]).toEqual([400, 'invalid_continuation', 'invalid_continuation']);
+      const answer = await api.call(
+        user,
+        'GET',
+        `requests?${query}&top=1&continuationToken=${encodeURIComponent(token)}`,
+      );
+      expect([answer.status, answer.headers.get('x-error-code'), answer.body.code]).toEqual([
+        400,
+        'invalid_continuation',
+        'invalid_continuation',
+      ]);
     });
 
     it('are refused when tampered with, or forged from a bare store position', async () => {
       const [version, kid, mac, position] = token.split('.');
       const later = Buffer.from(JSON.stringify(['n', '9999-12-31T00:00:00.000Z', 'z'])).toString('base64url');
       for (const forged of [`${version}.${kid}.${mac}.${later}`, later, position!, `${token}x`]) {
-        const answer = await api.call('bob', 'GET', `requests?view=mine&top=1&continuationToken=${encodeURIComponent(forged)}`);
+        const answer = await api.call(
+          'bob',
+          'GET',
+          `requests?view=mine&top=1&continuationToken=${encodeURIComponent(forged)}`,
+        );
         expect([answer.status, answer.body.code]).toEqual([400, 'invalid_continuation']);
       }
     });
@@ -121,7 +161,11 @@ describe('HTTP edges (real runtime)', () => {
       expect(answer.status).toBe(405);
       expect(answer.headers.get('allow')).toBe(allow);
       expect(answer.headers.get('content-type')).toBe('application/problem+json');
-      expect([answer.headers.get('x-error-code'), answer.body.code, answer.body.status]).toEqual(['method_not_allowed', 'method_not_allowed', 405]);
+      expect([answer.headers.get('x-error-code'), answer.body.code, answer.body.status]).toEqual([
+        'method_not_allowed',
+        'method_not_allowed',
+        405,
+      ]);
     });
 
     it.each([
@@ -130,7 +174,11 @@ describe('HTTP edges (real runtime)', () => {
       ['GET', 'requests/x/y/z'],
     ])('answers %s /api/%s with a problem+json 404 not_found', async (method, route) => {
       const answer = await api.call('alice', method, route);
-      expect([answer.status, answer.headers.get('content-type'), answer.body.code]).toEqual([404, 'application/problem+json', 'not_found']);
+      expect([answer.status, answer.headers.get('content-type'), answer.body.code]).toEqual([
+        404,
+        'application/problem+json',
+        'not_found',
+      ]);
     });
 
     it('still serves the routes themselves', async () => {

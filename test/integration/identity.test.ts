@@ -4,7 +4,9 @@
  * adapter reads the seeded directory with the client-credentials credential, keys survive a
  * restart, and token lifetimes follow the runtime's manual clock.
  */
-jest.mock('jose', () => jest.requireActual<typeof import('../unit/identity/nativeJose')>('../unit/identity/nativeJose').loadJose());
+jest.mock('jose', () =>
+  jest.requireActual<typeof import('../unit/identity/nativeJose')>('../unit/identity/nativeJose').loadJose(),
+);
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,10 +41,15 @@ interface Reply {
 async function request(url: string, init: RequestInit = {}): Promise<Reply> {
   const response = await fetch(url, init);
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
-const postJson = (url: string, body: unknown) => request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (url: string, body: unknown) =>
+  request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 async function mint(base: string, user: string): Promise<string> {
   const reply = await postJson(`${base}/_local/token`, { user });
@@ -61,7 +68,10 @@ function validatorFor(base: string, options: { now?: () => Date; jwksCooldownMs?
 }
 
 function graphFor(base: string): GraphDirectory {
-  const credential = new ClientSecretPostCredential({ tokenUrl: `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`, ...DEV_CLIENT });
+  const credential = new ClientSecretPostCredential({
+    tokenUrl: `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`,
+    ...DEV_CLIENT,
+  });
   return new GraphDirectory({ baseUrl: `${base}/_local/graph`, credential });
 }
 
@@ -110,7 +120,16 @@ describe('local identity (real clock)', () => {
       token_endpoint: `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`,
     });
     const jwks = await request(config.body.jwks_uri as string);
-    expect(jwks.body.keys).toEqual([expect.objectContaining({ kty: 'RSA', use: 'sig', alg: 'RS256', kid: expect.any(String), n: expect.any(String), e: 'AQAB' })]);
+    expect(jwks.body.keys).toEqual([
+      expect.objectContaining({
+        kty: 'RSA',
+        use: 'sig',
+        alg: 'RS256',
+        kid: expect.any(String),
+        n: expect.any(String),
+        e: 'AQAB',
+      }),
+    ]);
   });
 
   it('mints tokens the app’s validator accepts, with the users’ roles', async () => {
@@ -135,8 +154,18 @@ describe('local identity (real clock)', () => {
   });
 
   it('carries the Entra v2 claims, with a one-hour lifetime', async () => {
-    const claims = JSON.parse(Buffer.from((await mint(base, 'carol')).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, number | string>;
-    expect(claims).toMatchObject({ oid: IDS.carol, tid: TENANT, name: 'Carol', preferred_username: 'carol@maa.test', roles: ['MAA.Approver'], ver: '2.0', aud: AUDIENCE });
+    const claims = JSON.parse(
+      Buffer.from((await mint(base, 'carol')).split('.')[1]!, 'base64url').toString('utf8'),
+    ) as Record<string, number | string>;
+    expect(claims).toMatchObject({
+      oid: IDS.carol,
+      tid: TENANT,
+      name: 'Carol',
+      preferred_username: 'carol@maa.test',
+      roles: ['MAA.Approver'],
+      ver: '2.0',
+      aud: AUDIENCE,
+    });
     expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
     expect(claims.nbf).toBe(claims.iat);
     expect(Math.abs(Number(claims.iat) - Date.now() / 1000)).toBeLessThan(60);
@@ -162,7 +191,12 @@ describe('local identity (real clock)', () => {
   });
 
   it('serves users and group members, Graph-style', async () => {
-    const token = (await new ClientSecretPostCredential({ tokenUrl: `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`, ...DEV_CLIENT }).getToken(`${base}/.default`)).token;
+    const token = (
+      await new ClientSecretPostCredential({
+        tokenUrl: `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`,
+        ...DEV_CLIENT,
+      }).getToken(`${base}/.default`)
+    ).token;
     const auth = { authorization: `Bearer ${token}` };
     expect((await request(`${base}/_local/graph/v1.0/users/${IDS.alice}`, { headers: auth })).body).toEqual({
       id: IDS.alice,
@@ -172,7 +206,9 @@ describe('local identity (real clock)', () => {
     });
     const members = await request(`${base}/_local/graph/v1.0/groups/${IDS.approvers}/members`, { headers: auth });
     expect((members.body.value as { id: string }[]).map((member) => member.id)).toEqual([IDS.bob, IDS.carol]);
-    const missing = await request(`${base}/_local/graph/v1.0/groups/99999999-0000-4000-8000-000000000000/members`, { headers: auth });
+    const missing = await request(`${base}/_local/graph/v1.0/groups/99999999-0000-4000-8000-000000000000/members`, {
+      headers: auth,
+    });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ error: { code: 'Request_ResourceNotFound' } });
   });
@@ -183,7 +219,11 @@ describe('local identity (real clock)', () => {
     const none = await request(url, { method: 'POST', body });
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ error: { code: 'InvalidAuthenticationToken', message: expect.any(String) } });
-    const userToken = await request(url, { method: 'POST', body, headers: { authorization: `Bearer ${await mint(base, 'bob')}` } });
+    const userToken = await request(url, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${await mint(base, 'bob')}` },
+    });
     expect(userToken.status).toBe(401);
     const garbage = await request(url, { method: 'POST', body, headers: { authorization: 'Bearer abc.def.ghi' } });
     expect(garbage.status).toBe(401);
@@ -197,7 +237,9 @@ describe('local identity (real clock)', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.keys).toHaveLength(2);
     const after = await mint(base, 'alice');
-    expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString('utf8'))).toMatchObject({ kid: rotated.body.kid });
+    expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString('utf8'))).toMatchObject({
+      kid: rotated.body.kid,
+    });
     await expect(validator.validate(after)).resolves.toMatchObject({ id: IDS.alice });
     await expect(validator.validate(before)).resolves.toMatchObject({ id: IDS.alice });
   });
@@ -208,7 +250,10 @@ describe('local identity (real clock)', () => {
     await rt.stop();
     rt = await startRuntime({ dataDir, env: { PORT: port } });
     expect(rt.url).toBe(base);
-    await expect(validatorFor(rt.url).validate(token)).resolves.toMatchObject({ id: IDS.bob, roles: ['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin'] });
+    await expect(validatorFor(rt.url).validate(token)).resolves.toMatchObject({
+      id: IDS.bob,
+      roles: ['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin'],
+    });
   });
 });
 
@@ -233,10 +278,19 @@ describe('local identity (manual clock)', () => {
   it('lets a token expire when the runtime clock moves two hours on', async () => {
     const userToken = await mint(base, 'alice');
     const tokenUrl = `${base}/_local/entra/${TENANT}/oauth2/v2.0/token`;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEV_CLIENT.clientId, client_secret: DEV_CLIENT.clientSecret, scope: `${base}/.default` });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: DEV_CLIENT.clientId,
+      client_secret: DEV_CLIENT.clientSecret,
+      scope: `${base}/.default`,
+    });
     const appToken = (await request(tokenUrl, { method: 'POST', body: form })).body.access_token as string;
     const checkBob = (token: string) =>
-      request(`${base}/_local/graph/v1.0/users/${IDS.bob}/checkMemberGroups`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ groupIds: [IDS.approvers] }) });
+      request(`${base}/_local/graph/v1.0/users/${IDS.bob}/checkMemberGroups`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ groupIds: [IDS.approvers] }),
+      });
 
     let now = await runtimeNow();
     const validator = validatorFor(base, { now: () => now });
@@ -254,7 +308,10 @@ describe('local identity (manual clock)', () => {
     expect(expiredAppToken.body).toMatchObject({ error: { code: 'InvalidAuthenticationToken' } });
 
     const fresh = await mint(base, 'alice');
-    const claims = JSON.parse(Buffer.from(fresh.split('.')[1]!, 'base64url').toString('utf8')) as { iat: number; exp: number };
+    const claims = JSON.parse(Buffer.from(fresh.split('.')[1]!, 'base64url').toString('utf8')) as {
+      iat: number;
+      exp: number;
+    };
     expect(Math.abs(claims.iat - now.getTime() / 1000)).toBeLessThan(60);
     expect(claims.exp - claims.iat).toBe(3600);
     await expect(validator.validate(fresh)).resolves.toMatchObject({ id: IDS.alice });

@@ -29,7 +29,9 @@ test('the local key ring generates and publishes keys many times under constant 
     process.stdout.write(String(ring.jwks().keys.length));
   `;
   try {
-    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const outcome = await new Promise<string>((resolve) => {

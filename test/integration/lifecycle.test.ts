@@ -40,22 +40,37 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     expect(change.status).toBe(202);
     expect(change.body).toMatchObject({ profileType: 'operationApprovalPolicy', status: 'needsApproval' });
     // Bob, another policy admin, finds it among what he may decide; alice (its initiator) and carol (no PolicyAdmin) do not.
-    const pending = async (user: string) => (await api.call(user, 'GET', 'requests?view=received&status=needsApproval')).body.items.map((r: { id: string }) => r.id);
+    const pending = async (user: string) =>
+      (await api.call(user, 'GET', 'requests?view=received&status=needsApproval')).body.items.map(
+        (r: { id: string }) => r.id,
+      );
     expect([await pending('bob'), await pending('alice'), await pending('carol')]).toEqual([[change.body.id], [], []]);
     expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
     await api.until('alice', change.body.id, (r) => r.status === 'approved');
     expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);
     await api.until('alice', change.body.id, (r) => r.execution?.status === 'succeeded');
     const policies = await api.call('dave', 'GET', 'policies');
-    expect(policies.body.items).toEqual([expect.objectContaining({ profileType: 'deviceWipe', approverGroupIds: [group], requiredApprovals: 1, version: 1 })]);
+    expect(policies.body.items).toEqual([
+      expect.objectContaining({
+        profileType: 'deviceWipe',
+        approverGroupIds: [group],
+        requiredApprovals: 1,
+        version: 1,
+      }),
+    ]);
 
     // A wipe: alice requests, bob approves.
     const submitted = await api.call('alice', 'POST', 'requests', wipe('device-1'));
     expect(submitted.status).toBe(202);
     expect(submitted.headers.get('location')).toBe(`/api/requests/${submitted.body.id}`);
-    expect(submitted.body).toMatchObject({ status: 'needsApproval', policy: { approverGroupIds: [group], requiredApprovals: 1 } });
+    expect(submitted.body).toMatchObject({
+      status: 'needsApproval',
+      policy: { approverGroupIds: [group], requiredApprovals: 1 },
+    });
     const id = submitted.body.id as string;
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed with the user' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed with the user' })).status).toBe(
+      202,
+    );
     await api.until('alice', id, (r) => r.status === 'approved');
 
     // The runtime restarts between approval and completion: nothing is lost.
@@ -64,13 +79,22 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
 
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
     const done = await api.until('alice', id, (r) => r.execution !== undefined);
-    expect(done).toMatchObject({ status: 'completed', execution: { status: 'succeeded' }, operationHash: submitted.body.operationHash });
+    expect(done).toMatchObject({
+      status: 'completed',
+      execution: { status: 'succeeded' },
+      operationHash: submitted.body.operationHash,
+    });
 
     const audit = await api.call('alice', 'GET', `requests/${id}/audit`);
     expect(audit.body.chainValid).toBe(true);
     expect(audit.body.items.map((record: { type: string }) => record.type)).toEqual(WIPE_LIFECYCLE_TRAIL);
-    expect(audit.body.items[5]).toMatchObject({ actor: { displayName: 'Bob' }, data: expect.objectContaining({ notes: 'confirmed with the user' }) });
-    expect(audit.body.items[7]).toMatchObject({ data: { kind: 'approved', channel: 'email', recipient: { displayName: 'Alice' }, address: 'alice@maa.test' } });
+    expect(audit.body.items[5]).toMatchObject({
+      actor: { displayName: 'Bob' },
+      data: expect.objectContaining({ notes: 'confirmed with the user' }),
+    });
+    expect(audit.body.items[7]).toMatchObject({
+      data: { kind: 'approved', channel: 'email', recipient: { displayName: 'Alice' }, address: 'alice@maa.test' },
+    });
   });
 
   it('enforces the rules at the API: self-approval, non-approvers, entity lock, wrong state, roles and tokens', async () => {
@@ -80,7 +104,11 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     const id = submitted.body.id as string;
 
     const self = await api.call('bob', 'POST', `requests/${id}/approve`, {});
-    expect([self.status, self.body.code, self.headers.get('x-error-code')]).toEqual([403, 'self_approval', 'self_approval']);
+    expect([self.status, self.body.code, self.headers.get('x-error-code')]).toEqual([
+      403,
+      'self_approval',
+      'self_approval',
+    ]);
     // alice holds no MAA.Approver role (not_an_approver needs an approver outside the groups: see the domain tests).
     expect((await api.call('alice', 'POST', `requests/${id}/approve`, {})).body.code).toBe('forbidden');
     expect((await api.call('bob', 'POST', 'requests', wipe('device-2'))).body.code).toBe('entity_locked');
@@ -93,7 +121,9 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
 
     const noToken = await fetch(`${api.runtime.url}/api/requests/${id}`);
     expect([noToken.status, noToken.headers.get('x-error-code')]).toEqual([401, 'missing_token']);
-    const forged = await fetch(`${api.runtime.url}/api/requests/${id}`, { headers: { authorization: `Bearer ${(await api.token('bob')).slice(0, -4)}AAAA` } });
+    const forged = await fetch(`${api.runtime.url}/api/requests/${id}`, {
+      headers: { authorization: `Bearer ${(await api.token('bob')).slice(0, -4)}AAAA` },
+    });
     expect([forged.status, forged.headers.get('x-error-code')]).toEqual([401, 'invalid_token']);
 
     // Carol rejects with notes; the request ends rejected and bob sees it in his list.
@@ -127,9 +157,19 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
   });
 
   it('refuses malformed input with field errors and writes nothing', async () => {
-    const bad = await api.call('alice', 'POST', 'requests', { profileType: 'coffee', operation: { action: 'wipe' }, justification: 'x'.repeat(2000), extra: 1 });
+    const bad = await api.call('alice', 'POST', 'requests', {
+      profileType: 'coffee',
+      operation: { action: 'wipe' },
+      justification: 'x'.repeat(2000),
+      extra: 1,
+    });
     expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
-    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.extra', 'body.justification', 'body.operation.resourceType', 'body.profileType']);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body.extra',
+      'body.justification',
+      'body.operation.resourceType',
+      'body.profileType',
+    ]);
     const before = await api.call('alice', 'GET', 'requests?view=mine&top=100');
     const malformed = await fetch(`${api.runtime.url}/api/requests`, {
       method: 'POST',

@@ -27,7 +27,12 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     const health = await fetch(`${api.runtime.url}/api/health`);
     expect(health.status).toBe(200);
     const group = await approverGroup(api.runtime);
-    const change = await api.call('alice', 'POST', 'policies', { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [group], justification: 'Protect wipes' });
+    const change = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Wipes',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+      justification: 'Protect wipes',
+    });
     expect(change.status).toBe(202);
     expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
     await api.until('alice', change.body.id, (r) => r.status === 'approved');
@@ -40,7 +45,11 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
       justification: 'Reported stolen',
     });
     expect(submitted.status).toBe(202);
-    const locked = await api.call('bob', 'POST', 'requests', { profileType: 'deviceWipe', operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' }, justification: 'twice' });
+    const locked = await api.call('bob', 'POST', 'requests', {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' },
+      justification: 'twice',
+    });
     expect(locked.body.code).toBe('entity_locked');
     const id = submitted.body.id as string;
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
@@ -70,7 +79,9 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     // The policy change and the wipe above completed; this one waits.
     expect(summary.body.counts).toMatchObject({ completed: 2, needsApproval: 1 });
     expect(summary.body.oldestOpen).toMatchObject({ id: open.body.id });
-    expect(summary.body.last24h.hourly.reduce((sum: number, hour: { submitted: number }) => sum + hour.submitted, 0)).toBe(3);
+    expect(
+      summary.body.last24h.hourly.reduce((sum: number, hour: { submitted: number }) => sum + hour.submitted, 0),
+    ).toBe(3);
     const stuck = await api.call('olga', 'GET', 'ops/stuck');
     expect(stuck.status).toBe(200);
     expect(stuck.body.items).toEqual([]);

@@ -47,7 +47,10 @@ async function mailsUntil(runtime: RunningRuntime, id: string, predicate: (mails
   for (;;) {
     const mails = await mailsAbout(runtime, id);
     if (predicate(mails)) return mails;
-    if (Date.now() > deadline) throw new Error(`the mails about ${id} never reached the expected state: ${JSON.stringify(mails.map((mail) => [mail.to, mail.subject]))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the mails about ${id} never reached the expected state: ${JSON.stringify(mails.map((mail) => [mail.to, mail.subject]))}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -58,8 +61,17 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
     const group = await approverGroup(api.runtime);
-    await createPolicy(api, { displayName: 'Wipes need one approver', profileType: 'deviceWipe', approverGroupIds: [group] });
-    await createPolicy(api, { displayName: 'Retires need two approvers', profileType: 'deviceRetire', approverGroupIds: [group], requiredApprovals: 2 });
+    await createPolicy(api, {
+      displayName: 'Wipes need one approver',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+    });
+    await createPolicy(api, {
+      displayName: 'Retires need two approvers',
+      profileType: 'deviceRetire',
+      approverGroupIds: [group],
+      requiredApprovals: 2,
+    });
   });
   afterAll(() => api?.runtime.dispose());
 
@@ -86,15 +98,36 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
 
     const trail = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 2);
     expect(trail.chainValid).toBe(true);
-    expect(types(trail.items)).toEqual(['request.submitted', 'link.issued', 'link.issued', 'notification.sent', 'notification.sent']);
+    expect(types(trail.items)).toEqual([
+      'request.submitted',
+      'link.issued',
+      'link.issued',
+      'notification.sent',
+      'notification.sent',
+    ]);
     const issued = trail.items.filter((item) => item.type === 'link.issued');
     expect(issued.map((item) => item.data)).toEqual([
-      { kind: 'submitted', approverId: BOB, linkId: claims.get('bob@maa.test')!.jti, expiresAt: new Date(claims.get('bob@maa.test')!.exp * 1000).toISOString() },
-      { kind: 'submitted', approverId: CAROL, linkId: claims.get('carol@maa.test')!.jti, expiresAt: new Date(claims.get('carol@maa.test')!.exp * 1000).toISOString() },
+      {
+        kind: 'submitted',
+        approverId: BOB,
+        linkId: claims.get('bob@maa.test')!.jti,
+        expiresAt: new Date(claims.get('bob@maa.test')!.exp * 1000).toISOString(),
+      },
+      {
+        kind: 'submitted',
+        approverId: CAROL,
+        linkId: claims.get('carol@maa.test')!.jti,
+        expiresAt: new Date(claims.get('carol@maa.test')!.exp * 1000).toISOString(),
+      },
     ]);
     // The audit names the links, never their tokens.
-    for (const mail of mails) expect(JSON.stringify(trail.items)).not.toContain(mail.links[0]!.split('/api/approvals/')[1]);
-    expect(trail.items.slice(3).map((item) => [item.data.kind, item.data.channel, item.data.recipient.id, item.data.address])).toEqual([
+    for (const mail of mails)
+      expect(JSON.stringify(trail.items)).not.toContain(mail.links[0]!.split('/api/approvals/')[1]);
+    expect(
+      trail.items
+        .slice(3)
+        .map((item) => [item.data.kind, item.data.channel, item.data.recipient.id, item.data.address]),
+    ).toEqual([
       ['submitted', 'email', BOB, 'bob@maa.test'],
       ['submitted', 'email', CAROL, 'carol@maa.test'],
     ]);
@@ -106,30 +139,59 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     expect(toAlice!.text).toContain(`POST ${api.runtime.url}/api/requests/${id}/complete`);
     const after = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 3);
     expect(types(after.items).slice(5)).toEqual(['request.approved', 'request.statusChanged', 'notification.sent']);
-    expect(after.items[7]!.data).toMatchObject({ kind: 'approved', channel: 'email', recipient: { displayName: 'Alice' } });
+    expect(after.items[7]!.data).toMatchObject({
+      kind: 'approved',
+      channel: 'email',
+      recipient: { displayName: 'Alice' },
+    });
     expect(after.chainValid).toBe(true);
   });
 
   it('tells alice of a rejection with its notes, and of her cancellation', async () => {
     const rejected = await submit('deviceWipe', 'mail-2');
-    expect((await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' })).status).toBe(202);
-    const rejection = (await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))).find((mail) => mail.to === 'alice@maa.test');
+    expect(
+      (await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' }))
+        .status,
+    ).toBe(202);
+    const rejection = (
+      await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
+    ).find((mail) => mail.to === 'alice@maa.test');
     expect(rejection!.subject).toBe('Rejected: wipe managedDevice mail-2');
     expect(rejection!.text).toContain('Carol rejected your request to wipe managedDevice mail-2.');
     expect(rejection!.text).toContain('Notes: Not this device, it is in the safe');
     // Bob, asked too and undecided, hears he need not decide any more.
-    const notice = (await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.subject.startsWith('No action needed')))).find((mail) => mail.subject.startsWith('No action needed'));
-    expect(notice).toMatchObject({ to: 'bob@maa.test', subject: 'No action needed: wipe managedDevice mail-2 (rejected)' });
+    const notice = (
+      await mailsUntil(api.runtime, rejected, (found) =>
+        found.some((mail) => mail.subject.startsWith('No action needed')),
+      )
+    ).find((mail) => mail.subject.startsWith('No action needed'));
+    expect(notice).toMatchObject({
+      to: 'bob@maa.test',
+      subject: 'No action needed: wipe managedDevice mail-2 (rejected)',
+    });
     expect(notice!.links).toEqual([]);
 
     const cancelled = await submit('deviceWipe', 'mail-3');
     await mailsUntil(api.runtime, cancelled, (found) => found.length === 2);
     expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(202);
-    const cancellation = (await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))).find((mail) => mail.to === 'alice@maa.test');
+    const cancellation = (
+      await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
+    ).find((mail) => mail.to === 'alice@maa.test');
     expect(cancellation!.subject).toBe('Cancelled: wipe managedDevice mail-3');
     const trail = await trailUntil(api, 'alice', cancelled, (items) => count(items, 'notification.sent') === 5);
-    expect(types(trail.items).slice(5)).toEqual(['request.cancelled', 'request.statusChanged', 'notification.sent', 'notification.sent', 'notification.sent']);
-    expect(trail.items.slice(7).map((record) => (record.data as { recipient: { displayName: string } }).recipient.displayName).sort()).toEqual(['Alice', 'Bob', 'Carol']);
+    expect(types(trail.items).slice(5)).toEqual([
+      'request.cancelled',
+      'request.statusChanged',
+      'notification.sent',
+      'notification.sent',
+      'notification.sent',
+    ]);
+    expect(
+      trail.items
+        .slice(7)
+        .map((record) => (record.data as { recipient: { displayName: string } }).recipient.displayName)
+        .sort(),
+    ).toEqual(['Alice', 'Bob', 'Carol']);
   });
 
   it('tells alice "1 of 2", reminds only carol a day before expiry with a fresh link, then tells alice it expired', async () => {
@@ -144,7 +206,9 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     // 29 days on, the request expires within a day: carol (who has not decided) is reminded, bob is not.
     await advanceClock(api.runtime, 'P29D');
     api.forgetTokens();
-    const reminded = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.subject.startsWith('Reminder:')));
+    const reminded = await mailsUntil(api.runtime, id, (found) =>
+      found.some((mail) => mail.subject.startsWith('Reminder:')),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     const reminders = (await mailsAbout(api.runtime, id)).filter((mail) => mail.subject.startsWith('Reminder:'));
     expect(reminders.map((mail) => mail.to)).toEqual(['carol@maa.test']);
@@ -152,25 +216,52 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     expect(linkClaims(freshLink)).toMatchObject({ rid: id, sub: CAROL });
     expect(linkClaims(freshLink).jti).not.toBe(linkClaims(firstCarolLink).jti);
     const trail = await trailUntil(api, 'alice', id, (items) => count(items, 'link.issued') === 3);
-    expect(types(trail.items).slice(5)).toEqual(['request.approved', 'notification.sent', 'link.issued', 'notification.sent']);
-    expect(trail.items[7]!.data).toMatchObject({ kind: 'reminder', approverId: CAROL, linkId: linkClaims(freshLink).jti });
+    expect(types(trail.items).slice(5)).toEqual([
+      'request.approved',
+      'notification.sent',
+      'link.issued',
+      'notification.sent',
+    ]);
+    expect(trail.items[7]!.data).toMatchObject({
+      kind: 'reminder',
+      approverId: CAROL,
+      linkId: linkClaims(freshLink).jti,
+    });
 
     await advanceClock(api.runtime, 'P1D');
     api.forgetTokens();
-    const closing = await mailsUntil(api.runtime, id, (found) => found.filter((mail) => /^(Expired|No action needed):/.test(mail.subject)).length === 2);
+    const closing = await mailsUntil(
+      api.runtime,
+      id,
+      (found) => found.filter((mail) => /^(Expired|No action needed):/.test(mail.subject)).length === 2,
+    );
     const expiry = closing.find((mail) => mail.subject.startsWith('Expired:'));
     expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: 'Expired: wipe managedDevice mail-4' });
     expect(expiry!.text).toContain('with 1 of 2 approvals');
     // Carol never decided: she hears her link is moot; bob, who approved, hears nothing more.
-    expect(closing.find((mail) => mail.subject.startsWith('No action needed:'))).toMatchObject({ to: 'carol@maa.test', subject: 'No action needed: wipe managedDevice mail-4 (expired)' });
+    expect(closing.find((mail) => mail.subject.startsWith('No action needed:'))).toMatchObject({
+      to: 'carol@maa.test',
+      subject: 'No action needed: wipe managedDevice mail-4 (expired)',
+    });
     const closed = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 6);
-    expect(types(closed.items).slice(9)).toEqual(['request.expired', 'request.statusChanged', 'notification.sent', 'notification.sent']);
+    expect(types(closed.items).slice(9)).toEqual([
+      'request.expired',
+      'request.statusChanged',
+      'notification.sent',
+      'notification.sent',
+    ]);
     expect(closed.chainValid).toBe(true);
   });
 
   it('sent no reminder for requests no longer waiting for approvals (the approved one of the first test)', async () => {
-    const all = ((await (await fetch(`${api.runtime.url}/_local/mailbox`, { headers: { accept: 'application/json' } })).json()) as { items: Mail[] }).items;
-    expect(all.filter((mail) => mail.subject.startsWith('Reminder:')).map((mail) => [mail.to, mail.subject])).toEqual([['carol@maa.test', expect.stringMatching(/: wipe managedDevice mail-4$/)]]);
+    const all = (
+      (await (
+        await fetch(`${api.runtime.url}/_local/mailbox`, { headers: { accept: 'application/json' } })
+      ).json()) as { items: Mail[] }
+    ).items;
+    expect(all.filter((mail) => mail.subject.startsWith('Reminder:')).map((mail) => [mail.to, mail.subject])).toEqual([
+      ['carol@maa.test', expect.stringMatching(/: wipe managedDevice mail-4$/)],
+    ]);
   });
 
   it('still applies a decision that comes after the reminder', async () => {
@@ -178,14 +269,30 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     await mailsUntil(api.runtime, id, (found) => found.length === 2);
     await advanceClock(api.runtime, 'P29D');
     api.forgetTokens();
-    await mailsUntil(api.runtime, id, (found) => found.filter((mail) => mail.subject.startsWith('Reminder:')).length === 2);
+    await mailsUntil(
+      api.runtime,
+      id,
+      (found) => found.filter((mail) => mail.subject.startsWith('Reminder:')).length === 2,
+    );
     await trailUntil(api, 'alice', id, (items) => count(items, 'link.issued') === 4);
 
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'reminded, checked' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'reminded, checked' })).status).toBe(
+      202,
+    );
     const approved = await api.until('alice', id, (request) => request.status === 'approved');
-    expect(approved.decisions).toEqual([expect.objectContaining({ approver: expect.objectContaining({ id: CAROL }), notes: 'reminded, checked' })]);
+    expect(approved.decisions).toEqual([
+      expect.objectContaining({ approver: expect.objectContaining({ id: CAROL }), notes: 'reminded, checked' }),
+    ]);
     const trail = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 5);
-    expect(types(trail.items).slice(5)).toEqual(['link.issued', 'link.issued', 'notification.sent', 'notification.sent', 'request.approved', 'request.statusChanged', 'notification.sent']);
+    expect(types(trail.items).slice(5)).toEqual([
+      'link.issued',
+      'link.issued',
+      'notification.sent',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+    ]);
     expect(trail.chainValid).toBe(true);
   });
 
@@ -195,7 +302,9 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
     expect(await page.text()).toContain(`<a href="${api.runtime.url}/api/approvals/`);
     expect((await fetch(`${api.runtime.url}/_local/mailbox`, { method: 'DELETE' })).status).toBe(204);
-    expect(await (await fetch(`${api.runtime.url}/_local/mailbox`, { headers: { accept: 'application/json' } })).json()).toEqual({ items: [] });
+    expect(
+      await (await fetch(`${api.runtime.url}/_local/mailbox`, { headers: { accept: 'application/json' } })).json(),
+    ).toEqual({ items: [] });
   });
 });
 
@@ -218,7 +327,11 @@ describe('a dead webhook and a live Teams workflow', () => {
         },
       }),
     );
-    await createPolicy(api, { displayName: 'Wipes need one approver', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+    await createPolicy(api, {
+      displayName: 'Wipes need one approver',
+      profileType: 'deviceWipe',
+      approverGroupIds: [await approverGroup(api.runtime)],
+    });
   });
   afterAll(async () => {
     await api?.runtime.dispose();
@@ -248,7 +361,9 @@ describe('a dead webhook and a live Teams workflow', () => {
     expect(trail.items[5]!.data.detail).toMatch(/^gave up after 3 attempt\(s\): unreachable: .*ECONNREFUSED/);
 
     // Teams got one card per approver, each opening that approver's own link (the one mailed to them).
-    const cards = teams.requests.filter((request) => request.body.includes(id)).map((request) => JSON.parse(request.body).attachments[0].content);
+    const cards = teams.requests
+      .filter((request) => request.body.includes(id))
+      .map((request) => JSON.parse(request.body).attachments[0].content);
     const mails = await mailsAbout(api.runtime, id);
     expect(cards.map((card) => card.actions[0].url).sort()).toEqual(mails.map((mail) => mail.links[0]).sort());
 
@@ -257,8 +372,21 @@ describe('a dead webhook and a live Teams workflow', () => {
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
     await api.until('alice', id, (r) => r.execution?.status === 'succeeded');
     const done = await trailUntil(api, 'alice', id, (items) => count(items, 'execution.succeeded') === 1);
-    expect(types(done.items).slice(9)).toEqual(['request.approved', 'request.statusChanged', 'notification.sent', 'notification.sent', 'notification.failed', 'request.completed', 'request.statusChanged', 'execution.succeeded']);
-    expect(done.items[13]!.data).toMatchObject({ kind: 'approved', channel: 'webhook', recipient: { displayName: 'Alice' } });
+    expect(types(done.items).slice(9)).toEqual([
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+      'notification.sent',
+      'notification.failed',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    expect(done.items[13]!.data).toMatchObject({
+      kind: 'approved',
+      channel: 'webhook',
+      recipient: { displayName: 'Alice' },
+    });
     expect(done.chainValid).toBe(true);
   });
 });

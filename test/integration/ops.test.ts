@@ -63,7 +63,12 @@ describe('operations API through the local runtime', () => {
       }),
     );
     const group = await approverGroup(api.runtime);
-    await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [group], requestTtl: 'P2D' });
+    await createPolicy(api, {
+      displayName: 'Wipes',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+      requestTtl: 'P2D',
+    });
     await createPolicy(api, { displayName: 'Scripts', profileType: 'script', approverGroupIds: [group] });
   });
   afterAll(async () => {
@@ -78,9 +83,13 @@ describe('operations API through the local runtime', () => {
       const refused = await api.call('alice', 'GET', `ops/${route}`);
       expect([route, refused.status, refused.body.code]).toEqual([route, 403, 'not_an_operator']);
     }
-    expect((await api.call('bob', 'POST', 'ops/instances/x/terminate', { reason: 'r' })).body.code).toBe('not_an_operator');
+    expect((await api.call('bob', 'POST', 'ops/instances/x/terminate', { reason: 'r' })).body.code).toBe(
+      'not_an_operator',
+    );
     expect((await api.call('olga', 'POST', 'ops/instances/x/terminate', {})).body.code).toBe('validation_failed');
-    expect((await api.call('olga', 'POST', 'ops/requests/x/redrive', { reason: ' ' })).body.code).toBe('validation_failed');
+    expect((await api.call('olga', 'POST', 'ops/requests/x/redrive', { reason: ' ' })).body.code).toBe(
+      'validation_failed',
+    );
     expect((await api.call('olga', 'GET', 'ops/instances?runtimeStatus=Sleeping')).status).toBe(400);
     expect((await api.call('olga', 'GET', 'ops/instances?top=0')).status).toBe(400);
     expect((await api.call('olga', 'GET', 'ops/instances/no-such-id')).body.code).toBe('not_found');
@@ -127,13 +136,26 @@ describe('operations API through the local runtime', () => {
     const first = await api.call('olga', 'GET', 'ops/instances?top=2&runtimeStatus=Running,Completed');
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(2);
-    expect(first.body.items[0]).toMatchObject({ instanceId: expect.any(String), runtimeStatus: expect.stringMatching(/Running|Completed/), createdTime: expect.any(String), lastUpdatedTime: expect.any(String) });
+    expect(first.body.items[0]).toMatchObject({
+      instanceId: expect.any(String),
+      runtimeStatus: expect.stringMatching(/Running|Completed/),
+      createdTime: expect.any(String),
+      lastUpdatedTime: expect.any(String),
+    });
     expect(first.body.continuationToken).toEqual(expect.any(String));
-    const second = await api.call('olga', 'GET', `ops/instances?top=2&runtimeStatus=Running,Completed&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+    const second = await api.call(
+      'olga',
+      'GET',
+      `ops/instances?top=2&runtimeStatus=Running,Completed&continuationToken=${encodeURIComponent(first.body.continuationToken)}`,
+    );
     expect(second.body.items.map((i: any) => i.instanceId)).not.toContain(first.body.items[0].instanceId);
     // The token continues only the query that issued it.
     for (const other of ['runtimeStatus=Running', 'runtimeStatus=Running,Completed&createdTo=2999-01-01T00:00:00Z']) {
-      const misused = await api.call('olga', 'GET', `ops/instances?top=2&${other}&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+      const misused = await api.call(
+        'olga',
+        'GET',
+        `ops/instances?top=2&${other}&continuationToken=${encodeURIComponent(first.body.continuationToken)}`,
+      );
       expect([misused.status, misused.body.code]).toEqual([400, 'invalid_continuation']);
     }
     const none = await api.call('olga', 'GET', 'ops/instances?createdTo=2000-01-01T00:00:00Z');
@@ -142,10 +164,17 @@ describe('operations API through the local runtime', () => {
 
   it('terminates a running request: cancelled with the operator and reason, audited, chain valid, no longer running', async () => {
     const id = (await api.call('alice', 'POST', 'requests', wipe('term-1'))).body.id as string;
-    await until('submission recorded', async () => ((await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined));
-    const terminated = await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'stuck in change freeze (INC-9)' });
+    await until('submission recorded', async () =>
+      (await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined,
+    );
+    const terminated = await api.call('olga', 'POST', `ops/instances/${id}/terminate`, {
+      reason: 'stuck in change freeze (INC-9)',
+    });
     expect(terminated.status).toBe(200);
-    expect(terminated.body).toMatchObject({ status: 'cancelled', cancellation: { by: { displayName: 'Olga' }, reason: 'stuck in change freeze (INC-9)' } });
+    expect(terminated.body).toMatchObject({
+      status: 'cancelled',
+      cancellation: { by: { displayName: 'Olga' }, reason: 'stuck in change freeze (INC-9)' },
+    });
     const trail = await auditTrail(api, 'alice', id);
     expect(trail.chainValid).toBe(true);
     expect(trail.items.slice(-2).map((r) => [r.type, r.actor?.displayName, r.data.reason ?? r.data.to])).toEqual([
@@ -153,15 +182,24 @@ describe('operations API through the local runtime', () => {
       ['request.statusChanged', 'Olga', 'cancelled'],
     ]);
     const detail = await api.call('olga', 'GET', `ops/instances/${id}`);
-    expect(detail.body).toMatchObject({ instance: { runtimeStatus: 'Terminated' }, request: { status: 'cancelled' }, audit: { chainValid: true }, consistency: { consistent: true } });
-    expect(detail.body.instance.history.map((e: any) => e.eventType)).toEqual(expect.arrayContaining(['ExecutionStarted', 'TaskCompleted', 'ExecutionTerminated']));
+    expect(detail.body).toMatchObject({
+      instance: { runtimeStatus: 'Terminated' },
+      request: { status: 'cancelled' },
+      audit: { chainValid: true },
+      consistency: { consistent: true },
+    });
+    expect(detail.body.instance.history.map((e: any) => e.eventType)).toEqual(
+      expect.arrayContaining(['ExecutionStarted', 'TaskCompleted', 'ExecutionTerminated']),
+    );
     const again = await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'again' });
     expect([again.status, again.body.code]).toEqual([409, 'invalid_state']);
   });
 
-  it('lists a request as stuck once its orchestration is terminated behind the app\'s back', async () => {
+  it("lists a request as stuck once its orchestration is terminated behind the app's back", async () => {
     const id = (await api.call('alice', 'POST', 'requests', wipe('stuck-1'))).body.id as string;
-    await until('submission recorded', async () => ((await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined));
+    await until('submission recorded', async () =>
+      (await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined,
+    );
     const stuckBefore = await api.call('olga', 'GET', 'ops/stuck?top=100');
     expect(stuckBefore.body.items.map((s: any) => s.request.id)).not.toContain(id);
     expect((await webhook(`instances/${id}/terminate?reason=oops`, { method: 'POST' })).status).toBe(202);
@@ -173,8 +211,13 @@ describe('operations API through the local runtime', () => {
     const detail = await api.call('olga', 'GET', `ops/instances/${id}`);
     expect(detail.body.consistency).toMatchObject({ consistent: false, code: 'orchestration_terminated' });
     // The operator closes it properly.
-    expect((await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'orchestration was killed' })).body.status).toBe('cancelled');
-    expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(id);
+    expect(
+      (await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'orchestration was killed' })).body
+        .status,
+    ).toBe('cancelled');
+    expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(
+      id,
+    );
   });
 
   it('starts a request whose submit stopped before starting its orchestration: stuck as orchestration_missing, started by redrive, then decided as usual', async () => {
@@ -183,26 +226,40 @@ describe('operations API through the local runtime', () => {
     const probe = (await api.call('alice', 'POST', 'requests', wipe('orphan-probe'))).body;
     const policy = (await api.call('alice', 'GET', `policies/${probe.policy.id}`)).body;
     const now = ((await (await fetch(`${api.runtime.url}/_local/clock`)).json()) as { now: string }).now;
-    const orphan = createRequest({ ...wipe('orphan-1'), profileType: 'deviceWipe', id: randomUUID(), initiator: probe.initiator, initiatorRoles: ['MAA.Requester'], policy, now });
+    const orphan = createRequest({
+      ...wipe('orphan-1'),
+      profileType: 'deviceWipe',
+      id: randomUUID(),
+      initiator: probe.initiator,
+      initiatorRoles: ['MAA.Requester'],
+      policy,
+      now,
+    });
     const store = new SqliteStore(path.join(api.runtime.dataDir, 'maa.sqlite'));
     try {
       await store.createRequest(orphan);
     } finally {
       await store.close();
     }
-    const stuck = await until('listed as stuck', async () => (await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.find((s: any) => s.request.id === orphan.id));
+    const stuck = await until('listed as stuck', async () =>
+      (await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.find((s: any) => s.request.id === orphan.id),
+    );
     expect(stuck).toMatchObject({ runtimeStatus: null, code: 'orchestration_missing' });
     // Resubmitting the same resource is refused: the orphan holds its lock.
     expect((await api.call('alice', 'POST', 'requests', wipe('orphan-1'))).body.code).toBe('entity_locked');
 
-    const started = await api.call('olga', 'POST', `ops/requests/${orphan.id}/redrive`, { reason: 'submit lost its orchestration (INC-7)' });
+    const started = await api.call('olga', 'POST', `ops/requests/${orphan.id}/redrive`, {
+      reason: 'submit lost its orchestration (INC-7)',
+    });
     expect([started.status, started.body.status]).toEqual([202, 'needsApproval']);
     const trail = await until('notifications recorded', async () => {
       const audit = await auditTrail(api, 'alice', orphan.id);
       return audit.items.some((r: any) => r.type === 'notification.sent') ? audit : undefined;
     });
     expect(trail.chainValid).toBe(true);
-    expect(trail.items.slice(0, 2).map((r: any) => [r.type, r.actor?.displayName ?? null, r.data.reason ?? null])).toEqual([
+    expect(
+      trail.items.slice(0, 2).map((r: any) => [r.type, r.actor?.displayName ?? null, r.data.reason ?? null]),
+    ).toEqual([
       ['request.submitted', probe.initiator.displayName, null],
       ['request.orchestrationStarted', 'Olga', 'submit lost its orchestration (INC-7)'],
     ]);
@@ -211,12 +268,16 @@ describe('operations API through the local runtime', () => {
     // From here it is an ordinary request.
     expect((await api.call('bob', 'POST', `requests/${orphan.id}/approve`, { notes: 'ok' })).status).toBe(202);
     expect((await api.until('alice', orphan.id, (r) => r.status !== 'needsApproval')).status).toBe('approved');
-    expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(orphan.id);
+    expect((await api.call('olga', 'GET', 'ops/stuck?top=100')).body.items.map((s: any) => s.request.id)).not.toContain(
+      orphan.id,
+    );
   });
 
   it('re-drives a failed execution once: the webhook failed, then succeeds; outcome in execution and the trail', async () => {
     const id = (await api.call('alice', 'POST', 'requests', script('rd-1'))).body.id as string;
-    expect((await api.call('olga', 'POST', `ops/requests/${id}/redrive`, { reason: 'too early' })).body.code).toBe('invalid_state');
+    expect((await api.call('olga', 'POST', `ops/requests/${id}/redrive`, { reason: 'too early' })).body.code).toBe(
+      'invalid_state',
+    );
     await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'ok' });
     await api.until('alice', id, (r) => r.status === 'approved');
     await api.call('alice', 'POST', `requests/${id}/complete`);
@@ -227,7 +288,9 @@ describe('operations API through the local runtime', () => {
 
     // The approval orchestration keeps a short grace period; re-drive waits until it has finished.
     const claimed = await until('re-drive accepted', async () => {
-      const response = await api.call('olga', 'POST', `ops/requests/${id}/redrive`, { reason: 'receiver fixed (INC-12)' });
+      const response = await api.call('olga', 'POST', `ops/requests/${id}/redrive`, {
+        reason: 'receiver fixed (INC-12)',
+      });
       return response.status === 202 ? response.body : undefined;
     });
     expect(claimed.redrive).toMatchObject({ number: 1, running: true, by: { displayName: 'Olga' } });
@@ -250,26 +313,36 @@ describe('operations API through the local runtime', () => {
 
   it('carries the correlation id from the HTTP request into the logs of its activities', async () => {
     const correlationId = `ops-test-${Date.now()}`;
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('corr-1'), { 'x-correlation-id': correlationId });
+    const submitted = await api.call('alice', 'POST', 'requests', wipe('corr-1'), {
+      'x-correlation-id': correlationId,
+    });
     expect(submitted.headers.get('x-correlation-id')).toBe(correlationId);
     const generated = await api.call('alice', 'GET', `requests/${submitted.body.id}`);
     expect(generated.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
     const lines = await until('activity logged', async () => {
-      const found = api.runtime.output().split('\n').filter((line) => line.includes(correlationId));
+      const found = api.runtime
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(correlationId));
       return found.some((line) => line.includes('"event":"activity"')) ? found : undefined;
     });
     const events = lines.map((line) => JSON.parse(line.slice(line.indexOf('{'))));
-    expect(events).toEqual(expect.arrayContaining([
-      expect.objectContaining({ event: 'http.request', correlationId, function: 'submitRequest', status: 202 }),
-      expect.objectContaining({ event: 'activity', correlationId, function: 'recordStep', outcome: 'succeeded' }),
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'http.request', correlationId, function: 'submitRequest', status: 202 }),
+        expect.objectContaining({ event: 'activity', correlationId, function: 'recordStep', outcome: 'succeeded' }),
+      ]),
+    );
   });
 
   it('purges the Durable history of finished instances older than the retention, keeping the audit trail', async () => {
     const id = (await api.call('alice', 'POST', 'requests', wipe('ret-1'))).body.id as string;
     await api.call('carol', 'POST', `requests/${id}/reject`, { notes: 'no' });
     await api.until('alice', id, (r) => r.status === 'rejected');
-    await until('orchestration finished', async () => ((await (await webhook(`instances/${id}`)).json()) as any).runtimeStatus === 'Completed' || undefined);
+    await until(
+      'orchestration finished',
+      async () => ((await (await webhook(`instances/${id}`)).json()) as any).runtimeStatus === 'Completed' || undefined,
+    );
     await advanceClock(api.runtime, 'P3D');
     api.forgetTokens();
     await until('history purged', async () => ((await webhook(`instances/${id}`)).status === 404 ? true : undefined));
@@ -278,6 +351,10 @@ describe('operations API through the local runtime', () => {
     expect(trail.chainValid).toBe(true);
     expect(trail.items.map((r) => r.type)).toContain('request.rejected');
     const detail = await api.call('olga', 'GET', `ops/instances/${id}`);
-    expect(detail.body).toMatchObject({ instance: null, request: { status: 'rejected' }, consistency: { consistent: true } });
+    expect(detail.body).toMatchObject({
+      instance: null,
+      request: { status: 'rejected' },
+      consistency: { consistent: true },
+    });
   });
 });

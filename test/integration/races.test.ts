@@ -20,7 +20,11 @@ const ALLOWED: Record<string, string[]> = {
 };
 
 const operation = (resourceId: string) => ({ action: 'run', resourceType: 'managedDevice', resourceId });
-const submission = (profileType: string, resourceId: string) => ({ profileType, operation: operation(resourceId), justification: `Race test on ${resourceId}` });
+const submission = (profileType: string, resourceId: string) => ({
+  profileType,
+  operation: operation(resourceId),
+  justification: `Race test on ${resourceId}`,
+});
 
 const types = (items: AuditItem[]) => items.map((item) => item.type);
 /** What every trail here starts with: the submission, then bob's and carol's links and mails. */
@@ -43,17 +47,22 @@ function expectConsistent(trail: { items: AuditItem[]; chainValid: boolean }, fi
     if (CLOSED.has(status)) {
       // The initiator is told of the closing change (rejected, cancelled, expired), and that is audited too.
       const told = ['notification.sent', 'notification.failed'];
-      const allowedAfter = status === 'completed' ? ['request.eventRefused', 'execution.succeeded', 'execution.failed'] : ['request.eventRefused', ...told];
+      const allowedAfter =
+        status === 'completed'
+          ? ['request.eventRefused', 'execution.succeeded', 'execution.failed']
+          : ['request.eventRefused', ...told];
       if (!allowedAfter.includes(item.type)) violations.push(`#${index} ${item.type} after the request was ${status}`);
     }
     if (item.type !== 'request.statusChanged') return;
     const to = item.data.to as string;
-    if (item.data.from !== status || !(ALLOWED[status] ?? []).includes(to)) violations.push(`#${index} ${String(item.data.from)} -> ${to} while the request was ${status}`);
+    if (item.data.from !== status || !(ALLOWED[status] ?? []).includes(to))
+      violations.push(`#${index} ${String(item.data.from)} -> ${to} while the request was ${status}`);
     status = to;
   });
   expect(violations).toEqual([]);
   expect(status).toBe(finalStatus);
-  if (finalStatus === 'completed') expect(count(trail.items, 'execution.succeeded') + count(trail.items, 'execution.failed')).toBe(1);
+  if (finalStatus === 'completed')
+    expect(count(trail.items, 'execution.succeeded') + count(trail.items, 'execution.failed')).toBe(1);
 }
 
 describe('racing commands on one request (manual clock)', () => {
@@ -86,9 +95,24 @@ describe('racing commands on one request (manual clock)', () => {
     group = await approverGroup(runtime);
     // One policy per shape of race: a single approver, two approvers, and a one-hour lifetime.
     await Promise.all([
-      createPolicy(api, { displayName: 'Wipes need one approver', profileType: 'deviceWipe', approverGroupIds: [group], requiredApprovals: 1 }),
-      createPolicy(api, { displayName: 'Retires need two approvers', profileType: 'deviceRetire', approverGroupIds: [group], requiredApprovals: 2 }),
-      createPolicy(api, { displayName: 'Deletes expire within the hour', profileType: 'deviceDelete', approverGroupIds: [group], requestTtl: 'PT1H' }),
+      createPolicy(api, {
+        displayName: 'Wipes need one approver',
+        profileType: 'deviceWipe',
+        approverGroupIds: [group],
+        requiredApprovals: 1,
+      }),
+      createPolicy(api, {
+        displayName: 'Retires need two approvers',
+        profileType: 'deviceRetire',
+        approverGroupIds: [group],
+        requiredApprovals: 2,
+      }),
+      createPolicy(api, {
+        displayName: 'Deletes expire within the hour',
+        profileType: 'deviceDelete',
+        approverGroupIds: [group],
+        requestTtl: 'PT1H',
+      }),
     ]);
   });
 
@@ -111,11 +135,15 @@ describe('racing commands on one request (manual clock)', () => {
   }
 
   /** The trail once `settled` holds for it and nothing more arrived for a while after. */
-  async function settledTrail(id: string, settled: (items: AuditItem[]) => boolean): Promise<{ items: AuditItem[]; chainValid: boolean }> {
+  async function settledTrail(
+    id: string,
+    settled: (items: AuditItem[]) => boolean,
+  ): Promise<{ items: AuditItem[]; chainValid: boolean }> {
     const deadline = Date.now() + 10_000;
     let trail = await auditTrail(api, 'alice', id);
     while (!settled(trail.items)) {
-      if (Date.now() > deadline) throw new Error(`the trail of ${id} never settled: ${JSON.stringify(types(trail.items))}`);
+      if (Date.now() > deadline)
+        throw new Error(`the trail of ${id} never settled: ${JSON.stringify(types(trail.items))}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
       trail = await auditTrail(api, 'alice', id);
     }
@@ -132,12 +160,18 @@ describe('racing commands on one request (manual clock)', () => {
     ]);
     const accepted = answers.filter((answer) => answer.status === 202).length;
     expect(accepted).toBeGreaterThanOrEqual(1);
-    for (const answer of answers.filter((a) => a.status !== 202)) expect([answer.status, answer.body.code]).toEqual([409, 'invalid_state']);
+    for (const answer of answers.filter((a) => a.status !== 202))
+      expect([answer.status, answer.body.code]).toEqual([409, 'invalid_state']);
 
     const request = await api.until('alice', id, (r) => r.status === 'approved');
     expect(request.decisions).toHaveLength(1);
     // Every approval the API accepted is in the trail: one applied, the rest refused by the orchestration.
-    const trail = await settledTrail(id, (items) => count(items, 'request.approved') + count(items, 'request.eventRefused') >= accepted && count(items, 'notification.sent') >= 3);
+    const trail = await settledTrail(
+      id,
+      (items) =>
+        count(items, 'request.approved') + count(items, 'request.eventRefused') >= accepted &&
+        count(items, 'notification.sent') >= 3,
+    );
     expectConsistent(trail, 'approved');
     expect(count(trail.items, 'request.approved')).toBe(1);
     const applied = trail.items.find((item) => item.type === 'request.approved')!;
@@ -148,7 +182,12 @@ describe('racing commands on one request (manual clock)', () => {
       expect(refusal.actor?.id).not.toBe(applied.actor?.id);
       expect(refusal.data).toMatchObject({ command: 'decide', code: 'invalid_state' });
     }
-    expect(types(trail.items).slice(0, 8)).toEqual([...NOTIFIED, 'request.approved', 'request.statusChanged', 'notification.sent']);
+    expect(types(trail.items).slice(0, 8)).toEqual([
+      ...NOTIFIED,
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+    ]);
   });
 
   it('counts both of two simultaneous approvals on a two-approval request', async () => {
@@ -160,11 +199,24 @@ describe('racing commands on one request (manual clock)', () => {
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
 
     const request = await api.until('alice', id, (r) => r.status === 'approved');
-    expect(request.decisions.map((d: { approver: { displayName: string } }) => d.approver.displayName).sort()).toEqual(['Bob', 'Carol']);
-    const trail = await settledTrail(id, (items) => count(items, 'request.statusChanged') >= 1 && count(items, 'notification.sent') === 4);
+    expect(request.decisions.map((d: { approver: { displayName: string } }) => d.approver.displayName).sort()).toEqual([
+      'Bob',
+      'Carol',
+    ]);
+    const trail = await settledTrail(
+      id,
+      (items) => count(items, 'request.statusChanged') >= 1 && count(items, 'notification.sent') === 4,
+    );
     expectConsistent(trail, 'approved');
     // alice hears of each approval: "1 of 2", then "approved".
-    expect(types(trail.items)).toEqual([...NOTIFIED, 'request.approved', 'notification.sent', 'request.approved', 'request.statusChanged', 'notification.sent']);
+    expect(types(trail.items)).toEqual([
+      ...NOTIFIED,
+      'request.approved',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+    ]);
     expect([trail.items[5], trail.items[7]].map((item) => item!.data.approvals)).toEqual([1, 2]);
     expect([trail.items[6], trail.items[9]].map((item) => item!.data.kind)).toEqual(['approvalRecorded', 'approved']);
     expect(trail.items[8]!.data).toEqual({ from: 'needsApproval', to: 'approved' });
@@ -180,7 +232,10 @@ describe('racing commands on one request (manual clock)', () => {
     expect(cancellation.status).toBe(202);
 
     await api.until('alice', id, (r) => r.status === 'cancelled' || r.status === 'approved');
-    const trail = await settledTrail(id, (items) => count(items, 'request.cancelled') + count(items, 'request.eventRefused') >= 1);
+    const trail = await settledTrail(
+      id,
+      (items) => count(items, 'request.cancelled') + count(items, 'request.eventRefused') >= 1,
+    );
     const final = (await api.call('alice', 'GET', `requests/${id}`)).body;
     expect(['cancelled', 'approved']).toContain(final.status);
     expectConsistent(trail, final.status);
@@ -193,10 +248,14 @@ describe('racing commands on one request (manual clock)', () => {
 
   it('completes once and executes once when the initiator completes twice at the same moment', async () => {
     const id = await approved('deviceWipe', 'race-complete');
-    const answers = await Promise.all([api.call('alice', 'POST', `requests/${id}/complete`), api.call('alice', 'POST', `requests/${id}/complete`)]);
+    const answers = await Promise.all([
+      api.call('alice', 'POST', `requests/${id}/complete`),
+      api.call('alice', 'POST', `requests/${id}/complete`),
+    ]);
     const accepted = answers.filter((answer) => answer.status === 202).length;
     expect(accepted).toBeGreaterThanOrEqual(1);
-    for (const answer of answers.filter((a) => a.status !== 202)) expect([answer.status, answer.body.code]).toEqual([409, 'invalid_state']);
+    for (const answer of answers.filter((a) => a.status !== 202))
+      expect([answer.status, answer.body.code]).toEqual([409, 'invalid_state']);
 
     const done = await api.until('alice', id, (r) => r.execution !== undefined);
     expect(done).toMatchObject({ status: 'completed', execution: { status: 'succeeded' } });
@@ -207,7 +266,10 @@ describe('racing commands on one request (manual clock)', () => {
     expect(executed.get(id)).toBe(1);
     // The second completion is refused: at the API (409 above) or by the orchestration, in the trail.
     const refused = trail.items.filter((item) => item.type === 'request.eventRefused');
-    expect({ apiRefusals: answers.length - accepted, auditedRefusals: refused.length }).toEqual({ apiRefusals: 2 - accepted, auditedRefusals: accepted - 1 });
+    expect({ apiRefusals: answers.length - accepted, auditedRefusals: refused.length }).toEqual({
+      apiRefusals: 2 - accepted,
+      auditedRefusals: accepted - 1,
+    });
     for (const refusal of refused) expect(refusal.data).toMatchObject({ command: 'complete', code: 'invalid_state' });
   });
 
@@ -218,11 +280,20 @@ describe('racing commands on one request (manual clock)', () => {
       const id = await approved('deviceDelete', `race-expiry-${round}`);
       // A fresh token for alice, so the clock jump (past the request's one hour, not past the token's) races only the request.
       await api.token('alice');
-      const [, completion] = await Promise.all([advanceClock(api.runtime, 'PT1H1M'), api.call('alice', 'POST', `requests/${id}/complete`)]);
+      const [, completion] = await Promise.all([
+        advanceClock(api.runtime, 'PT1H1M'),
+        api.call('alice', 'POST', `requests/${id}/complete`),
+      ]);
       if (completion.status !== 202) expect([completion.status, completion.body.code]).toEqual([409, 'expired']);
 
-      const closed = await api.until('alice', id, (r) => r.status === 'expired' || (r.status === 'completed' && r.execution !== undefined));
-      const trail = await settledTrail(id, (items) => items.some((item) => item.type === 'request.statusChanged' && CLOSED.has(item.data.to as string)));
+      const closed = await api.until(
+        'alice',
+        id,
+        (r) => r.status === 'expired' || (r.status === 'completed' && r.execution !== undefined),
+      );
+      const trail = await settledTrail(id, (items) =>
+        items.some((item) => item.type === 'request.statusChanged' && CLOSED.has(item.data.to as string)),
+      );
       const final = (await api.call('alice', 'GET', `requests/${id}`)).body;
       expect(final.status).toBe(closed.status);
       expectConsistent(trail, final.status);

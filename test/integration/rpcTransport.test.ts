@@ -4,7 +4,11 @@ import { repoRoot, startRuntime, type RunningRuntime } from '../support/runtime'
 const appDir = path.join(repoRoot, 'test', 'fixtures', 'workload');
 
 async function post(url: string, body: unknown): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -29,7 +33,10 @@ describe.each(['http', 'inprocess'])('DurableClient over the %s transport', (tra
     expect(status).toEqual(
       expect.objectContaining({
         runtimeStatus: 'Completed',
-        output: { first: { id: 'rpc-1', n: 1, decision: null }, second: { id: 'rpc-1', n: 2, decision: { approved: true } } },
+        output: {
+          first: { id: 'rpc-1', n: 1, decision: null },
+          second: { id: 'rpc-1', n: 2, decision: { approved: true } },
+        },
       }),
     );
   });

@@ -8,9 +8,22 @@ import { startRuntime, type RunningRuntime } from '../support/runtime';
 
 jest.setTimeout(30_000);
 
-const RAW_ATTACKS = ['/%09/evil.example', '/%0A', '%0A', '/%0D%0ASet-Cookie:%20x=1', '%2F%2Fevil.example', '/%5Cevil.example', 'https://evil.example', 'javascript:alert(1)', `/${'a'.repeat(5000)}`];
+const RAW_ATTACKS = [
+  '/%09/evil.example',
+  '/%0A',
+  '%0A',
+  '/%0D%0ASet-Cookie:%20x=1',
+  '%2F%2Fevil.example',
+  '/%5Cevil.example',
+  'https://evil.example',
+  'javascript:alert(1)',
+  `/${'a'.repeat(5000)}`,
+];
 /** [how the test names it, the raw query value]. */
-const ATTACKS = RAW_ATTACKS.map((raw) => [raw.length > 60 ? `${raw.slice(0, 12)}… (${raw.length} characters)` : raw, raw]);
+const ATTACKS = RAW_ATTACKS.map((raw) => [
+  raw.length > 60 ? `${raw.slice(0, 12)}… (${raw.length} characters)` : raw,
+  raw,
+]);
 
 describe('local sign-in returnTo', () => {
   let runtime: RunningRuntime;
@@ -38,13 +51,25 @@ describe('local sign-in returnTo', () => {
     expect((await location(`/.auth/logout?post_logout_redirect_uri=${attack}`)).slice(0, 2)).toEqual([303, '/']);
   });
 
-  it.each(ATTACKS)('sends the platform login for post_login_redirect_uri=%s to the sign-in with returnTo=/', async (_name, attack) => {
-    expect((await location(`/.auth/login/aad?post_login_redirect_uri=${attack}`)).slice(0, 2)).toEqual([303, '/_local/signin?returnTo=%2F']);
-  });
+  it.each(ATTACKS)(
+    'sends the platform login for post_login_redirect_uri=%s to the sign-in with returnTo=/',
+    async (_name, attack) => {
+      expect((await location(`/.auth/login/aad?post_login_redirect_uri=${attack}`)).slice(0, 2)).toEqual([
+        303,
+        '/_local/signin?returnTo=%2F',
+      ]);
+    },
+  );
 
   it('keeps a same-site path, query and fragment, percent-encoding what a header cannot carry', async () => {
-    expect((await location(`/_local/signin?user=bob&returnTo=${encodeURIComponent('/api/portal/requests?view=mine#top')}`)).slice(0, 2)).toEqual([303, '/api/portal/requests?view=mine#top']);
-    expect((await location(`/_local/signin?user=bob&returnTo=${encodeURIComponent('/api/portal/€')}`)).slice(0, 2)).toEqual([303, '/api/portal/%E2%82%AC']);
+    expect(
+      (
+        await location(`/_local/signin?user=bob&returnTo=${encodeURIComponent('/api/portal/requests?view=mine#top')}`)
+      ).slice(0, 2),
+    ).toEqual([303, '/api/portal/requests?view=mine#top']);
+    expect(
+      (await location(`/_local/signin?user=bob&returnTo=${encodeURIComponent('/api/portal/€')}`)).slice(0, 2),
+    ).toEqual([303, '/api/portal/%E2%82%AC']);
   });
 
   it('shows the chooser page with the fallback, not the attacker’s target', async () => {

@@ -24,7 +24,11 @@ describe('user text and policy changes at submit', () => {
   beforeAll(async () => {
     api = new Api(await startRuntime());
     group = await approverGroup(api.runtime);
-    await createPolicy(api, { displayName: 'Device wipes need a second admin', profileType: 'deviceWipe', approverGroupIds: [group] });
+    await createPolicy(api, {
+      displayName: 'Device wipes need a second admin',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+    });
   });
 
   afterAll(async () => {
@@ -39,7 +43,11 @@ describe('user text and policy changes at submit', () => {
   }
 
   function expectProblem(reply: { status: number; body: any; headers: Headers }, status: number, code: string): void {
-    expect({ status: reply.status, code: reply.body?.code, header: reply.headers.get('x-error-code') }).toEqual({ status, code, header: code });
+    expect({ status: reply.status, code: reply.body?.code, header: reply.headers.get('x-error-code') }).toEqual({
+      status,
+      code,
+      header: code,
+    });
   }
 
   it.each([
@@ -86,9 +94,35 @@ describe('user text and policy changes at submit', () => {
     ['a bidi override in the justification', { justification: 'Stolen \u202eeno-on' }, 'body.justification'],
     ['a NUL in the justification', { justification: 'Stolen\u0000' }, 'body.justification'],
     ['a justification of invisible characters only', { justification: '\u200b \u200d\u2060' }, 'body.justification'],
-    ['a bidi isolate in the action', { operation: { action: 'wipe\u2066', resourceType: 'managedDevice', resourceId: 'dev-g' } }, 'body.operation.action'],
-    ['a bidi override in a payload value', { operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-g', payload: { keepUserData: '\u202eeslaf' } } }, 'body.operation.payload.keepUserData'],
-    ['a zero-width joiner in a payload key', { operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-g', payload: { 'keep\u200dUserData': false } } }, 'body.operation.payload'],
+    [
+      'a bidi isolate in the action',
+      { operation: { action: 'wipe\u2066', resourceType: 'managedDevice', resourceId: 'dev-g' } },
+      'body.operation.action',
+    ],
+    [
+      'a bidi override in a payload value',
+      {
+        operation: {
+          action: 'wipe',
+          resourceType: 'managedDevice',
+          resourceId: 'dev-g',
+          payload: { keepUserData: '\u202eeslaf' },
+        },
+      },
+      'body.operation.payload.keepUserData',
+    ],
+    [
+      'a zero-width joiner in a payload key',
+      {
+        operation: {
+          action: 'wipe',
+          resourceType: 'managedDevice',
+          resourceId: 'dev-g',
+          payload: { 'keep\u200dUserData': false },
+        },
+      },
+      'body.operation.payload',
+    ],
   ])('refuses %s (400 validation_failed)', async (name, change, path) => {
     const before = await storedIds();
     const refused = await api.call('alice', 'POST', 'requests', { ...wipe(`dev-g-${name.length}`), ...change });
@@ -102,17 +136,33 @@ describe('user text and policy changes at submit', () => {
     ['a zero-width space and a blank', '\u200b ', 400, 'notes_required'],
     ['a word joiner and a no-break space', '\u2060\u00a0', 400, 'notes_required'],
   ])('does not take notes of %s as the notes a rejection needs', async (_name, notes, status, code) => {
-    const submitted = await api.call('alice', 'POST', 'requests', wipe(`dev-notes-${code}-${notes.length}-${notes.charCodeAt(0)}`));
+    const submitted = await api.call(
+      'alice',
+      'POST',
+      'requests',
+      wipe(`dev-notes-${code}-${notes.length}-${notes.charCodeAt(0)}`),
+    );
     expect(submitted.status).toBe(202);
     expectProblem(await api.call('carol', 'POST', `requests/${submitted.body.id}/reject`, { notes }), status, code);
-    expect((await api.call('alice', 'GET', `requests/${submitted.body.id}`)).body).toMatchObject({ status: 'needsApproval', decisions: [] });
+    expect((await api.call('alice', 'GET', `requests/${submitted.body.id}`)).body).toMatchObject({
+      status: 'needsApproval',
+      decisions: [],
+    });
   });
 
   it('refuses a policy change submitted as a plain request (422 use_policies_api) and stores nothing', async () => {
     const before = await storedIds();
     const forged = await api.call('alice', 'POST', 'requests', {
       profileType: 'operationApprovalPolicy',
-      operation: { action: 'create', resourceType: 'accessPolicy', resourceId: 'deviceRetire', payload: { action: 'create', draft: { displayName: 'x', profileType: 'deviceRetire', approverGroupIds: [group] } } },
+      operation: {
+        action: 'create',
+        resourceType: 'accessPolicy',
+        resourceId: 'deviceRetire',
+        payload: {
+          action: 'create',
+          draft: { displayName: 'x', profileType: 'deviceRetire', approverGroupIds: [group] },
+        },
+      },
       justification: 'Please approve: harmless maintenance',
     });
     expectProblem(forged, 422, 'use_policies_api');
@@ -122,14 +172,29 @@ describe('user text and policy changes at submit', () => {
 
   it('refuses at submit a policy for a profile type that already has one (409 policy_exists), or that a pending create locks', async () => {
     const before = await storedIds();
-    const second = await api.call('alice', 'POST', 'policies', { displayName: 'Another', profileType: 'deviceWipe', approverGroupIds: [group], justification: 'A second one' });
+    const second = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Another',
+      profileType: 'deviceWipe',
+      approverGroupIds: [group],
+      justification: 'A second one',
+    });
     expectProblem(second, 409, 'policy_exists');
     expect(await storedIds()).toEqual(before);
 
-    const pending = await api.call('alice', 'POST', 'policies', { displayName: 'Retires', profileType: 'deviceRetire', approverGroupIds: [group], justification: 'Retires too' });
+    const pending = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Retires',
+      profileType: 'deviceRetire',
+      approverGroupIds: [group],
+      justification: 'Retires too',
+    });
     expect(pending.status).toBe(202);
     expectProblem(
-      await api.call('bob', 'POST', 'policies', { displayName: 'Retires, again', profileType: 'deviceRetire', approverGroupIds: [group], justification: 'Retires too' }),
+      await api.call('bob', 'POST', 'policies', {
+        displayName: 'Retires, again',
+        profileType: 'deviceRetire',
+        approverGroupIds: [group],
+        justification: 'Retires too',
+      }),
       409,
       'entity_locked',
     );
@@ -138,16 +203,39 @@ describe('user text and policy changes at submit', () => {
   it('refuses at submit approver groups the directory does not know (422 unknown_group, naming them)', async () => {
     const unknown = 'a0000000-0000-4000-8000-00000000beef';
     const before = await storedIds();
-    const refused = await api.call('alice', 'POST', 'policies', { displayName: 'Deletes', profileType: 'deviceDelete', approverGroupIds: [group, unknown], justification: 'Deletes too' });
+    const refused = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Deletes',
+      profileType: 'deviceDelete',
+      approverGroupIds: [group, unknown],
+      justification: 'Deletes too',
+    });
     expectProblem(refused, 422, 'unknown_group');
     expect(refused.body.errors).toEqual([{ path: 'approverGroupIds.1', message: expect.stringContaining(unknown) }]);
     expect(await storedIds()).toEqual(before);
-    expect((await api.call('alice', 'POST', 'policies', { displayName: 'Deletes', profileType: 'deviceDelete', approverGroupIds: [group.toUpperCase()], justification: 'Deletes too' })).status).toBe(202);
+    expect(
+      (
+        await api.call('alice', 'POST', 'policies', {
+          displayName: 'Deletes',
+          profileType: 'deviceDelete',
+          approverGroupIds: [group.toUpperCase()],
+          justification: 'Deletes too',
+        })
+      ).status,
+    ).toBe(202);
   });
 
   it('refuses a policy whose name or description carries a bidi override', async () => {
-    const refused = await api.call('alice', 'POST', 'policies', { displayName: 'Wipes \u202eDEVORPPA', description: 'x\u0007', profileType: 'app', approverGroupIds: [group], justification: 'Apps' });
+    const refused = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Wipes \u202eDEVORPPA',
+      description: 'x\u0007',
+      profileType: 'app',
+      approverGroupIds: [group],
+      justification: 'Apps',
+    });
     expectProblem(refused, 400, 'validation_failed');
-    expect(refused.body.errors.map((error: { path: string }) => error.path).sort()).toEqual(['body.description', 'body.displayName']);
+    expect(refused.body.errors.map((error: { path: string }) => error.path).sort()).toEqual([
+      'body.description',
+      'body.displayName',
+    ]);
   });
 });

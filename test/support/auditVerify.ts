@@ -7,9 +7,14 @@ import { repoRoot } from './runtime';
  * `MAA_APP_KEY` and `MAA_DATA_DIR` unless `env` sets them. Asynchronously: a Cosmos test server
  * answers from the test's own process.
  */
-export async function runAuditVerify(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
+export async function runAuditVerify(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; out: string }> {
   const { MAA_APP_KEY: _key, MAA_DATA_DIR: _dir, ...inherited } = process.env;
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'auditVerify.js'), ...args], { env: { ...inherited, ...env } });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'auditVerify.js'), ...args], {
+    env: { ...inherited, ...env },
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

@@ -18,8 +18,11 @@ export const chromiumPath = process.env.MAA_CHROMIUM ?? '/usr/bin/chromium';
  */
 export function browserAvailable(): boolean {
   if (existsSync(chromiumPath)) return true;
-  if (process.env.MAA_REQUIRE_BROWSER === '1') throw new Error(`MAA_REQUIRE_BROWSER=1 but there is no Chromium at ${chromiumPath}`);
-  console.warn(`browser tests skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set MAA_CHROMIUM)`);
+  if (process.env.MAA_REQUIRE_BROWSER === '1')
+    throw new Error(`MAA_REQUIRE_BROWSER=1 but there is no Chromium at ${chromiumPath}`);
+  console.warn(
+    `browser tests skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set MAA_CHROMIUM)`,
+  );
   return false;
 }
 
@@ -27,7 +30,14 @@ export function browserAvailable(): boolean {
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -46,7 +56,11 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
 export async function startBrowserFixture(): Promise<{ api: Api; browser: Browser; dispose(): Promise<void> }> {
   const api = new Api(await startRuntime());
   const browser = await launchBrowser();
-  await createPolicy(api, { displayName: 'Wipes', profileType: 'deviceWipe', approverGroupIds: [await approverGroup(api.runtime)] });
+  await createPolicy(api, {
+    displayName: 'Wipes',
+    profileType: 'deviceWipe',
+    approverGroupIds: [await approverGroup(api.runtime)],
+  });
   return {
     api,
     browser,

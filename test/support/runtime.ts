@@ -56,7 +56,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       MAA_DATA_DIR: dataDir,
       MAA_LOG_LEVEL: 'warning',
       // A runtime that never becomes ready is asked for a diagnostic report (see whereStuck).
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${dataDir}`.trim(),
+      NODE_OPTIONS:
+        `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${dataDir}`.trim(),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +69,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      void whereStuck(child, dataDir).then((report) => reject(new Error(`runtime did not become ready in 20 s:\n${log}\n${report}`)));
+      void whereStuck(child, dataDir).then((report) =>
+        reject(new Error(`runtime did not become ready in 20 s:\n${log}\n${report}`)),
+      );
     }, 20_000);
     const onData = () => {
       const match = READY.exec(log);
@@ -122,7 +125,9 @@ async function whereStuck(child: ChildProcess, dataDir: string): Promise<string>
   child.kill('SIGUSR2');
   for (let waited = 0; waited < 5000; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const file = readdirSync(dataDir).find((name) => name.startsWith('report.') && name.endsWith('.json') && !before.has(name));
+    const file = readdirSync(dataDir).find(
+      (name) => name.startsWith('report.') && name.endsWith('.json') && !before.has(name),
+    );
     if (file === undefined) continue;
     try {
       const report = JSON.parse(readFileSync(path.join(dataDir, file), 'utf8')) as {
@@ -130,9 +135,17 @@ async function whereStuck(child: ChildProcess, dataDir: string): Promise<string>
         nativeStack?: { symbol?: string }[];
         libuv?: { type?: string; is_active?: boolean; localEndpoint?: unknown }[];
       };
-      const js = [report.javascriptStack?.message, ...(report.javascriptStack?.stack ?? [])].filter(Boolean).join('\n  ');
-      const native = (report.nativeStack ?? []).slice(0, 12).map((frame) => frame.symbol).join('\n  ');
-      const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => handle.type).join(', ');
+      const js = [report.javascriptStack?.message, ...(report.javascriptStack?.stack ?? [])]
+        .filter(Boolean)
+        .join('\n  ');
+      const native = (report.nativeStack ?? [])
+        .slice(0, 12)
+        .map((frame) => frame.symbol)
+        .join('\n  ');
+      const handles = (report.libuv ?? [])
+        .filter((handle) => handle.is_active)
+        .map((handle) => handle.type)
+        .join(', ');
       return `diagnostic report ${file}:\nJavaScript stack:\n  ${js}\nnative stack:\n  ${native}\nactive handles: ${handles}`;
     } catch {
       // Still being written.

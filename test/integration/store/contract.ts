@@ -1,5 +1,12 @@
 import type { AuditDigest } from '../../../shared/domain/auditDigest';
-import type { AccessPolicy, ApprovalRequest, AuditRecord, ProfileType, RequestStatus, TrailHead } from '../../../shared/domain/model';
+import type {
+  AccessPolicy,
+  ApprovalRequest,
+  AuditRecord,
+  ProfileType,
+  RequestStatus,
+  TrailHead,
+} from '../../../shared/domain/model';
 import { StoreError, type Page, type RequestQuery, type Store } from '../../../shared/store/store';
 
 /** A fresh, empty store and how to get rid of it. */
@@ -72,7 +79,11 @@ export function aRequest(shape: RequestShape): ApprovalRequest {
 }
 
 /** Audit record `seq` of `requestId`; `hash` defaults to one derived from both. */
-export function anAuditRecord(requestId: string, seq: number, hash = `${requestId}-${seq}`.padEnd(64, '0')): AuditRecord {
+export function anAuditRecord(
+  requestId: string,
+  seq: number,
+  hash = `${requestId}-${seq}`.padEnd(64, '0'),
+): AuditRecord {
   return {
     id: `${requestId}:${String(seq).padStart(6, '0')}`,
     requestId,
@@ -121,7 +132,10 @@ async function storeErrorOf(promise: Promise<unknown>): Promise<StoreError['code
 }
 
 /** Reads every page of a list, checking that each page is at most `top` long. */
-async function allPages<T>(read: (continuationToken: string | undefined) => Promise<Page<T>>, top: number): Promise<T[][]> {
+async function allPages<T>(
+  read: (continuationToken: string | undefined) => Promise<Page<T>>,
+  top: number,
+): Promise<T[][]> {
   const pages: T[][] = [];
   let token: string | undefined;
   do {
@@ -172,7 +186,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(replaced.etag).not.toBe(created.etag);
         expect(await store.getPolicy('policy-1')).toStrictEqual(replaced);
 
-        expect(await storeErrorOf(store.replacePolicy(aPolicy({ version: 3 }), created.etag))).toBe('precondition_failed');
+        expect(await storeErrorOf(store.replacePolicy(aPolicy({ version: 3 }), created.etag))).toBe(
+          'precondition_failed',
+        );
         expect((await store.getPolicy('policy-1'))?.value.version).toBe(2);
       });
 
@@ -221,13 +237,18 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           // Two share a creation time, so the id breaks the tie.
           await store.createPolicy(aPolicy({ id: `policy-${index}`, profileType, createdAt: at(Math.min(index, 3)) }));
         }
-        const pages = await allPages((continuationToken) => store.listPolicies({ top: 2, ...(continuationToken ? { continuationToken } : {}) }), 2);
+        const pages = await allPages(
+          (continuationToken) => store.listPolicies({ top: 2, ...(continuationToken ? { continuationToken } : {}) }),
+          2,
+        );
         expect(pages.map((page) => page.map((policy) => policy.id))).toEqual([
           ['policy-4', 'policy-3'],
           ['policy-2', 'policy-1'],
           ['policy-0'],
         ]);
-        expect(pages.flat()[0]).toStrictEqual(aPolicy({ id: 'policy-4', profileType: 'deviceRetire', createdAt: at(3) }));
+        expect(pages.flat()[0]).toStrictEqual(
+          aPolicy({ id: 'policy-4', profileType: 'deviceRetire', createdAt: at(3) }),
+        );
       });
     });
 
@@ -242,16 +263,23 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       it('refuses a second request with the same id, also when the create is retried as is', async () => {
         await store.createRequest(aRequest({ id: 'r1' }));
         expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r1' })))).toBe('conflict');
-        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r1', resourceId: 'elsewhere' })))).toBe('conflict');
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r1', resourceId: 'elsewhere' })))).toBe(
+          'conflict',
+        );
         // The refused create must not leave the other entity locked.
         await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'elsewhere' }))).resolves.toBeDefined();
       });
 
       it('answers not_found for a step of a request without a read model', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        expect(await storeErrorOf(store.recordStep({ records: [anAuditRecord('r2', 0)], request: { value: aRequest({ id: 'r2' }), etag: created.etag } }))).toBe(
-          'not_found',
-        );
+        expect(
+          await storeErrorOf(
+            store.recordStep({
+              records: [anAuditRecord('r2', 0)],
+              request: { value: aRequest({ id: 'r2' }), etag: created.etag },
+            }),
+          ),
+        ).toBe('not_found');
       });
 
       it('keeps optional fields of a completed request', async () => {
@@ -262,7 +290,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           completedAt: at(9),
           execution: { status: 'succeeded', at: at(9), detail: 'wiped' },
         };
-        await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: completed, etag: created.etag } });
+        await store.recordStep({
+          records: [anAuditRecord('r1', 0)],
+          request: { value: completed, etag: created.etag },
+        });
         expect((await store.getRequest('r1'))?.value).toStrictEqual(withTrail(completed, 0));
       });
     });
@@ -274,7 +305,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('appends the records and replaces the read model, answering its new etag', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } });
+        const etag = await store.recordStep({
+          records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)],
+          request: { value: approved, etag: created.etag },
+        });
         expect(etag).toEqual(expect.any(String));
         expect(etag).not.toBe(created.etag);
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 1), etag });
@@ -296,14 +330,22 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.recordStep({ records: [anAuditRecord('r1', 0)] });
         const etag = await store.recordStep({ records: [anAuditRecord('r1', 1), anAuditRecord('r1', 2)] });
         expect(await store.recordStep({ records: [anAuditRecord('r1', 0)] })).toBe(etag);
-        expect(await store.recordStep({ records: [anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } })).toBe(etag);
+        expect(
+          await store.recordStep({
+            records: [anAuditRecord('r1', 1)],
+            request: { value: approved, etag: created.etag },
+          }),
+        ).toBe(etag);
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(created.value, 2), etag });
       });
 
       it('keeps the head the step leaves, whatever head the caller passes', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
         const forged = { ...approved, trail: { seq: 99, hash: 'f'.repeat(64) } };
-        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: forged, etag: created.etag } });
+        const etag = await store.recordStep({
+          records: [anAuditRecord('r1', 0)],
+          request: { value: forged, etag: created.etag },
+        });
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 0), etag });
       });
 
@@ -315,7 +357,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('writes nothing twice when a step is retried, and answers the etag of the first attempt', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
-        const step = { records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)], request: { value: approved, etag: created.etag } };
+        const step = {
+          records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)],
+          request: { value: approved, etag: created.etag },
+        };
         const first = await store.recordStep(step);
         expect(await store.recordStep(step)).toBe(first);
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 1), etag: first });
@@ -325,7 +370,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       it('completes a step of which only some records were written', async () => {
         const created = await store.createRequest(aRequest({ id: 'r1' }));
         await store.recordStep({ records: [anAuditRecord('r1', 0)] });
-        const etag = await store.recordStep({ records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)), request: { value: approved, etag: created.etag } });
+        const etag = await store.recordStep({
+          records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)),
+          request: { value: approved, etag: created.etag },
+        });
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 2), etag });
         expect(await trail('r1')).toStrictEqual([0, 1, 2].map((seq) => anAuditRecord('r1', seq)));
       });
@@ -334,7 +382,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const created = await store.createRequest(aRequest({ id: 'r1' }));
         const older = { records: [anAuditRecord('r1', 0)], request: { value: approved, etag: created.etag } };
         const approvedEtag = await store.recordStep(older);
-        const completedEtag = await store.recordStep({ records: [anAuditRecord('r1', 1)], request: { value: completed, etag: approvedEtag! } });
+        const completedEtag = await store.recordStep({
+          records: [anAuditRecord('r1', 1)],
+          request: { value: completed, etag: approvedEtag! },
+        });
         await store.recordStep(older);
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(completed, 1), etag: completedEtag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0), anAuditRecord('r1', 1)]);
@@ -342,7 +393,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('replaces the current version when the etag is stale but no later step was recorded', async () => {
         await store.createRequest(aRequest({ id: 'r1' }));
-        const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: approved, etag: 'stale' } });
+        const etag = await store.recordStep({
+          records: [anAuditRecord('r1', 0)],
+          request: { value: approved, etag: 'stale' },
+        });
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(approved, 0), etag });
       });
 
@@ -351,7 +405,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const etag = await store.recordStep({ records: [anAuditRecord('r1', 0)] });
         const forged = { records: [anAuditRecord('r1', 0, 'f'.repeat(64))], request: { value: approved, etag: etag! } };
         expect(await storeErrorOf(store.recordStep(forged))).toBe('audit_mismatch');
-        expect(await storeErrorOf(store.recordStep({ records: [{ ...anAuditRecord('r1', 0), id: 'r1:other' }] }))).toBe('audit_mismatch');
+        expect(await storeErrorOf(store.recordStep({ records: [{ ...anAuditRecord('r1', 0), id: 'r1:other' }] }))).toBe(
+          'audit_mismatch',
+        );
         expect(await store.getRequest('r1')).toStrictEqual({ value: withTrail(created.value, 0), etag });
         expect(await trail('r1')).toStrictEqual([anAuditRecord('r1', 0)]);
       });
@@ -360,15 +416,19 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     describe('entity lock', () => {
       it('refuses a second open request on the same profile type and resource', async () => {
         await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1', initiator: 'bob' })))).toBe(
-          'entity_locked',
-        );
+        expect(
+          await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1', initiator: 'bob' }))),
+        ).toBe('entity_locked');
         expect(await store.getRequest('r2')).toBeUndefined();
       });
 
       it('treats GUID resource ids case-insensitively (one device, however its id is spelled), other ids exactly', async () => {
         await store.createRequest(aRequest({ id: 'r1', resourceId: '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D' }));
-        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })))).toBe('entity_locked');
+        expect(
+          await storeErrorOf(
+            store.createRequest(aRequest({ id: 'r2', resourceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' })),
+          ),
+        ).toBe('entity_locked');
         await store.createRequest(aRequest({ id: 'r3', resourceId: 'Device-9' }));
         await expect(store.createRequest(aRequest({ id: 'r4', resourceId: 'device-9' }))).resolves.toBeDefined();
       });
@@ -379,21 +439,31 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           records: [anAuditRecord('r1', 0)],
           request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'approved' }), etag: created.etag },
         });
-        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })))).toBe('entity_locked');
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })))).toBe(
+          'entity_locked',
+        );
 
         await store.recordStep({
           records: [anAuditRecord('r1', 1)],
           request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), etag: approved! },
         });
         await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }));
-        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })))).toBe('entity_locked');
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })))).toBe(
+          'entity_locked',
+        );
       });
 
-      it.each<RequestStatus>(['rejected', 'cancelled', 'expired'])('releases the lock when the request becomes %s', async (status) => {
-        const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-        await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status }), etag: created.etag } });
-        await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
-      });
+      it.each<RequestStatus>(['rejected', 'cancelled', 'expired'])(
+        'releases the lock when the request becomes %s',
+        async (status) => {
+          const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+          await store.recordStep({
+            records: [anAuditRecord('r1', 0)],
+            request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status }), etag: created.etag },
+          });
+          await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+        },
+      );
 
       it('does not lock other resources, other profile types, or operations without a resource', async () => {
         await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
@@ -423,7 +493,13 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('lists all requests newest first, optionally by status', async () => {
         expect(await ids({ view: { kind: 'all' } })).toEqual(['r07', 'r06', 'r05', 'r04', 'r03', 'r02', 'r01']);
-        expect(await ids({ view: { kind: 'all' }, status: 'needsApproval' })).toEqual(['r06', 'r05', 'r03', 'r02', 'r01']);
+        expect(await ids({ view: { kind: 'all' }, status: 'needsApproval' })).toEqual([
+          'r06',
+          'r05',
+          'r03',
+          'r02',
+          'r01',
+        ]);
         expect(await ids({ view: { kind: 'all' }, status: 'expired' })).toEqual([]);
         const [newest] = (await store.listRequests({ view: { kind: 'all' }, top: 1 })).items;
         expect(newest).toStrictEqual(aRequest(fixtures[6] as RequestShape));
@@ -431,27 +507,44 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('lists mine: only what the caller initiated', async () => {
         expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' } })).toEqual(['r07', 'r03', 'r02']);
-        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, status: 'needsApproval' })).toEqual(['r03', 'r02']);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, status: 'needsApproval' })).toEqual([
+          'r03',
+          'r02',
+        ]);
         expect(await ids({ view: { kind: 'mine', initiatorId: 'nobody' } })).toEqual([]);
       });
 
       it('lists received: requests of the caller’s groups that the caller did not initiate', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r07', 'r04', 'r02']);
-        expect(await ids({ view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r04', 'r01']);
         expect(
-          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'needsApproval' }),
+          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } }),
+        ).toEqual(['r07', 'r04', 'r02']);
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'], bootstrap: false } }),
+        ).toEqual(['r04', 'r01']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false },
+            status: 'needsApproval',
+          }),
         ).toEqual(['r02']);
       });
 
       it('lists a request of several of the caller’s groups once', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-b', 'group-c', 'group-b'], bootstrap: false } })).toEqual([
-          'r06',
-          'r05',
-          'r04',
-          'r03',
-        ]);
         expect(
-          await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-a', 'group-b'], bootstrap: false }, status: 'needsApproval' }),
+          await ids({
+            view: {
+              kind: 'received',
+              principalId: 'dave',
+              groupIds: ['group-b', 'group-c', 'group-b'],
+              bootstrap: false,
+            },
+          }),
+        ).toEqual(['r06', 'r05', 'r04', 'r03']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: ['group-a', 'group-b'], bootstrap: false },
+            status: 'needsApproval',
+          }),
         ).toEqual(['r06', 'r03', 'r02', 'r01']);
       });
 
@@ -462,45 +555,84 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         });
         await store.createRequest(bootstrapChange('b1', 'alice', 8));
         const b2 = await store.createRequest(bootstrapChange('b2', 'bob', 9));
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: true } })).toEqual(['b2', 'r07', 'r04', 'r02']);
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } })).toEqual(['r07', 'r04', 'r02']);
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true } })).toEqual(['b2', 'b1']);
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-c'], bootstrap: true }, status: 'needsApproval' })).toEqual(['b2', 'b1', 'r06', 'r05']);
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: true } }),
+        ).toEqual(['b2', 'r07', 'r04', 'r02']);
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false } }),
+        ).toEqual(['r07', 'r04', 'r02']);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true } })).toEqual([
+          'b2',
+          'b1',
+        ]);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: ['group-c'], bootstrap: true },
+            status: 'needsApproval',
+          }),
+        ).toEqual(['b2', 'b1', 'r06', 'r05']);
         // The view follows the status of a bootstrap request as it changes.
-        await store.recordStep({ records: [anAuditRecord('b2', 0)], request: { value: { ...b2.value, status: 'approved', lastModifiedAt: at(10) }, etag: b2.etag } });
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true }, status: 'needsApproval' })).toEqual(['b1']);
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true }, status: 'approved' })).toEqual(['b2']);
+        await store.recordStep({
+          records: [anAuditRecord('b2', 0)],
+          request: { value: { ...b2.value, status: 'approved', lastModifiedAt: at(10) }, etag: b2.etag },
+        });
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true },
+            status: 'needsApproval',
+          }),
+        ).toEqual(['b1']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: true },
+            status: 'approved',
+          }),
+        ).toEqual(['b2']);
       });
 
       it('lists nothing received for a caller in no approver group', async () => {
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: false } })).toEqual([]);
-        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-z'], bootstrap: false } })).toEqual([]);
+        expect(await ids({ view: { kind: 'received', principalId: 'dave', groupIds: [], bootstrap: false } })).toEqual(
+          [],
+        );
+        expect(
+          await ids({ view: { kind: 'received', principalId: 'dave', groupIds: ['group-z'], bootstrap: false } }),
+        ).toEqual([]);
       });
 
       it('follows status changes in every view', async () => {
         const r02 = await store.getRequest('r02');
-        await store.recordStep({ records: [anAuditRecord('r02', 0)], request: { value: { ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, etag: r02?.etag ?? '' } });
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'needsApproval' })).toEqual([]);
-        expect(await ids({ view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false }, status: 'approved' })).toEqual([
-          'r04',
-          'r02',
-        ]);
+        await store.recordStep({
+          records: [anAuditRecord('r02', 0)],
+          request: { value: { ...aRequest(fixtures[1] as RequestShape), status: 'approved' }, etag: r02?.etag ?? '' },
+        });
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false },
+            status: 'needsApproval',
+          }),
+        ).toEqual([]);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'alice', groupIds: ['group-a'], bootstrap: false },
+            status: 'approved',
+          }),
+        ).toEqual(['r04', 'r02']);
         expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, status: 'approved' })).toEqual(['r02']);
         expect(await ids({ view: { kind: 'all' }, status: 'needsApproval' })).toEqual(['r06', 'r05', 'r03', 'r01']);
       });
 
       it('refuses a continuation token it did not issue', async () => {
-        expect(await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: 'not a token' }))).toBe(
-          'invalid_continuation',
-        );
+        expect(
+          await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: 'not a token' })),
+        ).toBe('invalid_continuation');
         const audit = await store.listAudit('r01', { top: 1 });
         expect(audit.continuationToken).toBeUndefined();
         await store.recordStep({ records: [anAuditRecord('r01', 0), anAuditRecord('r01', 1)] });
         const token = (await store.listAudit('r01', { top: 1 })).continuationToken;
         expect(token).toEqual(expect.any(String));
-        expect(await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: token as string }))).toBe(
-          'invalid_continuation',
-        );
+        expect(
+          await storeErrorOf(store.listRequests({ view: { kind: 'all' }, top: 5, continuationToken: token as string })),
+        ).toBe('invalid_continuation');
       });
     });
 
@@ -517,11 +649,17 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       beforeEach(async () => {
         // Created in shuffled order: the order of writes must not matter.
-        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 0)) await store.createRequest(aRequest(shape));
-        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 1)) await store.createRequest(aRequest(shape));
+        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 0))
+          await store.createRequest(aRequest(shape));
+        for (const shape of [...shapes].reverse().filter((_, i) => i % 2 === 1))
+          await store.createRequest(aRequest(shape));
       });
 
-      const cases: { label: string; query: Omit<RequestQuery, 'top' | 'continuationToken'>; expected: RequestShape[] }[] = [
+      const cases: {
+        label: string;
+        query: Omit<RequestQuery, 'top' | 'continuationToken'>;
+        expected: RequestShape[];
+      }[] = [
         { label: 'all', query: { view: { kind: 'all' } }, expected: newestFirst },
         {
           label: 'all needing approval',
@@ -535,13 +673,20 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         },
         {
           label: 'received needing approval',
-          query: { view: { kind: 'received', principalId: 'alice', groupIds: ['group-b', 'group-a'], bootstrap: false }, status: 'needsApproval' },
+          query: {
+            view: { kind: 'received', principalId: 'alice', groupIds: ['group-b', 'group-a'], bootstrap: false },
+            status: 'needsApproval',
+          },
           expected: newestFirst.filter((shape) => shape.status === 'needsApproval' && shape.initiator !== 'alice'),
         },
       ];
 
       it.each(cases)('pages through $label without gaps or repeats', async ({ query, expected }) => {
-        const pages = await allPages((continuationToken) => store.listRequests({ ...query, top: 4, ...(continuationToken ? { continuationToken } : {}) }), 4);
+        const pages = await allPages(
+          (continuationToken) =>
+            store.listRequests({ ...query, top: 4, ...(continuationToken ? { continuationToken } : {}) }),
+          4,
+        );
         expect(pages.slice(0, -1).every((page) => page.length === 4)).toBe(true);
         expect(pages.flat().map((request) => request.id)).toEqual(expected.map((shape) => shape.id));
       });
@@ -556,10 +701,17 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const first = await store.listRequests({ view: { kind: 'all' }, top: 10 });
         await store.createRequest(aRequest({ id: 'zz-new', minute: 100 }));
         const rest = await allPages(
-          (continuationToken) => store.listRequests({ view: { kind: 'all' }, top: 10, continuationToken: continuationToken ?? (first.continuationToken as string) }),
+          (continuationToken) =>
+            store.listRequests({
+              view: { kind: 'all' },
+              top: 10,
+              continuationToken: continuationToken ?? (first.continuationToken as string),
+            }),
           10,
         );
-        expect([...first.items, ...rest.flat()].map((request) => request.id)).toEqual(newestFirst.map((shape) => shape.id));
+        expect([...first.items, ...rest.flat()].map((request) => request.id)).toEqual(
+          newestFirst.map((shape) => shape.id),
+        );
       });
     });
 
@@ -569,7 +721,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         for (const seq of [3, 4]) await store.recordStep({ records: [anAuditRecord('r1', seq)] });
         await store.recordStep({ records: [anAuditRecord('r2', 0)] });
 
-        const pages = await allPages((continuationToken) => store.listAudit('r1', { top: 2, ...(continuationToken ? { continuationToken } : {}) }), 2);
+        const pages = await allPages(
+          (continuationToken) => store.listAudit('r1', { top: 2, ...(continuationToken ? { continuationToken } : {}) }),
+          2,
+        );
         expect(pages.map((page) => page.map((record) => record.seq))).toEqual([[0, 1], [2, 3], [4]]);
         expect(pages.flat()).toStrictEqual([0, 1, 2, 3, 4].map((seq) => anAuditRecord('r1', seq)));
         expect((await store.listAudit('r2', { top: 10 })).items).toStrictEqual([anAuditRecord('r2', 0)]);
@@ -578,7 +733,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('orders a trail by seq, not by arrival, past ten records', async () => {
         for (const seq of [10, 2, 0, 11, 1]) await store.recordStep({ records: [anAuditRecord('r1', seq)] });
-        expect((await store.listAudit('r1', { top: 100 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 10, 11]);
+        expect((await store.listAudit('r1', { top: 100 })).items.map((record) => record.seq)).toEqual([
+          0, 1, 2, 10, 11,
+        ]);
       });
 
       it('lists the trail heads written since a time, and every trail with or without its request', async () => {
@@ -609,10 +766,11 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('refuses a second digest with a sequence number that is taken', async () => {
         await store.appendCheckpoint(aDigest(0));
-        expect(await storeErrorOf(store.appendCheckpoint({ ...aDigest(0), digestHash: 'e'.repeat(64) }))).toBe('conflict');
+        expect(await storeErrorOf(store.appendCheckpoint({ ...aDigest(0), digestHash: 'e'.repeat(64) }))).toBe(
+          'conflict',
+        );
         expect(await store.listCheckpoints(-1, 10)).toStrictEqual([aDigest(0)]);
       });
-
     });
 
     describe('idempotency keys', () => {
@@ -620,14 +778,19 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('keeps the first record of a key and returns it to later writers', async () => {
         expect(await store.putIdempotencyKey(record)).toStrictEqual(record);
-        expect(await store.putIdempotencyKey({ ...record, bodyHash: 'b2', requestId: 'r2', createdAt: at(1) })).toStrictEqual(record);
+        expect(
+          await store.putIdempotencyKey({ ...record, bodyHash: 'b2', requestId: 'r2', createdAt: at(1) }),
+        ).toStrictEqual(record);
       });
 
       it('keeps keys apart per principal', async () => {
         await store.putIdempotencyKey(record);
         const bobs = { ...record, principalId: 'bob', requestId: 'r9' };
         expect(await store.putIdempotencyKey(bobs)).toStrictEqual(bobs);
-        expect(await store.putIdempotencyKey({ ...record, key: 'key/2?#' })).toStrictEqual({ ...record, key: 'key/2?#' });
+        expect(await store.putIdempotencyKey({ ...record, key: 'key/2?#' })).toStrictEqual({
+          ...record,
+          key: 'key/2?#',
+        });
       });
     });
 

@@ -31,7 +31,9 @@ describe('CosmosStore', () => {
     try {
       await ensureCosmosSchema(client, { database });
       const { resources } = await client.database(database).containers.readAll().fetchAll();
-      expect(resources.map((container) => container.id).sort()).toEqual(COSMOS_CONTAINERS.map((spec) => spec.id).sort());
+      expect(resources.map((container) => container.id).sort()).toEqual(
+        COSMOS_CONTAINERS.map((spec) => spec.id).sort(),
+      );
       const requests = resources.find((container) => container.id === REQUESTS_CONTAINER.id);
       expect(requests?.partitionKey?.paths).toEqual(['/id']);
       expect(requests?.defaultTtl).toBe(-1);
@@ -46,9 +48,15 @@ describe('CosmosStore', () => {
       const created = await store.createRequest(aRequest({ id: 'r1' }));
       const raw = () => client.database(database).container('requests').item('r1', 'r1').read<{ ttl?: number }>();
       expect((await raw()).resource?.ttl).toBeUndefined();
-      await store.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: aRequest({ id: 'r1', status: 'cancelled' }), etag: created.etag } });
+      await store.recordStep({
+        records: [anAuditRecord('r1', 0)],
+        request: { value: aRequest({ id: 'r1', status: 'cancelled' }), etag: created.etag },
+      });
       expect((await raw()).resource?.ttl).toBe(86_400);
-      expect((await store.getRequest('r1'))?.value).toStrictEqual({ ...aRequest({ id: 'r1', status: 'cancelled' }), trail: headAt('r1', 0) });
+      expect((await store.getRequest('r1'))?.value).toStrictEqual({
+        ...aRequest({ id: 'r1', status: 'cancelled' }),
+        trail: headAt('r1', 0),
+      });
     } finally {
       await store.close();
     }
@@ -68,14 +76,20 @@ describe('CosmosStore', () => {
         records: [anAuditRecord('r1', 1), anAuditRecord('r1', 2)],
         request: { value: aRequest({ id: 'r1', status: 'approved' }), etag: headOnly! },
       });
-      const completed = { records: [anAuditRecord('r1', 3)], request: { value: aRequest({ id: 'r1', status: 'completed' }), etag: approved! } };
+      const completed = {
+        records: [anAuditRecord('r1', 3)],
+        request: { value: aRequest({ id: 'r1', status: 'completed' }), etag: approved! },
+      };
       await store.recordStep(completed);
       await store.recordStep(completed);
       await store.listAudit('r1', { top: 50 });
 
       const documents = server.requests.filter((request) => request.path.includes('/docs') && !request.queryPlan);
       expect(documents.filter((request) => request.partitionKey === undefined)).toEqual([]);
-      const calls = documents.map((request) => `${request.query ? 'QUERY' : request.batch ? 'BATCH' : request.method} ${request.path.split('/')[4]}`);
+      const calls = documents.map(
+        (request) =>
+          `${request.query ? 'QUERY' : request.batch ? 'BATCH' : request.method} ${request.path.split('/')[4]}`,
+      );
       expect(calls).toEqual([
         'POST locks', // the entity lock
         'POST requests',
@@ -108,11 +122,16 @@ describe('CosmosStore', () => {
         .database(database)
         .container('requests')
         .item('r1', 'r1')
-        .replace({ ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }) }, { accessCondition: { type: 'IfMatch', condition: created.etag } });
+        .replace(
+          { ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }) },
+          { accessCondition: { type: 'IfMatch', condition: created.etag } },
+        );
       await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
-      expect((await store.createRequest(aRequest({ id: 'r3', resourceId: 'device-1' })).catch((error: { code?: string }) => error.code))).toBe(
-        'entity_locked',
-      );
+      expect(
+        await store
+          .createRequest(aRequest({ id: 'r3', resourceId: 'device-1' }))
+          .catch((error: { code?: string }) => error.code),
+      ).toBe('entity_locked');
     } finally {
       await store.close();
     }
@@ -125,14 +144,20 @@ describe('CosmosStore', () => {
       // As if r1's create died between writing the lock and writing the request.
       const container = (id: string) => client.database(database).container(id);
       await container('requests').item('r1', 'r1').delete();
-      expect(await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })).catch((error: { code?: string }) => error.code)).toBe(
-        'entity_locked',
-      );
+      expect(
+        await store
+          .createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))
+          .catch((error: { code?: string }) => error.code),
+      ).toBe('entity_locked');
 
-      const { resources: [lock] } = await container('locks').items.query<{ id: string; claimedAt: string }>('SELECT * FROM c').fetchAll();
+      const {
+        resources: [lock],
+      } = await container('locks').items.query<{ id: string; claimedAt: string }>('SELECT * FROM c').fetchAll();
       expect(lock).toBeDefined();
       const old = new Date(Date.now() - 5 * 60_000).toISOString();
-      await container('locks').item(lock?.id ?? '', lock?.id).replace({ ...lock, claimedAt: old });
+      await container('locks')
+        .item(lock?.id ?? '', lock?.id)
+        .replace({ ...lock, claimedAt: old });
       await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
     } finally {
       await store.close();

@@ -56,14 +56,31 @@ describe('SqliteStore', () => {
     try {
       const open = await store.createRequest(aRequest({ id: 'open', minute: 1 }));
       const closing = await store.createRequest(aRequest({ id: 'closing', minute: 2 }));
-      await store.recordStep({ records: [anAuditRecord('closing', 0)], request: { value: { ...closing.value, status: 'rejected' }, etag: closing.etag } });
-      const listed = async () => (await store.listRequests({ view: { kind: 'all' }, top: 10 })).items.map((request) => request.id);
+      await store.recordStep({
+        records: [anAuditRecord('closing', 0)],
+        request: { value: { ...closing.value, status: 'rejected' }, etag: closing.etag },
+      });
+      const listed = async () =>
+        (await store.listRequests({ view: { kind: 'all' }, top: 10 })).items.map((request) => request.id);
       const received = async () =>
-        (await store.listRequests({ view: { kind: 'received', principalId: 'nobody', groupIds: ['group-a'], bootstrap: false }, top: 10 })).items.map((request) => request.id);
-      expect([await listed(), await received(), (await store.getRequest('closing'))?.value.status]).toEqual([['closing', 'open'], ['closing', 'open'], 'rejected']);
+        (
+          await store.listRequests({
+            view: { kind: 'received', principalId: 'nobody', groupIds: ['group-a'], bootstrap: false },
+            top: 10,
+          })
+        ).items.map((request) => request.id);
+      expect([await listed(), await received(), (await store.getRequest('closing'))?.value.status]).toEqual([
+        ['closing', 'open'],
+        ['closing', 'open'],
+        'rejected',
+      ]);
 
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      expect([await listed(), await received(), await store.getRequest('closing')]).toEqual([['open'], ['open'], undefined]);
+      expect([await listed(), await received(), await store.getRequest('closing')]).toEqual([
+        ['open'],
+        ['open'],
+        undefined,
+      ]);
       expect((await store.getRequest('open'))?.etag).toBe(open.etag);
       expect((await store.listAudit('closing', { top: 10 })).items.map((record) => record.seq)).toEqual([0]);
       const db = new Database(file, { readonly: true });
@@ -82,7 +99,10 @@ describe('SqliteStore', () => {
     const file = tempFile();
     const first = new SqliteStore(file);
     const created = await first.createRequest(aRequest({ id: 'r1' }));
-    await first.recordStep({ records: [anAuditRecord('r1', 0)], request: { value: { ...created.value, status: 'cancelled' }, etag: created.etag } });
+    await first.recordStep({
+      records: [anAuditRecord('r1', 0)],
+      request: { value: { ...created.value, status: 'cancelled' }, etag: created.etag },
+    });
     await first.close();
     // A file from before retention existed: no forget_at_ms column.
     const legacy = new Database(file);
@@ -97,7 +117,11 @@ describe('SqliteStore', () => {
     const check = new Database(file, { readonly: true });
     try {
       expect(check.pragma('user_version', { simple: true })).toBe(3);
-      expect((check.prepare("SELECT name FROM pragma_table_info('requests')").all() as { name: string }[]).map((column) => column.name)).toContain('forget_at_ms');
+      expect(
+        (check.prepare("SELECT name FROM pragma_table_info('requests')").all() as { name: string }[]).map(
+          (column) => column.name,
+        ),
+      ).toContain('forget_at_ms');
     } finally {
       check.close();
     }
@@ -119,7 +143,9 @@ describe('SqliteStore', () => {
     try {
       expect((await second.getRequest('r1'))?.value.trail).toStrictEqual(headAt('r1', 1));
       expect((await second.getRequest('r2'))?.value.trail).toBeUndefined();
-      expect((await second.listTrailHeadsSince(new Date(Date.now() - 60_000).toISOString())).map((head) => head.requestId)).toEqual(['r1']);
+      expect(
+        (await second.listTrailHeadsSince(new Date(Date.now() - 60_000).toISOString())).map((head) => head.requestId),
+      ).toEqual(['r1']);
     } finally {
       await second.close();
     }
@@ -171,24 +197,33 @@ describe('SqliteStore on a full disk', () => {
   const maybe = disk ? it : it.skip;
   afterAll(() => disk?.unmount());
 
-  maybe('refuses writes and write probes with store_unavailable, keeps answering reads, and recovers when space returns', async () => {
-    const store = reportingUnavailable(new SqliteStore(path.join(disk!.dir, 'maa.sqlite')), sqliteUnavailable);
-    try {
-      await store.createRequest(aRequest({ id: 'req-before' }));
-      await store.probeWrite();
-      disk!.fill();
-      await expect(store.probeWrite()).rejects.toMatchObject({ name: 'StoreError', code: 'store_unavailable', details: { retryAfterSeconds: 5 } });
-      await expect(store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }))).rejects.toMatchObject({ code: 'store_unavailable' });
-      await expect(store.ping()).resolves.toBeUndefined();
-      expect(await store.getRequest('req-full')).toBeUndefined();
-      expect((await store.getRequest('req-before'))?.value.id).toBe('req-before');
-      disk!.free();
-      await expect(store.probeWrite()).resolves.toBeUndefined();
-      await store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }));
-      expect((await store.getRequest('req-full'))?.value.id).toBe('req-full');
-    } finally {
-      disk!.free();
-      await store.close();
-    }
-  });
+  maybe(
+    'refuses writes and write probes with store_unavailable, keeps answering reads, and recovers when space returns',
+    async () => {
+      const store = reportingUnavailable(new SqliteStore(path.join(disk!.dir, 'maa.sqlite')), sqliteUnavailable);
+      try {
+        await store.createRequest(aRequest({ id: 'req-before' }));
+        await store.probeWrite();
+        disk!.fill();
+        await expect(store.probeWrite()).rejects.toMatchObject({
+          name: 'StoreError',
+          code: 'store_unavailable',
+          details: { retryAfterSeconds: 5 },
+        });
+        await expect(store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }))).rejects.toMatchObject({
+          code: 'store_unavailable',
+        });
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(await store.getRequest('req-full')).toBeUndefined();
+        expect((await store.getRequest('req-before'))?.value.id).toBe('req-before');
+        disk!.free();
+        await expect(store.probeWrite()).resolves.toBeUndefined();
+        await store.createRequest(aRequest({ id: 'req-full', resourceId: 'dev-full' }));
+        expect((await store.getRequest('req-full'))?.value.id).toBe('req-full');
+      } finally {
+        disk!.free();
+        await store.close();
+      }
+    },
+  );
 });

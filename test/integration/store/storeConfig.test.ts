@@ -14,21 +14,29 @@ describe('store settings', () => {
   });
 
   it('keeps SQLite when MAA_STORE says so, even with COSMOS_ENDPOINT set', () => {
-    expect(parseConfig(withAppKey({ MAA_STORE: 'sqlite', COSMOS_ENDPOINT: 'https://acct.documents.azure.com/' })).store.kind).toBe('sqlite');
+    expect(
+      parseConfig(withAppKey({ MAA_STORE: 'sqlite', COSMOS_ENDPOINT: 'https://acct.documents.azure.com/' })).store.kind,
+    ).toBe('sqlite');
   });
 
   it('gives SQLite the closed-request retention too', () => {
-    expect(parseConfig(withAppKey({ MAA_CLOSED_REQUEST_TTL: 'P7D' })).store).toEqual({ kind: 'sqlite', file: path.resolve('.data', 'maa.sqlite'), closedRequestTtlSeconds: 7 * 86_400 });
+    expect(parseConfig(withAppKey({ MAA_CLOSED_REQUEST_TTL: 'P7D' })).store).toEqual({
+      kind: 'sqlite',
+      file: path.resolve('.data', 'maa.sqlite'),
+      closedRequestTtlSeconds: 7 * 86_400,
+    });
   });
 
   it('reads the emulator key, the database and the closed-request retention', () => {
-    const { store } = parseConfig(withAppKey({
-      MAA_STORE: 'cosmos',
-      COSMOS_ENDPOINT: 'https://localhost:8081/',
-      COSMOS_KEY: 'a2V5',
-      COSMOS_DATABASE: 'maa-test',
-      MAA_CLOSED_REQUEST_TTL: 'P1DT2H',
-    }));
+    const { store } = parseConfig(
+      withAppKey({
+        MAA_STORE: 'cosmos',
+        COSMOS_ENDPOINT: 'https://localhost:8081/',
+        COSMOS_KEY: 'a2V5',
+        COSMOS_DATABASE: 'maa-test',
+        MAA_CLOSED_REQUEST_TTL: 'P1DT2H',
+      }),
+    );
     expect(store).toStrictEqual({
       kind: 'cosmos',
       endpoint: 'https://localhost:8081/',
@@ -36,7 +44,9 @@ describe('store settings', () => {
       database: 'maa-test',
       closedRequestTtlSeconds: 26 * 3600,
     });
-    expect(parseConfig(withAppKey({ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'P1Y' })).store).toMatchObject({
+    expect(
+      parseConfig(withAppKey({ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'P1Y' })).store,
+    ).toMatchObject({
       closedRequestTtlSeconds: 365 * 86_400,
     });
   });

@@ -9,7 +9,10 @@ const commands: CommandSpec[] = [
     name: 'submit',
     summary: '',
     args: [],
-    options: { justification: { type: 'string', required: true, description: '' }, quiet: { type: 'boolean', short: 'q', description: '' } },
+    options: {
+      justification: { type: 'string', required: true, description: '' },
+      quiet: { type: 'boolean', short: 'q', description: '' },
+    },
     example: '',
     run: undefined,
   },
@@ -53,7 +56,10 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['show', '--help'], commands)).toMatchObject({ kind: 'help', command: { name: 'show' } });
     // --help wins over what is missing.
     expect(parseCommandLine(['submit', '-h'], commands)).toMatchObject({ kind: 'help', command: { name: 'submit' } });
-    expect(parseCommandLine(['help', 'policies', 'show'], commands)).toMatchObject({ kind: 'help', command: { name: 'policies show' } });
+    expect(parseCommandLine(['help', 'policies', 'show'], commands)).toMatchObject({
+      kind: 'help',
+      command: { name: 'policies show' },
+    });
     expect(parseCommandLine(['policies', '--help'], commands)).toEqual({ kind: 'help', group: 'policies' });
     expect(parseCommandLine(['help', 'policies'], commands)).toEqual({ kind: 'help', group: 'policies' });
     expect(usage([]).message).toBe('no command given');
@@ -84,14 +90,30 @@ describe('parseCommandLine', () => {
 
   it('knows every maa command, each with a summary and an example that parses', () => {
     expect(COMMANDS.map((command) => command.name)).toEqual([
-      'login', 'submit', 'list', 'show', 'approve', 'reject', 'cancel', 'complete', 'wait', 'audit',
-      'policies list', 'policies show', 'policies create', 'policies update', 'policies delete',
+      'login',
+      'submit',
+      'list',
+      'show',
+      'approve',
+      'reject',
+      'cancel',
+      'complete',
+      'wait',
+      'audit',
+      'policies list',
+      'policies show',
+      'policies create',
+      'policies update',
+      'policies delete',
     ]);
     for (const command of COMMANDS) {
       expect(command.summary).not.toBe('');
       const words = command.example.match(/"[^"]*"|\S+/g)!.map((word) => word.replace(/^"(.*)"$/, '$1'));
       expect(words[0]).toBe('maa');
-      expect(parseCommandLine(words.slice(1), COMMANDS)).toMatchObject({ kind: 'run', command: { name: command.name } });
+      expect(parseCommandLine(words.slice(1), COMMANDS)).toMatchObject({
+        kind: 'run',
+        command: { name: command.name },
+      });
     }
   });
 });

@@ -20,7 +20,10 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', 'm', '10x', '-1s', '1s1m', '10m10m', '1 h', 'ten', 'P1M', 'P', 'PT', '1.5ms', '1e3'])('refuses %p', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['', 'm', '10x', '-1s', '1s1m', '10m10m', '1 h', 'ten', 'P1M', 'P', 'PT', '1.5ms', '1e3'])(
+    'refuses %p',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });

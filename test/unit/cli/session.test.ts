@@ -12,7 +12,13 @@ describe('saved logins and the session they open', () => {
   const file = credentialsPath(env);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const login = (url: string, expiresAt?: string) => ({ url, token: `token-for-${url}`, login: `maa login --user alice --url ${url}`, user: 'Alice', ...(expiresAt ? { expiresAt } : {}) });
+  const login = (url: string, expiresAt?: string) => ({
+    url,
+    token: `token-for-${url}`,
+    login: `maa login --user alice --url ${url}`,
+    user: 'Alice',
+    ...(expiresAt ? { expiresAt } : {}),
+  });
 
   it('keeps each profile in an owner-only credentials file', () => {
     saveLogin(file, 'default', login('http://127.0.0.1:7071'));
@@ -27,16 +33,29 @@ describe('saved logins and the session they open', () => {
 
   it('takes the URL from --url, then MAA_URL, then the profile, and the token from MAA_TOKEN or the profile', () => {
     expect(openSession({ url: undefined, profile: 'staging' }, env).baseUrl).toBe('https://maa.example.test');
-    expect(openSession({ url: undefined, profile: undefined }, { ...env, MAA_PROFILE: 'staging' }).baseUrl).toBe('https://maa.example.test');
-    expect(openSession({ url: 'http://127.0.0.1:7071/', profile: undefined }, env).baseUrl).toBe('http://127.0.0.1:7071');
-    expect(openSession({ url: undefined, profile: undefined }, { ...env, MAA_TOKEN: 'pipeline', MAA_URL: 'https://ci.example.test' }).baseUrl).toBe('https://ci.example.test');
+    expect(openSession({ url: undefined, profile: undefined }, { ...env, MAA_PROFILE: 'staging' }).baseUrl).toBe(
+      'https://maa.example.test',
+    );
+    expect(openSession({ url: 'http://127.0.0.1:7071/', profile: undefined }, env).baseUrl).toBe(
+      'http://127.0.0.1:7071',
+    );
+    expect(
+      openSession(
+        { url: undefined, profile: undefined },
+        { ...env, MAA_TOKEN: 'pipeline', MAA_URL: 'https://ci.example.test' },
+      ).baseUrl,
+    ).toBe('https://ci.example.test');
   });
 
   it('never sends a saved token to another URL than the one it was obtained for', () => {
     const error = caught(() => openSession({ url: 'https://evil.example.test', profile: 'staging' }, env));
     expect(error.exitCode).toBe(ExitCode.auth);
     expect(error.message).toMatch(/logged in to https:\/\/maa\.example\.test, not https:\/\/evil\.example\.test/);
-    expect(caught(() => openSession({ url: undefined, profile: 'staging' }, { ...env, MAA_URL: 'https://evil.example.test' })).exitCode).toBe(ExitCode.auth);
+    expect(
+      caught(() =>
+        openSession({ url: undefined, profile: 'staging' }, { ...env, MAA_URL: 'https://evil.example.test' }),
+      ).exitCode,
+    ).toBe(ExitCode.auth);
   });
 
   it('says how to log in when there is no login, and how to log in again when the saved token expired', () => {
@@ -44,10 +63,16 @@ describe('saved logins and the session they open', () => {
     expect(missing.exitCode).toBe(ExitCode.auth);
     expect(missing.message).toMatch(/Not logged in \(profile "nobody"/);
     saveLogin(file, 'old', login('http://127.0.0.1:7071', '2026-01-01T00:00:00.000Z'));
-    const expired = caught(() => openSession({ url: undefined, profile: 'old' }, env, new Date('2026-01-01T00:00:01.000Z')));
+    const expired = caught(() =>
+      openSession({ url: undefined, profile: 'old' }, env, new Date('2026-01-01T00:00:01.000Z')),
+    );
     expect(expired.exitCode).toBe(ExitCode.auth);
-    expect(expired.message).toBe('The token of profile "old" (Alice) expired at 2026-01-01T00:00:00.000Z.\nLog in again with: maa login --user alice --url http://127.0.0.1:7071');
-    expect(openSession({ url: undefined, profile: 'old' }, env, new Date('2025-12-31T23:59:59.000Z')).baseUrl).toBe('http://127.0.0.1:7071');
+    expect(expired.message).toBe(
+      'The token of profile "old" (Alice) expired at 2026-01-01T00:00:00.000Z.\nLog in again with: maa login --user alice --url http://127.0.0.1:7071',
+    );
+    expect(openSession({ url: undefined, profile: 'old' }, env, new Date('2025-12-31T23:59:59.000Z')).baseUrl).toBe(
+      'http://127.0.0.1:7071',
+    );
   });
 
   it('refuses a URL that is not http(s) as a usage error, and a damaged credentials file as an auth error', () => {

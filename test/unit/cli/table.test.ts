@@ -11,7 +11,9 @@ describe('renderTable', () => {
         ['request-22', 'approved', 'ok'],
       ],
     );
-    expect(text).toBe(['ID          STATUS         NOTES', 'r-1         needsApproval', 'request-22  approved       ok', ''].join('\n'));
+    expect(text).toBe(
+      ['ID          STATUS         NOTES', 'r-1         needsApproval', 'request-22  approved       ok', ''].join('\n'),
+    );
   });
 
   it('cuts cells over their column width with an ellipsis and fills missing cells', () => {
@@ -38,18 +40,33 @@ describe('renderTable', () => {
 
 describe('renderFields and renderColumns', () => {
   it('aligns key: value lines and leaves out fields without a value', () => {
-    expect(renderFields([['id', 'r-1'], ['completed', undefined], ['justification', 'stolen\nlaptop']])).toBe('id:             r-1\njustification:  stolen?laptop\n');
+    expect(
+      renderFields([
+        ['id', 'r-1'],
+        ['completed', undefined],
+        ['justification', 'stolen\nlaptop'],
+      ]),
+    ).toBe('id:             r-1\njustification:  stolen?laptop\n');
   });
 
   it('aligns rows without a header', () => {
-    expect(renderColumns([['login', 'get a token'], ['policies list', 'list']])).toBe('login          get a token\npolicies list  list\n');
+    expect(
+      renderColumns([
+        ['login', 'get a token'],
+        ['policies list', 'list'],
+      ]),
+    ).toBe('login          get a token\npolicies list  list\n');
   });
 });
 
 describe('maa show', () => {
   it('prints a request whose resourceId and justification carry bidi overrides with them escaped', () => {
     const request = wipe();
-    const shown = requestDetail({ ...request, operation: { ...request.operation, resourceId: '\u202e24-potpal' }, justification: 'ok \u202eyas' });
+    const shown = requestDetail({
+      ...request,
+      operation: { ...request.operation, resourceId: '\u202e24-potpal' },
+      justification: 'ok \u202eyas',
+    });
     expect(shown).not.toMatch(/[\u202e]/);
     expect(shown).toContain('operation:      wipe managedDevice/<U+202E>24-potpal');
     expect(shown).toContain('justification:  ok <U+202E>yas');

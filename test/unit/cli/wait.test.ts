@@ -35,8 +35,12 @@ describe('waitOutcome', () => {
     const completed = { ...base, status: 'completed' as const, completedAt: at };
     expect(waitOutcome(completed, 'approved')).toMatchObject({ done: true, code: ExitCode.ok });
     expect(waitOutcome(completed, 'completed')).toEqual({ done: false });
-    expect(waitOutcome({ ...completed, execution: { status: 'succeeded', at, detail: 'done' } }, 'completed')).toMatchObject({ done: true, code: ExitCode.ok });
-    expect(waitOutcome({ ...completed, execution: { status: 'failed', at, detail: 'webhook answered 400' } }, 'completed')).toEqual({
+    expect(
+      waitOutcome({ ...completed, execution: { status: 'succeeded', at, detail: 'done' } }, 'completed'),
+    ).toMatchObject({ done: true, code: ExitCode.ok });
+    expect(
+      waitOutcome({ ...completed, execution: { status: 'failed', at, detail: 'webhook answered 400' } }, 'completed'),
+    ).toEqual({
       done: true,
       code: ExitCode.executionFailed,
       message: 'r-1 is completed but its execution failed: webhook answered 400',
@@ -44,7 +48,19 @@ describe('waitOutcome', () => {
   });
 
   it('names who rejected and why', () => {
-    const rejected = { ...base, status: 'rejected' as const, decisions: [{ approver: { id: 'b', displayName: 'Bob' }, decision: 'reject' as const, notes: 'no ticket', at, source: 'api' as const }] };
+    const rejected = {
+      ...base,
+      status: 'rejected' as const,
+      decisions: [
+        {
+          approver: { id: 'b', displayName: 'Bob' },
+          decision: 'reject' as const,
+          notes: 'no ticket',
+          at,
+          source: 'api' as const,
+        },
+      ],
+    };
     expect(waitOutcome(rejected, 'approved')).toMatchObject({ message: 'r-1 was rejected by Bob: no ticket' });
   });
 });

@@ -7,7 +7,14 @@ function entries(requestId = 'req-1'): AuditEntry[] {
   return [
     { requestId, seq: 0, type: 'request.submitted', at: T0, actor: alice, data: { operationHash: 'ab'.repeat(32) } },
     { requestId, seq: 1, type: 'request.approved', at: after(1), actor: bob, data: { notes: '', approvals: 1 } },
-    { requestId, seq: 2, type: 'request.statusChanged', at: after(1), actor: bob, data: { from: 'needsApproval', to: 'approved' } },
+    {
+      requestId,
+      seq: 2,
+      type: 'request.statusChanged',
+      at: after(1),
+      actor: bob,
+      data: { from: 'needsApproval', to: 'approved' },
+    },
     { requestId, seq: 3, type: 'request.completed', at: after(2), actor: alice, data: {} },
     { requestId, seq: 4, type: 'execution.succeeded', at: after(3), actor: null, data: { detail: 'ok' } },
   ];
@@ -26,7 +33,9 @@ describe('chainRecord', () => {
     expect(first).toMatchObject({ id: 'req-1:000000', prevHash: GENESIS_HASH, seq: 0 });
     expect(second).toMatchObject({ id: 'req-1:000001', prevHash: first?.hash });
     const { requestId, seq, type, at, actor, data } = entries()[1]!;
-    expect(second?.hash).toBe(sha256Hex(canonicalJson({ requestId, seq, type, at, actor, data, prevHash: first?.hash })));
+    expect(second?.hash).toBe(
+      sha256Hex(canonicalJson({ requestId, seq, type, at, actor, data, prevHash: first?.hash })),
+    );
     expect(chainRecord(entries()[1]!, first!.hash)).toEqual(second);
   });
 
@@ -61,7 +70,12 @@ describe('verifyChain', () => {
   });
 
   const edits: [string, (records: AuditRecord[]) => AuditRecord[], number, RegExp][] = [
-    ['data modified', (r) => r.map((x, i) => (i === 1 ? { ...x, data: { ...x.data, notes: 'edited' } } : x)), 1, /hash/],
+    [
+      'data modified',
+      (r) => r.map((x, i) => (i === 1 ? { ...x, data: { ...x.data, notes: 'edited' } } : x)),
+      1,
+      /hash/,
+    ],
     ['actor modified', (r) => r.map((x, i) => (i === 3 ? { ...x, actor: bob } : x)), 3, /hash/],
     ['actor removed', (r) => r.map((x, i) => (i === 1 ? { ...x, actor: null } : x)), 1, /hash/],
     ['timestamp modified', (r) => r.map((x, i) => (i === 2 ? { ...x, at: after(9) } : x)), 2, /hash/],
@@ -79,8 +93,18 @@ describe('verifyChain', () => {
     ['two records swapped', (r) => [r[0]!, r[2]!, r[1]!, ...r.slice(3)], 1, /seq/],
     ['a record duplicated', (r) => [r[0]!, r[1]!, r[1]!, ...r.slice(2)], 2, /seq/],
     ['an id altered', (r) => r.map((x, i) => (i === 3 ? { ...x, id: 'req-1:3' } : x)), 3, /id/],
-    ['a record of another request', (r) => [...r.slice(0, 2), chain(entries('req-2'))[2]!, ...r.slice(3)], 2, /request/],
-    ['seq renumbered after a drop', (r) => [...r.slice(0, 2), { ...r[3]!, seq: 2, id: 'req-1:000002' }], 2, /hash|prevHash/],
+    [
+      'a record of another request',
+      (r) => [...r.slice(0, 2), chain(entries('req-2'))[2]!, ...r.slice(3)],
+      2,
+      /request/,
+    ],
+    [
+      'seq renumbered after a drop',
+      (r) => [...r.slice(0, 2), { ...r[3]!, seq: 2, id: 'req-1:000002' }],
+      2,
+      /hash|prevHash/,
+    ],
     ['data made non-JSON', (r) => r.map((x, i) => (i === 0 ? { ...x, data: { n: Number.NaN } } : x)), 0, /canonical/],
   ];
 
@@ -93,7 +117,10 @@ describe('verifyChain', () => {
   it('verifies a page that starts mid-trail against the record before it', () => {
     const records = chain();
     expect(verifyChain(records.slice(2), { seq: 2, prevHash: records[1]!.hash })).toEqual({ valid: true });
-    expect(verifyChain(records.slice(2), { seq: 2, prevHash: records[0]!.hash })).toMatchObject({ valid: false, brokenAt: 0 });
+    expect(verifyChain(records.slice(2), { seq: 2, prevHash: records[0]!.hash })).toMatchObject({
+      valid: false,
+      brokenAt: 0,
+    });
     expect(verifyChain(records.slice(2))).toMatchObject({ valid: false, brokenAt: 0 });
   });
 

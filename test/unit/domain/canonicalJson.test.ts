@@ -13,21 +13,35 @@ describe('canonicalJson', () => {
     ['a small number in exponent form', 1e-7, '1e-7'],
     ['escapes in strings', 'a"b\\c\n\u0001', '"a\\"b\\\\c\\n\\u0001"'],
     ['sorted keys without whitespace', { b: 1, a: 2 }, '{"a":2,"b":1}'],
-    ['nested objects sorted at every level', { z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null }, '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}'],
+    [
+      'nested objects sorted at every level',
+      { z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null },
+      '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}',
+    ],
     ['arrays in their order', [3, 1, 2], '[3,1,2]'],
     ['undefined members dropped', { a: 1, b: undefined, c: { d: undefined } }, '{"a":1,"c":{}}'],
     ['empty containers', { a: [], b: {} }, '{"a":[],"b":{}}'],
-    ['non-ASCII text kept as is', { 'é': 'ünïcødé', '日本': '😀' }, '{"é":"ünïcødé","日本":"😀"}'],
+    ['non-ASCII text kept as is', { é: 'ünïcødé', 日本: '😀' }, '{"é":"ünïcødé","日本":"😀"}'],
     ['a lone surrogate escaped', '\ud800', '"\\ud800"'],
-    ['keys ordered by UTF-16 code units', { 'é': 1, Z: 2, a: 3, '😀': 4, 'ｚ': 5, '10': 6, '9': 7 }, '{"10":6,"9":7,"Z":2,"a":3,"é":1,"😀":4,"ｚ":5}'],
+    [
+      'keys ordered by UTF-16 code units',
+      { é: 1, Z: 2, a: 3, '😀': 4, ｚ: 5, '10': 6, '9': 7 },
+      '{"10":6,"9":7,"Z":2,"a":3,"é":1,"😀":4,"ｚ":5}',
+    ],
     ['an object without a prototype', Object.assign(Object.create(null) as object, { b: 1, a: 2 }), '{"a":2,"b":1}'],
   ])('writes %s', (_, value, text) => {
     expect(canonicalJson(value)).toBe(text);
   });
 
   it('gives the same text whatever the key order', () => {
-    const one = { action: 'assign', payload: { targets: [{ id: 'g1', mode: 'include' }], settings: { b: [1, { y: 2, x: 1 }], a: 'x' } } };
-    const other = { payload: { settings: { a: 'x', b: [1, { x: 1, y: 2 }] }, targets: [{ mode: 'include', id: 'g1' }] }, action: 'assign' };
+    const one = {
+      action: 'assign',
+      payload: { targets: [{ id: 'g1', mode: 'include' }], settings: { b: [1, { y: 2, x: 1 }], a: 'x' } },
+    };
+    const other = {
+      payload: { settings: { a: 'x', b: [1, { x: 1, y: 2 }] }, targets: [{ mode: 'include', id: 'g1' }] },
+      action: 'assign',
+    };
     expect(canonicalJson(one)).toBe(canonicalJson(other));
   });
 
@@ -103,6 +117,8 @@ describe('operationHash', () => {
   });
 
   it('ignores nested key order', () => {
-    expect(operationHash({ ...wipe, payload: { a: { c: 1, d: 2 }, b: 0 } })).toBe(operationHash({ ...wipe, payload: { b: 0, a: { d: 2, c: 1 } } }));
+    expect(operationHash({ ...wipe, payload: { a: { c: 1, d: 2 }, b: 0 } })).toBe(
+      operationHash({ ...wipe, payload: { b: 0, a: { d: 2, c: 1 } } }),
+    );
   });
 });

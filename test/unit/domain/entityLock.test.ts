@@ -35,8 +35,14 @@ describe('assertEntityUnlocked', () => {
   it.each<[string, ApprovalRequest[]]>([
     ['there are no other requests', []],
     ['the others are closed', (['rejected', 'cancelled', 'completed', 'expired'] as const).map(requestIn)],
-    ['the open one is for another device', [newRequest({ operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-2' } })]],
-    ['the open one is for another profile type', [newRequest({ profileType: 'deviceRetire', policy: accessPolicy({ profileType: 'deviceRetire' }) })]],
+    [
+      'the open one is for another device',
+      [newRequest({ operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-2' } })],
+    ],
+    [
+      'the open one is for another profile type',
+      [newRequest({ profileType: 'deviceRetire', policy: accessPolicy({ profileType: 'deviceRetire' }) })],
+    ],
     ['the open one is the candidate itself (a retried create)', [candidate]],
   ])('passes when %s', (_, others) => {
     expect(() => assertEntityUnlocked(candidate, others)).not.toThrow();

@@ -40,10 +40,20 @@ describe('isDomainError', () => {
   it.each<[string, unknown, DomainErrorCode | undefined, boolean]>([
     ['a domain error, any code', new DomainError('expired', 'x'), undefined, true],
     ['a domain error with another code', new DomainError('expired', 'x'), 'invalid_state', false],
-    ['a structural copy (another module instance)', { name: 'DomainError', code: 'forbidden', status: 403, message: 'x' }, 'forbidden', true],
+    [
+      'a structural copy (another module instance)',
+      { name: 'DomainError', code: 'forbidden', status: 403, message: 'x' },
+      'forbidden',
+      true,
+    ],
     ['an unknown code', { name: 'DomainError', code: 'teapot' }, undefined, false],
     ['a plain Error', new Error('x'), undefined, false],
-    ['an error of another kind with a known code', Object.assign(new Error('x'), { code: 'expired' }), 'expired', false],
+    [
+      'an error of another kind with a known code',
+      Object.assign(new Error('x'), { code: 'expired' }),
+      'expired',
+      false,
+    ],
     ['null', null, undefined, false],
     ['a string', 'expired', undefined, false],
   ])('%s: %s', (_, value, code, expected) => {

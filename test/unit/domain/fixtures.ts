@@ -54,7 +54,12 @@ export function submission(overrides: Partial<NewRequestInput> = {}): NewRequest
   return {
     id: 'req-1',
     profileType: 'deviceWipe',
-    operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-1', payload: { keepEnrollmentData: false } },
+    operation: {
+      action: 'wipe',
+      resourceType: 'managedDevice',
+      resourceId: 'device-1',
+      payload: { keepEnrollmentData: false },
+    },
     justification: 'Laptop reported stolen (ticket 4711).',
     initiator: alice,
     initiatorRoles: REQUESTER,
@@ -68,12 +73,42 @@ export function newRequest(overrides: Partial<NewRequestInput> = {}): ApprovalRe
   return createRequest(submission(overrides));
 }
 
-export function approve(actor: Principal, at = after(1), groupIds: string[] = [GROUP_A], roles: string[] = APPROVER, notes = ''): Command {
-  return { kind: 'decide', actor, actorRoles: roles, actorGroupIds: groupIds, decision: 'approve', notes, source: 'api', at };
+export function approve(
+  actor: Principal,
+  at = after(1),
+  groupIds: string[] = [GROUP_A],
+  roles: string[] = APPROVER,
+  notes = '',
+): Command {
+  return {
+    kind: 'decide',
+    actor,
+    actorRoles: roles,
+    actorGroupIds: groupIds,
+    decision: 'approve',
+    notes,
+    source: 'api',
+    at,
+  };
 }
 
-export function reject(actor: Principal, notes = 'Not on the change calendar.', at = after(1), groupIds: string[] = [GROUP_A], roles: string[] = APPROVER): Command {
-  return { kind: 'decide', actor, actorRoles: roles, actorGroupIds: groupIds, decision: 'reject', notes, source: 'api', at };
+export function reject(
+  actor: Principal,
+  notes = 'Not on the change calendar.',
+  at = after(1),
+  groupIds: string[] = [GROUP_A],
+  roles: string[] = APPROVER,
+): Command {
+  return {
+    kind: 'decide',
+    actor,
+    actorRoles: roles,
+    actorGroupIds: groupIds,
+    decision: 'reject',
+    notes,
+    source: 'api',
+    at,
+  };
 }
 
 /** Applies each command in turn and returns the final request. */

@@ -42,7 +42,10 @@ const commands: Record<CommandKind, Command> = {
   cancel: { kind: 'cancel', actor: alice, at: after(10) },
   complete: { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(10) },
   expire: { kind: 'expire', at: EXPIRES },
-  recordExecution: { kind: 'recordExecution', execution: { status: 'succeeded', at: after(10), detail: 'wipe issued' } },
+  recordExecution: {
+    kind: 'recordExecution',
+    execution: { status: 'succeeded', at: after(10), detail: 'wipe issued' },
+  },
 };
 
 type Outcome = { to: RequestStatus } | { refused: DomainErrorCode };
@@ -50,12 +53,48 @@ const to = (status: RequestStatus): Outcome => ({ to: status });
 const refused = (code: DomainErrorCode): Outcome => ({ refused: code });
 
 const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
-  needsApproval: { decide: to('approved'), cancel: to('cancelled'), complete: refused('invalid_state'), expire: to('expired'), recordExecution: refused('invalid_state') },
-  approved: { decide: refused('invalid_state'), cancel: to('cancelled'), complete: to('completed'), expire: to('expired'), recordExecution: refused('invalid_state') },
-  rejected: { decide: refused('invalid_state'), cancel: refused('invalid_state'), complete: refused('invalid_state'), expire: refused('invalid_state'), recordExecution: refused('invalid_state') },
-  cancelled: { decide: refused('invalid_state'), cancel: refused('invalid_state'), complete: refused('invalid_state'), expire: refused('invalid_state'), recordExecution: refused('invalid_state') },
-  completed: { decide: refused('invalid_state'), cancel: refused('invalid_state'), complete: refused('invalid_state'), expire: refused('invalid_state'), recordExecution: to('completed') },
-  expired: { decide: refused('expired'), cancel: refused('expired'), complete: refused('expired'), expire: refused('invalid_state'), recordExecution: refused('invalid_state') },
+  needsApproval: {
+    decide: to('approved'),
+    cancel: to('cancelled'),
+    complete: refused('invalid_state'),
+    expire: to('expired'),
+    recordExecution: refused('invalid_state'),
+  },
+  approved: {
+    decide: refused('invalid_state'),
+    cancel: to('cancelled'),
+    complete: to('completed'),
+    expire: to('expired'),
+    recordExecution: refused('invalid_state'),
+  },
+  rejected: {
+    decide: refused('invalid_state'),
+    cancel: refused('invalid_state'),
+    complete: refused('invalid_state'),
+    expire: refused('invalid_state'),
+    recordExecution: refused('invalid_state'),
+  },
+  cancelled: {
+    decide: refused('invalid_state'),
+    cancel: refused('invalid_state'),
+    complete: refused('invalid_state'),
+    expire: refused('invalid_state'),
+    recordExecution: refused('invalid_state'),
+  },
+  completed: {
+    decide: refused('invalid_state'),
+    cancel: refused('invalid_state'),
+    complete: refused('invalid_state'),
+    expire: refused('invalid_state'),
+    recordExecution: to('completed'),
+  },
+  expired: {
+    decide: refused('expired'),
+    cancel: refused('expired'),
+    complete: refused('expired'),
+    expire: refused('invalid_state'),
+    recordExecution: refused('invalid_state'),
+  },
 };
 
 const cases = REQUEST_STATUSES.flatMap((status) =>
@@ -82,7 +121,9 @@ describe('applyCommand: every command from every status', () => {
       expect(statusEvents).toHaveLength(0);
     } else {
       expect(isValidTransition(status, outcome.to)).toBe(true);
-      expect(statusEvents).toEqual([expect.objectContaining({ requestId: 'req-1', data: { from: status, to: outcome.to } })]);
+      expect(statusEvents).toEqual([
+        expect.objectContaining({ requestId: 'req-1', data: { from: status, to: outcome.to } }),
+      ]);
       expect(events.at(-1)?.type).toBe('request.statusChanged');
     }
   });
@@ -98,7 +139,9 @@ describe('TRANSITIONS', () => {
     'approved>completed',
     'approved>expired',
   ]);
-  const pairs = REQUEST_STATUSES.flatMap((from) => REQUEST_STATUSES.map((target) => [from, target, allowed.has(`${from}>${target}`)] as const));
+  const pairs = REQUEST_STATUSES.flatMap((from) =>
+    REQUEST_STATUSES.map((target) => [from, target, allowed.has(`${from}>${target}`)] as const),
+  );
 
   it.each(pairs)('%s -> %s allowed: %s', (from, target, expected) => {
     expect(isValidTransition(from, target)).toBe(expected);
@@ -111,18 +154,27 @@ describe('quorum', () => {
     [1, [bob], ['approved']],
     [2, [bob, carol], ['needsApproval', 'approved']],
     [3, [bob, carol, dave], ['needsApproval', 'needsApproval', 'approved']],
-  ])('with requiredApprovals %i, distinct approvals move it to approved only on the last', (requiredApprovals, approvers, statuses) => {
-    let request = newRequest({ policy: accessPolicy({ requiredApprovals }) });
-    const seen: RequestStatus[] = [];
-    approvers.forEach((approver, index) => {
-      const result = applyCommand(request, approve(approver, after(index + 1)));
-      request = result.request;
-      seen.push(request.status);
-      expect(result.events[0]).toMatchObject({ type: 'request.approved', actor: approver, data: { approvals: index + 1, requiredApprovals } });
-    });
-    expect(seen).toEqual(statuses);
-    expect(request.decisions.map((decision) => decision.approver.id)).toEqual(approvers.map((approver) => approver.id));
-  });
+  ])(
+    'with requiredApprovals %i, distinct approvals move it to approved only on the last',
+    (requiredApprovals, approvers, statuses) => {
+      let request = newRequest({ policy: accessPolicy({ requiredApprovals }) });
+      const seen: RequestStatus[] = [];
+      approvers.forEach((approver, index) => {
+        const result = applyCommand(request, approve(approver, after(index + 1)));
+        request = result.request;
+        seen.push(request.status);
+        expect(result.events[0]).toMatchObject({
+          type: 'request.approved',
+          actor: approver,
+          data: { approvals: index + 1, requiredApprovals },
+        });
+      });
+      expect(seen).toEqual(statuses);
+      expect(request.decisions.map((decision) => decision.approver.id)).toEqual(
+        approvers.map((approver) => approver.id),
+      );
+    },
+  );
 
   it.each<[string, RequestStatus, Command]>([
     ['approves twice while the quorum is open', 'needsApproval', approve(bob, after(2))],
@@ -139,48 +191,111 @@ describe('quorum', () => {
 
   it.each([1, 2])('ends the request as rejected when someone rejects after %i of 3 approvals', (approvals) => {
     const approvers = [bob, carol].slice(0, approvals);
-    const partial = run(newRequest({ policy: accessPolicy({ requiredApprovals: 3 }) }), ...approvers.map((approver) => approve(approver)));
+    const partial = run(
+      newRequest({ policy: accessPolicy({ requiredApprovals: 3 }) }),
+      ...approvers.map((approver) => approve(approver)),
+    );
     const { request, events } = applyCommand(partial, reject(dave, 'Wrong device.', after(5)));
     expect(request.status).toBe('rejected');
     expect(events.map((event) => event.type)).toEqual(['request.rejected', 'request.statusChanged']);
     expect(events[0]).toMatchObject({ actor: dave, data: { notes: 'Wrong device.', source: 'api' } });
-    expect(request.decisions.at(-1)).toMatchObject({ approver: dave, decision: 'reject', notes: 'Wrong device.', at: after(5) });
+    expect(request.decisions.at(-1)).toMatchObject({
+      approver: dave,
+      decision: 'reject',
+      notes: 'Wrong device.',
+      at: after(5),
+    });
   });
 
   it.each(['', '   ', undefined])('refuses a rejection with notes %p as notes_required', (notes) => {
-    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_A], decision: 'reject', source: 'link', at: after(1), notes };
+    const command: Command = {
+      kind: 'decide',
+      actor: bob,
+      actorRoles: APPROVER,
+      actorGroupIds: [GROUP_A],
+      decision: 'reject',
+      source: 'link',
+      at: after(1),
+      notes,
+    };
     expect(refusal(() => applyCommand(newRequest(), command))).toBe('notes_required');
   });
 
   it('accepts an approval without notes and records the source', () => {
-    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_B], decision: 'approve', source: 'link', at: after(1) };
+    const command: Command = {
+      kind: 'decide',
+      actor: bob,
+      actorRoles: APPROVER,
+      actorGroupIds: [GROUP_B],
+      decision: 'approve',
+      source: 'link',
+      at: after(1),
+    };
     const { request } = applyCommand(newRequest(), command);
-    expect(request.decisions).toEqual([{ approver: bob, decision: 'approve', notes: '', at: after(1), source: 'link' }]);
+    expect(request.decisions).toEqual([
+      { approver: bob, decision: 'approve', notes: '', at: after(1), source: 'link' },
+    ]);
   });
 
-  it.each(['approve', 'reject'] as const)('keeps the link of a decision (%s) made through one, in the decision and its audit record', (decision) => {
-    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_B], decision, notes: 'seen', source: 'link', linkId: 'link-0123456789abcdef', at: after(1) };
-    const { request, events } = applyCommand(newRequest(), command);
-    expect(request.decisions).toEqual([{ approver: bob, decision, notes: 'seen', at: after(1), source: 'link', linkId: 'link-0123456789abcdef' }]);
-    expect(events[0]!.data).toMatchObject({ source: 'link', linkId: 'link-0123456789abcdef' });
-  });
+  it.each(['approve', 'reject'] as const)(
+    'keeps the link of a decision (%s) made through one, in the decision and its audit record',
+    (decision) => {
+      const command: Command = {
+        kind: 'decide',
+        actor: bob,
+        actorRoles: APPROVER,
+        actorGroupIds: [GROUP_B],
+        decision,
+        notes: 'seen',
+        source: 'link',
+        linkId: 'link-0123456789abcdef',
+        at: after(1),
+      };
+      const { request, events } = applyCommand(newRequest(), command);
+      expect(request.decisions).toEqual([
+        { approver: bob, decision, notes: 'seen', at: after(1), source: 'link', linkId: 'link-0123456789abcdef' },
+      ]);
+      expect(events[0]!.data).toMatchObject({ source: 'link', linkId: 'link-0123456789abcdef' });
+    },
+  );
 
   it('refuses a link id on a decision that did not come through a link', () => {
-    const command: Command = { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_B], decision: 'approve', source: 'api', linkId: 'link-0123456789abcdef', at: after(1) };
+    const command: Command = {
+      kind: 'decide',
+      actor: bob,
+      actorRoles: APPROVER,
+      actorGroupIds: [GROUP_B],
+      decision: 'approve',
+      source: 'api',
+      linkId: 'link-0123456789abcdef',
+      at: after(1),
+    };
     expect(refusal(() => applyCommand(newRequest(), command))).toBe('invalid_request');
   });
 });
 
 describe('who may decide', () => {
   it.each<[string, Command, DomainErrorCode]>([
-    ['the initiator approving, even in an approver group with the role', approve(alice, after(1), [GROUP_A], ['MAA.Approver', 'MAA.Requester']), 'self_approval'],
+    [
+      'the initiator approving, even in an approver group with the role',
+      approve(alice, after(1), [GROUP_A], ['MAA.Approver', 'MAA.Requester']),
+      'self_approval',
+    ],
     ['the initiator rejecting their own request', reject(alice, 'never mind', after(1), [GROUP_A]), 'self_approval'],
-    ['the initiator holding every role', approve(alice, after(1), [GROUP_A, GROUP_B], ['MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator']), 'self_approval'],
+    [
+      'the initiator holding every role',
+      approve(alice, after(1), [GROUP_A, GROUP_B], ['MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator']),
+      'self_approval',
+    ],
     ['a group member without MAA.Approver', approve(bob, after(1), [GROUP_A], ['MAA.Requester']), 'forbidden'],
     ['a PolicyAdmin without MAA.Approver', approve(bob, after(1), [GROUP_A], ['MAA.PolicyAdmin']), 'forbidden'],
     ['an approver in no approver group', approve(erin, after(1), [GROUP_OTHER]), 'not_an_approver'],
     ['an approver in no group at all', approve(erin, after(1), []), 'not_an_approver'],
-    ['an operator outside the groups', approve(oscar, after(1), [], ['MAA.Operator', 'MAA.Approver']), 'not_an_approver'],
+    [
+      'an operator outside the groups',
+      approve(oscar, after(1), [], ['MAA.Operator', 'MAA.Approver']),
+      'not_an_approver',
+    ],
   ])('refuses %s', (_, command, code) => {
     expect(refusal(() => applyCommand(newRequest(), command))).toBe(code);
   });
@@ -199,7 +314,12 @@ describe('who may decide', () => {
     const request = newRequest({ policy });
     policy.approverGroupIds = [GROUP_OTHER];
     policy.requiredApprovals = 3;
-    expect(request.policy).toEqual({ id: policy.id, version: 1, approverGroupIds: [GROUP_A, GROUP_B], requiredApprovals: 1 });
+    expect(request.policy).toEqual({
+      id: policy.id,
+      version: 1,
+      approverGroupIds: [GROUP_A, GROUP_B],
+      requiredApprovals: 1,
+    });
     expect(applyCommand(request, approve(bob, after(1), [GROUP_A])).request.status).toBe('approved');
     expect(refusal(() => applyCommand(request, approve(carol, after(1), [GROUP_OTHER])))).toBe('not_an_approver');
   });
@@ -217,11 +337,32 @@ describe('initiator-only commands', () => {
 
   it('completes an approved request, stamping completedAt and the approved hash', () => {
     const approved = requestIn('approved');
-    const { request, events } = applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: '2024-03-02T11:00:00+01:00' });
-    expect(request).toMatchObject({ status: 'completed', completedAt: '2024-03-02T10:00:00.000Z', lastModifiedAt: '2024-03-02T10:00:00.000Z' });
+    const { request, events } = applyCommand(approved, {
+      kind: 'complete',
+      actor: alice,
+      actorRoles: REQUESTER,
+      at: '2024-03-02T11:00:00+01:00',
+    });
+    expect(request).toMatchObject({
+      status: 'completed',
+      completedAt: '2024-03-02T10:00:00.000Z',
+      lastModifiedAt: '2024-03-02T10:00:00.000Z',
+    });
     expect(events).toEqual([
-      { requestId: 'req-1', type: 'request.completed', at: '2024-03-02T10:00:00.000Z', actor: alice, data: { operationHash: approved.operationHash } },
-      { requestId: 'req-1', type: 'request.statusChanged', at: '2024-03-02T10:00:00.000Z', actor: alice, data: { from: 'approved', to: 'completed' } },
+      {
+        requestId: 'req-1',
+        type: 'request.completed',
+        at: '2024-03-02T10:00:00.000Z',
+        actor: alice,
+        data: { operationHash: approved.operationHash },
+      },
+      {
+        requestId: 'req-1',
+        type: 'request.statusChanged',
+        at: '2024-03-02T10:00:00.000Z',
+        actor: alice,
+        data: { from: 'approved', to: 'completed' },
+      },
     ]);
   });
 
@@ -230,20 +371,42 @@ describe('initiator-only commands', () => {
     ['only MAA.Approver', ['MAA.Approver']],
   ])('refuses the initiator who holds %s now to complete, as forbidden, and changes nothing', (_, roles) => {
     const approved = deepFreeze(requestIn('approved'));
-    expect(refusal(() => applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: roles, at: after(5) }))).toBe('forbidden');
+    expect(
+      refusal(() => applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: roles, at: after(5) })),
+    ).toBe('forbidden');
   });
 
   it('needs MAA.PolicyAdmin as well to complete a policy change, as to submit one', () => {
-    const policyChange = run(newRequest({ profileType: 'operationApprovalPolicy', initiatorRoles: ['MAA.Requester', 'MAA.PolicyAdmin'], policy: undefined }), approve(bob, after(1), [], ['MAA.PolicyAdmin']));
+    const policyChange = run(
+      newRequest({
+        profileType: 'operationApprovalPolicy',
+        initiatorRoles: ['MAA.Requester', 'MAA.PolicyAdmin'],
+        policy: undefined,
+      }),
+      approve(bob, after(1), [], ['MAA.PolicyAdmin']),
+    );
     expect(policyChange.status).toBe('approved');
-    expect(refusal(() => applyCommand(policyChange, { kind: 'complete', actor: alice, actorRoles: ['MAA.Requester'], at: after(5) }))).toBe('forbidden');
-    expect(applyCommand(policyChange, { kind: 'complete', actor: alice, actorRoles: ['MAA.PolicyAdmin', 'MAA.Requester'], at: after(5) }).request.status).toBe('completed');
+    expect(
+      refusal(() =>
+        applyCommand(policyChange, { kind: 'complete', actor: alice, actorRoles: ['MAA.Requester'], at: after(5) }),
+      ),
+    ).toBe('forbidden');
+    expect(
+      applyCommand(policyChange, {
+        kind: 'complete',
+        actor: alice,
+        actorRoles: ['MAA.PolicyAdmin', 'MAA.Requester'],
+        at: after(5),
+      }).request.status,
+    ).toBe('completed');
   });
 
   it('refuses to complete when the stored operation no longer matches the approved hash', () => {
     const approved = requestIn('approved');
     const tampered: ApprovalRequest = { ...approved, operation: { ...approved.operation, resourceId: 'device-2' } };
-    expect(refusal(() => applyCommand(tampered, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(5) }))).toBe('operation_mismatch');
+    expect(
+      refusal(() => applyCommand(tampered, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(5) })),
+    ).toBe('operation_mismatch');
   });
 
   it('records the status a cancellation came from', () => {
@@ -268,10 +431,30 @@ describe('expiry', () => {
     ['a decision at expiresAt exactly', 'needsApproval', approve(bob, EXPIRES), refused('expired')],
     ['a decision after expiresAt', 'needsApproval', approve(bob, shift(EXPIRES, 1)), refused('expired')],
     ['a rejection at expiresAt', 'needsApproval', reject(bob, 'too late', EXPIRES), refused('expired')],
-    ['completion 1 ms before expiresAt', 'approved', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: justBefore }, to('completed')],
-    ['completion at expiresAt exactly', 'approved', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES }, refused('expired')],
-    ['completion of a pending request at expiresAt', 'needsApproval', { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES }, refused('expired')],
-    ['cancellation at expiresAt exactly', 'needsApproval', { kind: 'cancel', actor: alice, at: EXPIRES }, refused('expired')],
+    [
+      'completion 1 ms before expiresAt',
+      'approved',
+      { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: justBefore },
+      to('completed'),
+    ],
+    [
+      'completion at expiresAt exactly',
+      'approved',
+      { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES },
+      refused('expired'),
+    ],
+    [
+      'completion of a pending request at expiresAt',
+      'needsApproval',
+      { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: EXPIRES },
+      refused('expired'),
+    ],
+    [
+      'cancellation at expiresAt exactly',
+      'needsApproval',
+      { kind: 'cancel', actor: alice, at: EXPIRES },
+      refused('expired'),
+    ],
     ['the expiry timer 1 ms early', 'needsApproval', { kind: 'expire', at: justBefore }, refused('invalid_state')],
     ['the expiry timer at expiresAt', 'approved', { kind: 'expire', at: EXPIRES }, to('expired')],
     ['the expiry timer late', 'needsApproval', { kind: 'expire', at: shift(EXPIRES, 60_000) }, to('expired')],
@@ -296,8 +479,20 @@ describe('expiry', () => {
     const { request, events } = applyCommand(requestIn('needsApproval'), { kind: 'expire', at: EXPIRES });
     expect(request.lastModifiedAt).toBe(EXPIRES);
     expect(events).toEqual([
-      { requestId: 'req-1', type: 'request.expired', at: EXPIRES, actor: null, data: { from: 'needsApproval', expiresAt: EXPIRES } },
-      { requestId: 'req-1', type: 'request.statusChanged', at: EXPIRES, actor: null, data: { from: 'needsApproval', to: 'expired' } },
+      {
+        requestId: 'req-1',
+        type: 'request.expired',
+        at: EXPIRES,
+        actor: null,
+        data: { from: 'needsApproval', expiresAt: EXPIRES },
+      },
+      {
+        requestId: 'req-1',
+        type: 'request.statusChanged',
+        at: EXPIRES,
+        actor: null,
+        data: { from: 'needsApproval', to: 'expired' },
+      },
     ]);
   });
 });
@@ -311,7 +506,15 @@ describe('recordExecution', () => {
     const execution = { status, at: after(3), detail: 'Graph answered 204' };
     const { request, events } = applyCommand(completed, { kind: 'recordExecution', execution });
     expect(request).toMatchObject({ status: 'completed', execution });
-    expect(events).toEqual([{ requestId: 'req-1', type, at: after(3), actor: null, data: { operationHash: completed.operationHash, detail: 'Graph answered 204' } }]);
+    expect(events).toEqual([
+      {
+        requestId: 'req-1',
+        type,
+        at: after(3),
+        actor: null,
+        data: { operationHash: completed.operationHash, detail: 'Graph answered 204' },
+      },
+    ]);
     expect(refusal(() => applyCommand(request, { kind: 'recordExecution', execution }))).toBe('invalid_state');
   });
 });
@@ -334,7 +537,18 @@ describe('applyCommand hygiene', () => {
   it.each<[string, Command]>([
     ['a decision without a time zone', approve(bob, '2024-03-01T10:05:00')],
     ['a cancellation at February 30th', { kind: 'cancel', actor: alice, at: '2024-02-30T10:00:00Z' }],
-    ['an unknown decision', { kind: 'decide', actor: bob, actorRoles: APPROVER, actorGroupIds: [GROUP_A], decision: 'abstain' as 'approve', source: 'api', at: after(1) }],
+    [
+      'an unknown decision',
+      {
+        kind: 'decide',
+        actor: bob,
+        actorRoles: APPROVER,
+        actorGroupIds: [GROUP_A],
+        decision: 'abstain' as 'approve',
+        source: 'api',
+        at: after(1),
+      },
+    ],
   ])('refuses %s as invalid_request', (_, command) => {
     expect(refusal(() => applyCommand(newRequest(), command))).toBe('invalid_request');
   });
@@ -358,8 +572,14 @@ describe('mayView and isEligibleApprover', () => {
 
 describe('executionRefusal: only what the read model says was completed executes', () => {
   const completed = requestIn('completed');
-  const failed = run(completed, { kind: 'recordExecution', execution: { status: 'failed', at: after(3), detail: 'timeout' } });
-  const redriving: ApprovalRequest = { ...failed, redrive: { number: 1, by: oscar, reason: 'retry', at: after(4), running: true } };
+  const failed = run(completed, {
+    kind: 'recordExecution',
+    execution: { status: 'failed', at: after(3), detail: 'timeout' },
+  });
+  const redriving: ApprovalRequest = {
+    ...failed,
+    redrive: { number: 1, by: oscar, reason: 'retry', at: after(4), running: true },
+  };
 
   it.each<[string, boolean, ApprovalRequest | undefined, ApprovalRequest]>([
     ['a completed request without an execution', true, completed, completed],
@@ -367,10 +587,20 @@ describe('executionRefusal: only what the read model says was completed executes
     ['a request the store holds as approved only', false, requestIn('approved'), { ...completed }],
     ['a request whose execution is already recorded', false, failed, failed],
     ['another operation than the approved one', false, completed, { ...completed, operationHash: 'f'.repeat(64) }],
-    ['a stored operation that no longer matches its hash', false, { ...completed, operation: { ...completed.operation, resourceId: 'device-2' } }, completed],
+    [
+      'a stored operation that no longer matches its hash',
+      false,
+      { ...completed, operation: { ...completed.operation, resourceId: 'device-2' } },
+      completed,
+    ],
     ['the re-drive an operator claimed', true, redriving, redriving],
     ['a re-drive nobody claimed', false, failed, redriving],
-    ['another re-drive than the one claimed', false, redriving, { ...redriving, redrive: { ...redriving.redrive!, number: 2 } }],
+    [
+      'another re-drive than the one claimed',
+      false,
+      redriving,
+      { ...redriving, redrive: { ...redriving.redrive!, number: 2 } },
+    ],
   ])('%s may execute: %s', (_, allowed, stored, requested) => {
     expect(executionRefusal(stored, requested) === undefined).toBe(allowed);
   });

@@ -75,12 +75,11 @@ describe('validatePolicyDraft', () => {
   });
 
   it('reports every broken field at once, in field order', () => {
-    expect(errorsOf({ displayName: '', approverGroupIds: [], requiredApprovals: 0, requestTtl: 'P1Y' }).map((error) => error.path)).toEqual([
-      'displayName',
-      'approverGroupIds',
-      'requiredApprovals',
-      'requestTtl',
-    ]);
+    expect(
+      errorsOf({ displayName: '', approverGroupIds: [], requiredApprovals: 0, requestTtl: 'P1Y' }).map(
+        (error) => error.path,
+      ),
+    ).toEqual(['displayName', 'approverGroupIds', 'requiredApprovals', 'requestTtl']);
   });
 
   it('throws invalid_policy carrying the field errors from assertValidPolicyDraft', () => {
@@ -128,7 +127,11 @@ describe('snapshots and the bootstrap rule', () => {
   });
 
   it.each([
-    ['no operationApprovalPolicy policy', undefined, { kind: 'otherPolicyAdmins', role: 'MAA.PolicyAdmin', requiredApprovals: 1 }],
+    [
+      'no operationApprovalPolicy policy',
+      undefined,
+      { kind: 'otherPolicyAdmins', role: 'MAA.PolicyAdmin', requiredApprovals: 1 },
+    ],
     [
       'an operationApprovalPolicy policy',
       accessPolicy({ profileType: 'operationApprovalPolicy', approverGroupIds: [GROUP_B], requiredApprovals: 2 }),
@@ -143,13 +146,28 @@ describe('snapshots and the bootstrap rule', () => {
   });
 
   it('maps an ordinary snapshot to its group rule', () => {
-    expect(approverRule(policySnapshot(accessPolicy()))).toEqual({ kind: 'groupMembers', role: 'MAA.Approver', approverGroupIds: [GROUP_A, GROUP_B], requiredApprovals: 1 });
+    expect(approverRule(policySnapshot(accessPolicy()))).toEqual({
+      kind: 'groupMembers',
+      role: 'MAA.Approver',
+      approverGroupIds: [GROUP_A, GROUP_B],
+      requiredApprovals: 1,
+    });
   });
 
   it.each([
     ['deviceWipe with its policy', 'deviceWipe', accessPolicy(), { snapshotId: accessPolicy().id, requestTtl: 'P30D' }],
-    ['operationApprovalPolicy with none', 'operationApprovalPolicy', undefined, { snapshotId: BOOTSTRAP_POLICY_ID, requestTtl: 'P30D' }],
-    ['deviceWipe with a 7-day policy', 'deviceWipe', accessPolicy({ requestTtl: 'P7D' }), { snapshotId: accessPolicy().id, requestTtl: 'P7D' }],
+    [
+      'operationApprovalPolicy with none',
+      'operationApprovalPolicy',
+      undefined,
+      { snapshotId: BOOTSTRAP_POLICY_ID, requestTtl: 'P30D' },
+    ],
+    [
+      'deviceWipe with a 7-day policy',
+      'deviceWipe',
+      accessPolicy({ requestTtl: 'P7D' }),
+      { snapshotId: accessPolicy().id, requestTtl: 'P7D' },
+    ],
   ] as const)('applicablePolicy for %s', (_, profileType, active, expected) => {
     const applicable = applicablePolicy(profileType, active);
     expect(applicable.snapshot.id).toBe(expected.snapshotId);

@@ -1,15 +1,46 @@
 import { operationHash } from '../../../shared/domain/canonicalJson';
 import type { DomainErrorCode } from '../../../shared/domain/errors';
-import { applyCommand, createRequest, mayView, requiredSubmitRoles, submittedEvent, type NewRequestInput } from '../../../shared/domain/lifecycle';
+import {
+  applyCommand,
+  createRequest,
+  mayView,
+  requiredSubmitRoles,
+  submittedEvent,
+  type NewRequestInput,
+} from '../../../shared/domain/lifecycle';
 import type { Operation } from '../../../shared/domain/model';
 import { BOOTSTRAP_POLICY_ID } from '../../../shared/domain/policy';
-import { EXPIRES, GROUP_A, GROUP_B, GROUP_OTHER, T0, accessPolicy, after, alice, approve, bob, carol, erin, refusal, submission } from './fixtures';
+import {
+  EXPIRES,
+  GROUP_A,
+  GROUP_B,
+  GROUP_OTHER,
+  T0,
+  accessPolicy,
+  after,
+  alice,
+  approve,
+  bob,
+  carol,
+  erin,
+  refusal,
+  submission,
+} from './fixtures';
 
-const OAP_POLICY = accessPolicy({ id: '22222222-2222-4222-8222-222222222222', profileType: 'operationApprovalPolicy', approverGroupIds: [GROUP_B], requiredApprovals: 2 });
+const OAP_POLICY = accessPolicy({
+  id: '22222222-2222-4222-8222-222222222222',
+  profileType: 'operationApprovalPolicy',
+  approverGroupIds: [GROUP_B],
+  requiredApprovals: 2,
+});
 const POLICY_CHANGE: Partial<NewRequestInput> = {
   id: 'req-policy',
   profileType: 'operationApprovalPolicy',
-  operation: { action: 'create', resourceType: 'accessPolicy', payload: { displayName: 'Scripts', profileType: 'script', approverGroupIds: [GROUP_A] } },
+  operation: {
+    action: 'create',
+    resourceType: 'accessPolicy',
+    payload: { displayName: 'Scripts', profileType: 'script', approverGroupIds: [GROUP_A] },
+  },
   initiatorRoles: ['MAA.Requester', 'MAA.PolicyAdmin'],
 };
 
@@ -44,7 +75,12 @@ describe('createRequest', () => {
   });
 
   it('stores the operation exactly as hashed, detached from the input', () => {
-    const operation: Operation = { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-1', payload: { nested: { b: 1, a: [2, 1] } } };
+    const operation: Operation = {
+      action: 'wipe',
+      resourceType: 'managedDevice',
+      resourceId: 'device-1',
+      payload: { nested: { b: 1, a: [2, 1] } },
+    };
     const withUndefined = { ...operation, extra: undefined } as Operation;
     const request = createRequest(submission({ operation: withUndefined }));
     expect(request.operation).toEqual(operation);
@@ -59,16 +95,36 @@ describe('createRequest', () => {
     ['a profile type without a policy', { policy: undefined }, 'no_applicable_policy'],
     ['a policy for another profile type', { policy: accessPolicy({ profileType: 'app' }) }, 'no_applicable_policy'],
     ['a stored policy with a TTL beyond P90D', { policy: accessPolicy({ requestTtl: 'P91D' }) }, 'invalid_policy'],
-    ['a stored policy named like the bootstrap marker', { policy: accessPolicy({ id: BOOTSTRAP_POLICY_ID }) }, 'invalid_policy'],
+    [
+      'a stored policy named like the bootstrap marker',
+      { policy: accessPolicy({ id: BOOTSTRAP_POLICY_ID }) },
+      'invalid_policy',
+    ],
     ['a blank justification', { justification: '  ' }, 'invalid_request'],
     ['a blank id', { id: '' }, 'invalid_request'],
     ['a blank action', { operation: { action: ' ', resourceType: 'managedDevice' } }, 'invalid_request'],
     ['a blank resource type', { operation: { action: 'wipe', resourceType: '' } }, 'invalid_request'],
-    ['an empty resource id', { operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '' } }, 'invalid_request'],
-    ['a payload with NaN', { operation: { action: 'wipe', resourceType: 'managedDevice', payload: { n: Number.NaN } } }, 'invalid_request'],
+    [
+      'an empty resource id',
+      { operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '' } },
+      'invalid_request',
+    ],
+    [
+      'a payload with NaN',
+      { operation: { action: 'wipe', resourceType: 'managedDevice', payload: { n: Number.NaN } } },
+      'invalid_request',
+    ],
     ['a submission time without a zone', { now: '2024-03-01 10:00' }, 'invalid_request'],
-    ['a policy change by a requester who is not a PolicyAdmin', { ...POLICY_CHANGE, initiatorRoles: ['MAA.Requester'], policy: undefined }, 'forbidden'],
-    ['a policy change by a PolicyAdmin who is not a requester', { ...POLICY_CHANGE, initiatorRoles: ['MAA.PolicyAdmin'], policy: undefined }, 'forbidden'],
+    [
+      'a policy change by a requester who is not a PolicyAdmin',
+      { ...POLICY_CHANGE, initiatorRoles: ['MAA.Requester'], policy: undefined },
+      'forbidden',
+    ],
+    [
+      'a policy change by a PolicyAdmin who is not a requester',
+      { ...POLICY_CHANGE, initiatorRoles: ['MAA.PolicyAdmin'], policy: undefined },
+      'forbidden',
+    ],
   ])('refuses %s', (_, overrides, code) => {
     expect(refusal(() => createRequest(submission(overrides)))).toBe(code);
   });
@@ -112,15 +168,28 @@ describe('policy changes', () => {
     const request = createRequest(submission({ ...POLICY_CHANGE, policy: undefined }));
 
     it('gets the bootstrap snapshot and the default P30D lifetime', () => {
-      expect(request.policy).toEqual({ id: BOOTSTRAP_POLICY_ID, version: 0, approverGroupIds: [], requiredApprovals: 1 });
+      expect(request.policy).toEqual({
+        id: BOOTSTRAP_POLICY_ID,
+        version: 0,
+        approverGroupIds: [],
+        requiredApprovals: 1,
+      });
       expect(request.expiresAt).toBe(EXPIRES);
     });
 
     it.each<[string, Parameters<typeof approve>, string | DomainErrorCode]>([
       ['any other PolicyAdmin, in no group', [bob, after(1), [], ADMIN], 'approved'],
-      ['another PolicyAdmin who is also an approver', [carol, after(1), [GROUP_OTHER], ['MAA.Approver', 'MAA.PolicyAdmin']], 'approved'],
+      [
+        'another PolicyAdmin who is also an approver',
+        [carol, after(1), [GROUP_OTHER], ['MAA.Approver', 'MAA.PolicyAdmin']],
+        'approved',
+      ],
       ['the initiating PolicyAdmin', [alice, after(1), [], ADMIN], 'self_approval'],
-      ['an approver in groups but without MAA.PolicyAdmin', [erin, after(1), [GROUP_A, GROUP_B], ['MAA.Approver']], 'forbidden'],
+      [
+        'an approver in groups but without MAA.PolicyAdmin',
+        [erin, after(1), [GROUP_A, GROUP_B], ['MAA.Approver']],
+        'forbidden',
+      ],
     ])('%s: %s', (_, args, expected) => {
       const decide = () => applyCommand(request, approve(...args)).request.status;
       if (expected === 'approved') expect(decide()).toBe('approved');
@@ -137,13 +206,22 @@ describe('policy changes', () => {
     const request = createRequest(submission({ ...POLICY_CHANGE, policy: OAP_POLICY }));
 
     it("takes that policy's groups and quorum", () => {
-      expect(request.policy).toEqual({ id: OAP_POLICY.id, version: 1, approverGroupIds: [GROUP_B], requiredApprovals: 2 });
+      expect(request.policy).toEqual({
+        id: OAP_POLICY.id,
+        version: 1,
+        approverGroupIds: [GROUP_B],
+        requiredApprovals: 2,
+      });
     });
 
     it.each<[string, Parameters<typeof approve>, string | DomainErrorCode]>([
       ['an approver in its group', [bob, after(1), [GROUP_B], ['MAA.Approver']], 'needsApproval'],
       ['a PolicyAdmin outside its group', [bob, after(1), [], ['MAA.PolicyAdmin']], 'forbidden'],
-      ['a PolicyAdmin and approver outside its group', [bob, after(1), [GROUP_A], ['MAA.PolicyAdmin', 'MAA.Approver']], 'not_an_approver'],
+      [
+        'a PolicyAdmin and approver outside its group',
+        [bob, after(1), [GROUP_A], ['MAA.PolicyAdmin', 'MAA.Approver']],
+        'not_an_approver',
+      ],
       ['the initiator in its group', [alice, after(1), [GROUP_B], ['MAA.Approver']], 'self_approval'],
     ])('%s: %s', (_, args, expected) => {
       const decide = () => applyCommand(request, approve(...args)).request.status;

@@ -1,4 +1,11 @@
-import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier, visibleText } from '../../../shared/domain/text';
+import {
+  freeTextProblem,
+  identifierProblem,
+  isBlankText,
+  jsonTextProblems,
+  normalizeIdentifier,
+  visibleText,
+} from '../../../shared/domain/text';
 
 /** Characters neither kind of text accepts, by name. */
 const REFUSED_EVERYWHERE: [string, string][] = [
@@ -54,10 +61,17 @@ const REFUSED_IN_IDENTIFIERS_ONLY: [string, string][] = [
 ];
 
 describe('identifiers', () => {
-  it.each([...REFUSED_EVERYWHERE, ...REFUSED_IN_IDENTIFIERS_ONLY])('refuses %s, naming it and where it is', (_name, character) => {
-    const problem = identifierProblem(`dev${character}-1`);
-    expect(problem).toMatch(new RegExp(`^must not contain U\\+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} \\(.+\\) in an identifier \\(at position 3\\)$`));
-  });
+  it.each([...REFUSED_EVERYWHERE, ...REFUSED_IN_IDENTIFIERS_ONLY])(
+    'refuses %s, naming it and where it is',
+    (_name, character) => {
+      const problem = identifierProblem(`dev${character}-1`);
+      expect(problem).toMatch(
+        new RegExp(
+          `^must not contain U\\+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} \\(.+\\) in an identifier \\(at position 3\\)$`,
+        ),
+      );
+    },
+  );
 
   it.each([
     ['plain ASCII', 'laptop-42'],
@@ -88,7 +102,9 @@ describe('identifiers', () => {
 
 describe('free text', () => {
   it.each(REFUSED_EVERYWHERE)('refuses %s', (_name, character) => {
-    expect(freeTextProblem(`Stolen ${character}laptop`)).toMatch(/^must not contain U\+[0-9A-F]{4,5} \(.+\) in text \(at position 7\)$/);
+    expect(freeTextProblem(`Stolen ${character}laptop`)).toMatch(
+      /^must not contain U\+[0-9A-F]{4,5} \(.+\) in text \(at position 7\)$/,
+    );
   });
 
   it.each([
@@ -159,7 +175,13 @@ describe('visibleText', () => {
 
 describe('jsonTextProblems', () => {
   it('checks keys as identifiers and strings as free text, anywhere in the value', () => {
-    const problems = jsonTextProblems({ ok: 'fine', 'ke\u200by': 1, list: ['x', { deep: 'a\u202eb' }], n: null, flag: true });
+    const problems = jsonTextProblems({
+      ok: 'fine',
+      'ke\u200by': 1,
+      list: ['x', { deep: 'a\u202eb' }],
+      n: null,
+      flag: true,
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         { path: [], message: expect.stringMatching(/^key "ke<U\+200B>y" must not contain U\+200B/) },

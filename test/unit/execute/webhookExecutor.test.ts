@@ -2,19 +2,35 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApprovalRequest } from '../../../shared/domain/model';
 import { NoneExecutor } from '../../../shared/execute/executor';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookExecutor, signWebhook } from '../../../shared/execute/webhookExecutor';
+import {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  WebhookExecutor,
+  signWebhook,
+} from '../../../shared/execute/webhookExecutor';
 
 const request: ApprovalRequest = {
   id: 'req-1',
   profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-1', payload: { keepEnrollmentData: false } },
+  operation: {
+    action: 'wipe',
+    resourceType: 'managedDevice',
+    resourceId: 'dev-1',
+    payload: { keepEnrollmentData: false },
+  },
   operationHash: 'ab'.repeat(32),
   justification: 'stolen',
   initiator: { id: 'alice', displayName: 'Alice' },
   policy: { id: 'p1', version: 1, approverGroupIds: ['g1'], requiredApprovals: 1 },
   status: 'completed',
   decisions: [
-    { approver: { id: 'bob', displayName: 'Bob' }, decision: 'approve', notes: 'ok', at: '2026-01-01T00:00:00.000Z', source: 'api' },
+    {
+      approver: { id: 'bob', displayName: 'Bob' },
+      decision: 'approve',
+      notes: 'ok',
+      at: '2026-01-01T00:00:00.000Z',
+      source: 'api',
+    },
   ],
   createdAt: '2026-01-01T00:00:00.000Z',
   expiresAt: '2026-01-31T00:00:00.000Z',
@@ -39,14 +55,21 @@ async function receiver(status: number): Promise<{ url: string; received: Receiv
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('WebhookExecutor', () => {
   it('POSTs exactly the stored operation, signed with HMAC over timestamp and body, with the request id as idempotency key', async () => {
     const target = await receiver(202);
     try {
-      const executor = new WebhookExecutor({ url: target.url, secret: 's3cret' }, () => new Date('2026-01-01T00:02:00Z'));
+      const executor = new WebhookExecutor(
+        { url: target.url, secret: 's3cret' },
+        () => new Date('2026-01-01T00:02:00Z'),
+      );
       const outcome = await executor.execute(request);
       expect(outcome).toEqual({ status: 'succeeded', detail: 'webhook answered 202: accepted' });
       expect(target.received).toHaveLength(1);

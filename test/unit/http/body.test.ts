@@ -1,14 +1,27 @@
 import { HttpRequest } from '@azure/functions';
 import { submitRequestBodySchema, listRequestsQuerySchema } from '../../../shared/api/schemas';
-import { jsonDepth, MAX_BODY_BYTES, MAX_BODY_DEPTH, parseUrlEncoded, readJsonBody, readQuery } from '../../../shared/http/body';
+import {
+  jsonDepth,
+  MAX_BODY_BYTES,
+  MAX_BODY_DEPTH,
+  parseUrlEncoded,
+  readJsonBody,
+  readQuery,
+} from '../../../shared/http/body';
 import { HttpError } from '../../../shared/http/problem';
 
-function request(body: string | Buffer | undefined, contentType = 'application/json', url = 'http://localhost/api/requests'): HttpRequest {
+function request(
+  body: string | Buffer | undefined,
+  contentType = 'application/json',
+  url = 'http://localhost/api/requests',
+): HttpRequest {
   return new HttpRequest({
     method: 'POST',
     url,
     headers: contentType ? { 'content-type': contentType } : {},
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? { string: body } : { bytes: new Uint8Array(body) } }),
+    ...(body === undefined
+      ? {}
+      : { body: typeof body === 'string' ? { string: body } : { bytes: new Uint8Array(body) } }),
   });
 }
 
@@ -25,7 +38,11 @@ async function failure(promise: Promise<unknown>): Promise<HttpError> {
   throw new Error('expected an HttpError');
 }
 
-const valid = { profileType: 'deviceWipe', operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-1' }, justification: 'stolen laptop' };
+const valid = {
+  profileType: 'deviceWipe',
+  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-1' },
+  justification: 'stolen laptop',
+};
 
 describe('readJsonBody', () => {
   it('returns the validated body', async () => {
@@ -38,7 +55,9 @@ describe('readJsonBody', () => {
   });
 
   it('refuses a body that is not JSON with 415', async () => {
-    const error = await failure(readJsonBody(request('profileType=app', 'application/x-www-form-urlencoded'), submitRequestBodySchema));
+    const error = await failure(
+      readJsonBody(request('profileType=app', 'application/x-www-form-urlencoded'), submitRequestBodySchema),
+    );
     expect([error.status, error.code]).toEqual([415, 'unsupported_media_type']);
   });
 
@@ -49,11 +68,22 @@ describe('readJsonBody', () => {
   });
 
   it('lists every field error: wrong types, unknown fields, over-long strings, missing fields', async () => {
-    const body = { profileType: 'coffee', operation: { action: 7, resourceType: 'x', extra: true }, justification: 'y'.repeat(1025), sneaky: 1 };
+    const body = {
+      profileType: 'coffee',
+      operation: { action: 7, resourceType: 'x', extra: true },
+      justification: 'y'.repeat(1025),
+      sneaky: 1,
+    };
     const error = await failure(readJsonBody(request(JSON.stringify(body)), submitRequestBodySchema));
     expect([error.status, error.code]).toEqual([400, 'validation_failed']);
     const paths = (error.errors ?? []).map((e) => e.path).sort();
-    expect(paths).toEqual(['body.justification', 'body.operation.action', 'body.operation.extra', 'body.profileType', 'body.sneaky']);
+    expect(paths).toEqual([
+      'body.justification',
+      'body.operation.action',
+      'body.operation.extra',
+      'body.profileType',
+      'body.sneaky',
+    ]);
   });
 
   it('refuses a body nested deeper than the limit with 400 body_too_deep before validating it', async () => {
@@ -69,7 +99,9 @@ describe('readJsonBody', () => {
     const payload = JSON.parse(nested(MAX_BODY_DEPTH - 3)) as unknown;
     const body = { ...valid, operation: { ...valid.operation, payload: { a: payload } } };
     expect(jsonDepth(body)).toBe(MAX_BODY_DEPTH);
-    await expect(readJsonBody(request(JSON.stringify(body)), submitRequestBodySchema)).resolves.toMatchObject({ justification: valid.justification });
+    await expect(readJsonBody(request(JSON.stringify(body)), submitRequestBodySchema)).resolves.toMatchObject({
+      justification: valid.justification,
+    });
   });
 
   it('refuses bytes that are not UTF-8 with 400 invalid_utf8 (never replaced by U+FFFD)', async () => {
@@ -84,24 +116,35 @@ describe('readJsonBody', () => {
 
   it('keeps multi-byte UTF-8 as sent', async () => {
     const body = { ...valid, justification: 'Gerät gestohlen, 盗まれた 🔒' };
-    await expect(readJsonBody(request(Buffer.from(JSON.stringify(body), 'utf8')), submitRequestBodySchema)).resolves.toEqual(body);
+    await expect(
+      readJsonBody(request(Buffer.from(JSON.stringify(body), 'utf8')), submitRequestBodySchema),
+    ).resolves.toEqual(body);
   });
 
   it('treats an empty body as {} (so required fields are reported)', async () => {
     const error = await failure(readJsonBody(request(undefined), submitRequestBodySchema));
-    expect((error.errors ?? []).map((e) => e.path).sort()).toEqual(['body.justification', 'body.operation', 'body.profileType']);
+    expect((error.errors ?? []).map((e) => e.path).sort()).toEqual([
+      'body.justification',
+      'body.operation',
+      'body.profileType',
+    ]);
   });
 });
 
 describe('readQuery', () => {
   it('applies defaults and coerces numbers', () => {
-    expect(readQuery(request(undefined, '', 'http://localhost/api/requests?view=received&top=10'), listRequestsQuerySchema)).toEqual({ view: 'received', top: 10 });
+    expect(
+      readQuery(request(undefined, '', 'http://localhost/api/requests?view=received&top=10'), listRequestsQuerySchema),
+    ).toEqual({ view: 'received', top: 10 });
   });
 
   it('refuses percent-encoded bytes that are not UTF-8 with 400 invalid_utf8', () => {
     const error = (() => {
       try {
-        readQuery(request(undefined, '', 'http://localhost/api/requests?view=mine&status=%FFapproved'), listRequestsQuerySchema);
+        readQuery(
+          request(undefined, '', 'http://localhost/api/requests?view=mine&status=%FFapproved'),
+          listRequestsQuerySchema,
+        );
       } catch (caught) {
         return caught as HttpError;
       }
@@ -111,7 +154,9 @@ describe('readQuery', () => {
   });
 
   it('refuses unknown parameters and out-of-range values', () => {
-    expect(() => readQuery(request(undefined, '', 'http://localhost/api/requests?top=500&colour=red'), listRequestsQuerySchema)).toThrow(HttpError);
+    expect(() =>
+      readQuery(request(undefined, '', 'http://localhost/api/requests?top=500&colour=red'), listRequestsQuerySchema),
+    ).toThrow(HttpError);
   });
 });
 
@@ -126,12 +171,16 @@ describe('parseUrlEncoded', () => {
   });
 
   it('refuses a percent-encoded sequence that is not UTF-8', () => {
-    expect(() => parseUrlEncoded('notes=%C3', 'body')).toThrow(expect.objectContaining({ code: 'invalid_utf8', status: 400 }));
+    expect(() => parseUrlEncoded('notes=%C3', 'body')).toThrow(
+      expect.objectContaining({ code: 'invalid_utf8', status: 400 }),
+    );
   });
 });
 
 describe('jsonDepth', () => {
   it('counts arrays and objects, not scalars', () => {
-    expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth([]), jsonDepth({ a: [1, { b: 2 }] })]).toEqual([0, 0, 0, 1, 3]);
+    expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth([]), jsonDepth({ a: [1, { b: 2 }] })]).toEqual([
+      0, 0, 0, 1, 3,
+    ]);
   });
 });

@@ -5,8 +5,15 @@ import { HttpError, problemFromError, problemResponse } from '../../../shared/ht
 
 describe('problemFromError', () => {
   it('keeps an HttpError as raised, field errors included', () => {
-    const error = new HttpError(400, 'validation_failed', 'The body is not valid', undefined, [{ path: 'body.x', message: 'Required' }]);
-    expect(problemFromError(error)).toEqual({ status: 400, code: 'validation_failed', title: 'The body is not valid', errors: [{ path: 'body.x', message: 'Required' }] });
+    const error = new HttpError(400, 'validation_failed', 'The body is not valid', undefined, [
+      { path: 'body.x', message: 'Required' },
+    ]);
+    expect(problemFromError(error)).toEqual({
+      status: 400,
+      code: 'validation_failed',
+      title: 'The body is not valid',
+      errors: [{ path: 'body.x', message: 'Required' }],
+    });
   });
 
   it.each([
@@ -35,7 +42,11 @@ describe('problemFromError', () => {
 
 describe('problemResponse', () => {
   it('is application/problem+json with the code mirrored in x-error-code', () => {
-    const response = problemResponse({ status: 409, code: 'entity_locked', title: 'Another open request exists for this resource' });
+    const response = problemResponse({
+      status: 409,
+      code: 'entity_locked',
+      title: 'Another open request exists for this resource',
+    });
     expect(response.status).toBe(409);
     expect(response.headers).toEqual({ 'content-type': 'application/problem+json', 'x-error-code': 'entity_locked' });
     expect(JSON.parse(response.body as string)).toEqual({
@@ -47,7 +58,12 @@ describe('problemResponse', () => {
   });
 
   it('passes an upstream Retry-After on as a header, not in the document', () => {
-    const error = Object.assign(new Error('Graph throttled the app'), { name: 'IdentityUnavailableError', code: 'graph_throttled', status: 503, details: { retryAfterSeconds: 7.2 } });
+    const error = Object.assign(new Error('Graph throttled the app'), {
+      name: 'IdentityUnavailableError',
+      code: 'graph_throttled',
+      status: 503,
+      details: { retryAfterSeconds: 7.2 },
+    });
     const problem = problemFromError(error);
     expect(problem).toMatchObject({ status: 503, code: 'graph_throttled', retryAfterSeconds: 8 });
     const response = problemResponse(problem);
@@ -56,7 +72,9 @@ describe('problemResponse', () => {
   });
 
   it('asks for a bearer token on 401', () => {
-    expect(problemResponse({ status: 401, code: 'missing_token', title: 't' }).headers).toMatchObject({ 'www-authenticate': 'Bearer' });
+    expect(problemResponse({ status: 401, code: 'missing_token', title: 't' }).headers).toMatchObject({
+      'www-authenticate': 'Bearer',
+    });
   });
 });
 

@@ -16,7 +16,12 @@ function loadAppInOrder(): { file: string; added: string[] }[] {
   const loaded = files.map((file) => {
     const before = APP_ROUTES.routes().length;
     require(path.join(repoRoot, file));
-    return { file, added: APP_ROUTES.routes().slice(before).map((route) => route.name) };
+    return {
+      file,
+      added: APP_ROUTES.routes()
+        .slice(before)
+        .map((route) => route.name),
+    };
   });
   warn.mockRestore();
   return loaded;
@@ -27,7 +32,9 @@ describe('the app route table', () => {
   const { APP_ROUTES } = require('../../../functions/routes') as typeof import('../../../functions/routes');
 
   it('holds every HTTP function of the app, each with its methods', () => {
-    const byName = Object.fromEntries(APP_ROUTES.routes().map((route) => [route.name, `${route.methods.join(',')} ${route.route}`]));
+    const byName = Object.fromEntries(
+      APP_ROUTES.routes().map((route) => [route.name, `${route.methods.join(',')} ${route.route}`]),
+    );
     expect(byName).toMatchObject({
       submitRequest: 'POST requests',
       listRequests: 'GET requests',
@@ -57,9 +64,12 @@ describe('the app route table', () => {
     expect(APP_ROUTES.allowedAt(at).join(', ')).toBe(allow);
   });
 
-  it.each(['', 'nope', 'requests/a/b/c/d', 'requests//approve', 'healthz', 'health/extra'])('knows no route at "%s"', (at) => {
-    expect(APP_ROUTES.allowedAt(at)).toEqual([]);
-  });
+  it.each(['', 'nope', 'requests/a/b/c/d', 'requests//approve', 'healthz', 'health/extra'])(
+    'knows no route at "%s"',
+    (at) => {
+      expect(APP_ROUTES.allowedAt(at)).toEqual([]);
+    },
+  );
 
   it('has its catch-all tried last by the host: registered after every other HTTP function, and named to sort after them', () => {
     const fallbackAt = loaded.findIndex((entry) => entry.file === 'functions/routeFallback.ts');

@@ -16,7 +16,11 @@ beforeEach(() => {
 });
 
 function credential(): ClientSecretPostCredential {
-  return new ClientSecretPostCredential({ tokenUrl: `${server.url}/tenant/oauth2/v2.0/token`, clientId: 'client-1', clientSecret: 's3cret&=+' });
+  return new ClientSecretPostCredential({
+    tokenUrl: `${server.url}/tenant/oauth2/v2.0/token`,
+    clientId: 'client-1',
+    clientSecret: 's3cret&=+',
+  });
 }
 
 describe('ClientSecretPostCredential', () => {
@@ -67,12 +71,21 @@ describe('ClientSecretPostCredential', () => {
   });
 
   it('reports an unreachable token endpoint as credential_failed', async () => {
-    const c = new ClientSecretPostCredential({ tokenUrl: 'http://127.0.0.1:9/token', clientId: 'x', clientSecret: 'y', timeoutMs: 1000 });
+    const c = new ClientSecretPostCredential({
+      tokenUrl: 'http://127.0.0.1:9/token',
+      clientId: 'x',
+      clientSecret: 'y',
+      timeoutMs: 1000,
+    });
     await expect(c.getToken('a/.default')).rejects.toMatchObject({ code: 'credential_failed' });
   });
 
   it('refuses incomplete options up front', () => {
-    expect(() => new ClientSecretPostCredential({ tokenUrl: 'not a url', clientId: 'x', clientSecret: 'y' })).toThrow(RangeError);
-    expect(() => new ClientSecretPostCredential({ tokenUrl: 'http://127.0.0.1/token', clientId: '', clientSecret: 'y' })).toThrow(RangeError);
+    expect(() => new ClientSecretPostCredential({ tokenUrl: 'not a url', clientId: 'x', clientSecret: 'y' })).toThrow(
+      RangeError,
+    );
+    expect(
+      () => new ClientSecretPostCredential({ tokenUrl: 'http://127.0.0.1/token', clientId: '', clientSecret: 'y' }),
+    ).toThrow(RangeError);
   });
 });

@@ -22,16 +22,21 @@ function graph(request: SeenRequest): Reply {
   if (request.method === 'GET' && group) {
     const id = decodeURIComponent(group[1]!);
     if ([G1, G2].includes(id.toLowerCase())) return { body: { id } };
-    return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` } } };
+    return {
+      status: 404,
+      body: { error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` } },
+    };
   }
   const roles = servicePrincipals(request);
   if (roles) return roles;
   const match = /^\/v1\.0\/users\/([^/]+)\/(checkMemberGroups|getMemberGroups)$/.exec(request.path);
-  if (request.method !== 'POST' || !match) return { status: 400, body: { error: { code: 'BadRequest', message: 'unexpected request' } } };
+  if (request.method !== 'POST' || !match)
+    return { status: 400, body: { error: { code: 'BadRequest', message: 'unexpected request' } } };
   const groups = memberships.get(decodeURIComponent(match[1]!));
   if (!groups) return { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'no such user' } } };
   const body = JSON.parse(request.body) as { groupIds?: string[]; securityEnabledOnly?: boolean };
-  const value = match[2] === 'checkMemberGroups' ? body.groupIds!.filter((id) => groups.includes(id.toLowerCase())) : groups;
+  const value =
+    match[2] === 'checkMemberGroups' ? body.groupIds!.filter((id) => groups.includes(id.toLowerCase())) : groups;
   return { body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)', value } };
 }
 
@@ -67,7 +72,9 @@ describe('GraphDirectory', () => {
   it('answers which groups exist with GET /groups/{id}, once per distinct id, in the caller’s spelling and order', async () => {
     const found = await directory().existingGroups([G3, G2.toUpperCase(), G1, G1]);
     expect(found).toEqual([G2.toUpperCase(), G1, G1]);
-    expect(server.requests.map((request) => `${request.method} ${request.path}`).sort()).toEqual([G1, G2, G3].map((id) => `GET /v1.0/groups/${id}?$select=id`));
+    expect(server.requests.map((request) => `${request.method} ${request.path}`).sort()).toEqual(
+      [G1, G2, G3].map((id) => `GET /v1.0/groups/${id}?$select=id`),
+    );
   });
 
   it('does not remember which groups exist (a group created a moment ago counts)', async () => {
@@ -97,14 +104,18 @@ describe('GraphDirectory', () => {
 
   it('defaults to Microsoft Graph and its .default scope', async () => {
     credential.failure = new Error('offline');
-    await expect(new GraphDirectory({ credential }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'credential_failed' });
+    await expect(new GraphDirectory({ credential }).allGroupsOf(USER)).rejects.toMatchObject({
+      code: 'credential_failed',
+    });
     expect(credential.scopes).toEqual(['https://graph.microsoft.com/.default']);
   });
 
   it('checks more than 20 candidates in batches of 20, as Graph requires', async () => {
     const candidates = Array.from({ length: 45 }, (_, i) => `bbbbbbbb-0000-4000-8000-${String(i).padStart(12, '0')}`);
     await expect(directory().memberGroupsOf(USER, [...candidates, G1])).resolves.toEqual([G1]);
-    expect(server.requests.map((r) => (JSON.parse(r.body) as { groupIds: string[] }).groupIds.length)).toEqual([20, 20, 6]);
+    expect(server.requests.map((r) => (JSON.parse(r.body) as { groupIds: string[] }).groupIds.length)).toEqual([
+      20, 20, 6,
+    ]);
   });
 
   it('asks nothing for no candidates', async () => {
@@ -118,7 +129,13 @@ describe('GraphDirectory', () => {
   });
 
   it('waits for Retry-After on 429 and retries', async () => {
-    scripted = [{ status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }];
+    scripted = [
+      {
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: { error: { code: 'TooManyRequests', message: 'slow down' } },
+      },
+    ];
     const started = Date.now();
     await expect(directory().memberGroupsOf(USER, [G1])).resolves.toEqual([G1]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -126,16 +143,36 @@ describe('GraphDirectory', () => {
   });
 
   it('gives up at once on a Retry-After longer than it may wait, carrying it', async () => {
-    scripted = [{ status: 429, headers: { 'retry-after': '120' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }];
-    const error = await directory().memberGroupsOf(USER, [G1]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'IdentityUnavailableError', code: 'graph_throttled', status: 503, retryAfterSeconds: 120 });
+    scripted = [
+      {
+        status: 429,
+        headers: { 'retry-after': '120' },
+        body: { error: { code: 'TooManyRequests', message: 'slow down' } },
+      },
+    ];
+    const error = await directory()
+      .memberGroupsOf(USER, [G1])
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'IdentityUnavailableError',
+      code: 'graph_throttled',
+      status: 503,
+      retryAfterSeconds: 120,
+    });
     expect(server.requests).toHaveLength(1);
   });
 
   it('gives up after maxRetries when throttling persists', async () => {
-    const throttled: Reply = { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } };
+    const throttled: Reply = {
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: { error: { code: 'TooManyRequests', message: 'slow down' } },
+    };
     scripted = [throttled, throttled, throttled, throttled];
-    await expect(directory({ maxRetries: 2 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_throttled', retryAfterSeconds: 0 });
+    await expect(directory({ maxRetries: 2 }).allGroupsOf(USER)).rejects.toMatchObject({
+      code: 'graph_throttled',
+      retryAfterSeconds: 0,
+    });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -147,14 +184,29 @@ describe('GraphDirectory', () => {
     server.requests.length = 0;
     const failing: Reply = { status: 500, body: { error: { code: 'InternalServerError', message: 'boom' } } };
     scripted = [failing, failing];
-    await expect(directory({ maxRetries: 1 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable', details: { upstreamStatus: 500 } });
+    await expect(directory({ maxRetries: 1 }).allGroupsOf(USER)).rejects.toMatchObject({
+      code: 'graph_unavailable',
+      details: { upstreamStatus: 500 },
+    });
     expect(server.requests).toHaveLength(2);
   });
 
   it('does not retry 401 and 403, and names them', async () => {
-    scripted = [{ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired.' } } }];
-    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unauthorized', diagnostic: expect.stringContaining('InvalidAuthenticationToken') });
-    scripted = [{ status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } }];
+    scripted = [
+      { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token has expired.' } } },
+    ];
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({
+      code: 'graph_unauthorized',
+      diagnostic: expect.stringContaining('InvalidAuthenticationToken'),
+    });
+    scripted = [
+      {
+        status: 403,
+        body: {
+          error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
+        },
+      },
+    ];
     await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_forbidden' });
     expect(server.requests).toHaveLength(2);
   });
@@ -163,7 +215,10 @@ describe('GraphDirectory', () => {
     scripted = [{ body: { value: [1, 2] } }];
     await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
     scripted = [{ status: 400, body: { error: { code: 'Request_BadRequest', message: 'bad' } } }];
-    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response', details: { upstreamStatus: 400 } });
+    await expect(directory().allGroupsOf(USER)).rejects.toMatchObject({
+      code: 'graph_bad_response',
+      details: { upstreamStatus: 400 },
+    });
   });
 
   it('reports a failing credential as credential_failed without calling Graph', async () => {
@@ -175,25 +230,64 @@ describe('GraphDirectory', () => {
   it('lists a group’s transitive users page by page, with the fields notifications need', async () => {
     const next = `${server.url}/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken=X1`;
     scripted = [
-      { body: { value: [{ '@odata.type': '#microsoft.graph.user', id: USER, displayName: 'Bob', mail: 'bob@contoso.com', userPrincipalName: 'bob@contoso.com' }], '@odata.nextLink': next } },
-      { body: { value: [{ id: '44444444-4444-4444-8444-444444444444', displayName: 'Carol', mail: null, userPrincipalName: 'carol@contoso.com' }] } },
+      {
+        body: {
+          value: [
+            {
+              '@odata.type': '#microsoft.graph.user',
+              id: USER,
+              displayName: 'Bob',
+              mail: 'bob@contoso.com',
+              userPrincipalName: 'bob@contoso.com',
+            },
+          ],
+          '@odata.nextLink': next,
+        },
+      },
+      {
+        body: {
+          value: [
+            {
+              id: '44444444-4444-4444-8444-444444444444',
+              displayName: 'Carol',
+              mail: null,
+              userPrincipalName: 'carol@contoso.com',
+            },
+          ],
+        },
+      },
     ];
     await expect(directory().usersInGroup(G1)).resolves.toEqual([
       { id: USER, displayName: 'Bob', mail: 'bob@contoso.com', userPrincipalName: 'bob@contoso.com' },
       { id: '44444444-4444-4444-8444-444444444444', displayName: 'Carol', userPrincipalName: 'carol@contoso.com' },
     ]);
     expect(server.requests.map((r) => [r.method, decodeURIComponent(r.path)])).toEqual([
-      ['GET', `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName`],
-      ['GET', `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken=X1`],
+      [
+        'GET',
+        `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName`,
+      ],
+      [
+        'GET',
+        `/v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken=X1`,
+      ],
     ]);
     expect(server.requests[0]!.headers.authorization).toBe('Bearer app-token');
   });
 
   it('finds a user, and answers nothing for a user or group Graph does not know', async () => {
     scripted = [{ body: { id: USER, displayName: 'Bob', userPrincipalName: 'bob@contoso.com' } }];
-    await expect(directory().findUser(USER)).resolves.toEqual({ id: USER, displayName: 'Bob', userPrincipalName: 'bob@contoso.com' });
-    expect(decodeURIComponent(server.requests[0]!.path)).toBe(`/v1.0/users/${USER}?$select=id,displayName,mail,userPrincipalName`);
-    const unknown: Reply = { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'no such object' } } };
+    await expect(directory().findUser(USER)).resolves.toEqual({
+      id: USER,
+      displayName: 'Bob',
+      userPrincipalName: 'bob@contoso.com',
+    });
+    expect(decodeURIComponent(server.requests[0]!.path)).toBe(
+      `/v1.0/users/${USER}?$select=id,displayName,mail,userPrincipalName`,
+    );
+    const unknown: Reply = {
+      status: 404,
+      body: { error: { code: 'Request_ResourceNotFound', message: 'no such object' } },
+    };
     scripted = [unknown, unknown];
     await expect(directory().findUser(USER)).resolves.toBeUndefined();
     await expect(directory().usersInGroup(G2)).resolves.toEqual([]);
@@ -202,7 +296,9 @@ describe('GraphDirectory', () => {
   });
 
   it('reports an unreachable Graph as graph_unavailable', async () => {
-    await expect(directory({ baseUrl: 'http://127.0.0.1:9', maxRetries: 1, timeoutMs: 1000 }).allGroupsOf(USER)).rejects.toMatchObject({ code: 'graph_unavailable' });
+    await expect(
+      directory({ baseUrl: 'http://127.0.0.1:9', maxRetries: 1, timeoutMs: 1000 }).allGroupsOf(USER),
+    ).rejects.toMatchObject({ code: 'graph_unavailable' });
   });
 });
 
@@ -234,7 +330,11 @@ describe('CachedDirectory over GraphDirectory', () => {
   it('shares one call among concurrent identical questions', async () => {
     const cached = new CachedDirectory(directory(), { ttlMs: 60_000 });
     const answers = await Promise.all([cached.allGroupsOf(USER), cached.allGroupsOf(USER), cached.allGroupsOf(USER)]);
-    expect(answers).toEqual([[G1, G3], [G1, G3], [G1, G3]]);
+    expect(answers).toEqual([
+      [G1, G3],
+      [G1, G3],
+      [G1, G3],
+    ]);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -276,7 +376,11 @@ describe('CachedDirectory over GraphDirectory', () => {
 const APP_ID = '11111111-1111-4111-8111-111111111111';
 const SP = '33333333-3333-4333-8333-333333333333';
 const CAROL = '44444444-4444-4444-8444-444444444444';
-const ROLE = { requester: 'r0000000-0000-4000-8000-000000000001', approver: 'r0000000-0000-4000-8000-000000000002', disabled: 'r0000000-0000-4000-8000-000000000003' };
+const ROLE = {
+  requester: 'r0000000-0000-4000-8000-000000000001',
+  approver: 'r0000000-0000-4000-8000-000000000002',
+  disabled: 'r0000000-0000-4000-8000-000000000003',
+};
 /** USER holds Requester directly and Approver through G1; carol (unknown to checkMemberGroups) only the default access and a disabled role. */
 const assignments = [
   { principalId: USER, principalType: 'User', appRoleId: ROLE.requester },
@@ -298,13 +402,18 @@ function servicePrincipals(request: SeenRequest): Reply | undefined {
   }
   if (request.method !== 'GET' || url.pathname !== `/v1.0/servicePrincipals/${SP}/appRoleAssignedTo`) return undefined;
   const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
-  const nextLink = skip + 2 < assignments.length ? { '@odata.nextLink': `${server.url}/v1.0/servicePrincipals/${SP}/appRoleAssignedTo?$skiptoken=${skip + 2}` } : {};
+  const nextLink =
+    skip + 2 < assignments.length
+      ? { '@odata.nextLink': `${server.url}/v1.0/servicePrincipals/${SP}/appRoleAssignedTo?$skiptoken=${skip + 2}` }
+      : {};
   return { body: { value: assignments.slice(skip, skip + 2), ...nextLink } };
 }
 
 describe('GraphDirectory.appRolesOf', () => {
-  const roles = (options: Partial<GraphDirectoryOptions> = {}) => directory({ apiAppId: APP_ID, maxRetries: 0, ...options });
-  const paths = () => server.requests.map((request) => `${request.method} ${new URL(request.path, 'http://graph').pathname}`);
+  const roles = (options: Partial<GraphDirectoryOptions> = {}) =>
+    directory({ apiAppId: APP_ID, maxRetries: 0, ...options });
+  const paths = () =>
+    server.requests.map((request) => `${request.method} ${new URL(request.path, 'http://graph').pathname}`);
 
   it('reads the roles assigned to the user and to the groups they are in, by value, across pages', async () => {
     await expect(roles().appRolesOf(USER)).resolves.toEqual(['MAA.Approver', 'MAA.Requester']);
@@ -328,11 +437,20 @@ describe('GraphDirectory.appRolesOf', () => {
     await graph.appRolesOf(USER);
     expect(paths().filter((path) => path.includes('(appId='))).toHaveLength(1);
     await expect(directory({ maxRetries: 0 }).appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
-    await expect(roles({ apiAppId: '55555555-5555-4555-8555-555555555555' }).appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_bad_response' });
+    await expect(roles({ apiAppId: '55555555-5555-4555-8555-555555555555' }).appRolesOf(USER)).rejects.toMatchObject({
+      code: 'graph_bad_response',
+    });
   });
 
   it('reports Graph refusing the app (no Application.Read.All) as graph_forbidden', async () => {
-    scripted = [{ status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } }];
+    scripted = [
+      {
+        status: 403,
+        body: {
+          error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
+        },
+      },
+    ];
     await expect(roles().appRolesOf(USER)).rejects.toMatchObject({ code: 'graph_forbidden' });
   });
 

@@ -15,13 +15,23 @@ describe('createIdentity', () => {
   });
 
   it('builds the validator and the cached Graph directory from configuration', () => {
-    const identity = createIdentity(parseConfig(withAppKey({ MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', MAA_AUTH_AUDIENCE: 'api://maa' })).identity);
+    const identity = createIdentity(
+      parseConfig(withAppKey({ MAA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', MAA_AUTH_AUDIENCE: 'api://maa' }))
+        .identity,
+    );
     expect(identity.tokens).toBeInstanceOf(TokenValidator);
     expect(identity.directory).toBeInstanceOf(CachedDirectory);
   });
 
   it('chooses the Graph credential from configuration', () => {
     expect(createGraphCredential({ kind: 'default' })).toBeInstanceOf(DefaultAzureCredential);
-    expect(createGraphCredential({ kind: 'clientSecret', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'a', clientSecret: 'b' })).toBeInstanceOf(ClientSecretPostCredential);
+    expect(
+      createGraphCredential({
+        kind: 'clientSecret',
+        tokenUrl: 'http://127.0.0.1:1/token',
+        clientId: 'a',
+        clientSecret: 'b',
+      }),
+    ).toBeInstanceOf(ClientSecretPostCredential);
   });
 });

@@ -18,14 +18,19 @@ describe('Cosmos DB containers: the Bicep templates create what shared/store/cos
     expect(committed).toBe(cosmosContainersJson());
   });
 
-  it.each(COSMOS_CONTAINERS.map((spec) => [spec.id, spec] as const))('container %s: partition key, unique keys, indexing and TTL', (id, spec) => {
-    const container = containers.find((candidate) => candidate.id === id);
-    expect(container).toBeDefined();
-    expect(container?.partitionKey.paths).toEqual([spec.partitionKeyPath]);
-    expect(container?.uniqueKeyPolicy.uniqueKeys.map((key) => key.paths)).toEqual(spec.uniqueKeyPaths.map((paths) => [...paths]));
-    expect(container?.indexingPolicy).toEqual(spec.indexingPolicy);
-    expect(container?.defaultTtl).toBe(spec.defaultTtl);
-  });
+  it.each(COSMOS_CONTAINERS.map((spec) => [spec.id, spec] as const))(
+    'container %s: partition key, unique keys, indexing and TTL',
+    (id, spec) => {
+      const container = containers.find((candidate) => candidate.id === id);
+      expect(container).toBeDefined();
+      expect(container?.partitionKey.paths).toEqual([spec.partitionKeyPath]);
+      expect(container?.uniqueKeyPolicy.uniqueKeys.map((key) => key.paths)).toEqual(
+        spec.uniqueKeyPaths.map((paths) => [...paths]),
+      );
+      expect(container?.indexingPolicy).toEqual(spec.indexingPolicy);
+      expect(container?.defaultTtl).toBe(spec.defaultTtl);
+    },
+  );
 
   it('declares no container the code does not use', () => {
     expect(containers.map((container) => container.id).sort()).toEqual(COSMOS_CONTAINERS.map((spec) => spec.id).sort());

@@ -9,21 +9,34 @@ interface Permission {
 
 // Graph calls in the code → the application permission each needs.
 const CALLS: { pattern: RegExp; permission: string }[] = [
-  { pattern: /\/checkMemberGroups|\/getMemberGroups|\/transitiveMemberOf|\/groups\/[^'"`]*\/(transitive)?members/, permission: 'GroupMember.Read.All' },
+  {
+    pattern: /\/checkMemberGroups|\/getMemberGroups|\/transitiveMemberOf|\/groups\/[^'"`]*\/(transitive)?members/,
+    permission: 'GroupMember.Read.All',
+  },
   { pattern: /\/servicePrincipals[(/]/, permission: 'Application.Read.All' },
   { pattern: /\/sendMail\b/, permission: 'Mail.Send' },
-  { pattern: /\/deviceManagement\/managedDevices\/[^'"`]*\/(wipe|retire)/, permission: 'DeviceManagementManagedDevices.PrivilegedOperations.All' },
+  {
+    pattern: /\/deviceManagement\/managedDevices\/[^'"`]*\/(wipe|retire)/,
+    permission: 'DeviceManagementManagedDevices.PrivilegedOperations.All',
+  },
 ];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sources(path.join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [path.join(dir, entry.name)]
+        : [],
   );
 }
 
 describe('Microsoft Graph permissions: the code, the documented list, the templates and the scripts agree', () => {
   const list = (JSON.parse(read('infra/entra/graph-permissions.json')) as { permissions: Permission[] }).permissions;
-  const code = ['shared', 'functions', 'orchestrations'].flatMap(sources).map((file) => readFileSync(path.join(repoRoot, file), 'utf8')).join('\n');
+  const code = ['shared', 'functions', 'orchestrations']
+    .flatMap(sources)
+    .map((file) => readFileSync(path.join(repoRoot, file), 'utf8'))
+    .join('\n');
   const needed = CALLS.filter((call) => call.pattern.test(code)).map((call) => call.permission);
   const readme = read('README.md');
   const scripts = [read('infra/scripts/grant-graph-permissions.sh'), read('infra/scripts/grant-graph-permissions.ps1')];
@@ -49,7 +62,8 @@ describe('Microsoft Graph permissions: the code, the documented list, the templa
 
   it('the app registration declares the four app roles and the CLI scope', () => {
     const app = read('infra/app/entra-api-app.bicep');
-    for (const role of ['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator', 'access_as_user']) expect(app).toContain(`'${role}'`);
+    for (const role of ['MAA.Requester', 'MAA.Approver', 'MAA.PolicyAdmin', 'MAA.Operator', 'access_as_user'])
+      expect(app).toContain(`'${role}'`);
     expect(app).toMatch(/requestedAccessTokenVersion: 2/);
   });
 });

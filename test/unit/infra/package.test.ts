@@ -7,7 +7,8 @@ import { repoRoot } from './support';
 const probe = path.join(repoRoot, 'dist', 'bench', 'importProbe.js');
 
 function registered(appDir: string): string[] {
-  return (JSON.parse(execFileSync(process.execPath, [probe, appDir], { encoding: 'utf8' })) as { functions: string[] }).functions;
+  return (JSON.parse(execFileSync(process.execPath, [probe, appDir], { encoding: 'utf8' })) as { functions: string[] })
+    .functions;
 }
 
 // Needs the compiled app (npm test builds first).
@@ -32,10 +33,15 @@ describe('the deployment package (npm run package)', () => {
       'host.json',
       'package.json',
     ]);
-    const manifest = JSON.parse(readFileSync(path.join(result.appDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(path.join(result.appDir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest.main).toBe('dist/main.js');
     expect(manifest.dependencies).toBeUndefined();
-    expect(readFileSync(path.join(result.appDir, 'host.json'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
+    expect(readFileSync(path.join(result.appDir, 'host.json'), 'utf8')).toBe(
+      readFileSync(path.join(repoRoot, 'host.json'), 'utf8'),
+    );
   });
 
   it('leaves out the local runtime and SQLite, and keeps the lazily loaded SDKs out of the entry', () => {

@@ -14,7 +14,9 @@ describe('app settings: code, Bicep, README and local.settings.sample.json agree
 
   it('derives the settings from the config schema', () => {
     // A sanity floor: the merged shapes hold the core, identity, link and notification settings.
-    expect(schema).toEqual(expect.arrayContaining(['MAA_STORE', 'COSMOS_ENDPOINT', 'MAA_TENANT_ID', 'MAA_LINK_KEY', 'MAA_MAIL_SENDER']));
+    expect(schema).toEqual(
+      expect.arrayContaining(['MAA_STORE', 'COSMOS_ENDPOINT', 'MAA_TENANT_ID', 'MAA_LINK_KEY', 'MAA_MAIL_SENDER']),
+    );
   });
 
   it.each(schema)('%s is in the README settings table', (name) => {
@@ -36,12 +38,20 @@ describe('app settings: code, Bicep, README and local.settings.sample.json agree
     for (const [name, value] of bicep) {
       if (SECRET.test(name)) expect(`${name}: ${value}`).toMatch(new RegExp(`^${name}: keyVaultReference\\(`));
     }
-    for (const name of ['COSMOS_KEY', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_GRAPH_TOKEN_URL']) expect(bicep.has(name)).toBe(false);
-    expect(read('infra/main.bicep')).not.toMatch(/AccountKey=|SharedAccessSignature=|InstrumentationKey=[0-9a-f-]{36}/i);
+    for (const name of ['COSMOS_KEY', 'MAA_GRAPH_CLIENT_SECRET', 'MAA_GRAPH_TOKEN_URL'])
+      expect(bicep.has(name)).toBe(false);
+    expect(read('infra/main.bicep')).not.toMatch(
+      /AccountKey=|SharedAccessSignature=|InstrumentationKey=[0-9a-f-]{36}/i,
+    );
   });
 
   it('Bicep configures the identity-based runtime storage connection', () => {
-    for (const name of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) {
+    for (const name of [
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ]) {
       expect(bicep.has(name)).toBe(true);
     }
     expect(bicep.has('AzureWebJobsStorage')).toBe(false);

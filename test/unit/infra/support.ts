@@ -51,9 +51,13 @@ export function readmeSettings(): Map<string, { default: string; azure: string; 
   const section = text.slice(start, text.indexOf('\n## ', start + 1));
   const rows = new Map<string, { default: string; azure: string; meaning: string }>();
   for (const line of section.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (cells.length !== 4 || !cells[0]?.startsWith('`')) continue;
-    for (const name of cells[0].matchAll(/`([A-Za-z0-9_]+)`/g)) rows.set(name[1] ?? '', { default: cells[1] ?? '', azure: cells[2] ?? '', meaning: cells[3] ?? '' });
+    for (const name of cells[0].matchAll(/`([A-Za-z0-9_]+)`/g))
+      rows.set(name[1] ?? '', { default: cells[1] ?? '', azure: cells[2] ?? '', meaning: cells[3] ?? '' });
   }
   return rows;
 }

@@ -50,7 +50,13 @@ describe('link tokens', () => {
     ['with an empty signature', (token) => `${parts(token).slice(0, 3).join('.')}.`],
     ['with an extra part', (token) => `${token}.AAAA`],
     ['with = padding on the signature', (token) => `${token}=`],
-    ['with = padding on the payload', (token) => { const [v, k, p, s] = parts(token); return `${v}.${k}.${p}=.${s}`; }],
+    [
+      'with = padding on the payload',
+      (token) => {
+        const [v, k, p, s] = parts(token);
+        return `${v}.${k}.${p}=.${s}`;
+      },
+    ],
     ['of another version', (token) => token.replace(/^v1\./, 'v2.')],
     ['with a key id that is not one', (token) => token.replace('.k2.', '.k 2.')],
     ['with spaces around it', (token) => ` ${token} `],
@@ -62,11 +68,18 @@ describe('link tokens', () => {
   it('refuses a token re-encoded in standard base64 (+ and /) as malformed: a token has one spelling', () => {
     // Find claims whose signature has a character that differs between the two alphabets.
     let token = '';
-    for (let n = 0; !/[-_]/.test(parts(token)[3] ?? ''); n += 1) token = signLinkToken(current, claims({ linkId: `link-0001-abcdefgh${String(n).padStart(4, '0')}` }));
+    for (let n = 0; !/[-_]/.test(parts(token)[3] ?? ''); n += 1)
+      token = signLinkToken(current, claims({ linkId: `link-0001-abcdefgh${String(n).padStart(4, '0')}` }));
     expect(verify(token).ok).toBe(true);
     const [v, k, p, s] = parts(token);
-    expect(verify(`${v}.${k}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}`)).toEqual({ ok: false, reason: 'malformed' });
-    expect(verify(`${v}.${k}.${p}.${Buffer.from(s, 'base64url').toString('base64')}`)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verify(`${v}.${k}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}`)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(verify(`${v}.${k}.${p}.${Buffer.from(s, 'base64url').toString('base64')}`)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('refuses a signature with non-zero trailing bits (another spelling of the same bytes) as malformed', () => {
@@ -81,7 +94,8 @@ describe('link tokens', () => {
 
   it('refuses a truncated token as malformed, wherever it is cut', () => {
     const token = signLinkToken(current, claims());
-    for (let cut = 1; cut < token.length; cut++) expect([cut, verify(token.slice(0, -cut))]).toEqual([cut, { ok: false, reason: 'malformed' }]);
+    for (let cut = 1; cut < token.length; cut++)
+      expect([cut, verify(token.slice(0, -cut))]).toEqual([cut, { ok: false, reason: 'malformed' }]);
   });
 
   it("refuses a token carrying another token's signature", () => {
@@ -98,15 +112,24 @@ describe('link tokens', () => {
   ])('refuses the payload of %s under the original signature', (_, overrides) => {
     const original = parts(signLinkToken(current, claims()));
     const forged = parts(signLinkToken(current, claims(overrides)));
-    expect(verify([forged[0], forged[1], forged[2], original[3]].join('.'))).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verify([forged[0], forged[1], forged[2], original[3]].join('.'))).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses a token signed under our key id with another secret', () => {
-    expect(verify(signLinkToken({ id: 'k2', secret: randomBytes(32) }, claims()))).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verify(signLinkToken({ id: 'k2', secret: randomBytes(32) }, claims()))).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses an unknown key id', () => {
-    expect(verify(signLinkToken({ id: 'k9', secret: current.secret }, claims()))).toEqual({ ok: false, reason: 'unknown_key' });
+    expect(verify(signLinkToken({ id: 'k9', secret: current.secret }, claims()))).toEqual({
+      ok: false,
+      reason: 'unknown_key',
+    });
   });
 
   it('refuses an expired link from its expiry second on, and accepts it the second before', () => {
@@ -124,16 +147,66 @@ describe('link tokens', () => {
   it.each<[string, string]>([
     ['text that is not JSON', 'not json at all'],
     ['a JSON array', '[1,2,3]'],
-    ['claims with an unknown field', JSON.stringify({ rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11', sub: 'b', oph: 'a'.repeat(64), jti: 'link-0001-abcdefghijkl', iat: 1, exp: NOW + 60, admin: true })],
-    ['claims without an expiry', JSON.stringify({ rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11', sub: 'b', oph: 'a'.repeat(64), jti: 'link-0001-abcdefghijkl', iat: 1 })],
-    ['a request id that is not a GUID', JSON.stringify({ rid: '../../requests', sub: 'b', oph: 'a'.repeat(64), jti: 'link-0001-abcdefghijkl', iat: 1, exp: NOW + 60 })],
-    ['an expiry that is a string', JSON.stringify({ rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11', sub: 'b', oph: 'a'.repeat(64), jti: 'link-0001-abcdefghijkl', iat: 1, exp: `${NOW + 60}` })],
+    [
+      'claims with an unknown field',
+      JSON.stringify({
+        rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11',
+        sub: 'b',
+        oph: 'a'.repeat(64),
+        jti: 'link-0001-abcdefghijkl',
+        iat: 1,
+        exp: NOW + 60,
+        admin: true,
+      }),
+    ],
+    [
+      'claims without an expiry',
+      JSON.stringify({
+        rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11',
+        sub: 'b',
+        oph: 'a'.repeat(64),
+        jti: 'link-0001-abcdefghijkl',
+        iat: 1,
+      }),
+    ],
+    [
+      'a request id that is not a GUID',
+      JSON.stringify({
+        rid: '../../requests',
+        sub: 'b',
+        oph: 'a'.repeat(64),
+        jti: 'link-0001-abcdefghijkl',
+        iat: 1,
+        exp: NOW + 60,
+      }),
+    ],
+    [
+      'an expiry that is a string',
+      JSON.stringify({
+        rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11',
+        sub: 'b',
+        oph: 'a'.repeat(64),
+        jti: 'link-0001-abcdefghijkl',
+        iat: 1,
+        exp: `${NOW + 60}`,
+      }),
+    ],
   ])('refuses %s signed with our own key as malformed', (_, payload) => {
     expect(verify(signRaw(current, payload))).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('refuses an oversize token before looking at it, even when we signed it', () => {
-    const token = signRaw(current, JSON.stringify({ rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11', sub: 'x'.repeat(900), oph: 'a'.repeat(64), jti: 'link-0001-abcdefghijkl', iat: 1, exp: NOW + 60 }));
+    const token = signRaw(
+      current,
+      JSON.stringify({
+        rid: '0b9d1e4a-7c55-4c1e-9c39-5d2f2f0e6a11',
+        sub: 'x'.repeat(900),
+        oph: 'a'.repeat(64),
+        jti: 'link-0001-abcdefghijkl',
+        iat: 1,
+        exp: NOW + 60,
+      }),
+    );
     expect(token.length).toBeGreaterThan(MAX_LINK_TOKEN_LENGTH);
     expect(verify(token)).toEqual({ ok: false, reason: 'malformed' });
   });

@@ -6,7 +6,8 @@ const OID = 'b0b00000-0000-4000-8000-000000000002';
 const TID = 'c0ffee00-0000-4000-8000-000000000000';
 const headers = (values: Record<string, string>) => new Headers(values);
 const encode = (document: unknown) => Buffer.from(JSON.stringify(document)).toString('base64');
-const principal = (claims: { typ: string; val: string }[], extra: Record<string, unknown> = {}) => encode({ auth_typ: 'aad', claims, ...extra });
+const principal = (claims: { typ: string; val: string }[], extra: Record<string, unknown> = {}) =>
+  encode({ auth_typ: 'aad', claims, ...extra });
 const bob = [
   { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: OID },
   { typ: 'http://schemas.microsoft.com/identity/claims/tenantid', val: TID },
@@ -17,7 +18,11 @@ const bob = [
 
 describe('the App Service Authentication principal', () => {
   it('reads the object id, tenant, name and app roles from X-MS-CLIENT-PRINCIPAL', () => {
-    expect(principalFromPlatformHeaders(headers({ 'x-ms-client-principal': principal(bob), 'x-ms-client-principal-id': OID }))).toEqual({
+    expect(
+      principalFromPlatformHeaders(
+        headers({ 'x-ms-client-principal': principal(bob), 'x-ms-client-principal-id': OID }),
+      ),
+    ).toEqual({
       id: OID,
       displayName: 'Bob',
       tenantId: TID,
@@ -26,8 +31,16 @@ describe('the App Service Authentication principal', () => {
   });
 
   it('takes roles under the role_typ the principal names', () => {
-    const claims = [...bob.slice(0, 3), { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'MAA.Operator' }, { typ: 'urn:custom-role', val: 'MAA.Requester' }];
-    expect(principalFromPlatformHeaders(headers({ 'x-ms-client-principal': principal(claims, { role_typ: 'urn:custom-role' }) }))?.roles).toEqual(['MAA.Requester', 'MAA.Operator']);
+    const claims = [
+      ...bob.slice(0, 3),
+      { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'MAA.Operator' },
+      { typ: 'urn:custom-role', val: 'MAA.Requester' },
+    ];
+    expect(
+      principalFromPlatformHeaders(
+        headers({ 'x-ms-client-principal': principal(claims, { role_typ: 'urn:custom-role' }) }),
+      )?.roles,
+    ).toEqual(['MAA.Requester', 'MAA.Operator']);
   });
 
   it.each<[string, Record<string, string>]>([
@@ -36,7 +49,10 @@ describe('the App Service Authentication principal', () => {
     ['another identity provider', { 'x-ms-client-principal': encode({ auth_typ: 'github', claims: bob }) }],
     ['no object id', { 'x-ms-client-principal': principal(bob.slice(1)) }],
     ['no tenant', { 'x-ms-client-principal': principal([bob[0]!, bob[2]!]) }],
-    ['an id header naming someone else', { 'x-ms-client-principal': principal(bob), 'x-ms-client-principal-id': 'ca401000-0000-4000-8000-000000000003' }],
+    [
+      'an id header naming someone else',
+      { 'x-ms-client-principal': principal(bob), 'x-ms-client-principal-id': 'ca401000-0000-4000-8000-000000000003' },
+    ],
     ['claims that are not a list', { 'x-ms-client-principal': encode({ auth_typ: 'aad', claims: { oid: OID } }) }],
   ])('finds no user in %s', (_, values) => {
     expect(principalFromPlatformHeaders(headers(values))).toBeUndefined();
@@ -51,7 +67,9 @@ describe('the approval form CSRF field', () => {
 
   it('verifies for the same link, person (any case) and nonce, under the current or previous key', () => {
     expect(verifyCsrfField([key], 'link-1', OID.toUpperCase(), nonce, field)).toBe(true);
-    expect(verifyCsrfField([key, previous], 'link-1', OID, nonce, csrfField(previous, 'link-1', OID, nonce))).toBe(true);
+    expect(verifyCsrfField([key, previous], 'link-1', OID, nonce, csrfField(previous, 'link-1', OID, nonce))).toBe(
+      true,
+    );
   });
 
   it.each<[string, string, string, string | undefined, string | undefined]>([

@@ -21,26 +21,50 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const request = (method: string, headers: Record<string, string> = {}) => ({ method, headers }) as unknown as IncomingMessage;
+const request = (method: string, headers: Record<string, string> = {}) =>
+  ({ method, headers }) as unknown as IncomingMessage;
 const message = buildMessage({
   id: 'n:bob',
   kind: 'submitted',
   at: '2030-01-01T09:00:00.000Z',
   request: wipe(),
   recipient: { ...bob, address: 'bob@maa.test' },
-  link: { linkId: 'abcdefghijklmnop1234', url: `${origin}/api/approvals/v1.local-1.payload.signature`, expiresAt: '2030-01-08T09:00:00.000Z' },
+  link: {
+    linkId: 'abcdefghijklmnop1234',
+    url: `${origin}/api/approvals/v1.local-1.payload.signature`,
+    expiresAt: '2030-01-08T09:00:00.000Z',
+  },
   apiBaseUrl: origin,
 });
 
 describe('the local Graph sendMail and transitive members', () => {
   function setup() {
     const mailbox = new LocalMailbox(dataDir, () => time);
-    const identity = new LocalIdentity({ dataDir, now: () => time, origin: () => origin, mailbox, mailSender: () => SENDER });
+    const identity = new LocalIdentity({
+      dataDir,
+      now: () => time,
+      origin: () => origin,
+      mailbox,
+      mailSender: () => SENDER,
+    });
     const graph = identity.routes().get('/_local/graph/v1.0/*')!;
     const appToken = (roles: string[] = [...LOCAL_GRAPH_CLIENT.roles]) =>
-      identity.keys.sign({ iss: identity.issuer, aud: origin, idtyp: 'app', roles, iat: time / 1000, nbf: time / 1000, exp: time / 1000 + 3600, tid: LOCAL_TENANT_ID });
+      identity.keys.sign({
+        iss: identity.issuer,
+        aud: origin,
+        idtyp: 'app',
+        roles,
+        iat: time / 1000,
+        nbf: time / 1000,
+        exp: time / 1000 + 3600,
+        tid: LOCAL_TENANT_ID,
+      });
     const call = (method: string, route: string, body: unknown, token = appToken()) => {
-      const reply = graph(request(method, { authorization: `Bearer ${token}` }), new URL(`/_local/graph/v1.0/${route}`, origin), Buffer.from(body === undefined ? '' : JSON.stringify(body)));
+      const reply = graph(
+        request(method, { authorization: `Bearer ${token}` }),
+        new URL(`/_local/graph/v1.0/${route}`, origin),
+        Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+      );
       const text = reply.body.toString('utf8');
       return { status: reply.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
     };
@@ -49,38 +73,84 @@ describe('the local Graph sendMail and transitive members', () => {
 
   it('delivers mail from the configured sender into the mailbox, as text with its links', () => {
     const { mailbox, call } = setup();
-    expect(call('POST', `users/${encodeURIComponent(SENDER)}/sendMail`, sendMailBody(message, 'bob@maa.test')).status).toBe(202);
-    expect(mailbox.list()).toEqual([{ to: 'bob@maa.test', subject: message.subject, text: message.text, links: [message.link!.url], sentAt: '2030-01-01T09:00:00.000Z' }]);
+    expect(
+      call('POST', `users/${encodeURIComponent(SENDER)}/sendMail`, sendMailBody(message, 'bob@maa.test')).status,
+    ).toBe(202);
+    expect(mailbox.list()).toEqual([
+      {
+        to: 'bob@maa.test',
+        subject: message.subject,
+        text: message.text,
+        links: [message.link!.url],
+        sentAt: '2030-01-01T09:00:00.000Z',
+      },
+    ]);
   });
 
   it('refuses other senders, tokens without Mail.Send, and messages without recipients', () => {
     const { mailbox, call, appToken } = setup();
-    expect(call('POST', 'users/someone@maa.test/sendMail', sendMailBody(message, 'bob@maa.test'))).toMatchObject({ status: 404, body: { error: { code: 'ErrorInvalidUser' } } });
-    expect(call('POST', `users/${SENDER}/sendMail`, sendMailBody(message, 'bob@maa.test'), appToken(['GroupMember.Read.All']))).toMatchObject({ status: 403, body: { error: { code: 'Authorization_RequestDenied' } } });
-    expect(call('POST', `users/${SENDER}/sendMail`, { message: { subject: 'x', body: { contentType: 'Text', content: 'x' }, toRecipients: [] } })).toMatchObject({ status: 400, body: { error: { code: 'ErrorInvalidRecipients' } } });
-    expect(call('POST', `users/${SENDER}/sendMail`, sendMailBody(message, 'bob@maa.test'), 'not-a-token').status).toBe(401);
+    expect(call('POST', 'users/someone@maa.test/sendMail', sendMailBody(message, 'bob@maa.test'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ErrorInvalidUser' } },
+    });
+    expect(
+      call(
+        'POST',
+        `users/${SENDER}/sendMail`,
+        sendMailBody(message, 'bob@maa.test'),
+        appToken(['GroupMember.Read.All']),
+      ),
+    ).toMatchObject({ status: 403, body: { error: { code: 'Authorization_RequestDenied' } } });
+    expect(
+      call('POST', `users/${SENDER}/sendMail`, {
+        message: { subject: 'x', body: { contentType: 'Text', content: 'x' }, toRecipients: [] },
+      }),
+    ).toMatchObject({ status: 400, body: { error: { code: 'ErrorInvalidRecipients' } } });
+    expect(call('POST', `users/${SENDER}/sendMail`, sendMailBody(message, 'bob@maa.test'), 'not-a-token').status).toBe(
+      401,
+    );
     expect(mailbox.list()).toEqual([]);
   });
 
   it('lists a group’s transitive users with $select, paging with @odata.nextLink', () => {
     const { call } = setup();
-    const first = call('GET', `groups/${GROUP}/transitiveMembers/microsoft.graph.user?$select=id,mail&$top=1`, undefined);
+    const first = call(
+      'GET',
+      `groups/${GROUP}/transitiveMembers/microsoft.graph.user?$select=id,mail&$top=1`,
+      undefined,
+    );
     expect(first.status).toBe(200);
-    expect(first.body!.value).toEqual([{ '@odata.type': '#microsoft.graph.user', id: 'b0b00000-0000-4000-8000-000000000002', mail: 'bob@maa.test' }]);
+    expect(first.body!.value).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: 'b0b00000-0000-4000-8000-000000000002', mail: 'bob@maa.test' },
+    ]);
     const next = new URL(first.body!['@odata.nextLink'] as string);
     const second = call('GET', `${next.pathname.slice('/_local/graph/v1.0/'.length)}${next.search}`, undefined);
-    expect(second.body!.value).toEqual([{ '@odata.type': '#microsoft.graph.user', id: 'ca401000-0000-4000-8000-000000000003', mail: 'carol@maa.test' }]);
+    expect(second.body!.value).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: 'ca401000-0000-4000-8000-000000000003', mail: 'carol@maa.test' },
+    ]);
     expect(second.body!['@odata.nextLink']).toBeUndefined();
-    expect(call('GET', `groups/${GROUP.replace('101', '999')}/transitiveMembers/microsoft.graph.user`, undefined)).toMatchObject({ status: 404, body: { error: { code: 'Request_ResourceNotFound' } } });
+    expect(
+      call('GET', `groups/${GROUP.replace('101', '999')}/transitiveMembers/microsoft.graph.user`, undefined),
+    ).toMatchObject({ status: 404, body: { error: { code: 'Request_ResourceNotFound' } } });
   });
 });
 
 describe('the local mailbox', () => {
   it('keeps mail across restarts, newest first, and empties on DELETE', () => {
     const mailbox = new LocalMailbox(dataDir, () => time);
-    mailbox.deliver({ to: ['bob@maa.test'], subject: 'first', contentType: 'text', content: 'see http://127.0.0.1:7071/a' });
+    mailbox.deliver({
+      to: ['bob@maa.test'],
+      subject: 'first',
+      contentType: 'text',
+      content: 'see http://127.0.0.1:7071/a',
+    });
     time += 1000;
-    mailbox.deliver({ to: ['carol@maa.test', 'dave@maa.test'], subject: 'second', contentType: 'html', content: message.html });
+    mailbox.deliver({
+      to: ['carol@maa.test', 'dave@maa.test'],
+      subject: 'second',
+      contentType: 'html',
+      content: message.html,
+    });
     const again = new LocalMailbox(dataDir, () => time);
     expect(again.list().map((item) => [item.subject, item.to, item.sentAt])).toEqual([
       ['second', 'carol@maa.test, dave@maa.test', '2030-01-01T09:00:01.000Z'],
@@ -89,9 +159,19 @@ describe('the local mailbox', () => {
     expect(again.list()[1]!.links).toEqual(['http://127.0.0.1:7071/a']);
 
     const route = again.route();
-    const json = route(request('GET', { accept: 'application/json' }), new URL(LOCAL_MAILBOX_PATH, origin), Buffer.alloc(0));
+    const json = route(
+      request('GET', { accept: 'application/json' }),
+      new URL(LOCAL_MAILBOX_PATH, origin),
+      Buffer.alloc(0),
+    );
     expect(JSON.parse(json.body.toString('utf8'))).toEqual({ items: again.list() });
-    expect(Object.keys((JSON.parse(json.body.toString('utf8')) as { items: object[] }).items[0]!).sort()).toEqual(['links', 'sentAt', 'subject', 'text', 'to']);
+    expect(Object.keys((JSON.parse(json.body.toString('utf8')) as { items: object[] }).items[0]!).sort()).toEqual([
+      'links',
+      'sentAt',
+      'subject',
+      'text',
+      'to',
+    ]);
 
     expect(route(request('DELETE'), new URL(LOCAL_MAILBOX_PATH, origin), Buffer.alloc(0)).status).toBe(204);
     expect(new LocalMailbox(dataDir, () => time).list()).toEqual([]);
@@ -103,12 +183,17 @@ describe('the local mailbox', () => {
     try {
       const mailbox = new LocalMailbox(own, () => time);
       const total = MAILBOX_LISTED * 2 + 50;
-      for (let n = 0; n < total; n++) mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: `number ${n}` });
+      for (let n = 0; n < total; n++)
+        mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: `number ${n}` });
       const subjects = (listed: { subject: string }[]) => listed.map((item) => item.subject);
       const newest = Array.from({ length: MAILBOX_LISTED }, (_, i) => `mail ${total - 1 - i}`);
       expect(subjects(mailbox.list())).toEqual(newest);
       expect(subjects(new LocalMailbox(own, () => time).list())).toEqual(newest);
-      expect(readFileSync(path.join(own, 'local-mail', 'mailbox.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(total);
+      expect(
+        readFileSync(path.join(own, 'local-mail', 'mailbox.jsonl'), 'utf8')
+          .trimEnd()
+          .split('\n'),
+      ).toHaveLength(total);
     } finally {
       rmSync(own, { recursive: true, force: true });
     }
@@ -121,9 +206,12 @@ describe('the local mailbox', () => {
       // About 1.5 KB a mail, mostly multi-byte characters: the 3000 mails span many read chunks.
       const total = 3000;
       const body = (n: number) => `${n} ${'wörld ✓ ü€ '.repeat(100)}`;
-      for (let n = 0; n < total; n++) mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: body(n) });
+      for (let n = 0; n < total; n++)
+        mailbox.deliver({ to: ['bob@maa.test'], subject: `mail ${n}`, contentType: 'text', content: body(n) });
       const listed = new LocalMailbox(own, () => time).list();
-      expect(listed.map((item) => item.subject)).toEqual(Array.from({ length: MAILBOX_LISTED }, (_, i) => `mail ${total - 1 - i}`));
+      expect(listed.map((item) => item.subject)).toEqual(
+        Array.from({ length: MAILBOX_LISTED }, (_, i) => `mail ${total - 1 - i}`),
+      );
       expect(listed.every((item) => item.text === body(Number(item.subject.slice(5))))).toBe(true);
     } finally {
       rmSync(own, { recursive: true, force: true });
@@ -132,11 +220,22 @@ describe('the local mailbox', () => {
 
   it('renders an HTML page with escaped text, clickable links and a strict CSP', () => {
     const mailbox = new LocalMailbox(dataDir, () => time);
-    mailbox.deliver({ to: ['bob@maa.test'], subject: '<script>alert(1)</script>', contentType: 'html', content: message.html });
-    const page = mailbox.route()(request('GET', { accept: 'text/html' }), new URL(LOCAL_MAILBOX_PATH, origin), Buffer.alloc(0));
+    mailbox.deliver({
+      to: ['bob@maa.test'],
+      subject: '<script>alert(1)</script>',
+      contentType: 'html',
+      content: message.html,
+    });
+    const page = mailbox.route()(
+      request('GET', { accept: 'text/html' }),
+      new URL(LOCAL_MAILBOX_PATH, origin),
+      Buffer.alloc(0),
+    );
     const headers = Object.fromEntries(page.headers);
     expect(headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    expect(headers['content-security-policy']).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
     expect(headers['referrer-policy']).toBe('no-referrer');
     const html = page.body.toString('utf8');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -146,6 +245,10 @@ describe('the local mailbox', () => {
   });
 
   it('turns simple HTML into text', () => {
-    expect(htmlToText('<html><head><title>t</title></head><body><p>One &amp; two</p><p>Three<br>four &#8212; &lt;5&gt;</p></body></html>')).toBe('One & two\n\nThree\nfour — <5>');
+    expect(
+      htmlToText(
+        '<html><head><title>t</title></head><body><p>One &amp; two</p><p>Three<br>four &#8212; &lt;5&gt;</p></body></html>',
+      ),
+    ).toBe('One & two\n\nThree\nfour — <5>');
   });
 });

@@ -35,7 +35,10 @@ describe('the local sign-in keeps returnTo on the site', () => {
   test.each([
     ['/', '/'],
     ['/api/portal', '/api/portal'],
-    [encodeURIComponent('/api/portal/requests?view=mine&status=approved#top'), '/api/portal/requests?view=mine&status=approved#top'],
+    [
+      encodeURIComponent('/api/portal/requests?view=mine&status=approved#top'),
+      '/api/portal/requests?view=mine&status=approved#top',
+    ],
     [encodeURIComponent('/api/approvals/eyJhbGciOi.abc_-'), '/api/approvals/eyJhbGciOi.abc_-'],
     ['/a/../b', '/b'],
     [encodeURIComponent('/café'), '/caf%C3%A9'],

@@ -29,23 +29,65 @@ describe('parseSchedule', () => {
         ['2024-01-01T00:05:00Z', '2024-01-01T00:10:00Z', '2024-01-01T00:15:00Z'],
       ],
       ['every 5 minutes from mid-interval', '0 */5 * * * *', '2024-01-01T00:03:27.500Z', ['2024-01-01T00:05:00Z']],
-      ['every 5 minutes across midnight', '0 */5 * * * *', '2024-01-01T23:57:00Z', ['2024-01-02T00:00:00Z', '2024-01-02T00:05:00Z']],
-      ['every 5 minutes (5 fields)', '*/5 * * * *', '2024-01-01T00:00:00Z', ['2024-01-01T00:05:00Z', '2024-01-01T00:10:00Z']],
+      [
+        'every 5 minutes across midnight',
+        '0 */5 * * * *',
+        '2024-01-01T23:57:00Z',
+        ['2024-01-02T00:00:00Z', '2024-01-02T00:05:00Z'],
+      ],
+      [
+        'every 5 minutes (5 fields)',
+        '*/5 * * * *',
+        '2024-01-01T00:00:00Z',
+        ['2024-01-01T00:05:00Z', '2024-01-01T00:10:00Z'],
+      ],
       ['every second', '* * * * * *', '2024-01-01T00:00:00.999Z', ['2024-01-01T00:00:01Z', '2024-01-01T00:00:02Z']],
-      ['every minute (5 fields)', '* * * * *', '2024-01-01T00:00:30Z', ['2024-01-01T00:01:00Z', '2024-01-01T00:02:00Z']],
+      [
+        'every minute (5 fields)',
+        '* * * * *',
+        '2024-01-01T00:00:30Z',
+        ['2024-01-01T00:01:00Z', '2024-01-01T00:02:00Z'],
+      ],
       [
         'weekdays at 09:30, from a Friday evening across the weekend',
         '0 30 9 * * 1-5',
         '2024-01-05T10:00:00Z',
-        ['2024-01-08T09:30:00Z', '2024-01-09T09:30:00Z', '2024-01-10T09:30:00Z', '2024-01-11T09:30:00Z', '2024-01-12T09:30:00Z', '2024-01-15T09:30:00Z'],
+        [
+          '2024-01-08T09:30:00Z',
+          '2024-01-09T09:30:00Z',
+          '2024-01-10T09:30:00Z',
+          '2024-01-11T09:30:00Z',
+          '2024-01-12T09:30:00Z',
+          '2024-01-15T09:30:00Z',
+        ],
       ],
-      ['weekdays at 09:30, from a Friday morning', '0 30 9 * * 1-5', '2024-01-05T09:00:00Z', ['2024-01-05T09:30:00Z', '2024-01-08T09:30:00Z']],
+      [
+        'weekdays at 09:30, from a Friday morning',
+        '0 30 9 * * 1-5',
+        '2024-01-05T09:00:00Z',
+        ['2024-01-05T09:30:00Z', '2024-01-08T09:30:00Z'],
+      ],
       ['weekdays at 09:30, from a Saturday', '0 30 9 * * MON-FRI', '2024-01-06T12:00:00Z', ['2024-01-08T09:30:00Z']],
-      ['month and day names', '0 0 12 * JAN,jul Mon', '2024-01-29T12:00:00Z', ['2024-07-01T12:00:00Z', '2024-07-08T12:00:00Z']],
-      ['full month and day names', '0 0 12 * february sunday', '2024-01-01T00:00:00Z', ['2024-02-04T12:00:00Z', '2024-02-11T12:00:00Z']],
+      [
+        'month and day names',
+        '0 0 12 * JAN,jul Mon',
+        '2024-01-29T12:00:00Z',
+        ['2024-07-01T12:00:00Z', '2024-07-08T12:00:00Z'],
+      ],
+      [
+        'full month and day names',
+        '0 0 12 * february sunday',
+        '2024-01-01T00:00:00Z',
+        ['2024-02-04T12:00:00Z', '2024-02-11T12:00:00Z'],
+      ],
       ['7 means Sunday', '0 0 0 * * 7', '2024-01-01T00:00:00Z', ['2024-01-07T00:00:00Z', '2024-01-14T00:00:00Z']],
       ['SUN means 0', '0 0 0 * * SUN', '2024-01-01T00:00:00Z', ['2024-01-07T00:00:00Z']],
-      ['a range ending at 7 wraps to Sunday', '0 0 0 * * 6-7', '2024-01-01T00:00:00Z', ['2024-01-06T00:00:00Z', '2024-01-07T00:00:00Z', '2024-01-13T00:00:00Z']],
+      [
+        'a range ending at 7 wraps to Sunday',
+        '0 0 0 * * 6-7',
+        '2024-01-01T00:00:00Z',
+        ['2024-01-06T00:00:00Z', '2024-01-07T00:00:00Z', '2024-01-13T00:00:00Z'],
+      ],
       [
         'both day fields restricted: the 13th AND a Friday, as NCrontab (unlike classic cron)',
         '0 0 0 13 * FRI',
@@ -58,21 +100,86 @@ describe('parseSchedule', () => {
         '2024-02-28T00:00:00Z',
         ['2024-03-01T04:30:00Z', '2024-03-15T04:30:00Z', '2024-11-01T04:30:00Z', '2024-11-15T04:30:00Z'],
       ],
-      ['day-of-month starting with * ANDs with day-of-week', '0 0 0 */10 * FRI', '2024-01-01T00:00:00Z', ['2024-03-01T00:00:00Z', '2024-05-31T00:00:00Z']],
-      ['day-of-week starting with * ANDs with day-of-month', '0 0 0 13 * */7', '2024-01-01T00:00:00Z', ['2024-10-13T00:00:00Z']],
-      ['second steps from a start value', '5/15 * * * * *', '2024-01-01T00:00:00Z', ['2024-01-01T00:00:05Z', '2024-01-01T00:00:20Z', '2024-01-01T00:00:35Z', '2024-01-01T00:00:50Z', '2024-01-01T00:01:05Z']],
-      ['minute steps within a range', '0 10-40/10 * * * *', '2024-01-01T00:00:00Z', ['2024-01-01T00:10:00Z', '2024-01-01T00:20:00Z', '2024-01-01T00:30:00Z', '2024-01-01T00:40:00Z', '2024-01-01T01:10:00Z']],
-      ['hour steps', '0 0 */6 * * *', '2024-01-01T01:00:00Z', ['2024-01-01T06:00:00Z', '2024-01-01T12:00:00Z', '2024-01-01T18:00:00Z', '2024-01-02T00:00:00Z']],
+      [
+        'day-of-month starting with * ANDs with day-of-week',
+        '0 0 0 */10 * FRI',
+        '2024-01-01T00:00:00Z',
+        ['2024-03-01T00:00:00Z', '2024-05-31T00:00:00Z'],
+      ],
+      [
+        'day-of-week starting with * ANDs with day-of-month',
+        '0 0 0 13 * */7',
+        '2024-01-01T00:00:00Z',
+        ['2024-10-13T00:00:00Z'],
+      ],
+      [
+        'second steps from a start value',
+        '5/15 * * * * *',
+        '2024-01-01T00:00:00Z',
+        [
+          '2024-01-01T00:00:05Z',
+          '2024-01-01T00:00:20Z',
+          '2024-01-01T00:00:35Z',
+          '2024-01-01T00:00:50Z',
+          '2024-01-01T00:01:05Z',
+        ],
+      ],
+      [
+        'minute steps within a range',
+        '0 10-40/10 * * * *',
+        '2024-01-01T00:00:00Z',
+        [
+          '2024-01-01T00:10:00Z',
+          '2024-01-01T00:20:00Z',
+          '2024-01-01T00:30:00Z',
+          '2024-01-01T00:40:00Z',
+          '2024-01-01T01:10:00Z',
+        ],
+      ],
+      [
+        'hour steps',
+        '0 0 */6 * * *',
+        '2024-01-01T01:00:00Z',
+        ['2024-01-01T06:00:00Z', '2024-01-01T12:00:00Z', '2024-01-01T18:00:00Z', '2024-01-02T00:00:00Z'],
+      ],
       ['a step larger than the range', '0 0 0 */40 * *', '2024-01-01T00:00:00Z', ['2024-02-01T00:00:00Z']],
-      ['lists mixing values, ranges and steps', '0 0,15-17,50/5 8 * * *', '2024-01-01T00:00:00Z', ['2024-01-01T08:00:00Z', '2024-01-01T08:15:00Z', '2024-01-01T08:16:00Z', '2024-01-01T08:17:00Z', '2024-01-01T08:50:00Z', '2024-01-01T08:55:00Z', '2024-01-02T08:00:00Z']],
+      [
+        'lists mixing values, ranges and steps',
+        '0 0,15-17,50/5 8 * * *',
+        '2024-01-01T00:00:00Z',
+        [
+          '2024-01-01T08:00:00Z',
+          '2024-01-01T08:15:00Z',
+          '2024-01-01T08:16:00Z',
+          '2024-01-01T08:17:00Z',
+          '2024-01-01T08:50:00Z',
+          '2024-01-01T08:55:00Z',
+          '2024-01-02T08:00:00Z',
+        ],
+      ],
       ['year rollover', '0 0 0 1 1 *', '2024-06-15T00:00:00Z', ['2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z']],
-      ['year rollover from the last second of the year', '0 0 0 1 1 *', '2024-12-31T23:59:59Z', ['2025-01-01T00:00:00Z']],
+      [
+        'year rollover from the last second of the year',
+        '0 0 0 1 1 *',
+        '2024-12-31T23:59:59Z',
+        ['2025-01-01T00:00:00Z'],
+      ],
       ['the last second of the year', '59 59 23 31 12 *', '2024-12-31T23:59:59Z', ['2025-12-31T23:59:59Z']],
-      ['Feb 29 from just after one', '0 0 0 29 2 *', '2024-02-29T00:00:00Z', ['2028-02-29T00:00:00Z', '2032-02-29T00:00:00Z']],
+      [
+        'Feb 29 from just after one',
+        '0 0 0 29 2 *',
+        '2024-02-29T00:00:00Z',
+        ['2028-02-29T00:00:00Z', '2032-02-29T00:00:00Z'],
+      ],
       ['Feb 29 from a non-leap year', '0 0 0 29 2 *', '2023-01-01T00:00:00Z', ['2024-02-29T00:00:00Z']],
       ['Feb 29 skips 2100, which is not a leap year', '0 0 0 29 2 *', '2096-03-01T00:00:00Z', ['2104-02-29T00:00:00Z']],
       ['Feb 29 in 2000, which is a leap year', '0 0 0 29 2 *', '1999-01-01T00:00:00Z', ['2000-02-29T00:00:00Z']],
-      ['the 31st skips shorter months', '0 0 0 31 * *', '2024-01-31T00:00:00Z', ['2024-03-31T00:00:00Z', '2024-05-31T00:00:00Z', '2024-07-31T00:00:00Z', '2024-08-31T00:00:00Z']],
+      [
+        'the 31st skips shorter months',
+        '0 0 0 31 * *',
+        '2024-01-31T00:00:00Z',
+        ['2024-03-31T00:00:00Z', '2024-05-31T00:00:00Z', '2024-07-31T00:00:00Z', '2024-08-31T00:00:00Z'],
+      ],
       ['leading zeros and extra whitespace', ' 00  05\t09 * * * ', '2024-01-01T00:00:00Z', ['2024-01-01T09:05:00Z']],
     ])('%s: %p after %p', (_label, expression, from, expected) => {
       expect(occurrences(expression, from, expected.length)).toEqual(expected.map(iso));
@@ -104,8 +211,16 @@ describe('parseSchedule', () => {
     // Independent oracles: each states the rule in plain code, evaluated minute by minute.
     const cases: Case[] = [
       { expression: '*/5 * * * *', day: () => true, time: (_h, m) => m % 5 === 0 },
-      { expression: '0 30 9 * * 1-5', day: (d) => d.getUTCDay() >= 1 && d.getUTCDay() <= 5, time: (h, m) => h === 9 && m === 30 },
-      { expression: '0 0 0 13 * FRI', day: (d) => d.getUTCDate() === 13 && d.getUTCDay() === 5, time: (h, m) => h === 0 && m === 0 },
+      {
+        expression: '0 30 9 * * 1-5',
+        day: (d) => d.getUTCDay() >= 1 && d.getUTCDay() <= 5,
+        time: (h, m) => h === 9 && m === 30,
+      },
+      {
+        expression: '0 0 0 13 * FRI',
+        day: (d) => d.getUTCDate() === 13 && d.getUTCDay() === 5,
+        time: (h, m) => h === 0 && m === 0,
+      },
       {
         expression: '0 0 0 */10 * FRI',
         day: (d) => [1, 11, 21, 31].includes(d.getUTCDate()) && d.getUTCDay() === 5,
@@ -113,7 +228,10 @@ describe('parseSchedule', () => {
       },
       {
         expression: '0 15,45 8-17/3 1-7 MAR-MAY,NOV SAT,SUN',
-        day: (d) => [2, 3, 4, 10].includes(d.getUTCMonth()) && d.getUTCDate() <= 7 && (d.getUTCDay() === 0 || d.getUTCDay() === 6),
+        day: (d) =>
+          [2, 3, 4, 10].includes(d.getUTCMonth()) &&
+          d.getUTCDate() <= 7 &&
+          (d.getUTCDay() === 0 || d.getUTCDay() === 6),
         time: (h, m) => [8, 11, 14, 17].includes(h) && (m === 15 || m === 45),
       },
       { expression: '0 0 12 29-31 * *', day: (d) => d.getUTCDate() >= 29, time: (h, m) => h === 12 && m === 0 },
@@ -138,7 +256,10 @@ describe('parseSchedule', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const starts = Array.from({ length: 25 }, () => new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 3 * 365 * 86_400_000)));
+    const starts = Array.from(
+      { length: 25 },
+      () => new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 3 * 365 * 86_400_000)),
+    );
 
     it.each(cases)('$expression agrees from 25 starting instants', (testCase) => {
       const schedule = parseSchedule(testCase.expression);

@@ -11,7 +11,11 @@ import { bob, wipe } from './fixtures';
 
 const FAST: SendPolicy = { attempts: 3, firstDelayMs: 20, maxDelayMs: 1_000, timeoutMs: 2_000 };
 const SECRET = 'notification-webhook-secret';
-const link = { linkId: 'abcdefghijklmnop1234', url: 'https://maa.contoso.com/api/approvals/v1.k.p.s', expiresAt: '2026-01-08T09:00:01.000Z' };
+const link = {
+  linkId: 'abcdefghijklmnop1234',
+  url: 'https://maa.contoso.com/api/approvals/v1.k.p.s',
+  expiresAt: '2026-01-08T09:00:01.000Z',
+};
 const message: NotificationMessage = buildMessage({
   id: '6c1f4a52-0000-4000-8000-000000000009:b0b00000-0000-4000-8000-000000000002',
   kind: 'submitted',
@@ -25,7 +29,9 @@ const message: NotificationMessage = buildMessage({
 /** The receiver's side of the README recipe: HMAC-SHA256 over `<timestamp>.<raw body>`, compared in constant time. */
 function verify(secret: string, request: SeenRequest): boolean {
   const timestamp = String(request.headers['x-maa-timestamp']);
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`);
+  const expected = Buffer.from(
+    `sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`,
+  );
   const given = Buffer.from(String(request.headers['x-maa-signature']));
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -52,13 +58,22 @@ describe('CloudEvents webhook', () => {
       time: '2026-01-01T09:00:01.000Z',
       subject: message.request.id,
       datacontenttype: 'application/json',
-      data: { kind: 'submitted', recipient: { id: bob.id, address: 'bob@maa.test' }, link, request: { id: message.request.id, approvals: 0, requiredApprovals: 2, status: 'needsApproval' } },
+      data: {
+        kind: 'submitted',
+        recipient: { id: bob.id, address: 'bob@maa.test' },
+        link,
+        request: { id: message.request.id, approvals: 0, requiredApprovals: 2, status: 'needsApproval' },
+      },
     });
     expect(cloudEvent(message)).toEqual(event);
   });
 
   it('POSTs it signed with HMAC-SHA256 over timestamp and raw body', async () => {
-    const delivery = await new WebhookNotifier({ url: `${server.url}/events`, secret: SECRET }, FAST, () => new Date('2026-01-01T09:00:02Z')).send(message);
+    const delivery = await new WebhookNotifier(
+      { url: `${server.url}/events`, secret: SECRET },
+      FAST,
+      () => new Date('2026-01-01T09:00:02Z'),
+    ).send(message);
     expect(delivery).toEqual({ ok: true, detail: 'answered 202' });
     const [seen] = server.requests as [SeenRequest];
     expect(seen.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
@@ -70,21 +85,34 @@ describe('CloudEvents webhook', () => {
   });
 
   it('tries again on 500 and on 429 (after Retry-After), with the same event id', async () => {
-    replies = [{ status: 500, body: 'boom' }, { status: 429, headers: { 'retry-after': '0' } }];
+    replies = [
+      { status: 500, body: 'boom' },
+      { status: 429, headers: { 'retry-after': '0' } },
+    ];
     const delivery = await new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message);
     expect(delivery).toEqual({ ok: true, detail: 'answered 202 (attempt 3)' });
-    expect(server.requests.map((seen) => (JSON.parse(seen.body) as { id: string }).id)).toEqual([message.id, message.id, message.id]);
+    expect(server.requests.map((seen) => (JSON.parse(seen.body) as { id: string }).id)).toEqual([
+      message.id,
+      message.id,
+      message.id,
+    ]);
   });
 
   it('gives up after three attempts, saying why, and never throws', async () => {
     replies = [{ status: 503 }, { status: 503 }, { status: 503, body: 'still down' }];
-    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toEqual({ ok: false, detail: 'gave up after 3 attempt(s): answered 503: still down' });
+    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toEqual({
+      ok: false,
+      detail: 'gave up after 3 attempt(s): answered 503: still down',
+    });
     expect(server.requests).toHaveLength(3);
   });
 
   it('does not retry a 4xx other than 408 and 429', async () => {
     replies = [{ status: 400, body: 'bad event' }];
-    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toEqual({ ok: false, detail: 'answered 400: bad event' });
+    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toEqual({
+      ok: false,
+      detail: 'answered 400: bad event',
+    });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -92,21 +120,41 @@ describe('CloudEvents webhook', () => {
     const closed = await startTestServer(() => ({}));
     await closed.close();
     const delivery = await new WebhookNotifier({ url: closed.url, secret: SECRET }, FAST).send(message);
-    expect(delivery).toEqual({ ok: false, detail: expect.stringMatching(/^gave up after 3 attempt\(s\): unreachable: fetch failed \(ECONNREFUSED\)$/) });
+    expect(delivery).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/^gave up after 3 attempt\(s\): unreachable: fetch failed \(ECONNREFUSED\)$/),
+    });
   });
 
   it('gives up at once on a Retry-After longer than it may wait', async () => {
     replies = [{ status: 429, headers: { 'retry-after': '120' } }];
-    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toMatchObject({ ok: false, detail: 'gave up after 1 attempt(s): answered 429' });
+    await expect(new WebhookNotifier({ url: server.url, secret: SECRET }, FAST).send(message)).resolves.toMatchObject({
+      ok: false,
+      detail: 'gave up after 1 attempt(s): answered 429',
+    });
   });
 });
 
 describe('Teams workflow webhook', () => {
   it('shows the link first and user text escaped and defanged: no bidi override, no URL a client could link', () => {
-    const request = { ...wipe(), operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' }, justification: 'Go to https://evil.example/approve' };
-    const spoofed = buildMessage({ id: 'n-2:bob', kind: 'submitted', at: '2026-01-01T09:00:01.000Z', request, recipient: { ...bob, displayName: 'Bob\u202e' }, link, apiBaseUrl: 'https://maa.contoso.com' });
+    const request = {
+      ...wipe(),
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' },
+      justification: 'Go to https://evil.example/approve',
+    };
+    const spoofed = buildMessage({
+      id: 'n-2:bob',
+      kind: 'submitted',
+      at: '2026-01-01T09:00:01.000Z',
+      request,
+      recipient: { ...bob, displayName: 'Bob\u202e' },
+      link,
+      apiBaseUrl: 'https://maa.contoso.com',
+    });
     const content = adaptiveCardMessage(spoofed).attachments[0]!.content;
-    const texts = content.body.flatMap((block) => (block.type === 'TextBlock' && typeof block.text === 'string' ? [block.text] : []));
+    const texts = content.body.flatMap((block) =>
+      block.type === 'TextBlock' && typeof block.text === 'string' ? [block.text] : [],
+    );
     expect(texts[1]).toBe('For Bob<U+202E>');
     expect(texts[2]).toBe(`Review and decide: ${link.url}`);
     expect(JSON.stringify(content)).not.toMatch(/\\u202e|\u202e|evil\.example/);
@@ -118,9 +166,19 @@ describe('Teams workflow webhook', () => {
     expect(card.type).toBe('message');
     expect(card.attachments).toHaveLength(1);
     const [attachment] = card.attachments;
-    expect(attachment).toMatchObject({ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: { type: 'AdaptiveCard', version: '1.4' } });
+    expect(attachment).toMatchObject({
+      contentType: ADAPTIVE_CARD_CONTENT_TYPE,
+      contentUrl: null,
+      content: { type: 'AdaptiveCard', version: '1.4' },
+    });
     const content = attachment!.content;
-    expect(content.body[0]).toEqual({ type: 'TextBlock', text: message.subject, weight: 'Bolder', size: 'Medium', wrap: true });
+    expect(content.body[0]).toEqual({
+      type: 'TextBlock',
+      text: message.subject,
+      weight: 'Bolder',
+      size: 'Medium',
+      wrap: true,
+    });
     expect(content.body).toContainEqual(expect.objectContaining({ type: 'TextBlock', text: 'For Bob' }));
     expect(content.body.at(-1)).toEqual({ type: 'FactSet', facts: message.facts });
     expect(content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Review and decide', url: link.url }]);
@@ -128,7 +186,10 @@ describe('Teams workflow webhook', () => {
     expect(adaptiveCardMessage({ ...message, action: undefined }).attachments[0]!.content.actions).toBeUndefined();
 
     replies = [{ status: 502 }];
-    await expect(new TeamsNotifier(`${server.url}/workflows/1`, FAST).send(message)).resolves.toEqual({ ok: true, detail: 'answered 202 (attempt 2)' });
+    await expect(new TeamsNotifier(`${server.url}/workflows/1`, FAST).send(message)).resolves.toEqual({
+      ok: true,
+      detail: 'answered 202 (attempt 2)',
+    });
     expect(server.requests.map((seen) => [seen.method, seen.path, seen.headers['content-type']])).toEqual([
       ['POST', '/workflows/1', 'application/json'],
       ['POST', '/workflows/1', 'application/json'],
@@ -138,28 +199,54 @@ describe('Teams workflow webhook', () => {
 });
 
 describe('email through Graph sendMail', () => {
-  const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: 'app-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
-  const mailer = () => new EmailNotifier(new GraphClient({ baseUrl: server.url, credential, maxRetries: 2 }), 'maa-notifications@contoso.com');
+  const credential: TokenCredential = {
+    getToken: async (): Promise<AccessToken> => ({ token: 'app-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  const mailer = () =>
+    new EmailNotifier(
+      new GraphClient({ baseUrl: server.url, credential, maxRetries: 2 }),
+      'maa-notifications@contoso.com',
+    );
 
   it('sends the HTML message to the recipient from the sender mailbox with the app token', async () => {
     await expect(mailer().send(message)).resolves.toEqual({ ok: true, detail: 'accepted by Graph for bob@maa.test' });
     const [seen] = server.requests as [SeenRequest];
-    expect([seen.method, seen.path, seen.headers.authorization]).toEqual(['POST', '/v1.0/users/maa-notifications%40contoso.com/sendMail', 'Bearer app-token']);
+    expect([seen.method, seen.path, seen.headers.authorization]).toEqual([
+      'POST',
+      '/v1.0/users/maa-notifications%40contoso.com/sendMail',
+      'Bearer app-token',
+    ]);
     expect(JSON.parse(seen.body)).toEqual({
-      message: { subject: message.subject, body: { contentType: 'HTML', content: message.html }, toRecipients: [{ emailAddress: { address: 'bob@maa.test', name: 'Bob' } }] },
+      message: {
+        subject: message.subject,
+        body: { contentType: 'HTML', content: message.html },
+        toRecipients: [{ emailAddress: { address: 'bob@maa.test', name: 'Bob' } }],
+      },
       saveToSentItems: false,
     });
   });
 
   it('retries throttling, and reports Graph refusing or a recipient without an address as failures', async () => {
-    replies = [{ status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'ApplicationThrottled', message: 'slow down' } } }];
+    replies = [
+      {
+        status: 429,
+        headers: { 'retry-after': '0' },
+        body: { error: { code: 'ApplicationThrottled', message: 'slow down' } },
+      },
+    ];
     await expect(mailer().send(message)).resolves.toMatchObject({ ok: true });
     expect(server.requests).toHaveLength(2);
 
     replies = [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }];
-    await expect(mailer().send(message)).resolves.toEqual({ ok: false, detail: expect.stringContaining('answered 403 ErrorAccessDenied: Access is denied.') });
+    await expect(mailer().send(message)).resolves.toEqual({
+      ok: false,
+      detail: expect.stringContaining('answered 403 ErrorAccessDenied: Access is denied.'),
+    });
     const noAddress = { ...message, recipient: { id: bob.id, displayName: bob.displayName } };
-    await expect(mailer().send(noAddress)).resolves.toMatchObject({ ok: false, detail: expect.stringContaining('no mail address') });
+    await expect(mailer().send(noAddress)).resolves.toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('no mail address'),
+    });
     expect(server.requests).toHaveLength(3);
   });
 });

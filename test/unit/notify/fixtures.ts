@@ -34,6 +34,20 @@ export function wipe(requiredApprovals = 2): ApprovalRequest {
 }
 
 /** `actor` decides on `request` through the real lifecycle rules. */
-export function decide(request: ApprovalRequest, actor: Principal, decision: 'approve' | 'reject', notes = ''): CommandResult {
-  return applyCommand(request, { kind: 'decide', actor, actorRoles: ['MAA.Approver'], actorGroupIds: [GROUP], decision, notes, source: 'api', at: '2026-01-02T10:00:00.000Z' });
+export function decide(
+  request: ApprovalRequest,
+  actor: Principal,
+  decision: 'approve' | 'reject',
+  notes = '',
+): CommandResult {
+  return applyCommand(request, {
+    kind: 'decide',
+    actor,
+    actorRoles: ['MAA.Approver'],
+    actorGroupIds: [GROUP],
+    decision,
+    notes,
+    source: 'api',
+    at: '2026-01-02T10:00:00.000Z',
+  });
 }

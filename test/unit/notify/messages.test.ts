@@ -12,7 +12,11 @@ const base = (overrides: Partial<MessageInput>): MessageInput => ({
   apiBaseUrl: 'https://maa.contoso.com',
   ...overrides,
 });
-const link = { linkId: 'abcdefghijklmnop1234', url: 'https://maa.contoso.com/api/approvals/v1.k.p.s', expiresAt: '2026-01-08T09:00:01.000Z' };
+const link = {
+  linkId: 'abcdefghijklmnop1234',
+  url: 'https://maa.contoso.com/api/approvals/v1.k.p.s',
+  expiresAt: '2026-01-08T09:00:01.000Z',
+};
 
 describe('notification messages', () => {
   it('asks an approver to decide through their own link, shown as a plain URL and as a button', () => {
@@ -65,16 +69,24 @@ describe('notification messages', () => {
     const rejected = decide(wipe(), carol, 'reject', 'not this device');
     expect(notificationFor(rejected)).toBe('rejected');
     const rejection = buildMessage(base({ kind: 'rejected', request: rejected.request, recipient: alice }));
-    expect([rejection.subject, rejection.text]).toEqual(['Rejected: wipe managedDevice laptop-42', expect.stringContaining('Carol rejected your request to wipe managedDevice laptop-42.\n\nNotes: not this device')]);
+    expect([rejection.subject, rejection.text]).toEqual([
+      'Rejected: wipe managedDevice laptop-42',
+      expect.stringContaining('Carol rejected your request to wipe managedDevice laptop-42.\n\nNotes: not this device'),
+    ]);
 
     const cancelled = applyCommand(wipe(), { kind: 'cancel', actor: alice, at: '2026-01-02T00:00:00.000Z' });
     expect(notificationFor(cancelled)).toBe('cancelled');
-    expect(buildMessage(base({ kind: 'cancelled', request: cancelled.request, recipient: alice })).subject).toBe('Cancelled: wipe managedDevice laptop-42');
+    expect(buildMessage(base({ kind: 'cancelled', request: cancelled.request, recipient: alice })).subject).toBe(
+      'Cancelled: wipe managedDevice laptop-42',
+    );
 
     const expired = applyCommand(wipe(), { kind: 'expire', at: '2026-01-31T09:00:00.000Z' });
     expect(notificationFor(expired)).toBe('expired');
     const expiry = buildMessage(base({ kind: 'expired', request: expired.request, recipient: alice }));
-    expect([expiry.subject, expiry.text]).toEqual(['Expired: wipe managedDevice laptop-42', expect.stringContaining('expired at 2026-01-31 09:00 UTC with 0 of 2 approvals')]);
+    expect([expiry.subject, expiry.text]).toEqual([
+      'Expired: wipe managedDevice laptop-42',
+      expect.stringContaining('expired at 2026-01-31 09:00 UTC with 0 of 2 approvals'),
+    ]);
   });
 
   it('tells an approver who has not decided that a cancelled or expired request needs nothing more, without a link', () => {
@@ -82,19 +94,35 @@ describe('notification messages', () => {
     const notice = buildMessage(base({ kind: 'cancelled', request: cancelled }));
     expect([notice.subject, notice.text, notice.action, notice.link]).toEqual([
       'No action needed: wipe managedDevice laptop-42 (cancelled)',
-      expect.stringContaining("Alice's request to wipe managedDevice laptop-42 was cancelled; nothing will be executed.\n\nYou no longer need to decide"),
+      expect.stringContaining(
+        "Alice's request to wipe managedDevice laptop-42 was cancelled; nothing will be executed.\n\nYou no longer need to decide",
+      ),
       undefined,
       undefined,
     ]);
     const expired = applyCommand(wipe(), { kind: 'expire', at: '2026-01-31T09:00:00.000Z' }).request;
-    expect(buildMessage(base({ kind: 'expired', request: expired })).text).toContain("Alice's request to wipe managedDevice laptop-42 expired at 2026-01-31 09:00 UTC;");
+    expect(buildMessage(base({ kind: 'expired', request: expired })).text).toContain(
+      "Alice's request to wipe managedDevice laptop-42 expired at 2026-01-31 09:00 UTC;",
+    );
   });
 
   it('sends nothing for completion and execution', () => {
     const approved = decide(wipe(1), bob, 'approve').request;
-    const completed = applyCommand(approved, { kind: 'complete', actor: alice, actorRoles: ['MAA.Requester'], at: '2026-01-03T00:00:00.000Z' });
+    const completed = applyCommand(approved, {
+      kind: 'complete',
+      actor: alice,
+      actorRoles: ['MAA.Requester'],
+      at: '2026-01-03T00:00:00.000Z',
+    });
     expect(notificationFor(completed)).toBeUndefined();
-    expect(notificationFor(applyCommand(completed.request, { kind: 'recordExecution', execution: { status: 'succeeded', at: '2026-01-03T00:00:01.000Z', detail: 'ok' } }))).toBeUndefined();
+    expect(
+      notificationFor(
+        applyCommand(completed.request, {
+          kind: 'recordExecution',
+          execution: { status: 'succeeded', at: '2026-01-03T00:00:01.000Z', detail: 'ok' },
+        }),
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -102,40 +130,100 @@ describe('notification audit entries', () => {
   it('records each link once (never its token) and each outcome, failures with their detail', () => {
     const request = wipe();
     const outcomes: NotificationOutcome[] = [
-      { channel: 'email', recipient: bob, address: 'bob@maa.test', ok: true, detail: 'accepted', linkId: 'link-bob-0123456789', linkExpiresAt: link.expiresAt },
-      { channel: 'webhook', recipient: bob, ok: false, detail: 'gave up after 3 attempt(s): answered 500', linkId: 'link-bob-0123456789', linkExpiresAt: link.expiresAt },
+      {
+        channel: 'email',
+        recipient: bob,
+        address: 'bob@maa.test',
+        ok: true,
+        detail: 'accepted',
+        linkId: 'link-bob-0123456789',
+        linkExpiresAt: link.expiresAt,
+      },
+      {
+        channel: 'webhook',
+        recipient: bob,
+        ok: false,
+        detail: 'gave up after 3 attempt(s): answered 500',
+        linkId: 'link-bob-0123456789',
+        linkExpiresAt: link.expiresAt,
+      },
     ];
-    const events = notificationEvents(request, 'submitted', outcomes, ['the directory was down'], '2026-01-01T09:00:02.000Z');
-    expect(events.map((event) => event.type)).toEqual(['link.issued', 'notification.failed', 'notification.sent', 'notification.failed']);
-    expect(events[0]).toEqual({ requestId: request.id, type: 'link.issued', at: '2026-01-01T09:00:02.000Z', actor: null, data: { kind: 'submitted', approverId: bob.id, linkId: 'link-bob-0123456789', expiresAt: link.expiresAt } });
-    expect(events[1]!.data).toEqual({ kind: 'submitted', channel: null, recipient: null, detail: 'the directory was down' });
-    expect(events[2]!.data).toEqual({ kind: 'submitted', channel: 'email', recipient: bob, address: 'bob@maa.test', detail: 'accepted' });
-    expect(events[3]!.data).toEqual({ kind: 'submitted', channel: 'webhook', recipient: bob, detail: 'gave up after 3 attempt(s): answered 500' });
+    const events = notificationEvents(
+      request,
+      'submitted',
+      outcomes,
+      ['the directory was down'],
+      '2026-01-01T09:00:02.000Z',
+    );
+    expect(events.map((event) => event.type)).toEqual([
+      'link.issued',
+      'notification.failed',
+      'notification.sent',
+      'notification.failed',
+    ]);
+    expect(events[0]).toEqual({
+      requestId: request.id,
+      type: 'link.issued',
+      at: '2026-01-01T09:00:02.000Z',
+      actor: null,
+      data: { kind: 'submitted', approverId: bob.id, linkId: 'link-bob-0123456789', expiresAt: link.expiresAt },
+    });
+    expect(events[1]!.data).toEqual({
+      kind: 'submitted',
+      channel: null,
+      recipient: null,
+      detail: 'the directory was down',
+    });
+    expect(events[2]!.data).toEqual({
+      kind: 'submitted',
+      channel: 'email',
+      recipient: bob,
+      address: 'bob@maa.test',
+      detail: 'accepted',
+    });
+    expect(events[3]!.data).toEqual({
+      kind: 'submitted',
+      channel: 'webhook',
+      recipient: bob,
+      detail: 'gave up after 3 attempt(s): answered 500',
+    });
     expect(notificationEvents(request, 'submitted', [], [], '2026-01-01T09:00:02.000Z')).toEqual([]);
   });
 });
 
 describe('user text in notifications', () => {
   /** A request as a store may hold it from before the text rule: its resourceId reads "laptop-42" right to left. */
-  const spoofed = () => ({ ...wipe(), operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' } });
-  const phishing = () => ({ ...wipe(), justification: 'Urgent: approve at https://evil.example/approve or www.evil.example, see [the ticket](https://evil.example/t)' });
+  const spoofed = () => ({
+    ...wipe(),
+    operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: '\u202e24-potpal' },
+  });
+  const phishing = () => ({
+    ...wipe(),
+    justification:
+      'Urgent: approve at https://evil.example/approve or www.evil.example, see [the ticket](https://evil.example/t)',
+  });
 
   it('isolates a right-to-left override in <bdi> and shows it escaped in the subject, the text, the HTML and the facts', () => {
     const message = buildMessage(base({ link, request: spoofed() }));
     expect(message.subject).toBe('Approval needed: wipe managedDevice <U+202E>24-potpal (requested by Alice)');
-    expect(message.text).toContain('Alice asks for your approval to wipe managedDevice <U+202E>24-potpal (deviceWipe).');
+    expect(message.text).toContain(
+      'Alice asks for your approval to wipe managedDevice <U+202E>24-potpal (deviceWipe).',
+    );
     expect(message.html).toContain('<bdi>&lt;U+202E&gt;24-potpal</bdi>');
     expect(message.facts).toContainEqual({ title: 'Operation', value: 'wipe managedDevice <U+202E>24-potpal' });
-    for (const rendered of [message.subject, message.text, message.html, JSON.stringify(message.facts)]) expect(rendered).not.toContain('\u202e');
+    for (const rendered of [message.subject, message.text, message.html, JSON.stringify(message.facts)])
+      expect(rendered).not.toContain('\u202e');
   });
 
   it('never turns a URL in the justification into a link, and puts the real link first in the HTML and the text', () => {
     const message = buildMessage(base({ link, request: phishing() }));
-    const defanged = 'Urgent: approve at hxxps[://]evil[.]example/approve or www[.]evil[.]example, see [the ticket] (hxxps[://]evil[.]example/t)';
+    const defanged =
+      'Urgent: approve at hxxps[://]evil[.]example/approve or www[.]evil[.]example, see [the ticket] (hxxps[://]evil[.]example/t)';
     expect(message.text).toContain(`Justification: ${defanged}`);
     expect(message.html).toContain(`Justification: <bdi>${defanged}</bdi>`);
     expect(message.facts).toContainEqual({ title: 'Justification', value: defanged });
-    for (const rendered of [message.text, message.html, JSON.stringify(message.facts)]) expect(rendered).not.toMatch(/evil\.example|https:\/\/evil/);
+    for (const rendered of [message.text, message.html, JSON.stringify(message.facts)])
+      expect(rendered).not.toMatch(/evil\.example|https:\/\/evil/);
     expect([...message.html.matchAll(/<a href="([^"]*)"/g)].map((match) => match[1])).toEqual([link.url]);
     expect(message.text.indexOf(link.url)).toBeLessThan(message.text.indexOf('Justification'));
     expect(message.html.indexOf(`<a href="${link.url}">`)).toBeLessThan(message.html.indexOf('<bdi>'));
@@ -143,9 +231,13 @@ describe('user text in notifications', () => {
   });
 
   it('puts the real link first in reminders and in the API instructions when links are off', () => {
-    expect(buildMessage(base({ kind: 'reminder', link, request: phishing() })).text.split('\n\n')[0]).toBe(`Review and decide: ${link.url}`);
+    expect(buildMessage(base({ kind: 'reminder', link, request: phishing() })).text.split('\n\n')[0]).toBe(
+      `Review and decide: ${link.url}`,
+    );
     const withoutLink = buildMessage(base({ request: phishing() }));
-    expect(withoutLink.text.split('\n\n')[0]).toBe(`Decide through the API: POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/approve, or POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/reject with notes.`);
+    expect(withoutLink.text.split('\n\n')[0]).toBe(
+      `Decide through the API: POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/approve, or POST https://maa.contoso.com/api/requests/${withoutLink.request.id}/reject with notes.`,
+    );
     expect([...withoutLink.html.matchAll(/<a href="([^"]*)"/g)].map((match) => match[1])).toEqual([
       `https://maa.contoso.com/api/requests/${withoutLink.request.id}/approve`,
       `https://maa.contoso.com/api/requests/${withoutLink.request.id}/reject`,
@@ -167,11 +259,33 @@ describe('user text in notifications', () => {
         action: 'create',
         resourceType: 'accessPolicy',
         resourceId: 'deviceRetire',
-        payload: { action: 'create', draft: { displayName: 'Retires', description: '', profileType: 'deviceRetire', approverGroupIds: ['a9900000-0000-4000-8000-000000000101'], requiredApprovals: 1, requestTtl: 'P30D' } },
+        payload: {
+          action: 'create',
+          draft: {
+            displayName: 'Retires',
+            description: '',
+            profileType: 'deviceRetire',
+            approverGroupIds: ['a9900000-0000-4000-8000-000000000101'],
+            requiredApprovals: 1,
+            requestTtl: 'P30D',
+          },
+        },
       },
     };
-    expect(buildMessage(base({ link, request: change })).subject).toBe('Approval needed: create the access policy for deviceRetire (requested by Alice)');
-    const forged = { ...change, operation: { action: 'routine', resourceType: 'maintenance', resourceId: 'nothing to see', payload: { action: 'create', draft: { displayName: 'x' } } } };
-    expect(buildMessage(base({ link, request: forged })).subject).toBe('Approval needed: an unrecognised policy change (requested by Alice)');
+    expect(buildMessage(base({ link, request: change })).subject).toBe(
+      'Approval needed: create the access policy for deviceRetire (requested by Alice)',
+    );
+    const forged = {
+      ...change,
+      operation: {
+        action: 'routine',
+        resourceType: 'maintenance',
+        resourceId: 'nothing to see',
+        payload: { action: 'create', draft: { displayName: 'x' } },
+      },
+    };
+    expect(buildMessage(base({ link, request: forged })).subject).toBe(
+      'Approval needed: an unrecognised policy change (requested by Alice)',
+    );
   });
 });

@@ -26,7 +26,10 @@ class Recorder implements Notifier {
   readonly sent: NotificationMessage[] = [];
   constructor(
     readonly channel: Notifier['channel'],
-    private readonly answer: (message: NotificationMessage) => Delivery | Promise<Delivery> = () => ({ ok: true, detail: 'answered 202' }),
+    private readonly answer: (message: NotificationMessage) => Delivery | Promise<Delivery> = () => ({
+      ok: true,
+      detail: 'answered 202',
+    }),
   ) {}
   async send(message: NotificationMessage): Promise<Delivery> {
     this.sent.push(message);
@@ -38,7 +41,8 @@ function deps(notifiers: Notifier[], overrides: Partial<NotifyDeps> = {}): Notif
   return {
     // The group holds alice (the initiator), bob and carol; a nested group holds bob again.
     directory: {
-      usersInGroup: async (groupId) => (groupId === GROUP ? [users.alice!, users.bob!, users.carol!] : groupId === NESTED ? [users.bob!] : []),
+      usersInGroup: async (groupId) =>
+        groupId === GROUP ? [users.alice!, users.bob!, users.carol!] : groupId === NESTED ? [users.bob!] : [],
       findUser: async (id) => Object.values(users).find((user) => user.id === id),
     },
     notifiers,
@@ -59,31 +63,77 @@ const input = (overrides: Partial<NotifyInput> = {}): NotifyInput => ({
 describe('the notify activity', () => {
   it('gives every approver but the initiator their own link on every channel, and reports each outcome', async () => {
     const email = new Recorder('email');
-    const webhook = new Recorder('webhook', (message) => (message.recipient.id === carol.id ? { ok: false, detail: 'gave up after 3 attempt(s): answered 500' } : { ok: true, detail: 'answered 202' }));
+    const webhook = new Recorder('webhook', (message) =>
+      message.recipient.id === carol.id
+        ? { ok: false, detail: 'gave up after 3 attempt(s): answered 500' }
+        : { ok: true, detail: 'answered 202' },
+    );
     const request = { ...wipe(), policy: { ...wipe().policy, approverGroupIds: [GROUP, NESTED] } };
     const output = await makeNotify(deps([email, webhook]))(input({ request }));
 
     expect(email.sent.map((message) => [message.recipient, message.id])).toEqual([
-      [{ id: bob.id, displayName: 'Bob', address: 'bob.smith@contoso.com' }, `6c1f4a52-0000-4000-8000-000000000009:${bob.id}`],
+      [
+        { id: bob.id, displayName: 'Bob', address: 'bob.smith@contoso.com' },
+        `6c1f4a52-0000-4000-8000-000000000009:${bob.id}`,
+      ],
       [{ id: carol.id, displayName: 'Carol' }, `6c1f4a52-0000-4000-8000-000000000009:${carol.id}`],
     ]);
     const [bobs, carols] = email.sent as [NotificationMessage, NotificationMessage];
     expect(bobs.link!.linkId).not.toBe(carols.link!.linkId);
-    for (const [message, approver] of [[bobs, bob], [carols, carol]] as const) {
+    for (const [message, approver] of [
+      [bobs, bob],
+      [carols, carol],
+    ] as const) {
       const token = message.link!.url.slice('https://maa.contoso.com/api/approvals/'.length);
       const verdict = verifyLinkToken(links.keys, token, Date.parse('2026-01-01T09:00:02Z') / 1000);
       expect(verdict).toEqual({
         ok: true,
-        claims: { requestId: request.id, approverId: approver.id, operationHash: request.operationHash, linkId: message.link!.linkId, issuedAt: Date.parse('2026-01-01T09:00:01Z') / 1000, expiresAt: Date.parse('2026-01-08T09:00:01Z') / 1000 },
+        claims: {
+          requestId: request.id,
+          approverId: approver.id,
+          operationHash: request.operationHash,
+          linkId: message.link!.linkId,
+          issuedAt: Date.parse('2026-01-01T09:00:01Z') / 1000,
+          expiresAt: Date.parse('2026-01-08T09:00:01Z') / 1000,
+        },
       });
       expect(message.link!.expiresAt).toBe('2026-01-08T09:00:01.000Z');
     }
     expect(output).toEqual({
       outcomes: [
-        { channel: 'email', recipient: { id: bob.id, displayName: 'Bob' }, address: 'bob.smith@contoso.com', ok: true, detail: 'answered 202', linkId: bobs.link!.linkId, linkExpiresAt: bobs.link!.expiresAt },
-        { channel: 'webhook', recipient: { id: bob.id, displayName: 'Bob' }, ok: true, detail: 'answered 202', linkId: bobs.link!.linkId, linkExpiresAt: bobs.link!.expiresAt },
-        { channel: 'email', recipient: { id: carol.id, displayName: 'Carol' }, ok: true, detail: 'answered 202', linkId: carols.link!.linkId, linkExpiresAt: carols.link!.expiresAt },
-        { channel: 'webhook', recipient: { id: carol.id, displayName: 'Carol' }, ok: false, detail: 'gave up after 3 attempt(s): answered 500', linkId: carols.link!.linkId, linkExpiresAt: carols.link!.expiresAt },
+        {
+          channel: 'email',
+          recipient: { id: bob.id, displayName: 'Bob' },
+          address: 'bob.smith@contoso.com',
+          ok: true,
+          detail: 'answered 202',
+          linkId: bobs.link!.linkId,
+          linkExpiresAt: bobs.link!.expiresAt,
+        },
+        {
+          channel: 'webhook',
+          recipient: { id: bob.id, displayName: 'Bob' },
+          ok: true,
+          detail: 'answered 202',
+          linkId: bobs.link!.linkId,
+          linkExpiresAt: bobs.link!.expiresAt,
+        },
+        {
+          channel: 'email',
+          recipient: { id: carol.id, displayName: 'Carol' },
+          ok: true,
+          detail: 'answered 202',
+          linkId: carols.link!.linkId,
+          linkExpiresAt: carols.link!.expiresAt,
+        },
+        {
+          channel: 'webhook',
+          recipient: { id: carol.id, displayName: 'Carol' },
+          ok: false,
+          detail: 'gave up after 3 attempt(s): answered 500',
+          linkId: carols.link!.linkId,
+          linkExpiresAt: carols.link!.expiresAt,
+        },
       ],
       problems: [],
       reminderBeforeMs: 86_400_000,
@@ -95,7 +145,9 @@ describe('the notify activity', () => {
     const again = new Recorder('webhook');
     await makeNotify(deps([first]))(input());
     await makeNotify(deps([again]))(input());
-    expect(again.sent.map((message) => [message.id, message.link])).toEqual(first.sent.map((message) => [message.id, message.link]));
+    expect(again.sent.map((message) => [message.id, message.link])).toEqual(
+      first.sent.map((message) => [message.id, message.link]),
+    );
     const other = new Recorder('webhook');
     await makeNotify(deps([other]))(input({ notificationId: '6c1f4a52-0000-4000-8000-00000000000a' }));
     expect(other.sent[0]!.link!.linkId).not.toBe(first.sent[0]!.link!.linkId);
@@ -115,19 +167,27 @@ describe('the notify activity', () => {
 
   it('tells the initiator at their mail address, else their user principal name, without a link', async () => {
     const email = new Recorder('email');
-    await makeNotify(deps([email]))(input({ kind: 'approved', request: decide(wipe(1), carol, 'approve', 'ok').request }));
-    expect(email.sent.map((message) => [message.recipient, message.link])).toEqual([[{ ...alice, address: 'alice@contoso.com' }, undefined]]);
+    await makeNotify(deps([email]))(
+      input({ kind: 'approved', request: decide(wipe(1), carol, 'approve', 'ok').request }),
+    );
+    expect(email.sent.map((message) => [message.recipient, message.link])).toEqual([
+      [{ ...alice, address: 'alice@contoso.com' }, undefined],
+    ]);
   });
 
   it('tells the approvers who have not decided that a request closed short of its approvals needs nothing more from them', async () => {
     const email = new Recorder('email');
-    await makeNotify(deps([email]))(input({ kind: 'rejected', request: decide(wipe(), carol, 'reject', 'no').request }));
+    await makeNotify(deps([email]))(
+      input({ kind: 'rejected', request: decide(wipe(), carol, 'reject', 'no').request }),
+    );
     // Carol rejected it: alice hears why, bob that he need not decide; nobody gets a link.
     expect(email.sent.map((message) => [message.recipient.displayName, message.subject, message.link])).toEqual([
       ['Alice', 'Rejected: wipe managedDevice laptop-42', undefined],
       ['Bob', 'No action needed: wipe managedDevice laptop-42 (rejected)', undefined],
     ]);
-    expect(email.sent[1]!.text).toContain("Alice's request to wipe managedDevice laptop-42 was rejected by Carol; nothing will be executed.");
+    expect(email.sent[1]!.text).toContain(
+      "Alice's request to wipe managedDevice laptop-42 was rejected by Carol; nothing will be executed.",
+    );
 
     // Once the quorum is reached, a cancellation is the initiator's business alone.
     const quiet = new Recorder('email');
@@ -145,14 +205,25 @@ describe('the notify activity', () => {
 
   it('reports a directory failure as a problem instead of throwing, and does nothing without channels', async () => {
     const email = new Recorder('email');
-    const down = new IdentityUnavailableError('graph_unavailable', 'Graph GET https://graph.microsoft.com/v1.0/groups/x answered 503 ServiceUnavailable: later');
-    const failing = deps([email], { directory: { usersInGroup: () => Promise.reject(down), findUser: () => Promise.reject(down) } });
+    const down = new IdentityUnavailableError(
+      'graph_unavailable',
+      'Graph GET https://graph.microsoft.com/v1.0/groups/x answered 503 ServiceUnavailable: later',
+    );
+    const failing = deps([email], {
+      directory: { usersInGroup: () => Promise.reject(down), findUser: () => Promise.reject(down) },
+    });
     await expect(makeNotify(failing)(input())).resolves.toEqual({
       outcomes: [],
-      problems: ['the recipients could not be read from the directory: Graph GET https://graph.microsoft.com/v1.0/groups/x answered 503 ServiceUnavailable: later'],
+      problems: [
+        'the recipients could not be read from the directory: Graph GET https://graph.microsoft.com/v1.0/groups/x answered 503 ServiceUnavailable: later',
+      ],
       reminderBeforeMs: 86_400_000,
     });
     expect(email.sent).toEqual([]);
-    await expect(makeNotify(deps([], { directory: failing.directory }))(input())).resolves.toEqual({ outcomes: [], problems: [], reminderBeforeMs: 86_400_000 });
+    await expect(makeNotify(deps([], { directory: failing.directory }))(input())).resolves.toEqual({
+      outcomes: [],
+      problems: [],
+      reminderBeforeMs: 86_400_000,
+    });
   });
 });

@@ -35,7 +35,9 @@ describe('checkConsistency', () => {
     expect(checkConsistency(open, running('approved'), at(after(0.5)))).toEqual({ consistent: true });
     expect(checkConsistency(open, running('approved'), at(after(2)))).toMatchObject({ code: 'status_disagrees' });
     expect(checkConsistency(open, running('needsApproval'), at(shift(EXPIRES, 60_000)))).toEqual({ consistent: true });
-    expect(checkConsistency(open, running('needsApproval'), at(shift(EXPIRES, 6 * 60_000)))).toMatchObject({ code: 'overdue' });
+    expect(checkConsistency(open, running('needsApproval'), at(shift(EXPIRES, 6 * 60_000)))).toMatchObject({
+      code: 'overdue',
+    });
   });
 });
 
@@ -43,7 +45,16 @@ describe('summary arithmetic', () => {
   it('puts events in 24 hourly buckets ending with the current hour, dropping older ones', () => {
     const now = new Date('2024-03-02T10:30:00.000Z');
     const buckets = hourlyBuckets(
-      { submitted: ['2024-03-02T10:01:00.000Z', '2024-03-02T10:59:00.000Z', '2024-03-01T11:00:00.000Z', '2024-03-01T10:59:59.000Z'], decided: [{ at: '2024-03-02T09:00:00.000Z', createdAt: '2024-03-02T08:00:00.000Z' }], completed: [] },
+      {
+        submitted: [
+          '2024-03-02T10:01:00.000Z',
+          '2024-03-02T10:59:00.000Z',
+          '2024-03-01T11:00:00.000Z',
+          '2024-03-01T10:59:59.000Z',
+        ],
+        decided: [{ at: '2024-03-02T09:00:00.000Z', createdAt: '2024-03-02T08:00:00.000Z' }],
+        completed: [],
+      },
       now,
     );
     expect(buckets).toHaveLength(24);
@@ -56,7 +67,12 @@ describe('summary arithmetic', () => {
   it('takes nearest-rank percentiles', () => {
     expect(percentile([], 0.5)).toBeNull();
     expect(percentile([30, 10, 20], 0.5)).toBe(20);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.95,
+      ),
+    ).toBe(95);
   });
 });
 

@@ -12,9 +12,19 @@ function setup() {
   const asked: string[] = [];
   const directory = {
     appRolesOf: async (userId: string) => (asked.push(`roles ${userId}`), ['MAA.Approver']),
-    memberGroupsOf: async (userId: string, groupIds: readonly string[]) => (asked.push(`groups ${userId}`), [...groupIds]),
+    memberGroupsOf: async (userId: string, groupIds: readonly string[]) => (
+      asked.push(`groups ${userId}`),
+      [...groupIds]
+    ),
   };
-  const input = (event: unknown, overrides: Partial<AuthorizeCommandInput> = {}): AuthorizeCommandInput => ({ instanceId: 'req-1', event, at: AT.toISOString(), groupIds: [GROUP], readDirectory: true, ...overrides });
+  const input = (event: unknown, overrides: Partial<AuthorizeCommandInput> = {}): AuthorizeCommandInput => ({
+    instanceId: 'req-1',
+    event,
+    at: AT.toISOString(),
+    groupIds: [GROUP],
+    readDirectory: true,
+    ...overrides,
+  });
   return { asked, authorize: makeAuthorizeCommand(keys, directory), input };
 }
 
@@ -24,15 +34,28 @@ describe('the authorizeCommand activity', () => {
   it('answers a genuine command’s nonce with the actor’s roles and groups read from the directory now', async () => {
     const { asked, authorize, input } = setup();
     const signed = signCommand(keys, 'req-1', decide, AT);
-    await expect(authorize(input(signed))).resolves.toEqual({ ok: true, nonce: signed.signature.nonce, issuedAt: AT.toISOString(), actorRoles: ['MAA.Approver'], actorGroupIds: [GROUP] });
+    await expect(authorize(input(signed))).resolves.toEqual({
+      ok: true,
+      nonce: signed.signature.nonce,
+      issuedAt: AT.toISOString(),
+      actorRoles: ['MAA.Approver'],
+      actorGroupIds: [GROUP],
+    });
     expect(asked).toEqual([`roles ${carol.id}`, `groups ${carol.id}`]);
   });
 
   it('reads nothing for a command it refuses, or when asked only to authenticate', async () => {
     const { asked, authorize, input } = setup();
-    await expect(authorize(input({ ...decide, actorRoles: ['MAA.Approver'] }))).resolves.toMatchObject({ ok: false, code: 'command_unauthenticated' });
-    await expect(authorize(input(signCommand(keys, 'req-1', decide, new Date(AT.getTime() - 600_000))))).resolves.toMatchObject({ ok: false, code: 'command_stale' });
-    await expect(authorize(input(signCommand(keys, 'req-1', decide, AT), { readDirectory: false }))).resolves.toMatchObject({ ok: true, actorRoles: [], actorGroupIds: [] });
+    await expect(authorize(input({ ...decide, actorRoles: ['MAA.Approver'] }))).resolves.toMatchObject({
+      ok: false,
+      code: 'command_unauthenticated',
+    });
+    await expect(
+      authorize(input(signCommand(keys, 'req-1', decide, new Date(AT.getTime() - 600_000)))),
+    ).resolves.toMatchObject({ ok: false, code: 'command_stale' });
+    await expect(
+      authorize(input(signCommand(keys, 'req-1', decide, AT), { readDirectory: false })),
+    ).resolves.toMatchObject({ ok: true, actorRoles: [], actorGroupIds: [] });
     expect(asked).toEqual([]);
   });
 });

@@ -22,11 +22,22 @@ describe('parseConfig', () => {
     const key = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
     expect(parseConfig(withAppKey({})).links).toBeUndefined();
     const links = parseConfig(withAppKey({ MAA_LINK_KEY: key, MAA_PUBLIC_BASE_URL: 'https://maa.contoso.com/' })).links;
-    expect(links).toMatchObject({ ttlSeconds: 7 * 86400, publicBaseUrl: 'https://maa.contoso.com', allowLinkOnly: false, platformAuth: false });
-    expect(parseConfig(withAppKey({ MAA_LINK_KEY: key, WEBSITE_HOSTNAME: 'maa.azurewebsites.net', WEBSITE_AUTH_ENABLED: 'True' })).links).toMatchObject({
+    expect(links).toMatchObject({
+      ttlSeconds: 7 * 86400,
+      publicBaseUrl: 'https://maa.contoso.com',
+      allowLinkOnly: false,
+      platformAuth: false,
+    });
+    expect(
+      parseConfig(
+        withAppKey({ MAA_LINK_KEY: key, WEBSITE_HOSTNAME: 'maa.azurewebsites.net', WEBSITE_AUTH_ENABLED: 'True' }),
+      ).links,
+    ).toMatchObject({
       publicBaseUrl: 'https://maa.azurewebsites.net',
       platformAuth: true,
     });
-    expect(() => parseConfig(withAppKey({ MAA_LINK_KEY: 'k1:short' }))).toThrow(/MAA_LINK_KEY: secret must be at least 32 bytes/);
+    expect(() => parseConfig(withAppKey({ MAA_LINK_KEY: 'k1:short' }))).toThrow(
+      /MAA_LINK_KEY: secret must be at least 32 bytes/,
+    );
   });
 });

@@ -25,7 +25,11 @@ describe('StoreHealth', () => {
   it('is ok when the store answers a read and takes a write, and names the part that fails', async () => {
     const state = { pings: 0, probes: 0, writeFails: false, readFails: false };
     let now = 0;
-    const health = new StoreHealth(() => fakeStore(state), () => now, 5_000);
+    const health = new StoreHealth(
+      () => fakeStore(state),
+      () => now,
+      5_000,
+    );
     expect(await health.check()).toEqual({ ok: true });
     state.writeFails = true;
     now += 5_000;
@@ -38,7 +42,11 @@ describe('StoreHealth', () => {
   it('probes at most once per TTL however many checks arrive, concurrent ones included', async () => {
     const state = { pings: 0, probes: 0 };
     let now = 1_000;
-    const health = new StoreHealth(() => fakeStore(state), () => now, 5_000);
+    const health = new StoreHealth(
+      () => fakeStore(state),
+      () => now,
+      5_000,
+    );
     await Promise.all(Array.from({ length: 50 }, () => health.check()));
     now += 4_999;
     await health.check();
@@ -57,22 +65,37 @@ describe('StoreHealth', () => {
 });
 
 describe('store_unavailable', () => {
-  it.each(['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_CANTOPEN'])(
-    'is what SQLite %s becomes',
+  it.each([
+    'SQLITE_FULL',
+    'SQLITE_IOERR',
+    'SQLITE_IOERR_WRITE',
+    'SQLITE_READONLY',
+    'SQLITE_READONLY_DBMOVED',
+    'SQLITE_BUSY',
+    'SQLITE_BUSY_SNAPSHOT',
+    'SQLITE_CANTOPEN',
+  ])('is what SQLite %s becomes', (code) => {
+    expect(sqliteUnavailable(sqliteError(code))).toMatchObject({ name: 'StoreError', code: 'store_unavailable' });
+  });
+
+  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_CORRUPT', 'SQLITE_FULLX'])(
+    'is not what SQLite %s becomes',
     (code) => {
-      expect(sqliteUnavailable(sqliteError(code))).toMatchObject({ name: 'StoreError', code: 'store_unavailable' });
+      expect(sqliteUnavailable(sqliteError(code))).toBeUndefined();
     },
   );
 
-  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_CORRUPT', 'SQLITE_FULLX'])('is not what SQLite %s becomes', (code) => {
-    expect(sqliteUnavailable(sqliteError(code))).toBeUndefined();
-  });
-
   it('is what Cosmos DB 408, 429 (after the SDK retries), 503 and 507 and an unreachable account become, with its retry hint', () => {
-    for (const code of [408, 429, 503, 507]) expect(cosmosUnavailable(Object.assign(new Error('x'), { code }))).toMatchObject({ code: 'store_unavailable' });
-    expect(cosmosUnavailable(Object.assign(new Error('x'), { code: 429, retryAfterInMs: 12_300 }))?.details).toEqual({ retryAfterSeconds: 13 });
-    expect(cosmosUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toMatchObject({ code: 'store_unavailable' });
-    for (const code of [400, 404, 409, 412, 500]) expect(cosmosUnavailable(Object.assign(new Error('x'), { code }))).toBeUndefined();
+    for (const code of [408, 429, 503, 507])
+      expect(cosmosUnavailable(Object.assign(new Error('x'), { code }))).toMatchObject({ code: 'store_unavailable' });
+    expect(cosmosUnavailable(Object.assign(new Error('x'), { code: 429, retryAfterInMs: 12_300 }))?.details).toEqual({
+      retryAfterSeconds: 13,
+    });
+    expect(cosmosUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toMatchObject({
+      code: 'store_unavailable',
+    });
+    for (const code of [400, 404, 409, 412, 500])
+      expect(cosmosUnavailable(Object.assign(new Error('x'), { code }))).toBeUndefined();
   });
 
   it('maps to 503 with Retry-After and a detail that names nothing internal', () => {

@@ -58,7 +58,10 @@ describe('continuation tokens', () => {
   });
 
   it('leave the page size free and pass no token to the store on a first page', () => {
-    expect(storePaging(ring, bobMine, { top: 7, continuationToken: sealed(bobMine) })).toEqual({ top: 7, continuationToken: STORE_TOKEN });
+    expect(storePaging(ring, bobMine, { top: 7, continuationToken: sealed(bobMine) })).toEqual({
+      top: 7,
+      continuationToken: STORE_TOKEN,
+    });
     expect(storePaging(ring, bobMine, { top: 7 })).toEqual({ top: 7 });
   });
 });
