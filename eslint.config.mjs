@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -61,9 +62,11 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          // Bare names (not patterns: `domain` is a built-in module and also our folder).
+          paths: builtinModules.map((name) => ({ name, message: 'No I/O in orchestrators: do it in an activity.' })),
           patterns: [
             {
-              group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os'],
+              group: ['node:*'],
               message: 'No I/O in orchestrators: do it in an activity.',
             },
             {
@@ -74,13 +77,29 @@ export default tseslint.config(
                 '**/store/**',
                 '**/notify/**',
                 '**/execute/**',
+                '**/identity/**',
+                '**/links/**',
+                '**/config',
+                '**/composition',
               ],
-              message: 'No I/O in orchestrators: do it in an activity.',
+              message: 'No I/O or settings in orchestrators: do it in an activity.',
+            },
+            {
+              // Types (signatures, refusal codes) are fine; the code that holds the app key is not.
+              group: ['**/keys/**'],
+              allowTypeImports: true,
+              message: 'Orchestrators hold no secrets: verify in an activity.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    // A promise nobody awaits loses its error: type-aware, so it needs the TypeScript program.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
     // Tests read loosely-typed JSON responses; production code may not.
