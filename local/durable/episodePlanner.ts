@@ -564,16 +564,9 @@ function planFailure(plan: EpisodePlan, instance: EpisodeInstance, message: stri
       },
     }),
   );
-  const parent = instance.parent;
-  if (parent) {
-    plan.messages.push({
-      instanceId: parent.instanceId,
-      executionId: parent.executionId,
-      event: failureEvent(EventType.SubOrchestrationInstanceFailed, parent.taskId, message, message, episodeMs),
-      visibleMs: episodeMs,
-      timerId: null,
-    });
-  }
+  tellParent(plan, instance, episodeMs, (parent) =>
+    failureEvent(EventType.SubOrchestrationInstanceFailed, parent.taskId, message, message, episodeMs),
+  );
 }
 
 function planDone(
@@ -611,17 +604,28 @@ function planDone(
       FailureDetails: null,
     }),
   );
+  tellParent(plan, instance, episodeMs, (parent) =>
+    historyEvent(EventType.SubOrchestrationInstanceCompleted, episodeMs, {
+      TaskScheduledId: parent.taskId,
+      Result: output ?? 'null',
+    }),
+  );
+}
+
+/** Queues the sub-orchestration's outcome for its parent, if it has one. */
+function tellParent(
+  plan: EpisodePlan,
+  instance: EpisodeInstance,
+  episodeMs: number,
+  outcome: (parent: ParentLink) => HistoryEvent,
+): void {
   const parent = instance.parent;
-  if (parent) {
-    plan.messages.push({
-      instanceId: parent.instanceId,
-      executionId: parent.executionId,
-      event: historyEvent(EventType.SubOrchestrationInstanceCompleted, episodeMs, {
-        TaskScheduledId: parent.taskId,
-        Result: output ?? 'null',
-      }),
-      visibleMs: episodeMs,
-      timerId: null,
-    });
-  }
+  if (!parent) return;
+  plan.messages.push({
+    instanceId: parent.instanceId,
+    executionId: parent.executionId,
+    event: outcome(parent),
+    visibleMs: episodeMs,
+    timerId: null,
+  });
 }
