@@ -36,6 +36,7 @@ export class EngineError extends Error {
 /** Outcome of a request addressed to an instance. */
 export type DeliveryResult = 'accepted' | 'notFound' | 'gone';
 
+/** What the engine runs on: its store and clock, the app's functions and how to invoke them, and its concurrency limits. */
 export interface EngineOptions {
   store: DurableStore;
   clock: RuntimeClock;
