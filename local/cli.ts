@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { AppLoadError, applyLocalSettings } from './host/appLoader';
-import { LocalRuntime, runtimeSettingsFromEnv } from './runtime';
+import { LocalRuntime } from './runtime';
+import { runtimeSettingsFromEnv } from './runtimeSettings';
 
 /**
  * `npm start`: runs the built app in the offline runtime. The app directory is the working

@@ -42,3 +42,8 @@ export function parseLogLevel(text: string | undefined): LogLevel {
   if (lower === 'warn') return 'warning';
   return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : 'information';
 }
+
+/** An error's stack (or message) for a log line. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -44,3 +44,14 @@ export function historyEvent(
 ): HistoryEvent {
   return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: new Date(atMs).toISOString(), ...fields };
 }
+
+/** A TaskFailed or SubOrchestrationInstanceFailed event for the task scheduled as `taskId`. */
+export function failureEvent(
+  type: number,
+  taskId: number,
+  reason: string,
+  details: string,
+  atMs: number,
+): HistoryEvent {
+  return historyEvent(type, atMs, { TaskScheduledId: taskId, Reason: reason, Details: details, FailureDetails: null });
+}

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { SqliteGroupCommit } from '../../shared/store/sqliteGroupCommit';
+import type { HistoryEvent } from './history';
 
 /** Runtime statuses as the Durable extension reports them. */
 export type RuntimeStatus =
@@ -212,6 +213,26 @@ export class DurableStore {
 
   getInstance(instanceId: string): InstanceRow | undefined {
     return this.stmts.getInstance.get(instanceId);
+  }
+
+  /** Queues `event` for an instance (inside a {@link DurableStore.write} unit); `timerId` marks a durable timer. */
+  insertEvent(
+    instanceId: string,
+    executionId: string | null,
+    event: HistoryEvent,
+    visibleMs: number,
+    timerId: number | null,
+  ): void {
+    this.stmts.insertMessage.run(instanceId, executionId, 'event', JSON.stringify(event), visibleMs, timerId);
+  }
+
+  /** Deletes an instance with its history, inbox and work (inside a {@link DurableStore.write} unit). */
+  deleteInstanceRows(instanceId: string): void {
+    const s = this.stmts;
+    s.deleteInstance.run(instanceId);
+    s.deleteHistory.run(instanceId);
+    s.deleteInbox.run(instanceId);
+    s.deleteWorkOfInstance.run(instanceId);
   }
 
   /** The current execution's history, as stored JSON texts, oldest first. */

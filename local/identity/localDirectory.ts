@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
-import { json, methodNotAllowed, problem } from './responses';
+import { json, methodNotAllowed, problem } from '../http/responses';
 import { LOCAL_API_APP, LOCAL_GROUPS, LOCAL_USERS, findUser, type LocalGroup, type LocalUser } from './seed';
 
 /** The URL prefix of the membership and role endpoints (`<prefix>groups/{groupId}/members/{memberId}`, `<prefix>users/{user}/roles/{role}`). */

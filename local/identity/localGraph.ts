@@ -3,7 +3,7 @@ import type { HostResponse } from '../host/httpHost';
 import type { LocalMailbox } from '../mailbox';
 import type { KeyRing } from './keyRing';
 import type { LocalDirectory } from './localDirectory';
-import { graphError, json, methodNotAllowed } from './responses';
+import { graphError, json, methodNotAllowed } from '../http/responses';
 import { LOCAL_API_APP, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** What the local Graph checks tokens against. */

@@ -5,7 +5,7 @@ import type { LocalMailbox } from '../mailbox';
 import { KeyRing } from './keyRing';
 import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
 import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
-import { json, methodNotAllowed, oauthError, problem } from './responses';
+import { json, methodNotAllowed, oauthError, problem } from '../http/responses';
 import { LocalSignIn } from './signIn';
 import {
   LOCAL_API_APP,

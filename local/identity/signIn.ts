@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
-import { methodNotAllowed } from './responses';
+import { methodNotAllowed } from '../http/responses';
 import { LOCAL_TENANT_ID, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
 /** A handler for one path (the runtime's local-route signature). */

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { HostResponse } from '../host/httpHost';
 
+/** A plain-text response. */
+export function text(status: number, body: string): HostResponse {
+  return { status, headers: [['content-type', 'text/plain; charset=utf-8']], body: Buffer.from(body) };
+}
+
 /** A JSON response. */
 export function json(status: number, value: unknown, headers: [string, string][] = []): HostResponse {
   return {

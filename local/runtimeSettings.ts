@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { AppLoadError } from './host/appLoader';
+
+/** Settings of the local runtime itself (not the app's). */
+export interface RuntimeSettings {
+  appDir: string;
+  port: number;
+  host: string;
+  dataDir: string;
+  manualClock: boolean;
+  logLevel: string;
+  bodyLimitBytes: number;
+  synchronous: 'FULL' | 'NORMAL';
+  /** How DurableClient reaches the management API: in-process (default) or over the loopback listener. */
+  rpcTransport: 'inprocess' | 'http';
+}
+
+/** Reads the runtime's settings from the environment (after local.settings.json was applied); throws {@link AppLoadError} on a bad value. */
+export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): RuntimeSettings {
+  const port = env.PORT === undefined || env.PORT === '' ? 7071 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new AppLoadError(`PORT must be a port number, not "${env.PORT}"`);
+  const limit = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ? Number(env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) : 104_857_600;
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new AppLoadError('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be a positive number of bytes');
+  const clock = (env.MAA_LOCAL_CLOCK ?? 'real').toLowerCase();
+  if (clock !== 'real' && clock !== 'manual')
+    throw new AppLoadError(`MAA_LOCAL_CLOCK must be "real" or "manual", not "${env.MAA_LOCAL_CLOCK}"`);
+  const sync = (env.MAA_LOCAL_SYNCHRONOUS ?? 'FULL').toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new AppLoadError('MAA_LOCAL_SYNCHRONOUS must be FULL or NORMAL');
+  const transport = (env.MAA_LOCAL_RPC_TRANSPORT ?? 'inprocess').toLowerCase();
+  if (transport !== 'inprocess' && transport !== 'http')
+    throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
+  return {
+    appDir,
+    port,
+    rpcTransport: transport,
+    host: env.MAA_LOCAL_HOST ?? '127.0.0.1',
+    dataDir: path.resolve(appDir, env.MAA_DATA_DIR ?? '.data'),
+    manualClock: clock === 'manual',
+    logLevel: env.MAA_LOG_LEVEL ?? 'information',
+    bodyLimitBytes: limit,
+    synchronous: sync,
+  };
+}
