@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { applyLocalAppSettings } from './appSettings';
-import { RuntimeClock, installProcessClock, parseIsoDuration } from './clock';
+import { RuntimeClock, installProcessClock, parseClockAdvance } from './clock';
 import { DurableEngine } from './durable/engine';
 import { installInProcessTransport } from './durable/inProcessTransport';
 import { ManagementApi, type ManagementResponse } from './durable/managementApi';
@@ -248,7 +248,7 @@ export class LocalRuntime {
       let ms: number;
       try {
         if (typeof advance !== 'string') throw new RangeError('"advance" must be an ISO-8601 duration such as "P30D"');
-        ms = parseIsoDuration(advance);
+        ms = parseClockAdvance(advance);
       } catch (error) {
         return problem(400, 'invalid_duration', (error as Error).message);
       }
