@@ -570,8 +570,11 @@ export class CosmosStore implements Store {
       }
       const { resource: stored } = await item.read<Stored<RequestDocument>>();
       if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-      const later = await this.hasRecordAfter(value.id, newestSeq);
-      if (staleStepVerdict(domainOf<ApprovalRequest>(stored), value, later) === 'keep') return stored._etag;
+      const current = domainOf<ApprovalRequest>(stored);
+      let verdict = staleStepVerdict(current, value);
+      if (verdict === 'readTrail')
+        verdict = staleStepVerdict(current, value, await this.hasRecordAfter(value.id, newestSeq));
+      if (verdict === 'keep') return stored._etag;
       etag = stored._etag;
     }
     throw new StoreError('precondition_failed', `request ${value.id} kept changing while it was written`);

@@ -9,14 +9,24 @@ export type StaleStepVerdict = 'keep' | 'overwrite';
  * written under a stale etag and `stored` is what the store holds now: `keep` when `stored`
  * already shows this step (equal as JSON, whatever the key order) or when the trail already holds
  * a record after the step's newest (`hasLaterRecord`: a late duplicate of an older step must not
- * undo a newer one); otherwise `overwrite` the current version with `incoming`.
+ * undo a newer one); otherwise `overwrite` the current version with `incoming`. Without
+ * `hasLaterRecord` it answers `readTrail` when only the trail can tell, so an adapter reads the
+ * trail only then and asks again with the answer.
  */
+export function staleStepVerdict(stored: ApprovalRequest, incoming: ApprovalRequest): StaleStepVerdict | 'readTrail';
 export function staleStepVerdict(
   stored: ApprovalRequest,
   incoming: ApprovalRequest,
   hasLaterRecord: boolean,
-): StaleStepVerdict {
-  return hasLaterRecord || canonicalJson(stored) === canonicalJson(incoming) ? 'keep' : 'overwrite';
+): StaleStepVerdict;
+export function staleStepVerdict(
+  stored: ApprovalRequest,
+  incoming: ApprovalRequest,
+  hasLaterRecord?: boolean,
+): StaleStepVerdict | 'readTrail' {
+  if (canonicalJson(stored) === canonicalJson(incoming)) return 'keep';
+  if (hasLaterRecord === undefined) return 'readTrail';
+  return hasLaterRecord ? 'keep' : 'overwrite';
 }
 
 /** Whether `request`'s trail head is at `head` or past it, so a step ending at `head` leaves it as it is (heads never move back). */

@@ -554,10 +554,15 @@ export class SqliteStore implements Store {
     if (written !== undefined) return written;
     const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(value.id) as DocRow | undefined;
     if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-    const later =
-      this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !==
-      undefined;
-    if (staleStepVerdict(JSON.parse(stored.doc) as ApprovalRequest, value, later) === 'keep') return stored.etag;
+    const current = JSON.parse(stored.doc) as ApprovalRequest;
+    let verdict = staleStepVerdict(current, value);
+    if (verdict === 'readTrail') {
+      const later =
+        this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !==
+        undefined;
+      verdict = staleStepVerdict(current, value, later);
+    }
+    if (verdict === 'keep') return stored.etag;
     return this.updateRequest(value, doc, stored.etag)!;
   }
 
