@@ -73,8 +73,13 @@ export function installProcessClock(clock: RuntimeClock): void {
   (globalThis as { Date: DateConstructor }).Date = callable as unknown as DateConstructor;
 }
 
-/** Parses an ISO-8601 duration (`P30D`, `PT1H30M`, `P1DT2.5S`, `P2W`) into milliseconds. */
-export function parseIsoDuration(text: string): number {
+// Not the app's duration parser on purpose: the offline runtime depends on nothing of the app but
+// its built output, and an advance may be any fraction of any unit a test needs.
+/**
+ * Milliseconds in a clock advance given as an ISO-8601 duration (`P30D`, `PT1H30M`, `P1DT2.5S`,
+ * `P2W`); throws RangeError for anything else.
+ */
+export function parseClockAdvance(text: string): number {
   const match =
     /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
       text,

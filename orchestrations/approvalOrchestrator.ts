@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { chainRecord, GENESIS_HASH } from '../shared/domain/auditChain';
+import { chainEvents, chainStartAfter } from '../shared/domain/auditChain';
 import { COMMAND_FRESHNESS_MS, COMMAND_FUTURE_SKEW_MS, CommandNonces } from '../shared/domain/commandNonces';
 import { isDomainError } from '../shared/domain/errors';
 import {
@@ -74,15 +74,14 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   let stored = { value: input.request, etag: input.etag };
   // Activity inputs carry the correlation id of the HTTP request behind the current step, for their logs.
   let correlation: Correlated = input.correlationId ? { correlationId: input.correlationId } : {};
-  let seq = 0;
-  let prevHash = GENESIS_HASH;
+  /** Where the next step's records go on the trail. */
+  let trailEnd = chainStartAfter(undefined);
   const now = () => context.df.currentUtcDateTime.toISOString();
-  const chain = (events: DomainEvent[]): AuditRecord[] =>
-    events.map((event) => {
-      const chained = chainRecord({ ...event, seq: seq++ }, prevHash);
-      prevHash = chained.hash;
-      return chained;
-    });
+  const chain = (events: DomainEvent[]): AuditRecord[] => {
+    const { records, next } = chainEvents(events, trailEnd);
+    trailEnd = next;
+    return records;
+  };
   /** Records a step; the first one (`start`) also has the start input's signature checked, and answers why it was refused. */
   function* record(
     result: CommandResult,

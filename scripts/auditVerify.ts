@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { digestMacStatus, readCheckpoints, readTrail } from '../shared/audit/checkpoints';
+import { digestMacStatus, readCheckpoints } from '../shared/audit/checkpoints';
+import { readTrail } from '../shared/store/trail';
 import { openStoreForVerification } from '../shared/composition';
 import { config, parseConfig } from '../shared/config';
 import { digestHash, parseDigest, verifyDigestChain, type AuditDigest } from '../shared/domain/auditDigest';

@@ -12,6 +12,9 @@ export interface Services {
 
 let services: Services | undefined;
 
+/** The clock the stores read (the system clock; the offline runtime shifts it under a manual clock). */
+const now = (): Date => new Date();
+
 /** Builds the services on first use (the composition root). */
 export function getServices(): Services {
   if (!services) {
@@ -26,7 +29,10 @@ export function getServices(): Services {
 function sqliteStore(file: string, closedRequestTtlSeconds: number | undefined): Store {
   let store: SqliteStore;
   try {
-    store = new SqliteStore(file, closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds });
+    store = new SqliteStore(file, {
+      now,
+      ...(closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds }),
+    });
   } catch (error) {
     // Opening can fail as writes do (a full disk, a read-only file): the next call tries again.
     throw sqliteUnavailable(error) ?? error;
@@ -41,7 +47,7 @@ function sqliteStore(file: string, closedRequestTtlSeconds: number | undefined):
  */
 export function openStoreForVerification(): Store {
   const { store } = config();
-  return store.kind === 'cosmos' ? cosmosStore(store) : new SqliteStore(store.file, { readOnly: true });
+  return store.kind === 'cosmos' ? cosmosStore(store) : new SqliteStore(store.file, { readOnly: true, now });
 }
 
 function cosmosStore(store: CosmosStoreConfig): Store {
@@ -50,6 +56,7 @@ function cosmosStore(store: CosmosStoreConfig): Store {
     require('./store/cosmosStore') as typeof import('./store/cosmosStore');
   const adapter = new CosmosStore(createCosmosClient(store), {
     database: store.database,
+    now,
     ...(store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds }),
   });
   return reportingUnavailable(adapter, cosmosUnavailable);

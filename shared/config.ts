@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseIsoDuration } from './domain/duration';
+import { isDomainError } from './domain/errors';
 import { PROFILE_TYPES, type ProfileType } from './domain/model';
 import { appKeySettingsShape, resolveAppKeys } from './keys/settings';
 import type { AppKeyRing } from './keys/appKey';
@@ -11,27 +13,20 @@ import { opsSettingsShape, resolveOpsConfig, type OpsConfig } from './ops/settin
 /** The longest TTL Cosmos DB accepts on an item, in seconds. */
 const MAX_TTL_SECONDS = 2_147_483_647;
 
-const isoDurationPattern = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-
 /**
- * Seconds in an ISO-8601 duration (`P1Y`, `P90D`, `PT12H`...); a year counts 365 days and a month
- * 30, since a retention period needs no calendar. Undefined when `text` is not such a duration or
- * is zero.
+ * Whole seconds in a retention period (`P1Y`, `P90D`, `PT12H`...), read by the domain's duration
+ * parser with nominal years (365 days) and months (30 days), since a retention period needs no
+ * calendar. Undefined when `text` is not such a duration, is zero or has a fraction of a second.
  */
-function durationSeconds(text: string): number | undefined {
-  const match = isoDurationPattern.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) return undefined;
-  const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const total = (((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds;
-  return total > 0 ? total : undefined;
+function retentionSeconds(text: string): number | undefined {
+  let ms: number;
+  try {
+    ms = parseIsoDuration(text, { calendar: 'nominal' });
+  } catch (error) {
+    if (isDomainError(error)) return undefined;
+    throw error;
+  }
+  return ms > 0 && ms % 1000 === 0 ? ms / 1000 : undefined;
 }
 
 const settingsSchema = z
@@ -69,7 +64,7 @@ const settingsSchema = z
     /** How long closed requests stay in the read model after their last change (ISO-8601 duration); unset keeps them. */
     MAA_CLOSED_REQUEST_TTL: z
       .string()
-      .refine((text) => (durationSeconds(text) ?? 0) <= MAX_TTL_SECONDS && durationSeconds(text) !== undefined, {
+      .refine((text) => (retentionSeconds(text) ?? 0) <= MAX_TTL_SECONDS && retentionSeconds(text) !== undefined, {
         message: 'must be a positive ISO-8601 duration such as P90D or P1Y, at most about 68 years',
       })
       .optional(),
@@ -176,7 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
   const ttl =
-    settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : durationSeconds(settings.MAA_CLOSED_REQUEST_TTL);
+    settings.MAA_CLOSED_REQUEST_TTL === undefined ? undefined : retentionSeconds(settings.MAA_CLOSED_REQUEST_TTL);
   if (kind === 'cosmos' && settings.COSMOS_ENDPOINT) {
     const store: CosmosStoreConfig = {
       kind,

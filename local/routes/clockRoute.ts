@@ -1,4 +1,4 @@
-import { parseIsoDuration, type RuntimeClock } from '../clock';
+import { parseClockAdvance, type RuntimeClock } from '../clock';
 import { json, methodNotAllowed, problem, text } from '../http/responses';
 import type { LocalRoute } from './localRoutes';
 
@@ -25,7 +25,7 @@ export function clockRoute(clock: RuntimeClock, manual: boolean): LocalRoute {
     let ms: number;
     try {
       if (typeof advance !== 'string') throw new RangeError('"advance" must be an ISO-8601 duration such as "P30D"');
-      ms = parseIsoDuration(advance);
+      ms = parseClockAdvance(advance);
     } catch (error) {
       return problem(400, 'invalid_duration', 'Bad Request', (error as Error).message);
     }

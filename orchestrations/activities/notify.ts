@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
-import { approvalCount } from '../../shared/domain/lifecycle';
 import type { ApprovalRequest } from '../../shared/domain/model';
-import type { NotificationKind, NotificationOutcome } from '../../shared/domain/notifications';
-import type { Directory } from '../../shared/identity/directory';
+import {
+  audienceOf,
+  recipientsOf,
+  type NotificationKind,
+  type NotificationOutcome,
+  type ResolvedAudience,
+} from '../../shared/domain/notifications';
+import type { Directory, DirectoryUser } from '../../shared/identity/directory';
 import { linkExpiry, signLinkToken } from '../../shared/links/linkToken';
 import type { LinksConfig } from '../../shared/links/settings';
 import {
   buildMessage,
-  CLOSING_KINDS,
   type ApprovalLink,
   type NotificationMessage,
   type Recipient,
@@ -30,11 +34,9 @@ const APPROVER_KINDS: ReadonlySet<NotificationKind> = new Set(['submitted', 'rem
 const CONCURRENCY = 8;
 
 /**
- * Builds the `notify` activity: resolves the recipients (see recipientsOf: the users in the
- * request's approver groups, transitively, except the initiator, for `submitted` and `reminder`;
- * otherwise the initiator, and approvers who have not decided when a request closes short of its
- * approvals), gives each approver asked to decide their own signed link, and sends
- * every message on every configured channel. Nothing throws: each outcome is reported, for the
+ * Builds the `notify` activity: looks up in the directory the recipients the domain names for the
+ * kind (`audienceOf`, `recipientsOf` in shared/domain/notifications.ts), gives each approver asked
+ * to decide their own signed link, and sends every message on every configured channel. Nothing throws: each outcome is reported, for the
  * orchestration to audit.
  *
  * Delivery is at least once (a crashed activity runs again). Message ids and link ids derive from
@@ -48,7 +50,11 @@ export function makeNotify(deps: NotifyDeps) {
     if (deps.notifiers.length === 0) return output;
     let recipients: Recipient[];
     try {
-      recipients = await recipientsOf(input.request, input.kind, deps.directory);
+      recipients = recipientsOf(
+        input.request,
+        input.kind,
+        await resolveAudience(input.request, input.kind, deps.directory),
+      );
     } catch (error) {
       output.problems.push(`the recipients could not be read from the directory: ${describeError(error)}`);
       return output;
@@ -87,52 +93,20 @@ async function deliver(notifier: Notifier, message: NotificationMessage): Promis
   };
 }
 
-/**
- * Who hears of `kind`: approvers for `submitted` and `reminder` (those who have not decided, for a
- * reminder); the initiator for the rest, and for a request that closed while it still needed
- * approvals (rejected, cancelled or expired) also the approvers who have not decided, whose links
- * no longer work.
- */
-async function recipientsOf(
+/** Looks up in the directory who {@link audienceOf} says hears of `kind`; the domain picks the recipients from that. */
+async function resolveAudience(
   request: ApprovalRequest,
   kind: NotificationKind,
   directory: NotifyDeps['directory'],
-): Promise<Recipient[]> {
-  if (APPROVER_KINDS.has(kind)) return approversOf(request, kind === 'reminder', directory);
-  const initiator = await initiatorOf(request, directory);
-  if (!CLOSING_KINDS.has(kind) || approvalCount(request) >= request.policy.requiredApprovals) return [initiator];
-  return [initiator, ...(await approversOf(request, true, directory))];
-}
-
-/** The users of the approver groups who may be asked: not the initiator, and with `undecidedOnly` nobody who decided. */
-async function approversOf(
-  request: ApprovalRequest,
-  undecidedOnly: boolean,
-  directory: NotifyDeps['directory'],
-): Promise<Recipient[]> {
-  const excluded = new Set([request.initiator.id.toLowerCase()]);
-  if (undecidedOnly) for (const decision of request.decisions) excluded.add(decision.approver.id.toLowerCase());
-  const recipients = new Map<string, Recipient>();
-  for (const groupId of request.policy.approverGroupIds) {
-    for (const user of await directory.usersInGroup(groupId)) {
-      const key = user.id.toLowerCase();
-      if (excluded.has(key) || recipients.has(key)) continue;
-      const address = user.mail ?? user.userPrincipalName;
-      recipients.set(key, {
-        id: user.id,
-        displayName: user.displayName,
-        ...(address === undefined ? {} : { address }),
-      });
-    }
+): Promise<ResolvedAudience> {
+  const audience = audienceOf(request, kind);
+  const initiator = audience.initiator ? await directory.findUser(request.initiator.id) : undefined;
+  const groupMembers = new Map<string, readonly DirectoryUser[]>();
+  if (audience.approvers !== 'none') {
+    for (const groupId of new Set(request.policy.approverGroupIds))
+      groupMembers.set(groupId, await directory.usersInGroup(groupId));
   }
-  return [...recipients.values()];
-}
-
-/** The initiator, with the address the directory has for them (none if it does not know them). */
-async function initiatorOf(request: ApprovalRequest, directory: NotifyDeps['directory']): Promise<Recipient> {
-  const user = await directory.findUser(request.initiator.id);
-  const address = user?.mail ?? user?.userPrincipalName;
-  return { ...request.initiator, ...(address === undefined ? {} : { address }) };
+  return { initiator, groupMembers };
 }
 
 /** The approver's link of this notification: its id derives from the notification id, so a re-run issues the same link. */

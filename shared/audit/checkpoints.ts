@@ -1,5 +1,4 @@
 import { digestHash, nextDigestBodies, type AuditDigest, type DigestBody } from '../domain/auditDigest';
-import type { AuditRecord } from '../domain/model';
 import { macFor, verifyMac, type AppKeyRing } from '../keys/appKey';
 import { StoreError, type Store } from '../store/store';
 
@@ -63,19 +62,4 @@ export async function readCheckpoints(store: Store, lastSequence = Number.POSITI
     }
     if (page.length < 100) return digests;
   }
-}
-
-/** A request's whole trail in `seq` order (trails are tens of records: a page or two). */
-export async function readTrail(store: Pick<Store, 'listAudit'>, requestId: string): Promise<AuditRecord[]> {
-  const records: AuditRecord[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.listAudit(requestId, {
-      top: 100,
-      ...(continuationToken === undefined ? {} : { continuationToken }),
-    });
-    records.push(...page.items);
-    continuationToken = page.continuationToken;
-  } while (continuationToken !== undefined);
-  return records;
 }

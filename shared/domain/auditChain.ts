@@ -53,6 +53,30 @@ export interface ChainStart {
   prevHash: string;
 }
 
+/** Where a trail whose last record is `last` continues: the next `seq` and `last`'s hash (the start of a trail when there is none). */
+export function chainStartAfter(last: Pick<AuditRecord, 'seq' | 'hash'> | undefined): ChainStart {
+  return last === undefined ? { seq: 0, prevHash: GENESIS_HASH } : { seq: last.seq + 1, prevHash: last.hash };
+}
+
+/**
+ * A step's `entries` (in order, without `seq`) chained onto a trail at `start`: record `i` gets
+ * `seq` = `start.seq + i` and chains to the one before it (the first to `start.prevHash`), as
+ * {@link chainRecord} makes them; `next` is where the trail continues after them (`start` when
+ * there are none). Deterministic, and throws as {@link chainRecord} does.
+ */
+export function chainEvents(
+  entries: readonly Omit<AuditEntry, 'seq'>[],
+  start: ChainStart,
+): { records: AuditRecord[]; next: ChainStart } {
+  let { seq, prevHash } = start;
+  const records = entries.map((entry) => {
+    const record = chainRecord({ ...entry, seq: seq++ }, prevHash);
+    prevHash = record.hash;
+    return record;
+  });
+  return { records, next: { seq, prevHash } };
+}
+
 /** The outcome of {@link verifyChain}; when invalid, `brokenAt` is the index of the first bad record and `reason` says what is wrong. */
 export interface ChainVerification {
   valid: boolean;

@@ -52,8 +52,6 @@ export interface FieldError {
 export interface DomainErrorOptions {
   /** Per-field problems (always present, possibly empty, for `invalid_policy`). */
   errors?: FieldError[];
-  /** The request that holds a contested entity lock (`entity_locked`). */
-  holderId?: string;
 }
 
 /**
@@ -64,7 +62,6 @@ export class DomainError extends Error {
   override name = 'DomainError' as const;
   readonly status: number;
   declare readonly errors?: FieldError[];
-  declare readonly holderId?: string;
 
   constructor(
     readonly code: DomainErrorCode,
@@ -74,7 +71,6 @@ export class DomainError extends Error {
     super(message);
     this.status = DOMAIN_ERROR_STATUS[code];
     if (options.errors !== undefined) this.errors = options.errors;
-    if (options.holderId !== undefined) this.holderId = options.holderId;
   }
 }
 

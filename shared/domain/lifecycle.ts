@@ -211,8 +211,8 @@ export interface NewRequestInput {
  * `text.ts` (identifiers in the operation, free text in the justification and payload strings),
  * an operation that is not JSON, or a bad `now`; identifiers are stored normalised (so the entity
  * lock sees one spelling); `no_applicable_policy` and
- * `invalid_policy` as `applicablePolicy` does. The entity lock is not checked here (see
- * `assertEntityUnlocked` and the store).
+ * `invalid_policy` as `applicablePolicy` does. The entity lock is not checked here: the
+ * store takes it atomically, keyed by `entityLock.ts`.
  */
 export function createRequest(input: NewRequestInput): ApprovalRequest {
   const missing = requiredSubmitRoles(input.profileType).filter((role) => !input.initiatorRoles.includes(role));

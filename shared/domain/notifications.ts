@@ -1,4 +1,4 @@
-import type { CommandResult, DomainEvent } from './lifecycle';
+import { approvalCount, type CommandResult, type DomainEvent } from './lifecycle';
 import type { ApprovalRequest, JsonValue, Principal } from './model';
 
 /**
@@ -11,7 +11,7 @@ import type { ApprovalRequest, JsonValue, Principal } from './model';
  * - `submitted`, `reminder`: to every eligible approver (the reminder only to those who have not
  *   decided), each with their own approval link.
  * - `approvalRecorded` (an approval short of the quorum), `approved`, `rejected`, `cancelled`,
- *   `expired`: to the initiator.
+ *   `expired`: to the initiator (see {@link audienceOf}).
  */
 export const NOTIFICATION_KINDS = [
   'submitted',
@@ -40,6 +40,88 @@ export interface NotificationOutcome {
   linkId?: string;
   /** RFC 3339 expiry of that link. */
   linkExpiresAt?: string;
+}
+
+/** Kinds that close a request: besides the initiator, approvers who were asked and have not decided hear of them. */
+export const CLOSING_KINDS: ReadonlySet<NotificationKind> = new Set(['rejected', 'cancelled', 'expired']);
+
+/** Who hears of a notification, before anyone is looked up: the initiator or not, and which approvers. */
+export interface NotificationAudience {
+  readonly initiator: boolean;
+  /** `all`: every eligible approver; `undecided`: those who have not decided; `none`: no approver. */
+  readonly approvers: 'all' | 'undecided' | 'none';
+}
+
+/**
+ * Who hears of `kind` for `request`: every eligible approver for `submitted`, those who have not
+ * decided for a `reminder`; the initiator for every other kind, and for a request that closed
+ * while it still needed approvals (rejected, cancelled or expired) also the approvers who have not
+ * decided, whose links no longer work.
+ */
+export function audienceOf(
+  request: Pick<ApprovalRequest, 'decisions' | 'policy'>,
+  kind: NotificationKind,
+): NotificationAudience {
+  if (kind === 'submitted') return { initiator: false, approvers: 'all' };
+  if (kind === 'reminder') return { initiator: false, approvers: 'undecided' };
+  const shortOfQuorum = approvalCount(request) < request.policy.requiredApprovals;
+  return { initiator: true, approvers: CLOSING_KINDS.has(kind) && shortOfQuorum ? 'undecided' : 'none' };
+}
+
+/** A user as the directory knows them, as far as notifying them goes. */
+export interface DirectoryEntry {
+  readonly id: string;
+  readonly displayName: string;
+  readonly mail?: string;
+  readonly userPrincipalName?: string;
+}
+
+/** Someone a notification is sent to, with the address email uses when the directory has one. */
+export interface NotificationRecipient extends Principal {
+  address?: string;
+}
+
+/** What the directory answered for an audience (see {@link audienceOf}). */
+export interface ResolvedAudience {
+  /** The initiator's entry; undefined when not asked for or unknown to the directory. */
+  readonly initiator?: DirectoryEntry | undefined;
+  /** The (transitive) members of each of the request's approver groups that were looked up, by group id. */
+  readonly groupMembers: ReadonlyMap<string, readonly DirectoryEntry[]>;
+}
+
+/**
+ * The recipients of `kind` for `request`, given what the directory answered: the initiator first
+ * (when in the {@link audienceOf audience}; with the address the directory has, their mail or else
+ * their user principal name, none when it does not know them), then the members of the approver
+ * groups in the snapshot's group order, each once (ids compare case-insensitively), never the
+ * initiator and, for `undecided`, nobody who has decided.
+ */
+export function recipientsOf(
+  request: Pick<ApprovalRequest, 'initiator' | 'decisions' | 'policy'>,
+  kind: NotificationKind,
+  resolved: ResolvedAudience,
+): NotificationRecipient[] {
+  const audience = audienceOf(request, kind);
+  const recipients: NotificationRecipient[] = [];
+  if (audience.initiator) recipients.push(withAddress(request.initiator, resolved.initiator));
+  if (audience.approvers === 'none') return recipients;
+  const excluded = new Set([request.initiator.id.toLowerCase()]);
+  if (audience.approvers === 'undecided')
+    for (const decision of request.decisions) excluded.add(decision.approver.id.toLowerCase());
+  for (const groupId of request.policy.approverGroupIds) {
+    for (const user of resolved.groupMembers.get(groupId) ?? []) {
+      const key = user.id.toLowerCase();
+      if (excluded.has(key)) continue;
+      excluded.add(key);
+      recipients.push(withAddress({ id: user.id, displayName: user.displayName }, user));
+    }
+  }
+  return recipients;
+}
+
+function withAddress(principal: Principal, entry: DirectoryEntry | undefined): NotificationRecipient {
+  const address = entry?.mail ?? entry?.userPrincipalName;
+  return { id: principal.id, displayName: principal.displayName, ...(address === undefined ? {} : { address }) };
 }
 
 /** The notification a command's result calls for, if any: decisions, cancellation and expiry tell the initiator. */

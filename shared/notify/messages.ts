@@ -1,6 +1,6 @@
-import type { NotificationKind } from '../domain/notifications';
+import { CLOSING_KINDS, type NotificationKind, type NotificationRecipient } from '../domain/notifications';
 import { approvalCount } from '../domain/lifecycle';
-import type { ApprovalRequest, Principal } from '../domain/model';
+import type { ApprovalRequest } from '../domain/model';
 import { operationTitle, titleText } from '../domain/operationTitle';
 import { isBlankText, visibleText } from '../domain/text';
 
@@ -11,9 +11,7 @@ import { isBlankText, visibleText } from '../domain/text';
  */
 
 /** Who a message is for; `address` is where email goes (the user's `mail`, else their UPN). */
-export interface Recipient extends Principal {
-  address?: string;
-}
+export type Recipient = NotificationRecipient;
 
 /** An approver's own signed link. */
 export interface ApprovalLink {
@@ -59,9 +57,6 @@ export interface MessageInput {
   /** Origin of the API for the instructions (`https://maa.contoso.com`), or `''` to show paths only. */
   apiBaseUrl: string;
 }
-
-/** Kinds that close a request: besides the initiator, approvers who were asked and have not decided hear of them. */
-export const CLOSING_KINDS: ReadonlySet<NotificationKind> = new Set(['rejected', 'cancelled', 'expired']);
 
 /** A piece of a line: our own words, text a user chose (isolated, escaped, never a link), or one of our URLs (a link). */
 type Part = string | { readonly user: string; readonly kind: 'identifier' | 'text' } | { readonly link: string };

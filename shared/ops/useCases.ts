@@ -1,4 +1,4 @@
-import { readTrail } from '../audit/checkpoints';
+import { readTrail } from '../store/trail';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
 import {

@@ -1,8 +1,9 @@
-import { chainRecord, GENESIS_HASH } from '../domain/auditChain';
+import { chainEvents, chainStartAfter } from '../domain/auditChain';
 import type { CommandResult } from '../domain/lifecycle';
-import type { ApprovalRequest, AuditRecord } from '../domain/model';
+import type { ApprovalRequest } from '../domain/model';
 import { HttpError } from '../http/problem';
 import { StoreError, type Store } from '../store/store';
+import { readTrail } from '../store/trail';
 
 const ATTEMPTS = 5;
 
@@ -23,14 +24,7 @@ export async function writeStep(
     const stored = await store.getRequest(requestId);
     if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
     const result = apply(stored.value);
-    const last = await lastRecord(store, requestId);
-    let prevHash = last?.hash ?? GENESIS_HASH;
-    let seq = (last?.seq ?? -1) + 1;
-    const records: AuditRecord[] = result.events.map((event) => {
-      const record = chainRecord({ ...event, seq: seq++ }, prevHash);
-      prevHash = record.hash;
-      return record;
-    });
+    const { records } = chainEvents(result.events, chainStartAfter((await readTrail(store, requestId)).at(-1)));
     try {
       await store.recordStep({ records, request: { value: result.request, etag: stored.etag } });
       return result.request;
@@ -39,19 +33,4 @@ export async function writeStep(
     }
   }
   throw new HttpError(409, 'conflict', 'Conflict', `Request '${requestId}' kept changing; try again.`);
-}
-
-/** The last record of a request's trail (trails are tens of records: a page or two). */
-async function lastRecord(store: Store, requestId: string): Promise<AuditRecord | undefined> {
-  let last: AuditRecord | undefined;
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.listAudit(requestId, {
-      top: 100,
-      ...(continuationToken === undefined ? {} : { continuationToken }),
-    });
-    last = page.items.at(-1) ?? last;
-    continuationToken = page.continuationToken;
-  } while (continuationToken !== undefined);
-  return last;
 }

@@ -11,11 +11,10 @@ import {
 } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
-import { entityLockKey } from '../domain/entityLock';
+import { entityLockKey, heldEntityLock, lockedResourceId } from '../domain/entityLock';
 import { BOOTSTRAP_POLICY_ID } from '../domain/policy';
 import {
   CLOSED_STATUSES,
-  OPEN_STATUSES,
   type AccessPolicy,
   type ApprovalRequest,
   type AuditRecord,
@@ -41,9 +40,11 @@ import {
   POLICY_PARTITION,
   REQUESTS_CONTAINER,
 } from './cosmosSchema';
+import { headIsCurrent, staleStepVerdict } from './recordStep';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
 import { storeUnavailable } from './unavailable';
 import {
+  entityLockedError,
   stepHead,
   StoreError,
   withHead,
@@ -70,6 +71,8 @@ export interface CosmosStoreOptions {
   database: string;
   /** Seconds a closed request stays in the read model; undefined keeps it forever. */
   closedRequestTtlSeconds?: number;
+  /** The clock for lock claims, link retention and trail-head times; default the system clock. */
+  now?: () => Date;
 }
 
 /**
@@ -193,14 +196,6 @@ function ifMatch(etag: string) {
   return { accessCondition: { type: 'IfMatch', condition: etag } };
 }
 
-function lockedError(request: ApprovalRequest): StoreError {
-  return new StoreError(
-    'entity_locked',
-    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
-  );
-}
-
-/** The entity lock a request takes while open; requests without a resource id lock nothing. */
 /** The lock document of the request's entity, keyed as the domain keys locks (GUIDs case-insensitive). */
 function lockIdOf(request: ApprovalRequest): string | undefined {
   const key = entityLockKey(request.profileType, request.operation);
@@ -234,6 +229,7 @@ export class CosmosStore implements Store {
   private readonly idempotency: Container;
   private readonly links: Container;
   private readonly checkpoints: Container;
+  private readonly now: () => Date;
 
   constructor(
     private readonly client: CosmosClient,
@@ -247,6 +243,7 @@ export class CosmosStore implements Store {
     this.idempotency = database.container(IDEMPOTENCY_CONTAINER.id);
     this.links = database.container(LINKS_CONTAINER.id);
     this.checkpoints = database.container(CHECKPOINTS_CONTAINER.id);
+    this.now = options.now ?? (() => new Date());
   }
 
   async ping(): Promise<void> {
@@ -257,7 +254,7 @@ export class CosmosStore implements Store {
     // A small document is enough here (a full partition, throttling or an outage refuses any
     // write) and costs a few RU. In the links container: partitioned by id and with TTL on, so
     // the probe expires on its own.
-    await this.links.items.upsert({ id: PROBE_ID, ttl: 3600, at: new Date().toISOString() });
+    await this.links.items.upsert({ id: PROBE_ID, ttl: 3600, at: this.now().toISOString() });
   }
 
   async close(): Promise<void> {
@@ -341,7 +338,7 @@ export class CosmosStore implements Store {
 
   async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
     const lockId = lockIdOf(request);
-    if (lockId !== undefined && OPEN_STATUSES.has(request.status)) await this.takeLock(lockId, request);
+    if (lockId !== undefined && heldEntityLock(request) !== undefined) await this.takeLock(lockId, request);
     try {
       const { resource } = await this.requests.items.create<RequestDocument>(this.requestDocument(request));
       return { value: request, etag: (resource as Stored<RequestDocument>)._etag };
@@ -508,7 +505,7 @@ export class CosmosStore implements Store {
   async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
     const id = hashedId('link', linkId);
     try {
-      await this.links.items.create({ id, expiresAt, ttl: linkIdRetentionSeconds(expiresAt, Date.now()) });
+      await this.links.items.create({ id, expiresAt, ttl: linkIdRetentionSeconds(expiresAt, this.now().getTime()) });
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;
@@ -573,11 +570,11 @@ export class CosmosStore implements Store {
       }
       const { resource: stored } = await item.read<Stored<RequestDocument>>();
       if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-      if (
-        JSON.stringify(domainOf(stored)) === JSON.stringify(value) ||
-        (await this.hasRecordAfter(value.id, newestSeq))
-      )
-        return stored._etag;
+      const current = domainOf<ApprovalRequest>(stored);
+      let verdict = staleStepVerdict(current, value);
+      if (verdict === 'readTrail')
+        verdict = staleStepVerdict(current, value, await this.hasRecordAfter(value.id, newestSeq));
+      if (verdict === 'keep') return stored._etag;
       etag = stored._etag;
     }
     throw new StoreError('precondition_failed', `request ${value.id} kept changing while it was written`);
@@ -593,7 +590,7 @@ export class CosmosStore implements Store {
       const { resource: stored } = await item.read<Stored<RequestDocument>>();
       if (!stored) return undefined;
       const value = domainOf<ApprovalRequest>(stored);
-      if (value.trail !== undefined && value.trail.seq >= head.seq) return stored._etag;
+      if (headIsCurrent(value, head)) return stored._etag;
       try {
         const { resource } = await item.replace<RequestDocument>(
           this.requestDocument(withHead(value, head), true),
@@ -628,7 +625,7 @@ export class CosmosStore implements Store {
     return {
       ...request,
       ...(ttl !== undefined && CLOSED_STATUSES.has(request.status) ? { ttl } : {}),
-      ...(headWritten ? { headWrittenMs: Date.now() } : {}),
+      ...(headWritten ? { headWrittenMs: this.now().getTime() } : {}),
     };
   }
 
@@ -638,9 +635,9 @@ export class CosmosStore implements Store {
       const claim: LockDocument = {
         id: lockId,
         profileType: request.profileType,
-        resourceId: request.operation.resourceId ?? '',
+        resourceId: lockedResourceId(request.operation) ?? '',
         requestId: request.id,
-        claimedAt: new Date().toISOString(),
+        claimedAt: this.now().toISOString(),
       };
       try {
         await this.locks.items.create(claim);
@@ -652,7 +649,7 @@ export class CosmosStore implements Store {
       if (!held) continue;
       // A retried create of the same request already holds it.
       if (held.requestId === request.id) return;
-      if (await this.holderStillHolds(held)) throw lockedError(request);
+      if (await this.holderStillHolds(held)) throw entityLockedError(request);
       try {
         await lock.replace(claim, ifMatch(held._etag));
         return;
@@ -661,14 +658,17 @@ export class CosmosStore implements Store {
         if (status !== 404 && status !== 412) throw error;
       }
     }
-    throw lockedError(request);
+    throw entityLockedError(request);
   }
 
   private async holderStillHolds(lock: LockDocument): Promise<boolean> {
     const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
     // A holder of another entity is a create that was refused for its id after taking this lock.
-    if (holder) return OPEN_STATUSES.has(holder.status) && lockIdOf(holder) === lock.id;
-    return Date.now() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
+    if (holder) {
+      const held = heldEntityLock(holder);
+      return held !== undefined && hashedId('lock', held) === lock.id;
+    }
+    return this.now().getTime() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
   }
 
   private async releaseLock(lockId: string, requestId: string): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { entityLockKey } from '../domain/entityLock';
+import { lockedResourceId } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import {
@@ -23,10 +23,12 @@ import {
   toPage,
   type NewestFirstPosition,
 } from './continuationToken';
+import { headIsCurrent, staleStepVerdict } from './recordStep';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
 import { SqliteGroupCommit } from './sqliteGroupCommit';
 import { storeUnavailable } from './unavailable';
 import {
+  entityLockedError,
   stepHead,
   StoreError,
   withHead,
@@ -166,25 +168,14 @@ export function sqliteUnavailable(error: unknown): StoreError | undefined {
  */
 const PROBE_BYTES = 64 * 1024;
 
-/**
- * The resource the entity lock names, as the domain keys it (a GUID lower-cased, since GUIDs are
- * case-insensitive); `null` when the request names no resource and so locks nothing.
- */
+/** The `resource_id` column: the resource the request's entity lock names, `null` when it locks nothing. */
 function lockedResource(request: ApprovalRequest): string | null {
-  const key = entityLockKey(request.profileType, request.operation);
-  return key === undefined ? null : key.slice(request.profileType.length + 1);
+  return lockedResourceId(request.operation) ?? null;
 }
 
 function isConstraintViolation(error: unknown): boolean {
   const code = sqliteCode(error);
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-function lockedError(request: ApprovalRequest): StoreError {
-  return new StoreError(
-    'entity_locked',
-    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
-  );
 }
 
 /** Keyset condition "strictly after `position`" in newest-first order, or nothing on the first page. */
@@ -219,15 +210,20 @@ export class SqliteStore implements Store {
 
   private readonly closedRequestTtlMs: number | undefined;
   private readonly readOnly: boolean;
+  /** The current time in epoch milliseconds, from the clock the store was given. */
+  private readonly nowMs: () => number;
   /** When the next closed request is due to be forgotten (`Infinity` when none is). */
   private nextForgetMs = Number.POSITIVE_INFINITY;
 
   /**
    * Opens (or creates) the store in `file`. With `readOnly`, opens an existing store of the
    * current schema version without writing anything, not even a migration or the retention
-   * cleanup (for verification); a missing file, or one of another version, throws.
+   * cleanup (for verification); a missing file, or one of another version, throws. `now` is the
+   * clock for retention and trail-head times (default: the system clock).
    */
-  constructor(file: string, options: { closedRequestTtlSeconds?: number; readOnly?: boolean } = {}) {
+  constructor(file: string, options: { closedRequestTtlSeconds?: number; readOnly?: boolean; now?: () => Date } = {}) {
+    const now = options.now ?? (() => new Date());
+    this.nowMs = () => now().getTime();
     this.closedRequestTtlMs =
       options.closedRequestTtlSeconds === undefined ? undefined : options.closedRequestTtlSeconds * 1000;
     this.readOnly = options.readOnly === true;
@@ -391,7 +387,7 @@ export class SqliteStore implements Store {
         if (this.statement('SELECT 1 FROM requests WHERE id = ?').get(request.id) !== undefined) {
           throw new StoreError('conflict', `request ${request.id} exists`);
         }
-        if (this.isLockedByAnother(request)) throw lockedError(request);
+        if (this.isLockedByAnother(request)) throw entityLockedError(request);
         throw error;
       }
       this.insertGroups(request);
@@ -494,7 +490,7 @@ export class SqliteStore implements Store {
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
-    const now = Date.now();
+    const now = this.nowMs();
     return this.commits.write(() => {
       this.statement('DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ? AND expires_at_ms <= ?').run(
         record.principalId,
@@ -513,7 +509,7 @@ export class SqliteStore implements Store {
   }
 
   async consumeLinkId(linkId: string, expiresAt: string): Promise<boolean> {
-    const now = Date.now();
+    const now = this.nowMs();
     return this.commits.write(() => {
       this.statement('DELETE FROM consumed_links WHERE forget_at_ms <= ?').run(now);
       const { changes } = this.statement(
@@ -558,10 +554,15 @@ export class SqliteStore implements Store {
     if (written !== undefined) return written;
     const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(value.id) as DocRow | undefined;
     if (!stored) throw new StoreError('not_found', `request ${value.id} has no read model`);
-    const later =
-      this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !==
-      undefined;
-    if (stored.doc === doc || later) return stored.etag;
+    const current = JSON.parse(stored.doc) as ApprovalRequest;
+    let verdict = staleStepVerdict(current, value);
+    if (verdict === 'readTrail') {
+      const later =
+        this.statement('SELECT 1 FROM audit WHERE request_id = ? AND seq > ? LIMIT 1').get(value.id, newestSeq) !==
+        undefined;
+      verdict = staleStepVerdict(current, value, later);
+    }
+    if (verdict === 'keep') return stored.etag;
     return this.updateRequest(value, doc, stored.etag)!;
   }
 
@@ -573,12 +574,12 @@ export class SqliteStore implements Store {
     const stored = this.statement('SELECT etag, doc FROM requests WHERE id = ?').get(requestId) as DocRow | undefined;
     if (!stored) return undefined;
     const value = JSON.parse(stored.doc) as ApprovalRequest;
-    if (value.trail !== undefined && value.trail.seq >= head.seq) return stored.etag;
+    if (headIsCurrent(value, head)) return stored.etag;
     const next = randomUUID();
     this.statement('UPDATE requests SET etag = ?, doc = ?, head_written_ms = ? WHERE id = ?').run(
       next,
       JSON.stringify(withHead(value, head)),
-      Date.now(),
+      this.nowMs(),
       requestId,
     );
     return next;
@@ -596,7 +597,7 @@ export class SqliteStore implements Store {
                  WHERE a.seq = (SELECT MAX(b.seq) FROM audit b WHERE b.request_id = a.request_id)) AS last
            WHERE requests.id = last.request_id AND json_type(requests.doc, '$.trail') IS NULL`,
         )
-        .run(Date.now());
+        .run(this.nowMs());
     })();
   }
 
@@ -616,13 +617,13 @@ export class SqliteStore implements Store {
         next,
         doc,
         this.forgetAt(request),
-        Date.now(),
+        this.nowMs(),
         request.id,
         etag,
       );
       if (changes === 0) return undefined;
     } catch (error) {
-      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw lockedError(request);
+      if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw entityLockedError(request);
       throw error;
     }
     this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
@@ -633,7 +634,7 @@ export class SqliteStore implements Store {
   /** When a write of `request` makes it due to be forgotten: its TTL from now if closed, else never (null). */
   private forgetAt(request: ApprovalRequest): number | null {
     if (this.closedRequestTtlMs === undefined || !CLOSED_STATUSES.has(request.status)) return null;
-    const at = Date.now() + this.closedRequestTtlMs;
+    const at = this.nowMs() + this.closedRequestTtlMs;
     this.nextForgetMs = Math.min(this.nextForgetMs, at);
     return at;
   }
@@ -643,7 +644,7 @@ export class SqliteStore implements Store {
    * Synchronous, between group commits: no transaction of theirs is open while JavaScript runs here.
    */
   private forgetDue(): void {
-    const now = Date.now();
+    const now = this.nowMs();
     if (this.readOnly || now < this.nextForgetMs) return;
     this.db.transaction(() => {
       this.statement(

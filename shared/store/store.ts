@@ -103,6 +103,14 @@ export class StoreError extends Error {
   }
 }
 
+/** The `entity_locked` refusal of `request`: another open request holds the lock of its entity. */
+export function entityLockedError(request: ApprovalRequest): StoreError {
+  return new StoreError(
+    'entity_locked',
+    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
+  );
+}
+
 /**
  * The store port: policies with etags, the request read model (with its trail head) and its list
  * views, the append-only audit trail, audit checkpoints, idempotency keys and consumed link ids. The Cosmos DB and SQLite adapters both pass

@@ -4,6 +4,7 @@ import { approverRule } from '../domain/policy';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import { verifyLinkToken, type LinkClaims, type LinkKey, type LinkRefusal } from '../links/linkToken';
 import { LinkError } from '../links/refusals';
+import { readTrail } from '../store/trail';
 import { checkCommand } from './requests';
 import type { Caller, UseCaseDeps } from './deps';
 
@@ -154,17 +155,6 @@ export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink): Promise
 
 /** The orchestration's refusal of the decision made through `link`, if its trail holds one (trails are short: tens of records). */
 async function refusalOf(deps: UseCaseDeps, link: OpenedLink): Promise<AuditRecord | undefined> {
-  let continuationToken: string | undefined;
-  do {
-    const page = await deps.store.listAudit(link.request.id, {
-      top: 100,
-      ...(continuationToken === undefined ? {} : { continuationToken }),
-    });
-    const refused = page.items.find(
-      (record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId,
-    );
-    if (refused) return refused;
-    continuationToken = page.continuationToken;
-  } while (continuationToken !== undefined);
-  return undefined;
+  const trail = await readTrail(deps.store, link.request.id);
+  return trail.find((record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId);
 }

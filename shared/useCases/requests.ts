@@ -1,5 +1,5 @@
 import type { SubmitRequestBody } from '../api/schemas';
-import { readTrail } from '../audit/checkpoints';
+import { readTrail } from '../store/trail';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';

@@ -9,6 +9,11 @@ import type {
 } from '../../../shared/domain/model';
 import { StoreError, type Page, type RequestQuery, type Store } from '../../../shared/store/store';
 
+/** What a test may ask of a fresh store: the clock it reads (default the system clock). */
+export interface StoreOptions {
+  now?: () => Date;
+}
+
 /** A fresh, empty store and how to get rid of it. */
 export interface StoreUnderTest {
   store: Store;
@@ -152,7 +157,10 @@ async function allPages<T>(
  * The behaviour every `Store` adapter must have. `factory` returns a fresh, empty store for each
  * test.
  */
-export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
+export function describeStoreContract(
+  name: string,
+  factory: (options?: StoreOptions) => Promise<StoreUnderTest>,
+): void {
   describe(`${name} store contract`, () => {
     let current: StoreUnderTest;
     let store: Store;
@@ -751,6 +759,22 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         ]);
         expect(await store.listTrailHeadsSince(new Date(Date.now() + 60_000).toISOString())).toStrictEqual([]);
         expect(await store.listTrailIds()).toStrictEqual(['r1', 'r2', 'r3']);
+      });
+    });
+
+    describe('clock', () => {
+      it('stamps trail heads with the clock it was given, not the system clock', async () => {
+        const clocked = await factory({ now: () => new Date('2040-06-01T12:00:00.000Z') });
+        try {
+          await clocked.store.createRequest(aRequest({ id: 'r1' }));
+          await clocked.store.recordStep({ records: [anAuditRecord('r1', 0)] });
+          expect(await clocked.store.listTrailHeadsSince('2040-06-01T11:59:00.000Z')).toStrictEqual([
+            { requestId: 'r1', ...headAt('r1', 0) },
+          ]);
+          expect(await clocked.store.listTrailHeadsSince('2040-06-01T12:01:00.000Z')).toStrictEqual([]);
+        } finally {
+          await clocked.dispose();
+        }
       });
     });
 

@@ -15,7 +15,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function freshStore(options: { closedRequestTtlSeconds?: number } = {}) {
+async function freshStore(options: { closedRequestTtlSeconds?: number; now?: () => Date } = {}) {
   const client = createCosmosClient({ endpoint: server.endpoint, key: server.key, agent: server.agent });
   const database = `maa-${randomUUID()}`;
   await ensureCosmosSchema(client, { database });

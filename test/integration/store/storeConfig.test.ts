@@ -52,12 +52,26 @@ describe('store settings', () => {
   });
 
   it.each([
+    ['P1M', 30 * 86_400],
+    ['P1Y2M', (365 + 60) * 86_400],
+    ['P2W', 14 * 86_400],
+    ['PT90M', 5400],
+  ])('reads the closed-request retention %s with nominal years and months as %i seconds', (text, seconds) => {
+    expect(
+      parseConfig(withAppKey({ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: text })).store,
+    ).toMatchObject({ closedRequestTtlSeconds: seconds });
+  });
+
+  it.each([
     [{ MAA_STORE: 'cosmos' }, /COSMOS_ENDPOINT/],
     [{ COSMOS_ENDPOINT: 'not a url' }, /COSMOS_ENDPOINT/],
     [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: '30 days' }, /MAA_CLOSED_REQUEST_TTL/],
     [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'PT0S' }, /MAA_CLOSED_REQUEST_TTL/],
     [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'P' }, /MAA_CLOSED_REQUEST_TTL/],
     [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'P100Y' }, /MAA_CLOSED_REQUEST_TTL/],
+    [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'PT1.5S' }, /MAA_CLOSED_REQUEST_TTL/],
+    [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'P1D2W' }, /MAA_CLOSED_REQUEST_TTL/],
+    [{ COSMOS_ENDPOINT: 'https://a/', MAA_CLOSED_REQUEST_TTL: 'p1d' }, /MAA_CLOSED_REQUEST_TTL/],
   ])('refuses %j naming the setting', (env, setting) => {
     expect(() => parseConfig(withAppKey(env))).toThrow(ConfigError);
     expect(() => parseConfig(withAppKey(env))).toThrow(setting);

@@ -1,4 +1,11 @@
-import { GENESIS_HASH, auditRecordId, chainRecord, verifyChain } from '../../../shared/domain/auditChain';
+import {
+  GENESIS_HASH,
+  auditRecordId,
+  chainEvents,
+  chainRecord,
+  chainStartAfter,
+  verifyChain,
+} from '../../../shared/domain/auditChain';
 import { sha256Hex, canonicalJson } from '../../../shared/domain/canonicalJson';
 import type { AuditEntry, AuditRecord } from '../../../shared/domain/model';
 import { T0, after, alice, bob } from './fixtures';
@@ -126,5 +133,34 @@ describe('verifyChain', () => {
 
   it('cannot see a trail cut short at its end (compare the last hash with a trusted one for that)', () => {
     expect(verifyChain(chain().slice(0, 3))).toEqual({ valid: true });
+  });
+});
+
+describe('chainEvents', () => {
+  const events = entries().map(({ seq: _seq, ...event }) => event);
+
+  it('chains a whole trail from its start as record-by-record chaining does, and says where it continues', () => {
+    const { records, next } = chainEvents(events, chainStartAfter(undefined));
+    expect(records).toStrictEqual(chain());
+    expect(verifyChain(records)).toStrictEqual({ valid: true });
+    expect(next).toStrictEqual({ seq: 5, prevHash: records[4]!.hash });
+  });
+
+  it.each([1, 2, 4])('continues a trail after its first %i records, as one chain', (split) => {
+    const first = chainEvents(events.slice(0, split), { seq: 0, prevHash: GENESIS_HASH });
+    const rest = chainEvents(events.slice(split), first.next);
+    expect([...first.records, ...rest.records]).toStrictEqual(chain());
+  });
+
+  it('continues after a stored last record, and leaves the start as it is for no events', () => {
+    const last = chain()[2]!;
+    const start = chainStartAfter(last);
+    expect(start).toStrictEqual({ seq: 3, prevHash: last.hash });
+    expect(chainEvents(events.slice(3), start).records).toStrictEqual(chain().slice(3));
+    expect(chainEvents([], start)).toStrictEqual({ records: [], next: start });
+  });
+
+  it('throws as chainRecord does for a start that is no hash', () => {
+    expect(() => chainEvents(events, { seq: 0, prevHash: 'x' })).toThrow(RangeError);
   });
 });

@@ -52,3 +52,19 @@ describe('parseIsoDuration', () => {
     expect(() => parseIsoDuration(text)).toThrow(/no fixed length/);
   });
 });
+
+describe('parseIsoDuration with nominal years and months', () => {
+  it.each([
+    ['P1Y', 365 * DAY],
+    ['P1M', 30 * DAY],
+    ['P1Y2M3W4DT5H', (365 + 60 + 21 + 4) * DAY + 5 * HOUR],
+    ['P90D', 90 * DAY],
+    ['PT12H', 12 * HOUR],
+  ])('reads %s as %i ms', (text, ms) => {
+    expect(parseIsoDuration(text, { calendar: 'nominal' })).toBe(ms);
+  });
+
+  it.each(['P1.5Y', 'P1M1Y', 'P1D1Y', 'P', 'P1YT'])('refuses %p as invalid_request', (text) => {
+    expect(refusal(() => parseIsoDuration(text, { calendar: 'nominal' }))).toBe('invalid_request');
+  });
+});

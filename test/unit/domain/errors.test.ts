@@ -28,10 +28,9 @@ describe('DomainError', () => {
     expect(Object.keys(DOMAIN_ERROR_STATUS)).toHaveLength(16);
   });
 
-  it('carries field errors and the lock holder when given', () => {
+  it('carries field errors when given', () => {
     const errors = [{ path: 'displayName', message: 'must not be blank' }];
     expect(new DomainError('invalid_policy', 'bad', { errors }).errors).toEqual(errors);
-    expect(new DomainError('entity_locked', 'locked', { holderId: 'req-9' }).holderId).toBe('req-9');
     expect(new DomainError('expired', 'late')).not.toHaveProperty('errors');
   });
 });

@@ -1,6 +1,6 @@
-import { RuntimeClock, parseIsoDuration } from '../../../local/clock';
+import { RuntimeClock, parseClockAdvance } from '../../../local/clock';
 
-describe('parseIsoDuration', () => {
+describe('parseClockAdvance', () => {
   it.each([
     ['P30D', 30 * 86_400_000],
     ['PT1H', 3_600_000],
@@ -9,11 +9,11 @@ describe('parseIsoDuration', () => {
     ['P2W', 14 * 86_400_000],
     ['PT0S', 0],
   ])('reads %s as %d ms', (text, ms) => {
-    expect(parseIsoDuration(text)).toBe(ms);
+    expect(parseClockAdvance(text)).toBe(ms);
   });
 
   it.each(['', 'P', 'PT', '30D', 'P1Y', 'P-1D', 'PT1H2', 'P1DT'])('rejects %p', (text) => {
-    expect(() => parseIsoDuration(text)).toThrow(RangeError);
+    expect(() => parseClockAdvance(text)).toThrow(RangeError);
   });
 });
 
