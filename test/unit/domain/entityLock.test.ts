@@ -1,6 +1,6 @@
 import { assertEntityUnlocked, entityLockKey, heldEntityLock } from '../../../shared/domain/entityLock';
 import type { ApprovalRequest, ProfileType, RequestStatus } from '../../../shared/domain/model';
-import { accessPolicy, newRequest, requestIn } from './fixtures';
+import { accessPolicy, newRequest, requestIn } from '../../support/builders';
 
 const DEVICE = 'A1B2C3D4-0000-4000-8000-00000000ABCD';
 

@@ -1,6 +1,6 @@
-import { isDomainError, type DomainErrorCode } from '../../../shared/domain/errors';
-import { applyCommand, createRequest, type Command, type NewRequestInput } from '../../../shared/domain/lifecycle';
-import type { AccessPolicy, AppRole, ApprovalRequest, Principal, RequestStatus } from '../../../shared/domain/model';
+import { isDomainError, type DomainErrorCode } from '../../shared/domain/errors';
+import { applyCommand, createRequest, type Command, type NewRequestInput } from '../../shared/domain/lifecycle';
+import type { AccessPolicy, AppRole, ApprovalRequest, Principal, RequestStatus } from '../../shared/domain/model';
 
 /** Submission instant of every fixture request; with the default P30D TTL it expires at {@link EXPIRES}. */
 export const T0 = '2024-03-01T10:00:00.000Z';
