@@ -19,7 +19,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import type { DurableClient } from 'durable-functions';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { ApprovalOrchestrationInput } from '../../../orchestrations/contracts';
-import { accessPolicy, GROUP_A } from '../../support/builders';
+import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
 import { TEST_APP_KEY } from '../../support/appKey';
 import { registered } from '../../support/registeredFunctions';
 import { startTestServer, type TestServer } from '../identity/testServer';
@@ -74,11 +74,7 @@ const submit = (body: unknown, headers: Record<string, string>) =>
     body: { string: JSON.stringify(body) },
   });
 
-const wipe = {
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-1' },
-  justification: 'Laptop reported stolen',
-};
+const wipe = wipeBody('device-1');
 
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });

@@ -1,4 +1,3 @@
-import type { SubmitRequestBody } from '../../../shared/api/schemas';
 import type { ApprovalRequest } from '../../../shared/domain/model';
 import { signLinkToken, type LinkClaims, type LinkKey } from '../../../shared/links/linkToken';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
@@ -11,7 +10,7 @@ import {
   type OpenedLink,
 } from '../../../shared/useCases/links';
 import { submitRequest } from '../../../shared/useCases/requests';
-import { accessPolicy, GROUP_A } from '../../support/builders';
+import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
 import {
   caller,
   codeOf,
@@ -27,11 +26,7 @@ const erin = caller('erin-id', ['MAA.Approver'], 'Erin');
 const KEY: LinkKey = { id: 'link-1', secret: Buffer.alloc(32, 5) };
 const NOW_S = Date.parse('2026-03-01T10:00:00.000Z') / 1000;
 
-const wipe: SubmitRequestBody = {
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'device-1' },
-  justification: 'Laptop reported stolen',
-};
+const wipe = wipeBody('device-1');
 
 let store: SqliteStore;
 let dispose: () => Promise<void>;

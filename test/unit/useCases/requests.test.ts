@@ -1,7 +1,7 @@
 import type { SubmitRequestBody } from '../../../shared/api/schemas';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
 import { listRequests, sendCommand, submitRequest } from '../../../shared/useCases/requests';
-import { accessPolicy, GROUP_A } from '../../support/builders';
+import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
 import {
   caller,
   codeOf,
@@ -18,11 +18,7 @@ const erin = caller('erin-id', ['MAA.Approver'], 'Erin');
 const olga = caller('olga-id', ['MAA.Operator'], 'Olga');
 const policyAdmin = caller('pat-id', ['MAA.PolicyAdmin'], 'Pat');
 
-const wipe = (resourceId = 'device-1', justification = 'Laptop reported stolen'): SubmitRequestBody => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification,
-});
+const wipe = (resourceId = 'device-1') => wipeBody(resourceId);
 
 let store: SqliteStore;
 let dispose: () => Promise<void>;
