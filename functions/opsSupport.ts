@@ -50,6 +50,7 @@ export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     correlationId: correlationIdOf(request),
     appKeys: config().appKeys,
+    reminderBeforeMs: config().notifications.reminderBeforeMs,
   };
 }
 

@@ -34,6 +34,7 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     now: () => new Date(),
     newId: () => crypto.randomUUID(),
     appKeys: config().appKeys,
+    reminderBeforeMs: config().notifications.reminderBeforeMs,
   };
 }
 

@@ -27,8 +27,8 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  LegacyNotifyOutput,
   NotifyInput,
-  NotifyOutput,
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
@@ -203,20 +203,22 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     };
     context.df.setCustomStatus(status);
   };
-  /** From the settings, through the notify activity (orchestrators read no settings); 0 until it answers. */
-  let reminderBeforeMs = 0;
+  // The reminder lead comes in the input (orchestrators read no settings). Histories started before
+  // it did took it from each notify output, 0 until the first answered: their replay must decide alike.
+  const leadFromNotify = input.reminderBeforeMs === undefined;
+  let reminderBeforeMs = input.reminderBeforeMs ?? 0;
   let reminded = false;
   /** Sends notification `kind` about the request as it stands and audits the outcomes. */
   function* notify(kind: NotificationKind): Generator<df.Task, void, unknown> {
     const input: NotifyInput = { kind, request, notificationId: context.df.newGuid(request.id), at: now() };
-    let output: NotifyOutput;
+    let output: LegacyNotifyOutput;
     try {
-      output = (yield context.df.callActivityWithRetry(Activities.notify, NOTIFY_RETRY, input)) as NotifyOutput;
+      output = (yield context.df.callActivityWithRetry(Activities.notify, NOTIFY_RETRY, input)) as LegacyNotifyOutput;
     } catch (error) {
       const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      output = { outcomes: [], problems: [`the notify activity failed: ${detail}`], reminderBeforeMs };
+      output = { outcomes: [], problems: [`the notify activity failed: ${detail}`] };
     }
-    reminderBeforeMs = output.reminderBeforeMs;
+    if (leadFromNotify && output.reminderBeforeMs !== undefined) reminderBeforeMs = output.reminderBeforeMs;
     const events = notificationEvents(request, kind, output.outcomes, output.problems, now());
     if (events.length > 0) yield* record({ request, events });
   }

@@ -13,6 +13,13 @@ export interface ApprovalOrchestrationInput extends Correlated {
   etag: string;
   /** When an operator started a request that never got its orchestration: `request.orchestrationStarted`, recorded after `request.submitted`. */
   operatorStart?: DomainEvent;
+  /**
+   * How long before expiry approvers are reminded (0: never), from the app settings of whoever
+   * started it: orchestrations read no settings. Absent from inputs made before it was passed
+   * here; those orchestrations take it from their `notify` activity's recorded outputs instead
+   * (see {@link LegacyNotifyOutput}).
+   */
+  reminderBeforeMs?: number;
   /** Made by the app's HTTP layer over everything above but the correlation id (`signStart`); the first step checks it. */
   signature?: CommandSignature;
 }
@@ -88,12 +95,13 @@ export interface NotifyOutput {
   outcomes: NotificationOutcome[];
   /** Failures before anything was sent (e.g. the approvers could not be read from the directory). */
   problems: string[];
-  /**
-   * How long before expiry approvers are reminded (0: never), from the app settings; the
-   * orchestration reads it here because it must not read settings itself.
-   */
-  reminderBeforeMs: number;
 }
+
+/**
+ * A `notify` output as histories recorded before the reminder lead moved into the orchestration's
+ * input hold it: with the lead. Replaying those histories must take the reminder decisions they took.
+ */
+export type LegacyNotifyOutput = NotifyOutput & { reminderBeforeMs?: number };
 
 /** Input of the `executeOperation` activity: the request (with the correlation id, which executors ignore). */
 export type ExecuteOperationInput = ApprovalRequest & Correlated;

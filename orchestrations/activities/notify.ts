@@ -26,7 +26,6 @@ export interface NotifyDeps {
   readonly notifiers: readonly Notifier[];
   /** Undefined when no link key is set: approvers are then told how to decide through the API. */
   readonly links: LinksConfig | undefined;
-  readonly reminderBeforeMs: number;
 }
 
 const APPROVER_KINDS: ReadonlySet<NotificationKind> = new Set(['submitted', 'reminder']);
@@ -46,7 +45,7 @@ const CONCURRENCY = 8;
  */
 export function makeNotify(deps: NotifyDeps) {
   return async function notify(input: NotifyInput): Promise<NotifyOutput> {
-    const output: NotifyOutput = { outcomes: [], problems: [], reminderBeforeMs: deps.reminderBeforeMs };
+    const output: NotifyOutput = { outcomes: [], problems: [] };
     if (deps.notifiers.length === 0) return output;
     let recipients: Recipient[];
     try {

@@ -29,16 +29,10 @@ function executorFor(profileType: ProfileType): Executor {
 
 let notifyDeps: NotifyDeps | undefined;
 
-/** The configured channels, the links they carry and the reminder lead time. */
+/** The configured channels and the links they carry. */
 function notifications(): NotifyDeps {
   if (!notifyDeps) {
-    const { links, notifications: settings } = config();
-    notifyDeps = {
-      directory: getIdentity().directory,
-      notifiers: getNotifiers(),
-      links,
-      reminderBeforeMs: settings.reminderBeforeMs,
-    };
+    notifyDeps = { directory: getIdentity().directory, notifiers: getNotifiers(), links: config().links };
   }
   return notifyDeps;
 }

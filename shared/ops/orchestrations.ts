@@ -42,6 +42,8 @@ export interface OperatorStartInput {
   etag: string;
   /** `request.orchestrationStarted`, which the orchestration records after `request.submitted`. */
   operatorStart: DomainEvent;
+  /** How long before expiry approvers are reminded (0: never). */
+  reminderBeforeMs: number;
   correlationId?: string;
 }
 

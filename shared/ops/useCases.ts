@@ -36,6 +36,8 @@ export interface OpsDeps {
   correlationId?: string;
   /** The app key ring (continuation tokens are sealed with it). */
   appKeys: AppKeyRing;
+  /** How long before expiry approvers are reminded (0: never); approval orchestrations are started with it. */
+  reminderBeforeMs: number;
 }
 
 /** How long terminate waits for the orchestration to stop before answering 503 (try again). */
@@ -285,6 +287,7 @@ async function startOrphan(
     request,
     etag: stored.etag,
     operatorStart: started,
+    reminderBeforeMs: deps.reminderBeforeMs,
     ...(deps.correlationId ? { correlationId: deps.correlationId } : {}),
   });
   return request;

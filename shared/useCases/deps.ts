@@ -44,6 +44,8 @@ export interface UseCaseDeps {
   newId: () => string;
   /** The app key ring (continuation tokens are sealed with it). */
   appKeys: AppKeyRing;
+  /** How long before expiry approvers are reminded (0: never); orchestrations are started with it. */
+  reminderBeforeMs: number;
 }
 
 export type Caller = AuthenticatedPrincipal;

@@ -89,9 +89,13 @@ async function ensureStarted(deps: UseCaseDeps, stored: Tagged<ApprovalRequest>)
   return request;
 }
 
-/** Starts the request's orchestration with the read model as stored, etag included (the orchestration's input). */
+/** Starts the request's orchestration with the read model as stored, etag included, and the reminder lead (the orchestration's input). */
 function startOrchestration(deps: UseCaseDeps, stored: Tagged<ApprovalRequest>): Promise<void> {
-  return deps.orchestrations.start(stored.value.id, { request: stored.value, etag: stored.etag });
+  return deps.orchestrations.start(stored.value.id, {
+    request: stored.value,
+    etag: stored.etag,
+    reminderBeforeMs: deps.reminderBeforeMs,
+  });
 }
 
 /** The caller's groups among the request's approver groups. */

@@ -7,6 +7,7 @@
  */
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy, trailUntil } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(60_000);
 
@@ -27,11 +28,7 @@ interface Endpoint {
 const UNKNOWN_ID = '00000000-dead-4000-8000-000000000000';
 const OVERSIZE = 70 * 1024;
 
-const wipe = (resourceId: string) => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification: 'Laptop reported stolen',
-});
+const wipe = (resourceId: string) => wipeBody(resourceId);
 
 describe('the API refuses bad input with problems and writes nothing (manual clock)', () => {
   let api: Api;

@@ -10,14 +10,11 @@ import path from 'node:path';
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 import { mountSmallDisk } from '../support/tmpfs';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(90_000);
 
-const wipe = (resourceId: string) => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification: 'Laptop reported stolen',
-});
+const wipe = (resourceId: string) => wipeBody(resourceId);
 
 async function health(runtime: RunningRuntime): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${runtime.url}/api/health`);

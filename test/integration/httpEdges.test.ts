@@ -5,19 +5,11 @@
  */
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(60_000);
 
-const wipe = (resourceId: string, payload?: unknown) => ({
-  profileType: 'deviceWipe',
-  operation: {
-    action: 'wipe',
-    resourceType: 'managedDevice',
-    resourceId,
-    ...(payload === undefined ? {} : { payload }),
-  },
-  justification: 'Laptop reported stolen',
-});
+const wipe = (resourceId: string) => wipeBody(resourceId);
 
 describe('HTTP edges (real runtime)', () => {
   let api: Api;

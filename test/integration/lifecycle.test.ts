@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Api, WIPE_LIFECYCLE_TRAIL, approverGroup } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
-const wipe = (resourceId: string) => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId, payload: { keepEnrollmentData: false } },
-  justification: 'Laptop reported stolen (ticket INC-4711)',
-});
+const wipe = (resourceId: string) =>
+  wipeBody(resourceId, {
+    payload: { keepEnrollmentData: false },
+    justification: 'Laptop reported stolen (ticket INC-4711)',
+  });
 
 describe('the approval lifecycle through the API (SQLite store)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-lifecycle-'));

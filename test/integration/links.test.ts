@@ -19,6 +19,7 @@ import {
   type AuditItem,
 } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(60_000);
 
@@ -27,16 +28,11 @@ const CAROL = 'ca401000-0000-4000-8000-000000000003';
 const DAVE = 'dabe0000-0000-4000-8000-000000000004';
 
 /** A wipe whose payload and justification carry markup, to see that the page escapes them. */
-const wipe = (resourceId: string) => ({
-  profileType: 'deviceWipe',
-  operation: {
-    action: 'wipe',
-    resourceType: 'managedDevice',
-    resourceId,
+const wipe = (resourceId: string) =>
+  wipeBody(resourceId, {
     payload: { keepEnrollmentData: false, note: '<script>alert("x")</script>' },
-  },
-  justification: 'Stolen laptop <b>INC-4711</b> & "urgent"',
-});
+    justification: 'Stolen laptop <b>INC-4711</b> & "urgent"',
+  });
 
 interface Page {
   status: number;
@@ -618,7 +614,10 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect(codes.filter((code) => code === 'link_used' || code === 'already_decided')).toHaveLength(3);
     const approved = await api.until('alice', request.id, (r) => r.status === 'approved');
     expect(approved.decisions).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Commands are applied in arrival order: once a cancel sent after every post shows, any
+    // decision a post sent has been applied or refused too.
+    expect((await api.call('alice', 'POST', `requests/${request.id}/cancel`)).status).toBe(202);
+    await api.until('alice', request.id, (r) => r.status === 'cancelled');
     const trail = await auditTrail(api, 'alice', request.id);
     expect(trail.items.filter((item) => item.type === 'request.approved')).toHaveLength(1);
     expect(trail.items.filter((item) => item.type === 'request.eventRefused')).toHaveLength(0);

@@ -7,16 +7,13 @@
  */
 import { Api, approverGroup, auditTrail, changeGroupMember, createPolicy, trailUntil } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(60_000);
 
 const CAROL = 'ca401000-0000-4000-8000-000000000003';
 
-const wipe = (resourceId: string) => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification: 'Laptop reported stolen',
-});
+const wipe = (resourceId: string) => wipeBody(resourceId);
 
 describe('approver membership that changes while a request is open (no membership cache)', () => {
   let api: Api;

@@ -8,14 +8,12 @@
  */
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { startRuntime } from '../support/runtime';
+import { wipeBody } from '../support/builders';
 
 jest.setTimeout(90_000);
 
-const wipe = (resourceId: string, justification = 'Laptop reported stolen') => ({
-  profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification,
-});
+const wipe = (resourceId: string, justification?: string) =>
+  wipeBody(resourceId, justification === undefined ? {} : { justification });
 
 describe('user text and policy changes at submit', () => {
   let api: Api;

@@ -8,7 +8,7 @@ import {
 } from '../../../shared/domain/auditChain';
 import { sha256Hex, canonicalJson } from '../../../shared/domain/canonicalJson';
 import type { AuditEntry, AuditRecord } from '../../../shared/domain/model';
-import { T0, after, alice, bob } from './fixtures';
+import { T0, after, alice, bob } from '../../support/builders';
 
 function entries(requestId = 'req-1'): AuditEntry[] {
   return [

@@ -1,6 +1,6 @@
 import { canonicalJson, operationHash, sha256Hex } from '../../../shared/domain/canonicalJson';
 import type { Operation } from '../../../shared/domain/model';
-import { refusal } from './fixtures';
+import { refusal } from '../../support/builders';
 
 describe('canonicalJson', () => {
   it.each<[string, unknown, string]>([

@@ -1,5 +1,5 @@
 import { parseIsoDuration } from '../../../shared/domain/duration';
-import { refusal } from './fixtures';
+import { refusal } from '../../support/builders';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;

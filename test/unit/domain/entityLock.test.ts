@@ -1,6 +1,6 @@
 import { entityLockKey, heldEntityLock, lockedResourceId } from '../../../shared/domain/entityLock';
 import type { ProfileType, RequestStatus } from '../../../shared/domain/model';
-import { requestIn } from './fixtures';
+import { requestIn } from '../../support/builders';
 
 const DEVICE = 'A1B2C3D4-0000-4000-8000-00000000ABCD';
 

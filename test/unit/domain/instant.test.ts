@@ -1,5 +1,5 @@
 import { normalizeInstant, parseInstant } from '../../../shared/domain/instant';
-import { refusal } from './fixtures';
+import { refusal } from '../../support/builders';
 
 describe('parseInstant and normalizeInstant', () => {
   it.each([

@@ -34,7 +34,7 @@ import {
   requestIn,
   run,
   shift,
-} from './fixtures';
+} from '../../support/builders';
 
 /** One valid-looking command of each kind, issued by whoever may issue it, before expiry (expire: at expiry). */
 const commands: Record<CommandKind, Command> = {

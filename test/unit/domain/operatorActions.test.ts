@@ -22,7 +22,7 @@ import {
   requestIn,
   run,
   shift,
-} from './fixtures';
+} from '../../support/builders';
 
 const OPERATOR = ['MAA.Operator'];
 const action = (overrides: Partial<OperatorAction> = {}): OperatorAction => ({

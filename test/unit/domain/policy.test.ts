@@ -13,7 +13,7 @@ import {
   type PolicyDraft,
   type PolicyDraftInput,
 } from '../../../shared/domain/policy';
-import { GROUP_A, GROUP_B, accessPolicy, refusal } from './fixtures';
+import { GROUP_A, GROUP_B, accessPolicy, refusal } from '../../support/builders';
 
 const draft: PolicyDraft = { displayName: 'Device wipes', profileType: 'deviceWipe', approverGroupIds: [GROUP_A] };
 

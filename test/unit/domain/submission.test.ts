@@ -25,7 +25,7 @@ import {
   erin,
   refusal,
   submission,
-} from './fixtures';
+} from '../../support/builders';
 
 const OAP_POLICY = accessPolicy({
   id: '22222222-2222-4222-8222-222222222222',

@@ -1,7 +1,7 @@
 import { chainRecord, GENESIS_HASH } from '../../../shared/domain/auditChain';
 import type { AuditRecord, TrailHead } from '../../../shared/domain/model';
 import { verifyTrail, type TrailProblemCode } from '../../../shared/domain/trailVerification';
-import { T0 } from './fixtures';
+import { T0 } from '../../support/builders';
 
 function trail(length: number, requestId = 'req-1'): AuditRecord[] {
   const records: AuditRecord[] = [];

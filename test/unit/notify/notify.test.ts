@@ -47,7 +47,6 @@ function deps(notifiers: Notifier[], overrides: Partial<NotifyDeps> = {}): Notif
     },
     notifiers,
     links,
-    reminderBeforeMs: 86_400_000,
     ...overrides,
   };
 }
@@ -136,7 +135,6 @@ describe('the notify activity', () => {
         },
       ],
       problems: [],
-      reminderBeforeMs: 86_400_000,
     });
   });
 
@@ -217,13 +215,11 @@ describe('the notify activity', () => {
       problems: [
         'the recipients could not be read from the directory: Graph GET https://graph.microsoft.com/v1.0/groups/x answered 503 ServiceUnavailable: later',
       ],
-      reminderBeforeMs: 86_400_000,
     });
     expect(email.sent).toEqual([]);
     await expect(makeNotify(deps([], { directory: failing.directory }))(input())).resolves.toEqual({
       outcomes: [],
       problems: [],
-      reminderBeforeMs: 86_400_000,
     });
   });
 });

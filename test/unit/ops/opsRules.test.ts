@@ -2,7 +2,7 @@ import { checkConsistency } from '../../../shared/ops/consistency';
 import type { InstanceStatus } from '../../../shared/ops/orchestrations';
 import { hourlyBuckets, percentile } from '../../../shared/ops/summary';
 import { COUNTERS, observationsOf } from '../../../shared/telemetry/metrics';
-import { EXPIRES, after, requestIn, shift } from '../domain/fixtures';
+import { EXPIRES, after, requestIn, shift } from '../../support/builders';
 
 const running = (status: string, runtimeStatus = 'Running'): InstanceStatus => ({
   instanceId: 'req-1',

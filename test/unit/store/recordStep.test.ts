@@ -1,7 +1,7 @@
 import type { ApprovalRequest } from '../../../shared/domain/model';
 import { headIsCurrent, staleStepVerdict, type StaleStepVerdict } from '../../../shared/store/recordStep';
 import { withHead } from '../../../shared/store/store';
-import { requestIn } from '../domain/fixtures';
+import { requestIn } from '../../support/builders';
 
 const head = (seq: number) => ({ seq, hash: String(seq).repeat(64).slice(0, 64) });
 

@@ -1,6 +1,7 @@
-import { isDomainError, type DomainErrorCode } from '../../../shared/domain/errors';
-import { applyCommand, createRequest, type Command, type NewRequestInput } from '../../../shared/domain/lifecycle';
-import type { AccessPolicy, AppRole, ApprovalRequest, Principal, RequestStatus } from '../../../shared/domain/model';
+import type { SubmitRequestBody } from '../../shared/api/schemas';
+import { isDomainError, type DomainErrorCode } from '../../shared/domain/errors';
+import { applyCommand, createRequest, type Command, type NewRequestInput } from '../../shared/domain/lifecycle';
+import type { AccessPolicy, AppRole, ApprovalRequest, Principal, RequestStatus } from '../../shared/domain/model';
 
 /** Submission instant of every fixture request; with the default P30D TTL it expires at {@link EXPIRES}. */
 export const T0 = '2024-03-01T10:00:00.000Z';
@@ -153,4 +154,25 @@ export function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * The body of `POST /api/requests` wiping managed device `resourceId` (no payload unless given),
+ * justified with `justification` (default "Laptop reported stolen").
+ */
+export function wipeBody(
+  resourceId: string,
+  options: { payload?: SubmitRequestBody['operation']['payload']; justification?: string } = {},
+): SubmitRequestBody {
+  const { payload, justification = 'Laptop reported stolen' } = options;
+  return {
+    profileType: 'deviceWipe',
+    operation: {
+      action: 'wipe',
+      resourceType: 'managedDevice',
+      resourceId,
+      ...(payload === undefined ? {} : { payload }),
+    },
+    justification,
+  };
 }

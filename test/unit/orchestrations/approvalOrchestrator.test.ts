@@ -1,0 +1,497 @@
+import type {
+  ApprovalCustomStatus,
+  ApprovalOrchestrationInput,
+  ApprovalOrchestrationOutput,
+  AuthorizeCommandInput,
+  AuthorizeCommandOutput,
+  CommandEvent,
+  NotifyInput,
+  RecordStepInput,
+} from '../../../orchestrations/contracts';
+import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
+import { Activities, ApprovalEvents } from '../../../orchestrations/names';
+import { GENESIS_HASH } from '../../../shared/domain/auditChain';
+import type { ApprovalRequest, AuditRecord, Execution, Principal } from '../../../shared/domain/model';
+import type { ActorCommand } from '../../../shared/useCases/deps';
+import {
+  accessPolicy,
+  alice,
+  APPROVER,
+  bob,
+  carol,
+  erin,
+  EXPIRES,
+  GROUP_A,
+  newRequest,
+  REQUESTER,
+  T0,
+  after,
+  shift,
+} from '../../support/builders';
+import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+
+jest.mock('durable-functions', () => {
+  const actual = jest.requireActual<typeof import('durable-functions')>('durable-functions');
+  // Loading the orchestrator registers it; registering needs the Functions host, which a unit test has not.
+  return { ...actual, app: { ...actual.app, orchestration: () => undefined } };
+});
+
+const SECOND = 1_000;
+const DAY = 86_400_000;
+const { recordStep, notify, authorizeCommand, executeOperation } = Activities;
+
+/** Who the fake directory says each actor is now (the `authorizeCommand` activity's reading). */
+const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
+  [alice.id]: { roles: REQUESTER, groups: [] },
+  [bob.id]: { roles: APPROVER, groups: [GROUP_A] },
+  [carol.id]: { roles: APPROVER, groups: [GROUP_A] },
+  [erin.id]: { roles: APPROVER, groups: [] },
+};
+
+let nonces = 0;
+/** A signed `Command` event (the signature is only checked by the faked activity) arriving at `at`. */
+function commandAt(at: string, command: ActorCommand, nonce = `nonce-${++nonces}`): ScriptedEvent {
+  const payload: CommandEvent = { ...command, signature: { kid: 'key-1', mac: 'mac', issuedAt: at, nonce } };
+  return { name: ApprovalEvents.Command, at, payload };
+}
+const approveAt = (at: string, actor: Principal, nonce?: string) =>
+  commandAt(at, { kind: 'decide', actor, decision: 'approve', notes: 'fine', source: 'api' }, nonce);
+const rejectAt = (at: string, actor: Principal) =>
+  commandAt(at, { kind: 'decide', actor, decision: 'reject', notes: 'not today', source: 'api' });
+const cancelAt = (at: string) => commandAt(at, { kind: 'cancel', actor: alice });
+const completeAt = (at: string) => commandAt(at, { kind: 'complete', actor: alice });
+
+/** The authorizeCommand activity as a genuine, fresh signature and the directory above would answer. */
+const authorizeGenuine: ActivityHandler = (raw) => {
+  const input = raw as AuthorizeCommandInput;
+  const event = input.event as CommandEvent;
+  const rights = RIGHTS[event.actor.id] ?? { roles: [], groups: [] };
+  const answer: AuthorizeCommandOutput = {
+    ok: true,
+    nonce: event.signature!.nonce,
+    issuedAt: event.signature!.issuedAt,
+    actorRoles: input.readDirectory ? rights.roles : [],
+    actorGroupIds: input.readDirectory ? rights.groups.filter((group) => input.groupIds.includes(group)) : [],
+  };
+  return answer;
+};
+
+const EXECUTED: Execution = { status: 'succeeded', at: after(3), detail: 'wiped' };
+
+/** A store whose etags count up: `etag-1` after the first step that writes the read model. */
+function recordStepInStore(): ActivityHandler {
+  let version = 0;
+  return (raw) => ((raw as RecordStepInput).request ? `etag-${++version}` : null);
+}
+
+/** Notify delivers one message per notification by email to the initiator (what it sends is the notify activity's tests' business). */
+const notifyDelivers: ActivityHandler = () => ({
+  outcomes: [{ channel: 'email', recipient: alice, ok: true, detail: '202' }],
+  problems: [],
+});
+
+function aRequest(requiredApprovals = 2): ApprovalRequest {
+  return newRequest({ policy: accessPolicy({ requiredApprovals }) });
+}
+
+/** The orchestration of `request` (needing two approvals by default) started at T0 with a one-day reminder lead. */
+function orchestration(
+  options: {
+    request?: ApprovalRequest;
+    input?: Partial<ApprovalOrchestrationInput>;
+    events?: ScriptedEvent[];
+    handlers?: Record<string, ActivityHandler>;
+  } = {},
+) {
+  const request = options.request ?? aRequest();
+  const input: ApprovalOrchestrationInput = {
+    request,
+    etag: 'etag-0',
+    reminderBeforeMs: DAY,
+    correlationId: 'corr-1',
+    ...options.input,
+  };
+  const fake = new FakeOrchestration(input, {
+    start: T0,
+    instanceId: request.id,
+    events: options.events ?? [],
+    handlers: {
+      [recordStep]: recordStepInStore(),
+      [notify]: notifyDelivers,
+      [authorizeCommand]: authorizeGenuine,
+      [executeOperation]: () => EXECUTED,
+      ...options.handlers,
+    },
+  });
+  const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
+  return { fake, output, input };
+}
+
+type Fake = FakeOrchestration;
+const stepsOf = (fake: Fake) =>
+  fake.activities.filter((call) => call.name === recordStep).map((call) => call.input as RecordStepInput);
+/** Every audit record the orchestration wrote, in order. */
+const trailOf = (fake: Fake): AuditRecord[] => stepsOf(fake).flatMap((step) => step.records);
+const typesOf = (fake: Fake) => trailOf(fake).map((record) => record.type);
+const notifiedKinds = (fake: Fake) =>
+  fake.activities.filter((call) => call.name === notify).map((call) => (call.input as NotifyInput).kind);
+const refusalsOf = (fake: Fake) =>
+  trailOf(fake)
+    .filter((record) => record.type === 'request.eventRefused')
+    .map((record) => ({ actor: record.actor?.id ?? null, ...(record.data as object) }));
+
+/** The trail is one hash chain, numbered from 0, and each read model write carries the etag the last one answered. */
+function expectChainedAndCarried(fake: Fake) {
+  const trail = trailOf(fake);
+  expect(trail.map((record) => record.seq)).toEqual(trail.map((_, index) => index));
+  trail.forEach((record, index) => {
+    expect(record.prevHash).toBe(index === 0 ? GENESIS_HASH : trail[index - 1]!.hash);
+  });
+  const etags = stepsOf(fake)
+    .filter((step) => step.request)
+    .map((step) => step.request!.etag);
+  expect(etags).toEqual(etags.map((_, index) => (index === 0 ? 'etag-0' : `etag-${index}`)));
+}
+
+describe('approvalOrchestrator', () => {
+  it('records the submission with the signed input, notifies the approvers, and completes and executes once approved to quorum and completed', () => {
+    const { fake, output, input } = orchestration({
+      events: [approveAt(after(10), bob), approveAt(after(20), carol), completeAt(after(30))],
+    });
+
+    expect(fake.activityNames).toEqual([
+      recordStep, // request.submitted, with the start input
+      notify, // submitted
+      recordStep,
+      authorizeCommand, // bob
+      recordStep,
+      notify, // approvalRecorded
+      recordStep,
+      authorizeCommand, // carol
+      recordStep,
+      notify, // approved
+      recordStep,
+      authorizeCommand, // alice completes
+      recordStep,
+      executeOperation,
+      recordStep, // the execution
+    ]);
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'approved']);
+    expect(typesOf(fake)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'request.approved',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    expect(stepsOf(fake)[0]!.start).toEqual(input);
+    expect(
+      stepsOf(fake)
+        .slice(1)
+        .every((step) => step.start === undefined),
+    ).toBe(true);
+    expectChainedAndCarried(fake);
+
+    // A decision is checked against the snapshot's approver groups; a completion against none.
+    const authorizations = fake.activities
+      .filter((call) => call.name === authorizeCommand)
+      .map((call) => call.input as AuthorizeCommandInput);
+    expect(authorizations.map(({ at, groupIds, readDirectory }) => ({ at, groupIds, readDirectory }))).toEqual([
+      { at: after(10), groupIds: input.request.policy.approverGroupIds, readDirectory: true },
+      { at: after(20), groupIds: input.request.policy.approverGroupIds, readDirectory: true },
+      { at: after(30), groupIds: [], readDirectory: true },
+    ]);
+    const executed = fake.activities.find((call) => call.name === executeOperation)!;
+    expect(executed.input).toMatchObject({ id: input.request.id, status: 'completed', correlationId: 'corr-1' });
+
+    expect(output).toEqual({ requestId: input.request.id, status: 'completed', execution: EXECUTED });
+    expect(fake.customStatuses.at(-1)).toEqual<ApprovalCustomStatus>({
+      status: 'completed',
+      approvals: 2,
+      requiredApprovals: 2,
+      expiresAt: EXPIRES,
+    });
+    // Each wait's expiry and reminder timers are cancelled when a command wins; only the grace timer fires.
+    expect(fake.timers.filter((timer) => timer.fireAt === EXPIRES).every((timer) => timer.cancelled)).toBe(true);
+    expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([
+      expect.objectContaining({ fireAt: shift(after(30), 10 * SECOND), fired: true }),
+    ]);
+    expect(fake.unconsumedEvents).toEqual([]);
+  });
+
+  it('records a failed execution, never a failed orchestration, when the executor still fails after its retries', () => {
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: {
+        [executeOperation]: () => {
+          throw new Error('Graph answered 503\n    at stack');
+        },
+      },
+    });
+
+    const failed: Execution = { status: 'failed', at: after(20), detail: 'gave up after retries: Graph answered 503' };
+    expect(output).toMatchObject({ status: 'completed', execution: failed });
+    expect(trailOf(fake).at(-1)).toMatchObject({
+      type: 'execution.failed',
+      data: { detail: 'gave up after retries: Graph answered 503' },
+    });
+    expect(stepsOf(fake).at(-1)!.request!.value.execution).toEqual(failed);
+  });
+
+  it('ends the request as rejected at the first rejection and tells the initiator', () => {
+    const { fake, output } = orchestration({ events: [approveAt(after(10), bob), rejectAt(after(20), carol)] });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'rejected' });
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'rejected']);
+    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(typesOf(fake)).toContain('request.rejected');
+    expectChainedAndCarried(fake);
+  });
+
+  it('ends the request as cancelled when the initiator cancels, without executing', () => {
+    const { fake, output } = orchestration({ events: [cancelAt(after(5))] });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'cancelled' });
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'cancelled']);
+    expect(fake.activityNames).not.toContain(executeOperation);
+  });
+
+  it('expires at expiresAt when nobody decides, reminding the approvers once a day before', () => {
+    const { fake, output } = orchestration();
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'expired' });
+    expect(fake.activityNames).toEqual([
+      recordStep,
+      notify, // submitted
+      recordStep,
+      notify, // reminder
+      recordStep,
+      recordStep, // request.expired
+      notify, // expired
+      recordStep,
+    ]);
+    const notifies = fake.activities.filter((call) => call.name === notify);
+    expect(notifies.map((call) => [(call.input as NotifyInput).kind, call.at])).toEqual([
+      ['submitted', T0],
+      ['reminder', shift(EXPIRES, -DAY)],
+      ['expired', EXPIRES],
+    ]);
+    expect(trailOf(fake).find((record) => record.type === 'request.expired')!.at).toBe(EXPIRES);
+    expectChainedAndCarried(fake);
+  });
+
+  it('reminds only while approvals are wanted: an approved request waiting for completion gets none', () => {
+    const { fake, output } = orchestration({ request: aRequest(1), events: [approveAt(after(10), bob)] });
+
+    expect(output.status).toBe('expired');
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'approved', 'expired']);
+  });
+
+  it('sends no reminder when the lead in its input is 0', () => {
+    const { fake } = orchestration({ input: { reminderBeforeMs: 0 } });
+
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'expired']);
+  });
+
+  it('sends no reminder to a request whose whole life is shorter than the lead', () => {
+    const { fake } = orchestration({ input: { reminderBeforeMs: 31 * DAY } });
+
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'expired']);
+  });
+
+  it('replays a history started without the lead in its input as it ran: the lead comes from the notify outputs', () => {
+    const legacyNotify: ActivityHandler = () => ({ outcomes: [], problems: [], reminderBeforeMs: DAY });
+    const legacyInput = { request: aRequest(), etag: 'etag-0' };
+    const legacy = new FakeOrchestration(legacyInput, {
+      start: T0,
+      handlers: { [recordStep]: recordStepInStore(), [notify]: legacyNotify },
+    });
+    legacy.run(approvalOrchestrator);
+    expect(legacy.activities.filter((call) => call.name === notify).map((call) => call.at)).toEqual([
+      T0,
+      shift(EXPIRES, -DAY),
+      EXPIRES,
+    ]);
+
+    // Without a lead anywhere (an old input whose notify ran after the upgrade) there is no reminder.
+    const neither = new FakeOrchestration(legacyInput, {
+      start: T0,
+      handlers: { [recordStep]: recordStepInStore(), [notify]: notifyDelivers },
+    });
+    neither.run(approvalOrchestrator);
+    expect(neither.activities.filter((call) => call.name === notify)).toHaveLength(2);
+  });
+
+  it('takes the lead from its input, not from what a notify output says', () => {
+    const { fake } = orchestration({
+      input: { reminderBeforeMs: 0 },
+      handlers: { [notify]: () => ({ outcomes: [], problems: [], reminderBeforeMs: DAY }) },
+    });
+
+    expect(notifiedKinds(fake)).toEqual(['submitted', 'expired']);
+  });
+
+  it('audits a notify activity that failed and carries on', () => {
+    const { fake, output } = orchestration({
+      events: [cancelAt(after(5))],
+      handlers: {
+        [notify]: () => {
+          throw new Error('all channels down');
+        },
+      },
+    });
+
+    expect(output.status).toBe('cancelled');
+    expect(trailOf(fake).filter((record) => record.type === 'notification.failed')).toHaveLength(2);
+    expect(trailOf(fake).find((record) => record.type === 'notification.failed')!.data).toMatchObject({
+      kind: 'submitted',
+      detail: 'the notify activity failed: all channels down',
+    });
+  });
+
+  describe('refuses a command, audits it and changes nothing else', () => {
+    it.each([
+      ['someone outside the approver groups approves', () => approveAt(after(5), erin), 'not_an_approver', erin.id],
+      ['the initiator approves their own request', () => approveAt(after(5), alice), 'self_approval', alice.id],
+      [
+        'someone other than the initiator cancels',
+        () => commandAt(after(5), { kind: 'cancel', actor: bob }),
+        'not_initiator',
+        bob.id,
+      ],
+      ['the initiator completes before approval', () => completeAt(after(5)), 'invalid_state', alice.id],
+    ])('by the lifecycle rules when %s', (_, event, code, actor) => {
+      const { fake, output } = orchestration({ events: [event(), cancelAt(after(10))] });
+
+      expect(refusalsOf(fake)).toEqual([expect.objectContaining({ actor, code })]);
+      // The refusal writes no read model; the cancel that follows still carries etag-1 from the first notify step.
+      const refusalStep = stepsOf(fake).find((step) => step.records[0]!.type === 'request.eventRefused')!;
+      expect(refusalStep.request).toBeUndefined();
+      expect(output.status).toBe('cancelled');
+      expect(notifiedKinds(fake)).toEqual(['submitted', 'cancelled']);
+      expectChainedAndCarried(fake);
+    });
+
+    it.each(['command_unauthenticated', 'command_stale'] as const)(
+      'when its signature is refused (%s), naming no actor but what the event claimed',
+      (code) => {
+        const { fake, output } = orchestration({
+          events: [approveAt(after(5), bob), cancelAt(after(10))],
+          handlers: {
+            [authorizeCommand]: (raw, call) =>
+              (raw as AuthorizeCommandInput).at === after(5)
+                ? { ok: false, code, reason: 'the signature does not verify' }
+                : authorizeGenuine(raw, call),
+          },
+        });
+
+        expect(refusalsOf(fake)).toEqual([
+          {
+            actor: null,
+            command: 'decide',
+            code,
+            reason: 'the signature does not verify',
+            claimedActor: { id: bob.id, displayName: bob.displayName },
+          },
+        ]);
+        expect(typesOf(fake)).not.toContain('request.approved');
+        expect(output.status).toBe('cancelled');
+      },
+    );
+
+    it('when its nonce was already applied (a replayed command)', () => {
+      const { fake, output } = orchestration({
+        events: [approveAt(after(5), bob, 'same'), approveAt(after(6), bob, 'same'), cancelAt(after(10))],
+      });
+
+      expect(typesOf(fake).filter((type) => type === 'request.approved')).toHaveLength(1);
+      expect(refusalsOf(fake)).toEqual([expect.objectContaining({ actor: bob.id, code: 'command_replayed' })]);
+      expect(output.status).toBe('cancelled');
+    });
+
+    it('when the directory cannot be read to check the actor (membership unavailable)', () => {
+      const { fake, output } = orchestration({
+        events: [approveAt(after(5), bob), cancelAt(after(10))],
+        handlers: {
+          [authorizeCommand]: (raw, call) => {
+            if ((raw as AuthorizeCommandInput).at === after(5)) throw new Error('Graph answered 503');
+            return authorizeGenuine(raw, call);
+          },
+        },
+      });
+
+      expect(refusalsOf(fake)).toEqual([
+        expect.objectContaining({ actor: null, code: 'membership_unavailable', claimedActor: expect.anything() }),
+      ]);
+      expect(typesOf(fake)).not.toContain('request.approved');
+      expect(output.status).toBe('cancelled');
+    });
+  });
+
+  it('audits a command that arrives within the grace window after the request closed as refused, and stops listening after it', () => {
+    const closedAt = after(10);
+    const { fake, output } = orchestration({
+      events: [
+        rejectAt(closedAt, bob),
+        approveAt(shift(closedAt, 5 * SECOND), carol),
+        approveAt(shift(closedAt, 11 * SECOND), carol),
+      ],
+    });
+
+    expect(output.status).toBe('rejected');
+    expect(refusalsOf(fake)).toEqual([
+      {
+        actor: carol.id,
+        command: 'decide',
+        code: 'invalid_state',
+        reason: 'the request is already rejected',
+      },
+    ]);
+    // Only authenticated after closing: nobody's rights matter any more.
+    const late = fake.activities.filter((call) => call.name === authorizeCommand).at(-1)!;
+    expect(late.input).toMatchObject({ groupIds: [], readDirectory: false });
+    expect(fake.unconsumedEvents).toHaveLength(1);
+    // The window closes 10 s after the request did.
+    expect(fake.now).toBe(shift(closedAt, 10 * SECOND));
+  });
+
+  it('runs nothing and ends when its first step refuses the start input', () => {
+    const { fake, output, input } = orchestration({
+      handlers: { [recordStep]: () => ({ startRefused: 'the start signature does not verify' }) },
+    });
+
+    expect(fake.activityNames).toEqual([recordStep]);
+    expect(output).toEqual({
+      requestId: input.request.id,
+      status: 'needsApproval',
+      startRefused: 'the start signature does not verify',
+    });
+    expect(fake.customStatuses).toEqual([]);
+    expect(fake.errors).toEqual([
+      `orchestration ${input.request.id} refused its input: the start signature does not verify`,
+    ]);
+  });
+
+  it('records an operator start after the submission, in the same first step', () => {
+    const request = aRequest();
+    const operatorStart = {
+      requestId: request.id,
+      type: 'request.orchestrationStarted' as const,
+      at: after(60),
+      actor: { id: 'oscar-id', displayName: 'Oscar' },
+      data: { reason: 'the submit stopped' },
+    };
+    const { fake } = orchestration({ request, input: { operatorStart }, events: [cancelAt(after(70))] });
+
+    expect(stepsOf(fake)[0]!.records.map((record) => record.type)).toEqual([
+      'request.submitted',
+      'request.orchestrationStarted',
+    ]);
+  });
+});

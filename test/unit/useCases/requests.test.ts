@@ -1,0 +1,195 @@
+import type { SubmitRequestBody } from '../../../shared/api/schemas';
+import type { SqliteStore } from '../../../shared/store/sqliteStore';
+import { listRequests, sendCommand, submitRequest } from '../../../shared/useCases/requests';
+import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
+import {
+  caller,
+  codeOf,
+  FakeDirectory,
+  orchestrationApplies,
+  tempSqliteStore,
+  useCaseDeps,
+} from '../../support/fakePorts';
+
+const alice = caller('alice-id', ['MAA.Requester'], 'Alice');
+const bob = caller('bob-id', ['MAA.Requester', 'MAA.Approver'], 'Bob');
+const carol = caller('carol-id', ['MAA.Approver'], 'Carol');
+const erin = caller('erin-id', ['MAA.Approver'], 'Erin');
+const olga = caller('olga-id', ['MAA.Operator'], 'Olga');
+const policyAdmin = caller('pat-id', ['MAA.PolicyAdmin'], 'Pat');
+
+const wipe = (resourceId = 'device-1') => wipeBody(resourceId);
+
+let store: SqliteStore;
+let dispose: () => Promise<void>;
+let deps: ReturnType<typeof useCaseDeps>;
+
+beforeEach(async () => {
+  ({ store, dispose } = tempSqliteStore());
+  deps = useCaseDeps(store, new FakeDirectory({ [GROUP_A]: [bob.id, carol.id] }));
+  await store.createPolicy(accessPolicy({ approverGroupIds: [GROUP_A] }));
+});
+afterEach(() => dispose());
+
+describe('submitRequest', () => {
+  it('stores the request and starts its orchestration with the stored etag and the reminder lead', async () => {
+    const request = await submitRequest(deps, alice, wipe());
+
+    const stored = await store.getRequest(request.id);
+    expect(stored?.value).toEqual(request);
+    expect(request).toMatchObject({ status: 'needsApproval', initiator: { id: alice.id, displayName: 'Alice' } });
+    expect(deps.orchestrations.started).toEqual([
+      { requestId: request.id, input: { request, etag: stored!.etag, reminderBeforeMs: 86_400_000 } },
+    ]);
+  });
+
+  it('answers the first request again for a retried key and body, starting it again only while its orchestration has not moved it', async () => {
+    const first = await submitRequest(deps, alice, wipe(), 'key-1');
+    // Starting is idempotent: the adapter finds the running orchestration.
+    expect(await submitRequest(deps, alice, wipe(), 'key-1')).toEqual(first);
+    expect(deps.orchestrations.started).toHaveLength(2);
+
+    await orchestrationApplies(store, first.id, { kind: 'cancel', actor: alice, at: '2026-03-01T10:05:00.000Z' });
+    expect(await submitRequest(deps, alice, wipe(), 'key-1')).toMatchObject({ id: first.id, status: 'cancelled' });
+    expect(deps.orchestrations.started).toHaveLength(2);
+  });
+
+  it('refuses the same key with another body (idempotency_key_reused) and stores nothing', async () => {
+    await submitRequest(deps, alice, wipe('device-1'), 'key-1');
+
+    expect(await codeOf(submitRequest(deps, alice, wipe('device-2'), 'key-1'))).toBe('idempotency_key_reused');
+    expect((await store.listRequests({ view: { kind: 'mine', initiatorId: alice.id }, top: 10 })).items).toHaveLength(
+      1,
+    );
+  });
+
+  it('starts the orchestration of a stored request whose first submit stopped before starting it', async () => {
+    deps.orchestrations.failStarts = true;
+    await expect(submitRequest(deps, alice, wipe(), 'key-1')).rejects.toThrow('could not be started');
+    deps.orchestrations.failStarts = false;
+
+    const again = await submitRequest(deps, alice, wipe(), 'key-1');
+
+    expect(deps.orchestrations.started.map((start) => start.requestId)).toEqual([again.id]);
+  });
+
+  it('refuses a second open request on the same resource (entity_locked) and starts nothing', async () => {
+    await submitRequest(deps, alice, wipe('device-1'));
+
+    expect(await codeOf(submitRequest(deps, bob, wipe('device-1')))).toBe('entity_locked');
+    expect(deps.orchestrations.started).toHaveLength(1);
+    await submitRequest(deps, bob, wipe('device-2'));
+    expect(deps.orchestrations.started).toHaveLength(2);
+  });
+
+  it('refuses a profile type no policy protects (no_applicable_policy)', async () => {
+    const body: SubmitRequestBody = { ...wipe(), profileType: 'deviceRetire' };
+
+    expect(await codeOf(submitRequest(deps, alice, body))).toBe('no_applicable_policy');
+    expect(deps.orchestrations.started).toEqual([]);
+  });
+
+  it('refuses a caller without the requester role (forbidden)', async () => {
+    expect(await codeOf(submitRequest(deps, carol, wipe()))).toBe('forbidden');
+  });
+});
+
+describe('sendCommand', () => {
+  it('raises a decision that passes the rules, naming the actor only', async () => {
+    const request = await submitRequest(deps, alice, wipe());
+
+    await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(deps.orchestrations.raised).toEqual([
+      {
+        requestId: request.id,
+        command: {
+          kind: 'decide',
+          actor: { id: bob.id, displayName: 'Bob' },
+          decision: 'approve',
+          notes: 'ok',
+          source: 'api',
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    ['the initiator approves their own request', () => alice, 'approve', 'self_approval'],
+    ['someone outside the approver groups approves', () => erin, 'approve', 'not_an_approver'],
+  ] as const)('refuses at once, raising nothing, when %s', async (_, who, decision, code) => {
+    const request = await submitRequest(deps, alice, wipe());
+
+    expect(await codeOf(sendCommand(deps, who(), request.id, { kind: 'decide', decision, notes: 'x' }))).toBe(code);
+    expect(deps.orchestrations.raised).toEqual([]);
+  });
+
+  it('refuses a cancel by anyone but the initiator and a completion before approval', async () => {
+    const request = await submitRequest(deps, alice, wipe());
+
+    expect(await codeOf(sendCommand(deps, bob, request.id, { kind: 'cancel' }))).toBe('not_initiator');
+    expect(await codeOf(sendCommand(deps, alice, request.id, { kind: 'complete' }))).toBe('invalid_state');
+    expect(deps.orchestrations.raised).toEqual([]);
+  });
+
+  it('refuses a command on a closed request (invalid_state)', async () => {
+    const request = await submitRequest(deps, alice, wipe());
+    await orchestrationApplies(store, request.id, { kind: 'cancel', actor: alice, at: '2026-03-01T10:05:00.000Z' });
+
+    expect(await codeOf(sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: '' }))).toBe(
+      'invalid_state',
+    );
+    expect(deps.orchestrations.raised).toEqual([]);
+  });
+
+  it('answers not_found for a request that does not exist', async () => {
+    expect(await codeOf(sendCommand(deps, bob, 'nope', { kind: 'cancel' }))).toBe('not_found');
+  });
+});
+
+describe('listRequests', () => {
+  beforeEach(async () => {
+    await submitRequest(deps, alice, wipe('device-1'));
+    await submitRequest(deps, bob, wipe('device-2'));
+  });
+  const initiators = (page: { items: { initiator: { id: string } }[] }) => page.items.map((item) => item.initiator.id);
+
+  it('mine: what the caller initiated', async () => {
+    expect(initiators(await listRequests(deps, alice, { view: 'mine', top: 10 }))).toEqual([alice.id]);
+  });
+
+  it('received: what the caller may decide on (not their own), from the groups the directory gives', async () => {
+    expect(initiators(await listRequests(deps, bob, { view: 'received', top: 10 }))).toEqual([alice.id]);
+    expect(initiators(await listRequests(deps, carol, { view: 'received', top: 10 })).sort()).toEqual(
+      [alice.id, bob.id].sort(),
+    );
+  });
+
+  it('received: nothing for a caller with neither the approver nor the policy admin role, without asking the directory', async () => {
+    const directory = new FakeDirectory({ [GROUP_A]: [alice.id] });
+    const page = await listRequests({ ...deps, directory }, alice, { view: 'received', top: 10 });
+
+    expect(page).toEqual({ items: [] });
+    expect(directory.calls).toEqual([]);
+  });
+
+  it('received: a policy admin without the approver role sees no ordinary requests', async () => {
+    expect((await listRequests(deps, policyAdmin, { view: 'received', top: 10 })).items).toEqual([]);
+  });
+
+  it('all: every request for an operator; forbidden for anyone else', async () => {
+    expect((await listRequests(deps, olga, { view: 'all', top: 10 })).items).toHaveLength(2);
+    expect(await codeOf(listRequests(deps, bob, { view: 'all', top: 10 }))).toBe('forbidden');
+  });
+
+  it('pages with a token that only continues the same view for the same caller', async () => {
+    const first = await listRequests(deps, olga, { view: 'all', top: 1 });
+    expect(first.items).toHaveLength(1);
+    const second = await listRequests(deps, olga, { view: 'all', top: 1, continuationToken: first.continuationToken! });
+    expect(second.items.map((item) => item.id)).not.toEqual(first.items.map((item) => item.id));
+
+    expect(
+      await codeOf(listRequests(deps, alice, { view: 'mine', top: 1, continuationToken: first.continuationToken! })),
+    ).toBe('invalid_continuation');
+  });
+});
