@@ -7,7 +7,19 @@ import {
   type NotificationKind,
   type ResolvedAudience,
 } from '../../../shared/domain/notifications';
-import { GROUP_A, GROUP_B, accessPolicy, alice, approve, bob, carol, dave, newRequest, reject, run } from '../../support/builders';
+import {
+  GROUP_A,
+  GROUP_B,
+  accessPolicy,
+  alice,
+  approve,
+  bob,
+  carol,
+  dave,
+  newRequest,
+  reject,
+  run,
+} from '../../support/builders';
 
 /** A two-approval request: open with `approvals` approvals so far (bob, then carol). */
 function twoApprovals(approvals: 0 | 1 | 2): ApprovalRequest {
