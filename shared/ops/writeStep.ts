@@ -1,8 +1,8 @@
 import { chainRecord, GENESIS_HASH } from '../domain/auditChain';
 import type { CommandResult } from '../domain/lifecycle';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
-import { HttpError } from '../http/problem';
-import { StoreError, type Store } from '../store/store';
+import { DomainError } from '../domain/errors';
+import { isStoreError, type Store } from '../store/store';
 
 const ATTEMPTS = 5;
 
@@ -21,7 +21,7 @@ export async function writeStep(
 ): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const stored = await store.getRequest(requestId);
-    if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+    if (!stored) throw new DomainError('not_found', `No request '${requestId}'.`);
     const result = apply(stored.value);
     const last = await lastRecord(store, requestId);
     let prevHash = last?.hash ?? GENESIS_HASH;
@@ -35,10 +35,10 @@ export async function writeStep(
       await store.recordStep({ records, request: { value: result.request, etag: stored.etag } });
       return result.request;
     } catch (error) {
-      if (!(error instanceof StoreError && error.code === 'audit_mismatch')) throw error;
+      if (!isStoreError(error, 'audit_mismatch')) throw error;
     }
   }
-  throw new HttpError(409, 'conflict', 'Conflict', `Request '${requestId}' kept changing; try again.`);
+  throw new DomainError('conflict', `Request '${requestId}' kept changing; try again.`);
 }
 
 /** The last record of a request's trail (trails are tens of records: a page or two). */
