@@ -19,7 +19,7 @@ export interface ApprovalOrchestrationInput extends Correlated {
   etag: string;
   /** When an operator started a request that never got its orchestration: `request.orchestrationStarted`, recorded after `request.submitted`. */
   operatorStart?: DomainEvent;
-  /** Made by the app's HTTP layer over everything above but the correlation id (`signStart`); the first step checks it. */
+  /** Made by the Durable client adapter over everything above but the correlation id (`signStart`); the first step checks it. */
   signature?: CommandSignature;
 }
 
