@@ -107,6 +107,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       'entity_locked',
       'idempotency_key_reused',
       'invalid_request',
+      'orchestration_unavailable',
     ],
   },
   {
@@ -191,7 +192,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'invalid_policy', 'policy_exists', 'unknown_group', 'entity_locked'],
+    problems: [
+      ...AUTH_PROBLEMS,
+      'invalid_policy',
+      'policy_exists',
+      'unknown_group',
+      'entity_locked',
+      'orchestration_unavailable',
+    ],
   },
   {
     method: 'put',
@@ -200,7 +208,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_policy', 'unknown_group', 'entity_locked'],
+    problems: [
+      ...AUTH_PROBLEMS,
+      'not_found',
+      'invalid_policy',
+      'unknown_group',
+      'entity_locked',
+      'orchestration_unavailable',
+    ],
   },
   {
     method: 'delete',
@@ -209,7 +224,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: zod.object({ justification: justificationSchema }),
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked'],
+    problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked', 'orchestration_unavailable'],
   },
   {
     method: 'get',

@@ -41,10 +41,10 @@ export function problemOf(code: ErrorCode, detail?: string, title?: string): Pro
 }
 
 /**
- * Maps any thrown value to a problem: HTTP errors as raised; the named typed errors (domain, store,
- * identity; judged by `name`, so it holds across module copies) by their stable `code`, with the
- * registry's status and title; everything else, including an error of another kind that merely
- * carries a known `code`, to a 500 that reveals nothing about the failure.
+ * Maps any thrown value to a problem: HTTP errors as raised; the named typed errors (domain,
+ * store, identity, link; judged by `name`, so it holds across module copies) by their stable
+ * `code`, with the registry's status and title; everything else, including an error of another
+ * kind that merely carries a known `code`, to a 500 that reveals nothing about the failure.
  */
 export function problemFromError(error: unknown): Problem {
   if (isHttpError(error)) {
@@ -87,7 +87,7 @@ export function problemResponse(problem: Problem): HttpResponseInit {
 }
 
 /** The typed errors whose `code` the mapper trusts (each raises only registry codes a client may see). */
-const TYPED_ERRORS = new Set(['DomainError', 'StoreError', 'AuthError', 'IdentityUnavailableError']);
+const TYPED_ERRORS = new Set(['DomainError', 'StoreError', 'AuthError', 'IdentityUnavailableError', 'LinkError']);
 
 /** Whether `error` is an {@link HttpError} (by name and a known code, like the other typed errors). */
 export function isHttpError(error: unknown): error is HttpError {

@@ -10,7 +10,7 @@ import {
   IDENTITY_UNAVAILABLE_CODES,
   IdentityUnavailableError,
 } from '../../../shared/identity/errors';
-import { LINK_REFUSALS } from '../../../shared/links/refusals';
+import { LINK_REFUSALS, LinkError } from '../../../shared/links/refusals';
 import { STORE_ERROR_CODES, StoreError } from '../../../shared/store/store';
 
 const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
@@ -104,6 +104,13 @@ describe('problemFromError and the registry', () => {
     'an AuthError %s answers %i',
     (code, status) => {
       expect(problemFromError(new AuthError(code, 'x'))).toMatchObject({ status, code });
+    },
+  );
+
+  it.each(Object.keys(LINK_REFUSALS).map((code) => [code, statusOf(code as ErrorCode)] as const))(
+    'a LinkError %s answers %i',
+    (code, status) => {
+      expect(problemFromError(new LinkError(code as keyof typeof LINK_REFUSALS))).toMatchObject({ status, code });
     },
   );
 
