@@ -5,6 +5,7 @@ import { isDomainError } from '../shared/domain/errors';
 import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
 import { htmlResponse } from '../shared/http/html';
 import { problemFromError } from '../shared/http/problem';
+import { statusOf } from '../shared/errors/registry';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
 import {
   cookieValue,
@@ -17,7 +18,7 @@ import {
   verifyCsrfField,
 } from '../shared/links/csrf';
 import type { LinkClaims } from '../shared/links/linkToken';
-import { isLinkError, isLinkRefusalCode, LINK_REFUSALS, LinkError } from '../shared/links/refusals';
+import { isLinkError, isLinkRefusalCode, LinkError } from '../shared/links/refusals';
 import type { LinksConfig } from '../shared/links/settings';
 import { failurePage, outcomePage, refusalPage, reviewPage, signInUrl } from '../shared/links/views';
 import {
@@ -95,11 +96,9 @@ function refusal(error: unknown, request: HttpRequest): HttpResponseInit {
   const code = isLinkError(error) || isDomainError(error) ? error.code : undefined;
   if (isLinkRefusalCode(code)) {
     const signIn = code === 'sign_in_required' ? signInUrl(new URL(request.url).pathname) : undefined;
-    return htmlResponse(
-      LINK_REFUSALS[code].status,
-      refusalPage(code, isLinkError(error) ? error.detail : undefined, signIn),
-      { code },
-    );
+    return htmlResponse(statusOf(code), refusalPage(code, isLinkError(error) ? error.detail : undefined, signIn), {
+      code,
+    });
   }
   const problem = problemFromError(error);
   return htmlResponse(problem.status, failurePage(problem.status, problem.code), { code: problem.code });
@@ -208,7 +207,7 @@ clientHttpRoute('decideApprovalLink', {
         await decideByLink(deps(client), link, form.decision, form.notes);
       } catch (error) {
         if (isDomainError(error) && error.code === 'notes_required') {
-          return review(links, request, link, 400, {
+          return review(links, request, link, statusOf('notes_required'), {
             message: 'Say why you reject it: notes are required to reject.',
             notes: form.notes,
             code: error.code,
@@ -241,7 +240,8 @@ clientHttpRoute('decideApprovalLink', {
         );
         if (isLinkRefusalCode(outcome.code)) return refusal(new LinkError(outcome.code), request);
         // membership_unavailable: the directory stayed unreachable through the orchestration's retries.
-        return htmlResponse(503, failurePage(503, outcome.code), { code: outcome.code });
+        const status = statusOf('membership_unavailable');
+        return htmlResponse(status, failurePage(status, outcome.code), { code: outcome.code });
       }
       return htmlResponse(202, outcomePage(link.request, claims, undefined));
     }),

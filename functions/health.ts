@@ -1,6 +1,6 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { getServices } from '../shared/composition';
-import { problemResponse } from '../shared/http/problem';
+import { problemOf, problemResponse } from '../shared/http/problem';
 import { StoreHealth } from '../shared/store/healthProbe';
 import { httpRoute } from './routes';
 
@@ -20,10 +20,11 @@ export async function health(): Promise<HttpResponseInit> {
   const verdict = await storeHealth.check();
   if (verdict.ok) return { status: 200, jsonBody: { status: 'ok' } };
   return problemResponse({
-    status: 503,
-    code: 'store_unavailable',
-    title: 'The store cannot serve requests',
-    detail: `${verdict.failed}: ${FAILURES[verdict.failed]}`,
+    ...problemOf(
+      'store_unavailable',
+      `${verdict.failed}: ${FAILURES[verdict.failed]}`,
+      'The store cannot serve requests',
+    ),
     retryAfterSeconds: 5,
   });
 }

@@ -43,7 +43,7 @@ function opsRoute(name: string, route: string, method: 'GET' | 'POST', handler: 
 
 function param(request: HttpRequest, name: string): string {
   const value = request.params[name];
-  if (!value || value.length > 160) throw new HttpError(404, 'not_found', 'Not found');
+  if (!value || value.length > 160) throw new HttpError('not_found');
   return value;
 }
 

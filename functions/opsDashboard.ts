@@ -27,7 +27,6 @@ async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincip
     if (principal) return principal;
   }
   throw new HttpError(
-    401,
     'missing_token',
     'Sign in first',
     'Sign in through App Service Authentication, or send a bearer token.',
@@ -77,6 +76,6 @@ page('opsDashboard', '', async (_request, deps, caller) => {
 
 page('opsDashboardInstance', '/instances/{id}', async (request, deps) => {
   const id = request.params.id;
-  if (!id || id.length > 160) throw new HttpError(404, 'not_found', 'Not found');
+  if (!id || id.length > 160) throw new HttpError('not_found');
   return renderInstance(await instanceDetail(deps, id));
 });

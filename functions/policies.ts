@@ -14,7 +14,7 @@ const deleteBodySchema = z.object({ justification: justificationSchema }).strict
 
 function policyId(request: HttpRequest): string {
   const id = request.params.id;
-  if (!id || id.length > 128) throw new HttpError(404, 'not_found', 'Not found');
+  if (!id || id.length > 128) throw new HttpError('not_found');
   return id;
 }
 

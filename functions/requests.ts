@@ -18,7 +18,7 @@ import { clientHttpRoute, httpRoute } from './routes';
 
 function param(request: HttpRequest, name: string): string {
   const value = request.params[name];
-  if (!value || value.length > 128) throw new HttpError(404, 'not_found', 'Not found');
+  if (!value || value.length > 128) throw new HttpError('not_found');
   return value;
 }
 
@@ -45,7 +45,7 @@ clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client)
   assertDirectlySubmittable(body.profileType);
   const key = request.headers.get('idempotency-key') ?? undefined;
   if (key !== undefined && (key.length === 0 || key.length > 256)) {
-    throw new HttpError(400, 'validation_failed', 'The Idempotency-Key header is not valid', undefined, [
+    throw new HttpError('validation_failed', 'The Idempotency-Key header is not valid', undefined, [
       { path: 'header.idempotency-key', message: 'must be 1..256 characters' },
     ]);
   }

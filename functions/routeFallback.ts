@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { problemResponse } from '../shared/http/problem';
+import { problemOf, problemResponse } from '../shared/http/problem';
 import { HTTP_METHODS } from '../shared/http/routeTable';
 import { APP_ROUTES } from './routes';
 
@@ -14,19 +14,9 @@ import { APP_ROUTES } from './routes';
 export async function routeFallback(request: HttpRequest): Promise<HttpResponseInit> {
   const allowed = APP_ROUTES.allowedAt(request.params.path ?? '');
   if (allowed.length === 0) {
-    return problemResponse({
-      status: 404,
-      code: 'not_found',
-      title: 'Not found',
-      detail: 'No API route has this path.',
-    });
+    return problemResponse(problemOf('not_found', 'No API route has this path.'));
   }
-  const response = problemResponse({
-    status: 405,
-    code: 'method_not_allowed',
-    title: 'The method is not allowed here',
-    detail: `This path accepts ${allowed.join(', ')}.`,
-  });
+  const response = problemResponse(problemOf('method_not_allowed', `This path accepts ${allowed.join(', ')}.`));
   return { ...response, headers: { ...(response.headers as Record<string, string>), allow: allowed.join(', ') } };
 }
 

@@ -3,9 +3,15 @@ import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type { CommandSignature, SignatureRefusal } from '../shared/keys/commandSignature';
-import type { CommandEvent } from '../shared/useCases/deps';
+import type { ActorCommand } from '../shared/domain/commands';
 
-export type { CommandEvent };
+/**
+ * A command as it travels to the orchestration (the `Command` external event): the command, the
+ * signature the Durable client adapter adds (see `shared/keys/commandSignature.ts`; the
+ * orchestration refuses an event without a valid one) and `correlationId`, naming the HTTP request
+ * that sent it (telemetry only, not signed).
+ */
+export type CommandEvent = ActorCommand & { signature?: CommandSignature; correlationId?: string };
 
 /** What starts an approval orchestration: the request as submitted (already in the read model) and that version's etag. */
 export interface ApprovalOrchestrationInput extends Correlated {
@@ -20,7 +26,7 @@ export interface ApprovalOrchestrationInput extends Correlated {
    * (see {@link LegacyNotifyOutput}).
    */
   reminderBeforeMs?: number;
-  /** Made by the app's HTTP layer over everything above but the correlation id (`signStart`); the first step checks it. */
+  /** Made by the Durable client adapter over everything above but the correlation id (`signStart`); the first step checks it. */
   signature?: CommandSignature;
 }
 
@@ -112,4 +118,28 @@ export interface ApprovalCustomStatus {
   approvals: number;
   requiredApprovals: number;
   expiresAt: string;
+}
+
+/** Input of the approval orchestration when an operator starts a request that never got one. */
+export type OperatorStartInput = Omit<ApprovalOrchestrationInput, 'signature'> & { operatorStart: DomainEvent };
+
+/** Input of the re-drive orchestration (instance id {@link redriveInstanceId}). */
+export interface RedriveInput {
+  /** The request as claimed (completed; its operation is the approved one). */
+  request: ApprovalRequest;
+  number: number;
+  correlationId?: string;
+}
+
+/** Input of the `recordRedrive` activity: re-drive `number`'s outcome. */
+export interface RecordRedriveInput {
+  requestId: string;
+  number: number;
+  execution: Execution;
+  correlationId?: string;
+}
+
+/** The re-drive orchestration's instance id: one per request and re-drive number, so each runs once. */
+export function redriveInstanceId(requestId: string, number: number): string {
+  return `${requestId}:redrive:${number}`;
 }

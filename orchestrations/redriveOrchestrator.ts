@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { RecordRedriveInput, RedriveInput } from '../shared/ops/orchestrations';
+import type { RecordRedriveInput, RedriveInput } from './contracts';
 import type { Correlated } from '../shared/telemetry/correlation';
 import { execute, STEP_RETRY } from './execution';
 import { Activities, REDRIVE_ORCHESTRATOR } from './names';

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import { getServices } from '../../shared/composition';
 import { isDomainError } from '../../shared/domain/errors';
 import { recordRedrive } from '../../shared/domain/operatorActions';
-import type { RecordRedriveInput } from '../../shared/ops/orchestrations';
+import type { RecordRedriveInput } from '../contracts';
 import { writeStep } from '../../shared/ops/writeStep';
 import type { Store } from '../../shared/store/store';
 import { Activities } from '../names';

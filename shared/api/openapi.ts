@@ -21,13 +21,14 @@ import {
   operatorActionBodySchema,
   stuckQuerySchema,
 } from '../ops/schemas';
+import { statusOf, type ErrorCode } from '../errors/registry';
 
 const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
 const accepted = {
   description: 'Accepted: the request as it stands (commands show within a second).',
   schema: approvalRequestSchema,
 };
-const AUTH_PROBLEMS = [
+const AUTH_PROBLEMS: ErrorCode[] = [
   'missing_token',
   'invalid_token',
   'expired_token',
@@ -40,6 +41,23 @@ const AUTH_PROBLEMS = [
   'unsupported_media_type',
   'method_not_allowed',
   'store_unavailable',
+];
+
+/** What a link page may refuse with, whether it is shown or posted. */
+const LINK_REFUSED: ErrorCode[] = [
+  'link_malformed',
+  'sign_in_required',
+  'link_invalid',
+  'wrong_approver',
+  'not_an_approver',
+  'forbidden',
+  'self_approval',
+  'links_disabled',
+  'not_found',
+  'already_decided',
+  'invalid_state',
+  'expired',
+  'operation_mismatch',
 ];
 
 /** One operation of the public API, described by its zod schemas. */
@@ -56,8 +74,10 @@ export interface ApiOperation {
   query?: z.ZodType;
   /** `html`: the response is a server-rendered page, not JSON. */
   responses: Record<number, { description: string; schema?: z.ZodType; html?: true }>;
-  /** Problem codes this operation can answer with (documented as problem+json responses). */
-  problems?: string[];
+  /** Problem codes this operation can answer with (problem+json responses, one per registry status). */
+  problems?: ErrorCode[];
+  /** Refusal codes of an HTML page (refusal pages with the code in `x-error-code`, one response per registry status). */
+  refusals?: ErrorCode[];
 }
 
 /** The operations the API serves today; each new endpoint adds itself here. */
@@ -87,6 +107,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       'entity_locked',
       'idempotency_key_reused',
       'invalid_request',
+      'orchestration_unavailable',
     ],
   },
   {
@@ -171,7 +192,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'invalid_policy', 'policy_exists', 'unknown_group', 'entity_locked'],
+    problems: [
+      ...AUTH_PROBLEMS,
+      'invalid_policy',
+      'policy_exists',
+      'unknown_group',
+      'entity_locked',
+      'orchestration_unavailable',
+    ],
   },
   {
     method: 'put',
@@ -180,7 +208,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: policyChangeBody,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_policy', 'unknown_group', 'entity_locked'],
+    problems: [
+      ...AUTH_PROBLEMS,
+      'not_found',
+      'invalid_policy',
+      'unknown_group',
+      'entity_locked',
+      'orchestration_unavailable',
+    ],
   },
   {
     method: 'delete',
@@ -189,7 +224,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'bearer',
     body: zod.object({ justification: justificationSchema }),
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked'],
+    problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked', 'orchestration_unavailable'],
   },
   {
     method: 'get',
@@ -199,13 +234,8 @@ export const API_OPERATIONS: ApiOperation[] = [
     security: 'none',
     responses: {
       200: { description: 'The review page, or the decision already made through this link.', html: true },
-      400: { description: 'link_malformed.', html: true },
-      401: { description: 'sign_in_required (with a sign-in link).', html: true },
-      403: { description: 'link_invalid, wrong_approver, not_an_approver, forbidden, self_approval.', html: true },
-      404: { description: 'links_disabled, not_found.', html: true },
-      409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
-      410: { description: 'link_expired.', html: true },
     },
+    refusals: [...LINK_REFUSED, 'link_expired'],
   },
   {
     method: 'post',
@@ -218,16 +248,16 @@ export const API_OPERATIONS: ApiOperation[] = [
     responses: {
       200: { description: 'The decision was applied; the page shows the request as it now stands.', html: true },
       202: { description: 'The decision was sent and is not visible yet.', html: true },
-      400: { description: 'link_malformed, invalid_form, notes_required (the form again).', html: true },
-      401: { description: 'sign_in_required.', html: true },
-      403: {
-        description: 'link_invalid, wrong_approver, csrf_failed, not_an_approver, forbidden, self_approval.',
-        html: true,
-      },
-      404: { description: 'links_disabled, not_found.', html: true },
-      409: { description: 'already_decided, invalid_state, expired, operation_mismatch.', html: true },
-      410: { description: 'link_expired, link_used.', html: true },
     },
+    refusals: [
+      ...LINK_REFUSED,
+      'invalid_form',
+      'notes_required',
+      'csrf_failed',
+      'link_expired',
+      'link_used',
+      'membership_unavailable',
+    ],
   },
   // The operators' API (MAA.Operator only); its JSON answers are described in the README's Operations section.
   {
@@ -340,6 +370,13 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
+/** `codes` grouped by their registry status, in ascending status order. */
+function byStatus(codes: readonly ErrorCode[]): [string, ErrorCode[]][] {
+  const groups = new Map<number, ErrorCode[]>();
+  for (const code of codes) groups.set(statusOf(code), [...(groups.get(statusOf(code)) ?? []), code]);
+  return [...groups].sort(([a], [b]) => a - b).map(([status, group]) => [String(status), group]);
+}
+
 /** The OpenAPI 3.1 document, generated from the zod schemas of {@link API_OPERATIONS}. */
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -354,10 +391,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
         ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
       };
     }
-    if (operation.problems?.length) {
-      responses.default = {
-        description: `Problem details; code is one of: ${operation.problems.join(', ')}.`,
+    for (const [status, codes] of byStatus(operation.problems ?? [])) {
+      const own = responses[status] as { description: string } | undefined;
+      responses[status] = {
+        description: `${own ? `${own.description} ` : ''}Problem details; code is one of: ${codes.join(', ')}.`,
         content: { 'application/problem+json': { schema: jsonSchema(problemSchema, 'output') } },
+      };
+    }
+    for (const [status, codes] of byStatus(operation.refusals ?? [])) {
+      responses[status] = {
+        description: `A refusal page; x-error-code is one of: ${codes.join(', ')}.`,
+        content: { 'text/html': { schema: { type: 'string' } } },
       };
     }
     const parameters = [...(operation.path.match(/\{(\w+)\}/g) ?? [])].map((part) => ({

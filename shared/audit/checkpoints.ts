@@ -1,6 +1,6 @@
 import { digestHash, nextDigestBodies, type AuditDigest, type DigestBody } from '../domain/auditDigest';
 import { macFor, verifyMac, type AppKeyRing } from '../keys/appKey';
-import { StoreError, type Store } from '../store/store';
+import { isStoreError, type Store } from '../store/store';
 
 /**
  * How far before the previous checkpoint a new one looks for written heads: writers' clocks and
@@ -43,7 +43,7 @@ export async function takeCheckpoint(store: Store, ring: AppKeyRing, now: Date):
     try {
       await store.appendCheckpoint(digest);
     } catch (error) {
-      if (error instanceof StoreError && error.code === 'conflict') return stored;
+      if (isStoreError(error, 'conflict')) return stored;
       throw error;
     }
     stored.push(digest);

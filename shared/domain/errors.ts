@@ -1,46 +1,42 @@
 /**
- * The approval domain's refusals. Callers branch on `code` (stable, part of the API) and map
- * `status` to the HTTP status of the problem response; they never rely on `instanceof`.
+ * The approval domain's and the use cases' refusals. Callers branch on `code` (stable, part of the
+ * API; its status is the error registry's); they never rely on `instanceof`.
  */
+import { statusOf, type ErrorCode } from '../errors/registry';
 
-/** Every domain error code and the HTTP status it suggests. */
-export const DOMAIN_ERROR_STATUS = {
-  /** The initiator tried to decide on their own request (refused even when in an approver group). */
-  self_approval: 403,
-  /** The caller is in none of the request's approver groups. */
-  not_an_approver: 403,
-  /** The caller lacks the app role the action needs. */
-  forbidden: 403,
-  /** Only the initiator may cancel or complete a request. */
-  not_initiator: 403,
-  /** The request's status does not allow the command. */
-  invalid_state: 409,
-  /** This approver already decided on the request. */
-  already_decided: 409,
-  /** The request expired (or the command arrived at or after `expiresAt`). */
-  expired: 409,
-  /** Another open request holds the entity lock of the same `(profileType, resourceId)`. */
-  entity_locked: 409,
-  /** The operation about to execute is not the one that was approved (its hash differs). */
-  operation_mismatch: 409,
-  /** No active access policy protects the request's profile type. */
-  no_applicable_policy: 422,
-  /** A policy change (`operationApprovalPolicy`) was submitted as a plain request: it goes through `/api/policies`. */
-  use_policies_api: 422,
-  /** A new policy names a profile type that another active policy already protects. */
-  policy_exists: 409,
-  /** A policy names approver groups the directory does not know; `errors` names each. */
-  unknown_group: 422,
-  /** A rejection needs notes. */
-  notes_required: 400,
-  /** A policy draft (or a stored policy) breaks the policy rules; `errors` names each field. */
-  invalid_policy: 400,
-  /** An input is malformed: a bad timestamp or duration, an empty justification, a value that is not JSON. */
-  invalid_request: 400,
-} as const;
+/**
+ * The codes a domain error may carry (statuses and titles are in the error registry). Beyond the
+ * lifecycle and policy rules, use cases refuse with these too: `not_found`, `idempotency_key_reused`,
+ * `not_an_operator`, `orchestration_unavailable`, `conflict` (a write kept racing) and
+ * `terminate_pending` (a terminated orchestration has not stopped yet).
+ */
+export const DOMAIN_ERROR_CODES = [
+  'self_approval',
+  'not_an_approver',
+  'forbidden',
+  'not_initiator',
+  'invalid_state',
+  'already_decided',
+  'expired',
+  'entity_locked',
+  'operation_mismatch',
+  'no_applicable_policy',
+  'use_policies_api',
+  'policy_exists',
+  'unknown_group',
+  'notes_required',
+  'invalid_policy',
+  'invalid_request',
+  'not_found',
+  'idempotency_key_reused',
+  'not_an_operator',
+  'orchestration_unavailable',
+  'conflict',
+  'terminate_pending',
+] as const satisfies readonly ErrorCode[];
 
 /** A stable domain error code. */
-export type DomainErrorCode = keyof typeof DOMAIN_ERROR_STATUS;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 /** One problem with one field; `path` is dotted (`approverGroupIds.1`), like a problem's `errors`. */
 export interface FieldError {
@@ -55,8 +51,9 @@ export interface DomainErrorOptions {
 }
 
 /**
- * A refusal by the domain. `code` is one of {@link DOMAIN_ERROR_STATUS}'s keys and `status` is
- * always the status listed for it; `message` is for people and may change.
+ * A refusal by the domain or a use case. `code` is one of {@link DOMAIN_ERROR_CODES} and `status`
+ * is always the registry's status for it; `message` is for people and may change (an empty one
+ * adds nothing to the code's title).
  */
 export class DomainError extends Error {
   override name = 'DomainError' as const;
@@ -69,7 +66,7 @@ export class DomainError extends Error {
     options: DomainErrorOptions = {},
   ) {
     super(message);
-    this.status = DOMAIN_ERROR_STATUS[code];
+    this.status = statusOf(code);
     if (options.errors !== undefined) this.errors = options.errors;
   }
 }
@@ -82,6 +79,6 @@ export function isDomainError(error: unknown, code?: DomainErrorCode): error is 
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as { name?: unknown; code?: unknown };
   if (candidate.name !== 'DomainError' || typeof candidate.code !== 'string') return false;
-  if (!Object.hasOwn(DOMAIN_ERROR_STATUS, candidate.code)) return false;
+  if (!(DOMAIN_ERROR_CODES as readonly string[]).includes(candidate.code)) return false;
   return code === undefined || candidate.code === code;
 }

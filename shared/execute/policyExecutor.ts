@@ -1,6 +1,6 @@
 import type { AccessPolicy, ApprovalRequest } from '../domain/model';
 import { assertValidPolicyDraft } from '../domain/policy';
-import { StoreError, type Store } from '../store/store';
+import { isStoreError, type Store } from '../store/store';
 import type { PolicyChange } from '../useCases/policies';
 import type { ExecutionOutcome, Executor } from './executor';
 
@@ -57,7 +57,7 @@ export class PolicyExecutor implements Executor {
       await this.store.replacePolicy(updated, current.etag);
       return { status: 'succeeded', detail: `policy ${change.policyId} updated to version ${updated.version}` };
     } catch (error) {
-      if (error instanceof StoreError) {
+      if (isStoreError(error)) {
         const retryable = error.code === 'precondition_failed';
         return { status: 'failed', retryable, detail: `policy change not applied: ${error.code}: ${error.message}` };
       }

@@ -23,16 +23,15 @@ export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, sc
   if (text.trim().length > 0) {
     const type = (request.headers.get('content-type') ?? '').toLowerCase();
     if (!type.startsWith('application/json') && !/\+json\b/.test(type)) {
-      throw new HttpError(415, 'unsupported_media_type', 'The body must be application/json');
+      throw new HttpError('unsupported_media_type');
     }
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new HttpError(400, 'invalid_json', 'The body is not valid JSON', (error as Error).message);
+      throw new HttpError('invalid_json', 'The body is not valid JSON', (error as Error).message);
     }
     if (jsonDepth(value) > MAX_BODY_DEPTH) {
       throw new HttpError(
-        400,
         'body_too_deep',
         'The body is nested too deeply',
         `At most ${MAX_BODY_DEPTH} levels of arrays and objects are accepted.`,
@@ -94,7 +93,7 @@ function decodeComponent(text: string, where: 'body' | 'query'): string {
 }
 
 function invalidUtf8(where: 'body' | 'query'): HttpError {
-  return new HttpError(400, 'invalid_utf8', `The ${where} is not valid UTF-8`);
+  return new HttpError('invalid_utf8', `The ${where} is not valid UTF-8`);
 }
 
 /**
@@ -138,14 +137,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
       message: key === undefined ? issue.message : 'is not a known field',
     }));
   });
-  throw new HttpError(400, 'validation_failed', `The ${where} is not valid`, undefined, errors);
+  throw new HttpError('validation_failed', `The ${where} is not valid`, undefined, errors);
 }
 
 function tooLarge(): HttpError {
-  return new HttpError(
-    413,
-    'payload_too_large',
-    'The body is too large',
-    `At most ${MAX_BODY_BYTES} bytes are accepted.`,
-  );
+  return new HttpError('payload_too_large', 'The body is too large', `At most ${MAX_BODY_BYTES} bytes are accepted.`);
 }

@@ -2,7 +2,7 @@ import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest, Decision } from '../domain/model';
 import { operationTitle, titleText } from '../domain/operationTitle';
 import { visibleText } from '../domain/text';
-import { html, page, SafeHtml } from '../http/html';
+import { html, page, SafeHtml } from '../views/html';
 import type { LinkClaims } from './linkToken';
 import { LINK_REFUSALS, type LinkRefusalCode } from './refusals';
 

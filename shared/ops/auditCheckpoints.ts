@@ -1,5 +1,5 @@
 import type { AuditDigest } from '../domain/auditDigest';
-import { HttpError } from '../http/problem';
+import { DomainError } from '../domain/errors';
 import type { Store } from '../store/store';
 
 /** A page of stored audit checkpoint digests, oldest first; `nextAfter` is the `after` of the next page when there may be more. */
@@ -20,6 +20,6 @@ export async function auditCheckpoints(
 /** The newest digest; `404 not_found` before the first checkpoint. */
 export async function latestAuditCheckpoint(deps: { store: Store }): Promise<AuditDigest> {
   const latest = await deps.store.latestCheckpoint();
-  if (!latest) throw new HttpError(404, 'not_found', 'Not found', 'No audit checkpoint has been taken yet.');
+  if (!latest) throw new DomainError('not_found', 'No audit checkpoint has been taken yet.');
   return latest;
 }

@@ -1,5 +1,5 @@
 import { CLOSED_STATUSES, type ApprovalRequest } from '../domain/model';
-import type { InstanceStatus } from './orchestrations';
+import type { InstanceStatus } from './opsOrchestrations';
 
 /** How long the orchestration's custom status may disagree with the read model before it counts (a step is being written). */
 export const DISAGREEMENT_GRACE_MS = 60_000;

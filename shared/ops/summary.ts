@@ -1,6 +1,6 @@
 import { REQUEST_STATUSES, type RequestStatus } from '../domain/model';
 import type { Activity, OpsReader, RequestSummary } from './opsReader';
-import type { OpsOrchestrations } from './orchestrations';
+import type { OpsOrchestrations } from './opsOrchestrations';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** The summary's window: the last 24 hours. */

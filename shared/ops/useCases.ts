@@ -1,5 +1,6 @@
 import { readTrail } from '../store/trail';
 import type { ApprovalRequest, AuditRecord } from '../domain/model';
+import { DomainError } from '../domain/errors';
 import { verifyTrail } from '../domain/trailVerification';
 import {
   isUnstarted,
@@ -8,7 +9,6 @@ import {
   startUnstarted,
   type OperatorAction,
 } from '../domain/operatorActions';
-import { HttpError } from '../http/problem';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { AppKeyRing } from '../keys/appKey';
 import type { Page, PageRequest, Store, Tagged } from '../store/store';
@@ -21,7 +21,7 @@ import {
   type InstanceQuery,
   type InstanceStatus,
   type OpsOrchestrations,
-} from './orchestrations';
+} from './opsOrchestrations';
 import { opsSummary, type OpsSummary } from './summary';
 import { writeStep } from './writeStep';
 
@@ -45,8 +45,7 @@ const TERMINATE_WAIT_MS = 30_000;
 
 /** Every ops endpoint needs `MAA.Operator`; everyone else gets `403 not_an_operator`. */
 export function requireOperator(caller: AuthenticatedPrincipal): void {
-  if (!caller.roles.includes('MAA.Operator'))
-    throw new HttpError(403, 'not_an_operator', 'Operations need the MAA.Operator role');
+  if (!caller.roles.includes('MAA.Operator')) throw new DomainError('not_an_operator', '');
 }
 
 export function summary(deps: OpsDeps): Promise<OpsSummary> {
@@ -75,8 +74,7 @@ export async function instanceDetail(deps: OpsDeps, instanceId: string): Promise
     deps.store.getRequest(requestId),
     readTrail(deps.store, requestId),
   ]);
-  if (!instance && !stored)
-    throw new HttpError(404, 'not_found', 'Not found', `No instance or request '${instanceId}'.`);
+  if (!instance && !stored) throw new DomainError('not_found', `No instance or request '${instanceId}'.`);
   // A re-drive instance is checked as an execution, not as the request's lifecycle.
   const consistency: Consistency =
     requestId === instanceId ? checkConsistency(stored?.value, instance, deps.now()) : { consistent: true };
@@ -184,7 +182,7 @@ export async function terminateRequest(
   reason: string,
 ): Promise<ApprovalRequest> {
   const stored = await deps.store.getRequest(requestId);
-  if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+  if (!stored) throw new DomainError('not_found', `No request '${requestId}'.`);
   const action = () => ({
     actor: { id: caller.id, displayName: caller.displayName },
     actorRoles: caller.roles,
@@ -206,12 +204,7 @@ async function waitUntilFinished(deps: OpsDeps, instanceId: string): Promise<voi
     const status = await deps.orchestrations.get(instanceId);
     if (!status || FINISHED_RUNTIME_STATUSES.has(status.runtimeStatus)) return;
     if (Date.now() > deadline)
-      throw new HttpError(
-        503,
-        'terminate_pending',
-        'The orchestration has not stopped yet',
-        'Termination was requested; try again shortly.',
-      );
+      throw new DomainError('terminate_pending', 'Termination was requested; try again shortly.');
     await deps.sleep(100);
   }
 }
@@ -230,7 +223,7 @@ export async function redriveRequest(
   reason: string,
 ): Promise<ApprovalRequest> {
   const stored = await deps.store.getRequest(requestId);
-  if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+  if (!stored) throw new DomainError('not_found', `No request '${requestId}'.`);
   const action = {
     actor: { id: caller.id, displayName: caller.displayName },
     actorRoles: caller.roles,
@@ -241,12 +234,7 @@ export async function redriveRequest(
   requestRedrive(stored.value, action);
   const instance = await deps.orchestrations.get(requestId);
   if (instance && !FINISHED_RUNTIME_STATUSES.has(instance.runtimeStatus)) {
-    throw new HttpError(
-      409,
-      'invalid_state',
-      'The request is not in a state that allows this',
-      'Its orchestration is still finishing; try again in a few seconds.',
-    );
+    throw new DomainError('invalid_state', 'Its orchestration is still finishing; try again in a few seconds.');
   }
   const claimed = await writeStep(deps.store, requestId, (request) => requestRedrive(request, action));
   const number = claimed.redrive!.number;
@@ -276,12 +264,7 @@ async function startOrphan(
     deps.store.listAudit(request.id, { top: 1 }),
   ]);
   if (instance || trail.items.length > 0) {
-    throw new HttpError(
-      409,
-      'invalid_state',
-      'The request is not in a state that allows this',
-      'Its orchestration has started; nothing needs re-driving yet.',
-    );
+    throw new DomainError('invalid_state', 'Its orchestration has started; nothing needs re-driving yet.');
   }
   await deps.orchestrations.startApproval({
     request,

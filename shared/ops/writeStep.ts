@@ -1,8 +1,8 @@
 import { chainEvents, chainStartAfter } from '../domain/auditChain';
 import type { CommandResult } from '../domain/lifecycle';
 import type { ApprovalRequest } from '../domain/model';
-import { HttpError } from '../http/problem';
-import { StoreError, type Store } from '../store/store';
+import { DomainError } from '../domain/errors';
+import { isStoreError, type Store } from '../store/store';
 import { readTrail } from '../store/trail';
 
 const ATTEMPTS = 5;
@@ -22,15 +22,15 @@ export async function writeStep(
 ): Promise<ApprovalRequest> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
     const stored = await store.getRequest(requestId);
-    if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No request '${requestId}'.`);
+    if (!stored) throw new DomainError('not_found', `No request '${requestId}'.`);
     const result = apply(stored.value);
     const { records } = chainEvents(result.events, chainStartAfter((await readTrail(store, requestId)).at(-1)));
     try {
       await store.recordStep({ records, request: { value: result.request, etag: stored.etag } });
       return result.request;
     } catch (error) {
-      if (!(error instanceof StoreError && error.code === 'audit_mismatch')) throw error;
+      if (!isStoreError(error, 'audit_mismatch')) throw error;
     }
   }
-  throw new HttpError(409, 'conflict', 'Conflict', `Request '${requestId}' kept changing; try again.`);
+  throw new DomainError('conflict', `Request '${requestId}' kept changing; try again.`);
 }

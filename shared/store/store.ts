@@ -76,6 +76,18 @@ export function withHead(request: ApprovalRequest, head: TrailHead): ApprovalReq
   return { ...rest, trail: { seq: head.seq, hash: head.hash } };
 }
 
+/** The codes a {@link StoreError} may carry. */
+export const STORE_ERROR_CODES = [
+  'conflict',
+  'precondition_failed',
+  'not_found',
+  'entity_locked',
+  'audit_mismatch',
+  'invalid_continuation',
+  'store_unavailable',
+] as const;
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
+
 /**
  * Store errors, told apart by `code`. `invalid_continuation` means a continuation token that no
  * list of this store issued (a client error, not a store fault). `store_unavailable` means the
@@ -87,14 +99,7 @@ export class StoreError extends Error {
   override name = 'StoreError';
   declare readonly details?: { retryAfterSeconds: number };
   constructor(
-    readonly code:
-      | 'conflict'
-      | 'precondition_failed'
-      | 'not_found'
-      | 'entity_locked'
-      | 'audit_mismatch'
-      | 'invalid_continuation'
-      | 'store_unavailable',
+    readonly code: StoreErrorCode,
     message: string,
     options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
@@ -109,6 +114,17 @@ export function entityLockedError(request: ApprovalRequest): StoreError {
     'entity_locked',
     `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
   );
+}
+
+/**
+ * True when `error` is a store error (judged by its `name` and a known `code`, so it holds across
+ * module copies), and, when `code` is given, has that code.
+ */
+export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {
+  const candidate = error as { name?: unknown; code?: unknown } | null;
+  if (typeof candidate !== 'object' || candidate === null || candidate.name !== 'StoreError') return false;
+  if (!(STORE_ERROR_CODES as readonly unknown[]).includes(candidate.code)) return false;
+  return code === undefined || candidate.code === code;
 }
 
 /**

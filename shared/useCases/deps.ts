@@ -1,37 +1,19 @@
-import type { DecisionKind, DecisionSource, Principal } from '../domain/model';
+import type { ApprovalOrchestrationInput } from '../../orchestrations/contracts';
+import type { ActorCommand } from '../domain/commands';
 import type { Directory } from '../identity/directory';
-import type { CommandSignature } from '../keys/commandSignature';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { AppKeyRing } from '../keys/appKey';
 import type { Store } from '../store/store';
 
-/**
- * A command for a request's orchestration as the API let it through: who acts and what they ask.
- * It says nothing about the actor's rights; the orchestration reads their roles and groups again.
- */
-export type ActorCommand =
-  | {
-      kind: 'decide';
-      actor: Principal;
-      decision: DecisionKind;
-      notes?: string;
-      source: DecisionSource;
-      linkId?: string;
-    }
-  | { kind: 'cancel'; actor: Principal }
-  | { kind: 'complete'; actor: Principal };
+/** What a use case starts an approval orchestration with; the adapter adds the signature and the correlation id. */
+export type ApprovalStart = Omit<ApprovalOrchestrationInput, 'signature' | 'correlationId'>;
 
 /**
- * A command as it travels to the orchestration (the `Command` external event): the command, the
- * signature the Durable client adapter adds (see `shared/keys/commandSignature.ts`; the
- * orchestration refuses an event without a valid one) and `correlationId`, naming the HTTP request
- * that sent it (telemetry only, not signed).
+ * How use cases start orchestrations and send them commands (the Durable client adapter in
+ * `shared/durable/client.ts`, which signs every start input and command).
  */
-export type CommandEvent = ActorCommand & { signature?: CommandSignature; correlationId?: string };
-
-/** How use cases start orchestrations and send them commands (a DurableClient in the app, which signs each command). */
 export interface Orchestrations {
-  start(requestId: string, input: unknown): Promise<void>;
+  start(requestId: string, input: ApprovalStart): Promise<void>;
   raise(requestId: string, command: ActorCommand): Promise<void>;
 }
 

@@ -2,7 +2,6 @@ import type { PolicyBody } from '../api/schemas';
 import { DomainError } from '../domain/errors';
 import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model';
 import { assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
-import { HttpError } from '../http/problem';
 import type { Page } from '../store/store';
 import { sealPage, storePaging } from './continuation';
 import type { Caller, UseCaseDeps } from './deps';
@@ -29,7 +28,7 @@ export async function listPolicies(
 
 export async function getPolicy(deps: UseCaseDeps, id: string): Promise<AccessPolicy> {
   const stored = await deps.store.getPolicy(id);
-  if (!stored) throw new HttpError(404, 'not_found', 'Not found', `No policy '${id}'.`);
+  if (!stored) throw new DomainError('not_found', `No policy '${id}'.`);
   return stored.value;
 }
 

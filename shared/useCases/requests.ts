@@ -6,12 +6,12 @@ import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
 import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
-import { HttpError } from '../http/problem';
-import { StoreError, type Page, type RequestView, type Tagged } from '../store/store';
+import { isStoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
-import type { ActorCommand, Caller, UseCaseDeps } from './deps';
+import type { ActorCommand } from '../domain/commands';
+import type { Caller, UseCaseDeps } from './deps';
 
-const notFound = (id: string) => new HttpError(404, 'not_found', 'Not found', `No request '${id}' that you may see.`);
+const notFound = (id: string) => new DomainError('not_found', `No request '${id}' that you may see.`);
 
 function actorOf(caller: Caller) {
   return { id: caller.id, displayName: caller.displayName };
@@ -40,12 +40,7 @@ export async function submitRequest(
       createdAt: deps.now().toISOString(),
     });
     if (stored.bodyHash !== bodyHash) {
-      throw new HttpError(
-        409,
-        'idempotency_key_reused',
-        'The Idempotency-Key was used with a different body',
-        'Use a new key for a different request.',
-      );
+      throw new DomainError('idempotency_key_reused', 'Use a new key for a different request.');
     }
     if (stored.requestId !== id) {
       const existing = await deps.store.getRequest(stored.requestId);
@@ -69,7 +64,7 @@ export async function submitRequest(
   try {
     created = await deps.store.createRequest(request);
   } catch (error) {
-    if (error instanceof StoreError && error.code === 'conflict') {
+    if (isStoreError(error, 'conflict')) {
       const existing = await deps.store.getRequest(id);
       if (existing) return ensureStarted(deps, existing);
     }

@@ -8,7 +8,8 @@ import type { AuthenticatedPrincipal } from '../../shared/identity/principal';
 import { parseKeySetting } from '../../shared/keys/appKey';
 import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
-import type { ActorCommand, Orchestrations, UseCaseDeps } from '../../shared/useCases/deps';
+import type { ActorCommand } from '../../shared/domain/commands';
+import type { Orchestrations, UseCaseDeps } from '../../shared/useCases/deps';
 
 /** Every start and command the use cases sent, in order; `failStarts` makes starts throw (the Durable client unavailable). */
 export class RecordingOrchestrations implements Orchestrations {

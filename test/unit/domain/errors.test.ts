@@ -1,4 +1,4 @@
-import { DOMAIN_ERROR_STATUS, DomainError, isDomainError, type DomainErrorCode } from '../../../shared/domain/errors';
+import { DOMAIN_ERROR_CODES, DomainError, isDomainError, type DomainErrorCode } from '../../../shared/domain/errors';
 
 describe('DomainError', () => {
   it.each<[DomainErrorCode, number]>([
@@ -18,6 +18,12 @@ describe('DomainError', () => {
     ['notes_required', 400],
     ['invalid_policy', 400],
     ['invalid_request', 400],
+    ['not_found', 404],
+    ['idempotency_key_reused', 409],
+    ['not_an_operator', 403],
+    ['orchestration_unavailable', 503],
+    ['conflict', 409],
+    ['terminate_pending', 503],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
@@ -25,7 +31,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(Object.keys(DOMAIN_ERROR_STATUS)).toHaveLength(16);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(22);
   });
 
   it('carries field errors when given', () => {

@@ -1,5 +1,5 @@
 import { checkConsistency } from '../../../shared/ops/consistency';
-import type { InstanceStatus } from '../../../shared/ops/orchestrations';
+import type { InstanceStatus } from '../../../shared/ops/opsOrchestrations';
 import { hourlyBuckets, percentile } from '../../../shared/ops/summary';
 import { COUNTERS, observationsOf } from '../../../shared/telemetry/metrics';
 import { EXPIRES, after, requestIn, shift } from '../../support/builders';

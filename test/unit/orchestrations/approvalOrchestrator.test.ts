@@ -12,7 +12,7 @@ import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrat
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
 import { GENESIS_HASH } from '../../../shared/domain/auditChain';
 import type { ApprovalRequest, AuditRecord, Execution, Principal } from '../../../shared/domain/model';
-import type { ActorCommand } from '../../../shared/useCases/deps';
+import type { ActorCommand } from '../../../shared/domain/commands';
 import {
   accessPolicy,
   alice,
