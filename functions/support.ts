@@ -1,7 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { APPROVAL_ORCHESTRATOR, ApprovalEvents } from '../orchestrations/names';
-import { getIdentity, getServices } from '../shared/composition';
+import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError } from '../shared/domain/errors';
 import { HttpError } from '../shared/http/problem';
@@ -19,21 +19,22 @@ const FINISHED = new Set<string>([
 ]);
 
 /** Validates the caller's bearer token with the app's identity services. */
-export const authenticate = () => (authorization: string | null) => getIdentity().tokens.authenticate(authorization);
+export const authenticate = () => (authorization: string | null) =>
+  getServices().identity.tokens.authenticate(authorization);
 
 /**
  * The use cases' dependencies, with the Durable client of this invocation when there is one;
  * orchestrations started or sent commands carry the correlation id of `request`.
  */
 export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
-  const { store } = getServices();
+  const { store, directory, now, appKeys } = getServices();
   return {
     store,
-    directory: getIdentity().directory,
+    directory,
     orchestrations: client ? orchestrationsOf(client, request && correlationIdOf(request)) : unavailableOrchestrations,
-    now: () => new Date(),
+    now,
     newId: () => crypto.randomUUID(),
-    appKeys: config().appKeys,
+    appKeys,
   };
 }
 
