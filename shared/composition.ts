@@ -10,6 +10,7 @@ import type { AppKeyRing } from './keys/appKey';
 import type { LinksConfig } from './links/settings';
 import type { Notifier } from './notify/notifier';
 import type { OpsReader } from './ops/opsReader';
+import { StoreHealth } from './store/healthProbe';
 import { SqliteStore, sqliteUnavailable } from './store/sqliteStore';
 import { reportingUnavailable } from './store/unavailable';
 import type { Store } from './store/store';
@@ -37,6 +38,8 @@ export interface Services {
   readonly reminderBeforeMs: number;
   /** The configured store (SQLite or Cosmos DB), failures that mean "not now" reported as `store_unavailable`. */
   readonly store: Store;
+  /** The store's health verdict (a read and a write, reused for a few seconds); opening the store is part of the check. */
+  readonly storeHealth: StoreHealth;
   /** Token validation and the directory. */
   readonly identity: Identity;
   /** Group membership, app roles and users, read through Graph and cached. */
@@ -86,6 +89,7 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     get store() {
       return store();
     },
+    storeHealth: new StoreHealth(store, () => now().getTime()),
     get identity() {
       return identity();
     },

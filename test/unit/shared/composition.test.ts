@@ -69,6 +69,12 @@ describe('the composition root', () => {
     expect((await services.store.getPolicy('pol-req-policy'))?.value.createdAt).toBe(FIXED.toISOString());
   });
 
+  it('checks the health of the store it built, opening it on the first check', async () => {
+    const services = sqliteServices();
+    await expect(services.storeHealth.check()).resolves.toEqual({ ok: true });
+    expect(existsSync(path.join(dir, 'maa.sqlite'))).toBe(true);
+  });
+
   it('reads in the ops reader what the store wrote', async () => {
     const services = sqliteServices();
     await services.store.createRequest(newRequest());
