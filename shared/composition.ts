@@ -14,6 +14,7 @@ import { StoreHealth } from './store/healthProbe';
 import { SqliteStore, sqliteUnavailable } from './store/sqliteStore';
 import { reportingUnavailable } from './store/unavailable';
 import type { Store } from './store/store';
+import { createTelemetry, type Telemetry } from './telemetry/otel';
 
 /** The current time: the one source of "now" for use cases, activities, executors and timers. */
 export type Clock = () => Date;
@@ -48,6 +49,8 @@ export interface Services {
   readonly notifiers: readonly Notifier[];
   /** The executor per profile type: policy changes apply themselves; the webhook for configured types; `none` otherwise. */
   readonly executorFor: (profileType: ProfileType) => Executor;
+  /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
+  readonly telemetry: Telemetry;
   /** The operator read model over the same store (its kind follows the store's; on Cosmos DB they share one client, which closing either closes). */
   readonly opsReader: OpsReader;
 }
@@ -73,6 +76,7 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     const { createNotifiers } = require('./notify/notifiers') as typeof import('./notify/notifiers');
     return Object.freeze(createNotifiers(settings.notifications, settings.identity.graph, now));
   });
+  const telemetry = once(() => createTelemetry(settings.ops.appInsightsConnectionString));
   const executors = once(() => {
     const { webhook } = settings.executors;
     const policy = new PolicyExecutor(store(), now);
@@ -90,6 +94,9 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
       return store();
     },
     storeHealth: new StoreHealth(store, () => now().getTime()),
+    get telemetry() {
+      return telemetry();
+    },
     get identity() {
       return identity();
     },
