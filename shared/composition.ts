@@ -64,7 +64,8 @@ function once<T>(build: () => T): () => T {
 /** The services for `settings`, reading time from `now` (the composition root; nothing is built until read). */
 export function compose(settings: AppConfig, now: Clock = systemClock): Services {
   // The one place Cosmos DB or SQLite is chosen: the ops reader follows the store's kind.
-  const backend = settings.store.kind === 'cosmos' ? cosmosBackend(settings.store) : sqliteBackend(settings.store);
+  const backend =
+    settings.store.kind === 'cosmos' ? cosmosBackend(settings.store, now) : sqliteBackend(settings.store, now);
   const store = backend.store;
   const identity = once(() => {
     // Loaded on first use: the identity SDKs are not needed by the health check.
@@ -121,9 +122,16 @@ export function getServices(): Services {
   return services;
 }
 
-/** The constructor options both store adapters take from configuration. */
-function storeOptions(store: SqliteStoreConfig | CosmosStoreConfig): { closedRequestTtlSeconds?: number } {
-  return store.closedRequestTtlSeconds === undefined ? {} : { closedRequestTtlSeconds: store.closedRequestTtlSeconds };
+/** The constructor options both store adapters take from the root: the retention of closed requests and the clock. */
+function storeOptions(store: SqliteStoreConfig | CosmosStoreConfig, now: Clock): StoreOptions {
+  return store.closedRequestTtlSeconds === undefined
+    ? { now }
+    : { now, closedRequestTtlSeconds: store.closedRequestTtlSeconds };
+}
+
+interface StoreOptions {
+  readonly closedRequestTtlSeconds?: number;
+  readonly now: Clock;
 }
 
 /** The store and the ops reader of one kind of store, each built on first use. */
@@ -132,8 +140,8 @@ interface StoreBackend {
   readonly opsReader: () => OpsReader;
 }
 
-function sqliteBackend(settings: SqliteStoreConfig): StoreBackend {
-  const store = once(() => sqliteStore(settings));
+function sqliteBackend(settings: SqliteStoreConfig, now: Clock): StoreBackend {
+  const store = once(() => sqliteStore(settings, now));
   return {
     store,
     opsReader: once(() => {
@@ -145,11 +153,11 @@ function sqliteBackend(settings: SqliteStoreConfig): StoreBackend {
   };
 }
 
-function cosmosBackend(settings: CosmosStoreConfig): StoreBackend {
+function cosmosBackend(settings: CosmosStoreConfig, now: Clock): StoreBackend {
   // One client for the store and the ops reader.
   const client = once(() => cosmos().createCosmosClient(settings));
   return {
-    store: once(() => cosmosStore(client(), settings)),
+    store: once(() => cosmosStore(client(), settings, now)),
     opsReader: once(() => {
       const { CosmosOpsReader } = require('./ops/cosmosOpsReader') as typeof import('./ops/cosmosOpsReader');
       return new CosmosOpsReader(client(), settings.database);
@@ -157,10 +165,10 @@ function cosmosBackend(settings: CosmosStoreConfig): StoreBackend {
   };
 }
 
-function sqliteStore(settings: SqliteStoreConfig): Store {
+function sqliteStore(settings: SqliteStoreConfig, now: Clock): Store {
   let store: SqliteStore;
   try {
-    store = new SqliteStore(settings.file, storeOptions(settings));
+    store = new SqliteStore(settings.file, storeOptions(settings, now));
   } catch (error) {
     // Opening can fail as writes do (a full disk, a read-only file): the next call tries again.
     throw sqliteUnavailable(error) ?? error;
@@ -168,9 +176,9 @@ function sqliteStore(settings: SqliteStoreConfig): Store {
   return reportingUnavailable(store, sqliteUnavailable);
 }
 
-function cosmosStore(client: CosmosClient, settings: CosmosStoreConfig): Store {
+function cosmosStore(client: CosmosClient, settings: CosmosStoreConfig, now: Clock): Store {
   const { CosmosStore, cosmosUnavailable } = cosmos();
-  const adapter = new CosmosStore(client, { database: settings.database, ...storeOptions(settings) });
+  const adapter = new CosmosStore(client, { database: settings.database, ...storeOptions(settings, now) });
   return reportingUnavailable(adapter, cosmosUnavailable);
 }
 
@@ -187,7 +195,7 @@ function cosmos(): typeof import('./store/cosmosStore') {
 export function openStoreForVerification(): Store {
   const { store } = config();
   return store.kind === 'cosmos'
-    ? cosmosStore(cosmos().createCosmosClient(store), store)
+    ? cosmosStore(cosmos().createCosmosClient(store), store, systemClock)
     : new SqliteStore(store.file, { readOnly: true });
 }
 
