@@ -1,6 +1,6 @@
 import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { linkDecisionFormSchema, type LinkDecisionForm } from '../shared/api/schemas';
-import { config } from '../shared/config';
+import { getServices } from '../shared/composition';
 import { isDomainError } from '../shared/domain/errors';
 import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
 import { htmlResponse } from '../shared/http/html';
@@ -59,11 +59,11 @@ async function withLink(
   context: InvocationContext,
   handler: LinkHandler,
 ): Promise<HttpResponseInit> {
-  const links = config().links;
+  const { links, now } = getServices();
   if (!links) return refusal(new LinkError('links_disabled'), request);
   let claims: LinkClaims;
   try {
-    claims = verifyLink(links.keys, request.params.token ?? '', new Date());
+    claims = verifyLink(links.keys, request.params.token ?? '', now());
   } catch (error) {
     context.info(JSON.stringify({ event: 'link.refused', method: request.method, code: (error as LinkError).code }));
     return refusal(error, request);

@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
 import { takeCheckpoint } from '../shared/audit/checkpoints';
 import { getServices } from '../shared/composition';
-import { config } from '../shared/config';
 import { logEvent } from '../shared/telemetry/log';
 
 /**
@@ -13,7 +12,8 @@ import { logEvent } from '../shared/telemetry/log';
 app.timer('auditCheckpoint', {
   schedule: '%MAA_AUDIT_CHECKPOINT_SCHEDULE%',
   handler: async (_timer, context) => {
-    const digests = await takeCheckpoint(getServices().store, config().appKeys, new Date());
+    const { store, appKeys, now } = getServices();
+    const digests = await takeCheckpoint(store, appKeys, now());
     const last = digests.at(-1);
     logEvent(context, 'audit.checkpoint', {
       digests: digests.length,

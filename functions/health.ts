@@ -1,7 +1,6 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { getServices } from '../shared/composition';
 import { problemOf, problemResponse } from '../shared/http/problem';
-import { StoreHealth } from '../shared/store/healthProbe';
 import { httpRoute } from './routes';
 
 const FAILURES = {
@@ -9,15 +8,13 @@ const FAILURES = {
   'store.write': 'The store answers reads but refuses writes (full, read-only or throttled).',
 } as const;
 
-const storeHealth = new StoreHealth(() => getServices().store);
-
 /**
  * `GET /api/health`: 200 `{"status":"ok"}` when the store answers a read and takes a write, 503
  * problem+json `store_unavailable` otherwise, its detail naming the part that failed. The verdict
  * is reused for a few seconds, so polling it costs the store at most one small write that often.
  */
 export async function health(): Promise<HttpResponseInit> {
-  const verdict = await storeHealth.check();
+  const verdict = await getServices().storeHealth.check();
   if (verdict.ok) return { status: 200, jsonBody: { status: 'ok' } };
   return problemResponse({
     ...problemOf(

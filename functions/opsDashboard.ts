@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { getIdentity } from '../shared/composition';
+import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
@@ -21,7 +21,7 @@ import { clientHttpRoute } from './routes';
 
 async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincipal> {
   const authorization = request.headers.get('authorization');
-  if (authorization) return getIdentity().tokens.authenticate(authorization);
+  if (authorization) return getServices().identity.tokens.authenticate(authorization);
   if (config().ops.trustClientPrincipal) {
     const principal = principalFromPlatformHeaders(request.headers);
     if (principal) return principal;

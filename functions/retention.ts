@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { logEvent } from '../shared/telemetry/log';
 
@@ -11,7 +12,7 @@ import { logEvent } from '../shared/telemetry/log';
 df.app.client.timer('purgeDurableHistory', {
   schedule: '0 30 2 * * *',
   handler: async (_timer, client, context) => {
-    const createdTimeTo = new Date(Date.now() - config().ops.historyRetentionMs);
+    const createdTimeTo = new Date(getServices().now().getTime() - config().ops.historyRetentionMs);
     const result = await client.purgeInstanceHistoryBy({
       createdTimeFrom: new Date(0),
       createdTimeTo,

@@ -1,10 +1,10 @@
 import { app, HttpResponse, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { Activities } from '../orchestrations/names';
 import type { RecordStepInput } from '../orchestrations/contracts';
+import { getServices } from '../shared/composition';
 import { CORRELATION_HEADER, correlationIdIn, correlationIdOf } from '../shared/telemetry/correlation';
 import { logEvent } from '../shared/telemetry/log';
 import { observationsOf } from '../shared/telemetry/metrics';
-import { appTelemetry } from '../shared/telemetry/otel';
 
 /**
  * Invocation hooks for telemetry, so no handler repeats it: every HTTP invocation gets a
@@ -30,7 +30,7 @@ app.hook.preInvocation((hook) => {
   const invocation: Invocation = {
     correlationId,
     startedMs: Date.now(),
-    span: appTelemetry().startSpan(context.functionName, {
+    span: getServices().telemetry.startSpan(context.functionName, {
       'faas.trigger': trigger === 'httpTrigger' ? 'http' : 'other',
       'maa.correlation_id': correlationId ?? '',
     }),
@@ -74,11 +74,11 @@ app.hook.postInvocation((hook) => {
       request?.profileType ??
       String(step.records.find((record) => record.type === 'request.submitted')?.data.profileType ?? 'unknown');
     for (const observation of observationsOf(step.records, request?.createdAt ?? ''))
-      appTelemetry().observe(observation, { profileType });
+      getServices().telemetry.observe(observation, { profileType });
   }
 });
 
-app.hook.appTerminate(() => appTelemetry().flush());
+app.hook.appTerminate(() => getServices().telemetry.flush());
 
 function statusOf(result: unknown): number {
   if (result instanceof HttpResponse) return result.status;

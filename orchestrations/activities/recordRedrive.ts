@@ -1,11 +1,8 @@
-import * as df from 'durable-functions';
-import { getServices } from '../../shared/composition';
 import { isDomainError } from '../../shared/domain/errors';
 import { recordRedrive } from '../../shared/domain/operatorActions';
 import type { RecordRedriveInput } from '../contracts';
 import { writeStep } from '../../shared/ops/writeStep';
 import type { Store } from '../../shared/store/store';
-import { Activities } from '../names';
 
 /** Builds the `recordRedrive` activity; a repeated delivery of an outcome already recorded does nothing. */
 export function makeRecordRedrive(store: Store) {
@@ -19,7 +16,3 @@ export function makeRecordRedrive(store: Store) {
     }
   };
 }
-
-df.app.activity(Activities.recordRedrive, {
-  handler: (input: RecordRedriveInput) => makeRecordRedrive(getServices().store)(input),
-});

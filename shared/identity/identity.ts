@@ -19,30 +19,34 @@ export function createGraphCredential(config: GraphCredentialConfig): TokenCrede
   return config.kind === 'clientSecret' ? new ClientSecretPostCredential(config) : new DefaultAzureCredential();
 }
 
-/** The cached Graph directory described by `config`. */
+/** The cached Graph directory described by `config`, its cache entries aging by `now`. */
 export function createDirectory(
   config: GraphConfig,
   credential: TokenCredential = createGraphCredential(config.credential),
+  now: () => Date = () => new Date(),
 ): Directory {
   const graph = new GraphDirectory({
     baseUrl: config.baseUrl,
     credential,
     ...(config.apiAppId === undefined ? {} : { apiAppId: config.apiAppId }),
   });
-  return new CachedDirectory(graph, { ttlMs: config.groupCacheSeconds * 1000 });
+  return new CachedDirectory(graph, { ttlMs: config.groupCacheSeconds * 1000, now: () => now().getTime() });
 }
 
-/** The token validator described by `auth`; a {@link ConfigError} when authentication is not configured. */
-export function createTokenValidator(auth: AuthConfig | undefined): TokenValidator {
+/** The token validator described by `auth`, checking expiry at `now`; a {@link ConfigError} when authentication is not configured. */
+export function createTokenValidator(auth: AuthConfig | undefined, now: () => Date = () => new Date()): TokenValidator {
   if (auth === undefined) {
     throw new ConfigError(
       'authentication is not configured: set MAA_TENANT_ID and MAA_AUTH_AUDIENCE, or MAA_AUTH_ISSUER, MAA_AUTH_AUDIENCE and MAA_AUTH_JWKS_URL',
     );
   }
-  return new TokenValidator(auth);
+  return new TokenValidator({ ...auth, now });
 }
 
-/** Builds the identity services from configuration; a {@link ConfigError} when authentication is not configured. */
-export function createIdentity(config: IdentityConfig): Identity {
-  return Object.freeze({ tokens: createTokenValidator(config.auth), directory: createDirectory(config.graph) });
+/** Builds the identity services from configuration, reading time from `now`; a {@link ConfigError} when authentication is not configured. */
+export function createIdentity(config: IdentityConfig, now: () => Date = () => new Date()): Identity {
+  return Object.freeze({
+    tokens: createTokenValidator(config.auth, now),
+    directory: createDirectory(config.graph, undefined, now),
+  });
 }

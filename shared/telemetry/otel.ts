@@ -1,5 +1,4 @@
 import type { Attributes, Counter, Histogram, Tracer } from '@opentelemetry/api';
-import { config } from '../config';
 import { COUNTERS, DECISION_LATENCY, type CounterName, type Observation } from './metrics';
 
 /**
@@ -82,12 +81,4 @@ function azureMonitor(connectionString: string): Telemetry {
       await Promise.all([meters.forceFlush(), traces.forceFlush()]);
     },
   };
-}
-
-let app: Telemetry | undefined;
-
-/** The app's telemetry, built from configuration on first use. */
-export function appTelemetry(): Telemetry {
-  app ??= createTelemetry(config().ops.appInsightsConnectionString);
-  return app;
 }
