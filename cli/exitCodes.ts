@@ -20,7 +20,7 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** What each code means, in the order `maa --help` and the README list them. */
+/** What each code means, in the order `maa --help` and docs/cli.md list them. */
 export const EXIT_CODE_MEANINGS: readonly (readonly [ExitCode, string])[] = [
   [ExitCode.ok, 'success; `wait`: the request reached the wanted state'],
   [ExitCode.internal, 'unexpected error in maa itself'],

@@ -259,7 +259,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       'membership_unavailable',
     ],
   },
-  // The operators' API (MAA.Operator only); its JSON answers are described in the README's Operations section.
+  // The operators' API (MAA.Operator only); its JSON answers are described in docs/operations.md.
   {
     method: 'get',
     path: '/ops/summary',
@@ -300,7 +300,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'get',
     path: '/ops/audit/checkpoints',
     summary:
-      'Operators: stored audit checkpoint digests after sequence number `after`, oldest first (the digest format is in the README).',
+      'Operators: stored audit checkpoint digests after sequence number `after`, oldest first (the digest format is in docs/audit-trail.md).',
     security: 'bearer',
     query: checkpointsQuerySchema,
     responses: { 200: { description: '{ items, nextAfter? }.' } },

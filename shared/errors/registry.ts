@@ -2,7 +2,8 @@
  * Every error code the service answers with, once: its HTTP status, its title and where a client
  * may meet it. The codes and statuses are API contract (clients branch on `code`, sent in the body
  * and in `x-error-code`). The problem mapper, the approval link pages, the OpenAPI document and the
- * README's error tables all follow this table; a unit test holds the README to it.
+ * error tables in docs/api.md and docs/approval-links.md all follow this table; a unit test holds
+ * those tables to it.
  *
  * Where a code may occur:
  * - `api`: a problem+json answer of `/api` (requests, policies, health, OpenAPI);

@@ -12,7 +12,7 @@ const script = path.join(repoRoot, 'examples', 'wipe.sh');
 const FAILING_DEVICE = 'laptop-broken';
 
 /**
- * `examples/wipe.sh`, the README's bash example, run for real against the local runtime, with
+ * `examples/wipe.sh`, the bash example of docs/cli.md, run for real against the local runtime, with
  * `maa` on PATH, alice's login as the default profile and a second process (`maa approve` as bob,
  * or `maa reject`) deciding while the script waits. Wipes go to a webhook executor, so a refused
  * wipe shows as a failed execution.

@@ -13,7 +13,7 @@ import { startRuntime } from '../support/runtime';
 jest.setTimeout(60_000);
 
 const CLOSED = new Set(['rejected', 'cancelled', 'completed', 'expired']);
-/** The status changes the README's lifecycle allows. */
+/** The status changes the lifecycle allows (docs/api.md). */
 const ALLOWED: Record<string, string[]> = {
   needsApproval: ['approved', 'rejected', 'cancelled', 'expired'],
   approved: ['cancelled', 'completed', 'expired'],

@@ -13,11 +13,15 @@ import {
 import { LINK_REFUSALS, LinkError } from '../../../shared/links/refusals';
 import { STORE_ERROR_CODES, StoreError } from '../../../shared/store/store';
 
-const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+const docs = (page: string) => readFileSync(path.join(__dirname, '..', '..', '..', 'docs', page), 'utf8');
 
-/** The `code -> status` rows of the README table in the section from `start` to `end`. */
-function readmeTable(start: string, end: string): Map<string, number> {
-  const section = readme.slice(readme.indexOf(start), readme.indexOf(end, readme.indexOf(start)));
+/** The `code -> status` rows of the tables in `page`'s section headed `heading`, up to the next section. */
+function documentedTable(page: string, heading: string): Map<string, number> {
+  const text = docs(page);
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`docs/${page} has no "${heading}" section`);
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end < 0 ? text.length : end);
   const rows = new Map<string, number>();
   for (const line of section.split('\n')) {
     const [, codes, status] = line.split('|').map((cell) => cell.trim());
@@ -31,9 +35,9 @@ const registry = Object.entries(ERROR_CODES) as [ErrorCode, (typeof ERROR_CODES)
 const codesOn = (surface: 'api' | 'ops' | 'links') =>
   registry.filter(([, info]) => (info.surfaces as readonly string[]).includes(surface)).map(([code]) => code);
 
-describe('the error registry and the README', () => {
-  const apiTable = readmeTable('### Errors', '\n## ');
-  const linkTable = readmeTable('Refusals are HTML pages', '\n## ');
+describe('the error registry and the documented error tables', () => {
+  const apiTable = documentedTable('api.md', '## Errors');
+  const linkTable = documentedTable('approval-links.md', '## Refusals');
 
   it('documents every API and ops code in the error table, with its status', () => {
     const api = [...new Set([...codesOn('api'), ...codesOn('ops')])];

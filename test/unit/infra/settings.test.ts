@@ -1,16 +1,16 @@
 import { parseConfig } from '../../../shared/config';
-import { bicepAppSettings, read, readmeSettings, schemaSettings } from './support';
+import { bicepAppSettings, read, documentedSettings, schemaSettings } from './support';
 import { withAppKey } from '../../support/appKey';
 
-// Settings Azure provides or that only make sense elsewhere; the README says which (its "in Azure" column).
+// Settings Azure provides or that only make sense elsewhere; docs/settings.md says which (its "in Azure" column).
 const NOT_FROM_BICEP = /^(optional|not used in Azure|set by App Service)/i;
 // Secrets may reach Azure only as Key Vault references.
 const SECRET = /(SECRET|_KEY|PASSWORD|TEAMS_WEBHOOK_URL)$/;
 
-describe('app settings: code, Bicep, README and local.settings.sample.json agree', () => {
+describe('app settings: code, Bicep, docs/settings.md and local.settings.sample.json agree', () => {
   const schema = schemaSettings();
   const bicep = bicepAppSettings();
-  const readme = readmeSettings();
+  const documented = documentedSettings();
 
   it('derives the settings from the config schema', () => {
     // A sanity floor: the merged shapes hold the core, identity, link and notification settings.
@@ -19,14 +19,14 @@ describe('app settings: code, Bicep, README and local.settings.sample.json agree
     );
   });
 
-  it.each(schema)('%s is in the README settings table', (name) => {
-    expect(readme.has(name)).toBe(true);
+  it.each(schema)('%s is in the settings table of docs/settings.md', (name) => {
+    expect(documented.has(name)).toBe(true);
   });
 
   it.each(schema)('%s is set by infra/main.bicep or documented as optional / not used in Azure', (name) => {
-    const documented = readme.get(name)?.azure ?? '';
-    if (!bicep.has(name)) expect(documented).toMatch(NOT_FROM_BICEP);
-    else expect(documented).not.toMatch(NOT_FROM_BICEP);
+    const inAzure = documented.get(name)?.azure ?? '';
+    if (!bicep.has(name)) expect(inAzure).toMatch(NOT_FROM_BICEP);
+    else expect(inAzure).not.toMatch(NOT_FROM_BICEP);
   });
 
   it('Bicep sets no app setting of the app that the schema does not read', () => {

@@ -43,12 +43,13 @@ export function bicepAppSettings(): Map<string, string> {
   return settings;
 }
 
-/** The rows of README's "App settings" table: setting names (a cell may name several) → cells. */
-export function readmeSettings(): Map<string, { default: string; azure: string; meaning: string }> {
-  const text = read('README.md');
-  const start = text.indexOf('## App settings');
-  if (start < 0) throw new Error('README.md has no "## App settings" section');
-  const section = text.slice(start, text.indexOf('\n## ', start + 1));
+/** The rows of the settings table in docs/settings.md: setting names (a cell may name several) → cells. */
+export function documentedSettings(): Map<string, { default: string; azure: string; meaning: string }> {
+  const text = read('docs/settings.md');
+  const start = text.indexOf('# App settings');
+  if (start < 0) throw new Error('docs/settings.md has no "# App settings" heading');
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end < 0 ? text.length : end);
   const rows = new Map<string, { default: string; azure: string; meaning: string }>();
   for (const line of section.split('\n')) {
     const cells = line

@@ -26,7 +26,7 @@ const message: NotificationMessage = buildMessage({
   apiBaseUrl: 'https://maa.contoso.com',
 });
 
-/** The receiver's side of the README recipe: HMAC-SHA256 over `<timestamp>.<raw body>`, compared in constant time. */
+/** The receiver's side of the recipe in docs/notifications.md: HMAC-SHA256 over `<timestamp>.<raw body>`, compared in constant time. */
 function verify(secret: string, request: SeenRequest): boolean {
   const timestamp = String(request.headers['x-maa-timestamp']);
   const expected = Buffer.from(
