@@ -7,7 +7,8 @@ import { principalFromPlatformHeaders } from '../shared/identity/platformPrincip
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { DASHBOARD_HEADERS, renderDashboard, renderInstance } from '../shared/ops/dashboardHtml';
 import { instanceDetail, requireOperator, stuckRequests, summary, type OpsDeps } from '../shared/ops/useCases';
-import { opsDeps } from './opsSupport';
+import { MAX_OPS_ID, opsDeps } from './opsSupport';
+import { routeParam } from './support';
 import { clientHttpRoute } from './routes';
 
 /**
@@ -75,7 +76,5 @@ page('opsDashboard', '', async (_request, deps, caller) => {
 });
 
 page('opsDashboardInstance', '/instances/{id}', async (request, deps) => {
-  const id = request.params.id;
-  if (!id || id.length > 160) throw new HttpError('not_found');
-  return renderInstance(await instanceDetail(deps, id));
+  return renderInstance(await instanceDetail(deps, routeParam(request, 'id', MAX_OPS_ID)));
 });

@@ -106,7 +106,7 @@ const isoDuration = z
   .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as P30D or PT12H')
   .describe('ISO-8601 duration, PT1H..P90D.');
 
-/** `POST /api/policies` and `PUT /api/policies/{id}` */
+/** A policy's fields as a change proposes them. */
 export const policyBodySchema = z
   .object({
     displayName: freeText(128, true),
@@ -124,6 +124,12 @@ export const policyBodySchema = z
   })
   .strict();
 export type PolicyBody = z.infer<typeof policyBodySchema>;
+
+/** `POST /api/policies` and `PUT /api/policies/{id}`: the policy and the justification approvers see. */
+export const policyChangeBodySchema = policyBodySchema.extend({ justification: justificationSchema });
+
+/** `DELETE /api/policies/{id}`: the justification approvers see. */
+export const policyDeleteBodySchema = z.object({ justification: justificationSchema }).strict();
 
 /** Query of `GET /api/requests`. */
 export const listRequestsQuerySchema = z
