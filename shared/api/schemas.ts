@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
 
-/**
- * The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
- * strings are bounded, and the OpenAPI document is generated from these same schemas.
- */
+// The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
+// strings are bounded, and the OpenAPI document is generated from these same schemas.
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
