@@ -96,6 +96,31 @@ export default tseslint.config(
     },
   },
   {
+    // The local runtime runs the built app as Azure would; it shares code with the app only
+    // through lib/, never by importing the app's source.
+    files: ['local/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/shared',
+                '**/shared/**',
+                '**/functions',
+                '**/functions/**',
+                '**/orchestrations',
+                '**/orchestrations/**',
+              ],
+              message: 'local/ runs the built app: share code through lib/, not the app source.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // A promise nobody awaits loses its error: type-aware, so it needs the TypeScript program.
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname } },

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WIPE_LIFECYCLE_TRAIL } from '../test/support/lifecycleAudit';
 import type { HttpClient, HttpResponse } from './httpClient';
 
 /** The seeded local users the API benchmarks act as. */
@@ -34,25 +35,6 @@ export interface AuditTrail {
   items: { type: string }[];
   chainValid: boolean;
 }
-
-/**
- * The audit records of one full lifecycle (submit, approve, complete, executed), in order: the
- * approvers' links and mails (bob and carol) after the submission, alice's "complete it now" mail
- * after the approval.
- */
-export const LIFECYCLE_AUDIT = [
-  'request.submitted',
-  'link.issued',
-  'link.issued',
-  'notification.sent',
-  'notification.sent',
-  'request.approved',
-  'request.statusChanged',
-  'notification.sent',
-  'request.completed',
-  'request.statusChanged',
-  'execution.succeeded',
-] as const;
 
 const POLL_TIMEOUT_MS = 30_000;
 const POLL_BACKOFF_MS = [2, 4, 8, 16, 32] as const;
@@ -250,6 +232,6 @@ export async function checkLifecycleAudit(api: AppApi, id: string): Promise<void
   const trail = await api.audit(id);
   const types = trail.items.map((record) => record.type);
   if (!trail.chainValid) throw new Error(`request ${id}: the audit hash chain does not verify`);
-  if (types.join() !== LIFECYCLE_AUDIT.join())
-    throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${LIFECYCLE_AUDIT.join(', ')}`);
+  if (types.join() !== WIPE_LIFECYCLE_TRAIL.join())
+    throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${WIPE_LIFECYCLE_TRAIL.join(', ')}`);
 }

@@ -2,7 +2,7 @@ import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpecs } from './args';
 import { EXIT_CODE_MEANINGS } from './exitCodes';
 import { renderColumns } from './table';
 
-/** The texts of `maa --help`, `maa <command> --help` and `maa <group> --help`. */
+// The texts of `maa --help`, `maa <command> --help` and `maa <group> --help`.
 
 const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['MAA_URL', 'API base URL'],

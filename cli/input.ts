@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration';
 import { UsageError } from './errors';
 
-/** Checks of what the user typed, before anything is sent: each failure is a {@link UsageError} naming the option. */
+// Checks of what the user typed, before anything is sent: each failure is a {@link UsageError} naming the option.
 
 /** `value` if it is one of `allowed`. */
 export function choice<T extends string>(option: string, value: string, allowed: readonly T[]): T {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { accessPolicySchema, approvalRequestSchema, auditRecordSchema } from '../shared/api/schemas';
 import { renderFields, renderTable } from './table';
 
-/** Human views of the API's documents (tables and field lists; `--json` bypasses them). */
+// Human views of the API's documents (tables and field lists; `--json` bypasses them).
 
 type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 type AccessPolicy = z.infer<typeof accessPolicySchema>;

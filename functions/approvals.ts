@@ -3,9 +3,11 @@ import { linkDecisionFormSchema, type LinkDecisionForm } from '../shared/api/sch
 import { getServices } from '../shared/composition';
 import { isDomainError } from '../shared/domain/errors';
 import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
+import { describeError } from '../shared/http/handler';
 import { htmlResponse } from '../shared/http/html';
 import { problemFromError } from '../shared/http/problem';
 import { statusOf } from '../shared/errors/registry';
+import { logEvent } from '../shared/telemetry/log';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
 import {
   cookieValue,
@@ -32,15 +34,16 @@ import {
 import { deps } from './support';
 import { clientHttpRoute, httpRoute } from './routes';
 
-/**
- * `GET` and `POST /api/approvals/{token}`: the approval link a notification carries. GET shows
- * the request to the approver the link was issued to, with an approve/reject form, and changes
- * nothing (mail scanners fetch links before people click them); POST decides once. Every answer is
- * an HTML page (see shared/links/views.ts), refusals with their code in `x-error-code`.
- */
+// `GET` and `POST /api/approvals/{token}`: the approval link a notification carries. GET shows
+// the request to the approver the link was issued to, with an approve/reject form, and changes
+// nothing (mail scanners fetch links before people click them); POST decides once. Every answer is
+// an HTML page (see shared/links/views.ts), refusals with their code in `x-error-code`.
 
 /** Largest form accepted; the real one is notes (at most 1024 characters), a decision and a CSRF field. */
 const MAX_FORM_BYTES = 8 * 1024;
+
+/** The fields naming a link in its log lines. */
+const linkOf = ({ requestId, approverId, linkId }: LinkClaims) => ({ requestId, approverId, linkId });
 
 type LinkHandler = (
   links: LinksConfig,
@@ -65,28 +68,16 @@ async function withLink(
   try {
     claims = verifyLink(links.keys, request.params.token ?? '', now());
   } catch (error) {
-    context.info(JSON.stringify({ event: 'link.refused', method: request.method, code: (error as LinkError).code }));
+    logEvent(context, 'link.refused', { method: request.method, code: (error as LinkError).code });
     return refusal(error, request);
   }
   try {
     return await handler(links, claims, request, context);
   } catch (error) {
-    const { requestId, approverId, linkId } = claims;
+    const { requestId, linkId } = claims;
     if (isLinkError(error) || isDomainError(error))
-      context.warn(
-        JSON.stringify({
-          event: 'link.refused',
-          method: request.method,
-          code: error.code,
-          requestId,
-          approverId,
-          linkId,
-        }),
-      );
-    else
-      context.error(
-        `approval link ${linkId} of request ${requestId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
+      logEvent(context, 'link.refused', { method: request.method, code: error.code, ...linkOf(claims) }, 'warn');
+    else context.error(`approval link ${linkId} of request ${requestId} failed: ${describeError(error)}`);
     return refusal(error, request);
   }
 }
@@ -215,28 +206,20 @@ clientHttpRoute('decideApprovalLink', {
         }
         throw error;
       }
-      context.info(
-        JSON.stringify({
-          event: 'link.used',
-          decision: form.decision,
-          requestId: claims.requestId,
-          approverId: claims.approverId,
-          linkId: claims.linkId,
-        }),
-      );
+      logEvent(context, 'link.used', { decision: form.decision, ...linkOf(claims) });
       const outcome = await awaitOutcome(deps(client), link);
       if (outcome.kind === 'applied') return htmlResponse(200, outcomePage(outcome.request, claims, outcome.decision));
       if (outcome.kind === 'refused') {
-        context.warn(
-          JSON.stringify({
-            event: 'link.refused',
+        logEvent(
+          context,
+          'link.refused',
+          {
             method: 'POST',
             code: outcome.code,
-            requestId: claims.requestId,
-            approverId: claims.approverId,
-            linkId: claims.linkId,
+            ...linkOf(claims),
             by: 'orchestration',
-          }),
+          },
+          'warn',
         );
         if (isLinkRefusalCode(outcome.code)) return refusal(new LinkError(outcome.code), request);
         // membership_unavailable: the directory stayed unreachable through the orchestration's retries.

@@ -1,5 +1,6 @@
-import type { HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getServices } from '../shared/composition';
+import { describeError } from '../shared/http/handler';
 import { problemOf, problemResponse } from '../shared/http/problem';
 import { httpRoute } from './routes';
 
@@ -13,9 +14,11 @@ const FAILURES = {
  * problem+json `store_unavailable` otherwise, its detail naming the part that failed. The verdict
  * is reused for a few seconds, so polling it costs the store at most one small write that often.
  */
-export async function health(): Promise<HttpResponseInit> {
-  const verdict = await getServices().storeHealth.check();
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { storeHealth } = getServices();
+  const verdict = await storeHealth.check();
   if (verdict.ok) return { status: 200, jsonBody: { status: 'ok' } };
+  context.warn(`health: ${verdict.failed} failed: ${describeError(storeHealth.lastError)}`);
   return problemResponse({
     ...problemOf(
       'store_unavailable',

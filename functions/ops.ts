@@ -1,14 +1,10 @@
+// The operators' API under `/api/ops/`: bearer tokens with `MAA.Operator` only (`403 not_an_operator` otherwise).
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { pageQuerySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
-import { authenticated, json } from '../shared/http/handler';
-import { HttpError } from '../shared/http/problem';
+import { json } from '../shared/http/handler';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
-import {
-  checkpointsQuerySchema,
-  instancesQuerySchema,
-  operatorActionBodySchema,
-  stuckQuerySchema,
-} from '../shared/ops/schemas';
+import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../shared/ops/schemas';
 import {
   instanceDetail,
   listInstances,
@@ -20,32 +16,19 @@ import {
   type OpsDeps,
 } from '../shared/ops/useCases';
 import { auditCheckpoints, latestAuditCheckpoint } from '../shared/ops/auditCheckpoints';
-import { opsDeps } from './opsSupport';
-import { authenticate } from './support';
-import { clientHttpRoute } from './routes';
-
-/** The operators' API under `/api/ops/`: bearer tokens with `MAA.Operator` only (`403 not_an_operator` otherwise). */
+import { MAX_OPS_ID, opsDeps } from './opsSupport';
+import { authenticatedClientRoute, routeParam } from './support';
 
 type OpsHandler = (request: HttpRequest, caller: AuthenticatedPrincipal, deps: OpsDeps) => Promise<HttpResponseInit>;
 
 function opsRoute(name: string, route: string, method: 'GET' | 'POST', handler: OpsHandler): void {
-  clientHttpRoute(name, {
-    route: `ops/${route}`,
-    methods: [method],
-    authLevel: 'anonymous',
-    handler: (request, client, context) =>
-      authenticated(authenticate, (req, caller) => {
-        requireOperator(caller);
-        return handler(req, caller, opsDeps(client, req));
-      })(request, context),
+  authenticatedClientRoute(name, `ops/${route}`, method, (request, caller, client) => {
+    requireOperator(caller);
+    return handler(request, caller, opsDeps(client, request));
   });
 }
 
-function param(request: HttpRequest, name: string): string {
-  const value = request.params[name];
-  if (!value || value.length > 160) throw new HttpError('not_found');
-  return value;
-}
+const param = (request: HttpRequest, name: string) => routeParam(request, name, MAX_OPS_ID);
 
 opsRoute('opsSummary', 'summary', 'GET', async (_request, _caller, deps) => json(200, await summary(deps)));
 
@@ -58,7 +41,7 @@ opsRoute('opsInstance', 'instances/{id}', 'GET', async (request, _caller, deps) 
 );
 
 opsRoute('opsStuck', 'stuck', 'GET', async (request, caller, deps) =>
-  json(200, await stuckRequests(deps, caller, readQuery(request, stuckQuerySchema))),
+  json(200, await stuckRequests(deps, caller, readQuery(request, pageQuerySchema))),
 );
 
 opsRoute('opsTerminate', 'instances/{id}/terminate', 'POST', async (request, caller, deps) => {

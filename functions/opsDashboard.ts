@@ -2,22 +2,22 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
+import { describeError } from '../shared/http/handler';
 import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { DASHBOARD_HEADERS, renderDashboard, renderInstance } from '../shared/ops/dashboardHtml';
 import { instanceDetail, requireOperator, stuckRequests, summary, type OpsDeps } from '../shared/ops/useCases';
-import { opsDeps } from './opsSupport';
+import { MAX_OPS_ID, opsDeps } from './opsSupport';
+import { routeParam } from './support';
 import { clientHttpRoute } from './routes';
 
-/**
- * The operators' dashboard pages (read-only HTML). A browser cannot send a bearer token, so the
- * caller is, in order: the bearer token when there is one (curl), else the App Service
- * Authentication user in `X-MS-CLIENT-PRINCIPAL`, trusted only when App Service Authentication is
- * on (`WEBSITE_AUTH_ENABLED`: it strips the header from client requests; without it anyone could
- * forge it). Locally, `/_local/signin` stands in for it.
- * The pages change nothing, so a signed-in browser cannot be tricked into acting (no CSRF surface).
- */
+// The operators' dashboard pages (read-only HTML). A browser cannot send a bearer token, so the
+// caller is, in order: the bearer token when there is one (curl), else the App Service
+// Authentication user in `X-MS-CLIENT-PRINCIPAL`, trusted only when App Service Authentication is
+// on (`WEBSITE_AUTH_ENABLED`: it strips the header from client requests; without it anyone could
+// forge it). Locally, `/_local/signin` stands in for it.
+// The pages change nothing, so a signed-in browser cannot be tricked into acting (no CSRF surface).
 
 async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincipal> {
   const authorization = request.headers.get('authorization');
@@ -57,8 +57,7 @@ function page(
         };
       } catch (error) {
         const problem = problemFromError(error);
-        if (problem.status >= 500)
-          context.error(`dashboard failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (problem.status >= 500) context.error(`dashboard failed: ${describeError(error)}`);
         const response = problemResponse(problem);
         return {
           ...response,
@@ -75,7 +74,5 @@ page('opsDashboard', '', async (_request, deps, caller) => {
 });
 
 page('opsDashboardInstance', '/instances/{id}', async (request, deps) => {
-  const id = request.params.id;
-  if (!id || id.length > 160) throw new HttpError('not_found');
-  return renderInstance(await instanceDetail(deps, id));
+  return renderInstance(await instanceDetail(deps, routeParam(request, 'id', MAX_OPS_ID)));
 });

@@ -5,7 +5,10 @@ import { opsOrchestrations } from '../shared/durable/client';
 import type { OpsDeps } from '../shared/ops/useCases';
 import { correlationIdOf } from '../shared/telemetry/correlation';
 
-/** What the ops functions share: the ops reader, the Durable adapter and the use cases' dependencies. */
+// What the ops functions share: the use cases' dependencies and the longest id a route takes.
+
+/** Longest instance or request id an ops route accepts (an instance id is longer than a request id). */
+export const MAX_OPS_ID = 160;
 
 /** The ops use cases' dependencies for one invocation. */
 export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps {

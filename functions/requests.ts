@@ -1,5 +1,4 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type * as df from 'durable-functions';
+import type { HttpRequest } from '@azure/functions';
 import {
   decisionBodySchema,
   emptyBodySchema,
@@ -11,36 +10,13 @@ import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
-import type { AuthenticatedPrincipal } from '../shared/identity/principal';
 import { auditTrail, getVisibleRequest, listRequests, sendCommand, submitRequest } from '../shared/useCases/requests';
-import { authenticate, deps } from './support';
-import { clientHttpRoute, httpRoute } from './routes';
+import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
+import { httpRoute } from './routes';
 
-function param(request: HttpRequest, name: string): string {
-  const value = request.params[name];
-  if (!value || value.length > 128) throw new HttpError('not_found');
-  return value;
-}
+const param = (request: HttpRequest, name: string) => routeParam(request, name, MAX_ID);
 
-type ClientHandler = (
-  request: HttpRequest,
-  caller: AuthenticatedPrincipal,
-  client: df.DurableClient,
-  context: InvocationContext,
-) => Promise<HttpResponseInit>;
-
-/** A Durable client HTTP function with authentication and problem+json errors. */
-function clientRoute(name: string, route: string, method: 'POST', handler: ClientHandler): void {
-  clientHttpRoute(name, {
-    route,
-    methods: [method],
-    authLevel: 'anonymous',
-    handler: (request, client, context) =>
-      authenticated(authenticate, (req, caller, ctx) => handler(req, caller, client, ctx))(request, context),
-  });
-}
-
-clientRoute('submitRequest', 'requests', 'POST', async (request, caller, client) => {
+authenticatedClientRoute('submitRequest', 'requests', 'POST', async (request, caller, client) => {
   const body = await readJsonBody(request, submitRequestBodySchema);
   assertDirectlySubmittable(body.profileType);
   const key = request.headers.get('idempotency-key') ?? undefined;
@@ -57,7 +33,7 @@ for (const [name, kind] of [
   ['approveRequest', 'approve'],
   ['rejectRequest', 'reject'],
 ] as const) {
-  clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
+  authenticatedClientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     const body = await readJsonBody(request, decisionBodySchema);
     const current = await sendCommand(deps(client, request), caller, param(request, 'id'), {
       kind: 'decide',
@@ -72,7 +48,7 @@ for (const [name, kind] of [
   ['cancelRequest', 'cancel'],
   ['completeRequest', 'complete'],
 ] as const) {
-  clientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
+  authenticatedClientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     await readJsonBody(request, emptyBodySchema);
     const current = await sendCommand(deps(client, request), caller, param(request, 'id'), { kind });
     return json(202, current, { location: `/api/requests/${current.id}` });

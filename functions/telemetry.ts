@@ -6,13 +6,11 @@ import { CORRELATION_HEADER, correlationIdIn, correlationIdOf } from '../shared/
 import { logEvent } from '../shared/telemetry/log';
 import { observationsOf } from '../shared/telemetry/metrics';
 
-/**
- * Invocation hooks for telemetry, so no handler repeats it: every HTTP invocation gets a
- * correlation id (the caller's `x-correlation-id` or a new one, echoed in the response), a span
- * and one structured `http.request` log line; every activity logs `activity` with the correlation
- * id its input carries (the orchestration passes on the id of the HTTP request that caused the
- * step), and recorded steps feed the request counters and the decision-latency histogram.
- */
+// Invocation hooks for telemetry, so no handler repeats it: every HTTP invocation gets a
+// correlation id (the caller's `x-correlation-id` or a new one, echoed in the response), a span
+// and one structured `http.request` log line; every activity logs `activity` with the correlation
+// id its input carries (the orchestration passes on the id of the HTTP request that caused the
+// step), and recorded steps feed the request counters and the decision-latency histogram.
 
 interface Invocation {
   correlationId: string | undefined;

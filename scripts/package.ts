@@ -5,16 +5,14 @@ import { deflateRawSync, crc32 } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { findEntryPoints } from '../local/host/appLoader';
 
-/**
- * `npm run package`: the deployment package, built from the compiled app in `dist/`.
- *
- * Only what runs in Azure goes in: the function entry points (the files the repo's `main` glob
- * matches, as the Node worker would load them) bundled with their dependencies into
- * `dist/main.js`, the Azure SDKs that the composition root loads lazily in a second file, host.json
- * and a package.json whose `main` names the bundle. No `local/`, tests, benchmarks, dev
- * dependencies or node_modules. One file to read instead of ~900 modules to resolve is what makes
- * the cold start cheap.
- */
+// `npm run package`: the deployment package, built from the compiled app in `dist/`.
+//
+// Only what runs in Azure goes in: the function entry points (the files the repo's `main` glob
+// matches, as the Node worker would load them) bundled with their dependencies into
+// `dist/main.js`, the Azure SDKs that the composition root loads lazily in a second file, host.json
+// and a package.json whose `main` names the bundle. No `local/`, tests, benchmarks, dev
+// dependencies or node_modules. One file to read instead of ~900 modules to resolve is what makes
+// the cold start cheap.
 
 /** Where the package goes, relative to the repo root; azure.yaml's `dist` points at {@link APP_DIR}. */
 export const PACKAGE_DIR = '.package';

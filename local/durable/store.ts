@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { SqliteGroupCommit } from '../../shared/store/sqliteGroupCommit';
+import { SqliteGroupCommit } from '../../lib/sqliteGroupCommit';
 import type { HistoryEvent } from './history';
 
 /** Runtime statuses as the Durable extension reports them. */

@@ -1,29 +1,22 @@
 import { z } from 'zod';
-import { z as zod } from 'zod';
 import {
   accessPolicySchema,
   approvalRequestSchema,
   auditPageSchema,
   decisionBodySchema,
   healthSchema,
-  justificationSchema,
   linkDecisionFormSchema,
   listRequestsQuerySchema,
   pageQuerySchema,
   pageSchema,
-  policyBodySchema,
+  policyChangeBodySchema,
+  policyDeleteBodySchema,
   problemSchema,
   submitRequestBodySchema,
 } from './schemas';
-import {
-  checkpointsQuerySchema,
-  instancesQuerySchema,
-  operatorActionBodySchema,
-  stuckQuerySchema,
-} from '../ops/schemas';
+import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
 
-const policyChangeBody = policyBodySchema.extend({ justification: justificationSchema });
 const accepted = {
   description: 'Accepted: the request as it stands (commands show within a second).',
   schema: approvalRequestSchema,
@@ -190,7 +183,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/policies',
     summary: 'Request a new policy (an operationApprovalPolicy request, applied on completion).',
     security: 'bearer',
-    body: policyChangeBody,
+    body: policyChangeBodySchema,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
     problems: [
       ...AUTH_PROBLEMS,
@@ -206,7 +199,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/policies/{id}',
     summary: 'Request a change to a policy (applied on completion).',
     security: 'bearer',
-    body: policyChangeBody,
+    body: policyChangeBodySchema,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
     problems: [
       ...AUTH_PROBLEMS,
@@ -222,7 +215,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/policies/{id}',
     summary: 'Request the deletion of a policy (applied on completion).',
     security: 'bearer',
-    body: zod.object({ justification: justificationSchema }),
+    body: policyDeleteBodySchema,
     responses: { 202: { description: 'The policy change request.', schema: approvalRequestSchema } },
     problems: [...AUTH_PROBLEMS, 'not_found', 'entity_locked', 'orchestration_unavailable'],
   },
@@ -292,7 +285,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary:
       'Operators: open requests whose orchestration is missing, failed, terminated, finished early, disagrees, or is past expiry.',
     security: 'bearer',
-    query: stuckQuerySchema,
+    query: pageQuerySchema,
     responses: { 200: { description: '{ items, scanned, continuationToken? }.' } },
     problems: [...AUTH_PROBLEMS, 'not_an_operator', 'invalid_continuation'],
   },

@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
 
-/**
- * The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
- * strings are bounded, and the OpenAPI document is generated from these same schemas.
- */
+// The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
+// strings are bounded, and the OpenAPI document is generated from these same schemas.
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
@@ -106,7 +104,7 @@ const isoDuration = z
   .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as P30D or PT12H')
   .describe('ISO-8601 duration, PT1H..P90D.');
 
-/** `POST /api/policies` and `PUT /api/policies/{id}` */
+/** A policy's fields as a change proposes them. */
 export const policyBodySchema = z
   .object({
     displayName: freeText(128, true),
@@ -124,6 +122,12 @@ export const policyBodySchema = z
   })
   .strict();
 export type PolicyBody = z.infer<typeof policyBodySchema>;
+
+/** `POST /api/policies` and `PUT /api/policies/{id}`: the policy and the justification approvers see. */
+export const policyChangeBodySchema = policyBodySchema.extend({ justification: justificationSchema });
+
+/** `DELETE /api/policies/{id}`: the justification approvers see. */
+export const policyDeleteBodySchema = z.object({ justification: justificationSchema }).strict();
 
 /** Query of `GET /api/requests`. */
 export const listRequestsQuerySchema = z

@@ -1,11 +1,9 @@
 import { approvalCount, type CommandResult, type DomainEvent } from './lifecycle';
 import type { ApprovalRequest, JsonValue, Principal } from './model';
 
-/**
- * What notifications the lifecycle sends, and how their outcomes are audited. Pure: the
- * orchestration decides with these what to send and records what happened; sending is the
- * `notify` activity's (shared/notify/).
- */
+// What notifications the lifecycle sends, and how their outcomes are audited. Pure: the
+// orchestration decides with these what to send and records what happened; sending is the
+// `notify` activity's (shared/notify/).
 
 /**
  * - `submitted`, `reminder`: to every eligible approver (the reminder only to those who have not

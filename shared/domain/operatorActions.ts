@@ -3,12 +3,10 @@ import { normalizeInstant } from './instant';
 import { changed, event, type CommandResult, type DomainEvent } from './lifecycle';
 import { OPEN_STATUSES, type ApprovalRequest, type Execution, type Principal } from './model';
 
-/**
- * What operators may do to a request whose orchestration cannot: cancel it once its orchestration
- * is gone, and re-run a failed execution. Pure like the lifecycle rules; the callers (the ops HTTP
- * functions and the re-drive orchestration) write the results with the request's etag and chain
- * the events after the trail's last record.
- */
+// What operators may do to a request whose orchestration cannot: cancel it once its orchestration
+// is gone, and re-run a failed execution. Pure like the lifecycle rules; the callers (the ops HTTP
+// functions and the re-drive orchestration) write the results with the request's etag and chain
+// the events after the trail's last record.
 
 /** Only an operator acts here; the reason is what the audit trail keeps. */
 export interface OperatorAction {

@@ -23,7 +23,7 @@ export function authenticated(
       return await handler(request, caller, context);
     } catch (error) {
       const problem = problemFromError(error);
-      if (problem.status >= 500) context.error(`request failed: ${describe(error)}`);
+      if (problem.status >= 500) context.error(`request failed: ${describeError(error)}`);
       return problemResponse(problem);
     }
   };
@@ -35,8 +35,8 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 }
 
 /** An error for the log: its stack, and its cause's (a store error wraps the adapter's). */
-function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const own = error.stack ?? error.message;
-  return error.cause === undefined ? own : `${own}\ncaused by: ${describe(error.cause)}`;
+  return error.cause === undefined ? own : `${own}\ncaused by: ${describeError(error.cause)}`;
 }

@@ -2,13 +2,11 @@ import { z } from 'zod';
 import type { AuthenticatedPrincipal } from './principal';
 import { principalFromClaims } from './principal';
 
-/**
- * The signed-in user as App Service Authentication (Easy Auth) hands it to the app: after its own
- * sign-in flow, the platform puts the user's claims in `X-MS-CLIENT-PRINCIPAL` (base64 of
- * `{ auth_typ, claims: [{ typ, val }], name_typ, role_typ }`) and the object id in
- * `X-MS-CLIENT-PRINCIPAL-ID`, and strips copies of these headers that clients send. They are
- * trustworthy only behind the platform: callers must check that it is on (`WEBSITE_AUTH_ENABLED`).
- */
+// The signed-in user as App Service Authentication (Easy Auth) hands it to the app: after its own
+// sign-in flow, the platform puts the user's claims in `X-MS-CLIENT-PRINCIPAL` (base64 of
+// `{ auth_typ, claims: [{ typ, val }], name_typ, role_typ }`) and the object id in
+// `X-MS-CLIENT-PRINCIPAL-ID`, and strips copies of these headers that clients send. They are
+// trustworthy only behind the platform: callers must check that it is on (`WEBSITE_AUTH_ENABLED`).
 
 /** The request headers this reads (lower case). */
 export const PLATFORM_PRINCIPAL_HEADER = 'x-ms-client-principal';

@@ -1,13 +1,11 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
-/**
- * The app's own secret, `MAA_APP_KEY` (`<key id>:<base64 secret>`, at least 32 bytes; a Key Vault
- * reference in Azure, generated in the data dir locally), with the key it replaced,
- * `MAA_APP_KEY_PREVIOUS`, still accepted so a rotation breaks nothing in flight. Each use gets its
- * own subkey (HKDF-SHA256 with the purpose as info), so a MAC made for one purpose never verifies
- * for another. MACs carry the key id; the current key makes them, the current or the previous
- * verifies them.
- */
+// The app's own secret, `MAA_APP_KEY` (`<key id>:<base64 secret>`, at least 32 bytes; a Key Vault
+// reference in Azure, generated in the data dir locally), with the key it replaced,
+// `MAA_APP_KEY_PREVIOUS`, still accepted so a rotation breaks nothing in flight. Each use gets its
+// own subkey (HKDF-SHA256 with the purpose as info), so a MAC made for one purpose never verifies
+// for another. MACs carry the key id; the current key makes them, the current or the previous
+// verifies them.
 
 /** One key: `id` travels with what it signs; `secret` never leaves the process. */
 export interface AppKey {

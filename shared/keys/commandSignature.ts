@@ -3,14 +3,12 @@ import { canonicalJson } from '../domain/canonicalJson';
 import { COMMAND_FRESHNESS_MS, COMMAND_FUTURE_SKEW_MS } from '../domain/commandNonces';
 import { macFor, verifyMac, type AppKeyRing } from './appKey';
 
-/**
- * Commands sent to a request's orchestration carry a MAC that only the app can make (its Durable
- * client adapter, `shared/durable/client.ts`): HMAC-SHA256 under the app key's `command` subkey
- * over the canonical JSON of the instance id, the whole command (every field but the signature and
- * the correlation id, actor included), the instant it was issued and a random nonce. The
- * orchestration has it checked in an activity ({@link verifyCommandSignature}) and remembers nonces
- * itself (`shared/domain/commandNonces.ts`).
- */
+// Commands sent to a request's orchestration carry a MAC that only the app can make (its Durable
+// client adapter, `shared/durable/client.ts`): HMAC-SHA256 under the app key's `command` subkey
+// over the canonical JSON of the instance id, the whole command (every field but the signature and
+// the correlation id, actor included), the instant it was issued and a random nonce. The
+// orchestration has it checked in an activity ({@link verifyCommandSignature}) and remembers nonces
+// itself (`shared/domain/commandNonces.ts`).
 
 /** The signature a command event carries. */
 export interface CommandSignature {

@@ -1,20 +1,18 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { LinkKey } from './linkToken';
 
-/**
- * Cross-site request forgery protection of the approval form. Three layers, each enough against a
- * plain cross-site form post:
- *
- * 1. A hidden form field: HMAC-SHA256 (under the link-signing key, in its own domain) of the link
- *    id, the person acting and a per-browser nonce. Another site can neither read it from the page
- *    nor compute it.
- * 2. The nonce lives in a `SameSite=Strict`, `HttpOnly` cookie, set when the page is shown: a post
- *    started on another site carries no cookie, so its field cannot match.
- * 3. The browser's own provenance headers: `Origin` (when it names one) must be this service's
- *    public origin, and `Sec-Fetch-Site` (when sent) must be `same-origin`. The page sends
- *    `Referrer-Policy: no-referrer`, under which browsers send `Origin: null` on form posts, so
- *    `null` is left to the other layers.
- */
+// Cross-site request forgery protection of the approval form. Three layers, each enough against a
+// plain cross-site form post:
+//
+// 1. A hidden form field: HMAC-SHA256 (under the link-signing key, in its own domain) of the link
+// id, the person acting and a per-browser nonce. Another site can neither read it from the page
+// nor compute it.
+// 2. The nonce lives in a `SameSite=Strict`, `HttpOnly` cookie, set when the page is shown: a post
+// started on another site carries no cookie, so its field cannot match.
+// 3. The browser's own provenance headers: `Origin` (when it names one) must be this service's
+// public origin, and `Sec-Fetch-Site` (when sent) must be `same-origin`. The page sends
+// `Referrer-Policy: no-referrer`, under which browsers send `Origin: null` on form posts, so
+// `null` is left to the other layers.
 
 /** The cookie holding the nonce; scoped to the approval pages. */
 export const CSRF_COOKIE = 'maa_link_csrf';

@@ -2,17 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { MIN_SECRET_BYTES, parseKeySetting } from '../keys/appKey';
 
-/**
- * Signed approval links. A link token is a capability: it names one request, one approver, the
- * exact operation (by its hash), an expiry and a unique id, and is signed with HMAC-SHA256 under a
- * key id so keys can rotate while links are in flight (the current key signs; the current and the
- * previous key verify).
- *
- * Wire form: `v1.<kid>.<payload>.<signature>`, where `payload` is the base64url of the claims' JSON
- * and `signature` is the base64url HMAC-SHA256 of `v1.<kid>.<payload>`. Only canonical base64url is
- * accepted (no padding, no other alphabet, no trailing bits), so a token has exactly one spelling:
- * a re-encoded or padded token is refused rather than treated as the same link.
- */
+// Signed approval links. A link token is a capability: it names one request, one approver, the
+// exact operation (by its hash), an expiry and a unique id, and is signed with HMAC-SHA256 under a
+// key id so keys can rotate while links are in flight (the current key signs; the current and the
+// previous key verify).
+//
+// Wire form: `v1.<kid>.<payload>.<signature>`, where `payload` is the base64url of the claims' JSON
+// and `signature` is the base64url HMAC-SHA256 of `v1.<kid>.<payload>`. Only canonical base64url is
+// accepted (no padding, no other alphabet, no trailing bits), so a token has exactly one spelling:
+// a re-encoded or padded token is refused rather than treated as the same link.
 
 /** A signing key: `id` travels in the token; `secret` never leaves the process. */
 export interface LinkKey {

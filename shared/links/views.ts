@@ -6,7 +6,7 @@ import { html, page, SafeHtml } from '../views/html';
 import type { LinkClaims } from './linkToken';
 import { LINK_REFUSALS, type LinkRefusalCode } from './refusals';
 
-/** The approval link pages: the review form, a decision's result, and every refusal. */
+// The approval link pages: the review form, a decision's result, and every refusal.
 
 /** `2024-03-01 10:05:00 UTC` in a `<time>` element. */
 function time(instant: string | number): SafeHtml {

@@ -4,11 +4,9 @@ import type { ApprovalRequest } from '../domain/model';
 import { operationTitle, titleText } from '../domain/operationTitle';
 import { isBlankText, visibleText } from '../domain/text';
 
-/**
- * The words of every notification, built from the request alone (pure, so every message can be
- * checked in tests). One builder serves all channels: email uses `subject` and `html`, Teams the
- * headline, `text`, `facts` and `action`, the webhook all of it as data.
- */
+// The words of every notification, built from the request alone (pure, so every message can be
+// checked in tests). One builder serves all channels: email uses `subject` and `html`, Teams the
+// headline, `text`, `facts` and `action`, the webhook all of it as data.
 
 /** Who a message is for; `address` is where email goes (the user's `mail`, else their UPN). */
 export type Recipient = NotificationRecipient;

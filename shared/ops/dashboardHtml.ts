@@ -5,11 +5,9 @@ import type { RequestSummary } from './opsReader';
 import type { HourBucket, OpsSummary } from './summary';
 import type { InstanceDetail, StuckRequest } from './useCases';
 
-/**
- * The operators' dashboard as server-rendered HTML: no script, no external asset, one inline
- * stylesheet allowed by its hash, so the page works under `default-src 'none'`. The chart is
- * inline SVG with presentation attributes (style attributes would need 'unsafe-inline').
- */
+// The operators' dashboard as server-rendered HTML: no script, no external asset, one inline
+// stylesheet allowed by its hash, so the page works under `default-src 'none'`. The chart is
+// inline SVG with presentation attributes (style attributes would need 'unsafe-inline').
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1b1b;background:#fafafa}

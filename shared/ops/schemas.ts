@@ -1,6 +1,6 @@
+// The ops API's inputs, as zod schemas (strict, bounded, like the public API's); `GET /api/ops/stuck`
+// takes the public API's page query.
 import { z } from 'zod';
-
-/** The ops API's inputs, as zod schemas (strict, bounded, like the public API's). */
 
 const RUNTIME_STATUSES = [
   'Pending',
@@ -34,14 +34,6 @@ export const instancesQuerySchema = z
       .string()
       .max(4096 + 128)
       .optional(),
-  })
-  .strict();
-
-/** `GET /api/ops/stuck`: a page of open requests to check. */
-export const stuckQuerySchema = z
-  .object({
-    top: z.coerce.number().int().min(1).max(100).default(50),
-    continuationToken: z.string().max(2048).optional(),
   })
   .strict();
 

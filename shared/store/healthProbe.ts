@@ -18,6 +18,7 @@ export const HEALTH_VERDICT_TTL_MS = 5_000;
 export class StoreHealth {
   private cached: { verdict: HealthVerdict; at: number } | undefined;
   private running: Promise<HealthVerdict> | undefined;
+  private failure: unknown;
 
   constructor(
     private readonly store: () => Store,
@@ -37,19 +38,30 @@ export class StoreHealth {
     return this.running;
   }
 
+  /** The error behind the newest failing verdict (undefined once a probe succeeds), for the log. */
+  get lastError(): unknown {
+    return this.failure;
+  }
+
   private async probe(): Promise<HealthVerdict> {
     let store: Store;
     try {
       store = this.store();
       await store.ping();
-    } catch {
-      return { ok: false, failed: 'store.read' };
+    } catch (error) {
+      return this.failed('store.read', error);
     }
     try {
       await store.probeWrite();
-    } catch {
-      return { ok: false, failed: 'store.write' };
+    } catch (error) {
+      return this.failed('store.write', error);
     }
+    this.failure = undefined;
     return { ok: true };
+  }
+
+  private failed(failed: FailedCheck, error: unknown): HealthVerdict {
+    this.failure = error;
+    return { ok: false, failed };
   }
 }

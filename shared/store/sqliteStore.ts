@@ -25,7 +25,7 @@ import {
 } from './continuationToken';
 import { headIsCurrent, staleStepVerdict } from './recordStep';
 import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention';
-import { SqliteGroupCommit } from './sqliteGroupCommit';
+import { SqliteGroupCommit } from '../../lib/sqliteGroupCommit';
 import { storeUnavailable } from './unavailable';
 import {
   entityLockedError,

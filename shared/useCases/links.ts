@@ -8,12 +8,10 @@ import { readTrail } from '../store/trail';
 import { checkCommand } from './requests';
 import type { Caller, UseCaseDeps } from './deps';
 
-/**
- * Approval links, opened and used: the token names the request, the approver, the operation and
- * the link; the person acting must be that approver (signed in through the platform), unless the
- * app allows links alone; the decision goes through the same rules and orchestration as the API's,
- * with source `link` and the link id, and each link decides once.
- */
+// Approval links, opened and used: the token names the request, the approver, the operation and
+// the link; the person acting must be that approver (signed in through the platform), unless the
+// app allows links alone; the decision goes through the same rules and orchestration as the API's,
+// with source `link` and the link id, and each link decides once.
 
 const TOKEN_REFUSALS: Record<LinkRefusal, LinkError['code']> = {
   malformed: 'link_malformed',

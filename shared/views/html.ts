@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 
-/**
- * Server-rendered HTML pages: escaping, and one shared layout with its inline style sheet and the
- * Content-Security-Policy that goes with it (the HTTP layer sends it, see `shared/http/html.ts`).
- * Pages load nothing, run no script and cannot be framed; the only inline style is the one below,
- * allowed by its hash in the Content-Security-Policy.
- */
+// Server-rendered HTML pages: escaping, and one shared layout with its inline style sheet and the
+// Content-Security-Policy that goes with it (the HTTP layer sends it, see `shared/http/html.ts`).
+// Pages load nothing, run no script and cannot be framed; the only inline style is the one below,
+// allowed by its hash in the Content-Security-Policy.
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {

@@ -1,4 +1,3 @@
-import { LIFECYCLE_AUDIT } from '../../bench/api';
 import type { RunningRuntime } from './runtime';
 
 /** A small client for the public API as the seeded local users. */
@@ -167,12 +166,7 @@ export async function trailUntil(
   }
 }
 
-/**
- * The audit record types of a wipe that one approver approves and its initiator completes, in order:
- * the approvers (bob, carol) are mailed their own links after the submission, and the initiator
- * hears of the approval. The lifecycle benchmark checks its trails against the same list.
- */
-export const WIPE_LIFECYCLE_TRAIL = LIFECYCLE_AUDIT;
+export { WIPE_LIFECYCLE_TRAIL } from './lifecycleAudit';
 
 /** Assigns (`PUT`) or takes away (`DELETE`) an app role of a user in the runtime's local directory. */
 export async function changeRole(

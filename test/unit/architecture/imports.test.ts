@@ -3,8 +3,11 @@ import path from 'node:path';
 
 const root = path.join(__dirname, '..', '..', '..');
 
-/** Every app module (repo-relative, without `.ts`) and what it imports (repo-relative for relative imports). */
-function importGraph(): Map<string, string[]> {
+/**
+ * Every module under `dirs` (the app by default), repo-relative without `.ts`, and what it imports
+ * (repo-relative for relative imports).
+ */
+function importGraph(dirs = ['functions', 'orchestrations', 'shared']): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   const walk = (dir: string): void => {
     for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
@@ -24,18 +27,28 @@ function importGraph(): Map<string, string[]> {
       }
     }
   };
-  for (const dir of ['functions', 'orchestrations', 'shared']) walk(dir);
+  for (const dir of dirs) walk(dir);
   return graph;
 }
 
 /** `module -> import` pairs where a module under `from` imports something matching `forbidden`. */
-function violations(from: RegExp, forbidden: RegExp, except?: RegExp): string[] {
-  return [...importGraph()]
+function violations(from: RegExp, forbidden: RegExp, except?: RegExp, dirs?: string[]): string[] {
+  return [...importGraph(dirs)]
     .filter(([module]) => from.test(module) && !except?.test(module))
     .flatMap(([module, imports]) => imports.filter((target) => forbidden.test(target)).map((t) => `${module} -> ${t}`));
 }
 
 describe('the import graph reads one way', () => {
+  it('keeps the local runtime and lib/ off the app source: they share code through lib/ only', () => {
+    expect(
+      violations(/^(local|lib)\//, /^(shared|functions|orchestrations)(\/|$)/, undefined, ['local', 'lib']),
+    ).toEqual([]);
+  });
+
+  it('keeps tests off the benchmarks (the benchmarks may import test support, not the reverse)', () => {
+    expect(violations(/^test\//, /^bench(\/|$)/, undefined, ['test'])).toEqual([]);
+  });
+
   it('keeps HTTP inside functions/ and shared/http/', () => {
     expect(violations(/^shared\//, /^shared\/http\/|^@azure\/functions$/, /^shared\/http\//)).toEqual([]);
   });

@@ -56,6 +56,22 @@ describe('StoreHealth', () => {
     expect([state.pings, state.probes]).toEqual([2, 2]);
   });
 
+  it('keeps the error behind a failing verdict for the log, and forgets it once a probe succeeds', async () => {
+    const state = { pings: 0, probes: 0, writeFails: true, readFails: false };
+    let now = 0;
+    const health = new StoreHealth(
+      () => fakeStore(state),
+      () => now,
+      5_000,
+    );
+    expect(await health.check()).toEqual({ ok: false, failed: 'store.write' });
+    expect(health.lastError).toMatchObject({ name: 'StoreError', code: 'store_unavailable', message: 'full' });
+    state.writeFails = false;
+    now += 5_000;
+    expect(await health.check()).toEqual({ ok: true });
+    expect(health.lastError).toBeUndefined();
+  });
+
   it('counts a store that cannot even be built as a failed read', async () => {
     const health = new StoreHealth(() => {
       throw new Error('cannot open');
