@@ -9,6 +9,8 @@ export interface ClientSecretPostOptions {
   readonly clientSecret: string;
   /** Per-request timeout. Default 10 000 ms. */
   readonly timeoutMs?: number;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 interface CachedToken {
@@ -28,7 +30,10 @@ export class ClientSecretPostCredential implements TokenCredential {
   private readonly cache = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<AccessToken>>();
 
+  private readonly now: () => number;
+
   constructor(private readonly options: ClientSecretPostOptions) {
+    this.now = options.now ?? Date.now;
     if (!URL.canParse(options.tokenUrl)) throw new RangeError('ClientSecretPostCredential needs an absolute token URL');
     if (!options.clientId || !options.clientSecret)
       throw new RangeError('ClientSecretPostCredential needs a client id and a secret');
@@ -37,7 +42,7 @@ export class ClientSecretPostCredential implements TokenCredential {
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const scope = (Array.isArray(scopes) ? scopes : [scopes]).join(' ');
     const cached = this.cache.get(scope);
-    if (cached && Date.now() < cached.refreshAt) return cached.token;
+    if (cached && this.now() < cached.refreshAt) return cached.token;
     let pending = this.pending.get(scope);
     if (!pending) {
       pending = this.fetchToken(scope, options?.abortSignal).finally(() => this.pending.delete(scope));
@@ -49,6 +54,10 @@ export class ClientSecretPostCredential implements TokenCredential {
   private async fetchToken(scope: string, abortSignal: GetTokenOptions['abortSignal']): Promise<AccessToken> {
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
     const signals = abortSignal ? [signal, toAbortSignal(abortSignal)] : [signal];
+    // `expires_in` counts from when the endpoint answered, which is no earlier than the request:
+    // counting from the request keeps a slow answer (or a clock that jumped meanwhile) from being
+    // cached past the token's real expiry.
+    const requestedAt = this.now();
     let response: Response;
     try {
       response = await fetch(this.options.tokenUrl, {
@@ -81,11 +90,10 @@ export class ClientSecretPostCredential implements TokenCredential {
       );
     }
     const lifetimeMs = Math.max(0, Number(body.expires_in ?? 3600) * 1000);
-    const issuedAt = Date.now();
-    const refreshAt = issuedAt + lifetimeMs - Math.min(300_000, lifetimeMs / 2);
+    const refreshAt = requestedAt + lifetimeMs - Math.min(300_000, lifetimeMs / 2);
     const token: AccessToken = {
       token: body.access_token,
-      expiresOnTimestamp: issuedAt + lifetimeMs,
+      expiresOnTimestamp: requestedAt + lifetimeMs,
       refreshAfterTimestamp: refreshAt,
       tokenType: 'Bearer',
     };

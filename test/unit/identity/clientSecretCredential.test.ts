@@ -3,14 +3,20 @@ import { startTestServer, type Reply, type TestServer } from './testServer';
 
 let server: TestServer;
 let reply: Reply;
+/** Runs as the token endpoint receives a request, before it answers. */
+let onRequest: () => void = () => {};
 
 beforeAll(async () => {
-  server = await startTestServer(() => reply);
+  server = await startTestServer(() => {
+    onRequest();
+    return reply;
+  });
 });
 
 afterAll(() => server.close());
 
 beforeEach(() => {
+  onRequest = () => {};
   server.requests.length = 0;
   reply = { body: { token_type: 'Bearer', expires_in: 3599, access_token: 'token-1' } };
 });
@@ -55,6 +61,24 @@ describe('ClientSecretPostCredential', () => {
     const c = credential();
     await c.getToken('a/.default');
     await new Promise((resolve) => setTimeout(resolve, 600));
+    await c.getToken('a/.default');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('counts a token’s lifetime from the request, so an answer that arrives late is not cached past its expiry', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    reply = { body: { token_type: 'Bearer', expires_in: 3600, access_token: 'token-1' } };
+    // Two hours pass between the request and the answer (a manual clock jumped, or the host was paused).
+    onRequest = () => (now += 2 * 3_600_000);
+    const c = new ClientSecretPostCredential({
+      tokenUrl: `${server.url}/tenant/oauth2/v2.0/token`,
+      clientId: 'client-1',
+      clientSecret: 's3cret',
+      now: () => now,
+    });
+    const token = await c.getToken('a/.default');
+    expect(token.expiresOnTimestamp).toBe(Date.parse('2030-01-01T01:00:00Z'));
+    onRequest = () => {};
     await c.getToken('a/.default');
     expect(server.requests).toHaveLength(2);
   });
