@@ -12,7 +12,7 @@ export const MAX_OPS_ID = 160;
 
 /** The ops use cases' dependencies for one invocation. */
 export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps {
-  const { store, opsReader, now, appKeys } = getServices();
+  const { store, opsReader, now, appKeys, reminderBeforeMs } = getServices();
   return {
     store,
     reader: opsReader,
@@ -21,6 +21,6 @@ export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     correlationId: correlationIdOf(request),
     appKeys,
-    reminderBeforeMs: getServices().reminderBeforeMs,
+    reminderBeforeMs,
   };
 }

@@ -55,7 +55,7 @@ export function authenticatedClientRoute(
  * orchestrations started or sent commands carry the correlation id of `request`.
  */
 export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
-  const { store, directory, now, appKeys } = getServices();
+  const { store, directory, now, appKeys, reminderBeforeMs } = getServices();
   return {
     store,
     directory,
@@ -65,6 +65,6 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     now,
     newId: () => crypto.randomUUID(),
     appKeys,
-    reminderBeforeMs: getServices().reminderBeforeMs,
+    reminderBeforeMs,
   };
 }
