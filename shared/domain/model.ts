@@ -76,6 +76,100 @@ export interface Execution {
   status: 'succeeded' | 'failed';
   at: string;
   detail: string;
+  /**
+   * A stable code for an outcome the executor recognised (`target_changed`, `graph_forbidden`,
+   * `native_approval_required`, `daily_cap_reached`, `graph_rejected`, `already_applied`, ...);
+   * see docs/intune.md. Absent for executors that give none.
+   */
+  code?: string;
+  /** The Microsoft Graph calls made, when the Graph executor ran it. */
+  graph?: GraphExecution;
+  /** A device action's outcome on the device, observed after Graph accepted it. */
+  device?: DeviceOutcome;
+}
+
+/** What the Graph executor sent: one `client-request-id` per request (Microsoft support's "Activity ID") and each call. */
+export interface GraphExecution {
+  /** Derived from the request id: the same request always sends the same id. */
+  clientRequestId: string;
+  calls: GraphCallRecord[];
+}
+
+/** One Graph call the executor made (reads included), oldest first. */
+export interface GraphCallRecord {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Version and path, e.g. `/v1.0/deviceManagement/managedDevices/{id}/wipe`. */
+  path: string;
+  /** The HTTP status Graph answered (0: no answer). */
+  status: number;
+  /** Graph's `request-id` of the answer, when it gave one. */
+  requestId?: string;
+  /** RFC 3339 */
+  at: string;
+}
+
+/** What a device did with an accepted action: `pending` until it checks in; `gone` when the device record disappeared. */
+export interface DeviceOutcome {
+  state: 'pending' | 'done' | 'failed' | 'gone' | 'unknown';
+  /** RFC 3339: when it was observed. */
+  at: string;
+  detail: string;
+}
+
+/**
+ * The target of a request as Graph showed it at submit (`target` on the request). Holds what an
+ * approver needs to recognise the object and nothing a decision does not need: never IMEI, MEID,
+ * phone numbers, MAC addresses, unlock or bypass codes, or free-text notes.
+ */
+export interface TargetSnapshot {
+  /** The catalogue's `resourceType`, e.g. `managedDevice`, `mobileApp`. */
+  resourceType: string;
+  id: string;
+  displayName: string;
+  /** RFC 3339: when it was read. */
+  readAt: string;
+  /** Graph's `lastModifiedDateTime`, where the object has one. */
+  lastModifiedDateTime?: string;
+  /** Graph's `version` (compliance policies, device configurations) or `displayVersion` (apps). */
+  version?: string;
+  /** A managed device's facts. */
+  device?: DeviceFacts;
+  /** Other objects: their current settings as Graph gives them, lazy and secret properties left out. */
+  settings?: { [key: string]: JsonValue };
+  /** The object's current assignments, with group names. */
+  assignments?: AssignmentView[];
+  /**
+   * Hex SHA-256 over what counts as drift for this kind of object (see `shared/intune/drift.ts`):
+   * the executor refuses with `target_changed` when a fresh read gives another value.
+   */
+  fingerprint: string;
+}
+
+/** A managed device as an approver sees it. */
+export interface DeviceFacts {
+  operatingSystem: string;
+  osVersion: string;
+  userPrincipalName: string;
+  userDisplayName: string;
+  /** Graph's `managedDeviceOwnerType`: corporate or personal. */
+  ownership: 'company' | 'personal' | 'unknown';
+  complianceState: string;
+  /** RFC 3339: the device's last check-in. */
+  lastSyncDateTime: string;
+  managementState: string;
+  model?: string;
+  manufacturer?: string;
+  serialNumber?: string;
+}
+
+/** One assignment of a policy, app or script, in an approver's terms. */
+export interface AssignmentView {
+  target: 'group' | 'exclusionGroup' | 'allDevices' | 'allLicensedUsers';
+  groupId?: string;
+  /** The group's display name when the directory knows it. */
+  groupName?: string;
+  /** Apps: `required`, `available`, `uninstall`, `availableWithoutEnrollment`. */
+  intent?: string;
 }
 
 /** An approval request (the read model; the orchestration with the same id is the writer). */
@@ -94,6 +188,8 @@ export interface ApprovalRequest {
   expiresAt: string;
   lastModifiedAt: string;
   completedAt?: string;
+  /** The target as Graph showed it at submit; absent for operations that create something or touch no Intune object. */
+  target?: TargetSnapshot;
   execution?: Execution;
   /** Set when an operator cancelled the request (its orchestration was terminated). */
   cancellation?: OperatorCancellation;
@@ -160,6 +256,7 @@ export const AUDIT_TYPES = [
   'request.orchestrationStarted',
   'execution.succeeded',
   'execution.failed',
+  'execution.observed',
   'execution.redriveRequested',
   'policy.applied',
   'notification.sent',

@@ -1,8 +1,22 @@
-import type { ApprovalRequest } from '../domain/model';
+import type { ApprovalRequest, DeviceOutcome, GraphExecution } from '../domain/model';
+
+/** What an outcome may add to the recorded execution (see `Execution` in the domain model). */
+interface OutcomeFacts {
+  /** A stable code for what the executor recognised (`target_changed`, `graph_forbidden`, ...). */
+  code?: string;
+  /** The Graph calls made and the request's `client-request-id`. */
+  graph?: GraphExecution;
+  /**
+   * A device action Graph accepted: the orchestration observes the device's outcome every
+   * `everyMs` until it settles or `until` (RFC 3339) passes, through {@link Executor.observe}.
+   */
+  followUp?: { everyMs: number; until: string };
+}
 
 /** What an executor reports; `retryable` failures are retried by the orchestration, others recorded. */
 export type ExecutionOutcome =
-  { status: 'succeeded'; detail: string } | { status: 'failed'; detail: string; retryable: boolean };
+  | ({ status: 'succeeded'; detail: string } & OutcomeFacts)
+  | ({ status: 'failed'; detail: string; retryable: boolean } & OutcomeFacts);
 
 /**
  * Carries out a completed request's operation. Implementations must be idempotent per request id:
@@ -11,6 +25,11 @@ export type ExecutionOutcome =
 export interface Executor {
   readonly kind: string;
   execute(request: ApprovalRequest): Promise<ExecutionOutcome>;
+  /**
+   * Executors whose outcomes have a `followUp`: what the device did with the accepted action, read
+   * now (a read only, at least once, so any number of times).
+   */
+  observe?(request: ApprovalRequest): Promise<DeviceOutcome>;
 }
 
 /**

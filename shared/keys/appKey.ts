@@ -20,7 +20,7 @@ export interface AppKeyRing {
 }
 
 /** What a MAC is for; each purpose has its own derived subkey. */
-export type KeyPurpose = 'command' | 'continuation' | 'audit-checkpoint';
+export type KeyPurpose = 'command' | 'continuation' | 'audit-checkpoint' | 'secret-seal';
 
 /** A MAC and the id of the key that made it. */
 export interface KeyedMac {
@@ -48,7 +48,8 @@ export function parseKeySetting(text: string): AppKey {
 
 const subkeys = new WeakMap<Buffer, Map<KeyPurpose, Buffer>>();
 
-function subkey(key: AppKey, purpose: KeyPurpose): Buffer {
+/** The HKDF subkey of `key` for `purpose` (32 bytes). */
+export function subkey(key: AppKey, purpose: KeyPurpose): Buffer {
   let byPurpose = subkeys.get(key.secret);
   if (!byPurpose) subkeys.set(key.secret, (byPurpose = new Map()));
   let derived = byPurpose.get(purpose);
