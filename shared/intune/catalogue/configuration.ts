@@ -82,8 +82,8 @@ const settingInstance = z
     '@odata.type': z
       .string()
       .regex(
-        /^#microsoft\.graph\.deviceManagementConfiguration[A-Za-z]+SettingInstance$/,
-        'must be a #microsoft.graph.deviceManagementConfiguration…SettingInstance type',
+        /^#microsoft\.graph\.deviceManagementConfiguration[A-Za-z]+Instance$/,
+        'must be a #microsoft.graph.deviceManagementConfiguration…Instance type (a setting instance)',
       ),
     settingDefinitionId: z
       .string()

@@ -8,7 +8,7 @@ import type { CatalogueOperation } from './types';
 
 /** A GUID (any version), stored in lower case: Graph ids, group ids, role definition ids. */
 export const guid = z
-  .guid('must be a GUID')
+  .guid({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a GUID') })
   .transform((value) => value.toLowerCase())
   .describe('A GUID, stored in lower case.');
 
