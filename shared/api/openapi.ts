@@ -357,10 +357,16 @@ export const API_OPERATIONS: ApiOperation[] = [
 ];
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // zod leaves out the examples of a schema that transforms when it describes the input; the
+    // examples given through .meta() are request bodies, so they belong there.
+    override: ({ zodSchema, jsonSchema }) => {
+      const examples = z.globalRegistry.get(zodSchema)?.examples;
+      if (examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = examples as unknown[];
+    },
+  }) as Record<string, unknown>;
   return rest;
 }
 

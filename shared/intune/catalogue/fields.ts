@@ -129,23 +129,13 @@ export function settingsRecord(reserved: readonly string[]) {
     'roleScopeTagIds',
     ...reserved,
   ]);
+  const name = z
+    .string()
+    .regex(SETTING_NAME, 'must be a Graph property name (camelCase, 1..64 letters and digits)')
+    .refine((value) => !refused.has(value), 'is not a setting: it has a field of its own');
   return z
-    .record(z.string(), z.union([scalar, z.array(scalar).max(100)]))
-    .superRefine((value, context) => {
-      const names = Object.keys(value);
-      if (names.length > 200) context.addIssue({ code: 'custom', message: 'must hold at most 200 settings' });
-      for (const name of names) {
-        if (!SETTING_NAME.test(name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: 'must be a Graph property name (camelCase, 1..64 letters and digits)',
-          });
-        } else if (refused.has(name)) {
-          context.addIssue({ code: 'custom', path: [name], message: 'is not a setting: it has a field of its own' });
-        }
-      }
-    })
+    .record(name, z.union([scalar, z.array(scalar).max(100)]))
+    .refine((value) => Object.keys(value).length <= 200, 'must hold at most 200 settings')
     .describe("The policy's settings, named as Graph names its properties (scalars or lists of scalars).");
 }
 
