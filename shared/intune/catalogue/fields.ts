@@ -16,8 +16,8 @@ export const guid = z
 export const displayName = freeText(256, true).describe('The name admins see in Intune.');
 
 /**
- * A description: at most 1,000 characters, so that the executor's ` [maa:<request id>]` marker
- * still fits Intune's limits when it is appended to a created object's description.
+ * A description: at most 1,000 characters, leaving room for the ` [maa:<request id>]` marker the
+ * executor appends to a created object's description.
  */
 export const description = freeText(1000, false).describe('Shown in Intune next to the name.');
 
@@ -42,6 +42,7 @@ export function fileName(extension: string) {
     .describe(`The script's file name, ending in ${extension}.`);
 }
 
+/** The account a script runs as on the device. */
 export const runAsAccount = z
   .enum(['system', 'user'])
   .describe('Whether the script runs as the system or the signed-in user.');
