@@ -22,7 +22,7 @@ import type { ApprovalOrchestrationInput } from '../../../orchestrations/contrac
 import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
 import { TEST_APP_KEY } from '../../support/appKey';
 import { registered } from '../../support/registeredFunctions';
-import { startTestServer, type Reply, type SeenRequest, type TestServer } from '../identity/testServer';
+import { startTestServer, type TestServer } from '../identity/testServer';
 
 const ISSUER = 'https://login.example.test/handlers/v2.0';
 const AUDIENCE = 'api://maa-handlers';
@@ -30,7 +30,7 @@ const TENANT = '11111111-1111-4111-8111-111111111111';
 const ALICE = 'a11ce000-0000-4000-8000-000000000001';
 
 let dataDir: string;
-let entra: TestServer;
+let jwks: TestServer;
 let signingKey: CryptoKey;
 const saved = { ...process.env };
 
@@ -43,40 +43,6 @@ async function bearer(roles: string[]): Promise<string> {
     .setExpirationTime(now + 600)
     .sign(signingKey);
   return `Bearer ${token}`;
-}
-
-/**
- * The issuer's signing keys, its token endpoint for the app's own Graph token, and Graph's
- * managed devices (any GUID is a Windows laptop), which the submit reads as the request's target.
- */
-function entraAndGraph(jwk: JWK) {
-  return (request: SeenRequest): Reply => {
-    if (request.path === '/keys') return { body: { keys: [jwk] } };
-    if (request.path === '/token')
-      return { body: { access_token: 'graph-token', token_type: 'Bearer', expires_in: 3600 } };
-    const device = /^\/v1\.0\/deviceManagement\/managedDevices\/([0-9a-f-]{36})(?:\?|$)/.exec(request.path);
-    if (device) {
-      return {
-        body: {
-          id: device[1],
-          deviceName: 'LT-ALICE-01',
-          operatingSystem: 'Windows',
-          osVersion: '10.0.22631.4602',
-          userPrincipalName: 'alice@maa.test',
-          userDisplayName: 'Alice',
-          managedDeviceOwnerType: 'company',
-          complianceState: 'compliant',
-          lastSyncDateTime: '2026-12-01T08:00:00Z',
-          managementState: 'managed',
-          deviceActionResults: [],
-        },
-      };
-    }
-    return {
-      status: 404,
-      body: { error: { code: 'ResourceNotFound', message: `No route for ${request.path}`, innerError: {} } },
-    };
-  };
 }
 
 /** A Durable client that records its starts (each start succeeds). */
@@ -114,7 +80,7 @@ beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   signingKey = privateKey;
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'handlers-1', use: 'sig', alg: 'RS256' };
-  entra = await startTestServer(entraAndGraph(jwk));
+  jwks = await startTestServer(() => ({ body: { keys: [jwk] } }));
   dataDir = mkdtempSync(path.join(tmpdir(), 'maa-handlers-'));
   // The app's one configuration seam: its settings, as the host passes them.
   Object.assign(process.env, {
@@ -122,11 +88,7 @@ beforeAll(async () => {
     MAA_DATA_DIR: dataDir,
     MAA_AUTH_ISSUER: ISSUER,
     MAA_AUTH_AUDIENCE: AUDIENCE,
-    MAA_AUTH_JWKS_URL: `${entra.url}/keys`,
-    MAA_GRAPH_BASE_URL: entra.url,
-    MAA_GRAPH_TOKEN_URL: `${entra.url}/token`,
-    MAA_GRAPH_CLIENT_ID: 'c11e0000-0000-4000-8000-000000000001',
-    MAA_GRAPH_CLIENT_SECRET: 'handlers-secret',
+    MAA_AUTH_JWKS_URL: `${jwks.url}/keys`,
     MAA_REMINDER_BEFORE: 'PT12H',
   });
   require('../../../functions/health');
@@ -138,7 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const { getServices } = require('../../../shared/composition') as typeof import('../../../shared/composition');
   await getServices().store.close();
-  await entra.close();
+  await jwks.close();
   rmSync(dataDir, { recursive: true, force: true });
   process.env = saved;
 });
