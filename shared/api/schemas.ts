@@ -9,9 +9,11 @@ import { freeText, identifier } from './text';
 // The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
 // strings are bounded, and the OpenAPI document is generated from these same schemas.
 
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
-);
+const jsonValue: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  )
+  .meta({ id: 'JsonValue' });
 
 /** A JSON value whose object keys are identifiers and whose strings are free text. */
 const honestJson = jsonValue.superRefine((value, context) => {

@@ -148,13 +148,15 @@ const JSON_KEY = /^[@A-Za-z][A-Za-z0-9_.@#-]{0,127}$/;
  * keys are property names (letters, digits, `_.@#-`, 1..128), strings free text of at most 4,096
  * characters, arrays at most 500 long. The API's body limits bound its size and depth.
  */
-export const graphJson: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number(),
-    freeText(4096, false),
-    z.array(graphJson).max(500),
-    z.record(z.string().regex(JSON_KEY, 'must be a Graph property name'), graphJson),
-  ]),
-);
+export const graphJson: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([
+      z.null(),
+      z.boolean(),
+      z.number(),
+      freeText(4096, false),
+      z.array(graphJson).max(500),
+      z.record(z.string().regex(JSON_KEY, 'must be a Graph property name'), graphJson),
+    ]),
+  )
+  .meta({ id: 'GraphSettingValue' });
