@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { HostResponse } from '../host/httpHost';
 import { json, methodNotAllowed, problem } from '../http/responses';
 import type { LocalRoute } from '../routes/localRoutes';
-import { COLLECTION_NAMES, NATIVE_PROFILE_TYPES } from './collections';
+import { COLLECTION_NAMES, NATIVE_PROFILE_TYPES, type CollectionName } from './collections';
 import { INTUNE_ROOTS, IntuneGraph, type IntuneGraphRequest } from './intuneGraph';
 import { managedDevice, seedTenant } from './seed';
 import { TenantStore } from './tenantStore';
@@ -75,10 +75,10 @@ export class LocalIntune {
   }
 
   /** What `GET /_local/intune` answers. */
-  snapshot(): Record<string, Record<string, unknown>[]> {
+  snapshot(): Record<CollectionName, Record<string, unknown>[]> {
     return Object.fromEntries(
       COLLECTION_NAMES.map((name) => [name, this.store.list(name).map((object) => this.graph.full(name, object))]),
-    );
+    ) as Record<CollectionName, Record<string, unknown>[]>;
   }
 
   close(): void {
