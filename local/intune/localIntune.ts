@@ -85,7 +85,7 @@ export class LocalIntune {
     this.store.close();
   }
 
-  private local(request: IncomingMessage, url: URL, body: Buffer): HostResponse {
+  private local(request: IncomingMessage, url: URL, body: Buffer): HostResponse | Promise<HostResponse> {
     const method = (request.method ?? 'GET').toUpperCase();
     const what = url.pathname.slice(LOCAL_INTUNE_PATH.length + 1).replace(/\/+$/, '');
     switch (what) {
@@ -144,7 +144,7 @@ export class LocalIntune {
     return noContent();
   }
 
-  private addDevice(body: Buffer): HostResponse {
+  private async addDevice(body: Buffer): Promise<HostResponse> {
     const input = parseObject(body);
     if (!input)
       return invalid(
@@ -166,7 +166,7 @@ export class LocalIntune {
       lastSyncDateTime: at,
       enrolledDateTime: at,
     });
-    this.store.transaction(() => this.store.put('managedDevices', { body: device }));
+    await this.store.transactionSoon(() => this.store.put('managedDevices', { body: device }));
     return json(201, device);
   }
 }
