@@ -52,6 +52,12 @@ const NOT_SETTABLE = new Set([
   '@odata.context',
 ]);
 const JUSTIFICATION_HEADER = 'x-msft-approval-justification';
+// The wipe action's parameters; beta adds two.
+const V1_WIPE_OPTIONS = ['keepEnrollmentData', 'keepUserData', 'macOsUnlockCode', 'persistEsimDataPlan'];
+const WIPE_OPTIONS: Record<'v1.0' | 'beta', readonly string[]> = {
+  'v1.0': V1_WIPE_OPTIONS,
+  beta: [...V1_WIPE_OPTIONS, 'obliterationBehavior', 'useProtectedWipe'],
+};
 
 type Parsed =
   | { kind: 'collection'; spec: CollectionSpec }
@@ -297,8 +303,18 @@ export class IntuneGraph {
   private deviceAction(request: IntuneGraphRequest, id: string, action: 'wipe' | 'retire'): HostResponse {
     const found = this.store.get('managedDevices', id);
     if (!found) return notFound(COLLECTIONS.managedDevices, id);
-    if (request.body.length > 0 && parseObject(request.body, true) === undefined)
-      return graphError(400, 'BadRequest', 'The request body is not valid JSON.');
+    if (request.body.length > 0) {
+      const options = parseObject(request.body, true);
+      if (options === undefined) return graphError(400, 'BadRequest', 'The request body is not valid JSON.');
+      const known = action === 'wipe' ? WIPE_OPTIONS[request.version] : [];
+      const unknown = Object.keys(options).find((option) => !known.includes(option));
+      if (unknown !== undefined)
+        return graphError(
+          400,
+          'BadRequest',
+          `The parameter '${unknown}' in the request payload is not a valid parameter for the operation '${action}'.`,
+        );
+    }
     const at = new Date(this.now()).toISOString();
     const results = ((found.body.deviceActionResults as Record<string, unknown>[] | undefined) ?? []).filter(
       (result) => result.actionName !== action,

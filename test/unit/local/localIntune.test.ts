@@ -264,6 +264,19 @@ describe('local Intune tenant: permissions and state', () => {
     });
   });
 
+  it('takes only the wipe parameters of the Graph version called', () => {
+    const wipe = (version: string, body: unknown) =>
+      graph('POST', `${version}/deviceManagement/managedDevices/d3a1c0de-0000-4000-8000-000000000002/wipe`, body);
+    expect(wipe('v1.0', { useProtectedWipe: true }).status).toBe(400);
+    expect(wipe('v1.0', { keepUserData: true, macOsUnlockCode: '123456' }).status).toBe(204);
+    expect(wipe('beta', { useProtectedWipe: true }).status).toBe(204);
+    expect(
+      graph('POST', 'v1.0/deviceManagement/managedDevices/d3a1c0de-0000-4000-8000-000000000003/retire', {
+        keepUserData: true,
+      }).status,
+    ).toBe(400);
+  });
+
   it('reopens the same tenant from its file', () => {
     graph('DELETE', 'v1.0/deviceManagement/deviceCategories/ca7e0000-0000-4000-8000-000000000001');
     intune.close();
