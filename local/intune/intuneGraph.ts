@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
+import { jsonObject } from '../http/jsonBody';
 import { graphError, json } from '../http/responses';
 import {
   COLLECTIONS,
@@ -304,7 +305,7 @@ export class IntuneGraph {
     const found = this.store.get('managedDevices', id);
     if (!found) return notFound(COLLECTIONS.managedDevices, id);
     if (request.body.length > 0) {
-      const options = parseObject(request.body, true);
+      const options = jsonObject(request.body);
       if (options === undefined) return graphError(400, 'BadRequest', 'The request body is not valid JSON.');
       const known = action === 'wipe' ? WIPE_OPTIONS[request.version] : [];
       const unknown = Object.keys(options).find((option) => !known.includes(option));
@@ -659,22 +660,14 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function parseObject(body: Buffer): { value: Record<string, unknown> } | { error: HostResponse };
-function parseObject(body: Buffer, loose: true): Record<string, unknown> | undefined;
-function parseObject(
-  body: Buffer,
-  loose?: true,
-): { value: Record<string, unknown> } | { error: HostResponse } | Record<string, unknown> | undefined {
-  const value = parseJson(body);
-  const ok = typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (loose) return ok ? (value as Record<string, unknown>) : undefined;
-  if (!ok)
-    return {
-      error: graphError(
-        400,
-        'BadRequest',
-        body.length === 0 ? 'Empty Payload. JSON content expected.' : 'The request body must be a JSON object.',
-      ),
-    };
-  return { value: value as Record<string, unknown> };
+function parseObject(body: Buffer): { value: Record<string, unknown> } | { error: HostResponse } {
+  const value = jsonObject(body);
+  if (value) return { value };
+  return {
+    error: graphError(
+      400,
+      'BadRequest',
+      body.length === 0 ? 'Empty Payload. JSON content expected.' : 'The request body must be a JSON object.',
+    ),
+  };
 }

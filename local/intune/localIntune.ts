@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { HostResponse } from '../host/httpHost';
+import { jsonObject } from '../http/jsonBody';
 import { json, methodNotAllowed, problem } from '../http/responses';
 import type { LocalRoute } from '../routes/localRoutes';
 import { COLLECTION_NAMES, NATIVE_PROFILE_TYPES, type CollectionName } from './collections';
@@ -112,7 +113,7 @@ export class LocalIntune {
   }
 
   private addFault(body: Buffer): HostResponse {
-    const input = parseObject(body);
+    const input = jsonObject(body);
     if (!input) return invalid('The body must be JSON like {"status":429,"count":1,"retryAfterSeconds":2}.');
     const { status, count, retryAfterSeconds, path: filter } = input;
     if (typeof status !== 'number' || !FAULT_STATUSES.has(status)) return invalid('"status" must be 429, 500 or 503.');
@@ -135,7 +136,7 @@ export class LocalIntune {
   }
 
   private nativeApproval(body: Buffer): HostResponse {
-    const input = parseObject(body);
+    const input = jsonObject(body);
     const profileType = input?.profileType;
     if (typeof profileType !== 'string' || !NATIVE_PROFILE_TYPES.includes(profileType))
       return invalid(`"profileType" must be one of ${NATIVE_PROFILE_TYPES.join(', ')}.`);
@@ -145,7 +146,7 @@ export class LocalIntune {
   }
 
   private async addDevice(body: Buffer): Promise<HostResponse> {
-    const input = parseObject(body);
+    const input = jsonObject(body);
     if (!input)
       return invalid(
         'The body must be JSON like {"deviceName":"LT-NEW-01","operatingSystem":"Windows","userPrincipalName":"alice@maa.test"}.',
@@ -181,15 +182,4 @@ function noContent(): HostResponse {
 
 function invalid(detail: string): HostResponse {
   return problem(400, 'invalid_request', 'Bad Request', detail);
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
