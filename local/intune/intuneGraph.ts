@@ -93,7 +93,7 @@ export class IntuneGraph {
       const response = this.route(request, method);
       this.store.recordCall({
         method,
-        path: `/${request.version}/${request.url.pathname.split('/').slice(4).join('/')}`,
+        path: callPath(request),
         body: parseJson(request.body) ?? (request.body.length > 0 ? request.body.toString('utf8') : null),
         status: response.status,
         clientRequestId: headerValue(request.headers, 'client-request-id') ?? null,
@@ -135,7 +135,7 @@ export class IntuneGraph {
         `Application is not authorized to perform this operation. Application must have one of the following scopes: ${needs.join(', ')}`,
       );
     if (write) {
-      const fault = this.store.takeFault(`/${request.version}/${request.segments.join('/')}`);
+      const fault = this.store.takeFault(callPath(request));
       if (fault) return faultResponse(fault.status, fault.retryAfterSeconds);
       const profileType = nativeProfileTypeOf(
         spec,
@@ -225,7 +225,7 @@ export class IntuneGraph {
           'BadRequest',
           "Cannot apply PATCH to navigation property 'settings' on entity type 'microsoft.management.services.api.deviceManagementConfigurationPolicy'.",
         );
-      const next: TenantObject = { ...found, body: { ...found.body, ...settable(input.value) } };
+      const next: TenantObject = { ...found, body: { ...found.body, ...settable(input.value), ...typeOf(found) } };
       if (spec.name === 'roleAssignments' && 'roleDefinition@odata.bind' in input.value) {
         const bound = this.boundDefinition(input.value['roleDefinition@odata.bind']);
         if ('error' in bound) return bound.error;
@@ -244,6 +244,8 @@ export class IntuneGraph {
         id: found.body.id,
         createdDateTime: found.body.createdDateTime,
         ...settable(input.value),
+        ...typeOf(found),
+        isAssigned: (found.assignments ?? []).length > 0,
         settingCount: (settings ?? []).length,
       },
       settings: (settings ?? []) as Record<string, unknown>[],
@@ -556,6 +558,11 @@ function parse(request: IntuneGraphRequest): Parsed | { error: HostResponse } {
   return unknown(sub);
 }
 
+/** The request's path from the version on, as sent (`/v1.0/deviceManagement/managedDevices/{id}/wipe`). */
+function callPath(request: IntuneGraphRequest): string {
+  return `/${request.version}/${request.url.pathname.split('/').slice(4).join('/')}`;
+}
+
 function allowedMethods(parsed: Parsed): string[] {
   if (parsed.spec.readOnly) return ['GET'];
   switch (parsed.kind) {
@@ -591,6 +598,11 @@ function assignmentType(spec: CollectionSpec): string {
     default:
       return 'deviceConfigurationAssignment';
   }
+}
+
+/** The object's own `@odata.type`, which an update keeps (a derived type cannot change). */
+function typeOf(object: TenantObject): Record<string, unknown> {
+  return '@odata.type' in object.body ? { '@odata.type': object.body['@odata.type'] } : {};
 }
 
 function settable(input: Record<string, unknown>): Record<string, unknown> {
