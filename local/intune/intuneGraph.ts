@@ -188,20 +188,26 @@ export class IntuneGraph {
   }
 
   private list(request: IntuneGraphRequest, spec: CollectionSpec): HostResponse {
-    let rows = this.store.list(spec.name).map((object) => this.listed(spec, object));
+    const objects = this.store.list(spec.name);
     const filter = request.url.searchParams.get('$filter');
+    let rows: Record<string, unknown>[] | undefined;
     if (filter !== null) {
       const parsed = parseFilter(filter);
       if (!parsed.ok) return graphError(400, 'BadRequest', parsed.reason);
-      rows = rows.filter(parsed.test);
+      rows = objects.map((object) => this.listed(spec, object)).filter(parsed.test);
     }
-    const result = page(request.url, rows);
+    // Without a filter only the page is rendered, so walking a large collection stays linear.
+    const result = rows ? page(request.url, rows) : page(request.url, objects);
     if (!result.ok) return graphError(400, 'BadRequest', result.reason);
+    const values = rows
+      ? (result.value as Record<string, unknown>[])
+      : (result.value as TenantObject[]).map((object) => this.listed(spec, object));
+    const count = (rows ?? objects).length;
     const select = selectedFields(request.url);
     const body: Record<string, unknown> = {
       '@odata.context': context(request, spec.name),
-      ...(request.url.searchParams.get('$count') === 'true' ? { '@odata.count': rows.length } : {}),
-      value: result.value.map((row) => applySelect(row, select)),
+      ...(request.url.searchParams.get('$count') === 'true' ? { '@odata.count': count } : {}),
+      value: values.map((row) => applySelect(row, select)),
     };
     if (result.nextLink) body['@odata.nextLink'] = result.nextLink;
     return json(200, body);
