@@ -34,7 +34,7 @@ const FAULT_STATUSES = new Set([429, 500, 503]);
  *
  * - `GET /_local/intune`: every collection as it is now (navigation properties included);
  * - `GET /_local/intune/calls`: `{ items: [{ method, path, body, status, clientRequestId, at }] }`,
- *   every Graph write received, oldest first;
+ *   every Graph write received with a valid app token, oldest first, whatever its answer;
  * - `POST /_local/intune/faults` `{ status: 429|500|503, count, retryAfterSeconds?, path? }` (`204`):
  *   the next `count` writes whose path contains `path` get `status` and change nothing;
  *   `DELETE` clears every pending fault;
