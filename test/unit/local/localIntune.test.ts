@@ -288,6 +288,28 @@ describe('local Intune tenant: permissions and state', () => {
   });
 });
 
+describe('local Intune endpoints', () => {
+  const call = (method: string, what: string, body?: unknown) => {
+    const reply = intune.routes().get('/_local/intune/*')!(
+      { method, headers: {} } as IncomingMessage,
+      new URL(`/_local/intune/${what}`, origin),
+      body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body)),
+    ) as { status: number; headers: [string, string][] };
+    return { status: reply.status, code: reply.headers.find(([name]) => name === 'x-error-code')?.[1] };
+  };
+
+  it('answers 404 for an unknown endpoint, 405 for a wrong method and 400 for bad input', () => {
+    expect(call('GET', 'devices')).toEqual({ status: 404, code: 'not_found' });
+    expect(call('GET', 'faults').status).toBe(405);
+    expect(call('POST', 'calls').status).toBe(405);
+    expect(call('POST', 'nativeApproval', { profileType: 'app', enabled: 'yes' })).toEqual({
+      status: 400,
+      code: 'invalid_request',
+    });
+    expect(call('POST', 'faults', { status: 429, count: 1, retryAfterSeconds: -1 }).code).toBe('invalid_request');
+  });
+});
+
 describe('$filter', () => {
   const rows = [
     { deviceName: 'LT-01', requestDateTime: '2030-01-01T08:00:00Z', n: 1 },
