@@ -38,6 +38,8 @@ export interface GraphExecutorDeps {
   readonly settings: GraphExecutorSettings;
   /** How waiting is done (the timer by default). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The catalogue the executor performs (`findEntry` of the operation catalogue by default). */
+  readonly findEntry?: typeof findEntry;
 }
 
 /** The Intune remote action audit name of each capped device action. */
@@ -83,16 +85,18 @@ export class GraphExecutor implements Executor {
   readonly kind = 'graph';
   private readonly reader: GraphTargetReader;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly entryOf: typeof findEntry;
 
   constructor(private readonly deps: GraphExecutorDeps) {
-    this.reader = new GraphTargetReader(deps.client, deps.now);
+    this.entryOf = deps.findEntry ?? findEntry;
+    this.reader = new GraphTargetReader(deps.client, deps.now, this.entryOf);
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   async execute(request: ApprovalRequest): Promise<ExecutionOutcome> {
     const session = new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now);
     const graph = () => ({ clientRequestId: session.clientRequestId, calls: [...session.calls] });
-    const entry = findEntry(request.profileType, request.operation.resourceType, request.operation.action);
+    const entry = this.entryOf(request.profileType, request.operation.resourceType, request.operation.action);
     if (!entry) {
       return {
         status: 'failed',
@@ -114,7 +118,7 @@ export class GraphExecutor implements Executor {
   /** The device's outcome of an accepted device action, read now; throws when Graph cannot be read. */
   async observe(request: ApprovalRequest): Promise<DeviceOutcome> {
     const at = this.deps.now().toISOString();
-    const entry = findEntry(request.profileType, request.operation.resourceType, request.operation.action);
+    const entry = this.entryOf(request.profileType, request.operation.resourceType, request.operation.action);
     const action = entry?.deviceAction;
     const spec = RESOURCE_SPECS.managedDevice!;
     if (!action || !request.operation.resourceId) return { state: 'unknown', at, detail: 'not a device action' };

@@ -135,9 +135,11 @@ const CONTENT = new Set(['scriptContent', 'detectionScriptContent', 'remediation
  * and length of the Base64 content).
  */
 export class GraphTargetReader implements TargetReader {
+  /** `entryOf`: the catalogue whose operations it reads targets for (the operation catalogue by default). */
   constructor(
     private readonly client: IntuneGraphClient,
     private readonly now: () => Date,
+    private readonly entryOf: typeof findEntry = findEntry,
   ) {}
 
   /**
@@ -146,7 +148,7 @@ export class GraphTargetReader implements TargetReader {
    * when Graph cannot be asked (down, throttled, no token, or the app lacks the read permission).
    */
   async read(profileType: ProfileType, operation: Operation): Promise<TargetSnapshot | undefined> {
-    const entry = findEntry(profileType, operation.resourceType, operation.action);
+    const entry = this.entryOf(profileType, operation.resourceType, operation.action);
     const spec = RESOURCE_SPECS[operation.resourceType];
     if (!entry || entry.resourceId !== 'required' || !spec || !operation.resourceId) return undefined;
     const session = new GraphSession(this.client, randomUUID(), this.now);
