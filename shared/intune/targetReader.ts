@@ -320,10 +320,21 @@ function settingsOf(
         settings[name] = { sha256: sha256Hex(value), length: value.length };
       continue;
     }
-    settings[name] = value as JsonValue;
+    settings[name] = withoutSecrets(value as JsonValue);
   }
   if (extraSettings !== undefined) settings.settings = extraSettings;
   return settings;
+}
+
+/** `value` with every property {@link LEFT_OUT} names removed, at any depth. */
+function withoutSecrets(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !LEFT_OUT.test(name))
+      .map(([name, inner]) => [name, withoutSecrets(inner)]),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
