@@ -202,11 +202,19 @@ export class GraphSession {
     return response;
   }
 
-  /** Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages. */
-  async list(version: GraphVersion, path: string, maxPages = 50): Promise<ListResult> {
+  /**
+   * Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages;
+   * it stops early once `enough` holds for the items read so far.
+   */
+  async list(
+    version: GraphVersion,
+    path: string,
+    maxPages = 50,
+    enough: (items: readonly Record<string, unknown>[]) => boolean = () => false,
+  ): Promise<ListResult> {
     const items: Record<string, unknown>[] = [];
     let next: string | undefined = path;
-    for (let page = 0; next !== undefined && page < maxPages; page++) {
+    for (let page = 0; next !== undefined && page < maxPages && !enough(items); page++) {
       const response = await this.send('GET', version, next);
       if (response.status !== 200) return { ok: false, response };
       const body = response.body as { value?: unknown; '@odata.nextLink'?: unknown } | undefined;
