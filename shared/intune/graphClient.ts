@@ -67,6 +67,16 @@ export class IntuneGraphClient {
 
   async send(request: IntuneGraphRequest): Promise<IntuneGraphResponse> {
     const url = this.urlOf(request);
+    if (url === undefined) {
+      // A next link to another host is never followed with the app's token.
+      return {
+        status: 0,
+        headers: new Headers(),
+        body: undefined,
+        errorMessage: `not a link of ${this.baseUrl}`,
+        path: request.path,
+      };
+    }
     const token = await this.token();
     const path = new URL(url).pathname.slice(new URL(this.baseUrl).pathname.replace(/\/+$/, '').length);
     let response: Response;
@@ -110,12 +120,10 @@ export class IntuneGraphClient {
     };
   }
 
-  private urlOf(request: IntuneGraphRequest): string {
-    if (/^https?:\/\//i.test(request.path)) {
-      // A next link is followed verbatim, but only on the Graph this client signs in to.
-      if (!request.path.startsWith(`${this.baseUrl}/`)) throw new RangeError(`not a link of ${this.baseUrl}`);
-      return request.path;
-    }
+  /** The URL to call; undefined for an absolute link outside the Graph this client signs in to. */
+  private urlOf(request: IntuneGraphRequest): string | undefined {
+    if (/^https?:\/\//i.test(request.path))
+      return request.path.startsWith(`${this.baseUrl}/`) ? request.path : undefined;
     if (!request.path.startsWith('/')) throw new RangeError('a Graph path starts with /');
     return `${this.baseUrl}/${request.version}${request.path}`;
   }
