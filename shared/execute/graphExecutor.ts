@@ -178,9 +178,10 @@ export class GraphExecutor implements Executor {
       // A DELETE of a policy, app, script, role or category is idempotent: gone is its approved outcome.
       return applied(`${what} is already deleted; nothing was sent`);
     }
-    // A device: only a delete Intune audited after this request was completed counts as this
-    // request's own (an earlier attempt cut short); a device removed before is drift.
-    const since = request.completedAt ?? request.createdAt;
+    // A device: only a delete Intune audited after this request was completed (less the clock
+    // skew allowed between us and Graph) counts as this request's own (an earlier attempt cut
+    // short); a device removed before is drift.
+    const since = sinceCompletion(request).toISOString();
     const audits = await session.list(
       'beta',
       `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since}`,
@@ -510,7 +511,7 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
   if (action === 'delete') return false;
   const state = typeof device.managementState === 'string' ? device.managementState : '';
   if (state === `${action}Pending` || state === `${action}Issued`) return true;
-  const since = Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000;
+  const since = sinceCompletion(request).getTime();
   const results = Array.isArray(device.deviceActionResults) ? device.deviceActionResults : [];
   return results.some(
     (result) =>
@@ -519,6 +520,11 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
       ['pending', 'active', 'done'].includes(String(result.actionState)) &&
       !(Date.parse(String(result.startDateTime)) < since),
   );
+}
+
+/** The request's completion less five minutes: the clock skew allowed between the service and Graph. */
+function sinceCompletion(request: ApprovalRequest): Date {
+  return new Date(Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000);
 }
 
 /** The device-side outcome of `action` from a device read. */
