@@ -94,7 +94,7 @@ export class GraphExecutor implements Executor {
   }
 
   async execute(request: ApprovalRequest): Promise<ExecutionOutcome> {
-    const session = new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now);
+    const session = this.session(request);
     const graph = () => ({ clientRequestId: session.clientRequestId, calls: [...session.calls] });
     const entry = this.entryOf(request.profileType, request.operation.resourceType, request.operation.action);
     if (!entry) {
@@ -122,7 +122,7 @@ export class GraphExecutor implements Executor {
     const action = entry?.deviceAction;
     const spec = RESOURCE_SPECS.managedDevice!;
     if (!action || !request.operation.resourceId) return { state: 'unknown', at, detail: 'not a device action' };
-    const session = new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now);
+    const session = this.session(request);
     const response = await session.send(
       'GET',
       spec.version,
@@ -471,6 +471,15 @@ export class GraphExecutor implements Executor {
     if (first.kind !== 'unavailable') return first;
     await this.sleep(1000);
     return this.reader.readTarget(session, resourceType, id);
+  }
+
+  /** The Graph calls of one request: its client-request-id; reads tried again within the wait bound. */
+  private session(request: ApprovalRequest): GraphSession {
+    return new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now, {
+      attempts: this.deps.settings.maxAttempts ?? 4,
+      maxWaitMs: this.deps.settings.maxRetryAfterMs,
+      sleep: this.sleep,
+    });
   }
 
   private followUp(): Facts {

@@ -165,6 +165,13 @@ export function clientRequestIdFor(requestId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** How a session tries a read again. */
+export interface ReadRetry {
+  readonly attempts: number;
+  readonly maxWaitMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
 /** The outcome of reading every page of a collection. */
 export type ListResult =
   | { readonly ok: true; readonly items: Record<string, unknown>[] }
@@ -177,14 +184,40 @@ export type ListResult =
 export class GraphSession {
   readonly calls: GraphCallRecord[] = [];
 
+  /**
+   * `reads`: how a GET answered 429, 5xx or nothing is tried again (reads change nothing, so
+   * that is always safe): up to `attempts` in all, waiting `Retry-After` or a backoff of at most
+   * `maxWaitMs`. By default a read is tried once.
+   */
   constructor(
     private readonly client: IntuneGraphClient,
     readonly clientRequestId: string,
     private readonly now: () => Date,
+    private readonly reads: ReadRetry = { attempts: 1, maxWaitMs: 0, sleep: async () => undefined },
   ) {}
 
-  /** One call; its answer whatever the status (0: no answer). Throws only {@link GraphTokenError}. */
+  /**
+   * One call (a GET tried again as the session's read retry says); its answer whatever the status
+   * (0: no answer). Throws only {@link GraphTokenError}.
+   */
   async send(
+    method: GraphMethod,
+    version: GraphVersion,
+    path: string,
+    body?: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<IntuneGraphResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.once(method, version, path, body, headers);
+      const transient = response.status === 0 || response.status === 429 || response.status >= 500;
+      if (method !== 'GET' || !transient || attempt >= this.reads.attempts) return response;
+      const wait = response.retryAfterMs ?? 500 * 2 ** (attempt - 1);
+      if (wait > this.reads.maxWaitMs) return response;
+      await this.reads.sleep(wait);
+    }
+  }
+
+  private async once(
     method: GraphMethod,
     version: GraphVersion,
     path: string,

@@ -298,6 +298,17 @@ describe('the Graph executor', () => {
       expect([...graph.collection(AUDITS).values()]).toHaveLength(1);
     });
 
+    it('reads again after a 503 or a 429 on a read, and then wipes once', async () => {
+      const req = await request('deviceWipe', wipe());
+      graph.faults.push({ status: 503, count: 1, path: DEVICE, reads: true });
+      graph.faults.push({ status: 429, count: 1, path: 'remoteActionAudits', retryAfter: '2', reads: true });
+      const outcome = await executor().execute(req);
+      expect(outcome).toMatchObject({ status: 'succeeded', code: 'accepted' });
+      expect(outcome.graph?.calls.map((c) => c.status)).toEqual([503, 200, 429, 200, 204, 200]);
+      expect(slept).toEqual([500, 2000]);
+      expect(graph.writes).toHaveLength(1);
+    });
+
     it('names the missing permission on 403', async () => {
       graph.forbidden.push('/wipe');
       const outcome = await executor().execute(await request('deviceWipe', wipe()));
