@@ -208,7 +208,7 @@ export class GraphSession {
     headers?: Readonly<Record<string, string>>,
   ): Promise<IntuneGraphResponse> {
     for (let attempt = 1; ; attempt++) {
-      const response = await this.once(method, version, path, body, headers);
+      const response = await this.once({ method, version, path, body, headers });
       const transient = response.status === 0 || response.status === 429 || response.status >= 500;
       if (method !== 'GET' || !transient || attempt >= this.reads.attempts) return response;
       const wait = response.retryAfterMs ?? 500 * 2 ** (attempt - 1);
@@ -217,13 +217,8 @@ export class GraphSession {
     }
   }
 
-  private async once(
-    method: GraphMethod,
-    version: GraphVersion,
-    path: string,
-    body?: unknown,
-    headers?: Readonly<Record<string, string>>,
-  ): Promise<IntuneGraphResponse> {
+  private async once(call: Omit<IntuneGraphRequest, 'clientRequestId'>): Promise<IntuneGraphResponse> {
+    const { method, version, path, body, headers } = call;
     const at = this.now().toISOString();
     const response = await this.client.send({
       method,
