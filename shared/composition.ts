@@ -6,6 +6,7 @@ import { PolicyExecutor } from './execute/policyExecutor';
 import { WebhookExecutor } from './execute/webhookExecutor';
 import type { Directory } from './identity/directory';
 import type { Identity } from './identity/identity';
+import type { TargetReader } from './intune/targets';
 import type { AppKeyRing } from './keys/appKey';
 import type { LinksConfig } from './links/settings';
 import type { Notifier } from './notify/notifier';
@@ -49,6 +50,8 @@ export interface Services {
   readonly notifiers: readonly Notifier[];
   /** The executor per profile type: policy changes apply themselves; the webhook for configured types; `none` otherwise. */
   readonly executorFor: (profileType: ProfileType) => Executor;
+  /** Reads an operation's Intune target through Graph (the request's `target` at submit). */
+  readonly targets: TargetReader;
   /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
   readonly telemetry: Telemetry;
   /** The operator read model over the same store (its kind follows the store's; on Cosmos DB they share one client, which closing either closes). */
@@ -108,11 +111,19 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
       return notifiers();
     },
     executorFor: (profileType: ProfileType) => executors()(profileType),
+    targets: unconfiguredTargets,
     get opsReader() {
       return backend.opsReader();
     },
   });
 }
+
+/** Stands in until the Graph target reader is composed here: every read fails. */
+const unconfiguredTargets: TargetReader = {
+  read: async () => {
+    throw new Error('the Intune target reader is not configured');
+  },
+};
 
 let services: Services | undefined;
 
