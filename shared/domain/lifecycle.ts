@@ -95,12 +95,7 @@ export interface RecordObservationCommand {
 
 /** Anything that can happen to an existing request. */
 export type Command =
-  | DecideCommand
-  | CancelCommand
-  | CompleteCommand
-  | ExpireCommand
-  | RecordExecutionCommand
-  | RecordObservationCommand;
+  DecideCommand | CancelCommand | CompleteCommand | ExpireCommand | RecordExecutionCommand | RecordObservationCommand;
 export type CommandKind = Command['kind'];
 
 /** What an accepted command did: the request after it (a new object) and the facts to audit, in order. */

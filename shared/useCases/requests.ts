@@ -58,7 +58,8 @@ export async function submitRequest(
   let id = deps.newId();
   // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
   build(id);
-  const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, body.operation) : undefined;
+  const target =
+    entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, body.operation) : undefined;
   if (idempotencyKey !== undefined) {
     const bodyHash = submitBodyHash(deps.appKeys, body, secretFields);
     const stored = await deps.store.putIdempotencyKey({
@@ -123,10 +124,16 @@ function submitBodyHash(keys: AppKeyRing, body: SubmitRequestBody, secretFields:
       ? secretFields.filter((field) => typeof (payload as Record<string, unknown>)[field] === 'string')
       : [];
   if (present.length === 0) return sha256Hex(canonicalJson(body));
-  const macKey = Buffer.from(hkdfSync('sha256', subkey(keys.current, 'secret-seal'), Buffer.alloc(0), 'idempotency', 32));
+  const macKey = Buffer.from(
+    hkdfSync('sha256', subkey(keys.current, 'secret-seal'), Buffer.alloc(0), 'idempotency', 32),
+  );
   const blinded: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
   for (const field of present)
-    blinded[field] = { hmac: createHmac('sha256', macKey).update(`${field}\n${String(blinded[field])}`).digest('hex') };
+    blinded[field] = {
+      hmac: createHmac('sha256', macKey)
+        .update(`${field}\n${String(blinded[field])}`)
+        .digest('hex'),
+    };
   return sha256Hex(canonicalJson({ ...body, operation: { ...body.operation, payload: blinded } }));
 }
 
