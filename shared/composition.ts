@@ -149,7 +149,6 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
   });
 }
 
-
 let services: Services | undefined;
 
 /** The process's services, composed from its configuration on first use. */
