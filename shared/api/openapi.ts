@@ -11,8 +11,8 @@ import {
   pageSchema,
   policyChangeBodySchema,
   policyDeleteBodySchema,
+  catalogueRequestBodySchema,
   problemSchema,
-  submitRequestBodySchema,
 } from './schemas';
 import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
@@ -89,9 +89,10 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post',
     path: '/requests',
-    summary: 'Submit a request for a protected operation (optional Idempotency-Key header).',
+    summary:
+      'Submit a request for a protected operation, one of the catalogue (docs/catalogue.md); optional Idempotency-Key header.',
     security: 'bearer',
-    body: submitRequestBodySchema,
+    body: catalogueRequestBodySchema,
     responses: { 202: { description: 'Submitted; Location names the request.', schema: approvalRequestSchema } },
     problems: [
       ...AUTH_PROBLEMS,
@@ -356,10 +357,16 @@ export const API_OPERATIONS: ApiOperation[] = [
 ];
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // zod leaves out the examples of a schema that transforms when it describes the input; the
+    // examples given through .meta() are request bodies, so they belong there.
+    override: ({ zodSchema, jsonSchema }) => {
+      const examples = z.globalRegistry.get(zodSchema)?.examples;
+      if (examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = examples as unknown[];
+    },
+  }) as Record<string, unknown>;
   return rest;
 }
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
+import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
+import { graphCallsOf } from '../intune/catalogue/describe';
+import { checkOperation } from '../intune/catalogue/validate';
 
 // The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
 // strings are bounded, and the OpenAPI document is generated from these same schemas.
@@ -72,14 +75,59 @@ export const operationSchema = z
 /** The business justification approvers see: free text, 1..1024 characters, not blank. */
 export const justificationSchema = freeText(1024, true).describe('Business justification shown to approvers.');
 
-/** `POST /api/requests` */
+/**
+ * `POST /api/requests`: the operation must be one of the catalogue's (shared/intune/catalogue/):
+ * an unknown one is refused on `operation.action` (naming what the profile type allows), a
+ * payload that does not fit its entry on `operation.payload.*`, and `resourceId` where the entry
+ * requires or forbids it. The body it yields carries the parsed payload, which is what is stored.
+ * `operationApprovalPolicy` passes through unchecked: the handler sends it to /api/policies.
+ */
 export const submitRequestBodySchema = z
   .object({
     profileType: profileTypeSchema,
     operation: operationSchema,
     justification: justificationSchema,
   })
-  .strict();
+  .strict()
+  .transform((body, context) => {
+    if (body.profileType === 'operationApprovalPolicy') return body;
+    const checked = checkOperation(body.profileType, body.operation);
+    if (checked.ok) return { ...body, operation: checked.operation };
+    for (const issue of checked.issues) context.addIssue({ ...issue, path: ['operation', ...issue.path] });
+    return z.NEVER;
+  });
+
+/** The body of one catalogue operation, as the OpenAPI document describes it. */
+function catalogueBodySchema(entry: CatalogueEntry) {
+  const operation = z
+    .object({
+      action: z.literal(entry.action),
+      resourceType: z.literal(entry.resourceType),
+      ...(entry.resourceId === 'required' ? { resourceId: z.guid().describe(`The ${entry.resourceType}'s id.`) } : {}),
+      ...(entry.payload === undefined ? {} : { payload: entry.payload }),
+    })
+    .strict();
+  return z
+    .object({ profileType: z.literal(entry.profileType), operation, justification: justificationSchema })
+    .strict()
+    .meta({
+      title: `${entry.profileType}: ${entry.resourceType} ${entry.action}`,
+      description: `${entry.summary}. Graph: ${graphCallsOf(entry).join(', ')}. Permission: ${entry.permission}.`,
+      examples: [
+        {
+          profileType: entry.profileType,
+          operation: entry.example,
+          justification: 'Change CHG-1042, agreed with the service owner',
+        },
+      ],
+    });
+}
+
+/**
+ * The submit body as the OpenAPI document shows it: one variant per catalogue operation (the
+ * validation is {@link submitRequestBodySchema}'s, which names the refused field precisely).
+ */
+export const catalogueRequestBodySchema = z.xor(CATALOGUE.map(catalogueBodySchema));
 export type SubmitRequestBody = z.infer<typeof submitRequestBodySchema>;
 
 /** `POST /api/requests/{id}/approve` (notes optional) and `/reject` (notes required). */
@@ -157,6 +205,83 @@ export const decisionSchema = z.object({
   linkId: z.string().optional().describe('The approval link the decision was made through.'),
 });
 
+/** One assignment of a policy, app or script in the target snapshot. */
+export const assignmentViewSchema = z.object({
+  target: z.enum(['group', 'exclusionGroup', 'allDevices', 'allLicensedUsers']),
+  groupId: z.string().optional(),
+  groupName: z.string().optional().describe("The group's display name when the directory knows it."),
+  intent: z.string().optional().describe('Apps: required, available, uninstall or availableWithoutEnrollment.'),
+});
+
+/** The request's target as Graph showed it at submit. */
+export const targetSnapshotSchema = z
+  .object({
+    resourceType: z.string(),
+    id: z.string(),
+    displayName: z.string(),
+    readAt: z.iso.datetime().describe('When it was read.'),
+    lastModifiedDateTime: z.string().optional(),
+    version: z.string().optional(),
+    device: z
+      .object({
+        operatingSystem: z.string(),
+        osVersion: z.string(),
+        userPrincipalName: z.string(),
+        userDisplayName: z.string(),
+        ownership: z.enum(['company', 'personal', 'unknown']),
+        complianceState: z.string(),
+        lastSyncDateTime: z.string().describe("The device's last check-in."),
+        managementState: z.string(),
+        model: z.string().optional(),
+        manufacturer: z.string().optional(),
+        serialNumber: z.string().optional(),
+      })
+      .optional()
+      .describe("A managed device's facts (never IMEI, phone numbers, MAC addresses or unlock codes)."),
+    settings: z.record(z.string(), jsonValue).optional().describe('Other objects: their current settings.'),
+    assignments: z.array(assignmentViewSchema).optional(),
+    fingerprint: z.string().describe('Hex SHA-256 over what counts as drift; completion refuses when it changed.'),
+  })
+  .describe(
+    'The target as Microsoft Graph showed it at submit; absent for operations that create something or touch no Intune object.',
+  );
+
+/** What executing a completed request did. */
+export const executionSchema = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  at: z.iso.datetime(),
+  detail: z.string(),
+  code: z
+    .string()
+    .optional()
+    .describe('A stable code for what the executor recognised (target_changed, graph_forbidden, ...).'),
+  graph: z
+    .object({
+      clientRequestId: z
+        .string()
+        .describe("The client-request-id every Graph call of this request sent (Microsoft support's Activity ID)."),
+      calls: z.array(
+        z.object({
+          method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
+          path: z.string(),
+          status: z.number().int().describe('0: no answer.'),
+          requestId: z.string().optional().describe("Graph's request-id of the answer."),
+          at: z.iso.datetime(),
+        }),
+      ),
+    })
+    .optional()
+    .describe('The Microsoft Graph calls made, when the Graph executor ran it.'),
+  device: z
+    .object({
+      state: z.enum(['pending', 'done', 'failed', 'gone', 'unknown']),
+      at: z.iso.datetime(),
+      detail: z.string(),
+    })
+    .optional()
+    .describe("A device action's outcome on the device, observed after Graph accepted it."),
+});
+
 export const approvalRequestSchema = z.object({
   id: z.string(),
   profileType: profileTypeSchema,
@@ -176,7 +301,8 @@ export const approvalRequestSchema = z.object({
   expiresAt: z.iso.datetime(),
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
-  execution: z.object({ status: z.enum(['succeeded', 'failed']), at: z.iso.datetime(), detail: z.string() }).optional(),
+  target: targetSnapshotSchema.optional(),
+  execution: executionSchema.optional(),
   cancellation: z
     .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })
     .optional()
