@@ -3,6 +3,7 @@
  * new managed devices on demand, and the writes the tenant received (`/_local/intune*`, see
  * docs/local-runtime.md).
  */
+import type { CallRecord } from '../../local/intune/tenantStore';
 
 const seeded = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -69,15 +70,7 @@ export async function newDevices(runtimeUrl: string, prefix: string, count: numb
 }
 
 /** One write the local tenant received, as `GET /_local/intune/calls` lists it. */
-export interface IntuneCall {
-  method: string;
-  /** From the Graph version on: `/v1.0/deviceManagement/managedDevices/<id>/wipe`. */
-  path: string;
-  body: unknown;
-  status: number;
-  clientRequestId: string | null;
-  at: string;
-}
+export type IntuneCall = CallRecord;
 
 /** Every write the local tenant received so far, oldest first. */
 export async function intuneCalls(runtimeUrl: string): Promise<IntuneCall[]> {
