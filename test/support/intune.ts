@@ -1,5 +1,5 @@
 /**
- * The runtime's local Intune tenant as tests and benchmarks see it: the seeded objects' fixed ids,
+ * The runtime's local Intune tenant as the tests see it: the seeded objects' fixed ids,
  * new managed devices on demand, and the writes the tenant received (`/_local/intune*`, see
  * docs/local-runtime.md).
  */
@@ -62,13 +62,6 @@ export async function newDevice(
   return body.id;
 }
 
-/** Enrols `count` new devices named `<prefix>-1` .. `<prefix>-<count>`, in order; resolves with their ids. */
-export async function newDevices(runtimeUrl: string, prefix: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let n = 1; n <= count; n++) ids.push(await newDevice(runtimeUrl, `${prefix}-${n}`));
-  return ids;
-}
-
 /** One write the local tenant received, as `GET /_local/intune/calls` lists it. */
 export type IntuneCall = CallRecord;
 
@@ -95,7 +88,7 @@ export async function intuneTenant(runtimeUrl: string): Promise<Record<string, R
 }
 
 /** The catalogue action of each device profile type. */
-export const DEVICE_ACTION = Object.freeze({ deviceWipe: 'wipe', deviceRetire: 'retire', deviceDelete: 'delete' });
+const DEVICE_ACTION = Object.freeze({ deviceWipe: 'wipe', deviceRetire: 'retire', deviceDelete: 'delete' });
 
 /** The body of `POST /api/requests` for the device action of `profileType` on managed device `resourceId`. */
 export function deviceActionBody(
