@@ -94,7 +94,7 @@ export class GraphExecutor implements Executor {
   }
 
   async execute(request: ApprovalRequest): Promise<ExecutionOutcome> {
-    const session = new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now);
+    const session = this.session(request);
     const graph = () => ({ clientRequestId: session.clientRequestId, calls: [...session.calls] });
     const entry = this.entryOf(request.profileType, request.operation.resourceType, request.operation.action);
     if (!entry) {
@@ -122,7 +122,7 @@ export class GraphExecutor implements Executor {
     const action = entry?.deviceAction;
     const spec = RESOURCE_SPECS.managedDevice!;
     if (!action || !request.operation.resourceId) return { state: 'unknown', at, detail: 'not a device action' };
-    const session = new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now);
+    const session = this.session(request);
     const response = await session.send(
       'GET',
       spec.version,
@@ -178,9 +178,10 @@ export class GraphExecutor implements Executor {
       // A DELETE of a policy, app, script, role or category is idempotent: gone is its approved outcome.
       return applied(`${what} is already deleted; nothing was sent`);
     }
-    // A device: only a delete Intune audited after this request was completed counts as this
-    // request's own (an earlier attempt cut short); a device removed before is drift.
-    const since = request.completedAt ?? request.createdAt;
+    // A device: only a delete Intune audited after this request was completed (less the clock
+    // skew allowed between us and Graph) counts as this request's own (an earlier attempt cut
+    // short); a device removed before is drift.
+    const since = sinceCompletion(request).toISOString();
     const audits = await session.list(
       'beta',
       `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since}`,
@@ -364,16 +365,21 @@ export class GraphExecutor implements Executor {
     const cap = this.deps.settings.dailyCaps[action];
     const now = this.deps.now();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    const counted = (items: readonly Record<string, unknown>[]) =>
+      items.filter((item) => item.action === AUDIT_ACTION[action]).length;
+    // Reading stops at the cap: a tenant's day can hold thousands of audits, and more change nothing.
     const audits = await session.list(
       'beta',
       `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart}`,
+      10_000,
+      (items) => counted(items) >= cap,
     );
     if (!audits.ok) {
       return audits.response.status === 403
         ? forbidden(AUDIT_PERMISSION, audits.response)
         : unavailable(describe(audits.response));
     }
-    const today = audits.items.filter((item) => item.action === AUDIT_ACTION[action]).length;
+    const today = counted(audits.items);
     if (today < cap) return undefined;
     return {
       status: 'failed',
@@ -467,6 +473,15 @@ export class GraphExecutor implements Executor {
     return this.reader.readTarget(session, resourceType, id);
   }
 
+  /** The Graph calls of one request: its client-request-id; reads tried again within the wait bound. */
+  private session(request: ApprovalRequest): GraphSession {
+    return new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now, {
+      attempts: this.deps.settings.maxAttempts ?? 4,
+      maxWaitMs: this.deps.settings.maxRetryAfterMs,
+      sleep: this.sleep,
+    });
+  }
+
   private followUp(): Facts {
     const { followUpEveryMs, followUpForMs } = this.deps.settings;
     return {
@@ -505,7 +520,7 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
   if (action === 'delete') return false;
   const state = typeof device.managementState === 'string' ? device.managementState : '';
   if (state === `${action}Pending` || state === `${action}Issued`) return true;
-  const since = Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000;
+  const since = sinceCompletion(request).getTime();
   const results = Array.isArray(device.deviceActionResults) ? device.deviceActionResults : [];
   return results.some(
     (result) =>
@@ -514,6 +529,11 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
       ['pending', 'active', 'done'].includes(String(result.actionState)) &&
       !(Date.parse(String(result.startDateTime)) < since),
   );
+}
+
+/** The request's completion less five minutes: the clock skew allowed between the service and Graph. */
+function sinceCompletion(request: ApprovalRequest): Date {
+  return new Date(Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000);
 }
 
 /** The device-side outcome of `action` from a device read. */

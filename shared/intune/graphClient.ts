@@ -67,6 +67,16 @@ export class IntuneGraphClient {
 
   async send(request: IntuneGraphRequest): Promise<IntuneGraphResponse> {
     const url = this.urlOf(request);
+    if (url === undefined) {
+      // A next link to another host is never followed with the app's token.
+      return {
+        status: 0,
+        headers: new Headers(),
+        body: undefined,
+        errorMessage: `not a link of ${this.baseUrl}`,
+        path: request.path,
+      };
+    }
     const token = await this.token();
     const path = new URL(url).pathname.slice(new URL(this.baseUrl).pathname.replace(/\/+$/, '').length);
     let response: Response;
@@ -110,12 +120,10 @@ export class IntuneGraphClient {
     };
   }
 
-  private urlOf(request: IntuneGraphRequest): string {
-    if (/^https?:\/\//i.test(request.path)) {
-      // A next link is followed verbatim, but only on the Graph this client signs in to.
-      if (!request.path.startsWith(`${this.baseUrl}/`)) throw new RangeError(`not a link of ${this.baseUrl}`);
-      return request.path;
-    }
+  /** The URL to call; undefined for an absolute link outside the Graph this client signs in to. */
+  private urlOf(request: IntuneGraphRequest): string | undefined {
+    if (/^https?:\/\//i.test(request.path))
+      return request.path.startsWith(`${this.baseUrl}/`) ? request.path : undefined;
     if (!request.path.startsWith('/')) throw new RangeError('a Graph path starts with /');
     return `${this.baseUrl}/${request.version}${request.path}`;
   }
@@ -157,6 +165,13 @@ export function clientRequestIdFor(requestId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** How a session tries a read again. */
+export interface ReadRetry {
+  readonly attempts: number;
+  readonly maxWaitMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
 /** The outcome of reading every page of a collection. */
 export type ListResult =
   | { readonly ok: true; readonly items: Record<string, unknown>[] }
@@ -169,13 +184,22 @@ export type ListResult =
 export class GraphSession {
   readonly calls: GraphCallRecord[] = [];
 
+  /**
+   * `reads`: how a GET answered 429, 5xx or nothing is tried again (reads change nothing, so
+   * that is always safe): up to `attempts` in all, waiting `Retry-After` or a backoff of at most
+   * `maxWaitMs`. By default a read is tried once.
+   */
   constructor(
     private readonly client: IntuneGraphClient,
     readonly clientRequestId: string,
     private readonly now: () => Date,
+    private readonly reads: ReadRetry = { attempts: 1, maxWaitMs: 0, sleep: async () => undefined },
   ) {}
 
-  /** One call; its answer whatever the status (0: no answer). Throws only {@link GraphTokenError}. */
+  /**
+   * One call (a GET tried again as the session's read retry says); its answer whatever the status
+   * (0: no answer). Throws only {@link GraphTokenError}.
+   */
   async send(
     method: GraphMethod,
     version: GraphVersion,
@@ -183,6 +207,18 @@ export class GraphSession {
     body?: unknown,
     headers?: Readonly<Record<string, string>>,
   ): Promise<IntuneGraphResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.once({ method, version, path, body, headers });
+      const transient = response.status === 0 || response.status === 429 || response.status >= 500;
+      if (method !== 'GET' || !transient || attempt >= this.reads.attempts) return response;
+      const wait = response.retryAfterMs ?? 500 * 2 ** (attempt - 1);
+      if (wait > this.reads.maxWaitMs) return response;
+      await this.reads.sleep(wait);
+    }
+  }
+
+  private async once(call: Omit<IntuneGraphRequest, 'clientRequestId'>): Promise<IntuneGraphResponse> {
+    const { method, version, path, body, headers } = call;
     const at = this.now().toISOString();
     const response = await this.client.send({
       method,
@@ -202,11 +238,19 @@ export class GraphSession {
     return response;
   }
 
-  /** Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages. */
-  async list(version: GraphVersion, path: string, maxPages = 50): Promise<ListResult> {
+  /**
+   * Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages;
+   * it stops early once `enough` holds for the items read so far.
+   */
+  async list(
+    version: GraphVersion,
+    path: string,
+    maxPages = 50,
+    enough: (items: readonly Record<string, unknown>[]) => boolean = () => false,
+  ): Promise<ListResult> {
     const items: Record<string, unknown>[] = [];
     let next: string | undefined = path;
-    for (let page = 0; next !== undefined && page < maxPages; page++) {
+    for (let page = 0; next !== undefined && page < maxPages && !enough(items); page++) {
       const response = await this.send('GET', version, next);
       if (response.status !== 200) return { ok: false, response };
       const body = response.body as { value?: unknown; '@odata.nextLink'?: unknown } | undefined;

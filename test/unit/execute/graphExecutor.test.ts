@@ -247,6 +247,8 @@ describe('the Graph executor', () => {
       expect(refused).toMatchObject({ status: 'failed', retryable: false, code: 'daily_cap_reached' });
       expect(refused.detail).toMatch(/2 wipe actions today \(UTC\), its cap is 2/);
       expect(graph.writes).toEqual([]);
+      // The first page (of two) holds both wipes of today: the second is not read.
+      expect(refused.graph?.calls.filter((c) => c.path.endsWith('remoteActionAudits'))).toHaveLength(1);
       await expect(
         executor({ dailyCaps: { wipe: 3, retire: 1000, delete: 1000 } }).execute(req),
       ).resolves.toMatchObject({
@@ -294,6 +296,17 @@ describe('the Graph executor', () => {
       expect(outcome).toMatchObject({ status: 'succeeded', code: 'accepted' });
       expect(graph.writes.map((w) => w.status)).toEqual([503, 204]);
       expect([...graph.collection(AUDITS).values()]).toHaveLength(1);
+    });
+
+    it('reads again after a 503 or a 429 on a read, and then wipes once', async () => {
+      const req = await request('deviceWipe', wipe());
+      graph.faults.push({ status: 503, count: 1, path: DEVICE, reads: true });
+      graph.faults.push({ status: 429, count: 1, path: 'remoteActionAudits', retryAfter: '2', reads: true });
+      const outcome = await executor().execute(req);
+      expect(outcome).toMatchObject({ status: 'succeeded', code: 'accepted' });
+      expect(outcome.graph?.calls.map((c) => c.status)).toEqual([503, 200, 429, 200, 204, 200]);
+      expect(slept).toEqual([500, 2000]);
+      expect(graph.writes).toHaveLength(1);
     });
 
     it('names the missing permission on 403', async () => {

@@ -22,6 +22,8 @@ export interface Fault {
   applied?: boolean;
   code?: string;
   message?: string;
+  /** Applies to GETs instead of writes. */
+  reads?: boolean;
 }
 
 type Item = Record<string, unknown>;
@@ -146,6 +148,18 @@ export class GraphServer {
         `Resource not found for the segment '${segments.find((s) => BETA_ONLY.includes(s))}'.`,
       );
     }
+    const readFault =
+      method === 'GET' &&
+      this.faults.find((f) => f.reads && f.count > 0 && (f.path === undefined || full.includes(f.path)));
+    if (readFault) {
+      readFault.count -= 1;
+      return error(
+        readFault.status,
+        readFault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+        'fault',
+        readFault.retryAfter ? { 'retry-after': readFault.retryAfter } : {},
+      );
+    }
     if (method !== 'GET') {
       if (this.native === 'justification' && !req.headers['x-msft-approval-justification']) {
         return error(
@@ -157,7 +171,7 @@ export class GraphServer {
       if (this.native === 'approvalRequired') {
         return error(403, 'ApprovalRequired', 'Approval required', { 'x-msft-approval-code': randomUUID() });
       }
-      const fault = this.faults.find((f) => f.count > 0 && (f.path === undefined || full.includes(f.path)));
+      const fault = this.faults.find((f) => !f.reads && f.count > 0 && (f.path === undefined || full.includes(f.path)));
       if (fault) {
         fault.count -= 1;
         if (fault.applied)
