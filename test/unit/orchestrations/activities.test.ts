@@ -45,21 +45,18 @@ async function stored(request: ApprovalRequest): Promise<ApprovalRequest> {
 }
 
 describe('executeOperation', () => {
-  it("keeps the executor's code and Graph calls and hands an accepted device action's follow-up on", async () => {
-    const completed = await stored(requestIn('completed'));
-    const executor = new ScriptedExecutor({
-      status: 'succeeded',
-      detail: 'accepted',
-      code: 'accepted',
-      graph,
-      followUp,
-    });
-
-    const output = await makeExecuteOperation(
-      () => executor,
+  const executeWith = (outcome: ExecutionOutcome) =>
+    makeExecuteOperation(
+      () => new ScriptedExecutor(outcome),
       store,
       () => NOW,
-    )(completed);
+    );
+
+  it("keeps the executor's code and Graph calls and hands an accepted device action's follow-up on", async () => {
+    const completed = await stored(requestIn('completed'));
+    const output = await executeWith({ status: 'succeeded', detail: 'accepted', code: 'accepted', graph, followUp })(
+      completed,
+    );
 
     expect(output).toEqual({
       status: 'succeeded',
@@ -73,19 +70,13 @@ describe('executeOperation', () => {
 
   it('hands no follow-up on with a final failure, but keeps its code', async () => {
     const completed = await stored(requestIn('completed'));
-    const executor = new ScriptedExecutor({
+    const output = await executeWith({
       status: 'failed',
       detail: 'the device changed',
       retryable: false,
       code: 'target_changed',
       followUp,
-    });
-
-    const output = await makeExecuteOperation(
-      () => executor,
-      store,
-      () => NOW,
-    )(completed);
+    })(completed);
 
     expect(output).toEqual({
       status: 'failed',
