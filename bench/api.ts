@@ -21,7 +21,8 @@ export interface RequestView {
   status: string;
   createdAt: string;
   initiator: { id: string };
-  execution?: { status: string };
+  /** `device`: what the wiped device did, once the follow-up saw it settle. */
+  execution?: { status: string; device?: { state: string } };
 }
 
 /** One page of a list view. */
@@ -84,7 +85,20 @@ export class AppApi {
     return group.id;
   }
 
-  /** alice submits a device wipe of `resourceId`. */
+  /**
+   * Enrols a managed device named `name` in the runtime's local Intune tenant
+   * (`POST /_local/intune/managedDevices`, never timed); resolves with its id.
+   */
+  async enrolDevice(name: string): Promise<string> {
+    const response = await this.client.expect('POST', '/_local/intune/managedDevices', [201], {
+      deviceName: name,
+      operatingSystem: 'Windows',
+      userPrincipalName: 'dave@maa.test',
+    });
+    return (JSON.parse(response.body) as { id: string }).id;
+  }
+
+  /** alice submits a device wipe of managed device `resourceId` (an enrolled device's id). */
   async submitWipe(resourceId: string): Promise<RequestView> {
     const body = {
       profileType: 'deviceWipe',
@@ -208,7 +222,25 @@ export async function bootstrapWipePolicy(api: AppApi): Promise<void> {
   await driveToCompletion(api, change.id);
 }
 
-/** A device wipe of `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
+/**
+ * Enrols `count` devices named `<prefix>-0` .. `<prefix>-<count - 1>` with `concurrency` clients;
+ * resolves with their ids in that order. Each wipe needs a device of its own: a wiped device is
+ * pending its wipe, and a device with an open request is locked.
+ */
+export async function enrolDevices(api: AppApi, prefix: string, count: number, concurrency: number): Promise<string[]> {
+  const ids: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const n = next++;
+      ids[n] = await api.enrolDevice(`${prefix}-${n}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ids;
+}
+
+/** A device wipe of managed device `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
 export async function wipeLifecycle(api: AppApi, resourceId: string): Promise<RequestView> {
   const submitted = await api.submitWipe(resourceId);
   if (submitted.status !== 'needsApproval')
@@ -227,11 +259,18 @@ async function driveToCompletion(api: AppApi, id: string): Promise<RequestView> 
   return done;
 }
 
-/** Throws unless request `id`'s audit trail is the six records of a full lifecycle with a valid hash chain. */
-export async function checkLifecycleAudit(api: AppApi, id: string): Promise<void> {
+/**
+ * Throws unless request `id`'s audit trail is `expected` (by default the records of a full
+ * lifecycle whose device has not settled yet) with a valid hash chain.
+ */
+export async function checkLifecycleAudit(
+  api: AppApi,
+  id: string,
+  expected: readonly string[] = WIPE_LIFECYCLE_TRAIL,
+): Promise<void> {
   const trail = await api.audit(id);
   const types = trail.items.map((record) => record.type);
   if (!trail.chainValid) throw new Error(`request ${id}: the audit hash chain does not verify`);
-  if (types.join() !== WIPE_LIFECYCLE_TRAIL.join())
-    throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${WIPE_LIFECYCLE_TRAIL.join(', ')}`);
+  if (types.join() !== expected.join())
+    throw new Error(`request ${id}: audit records ${types.join(', ')}, expected ${expected.join(', ')}`);
 }
