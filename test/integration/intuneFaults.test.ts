@@ -1,0 +1,397 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as forward, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Socket } from 'node:net';
+import { LOCAL_API_APP, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../local/identity/seed';
+import { findEntry } from '../../shared/intune/catalogue';
+import { Api, advanceClock, approverGroup, createPolicy, trailUntil } from '../support/api';
+import {
+  completeAndExecute,
+  enrolDevice,
+  executionOf,
+  graphAsApp,
+  injectFault,
+  nativeApproval,
+  seededId,
+  submitApproved,
+  tenantCalls,
+  tenantObject,
+  writesOf,
+  type TenantCall,
+} from '../support/localIntune';
+import { eventually } from '../support/maa';
+import { startRuntime, type RunningRuntime } from '../support/runtime';
+
+const wipe = (resourceId: string, justification = 'Reported stolen (INC-4711)') => ({
+  profileType: 'deviceWipe',
+  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
+  justification,
+});
+const retire = (resourceId: string) => ({
+  profileType: 'deviceRetire',
+  operation: { action: 'retire', resourceType: 'managedDevice', resourceId },
+  justification: 'Leaver: return of company data (HR-88)',
+});
+
+/** The catalogue's example operation of `(profileType, resourceType, action)` on `resourceId`, as a submit body. */
+function exampleOn(profileType: string, resourceType: string, action: string, resourceId: string) {
+  const entry = findEntry(profileType as never, resourceType, action);
+  if (entry === undefined) throw new Error(`the catalogue has no ${profileType} ${resourceType} ${action}`);
+  return {
+    profileType,
+    operation: { ...structuredClone(entry.example), resourceId },
+    justification: `Fault test: ${action} ${resourceType}`,
+  };
+}
+
+const onPath = (calls: TenantCall[], fragment: string) => calls.filter((call) => call.path.includes(fragment));
+const accepted = (calls: TenantCall[]) => calls.filter((call) => call.status >= 200 && call.status < 300);
+
+async function bootstrap(api: Api, ...profileTypes: string[]): Promise<void> {
+  const group = await approverGroup(api.runtime);
+  await Promise.all(
+    profileTypes.map((profileType) =>
+      createPolicy(api, { displayName: `${profileType} needs a second admin`, profileType, approverGroupIds: [group] }),
+    ),
+  );
+}
+
+describe('Intune execution faults on the real runtime (real clock)', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = new Api(await startRuntime());
+    await bootstrap(api, 'deviceWipe', 'tenantConfiguration');
+  }, 60_000);
+  afterAll(() => api.runtime.dispose());
+
+  async function mine(): Promise<string[]> {
+    const list = await api.call('alice', 'GET', 'requests?view=mine&top=100');
+    return list.body.items.map((request: { id: string }) => request.id);
+  }
+
+  it('answers 400 naming the field for an operation outside the catalogue or an unknown payload field, storing nothing', async () => {
+    const before = await mine();
+    const device = seededId('managedDevice', 1);
+    const unknownAction = await api.call('alice', 'POST', 'requests', {
+      ...wipe(device),
+      operation: { action: 'explode', resourceType: 'managedDevice', resourceId: device },
+    });
+    const unknownField = await api.call('alice', 'POST', 'requests', {
+      ...wipe(device),
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: device, payload: { selfDestruct: true } },
+    });
+    for (const reply of [unknownAction, unknownField]) {
+      expect(reply).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    }
+    expect(unknownAction.body.errors.map((error: { path: string }) => error.path).join()).toMatch(/body\.operation/);
+    expect(unknownField.body.errors.map((error: { path: string }) => error.path).join()).toMatch(
+      /body\.operation\.payload/,
+    );
+    expect(await mine()).toEqual(before);
+  });
+
+  it('refuses a target Intune does not know with 422 target_not_found, storing nothing and holding no key', async () => {
+    const before = await mine();
+    const missing = 'd3a1c0de-0000-4000-8000-0000000000ff';
+    const refused = await api.call('alice', 'POST', 'requests', wipe(missing), { 'Idempotency-Key': 'wipe-missing-1' });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'target_not_found' } });
+    expect(await mine()).toEqual(before);
+    // The key was not taken: the corrected request under the same key is a new request, not `idempotency_key_reused`.
+    const corrected = await api.call('alice', 'POST', 'requests', wipe(seededId('managedDevice', 6)), {
+      'Idempotency-Key': 'wipe-missing-1',
+    });
+    expect(corrected.status).toBe(202);
+    expect(corrected.body.target).toMatchObject({ id: seededId('managedDevice', 6), displayName: 'IPAD-KIOSK-01' });
+    expect(await mine()).toEqual(expect.arrayContaining([...before, corrected.body.id]));
+  });
+
+  it('fails with target_changed and writes nothing when the object changed between approval and completion', async () => {
+    const category = seededId('deviceCategory', 2);
+    const id = await submitApproved(api, exampleOn('tenantConfiguration', 'deviceCategory', 'update', category));
+    // Another admin changes the category in Intune directly, after the approval.
+    const edit = await graphAsApp(api.runtime, 'PATCH', `/v1.0/deviceManagement/deviceCategories/${category}`, {
+      description: 'Changed behind the approval',
+    });
+    expect(edit.status).toBe(204);
+    const request = await completeAndExecute(api, id);
+    expect(request.execution).toMatchObject({ status: 'failed', code: 'target_changed' });
+    // The only write to the category is the other admin's.
+    expect(onPath(await tenantCalls(api.runtime), category)).toEqual([
+      expect.objectContaining({ method: 'PATCH', status: 204, body: { description: 'Changed behind the approval' } }),
+    ]);
+    expect(await tenantObject(api.runtime, 'deviceCategory', category)).toMatchObject({
+      description: 'Changed behind the approval',
+    });
+  });
+
+  it.each([
+    ['429 with Retry-After', { status: 429, retryAfterSeconds: 1 }],
+    ['429 without Retry-After', { status: 429 }],
+    ['503', { status: 503 }],
+  ] as const)('wipes exactly once when Graph first answers %s', async (_name, fault) => {
+    const device = await enrolDevice(
+      api.runtime,
+      `LT-FAULT-${fault.status}-${'retryAfterSeconds' in fault ? 'ra' : 'no'}`,
+    );
+    const id = await submitApproved(api, wipe(device));
+    await injectFault(api.runtime, { ...fault, count: 1, path: device });
+    const request = await completeAndExecute(api, id, 60_000);
+    expect(request.execution).toMatchObject({ status: 'succeeded' });
+    const calls = onPath(await tenantCalls(api.runtime), device);
+    expect(calls.map((call) => call.status)).toEqual([fault.status, 204]);
+    // Both attempts are the same request to Graph: one client-request-id.
+    expect(new Set(calls.map((call) => call.clientRequestId))).toEqual(
+      new Set([request.execution.graph.clientRequestId]),
+    );
+    if ('retryAfterSeconds' in fault) {
+      expect(Date.parse(calls[1]!.at) - Date.parse(calls[0]!.at)).toBeGreaterThanOrEqual(900);
+    }
+    expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({ managementState: 'wipePending' });
+  });
+
+  it('applies an idempotent update exactly once after a 503', async () => {
+    const category = seededId('deviceCategory', 3);
+    const id = await submitApproved(api, exampleOn('tenantConfiguration', 'deviceCategory', 'update', category));
+    await injectFault(api.runtime, { status: 503, count: 1, path: category });
+    const request = await completeAndExecute(api, id, 60_000);
+    expect(request.execution).toMatchObject({ status: 'succeeded' });
+    const { all, effective } = await writesOf(api.runtime, request.execution.graph.clientRequestId);
+    expect(all.map((call) => call.status)).toEqual([503, 204]);
+    expect(effective).toHaveLength(1);
+  });
+
+  it('records native_approval_required and changes nothing when Intune’s own Multi Admin Approval intercepts the wipe', async () => {
+    const device = await enrolDevice(api.runtime, 'LT-NATIVE-01');
+    const before = await tenantObject(api.runtime, 'managedDevice', device);
+    const id = await submitApproved(api, wipe(device));
+    await nativeApproval(api.runtime, 'deviceWipe', true);
+    try {
+      const request = await completeAndExecute(api, id);
+      expect(request.execution).toMatchObject({ status: 'failed', code: 'native_approval_required' });
+      expect(request.execution.detail).toMatch(/exclu/i);
+    } finally {
+      await nativeApproval(api.runtime, 'deviceWipe', false);
+    }
+    expect(accepted(onPath(await tenantCalls(api.runtime), device))).toEqual([]);
+    expect(await tenantObject(api.runtime, 'managedDevice', device)).toEqual(before);
+  });
+});
+
+/**
+ * A 127.0.0.1 proxy in front of the runtime's local Graph and token endpoint, which the test can
+ * take down (every connection reset) and bring back, as an outage of Microsoft Graph looks to the app.
+ */
+class GraphLine {
+  readonly server: Server;
+  target = '';
+  down = false;
+  private readonly sockets = new Set<Socket>();
+
+  constructor() {
+    this.server = createServer((incoming, outgoing) => {
+      if (this.down) {
+        incoming.socket.destroy();
+        return;
+      }
+      const upstream = new URL(incoming.url ?? '/', this.target);
+      const relay = forward(
+        upstream,
+        { method: incoming.method, headers: { ...incoming.headers, host: upstream.host } },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      relay.on('error', () => outgoing.destroy());
+      incoming.pipe(relay);
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  /** Cuts every open connection and refuses new ones' requests until {@link up}. */
+  cut(): void {
+    this.down = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  up(): void {
+    this.down = false;
+  }
+
+  close(): Promise<void> {
+    this.cut();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('Graph down at submit', () => {
+  const line = new GraphLine();
+  let api: Api;
+  beforeAll(async () => {
+    const via = await line.listen();
+    api = new Api(
+      await startRuntime({
+        env: {
+          MAA_GRAPH_BASE_URL: `${via}/_local/graph`,
+          MAA_GRAPH_TOKEN_URL: `${via}/_local/entra/${LOCAL_TENANT_ID}/oauth2/v2.0/token`,
+          MAA_GRAPH_CLIENT_ID: LOCAL_GRAPH_CLIENT.clientId,
+          MAA_GRAPH_CLIENT_SECRET: LOCAL_GRAPH_CLIENT.clientSecret,
+          MAA_API_APP_ID: LOCAL_API_APP.appId,
+        },
+      }),
+    );
+    line.target = api.runtime.url;
+    await bootstrap(api, 'deviceWipe');
+  }, 60_000);
+  afterAll(async () => {
+    await api.runtime.dispose();
+    await line.close();
+  });
+
+  it('answers 503 graph_unavailable and stores nothing; the same request under the same key goes through once Graph is back', async () => {
+    const before = (await api.call('alice', 'GET', 'requests?view=mine&top=100')).body.items;
+    const body = wipe(seededId('managedDevice', 4), 'Lost on a train (INC-5120)');
+    line.cut();
+    const refused = await api.call('alice', 'POST', 'requests', body, { 'Idempotency-Key': 'wipe-during-outage' });
+    line.up();
+    expect(refused).toMatchObject({ status: 503, body: { code: 'graph_unavailable' } });
+    expect((await api.call('alice', 'GET', 'requests?view=mine&top=100')).body.items).toEqual(before);
+    const retried = await api.call('alice', 'POST', 'requests', body, { 'Idempotency-Key': 'wipe-during-outage' });
+    expect(retried.status).toBe(202);
+    expect(retried.body.target).toMatchObject({ id: seededId('managedDevice', 4), displayName: 'AND-DAVE-01' });
+  });
+});
+
+/** The app's Graph permissions in the local tenant but one: role writes (reads stay, so submit works). */
+const ALL_BUT_ROLE_WRITES = [
+  'GroupMember.Read.All',
+  'Application.Read.All',
+  'User.ReadBasic.All',
+  'Mail.Send',
+  'DeviceManagementManagedDevices.ReadWrite.All',
+  'DeviceManagementManagedDevices.PrivilegedOperations.All',
+  'DeviceManagementConfiguration.ReadWrite.All',
+  'DeviceManagementRBAC.Read.All',
+].join(',');
+
+describe('permissions, daily caps and the device follow-up (manual clock)', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = new Api(
+      await startRuntime({
+        env: {
+          MAA_LOCAL_CLOCK: 'manual',
+          MAA_LOCAL_GRAPH_PERMISSIONS: ALL_BUT_ROLE_WRITES,
+          MAA_DEVICE_ACTION_DAILY_CAPS: 'wipe=500,retire=1,delete=1000',
+        },
+      }),
+    );
+    await bootstrap(api, 'deviceWipe', 'deviceRetire', 'role');
+  }, 60_000);
+  afterAll(() => api.runtime.dispose());
+
+  it('fails with graph_forbidden naming the missing permission, writing nothing', async () => {
+    const definition = seededId('roleDefinition', 2);
+    const id = await submitApproved(api, exampleOn('role', 'roleDefinition', 'update', definition));
+    const request = await completeAndExecute(api, id);
+    expect(request.execution).toMatchObject({ status: 'failed', code: 'graph_forbidden' });
+    expect(request.execution.detail).toContain('DeviceManagementRBAC.ReadWrite.All');
+    expect(accepted(onPath(await tenantCalls(api.runtime), definition))).toEqual([]);
+  });
+
+  it('refuses a device action past the daily cap before calling Graph', async () => {
+    const first = await enrolDevice(api.runtime, 'LT-LEAVER-01');
+    const second = await enrolDevice(api.runtime, 'LT-LEAVER-02');
+    const untouched = await tenantObject(api.runtime, 'managedDevice', second);
+    const firstId = await submitApproved(api, retire(first));
+    const secondId = await submitApproved(api, retire(second), 'carol');
+    expect((await completeAndExecute(api, firstId)).execution).toMatchObject({ status: 'succeeded' });
+    const refused = await completeAndExecute(api, secondId);
+    expect(refused.execution).toMatchObject({ status: 'failed', code: 'daily_cap_reached' });
+    expect(onPath(await tenantCalls(api.runtime), second)).toEqual([]);
+    expect(await tenantObject(api.runtime, 'managedDevice', second)).toEqual(untouched);
+  });
+
+  it('records Graph’s acceptance of a wipe, then the device’s outcome once it checked in, as a second audit step', async () => {
+    const device = seededId('managedDevice', 5);
+    const id = await submitApproved(api, wipe(device));
+    const first = await completeAndExecute(api, id);
+    expect(first.execution).toMatchObject({ status: 'succeeded' });
+    expect(first.execution.device?.state ?? 'pending').toBe('pending');
+    // The tenant finishes the wipe after its device delay (5 minutes); the follow-up looks every 15.
+    await advanceClock(api.runtime, 'PT16M');
+    const done = await api.until('alice', id, (request) => request.execution?.device?.state === 'done');
+    expect(done.execution).toMatchObject({ status: 'succeeded', device: { state: 'done' } });
+    expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({ managementState: 'wipeIssued' });
+    const trail = await trailUntil(api, 'alice', id, (items) =>
+      items.some((item) => item.type === 'execution.observed'),
+    );
+    expect(trail.chainValid).toBe(true);
+    expect(trail.items.filter((item) => item.type === 'execution.observed')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ state: 'done' }) }),
+    ]);
+  });
+});
+
+describe('kill -9 of the runtime during execution', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-intune-crash-'));
+  let api: Api;
+  beforeAll(async () => {
+    api = new Api(await startRuntime({ dataDir }));
+    await bootstrap(api, 'deviceWipe');
+  }, 60_000);
+  afterAll(async () => {
+    await api.runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function restart(): Promise<void> {
+    await api.runtime.kill();
+    api = new Api(await startRuntime({ dataDir }));
+  }
+
+  async function crashWhen(
+    device: string,
+    moment: (calls: TenantCall[]) => boolean,
+    what: string,
+  ): Promise<{ request: any; calls: TenantCall[] }> {
+    const id = await submitApproved(api, wipe(device));
+    const runtime: RunningRuntime = api.runtime;
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    await eventually(async () => moment(onPath(await tenantCalls(runtime), device)), what, 20_000);
+    await restart();
+    const request = await executionOf(api, id, 60_000);
+    return { request, calls: onPath(await tenantCalls(api.runtime), device) };
+  }
+
+  it('wipes once when killed while waiting out a 429', async () => {
+    const device = await enrolDevice(api.runtime, 'LT-CRASH-01');
+    await injectFault(api.runtime, { status: 429, count: 1, retryAfterSeconds: 5, path: device });
+    const { request, calls } = await crashWhen(
+      device,
+      (seen) => seen.some((call) => call.status === 429),
+      'the wipe to be throttled',
+    );
+    expect(request.execution).toMatchObject({ status: 'succeeded' });
+    expect(accepted(calls)).toHaveLength(1);
+    expect(calls.map((call) => call.status)).toEqual([429, 204]);
+  });
+
+  it('wipes once when killed right after Graph accepted the wipe', async () => {
+    const device = await enrolDevice(api.runtime, 'LT-CRASH-02');
+    const { request, calls } = await crashWhen(device, (seen) => accepted(seen).length > 0, 'the wipe to be accepted');
+    expect(request.execution.status).toBe('succeeded');
+    expect(accepted(calls)).toHaveLength(1);
+    expect(calls).toHaveLength(1);
+    expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({ managementState: 'wipePending' });
+  });
+});
