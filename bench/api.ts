@@ -84,7 +84,20 @@ export class AppApi {
     return group.id;
   }
 
-  /** alice submits a device wipe of `resourceId`. */
+  /**
+   * Enrols a managed device named `name` in the runtime's local Intune tenant
+   * (`POST /_local/intune/managedDevices`, never timed); resolves with its id.
+   */
+  async enrolDevice(name: string): Promise<string> {
+    const response = await this.client.expect('POST', '/_local/intune/managedDevices', [201], {
+      deviceName: name,
+      operatingSystem: 'Windows',
+      userPrincipalName: 'dave@maa.test',
+    });
+    return (JSON.parse(response.body) as { id: string }).id;
+  }
+
+  /** alice submits a device wipe of managed device `resourceId` (an enrolled device's id). */
   async submitWipe(resourceId: string): Promise<RequestView> {
     const body = {
       profileType: 'deviceWipe',
@@ -208,7 +221,25 @@ export async function bootstrapWipePolicy(api: AppApi): Promise<void> {
   await driveToCompletion(api, change.id);
 }
 
-/** A device wipe of `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
+/**
+ * Enrols `count` devices named `<prefix>-0` .. `<prefix>-<count - 1>` with `concurrency` clients;
+ * resolves with their ids in that order. Each wipe needs a device of its own: a wiped device is
+ * pending its wipe, and a device with an open request is locked.
+ */
+export async function enrolDevices(api: AppApi, prefix: string, count: number, concurrency: number): Promise<string[]> {
+  const ids: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const n = next++;
+      ids[n] = await api.enrolDevice(`${prefix}-${n}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return ids;
+}
+
+/** A device wipe of managed device `resourceId` through submit (alice), approve (bob) and complete (alice); returns the final request. */
 export async function wipeLifecycle(api: AppApi, resourceId: string): Promise<RequestView> {
   const submitted = await api.submitWipe(resourceId);
   if (submitted.status !== 'needsApproval')

@@ -4,6 +4,7 @@ import {
   bootstrapWipePolicy,
   checkLifecycleAudit,
   emptyCallTimes,
+  enrolDevices,
   ENDPOINTS,
   wipeLifecycle,
   type CallTimes,
@@ -128,17 +129,21 @@ async function measureRun(runtime: RuntimeHandle, client: HttpClient, config: Be
   };
 }
 
-/** Runs `count` wipe lifecycles with `concurrency` clients; resource ids are `<prefix>-<n>`. */
+/**
+ * Runs `count` wipe lifecycles with `concurrency` clients, one per device of the local tenant
+ * (`<prefix>-<n>`, enrolled before the clock starts).
+ */
 async function runBatch(api: AppApi, prefix: string, count: number, concurrency: number): Promise<Batch> {
   const batch: Batch = { wallMs: 0, times: emptyCallTimes(), lifecycleMs: [], done: [], failures: [] };
   if (count === 0) return batch;
+  const devices = await enrolDevices(api, prefix, count, concurrency);
   const timed = api.timed(batch.times);
   let next = 0;
   let lastDone = 0;
   const began = performance.now();
   const worker = async () => {
     while (next < count) {
-      const resourceId = `${prefix}-${next++}`;
+      const resourceId = devices[next++]!;
       const start = performance.now();
       try {
         const request = await wipeLifecycle(timed, resourceId);

@@ -93,8 +93,10 @@ async function createSchema(server: CountingCosmosServer): Promise<void> {
 async function measure(client: HttpClient, server: CountingCosmosServer): Promise<CosmosResult> {
   const api = await AppApi.connect(client);
   await bootstrapWipePolicy(api);
+  const warmupDevice = await api.enrolDevice('cosmos-warmup');
+  const countedDevice = await api.enrolDevice('cosmos-counted');
   // One lifecycle first, so the SDK's metadata caches are warm for every container it touches.
-  await wipeLifecycle(api, 'cosmos-warmup');
+  await wipeLifecycle(api, warmupDevice);
   await sleep(TRAILING_CALLS_MS);
 
   server.reset();
@@ -102,7 +104,7 @@ async function measure(client: HttpClient, server: CountingCosmosServer): Promis
   const marks: LifecycleMark[] = [];
   const mark = (label: string) => marks.push({ atMs: performance.now() - began, label });
   // Polled through the Durable status webhook, not the API, so that polling adds no Cosmos reads.
-  const submitted = await api.submitWipe('cosmos-counted');
+  const submitted = await api.submitWipe(countedDevice);
   mark('submit answered');
   await api.approve(submitted.id);
   mark('approve answered');

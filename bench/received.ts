@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppApi, bootstrapWipePolicy, emptyCallTimes, type RequestPage, type User } from './api';
+import { AppApi, bootstrapWipePolicy, emptyCallTimes, enrolDevices, type RequestPage, type User } from './api';
 import type { BenchConfig } from './config';
 import type { HttpClient } from './httpClient';
 import { waitForQuiet } from './memory';
@@ -82,10 +82,14 @@ async function measure(
 ): Promise<ReceivedResult> {
   const api = await AppApi.connect(client);
   await bootstrapWipePolicy(api);
+  log(`  enrolling ${config.openRequests} devices in the local tenant`);
+  const enrolBegan = performance.now();
+  const devices = await enrolDevices(api, 'open', config.openRequests, config.concurrency);
+  log(`  enrolled them in ${((performance.now() - enrolBegan) / 1000).toFixed(1)} s`);
   log(`  seeding ${config.openRequests} open requests with ${config.concurrency} clients`);
   const times = emptyCallTimes();
   const began = performance.now();
-  const seeding = await seed(api.timed(times), config.openRequests, config.concurrency, log);
+  const seeding = await seed(api.timed(times), devices, config.openRequests, config.concurrency, log);
   const seedMs = performance.now() - began;
   log(
     `  seeded ${seeding.created} in ${(seedMs / 1000).toFixed(1)} s (${((seeding.created / seedMs) * 1000).toFixed(0)}/s); waiting for the orchestrations to settle`,
@@ -118,8 +122,14 @@ async function measure(
   };
 }
 
-/** Submits `count` wipe requests (resource `open-<n>`) with `concurrency` clients, printing progress. */
-async function seed(api: AppApi, count: number, concurrency: number, log: Log): Promise<Seeding> {
+/** Submits `count` wipe requests (of `devices`, one each) with `concurrency` clients, printing progress. */
+async function seed(
+  api: AppApi,
+  devices: readonly string[],
+  count: number,
+  concurrency: number,
+  log: Log,
+): Promise<Seeding> {
   const seeding: Seeding = { next: 0, created: 0, newestCreatedAt: '', initiatorId: '', failures: [] };
   const began = performance.now();
   const progress = setInterval(() => {
@@ -128,7 +138,7 @@ async function seed(api: AppApi, count: number, concurrency: number, log: Log): 
   }, PROGRESS_EVERY_MS);
   const worker = async () => {
     while (seeding.next < count) {
-      const resourceId = `open-${seeding.next++}`;
+      const resourceId = devices[seeding.next++]!;
       try {
         const request = await api.submitWipe(resourceId);
         seeding.created++;

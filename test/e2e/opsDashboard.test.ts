@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import type { Api } from '../support/api';
 import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
+import { newDevice } from '../support/intune';
 
 const run = browserAvailable() ? describe : describe.skip;
 
@@ -52,7 +53,11 @@ run('the operations dashboard in headless Chromium', () => {
     const id = (
       await api.call('alice', 'POST', 'requests', {
         profileType: 'deviceWipe',
-        operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'e2e-1' },
+        operation: {
+          action: 'wipe',
+          resourceType: 'managedDevice',
+          resourceId: await newDevice(api.runtime.url, 'e2e-1'),
+        },
         justification: 'Stolen',
       })
     ).body.id as string;

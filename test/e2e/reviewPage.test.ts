@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import type { Api } from '../support/api';
 import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
+import { newDevice } from '../support/intune';
 
 const run = browserAvailable() ? describe : describe.skip;
 
@@ -40,12 +41,13 @@ run('the review page in headless Chromium', () => {
   }
 
   it('opens the link from the mailbox, approves with notes, and the link is used afterwards', async () => {
+    const device = await newDevice(api.runtime.url, 'e2e-laptop-7');
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
       operation: {
         action: 'wipe',
         resourceType: 'managedDevice',
-        resourceId: 'e2e-laptop-7',
+        resourceId: device,
         payload: { keepEnrollmentData: false },
       },
       justification: 'Laptop reported stolen (INC-9001)',
@@ -73,7 +75,7 @@ run('the review page in headless Chromium', () => {
     await page.getByRole('link', { name: 'Bob', exact: true }).click();
 
     // The review page: exactly what is being approved.
-    await page.getByRole('heading', { name: 'Approve or reject: wipe managedDevice e2e-laptop-7' }).waitFor();
+    await page.getByRole('heading', { name: `Approve or reject: wipe managedDevice ${device}` }).waitFor();
     const text = await page.locator('body').innerText();
     for (const expected of [
       'Laptop reported stolen (INC-9001)',

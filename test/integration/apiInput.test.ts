@@ -8,6 +8,7 @@
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy, trailUntil } from '../support/api';
 import { startRuntime } from '../support/runtime';
 import { wipeBody } from '../support/builders';
+import { newDevice } from '../support/intune';
 
 jest.setTimeout(60_000);
 
@@ -41,6 +42,8 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   /** alice's pending change of the deviceWipe policy (locks further changes of it). */
   let policyChangeId: string;
   let before: { requests: unknown; policies: unknown; openTrail: number; closedTrail: number; changeTrail: number };
+  /** Devices of the local tenant: `fresh` is never requested (the bodies that must be refused name it), `open` and `closed` are. */
+  const devices = { fresh: '', open: '', closed: '' };
 
   const policyDraft = () => ({
     displayName: 'Device wipes need a second admin',
@@ -50,7 +53,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
   });
 
   const endpoints: Endpoint[] = [
-    { name: 'POST /requests', method: 'POST', path: () => 'requests', body: () => wipe('input-new') },
+    { name: 'POST /requests', method: 'POST', path: () => 'requests', body: () => wipe(devices.fresh) },
     { name: 'GET /requests', method: 'GET', path: () => 'requests' },
     { name: 'GET /requests/{id}', method: 'GET', path: () => `requests/${openId}` },
     {
@@ -151,8 +154,11 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
       })
     ).id as string;
 
-    openId = (await api.call('alice', 'POST', 'requests', wipe('input-open'))).body.id as string;
-    closedId = (await api.call('alice', 'POST', 'requests', wipe('input-closed'))).body.id as string;
+    devices.fresh = await newDevice(api.runtime.url, 'input-new');
+    devices.open = await newDevice(api.runtime.url, 'input-open');
+    devices.closed = await newDevice(api.runtime.url, 'input-closed');
+    openId = (await api.call('alice', 'POST', 'requests', wipe(devices.open))).body.id as string;
+    closedId = (await api.call('alice', 'POST', 'requests', wipe(devices.closed))).body.id as string;
     expect((await api.call('carol', 'POST', `requests/${closedId}/reject`, { notes: 'not this one' })).status).toBe(
       202,
     );
@@ -225,7 +231,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
 
   it('answers 403 forbidden where the endpoint needs a role dave lacks, and lets him read policies', async () => {
     const forbidden: [string, string, string, unknown][] = [
-      ['POST /requests (MAA.Requester)', 'POST', 'requests', wipe('input-dave')],
+      ['POST /requests (MAA.Requester)', 'POST', 'requests', wipe(devices.fresh)],
       ['GET /requests?view=all (MAA.Operator)', 'GET', 'requests?view=all', undefined],
       ['approve (MAA.Approver)', 'POST', `requests/${openId}/approve`, { notes: 'fine' }],
       ['reject (MAA.Approver)', 'POST', `requests/${openId}/reject`, { notes: 'no' }],
@@ -281,7 +287,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     // JSON sent under another media type is refused as such.
     const plain = await send('POST', 'requests', {
       token: await api.token('alice'),
-      body: JSON.stringify(wipe('input-plain')),
+      body: JSON.stringify(wipe(devices.fresh)),
       contentType: 'text/plain',
     });
     expectProblem('POST /requests as text/plain', plain, 415, 'unsupported_media_type');
@@ -308,6 +314,35 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
           'body.priority',
           'body.profileType',
         ],
+      ],
+      [
+        'POST /requests with an action the catalogue lacks',
+        'alice',
+        'POST',
+        'requests',
+        {
+          profileType: 'deviceWipe',
+          operation: { action: 'run', resourceType: 'managedDevice', resourceId: devices.fresh },
+          justification: 'Run something on it',
+        },
+        ['body.operation.action'],
+      ],
+      [
+        'POST /requests with a payload the operation does not take',
+        'alice',
+        'POST',
+        'requests',
+        {
+          profileType: 'deviceWipe',
+          operation: {
+            action: 'wipe',
+            resourceType: 'managedDevice',
+            resourceId: devices.fresh,
+            payload: { keepUserData: 'yes', colour: 'red' },
+          },
+          justification: 'Laptop reported stolen',
+        },
+        ['body.operation.payload', 'body.operation.payload.keepUserData'],
       ],
       [
         'POST /requests without fields',
@@ -442,7 +477,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
     }
     // Without a Content-Length (chunked), the size is checked on what arrives.
     const bytes = new TextEncoder().encode(
-      JSON.stringify({ ...wipe('input-chunked'), justification: 'j'.repeat(OVERSIZE) }),
+      JSON.stringify({ ...wipe(devices.fresh), justification: 'j'.repeat(OVERSIZE) }),
     );
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -491,7 +526,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
       ],
       ['cancel a rejected request', 'alice', 'POST', `requests/${closedId}/cancel`, undefined, 'invalid_state'],
       ['complete a rejected request', 'alice', 'POST', `requests/${closedId}/complete`, undefined, 'invalid_state'],
-      ['a second request for a locked device', 'alice', 'POST', 'requests', wipe('input-open'), 'entity_locked'],
+      ['a second request for a locked device', 'alice', 'POST', 'requests', wipe(devices.open), 'entity_locked'],
       [
         'create a policy for a profile type a policy protects',
         'alice',

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { AuditDigest } from '../../shared/domain/auditDigest';
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy, trailUntil } from '../support/api';
 import { runAuditVerify } from '../support/auditVerify';
+import { newDevice } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 /** Runs `npm run audit:verify` on the runtime's data dir, without MAA_APP_KEY (it reads the runtime's key file). */
@@ -55,7 +56,11 @@ describe('audit checkpoints and trail heads through the local runtime (manual cl
     });
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'checkpoint-device-1' },
+      operation: {
+        action: 'wipe',
+        resourceType: 'managedDevice',
+        resourceId: await newDevice(api.runtime.url, 'checkpoint-device-1'),
+      },
       justification: 'Lost laptop',
     });
     expect(submitted.status).toBe(202);

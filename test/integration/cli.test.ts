@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { advanceClock, Api, approverGroup, auditTrail } from '../support/api';
 import { eventually, Maa } from '../support/maa';
+import { newDevice, SEEDED } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 const wipeArgs = (device: string) => [
@@ -36,8 +37,11 @@ describe('maa against the local runtime', () => {
   let maa: Maa;
   /** `maa` as alice or bob, through their saved profiles. */
   const as = (profile: string, ...args: string[]) => maa.run([...args, '--profile', profile]);
-  const submitted = async (device: string): Promise<string> => {
-    const run = await as('alice', ...wipeArgs(device), '-q');
+  /** A device enrolled in the local tenant for one test alone. */
+  const device = (name: string) => newDevice(api.runtime.url, name);
+  /** alice submits a wipe of a device enrolled for it, named `name`; resolves with the request id. */
+  const submitted = async (name: string): Promise<string> => {
+    const run = await as('alice', ...wipeArgs(await device(name)), '-q');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     return run.stdout.trim();
   };
@@ -163,22 +167,23 @@ describe('maa against the local runtime', () => {
   });
 
   it('runs a wipe: submit, wait --for approved while bob approves, complete, wait --for completed, audit --verify', async () => {
+    const laptop = await device('laptop-42');
     const submit = await as(
       'alice',
-      ...wipeArgs('laptop-42'),
+      ...wipeArgs(laptop),
       '--payload',
       '{"keepEnrollmentData":false}',
       '--idempotency-key',
       'wipe-laptop-42',
     );
     expect(submit.code).toBe(0);
-    const id = /^Submitted (\S+): wipe managedDevice\/laptop-42, needsApproval/.exec(submit.stdout)![1]!;
+    const id = new RegExp(`^Submitted (\\S+): wipe managedDevice/${laptop}, needsApproval`).exec(submit.stdout)![1]!;
     // The same key again: the same request, not a second one.
     expect(
       (
         await as(
           'alice',
-          ...wipeArgs('laptop-42'),
+          ...wipeArgs(laptop),
           '--payload',
           '{"keepEnrollmentData":false}',
           '--idempotency-key',
@@ -282,6 +287,7 @@ describe('maa against the local runtime', () => {
 
   it('refuses bad input with exit code 2, a clear message and nothing sent', async () => {
     const before = await aliceRequestCount();
+    // maa refuses each before sending anything, so the device named here need not exist.
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /^maa: unknown command "frobnicate"\nSee maa --help\.\n$/],
       [
@@ -321,16 +327,17 @@ describe('maa against the local runtime', () => {
 
   it('maps refusals to exit codes and shows the stable code: 403 -> 3, 409 entity_locked -> 4, 404 -> 4, unreachable -> 5', async () => {
     expect((await maa.run(['login', '--user', 'carol', '--profile', 'carol'])).code).toBe(0);
-    const carol = await as('carol', ...wipeArgs('laptop-3'));
+    const carol = await as('carol', ...wipeArgs(await device('laptop-3')));
     expect(carol.code).toBe(3);
     expect(carol.stderr).toMatch(/^maa submit: The caller lacks the role this needs \(403 forbidden\): /);
 
-    const id = await submitted('laptop-4');
+    const fourth = await device('laptop-4');
+    const id = (await as('alice', ...wipeArgs(fourth), '-q')).stdout.trim();
     const self = await as('alice', 'approve', id);
     expect(self.code).toBe(3);
     expect(self.stderr).toContain('(403 self_approval)');
 
-    const locked = await as('alice', ...wipeArgs('laptop-4'));
+    const locked = await as('alice', ...wipeArgs(fourth));
     expect(locked.code).toBe(4);
     expect(locked.stderr).toMatch(/^maa submit: Another open request exists for this resource \(409 entity_locked\): /);
     expect((await as('alice', 'cancel', id)).code).toBe(0);
@@ -345,9 +352,13 @@ describe('maa against the local runtime', () => {
       '--profile-type',
       'script',
       '--action',
-      'run',
+      'update',
       '--resource-type',
-      'script',
+      'deviceManagementScript',
+      '--resource-id',
+      SEEDED.deviceManagementScripts[0]!,
+      '--payload',
+      '{"description":"Rotates the local admin password"}',
       '--justification',
       'no policy yet',
     );
@@ -363,6 +374,8 @@ describe('maa against the local runtime', () => {
       'wipe',
       '--resource-type',
       'managedDevice',
+      '--resource-id',
+      fourth,
       '--justification',
       'x'.repeat(2000),
     );

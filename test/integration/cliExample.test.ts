@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { eventually, Maa, maaCli, type MaaResult } from '../support/maa';
+import { newDevice } from '../support/intune';
 import { repoRoot, startRuntime } from '../support/runtime';
 
 const script = path.join(repoRoot, 'examples', 'wipe.sh');
-/** Devices whose wipe the test webhook refuses (a final failure: 400). */
+/** The name of the device whose wipe the test webhook refuses (a final failure: 400). */
 const FAILING_DEVICE = 'laptop-broken';
 
 /**
@@ -23,13 +24,15 @@ describe('examples/wipe.sh against the local runtime', () => {
   let webhook: Server;
   let api: Api;
   let maa: Maa;
+  /** The local tenant's id of {@link FAILING_DEVICE}, once enrolled. */
+  let failingId = FAILING_DEVICE;
 
   beforeAll(async () => {
     webhook = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
-        const refused = body.includes(FAILING_DEVICE);
+        const refused = body.includes(failingId);
         response
           .writeHead(refused ? 400 : 200, { 'content-type': 'text/plain' })
           .end(refused ? 'device not enrolled' : 'wiped');
@@ -65,13 +68,18 @@ describe('examples/wipe.sh against the local runtime', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** Runs the script for `device`; once its request waits for bob, runs `decide(id)` as a second process. */
+  /**
+   * Enrols a device named `name` in the local tenant and runs the script for it; once its request
+   * waits for bob, runs `decide(id)` as a second process.
+   */
   async function wipe(
-    device: string,
+    name: string,
     decide: (id: string) => Promise<MaaResult>,
     env: Record<string, string> = {},
-  ): Promise<MaaResult & { id: string }> {
-    const child = spawn('bash', [script, device, `Reported stolen (${device})`], {
+  ): Promise<MaaResult & { id: string; device: string }> {
+    const device = await newDevice(api.runtime.url, name);
+    if (name === FAILING_DEVICE) failingId = device;
+    const child = spawn('bash', [script, device, `Reported stolen (${name})`], {
       env: maa.env({ PATH: `${bin}:${process.env.PATH}`, WIPE_POLL_INTERVAL: '100ms', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,13 +95,13 @@ describe('examples/wipe.sh against the local runtime', () => {
     }, `the script to wait for approval (stdout: ${stdout}, stderr: ${stderr})`);
     const decided = await decide(id);
     expect(decided.code).toBe(0);
-    return { code: await exited, stdout, stderr, id };
+    return { code: await exited, stdout, stderr, id, device };
   }
 
   it('wipes once bob approves: exit 0, the request completed with the webhook having run', async () => {
     const run = await wipe('laptop-7', (id) => maa.run(['approve', id, '--notes', 'confirmed', '--profile', 'bob']));
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`Device laptop-7 wiped (request ${run.id}).`);
+    expect(run.stdout).toContain(`Device ${run.device} wiped (request ${run.id}).`);
     const request = (await api.call('alice', 'GET', `requests/${run.id}`)).body;
     expect(request).toMatchObject({
       status: 'completed',

@@ -15,6 +15,7 @@ import {
   trailUntil,
   type AuditItem,
 } from '../support/api';
+import { deviceWrites, newDevice } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 jest.setTimeout(90_000);
@@ -81,8 +82,9 @@ describe('authenticated commands', () => {
       .map((event) => event.Input!);
   }
 
-  async function submit(resourceId: string): Promise<string> {
-    const submitted = await api.call('alice', 'POST', 'requests', wipe(resourceId));
+  /** alice asks to wipe a device enrolled for this request alone, named `deviceName`. */
+  async function submit(deviceName: string): Promise<string> {
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(await newDevice(api.runtime.url, deviceName)));
     expect(submitted.status).toBe(202);
     await trailUntil(api, 'alice', submitted.body.id as string, (items) =>
       items.some((item) => item.type === 'notification.sent'),
@@ -275,13 +277,19 @@ describe('authenticated commands', () => {
       const request = (await api.call('alice', 'GET', `requests/${id}`)).body;
       expect(request.status).toBe('approved');
       expect(request.execution).toBeUndefined();
+      expect(await deviceWrites(api.runtime.url, request.operation.resourceId as string)).toEqual([]);
       expect(trail.items.map((item) => item.type)).not.toContain('request.completed');
     } finally {
       expect((await changeRole(api.runtime, 'PUT', 'alice', 'MAA.Requester')).status).toBe(200);
     }
     // With the role back, the same initiator completes.
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
-    await api.until('alice', id, (r) => r.execution !== undefined);
+    const done = await api.until('alice', id, (r) => r.execution !== undefined);
+    expect(done.execution.status).toBe('succeeded');
+    const writes = await deviceWrites(api.runtime.url, done.operation.resourceId as string);
+    expect(writes.map((call) => [call.method, call.path.split('/').pop(), call.status])).toEqual([
+      ['POST', 'wipe', 204],
+    ]);
   });
 
   it('refuses the decision of an approver who lost MAA.Approver, reading the role again', async () => {

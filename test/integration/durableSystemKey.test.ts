@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { call, conformanceAppDir, postJson, sleep, uniqueId, type InstanceStatus } from '../support/conformance';
+import { newDevice } from '../support/intune';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 import { systemKeyPath } from '../../local/durable/systemKey';
 
@@ -63,7 +64,11 @@ describe('the approval app behind the Durable webhooks', () => {
     });
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'laptop-key-1' },
+      operation: {
+        action: 'wipe',
+        resourceType: 'managedDevice',
+        resourceId: await newDevice(api.runtime.url, 'laptop-key-1'),
+      },
       justification: 'Secret justification that only key holders may list',
     });
     expect(submitted.status).toBe(202);

@@ -11,6 +11,7 @@ import { Api, approverGroup, createPolicy } from '../support/api';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 import { mountSmallDisk } from '../support/tmpfs';
 import { wipeBody } from '../support/builders';
+import { newDevice } from '../support/intune';
 
 jest.setTimeout(90_000);
 
@@ -66,9 +67,10 @@ maybe('a full disk under the store (real runtime)', () => {
     expect(await health(runtime)).toMatchObject({ status: 200, body: { status: 'ok' } });
     const before = await api.call('alice', 'GET', 'requests?view=mine');
     expect(before.status).toBe(200);
+    const device = await newDevice(runtime.url, 'full-disk-1');
 
     disk!.fill();
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), {
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(device), {
       'idempotency-key': 'full-disk-1',
     });
     expect(submitted.status).toBe(503);
@@ -90,7 +92,7 @@ maybe('a full disk under the store (real runtime)', () => {
     disk!.free();
     expect((await healthBecomes(runtime, 200)).body).toEqual({ status: 'ok' });
     // Same key and same device: neither the idempotency key nor the entity lock was left behind.
-    const retried = await api.call('alice', 'POST', 'requests', wipe('full-disk-1'), {
+    const retried = await api.call('alice', 'POST', 'requests', wipe(device), {
       'idempotency-key': 'full-disk-1',
     });
     expect(retried.status).toBe(202);

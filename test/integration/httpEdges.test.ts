@@ -6,6 +6,7 @@
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { startRuntime } from '../support/runtime';
 import { wipeBody } from '../support/builders';
+import { newDevice } from '../support/intune';
 
 jest.setTimeout(60_000);
 
@@ -21,8 +22,10 @@ describe('HTTP edges (real runtime)', () => {
       profileType: 'deviceWipe',
       approverGroupIds: [await approverGroup(api.runtime)],
     });
-    for (const device of ['edge-1', 'edge-2', 'edge-3'])
-      expect((await api.call('bob', 'POST', 'requests', wipe(device))).status).toBe(202);
+    for (const name of ['edge-1', 'edge-2', 'edge-3'])
+      expect((await api.call('bob', 'POST', 'requests', wipe(await newDevice(api.runtime.url, name)))).status).toBe(
+        202,
+      );
   });
 
   afterAll(async () => {
@@ -55,6 +58,7 @@ describe('HTTP edges (real runtime)', () => {
     const before = await aliceRequests();
     for (const depth of [1_000, 20_000]) {
       const payload = `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      // Refused before it is parsed, so the device need not exist.
       const text = JSON.stringify(wipe('deep-1')).replace(
         '"resourceId":"deep-1"',
         `"resourceId":"deep-1","payload":${payload}`,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Api, WIPE_LIFECYCLE_TRAIL, approverGroup } from '../support/api';
 import { startRuntime } from '../support/runtime';
 import { wipeBody } from '../support/builders';
+import { deviceWrites, intuneTenant, newDevice, SEEDED } from '../support/intune';
 
 const wipe = (resourceId: string) =>
   wipeBody(resourceId, {
@@ -27,6 +28,8 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     await api.runtime.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
+  /** A device enrolled in the local tenant for one test alone. */
+  const device = (name: string) => newDevice(api.runtime.url, name);
 
   it('bootstraps a deviceWipe policy, then runs a wipe through submit, approve and complete, with a valid audit chain, across a restart', async () => {
     const group = await approverGroup(api.runtime);
@@ -60,13 +63,15 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
       }),
     ]);
 
-    // A wipe: alice requests, bob approves.
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('device-1'));
+    // A wipe of a seeded laptop: alice requests, bob approves.
+    const laptop = SEEDED.devices.aliceLaptop;
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(laptop));
     expect(submitted.status).toBe(202);
     expect(submitted.headers.get('location')).toBe(`/api/requests/${submitted.body.id}`);
     expect(submitted.body).toMatchObject({
       status: 'needsApproval',
       policy: { approverGroupIds: [group], requiredApprovals: 1 },
+      target: { resourceType: 'managedDevice', id: laptop, displayName: 'LT-ALICE-01' },
     });
     const id = submitted.body.id as string;
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed with the user' })).status).toBe(
@@ -85,6 +90,14 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
       execution: { status: 'succeeded' },
       operationHash: submitted.body.operationHash,
     });
+    // The local tenant received exactly one wipe of the laptop, under the request's client-request-id.
+    const writes = await deviceWrites(api.runtime.url, laptop);
+    expect(writes.map((call) => [call.method, call.path, call.status, call.clientRequestId])).toEqual([
+      ['POST', `/v1.0/deviceManagement/managedDevices/${laptop}/wipe`, 204, done.execution.graph.clientRequestId],
+    ]);
+    expect(writes[0]!.body).toMatchObject({ keepEnrollmentData: false });
+    const wiped = (await intuneTenant(api.runtime.url)).managedDevices!.find((d) => d.id === laptop);
+    expect(wiped).toMatchObject({ deviceName: 'LT-ALICE-01', managementState: 'wipePending' });
 
     const audit = await api.call('alice', 'GET', `requests/${id}/audit`);
     expect(audit.body.chainValid).toBe(true);
@@ -100,7 +113,8 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
 
   it('enforces the rules at the API: self-approval, non-approvers, entity lock, wrong state, roles and tokens', async () => {
     await expectWipePolicy();
-    const submitted = await api.call('bob', 'POST', 'requests', wipe('device-2'));
+    const locked = await device('device-2');
+    const submitted = await api.call('bob', 'POST', 'requests', wipe(locked));
     expect(submitted.status).toBe(202);
     const id = submitted.body.id as string;
 
@@ -112,10 +126,10 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     ]);
     // alice holds no MAA.Approver role (not_an_approver needs an approver outside the groups: see the domain tests).
     expect((await api.call('alice', 'POST', `requests/${id}/approve`, {})).body.code).toBe('forbidden');
-    expect((await api.call('bob', 'POST', 'requests', wipe('device-2'))).body.code).toBe('entity_locked');
+    expect((await api.call('bob', 'POST', 'requests', wipe(locked))).body.code).toBe('entity_locked');
     expect((await api.call('bob', 'POST', `requests/${id}/complete`)).body.code).toBe('invalid_state');
     expect((await api.call('carol', 'POST', `requests/${id}/cancel`)).body.code).toBe('not_initiator');
-    expect((await api.call('dave', 'POST', 'requests', wipe('device-3'))).body.code).toBe('forbidden');
+    expect((await api.call('dave', 'POST', 'requests', wipe(await device('device-3')))).body.code).toBe('forbidden');
     expect((await api.call('carol', 'POST', `requests/${id}/reject`, { notes: '' })).body.code).toBe('notes_required');
     expect((await api.call('alice', 'GET', 'requests?view=all')).status).toBe(403);
     expect((await api.call('dave', 'GET', `requests/${id}`)).status).toBe(404);
@@ -136,8 +150,8 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
 
   it('lets only eligible approvers see a request in their received view, newest first', async () => {
     await expectWipePolicy();
-    const first = await api.call('alice', 'POST', 'requests', wipe('device-4'));
-    const second = await api.call('alice', 'POST', 'requests', wipe('device-5'));
+    const first = await api.call('alice', 'POST', 'requests', wipe(await device('device-4')));
+    const second = await api.call('alice', 'POST', 'requests', wipe(await device('device-5')));
     const received = await api.call('carol', 'GET', 'requests?view=received&status=needsApproval&top=50');
     const ids = received.body.items.map((r: { id: string }) => r.id);
     expect(ids.indexOf(second.body.id)).toBeLessThan(ids.indexOf(first.body.id));
@@ -149,11 +163,12 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
   it('returns the same request for the same Idempotency-Key and body, and 409 for another body', async () => {
     await expectWipePolicy();
     const key = { 'idempotency-key': 'wipe-device-6-attempt' };
-    const once = await api.call('alice', 'POST', 'requests', wipe('device-6'), key);
-    const again = await api.call('alice', 'POST', 'requests', wipe('device-6'), key);
+    const sixth = await device('device-6');
+    const once = await api.call('alice', 'POST', 'requests', wipe(sixth), key);
+    const again = await api.call('alice', 'POST', 'requests', wipe(sixth), key);
     expect(once.status).toBe(202);
     expect(again.body.id).toBe(once.body.id);
-    const other = await api.call('alice', 'POST', 'requests', wipe('device-7'), key);
+    const other = await api.call('alice', 'POST', 'requests', wipe(await device('device-7')), key);
     expect([other.status, other.body.code]).toEqual([409, 'idempotency_key_reused']);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Api, WIPE_LIFECYCLE_TRAIL, approverGroup } from '../support/api';
 import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
+import { deviceWrites, newDevice } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 describe('the approval lifecycle through the API (Cosmos DB store, real SDK against a Cosmos wire-protocol server)', () => {
@@ -39,15 +40,16 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);
     await api.until('alice', change.body.id, (r) => r.execution?.status === 'succeeded');
 
+    const device = await newDevice(api.runtime.url, 'cosmos-device-1');
     const submitted = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' },
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: device },
       justification: 'Reported stolen',
     });
     expect(submitted.status).toBe(202);
     const locked = await api.call('bob', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-1' },
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: device },
       justification: 'twice',
     });
     expect(locked.body.code).toBe('entity_locked');
@@ -63,6 +65,10 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     const audit = await api.call('alice', 'GET', `requests/${id}/audit`);
     expect(audit.body.chainValid).toBe(true);
     expect(audit.body.items.map((record: { type: string }) => record.type)).toEqual(WIPE_LIFECYCLE_TRAIL);
+    // The device enrolled before the restart was wiped once, after it.
+    expect((await deviceWrites(api.runtime.url, device)).map((call) => [call.method, call.status])).toEqual([
+      ['POST', 204],
+    ]);
     const received = await api.call('carol', 'GET', 'requests?view=received&status=completed');
     expect(received.body.items.map((r: { id: string }) => r.id)).toContain(id);
   });
@@ -70,7 +76,11 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
   it('answers the operators from the Cosmos DB store: summary, stuck list and an instance with its trail', async () => {
     const open = await api.call('alice', 'POST', 'requests', {
       profileType: 'deviceWipe',
-      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'cosmos-device-2' },
+      operation: {
+        action: 'wipe',
+        resourceType: 'managedDevice',
+        resourceId: await newDevice(api.runtime.url, 'cosmos-device-2'),
+      },
       justification: 'Reported lost',
     });
     expect(open.status).toBe(202);

@@ -20,6 +20,7 @@ import {
 } from '../support/api';
 import { startRuntime } from '../support/runtime';
 import { wipeBody } from '../support/builders';
+import { newDevice, SEEDED } from '../support/intune';
 
 jest.setTimeout(60_000);
 
@@ -27,12 +28,23 @@ const BOB = 'b0b00000-0000-4000-8000-000000000002';
 const CAROL = 'ca401000-0000-4000-8000-000000000003';
 const DAVE = 'dabe0000-0000-4000-8000-000000000004';
 
-/** A wipe whose payload and justification carry markup, to see that the page escapes them. */
+const MARKED_UP_JUSTIFICATION = 'Stolen laptop <b>INC-4711</b> & "urgent"';
+
+/** A wipe whose justification carries markup, to see that the page escapes it. */
 const wipe = (resourceId: string) =>
-  wipeBody(resourceId, {
-    payload: { keepEnrollmentData: false, note: '<script>alert("x")</script>' },
-    justification: 'Stolen laptop <b>INC-4711</b> & "urgent"',
-  });
+  wipeBody(resourceId, { payload: { keepEnrollmentData: false }, justification: MARKED_UP_JUSTIFICATION });
+
+/** A device category update whose payload and justification carry markup, to see that the page escapes both. */
+const categoryUpdate = (resourceId: string) => ({
+  profileType: 'tenantConfiguration',
+  operation: {
+    action: 'update',
+    resourceType: 'deviceCategory',
+    resourceId,
+    payload: { description: '<script>alert("x")</script>' },
+  },
+  justification: MARKED_UP_JUSTIFICATION,
+});
 
 interface Page {
   status: number;
@@ -60,6 +72,11 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
       profileType: 'deviceWipe',
       approverGroupIds: [group],
     });
+    await createPolicy(api, {
+      displayName: 'Tenant settings need a second admin',
+      profileType: 'tenantConfiguration',
+      approverGroupIds: [group],
+    });
   });
 
   afterAll(async () => {
@@ -72,8 +89,9 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     return Math.floor(Date.parse(body.now) / 1000);
   }
 
-  async function submit(resourceId: string): Promise<{ id: string; operationHash: string }> {
-    const submitted = await api.call('alice', 'POST', 'requests', wipe(resourceId));
+  /** alice asks to wipe a device enrolled for this request alone, named `deviceName`. */
+  async function submit(deviceName: string): Promise<{ id: string; operationHash: string }> {
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(await newDevice(api.runtime.url, deviceName)));
     expect(submitted.status).toBe(202);
     return submitted.body;
   }
@@ -190,7 +208,10 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
   }
 
   it('shows the request to its approver on GET, escaped, with strict headers, and changes nothing (twice)', async () => {
-    const request = await submit('link-view');
+    const category = SEEDED.deviceCategories[0]!;
+    const submitted = await api.call('alice', 'POST', 'requests', categoryUpdate(category));
+    expect(submitted.status).toBe(202);
+    const request = submitted.body as { id: string; operationHash: string };
     const token = await mint(request);
     const before = await notified(request.id);
 
@@ -201,12 +222,12 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
       expect(page.html).toContain('Stolen laptop &#60;b&#62;INC-4711&#60;/b&#62; &#38; &#34;urgent&#34;');
       expect(page.html).toContain('&#60;script&#62;alert(\\&#34;x\\&#34;)&#60;/script&#62;');
       expect(page.html).not.toMatch(/<script|<b>/);
-      expect(page.html).toContain('&#34;keepEnrollmentData&#34;: false');
+      expect(page.html).toContain('&#34;description&#34;: ');
       for (const text of [
-        'deviceWipe',
-        'wipe',
-        'managedDevice',
-        'link-view',
+        'tenantConfiguration',
+        'update',
+        'deviceCategory',
+        category,
         'Alice',
         request.operationHash,
         '0 of 1 required',
@@ -757,7 +778,7 @@ describe('approval links that decide alone (MAA_LINK_ALLOW_LINK_ONLY=true)', () 
   });
 
   it('decides as the link’s approver without sign-in, still checks the approver groups, and still refuses another signed-in user', async () => {
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('link-only'));
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(await newDevice(api.runtime.url, 'link-only')));
     const issuedAt = Math.floor(Date.now() / 1000);
     const link = (approverId: string) =>
       signLinkToken(key, {

@@ -8,6 +8,7 @@
 import { Api, approverGroup, auditTrail, changeGroupMember, createPolicy, trailUntil } from '../support/api';
 import { startRuntime } from '../support/runtime';
 import { wipeBody } from '../support/builders';
+import { newDevice } from '../support/intune';
 
 jest.setTimeout(60_000);
 
@@ -71,7 +72,8 @@ describe('approver membership that changes while a request is open (no membershi
   }
 
   it('changes group membership through the local directory, and the app sees it on the next call', async () => {
-    const id = (await api.call('alice', 'POST', 'requests', wipe('member-1'))).body.id as string;
+    const id = (await api.call('alice', 'POST', 'requests', wipe(await newDevice(api.runtime.url, 'member-1')))).body
+      .id as string;
 
     const removed = await changeGroupMember(api.runtime, 'DELETE', group, 'carol');
     expect(removed.status).toBe(200);
@@ -129,7 +131,7 @@ describe('approver membership that changes while a request is open (no membershi
   });
 
   it('refuses, in the orchestration, an approval the API accepted from an approver removed before it was applied', async () => {
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('member-2'));
+    const submitted = await api.call('alice', 'POST', 'requests', wipe(await newDevice(api.runtime.url, 'member-2')));
     expect(submitted.status).toBe(202);
     const id = submitted.body.id as string;
     await untilRuntimeStatus(id, 'Running');

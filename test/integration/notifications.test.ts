@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api, advanceClock, approverGroup, createPolicy, trailUntil, type AuditItem } from '../support/api';
 import { startTestServer, type TestServer } from '../unit/identity/testServer';
+import { deviceActionBody, newDevice } from '../support/intune';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 
 interface Mail {
@@ -20,11 +21,6 @@ interface Mail {
 
 const BOB = 'b0b00000-0000-4000-8000-000000000002';
 const CAROL = 'ca401000-0000-4000-8000-000000000003';
-const submission = (profileType: string, resourceId: string) => ({
-  profileType,
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
-  justification: `Reported stolen (${resourceId})`,
-});
 const types = (items: AuditItem[]) => items.map((item) => item.type);
 const count = (items: AuditItem[], type: string) => items.filter((item) => item.type === type).length;
 
@@ -57,6 +53,8 @@ async function mailsUntil(runtime: RunningRuntime, id: string, predicate: (mails
 
 describe('notifications by email into the local mailbox (manual clock)', () => {
   let api: Api;
+  /** The device of the retire that expires (the reminder test names it). */
+  let retiredDevice = '';
 
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
@@ -75,19 +73,29 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   });
   afterAll(() => api?.runtime.dispose());
 
-  async function submit(profileType: string, resourceId: string): Promise<string> {
-    const submitted = await api.call('alice', 'POST', 'requests', submission(profileType, resourceId));
+  /** alice asks for `profileType`'s action on a device enrolled for it; resolves with the request's and the device's ids. */
+  async function submit(
+    profileType: 'deviceWipe' | 'deviceRetire',
+    deviceName: string,
+  ): Promise<{ id: string; device: string }> {
+    const device = await newDevice(api.runtime.url, deviceName);
+    const submitted = await api.call(
+      'alice',
+      'POST',
+      'requests',
+      deviceActionBody(profileType, device, `Reported stolen (${deviceName})`),
+    );
     expect(submitted.status).toBe(202);
-    return submitted.body.id as string;
+    return { id: submitted.body.id as string, device };
   }
 
   it('mails bob and carol their own links, audits the links and the mails, then tells alice to complete once bob approves', async () => {
-    const id = await submit('deviceWipe', 'mail-1');
+    const { id, device } = await submit('deviceWipe', 'mail-1');
     const mails = await mailsUntil(api.runtime, id, (found) => found.length === 2);
     expect(mails.map((mail) => mail.to).sort()).toEqual(['bob@maa.test', 'carol@maa.test']);
     const claims = new Map<string, ReturnType<typeof linkClaims>>();
     for (const mail of mails) {
-      expect(mail.subject).toBe('Approval needed: wipe managedDevice mail-1 (requested by Alice)');
+      expect(mail.subject).toBe(`Approval needed: wipe managedDevice ${device} (requested by Alice)`);
       const approvalLinks = mail.links.filter((link) => link.startsWith(`${api.runtime.url}/api/approvals/`));
       expect(approvalLinks).toHaveLength(1);
       claims.set(mail.to, linkClaims(approvalLinks[0]!));
@@ -134,7 +142,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
 
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(202);
     const [toAlice] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
-    expect(toAlice!.subject).toBe('Approved — complete it now: wipe managedDevice mail-1');
+    expect(toAlice!.subject).toBe(`Approved — complete it now: wipe managedDevice ${device}`);
     expect(toAlice!.text).toContain(`maa complete ${id}`);
     expect(toAlice!.text).toContain(`POST ${api.runtime.url}/api/requests/${id}/complete`);
     const after = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 3);
@@ -148,7 +156,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   });
 
   it('tells alice of a rejection with its notes, and of her cancellation', async () => {
-    const rejected = await submit('deviceWipe', 'mail-2');
+    const { id: rejected, device: rejectedDevice } = await submit('deviceWipe', 'mail-2');
     expect(
       (await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' }))
         .status,
@@ -156,8 +164,8 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     const rejection = (
       await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
-    expect(rejection!.subject).toBe('Rejected: wipe managedDevice mail-2');
-    expect(rejection!.text).toContain('Carol rejected your request to wipe managedDevice mail-2.');
+    expect(rejection!.subject).toBe(`Rejected: wipe managedDevice ${rejectedDevice}`);
+    expect(rejection!.text).toContain(`Carol rejected your request to wipe managedDevice ${rejectedDevice}.`);
     expect(rejection!.text).toContain('Notes: Not this device, it is in the safe');
     // Bob, asked too and undecided, hears he need not decide any more.
     const notice = (
@@ -167,17 +175,17 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     ).find((mail) => mail.subject.startsWith('No action needed'));
     expect(notice).toMatchObject({
       to: 'bob@maa.test',
-      subject: 'No action needed: wipe managedDevice mail-2 (rejected)',
+      subject: `No action needed: wipe managedDevice ${rejectedDevice} (rejected)`,
     });
     expect(notice!.links).toEqual([]);
 
-    const cancelled = await submit('deviceWipe', 'mail-3');
+    const { id: cancelled, device: cancelledDevice } = await submit('deviceWipe', 'mail-3');
     await mailsUntil(api.runtime, cancelled, (found) => found.length === 2);
     expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(202);
     const cancellation = (
       await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
-    expect(cancellation!.subject).toBe('Cancelled: wipe managedDevice mail-3');
+    expect(cancellation!.subject).toBe(`Cancelled: wipe managedDevice ${cancelledDevice}`);
     const trail = await trailUntil(api, 'alice', cancelled, (items) => count(items, 'notification.sent') === 5);
     expect(types(trail.items).slice(5)).toEqual([
       'request.cancelled',
@@ -195,13 +203,14 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   });
 
   it('tells alice "1 of 2", reminds only carol a day before expiry with a fresh link, then tells alice it expired', async () => {
-    const id = await submit('deviceRetire', 'mail-4');
+    const { id, device } = await submit('deviceRetire', 'mail-4');
+    retiredDevice = device;
     const first = await mailsUntil(api.runtime, id, (found) => found.length === 2);
     const firstCarolLink = first.find((mail) => mail.to === 'carol@maa.test')!.links[0]!;
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'fine by me' })).status).toBe(202);
     const [progress] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
-    expect(progress!.subject).toBe('1 of 2 approvals: wipe managedDevice mail-4');
-    expect(progress!.text).toContain('Bob approved your request to wipe managedDevice mail-4: 1 of 2 approvals.');
+    expect(progress!.subject).toBe(`1 of 2 approvals: retire managedDevice ${device}`);
+    expect(progress!.text).toContain(`Bob approved your request to retire managedDevice ${device}: 1 of 2 approvals.`);
 
     // 29 days on, the request expires within a day: carol (who has not decided) is reminded, bob is not.
     await advanceClock(api.runtime, 'P29D');
@@ -234,12 +243,12 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
       (found) => found.filter((mail) => /^(Expired|No action needed):/.test(mail.subject)).length === 2,
     );
     const expiry = closing.find((mail) => mail.subject.startsWith('Expired:'));
-    expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: 'Expired: wipe managedDevice mail-4' });
+    expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: `Expired: retire managedDevice ${device}` });
     expect(expiry!.text).toContain('with 1 of 2 approvals');
     // Carol never decided: she hears her link is moot; bob, who approved, hears nothing more.
     expect(closing.find((mail) => mail.subject.startsWith('No action needed:'))).toMatchObject({
       to: 'carol@maa.test',
-      subject: 'No action needed: wipe managedDevice mail-4 (expired)',
+      subject: `No action needed: retire managedDevice ${device} (expired)`,
     });
     const closed = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 6);
     expect(types(closed.items).slice(9)).toEqual([
@@ -258,12 +267,12 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
       ).json()) as { items: Mail[] }
     ).items;
     expect(all.filter((mail) => mail.subject.startsWith('Reminder:')).map((mail) => [mail.to, mail.subject])).toEqual([
-      ['carol@maa.test', expect.stringMatching(/: wipe managedDevice mail-4$/)],
+      ['carol@maa.test', expect.stringMatching(new RegExp(`: retire managedDevice ${retiredDevice}$`))],
     ]);
   });
 
   it('still applies a decision that comes after the reminder', async () => {
-    const id = await submit('deviceWipe', 'mail-5');
+    const { id } = await submit('deviceWipe', 'mail-5');
     await mailsUntil(api.runtime, id, (found) => found.length === 2);
     await advanceClock(api.runtime, 'P29D');
     api.forgetTokens();
@@ -338,7 +347,8 @@ describe('a dead webhook and a live Teams workflow', () => {
 
   it('audits the webhook failures and still lets the request be approved and completed', async () => {
     teams.requests.length = 0;
-    const submitted = await api.call('alice', 'POST', 'requests', submission('deviceWipe', 'dead-hook-1'));
+    const device = await newDevice(api.runtime.url, 'dead-hook-1');
+    const submitted = await api.call('alice', 'POST', 'requests', deviceActionBody('deviceWipe', device));
     const id = submitted.body.id as string;
     const trail = await trailUntil(api, 'alice', id, (items) => items.length >= 9);
     expect(types(trail.items)).toEqual([

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createRequest } from '../../shared/domain/lifecycle';
 import { SqliteStore } from '../../shared/store/sqliteStore';
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy } from '../support/api';
+import { newDevice, SEEDED } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 const wipe = (resourceId: string) => ({
@@ -12,9 +13,15 @@ const wipe = (resourceId: string) => ({
   operation: { action: 'wipe', resourceType: 'managedDevice', resourceId },
   justification: 'Reported stolen',
 });
-const script = (resourceId: string) => ({
+/** An update of the seeded PowerShell script's description (executed through the webhook here). */
+const scriptUpdate = (description: string) => ({
   profileType: 'script',
-  operation: { action: 'run', resourceType: 'deviceScript', resourceId },
+  operation: {
+    action: 'update',
+    resourceType: 'deviceManagementScript',
+    resourceId: SEEDED.deviceManagementScripts[0]!,
+    payload: { description },
+  },
   justification: 'Rotate the local admin password',
 });
 
@@ -76,6 +83,9 @@ describe('operations API through the local runtime', () => {
     hook.server.close();
   });
 
+  /** The body of a wipe of a device enrolled for it alone, named `name`. */
+  const wipeOfNew = async (name: string) => wipe(await newDevice(api.runtime.url, name));
+
   it('answers 401 without a token, 403 not_an_operator to others, 400 to bad input and 404 to unknown ids', async () => {
     const anonymous = await fetch(`${api.runtime.url}/api/ops/summary`);
     expect([anonymous.status, anonymous.headers.get('x-error-code')]).toEqual([401, 'missing_token']);
@@ -99,9 +109,9 @@ describe('operations API through the local runtime', () => {
 
   it('summarises a scripted set of requests: counts, expiring, activity and time to decision', async () => {
     const before = (await api.call('olga', 'GET', 'ops/summary')).body;
-    const a = (await api.call('alice', 'POST', 'requests', wipe('sum-1'))).body.id as string;
-    const b = (await api.call('alice', 'POST', 'requests', wipe('sum-2'))).body.id as string;
-    const c = (await api.call('alice', 'POST', 'requests', wipe('sum-3'))).body.id as string;
+    const a = (await api.call('alice', 'POST', 'requests', await wipeOfNew('sum-1'))).body.id as string;
+    const b = (await api.call('alice', 'POST', 'requests', await wipeOfNew('sum-2'))).body.id as string;
+    const c = (await api.call('alice', 'POST', 'requests', await wipeOfNew('sum-3'))).body.id as string;
     await api.call('bob', 'POST', `requests/${a}/approve`, { notes: 'ok' });
     await api.call('carol', 'POST', `requests/${b}/reject`, { notes: 'no' });
     await api.until('alice', a, (r) => r.status === 'approved');
@@ -131,8 +141,8 @@ describe('operations API through the local runtime', () => {
   });
 
   it('lists Durable instances page by page with filters', async () => {
-    await api.call('alice', 'POST', 'requests', wipe('list-1'));
-    await api.call('alice', 'POST', 'requests', wipe('list-2'));
+    await api.call('alice', 'POST', 'requests', await wipeOfNew('list-1'));
+    await api.call('alice', 'POST', 'requests', await wipeOfNew('list-2'));
     const first = await api.call('olga', 'GET', 'ops/instances?top=2&runtimeStatus=Running,Completed');
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(2);
@@ -163,7 +173,7 @@ describe('operations API through the local runtime', () => {
   });
 
   it('terminates a running request: cancelled with the operator and reason, audited, chain valid, no longer running', async () => {
-    const id = (await api.call('alice', 'POST', 'requests', wipe('term-1'))).body.id as string;
+    const id = (await api.call('alice', 'POST', 'requests', await wipeOfNew('term-1'))).body.id as string;
     await until('submission recorded', async () =>
       (await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined,
     );
@@ -196,7 +206,7 @@ describe('operations API through the local runtime', () => {
   });
 
   it("lists a request as stuck once its orchestration is terminated behind the app's back", async () => {
-    const id = (await api.call('alice', 'POST', 'requests', wipe('stuck-1'))).body.id as string;
+    const id = (await api.call('alice', 'POST', 'requests', await wipeOfNew('stuck-1'))).body.id as string;
     await until('submission recorded', async () =>
       (await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined,
     );
@@ -223,11 +233,12 @@ describe('operations API through the local runtime', () => {
   it('starts a request whose submit stopped before starting its orchestration: stuck as orchestration_missing, started by redrive, then decided as usual', async () => {
     // What a submit leaves when it stops between storing the request and starting its orchestration,
     // written with the app's own store adapter into the runtime's database.
-    const probe = (await api.call('alice', 'POST', 'requests', wipe('orphan-probe'))).body;
+    const probe = (await api.call('alice', 'POST', 'requests', await wipeOfNew('orphan-probe'))).body;
     const policy = (await api.call('alice', 'GET', `policies/${probe.policy.id}`)).body;
     const now = ((await (await fetch(`${api.runtime.url}/_local/clock`)).json()) as { now: string }).now;
+    const orphanDevice = await newDevice(api.runtime.url, 'orphan-1');
     const orphan = createRequest({
-      ...wipe('orphan-1'),
+      ...wipe(orphanDevice),
       profileType: 'deviceWipe',
       id: randomUUID(),
       initiator: probe.initiator,
@@ -246,7 +257,7 @@ describe('operations API through the local runtime', () => {
     );
     expect(stuck).toMatchObject({ runtimeStatus: null, code: 'orchestration_missing' });
     // Resubmitting the same resource is refused: the orphan holds its lock.
-    expect((await api.call('alice', 'POST', 'requests', wipe('orphan-1'))).body.code).toBe('entity_locked');
+    expect((await api.call('alice', 'POST', 'requests', wipe(orphanDevice))).body.code).toBe('entity_locked');
 
     const started = await api.call('olga', 'POST', `ops/requests/${orphan.id}/redrive`, {
       reason: 'submit lost its orchestration (INC-7)',
@@ -274,7 +285,8 @@ describe('operations API through the local runtime', () => {
   });
 
   it('re-drives a failed execution once: the webhook failed, then succeeds; outcome in execution and the trail', async () => {
-    const id = (await api.call('alice', 'POST', 'requests', script('rd-1'))).body.id as string;
+    const id = (await api.call('alice', 'POST', 'requests', scriptUpdate('Rotates the local admin password (INC-12)')))
+      .body.id as string;
     expect((await api.call('olga', 'POST', `ops/requests/${id}/redrive`, { reason: 'too early' })).body.code).toBe(
       'invalid_state',
     );
@@ -313,7 +325,7 @@ describe('operations API through the local runtime', () => {
 
   it('carries the correlation id from the HTTP request into the logs of its activities', async () => {
     const correlationId = `ops-test-${Date.now()}`;
-    const submitted = await api.call('alice', 'POST', 'requests', wipe('corr-1'), {
+    const submitted = await api.call('alice', 'POST', 'requests', await wipeOfNew('corr-1'), {
       'x-correlation-id': correlationId,
     });
     expect(submitted.headers.get('x-correlation-id')).toBe(correlationId);
@@ -336,7 +348,7 @@ describe('operations API through the local runtime', () => {
   });
 
   it('purges the Durable history of finished instances older than the retention, keeping the audit trail', async () => {
-    const id = (await api.call('alice', 'POST', 'requests', wipe('ret-1'))).body.id as string;
+    const id = (await api.call('alice', 'POST', 'requests', await wipeOfNew('ret-1'))).body.id as string;
     await api.call('carol', 'POST', `requests/${id}/reject`, { notes: 'no' });
     await api.until('alice', id, (r) => r.status === 'rejected');
     await until(

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api, advanceClock, approverGroup, auditTrail, createPolicy, type AuditItem } from '../support/api';
+import { deviceActionBody, newDevice } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 jest.setTimeout(60_000);
@@ -19,12 +20,7 @@ const ALLOWED: Record<string, string[]> = {
   approved: ['cancelled', 'completed', 'expired'],
 };
 
-const operation = (resourceId: string) => ({ action: 'run', resourceType: 'managedDevice', resourceId });
-const submission = (profileType: string, resourceId: string) => ({
-  profileType,
-  operation: operation(resourceId),
-  justification: `Race test on ${resourceId}`,
-});
+type DeviceProfile = 'deviceWipe' | 'deviceRetire' | 'deviceDelete';
 
 const types = (items: AuditItem[]) => items.map((item) => item.type);
 /** What every trail here starts with: the submission, then bob's and carol's links and mails. */
@@ -121,14 +117,21 @@ describe('racing commands on one request (manual clock)', () => {
     await new Promise((resolve) => webhook?.close(resolve));
   });
 
-  async function submit(profileType: string, resourceId: string): Promise<string> {
-    const submitted = await api.call('alice', 'POST', 'requests', submission(profileType, resourceId));
+  /** alice asks for `profileType`'s action on a device enrolled for this request alone. */
+  async function submit(profileType: DeviceProfile, deviceName: string): Promise<string> {
+    const device = await newDevice(api.runtime.url, deviceName);
+    const submitted = await api.call(
+      'alice',
+      'POST',
+      'requests',
+      deviceActionBody(profileType, device, `Race test on ${deviceName}`),
+    );
     expect(submitted.status).toBe(202);
     return submitted.body.id as string;
   }
 
-  async function approved(profileType: string, resourceId: string): Promise<string> {
-    const id = await submit(profileType, resourceId);
+  async function approved(profileType: DeviceProfile, deviceName: string): Promise<string> {
+    const id = await submit(profileType, deviceName);
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
     await api.until('alice', id, (r) => r.status === 'approved');
     return id;
