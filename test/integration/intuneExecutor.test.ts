@@ -6,10 +6,9 @@ import {
   completeAndExecute,
   seededId,
   submitApproved,
-  tenant,
   writesOf,
-  type TenantCall,
 } from '../support/localIntune';
+import { intuneTenant, type IntuneCall } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 /** The order the entries of one resource type run in: whatever deletes the object goes last. */
@@ -43,7 +42,7 @@ interface Run {
   before: any;
   after: any;
   afterCollection: any[];
-  writes: { all: TenantCall[]; effective: TenantCall[] };
+  writes: { all: IntuneCall[]; effective: IntuneCall[] };
 }
 
 const entryName = (entry: CatalogueEntry) => `${entry.profileType} ${entry.resourceType} ${entry.action}`;
@@ -98,7 +97,7 @@ describe('every catalogue operation executed through Graph against the local ten
     const resourceId = entry.resourceId === 'required' ? seededTarget(entry) : undefined;
     if (resourceId !== undefined) operation.resourceId = resourceId;
     const objectOf = async () => {
-      const objects = (await tenant(api.runtime))[collection] ?? [];
+      const objects = (await intuneTenant(api.runtime.url))[collection] ?? [];
       return { objects, object: objects.find((item) => item.id === resourceId) };
     };
     const { object: before } = await objectOf();

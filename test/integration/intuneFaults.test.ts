@@ -8,19 +8,17 @@ import { findEntry } from '../../shared/intune/catalogue';
 import { Api, advanceClock, approverGroup, createPolicy, trailUntil } from '../support/api';
 import {
   completeAndExecute,
-  enrolDevice,
   executionOf,
   graphAsApp,
   injectFault,
   nativeApproval,
   seededId,
   submitApproved,
-  tenantCalls,
   tenantObject,
   writesOf,
-  type TenantCall,
 } from '../support/localIntune';
 import { eventually } from '../support/maa';
+import { intuneCalls, newDevice, type IntuneCall } from '../support/intune';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 
 const wipe = (resourceId: string, justification = 'Reported stolen (INC-4711)') => ({
@@ -45,8 +43,8 @@ function exampleOn(profileType: string, resourceType: string, action: string, re
   };
 }
 
-const onPath = (calls: TenantCall[], fragment: string) => calls.filter((call) => call.path.includes(fragment));
-const accepted = (calls: TenantCall[]) => calls.filter((call) => call.status >= 200 && call.status < 300);
+const onPath = (calls: IntuneCall[], fragment: string) => calls.filter((call) => call.path.includes(fragment));
+const accepted = (calls: IntuneCall[]) => calls.filter((call) => call.status >= 200 && call.status < 300);
 
 async function bootstrap(api: Api, ...profileTypes: string[]): Promise<void> {
   const group = await approverGroup(api.runtime);
@@ -117,7 +115,7 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
     const request = await completeAndExecute(api, id);
     expect(request.execution).toMatchObject({ status: 'failed', code: 'target_changed' });
     // The only write to the category is the other admin's.
-    expect(onPath(await tenantCalls(api.runtime), category)).toEqual([
+    expect(onPath(await intuneCalls(api.runtime.url), category)).toEqual([
       expect.objectContaining({ method: 'PATCH', status: 204, body: { description: 'Changed behind the approval' } }),
     ]);
     expect(await tenantObject(api.runtime, 'deviceCategory', category)).toMatchObject({
@@ -130,15 +128,15 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
     ['429 without Retry-After', { status: 429 }],
     ['503', { status: 503 }],
   ] as const)('wipes exactly once when Graph first answers %s', async (_name, fault) => {
-    const device = await enrolDevice(
-      api.runtime,
+    const device = await newDevice(
+      api.runtime.url,
       `LT-FAULT-${fault.status}-${'retryAfterSeconds' in fault ? 'ra' : 'no'}`,
     );
     const id = await submitApproved(api, wipe(device));
     await injectFault(api.runtime, { ...fault, count: 1, path: device });
     const request = await completeAndExecute(api, id, 60_000);
     expect(request.execution).toMatchObject({ status: 'succeeded' });
-    const calls = onPath(await tenantCalls(api.runtime), device);
+    const calls = onPath(await intuneCalls(api.runtime.url), device);
     expect(calls.map((call) => call.status)).toEqual([fault.status, 204]);
     // Both attempts are the same request to Graph: one client-request-id.
     expect(new Set(calls.map((call) => call.clientRequestId))).toEqual(
@@ -162,7 +160,7 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
   });
 
   it('records native_approval_required and changes nothing when Intune’s own Multi Admin Approval intercepts the wipe', async () => {
-    const device = await enrolDevice(api.runtime, 'LT-NATIVE-01');
+    const device = await newDevice(api.runtime.url, 'LT-NATIVE-01');
     const before = await tenantObject(api.runtime, 'managedDevice', device);
     const id = await submitApproved(api, wipe(device));
     await nativeApproval(api.runtime, 'deviceWipe', true);
@@ -173,7 +171,7 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
     } finally {
       await nativeApproval(api.runtime, 'deviceWipe', false);
     }
-    expect(accepted(onPath(await tenantCalls(api.runtime), device))).toEqual([]);
+    expect(accepted(onPath(await intuneCalls(api.runtime.url), device))).toEqual([]);
     expect(await tenantObject(api.runtime, 'managedDevice', device)).toEqual(before);
   });
 });
@@ -305,19 +303,19 @@ describe('permissions, daily caps and the device follow-up (manual clock)', () =
     const request = await completeAndExecute(api, id);
     expect(request.execution).toMatchObject({ status: 'failed', code: 'graph_forbidden' });
     expect(request.execution.detail).toContain('DeviceManagementRBAC.ReadWrite.All');
-    expect(accepted(onPath(await tenantCalls(api.runtime), definition))).toEqual([]);
+    expect(accepted(onPath(await intuneCalls(api.runtime.url), definition))).toEqual([]);
   });
 
   it('refuses a device action past the daily cap before calling Graph', async () => {
-    const first = await enrolDevice(api.runtime, 'LT-LEAVER-01');
-    const second = await enrolDevice(api.runtime, 'LT-LEAVER-02');
+    const first = await newDevice(api.runtime.url, 'LT-LEAVER-01');
+    const second = await newDevice(api.runtime.url, 'LT-LEAVER-02');
     const untouched = await tenantObject(api.runtime, 'managedDevice', second);
     const firstId = await submitApproved(api, retire(first));
     const secondId = await submitApproved(api, retire(second), 'carol');
     expect((await completeAndExecute(api, firstId)).execution).toMatchObject({ status: 'succeeded' });
     const refused = await completeAndExecute(api, secondId);
     expect(refused.execution).toMatchObject({ status: 'failed', code: 'daily_cap_reached' });
-    expect(onPath(await tenantCalls(api.runtime), second)).toEqual([]);
+    expect(onPath(await intuneCalls(api.runtime.url), second)).toEqual([]);
     expect(await tenantObject(api.runtime, 'managedDevice', second)).toEqual(untouched);
   });
 
@@ -361,20 +359,20 @@ describe('kill -9 of the runtime during execution', () => {
 
   async function crashWhen(
     device: string,
-    moment: (calls: TenantCall[]) => boolean,
+    moment: (calls: IntuneCall[]) => boolean,
     what: string,
-  ): Promise<{ request: any; calls: TenantCall[] }> {
+  ): Promise<{ request: any; calls: IntuneCall[] }> {
     const id = await submitApproved(api, wipe(device));
     const runtime: RunningRuntime = api.runtime;
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
-    await eventually(async () => moment(onPath(await tenantCalls(runtime), device)), what, 20_000);
+    await eventually(async () => moment(onPath(await intuneCalls(runtime.url), device)), what, 20_000);
     await restart();
     const request = await executionOf(api, id, 60_000);
-    return { request, calls: onPath(await tenantCalls(api.runtime), device) };
+    return { request, calls: onPath(await intuneCalls(api.runtime.url), device) };
   }
 
   it('wipes once when killed while waiting out a 429', async () => {
-    const device = await enrolDevice(api.runtime, 'LT-CRASH-01');
+    const device = await newDevice(api.runtime.url, 'LT-CRASH-01');
     await injectFault(api.runtime, { status: 429, count: 1, retryAfterSeconds: 5, path: device });
     const { request, calls } = await crashWhen(
       device,
@@ -387,7 +385,7 @@ describe('kill -9 of the runtime during execution', () => {
   });
 
   it('wipes once when killed right after Graph accepted the wipe', async () => {
-    const device = await enrolDevice(api.runtime, 'LT-CRASH-02');
+    const device = await newDevice(api.runtime.url, 'LT-CRASH-02');
     const { request, calls } = await crashWhen(device, (seen) => accepted(seen).length > 0, 'the wipe to be accepted');
     expect(request.execution.status).toBe('succeeded');
     expect(accepted(calls)).toHaveLength(1);

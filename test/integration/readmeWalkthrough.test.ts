@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Api, auditTrail } from '../support/api';
-import { seededId, tenantCalls, tenantObject } from '../support/localIntune';
+import { intuneCalls } from '../support/intune';
+import { seededId, tenantObject } from '../support/localIntune';
 import { repoRoot, startRuntime } from '../support/runtime';
 
 const README_API = 'API=http://127.0.0.1:7071';
@@ -68,7 +69,7 @@ describe('the README walkthrough wipes a seeded device through an approved reque
     const [initial, ...later] = statesOf(run.out, device, 'LT-ALICE-01');
     expect(initial).not.toMatch(/^wipe/);
     expect(later).toEqual(['wipePending', 'wipeIssued']);
-    const writes = (await tenantCalls(api.runtime)).filter((call) => call.path.includes(device));
+    const writes = (await intuneCalls(api.runtime.url)).filter((call) => call.path.includes(device));
     expect(writes).toEqual([
       expect.objectContaining({ method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${device}/wipe` }),
     ]);
@@ -102,7 +103,7 @@ describe('the README walkthrough wipes a seeded device through an approved reque
     expect(run.out).toContain('Execution: succeeded');
     expect(run.out).toMatch(/On the device: done: .* \(MAC-BOB-01 is wipeIssued\)\./);
     expect(run.out).toMatch(/Audit trail: .*execution\.observed; chain valid/);
-    const writes = (await tenantCalls(api.runtime)).filter((call) => call.path.includes(device));
+    const writes = (await intuneCalls(api.runtime.url)).filter((call) => call.path.includes(device));
     expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([
       `POST /v1.0/deviceManagement/managedDevices/${device}/wipe`,
     ]);

@@ -1,17 +1,7 @@
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../local/identity/seed';
 import type { Api } from './api';
+import { intuneCalls, intuneTenant, SEEDED, type IntuneCall } from './intune';
 import type { RunningRuntime } from './runtime';
-
-/** One write the local tenant received, as `GET /_local/intune/calls` lists it. */
-export interface TenantCall {
-  method: string;
-  /** From the version on: `/v1.0/deviceManagement/managedDevices/<id>/wipe`. */
-  path: string;
-  body: any;
-  status: number;
-  clientRequestId: string | null;
-  at: string;
-}
 
 /** The local tenant's collection (a key of `GET /_local/intune`) holding each catalogue `resourceType`. */
 export const TENANT_COLLECTIONS: Readonly<Record<string, string>> = Object.freeze({
@@ -28,30 +18,15 @@ export const TENANT_COLLECTIONS: Readonly<Record<string, string>> = Object.freez
   deviceCategory: 'deviceCategories',
 });
 
-/** The id prefix of the seeded objects of each `resourceType` (`<prefix>-0000-4000-8000-00000000000N`). */
-export const SEEDED_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
-  managedDevice: 'd3a1c0de',
-  mobileApp: 'a9900a00',
-  deviceManagementScript: '5c410000',
-  deviceShellScript: '5c420000',
-  deviceHealthScript: '5c430000',
-  deviceCompliancePolicy: 'c0a10000',
-  configurationPolicy: 'c0f10000',
-  deviceConfiguration: 'c0f20000',
-  roleDefinition: '201e0000',
-  roleAssignment: '201a0000',
-  deviceCategory: 'ca7e0000',
-});
-
-/** The id of the `n`th seeded object of `resourceType` in the local tenant. */
+/** The id of the `n`th seeded object of `resourceType` in the local tenant (see {@link SEEDED}). */
 export function seededId(resourceType: string, n: number): string {
-  const prefix = SEEDED_PREFIXES[resourceType];
-  if (prefix === undefined) throw new Error(`no seeded objects of type ${resourceType}`);
-  return `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const seeded = SEEDED as unknown as Record<string, readonly string[]>;
+  const ids =
+    resourceType === 'managedDevice' ? Object.values(SEEDED.devices) : seeded[TENANT_COLLECTIONS[resourceType]!];
+  const id = ids?.[n - 1];
+  if (id === undefined) throw new Error(`the local tenant seeds no ${resourceType} number ${n}`);
+  return id;
 }
-
-/** The seeded group "Sales devices" (one of the groups Intune objects are assigned to). */
-export const SALES_GROUP = 'a9900000-0000-4000-8000-000000000102';
 
 async function local(
   runtime: RunningRuntime,
@@ -67,31 +42,17 @@ async function local(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** The local tenant as it is now (`GET /_local/intune`), collection by collection. */
-export async function tenant(runtime: RunningRuntime): Promise<Record<string, any[]>> {
-  const answer = await local(runtime, 'GET', 'intune');
-  if (answer.status !== 200) throw new Error(`GET /_local/intune answered ${answer.status}`);
-  return answer.body as Record<string, any[]>;
-}
-
 /** One object of the local tenant as it is now; undefined when it is not (or no longer) there. */
 export async function tenantObject(runtime: RunningRuntime, resourceType: string, id: string): Promise<any> {
-  return (await tenant(runtime))[TENANT_COLLECTIONS[resourceType]!]!.find((item: { id: string }) => item.id === id);
-}
-
-/** Every write the local tenant received, oldest first. */
-export async function tenantCalls(runtime: RunningRuntime): Promise<TenantCall[]> {
-  const answer = await local(runtime, 'GET', 'intune/calls');
-  if (answer.status !== 200) throw new Error(`GET /_local/intune/calls answered ${answer.status}`);
-  return answer.body.items as TenantCall[];
+  return (await intuneTenant(runtime.url))[TENANT_COLLECTIONS[resourceType]!]!.find((item) => item.id === id);
 }
 
 /** The writes sent with `clientRequestId` (one request's), and those of them Graph accepted. */
 export async function writesOf(
   runtime: RunningRuntime,
   clientRequestId: string,
-): Promise<{ all: TenantCall[]; effective: TenantCall[] }> {
-  const all = (await tenantCalls(runtime)).filter((call) => call.clientRequestId === clientRequestId);
+): Promise<{ all: IntuneCall[]; effective: IntuneCall[] }> {
+  const all = (await intuneCalls(runtime.url)).filter((call) => call.clientRequestId === clientRequestId);
   return { all, effective: all.filter((call) => call.status >= 200 && call.status < 300) };
 }
 
@@ -108,22 +69,6 @@ export async function injectFault(
 export async function nativeApproval(runtime: RunningRuntime, profileType: string, enabled: boolean): Promise<void> {
   const answer = await local(runtime, 'POST', 'intune/nativeApproval', { profileType, enabled });
   if (answer.status !== 204) throw new Error(`POST /_local/intune/nativeApproval answered ${answer.status}`);
-}
-
-/** Enrols a new managed device in the local tenant; resolves with its id. */
-export async function enrolDevice(
-  runtime: RunningRuntime,
-  deviceName: string,
-  operatingSystem = 'Windows',
-  userPrincipalName = 'alice@maa.test',
-): Promise<string> {
-  const answer = await local(runtime, 'POST', 'intune/managedDevices', {
-    deviceName,
-    operatingSystem,
-    userPrincipalName,
-  });
-  if (answer.status !== 201) throw new Error(`enrolling ${deviceName} answered ${answer.status}`);
-  return answer.body.id as string;
 }
 
 /**
