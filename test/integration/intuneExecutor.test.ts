@@ -3,37 +3,14 @@ import { Api, approverGroup, createPolicy } from '../support/api';
 import {
   INTUNE_PROFILE_TYPES,
   TENANT_COLLECTIONS,
-  completeAndExecute,
-  seededId,
-  submitApproved,
-  writesOf,
-} from '../support/localIntune';
+  catalogueChains,
+  catalogueOperation,
+  entryName,
+  seededTarget,
+} from '../support/catalogueRun';
+import { completeAndExecute, submitApproved, writesOf } from '../support/localIntune';
 import { intuneTenant, type IntuneCall } from '../support/intune';
 import { startRuntime } from '../support/runtime';
-
-/** The order the entries of one resource type run in: whatever deletes the object goes last. */
-const ACTION_ORDER = [
-  'create',
-  'update',
-  'replace',
-  'assign',
-  'addAssignment',
-  'removeAssignment',
-  'wipe',
-  'retire',
-  'delete',
-];
-
-/** Which seeded device each device action takes: one each, as they run side by side. */
-const DEVICE_OF_ACTION: Readonly<Record<string, number>> = { wipe: 1, retire: 2, delete: 3 };
-
-/** The seeded object each entry works on: devices one each, the other types one object in turn. */
-function seededTarget(entry: CatalogueEntry): string {
-  if (entry.resourceType === 'managedDevice') return seededId('managedDevice', DEVICE_OF_ACTION[entry.action]!);
-  // Role definition 1 holds the seeded role assignment; 2 can be changed and deleted freely.
-  if (entry.resourceType === 'roleDefinition') return seededId('roleDefinition', 2);
-  return seededId(entry.resourceType, 1);
-}
 
 /** What one entry's run through the lifecycle left behind, captured before the next entry on the same object ran. */
 interface Run {
@@ -45,7 +22,6 @@ interface Run {
   writes: { all: IntuneCall[]; effective: IntuneCall[] };
 }
 
-const entryName = (entry: CatalogueEntry) => `${entry.profileType} ${entry.resourceType} ${entry.action}`;
 const assignmentsIn = (body: any): any[] => (Object.values(body ?? {}).find(Array.isArray) as any[] | undefined) ?? [];
 const targetKey = (assignment: any) => `${assignment.target?.['@odata.type']}:${assignment.target?.groupId ?? ''}`;
 
@@ -72,12 +48,9 @@ describe('every catalogue operation executed through Graph against the local ten
         }),
       ),
     );
-    const byType = new Map<string, CatalogueEntry[]>();
-    for (const entry of CATALOGUE) byType.set(entry.resourceType, [...(byType.get(entry.resourceType) ?? []), entry]);
     let approvals = 0;
     await Promise.all(
-      [...byType.values()].map(async (entries) => {
-        entries.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action));
+      catalogueChains().map(async (entries) => {
         for (const entry of entries) {
           try {
             runs.set(entry, await run(entry, approvals++ % 2 === 0 ? 'bob' : 'carol'));
@@ -93,19 +66,13 @@ describe('every catalogue operation executed through Graph against the local ten
   async function run(entry: CatalogueEntry, approver: string): Promise<Run> {
     const collection = TENANT_COLLECTIONS[entry.resourceType];
     if (collection === undefined) throw new Error(`the local tenant has no collection for ${entry.resourceType}`);
-    const operation: CatalogueOperation = structuredClone(entry.example);
-    const resourceId = entry.resourceId === 'required' ? seededTarget(entry) : undefined;
-    if (resourceId !== undefined) operation.resourceId = resourceId;
+    const resourceId = seededTarget(entry);
     const objectOf = async () => {
       const objects = (await intuneTenant(api.runtime.url))[collection] ?? [];
       return { objects, object: objects.find((item) => item.id === resourceId) };
     };
     const { object: before } = await objectOf();
-    if (entry.action === 'removeAssignment') {
-      const assignment = (before?.assignments as { id: string }[] | undefined)?.at(-1);
-      if (assignment === undefined) throw new Error(`${resourceId} has no assignment to remove`);
-      operation.payload = { ...(operation.payload as object), assignmentId: assignment.id };
-    }
+    const operation = catalogueOperation(entry, before);
     const id = await submitApproved(
       api,
       {

@@ -12,13 +12,13 @@ import {
   graphAsApp,
   injectFault,
   nativeApproval,
-  seededId,
   submitApproved,
   tenantObject,
   writesOf,
 } from '../support/localIntune';
 import { eventually } from '../support/maa';
 import { intuneCalls, newDevice, type IntuneCall } from '../support/intune';
+import { seededId } from '../support/catalogueRun';
 import { startRuntime, type RunningRuntime } from '../support/runtime';
 
 const wipe = (resourceId: string, justification = 'Reported stolen (INC-4711)') => ({

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Api, auditTrail } from '../support/api';
 import { intuneCalls } from '../support/intune';
-import { seededId, tenantObject } from '../support/localIntune';
+import { tenantObject } from '../support/localIntune';
 import { repoRoot, startRuntime } from '../support/runtime';
 
 const README_API = 'API=http://127.0.0.1:7071';

@@ -1,32 +1,8 @@
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../local/identity/seed';
 import type { Api } from './api';
-import { intuneCalls, intuneTenant, SEEDED, type IntuneCall } from './intune';
+import { TENANT_COLLECTIONS } from './catalogueRun';
+import { intuneCalls, intuneTenant, type IntuneCall } from './intune';
 import type { RunningRuntime } from './runtime';
-
-/** The local tenant's collection (a key of `GET /_local/intune`) holding each catalogue `resourceType`. */
-export const TENANT_COLLECTIONS: Readonly<Record<string, string>> = Object.freeze({
-  managedDevice: 'managedDevices',
-  mobileApp: 'mobileApps',
-  deviceManagementScript: 'deviceManagementScripts',
-  deviceShellScript: 'deviceShellScripts',
-  deviceHealthScript: 'deviceHealthScripts',
-  deviceCompliancePolicy: 'deviceCompliancePolicies',
-  configurationPolicy: 'configurationPolicies',
-  deviceConfiguration: 'deviceConfigurations',
-  roleDefinition: 'roleDefinitions',
-  roleAssignment: 'roleAssignments',
-  deviceCategory: 'deviceCategories',
-});
-
-/** The id of the `n`th seeded object of `resourceType` in the local tenant (see {@link SEEDED}). */
-export function seededId(resourceType: string, n: number): string {
-  const seeded = SEEDED as unknown as Record<string, readonly string[]>;
-  const ids =
-    resourceType === 'managedDevice' ? Object.values(SEEDED.devices) : seeded[TENANT_COLLECTIONS[resourceType]!];
-  const id = ids?.[n - 1];
-  if (id === undefined) throw new Error(`the local tenant seeds no ${resourceType} number ${n}`);
-  return id;
-}
 
 async function local(
   runtime: RunningRuntime,
@@ -135,16 +111,3 @@ export async function executionOf(api: Api, id: string, timeoutMs = 30_000): Pro
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-/** Every Intune profile type a catalogue operation belongs to. */
-export const INTUNE_PROFILE_TYPES = [
-  'deviceWipe',
-  'deviceRetire',
-  'deviceDelete',
-  'app',
-  'script',
-  'compliancePolicy',
-  'configurationPolicy',
-  'role',
-  'tenantConfiguration',
-] as const;
