@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Api, auditTrail } from '../support/api';
 import { intuneCalls } from '../support/intune';
 import { tenantObject } from '../support/localIntune';
+import { seededId } from '../support/catalogueRun';
 import { repoRoot, startRuntime } from '../support/runtime';
 
 const README_API = 'API=http://127.0.0.1:7071';
