@@ -55,7 +55,7 @@ export function authenticatedClientRoute(
  * orchestrations started or sent commands carry the correlation id of `request`.
  */
 export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
-  const { store, directory, now, appKeys, reminderBeforeMs } = getServices();
+  const { store, directory, now, appKeys, reminderBeforeMs, targets } = getServices();
   return {
     store,
     directory,
@@ -66,5 +66,6 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     newId: () => crypto.randomUUID(),
     appKeys,
     reminderBeforeMs,
+    targets,
   };
 }

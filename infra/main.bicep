@@ -62,14 +62,20 @@ param closedRequestTtl string = ''
 @description('NCRONTAB schedule of the audit checkpoint timer (six fields); hourly by default.')
 param auditCheckpointSchedule string = '0 0 * * * *'
 
-@description('Grant the optional Intune permissions for executors that call Intune themselves.')
-param intunePermissions bool = false
+@description('Comma-separated profile types the service only releases (the initiator performs them); the Graph executor performs the other Intune types, and only their Intune permissions are granted.')
+param releaseOnlyProfileTypes string = ''
 
 param cosmosDatabaseName string = 'maa'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var hubName = loadJsonContent('../host.json').extensions.durableTask.hubName
 var graphPermissions = loadJsonContent('entra/graph-permissions.json').permissions
+// The Intune profile types the Graph executor performs (shared/intune/settings.ts): all but the
+// webhook's and the release-only ones. Least privilege: an Intune permission is granted only for these.
+var intuneProfileTypes = ['deviceWipe', 'deviceRetire', 'deviceDelete', 'app', 'script', 'compliancePolicy', 'configurationPolicy', 'role', 'tenantConfiguration']
+var webhookTypes = empty(executorWebhookUrl) ? [] : map(split(executorWebhookProfileTypes, ','), t => trim(t))
+var releaseOnlyTypes = map(split(releaseOnlyProfileTypes, ','), t => trim(t))
+var graphExecutedTypes = filter(intuneProfileTypes, t => !contains(webhookTypes, t) && !contains(releaseOnlyTypes, t))
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}maa-${resourceToken}'
@@ -229,7 +235,7 @@ module graphGrants 'app/graph-permissions.bicep' = if (manageEntra) {
     managedIdentityPrincipalId: identity.outputs.principalId
     apiServicePrincipalId: entraAppUri!.outputs.servicePrincipalId
     permissions: map(
-      filter(graphPermissions, p => p.when == 'always' || (p.when == 'mailSender' && !empty(mailSender)) || (p.when == 'intune' && intunePermissions)),
+      filter(graphPermissions, p => p.when == 'always' || (p.when == 'mailSender' && !empty(mailSender)) || (p.when == 'intune' && !empty(intersection(p.?profileTypes ?? [], graphExecutedTypes)))),
       p => p.value
     )
   }
@@ -279,6 +285,7 @@ var appSettings = union(
         MAA_WEBHOOK_PROFILE_TYPES: executorWebhookProfileTypes
       },
   empty(closedRequestTtl) ? {} : { MAA_CLOSED_REQUEST_TTL: closedRequestTtl },
+  empty(releaseOnlyProfileTypes) ? {} : { MAA_RELEASE_ONLY_PROFILE_TYPES: releaseOnlyProfileTypes },
   useScheduler
     ? {
         // host.json keeps the Azure Storage provider; these override it for the scheduler.

@@ -25,6 +25,7 @@ import { HttpHost } from './host/httpHost';
 import { Invoker } from './host/invoker';
 import { TimerHost } from './host/timerHost';
 import { LocalIdentity } from './identity/localIdentity';
+import { LocalIntune } from './intune/localIntune';
 import { Logger, describeError, parseLogLevel } from './log';
 import { LOCAL_MAILBOX_PATH, LocalMailbox } from './mailbox';
 import { CLOCK_PATH, clockRoute } from './routes/clockRoute';
@@ -48,6 +49,7 @@ export class LocalRuntime {
   private httpHost!: HttpHost;
   private timers!: TimerHost;
   private identity!: LocalIdentity;
+  private intune!: LocalIntune;
   private server!: http.Server;
   private rpcServer!: http.Server;
   private publicOrigin = '';
@@ -193,22 +195,36 @@ export class LocalRuntime {
       ?.appTerminate()
       .catch((error: unknown) => this.log.error('host', `appTerminate hook failed: ${String(error)}`));
     this.store?.close();
+    this.intune?.close();
     await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
-  /** The development token issuer, directory and Graph (local/identity), and the mailbox its `sendMail` fills. */
+  /**
+   * The development token issuer, directory and Graph (local/identity), the mailbox its `sendMail`
+   * fills, and the Intune tenant (local/intune) its `deviceManagement` paths serve.
+   */
   private registerIdentityRoutes(): void {
     const now = () => this.clock.now();
     const mailbox = new LocalMailbox(this.settings.dataDir, now);
     this.localRoutes.set(LOCAL_MAILBOX_PATH, mailbox.route());
+    this.intune = new LocalIntune({
+      dataDir: this.settings.dataDir,
+      synchronous: this.settings.synchronous,
+      now,
+      deviceDelayMs: this.settings.intuneDeviceDelayMs,
+    });
+    const intune = this.intune;
     this.identity = new LocalIdentity({
       dataDir: this.settings.dataDir,
       now,
       origin: () => this.publicOrigin,
       mailbox,
       mailSender: () => process.env.MAA_MAIL_SENDER,
+      ...(this.settings.graphPermissions ? { graphPermissions: this.settings.graphPermissions } : {}),
+      intune: { owns: (segments) => LocalIntune.owns(segments), handle: (request) => intune.handle(request) },
     });
     for (const [route, handler] of this.identity.routes()) this.localRoutes.set(route, handler);
+    for (const [route, handler] of this.intune.routes()) this.localRoutes.set(route, handler);
   }
 }
 

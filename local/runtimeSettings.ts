@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseClockAdvance } from './clock';
 import { AppLoadError } from './host/appLoader';
 
 /** Settings of the local runtime itself (not the app's). */
@@ -13,7 +14,14 @@ export interface RuntimeSettings {
   synchronous: 'FULL' | 'NORMAL';
   /** How DurableClient reaches the management API: in-process (default) or over the loopback listener. */
   rpcTransport: 'inprocess' | 'http';
+  /** The Graph application permissions granted to the app's local Graph client, replacing the seeded list. */
+  graphPermissions?: string[];
+  /** How long a wipe or retire in the local Intune tenant stays pending, in milliseconds (runtime clock). */
+  intuneDeviceDelayMs: number;
 }
+
+/** A wipe or retire in the local Intune tenant completes after this long unless MAA_LOCAL_INTUNE_DEVICE_DELAY says otherwise. */
+const INTUNE_DEVICE_DELAY_DEFAULT = 'PT5M';
 
 /** Reads the runtime's settings from the environment (after local.settings.json was applied); throws {@link AppLoadError} on a bad value. */
 export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): RuntimeSettings {
@@ -31,6 +39,14 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): 
   const transport = (env.MAA_LOCAL_RPC_TRANSPORT ?? 'inprocess').toLowerCase();
   if (transport !== 'inprocess' && transport !== 'http')
     throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
+  const delay = (env.MAA_LOCAL_INTUNE_DEVICE_DELAY ?? '').trim() || INTUNE_DEVICE_DELAY_DEFAULT;
+  let intuneDeviceDelayMs: number;
+  try {
+    intuneDeviceDelayMs = parseClockAdvance(delay);
+  } catch {
+    throw new AppLoadError(`MAA_LOCAL_INTUNE_DEVICE_DELAY must be an ISO-8601 duration such as PT5M, not "${delay}"`);
+  }
+  const permissions = (env.MAA_LOCAL_GRAPH_PERMISSIONS ?? '').trim();
   return {
     appDir,
     port,
@@ -41,5 +57,14 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): 
     logLevel: env.MAA_LOG_LEVEL ?? 'information',
     bodyLimitBytes: limit,
     synchronous: sync,
+    ...(permissions === ''
+      ? {}
+      : {
+          graphPermissions: permissions
+            .split(',')
+            .map((permission) => permission.trim())
+            .filter(Boolean),
+        }),
+    intuneDeviceDelayMs,
   };
 }

@@ -32,7 +32,7 @@ import type {
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import { execute, retry, STEP_RETRY } from './execution';
+import { execute, observeDevice, retry, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
@@ -51,7 +51,8 @@ const NOTIFY_RETRY = retry(5_000, 2);
  * One orchestration per request (instance id = request id). It records the submission, then
  * waits for commands raced against the durable expiry timer, applies each through the pure
  * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
- * initiator completes it, and records every step in the read model and the audit trail. It
+ * initiator completes it (and, for a device action Graph accepted, follows the device up until its
+ * outcome settles, recording it once as `execution.observed`), and records every step in the read model and the audit trail. It
  * notifies the approvers of a new request (and reminds those who have not decided, once, shortly
  * before it expires) and the initiator of every decision, cancellation and expiry, auditing each
  * outcome; a notification that fails is recorded and never stops the request.
@@ -296,9 +297,20 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (kind) yield* notify(kind);
 
     if (request.status === 'completed') {
-      const execution = yield* execute(context, request, correlation);
+      const { followUp, ...execution } = yield* execute(context, request, correlation);
       yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
+      if (followUp && request.execution?.status === 'succeeded') {
+        const outcome = yield* observeDevice(context, request.id, followUp, correlation);
+        try {
+          yield* record(applyCommand(request, { kind: 'recordObservation', outcome }));
+        } catch (error) {
+          // An outcome the rules refuse (a malformed state) is left unrecorded, not a failed orchestration.
+          if (!isDomainError(error)) throw error;
+          if (!context.df.isReplaying)
+            context.error(`request ${request.id}: the device outcome was not recorded: ${error.message}`);
+        }
+      }
     }
   }
 

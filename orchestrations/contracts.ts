@@ -1,4 +1,4 @@
-import type { ApprovalRequest, AuditRecord, Execution } from '../shared/domain/model';
+import type { ApprovalRequest, AuditRecord, DeviceOutcome, Execution } from '../shared/domain/model';
 import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
@@ -111,6 +111,37 @@ export type LegacyNotifyOutput = NotifyOutput & { reminderBeforeMs?: number };
 
 /** Input of the `executeOperation` activity: the request (with the correlation id, which executors ignore). */
 export type ExecuteOperationInput = ApprovalRequest & Correlated;
+
+/**
+ * A device action Graph accepted: observe the device every `everyMs` until its outcome is no
+ * longer `pending` or `until` (RFC 3339) passes.
+ */
+export interface FollowUp {
+  everyMs: number;
+  until: string;
+}
+
+/**
+ * Output of the `executeOperation` activity: the execution to record and, for a device action
+ * Graph accepted, its follow-up (never recorded itself). Outputs recorded before follow-ups
+ * existed are plain executions.
+ */
+export type ExecuteOperationOutput = Execution & { followUp?: FollowUp };
+
+/** Input of the `observeExecution` activity: the request whose accepted device action to look at now. */
+export interface ObserveExecutionInput extends Correlated {
+  requestId: string;
+}
+
+/** Output of the `observeExecution` activity: the device's outcome as read now. */
+export type ObserveExecutionOutput = DeviceOutcome;
+
+/** Input of the `recordObservation` activity: the device outcome of re-drive `number`'s execution. */
+export interface RecordObservationInput extends Correlated {
+  requestId: string;
+  number: number;
+  outcome: DeviceOutcome;
+}
 
 /** Custom status for operators. */
 export interface ApprovalCustomStatus {

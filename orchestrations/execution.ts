@@ -1,8 +1,14 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
-import type { ApprovalRequest, Execution } from '../shared/domain/model';
+import type { ApprovalRequest, DeviceOutcome } from '../shared/domain/model';
 import type { Correlated } from '../shared/telemetry/correlation';
-import type { ExecuteOperationInput } from './contracts';
+import type {
+  ExecuteOperationInput,
+  ExecuteOperationOutput,
+  FollowUp,
+  ObserveExecutionInput,
+  ObserveExecutionOutput,
+} from './contracts';
 import { Activities } from './names';
 
 /** Retries: `attempts` attempts, `firstMs` apart, doubling, at most 5 minutes between attempts. */
@@ -17,20 +23,29 @@ export function retry(firstMs: number, attempts: number): df.RetryOptions {
 export const EXECUTION_RETRY = retry(5_000, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
 export const STEP_RETRY = retry(1_000, 12);
+/** One observation of a device: 3 attempts over about 15 s, then the outcome is `unknown`. */
+export const OBSERVE_RETRY = retry(5_000, 3);
+/** The shortest wait between two observations, whatever the executor asks for. */
+export const MIN_OBSERVE_EVERY_MS = 1_000;
 
 /**
  * Runs `request`'s stored operation through its executor (with {@link EXECUTION_RETRY}) inside an
  * orchestration; an executor that still fails after the retries gives a `failed` execution to
- * record, never a failed orchestration. Shared by the approval and re-drive orchestrations.
+ * record, never a failed orchestration. A device action Graph accepted comes with its `followUp`
+ * (see {@link observeDevice}). Shared by the approval and re-drive orchestrations.
  */
 export function* execute(
   context: OrchestrationContext,
   request: ApprovalRequest,
   correlation: Correlated,
-): Generator<df.Task, Execution, unknown> {
+): Generator<df.Task, ExecuteOperationOutput, unknown> {
   try {
     const input: ExecuteOperationInput = { ...request, ...correlation };
-    return (yield context.df.callActivityWithRetry(Activities.executeOperation, EXECUTION_RETRY, input)) as Execution;
+    return (yield context.df.callActivityWithRetry(
+      Activities.executeOperation,
+      EXECUTION_RETRY,
+      input,
+    )) as ExecuteOperationOutput;
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return {
@@ -38,5 +53,52 @@ export function* execute(
       at: context.df.currentUtcDateTime.toISOString(),
       detail: `gave up after retries: ${detail}`,
     };
+  }
+}
+
+/**
+ * The follow-up of an accepted device action: waits on durable timers every `followUp.everyMs`
+ * (at least {@link MIN_OBSERVE_EVERY_MS}, never past `until`) and observes the device through the
+ * `observeExecution` activity until its outcome is not `pending` or `until` has passed, and
+ * answers the outcome to record once: the settled one; the last `pending` one when `until` passed
+ * first; `unknown` when an observation still failed after {@link OBSERVE_RETRY}. Every wait is
+ * derived from the orchestration's clock, so a replay takes the same steps.
+ */
+export function* observeDevice(
+  context: OrchestrationContext,
+  requestId: string,
+  followUp: FollowUp,
+  correlation: Correlated,
+): Generator<df.Task, DeviceOutcome, unknown> {
+  const nowMs = () => context.df.currentUtcDateTime.getTime();
+  const parsedUntil = Date.parse(followUp.until);
+  // An unreadable end observes once, at once, rather than never or forever.
+  const untilMs = Number.isFinite(parsedUntil) ? parsedUntil : nowMs();
+  const everyMs =
+    Number.isFinite(followUp.everyMs) && followUp.everyMs > MIN_OBSERVE_EVERY_MS
+      ? followUp.everyMs
+      : MIN_OBSERVE_EVERY_MS;
+  const input: ObserveExecutionInput = { requestId, ...correlation };
+  for (;;) {
+    const fireAt = Math.min(nowMs() + everyMs, untilMs);
+    if (fireAt > nowMs()) yield context.df.createTimer(new Date(fireAt));
+    let outcome: ObserveExecutionOutput;
+    try {
+      outcome = (yield context.df.callActivityWithRetry(
+        Activities.observeExecution,
+        OBSERVE_RETRY,
+        input,
+      )) as ObserveExecutionOutput;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      return {
+        state: 'unknown',
+        at: context.df.currentUtcDateTime.toISOString(),
+        detail: `the device could not be observed: ${detail}`,
+      };
+    }
+    if (outcome.state !== 'pending') return outcome;
+    if (nowMs() >= untilMs)
+      return { ...outcome, detail: `${outcome.detail} (still pending when the follow-up ended at ${followUp.until})` };
   }
 }

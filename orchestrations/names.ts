@@ -18,6 +18,10 @@ export const Activities = {
   notify: 'notify',
   /** Records a re-drive's outcome in the read model and the audit trail (idempotent). */
   recordRedrive: 'recordRedrive',
+  /** Reads what the device did with an accepted device action, through the executor (a read only). */
+  observeExecution: 'observeExecution',
+  /** Records the device outcome of a re-drive's execution (idempotent). */
+  recordObservation: 'recordObservation',
 } as const;
 
 /**

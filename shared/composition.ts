@@ -6,6 +6,8 @@ import { PolicyExecutor } from './execute/policyExecutor';
 import { WebhookExecutor } from './execute/webhookExecutor';
 import type { Directory } from './identity/directory';
 import type { Identity } from './identity/identity';
+import { INTUNE_PROFILE_TYPES } from './intune/settings';
+import type { TargetReader } from './intune/targets';
 import type { AppKeyRing } from './keys/appKey';
 import type { LinksConfig } from './links/settings';
 import type { Notifier } from './notify/notifier';
@@ -47,8 +49,14 @@ export interface Services {
   readonly directory: Directory;
   /** The configured notification channels; none when nothing is configured. */
   readonly notifiers: readonly Notifier[];
-  /** The executor per profile type: policy changes apply themselves; the webhook for configured types; `none` otherwise. */
+  /**
+   * The executor per profile type: policy changes apply themselves; the webhook for the types in
+   * MAA_WEBHOOK_PROFILE_TYPES; `none` for MAA_RELEASE_ONLY_PROFILE_TYPES; the Graph executor for
+   * every other Intune type.
+   */
   readonly executorFor: (profileType: ProfileType) => Executor;
+  /** Reads an operation's target in Intune through Microsoft Graph (the snapshot taken at submit). */
+  readonly targets: TargetReader;
   /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
   readonly telemetry: Telemetry;
   /** The operator read model over the same store (its kind follows the store's; on Cosmos DB they share one client, which closing either closes). */
@@ -78,13 +86,37 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     return Object.freeze(createNotifiers(settings.notifications, settings.identity.graph, now));
   });
   const telemetry = once(() => createTelemetry(settings.ops.appInsightsConnectionString));
+  // One Graph client for the target reader and the executor, with the app's own credential; the
+  // identity SDK is loaded on first use.
+  const intuneClient = once(() => {
+    const { createGraphCredential } =
+      require('./identity/graphCredential') as typeof import('./identity/graphCredential');
+    const { IntuneGraphClient } = require('./intune/graphClient') as typeof import('./intune/graphClient');
+    return new IntuneGraphClient({
+      baseUrl: settings.identity.graph.baseUrl,
+      credential: createGraphCredential(settings.identity.graph.credential),
+    });
+  });
+  const targets = once((): TargetReader => {
+    const { GraphTargetReader } = require('./intune/targetReader') as typeof import('./intune/targetReader');
+    return new GraphTargetReader(intuneClient(), now);
+  });
+  const graphExecutor = once((): Executor => {
+    const { GraphExecutor } = require('./execute/graphExecutor') as typeof import('./execute/graphExecutor');
+    return new GraphExecutor({ client: intuneClient(), appKeys: settings.appKeys, now, settings: settings.intune });
+  });
   const executors = once(() => {
     const { webhook } = settings.executors;
     const policy = new PolicyExecutor(store(), now);
     const none = new NoneExecutor();
     const hook = webhook ? new WebhookExecutor({ url: webhook.url, secret: webhook.secret }, now) : undefined;
-    return (type: ProfileType): Executor =>
-      type === 'operationApprovalPolicy' ? policy : hook && webhook!.profileTypes.includes(type) ? hook : none;
+    const graphTypes: readonly ProfileType[] = INTUNE_PROFILE_TYPES;
+    return (type: ProfileType): Executor => {
+      if (type === 'operationApprovalPolicy') return policy;
+      if (hook && webhook!.profileTypes.includes(type)) return hook;
+      if (settings.intune.releaseOnly.includes(type) || !graphTypes.includes(type)) return none;
+      return graphExecutor();
+    };
   });
   return Object.freeze({
     now,
@@ -108,6 +140,9 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
       return notifiers();
     },
     executorFor: (profileType: ProfileType) => executors()(profileType),
+    get targets() {
+      return targets();
+    },
     get opsReader() {
       return backend.opsReader();
     },

@@ -6,6 +6,7 @@ import { PROFILE_TYPES, type ProfileType } from './domain/model';
 import { appKeySettingsShape, resolveAppKeys } from './keys/settings';
 import type { AppKeyRing } from './keys/appKey';
 import { identitySettingsShape, resolveIdentityConfig, type IdentityConfig } from './identity/settings';
+import { intuneSettingsShape, resolveIntuneConfig, type IntuneConfig } from './intune/settings';
 import { linkSettingsShape, resolveLinksConfig, type LinksConfig } from './links/settings';
 import { notificationSettingsShape, resolveNotificationsConfig, type NotificationsConfig } from './notify/settings';
 import { opsSettingsShape, resolveOpsConfig, type OpsConfig } from './ops/settings';
@@ -36,6 +37,7 @@ const settingsSchema = z
     ...linkSettingsShape,
     ...notificationSettingsShape,
     ...opsSettingsShape,
+    ...intuneSettingsShape,
     /** Which store adapter holds requests, policies and the audit trail (cosmos when only COSMOS_ENDPOINT is set). */
     MAA_STORE: z.enum(['sqlite', 'cosmos']).optional(),
     /** Folder for the SQLite store file (embedded default). */
@@ -77,6 +79,16 @@ const settingsSchema = z
         message: 'MAA_WEBHOOK_URL and MAA_WEBHOOK_SECRET are required when MAA_WEBHOOK_PROFILE_TYPES is set',
       });
     }
+    const both = settings.MAA_WEBHOOK_PROFILE_TYPES.filter((type) =>
+      settings.MAA_RELEASE_ONLY_PROFILE_TYPES.includes(type),
+    );
+    if (both.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['MAA_RELEASE_ONLY_PROFILE_TYPES'],
+        message: `${both.join(', ')} cannot be both executed by the webhook and only released`,
+      });
+    }
     if (settings.MAA_STORE === 'cosmos' && !settings.COSMOS_ENDPOINT) {
       context.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'is required when MAA_STORE is cosmos' });
     }
@@ -107,8 +119,10 @@ export interface AppConfig {
   readonly store: SqliteStoreConfig | CosmosStoreConfig;
   /** Authentication and group-membership settings (see shared/identity/settings.ts). */
   readonly identity: IdentityConfig;
-  /** Executors by profile type: the webhook for the listed types, `none` for the rest. */
+  /** Executors by profile type: the webhook for the listed types, `none` for the release-only ones, Graph for the rest. */
   readonly executors: ExecutorsConfig;
+  /** The Graph executor's caps, follow-up and retry bounds, and the release-only types (see shared/intune/settings.ts). */
+  readonly intune: IntuneConfig;
   /** The app's own key ring: signs commands, continuation tokens and audit checkpoints (see shared/keys/appKey.ts). */
   readonly appKeys: AppKeyRing;
   /** Signed approval links (see shared/links/settings.ts); undefined when no link key is set. */
@@ -142,7 +156,9 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   const notifications = resolveNotificationsConfig(settings);
   const ops = resolveOpsConfig(settings);
   const appKeys = resolveAppKeys(settings);
+  const intune = resolveIntuneConfig(settings);
   const problems = [
+    ...intune.problems,
     ...appKeys.problems,
     ...identity.problems,
     ...links.problems,
@@ -165,6 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     appKeys: appKeys.config!,
     identity: identity.config,
     executors,
+    intune: intune.config,
     links: links.config,
     notifications: notifications.config,
     ops: ops.config,

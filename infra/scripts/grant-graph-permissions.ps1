@@ -2,20 +2,39 @@
 # with MAA_MANAGE_ENTRA=false (azd provision grants them itself otherwise). Run it as an Entra
 # admin who may consent (Privileged Role Administrator or Global Administrator), after `az login`:
 #
-#   ./infra/scripts/grant-graph-permissions.ps1 -PrincipalId <managed identity principalId> [-Mail] [-Intune]
+#   ./infra/scripts/grant-graph-permissions.ps1 -PrincipalId <managed identity principalId> [-Mail] [-Intune] [-IntuneTypes deviceWipe,app]
 #
-# -Mail adds Mail.Send (email notifications); -Intune adds the optional Intune permissions for
-# executors that call Intune themselves. Granting an app role to the identity is the admin consent.
+# -Mail adds Mail.Send (email notifications). -Intune adds the Intune permissions of all nine
+# profile types the Graph executor performs; -IntuneTypes only those of the listed types (those not
+# in MAA_WEBHOOK_PROFILE_TYPES or MAA_RELEASE_ONLY_PROFILE_TYPES), least privilege per type as in
+# infra/entra/graph-permissions.json. Granting an app role to the identity is the admin consent.
 param(
   [Parameter(Mandatory = $true)][string]$PrincipalId,
   [switch]$Mail,
-  [switch]$Intune
+  [switch]$Intune,
+  [string[]]$IntuneTypes = @()
 )
 $ErrorActionPreference = 'Stop'
 
 $permissions = @('GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All')
 if ($Mail) { $permissions += 'Mail.Send' }
-if ($Intune) { $permissions += @('DeviceManagementManagedDevices.PrivilegedOperations.All', 'DeviceManagementManagedDevices.Read.All') }
+$intunePermissions = @{
+  deviceWipe          = @('DeviceManagementManagedDevices.PrivilegedOperations.All', 'DeviceManagementManagedDevices.Read.All')
+  deviceRetire        = @('DeviceManagementManagedDevices.PrivilegedOperations.All', 'DeviceManagementManagedDevices.Read.All')
+  deviceDelete        = @('DeviceManagementManagedDevices.ReadWrite.All')
+  app                 = @('DeviceManagementApps.ReadWrite.All')
+  script              = @('DeviceManagementScripts.ReadWrite.All')
+  compliancePolicy    = @('DeviceManagementConfiguration.ReadWrite.All')
+  configurationPolicy = @('DeviceManagementConfiguration.ReadWrite.All')
+  tenantConfiguration = @('DeviceManagementConfiguration.ReadWrite.All')
+  role                = @('DeviceManagementRBAC.ReadWrite.All')
+}
+if ($Intune) { $IntuneTypes = @($intunePermissions.Keys) }
+foreach ($type in ($IntuneTypes | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })) {
+  if (-not $intunePermissions.ContainsKey($type)) { throw "unknown profile type: $type" }
+  $permissions += $intunePermissions[$type]
+}
+$permissions = $permissions | Select-Object -Unique
 
 $graph = az ad sp show --id 00000003-0000-0000-c000-000000000000 | ConvertFrom-Json
 $assigned = (az rest --method GET --url "https://graph.microsoft.com/v1.0/servicePrincipals/$PrincipalId/appRoleAssignments" | ConvertFrom-Json).value

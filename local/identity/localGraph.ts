@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
+import type { IntuneGraphRequest } from '../intune/intuneGraph';
 import type { LocalMailbox } from '../mailbox';
 import type { KeyRing } from './keyRing';
 import type { LocalDirectory } from './localDirectory';
@@ -21,10 +23,21 @@ export interface LocalGraphOptions {
   readonly mailbox: LocalMailbox;
   /** The one mailbox `sendMail` accepts as sender (the app's MAA_MAIL_SENDER), read at each call. */
   readonly mailSender: () => string | undefined;
+  /** The local Intune tenant, answering `deviceManagement/...` and `deviceAppManagement/...`. */
+  readonly intune?: LocalGraphIntune;
+}
+
+/** What the local Graph needs of the Intune tenant it routes to. */
+export interface LocalGraphIntune {
+  /** Whether the path (segments below the version) is the tenant's. */
+  owns(segments: readonly string[]): boolean;
+  handle(request: IntuneGraphRequest): HostResponse;
 }
 
 /** The URL prefix the local Graph serves under, with the version segment. */
 export const LOCAL_GRAPH_PREFIX = '/_local/graph/v1.0/';
+/** The same Graph under the beta version (beta-only Intune collections live only here). */
+export const LOCAL_GRAPH_BETA_PREFIX = '/_local/graph/beta/';
 
 // Any of these application permissions lets an app read group memberships in Graph.
 const MEMBERSHIP_PERMISSIONS = new Set(['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All']);
@@ -48,94 +61,140 @@ const MAX_CHECK_GROUPS = 20;
  * paged), which need Application.Read.All. Requests need an app token from the
  * local token endpoint (signature, issuer, a Graph audience, `exp`/`nbf` on the runtime clock,
  * `idtyp` app) and the matching application permission; failures answer Graph-style `{ error: {
- * code, message } }`.
+ * code, message, innerError } }`. Paths below `deviceManagement/` and `deviceAppManagement/` go to the
+ * local Intune tenant. The same Graph answers under `/_local/graph/beta/`. Every answer carries
+ * `request-id` and `client-request-id` headers (the latter echoing the request's, and repeated in
+ * an error's `innerError`).
  */
 export function localGraphRoute(
   options: LocalGraphOptions,
 ): (request: IncomingMessage, url: URL, body: Buffer) => HostResponse {
-  return (request: IncomingMessage, url: URL, body: Buffer): HostResponse => {
-    const caller = authenticate(request, options);
-    if (!('roles' in caller)) return caller;
-    const method = (request.method ?? 'GET').toUpperCase();
-    const segments = url.pathname.slice(LOCAL_GRAPH_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
-    if (segments[0]?.startsWith('servicePrincipals')) {
-      if (!caller.roles.some((role) => APPLICATION_PERMISSIONS.has(role)))
-        return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-      if (method !== 'GET') return methodNotAllowed('GET');
-      return servicePrincipals(options, segments, url);
-    }
-    const [collection, id, action, ...rest] = segments;
-    const cast = action === 'transitiveMembers' && rest.length === 1 && rest[0] === 'microsoft.graph.user';
-    if ((rest.length > 0 && !cast) || id === undefined || (collection !== 'users' && collection !== 'groups')) {
-      return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
-    }
-    const mail = collection === 'users' && action === 'sendMail';
-    const needs = mail
-      ? MAIL_PERMISSIONS
-      : collection === 'users' && action === undefined
-        ? USER_PERMISSIONS
-        : MEMBERSHIP_PERMISSIONS;
-    if (!caller.roles.some((role) => needs.has(role)))
-      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  return (request: IncomingMessage, url: URL, body: Buffer): HostResponse =>
+    withRequestIds(request, answer(options, request, url, body));
+}
 
-    if (mail) return sendMail(options, id, method, body);
-    if (collection === 'users') {
-      const user = findUser(id);
-      if (action === undefined) {
-        if (method !== 'GET') return methodNotAllowed('GET');
-        return user ? json(200, userResource(user)) : notFound(id);
-      }
-      if (action !== 'checkMemberGroups' && action !== 'getMemberGroups')
-        return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
-      if (method !== 'POST') return methodNotAllowed('POST');
-      const input = parseBody(body);
-      if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
-      if (!user) return notFound(id);
-      const groups = options.directory.transitiveGroupsOf(user.id);
-      if (action === 'getMemberGroups') {
-        if (typeof input.securityEnabledOnly !== 'boolean')
-          return graphError(
-            400,
-            'Request_BadRequest',
-            "The parameter 'securityEnabledOnly' is required and must be a boolean.",
-          );
-        return stringCollection(groups);
-      }
-      const candidates = input.groupIds;
-      if (
-        !Array.isArray(candidates) ||
-        !candidates.every((candidate): candidate is string => typeof candidate === 'string')
-      ) {
-        return graphError(400, 'Request_BadRequest', "The parameter 'groupIds' must be an array of strings.");
-      }
-      if (candidates.length > MAX_CHECK_GROUPS)
+function answer(options: LocalGraphOptions, request: IncomingMessage, url: URL, body: Buffer): HostResponse {
+  const caller = authenticate(request, options);
+  if (!('roles' in caller)) return caller;
+  const method = (request.method ?? 'GET').toUpperCase();
+  const version = url.pathname.startsWith(LOCAL_GRAPH_BETA_PREFIX) ? 'beta' : 'v1.0';
+  const prefix = version === 'beta' ? LOCAL_GRAPH_BETA_PREFIX : LOCAL_GRAPH_PREFIX;
+  let segments: string[];
+  try {
+    segments = url.pathname.slice(prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return graphError(400, 'BadRequest', 'The request path is not valid.');
+  }
+  if (options.intune?.owns(segments))
+    return options.intune.handle({
+      method,
+      version,
+      segments,
+      url,
+      headers: request.headers,
+      body,
+      roles: caller.roles,
+      appId: caller.appId,
+    });
+  if (segments[0]?.startsWith('servicePrincipals')) {
+    if (!caller.roles.some((role) => APPLICATION_PERMISSIONS.has(role)))
+      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    if (method !== 'GET') return methodNotAllowed('GET');
+    return servicePrincipals(options, segments, url);
+  }
+  const [collection, id, action, ...rest] = segments;
+  const cast = action === 'transitiveMembers' && rest.length === 1 && rest[0] === 'microsoft.graph.user';
+  if ((rest.length > 0 && !cast) || id === undefined || (collection !== 'users' && collection !== 'groups')) {
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
+  }
+  const mail = collection === 'users' && action === 'sendMail';
+  const needs = mail
+    ? MAIL_PERMISSIONS
+    : collection === 'users' && action === undefined
+      ? USER_PERMISSIONS
+      : MEMBERSHIP_PERMISSIONS;
+  if (!caller.roles.some((role) => needs.has(role)))
+    return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+
+  if (mail) return sendMail(options, id, method, body);
+  if (collection === 'users') {
+    const user = findUser(id);
+    if (action === undefined) {
+      if (method !== 'GET') return methodNotAllowed('GET');
+      return user ? json(200, userResource(user)) : notFound(id);
+    }
+    if (action !== 'checkMemberGroups' && action !== 'getMemberGroups')
+      return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+    if (method !== 'POST') return methodNotAllowed('POST');
+    const input = parseBody(body);
+    if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
+    if (!user) return notFound(id);
+    const groups = options.directory.transitiveGroupsOf(user.id);
+    if (action === 'getMemberGroups') {
+      if (typeof input.securityEnabledOnly !== 'boolean')
         return graphError(
           400,
           'Request_BadRequest',
-          `At most ${MAX_CHECK_GROUPS} group ids can be checked in one request.`,
+          "The parameter 'securityEnabledOnly' is required and must be a boolean.",
         );
-      return stringCollection(candidates.filter((candidate) => groups.includes(candidate.toLowerCase())));
+      return stringCollection(groups);
     }
+    const candidates = input.groupIds;
+    if (
+      !Array.isArray(candidates) ||
+      !candidates.every((candidate): candidate is string => typeof candidate === 'string')
+    ) {
+      return graphError(400, 'Request_BadRequest', "The parameter 'groupIds' must be an array of strings.");
+    }
+    if (candidates.length > MAX_CHECK_GROUPS)
+      return graphError(
+        400,
+        'Request_BadRequest',
+        `At most ${MAX_CHECK_GROUPS} group ids can be checked in one request.`,
+      );
+    return stringCollection(candidates.filter((candidate) => groups.includes(candidate.toLowerCase())));
+  }
 
-    const group = options.directory.findGroup(id);
-    if (action !== undefined && action !== 'members' && !cast)
-      return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
-    if (method !== 'GET') return methodNotAllowed('GET');
-    if (!group) return notFound(id);
-    if (cast) return transitiveUsers(options, group.id, url);
-    if (action === undefined)
-      return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
-    const members = group.members.map((member) => {
-      const user = LOCAL_USERS.find((candidate) => candidate.id === member);
-      if (user) return { '@odata.type': '#microsoft.graph.user', ...userResource(user) };
-      const nested = options.directory.findGroup(member);
-      return { '@odata.type': '#microsoft.graph.group', id: member, displayName: nested?.displayName ?? null };
-    });
-    return json(200, {
-      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
-      value: members,
-    });
-  };
+  const group = options.directory.findGroup(id);
+  if (action !== undefined && action !== 'members' && !cast)
+    return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
+  if (method !== 'GET') return methodNotAllowed('GET');
+  if (!group) return notFound(id);
+  if (cast) return transitiveUsers(options, group.id, url);
+  if (action === undefined)
+    return json(200, { id: group.id, displayName: group.displayName, securityEnabled: true, mailEnabled: false });
+  const members = group.members.map((member) => {
+    const user = LOCAL_USERS.find((candidate) => candidate.id === member);
+    if (user) return { '@odata.type': '#microsoft.graph.user', ...userResource(user) };
+    const nested = options.directory.findGroup(member);
+    return { '@odata.type': '#microsoft.graph.group', id: member, displayName: nested?.displayName ?? null };
+  });
+  return json(200, {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
+    value: members,
+  });
+}
+
+/** The answer with `request-id` and `client-request-id` (the request's, or a new one) headers, and the latter in an error's `innerError`. */
+function withRequestIds(request: IncomingMessage, response: HostResponse): HostResponse {
+  const sent = request.headers['client-request-id'];
+  const clientRequestId = (Array.isArray(sent) ? sent[0] : sent) || randomUUID();
+  const headers = response.headers.filter(([name]) => name.toLowerCase() !== 'client-request-id');
+  if (!headers.some(([name]) => name.toLowerCase() === 'request-id')) headers.push(['request-id', randomUUID()]);
+  headers.push(['client-request-id', clientRequestId]);
+  let body = response.body;
+  if (response.status >= 400 && body.length > 0) {
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as { error?: { innerError?: Record<string, unknown> } };
+      if (parsed.error?.innerError) {
+        parsed.error.innerError['client-request-id'] = clientRequestId;
+        body = Buffer.from(JSON.stringify(parsed));
+      }
+    } catch {
+      // Not a Graph error body (a plain 405): nothing to add.
+    }
+  }
+  return { ...response, headers, body };
 }
 
 /** The API app's service principal by `(appId='...')` or object id, or one page of its role assignments. */
@@ -256,8 +315,11 @@ function sendMail(options: LocalGraphOptions, sender: string, method: string, bo
   return { status: 202, headers: [], body: Buffer.alloc(0) };
 }
 
-/** The verified app token's permissions, or the Graph 401 to answer. */
-function authenticate(request: IncomingMessage, options: LocalGraphOptions): { roles: string[] } | HostResponse {
+/** The verified app token's permissions and application id, or the Graph 401 to answer. */
+function authenticate(
+  request: IncomingMessage,
+  options: LocalGraphOptions,
+): { roles: string[]; appId: string | undefined } | HostResponse {
   const header = request.headers.authorization ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
   if (!token) return unauthorized('Access token is empty.');
@@ -275,6 +337,7 @@ function authenticate(request: IncomingMessage, options: LocalGraphOptions): { r
     return unauthorized('Access token validation failure. This local Graph only accepts app tokens.');
   return {
     roles: Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [],
+    appId: typeof claims.azp === 'string' ? claims.azp : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import type { HostResponse } from '../host/httpHost';
 import type { LocalMailbox } from '../mailbox';
 import { KeyRing } from './keyRing';
 import { LOCAL_DIRECTORY_PREFIX, LocalDirectory } from './localDirectory';
-import { LOCAL_GRAPH_PREFIX, localGraphRoute } from './localGraph';
+import { LOCAL_GRAPH_BETA_PREFIX, LOCAL_GRAPH_PREFIX, localGraphRoute, type LocalGraphIntune } from './localGraph';
 import { json, methodNotAllowed, oauthError, problem } from '../http/responses';
 import { LocalSignIn } from './signIn';
 import {
@@ -31,6 +31,10 @@ export interface LocalIdentityOptions {
   /** Where the local Graph's `sendMail` delivers, and the one sender it accepts. */
   readonly mailbox: LocalMailbox;
   readonly mailSender: () => string | undefined;
+  /** The Graph application permissions the app's client is granted; {@link LOCAL_GRAPH_CLIENT}'s when omitted. */
+  readonly graphPermissions?: readonly string[];
+  /** The local Intune tenant the Graph routes `deviceManagement/` and `deviceAppManagement/` to. */
+  readonly intune?: LocalGraphIntune;
 }
 
 /** Lifetime of every local token, as Entra's default. */
@@ -45,7 +49,7 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
  * {@link LOCAL_TENANT_ID}, RS256 user tokens for the seeded users (`POST /_local/token`), the
  * client-credentials token endpoint for the app's own Graph credential, the seeded directory (whose
  * group memberships can change at run time, see {@link LocalDirectory}), and Graph under
- * `/_local/graph/v1.0/`. Token times come from the runtime clock; signing keys persist
+ * `/_local/graph/v1.0/` and `/_local/graph/beta/` (with the local Intune tenant when given one). Token times come from the runtime clock; signing keys persist
  * in the data directory (and rotate with `POST /_local/identity/rotate-keys`), so tokens stay valid
  * across restarts on the same port.
  */
@@ -131,6 +135,7 @@ export class LocalIdentity {
       directory: this.directory,
       mailbox: this.options.mailbox,
       mailSender: this.options.mailSender,
+      ...(this.options.intune ? { intune: this.options.intune } : {}),
     });
     return new Map<string, LocalIdentityRoute>([
       ['/_local/token', (request, _url, body) => this.userToken(request, body)],
@@ -151,6 +156,7 @@ export class LocalIdentity {
       ],
       [`${TENANT_PATH}/oauth2/v2.0/token`, (request, _url, body) => this.clientCredentialsToken(request, body)],
       [`${LOCAL_GRAPH_PREFIX}*`, graph],
+      [`${LOCAL_GRAPH_BETA_PREFIX}*`, graph],
       ...this.signIn.routes(),
     ]);
   }
@@ -238,7 +244,7 @@ export class LocalIdentity {
       tid: LOCAL_TENANT_ID,
       azp: LOCAL_GRAPH_CLIENT.clientId,
       idtyp: 'app',
-      roles: [...LOCAL_GRAPH_CLIENT.roles],
+      roles: [...(this.options.graphPermissions ?? LOCAL_GRAPH_CLIENT.roles)],
       uti: randomUUID(),
       ver: '2.0',
     };

@@ -1,5 +1,5 @@
 /**
- * The local runtime's fixed development directory: one tenant, five users, one group, and the
+ * The local runtime's fixed development directory: one tenant, five users, four groups, and the
  * app registration the app uses to call the local Graph. Every id is a fixed GUID so docs and
  * tests can rely on it; nothing here is a real tenant or a real secret.
  */
@@ -16,8 +16,23 @@ export const LOCAL_GRAPH_CLIENT = Object.freeze({
   /** Object id of its service principal (`oid` of its tokens). */
   servicePrincipalId: 'deb0a990-0000-4000-8000-000000000202',
   clientSecret: 'local-development-secret',
-  /** Graph application permissions granted to it. */
-  roles: Object.freeze(['GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All', 'Mail.Send']),
+  /**
+   * Graph application permissions granted to it: the directory and mail reads and writes the app
+   * makes, and every Intune permission its executor may need (`MAA_LOCAL_GRAPH_PERMISSIONS`
+   * replaces the list).
+   */
+  roles: Object.freeze([
+    'GroupMember.Read.All',
+    'Application.Read.All',
+    'User.ReadBasic.All',
+    'Mail.Send',
+    'DeviceManagementManagedDevices.ReadWrite.All',
+    'DeviceManagementManagedDevices.PrivilegedOperations.All',
+    'DeviceManagementApps.ReadWrite.All',
+    'DeviceManagementScripts.ReadWrite.All',
+    'DeviceManagementConfiguration.ReadWrite.All',
+    'DeviceManagementRBAC.ReadWrite.All',
+  ]),
 });
 
 /**
@@ -76,12 +91,30 @@ export const LOCAL_USERS: readonly LocalUser[] = Object.freeze([
   user('0f9a0000-0000-4000-8000-000000000005', 'olga', ['MAA.Operator']),
 ]);
 
-/** `maa-approvers` = bob, carol. */
+/**
+ * `maa-approvers` = bob, carol; and three groups the local Intune tenant assigns apps, scripts and
+ * policies to (`Sales devices`, `Kiosks`, `Pilot users`), which have no members, so no approvers.
+ */
 export const LOCAL_GROUPS: readonly LocalGroup[] = Object.freeze([
   Object.freeze({
     id: 'a9900000-0000-4000-8000-000000000101',
     displayName: 'maa-approvers',
     members: Object.freeze([LOCAL_USERS[1]!.id, LOCAL_USERS[2]!.id]),
+  }),
+  Object.freeze({
+    id: 'a9900000-0000-4000-8000-000000000102',
+    displayName: 'Sales devices',
+    members: Object.freeze([]),
+  }),
+  Object.freeze({
+    id: 'a9900000-0000-4000-8000-000000000103',
+    displayName: 'Kiosks',
+    members: Object.freeze([]),
+  }),
+  Object.freeze({
+    id: 'a9900000-0000-4000-8000-000000000104',
+    displayName: 'Pilot users',
+    members: Object.freeze([]),
   }),
 ]);
 

@@ -1,5 +1,6 @@
 import { executionRefusal } from '../../shared/domain/lifecycle';
-import { OPEN_STATUSES, type ApprovalRequest, type Execution, type ProfileType } from '../../shared/domain/model';
+import { OPEN_STATUSES, type ApprovalRequest, type ProfileType } from '../../shared/domain/model';
+import type { ExecuteOperationOutput } from '../contracts';
 import type { Executor } from '../../shared/execute/executor';
 import type { Store } from '../../shared/store/store';
 
@@ -10,14 +11,15 @@ import type { Store } from '../../shared/store/store';
  * claimed) executes (see `executionRefusal`), so an orchestration started by hand through the
  * Durable API executes nothing; such a refusal is a failed execution, `execution_refused: ...`. A
  * retryable failure throws, so the orchestration's retry policy runs it again; a final failure is
- * returned as a failed execution.
+ * returned as a failed execution. The executor's code and Graph calls are kept, and an accepted
+ * device action's follow-up is handed to the orchestration.
  */
 export function makeExecuteOperation(
   executorFor: (profileType: ProfileType) => Executor,
   store: Pick<Store, 'getRequest'>,
   now: () => Date = () => new Date(),
 ) {
-  return async function executeOperation(requested: ApprovalRequest): Promise<Execution> {
+  return async function executeOperation(requested: ApprovalRequest): Promise<ExecuteOperationOutput> {
     const stored = (await store.getRequest(requested.id))?.value;
     const refusal = executionRefusal(stored, requested);
     // A read model still open may be a stale read of the completion just written: worth a retry.
@@ -31,6 +33,13 @@ export function makeExecuteOperation(
       };
     const outcome = await executorFor(stored.profileType).execute(stored);
     if (outcome.status === 'failed' && outcome.retryable) throw new Error(outcome.detail);
-    return { status: outcome.status, at: now().toISOString(), detail: outcome.detail };
+    return {
+      status: outcome.status,
+      at: now().toISOString(),
+      detail: outcome.detail,
+      ...(outcome.code === undefined ? {} : { code: outcome.code }),
+      ...(outcome.graph === undefined ? {} : { graph: outcome.graph }),
+      ...(outcome.status === 'succeeded' && outcome.followUp !== undefined ? { followUp: outcome.followUp } : {}),
+    };
   };
 }

@@ -4,6 +4,8 @@ import { Activities } from '../names';
 import { makeAuthorizeCommand } from './authorizeCommand';
 import { makeExecuteOperation } from './executeOperation';
 import { makeNotify } from './notify';
+import { makeObserveExecution } from './observeExecution';
+import { makeRecordObservation } from './recordObservation';
 import { makeRecordRedrive } from './recordRedrive';
 import { makeRecordStep } from './recordStep';
 
@@ -24,3 +26,5 @@ activity(Activities.authorizeCommand, ({ appKeys, directory }) => makeAuthorizeC
 activity(Activities.executeOperation, ({ executorFor, store, now }) => makeExecuteOperation(executorFor, store, now));
 activity(Activities.notify, ({ directory, notifiers, links }) => makeNotify({ directory, notifiers, links }));
 activity(Activities.recordRedrive, ({ store }) => makeRecordRedrive(store));
+activity(Activities.observeExecution, ({ executorFor, store, now }) => makeObserveExecution(executorFor, store, now));
+activity(Activities.recordObservation, ({ store }) => makeRecordObservation(store));

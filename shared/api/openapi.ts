@@ -11,8 +11,8 @@ import {
   pageSchema,
   policyChangeBodySchema,
   policyDeleteBodySchema,
+  catalogueRequestBodySchema,
   problemSchema,
-  submitRequestBodySchema,
 } from './schemas';
 import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
@@ -89,9 +89,10 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post',
     path: '/requests',
-    summary: 'Submit a request for a protected operation (optional Idempotency-Key header).',
+    summary:
+      'Submit a request for a protected operation, one of the catalogue (docs/catalogue.md); optional Idempotency-Key header.',
     security: 'bearer',
-    body: submitRequestBodySchema,
+    body: catalogueRequestBodySchema,
     responses: { 202: { description: 'Submitted; Location names the request.', schema: approvalRequestSchema } },
     problems: [
       ...AUTH_PROBLEMS,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
+import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
+import { graphCallsOf } from '../intune/catalogue/describe';
+import { checkOperation } from '../intune/catalogue/validate';
 
 // The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
 // strings are bounded, and the OpenAPI document is generated from these same schemas.
@@ -72,14 +75,59 @@ export const operationSchema = z
 /** The business justification approvers see: free text, 1..1024 characters, not blank. */
 export const justificationSchema = freeText(1024, true).describe('Business justification shown to approvers.');
 
-/** `POST /api/requests` */
+/**
+ * `POST /api/requests`: the operation must be one of the catalogue's (shared/intune/catalogue/):
+ * an unknown one is refused on `operation.action` (naming what the profile type allows), a
+ * payload that does not fit its entry on `operation.payload.*`, and `resourceId` where the entry
+ * requires or forbids it. The body it yields carries the parsed payload, which is what is stored.
+ * `operationApprovalPolicy` passes through unchecked: the handler sends it to /api/policies.
+ */
 export const submitRequestBodySchema = z
   .object({
     profileType: profileTypeSchema,
     operation: operationSchema,
     justification: justificationSchema,
   })
-  .strict();
+  .strict()
+  .transform((body, context) => {
+    if (body.profileType === 'operationApprovalPolicy') return body;
+    const checked = checkOperation(body.profileType, body.operation);
+    if (checked.ok) return { ...body, operation: checked.operation };
+    for (const issue of checked.issues) context.addIssue({ ...issue, path: ['operation', ...issue.path] });
+    return z.NEVER;
+  });
+
+/** The body of one catalogue operation, as the OpenAPI document describes it. */
+function catalogueBodySchema(entry: CatalogueEntry) {
+  const operation = z
+    .object({
+      action: z.literal(entry.action),
+      resourceType: z.literal(entry.resourceType),
+      ...(entry.resourceId === 'required' ? { resourceId: z.guid().describe(`The ${entry.resourceType}'s id.`) } : {}),
+      ...(entry.payload === undefined ? {} : { payload: entry.payload }),
+    })
+    .strict();
+  return z
+    .object({ profileType: z.literal(entry.profileType), operation, justification: justificationSchema })
+    .strict()
+    .meta({
+      title: `${entry.profileType}: ${entry.resourceType} ${entry.action}`,
+      description: `${entry.summary}. Graph: ${graphCallsOf(entry).join(', ')}. Permission: ${entry.permission}.`,
+      examples: [
+        {
+          profileType: entry.profileType,
+          operation: entry.example,
+          justification: 'Change CHG-1042, agreed with the service owner',
+        },
+      ],
+    });
+}
+
+/**
+ * The submit body as the OpenAPI document shows it: one variant per catalogue operation (the
+ * validation is {@link submitRequestBodySchema}'s, which names the refused field precisely).
+ */
+export const catalogueRequestBodySchema = z.xor(CATALOGUE.map(catalogueBodySchema));
 export type SubmitRequestBody = z.infer<typeof submitRequestBodySchema>;
 
 /** `POST /api/requests/{id}/approve` (notes optional) and `/reject` (notes required). */

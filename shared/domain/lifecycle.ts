@@ -10,12 +10,14 @@ import {
   type Decision,
   type DecisionKind,
   type DecisionSource,
+  type DeviceOutcome,
   type Execution,
   type JsonValue,
   type Operation,
   type Principal,
   type ProfileType,
   type RequestStatus,
+  type TargetSnapshot,
 } from './model';
 import { applicablePolicy, approverRule } from './policy';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from './text';
@@ -85,8 +87,15 @@ export interface RecordExecutionCommand {
   execution: Execution;
 }
 
+/** What the device did with an action Graph accepted, observed by the execution's follow-up. */
+export interface RecordObservationCommand {
+  kind: 'recordObservation';
+  outcome: DeviceOutcome;
+}
+
 /** Anything that can happen to an existing request. */
-export type Command = DecideCommand | CancelCommand | CompleteCommand | ExpireCommand | RecordExecutionCommand;
+export type Command =
+  DecideCommand | CancelCommand | CompleteCommand | ExpireCommand | RecordExecutionCommand | RecordObservationCommand;
 export type CommandKind = Command['kind'];
 
 /** What an accepted command did: the request after it (a new object) and the facts to audit, in order. */
@@ -129,7 +138,10 @@ export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expir
  *   `operationHash`; makes it `completed` with `completedAt`.
  * - `expire`: at or after `expiresAt`, while needsApproval or approved (`invalid_state` otherwise,
  *   also when early); makes it `expired`.
- * - `recordExecution`: once, on a completed request; sets `execution`, status stays `completed`.
+ * - `recordExecution`: once, on a completed request; sets `execution` (with its `code`, Graph calls
+ *   and device outcome when given), status stays `completed`.
+ * - `recordObservation`: once per execution, on a completed request whose execution succeeded;
+ *   sets `execution.device`, status stays `completed`.
  */
 export function applyCommand(request: ApprovalRequest, command: Command): CommandResult {
   switch (command.kind) {
@@ -143,6 +155,8 @@ export function applyCommand(request: ApprovalRequest, command: Command): Comman
       return expire(request, command);
     case 'recordExecution':
       return recordExecution(request, command);
+    case 'recordObservation':
+      return recordObservation(request, command);
   }
 }
 
@@ -196,6 +210,8 @@ export interface NewRequestInput {
   policy: AccessPolicy | undefined;
   /** RFC 3339: the submission instant. */
   now: string;
+  /** The target as Graph showed it just now; kept on the request as its `target`. */
+  target?: TargetSnapshot;
 }
 
 /**
@@ -257,6 +273,7 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     createdAt,
     expiresAt: formatInstant(createdMs + governing.requestTtlMs),
     lastModifiedAt: createdAt,
+    ...(input.target === undefined ? {} : { target: jsonCopy(input.target) }),
   };
 }
 
@@ -298,6 +315,7 @@ export function submittedEvent(request: ApprovalRequest): DomainEvent {
     approverGroupIds: [...request.policy.approverGroupIds],
     requiredApprovals: request.policy.requiredApprovals,
     expiresAt: request.expiresAt,
+    ...(request.target === undefined ? {} : { target: jsonCopy(request.target) as unknown as JsonValue }),
   });
 }
 
@@ -407,13 +425,77 @@ function recordExecution(request: ApprovalRequest, command: RecordExecutionComma
     );
   if (request.execution !== undefined)
     throw new DomainError('invalid_state', `request ${request.id} already has its execution recorded`);
-  const recorded: Execution = { status: execution.status, at, detail: execution.detail };
+  const recorded = recordedExecution(execution, at);
   return changed(request, { execution: recorded }, 'completed', at, null, [
-    event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
+    event(request, recorded.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
       operationHash: request.operationHash,
-      detail: execution.detail,
+      ...executionAuditData(recorded),
     }),
   ]);
+}
+
+const DEVICE_STATES: ReadonlySet<DeviceOutcome['state']> = new Set(['pending', 'done', 'failed', 'gone', 'unknown']);
+
+function recordObservation(request: ApprovalRequest, command: RecordObservationCommand): CommandResult {
+  const { outcome } = command;
+  const at = normalizeInstant(outcome.at, 'outcome.at');
+  if (!DEVICE_STATES.has(outcome.state))
+    throw new DomainError('invalid_request', 'outcome.state must be pending, done, failed, gone or unknown');
+  if (request.status !== 'completed' || request.execution?.status !== 'succeeded')
+    throw new DomainError('invalid_state', `request ${request.id} has no accepted execution to observe`);
+  if (request.execution.device !== undefined)
+    throw new DomainError('invalid_state', `request ${request.id} already has its device outcome recorded`);
+  const device: DeviceOutcome = { state: outcome.state, at, detail: outcome.detail };
+  const execution: Execution = { ...jsonCopy(request.execution), device };
+  return changed(request, { execution }, 'completed', at, null, [
+    event(request, 'execution.observed', at, null, {
+      operationHash: request.operationHash,
+      state: device.state,
+      detail: device.detail,
+      ...(request.execution.graph === undefined ? {} : { clientRequestId: request.execution.graph.clientRequestId }),
+      ...(request.redrive === undefined ? {} : { redrive: request.redrive.number }),
+    }),
+  ]);
+}
+
+/**
+ * The execution to store for an executor's outcome recorded at `at` (canonical): its status,
+ * detail and, when given, `code`, Graph calls and device outcome, as plain JSON.
+ */
+export function recordedExecution(execution: Execution, at: string): Execution {
+  const { code, graph, device } = execution;
+  return {
+    status: execution.status,
+    at,
+    detail: execution.detail,
+    ...(code === undefined ? {} : { code }),
+    ...(graph === undefined ? {} : { graph: jsonCopy(graph) }),
+    ...(device === undefined ? {} : { device: { ...device, at: normalizeInstant(device.at, 'execution.device.at') } }),
+  };
+}
+
+/**
+ * What an `execution.succeeded` or `execution.failed` record says beyond the operation hash: the
+ * detail, and when the executor gave them the code, the `client-request-id` and every Graph call
+ * (method, path, status, Graph's request id, time), so support can trace the change in Graph.
+ */
+export function executionAuditData(execution: Execution): { [key: string]: JsonValue } {
+  return {
+    detail: execution.detail,
+    ...(execution.code === undefined ? {} : { code: execution.code }),
+    ...(execution.graph === undefined
+      ? {}
+      : {
+          clientRequestId: execution.graph.clientRequestId,
+          calls: jsonCopy(execution.graph.calls) as unknown as JsonValue,
+        }),
+    ...(execution.device === undefined ? {} : { device: execution.device.state }),
+  };
+}
+
+/** A deep copy of plain data through JSON (members that are `undefined` dropped). */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /** The refusal for someone who is not an approver of `request` by role or group, if they are not. */
@@ -471,7 +553,7 @@ export function changed(
     initiator: { ...request.initiator },
     policy: { ...request.policy, approverGroupIds: [...request.policy.approverGroupIds] },
     decisions: copyDecisions(request.decisions),
-    ...(request.execution === undefined ? {} : { execution: { ...request.execution } }),
+    ...(request.execution === undefined ? {} : { execution: jsonCopy(request.execution) }),
     ...fields,
     status,
     lastModifiedAt,

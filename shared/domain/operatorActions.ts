@@ -1,6 +1,13 @@
 import { DomainError } from './errors';
 import { normalizeInstant } from './instant';
-import { changed, event, type CommandResult, type DomainEvent } from './lifecycle';
+import {
+  changed,
+  event,
+  executionAuditData,
+  recordedExecution,
+  type CommandResult,
+  type DomainEvent,
+} from './lifecycle';
 import { OPEN_STATUSES, type ApprovalRequest, type Execution, type Principal } from './model';
 
 // What operators may do to a request whose orchestration cannot: cancel it once its orchestration
@@ -98,7 +105,8 @@ export function requestRedrive(request: ApprovalRequest, action: OperatorAction)
 
 /**
  * The outcome of re-drive `number`: replaces `execution` and marks the re-drive done, auditing
- * `execution.succeeded` or `execution.failed` with the re-drive's number. `invalid_state` when
+ * `execution.succeeded` or `execution.failed` with the re-drive's number and the same facts a first
+ * execution's record has (code, `client-request-id`, Graph calls). `invalid_state` when
  * that re-drive is not the one running (a duplicate delivery: the caller treats it as done).
  */
 export function recordRedrive(request: ApprovalRequest, number: number, execution: Execution): CommandResult {
@@ -108,7 +116,7 @@ export function recordRedrive(request: ApprovalRequest, number: number, executio
   }
   if (execution.status !== 'succeeded' && execution.status !== 'failed')
     throw new DomainError('invalid_request', 'execution.status must be succeeded or failed');
-  const recorded: Execution = { status: execution.status, at, detail: execution.detail };
+  const recorded = recordedExecution(execution, at);
   return changed(
     request,
     { execution: recorded, redrive: { ...request.redrive, running: false } },
@@ -116,9 +124,9 @@ export function recordRedrive(request: ApprovalRequest, number: number, executio
     at,
     null,
     [
-      event(request, execution.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
+      event(request, recorded.status === 'succeeded' ? 'execution.succeeded' : 'execution.failed', at, null, {
         operationHash: request.operationHash,
-        detail: execution.detail,
+        ...executionAuditData(recorded),
         redrive: number,
       }),
     ],

@@ -1,9 +1,9 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { ConfigError } from '../config';
 import { CachedDirectory, type Directory } from './directory';
-import { ClientSecretPostCredential } from './clientSecretCredential';
+import { createGraphCredential } from './graphCredential';
 import { GraphDirectory } from './graphDirectory';
-import type { AuthConfig, GraphConfig, GraphCredentialConfig, IdentityConfig } from './settings';
+import type { AuthConfig, GraphConfig, IdentityConfig } from './settings';
 import { TokenValidator } from './tokenValidator';
 
 /** What the app authenticates callers and resolves their groups with. */
@@ -14,10 +14,7 @@ export interface Identity {
   readonly directory: Directory;
 }
 
-/** The app's Graph credential: client secret against the configured token URL, else `DefaultAzureCredential`. */
-export function createGraphCredential(config: GraphCredentialConfig): TokenCredential {
-  return config.kind === 'clientSecret' ? new ClientSecretPostCredential(config) : new DefaultAzureCredential();
-}
+export { createGraphCredential } from './graphCredential';
 
 /** The cached Graph directory described by `config`, its cache entries aging by `now`. */
 export function createDirectory(

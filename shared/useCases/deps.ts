@@ -2,6 +2,7 @@ import type { ApprovalOrchestrationInput } from '../../orchestrations/contracts'
 import type { ActorCommand } from '../domain/commands';
 import type { Directory } from '../identity/directory';
 import type { AuthenticatedPrincipal } from '../identity/principal';
+import type { TargetReader } from '../intune/targets';
 import type { AppKeyRing } from '../keys/appKey';
 import type { Store } from '../store/store';
 
@@ -28,6 +29,8 @@ export interface UseCaseDeps {
   appKeys: AppKeyRing;
   /** How long before expiry approvers are reminded (0: never); orchestrations are started with it. */
   reminderBeforeMs: number;
+  /** Reads an operation's Intune target through Graph: a submit stores what it answers as the request's `target`. */
+  targets: TargetReader;
 }
 
 export type Caller = AuthenticatedPrincipal;

@@ -1,10 +1,14 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { SubmitRequestBody } from '../api/schemas';
+import { findEntry } from '../intune/catalogue';
+import { subkey, type AppKeyRing } from '../keys/appKey';
+import { sealSecret } from '../keys/secretSeal';
 import { readTrail } from '../store/trail';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
-import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus } from '../domain/model';
+import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus, TargetSnapshot } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
 import { isStoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
@@ -18,10 +22,17 @@ function actorOf(caller: Caller) {
 }
 
 /**
- * Submits a request: checks the caller and the applicable policy through the domain rules, takes
- * the entity lock by creating the read model, and starts the request's orchestration. With an
+ * Submits a request: checks the caller and the applicable policy through the domain rules, reads
+ * the operation's Intune target through Graph, takes the entity lock by creating the read model
+ * (with the target's snapshot as `target`), and starts the request's orchestration. With an
  * idempotency key, the same key and body return the first request again; another body under the
  * same key is `idempotency_key_reused`.
+ *
+ * Secret payload fields of the operation's catalogue entry (the macOS unlock code) are sealed for
+ * the request before the operation is hashed or stored, so the stored request, its hash and its
+ * audit trail never hold them in clear. The target is read before anything is written: a target
+ * Graph does not know (`target_not_found`) or a Graph that cannot be asked (`graph_unavailable`)
+ * leaves no request, no idempotency record and no entity lock behind.
  */
 export async function submitRequest(
   deps: UseCaseDeps,
@@ -29,9 +40,28 @@ export async function submitRequest(
   body: SubmitRequestBody,
   idempotencyKey?: string,
 ): Promise<ApprovalRequest> {
+  const entry = findEntry(body.profileType, body.operation.resourceType, body.operation.action);
+  const secretFields = entry?.secretFields ?? [];
+  const policy = await deps.store.findPolicyByProfileType(body.profileType);
+  const build = (id: string, target?: TargetSnapshot) =>
+    createRequest({
+      id,
+      profileType: body.profileType,
+      operation: sealSecrets(deps.appKeys, id, body.operation, secretFields),
+      justification: body.justification,
+      initiator: actorOf(caller),
+      initiatorRoles: caller.roles,
+      policy: policy?.value,
+      now: deps.now().toISOString(),
+      ...(target === undefined ? {} : { target }),
+    });
   let id = deps.newId();
+  // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
+  build(id);
+  const target =
+    entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, body.operation) : undefined;
   if (idempotencyKey !== undefined) {
-    const bodyHash = sha256Hex(canonicalJson(body));
+    const bodyHash = submitBodyHash(deps.appKeys, body, secretFields);
     const stored = await deps.store.putIdempotencyKey({
       key: idempotencyKey,
       principalId: caller.id,
@@ -49,17 +79,7 @@ export async function submitRequest(
       id = stored.requestId;
     }
   }
-  const policy = await deps.store.findPolicyByProfileType(body.profileType);
-  const request = createRequest({
-    id,
-    profileType: body.profileType,
-    operation: body.operation,
-    justification: body.justification,
-    initiator: actorOf(caller),
-    initiatorRoles: caller.roles,
-    policy: policy?.value,
-    now: deps.now().toISOString(),
-  });
+  const request = build(id, target);
   let created: Tagged<ApprovalRequest>;
   try {
     created = await deps.store.createRequest(request);
@@ -72,6 +92,49 @@ export async function submitRequest(
   }
   await startOrchestration(deps, created);
   return request;
+}
+
+/** `operation` with each of `secretFields` present in its payload as a string sealed for request `id` (a copy). */
+function sealSecrets(
+  keys: AppKeyRing,
+  id: string,
+  operation: SubmitRequestBody['operation'],
+  secretFields: readonly string[],
+): SubmitRequestBody['operation'] {
+  const payload = operation.payload;
+  if (secretFields.length === 0 || payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return operation;
+  const sealed: Record<string, unknown> = { ...payload };
+  for (const field of secretFields) {
+    const clear = sealed[field];
+    if (typeof clear === 'string') sealed[field] = sealSecret(keys, id, field, clear);
+  }
+  return { ...operation, payload: sealed as typeof payload };
+}
+
+/**
+ * The hash an idempotency record keeps of a submit's body. A secret field enters it as an HMAC
+ * under the app key, not in clear: a plain hash of a body whose only unknown is a 6-digit code
+ * gives the code away to anyone who reads the store. Bodies without secrets hash as they always did.
+ */
+function submitBodyHash(keys: AppKeyRing, body: SubmitRequestBody, secretFields: readonly string[]): string {
+  const payload = body.operation.payload;
+  const present =
+    payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? secretFields.filter((field) => typeof (payload as Record<string, unknown>)[field] === 'string')
+      : [];
+  if (present.length === 0) return sha256Hex(canonicalJson(body));
+  const macKey = Buffer.from(
+    hkdfSync('sha256', subkey(keys.current, 'secret-seal'), Buffer.alloc(0), 'idempotency', 32),
+  );
+  const blinded: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
+  for (const field of present)
+    blinded[field] = {
+      hmac: createHmac('sha256', macKey)
+        .update(`${field}\n${String(blinded[field])}`)
+        .digest('hex'),
+    };
+  return sha256Hex(canonicalJson({ ...body, operation: { ...body.operation, payload: blinded } }));
 }
 
 /**

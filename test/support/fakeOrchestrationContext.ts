@@ -55,7 +55,8 @@ interface AnyTask extends FakeTask {
  * the generator in-process: activities answer through handlers, external events arrive at
  * scripted times, and a `Task.any` of timers and events resolves to whichever comes first in
  * orchestration time (an event due at the same instant as a timer wins, as one already buffered
- * would). Every scheduled activity, timer and custom status is recorded for the test to assert on.
+ * would); a timer yielded alone moves time to it. Every scheduled activity, timer and custom
+ * status is recorded for the test to assert on.
  */
 export class FakeOrchestration {
   readonly activities: ActivityCall[] = [];
@@ -129,8 +130,16 @@ export class FakeOrchestration {
       }
       case 'any':
         return { ok: true, value: this.race(task as AnyTask) };
+      case 'timer': {
+        // A timer waited on alone: time moves to it (never backwards).
+        const { record } = task as TimerTask;
+        this.nowMs = Math.max(this.nowMs, Date.parse(record.fireAt));
+        record.fired = true;
+        task.isCompleted = true;
+        return { ok: true, value: undefined };
+      }
       default:
-        throw new Error(`the fake resolves only activities and Task.any, not a bare ${task.kind}`);
+        throw new Error(`the fake resolves only activities, timers and Task.any, not a bare ${task.kind}`);
     }
   }
 

@@ -9,6 +9,10 @@ import { parseKeySetting } from '../../shared/keys/appKey';
 import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
 import type { ActorCommand } from '../../shared/domain/commands';
+import { DomainError } from '../../shared/domain/errors';
+import type { Operation, ProfileType, TargetSnapshot } from '../../shared/domain/model';
+import { findEntry } from '../../shared/intune/catalogue';
+import type { TargetReader } from '../../shared/intune/targets';
 import type { Orchestrations, UseCaseDeps } from '../../shared/useCases/deps';
 
 /** Every start and command the use cases sent, in order; `failStarts` makes starts throw (the Durable client unavailable). */
@@ -50,6 +54,67 @@ export class FakeDirectory implements UseCaseDirectory {
   }
 }
 
+/**
+ * An in-memory Intune tenant behind the {@link TargetReader} port: it knows the objects `add`ed
+ * and, while `everyDevice` is set, every managed device a test names (a device snapshot made up
+ * from its id) unless it was `remove`d. `down` makes every read fail as Graph being unreachable
+ * does. Operations that create something (no `resourceId` in the catalogue) have no target.
+ */
+export class InMemoryTargets implements TargetReader {
+  readonly reads: { profileType: ProfileType; operation: Operation }[] = [];
+  down = false;
+  private readonly objects = new Map<string, TargetSnapshot>();
+  private readonly removed = new Set<string>();
+
+  constructor(
+    private readonly now: () => Date,
+    private readonly everyDevice = true,
+  ) {}
+
+  add(snapshot: TargetSnapshot): void {
+    this.objects.set(`${snapshot.resourceType}/${snapshot.id}`, snapshot);
+    this.removed.delete(`${snapshot.resourceType}/${snapshot.id}`);
+  }
+
+  remove(resourceType: string, id: string): void {
+    this.objects.delete(`${resourceType}/${id}`);
+    this.removed.add(`${resourceType}/${id}`);
+  }
+
+  async read(profileType: ProfileType, operation: Operation): Promise<TargetSnapshot | undefined> {
+    this.reads.push({ profileType, operation: structuredClone(operation) });
+    if (findEntry(profileType, operation.resourceType, operation.action)?.resourceId !== 'required') return undefined;
+    if (this.down) throw new DomainError('graph_unavailable', 'Microsoft Graph did not answer');
+    const key = `${operation.resourceType}/${operation.resourceId ?? ''}`;
+    const known = this.objects.get(key);
+    if (known) return structuredClone(known);
+    if (this.everyDevice && operation.resourceType === 'managedDevice' && !this.removed.has(key))
+      return deviceSnapshot(operation.resourceId!, this.now().toISOString());
+    throw new DomainError('target_not_found', `Intune has no ${operation.resourceType} '${operation.resourceId}'`);
+  }
+}
+
+/** A company-owned Windows laptop of alice's, as the reader would snapshot device `id` at `readAt`. */
+export function deviceSnapshot(id: string, readAt: string): TargetSnapshot {
+  return {
+    resourceType: 'managedDevice',
+    id,
+    displayName: `LT-${id.toUpperCase()}`,
+    readAt,
+    device: {
+      operatingSystem: 'Windows',
+      osVersion: '10.0.22631.4602',
+      userPrincipalName: 'alice@maa.test',
+      userDisplayName: 'Alice',
+      ownership: 'company',
+      complianceState: 'compliant',
+      lastSyncDateTime: '2026-03-01T09:00:00.000Z',
+      managementState: 'managed',
+    },
+    fingerprint: 'f'.repeat(64),
+  };
+}
+
 /** A signed-in caller with `roles`. */
 export function caller(id: string, roles: string[], displayName = id): AuthenticatedPrincipal {
   return { id, displayName, tenantId: 'tenant-1', roles } as AuthenticatedPrincipal;
@@ -68,18 +133,20 @@ export function tempSqliteStore(): { store: SqliteStore; dispose: () => Promise<
   };
 }
 
-/** The use cases' dependencies over `store` and `directory`, a recording orchestrations port, a fixed clock and counted ids. */
+/** The use cases' dependencies over `store` and `directory`, a recording orchestrations port, a fixed clock, counted ids and an {@link InMemoryTargets} tenant where every device exists. */
 export function useCaseDeps(
   store: UseCaseDeps['store'],
   directory: UseCaseDeps['directory'],
   overrides: Partial<UseCaseDeps> = {},
 ): UseCaseDeps & { orchestrations: RecordingOrchestrations } {
   let ids = 0;
+  const now = () => new Date('2026-03-01T10:00:00.000Z');
   return {
     store,
     directory,
     orchestrations: new RecordingOrchestrations(),
-    now: () => new Date('2026-03-01T10:00:00.000Z'),
+    now,
+    targets: new InMemoryTargets(now),
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     appKeys: { current: parseKeySetting(`unit-1:${Buffer.alloc(32, 7).toString('base64')}`) },
     reminderBeforeMs: 86_400_000,

@@ -24,6 +24,8 @@ describe('DomainError', () => {
     ['orchestration_unavailable', 503],
     ['conflict', 409],
     ['terminate_pending', 503],
+    ['target_not_found', 422],
+    ['graph_unavailable', 503],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
@@ -31,7 +33,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(DOMAIN_ERROR_CODES).toHaveLength(22);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(24);
   });
 
   it('carries field errors when given', () => {

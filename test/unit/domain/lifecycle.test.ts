@@ -46,6 +46,10 @@ const commands: Record<CommandKind, Command> = {
     kind: 'recordExecution',
     execution: { status: 'succeeded', at: after(10), detail: 'wipe issued' },
   },
+  recordObservation: {
+    kind: 'recordObservation',
+    outcome: { state: 'done', at: after(10), detail: 'the device confirmed the wipe' },
+  },
 };
 
 type Outcome = { to: RequestStatus } | { refused: DomainErrorCode };
@@ -59,6 +63,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: refused('invalid_state'),
     expire: to('expired'),
     recordExecution: refused('invalid_state'),
+    recordObservation: refused('invalid_state'),
   },
   approved: {
     decide: refused('invalid_state'),
@@ -66,6 +71,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: to('completed'),
     expire: to('expired'),
     recordExecution: refused('invalid_state'),
+    recordObservation: refused('invalid_state'),
   },
   rejected: {
     decide: refused('invalid_state'),
@@ -73,6 +79,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
+    recordObservation: refused('invalid_state'),
   },
   cancelled: {
     decide: refused('invalid_state'),
@@ -80,6 +87,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
+    recordObservation: refused('invalid_state'),
   },
   completed: {
     decide: refused('invalid_state'),
@@ -87,6 +95,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: to('completed'),
+    recordObservation: refused('invalid_state'),
   },
   expired: {
     decide: refused('expired'),
@@ -94,6 +103,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     complete: refused('expired'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
+    recordObservation: refused('invalid_state'),
   },
 };
 
@@ -102,8 +112,8 @@ const cases = REQUEST_STATUSES.flatMap((status) =>
 );
 
 describe('applyCommand: every command from every status', () => {
-  it('covers 6 statuses x 5 commands', () => {
-    expect(cases).toHaveLength(30);
+  it('covers 6 statuses x 6 commands', () => {
+    expect(cases).toHaveLength(36);
   });
 
   it.each(cases)('from %s, %s gives %o', (status, kind, outcome) => {
@@ -516,6 +526,116 @@ describe('recordExecution', () => {
       },
     ]);
     expect(refusal(() => applyCommand(request, { kind: 'recordExecution', execution }))).toBe('invalid_state');
+  });
+});
+
+describe("recordExecution with the Graph executor's facts", () => {
+  const graph = {
+    clientRequestId: '5b0f7c8e-1d2a-5b3c-9d4e-0f1a2b3c4d5e',
+    calls: [
+      { method: 'GET' as const, path: '/v1.0/deviceManagement/managedDevices/d1', status: 200, at: after(2) },
+      {
+        method: 'POST' as const,
+        path: '/v1.0/deviceManagement/managedDevices/d1/wipe',
+        status: 204,
+        requestId: 'graph-req-1',
+        at: after(2),
+      },
+    ],
+  };
+
+  it('keeps the code and the Graph calls and audits the code, the client-request-id and every call', () => {
+    const completed = requestIn('completed');
+    const execution = {
+      status: 'succeeded' as const,
+      at: after(3),
+      detail: 'Graph accepted the wipe',
+      code: 'accepted',
+      graph,
+    };
+    const { request, events } = applyCommand(completed, { kind: 'recordExecution', execution });
+    expect(request.execution).toEqual(execution);
+    expect(request.execution!.graph).not.toBe(graph);
+    expect(events[0]!.data).toEqual({
+      operationHash: completed.operationHash,
+      detail: 'Graph accepted the wipe',
+      code: 'accepted',
+      clientRequestId: graph.clientRequestId,
+      calls: graph.calls,
+    });
+  });
+
+  it("audits a failure's code without Graph facts when the executor made no call", () => {
+    const execution = {
+      status: 'failed' as const,
+      at: after(3),
+      detail: 'over the daily cap',
+      code: 'daily_cap_reached',
+    };
+    const { request, events } = applyCommand(requestIn('completed'), { kind: 'recordExecution', execution });
+    expect(request.execution).toEqual(execution);
+    expect(events.map((e) => [e.type, e.data.code, e.data.clientRequestId])).toEqual([
+      ['execution.failed', 'daily_cap_reached', undefined],
+    ]);
+  });
+});
+
+describe('recordObservation', () => {
+  const accepted = run(requestIn('completed'), {
+    kind: 'recordExecution',
+    execution: {
+      status: 'succeeded',
+      at: after(3),
+      detail: 'Graph accepted the wipe',
+      graph: { clientRequestId: 'crid-1', calls: [] },
+    },
+  });
+  const failed = run(requestIn('completed'), {
+    kind: 'recordExecution',
+    execution: { status: 'failed', at: after(3), detail: 'target_changed', code: 'target_changed' },
+  });
+  const observe = (state: 'pending' | 'done' | 'failed' | 'gone' | 'unknown', at = after(8)) =>
+    ({ kind: 'recordObservation', outcome: { state, at, detail: `the device is ${state}` } }) as const;
+
+  it.each(['pending', 'done', 'failed', 'gone', 'unknown'] as const)(
+    'records a %s device outcome on the accepted execution, as execution.observed',
+    (state) => {
+      const { request, events } = applyCommand(deepFreeze(structuredClone(accepted)), observe(state));
+      expect(request.status).toBe('completed');
+      expect(request.execution).toEqual({
+        ...accepted.execution,
+        device: { state, at: after(8), detail: `the device is ${state}` },
+      });
+      expect(request.lastModifiedAt).toBe(after(8));
+      expect(events).toEqual([
+        {
+          requestId: 'req-1',
+          type: 'execution.observed',
+          at: after(8),
+          actor: null,
+          data: {
+            operationHash: accepted.operationHash,
+            state,
+            detail: `the device is ${state}`,
+            clientRequestId: 'crid-1',
+          },
+        },
+      ]);
+    },
+  );
+
+  it.each<[string, ApprovalRequest, DomainErrorCode]>([
+    ['a completed request without an execution', requestIn('completed'), 'invalid_state'],
+    ['a failed execution', failed, 'invalid_state'],
+    ['an execution whose outcome is already observed', run(accepted, observe('done')), 'invalid_state'],
+    ['an approved request', requestIn('approved'), 'invalid_state'],
+  ])('refuses to observe %s', (_, request, code) => {
+    expect(refusal(() => applyCommand(request, observe('done')))).toBe(code);
+  });
+
+  it('refuses an unknown state or a bad instant as invalid_request', () => {
+    expect(refusal(() => applyCommand(accepted, observe('wiped' as 'done')))).toBe('invalid_request');
+    expect(refusal(() => applyCommand(accepted, observe('done', '2026-02-30T10:00:00Z')))).toBe('invalid_request');
   });
 });
 

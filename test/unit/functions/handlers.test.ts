@@ -74,7 +74,7 @@ const submit = (body: unknown, headers: Record<string, string>) =>
     body: { string: JSON.stringify(body) },
   });
 
-const wipe = wipeBody('device-1');
+const wipe = wipeBody('d3a1c0de-0000-4000-8000-000000000001');
 
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -145,7 +145,7 @@ describe('POST /api/requests', () => {
     [
       'by a caller without the requester role',
       async () => ({ authorization: await bearer(['MAA.Approver']) }),
-      { ...wipe, operation: { ...wipe.operation, resourceId: 'device-2' } },
+      { ...wipe, operation: { ...wipe.operation, resourceId: 'd3a1c0de-0000-4000-8000-000000000002' } },
       403,
       'forbidden',
     ],

@@ -40,7 +40,7 @@ async function failure(promise: Promise<unknown>): Promise<HttpError> {
 
 const valid = {
   profileType: 'deviceWipe',
-  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'dev-1' },
+  operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: 'd3a1c0de-0000-4000-8000-000000000001' },
   justification: 'stolen laptop',
 };
 
@@ -96,17 +96,33 @@ describe('readJsonBody', () => {
   });
 
   it('accepts a body exactly at the nesting limit', async () => {
-    const payload = JSON.parse(nested(MAX_BODY_DEPTH - 3)) as unknown;
-    const body = { ...valid, operation: { ...valid.operation, payload: { a: payload } } };
+    // A settings catalog setting is the one payload Graph nests freely.
+    const setting = (inner: unknown) => ({
+      settingInstance: {
+        '@odata.type': '#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance',
+        settingDefinitionId: 'device_vendor_msft_policy_config_example',
+        children: inner,
+      },
+    });
+    const body = {
+      profileType: 'configurationPolicy',
+      operation: {
+        action: 'create',
+        resourceType: 'configurationPolicy',
+        payload: { name: 'Deep', platforms: 'windows10', technologies: ['mdm'], settings: [setting(null)] },
+      },
+      justification: 'j',
+    };
+    body.operation.payload.settings = [setting(JSON.parse(nested(MAX_BODY_DEPTH - jsonDepth(body))))];
     expect(jsonDepth(body)).toBe(MAX_BODY_DEPTH);
     await expect(readJsonBody(request(JSON.stringify(body)), submitRequestBodySchema)).resolves.toMatchObject({
-      justification: valid.justification,
+      justification: 'j',
     });
   });
 
   it('refuses bytes that are not UTF-8 with 400 invalid_utf8 (never replaced by U+FFFD)', async () => {
     const text = JSON.stringify(valid);
-    const at = text.indexOf('dev-1');
+    const at = text.indexOf('d3a1c0de');
     for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
       const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
       const error = await failure(readJsonBody(request(bytes), submitRequestBodySchema));

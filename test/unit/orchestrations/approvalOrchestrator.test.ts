@@ -495,3 +495,121 @@ describe('approvalOrchestrator', () => {
     ]);
   });
 });
+
+describe('approvalOrchestrator: the follow-up of an accepted device action', () => {
+  const { observeExecution } = Activities;
+  const COMPLETED_AT = after(20);
+  const MINUTE = 60 * SECOND;
+  const accepted = (until: string) => () => ({
+    status: 'succeeded',
+    at: after(3),
+    detail: 'Graph accepted the wipe',
+    code: 'accepted',
+    graph: { clientRequestId: 'crid-1', calls: [] },
+    followUp: { everyMs: MINUTE, until },
+  });
+  /** An observeExecution activity answering `states` in turn (a thrown error for `throw`), dated at the orchestration's time. */
+  const observes =
+    (...states: ('pending' | 'done' | 'throw')[]): ActivityHandler =>
+    (_, call) => {
+      const state = states.shift() ?? 'pending';
+      if (state === 'throw') throw new Error('Graph answered 503\n    at stack');
+      return { state, at: call.at, detail: `the device is ${state}` };
+    };
+  const run = (handlers: Record<string, ActivityHandler>) =>
+    orchestration({ request: aRequest(1), events: [approveAt(after(10), bob), completeAt(COMPLETED_AT)], handlers });
+  const observedRecords = (fake: Fake) => trailOf(fake).filter((record) => record.type === 'execution.observed');
+
+  it('observes every minute while the device is pending and records the settled outcome once', () => {
+    const { fake, output } = run({
+      [executeOperation]: accepted(shift(COMPLETED_AT, 30 * MINUTE)),
+      [observeExecution]: observes('pending', 'pending', 'done'),
+    });
+
+    expect(fake.activityNames.slice(fake.activityNames.indexOf(executeOperation))).toEqual([
+      executeOperation,
+      recordStep, // execution.succeeded: Graph accepted
+      observeExecution,
+      observeExecution,
+      observeExecution,
+      recordStep, // execution.observed
+    ]);
+    expect(fake.activities.filter((call) => call.name === observeExecution).map((call) => call.at)).toEqual([
+      shift(COMPLETED_AT, MINUTE),
+      shift(COMPLETED_AT, 2 * MINUTE),
+      shift(COMPLETED_AT, 3 * MINUTE),
+    ]);
+    expect(fake.activities.find((call) => call.name === observeExecution)!.input).toEqual({
+      requestId: 'req-1',
+      correlationId: 'corr-1',
+    });
+    expect(observedRecords(fake)).toEqual([
+      expect.objectContaining({
+        at: shift(COMPLETED_AT, 3 * MINUTE),
+        data: expect.objectContaining({ state: 'done', detail: 'the device is done', clientRequestId: 'crid-1' }),
+      }),
+    ]);
+    // What Graph accepted is recorded first, without the follow-up itself.
+    const executionStep = stepsOf(fake).find((step) => step.records.some((r) => r.type === 'execution.succeeded'))!;
+    expect(executionStep.request!.value.execution).toEqual({
+      status: 'succeeded',
+      at: after(3),
+      detail: 'Graph accepted the wipe',
+      code: 'accepted',
+      graph: { clientRequestId: 'crid-1', calls: [] },
+    });
+    expect(output.execution!.device).toEqual({
+      state: 'done',
+      at: shift(COMPLETED_AT, 3 * MINUTE),
+      detail: 'the device is done',
+    });
+    expectChainedAndCarried(fake);
+  });
+
+  it('records the device as still pending when it has not settled by the end of the follow-up', () => {
+    const until = shift(COMPLETED_AT, 150 * SECOND);
+    const { fake, output } = run({
+      [executeOperation]: accepted(until),
+      [observeExecution]: observes(),
+    });
+
+    // The last wait is cut short at the end of the follow-up.
+    expect(fake.activities.filter((call) => call.name === observeExecution).map((call) => call.at)).toEqual([
+      shift(COMPLETED_AT, MINUTE),
+      shift(COMPLETED_AT, 2 * MINUTE),
+      until,
+    ]);
+    expect(observedRecords(fake)).toHaveLength(1);
+    expect(output.execution!.device).toEqual({
+      state: 'pending',
+      at: until,
+      detail: `the device is pending (still pending when the follow-up ended at ${until})`,
+    });
+  });
+
+  it('records the outcome as unknown when observing still fails after its retries', () => {
+    const { fake, output } = run({
+      [executeOperation]: accepted(shift(COMPLETED_AT, 30 * MINUTE)),
+      [observeExecution]: observes('pending', 'throw'),
+    });
+
+    expect(fake.activityNames.filter((name) => name === observeExecution)).toHaveLength(2);
+    expect(observedRecords(fake).map((record) => record.data.state)).toEqual(['unknown']);
+    expect(output.execution!.device).toEqual({
+      state: 'unknown',
+      at: shift(COMPLETED_AT, 2 * MINUTE),
+      detail: 'the device could not be observed: Graph answered 503',
+    });
+  });
+
+  it('follows nothing up after a failed execution or one without a follow-up', () => {
+    for (const execution of [
+      EXECUTED,
+      { status: 'failed', at: after(3), detail: 'target_changed', code: 'target_changed' },
+    ]) {
+      const { fake } = run({ [executeOperation]: () => execution });
+      expect(fake.activityNames).not.toContain(observeExecution);
+      expect(typesOf(fake)).not.toContain('execution.observed');
+    }
+  });
+});

@@ -81,15 +81,40 @@ describe('the composition root', () => {
     await expect(services.opsReader.statusCounts()).resolves.toEqual({ needsApproval: 1 });
   });
 
-  it('runs the configured profile types through the webhook executor and the rest through none', () => {
+  it('runs the webhook types through the webhook, the release-only types through none and the other Intune types through Graph', () => {
     const services = sqliteServices({
       MAA_WEBHOOK_URL: 'https://hooks.example.test/maa',
       MAA_WEBHOOK_SECRET: 'a-webhook-secret-of-16+',
       MAA_WEBHOOK_PROFILE_TYPES: 'deviceWipe',
+      MAA_RELEASE_ONLY_PROFILE_TYPES: 'role, script',
     });
     expect(services.executorFor('deviceWipe').kind).toBe('webhook');
-    expect(services.executorFor('app').kind).toBe('none');
+    expect(services.executorFor('role').kind).toBe('none');
+    expect(services.executorFor('script').kind).toBe('none');
+    expect(services.executorFor('app').kind).toBe('graph');
+    expect(services.executorFor('deviceRetire')).toBe(services.executorFor('tenantConfiguration'));
     expect(services.executorFor('operationApprovalPolicy').kind).toBe('policy');
+  });
+
+  it('executes every Intune profile type through Graph by default, and reads targets through Graph', () => {
+    const services = sqliteServices();
+    for (const type of ['deviceWipe', 'deviceRetire', 'deviceDelete', 'app', 'script', 'compliancePolicy'] as const)
+      expect(services.executorFor(type).kind).toBe('graph');
+    expect(services.targets).toBe(services.targets);
+    expect(typeof services.targets.read).toBe('function');
+  });
+
+  it('refuses a profile type that is both executed by the webhook and only released', () => {
+    expect(() =>
+      parseConfig(
+        withAppKey({
+          MAA_WEBHOOK_URL: 'https://hooks.example.test/maa',
+          MAA_WEBHOOK_SECRET: 'a-webhook-secret-of-16+',
+          MAA_WEBHOOK_PROFILE_TYPES: 'app',
+          MAA_RELEASE_ONLY_PROFILE_TYPES: 'app',
+        }),
+      ),
+    ).toThrow(/MAA_RELEASE_ONLY_PROFILE_TYPES: app cannot be both/);
   });
 
   it('with Cosmos DB settings builds the Cosmos store and the Cosmos ops reader, without connecting', async () => {

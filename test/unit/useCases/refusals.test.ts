@@ -9,6 +9,7 @@ import { StoreError, type Store } from '../../../shared/store/store';
 import { getPolicy } from '../../../shared/useCases/policies';
 import { submitRequest } from '../../../shared/useCases/requests';
 import type { UseCaseDeps } from '../../../shared/useCases/deps';
+import { accessPolicy } from '../../support/builders';
 
 // The use cases refuse with domain errors (no HTTP types); the mapper gives each the status the API
 // has always answered with.
@@ -61,6 +62,7 @@ describe('use case refusals', () => {
 
   it('refuses an Idempotency-Key reused with another body with idempotency_key_reused (409)', async () => {
     const store = fakeStore({
+      findPolicyByProfileType: () => Promise.resolve({ value: accessPolicy(), etag: 'e1' }),
       putIdempotencyKey: (record) => Promise.resolve({ ...record, bodyHash: 'another body' }),
     });
     const deps = { store, newId: () => 'req-2', now: () => new Date(0) } as unknown as UseCaseDeps;

@@ -2,10 +2,15 @@ import type { SubmitRequestBody } from '../../../shared/api/schemas';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
 import { listRequests, sendCommand, submitRequest } from '../../../shared/useCases/requests';
 import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
+import { operationHash } from '../../../shared/domain/canonicalJson';
+import { submittedEvent } from '../../../shared/domain/lifecycle';
+import { isSealedSecret, openSecret } from '../../../shared/keys/secretSeal';
 import {
   caller,
   codeOf,
+  deviceSnapshot,
   FakeDirectory,
+  InMemoryTargets,
   orchestrationApplies,
   tempSqliteStore,
   useCaseDeps,
@@ -91,6 +96,89 @@ describe('submitRequest', () => {
 
   it('refuses a caller without the requester role (forbidden)', async () => {
     expect(await codeOf(submitRequest(deps, carol, wipe()))).toBe('forbidden');
+  });
+});
+
+describe('submitRequest: the target read at submit', () => {
+  const mine = async () => (await store.listRequests({ view: { kind: 'mine', initiatorId: alice.id }, top: 10 })).items;
+  let targets: InMemoryTargets;
+  beforeEach(() => {
+    targets = deps.targets as InMemoryTargets;
+  });
+
+  it('stores the target as Graph showed it on the request, and in what its orchestration starts with', async () => {
+    const snapshot = { ...deviceSnapshot('device-7', '2026-03-01T10:00:00.000Z'), displayName: 'LT-ALICE-01' };
+    targets.add(snapshot);
+
+    const request = await submitRequest(deps, alice, wipe('device-7'));
+
+    expect(request.target).toEqual(snapshot);
+    expect((await store.getRequest(request.id))!.value.target).toEqual(snapshot);
+    expect(deps.orchestrations.started[0]!.input.request.target).toEqual(snapshot);
+    expect(submittedEvent(request).data.target).toEqual(snapshot);
+    expect(targets.reads).toEqual([{ profileType: 'deviceWipe', operation: wipe('device-7').operation }]);
+  });
+
+  it.each<[string, string, () => void]>([
+    ['missing', 'target_not_found', () => targets.remove('managedDevice', 'device-1')],
+    [
+      'unreadable because Graph is down',
+      'graph_unavailable',
+      () => {
+        targets.down = true;
+      },
+    ],
+  ])(
+    'refuses a target that is %s (%s), writing nothing: no request, no idempotency record, no lock',
+    async (_, code, breakGraph) => {
+      breakGraph();
+      expect(await codeOf(submitRequest(deps, alice, wipe('device-1'), 'key-1'))).toBe(code);
+      expect(await mine()).toEqual([]);
+      expect(deps.orchestrations.started).toEqual([]);
+
+      targets.down = false;
+      targets.add(deviceSnapshot('device-1', '2026-03-01T10:00:00.000Z'));
+      // The key was not taken (another body under it is no reuse) and the device is not locked.
+      const other = await submitRequest(deps, alice, wipe('device-2'), 'key-1');
+      const same = await submitRequest(deps, bob, wipe('device-1'));
+      expect((await mine()).map((request) => request.id)).toEqual([other.id]);
+      expect(same.operation.resourceId).toBe('device-1');
+    },
+  );
+
+  it('asks Graph nothing for a caller the rules refuse', async () => {
+    expect(await codeOf(submitRequest(deps, carol, wipe()))).toBe('forbidden');
+    expect(targets.reads).toEqual([]);
+  });
+});
+
+describe('submitRequest: secret payload fields', () => {
+  const CODE = '482913';
+  const macWipe = () => wipeBody('device-1', { payload: { keepUserData: false, macOsUnlockCode: CODE } });
+
+  it('stores the macOS unlock code sealed for the request: never in clear in the request, its hash or its audit record', async () => {
+    const request = await submitRequest(deps, alice, macWipe());
+
+    const stored = (await store.getRequest(request.id))!.value;
+    const payload = stored.operation.payload as Record<string, unknown>;
+    expect(payload.keepUserData).toBe(false);
+    expect(isSealedSecret(payload.macOsUnlockCode)).toBe(true);
+    expect(openSecret(deps.appKeys, request.id, 'macOsUnlockCode', payload.macOsUnlockCode as { sealed: string })).toBe(
+      CODE,
+    );
+    expect(stored.operationHash).toBe(operationHash(stored.operation));
+    expect(stored.operationHash).not.toBe(operationHash(macWipe().operation));
+    expect(JSON.stringify(stored)).not.toContain(CODE);
+    expect(JSON.stringify(submittedEvent(stored))).not.toContain(CODE);
+    expect(JSON.stringify(deps.orchestrations.started)).not.toContain(CODE);
+  });
+
+  it('answers a retried key with the same code with the first request, and refuses another code under it', async () => {
+    const first = await submitRequest(deps, alice, macWipe(), 'key-1');
+
+    expect((await submitRequest(deps, alice, macWipe(), 'key-1')).id).toBe(first.id);
+    const otherCode = wipeBody('device-1', { payload: { keepUserData: false, macOsUnlockCode: '000000' } });
+    expect(await codeOf(submitRequest(deps, alice, otherCode, 'key-1'))).toBe('idempotency_key_reused');
   });
 });
 

@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import type { JsonValue, ProfileType } from '../../domain/model';
+import { isGuid } from '../../domain/text';
+import { entriesOf, findEntry } from './index';
+import type { CatalogueEntry, CatalogueOperation } from './types';
+
+/** A refusal of an operation, at a path below the operation (`['payload', 'assignments', 0]`). */
+export type OperationIssue = { path: PropertyKey[]; message: string } & (
+  { code: 'custom' } | { code: 'unrecognized_keys'; keys: string[] }
+);
+
+/** An operation the catalogue accepts, as it is stored (payload parsed), or every reason it is refused. */
+export type OperationCheck =
+  { ok: true; entry: CatalogueEntry; operation: CatalogueOperation } | { ok: false; issues: OperationIssue[] };
+
+/** `profileType`'s operations as people read them: `mobileApp: assign, addAssignment, …`. */
+export function allowedOperations(profileType: ProfileType): string {
+  const byType = new Map<string, string[]>();
+  for (const entry of entriesOf(profileType))
+    byType.set(entry.resourceType, [...(byType.get(entry.resourceType) ?? []), entry.action]);
+  return [...byType].map(([resourceType, actions]) => `${resourceType}: ${actions.join(', ')}`).join('; ');
+}
+
+/**
+ * Checks `operation` against the catalogue entry of `(profileType, resourceType, action)`: the
+ * entry must exist; `resourceId` must be a GUID where the entry names an existing object and absent
+ * where it creates one; the payload must fit the entry's schema (absent where it takes none). On
+ * success the operation carries the parsed payload (defaults filled in, text trimmed), which is
+ * what a request stores. Pure.
+ */
+export function checkOperation(profileType: ProfileType, operation: CatalogueOperation): OperationCheck {
+  const entry = findEntry(profileType, operation.resourceType, operation.action);
+  if (entry === undefined) return { ok: false, issues: unknownOperation(profileType, operation) };
+  const issues: OperationIssue[] = [];
+  if (entry.resourceId === 'required') {
+    if (operation.resourceId === undefined) {
+      issues.push({
+        code: 'custom',
+        path: ['resourceId'],
+        message: `is required: ${entry.action} acts on an existing ${entry.resourceType}`,
+      });
+    } else if (!isGuid(operation.resourceId)) {
+      issues.push({ code: 'custom', path: ['resourceId'], message: `must be the GUID of the ${entry.resourceType}` });
+    }
+  } else if (operation.resourceId !== undefined) {
+    issues.push({
+      code: 'custom',
+      path: ['resourceId'],
+      message: `must be absent: ${entry.action} creates a new ${entry.resourceType}`,
+    });
+  }
+  let payload: JsonValue | undefined;
+  if (entry.payload === undefined) {
+    if (operation.payload !== undefined) {
+      issues.push({ code: 'custom', path: ['payload'], message: `must be absent: ${entry.action} takes no payload` });
+    }
+  } else {
+    const parsed = entry.payload.safeParse(operation.payload);
+    if (parsed.success) payload = parsed.data;
+    else issues.push(...parsed.error.issues.map((issue) => relocated(issue, ['payload'])));
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    entry,
+    operation: {
+      action: entry.action,
+      resourceType: entry.resourceType,
+      ...(operation.resourceId === undefined ? {} : { resourceId: operation.resourceId.toLowerCase() }),
+      ...(payload === undefined ? {} : { payload }),
+    },
+  };
+}
+
+function unknownOperation(profileType: ProfileType, operation: CatalogueOperation): OperationIssue[] {
+  const entries = entriesOf(profileType);
+  if (entries.length === 0) {
+    return [{ code: 'custom', path: ['action'], message: `${profileType} has no catalogue operations` }];
+  }
+  const issues: OperationIssue[] = [];
+  const resourceTypes = [...new Set(entries.map((entry) => entry.resourceType))];
+  if (!resourceTypes.includes(operation.resourceType)) {
+    issues.push({
+      code: 'custom',
+      path: ['resourceType'],
+      message: `must be one of ${resourceTypes.join(', ')} for ${profileType}`,
+    });
+  }
+  issues.push({
+    code: 'custom',
+    path: ['action'],
+    message: `is not an operation of ${profileType}; allowed: ${allowedOperations(profileType)}`,
+  });
+  return issues;
+}
+
+/** A payload schema's issue, at its path below `prefix`, keeping the unknown keys it names. */
+function relocated(issue: z.core.$ZodIssue, prefix: PropertyKey[]): OperationIssue {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'unrecognized_keys')
+    return { code: 'unrecognized_keys', keys: issue.keys, path, message: issue.message };
+  return { code: 'custom', path, message: issue.message };
+}
