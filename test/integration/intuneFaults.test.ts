@@ -182,6 +182,7 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
  */
 class GraphLine {
   readonly server: Server;
+  origin = '';
   target = '';
   down = false;
   private readonly sockets = new Set<Socket>();
@@ -192,17 +193,32 @@ class GraphLine {
         incoming.socket.destroy();
         return;
       }
-      const upstream = new URL(incoming.url ?? '/', this.target);
-      const relay = forward(
-        upstream,
-        { method: incoming.method, headers: { ...incoming.headers, host: upstream.host } },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      relay.on('error', () => outgoing.destroy());
-      incoming.pipe(relay);
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        // The app asks for a token for the Graph it knows (this proxy's origin, `<origin>/.default`);
+        // the local tenant issues them for its own origin only, as Entra does for graph.microsoft.com.
+        const body = Buffer.from(
+          Buffer.concat(chunks)
+            .toString('latin1')
+            .replaceAll(encodeURIComponent(this.origin), encodeURIComponent(this.target)),
+          'latin1',
+        );
+        const upstream = new URL(incoming.url ?? '/', this.target);
+        const relay = forward(
+          upstream,
+          {
+            method: incoming.method,
+            headers: { ...incoming.headers, host: upstream.host, 'content-length': String(body.length) },
+          },
+          (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(outgoing);
+          },
+        );
+        relay.on('error', () => outgoing.destroy());
+        relay.end(body);
+      });
     });
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -212,7 +228,8 @@ class GraphLine {
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    this.origin = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    return this.origin;
   }
 
   /** Cuts every open connection and refuses new ones' requests until {@link up}. */
