@@ -19,7 +19,7 @@ import {
 import { eventually } from '../support/maa';
 import { intuneCalls, newDevice, type IntuneCall } from '../support/intune';
 import { seededId } from '../support/catalogueRun';
-import { startRuntime, type RunningRuntime } from '../support/runtime';
+import { startRuntime } from '../support/runtime';
 
 const wipe = (resourceId: string, justification = 'Reported stolen (INC-4711)') => ({
   profileType: 'deviceWipe',
@@ -185,6 +185,11 @@ class GraphLine {
   origin = '';
   target = '';
   down = false;
+  /**
+   * Sees each answer before the app does; `drop` resets the app's connection instead of relaying
+   * it (the app never learns what Graph did).
+   */
+  onAnswer: (method: string, path: string, status: number) => 'relay' | 'drop' = () => 'relay';
   private readonly sockets = new Set<Socket>();
 
   constructor() {
@@ -212,6 +217,11 @@ class GraphLine {
             headers: { ...incoming.headers, host: upstream.host, 'content-length': String(body.length) },
           },
           (answer) => {
+            if (this.onAnswer(incoming.method ?? 'GET', upstream.pathname, answer.statusCode ?? 0) === 'drop') {
+              answer.resume();
+              incoming.socket.destroy();
+              return;
+            }
             outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(outgoing);
           },
@@ -246,24 +256,25 @@ class GraphLine {
     this.cut();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+
+  /** The app settings that send the app's Graph calls, token requests included, through this line. */
+  appSettings(): Record<string, string> {
+    return {
+      MAA_GRAPH_BASE_URL: `${this.origin}/_local/graph`,
+      MAA_GRAPH_TOKEN_URL: `${this.origin}/_local/entra/${LOCAL_TENANT_ID}/oauth2/v2.0/token`,
+      MAA_GRAPH_CLIENT_ID: LOCAL_GRAPH_CLIENT.clientId,
+      MAA_GRAPH_CLIENT_SECRET: LOCAL_GRAPH_CLIENT.clientSecret,
+      MAA_API_APP_ID: LOCAL_API_APP.appId,
+    };
+  }
 }
 
 describe('Graph down at submit', () => {
   const line = new GraphLine();
   let api: Api;
   beforeAll(async () => {
-    const via = await line.listen();
-    api = new Api(
-      await startRuntime({
-        env: {
-          MAA_GRAPH_BASE_URL: `${via}/_local/graph`,
-          MAA_GRAPH_TOKEN_URL: `${via}/_local/entra/${LOCAL_TENANT_ID}/oauth2/v2.0/token`,
-          MAA_GRAPH_CLIENT_ID: LOCAL_GRAPH_CLIENT.clientId,
-          MAA_GRAPH_CLIENT_SECRET: LOCAL_GRAPH_CLIENT.clientSecret,
-          MAA_API_APP_ID: LOCAL_API_APP.appId,
-        },
-      }),
-    );
+    await line.listen();
+    api = new Api(await startRuntime({ env: line.appSettings() }));
     line.target = api.runtime.url;
     await bootstrap(api, 'deviceWipe');
   }, 60_000);
@@ -357,33 +368,40 @@ describe('permissions, daily caps and the device follow-up (manual clock)', () =
   });
 });
 
+/**
+ * The app reaches the local Graph through a {@link GraphLine}, so the test can kill the runtime at
+ * the worst moment: after the local tenant applied the wipe, before the executor saw the answer.
+ */
 describe('kill -9 of the runtime during execution', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-intune-crash-'));
+  const line = new GraphLine();
   let api: Api;
+  const start = async () => {
+    api = new Api(await startRuntime({ dataDir, env: line.appSettings() }));
+    line.target = api.runtime.url;
+  };
   beforeAll(async () => {
-    api = new Api(await startRuntime({ dataDir }));
+    await line.listen();
+    await start();
     await bootstrap(api, 'deviceWipe');
   }, 60_000);
   afterAll(async () => {
     await api.runtime.stop();
+    await line.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function restart(): Promise<void> {
-    await api.runtime.kill();
-    api = new Api(await startRuntime({ dataDir }));
-  }
-
-  async function crashWhen(
+  /** Completes a wipe of `device`, kills the runtime once `crashed()` holds, restarts it over the same data. */
+  async function crashDuring(
     device: string,
-    moment: (calls: IntuneCall[]) => boolean,
+    crashed: () => Promise<boolean>,
     what: string,
   ): Promise<{ request: any; calls: IntuneCall[] }> {
     const id = await submitApproved(api, wipe(device));
-    const runtime: RunningRuntime = api.runtime;
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
-    await eventually(async () => moment(onPath(await intuneCalls(runtime.url), device)), what, 20_000);
-    await restart();
+    await eventually(crashed, what, 20_000);
+    await api.runtime.kill();
+    await start();
     const request = await executionOf(api, id, 60_000);
     return { request, calls: onPath(await intuneCalls(api.runtime.url), device) };
   }
@@ -391,22 +409,36 @@ describe('kill -9 of the runtime during execution', () => {
   it('wipes once when killed while waiting out a 429', async () => {
     const device = await newDevice(api.runtime.url, 'LT-CRASH-01');
     await injectFault(api.runtime, { status: 429, count: 1, retryAfterSeconds: 5, path: device });
-    const { request, calls } = await crashWhen(
+    const runtime = api.runtime;
+    const { request, calls } = await crashDuring(
       device,
-      (seen) => seen.some((call) => call.status === 429),
+      async () => onPath(await intuneCalls(runtime.url), device).some((call) => call.status === 429),
       'the wipe to be throttled',
     );
     expect(request.execution).toMatchObject({ status: 'succeeded' });
-    expect(accepted(calls)).toHaveLength(1);
     expect(calls.map((call) => call.status)).toEqual([429, 204]);
   });
 
-  it('wipes once when killed right after Graph accepted the wipe', async () => {
+  it('wipes once when killed after Graph applied the wipe but before the executor saw the answer', async () => {
     const device = await newDevice(api.runtime.url, 'LT-CRASH-02');
-    const { request, calls } = await crashWhen(device, (seen) => accepted(seen).length > 0, 'the wipe to be accepted');
-    expect(request.execution.status).toBe('succeeded');
-    expect(accepted(calls)).toHaveLength(1);
-    expect(calls).toHaveLength(1);
-    expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({ managementState: 'wipePending' });
+    let killed = false;
+    const victim = api.runtime;
+    line.onAnswer = (method, route, status) => {
+      if (killed || method !== 'POST' || !route.endsWith(`/managedDevices/${device}/wipe`) || status >= 300)
+        return 'relay';
+      victim.process.kill('SIGKILL');
+      killed = true;
+      return 'drop';
+    };
+    try {
+      const { request, calls } = await crashDuring(device, async () => killed, 'the wipe to be applied');
+      expect(request.execution).toMatchObject({ status: 'succeeded', code: 'already_applied' });
+      expect(calls).toEqual([expect.objectContaining({ method: 'POST', status: 204 })]);
+      expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({
+        managementState: 'wipePending',
+      });
+    } finally {
+      line.onAnswer = () => 'relay';
+    }
   });
 });
