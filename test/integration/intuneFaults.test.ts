@@ -299,13 +299,7 @@ describe('Graph down at submit', () => {
 
 /** The app's Graph permissions in the local tenant but one: role writes (reads stay, so submit works). */
 const ALL_BUT_ROLE_WRITES = [
-  'GroupMember.Read.All',
-  'Application.Read.All',
-  'User.ReadBasic.All',
-  'Mail.Send',
-  'DeviceManagementManagedDevices.ReadWrite.All',
-  'DeviceManagementManagedDevices.PrivilegedOperations.All',
-  'DeviceManagementConfiguration.ReadWrite.All',
+  ...LOCAL_GRAPH_CLIENT.roles.filter((permission) => permission !== 'DeviceManagementRBAC.ReadWrite.All'),
   'DeviceManagementRBAC.Read.All',
 ].join(',');
 

@@ -1,6 +1,8 @@
 import { CATALOGUE, type CatalogueEntry, type CatalogueOperation } from '../../shared/intune/catalogue';
 import { SEEDED } from './intune';
 
+export { INTUNE_PROFILE_TYPES } from '../../shared/intune/settings';
+
 /**
  * How the runtime tests and the executor benchmark run every operation of the catalogue against
  * a fresh local tenant: which seeded object each entry works on, in which order the entries of one
@@ -21,19 +23,6 @@ export const TENANT_COLLECTIONS: Readonly<Record<string, string>> = Object.freez
   roleAssignment: 'roleAssignments',
   deviceCategory: 'deviceCategories',
 });
-
-/** Every Intune profile type a catalogue operation belongs to. */
-export const INTUNE_PROFILE_TYPES = [
-  'deviceWipe',
-  'deviceRetire',
-  'deviceDelete',
-  'app',
-  'script',
-  'compliancePolicy',
-  'configurationPolicy',
-  'role',
-  'tenantConfiguration',
-] as const;
 
 /** The id of the `n`th seeded object of `resourceType` in the local tenant (see {@link SEEDED}). */
 export function seededId(resourceType: string, n: number): string {
