@@ -54,7 +54,7 @@ export const submit: Command = {
     quiet,
   },
   example:
-    'maa submit --profile-type deviceWipe --action wipe --resource-type managedDevice --resource-id laptop-42 --justification "Reported stolen (INC-4711)"',
+    'maa submit --profile-type deviceWipe --action wipe --resource-type managedDevice --resource-id d3a1c0de-0000-4000-8000-000000000001 --justification "Reported stolen (INC-4711)"',
   async run(context) {
     const { args } = context;
     const payloadText = args.string('payload');

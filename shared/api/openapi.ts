@@ -356,12 +356,51 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
 ];
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  return rest;
+/**
+ * Turns zod schemas into the document's JSON schemas. zod gives a recursive schema (a JSON value)
+ * its own `$defs` with `#/$defs/...` references, which inside an OpenAPI document would resolve
+ * against the document's root; so the definitions move to `components.schemas`, each distinct one
+ * once, and the references follow them.
+ */
+class SchemaWriter {
+  readonly components: Record<string, unknown> = {};
+  private readonly names = new Map<string, string>();
+
+  write(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+    const {
+      $schema: _ignored,
+      $defs,
+      ...rest
+    } = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      // zod leaves out the examples of a schema that transforms when it describes the input; the
+      // examples given through .meta() are request bodies, so they belong there.
+      override: ({ zodSchema, jsonSchema }) => {
+        const examples = z.globalRegistry.get(zodSchema)?.examples;
+        if (examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = examples as unknown[];
+      },
+    }) as Record<string, unknown>;
+    const definitions = Object.entries(($defs ?? {}) as Record<string, unknown>);
+    if (definitions.length === 0) return rest;
+    const local = new Map<string, string>();
+    for (const [name, definition] of definitions) {
+      const text = JSON.stringify(definition);
+      const taken = new Set(this.names.values());
+      const named = name.startsWith('__') || taken.has(name) ? `Schema${this.names.size + 1}` : name;
+      const shared = this.names.get(text) ?? named;
+      this.names.set(text, shared);
+      local.set(name, shared);
+    }
+    const moved = (value: unknown) =>
+      JSON.parse(
+        JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) =>
+          JSON.stringify(`#/components/schemas/${local.get(name) ?? name}`),
+        ),
+      ) as Record<string, unknown>;
+    for (const [name, definition] of definitions) this.components[local.get(name)!] ??= moved(definition);
+    return moved(rest);
+  }
 }
 
 /** `codes` grouped by their registry status, in ascending status order. */
@@ -373,6 +412,8 @@ function byStatus(codes: readonly ErrorCode[]): [string, ErrorCode[]][] {
 
 /** The OpenAPI 3.1 document, generated from the zod schemas of {@link API_OPERATIONS}. */
 export function openApiDocument(version: string): Record<string, unknown> {
+  const schemas = new SchemaWriter();
+  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => schemas.write(schema, io);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of API_OPERATIONS) {
     const responses: Record<string, unknown> = {};
@@ -446,6 +487,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     servers: [{ url: '/api' }],
     components: {
+      schemas: schemas.components,
       securitySchemes: {
         entra: {
           type: 'http',

@@ -1,50 +1,19 @@
 import { z } from 'zod';
 import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
-import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from '../domain/text';
+import { jsonTextProblems } from '../domain/text';
 import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
 import { graphCallsOf } from '../intune/catalogue/describe';
 import { checkOperation } from '../intune/catalogue/validate';
+import { freeText, identifier } from './text';
 
 // The public API's shapes, as zod schemas: request bodies are strict (unknown fields are errors),
 // strings are bounded, and the OpenAPI document is generated from these same schemas.
 
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
-);
-
-type TextRule = (text: string) => string | undefined;
-
-/** Adds an issue with the rule's message when `rule` refuses the string. */
-const refusedBy = (rule: TextRule) => (value: string, context: z.RefinementCtx) => {
-  const message = rule(value);
-  if (message !== undefined) context.addIssue({ code: 'custom', message });
-};
-
-/**
- * An identifier (see shared/domain/text.ts): visible characters only, normalised (trimmed, NFC,
- * a GUID lower-cased) before anything compares or locks on it; 1..`max` characters.
- */
-const identifier = (max: number) =>
-  z
-    .string()
-    .superRefine(refusedBy(identifierProblem))
-    .transform(normalizeIdentifier)
-    .pipe(z.string().min(1, 'must not be blank').max(max));
-
-/** Free text (see shared/domain/text.ts), trimmed, at most `max` characters; `required` text must not be blank once invisible characters are removed. */
-const freeText = (max: number, required: boolean) =>
-  z
-    .string()
-    .superRefine(refusedBy(freeTextProblem))
-    .transform((value) => value.trim())
-    .pipe(
-      required
-        ? z
-            .string()
-            .max(max)
-            .refine((value) => !isBlankText(value), 'must not be blank')
-        : z.string().max(max),
-    );
+const jsonValue: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  )
+  .meta({ id: 'JsonValue' });
 
 /** A JSON value whose object keys are identifiers and whose strings are free text. */
 const honestJson = jsonValue.superRefine((value, context) => {

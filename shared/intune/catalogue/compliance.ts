@@ -1,27 +1,21 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../domain/model';
-import type { CatalogueEntry, CatalogueOperation, GraphCall } from './types';
-import {
-  assignmentList,
-  assignmentSchema,
-  atLeastOne,
-  defined,
-  description,
-  displayName,
-  graphTarget,
-  guid,
-  payloadOf,
-  resourcePath,
-  settingsRecord,
-  text,
-  type AssignmentTargetKind,
-} from './fields';
+import { freeText } from '../../api/text';
+import { atLeastOne, defined, description, displayName, guid, payloadOf, settingsRecord } from './fields';
+import { assignEntry, createEntry, deleteEntry, updateEntry, type ObjectKind } from './kinds';
+import type { CatalogueEntry } from './types';
 
 // Device compliance policies (profile type compliancePolicy), v1.0.
 
-const POLICIES = '/deviceManagement/deviceCompliancePolicies';
-const PERMISSION = 'DeviceManagementConfiguration.ReadWrite.All';
-const SAMPLE_POLICY = 'c0a10000-0000-4000-8000-000000000001';
+const POLICY: ObjectKind = {
+  profileType: 'compliancePolicy',
+  resourceType: 'deviceCompliancePolicy',
+  label: 'a device compliance policy',
+  version: 'v1.0',
+  collection: '/deviceManagement/deviceCompliancePolicies',
+  permission: 'DeviceManagementConfiguration.ReadWrite.All',
+  sampleId: 'c0a10000-0000-4000-8000-000000000001',
+};
 const SAMPLE_GROUP = 'a9900000-0000-4000-8000-000000000102';
 
 /** The compliance policy types a request may create or change (Graph's derived `@odata.type`s). */
@@ -65,7 +59,7 @@ const scheduledActionsForRule = z
   .array(
     z
       .object({
-        ruleName: text(128, false).optional().describe('Graph leaves it empty for the default rule.'),
+        ruleName: freeText(128, false).optional().describe('Graph leaves it empty for the default rule.'),
         scheduledActionConfigurations: z.array(scheduledAction).min(1).max(10),
       })
       .strict(),
@@ -103,7 +97,6 @@ const updatePayload = atLeastOne(
     .strict(),
   ['policyType'],
 );
-const assignPayload = z.object({ assignments: assignmentList(assignmentSchema({})) }).strict();
 
 type PolicyFields = {
   policyType: string;
@@ -135,101 +128,36 @@ function graphRule(rule: Rule): JsonValue {
   };
 }
 
-const path = (operation: CatalogueOperation, ...rest: string[]) => resourcePath(POLICIES, operation, ...rest);
-const common = {
-  profileType: 'compliancePolicy' as const,
-  resourceType: 'deviceCompliancePolicy',
-  permission: PERMISSION,
-};
-
 export const COMPLIANCE_ENTRIES: readonly CatalogueEntry[] = [
-  {
-    ...common,
-    action: 'create',
+  createEntry(POLICY, {
     summary: 'Create a device compliance policy',
-    resourceId: 'none',
-    payload: createPayload as z.ZodType<JsonValue>,
-    idempotency: 'checkFirst',
-    calls: (operation): GraphCall[] => {
+    payload: createPayload,
+    body: (operation) => {
       const payload = payloadOf<PolicyFields & { scheduledActionsForRule: Rule[] }>(operation);
-      return [
-        {
-          method: 'POST',
-          version: 'v1.0',
-          path: POLICIES,
-          body: { ...policyBody(payload), scheduledActionsForRule: payload.scheduledActionsForRule.map(graphRule) },
-        },
-      ];
+      return { ...policyBody(payload), scheduledActionsForRule: payload.scheduledActionsForRule.map(graphRule) };
     },
-    example: {
-      action: 'create',
-      resourceType: 'deviceCompliancePolicy',
-      payload: {
-        policyType: 'windows10CompliancePolicy',
-        displayName: 'Windows: BitLocker and a PIN',
-        settings: { bitLockerEnabled: true, passwordRequired: true, passwordMinimumLength: 8 },
-        scheduledActionsForRule: [{ scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 24 }] }],
-      },
+    samplePayload: {
+      policyType: 'windows10CompliancePolicy',
+      displayName: 'Windows: BitLocker and a PIN',
+      settings: { bitLockerEnabled: true, passwordRequired: true, passwordMinimumLength: 8 },
+      scheduledActionsForRule: [{ scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 24 }] }],
     },
-  },
-  {
-    ...common,
-    action: 'update',
+  }),
+  updateEntry(POLICY, {
     summary: "Change a device compliance policy's names and settings (the others stay)",
-    resourceId: 'required',
-    payload: updatePayload as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [
-      { method: 'PATCH', version: 'v1.0', path: path(operation), body: policyBody(payloadOf<PolicyFields>(operation)) },
-    ],
-    example: {
-      action: 'update',
-      resourceType: 'deviceCompliancePolicy',
-      resourceId: SAMPLE_POLICY,
-      payload: { policyType: 'windows10CompliancePolicy', settings: { passwordMinimumLength: 12 } },
+    payload: updatePayload,
+    body: (operation) => policyBody(payloadOf<PolicyFields>(operation)),
+    samplePayload: { policyType: 'windows10CompliancePolicy', settings: { passwordMinimumLength: 12 } },
+  }),
+  deleteEntry(POLICY),
+  assignEntry(
+    POLICY,
+    { key: 'assignments', odataType: '#microsoft.graph.deviceCompliancePolicyAssignment' },
+    {
+      assignments: [
+        { target: 'group', groupId: SAMPLE_GROUP },
+        { target: 'exclusionGroup', groupId: 'a9900000-0000-4000-8000-000000000103' },
+      ],
     },
-  },
-  {
-    ...common,
-    action: 'delete',
-    summary: 'Delete a device compliance policy',
-    resourceId: 'required',
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [{ method: 'DELETE', version: 'v1.0', path: path(operation) }],
-    example: { action: 'delete', resourceType: 'deviceCompliancePolicy', resourceId: SAMPLE_POLICY },
-  },
-  {
-    ...common,
-    action: 'assign',
-    summary: "Replace all of a device compliance policy's assignments",
-    resourceId: 'required',
-    payload: assignPayload as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [
-      {
-        method: 'POST',
-        version: 'v1.0',
-        path: path(operation, 'assign'),
-        body: {
-          assignments: payloadOf<{ assignments: { target: AssignmentTargetKind; groupId?: string }[] }>(
-            operation,
-          ).assignments.map((item) => ({
-            '@odata.type': '#microsoft.graph.deviceCompliancePolicyAssignment',
-            target: graphTarget(item),
-          })),
-        },
-      },
-    ],
-    example: {
-      action: 'assign',
-      resourceType: 'deviceCompliancePolicy',
-      resourceId: SAMPLE_POLICY,
-      payload: {
-        assignments: [
-          { target: 'group', groupId: SAMPLE_GROUP },
-          { target: 'exclusionGroup', groupId: 'a9900000-0000-4000-8000-000000000103' },
-        ],
-      },
-    },
-  },
+  ),
 ];

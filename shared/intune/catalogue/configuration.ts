@@ -1,51 +1,33 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../domain/model';
-import type { CatalogueEntry, CatalogueOperation, GraphCall } from './types';
-import {
-  assignmentList,
-  assignmentSchema,
-  atLeastOne,
-  defined,
-  description,
-  displayName,
-  graphJson,
-  graphTarget,
-  payloadOf,
-  resourcePath,
-  settingsRecord,
-  type AssignmentTargetKind,
-} from './fields';
+import { atLeastOne, defined, description, displayName, graphJson, payloadOf, settingsRecord } from './fields';
+import { assignEntry, createEntry, deleteEntry, entryOf, objectPath, updateEntry, type ObjectKind } from './kinds';
+import type { CatalogueEntry, CatalogueOperation } from './types';
 
 // Configuration (profile type configurationPolicy): settings catalog policies (beta only) and the
 // legacy template profiles, deviceConfigurations (v1.0), which Intune's own approval does not cover.
 
 const PERMISSION = 'DeviceManagementConfiguration.ReadWrite.All';
-const POLICIES = '/deviceManagement/configurationPolicies';
-const CONFIGURATIONS = '/deviceManagement/deviceConfigurations';
 const SAMPLE_GROUP = 'a9900000-0000-4000-8000-000000000102';
 
-type Assignment = { target: AssignmentTargetKind; groupId?: string };
-const assignPayload = z.object({ assignments: assignmentList(assignmentSchema({})) }).strict();
-
-/** `/assign` with Graph's `assignments` body, each of `odataType`. */
-function assignCall(
-  version: 'v1.0' | 'beta',
-  path: string,
-  odataType: string,
-  operation: CatalogueOperation,
-): GraphCall {
-  return {
-    method: 'POST',
-    version,
-    path,
-    body: {
-      assignments: payloadOf<{ assignments: Assignment[] }>(operation).assignments.map((item) => ({
-        '@odata.type': odataType,
-        target: graphTarget(item),
-      })),
-    },
-  };
-}
+const POLICY: ObjectKind = {
+  profileType: 'configurationPolicy',
+  resourceType: 'configurationPolicy',
+  label: 'a settings catalog policy',
+  version: 'beta',
+  collection: '/deviceManagement/configurationPolicies',
+  permission: PERMISSION,
+  sampleId: 'c0f10000-0000-4000-8000-000000000001',
+};
+const PROFILE: ObjectKind = {
+  profileType: 'configurationPolicy',
+  resourceType: 'deviceConfiguration',
+  label: 'a device configuration profile',
+  version: 'v1.0',
+  collection: '/deviceManagement/deviceConfigurations',
+  permission: PERMISSION,
+  sampleId: 'c0f20000-0000-4000-8000-000000000001',
+};
 
 // --- Settings catalog ---------------------------------------------------------------------------
 
@@ -126,7 +108,6 @@ function policyBody(operation: CatalogueOperation): JsonValue {
   };
 }
 
-const SAMPLE_POLICY = 'c0f10000-0000-4000-8000-000000000001';
 const samplePolicy = {
   name: 'Windows: Defender real-time protection',
   platforms: 'windows10',
@@ -145,72 +126,36 @@ const samplePolicy = {
   ],
 };
 
-const policyPath = (operation: CatalogueOperation, ...rest: string[]) => resourcePath(POLICIES, operation, ...rest);
-const policyCommon = {
-  profileType: 'configurationPolicy' as const,
-  resourceType: 'configurationPolicy',
-  permission: PERMISSION,
-};
-
 const SETTINGS_CATALOG: CatalogueEntry[] = [
-  {
-    ...policyCommon,
-    action: 'create',
+  createEntry(POLICY, {
     summary: 'Create a settings catalog policy',
-    resourceId: 'none',
-    payload: policyPayload as z.ZodType<JsonValue>,
-    idempotency: 'checkFirst',
-    calls: (operation) => [{ method: 'POST', version: 'beta', path: POLICIES, body: policyBody(operation) }],
-    example: { action: 'create', resourceType: 'configurationPolicy', payload: samplePolicy },
-  },
+    payload: policyPayload,
+    body: policyBody,
+    samplePayload: samplePolicy,
+  }),
   {
-    ...policyCommon,
+    ...entryOf(POLICY),
     action: 'replace',
     summary: 'Replace a settings catalog policy as a whole (its name, description and every setting)',
     resourceId: 'required',
     payload: policyPayload as z.ZodType<JsonValue>,
     idempotency: 'idempotent',
     calls: (operation) => [
-      { method: 'PUT', version: 'beta', path: policyPath(operation), body: policyBody(operation) },
+      { method: 'PUT', version: 'beta', path: objectPath(POLICY, operation), body: policyBody(operation) },
     ],
     example: {
       action: 'replace',
       resourceType: 'configurationPolicy',
-      resourceId: SAMPLE_POLICY,
+      resourceId: POLICY.sampleId,
       payload: { ...samplePolicy, description: 'Real-time protection on, reviewed' },
     },
   },
-  {
-    ...policyCommon,
-    action: 'delete',
-    summary: 'Delete a settings catalog policy',
-    resourceId: 'required',
-    idempotency: 'idempotent',
-    calls: (operation) => [{ method: 'DELETE', version: 'beta', path: policyPath(operation) }],
-    example: { action: 'delete', resourceType: 'configurationPolicy', resourceId: SAMPLE_POLICY },
-  },
-  {
-    ...policyCommon,
-    action: 'assign',
-    summary: "Replace all of a settings catalog policy's assignments",
-    resourceId: 'required',
-    payload: assignPayload as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation) => [
-      assignCall(
-        'beta',
-        policyPath(operation, 'assign'),
-        '#microsoft.graph.deviceManagementConfigurationPolicyAssignment',
-        operation,
-      ),
-    ],
-    example: {
-      action: 'assign',
-      resourceType: 'configurationPolicy',
-      resourceId: SAMPLE_POLICY,
-      payload: { assignments: [{ target: 'group', groupId: SAMPLE_GROUP }] },
-    },
-  },
+  deleteEntry(POLICY),
+  assignEntry(
+    POLICY,
+    { key: 'assignments', odataType: '#microsoft.graph.deviceManagementConfigurationPolicyAssignment' },
+    { assignments: [{ target: 'group', groupId: SAMPLE_GROUP }] },
+  ),
 ];
 
 // --- Legacy template profiles ---------------------------------------------------------------------
@@ -267,84 +212,29 @@ function configurationBody(operation: CatalogueOperation): JsonValue {
   };
 }
 
-const SAMPLE_CONFIGURATION = 'c0f20000-0000-4000-8000-000000000001';
-const configurationPath = (operation: CatalogueOperation, ...rest: string[]) =>
-  resourcePath(CONFIGURATIONS, operation, ...rest);
-const configurationCommon = {
-  profileType: 'configurationPolicy' as const,
-  resourceType: 'deviceConfiguration',
-  permission: PERMISSION,
-};
-
 const TEMPLATE_PROFILES: CatalogueEntry[] = [
-  {
-    ...configurationCommon,
-    action: 'create',
+  createEntry(PROFILE, {
     summary: 'Create a device configuration profile (template)',
-    resourceId: 'none',
-    payload: configurationCreate as z.ZodType<JsonValue>,
-    idempotency: 'checkFirst',
-    calls: (operation) => [
-      { method: 'POST', version: 'v1.0', path: CONFIGURATIONS, body: configurationBody(operation) },
-    ],
-    example: {
-      action: 'create',
-      resourceType: 'deviceConfiguration',
-      payload: {
-        configurationType: 'windows10GeneralConfiguration',
-        displayName: 'Windows: no Cortana on the lock screen',
-        settings: { lockScreenBlockCortana: true },
-      },
+    payload: configurationCreate,
+    body: configurationBody,
+    samplePayload: {
+      configurationType: 'windows10GeneralConfiguration',
+      displayName: 'Windows: no Cortana on the lock screen',
+      settings: { lockScreenBlockCortana: true },
     },
-  },
-  {
-    ...configurationCommon,
-    action: 'update',
+  }),
+  updateEntry(PROFILE, {
     summary: "Change a device configuration profile's names and settings (the others stay)",
-    resourceId: 'required',
-    payload: configurationUpdate as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation) => [
-      { method: 'PATCH', version: 'v1.0', path: configurationPath(operation), body: configurationBody(operation) },
-    ],
-    example: {
-      action: 'update',
-      resourceType: 'deviceConfiguration',
-      resourceId: SAMPLE_CONFIGURATION,
-      payload: { configurationType: 'windows10GeneralConfiguration', settings: { cameraBlocked: true } },
-    },
-  },
-  {
-    ...configurationCommon,
-    action: 'delete',
-    summary: 'Delete a device configuration profile',
-    resourceId: 'required',
-    idempotency: 'idempotent',
-    calls: (operation) => [{ method: 'DELETE', version: 'v1.0', path: configurationPath(operation) }],
-    example: { action: 'delete', resourceType: 'deviceConfiguration', resourceId: SAMPLE_CONFIGURATION },
-  },
-  {
-    ...configurationCommon,
-    action: 'assign',
-    summary: "Replace all of a device configuration profile's assignments",
-    resourceId: 'required',
-    payload: assignPayload as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation) => [
-      assignCall(
-        'v1.0',
-        configurationPath(operation, 'assign'),
-        '#microsoft.graph.deviceConfigurationAssignment',
-        operation,
-      ),
-    ],
-    example: {
-      action: 'assign',
-      resourceType: 'deviceConfiguration',
-      resourceId: SAMPLE_CONFIGURATION,
-      payload: { assignments: [{ target: 'allDevices' }, { target: 'exclusionGroup', groupId: SAMPLE_GROUP }] },
-    },
-  },
+    payload: configurationUpdate,
+    body: configurationBody,
+    samplePayload: { configurationType: 'windows10GeneralConfiguration', settings: { cameraBlocked: true } },
+  }),
+  deleteEntry(PROFILE),
+  assignEntry(
+    PROFILE,
+    { key: 'assignments', odataType: '#microsoft.graph.deviceConfigurationAssignment' },
+    { assignments: [{ target: 'allDevices' }, { target: 'exclusionGroup', groupId: SAMPLE_GROUP }] },
+  ),
 ];
 
 export const CONFIGURATION_ENTRIES: readonly CatalogueEntry[] = [...SETTINGS_CATALOG, ...TEMPLATE_PROFILES];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../domain/model';
-import { freeTextProblem, isBlankText } from '../../domain/text';
+import { freeText } from '../../api/text';
 import type { CatalogueOperation } from './types';
 
 // The building blocks of the catalogue's payload schemas: people-shaped fields that calls() turns
@@ -12,33 +12,14 @@ export const guid = z
   .transform((value) => value.toLowerCase())
   .describe('A GUID, stored in lower case.');
 
-/** Free text (see shared/domain/text.ts), trimmed, at most `max` characters; `required` text must not be blank. */
-export function text(max: number, required: boolean) {
-  return z
-    .string()
-    .superRefine((value, context) => {
-      const problem = freeTextProblem(value);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-    })
-    .transform((value) => value.trim())
-    .pipe(
-      required
-        ? z
-            .string()
-            .max(max)
-            .refine((value) => !isBlankText(value), 'must not be blank')
-        : z.string().max(max),
-    );
-}
-
 /** A display name: 1..256 characters, not blank. */
-export const displayName = text(256, true).describe('The name admins see in Intune.');
+export const displayName = freeText(256, true).describe('The name admins see in Intune.');
 
 /**
- * A description: at most 1,000 characters, so that the executor's ` [maa:<request id>]` marker
- * still fits Intune's limits when it is appended to a created object's description.
+ * A description: at most 1,000 characters, leaving room for the ` [maa:<request id>]` marker the
+ * executor appends to a created object's description.
  */
-export const description = text(1000, false).describe('Shown in Intune next to the name.');
+export const description = freeText(1000, false).describe('Shown in Intune next to the name.');
 
 /** Largest Base64 script the catalogue takes, in characters (about 44 KB of script; the API body holds 64 KB). */
 export const MAX_SCRIPT_BASE64 = 60_000;
@@ -61,6 +42,7 @@ export function fileName(extension: string) {
     .describe(`The script's file name, ending in ${extension}.`);
 }
 
+/** The account a script runs as on the device. */
 export const runAsAccount = z
   .enum(['system', 'user'])
   .describe('Whether the script runs as the system or the signed-in user.');
@@ -110,7 +92,7 @@ export function assignmentList<T extends z.ZodType>(item: T) {
 }
 
 const SETTING_NAME = /^[a-z][A-Za-z0-9]{0,63}$/;
-const scalar = z.union([z.boolean(), z.number(), text(1024, false), z.null()]);
+const scalar = z.union([z.boolean(), z.number(), freeText(1024, false), z.null()]);
 
 /**
  * A policy's settings as Graph names them (camelCase property names), scalar values or lists of
@@ -129,29 +111,14 @@ export function settingsRecord(reserved: readonly string[]) {
     'roleScopeTagIds',
     ...reserved,
   ]);
+  const name = z
+    .string()
+    .regex(SETTING_NAME, 'must be a Graph property name (camelCase, 1..64 letters and digits)')
+    .refine((value) => !refused.has(value), 'is not a setting: it has a field of its own');
   return z
-    .record(z.string(), z.union([scalar, z.array(scalar).max(100)]))
-    .superRefine((value, context) => {
-      const names = Object.keys(value);
-      if (names.length > 200) context.addIssue({ code: 'custom', message: 'must hold at most 200 settings' });
-      for (const name of names) {
-        if (!SETTING_NAME.test(name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [name],
-            message: 'must be a Graph property name (camelCase, 1..64 letters and digits)',
-          });
-        } else if (refused.has(name)) {
-          context.addIssue({ code: 'custom', path: [name], message: 'is not a setting: it has a field of its own' });
-        }
-      }
-    })
+    .record(name, z.union([scalar, z.array(scalar).max(100)]))
+    .refine((value) => Object.keys(value).length <= 200, 'must hold at most 200 settings')
     .describe("The policy's settings, named as Graph names its properties (scalars or lists of scalars).");
-}
-
-/** `path` below `collection`, with the operation's resource id percent-encoded. */
-export function resourcePath(collection: string, operation: CatalogueOperation, ...rest: string[]): string {
-  return [collection, encodeURIComponent(operation.resourceId!), ...rest.map(encodeURIComponent)].join('/');
 }
 
 /** The operation's payload as the object its entry's schema produced. */
@@ -181,13 +148,15 @@ const JSON_KEY = /^[@A-Za-z][A-Za-z0-9_.@#-]{0,127}$/;
  * keys are property names (letters, digits, `_.@#-`, 1..128), strings free text of at most 4,096
  * characters, arrays at most 500 long. The API's body limits bound its size and depth.
  */
-export const graphJson: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number(),
-    text(4096, false),
-    z.array(graphJson).max(500),
-    z.record(z.string().regex(JSON_KEY, 'must be a Graph property name'), graphJson),
-  ]),
-);
+export const graphJson: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([
+      z.null(),
+      z.boolean(),
+      z.number(),
+      freeText(4096, false),
+      z.array(graphJson).max(500),
+      z.record(z.string().regex(JSON_KEY, 'must be a Graph property name'), graphJson),
+    ]),
+  )
+  .meta({ id: 'GraphSettingValue' });

@@ -1,16 +1,28 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../domain/model';
-import type { CatalogueEntry, CatalogueOperation, GraphCall } from './types';
-import { atLeastOne, defined, description, displayName, guid, payloadOf, resourcePath } from './fields';
+import { atLeastOne, defined, description, displayName, guid, payloadOf } from './fields';
+import { createEntry, deleteEntry, updateEntry, type ObjectKind } from './kinds';
+import type { CatalogueEntry, CatalogueOperation } from './types';
 
 // Intune role-based access control (profile type role), v1.0: role definitions and role
 // assignments. A change here can take away the rights the approvers themselves rely on.
 
-const PERMISSION = 'DeviceManagementRBAC.ReadWrite.All';
-const DEFINITIONS = '/deviceManagement/roleDefinitions';
-const ASSIGNMENTS = '/deviceManagement/roleAssignments';
-const SAMPLE_DEFINITION = '201e0000-0000-4000-8000-000000000001';
-const SAMPLE_ASSIGNMENT = '201a0000-0000-4000-8000-000000000001';
+const DEFINITION: ObjectKind = {
+  profileType: 'role',
+  resourceType: 'roleDefinition',
+  label: 'an Intune role definition',
+  version: 'v1.0',
+  collection: '/deviceManagement/roleDefinitions',
+  permission: 'DeviceManagementRBAC.ReadWrite.All',
+  sampleId: '201e0000-0000-4000-8000-000000000001',
+};
+const ASSIGNMENT: ObjectKind = {
+  ...DEFINITION,
+  resourceType: 'roleAssignment',
+  label: 'an Intune role assignment',
+  collection: '/deviceManagement/roleAssignments',
+  sampleId: '201a0000-0000-4000-8000-000000000001',
+};
 
 const resourceAction = z
   .string()
@@ -94,131 +106,62 @@ export function roleDefinitionBind(roleDefinitionId: string): string {
   return `https://graph.microsoft.com/v1.0/deviceManagement/roleDefinitions('${encodeURIComponent(roleDefinitionId)}')`;
 }
 
-const definitionPath = (operation: CatalogueOperation) => resourcePath(DEFINITIONS, operation);
-const assignmentPath = (operation: CatalogueOperation) => resourcePath(ASSIGNMENTS, operation);
-const definitions = { profileType: 'role' as const, resourceType: 'roleDefinition', permission: PERMISSION };
-const assignments = { profileType: 'role' as const, resourceType: 'roleAssignment', permission: PERMISSION };
 const sampleActions = ['Microsoft.Intune_ManagedDevices_Read', 'Microsoft.Intune_RemoteTasks_SyncDevice'];
 
 export const ROLE_ENTRIES: readonly CatalogueEntry[] = [
-  {
-    ...definitions,
-    action: 'create',
+  createEntry(DEFINITION, {
     summary: 'Create an Intune role definition',
-    resourceId: 'none',
-    payload: definitionCreate as z.ZodType<JsonValue>,
-    idempotency: 'checkFirst',
-    calls: (operation): GraphCall[] => [
-      {
-        method: 'POST',
-        version: 'v1.0',
-        path: DEFINITIONS,
-        body: { ...typed(DEFINITION_TYPE, operation), isBuiltIn: false },
-      },
-    ],
-    example: {
-      action: 'create',
-      resourceType: 'roleDefinition',
-      payload: {
-        displayName: 'Help desk: read and sync',
-        rolePermissions: [{ resourceActions: [{ allowedResourceActions: sampleActions }] }],
-      },
+    payload: definitionCreate,
+    body: (operation) => ({ ...typed(DEFINITION_TYPE, operation), isBuiltIn: false }),
+    samplePayload: {
+      displayName: 'Help desk: read and sync',
+      rolePermissions: [{ resourceActions: [{ allowedResourceActions: sampleActions }] }],
     },
-  },
-  {
-    ...definitions,
-    action: 'update',
+  }),
+  updateEntry(DEFINITION, {
     summary: 'Change an Intune role definition (the fields given; the others stay)',
-    resourceId: 'required',
-    payload: definitionUpdate as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [
-      { method: 'PATCH', version: 'v1.0', path: definitionPath(operation), body: typed(DEFINITION_TYPE, operation) },
-    ],
-    example: {
-      action: 'update',
-      resourceType: 'roleDefinition',
-      resourceId: SAMPLE_DEFINITION,
-      payload: {
-        rolePermissions: [
-          {
-            resourceActions: [
-              {
-                allowedResourceActions: [...sampleActions, 'Microsoft.Intune_RemoteTasks_RebootNow'],
-                notAllowedResourceActions: [],
-              },
-            ],
-          },
-        ],
-      },
-    },
-  },
-  {
-    ...definitions,
-    action: 'delete',
-    summary: 'Delete an Intune role definition',
-    resourceId: 'required',
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [{ method: 'DELETE', version: 'v1.0', path: definitionPath(operation) }],
-    example: { action: 'delete', resourceType: 'roleDefinition', resourceId: '201e0000-0000-4000-8000-000000000002' },
-  },
-  {
-    ...assignments,
-    action: 'create',
-    summary: 'Assign an Intune role to groups, over a scope of groups',
-    resourceId: 'none',
-    payload: assignmentCreate as z.ZodType<JsonValue>,
-    idempotency: 'checkFirst',
-    calls: (operation): GraphCall[] => {
-      const { roleDefinitionId, ...rest } = payloadOf<Record<string, JsonValue | undefined>>(operation);
-      return [
+    payload: definitionUpdate,
+    body: (operation) => typed(DEFINITION_TYPE, operation),
+    samplePayload: {
+      rolePermissions: [
         {
-          method: 'POST',
-          version: 'v1.0',
-          path: ASSIGNMENTS,
-          body: {
-            '@odata.type': ASSIGNMENT_TYPE,
-            ...defined(rest),
-            'roleDefinition@odata.bind': roleDefinitionBind(String(roleDefinitionId)),
-          },
+          resourceActions: [
+            {
+              allowedResourceActions: [...sampleActions, 'Microsoft.Intune_RemoteTasks_RebootNow'],
+              notAllowedResourceActions: [],
+            },
+          ],
         },
-      ];
+      ],
     },
-    example: {
-      action: 'create',
-      resourceType: 'roleAssignment',
-      payload: {
-        displayName: 'Help desk for the sales devices',
-        roleDefinitionId: SAMPLE_DEFINITION,
-        members: ['a9900000-0000-4000-8000-000000000104'],
-        resourceScopes: ['a9900000-0000-4000-8000-000000000102'],
-      },
+  }),
+  // Role definition 1 holds the seeded assignment; the example deletes the other one.
+  deleteEntry(DEFINITION, '201e0000-0000-4000-8000-000000000002'),
+  createEntry(ASSIGNMENT, {
+    summary: 'Assign an Intune role to groups, over a scope of groups',
+    payload: assignmentCreate,
+    body: (operation) => {
+      const { roleDefinitionId, ...rest } = payloadOf<Record<string, JsonValue | undefined>>(operation);
+      return {
+        '@odata.type': ASSIGNMENT_TYPE,
+        ...defined(rest),
+        'roleDefinition@odata.bind': roleDefinitionBind(String(roleDefinitionId)),
+      };
     },
-  },
-  {
-    ...assignments,
-    action: 'update',
+    samplePayload: {
+      displayName: 'Help desk for the sales devices',
+      roleDefinitionId: DEFINITION.sampleId,
+      members: ['a9900000-0000-4000-8000-000000000104'],
+      resourceScopes: ['a9900000-0000-4000-8000-000000000102'],
+    },
+  }),
+  updateEntry(ASSIGNMENT, {
     summary: 'Change an Intune role assignment: its names, members or scope',
-    resourceId: 'required',
-    payload: assignmentUpdate as z.ZodType<JsonValue>,
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [
-      { method: 'PATCH', version: 'v1.0', path: assignmentPath(operation), body: typed(ASSIGNMENT_TYPE, operation) },
-    ],
-    example: {
-      action: 'update',
-      resourceType: 'roleAssignment',
-      resourceId: SAMPLE_ASSIGNMENT,
-      payload: { resourceScopes: ['a9900000-0000-4000-8000-000000000102', 'a9900000-0000-4000-8000-000000000103'] },
+    payload: assignmentUpdate,
+    body: (operation) => typed(ASSIGNMENT_TYPE, operation),
+    samplePayload: {
+      resourceScopes: ['a9900000-0000-4000-8000-000000000102', 'a9900000-0000-4000-8000-000000000103'],
     },
-  },
-  {
-    ...assignments,
-    action: 'delete',
-    summary: 'Delete an Intune role assignment',
-    resourceId: 'required',
-    idempotency: 'idempotent',
-    calls: (operation): GraphCall[] => [{ method: 'DELETE', version: 'v1.0', path: assignmentPath(operation) }],
-    example: { action: 'delete', resourceType: 'roleAssignment', resourceId: SAMPLE_ASSIGNMENT },
-  },
+  }),
+  deleteEntry(ASSIGNMENT),
 ];

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../domain/model';
-import type { CatalogueEntry, CatalogueOperation, GraphCall } from './types';
+import { freeText } from '../../api/text';
 import {
-  assignmentList,
   assignmentSchema,
   atLeastOne,
   base64Script,
@@ -10,13 +9,11 @@ import {
   description,
   displayName,
   fileName,
-  graphTarget,
   payloadOf,
-  resourcePath,
   runAsAccount,
-  text,
-  type AssignmentTargetKind,
 } from './fields';
+import { assignEntry, createEntry, deleteEntry, updateEntry, type AssignShape, type ObjectKind } from './kinds';
+import type { CatalogueEntry, CatalogueOperation } from './types';
 
 // Scripts (profile type script), beta only: Windows PowerShell platform scripts, macOS shell
 // scripts and remediations (health scripts), each created, updated, deleted and assigned.
@@ -52,7 +49,7 @@ const shellFields = {
 const healthFields = {
   displayName,
   description: description.optional(),
-  publisher: text(256, true).describe('Who wrote the remediation, shown in Intune.'),
+  publisher: freeText(256, true).describe('Who wrote the remediation, shown in Intune.'),
   detectionScriptContent: base64Script.describe('The detection script, Base64-encoded.'),
   remediationScriptContent: base64Script
     .optional()
@@ -74,9 +71,6 @@ function partialOf(fields: Record<string, z.ZodType>) {
   }
   return atLeastOne(z.object(shape).strict());
 }
-
-const target = assignmentSchema({});
-const scriptAssignPayload = z.object({ assignments: assignmentList(target) }).strict();
 
 const schedule = z
   .discriminatedUnion('every', [
@@ -108,10 +102,12 @@ const healthAssignment = assignmentSchema({
   runRemediationScript: z.boolean().default(true).describe('Run the remediation when detection finds the issue.'),
   schedule: schedule.optional(),
 });
-const healthAssignPayload = z.object({ assignments: assignmentList(healthAssignment) }).strict();
 
-type Assignment = { target: AssignmentTargetKind; groupId?: string };
-type HealthAssignment = Assignment & { runRemediationScript: boolean; schedule?: Schedule };
+/** Windows and macOS scripts take the same assignments. */
+const SCRIPT_ASSIGNMENTS: AssignShape = {
+  key: 'deviceManagementScriptAssignments',
+  odataType: '#microsoft.graph.deviceManagementScriptAssignment',
+};
 
 function graphSchedule(value: Schedule): JsonValue {
   switch (value.every) {
@@ -135,17 +131,12 @@ function graphSchedule(value: Schedule): JsonValue {
   }
 }
 
-interface ScriptKind {
-  resourceType: 'deviceManagementScript' | 'deviceShellScript' | 'deviceHealthScript';
-  collection: string;
+interface ScriptKind extends ObjectKind {
   odataType: string;
-  label: string;
   fields: Record<string, z.ZodType>;
-  assignPayload: z.ZodType;
-  assignBody: (payload: unknown) => JsonValue;
-  sampleId: string;
+  assign: AssignShape;
   sampleCreate: Record<string, JsonValue>;
-  sampleAssign: Record<string, JsonValue>;
+  sampleAssign: JsonValue;
 }
 
 const SAMPLE_GROUP = 'a9900000-0000-4000-8000-000000000102';
@@ -153,37 +144,29 @@ const SAMPLE_GROUP = 'a9900000-0000-4000-8000-000000000102';
 const SAMPLE_PS1 = Buffer.from("Write-Output 'ok'\n").toString('base64');
 const SAMPLE_SH = Buffer.from('#!/bin/sh\necho ok\n').toString('base64');
 
+const SCRIPTS = { profileType: 'script' as const, version: 'beta' as const, permission: PERMISSION };
+
 const KINDS: ScriptKind[] = [
   {
+    ...SCRIPTS,
     resourceType: 'deviceManagementScript',
     collection: '/deviceManagement/deviceManagementScripts',
     odataType: '#microsoft.graph.deviceManagementScript',
-    label: 'Windows PowerShell script',
+    label: 'a Windows PowerShell script',
     fields: powerShellFields,
-    assignPayload: scriptAssignPayload,
-    assignBody: (payload) => ({
-      deviceManagementScriptAssignments: (payload as { assignments: Assignment[] }).assignments.map((item) => ({
-        '@odata.type': '#microsoft.graph.deviceManagementScriptAssignment',
-        target: graphTarget(item),
-      })),
-    }),
+    assign: SCRIPT_ASSIGNMENTS,
     sampleId: '5c410000-0000-4000-8000-000000000001',
     sampleCreate: { displayName: 'Set time zone', scriptContent: SAMPLE_PS1, fileName: 'set-time-zone.ps1' },
     sampleAssign: { assignments: [{ target: 'group', groupId: SAMPLE_GROUP }] },
   },
   {
+    ...SCRIPTS,
     resourceType: 'deviceShellScript',
     collection: '/deviceManagement/deviceShellScripts',
     odataType: '#microsoft.graph.deviceShellScript',
-    label: 'macOS shell script',
+    label: 'a macOS shell script',
     fields: shellFields,
-    assignPayload: scriptAssignPayload,
-    assignBody: (payload) => ({
-      deviceManagementScriptAssignments: (payload as { assignments: Assignment[] }).assignments.map((item) => ({
-        '@odata.type': '#microsoft.graph.deviceManagementScriptAssignment',
-        target: graphTarget(item),
-      })),
-    }),
+    assign: SCRIPT_ASSIGNMENTS,
     sampleId: '5c420000-0000-4000-8000-000000000001',
     sampleCreate: {
       displayName: 'Show hidden files',
@@ -194,20 +177,21 @@ const KINDS: ScriptKind[] = [
     sampleAssign: { assignments: [{ target: 'allDevices' }] },
   },
   {
+    ...SCRIPTS,
     resourceType: 'deviceHealthScript',
     collection: '/deviceManagement/deviceHealthScripts',
     odataType: '#microsoft.graph.deviceHealthScript',
-    label: 'remediation',
+    label: 'a remediation',
     fields: healthFields,
-    assignPayload: healthAssignPayload,
-    assignBody: (payload) => ({
-      deviceHealthScriptAssignments: (payload as { assignments: HealthAssignment[] }).assignments.map((item) => ({
-        '@odata.type': '#microsoft.graph.deviceHealthScriptAssignment',
-        target: graphTarget(item),
-        runRemediationScript: item.runRemediationScript,
-        ...(item.schedule === undefined ? {} : { runSchedule: graphSchedule(item.schedule) }),
-      })),
-    }),
+    assign: {
+      key: 'deviceHealthScriptAssignments',
+      odataType: '#microsoft.graph.deviceHealthScriptAssignment',
+      item: healthAssignment,
+      extra: (assignment) => {
+        const { runRemediationScript, schedule } = assignment as { runRemediationScript: boolean; schedule?: Schedule };
+        return { runRemediationScript, ...(schedule === undefined ? {} : { runSchedule: graphSchedule(schedule) }) };
+      },
+    },
     sampleId: '5c430000-0000-4000-8000-000000000001',
     sampleCreate: {
       displayName: 'Restart the print spooler',
@@ -229,64 +213,25 @@ const KINDS: ScriptKind[] = [
 ];
 
 function scriptEntries(kind: ScriptKind): CatalogueEntry[] {
-  const path = (operation: CatalogueOperation, ...rest: string[]) => resourcePath(kind.collection, operation, ...rest);
-  const withType = (operation: CatalogueOperation) => ({
+  const body = (operation: CatalogueOperation) => ({
     '@odata.type': kind.odataType,
     ...defined(payloadOf<Record<string, JsonValue | undefined>>(operation)),
   });
-  const common = { profileType: 'script' as const, resourceType: kind.resourceType, permission: PERMISSION };
-  const sample = { resourceType: kind.resourceType, resourceId: kind.sampleId };
   return [
-    {
-      ...common,
-      action: 'create',
-      summary: `Create a ${kind.label}`,
-      resourceId: 'none',
-      payload: z.object(kind.fields).strict() as z.ZodType<JsonValue>,
-      idempotency: 'checkFirst',
-      calls: (operation): GraphCall[] => [
-        { method: 'POST', version: 'beta', path: kind.collection, body: withType(operation) },
-      ],
-      example: { action: 'create', resourceType: kind.resourceType, payload: kind.sampleCreate },
-    },
-    {
-      ...common,
-      action: 'update',
-      summary: `Change a ${kind.label} (the fields given; the others stay)`,
-      resourceId: 'required',
-      payload: partialOf(kind.fields) as z.ZodType<JsonValue>,
-      idempotency: 'idempotent',
-      calls: (operation): GraphCall[] => [
-        { method: 'PATCH', version: 'beta', path: path(operation), body: withType(operation) },
-      ],
-      example: { action: 'update', ...sample, payload: { description: 'Reviewed by the workplace team' } },
-    },
-    {
-      ...common,
-      action: 'delete',
-      summary: `Delete a ${kind.label}`,
-      resourceId: 'required',
-      idempotency: 'idempotent',
-      calls: (operation): GraphCall[] => [{ method: 'DELETE', version: 'beta', path: path(operation) }],
-      example: { action: 'delete', ...sample },
-    },
-    {
-      ...common,
-      action: 'assign',
-      summary: `Replace all of a ${kind.label}'s assignments`,
-      resourceId: 'required',
-      payload: kind.assignPayload as z.ZodType<JsonValue>,
-      idempotency: 'idempotent',
-      calls: (operation): GraphCall[] => [
-        {
-          method: 'POST',
-          version: 'beta',
-          path: path(operation, 'assign'),
-          body: kind.assignBody(operation.payload),
-        },
-      ],
-      example: { action: 'assign', ...sample, payload: kind.sampleAssign },
-    },
+    createEntry(kind, {
+      summary: `Create ${kind.label}`,
+      payload: z.object(kind.fields).strict(),
+      body,
+      samplePayload: kind.sampleCreate,
+    }),
+    updateEntry(kind, {
+      summary: `Change ${kind.label} (the fields given; the others stay)`,
+      payload: partialOf(kind.fields),
+      body,
+      samplePayload: { description: 'Reviewed by the workplace team' },
+    }),
+    deleteEntry(kind),
+    assignEntry(kind, kind.assign, kind.sampleAssign),
   ];
 }
 

@@ -94,10 +94,16 @@ function unknownOperation(profileType: ProfileType, operation: CatalogueOperatio
   return issues;
 }
 
-/** A payload schema's issue, at its path below `prefix`, keeping the unknown keys it names. */
+/**
+ * A payload schema's issue, at its path below `prefix`, keeping the unknown keys it names; a
+ * refused object key says why in its own words rather than zod's "Invalid key in record".
+ */
 function relocated(issue: z.core.$ZodIssue, prefix: PropertyKey[]): OperationIssue {
   const path = [...prefix, ...issue.path];
   if (issue.code === 'unrecognized_keys')
     return { code: 'unrecognized_keys', keys: issue.keys, path, message: issue.message };
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return { code: 'custom', path, message: issue.issues.map((inner) => inner.message).join('; ') };
+  }
   return { code: 'custom', path, message: issue.message };
 }

@@ -18,3 +18,21 @@ describe('the OpenAPI document of the policy changes', () => {
     expect(schema.required).toContain('justification');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('resolves every $ref within itself (recursive schemas live under components.schemas)', () => {
+    const document = openApiDocument('test');
+    const text = JSON.stringify(document);
+    const refs = [...new Set([...text.matchAll(/"\$ref":"([^"]+)"/g)].map(([, ref]) => ref!))];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      expect(ref.startsWith('#/')).toBe(true);
+      const target = ref
+        .slice(2)
+        .split('/')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
+      expect([ref, typeof target]).toEqual([ref, 'object']);
+    }
+    expect(text).not.toContain('$defs');
+  });
+});
