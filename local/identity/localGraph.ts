@@ -5,6 +5,7 @@ import type { IntuneGraphRequest } from '../intune/intuneGraph';
 import type { LocalMailbox } from '../mailbox';
 import type { KeyRing } from './keyRing';
 import type { LocalDirectory } from './localDirectory';
+import { jsonObject } from '../http/jsonBody';
 import { graphError, json, methodNotAllowed } from '../http/responses';
 import { LOCAL_API_APP, LOCAL_USERS, findUser, type LocalUser } from './seed';
 
@@ -126,7 +127,7 @@ function answer(options: LocalGraphOptions, request: IncomingMessage, url: URL, 
     if (action !== 'checkMemberGroups' && action !== 'getMemberGroups')
       return graphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
     if (method !== 'POST') return methodNotAllowed('POST');
-    const input = parseBody(body);
+    const input = jsonObject(body);
     if (input === undefined) return graphError(400, 'Request_BadRequest', 'Invalid JSON in the request body.');
     if (!user) return notFound(id);
     const groups = options.directory.transitiveGroupsOf(user.id);
@@ -287,7 +288,7 @@ function sendMail(options: LocalGraphOptions, sender: string, method: string, bo
   // Real Graph answers a mailbox it does not know this way; here every other sender is unknown.
   if (sender.toLowerCase() !== (options.mailSender() ?? '').toLowerCase())
     return graphError(404, 'ErrorInvalidUser', `The requested user '${sender}' is invalid.`);
-  const input = parseBody(body);
+  const input = jsonObject(body);
   const message = input?.message as
     { subject?: unknown; body?: { contentType?: unknown; content?: unknown }; toRecipients?: unknown } | undefined;
   if (typeof message !== 'object' || message === null)
@@ -351,17 +352,6 @@ function notFound(id: string): HostResponse {
     'Request_ResourceNotFound',
     `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
   );
-}
-
-function parseBody(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function stringCollection(values: string[]): HostResponse {

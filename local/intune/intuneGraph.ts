@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HostResponse } from '../host/httpHost';
+import { jsonObject } from '../http/jsonBody';
 import { graphError, json } from '../http/responses';
 import {
   COLLECTIONS,
@@ -52,6 +53,12 @@ const NOT_SETTABLE = new Set([
   '@odata.context',
 ]);
 const JUSTIFICATION_HEADER = 'x-msft-approval-justification';
+// The wipe action's parameters; beta adds two.
+const V1_WIPE_OPTIONS = ['keepEnrollmentData', 'keepUserData', 'macOsUnlockCode', 'persistEsimDataPlan'];
+const WIPE_OPTIONS: Record<'v1.0' | 'beta', readonly string[]> = {
+  'v1.0': V1_WIPE_OPTIONS,
+  beta: [...V1_WIPE_OPTIONS, 'obliterationBehavior', 'useProtectedWipe'],
+};
 
 type Parsed =
   | { kind: 'collection'; spec: CollectionSpec }
@@ -86,7 +93,7 @@ export class IntuneGraph {
       const response = this.route(request, method);
       this.store.recordCall({
         method,
-        path: `/${request.version}/${request.url.pathname.split('/').slice(4).join('/')}`,
+        path: callPath(request),
         body: parseJson(request.body) ?? (request.body.length > 0 ? request.body.toString('utf8') : null),
         status: response.status,
         clientRequestId: headerValue(request.headers, 'client-request-id') ?? null,
@@ -128,7 +135,7 @@ export class IntuneGraph {
         `Application is not authorized to perform this operation. Application must have one of the following scopes: ${needs.join(', ')}`,
       );
     if (write) {
-      const fault = this.store.takeFault(`/${request.version}/${request.segments.join('/')}`);
+      const fault = this.store.takeFault(callPath(request));
       if (fault) return faultResponse(fault.status, fault.retryAfterSeconds);
       const profileType = nativeProfileTypeOf(
         spec,
@@ -181,20 +188,26 @@ export class IntuneGraph {
   }
 
   private list(request: IntuneGraphRequest, spec: CollectionSpec): HostResponse {
-    let rows = this.store.list(spec.name).map((object) => this.listed(spec, object));
+    const objects = this.store.list(spec.name);
     const filter = request.url.searchParams.get('$filter');
+    let rows: Record<string, unknown>[] | undefined;
     if (filter !== null) {
       const parsed = parseFilter(filter);
       if (!parsed.ok) return graphError(400, 'BadRequest', parsed.reason);
-      rows = rows.filter(parsed.test);
+      rows = objects.map((object) => this.listed(spec, object)).filter(parsed.test);
     }
-    const result = page(request.url, rows);
+    // Without a filter only the page is rendered, so walking a large collection stays linear.
+    const result = rows ? page(request.url, rows) : page(request.url, objects);
     if (!result.ok) return graphError(400, 'BadRequest', result.reason);
+    const values = rows
+      ? (result.value as Record<string, unknown>[])
+      : (result.value as TenantObject[]).map((object) => this.listed(spec, object));
+    const count = (rows ?? objects).length;
     const select = selectedFields(request.url);
     const body: Record<string, unknown> = {
       '@odata.context': context(request, spec.name),
-      ...(request.url.searchParams.get('$count') === 'true' ? { '@odata.count': rows.length } : {}),
-      value: result.value.map((row) => applySelect(row, select)),
+      ...(request.url.searchParams.get('$count') === 'true' ? { '@odata.count': count } : {}),
+      value: values.map((row) => applySelect(row, select)),
     };
     if (result.nextLink) body['@odata.nextLink'] = result.nextLink;
     return json(200, body);
@@ -218,7 +231,7 @@ export class IntuneGraph {
           'BadRequest',
           "Cannot apply PATCH to navigation property 'settings' on entity type 'microsoft.management.services.api.deviceManagementConfigurationPolicy'.",
         );
-      const next: TenantObject = { ...found, body: { ...found.body, ...settable(input.value) } };
+      const next: TenantObject = { ...found, body: { ...found.body, ...settable(input.value), ...typeOf(found) } };
       if (spec.name === 'roleAssignments' && 'roleDefinition@odata.bind' in input.value) {
         const bound = this.boundDefinition(input.value['roleDefinition@odata.bind']);
         if ('error' in bound) return bound.error;
@@ -237,6 +250,8 @@ export class IntuneGraph {
         id: found.body.id,
         createdDateTime: found.body.createdDateTime,
         ...settable(input.value),
+        ...typeOf(found),
+        isAssigned: (found.assignments ?? []).length > 0,
         settingCount: (settings ?? []).length,
       },
       settings: (settings ?? []) as Record<string, unknown>[],
@@ -297,8 +312,18 @@ export class IntuneGraph {
   private deviceAction(request: IntuneGraphRequest, id: string, action: 'wipe' | 'retire'): HostResponse {
     const found = this.store.get('managedDevices', id);
     if (!found) return notFound(COLLECTIONS.managedDevices, id);
-    if (request.body.length > 0 && parseObject(request.body, true) === undefined)
-      return graphError(400, 'BadRequest', 'The request body is not valid JSON.');
+    if (request.body.length > 0) {
+      const options = jsonObject(request.body);
+      if (options === undefined) return graphError(400, 'BadRequest', 'The request body is not valid JSON.');
+      const known = action === 'wipe' ? WIPE_OPTIONS[request.version] : [];
+      const unknown = Object.keys(options).find((option) => !known.includes(option));
+      if (unknown !== undefined)
+        return graphError(
+          400,
+          'BadRequest',
+          `The parameter '${unknown}' in the request payload is not a valid parameter for the operation '${action}'.`,
+        );
+    }
     const at = new Date(this.now()).toISOString();
     const results = ((found.body.deviceActionResults as Record<string, unknown>[] | undefined) ?? []).filter(
       (result) => result.actionName !== action,
@@ -539,6 +564,11 @@ function parse(request: IntuneGraphRequest): Parsed | { error: HostResponse } {
   return unknown(sub);
 }
 
+/** The request's path from the version on, as sent (`/v1.0/deviceManagement/managedDevices/{id}/wipe`). */
+function callPath(request: IntuneGraphRequest): string {
+  return `/${request.version}/${request.url.pathname.split('/').slice(4).join('/')}`;
+}
+
 function allowedMethods(parsed: Parsed): string[] {
   if (parsed.spec.readOnly) return ['GET'];
   switch (parsed.kind) {
@@ -574,6 +604,11 @@ function assignmentType(spec: CollectionSpec): string {
     default:
       return 'deviceConfigurationAssignment';
   }
+}
+
+/** The object's own `@odata.type`, which an update keeps (a derived type cannot change). */
+function typeOf(object: TenantObject): Record<string, unknown> {
+  return '@odata.type' in object.body ? { '@odata.type': object.body['@odata.type'] } : {};
 }
 
 function settable(input: Record<string, unknown>): Record<string, unknown> {
@@ -643,22 +678,14 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function parseObject(body: Buffer): { value: Record<string, unknown> } | { error: HostResponse };
-function parseObject(body: Buffer, loose: true): Record<string, unknown> | undefined;
-function parseObject(
-  body: Buffer,
-  loose?: true,
-): { value: Record<string, unknown> } | { error: HostResponse } | Record<string, unknown> | undefined {
-  const value = parseJson(body);
-  const ok = typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (loose) return ok ? (value as Record<string, unknown>) : undefined;
-  if (!ok)
-    return {
-      error: graphError(
-        400,
-        'BadRequest',
-        body.length === 0 ? 'Empty Payload. JSON content expected.' : 'The request body must be a JSON object.',
-      ),
-    };
-  return { value: value as Record<string, unknown> };
+function parseObject(body: Buffer): { value: Record<string, unknown> } | { error: HostResponse } {
+  const value = jsonObject(body);
+  if (value) return { value };
+  return {
+    error: graphError(
+      400,
+      'BadRequest',
+      body.length === 0 ? 'Empty Payload. JSON content expected.' : 'The request body must be a JSON object.',
+    ),
+  };
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { HostResponse } from '../host/httpHost';
+import { jsonObject } from '../http/jsonBody';
 import { json, methodNotAllowed, problem } from '../http/responses';
 import type { LocalRoute } from '../routes/localRoutes';
-import { COLLECTION_NAMES, NATIVE_PROFILE_TYPES } from './collections';
+import { COLLECTION_NAMES, NATIVE_PROFILE_TYPES, type CollectionName } from './collections';
 import { INTUNE_ROOTS, IntuneGraph, type IntuneGraphRequest } from './intuneGraph';
 import { managedDevice, seedTenant } from './seed';
 import { TenantStore } from './tenantStore';
@@ -33,7 +34,7 @@ const FAULT_STATUSES = new Set([429, 500, 503]);
  *
  * - `GET /_local/intune`: every collection as it is now (navigation properties included);
  * - `GET /_local/intune/calls`: `{ items: [{ method, path, body, status, clientRequestId, at }] }`,
- *   every Graph write received, oldest first;
+ *   every Graph write received with a valid app token, oldest first, whatever its answer;
  * - `POST /_local/intune/faults` `{ status: 429|500|503, count, retryAfterSeconds?, path? }` (`204`):
  *   the next `count` writes whose path contains `path` get `status` and change nothing;
  *   `DELETE` clears every pending fault;
@@ -75,17 +76,17 @@ export class LocalIntune {
   }
 
   /** What `GET /_local/intune` answers. */
-  snapshot(): Record<string, Record<string, unknown>[]> {
+  snapshot(): Record<CollectionName, Record<string, unknown>[]> {
     return Object.fromEntries(
       COLLECTION_NAMES.map((name) => [name, this.store.list(name).map((object) => this.graph.full(name, object))]),
-    );
+    ) as Record<CollectionName, Record<string, unknown>[]>;
   }
 
   close(): void {
     this.store.close();
   }
 
-  private local(request: IncomingMessage, url: URL, body: Buffer): HostResponse {
+  private local(request: IncomingMessage, url: URL, body: Buffer): HostResponse | Promise<HostResponse> {
     const method = (request.method ?? 'GET').toUpperCase();
     const what = url.pathname.slice(LOCAL_INTUNE_PATH.length + 1).replace(/\/+$/, '');
     switch (what) {
@@ -112,7 +113,7 @@ export class LocalIntune {
   }
 
   private addFault(body: Buffer): HostResponse {
-    const input = parseObject(body);
+    const input = jsonObject(body);
     if (!input) return invalid('The body must be JSON like {"status":429,"count":1,"retryAfterSeconds":2}.');
     const { status, count, retryAfterSeconds, path: filter } = input;
     if (typeof status !== 'number' || !FAULT_STATUSES.has(status)) return invalid('"status" must be 429, 500 or 503.');
@@ -135,7 +136,7 @@ export class LocalIntune {
   }
 
   private nativeApproval(body: Buffer): HostResponse {
-    const input = parseObject(body);
+    const input = jsonObject(body);
     const profileType = input?.profileType;
     if (typeof profileType !== 'string' || !NATIVE_PROFILE_TYPES.includes(profileType))
       return invalid(`"profileType" must be one of ${NATIVE_PROFILE_TYPES.join(', ')}.`);
@@ -144,8 +145,8 @@ export class LocalIntune {
     return noContent();
   }
 
-  private addDevice(body: Buffer): HostResponse {
-    const input = parseObject(body);
+  private async addDevice(body: Buffer): Promise<HostResponse> {
+    const input = jsonObject(body);
     if (!input)
       return invalid(
         'The body must be JSON like {"deviceName":"LT-NEW-01","operatingSystem":"Windows","userPrincipalName":"alice@maa.test"}.',
@@ -166,7 +167,7 @@ export class LocalIntune {
       lastSyncDateTime: at,
       enrolledDateTime: at,
     });
-    this.store.transaction(() => this.store.put('managedDevices', { body: device }));
+    await this.store.transactionSoon(() => this.store.put('managedDevices', { body: device }));
     return json(201, device);
   }
 }
@@ -181,15 +182,4 @@ function noContent(): HostResponse {
 
 function invalid(detail: string): HostResponse {
   return problem(400, 'invalid_request', 'Bad Request', detail);
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

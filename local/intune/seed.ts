@@ -7,7 +7,10 @@ import type { CollectionName } from './collections';
  * policies are assigned to the seeded directory groups. Nothing here is a real tenant.
  */
 
-/** One seeded object with its navigation properties (kept apart from the Graph object). */
+/**
+ * One seeded object with its navigation properties (kept apart from the Graph object). Assignment
+ * ids are `<object id>_<group id>`, as the tenant names the assignments it is sent.
+ */
 export interface SeedObject {
   readonly body: Record<string, unknown>;
   readonly assignments?: Record<string, unknown>[];
@@ -211,9 +214,9 @@ const times = { createdDateTime: CREATED, lastModifiedDateTime: MODIFIED };
 
 function mobileApps(): SeedObject[] {
   const appId = (n: number) => id('a9900a00', n);
-  const appAssignment = (app: number, target: Record<string, unknown>, intent: string, n = 0) => ({
+  const appAssignment = (app: number, target: Record<string, unknown>, intent: string) => ({
     '@odata.type': '#microsoft.graph.mobileAppAssignment',
-    id: `${String(target.groupId ?? 'all')}_${app}_${n}`,
+    id: `${appId(app)}_${String(target.groupId)}`,
     intent,
     target,
     settings: null,
@@ -279,7 +282,7 @@ function mobileApps(): SeedObject[] {
 
 const scriptAssignment = (scriptId: string, groupId: string) => ({
   '@odata.type': '#microsoft.graph.deviceManagementScriptAssignment',
-  id: `${scriptId}:${groupId}`,
+  id: `${scriptId}_${groupId}`,
   target: group(groupId),
 });
 
@@ -367,7 +370,8 @@ function scripts(): Record<'deviceManagementScripts' | 'deviceShellScripts' | 'd
         },
         assignments: [
           {
-            id: `${id('5c430000', 1)}:${TARGET_GROUPS.sales}`,
+            '@odata.type': '#microsoft.graph.deviceHealthScriptAssignment',
+            id: `${id('5c430000', 1)}_${TARGET_GROUPS.sales}`,
             target: group(TARGET_GROUPS.sales),
             runRemediationScript: true,
             runSchedule: {

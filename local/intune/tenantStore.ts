@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SqliteGroupCommit } from '../../lib/sqliteGroupCommit';
 import { COLLECTION_NAMES, type StoredCollection } from './collections';
 import type { SeedObject } from './seed';
 
@@ -69,6 +70,7 @@ export class TenantStore {
   private readonly faultRules: FaultRule[] = [];
   private readonly native = new Set<string>();
   private readonly stmts;
+  private readonly commits: SqliteGroupCommit;
 
   constructor(file: string, synchronous: 'FULL' | 'NORMAL', seed: () => Record<string, SeedObject[]>) {
     this.db = new Database(file);
@@ -76,6 +78,7 @@ export class TenantStore {
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.commits = new SqliteGroupCommit(this.db);
     const db = this.db;
     this.stmts = {
       upsert: db.prepare<[string, string, string]>(
@@ -108,6 +111,14 @@ export class TenantStore {
   /** Runs `unit` in one transaction: all of its writes are durable together, or none is made. */
   transaction<T>(unit: () => T): T {
     return this.db.transaction(unit)();
+  }
+
+  /**
+   * Runs `unit` in the next group commit with the units other callers queue in the same turn,
+   * resolving once that commit is durable (many devices added at once share one fsync).
+   */
+  transactionSoon<T>(unit: () => T): Promise<T> {
+    return this.commits.write(unit);
   }
 
   /** The object with this id (case-insensitive), or undefined. */
@@ -184,6 +195,7 @@ export class TenantStore {
   }
 
   close(): void {
+    this.commits.flush();
     this.db.close();
   }
 

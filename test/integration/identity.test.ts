@@ -107,7 +107,13 @@ describe('local identity (real clock)', () => {
         { id: IDS.dave, name: 'dave', roles: [] },
         { id: IDS.olga, name: 'olga', roles: ['MAA.Operator'] },
       ],
-      groups: [{ id: IDS.approvers, displayName: 'maa-approvers', members: [IDS.bob, IDS.carol] }],
+      groups: [
+        { id: IDS.approvers, displayName: 'maa-approvers', members: [IDS.bob, IDS.carol] },
+        // The groups the local Intune tenant assigns to: no members, so no approvers.
+        { id: 'a9900000-0000-4000-8000-000000000102', displayName: 'Sales devices', members: [] },
+        { id: 'a9900000-0000-4000-8000-000000000103', displayName: 'Kiosks', members: [] },
+        { id: 'a9900000-0000-4000-8000-000000000104', displayName: 'Pilot users', members: [] },
+      ],
     });
     for (const id of Object.values(IDS)) expect(id).toMatch(GUID);
   });

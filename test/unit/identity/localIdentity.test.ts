@@ -183,7 +183,18 @@ describe('LocalIdentity', () => {
       aud: origin,
       idtyp: 'app',
       oid: LOCAL_GRAPH_CLIENT.servicePrincipalId,
-      roles: ['GroupMember.Read.All', 'Application.Read.All', 'User.ReadBasic.All', 'Mail.Send'],
+      roles: [
+        'GroupMember.Read.All',
+        'Application.Read.All',
+        'User.ReadBasic.All',
+        'Mail.Send',
+        'DeviceManagementManagedDevices.ReadWrite.All',
+        'DeviceManagementManagedDevices.PrivilegedOperations.All',
+        'DeviceManagementApps.ReadWrite.All',
+        'DeviceManagementScripts.ReadWrite.All',
+        'DeviceManagementConfiguration.ReadWrite.All',
+        'DeviceManagementRBAC.ReadWrite.All',
+      ],
     });
 
     const basic = `Basic ${Buffer.from(`${LOCAL_GRAPH_CLIENT.clientId}:${LOCAL_GRAPH_CLIENT.clientSecret}`).toString('base64')}`;

@@ -112,7 +112,20 @@ describe('runtime settings', () => {
       bodyLimitBytes: 104_857_600,
       synchronous: 'FULL',
       rpcTransport: 'inprocess',
+      intuneDeviceDelayMs: 300_000,
     });
+  });
+
+  test('take the local Graph permissions as a comma-separated list and the Intune device delay as a duration', () => {
+    const settings = runtimeSettingsFromEnv(
+      {
+        MAA_LOCAL_GRAPH_PERMISSIONS: ' GroupMember.Read.All, DeviceManagementManagedDevices.ReadWrite.All ,',
+        MAA_LOCAL_INTUNE_DEVICE_DELAY: 'PT30S',
+      },
+      '/app',
+    );
+    expect(settings.graphPermissions).toEqual(['GroupMember.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All']);
+    expect(settings.intuneDeviceDelayMs).toBe(30_000);
   });
 
   test.each([
@@ -120,6 +133,7 @@ describe('runtime settings', () => {
     [{ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '-1' }, /positive number of bytes/],
     [{ MAA_LOCAL_CLOCK: 'fast' }, /MAA_LOCAL_CLOCK must be "real" or "manual"/],
     [{ MAA_LOCAL_SYNCHRONOUS: 'OFF' }, /FULL or NORMAL/],
+    [{ MAA_LOCAL_INTUNE_DEVICE_DELAY: '5 minutes' }, /MAA_LOCAL_INTUNE_DEVICE_DELAY must be an ISO-8601 duration/],
     [{ MAA_LOCAL_RPC_TRANSPORT: 'grpc' }, /"inprocess" or "http"/],
   ])('refuse %j', (env, message) => {
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(AppLoadError);
