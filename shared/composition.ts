@@ -55,7 +55,7 @@ export interface Services {
    * every other Intune type.
    */
   readonly executorFor: (profileType: ProfileType) => Executor;
-  /** Reads an operation's target in Intune through Microsoft Graph (the snapshot taken at submit). */
+  /** Reads an operation's Intune target through Graph (the request's `target` at submit). */
   readonly targets: TargetReader;
   /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
   readonly telemetry: Telemetry;

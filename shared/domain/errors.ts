@@ -7,9 +7,9 @@ import { statusOf, type ErrorCode } from '../errors/registry';
 /**
  * The codes a domain error may carry (statuses and titles are in the error registry). Beyond the
  * lifecycle and policy rules, use cases refuse with these too: `not_found`, `idempotency_key_reused`,
- * `not_an_operator`, `orchestration_unavailable`, `conflict` (a write kept racing) and
- * `terminate_pending` (a terminated orchestration has not stopped yet), and at submit
- * `target_not_found` (Graph does not know the operation's target) and `graph_unavailable`.
+ * `not_an_operator`, `orchestration_unavailable`, `conflict` (a write kept racing),
+ * `terminate_pending` (a terminated orchestration has not stopped yet), `target_not_found` (Graph
+ * does not know the operation's target) and `graph_unavailable` (Graph cannot be asked now).
  */
 export const DOMAIN_ERROR_CODES = [
   'self_approval',

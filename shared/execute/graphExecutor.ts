@@ -178,9 +178,10 @@ export class GraphExecutor implements Executor {
       // A DELETE of a policy, app, script, role or category is idempotent: gone is its approved outcome.
       return applied(`${what} is already deleted; nothing was sent`);
     }
-    // A device: only a delete Intune audited after this request was completed counts as this
-    // request's own (an earlier attempt cut short); a device removed before is drift.
-    const since = request.completedAt ?? request.createdAt;
+    // A device: only a delete Intune audited after this request was completed (less the clock
+    // skew allowed between us and Graph) counts as this request's own (an earlier attempt cut
+    // short); a device removed before is drift.
+    const since = sinceCompletion(request).toISOString();
     const audits = await session.list(
       'beta',
       `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since}`,
@@ -364,16 +365,21 @@ export class GraphExecutor implements Executor {
     const cap = this.deps.settings.dailyCaps[action];
     const now = this.deps.now();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    const counted = (items: readonly Record<string, unknown>[]) =>
+      items.filter((item) => item.action === AUDIT_ACTION[action]).length;
+    // Reading stops at the cap: a tenant's day can hold thousands of audits, and more change nothing.
     const audits = await session.list(
       'beta',
       `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart}`,
+      10_000,
+      (items) => counted(items) >= cap,
     );
     if (!audits.ok) {
       return audits.response.status === 403
         ? forbidden(AUDIT_PERMISSION, audits.response)
         : unavailable(describe(audits.response));
     }
-    const today = audits.items.filter((item) => item.action === AUDIT_ACTION[action]).length;
+    const today = counted(audits.items);
     if (today < cap) return undefined;
     return {
       status: 'failed',
@@ -505,7 +511,7 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
   if (action === 'delete') return false;
   const state = typeof device.managementState === 'string' ? device.managementState : '';
   if (state === `${action}Pending` || state === `${action}Issued`) return true;
-  const since = Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000;
+  const since = sinceCompletion(request).getTime();
   const results = Array.isArray(device.deviceActionResults) ? device.deviceActionResults : [];
   return results.some(
     (result) =>
@@ -514,6 +520,11 @@ function actionUnderway(action: DeviceAction, device: Record<string, unknown>, r
       ['pending', 'active', 'done'].includes(String(result.actionState)) &&
       !(Date.parse(String(result.startDateTime)) < since),
   );
+}
+
+/** The request's completion less five minutes: the clock skew allowed between the service and Graph. */
+function sinceCompletion(request: ApprovalRequest): Date {
+  return new Date(Date.parse(request.completedAt ?? request.createdAt) - 5 * 60_000);
 }
 
 /** The device-side outcome of `action` from a device read. */

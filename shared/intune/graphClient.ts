@@ -67,6 +67,16 @@ export class IntuneGraphClient {
 
   async send(request: IntuneGraphRequest): Promise<IntuneGraphResponse> {
     const url = this.urlOf(request);
+    if (url === undefined) {
+      // A next link to another host is never followed with the app's token.
+      return {
+        status: 0,
+        headers: new Headers(),
+        body: undefined,
+        errorMessage: `not a link of ${this.baseUrl}`,
+        path: request.path,
+      };
+    }
     const token = await this.token();
     const path = new URL(url).pathname.slice(new URL(this.baseUrl).pathname.replace(/\/+$/, '').length);
     let response: Response;
@@ -110,12 +120,10 @@ export class IntuneGraphClient {
     };
   }
 
-  private urlOf(request: IntuneGraphRequest): string {
-    if (/^https?:\/\//i.test(request.path)) {
-      // A next link is followed verbatim, but only on the Graph this client signs in to.
-      if (!request.path.startsWith(`${this.baseUrl}/`)) throw new RangeError(`not a link of ${this.baseUrl}`);
-      return request.path;
-    }
+  /** The URL to call; undefined for an absolute link outside the Graph this client signs in to. */
+  private urlOf(request: IntuneGraphRequest): string | undefined {
+    if (/^https?:\/\//i.test(request.path))
+      return request.path.startsWith(`${this.baseUrl}/`) ? request.path : undefined;
     if (!request.path.startsWith('/')) throw new RangeError('a Graph path starts with /');
     return `${this.baseUrl}/${request.version}${request.path}`;
   }
@@ -202,11 +210,19 @@ export class GraphSession {
     return response;
   }
 
-  /** Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages. */
-  async list(version: GraphVersion, path: string, maxPages = 50): Promise<ListResult> {
+  /**
+   * Every item of a collection, following `@odata.nextLink` verbatim, at most `maxPages` pages;
+   * it stops early once `enough` holds for the items read so far.
+   */
+  async list(
+    version: GraphVersion,
+    path: string,
+    maxPages = 50,
+    enough: (items: readonly Record<string, unknown>[]) => boolean = () => false,
+  ): Promise<ListResult> {
     const items: Record<string, unknown>[] = [];
     let next: string | undefined = path;
-    for (let page = 0; next !== undefined && page < maxPages; page++) {
+    for (let page = 0; next !== undefined && page < maxPages && !enough(items); page++) {
       const response = await this.send('GET', version, next);
       if (response.status !== 200) return { ok: false, response };
       const body = response.body as { value?: unknown; '@odata.nextLink'?: unknown } | undefined;

@@ -40,30 +40,20 @@ const DEVICE_SELECT = [
   'deviceActionResults',
 ].join(',');
 
-const config = (collection: string, version: GraphVersion, nameField: ResourceSpec['nameField'] = 'displayName') =>
-  ({
-    version,
-    collection: `/deviceManagement/${collection}`,
-    readPermission: 'DeviceManagementConfiguration.Read.All',
-    assignments: true,
-    nameField,
-  }) as const;
-const script = (collection: string) =>
-  ({
-    version: 'beta',
-    collection: `/deviceManagement/${collection}`,
-    readPermission: 'DeviceManagementScripts.Read.All',
-    assignments: true,
-    nameField: 'displayName',
-  }) as const;
-const rbac = (collection: string) =>
-  ({
-    version: 'v1.0',
-    collection: `/deviceManagement/${collection}`,
-    readPermission: 'DeviceManagementRBAC.Read.All',
-    assignments: false,
-    nameField: 'displayName',
-  }) as const;
+/** A collection below `/deviceManagement`, named by its display name. */
+const managed = (
+  collection: string,
+  version: GraphVersion,
+  family: 'Configuration' | 'Scripts' | 'RBAC',
+  assignments: boolean,
+  nameField: ResourceSpec['nameField'] = 'displayName',
+): ResourceSpec => ({
+  version,
+  collection: `/deviceManagement/${collection}`,
+  readPermission: `DeviceManagement${family}.Read.All`,
+  assignments,
+  nameField,
+});
 
 /** Every `resourceType` of the catalogue: its Graph collection, version and read permission. */
 export const RESOURCE_SPECS: Readonly<Record<string, ResourceSpec>> = Object.freeze({
@@ -82,15 +72,15 @@ export const RESOURCE_SPECS: Readonly<Record<string, ResourceSpec>> = Object.fre
     assignments: true,
     nameField: 'displayName',
   },
-  deviceManagementScript: script('deviceManagementScripts'),
-  deviceShellScript: script('deviceShellScripts'),
-  deviceHealthScript: script('deviceHealthScripts'),
-  deviceCompliancePolicy: config('deviceCompliancePolicies', 'v1.0'),
-  configurationPolicy: config('configurationPolicies', 'beta', 'name'),
-  deviceConfiguration: config('deviceConfigurations', 'v1.0'),
-  roleDefinition: rbac('roleDefinitions'),
-  roleAssignment: rbac('roleAssignments'),
-  deviceCategory: { ...config('deviceCategories', 'v1.0'), assignments: false },
+  deviceManagementScript: managed('deviceManagementScripts', 'beta', 'Scripts', true),
+  deviceShellScript: managed('deviceShellScripts', 'beta', 'Scripts', true),
+  deviceHealthScript: managed('deviceHealthScripts', 'beta', 'Scripts', true),
+  deviceCompliancePolicy: managed('deviceCompliancePolicies', 'v1.0', 'Configuration', true),
+  configurationPolicy: managed('configurationPolicies', 'beta', 'Configuration', true, 'name'),
+  deviceConfiguration: managed('deviceConfigurations', 'v1.0', 'Configuration', true),
+  roleDefinition: managed('roleDefinitions', 'v1.0', 'RBAC', false),
+  roleAssignment: managed('roleAssignments', 'v1.0', 'RBAC', false),
+  deviceCategory: managed('deviceCategories', 'v1.0', 'Configuration', false),
 });
 
 /** The path of one object: `/deviceManagement/managedDevices/{id}`. */
@@ -320,10 +310,21 @@ function settingsOf(
         settings[name] = { sha256: sha256Hex(value), length: value.length };
       continue;
     }
-    settings[name] = value as JsonValue;
+    settings[name] = withoutSecrets(value as JsonValue);
   }
   if (extraSettings !== undefined) settings.settings = extraSettings;
   return settings;
+}
+
+/** `value` with every property {@link LEFT_OUT} names removed, at any depth. */
+function withoutSecrets(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !LEFT_OUT.test(name))
+      .map(([name, inner]) => [name, withoutSecrets(inner)]),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

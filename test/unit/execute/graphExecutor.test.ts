@@ -247,6 +247,8 @@ describe('the Graph executor', () => {
       expect(refused).toMatchObject({ status: 'failed', retryable: false, code: 'daily_cap_reached' });
       expect(refused.detail).toMatch(/2 wipe actions today \(UTC\), its cap is 2/);
       expect(graph.writes).toEqual([]);
+      // The first page (of two) holds both wipes of today: the second is not read.
+      expect(refused.graph?.calls.filter((c) => c.path.endsWith('remoteActionAudits'))).toHaveLength(1);
       await expect(
         executor({ dailyCaps: { wipe: 3, retire: 1000, delete: 1000 } }).execute(req),
       ).resolves.toMatchObject({

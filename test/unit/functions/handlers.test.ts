@@ -80,7 +80,22 @@ beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   signingKey = privateKey;
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'handlers-1', use: 'sig', alg: 'RS256' };
-  jwks = await startTestServer(() => ({ body: { keys: [jwk] } }));
+  // The issuer's keys, and the Graph the submit reads a wipe's device from (every device id is enrolled).
+  jwks = await startTestServer((request) => {
+    if (request.path === '/token') return { body: { access_token: 'graph-token', expires_in: 3600 } };
+    const device = /^\/v1\.0\/deviceManagement\/managedDevices\/([^/?]+)/.exec(request.path);
+    if (device) {
+      return {
+        body: {
+          id: decodeURIComponent(device[1]!),
+          deviceName: 'LT-ALICE-01',
+          operatingSystem: 'Windows',
+          userPrincipalName: 'alice@maa.test',
+        },
+      };
+    }
+    return { body: { keys: [jwk] } };
+  });
   dataDir = mkdtempSync(path.join(tmpdir(), 'maa-handlers-'));
   // The app's one configuration seam: its settings, as the host passes them.
   Object.assign(process.env, {
@@ -89,6 +104,10 @@ beforeAll(async () => {
     MAA_AUTH_ISSUER: ISSUER,
     MAA_AUTH_AUDIENCE: AUDIENCE,
     MAA_AUTH_JWKS_URL: `${jwks.url}/keys`,
+    MAA_GRAPH_BASE_URL: jwks.url,
+    MAA_GRAPH_TOKEN_URL: `${jwks.url}/token`,
+    MAA_GRAPH_CLIENT_ID: 'handlers-app',
+    MAA_GRAPH_CLIENT_SECRET: 'handlers-app-secret',
     MAA_REMINDER_BEFORE: 'PT12H',
   });
   require('../../../functions/health');
