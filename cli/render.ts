@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { accessPolicySchema, approvalRequestSchema, auditRecordSchema } from '../shared/api/schemas';
+import { isSealedSecret } from '../shared/keys/secretSeal';
 import { renderFields, renderTable } from './table';
 
 // Human views of the API's documents (tables and field lists; `--json` bypasses them).
@@ -45,7 +46,10 @@ export function requestDetail(request: ApprovalRequest): string {
     ['status', request.status],
     ['profile type', request.profileType],
     ['operation', describeOperation(request.operation)],
-    ['payload', request.operation.payload === undefined ? undefined : JSON.stringify(request.operation.payload)],
+    [
+      'payload',
+      request.operation.payload === undefined ? undefined : JSON.stringify(hideSealed(request.operation.payload)),
+    ],
     ['justification', request.justification],
     ['initiator', request.initiator.displayName],
     [
@@ -55,10 +59,8 @@ export function requestDetail(request: ApprovalRequest): string {
     ['created', shortTime(request.createdAt)],
     ['expires', shortTime(request.expiresAt)],
     ['completed', request.completedAt === undefined ? undefined : shortTime(request.completedAt)],
-    [
-      'execution',
-      request.execution === undefined ? undefined : `${request.execution.status}: ${request.execution.detail}`,
-    ],
+    ...targetFields(request.target),
+    ...executionFields(request.execution),
   ]);
   if (request.decisions.length > 0) {
     text += `\n${renderTable(
@@ -77,6 +79,77 @@ export function requestDetail(request: ApprovalRequest): string {
     )}`;
   }
   return text;
+}
+
+type Target = NonNullable<ApprovalRequest['target']>;
+type Execution = NonNullable<ApprovalRequest['execution']>;
+type Field = readonly [string, string | undefined];
+
+/** The target snapshot the submit read: what the object was, and for a device who holds it and in what state. */
+function targetFields(target: Target | undefined): Field[] {
+  if (target === undefined) return [];
+  const { device } = target;
+  const changed = [
+    target.version === undefined ? undefined : `version ${target.version}`,
+    target.lastModifiedDateTime === undefined ? undefined : `modified ${shortTime(target.lastModifiedDateTime)}`,
+  ].filter((part) => part !== undefined);
+  return [
+    ['target', `${target.displayName} (${target.resourceType} ${target.id}), read ${shortTime(target.readAt)}`],
+    ['target state', changed.length === 0 ? undefined : changed.join(', ')],
+    [
+      'device',
+      device === undefined
+        ? undefined
+        : `${device.operatingSystem} ${device.osVersion}, ${device.ownership}-owned, ${device.complianceState}, ${device.managementState}`,
+    ],
+    ['device user', device === undefined ? undefined : `${device.userDisplayName} <${device.userPrincipalName}>`],
+    ['last check-in', device === undefined ? undefined : shortTime(device.lastSyncDateTime)],
+    [
+      'assignments',
+      target.assignments === undefined
+        ? undefined
+        : target.assignments.length === 0
+          ? 'none'
+          : target.assignments.map(describeAssignment).join('; '),
+    ],
+  ];
+}
+
+function describeAssignment(assignment: NonNullable<Target['assignments']>[number]): string {
+  const who =
+    assignment.groupId === undefined
+      ? assignment.target
+      : `${assignment.target} ${assignment.groupName ?? assignment.groupId}`;
+  return assignment.intent === undefined ? who : `${who} (${assignment.intent})`;
+}
+
+/** The execution's outcome, the code the executor recognised, the client-request-id Graph saw and the device's outcome. */
+function executionFields(execution: Execution | undefined): Field[] {
+  if (execution === undefined) return [];
+  const device = execution.device;
+  return [
+    ['execution', `${execution.status}: ${execution.detail}`],
+    ['execution code', execution.code],
+    ['client-request-id', execution.graph?.clientRequestId],
+    [
+      'graph calls',
+      execution.graph === undefined || execution.graph.calls.length === 0
+        ? undefined
+        : execution.graph.calls.map((call) => `${call.method} ${call.path} ${call.status}`).join('; '),
+    ],
+    [
+      'device outcome',
+      device === undefined ? undefined : `${device.state} at ${shortTime(device.at)}: ${device.detail}`,
+    ],
+  ];
+}
+
+/** `value` with every sealed secret (`{ "sealed": "..." }`) shown as `"(sealed)"`: its ciphertext means nothing to a reader. */
+function hideSealed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hideSealed);
+  if (value === null || typeof value !== 'object') return value;
+  if (isSealedSecret(value)) return '(sealed)';
+  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, hideSealed(member)]));
 }
 
 export function policiesTable(policies: readonly AccessPolicy[]): string {

@@ -32,7 +32,7 @@ import type {
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import { execute, observeDevice, retry, STEP_RETRY } from './execution';
+import { execute, failureDetail, observeDevice, retry, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
@@ -216,8 +216,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     try {
       output = (yield context.df.callActivityWithRetry(Activities.notify, NOTIFY_RETRY, input)) as LegacyNotifyOutput;
     } catch (error) {
-      const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      output = { outcomes: [], problems: [`the notify activity failed: ${detail}`] };
+      output = { outcomes: [], problems: [`the notify activity failed: ${failureDetail(error)}`] };
     }
     if (leadFromNotify && output.reminderBeforeMs !== undefined) reminderBeforeMs = output.reminderBeforeMs;
     const events = notificationEvents(request, kind, output.outcomes, output.problems, now());

@@ -28,6 +28,11 @@ export const OBSERVE_RETRY = retry(5_000, 3);
 /** The shortest wait between two observations, whatever the executor asks for. */
 export const MIN_OBSERVE_EVERY_MS = 1_000;
 
+/** What an activity's final failure says, its first line only (no stack). */
+export function failureDetail(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
 /**
  * Runs `request`'s stored operation through its executor (with {@link EXECUTION_RETRY}) inside an
  * orchestration; an executor that still fails after the retries gives a `failed` execution to
@@ -47,11 +52,10 @@ export function* execute(
       input,
     )) as ExecuteOperationOutput;
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     return {
       status: 'failed',
       at: context.df.currentUtcDateTime.toISOString(),
-      detail: `gave up after retries: ${detail}`,
+      detail: `gave up after retries: ${failureDetail(error)}`,
     };
   }
 }
@@ -90,11 +94,10 @@ export function* observeDevice(
         input,
       )) as ObserveExecutionOutput;
     } catch (error) {
-      const detail = error instanceof Error ? error.message.split('\n')[0]! : String(error);
       return {
         state: 'unknown',
         at: context.df.currentUtcDateTime.toISOString(),
-        detail: `the device could not be observed: ${detail}`,
+        detail: `the device could not be observed: ${failureDetail(error)}`,
       };
     }
     if (outcome.state !== 'pending') return outcome;

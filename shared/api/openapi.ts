@@ -101,6 +101,8 @@ export const API_OPERATIONS: ApiOperation[] = [
       'entity_locked',
       'idempotency_key_reused',
       'invalid_request',
+      'target_not_found',
+      'graph_unavailable',
       'orchestration_unavailable',
     ],
   },

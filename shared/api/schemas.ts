@@ -174,6 +174,83 @@ export const decisionSchema = z.object({
   linkId: z.string().optional().describe('The approval link the decision was made through.'),
 });
 
+/** One assignment of a policy, app or script in the target snapshot. */
+export const assignmentViewSchema = z.object({
+  target: z.enum(['group', 'exclusionGroup', 'allDevices', 'allLicensedUsers']),
+  groupId: z.string().optional(),
+  groupName: z.string().optional().describe("The group's display name when the directory knows it."),
+  intent: z.string().optional().describe('Apps: required, available, uninstall or availableWithoutEnrollment.'),
+});
+
+/** The request's target as Graph showed it at submit. */
+export const targetSnapshotSchema = z
+  .object({
+    resourceType: z.string(),
+    id: z.string(),
+    displayName: z.string(),
+    readAt: z.iso.datetime().describe('When it was read.'),
+    lastModifiedDateTime: z.string().optional(),
+    version: z.string().optional(),
+    device: z
+      .object({
+        operatingSystem: z.string(),
+        osVersion: z.string(),
+        userPrincipalName: z.string(),
+        userDisplayName: z.string(),
+        ownership: z.enum(['company', 'personal', 'unknown']),
+        complianceState: z.string(),
+        lastSyncDateTime: z.string().describe("The device's last check-in."),
+        managementState: z.string(),
+        model: z.string().optional(),
+        manufacturer: z.string().optional(),
+        serialNumber: z.string().optional(),
+      })
+      .optional()
+      .describe("A managed device's facts (never IMEI, phone numbers, MAC addresses or unlock codes)."),
+    settings: z.record(z.string(), jsonValue).optional().describe('Other objects: their current settings.'),
+    assignments: z.array(assignmentViewSchema).optional(),
+    fingerprint: z.string().describe('Hex SHA-256 over what counts as drift; completion refuses when it changed.'),
+  })
+  .describe(
+    'The target as Microsoft Graph showed it at submit; absent for operations that create something or touch no Intune object.',
+  );
+
+/** What executing a completed request did. */
+export const executionSchema = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  at: z.iso.datetime(),
+  detail: z.string(),
+  code: z
+    .string()
+    .optional()
+    .describe('A stable code for what the executor recognised (target_changed, graph_forbidden, ...).'),
+  graph: z
+    .object({
+      clientRequestId: z
+        .string()
+        .describe("The client-request-id every Graph call of this request sent (Microsoft support's Activity ID)."),
+      calls: z.array(
+        z.object({
+          method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
+          path: z.string(),
+          status: z.number().int().describe('0: no answer.'),
+          requestId: z.string().optional().describe("Graph's request-id of the answer."),
+          at: z.iso.datetime(),
+        }),
+      ),
+    })
+    .optional()
+    .describe('The Microsoft Graph calls made, when the Graph executor ran it.'),
+  device: z
+    .object({
+      state: z.enum(['pending', 'done', 'failed', 'gone', 'unknown']),
+      at: z.iso.datetime(),
+      detail: z.string(),
+    })
+    .optional()
+    .describe("A device action's outcome on the device, observed after Graph accepted it."),
+});
+
 export const approvalRequestSchema = z.object({
   id: z.string(),
   profileType: profileTypeSchema,
@@ -193,7 +270,8 @@ export const approvalRequestSchema = z.object({
   expiresAt: z.iso.datetime(),
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
-  execution: z.object({ status: z.enum(['succeeded', 'failed']), at: z.iso.datetime(), detail: z.string() }).optional(),
+  target: targetSnapshotSchema.optional(),
+  execution: executionSchema.optional(),
   cancellation: z
     .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })
     .optional()

@@ -219,7 +219,8 @@ export interface NewRequestInput {
  * snapshot, see `applicablePolicy`), with `operationHash` computed, `createdAt` =
  * `lastModifiedAt` = `now` and `expiresAt` = `now` + the policy's `requestTtl`. `operation` is
  * stored as its canonical JSON reads back (a deep copy without `undefined` members), so what is
- * stored is exactly what was hashed.
+ * stored is exactly what was hashed. `target`, when given, is kept as a copy; it is not hashed (the
+ * operation is what is approved; the target is what it was shown against).
  *
  * Throws `forbidden` when `initiatorRoles` lacks a role of {@link requiredSubmitRoles};
  * `invalid_request` for a blank id or justification (blank once invisible characters are removed),
@@ -303,7 +304,7 @@ export function approvalCount(request: Pick<ApprovalRequest, 'decisions'>): numb
   return request.decisions.filter((decision) => decision.decision === 'approve').length;
 }
 
-/** The `request.submitted` event of a request made by {@link createRequest}: what was submitted, under which policy, until when. */
+/** The `request.submitted` event of a request made by {@link createRequest}: what was submitted, under which policy, until when, and the target it was shown against. */
 export function submittedEvent(request: ApprovalRequest): DomainEvent {
   return event(request, 'request.submitted', request.createdAt, request.initiator, {
     profileType: request.profileType,

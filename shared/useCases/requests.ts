@@ -57,9 +57,9 @@ export async function submitRequest(
     });
   let id = deps.newId();
   // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
-  build(id);
-  const target =
-    entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, body.operation) : undefined;
+  const { operation } = build(id);
+  // Graph is asked for the identifiers as stored (normalised), before anything is written.
+  const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
   if (idempotencyKey !== undefined) {
     const bodyHash = submitBodyHash(deps.appKeys, body, secretFields);
     const stored = await deps.store.putIdempotencyKey({

@@ -72,3 +72,66 @@ describe('maa show', () => {
     expect(shown).toContain('justification:  ok <U+202E>yas');
   });
 });
+
+describe('maa show: the target and the execution', () => {
+  it("shows the device the submit read, the execution's code and client-request-id, and the device's outcome", () => {
+    const request = wipe();
+    const shown = requestDetail({
+      ...request,
+      operation: {
+        ...request.operation,
+        payload: { keepUserData: false, macOsUnlockCode: { sealed: 'k1.aXY.Ym9keQ' } },
+      },
+      target: {
+        resourceType: 'managedDevice',
+        id: 'd3a1c0de-0000-4000-8000-000000000002',
+        displayName: 'MAC-BOB-01',
+        readAt: '2026-03-01T10:00:00.000Z',
+        device: {
+          operatingSystem: 'macOS',
+          osVersion: '15.1',
+          userPrincipalName: 'bob@maa.test',
+          userDisplayName: 'Bob',
+          ownership: 'company',
+          complianceState: 'compliant',
+          lastSyncDateTime: '2026-03-01T09:30:00.000Z',
+          managementState: 'managed',
+        },
+        fingerprint: 'f'.repeat(64),
+      },
+      status: 'completed',
+      execution: {
+        status: 'succeeded',
+        at: '2026-03-01T11:00:00.000Z',
+        detail: 'Graph accepted the wipe',
+        code: 'accepted',
+        graph: {
+          clientRequestId: '5b0f7c8e-1d2a-5b3c-9d4e-0f1a2b3c4d5e',
+          calls: [
+            {
+              method: 'POST',
+              path: '/v1.0/deviceManagement/managedDevices/d3a1c0de-0000-4000-8000-000000000002/wipe',
+              status: 204,
+              at: '2026-03-01T11:00:00.000Z',
+            },
+          ],
+        },
+        device: { state: 'done', at: '2026-03-01T11:06:00.000Z', detail: 'the device confirmed the wipe' },
+      },
+    });
+
+    expect(shown).toContain(
+      'target:             MAC-BOB-01 (managedDevice d3a1c0de-0000-4000-8000-000000000002), read 2026-03-01 10:00:00Z',
+    );
+    expect(shown).toContain('device:             macOS 15.1, company-owned, compliant, managed');
+    expect(shown).toContain('device user:        Bob <bob@maa.test>');
+    expect(shown).toContain('execution code:     accepted');
+    expect(shown).toContain('client-request-id:  5b0f7c8e-1d2a-5b3c-9d4e-0f1a2b3c4d5e');
+    expect(shown).toContain(
+      'graph calls:        POST /v1.0/deviceManagement/managedDevices/d3a1c0de-0000-4000-8000-000000000002/wipe 204',
+    );
+    expect(shown).toContain('device outcome:     done at 2026-03-01 11:06:00Z: the device confirmed the wipe');
+    expect(shown).toContain('payload:            {"keepUserData":false,"macOsUnlockCode":"(sealed)"}');
+    expect(shown).not.toContain('Ym9keQ');
+  });
+});

@@ -143,6 +143,42 @@ describe('requestRedrive and recordRedrive', () => {
     expect(refusal(() => requestRedrive(done.request, action()))).toBe('invalid_state');
   });
 
+  it("keeps the re-drive's code and Graph calls and audits them like a first execution's", () => {
+    const claimed = requestRedrive(failedExecution(), action()).request;
+    const graph = {
+      clientRequestId: 'crid-1',
+      calls: [
+        { method: 'POST' as const, path: '/v1.0/deviceManagement/managedDevices/d1/wipe', status: 204, at: after(6) },
+      ],
+    };
+
+    const done = recordRedrive(claimed, 1, {
+      status: 'succeeded',
+      at: after(6),
+      detail: 'accepted',
+      code: 'accepted',
+      graph,
+    });
+
+    expect(done.request.execution).toEqual({
+      status: 'succeeded',
+      at: after(6),
+      detail: 'accepted',
+      code: 'accepted',
+      graph,
+    });
+    expect(done.events.map((e) => e.data)).toEqual([
+      {
+        operationHash: claimed.operationHash,
+        detail: 'accepted',
+        code: 'accepted',
+        clientRequestId: 'crid-1',
+        calls: graph.calls,
+        redrive: 1,
+      },
+    ]);
+  });
+
   it('numbers a second re-drive after a failed first one, and refuses one while another runs', () => {
     const claimed = requestRedrive(failedExecution(), action()).request;
     expect(refusal(() => requestRedrive(claimed, action()))).toBe('invalid_state');

@@ -146,6 +146,11 @@ describe('submitRequest: the target read at submit', () => {
     },
   );
 
+  it('asks Graph for the target as the request stores it (a GUID in lower case)', async () => {
+    await submitRequest(deps, alice, wipe('D3A1C0DE-0000-4000-8000-000000000001'));
+    expect(targets.reads.map((read) => read.operation.resourceId)).toEqual(['d3a1c0de-0000-4000-8000-000000000001']);
+  });
+
   it('asks Graph nothing for a caller the rules refuse', async () => {
     expect(await codeOf(submitRequest(deps, carol, wipe()))).toBe('forbidden');
     expect(targets.reads).toEqual([]);
