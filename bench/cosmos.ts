@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureCosmosSchema } from '../shared/store/cosmosSchema';
 import { createCosmosClient } from '../shared/store/cosmosStore';
+import { WIPE_OBSERVED_TRAIL } from '../test/support/lifecycleAudit';
 import { AppApi, bootstrapWipePolicy, checkLifecycleAudit, expectSucceeded, pollDelayMs, wipeLifecycle } from './api';
 import type { BenchConfig } from './config';
 import {
@@ -61,6 +62,10 @@ export async function benchCosmos(_config: BenchConfig, log: Log): Promise<Cosmo
       COSMOS_DATABASE: DATABASE,
       // The test server's certificate is self-signed; this is the benchmark runtime's environment only.
       NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      // The wiped device settles within a second and the follow-up looks every second, so the
+      // lifecycle counted ends with the device's outcome recorded, as a real one does.
+      MAA_LOCAL_INTUNE_DEVICE_DELAY: 'PT1S',
+      MAA_DEVICE_FOLLOW_UP_INTERVAL: 'PT1S',
     };
     const result = await withRuntime(
       repoRoot,
@@ -95,8 +100,10 @@ async function measure(client: HttpClient, server: CountingCosmosServer): Promis
   await bootstrapWipePolicy(api);
   const warmupDevice = await api.enrolDevice('cosmos-warmup');
   const countedDevice = await api.enrolDevice('cosmos-counted');
-  // One lifecycle first, so the SDK's metadata caches are warm for every container it touches.
-  await wipeLifecycle(api, warmupDevice);
+  // One lifecycle first, so the SDK's metadata caches are warm for every container it touches;
+  // its device outcome is recorded before the count starts.
+  const warm = await wipeLifecycle(api, warmupDevice);
+  await api.waitFor(warm.id, (request) => request.execution?.device?.state === 'done', 'observed');
   await sleep(TRAILING_CALLS_MS);
 
   server.reset();
@@ -119,7 +126,7 @@ async function measure(client: HttpClient, server: CountingCosmosServer): Promis
 
   // Checked after the window closed: these reads are not part of the lifecycle.
   expectSucceeded(await api.get(submitted.id));
-  await checkLifecycleAudit(api, submitted.id);
+  await checkLifecycleAudit(api, submitted.id, WIPE_OBSERVED_TRAIL);
   const itemCalls = calls.filter((call) => call.operation !== 'metadata' && call.operation !== 'query plan').length;
   return {
     requestId: submitted.id,

@@ -342,7 +342,7 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
           },
           justification: 'Laptop reported stolen',
         },
-        ['body.operation.payload', 'body.operation.payload.keepUserData'],
+        ['body.operation.payload.colour', 'body.operation.payload.keepUserData'],
       ],
       [
         'POST /requests without fields',

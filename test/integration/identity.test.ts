@@ -27,6 +27,9 @@ const IDS = {
   dave: 'dabe0000-0000-4000-8000-000000000004',
   olga: '0f9a0000-0000-4000-8000-000000000005',
   approvers: 'a9900000-0000-4000-8000-000000000101',
+  salesDevices: 'a9900000-0000-4000-8000-000000000102',
+  kiosks: 'a9900000-0000-4000-8000-000000000103',
+  pilotUsers: 'a9900000-0000-4000-8000-000000000104',
 };
 const DEV_CLIENT = { clientId: 'deb0a990-0000-4000-8000-000000000201', clientSecret: 'local-development-secret' };
 const AUDIENCE = 'api://multi-admin-approval';
@@ -109,10 +112,10 @@ describe('local identity (real clock)', () => {
       ],
       groups: [
         { id: IDS.approvers, displayName: 'maa-approvers', members: [IDS.bob, IDS.carol] },
-        // The groups the local Intune tenant assigns to: no members, so no approvers.
-        { id: 'a9900000-0000-4000-8000-000000000102', displayName: 'Sales devices', members: [] },
-        { id: 'a9900000-0000-4000-8000-000000000103', displayName: 'Kiosks', members: [] },
-        { id: 'a9900000-0000-4000-8000-000000000104', displayName: 'Pilot users', members: [] },
+        // Intune objects are assigned to these; nobody approves through them.
+        { id: IDS.salesDevices, displayName: 'Sales devices', members: [] },
+        { id: IDS.kiosks, displayName: 'Kiosks', members: [] },
+        { id: IDS.pilotUsers, displayName: 'Pilot users', members: [] },
       ],
     });
     for (const id of Object.values(IDS)) expect(id).toMatch(GUID);

@@ -1,8 +1,9 @@
 /**
- * The runtime's local Intune tenant as tests and benchmarks see it: the seeded objects' fixed ids,
+ * The runtime's local Intune tenant as the tests see it: the seeded objects' fixed ids,
  * new managed devices on demand, and the writes the tenant received (`/_local/intune*`, see
  * docs/local-runtime.md).
  */
+import type { CallRecord } from '../../local/intune/tenantStore';
 
 const seeded = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -61,23 +62,8 @@ export async function newDevice(
   return body.id;
 }
 
-/** Enrols `count` new devices named `<prefix>-1` .. `<prefix>-<count>`, in order; resolves with their ids. */
-export async function newDevices(runtimeUrl: string, prefix: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let n = 1; n <= count; n++) ids.push(await newDevice(runtimeUrl, `${prefix}-${n}`));
-  return ids;
-}
-
 /** One write the local tenant received, as `GET /_local/intune/calls` lists it. */
-export interface IntuneCall {
-  method: string;
-  /** From the Graph version on: `/v1.0/deviceManagement/managedDevices/<id>/wipe`. */
-  path: string;
-  body: unknown;
-  status: number;
-  clientRequestId: string | null;
-  at: string;
-}
+export type IntuneCall = CallRecord;
 
 /** Every write the local tenant received so far, oldest first. */
 export async function intuneCalls(runtimeUrl: string): Promise<IntuneCall[]> {
@@ -102,7 +88,7 @@ export async function intuneTenant(runtimeUrl: string): Promise<Record<string, R
 }
 
 /** The catalogue action of each device profile type. */
-export const DEVICE_ACTION = Object.freeze({ deviceWipe: 'wipe', deviceRetire: 'retire', deviceDelete: 'delete' });
+const DEVICE_ACTION = Object.freeze({ deviceWipe: 'wipe', deviceRetire: 'retire', deviceDelete: 'delete' });
 
 /** The body of `POST /api/requests` for the device action of `profileType` on managed device `resourceId`. */
 export function deviceActionBody(

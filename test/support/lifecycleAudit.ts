@@ -18,3 +18,9 @@ export const WIPE_LIFECYCLE_TRAIL = [
   'request.statusChanged',
   'execution.succeeded',
 ] as const;
+
+/**
+ * {@link WIPE_LIFECYCLE_TRAIL} once the follow-up has seen the device settle: the wipe Graph
+ * accepted, then what the device did with it.
+ */
+export const WIPE_OBSERVED_TRAIL = [...WIPE_LIFECYCLE_TRAIL, 'execution.observed'] as const;
