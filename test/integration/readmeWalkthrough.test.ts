@@ -20,7 +20,7 @@ function readmeBlock(heading: string): string {
   return block[1]!;
 }
 
-/** Runs `script` in bash with the test's environment minus its MAA_* settings, plus `env`. */
+/** Runs bash with `args` (and `input` on stdin), the test's environment minus its MAA_* settings, plus `env`. */
 function bash(
   args: string[],
   env: Record<string, string>,
@@ -36,7 +36,14 @@ function bash(
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   child.stdin.end(input ?? '');
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
+  // A step that never comes would leave the walkthrough polling for ever: stop it before jest gives up.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err: `${err}${code === null ? '\n(killed after 45 s)' : ''}` });
+    }),
+  );
 }
 
 /** The states a device went through in the `devices` listings the walkthrough printed (`<id> <name> <os> <state>`). */
