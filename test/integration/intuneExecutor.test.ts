@@ -1,5 +1,5 @@
 import { CATALOGUE, type CatalogueEntry, type CatalogueOperation } from '../../shared/intune/catalogue';
-import { Api, approverGroup, createPolicy } from '../support/api';
+import { Api } from '../support/api';
 import {
   INTUNE_PROFILE_TYPES,
   TENANT_COLLECTIONS,
@@ -8,7 +8,7 @@ import {
   entryName,
   seededTarget,
 } from '../support/catalogueRun';
-import { completeAndExecute, submitApproved, writesOf } from '../support/localIntune';
+import { completeAndExecute, protect, submitApproved, writesOf } from '../support/localIntune';
 import { intuneTenant, type IntuneCall } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
@@ -38,16 +38,7 @@ describe('every catalogue operation executed through Graph against the local ten
 
   beforeAll(async () => {
     api = new Api(await startRuntime());
-    const group = await approverGroup(api.runtime);
-    await Promise.all(
-      INTUNE_PROFILE_TYPES.map((profileType) =>
-        createPolicy(api, {
-          displayName: `${profileType} needs a second admin`,
-          profileType,
-          approverGroupIds: [group],
-        }),
-      ),
-    );
+    await protect(api, ...INTUNE_PROFILE_TYPES);
     let approvals = 0;
     await Promise.all(
       catalogueChains().map(async (entries) => {

@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { Socket } from 'node:net';
 import { LOCAL_API_APP, LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../local/identity/seed';
 import { findEntry } from '../../shared/intune/catalogue';
-import { Api, advanceClock, approverGroup, createPolicy, trailUntil } from '../support/api';
+import { Api, advanceClock, trailUntil } from '../support/api';
 import {
   completeAndExecute,
   executionOf,
+  protect,
   graphAsApp,
   injectFault,
   nativeApproval,
@@ -46,20 +47,11 @@ function exampleOn(profileType: string, resourceType: string, action: string, re
 const onPath = (calls: IntuneCall[], fragment: string) => calls.filter((call) => call.path.includes(fragment));
 const accepted = (calls: IntuneCall[]) => calls.filter((call) => call.status >= 200 && call.status < 300);
 
-async function bootstrap(api: Api, ...profileTypes: string[]): Promise<void> {
-  const group = await approverGroup(api.runtime);
-  await Promise.all(
-    profileTypes.map((profileType) =>
-      createPolicy(api, { displayName: `${profileType} needs a second admin`, profileType, approverGroupIds: [group] }),
-    ),
-  );
-}
-
 describe('Intune execution faults on the real runtime (real clock)', () => {
   let api: Api;
   beforeAll(async () => {
     api = new Api(await startRuntime());
-    await bootstrap(api, 'deviceWipe', 'tenantConfiguration');
+    await protect(api, 'deviceWipe', 'tenantConfiguration');
   }, 60_000);
   afterAll(() => api.runtime.dispose());
 
@@ -276,7 +268,7 @@ describe('Graph down at submit', () => {
     await line.listen();
     api = new Api(await startRuntime({ env: line.appSettings() }));
     line.target = api.runtime.url;
-    await bootstrap(api, 'deviceWipe');
+    await protect(api, 'deviceWipe');
   }, 60_000);
   afterAll(async () => {
     await api.runtime.dispose();
@@ -315,7 +307,7 @@ describe('permissions, daily caps and the device follow-up (manual clock)', () =
         },
       }),
     );
-    await bootstrap(api, 'deviceWipe', 'deviceRetire', 'role');
+    await protect(api, 'deviceWipe', 'deviceRetire', 'role');
   }, 60_000);
   afterAll(() => api.runtime.dispose());
 
@@ -377,7 +369,7 @@ describe('kill -9 of the runtime during execution', () => {
   beforeAll(async () => {
     await line.listen();
     await start();
-    await bootstrap(api, 'deviceWipe');
+    await protect(api, 'deviceWipe');
   }, 60_000);
   afterAll(async () => {
     await api.runtime.stop();

@@ -1,5 +1,5 @@
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../local/identity/seed';
-import type { Api } from './api';
+import { approverGroup, createPolicy, type Api } from './api';
 import { TENANT_COLLECTIONS } from './catalogueRun';
 import { intuneCalls, intuneTenant, type IntuneCall } from './intune';
 import type { RunningRuntime } from './runtime';
@@ -110,4 +110,14 @@ export async function executionOf(api: Api, id: string, timeoutMs = 30_000): Pro
     if (Date.now() > deadline) throw new Error(`${id} has no execution after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Puts a policy in place for each of `profileTypes` (maa-approvers approve), side by side, as admins do. */
+export async function protect(api: Api, ...profileTypes: string[]): Promise<void> {
+  const group = await approverGroup(api.runtime);
+  await Promise.all(
+    profileTypes.map((profileType) =>
+      createPolicy(api, { displayName: `${profileType} needs a second admin`, profileType, approverGroupIds: [group] }),
+    ),
+  );
 }
