@@ -115,6 +115,17 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
     });
   });
 
+  it('fails with target_changed and sends no wipe when the device was removed from Intune after the approval', async () => {
+    const device = await newDevice(api.runtime.url, 'LT-GONE-01');
+    const id = await submitApproved(api, wipe(device));
+    expect((await graphAsApp(api.runtime, 'DELETE', `/v1.0/deviceManagement/managedDevices/${device}`)).status).toBe(
+      204,
+    );
+    const request = await completeAndExecute(api, id);
+    expect(request.execution).toMatchObject({ status: 'failed', code: 'target_changed' });
+    expect(onPath(await intuneCalls(api.runtime.url), device).map((call) => call.method)).toEqual(['DELETE']);
+  });
+
   it.each([
     ['429 with Retry-After', { status: 429, retryAfterSeconds: 1 }],
     ['429 without Retry-After', { status: 429 }],
