@@ -151,14 +151,19 @@ describe('Intune execution faults on the real runtime (real clock)', () => {
     expect(await tenantObject(api.runtime, 'managedDevice', device)).toMatchObject({ managementState: 'wipePending' });
   });
 
-  it('applies an idempotent update exactly once after a 503', async () => {
-    const category = seededId('deviceCategory', 3);
-    const id = await submitApproved(api, exampleOn('tenantConfiguration', 'deviceCategory', 'update', category));
-    await injectFault(api.runtime, { status: 503, count: 1, path: category });
+  it.each([
+    [503, 3],
+    [500, 1],
+  ] as const)('applies an idempotent update exactly once after a %s', async (status, category) => {
+    const id = await submitApproved(
+      api,
+      exampleOn('tenantConfiguration', 'deviceCategory', 'update', seededId('deviceCategory', category)),
+    );
+    await injectFault(api.runtime, { status, count: 1, path: seededId('deviceCategory', category) });
     const request = await completeAndExecute(api, id, 60_000);
     expect(request.execution).toMatchObject({ status: 'succeeded' });
     const { all, effective } = await writesOf(api.runtime, request.execution.graph.clientRequestId);
-    expect(all.map((call) => call.status)).toEqual([503, 204]);
+    expect(all.map((call) => call.status)).toEqual([status, 204]);
     expect(effective).toHaveLength(1);
   });
 
