@@ -9,6 +9,7 @@ export const SECTIONS = [
   'lifecycle',
   'received',
   'cosmos',
+  'executor',
   'package',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -43,6 +44,14 @@ export interface BenchConfig {
   receivedSamples: number;
   /** Fresh-process imports per app in `package`. */
   importRuns: number;
+  /** Wipes timed one at a time from completion to the Graph write in `executor`. */
+  executorSamples: number;
+  /** Lifecycles per batch in `executor`'s Graph-versus-none comparison. */
+  executorLifecycles: number;
+  /** Alternating Graph and none batch pairs in `executor`. */
+  executorRounds: number;
+  /** Untimed lifecycles per executor before `executor`'s batches. */
+  executorWarmup: number;
 }
 
 /** Reads and validates the configuration; throws on a malformed value. */
@@ -69,6 +78,10 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     receivedWarmup: readInt(env, 'BENCH_RECEIVED_WARMUP', 30, 0),
     receivedSamples: readInt(env, 'BENCH_RECEIVED_SAMPLES', 300, 1),
     importRuns: readInt(env, 'BENCH_IMPORT_RUNS', 9, 1),
+    executorSamples: readInt(env, 'BENCH_EXECUTOR_SAMPLES', 200, 1),
+    executorLifecycles: readInt(env, 'BENCH_EXECUTOR_LIFECYCLES', 500, 1),
+    executorRounds: readInt(env, 'BENCH_EXECUTOR_ROUNDS', 3, 1),
+    executorWarmup: readInt(env, 'BENCH_EXECUTOR_WARMUP', 50, 0),
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ENDPOINTS } from './api';
 import type { ApiLifecycleRun } from './apiLifecycle';
 import type { CosmosResult } from './cosmos';
+import type { ExecutorResult } from './executor';
 import type { LatencyRun } from './latency';
 import type { MemoryResult } from './memory';
 import type { ReceivedResult } from './received';
@@ -225,6 +226,45 @@ export function cosmosRows(result: CosmosResult): Row[] {
   return [
     row('Cosmos RU per lifecycle (MODELLED)', 'RU', [result.modelledRu], 1, COSMOS_RU),
     row('Cosmos item calls per lifecycle', 'calls', [result.itemCalls], 0),
+  ];
+}
+
+/**
+ * Rows of the executor benchmark: completion to the Graph write, Graph calls per kind of operation
+ * (the runs are the catalogue's operations of that kind), and lifecycles per second with the Graph
+ * executor next to the `none` executor, with their ratio per round. The issue sets no bar yet.
+ */
+export function executorRows(result: ExecutorResult): Row[] {
+  const actions = [...new Set(result.callsPerOperation.map((entry) => entry.action))].sort();
+  return [
+    row('completion→Graph write (local), p50', 'ms', [result.completionToWrite.p50], 1),
+    row('completion→Graph write (local), p99', 'ms', [result.completionToWrite.p99], 1),
+    ...actions.map((action) =>
+      row(
+        `Graph calls per ${action} (reads + writes)`,
+        'calls',
+        result.callsPerOperation.filter((entry) => entry.action === action).map((entry) => entry.reads + entry.writes),
+        1,
+      ),
+    ),
+    row(
+      'API lifecycles/s, Graph executor',
+      '/s',
+      result.rounds.map((round) => round.graph),
+      1,
+    ),
+    row(
+      'API lifecycles/s, none executor',
+      '/s',
+      result.rounds.map((round) => round.none),
+      1,
+    ),
+    row(
+      'API lifecycles/s, Graph ÷ none',
+      '×',
+      result.rounds.map((round) => round.graph / round.none),
+      2,
+    ),
   ];
 }
 

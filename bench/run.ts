@@ -5,12 +5,14 @@ import { benchApiLifecycle } from './apiLifecycle';
 import { benchPackage, packageRows } from './azurePackage';
 import { readConfig, type BenchConfig, type Section } from './config';
 import { benchCosmos } from './cosmos';
+import { benchExecutor } from './executor';
 import { benchLatency } from './latency';
 import { benchMemory } from './memory';
 import { benchReceived } from './received';
 import {
   apiLifecycleRows,
   cosmosRows,
+  executorRows,
   formatTable,
   latencyRows,
   memoryRows,
@@ -84,6 +86,14 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     case 'cosmos': {
       const result = await benchCosmos(config, log);
       return { data: result, rows: cosmosRows(result), problems: [] };
+    }
+    case 'executor': {
+      const result = await benchExecutor(config, log);
+      const problems =
+        result.failures.length > 0
+          ? [`executor: ${result.failures.length} operations failed or ended wrong; first: ${result.failures[0]}`]
+          : [];
+      return { data: result, rows: executorRows(result), problems };
     }
     case 'package': {
       const result = await benchPackage(config.importRuns, log);

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Wipes a managed device once a second admin approves it, through the maa command line:
 # submit with a justification, wait for the approval (cancel if none comes in time), complete,
-# wait for the execution outcome. Exits with maa's codes: 0 wiped, 10 rejected, 11 expired,
-# 12 cancelled, 13 no decision in time (the request is cancelled), 14 the wipe failed; 2-5 errors.
+# wait for the execution outcome. Exits with maa's codes: 0 wiped (the service sent the wipe and
+# Intune accepted it; the device carries it out when it next checks in, and the request's
+# execution.device records that), 10 rejected, 11 expired, 12 cancelled, 13 no decision in time
+# (the request is cancelled), 14 the wipe failed; 2-5 errors.
 #
 #   examples/wipe.sh <device-id> "<justification>"
+#
+# <device-id> is the device's Intune id (a managed device's `id`; against the local runtime,
+# `GET /_local/intune` lists them). The whole local walkthrough in one go is examples/local-wipe.sh.
 #
 # Log in first (maa login ...), or set MAA_URL and MAA_TOKEN. Optional settings:
 #   WIPE_APPROVAL_TIMEOUT  how long to wait for a decision (default 4h)
