@@ -109,10 +109,10 @@ describe('local identity (real clock)', () => {
       ],
       groups: [
         { id: IDS.approvers, displayName: 'maa-approvers', members: [IDS.bob, IDS.carol] },
-        // Intune objects are assigned to these; nobody approves through them.
-        { id: IDS.salesDevices, displayName: 'Sales devices', members: [] },
-        { id: IDS.kiosks, displayName: 'Kiosks', members: [] },
-        { id: IDS.pilotUsers, displayName: 'Pilot users', members: [] },
+        // The groups the local Intune tenant assigns to: no members, so no approvers.
+        { id: 'a9900000-0000-4000-8000-000000000102', displayName: 'Sales devices', members: [] },
+        { id: 'a9900000-0000-4000-8000-000000000103', displayName: 'Kiosks', members: [] },
+        { id: 'a9900000-0000-4000-8000-000000000104', displayName: 'Pilot users', members: [] },
       ],
     });
     for (const id of Object.values(IDS)) expect(id).toMatch(GUID);
