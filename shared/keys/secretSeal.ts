@@ -39,7 +39,12 @@ export function sealSecret(ring: AppKeyRing, requestId: string, field: string, c
  * current or previous key; undefined when it does not open (another request or field, an unknown
  * key, a forged or damaged value).
  */
-export function openSecret(ring: AppKeyRing, requestId: string, field: string, secret: SealedSecret): string | undefined {
+export function openSecret(
+  ring: AppKeyRing,
+  requestId: string,
+  field: string,
+  secret: SealedSecret,
+): string | undefined {
   const [kid, iv, body, ...rest] = secret.sealed.split('.');
   const key = [ring.current, ring.previous].find((candidate) => candidate?.id === kid);
   if (!key || iv === undefined || body === undefined || rest.length > 0) return undefined;

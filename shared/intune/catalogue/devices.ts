@@ -9,7 +9,10 @@ const devicePath = (operation: CatalogueOperation) =>
 /** `POST managedDevices/{id}/wipe` options (all optional); `macOsUnlockCode` is a secret. */
 const wipePayload = z
   .object({
-    keepEnrollmentData: z.boolean().optional().describe('Windows: keep the provisioning data (doWipePersistProvisionedData).'),
+    keepEnrollmentData: z
+      .boolean()
+      .optional()
+      .describe('Windows: keep the provisioning data (doWipePersistProvisionedData).'),
     keepUserData: z.boolean().optional().describe('Windows: keep user data (doWipePersistUserData).'),
     persistEsimDataPlan: z.boolean().optional().describe('Keep the eSIM data plan.'),
     macOsUnlockCode: z
