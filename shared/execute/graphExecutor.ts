@@ -49,6 +49,9 @@ const AUDIT_ACTION: Readonly<Record<DeviceAction, string>> = {
   delete: 'delete',
 };
 
+// The largest page Intune serves: a day's audits of one action are at most a few pages.
+const AUDIT_PAGE = 1000;
+
 const MARKER = (requestId: string) => `[maa:${requestId}]`;
 const DETAIL_LIMIT = 512;
 
@@ -184,7 +187,7 @@ export class GraphExecutor implements Executor {
     const since = sinceCompletion(request).toISOString();
     const audits = await session.list(
       'beta',
-      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since}`,
+      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since} and managedDeviceId eq '${request.operation.resourceId}' and action eq '${AUDIT_ACTION.delete}'&$top=${AUDIT_PAGE}`,
     );
     if (!audits.ok)
       return audits.response.status === 403
@@ -370,7 +373,7 @@ export class GraphExecutor implements Executor {
     // Reading stops at the cap: a tenant's day can hold thousands of audits, and more change nothing.
     const audits = await session.list(
       'beta',
-      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart}`,
+      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart} and action eq '${AUDIT_ACTION[action]}'&$top=${AUDIT_PAGE}`,
       10_000,
       (items) => counted(items) >= cap,
     );
