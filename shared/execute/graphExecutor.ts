@@ -187,7 +187,7 @@ export class GraphExecutor implements Executor {
     const since = sinceCompletion(request).toISOString();
     const audits = await session.list(
       'beta',
-      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since} and managedDeviceId eq '${request.operation.resourceId}' and action eq '${AUDIT_ACTION.delete}'&$top=${AUDIT_PAGE}`,
+      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${since} and managedDeviceId eq '${request.operation.resourceId}' and action eq '${AUDIT_ACTION.delete}'&$select=id,action,managedDeviceId&$top=${AUDIT_PAGE}`,
     );
     if (!audits.ok)
       return audits.response.status === 403
@@ -373,7 +373,7 @@ export class GraphExecutor implements Executor {
     // Reading stops at the cap: a tenant's day can hold thousands of audits, and more change nothing.
     const audits = await session.list(
       'beta',
-      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart} and action eq '${AUDIT_ACTION[action]}'&$top=${AUDIT_PAGE}`,
+      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart} and action eq '${AUDIT_ACTION[action]}'&$select=id,action&$top=${AUDIT_PAGE}`,
       10_000,
       (items) => counted(items) >= cap,
     );
