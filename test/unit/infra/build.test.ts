@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILD_DIR, GRAPH_FILE, bicepFiles, infraBuild, registryReferences } from '../../../scripts/infraBuild';
+import { BUILD_DIR, GRAPH_FILE, bicepFiles, infraBuild, registryReferences, stubOf } from '../../../scripts/infraBuild';
 import { requireTool } from '../../support/tools';
 import { bicepAppSettings, read } from './support';
 
@@ -33,6 +33,15 @@ describe('the Bicep sources', () => {
   it('reference no registry module or extension outside the Graph file (a restore cannot run offline)', () => {
     for (const file of bicepFiles().filter((f) => f !== GRAPH_FILE))
       expect([file, registryReferences(read(`infra/${file}`))]).toEqual([file, []]);
+  });
+
+  it('the stub main.bicep compiles against keeps every parameter and output of the Graph file', () => {
+    const source = read(`infra/${GRAPH_FILE}`);
+    const stub = stubOf(source);
+    expect(stub).not.toMatch(/^(extension|resource) /m);
+    for (const [line] of source.matchAll(/^param .*$/gm)) expect(stub).toContain(`${line}\n`);
+    for (const [, name, type] of source.matchAll(/^output (\w+) (\w+)/gm))
+      expect(stub).toContain(`output ${name} ${type} = `);
   });
 
   it('use the Microsoft Graph extension in one file only', () => {
