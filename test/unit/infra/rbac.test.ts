@@ -4,9 +4,11 @@ import { read, repoRoot } from './support';
 
 const bicepFiles = [
   'infra/main.bicep',
-  ...readdirSync(path.join(repoRoot, 'infra', 'app'))
-    .filter((name) => name.endsWith('.bicep'))
-    .map((name) => `infra/app/${name}`),
+  ...['app', 'modules'].flatMap((dir) =>
+    readdirSync(path.join(repoRoot, 'infra', dir))
+      .filter((name) => name.endsWith('.bicep'))
+      .map((name) => `infra/${dir}/${name}`),
+  ),
 ];
 
 describe('role assignments in the Bicep templates', () => {
