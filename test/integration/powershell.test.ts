@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Api } from '../support/api';
+import { repoRoot, startRuntime } from '../support/runtime';
+
+// LOCAL FINDER: replaced by test/support/tools.ts (findPwsh, pesterModulePath) at merge.
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir !== '' && existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+function findPwsh(): string | undefined {
+  const local = path.join(repoRoot, '.tools', 'pwsh', 'pwsh');
+  return onPath('pwsh') ?? (existsSync(local) ? local : undefined);
+}
+function pesterModulePath(): string | undefined {
+  const local = path.join(repoRoot, '.tools', 'nuget', 'pester', '5.7.1', 'tools', 'Pester.psd1');
+  return existsSync(local) ? local : undefined;
+}
+function powershellAvailable(): boolean {
+  const missing = [findPwsh() ? '' : 'pwsh', pesterModulePath() ? '' : 'Pester 5.7.1'].filter(Boolean);
+  if (missing.length === 0) return true;
+  if (process.env.MAA_REQUIRE_POWERSHELL === '1')
+    throw new Error(`MAA_REQUIRE_POWERSHELL=1 but ${missing.join(' and ')} is missing (npm run tools:install)`);
+  console.warn(`PowerShell tests skipped: ${missing.join(' and ')} missing (npm run tools:install installs them)`);
+  return false;
+}
+// END LOCAL FINDER
+
+/** The module's folder, so `Import-Module MultiAdminApproval` finds it by name as an installed module. */
+const moduleRoot = path.join(repoRoot, 'powershell');
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Runs `pwsh -File script` with the module on PSModulePath and node on PATH; killed after `limitMs`. */
+function pwsh(script: string, env: Record<string, string> = {}, limitMs = 150_000): Promise<Run> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MAA_')));
+  const child = spawn(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', script], {
+    cwd: repoRoot,
+    env: {
+      ...inherited,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+      PSModulePath: [moduleRoot, process.env.PSModulePath].filter(Boolean).join(path.delimiter),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err: `${err}${code === null ? `\n(killed after ${limitMs / 1000} s)` : ''}` });
+    }),
+  );
+}
+
+interface PesterOutcome {
+  result: string;
+  passed: number;
+  failed: { name: string; message: string }[];
+  notRun: number;
+  failedBlocks: { name: string; message: string }[];
+  failedContainers: { name: string; message: string }[];
+}
+
+/**
+ * Runs every `powershell/tests/*.Tests.ps1` with Invoke-Pester and reads its result object,
+ * written as JSON to a file of its own (Pester's own output goes to stdout, kept for diagnostics).
+ */
+async function invokePester(dir: string): Promise<{ outcome?: PesterOutcome; run: Run }> {
+  const resultFile = path.join(dir, 'pester.json');
+  const script = path.join(dir, 'run-pester.ps1');
+  const q = (value: string) => `'${value.replace(/'/g, "''")}'`;
+  writeFileSync(
+    script,
+    `$ErrorActionPreference = 'Stop'
+Import-Module ${q(pesterModulePath()!)} -Force
+$config = New-PesterConfiguration
+$config.Run.Path = ${q(path.join(repoRoot, 'powershell', 'tests'))}
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$result = Invoke-Pester -Configuration $config
+function Explain($items) {
+  @($items | ForEach-Object {
+    [pscustomobject]@{
+      name = if ($_.ExpandedPath) { $_.ExpandedPath } elseif ($_.Path) { $_.Path -join ' ' } else { "$($_.Item)" }
+      message = (@($_.ErrorRecord) | ForEach-Object { "$_ $($_.ScriptStackTrace)" }) -join [Environment]::NewLine
+    }
+  })
+}
+[pscustomobject]@{
+  result = "$($result.Result)"
+  passed = $result.PassedCount
+  failed = Explain $result.Failed
+  notRun = $result.NotRunCount + $result.SkippedCount
+  failedBlocks = Explain $result.FailedBlocks
+  failedContainers = Explain $result.FailedContainers
+} | ConvertTo-Json -Depth 5 | Set-Content -Path ${q(resultFile)} -Encoding utf8
+`,
+  );
+  const run = await pwsh(script);
+  const outcome = existsSync(resultFile)
+    ? (JSON.parse(readFileSync(resultFile, 'utf8').replace(/^\uFEFF/, '')) as PesterOutcome)
+    : undefined;
+  return { outcome, run };
+}
+
+/** The README's ```powershell blocks that drive the module, joined in order. */
+function readmePowerShell(): string {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```powershell\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const walkthrough = blocks.filter((block) => block.includes('Connect-MaaService'));
+  if (walkthrough.length === 0) throw new Error('README.md has no ```powershell block with Connect-MaaService');
+  return walkthrough.join('\n');
+}
+
+const README_URI = 'http://127.0.0.1:7071';
+
+const run = powershellAvailable() ? describe : describe.skip;
+
+run('the MultiAdminApproval PowerShell module', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'maa-pwsh-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('passes every Pester test against the real local runtime', async () => {
+    const { outcome, run } = await invokePester(dir);
+    if (outcome === undefined)
+      throw new Error(`Invoke-Pester wrote no result (exit ${run.code}):\n${run.out.slice(-4000)}\n${run.err}`);
+    const problems = [...outcome.failedContainers, ...outcome.failedBlocks, ...outcome.failed].map(
+      (failure) => `${failure.name}: ${failure.message}`,
+    );
+    expect(problems).toEqual([]);
+    expect(outcome).toMatchObject({ result: 'Passed', notRun: 0 });
+    expect(outcome.passed).toBeGreaterThanOrEqual(20);
+  }, 180_000);
+
+  describe("the README's PowerShell walkthrough, run as written", () => {
+    let api: Api;
+    beforeAll(async () => {
+      api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
+    });
+    afterAll(() => api.runtime.dispose());
+
+    it('runs without an error against a runtime and leaves its requests completed', async () => {
+      const block = readmePowerShell();
+      expect(block).toContain(README_URI);
+      const script = path.join(dir, 'readme.ps1');
+      // As written, but against this runtime, and any error (even a non-terminating one) fails it.
+      writeFileSync(
+        script,
+        `$ErrorActionPreference = 'Stop'\nSet-StrictMode -Off\n${block.split(README_URI).join(api.runtime.url)}\n`,
+      );
+      const result = await pwsh(script, {}, 90_000);
+      expect({ code: result.code, err: result.err }).toEqual({ code: 0, err: '' });
+
+      // What the walkthrough asked for happened in the runtime, not only in its output.
+      const mine = await api.call('alice', 'GET', 'requests?view=mine&top=100');
+      const requests = mine.body.items as { id: string; status: string; profileType: string }[];
+      expect(requests.length).toBeGreaterThan(0);
+      if (block.includes('Complete-MaaRequest'))
+        expect(requests.filter((request) => request.status === 'completed').length).toBeGreaterThan(0);
+      if (block.includes('Submit-MaaRequest'))
+        expect(requests.some((request) => request.profileType !== 'operationApprovalPolicy')).toBe(true);
+    }, 120_000);
+  });
+});
