@@ -110,7 +110,7 @@ Describe 'MultiAdminApproval against the local runtime' {
             $seen = Wait-RawRequest -BaseUri $Uri -User alice -Id $Wipe.id -Condition { param($r) $r.execution }
             $seen.execution.status | Should -Be 'succeeded'
 
-            $calls = @((Invoke-RestMethod "$Uri/_local/intune/calls") | ForEach-Object { $_ } | Where-Object { "$($_.path)" -like "*$(Device 1)*" })
+            $calls = @((Invoke-RestMethod "$Uri/_local/intune/calls").items | Where-Object { "$($_.path)" -like "*$(Device 1)*" })
             $calls | Should -HaveCount 1
             $calls[0].method | Should -Be 'POST'
             $calls[0].path | Should -Be "/v1.0/deviceManagement/managedDevices/$(Device 1)/wipe"
@@ -120,6 +120,8 @@ Describe 'MultiAdminApproval against the local runtime' {
             Invoke-RestMethod -Method Post -Uri "$Uri/_local/clock" -ContentType 'application/json' -Body '{"advance":"PT16M"}' | Out-Null
             $seen = Wait-RawRequest -BaseUri $Uri -User alice -Id $Wipe.id -Seconds 30 -Condition { param($r) $r.execution.device.state -eq 'done' }
             $seen.execution.device.state | Should -Be 'done'
+            $device = (Invoke-RestMethod "$Uri/_local/intune").managedDevices | Where-Object id -eq (Device 1)
+            $device.managementState | Should -Be 'wipeIssued'
             As alice
             (Get-MaaRequest -Id $Wipe.id).execution.device.state | Should -Be 'done'
         }
@@ -156,8 +158,17 @@ Describe 'MultiAdminApproval against the local runtime' {
                 Should -Not -Contain (Device 5)
 
             $script:Pending = SubmitWipe 2
+            # Once its orchestration has recorded it: the request no longer changes by itself.
             $before = Get-Raw -BaseUri $Uri -User alice -Path "requests/$($Pending.id)"
+            $settled = (Get-Date).AddSeconds(20)
+            do {
+                Start-Sleep -Milliseconds 700
+                $now = Get-Raw -BaseUri $Uri -User alice -Path "requests/$($Pending.id)"
+                $same = ($now | ConvertTo-Json -Depth 20) -eq ($before | ConvertTo-Json -Depth 20)
+                $before = $now
+            } until (($same -and $now.trail.seq -gt 0) -or (Get-Date) -gt $settled)
             $trailBefore = @((Trail $Pending.id).items).Count
+            $trailBefore | Should -BeGreaterThan 0
 
             As bob
             Approve-MaaRequest -Id $Pending.id -Notes 'what if' -WhatIf
