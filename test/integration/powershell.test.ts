@@ -95,7 +95,11 @@ function Explain($items) {
   @($items | ForEach-Object {
     [pscustomobject]@{
       name = if ($_.ExpandedPath) { $_.ExpandedPath } elseif ($_.Path) { $_.Path -join ' ' } else { "$($_.Item)" }
-      message = (@($_.ErrorRecord) | ForEach-Object { "$_ $($_.ScriptStackTrace)" }) -join [Environment]::NewLine
+      # The message and where in the tests (Pester's own frames left out).
+      message = (@($_.ErrorRecord) | ForEach-Object {
+        $where = @("$($_.ScriptStackTrace)" -split [Environment]::NewLine | Where-Object { $_ -notlike '*Pester.psm1*' })
+        "$_ $($where -join '; ')"
+      }) -join [Environment]::NewLine
     }
   })
 }
@@ -140,7 +144,10 @@ run('the MultiAdminApproval PowerShell module', () => {
     const { outcome, run } = await invokePester(dir);
     if (outcome === undefined)
       throw new Error(`Invoke-Pester wrote no result (exit ${run.code}):\n${run.out.slice(-4000)}\n${run.err}`);
-    const problems = [...outcome.failedContainers, ...outcome.failedBlocks, ...outcome.failed].map(
+    // A function's empty (or one-item) array reaches ConvertTo-Json unrolled: null (or the item).
+    const list = (value: PesterOutcome['failed'] | PesterOutcome['failed'][number] | null) =>
+      value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+    const problems = [...list(outcome.failedContainers), ...list(outcome.failedBlocks), ...list(outcome.failed)].map(
       (failure) => `${failure.name}: ${failure.message}`,
     );
     expect(problems).toEqual([]);
