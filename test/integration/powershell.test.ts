@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Api } from '../support/api';
+import { Api, auditTrail } from '../support/api';
+import { intuneCalls } from '../support/intune';
 import { repoRoot, startRuntime } from '../support/runtime';
 
 // LOCAL FINDER: replaced by test/support/tools.ts (findPwsh, pesterModulePath) at merge.
@@ -182,6 +183,18 @@ run('the MultiAdminApproval PowerShell module', () => {
         expect(requests.filter((request) => request.status === 'completed').length).toBeGreaterThan(0);
       if (block.includes('Submit-MaaRequest'))
         expect(requests.some((request) => request.profileType !== 'operationApprovalPolicy')).toBe(true);
+      // Each device the walkthrough wipes: wiped once, through an approved, completed request whose trail verifies.
+      for (const device of new Set(block.match(/d3a1c0de-[0-9a-f-]{27}/g) ?? [])) {
+        const wipe = requests.find(
+          (request: any) => request.profileType === 'deviceWipe' && request.operation?.resourceId === device,
+        ) as any;
+        expect(wipe).toMatchObject({ status: 'completed', execution: { status: 'succeeded' } });
+        const writes = (await intuneCalls(api.runtime.url)).filter((call) => call.path.includes(device));
+        expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([
+          `POST /v1.0/deviceManagement/managedDevices/${device}/wipe`,
+        ]);
+        expect((await auditTrail(api, 'alice', wipe.id)).chainValid).toBe(true);
+      }
     }, 120_000);
   });
 });
