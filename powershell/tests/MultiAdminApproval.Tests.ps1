@@ -231,12 +231,43 @@ Describe 'MultiAdminApproval against the local runtime' {
         }
     }
 
+    Context 'Entra sign-in through the token the admin already has' {
+        # Stand-ins for Az.Accounts' Get-AzAccessToken and Microsoft.Graph's Get-MgContext, as an
+        # admin signed in with Connect-AzAccount / Connect-MgGraph has them; the token is bob's.
+        BeforeAll {
+            $script:AzCalls = [System.Collections.Generic.List[hashtable]]::new()
+            $script:BobToken = Get-LocalToken -BaseUri $Uri -User bob
+            function global:Get-AzAccessToken {
+                [CmdletBinding()]
+                param([string] $ResourceUrl, [string] $TenantId)
+                $script:AzCalls.Add(@{ ResourceUrl = $ResourceUrl; TenantId = $TenantId })
+                [pscustomobject]@{ Token = (ConvertTo-SecureString $script:BobToken -AsPlainText -Force); UserId = 'bob@maa.test' }
+            }
+            function global:Get-MgContext { [pscustomobject]@{ TenantId = 'a9900000-0000-4000-8000-0000000000aa'; Account = 'bob@maa.test' } }
+        }
+        AfterAll {
+            Remove-Item Function:\Get-AzAccessToken, Function:\Get-MgContext -ErrorAction SilentlyContinue
+        }
+
+        It 'Connect-MaaService -UseAzContext asks Az for the API''s token and calls the API with it' {
+            $connection = Connect-MaaService -BaseUri $Uri -UseAzContext -Scope 'api://maa-local/.default' -PassThru
+            $AzCalls[-1].ResourceUrl | Should -Be 'api://maa-local'
+            $connection.User | Should -Be 'bob@maa.test'
+            (Get-MaaRequest -Id $Piped[0].id).id | Should -Be $Piped[0].id   # bob approved it, so he may read it
+        }
+
+        It 'Connect-MaaService -UseGraphContext signs in to the Graph context''s tenant' {
+            Connect-MaaService -BaseUri $Uri -UseGraphContext -Scope 'api://maa-local/.default' | Out-Null
+            $AzCalls[-1].TenantId | Should -Be 'a9900000-0000-4000-8000-0000000000aa'
+            @(Get-MaaPolicy).profileType | Should -Contain 'deviceWipe'
+        }
+    }
+
     Context 'error records carry the problem''s code' {
         It '401: a bad token' {
             Connect-MaaService -BaseUri $Uri -AccessToken 'not-a-token' | Out-Null
             $record = Get-ErrorRecord { Get-MaaPolicy -ErrorAction Stop }
-            Test-ErrorCode $record 'invalid_token' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            Assert-MaaProblem $record -Code 'invalid_token' -Category 'AuthenticationError' -Status 401
         }
 
         It '403: dave, who has no roles, submits' {
@@ -245,38 +276,33 @@ Describe 'MultiAdminApproval against the local runtime' {
                 Submit-MaaRequest -ProfileType deviceWipe -Action wipe -ResourceType managedDevice `
                     -ResourceId (Device 6) -Justification 'no roles' -Confirm:$false -ErrorAction Stop
             }
-            Test-ErrorCode $record 'forbidden' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            Assert-MaaProblem $record -Code 'forbidden' -Category 'PermissionDenied' -Status 403
         }
 
         It '403: carol completes alice''s approved request' {
             As carol
             $record = Get-ErrorRecord { Complete-MaaRequest -Id $Piped[1].id -Confirm:$false -ErrorAction Stop }
-            Test-ErrorCode $record 'not_initiator', 'forbidden' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            Assert-MaaProblem $record -Code 'not_initiator', 'forbidden' -Category 'PermissionDenied' -Status 403
             (Get-Raw -BaseUri $Uri -User alice -Path "requests/$($Piped[1].id)").status | Should -Be 'approved'
         }
 
         It '404: an unknown request id' {
             As alice
             $record = Get-ErrorRecord { Get-MaaRequest -Id ([guid]::NewGuid().ToString()) -ErrorAction Stop }
-            Test-ErrorCode $record 'not_found' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            Assert-MaaProblem $record -Code 'not_found' -Category 'ObjectNotFound' -Status 404
         }
 
         It '409: approving twice' {
             As bob
             $record = Get-ErrorRecord { Approve-MaaRequest -Id $Piped[1].id -Notes 'again' -Confirm:$false -ErrorAction Stop }
-            Test-ErrorCode $record 'already_decided', 'invalid_state' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -BeIn 'ResourceExists', 'InvalidOperation'
+            Assert-MaaProblem $record -Code 'already_decided', 'invalid_state' -Category 'ResourceExists', 'InvalidOperation' -Status 409
         }
 
         It '409: completing before approval' {
             As alice
             $script:Early = SubmitWipe 6
             $record = Get-ErrorRecord { Complete-MaaRequest -Id $Early.id -Confirm:$false -ErrorAction Stop }
-            Test-ErrorCode $record 'invalid_state' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -BeIn 'ResourceExists', 'InvalidOperation'
+            Assert-MaaProblem $record -Code 'invalid_state' -Category 'ResourceExists', 'InvalidOperation' -Status 409
             (Get-Raw -BaseUri $Uri -User alice -Path "requests/$($Early.id)").status | Should -Be 'needsApproval'
         }
 
@@ -286,8 +312,7 @@ Describe 'MultiAdminApproval against the local runtime' {
                 Submit-MaaRequest -ProfileType deviceRetire -Action retire -ResourceType managedDevice `
                     -ResourceId (Device 2) -Justification 'no policy' -Confirm:$false -ErrorAction Stop
             }
-            Test-ErrorCode $record 'no_applicable_policy' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'InvalidData'
+            Assert-MaaProblem $record -Code 'no_applicable_policy' -Category 'InvalidData' -Status 422
         }
 
         It '422: a device Intune does not know' {
@@ -296,14 +321,14 @@ Describe 'MultiAdminApproval against the local runtime' {
                 Submit-MaaRequest -ProfileType deviceWipe -Action wipe -ResourceType managedDevice `
                     -ResourceId 'd3a1c0de-0000-4000-8000-0000000000ff' -Justification 'nobody' -Confirm:$false -ErrorAction Stop
             }
-            Test-ErrorCode $record 'target_not_found' | Should -BeTrue -Because $record.FullyQualifiedErrorId
-            $record.CategoryInfo.Category | Should -Be 'InvalidData'
+            Assert-MaaProblem $record -Code 'target_not_found' -Category 'InvalidData' -Status 422
         }
 
         It 'times out waiting for a request that is not decided' {
             As alice
             $record = Get-ErrorRecord { Wait-MaaRequest -Id $Early.id -For Approved -TimeoutSeconds 1 -ErrorAction Stop }
-            $record | Should -Not -BeNullOrEmpty
+            ("$($record.FullyQualifiedErrorId)" -split ',')[0] | Should -Be 'wait_timeout'
+            "$($record.CategoryInfo.Category)" | Should -Be 'OperationTimeout'
             (Get-Raw -BaseUri $Uri -User alice -Path "requests/$($Early.id)").status | Should -Be 'needsApproval'
         }
     }

@@ -84,11 +84,15 @@ function Wait-RawRequest {
     throw "request $Id did not reach the expected state in $Seconds s: $($request | ConvertTo-Json -Depth 10 -Compress)"
 }
 
-# The error record carries the problem's code: in its FullyQualifiedErrorId (and its details).
-function Test-ErrorCode {
-    param($Record, [string[]] $Code)
-    foreach ($one in $Code) {
-        if ($Record.FullyQualifiedErrorId -match "(^|[^a-z_])$one([^a-z_]|$)") { return $true }
-    }
-    $false
+# The error record carries the problem: its code as the error id (FullyQualifiedErrorId
+# '<code>,<cmdlet>'), in its details' message, and the problem itself (status, code) as its target.
+function Assert-MaaProblem {
+    param($Record, [string[]] $Code, [string[]] $Category, [int] $Status)
+    $Record | Should -Not -BeNullOrEmpty
+    $id = ("$($Record.FullyQualifiedErrorId)" -split ',')[0]
+    $id | Should -BeIn $Code -Because "the error id is the problem's code ($($Record.FullyQualifiedErrorId): $Record)"
+    "$($Record.CategoryInfo.Category)" | Should -BeIn $Category
+    $Record.ErrorDetails.Message | Should -Match ([regex]::Escape($id))
+    $Record.TargetObject.code | Should -Be $id
+    $Record.TargetObject.status | Should -Be $Status
 }
