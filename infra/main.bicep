@@ -90,7 +90,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -100,7 +100,7 @@ module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1
   }
 }
 
-module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+module plan 'modules/serverfarm.bicep' = {
   name: 'plan'
   scope: rg
   params: {
@@ -112,7 +112,7 @@ module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
   }
 }
 
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
@@ -125,11 +125,11 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     minimumTlsVersion: 'TLS1_2'
     publicNetworkAccess: 'Enabled'
     networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
-    blobServices: { containers: [{ name: deploymentContainerName }] }
+    containerNames: [deploymentContainerName]
   }
 }
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+module logAnalytics 'modules/log-analytics.bicep' = {
   name: 'logAnalytics'
   scope: rg
   params: {
@@ -140,7 +140,7 @@ module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = 
   }
 }
 
-module appInsights 'br/public:avm/res/insights/component:0.6.0' = {
+module appInsights 'modules/app-insights.bicep' = {
   name: 'appInsights'
   scope: rg
   params: {
@@ -223,23 +223,14 @@ module entraAppUri 'app/entra-api-app.bicep' = if (manageEntra) {
     identifierUris: ['api://${entraApp!.outputs.appId}']
     appHostName: functionAppHostName
     managedIdentityPrincipalId: identity.outputs.principalId
-  }
-}
-
-var clientId = manageEntra ? entraAppUri!.outputs.appId : apiClientId
-
-module graphGrants 'app/graph-permissions.bicep' = if (manageEntra) {
-  name: 'graphGrants'
-  scope: rg
-  params: {
-    managedIdentityPrincipalId: identity.outputs.principalId
-    apiServicePrincipalId: entraAppUri!.outputs.servicePrincipalId
     permissions: map(
       filter(graphPermissions, p => p.when == 'always' || (p.when == 'mailSender' && !empty(mailSender)) || (p.when == 'intune' && !empty(intersection(p.?profileTypes ?? [], graphExecutedTypes)))),
       p => p.value
     )
   }
 }
+
+var clientId = manageEntra ? entraAppUri!.outputs.appId : apiClientId
 
 // An app setting that Functions resolves from Key Vault (versionless: the latest version).
 func keyVaultReference(vaultUri string, secret string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secret})'

@@ -3,7 +3,13 @@ extension microsoftGraphV1
 // The API's app registration: the four app roles, the `access_as_user` scope the CLI asks for,
 // v2 access tokens (the app checks the v2 issuer), the review page's Easy Auth sign-in without a
 // client secret (the managed identity is the app's federated credential), and its service principal.
-// main.bicep deploys this twice: `api://<appId>` can only be set once the appId exists.
+// main.bicep deploys this twice: `api://<appId>` can only be set once the appId exists. The second
+// pass also grants the managed identity its Microsoft Graph application permissions (an app role
+// assignment on the Microsoft Graph service principal is what admin consent records) and consents
+// `access_as_user` for the CLI tenant-wide; that needs a Graph admin (Privileged Role
+// Administrator or Global Administrator) signed in to azd.
+// This is the only file that uses the Microsoft Graph Bicep extension: `npm run infra:build`
+// compiles main.bicep against a stub of it (docs/deploy.md).
 
 @description('Stable key of the registration (Graph `uniqueName`); keep it across deployments.')
 param uniqueName string
@@ -18,6 +24,9 @@ param appHostName string
 
 @description('principalId of the user-assigned identity the review page\'s Easy Auth signs in with.')
 param managedIdentityPrincipalId string
+
+@description('Graph application permissions to grant the managed identity, e.g. GroupMember.Read.All (second pass).')
+param permissions string[] = []
 
 var roles = [
   { value: 'MAA.Requester', displayName: 'Requester', description: 'Submits requests and completes approved ones.', members: ['User', 'Application'] }
@@ -87,3 +96,23 @@ resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
 
 output appId string = app.appId
 output servicePrincipalId string = servicePrincipal.id
+
+resource graph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {
+  appId: '00000003-0000-0000-c000-000000000000' // Microsoft Graph
+}
+
+resource grants 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
+  for permission in permissions: {
+    principalId: managedIdentityPrincipalId
+    resourceId: graph.id
+    appRoleId: filter(graph.appRoles, role => role.value == permission)[0].id
+  }
+]
+
+// Admin consent for the CLI's delegated scope, so users are not asked (second pass).
+resource cliConsent 'Microsoft.Graph/oauth2PermissionGrants@v1.0' = if (!empty(identifierUris)) {
+  clientId: servicePrincipal.id
+  resourceId: servicePrincipal.id
+  consentType: 'AllPrincipals'
+  scope: 'access_as_user'
+}

@@ -115,9 +115,9 @@ describe('Microsoft Graph permissions: the code, the documented list, the templa
     }
   });
 
-  it('main.bicep grants the list through graph-permissions.bicep', () => {
+  it('main.bicep grants the list through entra-api-app.bicep', () => {
     expect(read('infra/main.bicep')).toContain("loadJsonContent('entra/graph-permissions.json')");
-    expect(read('infra/app/graph-permissions.bicep')).toMatch(/Microsoft\.Graph\/appRoleAssignedTo@v1\.0/);
+    expect(read('infra/app/entra-api-app.bicep')).toMatch(/Microsoft\.Graph\/appRoleAssignedTo@v1\.0/);
   });
 
   it('the app registration declares the four app roles and the CLI scope', () => {
