@@ -5,31 +5,17 @@ import path from 'node:path';
 import { Api, auditTrail } from '../support/api';
 import { intuneCalls } from '../support/intune';
 import { repoRoot, startRuntime } from '../support/runtime';
+import { findPwsh, pesterModulePath, requireTool } from '../support/tools';
 
-// LOCAL FINDER: replaced by test/support/tools.ts (findPwsh, pesterModulePath) at merge.
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir !== '' && existsSync(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
-function findPwsh(): string | undefined {
-  const local = path.join(repoRoot, '.tools', 'pwsh', 'pwsh');
-  return onPath('pwsh') ?? (existsSync(local) ? local : undefined);
-}
-function pesterModulePath(): string | undefined {
-  const local = path.join(repoRoot, '.tools', 'nuget', 'pester', '5.7.1', 'tools', 'Pester.psd1');
-  return existsSync(local) ? local : undefined;
-}
+/**
+ * pwsh and Pester, or a skip with a notice (a failure when MAA_REQUIRE_POWERSHELL=1, as .ci/run sets).
+ * Both are asked so a missing one is named even when the other is missing too.
+ */
 function powershellAvailable(): boolean {
-  const missing = [findPwsh() ? '' : 'pwsh', pesterModulePath() ? '' : 'Pester 5.7.1'].filter(Boolean);
-  if (missing.length === 0) return true;
-  if (process.env.MAA_REQUIRE_POWERSHELL === '1')
-    throw new Error(`MAA_REQUIRE_POWERSHELL=1 but ${missing.join(' and ')} is missing (npm run tools:install)`);
-  console.warn(`PowerShell tests skipped: ${missing.join(' and ')} missing (npm run tools:install installs them)`);
-  return false;
+  const pwsh = requireTool('pwsh', 'MAA_REQUIRE_POWERSHELL');
+  const pester = requireTool('pester', 'MAA_REQUIRE_POWERSHELL');
+  return pwsh !== undefined && pester !== undefined;
 }
-// END LOCAL FINDER
 
 /** The module's folder, so `Import-Module MultiAdminApproval` finds it by name as an installed module. */
 const moduleRoot = path.join(repoRoot, 'powershell');
