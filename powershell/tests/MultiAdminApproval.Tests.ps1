@@ -134,9 +134,28 @@ Describe 'MultiAdminApproval against the local runtime' {
             $trail.items[-1].type | Should -Be 'execution.observed'
             $verified = Get-MaaAuditTrail -Id $Wipe.id -Verify
             $verified.chainValid | Should -BeTrue
+            $verified.verified | Should -BeTrue -Because "$($verified.problems)"
             @($verified.items).Count | Should -Be @($trail.items).Count
             # By property name from the pipeline too.
             ([pscustomobject]@{ id = $Wipe.id } | Get-MaaAuditTrail -Verify).chainValid | Should -BeTrue
+        }
+
+        It 'finds a record changed on its way (Get-MaaAuditTrail -Verify recomputes the chain itself)' {
+            # The server still says chainValid: a proxy (or a lying server) rewrote bob's notes in
+            # the answer. Only the client-side check can see it.
+            $token = Get-LocalToken -BaseUri $Uri -User alice
+            $real = (Invoke-WebRequest -Uri "$Uri/api/requests/$($Wipe.id)/audit?top=100" -Headers @{ authorization = "Bearer $token" }).Content
+            $real | Should -Match 'confirmed with the user'
+            $script:Tampered = $real -replace 'confirmed with the user', 'confirmed with nobody'
+            Mock -ModuleName MultiAdminApproval Invoke-MaaApi -ParameterFilter { $Path -like '*/audit*' } {
+                [pscustomobject]@{ Status = 200; Text = $Tampered; Value = ($Tampered | ConvertFrom-Json -Depth 100) }
+            }
+            As alice
+            $trail = Get-MaaAuditTrail -Id $Wipe.id -Verify -WarningAction SilentlyContinue
+            $trail.chainValid | Should -BeTrue -Because 'the server''s word, as answered'
+            $trail.verified | Should -BeFalse
+            $trail.brokenAt | Should -Not -BeNullOrEmpty
+            ($trail.problems -join ' ') | Should -Match 'BROKEN'
         }
 
         It 'lists alice''s own requests as objects (Get-MaaRequest -View Mine -Status completed)' {
