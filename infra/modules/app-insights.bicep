@@ -16,12 +16,14 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   name: name
   location: location
   tags: tags
-  kind: 'web'
+  // The module's defaults: no kind, IP masking off, 365 days, no sampling.
+  kind: ''
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: workspaceResourceId
     DisableLocalAuth: disableLocalAuth
     DisableIpMasking: true
+    ForceCustomerStorageForProfiler: false
     publicNetworkAccessForIngestion: 'Enabled'
     publicNetworkAccessForQuery: 'Enabled'
     RetentionInDays: 365

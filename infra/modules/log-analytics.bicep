@@ -13,12 +13,15 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: name
   location: location
   tags: tags
+  // The module's defaults: pay-as-you-go, no daily cap, local auth off, CMK enforced for queries.
   properties: {
     sku: { name: 'PerGB2018' }
     retentionInDays: dataRetention
-    features: { searchVersion: 1, enableLogAccessUsingOnlyResourcePermissions: true }
+    workspaceCapping: { dailyQuotaGb: -1 }
+    features: { searchVersion: 1, enableLogAccessUsingOnlyResourcePermissions: false, disableLocalAuth: true }
     publicNetworkAccessForIngestion: 'Enabled'
     publicNetworkAccessForQuery: 'Enabled'
+    forceCmkForQuery: true
   }
 }
 

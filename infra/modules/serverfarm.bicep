@@ -11,14 +11,20 @@ param sku object
 @description('True for a Linux plan.')
 param reserved bool
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+// The module's defaults for what main.bicep does not pass: kind 'App', no zone redundancy (FC1),
+// one elastic worker, no per-site scaling.
+resource plan 'Microsoft.Web/serverfarms@2022-09-01' = {
   name: name
   location: location
   tags: tags
-  kind: reserved ? 'linux' : 'app'
+  kind: 'App'
   sku: sku
   properties: {
+    perSiteScaling: false
+    maximumElasticWorkerCount: 1
     reserved: reserved
+    targetWorkerCount: 0
+    targetWorkerSizeId: 0
     zoneRedundant: false
   }
 }

@@ -24,6 +24,8 @@ param networkAcls object = { defaultAction: 'Allow', bypass: 'AzureServices' }
 @description('Blob containers to create (private).')
 param containerNames string[] = []
 
+// The module's defaults for what main.bicep does not pass: StorageV2, Hot, HTTPS only,
+// infrastructure encryption, soft delete of blobs and containers for 7 days.
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -34,7 +36,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     accessTier: 'Hot'
     allowBlobPublicAccess: allowBlobPublicAccess
     allowSharedKeyAccess: allowSharedKeyAccess
-    allowCrossTenantReplication: false
+    allowCrossTenantReplication: true
+    defaultToOAuthAuthentication: false
+    isLocalUserEnabled: false
+    isSftpEnabled: false
+    largeFileSharesState: 'Disabled'
     minimumTlsVersion: minimumTlsVersion
     publicNetworkAccess: publicNetworkAccess
     networkAcls: networkAcls
@@ -43,14 +49,21 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       keySource: 'Microsoft.Storage'
       requireInfrastructureEncryption: true
       services: {
-        blob: { enabled: true, keyType: 'Account' }
-        file: { enabled: true, keyType: 'Account' }
+        blob: { enabled: true }
+        file: { enabled: true }
+        table: { enabled: true }
+        queue: { enabled: true }
       }
     }
   }
 
   resource blobServices 'blobServices' = {
     name: 'default'
+    properties: {
+      containerDeleteRetentionPolicy: { enabled: true, allowPermanentDelete: false }
+      deleteRetentionPolicy: { enabled: true, days: 7 }
+      isVersioningEnabled: false
+    }
 
     resource containers 'containers' = [
       for container in containerNames: {

@@ -3,7 +3,8 @@ Set-StrictMode -Version 3.0
 
 foreach ($file in Get-ChildItem -Path (Join-Path $PSScriptRoot 'Private') -Filter '*.ps1') { . $file.FullName }
 
-$script:MaaRequestStatuses = 'needsApproval', 'approved', 'rejected', 'cancelled', 'completed', 'expired'
+# Items asked for per page of a list (the API's maximum); the lists follow continuation tokens.
+$script:MaaPageSize = 100
 
 function Invoke-MaaCommand {
     # Runs an API call for a public cmdlet: an ErrorRecord thrown by the helpers becomes that
@@ -164,7 +165,7 @@ function Get-MaaPolicy {
         }
         $token = $null
         do {
-            $path = '/api/policies?top=100' + $(if ($token) { "&continuationToken=$([System.Uri]::EscapeDataString($token))" } else { '' })
+            $path = "/api/policies?top=$script:MaaPageSize" + $(if ($token) { "&continuationToken=$([System.Uri]::EscapeDataString($token))" } else { '' })
             $page = (Invoke-MaaCommand $PSCmdlet @{ Method = 'GET'; Path = $path }).Value
             foreach ($item in @($page.items)) { $item }
             $token = if ($page.PSObject.Properties['continuationToken']) { $page.continuationToken } else { $null }
@@ -324,7 +325,7 @@ function Get-MaaRequest {
             foreach ($one in $Id) { (Invoke-MaaCommand $PSCmdlet @{ Method = 'GET'; Path = (Get-MaaRequestPath $one) }).Value }
             return
         }
-        $query = "view=$($View.ToLowerInvariant())&top=100"
+        $query = "view=$($View.ToLowerInvariant())&top=$script:MaaPageSize"
         if ($Status) { $query += "&status=$Status" }
         $token = $null
         $count = 0
@@ -575,7 +576,7 @@ function Get-MaaAuditTrail {
             $chainValid = $null
             $token = $null
             do {
-                $path = Get-MaaRequestPath $one ('/audit?top=100' + $(if ($token) { "&continuationToken=$([System.Uri]::EscapeDataString($token))" } else { '' }))
+                $path = Get-MaaRequestPath $one ("/audit?top=$script:MaaPageSize" + $(if ($token) { "&continuationToken=$([System.Uri]::EscapeDataString($token))" } else { '' }))
                 $answer = Invoke-MaaCommand $PSCmdlet @{ Method = 'GET'; Path = $path }
                 foreach ($item in @($answer.Value.items)) { $items.Add($item) }
                 $document = [System.Text.Json.JsonDocument]::Parse($answer.Text)
