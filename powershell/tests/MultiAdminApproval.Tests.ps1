@@ -55,6 +55,32 @@ Describe 'MultiAdminApproval against the local runtime' {
                         $_.ValueFromPipelineByPropertyName }).Count | Should -BeGreaterThan 0 -Because "$name binds -Id by property name"
             }
         }
+
+        It 'keeps the parameter names scripts outside the project rely on' {
+            $promised = [ordered]@{
+                'Connect-MaaService'  = 'BaseUri', 'LocalUser', 'AccessToken', 'UseAzContext', 'UseGraphContext'
+                'Get-MaaPolicy'       = @('Id')
+                'New-MaaPolicy'       = 'DisplayName', 'ProfileType', 'ApproverGroupId', 'RequiredApprovals', 'Justification', 'Description', 'RequestTtl'
+                'Submit-MaaRequest'   = 'ProfileType', 'Action', 'ResourceType', 'ResourceId', 'Payload', 'Justification', 'IdempotencyKey'
+                'Get-MaaRequest'      = 'Id', 'View', 'Status'
+                'Approve-MaaRequest'  = 'Id', 'Notes'
+                'Deny-MaaRequest'     = 'Id', 'Notes'
+                'Stop-MaaRequest'     = @('Id')
+                'Complete-MaaRequest' = @('Id')
+                'Wait-MaaRequest'     = 'Id', 'For', 'TimeoutSeconds'
+                'Get-MaaAuditTrail'   = 'Id', 'Verify'
+            }
+            foreach ($name in $promised.Keys) {
+                $parameters = (Get-Command $name).Parameters
+                foreach ($parameter in $promised[$name]) { $parameters.Keys | Should -Contain $parameter -Because "$name -$parameter" }
+            }
+            # Notes are required to deny (the API refuses a rejection without them).
+            $notes = (Get-Command Deny-MaaRequest).Parameters['Notes'].Attributes |
+                Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+            @($notes | Where-Object Mandatory).Count | Should -BeGreaterThan 0
+            (Get-Command Get-MaaRequest).Parameters['View'].Attributes.ValidValues | Should -Be 'Mine', 'Received', 'All'
+            (Get-Command Wait-MaaRequest).Parameters['For'].Attributes.ValidValues | Should -Be 'Approved', 'Completed'
+        }
     }
 
     Context 'the wipe lifecycle, end to end' {
@@ -165,6 +191,14 @@ Describe 'MultiAdminApproval against the local runtime' {
             $mine.id | Should -Contain $PolicyRequest.id
             foreach ($request in $mine) { $request | Should -Not -BeOfType [string] }
             @(Get-MaaRequest -View Mine).Count | Should -BeGreaterOrEqual 2
+        }
+
+        It 'shows every request to an operator (Get-MaaRequest -View All) and refuses it to others' {
+            As olga
+            (Get-MaaRequest -View All).id | Should -Contain $Wipe.id
+            As alice
+            $record = Get-ErrorRecord { Get-MaaRequest -View All -ErrorAction Stop }
+            Assert-MaaProblem $record -Code 'forbidden', 'not_an_operator' -Category 'PermissionDenied' -Status 403
         }
     }
 
