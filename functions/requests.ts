@@ -10,7 +10,14 @@ import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError } from '../shared/http/problem';
-import { auditTrail, getVisibleRequest, listRequests, sendCommand, submitRequest } from '../shared/useCases/requests';
+import {
+  auditTrail,
+  evaluateRequest,
+  getVisibleRequest,
+  listRequests,
+  sendCommand,
+  submitRequest,
+} from '../shared/useCases/requests';
 import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
 import { httpRoute } from './routes';
 
@@ -27,6 +34,17 @@ authenticatedClientRoute('submitRequest', 'requests', 'POST', async (request, ca
   }
   const submitted = await submitRequest(deps(client, request), caller, body, key);
   return json(202, submitted, { location: `/api/requests/${submitted.id}` });
+});
+
+httpRoute('evaluateRequest', {
+  route: 'requests/evaluate',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: authenticated(authenticate, async (request, caller) => {
+    const body = await readJsonBody(request, submitRequestBodySchema);
+    assertDirectlySubmittable(body.profileType);
+    return json(200, await evaluateRequest(deps(undefined, request), caller, body));
+  }),
 });
 
 for (const [name, kind] of [

@@ -13,6 +13,7 @@ import {
   policyDeleteBodySchema,
   catalogueRequestBodySchema,
   problemSchema,
+  evaluationSchema,
 } from './schemas';
 import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
@@ -105,6 +106,16 @@ export const API_OPERATIONS: ApiOperation[] = [
       'graph_unavailable',
       'orchestration_unavailable',
     ],
+  },
+  {
+    method: 'post',
+    path: '/requests/evaluate',
+    summary:
+      'Dry run of a submit (same body): whether a policy protects it, approvals needed and why, who could approve, the target and the Graph calls; writes nothing.',
+    security: 'bearer',
+    body: catalogueRequestBodySchema,
+    responses: { 200: { description: 'The evaluation.', schema: evaluationSchema } },
+    problems: [...AUTH_PROBLEMS, 'use_policies_api', 'invalid_request', 'target_not_found', 'graph_unavailable'],
   },
   {
     method: 'get',

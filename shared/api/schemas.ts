@@ -344,3 +344,19 @@ export const problemSchema = z.object({
 });
 
 export const healthSchema = z.object({ status: z.literal('ok') });
+
+/** The answer of `POST /api/requests/evaluate`: what a submit of the same body would do. */
+export const evaluationSchema = z.object({
+  protected: z.boolean().describe('Whether an access policy protects the operation.'),
+  policy: z.object({ id: z.string(), displayName: z.string(), version: z.number().int() }).optional(),
+  requiredApprovals: z.number().int(),
+  why: z.string().describe('Why that many approvals, in words.'),
+  approvers: z
+    .array(principalSchema)
+    .describe("Who could approve: the approver groups' users holding MAA.Approver, the caller left out."),
+  target: targetSnapshotSchema.optional(),
+  calls: z
+    .array(z.object({ method: z.string(), path: z.string(), body: z.unknown().optional() }))
+    .describe('What completion would send; secret fields show as "(sealed)".'),
+  operationHash: z.string().optional(),
+});

@@ -249,14 +249,7 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     throw new DomainError('invalid_request', 'operation.resourceId must be a non-empty string when present');
   }
   assertHonestText(input.justification, operation);
-  const stored = JSON.parse(
-    canonicalJson({
-      ...operation,
-      action: normalizeIdentifier(operation.action),
-      resourceType: normalizeIdentifier(operation.resourceType),
-      ...(operation.resourceId === undefined ? {} : { resourceId: normalizeIdentifier(operation.resourceId) }),
-    }),
-  ) as Operation;
+  const stored = storedOperation(operation);
 
   const governing = applicablePolicy(input.profileType, input.policy);
   const createdMs = parseInstant(input.now, 'now');
@@ -276,6 +269,18 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     lastModifiedAt: createdAt,
     ...(input.target === undefined ? {} : { target: jsonCopy(input.target) }),
   };
+}
+
+/** `operation` as a request stores it: identifiers normalised, as its canonical JSON reads back. */
+export function storedOperation(operation: Operation): Operation {
+  return JSON.parse(
+    canonicalJson({
+      ...operation,
+      action: normalizeIdentifier(operation.action),
+      resourceType: normalizeIdentifier(operation.resourceType),
+      ...(operation.resourceId === undefined ? {} : { resourceId: normalizeIdentifier(operation.resourceId) }),
+    }),
+  ) as Operation;
 }
 
 /** Throws `invalid_request` with every field error when the justification or the operation breaks the text rules of `text.ts`. */

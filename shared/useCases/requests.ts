@@ -6,9 +6,16 @@ import { sealSecret } from '../keys/secretSeal';
 import { readTrail } from '../store/trail';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
-import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
+import { applyCommand, createRequest, mayView, storedOperation } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
-import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus, TargetSnapshot } from '../domain/model';
+import type {
+  ApprovalRequest,
+  AuditRecord,
+  DecisionKind,
+  Operation,
+  RequestStatus,
+  TargetSnapshot,
+} from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
 import { isStoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
@@ -40,26 +47,9 @@ export async function submitRequest(
   body: SubmitRequestBody,
   idempotencyKey?: string,
 ): Promise<ApprovalRequest> {
-  const entry = findEntry(body.profileType, body.operation.resourceType, body.operation.action);
-  const secretFields = entry?.secretFields ?? [];
-  const policy = await deps.store.findPolicyByProfileType(body.profileType);
-  const build = (id: string, target?: TargetSnapshot) =>
-    createRequest({
-      id,
-      profileType: body.profileType,
-      operation: sealSecrets(deps.appKeys, id, body.operation, secretFields),
-      justification: body.justification,
-      initiator: actorOf(caller),
-      initiatorRoles: caller.roles,
-      policy: policy?.value,
-      now: deps.now().toISOString(),
-      ...(target === undefined ? {} : { target }),
-    });
-  let id = deps.newId();
-  // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
-  const { operation } = build(id);
-  // Graph is asked for the identifiers as stored (normalised), before anything is written.
-  const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
+  const prepared = await prepareSubmission(deps, caller, body);
+  const { secretFields, build, target } = prepared;
+  let id = prepared.id;
   if (idempotencyKey !== undefined) {
     const bodyHash = submitBodyHash(deps.appKeys, body, secretFields);
     const stored = await deps.store.putIdempotencyKey({
@@ -92,6 +82,137 @@ export async function submitRequest(
   }
   await startOrchestration(deps, created);
   return request;
+}
+
+/** What a submit of the same body would do, as `POST /api/requests/evaluate` answers it. */
+export interface Evaluation {
+  /** Whether an access policy protects the operation (false: no request is needed, or possible). */
+  protected: boolean;
+  policy?: { id: string; displayName: string; version: number };
+  requiredApprovals: number;
+  /** Why that many approvals, in words. */
+  why: string;
+  /** Who could approve: the policy's approver groups' users who hold MAA.Approver, the caller left out. */
+  approvers: { id: string; displayName: string }[];
+  /** The target as the submit would snapshot it. */
+  target?: TargetSnapshot;
+  /** What completion would send; secret fields show as "(sealed)". */
+  calls: { method: string; path: string; body?: unknown }[];
+  /** The hash the request's approvals would bind (absent when the operation holds a secret, sealed per request). */
+  operationHash?: string;
+}
+
+/** Shown in place of a secret field's value in a dry run's calls. */
+export const SEALED_PLACEHOLDER = '(sealed)';
+
+/**
+ * The dry run of a submit: the same validation, rules and target read, writing nothing (no
+ * request, no idempotency record, no lock, no orchestration, no audit). An operation no policy
+ * protects is not refused: it answers `protected: false`.
+ */
+export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: SubmitRequestBody): Promise<Evaluation> {
+  const { entry, secretFields, policy, request, operation, target } = await prepareSubmission(
+    deps,
+    caller,
+    body,
+    'allow',
+  );
+  const payload = body.operation.payload;
+  const secrets: Record<string, string> = {};
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload))
+    for (const field of secretFields)
+      if (typeof (payload as Record<string, unknown>)[field] === 'string') secrets[field] = SEALED_PLACEHOLDER;
+  const calls = (entry?.calls(operation, secrets) ?? []).map((call) => ({
+    method: call.method,
+    path: `/${call.version}${call.path}`,
+    ...(call.body === undefined ? {} : { body: call.body }),
+  }));
+  const common = { calls, ...(target === undefined ? {} : { target }) };
+  if (request === undefined)
+    return {
+      protected: false,
+      requiredApprovals: 0,
+      why: `No access policy protects ${body.profileType}: a submit is refused and no approval is needed.`,
+      approvers: [],
+      ...common,
+    };
+  const snapshot = request.policy;
+  const approvers = await eligibleApprovers(deps, snapshot.approverGroupIds, caller.id);
+  const named = policy?.value;
+  return {
+    protected: true,
+    ...(named === undefined
+      ? {}
+      : { policy: { id: named.id, displayName: named.displayName, version: named.version } }),
+    requiredApprovals: snapshot.requiredApprovals,
+    why: named
+      ? `Policy '${named.displayName}' (version ${named.version}) requires ${snapshot.requiredApprovals} approval(s) from its approver groups, not counting the requester.`
+      : `No policy governs ${body.profileType} yet: ${snapshot.requiredApprovals} other policy admin(s) approve it.`,
+    approvers,
+    ...common,
+    ...(Object.keys(secrets).length === 0 ? { operationHash: request.operationHash } : {}),
+  };
+}
+
+/** The transitive users of `groupIds` who hold MAA.Approver now, without `excludeId`, sorted by name. */
+async function eligibleApprovers(
+  deps: UseCaseDeps,
+  groupIds: readonly string[],
+  excludeId: string,
+): Promise<{ id: string; displayName: string }[]> {
+  const found = new Map<string, string>();
+  for (const groupId of groupIds)
+    for (const user of await deps.directory.usersInGroup(groupId))
+      if (user.id !== excludeId && !found.has(user.id)) found.set(user.id, user.displayName);
+  const eligible: { id: string; displayName: string }[] = [];
+  for (const [id, displayName] of found)
+    if ((await deps.directory.appRolesOf(id)).includes('MAA.Approver')) eligible.push({ id, displayName });
+  return eligible.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
+}
+
+/**
+ * The steps a submit and its dry run share, writing nothing: the catalogue entry and the policy;
+ * the rules, through `build` (the request under `id`, a fresh id); then the target, read through
+ * Graph for the identifiers as stored. Throws the rules' refusal; with `unprotected: 'allow'` (the
+ * dry run) an operation no policy protects is not refused: `request` is then absent.
+ */
+async function prepareSubmission(
+  deps: UseCaseDeps,
+  caller: Caller,
+  body: SubmitRequestBody,
+  unprotected: 'refuse' | 'allow' = 'refuse',
+) {
+  const entry = findEntry(body.profileType, body.operation.resourceType, body.operation.action);
+  const secretFields = entry?.secretFields ?? [];
+  const policy = await deps.store.findPolicyByProfileType(body.profileType);
+  const build = (id: string, target?: TargetSnapshot) =>
+    createRequest({
+      id,
+      profileType: body.profileType,
+      operation: sealSecrets(deps.appKeys, id, body.operation, secretFields),
+      justification: body.justification,
+      initiator: actorOf(caller),
+      initiatorRoles: caller.roles,
+      policy: policy?.value,
+      now: deps.now().toISOString(),
+      ...(target === undefined ? {} : { target }),
+    });
+  const id = deps.newId();
+  // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
+  let request: ApprovalRequest | undefined;
+  let operation: Operation;
+  try {
+    request = build(id);
+    operation = request.operation;
+  } catch (error) {
+    // The rules check the caller and the body before the policy: this operation is valid, only unprotected.
+    if (unprotected === 'refuse' || !(error instanceof DomainError && error.code === 'no_applicable_policy'))
+      throw error;
+    operation = storedOperation(body.operation);
+  }
+  // Graph is asked for the identifiers as stored (normalised), before anything is written.
+  const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
+  return { id, entry, secretFields, policy, build, request, operation, target };
 }
 
 /** `operation` with each of `secretFields` present in its payload as a string sealed for request `id` (a copy). */

@@ -5,6 +5,7 @@ import type { ApprovalOrchestrationInput } from '../../orchestrations/contracts'
 import { chainRecord, GENESIS_HASH } from '../../shared/domain/auditChain';
 import { applyCommand, submittedEvent, type Command, type DomainEvent } from '../../shared/domain/lifecycle';
 import type { AuthenticatedPrincipal } from '../../shared/identity/principal';
+import type { DirectoryUser } from '../../shared/identity/directory';
 import { parseKeySetting } from '../../shared/keys/appKey';
 import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
@@ -37,7 +38,19 @@ type UseCaseDirectory = UseCaseDeps['directory'];
 export class FakeDirectory implements UseCaseDirectory {
   readonly calls: string[] = [];
 
-  constructor(private readonly groups: Record<string, readonly string[]>) {}
+  /** `roles`: each user's app roles (a user not named holds none). */
+  constructor(
+    private readonly groups: Record<string, readonly string[]>,
+    private readonly roles: Record<string, readonly string[]> = {},
+  ) {}
+
+  async usersInGroup(groupId: string): Promise<DirectoryUser[]> {
+    return (this.groups[groupId] ?? []).map((id) => ({ id, displayName: id }));
+  }
+
+  async appRolesOf(userId: string): Promise<string[]> {
+    return [...(this.roles[userId] ?? [])].sort();
+  }
 
   async memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]> {
     this.calls.push(`memberGroupsOf ${userId}`);
