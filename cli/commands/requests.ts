@@ -1,4 +1,10 @@
-import { approvalRequestSchema, pageSchema, profileTypeSchema, requestStatusSchema } from '../../shared/api/schemas';
+import {
+  approvalRequestSchema,
+  evaluationSchema,
+  pageSchema,
+  profileTypeSchema,
+  requestStatusSchema,
+} from '../../shared/api/schemas';
 import type { Command, Context } from '../context';
 import { printJson } from '../context';
 import { UsageError } from '../errors';
@@ -51,6 +57,11 @@ export const submit: Command = {
       value: '<key>',
       description: 'submitting again with the same key returns the same request',
     },
+    'dry-run': {
+      type: 'boolean',
+      description:
+        'submit nothing: print whether a policy protects it, the approvals it needs and why, who could approve, the target and the Graph calls completion would send',
+    },
     quiet,
   },
   example:
@@ -78,6 +89,7 @@ export const submit: Command = {
       },
       justification: args.required('justification'),
     };
+    if (args.flag('dry-run')) return dryRun(context, body);
     const key = args.string('idempotency-key');
     const answer = await context.api().call(approvalRequestSchema, 'POST', 'requests', {
       body,
@@ -93,6 +105,38 @@ export const submit: Command = {
     return ExitCode.ok;
   },
 };
+
+/** `maa submit --dry-run`: what a submit of `body` would do (`POST /api/requests/evaluate`), printed. */
+async function dryRun(context: Context, body: unknown): Promise<ExitCode> {
+  const answer = await context.api().call(evaluationSchema, 'POST', 'requests/evaluate', { body });
+  const evaluation = answer.value;
+  if (context.json) {
+    printJson(context, answer.json);
+    return ExitCode.ok;
+  }
+  const lines = [
+    evaluation.protected
+      ? `Protected by policy ${evaluation.policy ? `'${evaluation.policy.displayName}' (${evaluation.policy.id}, version ${evaluation.policy.version})` : '(bootstrap)'}: needs ${evaluation.requiredApprovals} approval(s).`
+      : 'Not protected: no access policy covers this operation.',
+    `Why: ${evaluation.why}`,
+  ];
+  if (evaluation.protected)
+    lines.push(
+      evaluation.approvers.length === 0
+        ? 'Who could approve: nobody else.'
+        : `Who could approve: ${evaluation.approvers.map((approver) => approver.displayName).join(', ')}`,
+    );
+  if (evaluation.target)
+    lines.push(`Target: ${evaluation.target.resourceType} ${evaluation.target.id} (${evaluation.target.displayName})`);
+  for (const call of evaluation.calls)
+    lines.push(
+      `Would send: ${call.method} ${call.path}${call.body === undefined ? '' : ` ${JSON.stringify(call.body)}`}`,
+    );
+  if (evaluation.operationHash) lines.push(`Operation hash: ${evaluation.operationHash}`);
+  lines.push('Nothing was submitted.');
+  context.io.out(`${lines.join('\n')}\n`);
+  return ExitCode.ok;
+}
 
 export const list: Command = {
   name: 'list',

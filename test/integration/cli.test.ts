@@ -166,6 +166,25 @@ describe('maa against the local runtime', () => {
     expect(shown.stdout).toMatch(/^approvals: +1$/m);
   });
 
+  it('submit --dry-run prints the evaluation (policy, approvers, target, calls) and submits nothing', async () => {
+    const count = await aliceRequestCount();
+
+    const run = await as('alice', ...wipeArgs(SEEDED.devices.aliceLaptop), '--dry-run');
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('Protected by policy');
+    expect(run.stdout).toContain('needs 1 approval(s)');
+    expect(run.stdout).toMatch(/Who could approve: .*Bob/);
+    expect(run.stdout).toContain(`Target: managedDevice ${SEEDED.devices.aliceLaptop} (LT-ALICE-01)`);
+    expect(run.stdout).toContain(
+      `Would send: POST /v1.0/deviceManagement/managedDevices/${SEEDED.devices.aliceLaptop}/wipe`,
+    );
+    expect(run.stdout).toContain('Nothing was submitted.');
+    const json = await as('alice', ...wipeArgs(SEEDED.devices.aliceLaptop), '--dry-run', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ protected: true, requiredApprovals: 1 });
+    expect(await aliceRequestCount()).toBe(count);
+  });
+
   it('runs a wipe: submit, wait --for approved while bob approves, complete, wait --for completed, audit --verify', async () => {
     const laptop = await device('laptop-42');
     const submit = await as(
