@@ -83,6 +83,7 @@ describe('GET /api/openapi.json', () => {
       '/policies',
       '/policies/{id}',
       '/requests',
+      '/requests/evaluate',
       '/requests/{id}',
       '/requests/{id}/approve',
       '/requests/{id}/audit',
