@@ -439,6 +439,12 @@ describe('the API refuses bad input with problems and writes nothing (manual clo
         fields,
       });
       for (const error of reply.body.errors) expect(error.message).toEqual(expect.any(String));
+      if (method === 'POST' && path === 'requests') {
+        // The dry run refuses every body submit refuses, with the same field errors.
+        const evaluated = await api.call(user, 'POST', 'requests/evaluate', body);
+        expectProblem(`${name} (evaluate)`, evaluated, 400, 'validation_failed');
+        expect({ name, errors: evaluated.body.errors }).toEqual({ name, errors: reply.body.errors });
+      }
     }
 
     const queries: [string, string, string[]][] = [
