@@ -8,7 +8,15 @@ import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
-import type { ApprovalRequest, AuditRecord, DecisionKind, RequestStatus, TargetSnapshot } from '../domain/model';
+import { someoneElseCanApprove } from '../domain/approverPool';
+import type {
+  AccessPolicy,
+  ApprovalRequest,
+  AuditRecord,
+  DecisionKind,
+  RequestStatus,
+  TargetSnapshot,
+} from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
 import { isStoreError, type Page, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
@@ -58,6 +66,8 @@ export async function submitRequest(
   let id = deps.newId();
   // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
   const { operation } = build(id);
+  // Then whether anyone could approve, still before Graph is asked about the target or anything is written.
+  if (policy !== undefined) await assertSomeoneElseCanApprove(deps, caller, policy.value);
   // Graph is asked for the identifiers as stored (normalised), before anything is written.
   const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
   if (idempotencyKey !== undefined) {
@@ -92,6 +102,19 @@ export async function submitRequest(
   }
   await startOrchestration(deps, created);
   return request;
+}
+
+/**
+ * Refuses (`no_eligible_approver`) a submit under `policy` when nobody in its approver groups
+ * other than the caller holds `MAA.Approver`: such a request would wait out its lifetime for nothing.
+ */
+async function assertSomeoneElseCanApprove(deps: UseCaseDeps, caller: Caller, policy: AccessPolicy): Promise<void> {
+  const candidates = await deps.directory.approverCandidates(policy.approverGroupIds);
+  if (!someoneElseCanApprove(candidates, caller.id))
+    throw new DomainError(
+      'no_eligible_approver',
+      `nobody other than you in the approver groups of policy '${policy.displayName}' holds MAA.Approver`,
+    );
 }
 
 /** `operation` with each of `secretFields` present in its payload as a string sealed for request `id` (a copy). */
