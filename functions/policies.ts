@@ -2,7 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import { pageQuerySchema, policyChangeBodySchema, policyDeleteBodySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
-import { getPolicy, listPolicies, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
+import { getPolicyView, listPolicies, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
 import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
 import { httpRoute } from './routes';
 
@@ -21,7 +21,7 @@ httpRoute('getPolicy', {
   route: 'policies/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request) => json(200, await getPolicy(deps(), policyId(request)))),
+  handler: authenticated(authenticate, async (request) => json(200, await getPolicyView(deps(), policyId(request)))),
 });
 
 /** Registers a policy change endpoint: the body becomes an `operationApprovalPolicy` request. */

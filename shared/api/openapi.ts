@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   accessPolicySchema,
+  policyViewSchema,
   approvalRequestSchema,
   auditPageSchema,
   decisionBodySchema,
@@ -189,7 +190,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/policies/{id}',
     summary: 'One access policy.',
     security: 'bearer',
-    responses: { 200: { description: 'The policy.', schema: accessPolicySchema } },
+    responses: { 200: { description: 'The policy and its approver-pool health.', schema: policyViewSchema } },
     problems: [...AUTH_PROBLEMS, 'not_found'],
   },
   {

@@ -78,6 +78,11 @@ export const ERROR_CODES = {
   no_applicable_policy: { status: 422, title: 'No access policy protects this profile type', surfaces: ['api'] },
   use_policies_api: { status: 422, title: 'Policy changes are submitted through /api/policies', surfaces: ['api'] },
   unknown_group: { status: 422, title: 'The directory does not know these approver groups', surfaces: ['api'] },
+  no_eligible_approver: {
+    status: 422,
+    title: 'Nobody other than the initiator could approve this request',
+    surfaces: ['api'],
+  },
   target_not_found: { status: 422, title: 'Intune does not know the target of this operation', surfaces: ['api'] },
   internal_error: { status: 500, title: 'Something went wrong on our side', surfaces: API },
   terminate_pending: { status: 503, title: 'The orchestration has not stopped yet', surfaces: ['ops'] },

@@ -19,6 +19,17 @@ export interface Directory {
   findUser(userId: string): Promise<DirectoryUser | undefined>;
   /** The subset of `groupIds` that name groups the directory knows (in the caller's spelling and order). */
   existingGroups(groupIds: readonly string[]): Promise<string[]>;
+  /**
+   * The users among the transitive members of `groupIds`, each once, with the API app's roles
+   * each holds (as {@link appRolesOf} reads them): who could approve under a policy. `[]` for
+   * groups the directory does not know.
+   */
+  approverCandidates(groupIds: readonly string[]): Promise<ApproverCandidate[]>;
+}
+
+/** A member of approver groups and the API app's roles they hold, sorted. */
+export interface ApproverCandidate extends DirectoryUser {
+  readonly roles: readonly string[];
 }
 
 /** A user as the directory describes them: enough to address a notification. */
@@ -55,6 +66,7 @@ interface Entry<T> {
 export class CachedDirectory implements Directory {
   private readonly entries = new Map<string, Entry<boolean | readonly string[]>>();
   private readonly inflight = new Map<string, Promise<readonly string[]>>();
+  private readonly candidates = new Map<string, Entry<readonly ApproverCandidate[]>>();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -114,6 +126,22 @@ export class CachedDirectory implements Directory {
   /** Not cached: asked when a policy is submitted, and a group created a moment ago must count. */
   existingGroups(groupIds: readonly string[]): Promise<string[]> {
     return this.inner.existingGroups(groupIds);
+  }
+
+  /**
+   * Remembered like the roles (an answer per set of groups): policy views and submits ask, and
+   * a role granted a moment ago counts once the cache lifetime has passed.
+   */
+  async approverCandidates(groupIds: readonly string[]): Promise<ApproverCandidate[]> {
+    const key = `candidates:${[...new Set(groupIds.map((id) => id.toLowerCase()))].sort().join(',')}`;
+    const cached = this.candidates.get(key);
+    if (cached !== undefined && cached.expiresAt > this.now()) return [...cached.value];
+    const answer = await this.inner.approverCandidates(groupIds);
+    if (this.options.ttlMs > 0) {
+      if (this.candidates.size >= 100) this.candidates.delete(this.candidates.keys().next().value!);
+      this.candidates.set(key, { value: Object.freeze([...answer]), expiresAt: this.now() + this.options.ttlMs });
+    }
+    return [...answer];
   }
 
   /** A remembered list answer under `key`, else `load`'s (then remembered). */

@@ -1,4 +1,4 @@
-import type { Directory, DirectoryUser } from './directory';
+import type { ApproverCandidate, Directory, DirectoryUser } from './directory';
 import { IdentityUnavailableError } from './errors';
 import { GraphClient, type GraphClientOptions } from './graphClient';
 
@@ -46,7 +46,35 @@ export class GraphDirectory implements Directory {
 
   async appRolesOf(userId: string): Promise<string[]> {
     const app = await this.apiServicePrincipal();
+    return this.rolesOf(userId, app, await this.roleAssignments(app.id));
+  }
+
+  /**
+   * The users among the transitive members of `groupIds` (each once, in group order), each with
+   * the app roles they hold: one read of the role assignments for all of them, then one
+   * `checkMemberGroups` per user when roles are assigned to groups.
+   */
+  async approverCandidates(groupIds: readonly string[]): Promise<ApproverCandidate[]> {
+    const users = new Map<string, DirectoryUser>();
+    for (const groupId of groupIds) {
+      for (const user of await this.usersInGroup(groupId))
+        if (!users.has(user.id.toLowerCase())) users.set(user.id.toLowerCase(), user);
+    }
+    if (users.size === 0) return [];
+    const app = await this.apiServicePrincipal();
     const assignments = await this.roleAssignments(app.id);
+    const candidates: ApproverCandidate[] = [];
+    for (const user of users.values())
+      candidates.push({ ...user, roles: await this.rolesOf(user.id, app, assignments) });
+    return candidates;
+  }
+
+  /** The role values `userId` holds under `assignments`, directly or through a (transitive) group, sorted. */
+  private async rolesOf(
+    userId: string,
+    app: ApiServicePrincipal,
+    assignments: readonly { principalId: string; principalType: string; appRoleId: string }[],
+  ): Promise<string[]> {
     const user = userId.toLowerCase();
     const groupIds = [
       ...new Set(

@@ -21,7 +21,7 @@ export interface Orchestrations {
 /** What the request and policy use cases run against; tests and the app pass real adapters. */
 export interface UseCaseDeps {
   store: Store;
-  directory: Pick<Directory, 'memberGroupsOf' | 'allGroupsOf' | 'existingGroups' | 'usersInGroup' | 'appRolesOf'>;
+  directory: Pick<Directory, 'memberGroupsOf' | 'allGroupsOf' | 'existingGroups' | 'approverCandidates'>;
   orchestrations: Orchestrations;
   now: () => Date;
   newId: () => string;

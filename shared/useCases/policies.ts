@@ -1,6 +1,7 @@
 import type { PolicyBody } from '../api/schemas';
 import { DomainError } from '../domain/errors';
 import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model';
+import { assessApproverPool, type PoolHealth } from '../domain/approverPool';
 import { assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
 import type { Page } from '../store/store';
 import { sealPage, storePaging } from './continuation';
@@ -30,6 +31,20 @@ export async function getPolicy(deps: UseCaseDeps, id: string): Promise<AccessPo
   const stored = await deps.store.getPolicy(id);
   if (!stored) throw new DomainError('not_found', `No policy '${id}'.`);
   return stored.value;
+}
+
+/** A policy as `GET /api/policies/{id}` shows it: with the health of its approver pool. */
+export type PolicyView = AccessPolicy & { health: PoolHealth };
+
+/**
+ * The policy with `health`: who in its approver groups holds `MAA.Approver` (read from the
+ * directory now, briefly cached), and whether a request under it can reach its quorum (see
+ * {@link assessApproverPool}). Not on the list, which stays a store read.
+ */
+export async function getPolicyView(deps: UseCaseDeps, id: string): Promise<PolicyView> {
+  const policy = await getPolicy(deps, id);
+  const candidates = await deps.directory.approverCandidates(policy.approverGroupIds);
+  return { ...policy, health: assessApproverPool(candidates, policy.requiredApprovals) };
 }
 
 /**

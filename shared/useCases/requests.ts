@@ -8,7 +8,9 @@ import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView, storedOperation } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
+import { someoneElseCanApprove } from '../domain/approverPool';
 import type {
+  AccessPolicy,
   ApprovalRequest,
   AuditRecord,
   DecisionKind,
@@ -160,13 +162,10 @@ async function eligibleApprovers(
   groupIds: readonly string[],
   excludeId: string,
 ): Promise<{ id: string; displayName: string }[]> {
-  const found = new Map<string, string>();
-  for (const groupId of groupIds)
-    for (const user of await deps.directory.usersInGroup(groupId))
-      if (user.id !== excludeId && !found.has(user.id)) found.set(user.id, user.displayName);
-  const eligible: { id: string; displayName: string }[] = [];
-  for (const [id, displayName] of found)
-    if ((await deps.directory.appRolesOf(id)).includes('MAA.Approver')) eligible.push({ id, displayName });
+  const candidates = await deps.directory.approverCandidates(groupIds);
+  const eligible = candidates
+    .filter((candidate) => candidate.id !== excludeId && candidate.roles.includes('MAA.Approver'))
+    .map(({ id, displayName }) => ({ id, displayName }));
   return eligible.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
 }
 
@@ -210,9 +209,25 @@ async function prepareSubmission(
       throw error;
     operation = storedOperation(body.operation);
   }
+  // Then whether anyone could approve (a dry run lists its approvers instead), still before Graph
+  // is asked about the target or anything is written.
+  if (unprotected === 'refuse' && policy !== undefined) await assertSomeoneElseCanApprove(deps, caller, policy.value);
   // Graph is asked for the identifiers as stored (normalised), before anything is written.
   const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
   return { id, entry, secretFields, policy, build, request, operation, target };
+}
+
+/**
+ * Refuses (`no_eligible_approver`) a submit under `policy` when nobody in its approver groups
+ * other than the caller holds `MAA.Approver`: such a request would wait out its lifetime for nothing.
+ */
+async function assertSomeoneElseCanApprove(deps: UseCaseDeps, caller: Caller, policy: AccessPolicy): Promise<void> {
+  const candidates = await deps.directory.approverCandidates(policy.approverGroupIds);
+  if (!someoneElseCanApprove(candidates, caller.id))
+    throw new DomainError(
+      'no_eligible_approver',
+      `nobody other than you in the approver groups of policy '${policy.displayName}' holds MAA.Approver`,
+    );
 }
 
 /** `operation` with each of `secretFields` present in its payload as a string sealed for request `id` (a copy). */

@@ -5,7 +5,7 @@ import type { ApprovalOrchestrationInput } from '../../orchestrations/contracts'
 import { chainRecord, GENESIS_HASH } from '../../shared/domain/auditChain';
 import { applyCommand, submittedEvent, type Command, type DomainEvent } from '../../shared/domain/lifecycle';
 import type { AuthenticatedPrincipal } from '../../shared/identity/principal';
-import type { DirectoryUser } from '../../shared/identity/directory';
+import type { ApproverCandidate } from '../../shared/identity/directory';
 import { parseKeySetting } from '../../shared/keys/appKey';
 import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
@@ -34,22 +34,22 @@ export class RecordingOrchestrations implements Orchestrations {
 
 type UseCaseDirectory = UseCaseDeps['directory'];
 
-/** A directory of groups (id -> member ids); `existingGroups` knows exactly those groups. */
+/**
+ * A directory of groups (id -> member ids); `existingGroups` knows exactly those groups. App roles
+ * are `roles[user]` when given, else `MAA.Approver` alone; a user's display name is their id.
+ */
 export class FakeDirectory implements UseCaseDirectory {
   readonly calls: string[] = [];
 
-  /** `roles`: each user's app roles (a user not named holds none). */
   constructor(
     private readonly groups: Record<string, readonly string[]>,
-    private readonly roles: Record<string, readonly string[]> = {},
+    readonly roles: Record<string, readonly string[]> = {},
   ) {}
 
-  async usersInGroup(groupId: string): Promise<DirectoryUser[]> {
-    return (this.groups[groupId] ?? []).map((id) => ({ id, displayName: id }));
-  }
-
-  async appRolesOf(userId: string): Promise<string[]> {
-    return [...(this.roles[userId] ?? [])].sort();
+  async approverCandidates(groupIds: readonly string[]): Promise<ApproverCandidate[]> {
+    this.calls.push(`approverCandidates ${groupIds.join(',')}`);
+    const ids = [...new Set(groupIds.flatMap((group) => this.groups[group] ?? []))];
+    return ids.map((id) => ({ id, displayName: id, roles: [...(this.roles[id] ?? ['MAA.Approver'])] }));
   }
 
   async memberGroupsOf(userId: string, candidateGroupIds: readonly string[]): Promise<string[]> {

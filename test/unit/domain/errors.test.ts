@@ -26,6 +26,7 @@ describe('DomainError', () => {
     ['terminate_pending', 503],
     ['target_not_found', 422],
     ['graph_unavailable', 503],
+    ['no_eligible_approver', 422],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
@@ -33,7 +34,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(DOMAIN_ERROR_CODES).toHaveLength(24);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(25);
   });
 
   it('carries field errors when given', () => {

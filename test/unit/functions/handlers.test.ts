@@ -94,6 +94,19 @@ beforeAll(async () => {
         },
       };
     }
+    // The approver group holds carol, who holds MAA.Approver: someone other than alice could approve.
+    if (request.path.startsWith('/v1.0/groups/'))
+      return { body: { value: [{ id: 'ca401000-0000-4000-8000-000000000003', displayName: 'Carol' }] } };
+    if (request.path.startsWith('/v1.0/servicePrincipals(appId='))
+      return { body: { id: 'sp-1', appRoles: [{ id: 'role-approver', value: 'MAA.Approver' }] } };
+    if (request.path.startsWith('/v1.0/servicePrincipals/sp-1/appRoleAssignedTo'))
+      return {
+        body: {
+          value: [
+            { principalId: 'ca401000-0000-4000-8000-000000000003', principalType: 'User', appRoleId: 'role-approver' },
+          ],
+        },
+      };
     return { body: { keys: [jwk] } };
   });
   dataDir = mkdtempSync(path.join(tmpdir(), 'maa-handlers-'));
@@ -108,6 +121,7 @@ beforeAll(async () => {
     MAA_GRAPH_TOKEN_URL: `${jwks.url}/token`,
     MAA_GRAPH_CLIENT_ID: 'handlers-app',
     MAA_GRAPH_CLIENT_SECRET: 'handlers-app-secret',
+    MAA_API_APP_ID: 'a0000000-0000-4000-8000-00000000000a',
     MAA_REMINDER_BEFORE: 'PT12H',
   });
   require('../../../functions/health');

@@ -467,3 +467,42 @@ describe('GraphDirectory.appRolesOf', () => {
     expect(server.requests.length).toBeGreaterThan(before);
   });
 });
+
+describe('GraphDirectory.approverCandidates', () => {
+  const graphDirectory = () => directory({ apiAppId: APP_ID, maxRetries: 0 });
+  const paths = () =>
+    server.requests.map((request) => `${request.method} ${new URL(request.path, 'http://graph').pathname}`);
+  const members = (...users: { id: string; displayName: string }[]): Reply => ({ body: { value: users } });
+
+  it('lists the transitive members of the groups once each, with their roles, reading the assignments once', async () => {
+    scripted = [
+      members({ id: USER, displayName: 'Uma' }, { id: CAROL, displayName: 'Carol' }),
+      members({ id: USER.toUpperCase(), displayName: 'Uma' }),
+    ];
+
+    await expect(graphDirectory().approverCandidates([G1, G2])).resolves.toEqual([
+      { id: USER, displayName: 'Uma', roles: ['MAA.Approver', 'MAA.Requester'] },
+      { id: CAROL, displayName: 'Carol', roles: [] },
+    ]);
+    expect(paths().filter((path) => path.endsWith('/appRoleAssignedTo'))).toHaveLength(2); // two pages, once
+    expect(paths().slice(0, 2)).toEqual([
+      `GET /v1.0/groups/${G1}/transitiveMembers/microsoft.graph.user`,
+      `GET /v1.0/groups/${G2}/transitiveMembers/microsoft.graph.user`,
+    ]);
+  });
+
+  it('asks nothing about roles for groups without members, and is cached by CachedDirectory', async () => {
+    scripted = [members()];
+    await expect(graphDirectory().approverCandidates([G2])).resolves.toEqual([]);
+    expect(paths()).toHaveLength(1);
+
+    const cached = new CachedDirectory(graphDirectory(), { ttlMs: 60_000 });
+    scripted = [members({ id: USER, displayName: 'Uma' })];
+    await cached.approverCandidates([G1]);
+    const calls = server.requests.length;
+    await expect(cached.approverCandidates([G1.toUpperCase()])).resolves.toEqual([
+      { id: USER, displayName: 'Uma', roles: ['MAA.Approver', 'MAA.Requester'] },
+    ]);
+    expect(server.requests).toHaveLength(calls);
+  });
+});

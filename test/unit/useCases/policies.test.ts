@@ -1,6 +1,6 @@
 import type { PolicyBody } from '../../../shared/api/schemas';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
-import { getPolicy, requestPolicyChange, type PolicyChange } from '../../../shared/useCases/policies';
+import { getPolicy, getPolicyView, requestPolicyChange, type PolicyChange } from '../../../shared/useCases/policies';
 import { accessPolicy, GROUP_A, GROUP_B } from '../../support/builders';
 import { caller, codeOf, FakeDirectory, tempSqliteStore, useCaseDeps } from '../../support/fakePorts';
 
@@ -112,5 +112,39 @@ describe('getPolicy', () => {
   it('answers a stored policy and not_found for another id', async () => {
     expect(await getPolicy(deps, WIPES.id)).toMatchObject({ id: WIPES.id, profileType: 'deviceWipe' });
     expect(await codeOf(getPolicy(deps, 'no-such-policy'))).toBe('not_found');
+  });
+});
+
+describe('getPolicyView', () => {
+  it('shows the approvers of the policy groups and, with only one who may also initiate, unapprovable', async () => {
+    deps.directory = new FakeDirectory(
+      { [GROUP_A]: ['bob-id', 'dave-id'] },
+      { 'bob-id': ['MAA.Approver', 'MAA.Requester'], 'dave-id': [] },
+    );
+
+    const view = await getPolicyView(deps, WIPES.id);
+
+    expect(view).toMatchObject({ id: WIPES.id, profileType: 'deviceWipe' });
+    expect(view.health).toMatchObject({
+      eligibleApprovers: [{ id: 'bob-id', displayName: 'bob-id' }],
+      status: 'unapprovable',
+    });
+    expect(view.health.reasons).not.toEqual([]);
+  });
+
+  it('is ok with three approvers for one approval, and reads the policy groups from the directory', async () => {
+    const directory = new FakeDirectory({ [GROUP_A]: ['bob-id', 'carol-id', 'erin-id'] });
+    deps.directory = directory;
+
+    expect((await getPolicyView(deps, WIPES.id)).health).toEqual({
+      eligibleApprovers: ['bob-id', 'carol-id', 'erin-id'].map((id) => ({ id, displayName: id })),
+      status: 'ok',
+      reasons: [],
+    });
+    expect(directory.calls).toEqual([`approverCandidates ${GROUP_A}`]);
+  });
+
+  it('answers not_found for a policy that does not exist', async () => {
+    expect(await codeOf(getPolicyView(deps, 'no-such-policy'))).toBe('not_found');
   });
 });

@@ -65,7 +65,10 @@ describe('use case refusals', () => {
       findPolicyByProfileType: () => Promise.resolve({ value: accessPolicy(), etag: 'e1' }),
       putIdempotencyKey: (record) => Promise.resolve({ ...record, bodyHash: 'another body' }),
     });
-    const deps = { store, newId: () => 'req-2', now: () => new Date(0) } as unknown as UseCaseDeps;
+    const directory = {
+      approverCandidates: () => Promise.resolve([{ id: 'carol', displayName: 'Carol', roles: ['MAA.Approver'] }]),
+    };
+    const deps = { store, directory, newId: () => 'req-2', now: () => new Date(0) } as unknown as UseCaseDeps;
     const body = {
       profileType: 'deviceWipe',
       operation: { action: 'wipe', resourceType: 'device' },

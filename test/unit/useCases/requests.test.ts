@@ -99,6 +99,37 @@ describe('submitRequest', () => {
   });
 });
 
+describe('submitRequest: nobody else could approve', () => {
+  it('refuses (no_eligible_approver) when the only approver in the groups is the initiator, before the target read or any write', async () => {
+    deps.directory = new FakeDirectory(
+      { [GROUP_A]: [bob.id, alice.id] },
+      { [bob.id]: ['MAA.Approver', 'MAA.Requester'], [alice.id]: ['MAA.Requester'] },
+    );
+    const targets = deps.targets as InMemoryTargets;
+
+    expect(await codeOf(submitRequest(deps, bob, wipe(), 'key-1'))).toBe('no_eligible_approver');
+    expect(targets.reads).toEqual([]);
+    expect((await store.listRequests({ view: { kind: 'mine', initiatorId: bob.id }, top: 10 })).items).toEqual([]);
+    expect(deps.orchestrations.started).toEqual([]);
+  });
+
+  it('refuses when nobody in the groups holds MAA.Approver, and accepts another initiator once someone does', async () => {
+    const roles: Record<string, string[]> = { [carol.id]: [] };
+    deps.directory = new FakeDirectory({ [GROUP_A]: [carol.id] }, roles);
+    expect(await codeOf(submitRequest(deps, alice, wipe()))).toBe('no_eligible_approver');
+
+    roles[carol.id] = ['MAA.Approver'];
+    expect((await submitRequest(deps, alice, wipe())).status).toBe('needsApproval');
+  });
+
+  it('checks the rules first: a caller they refuse is refused for that, without asking the directory', async () => {
+    const directory = new FakeDirectory({ [GROUP_A]: [] });
+    deps.directory = directory;
+    expect(await codeOf(submitRequest(deps, carol, wipe()))).toBe('forbidden');
+    expect(directory.calls).toEqual([]);
+  });
+});
+
 describe('submitRequest: the target read at submit', () => {
   const mine = async () => (await store.listRequests({ view: { kind: 'mine', initiatorId: alice.id }, top: 10 })).items;
   let targets: InMemoryTargets;

@@ -1,0 +1,46 @@
+import { assessApproverPool, someoneElseCanApprove, type PoolCandidate } from '../../../shared/domain/approverPool';
+
+const A = 'MAA.Approver';
+const R = 'MAA.Requester';
+const user = (id: string, ...roles: string[]): PoolCandidate => ({ id, displayName: id, roles });
+
+describe('assessApproverPool', () => {
+  it.each<[string, PoolCandidate[], number, string]>([
+    ['no members at all', [], 1, 'unapprovable'],
+    ['members without MAA.Approver', [user('dave'), user('alice', R)], 1, 'unapprovable'],
+    ['only approver is also a requester', [user('bob', A, R)], 1, 'unapprovable'],
+    ['a lone approver who cannot initiate', [user('carol', A)], 1, 'atRisk'],
+    ['two approvers, one may initiate, one approval', [user('bob', A, R), user('carol', A)], 1, 'atRisk'],
+    ['two approvers, one may initiate, two approvals', [user('bob', A, R), user('carol', A)], 2, 'unapprovable'],
+    ['two approvers, none initiates, two approvals', [user('carol', A), user('erin', A)], 2, 'atRisk'],
+    ['three approvers, one initiates, one approval', [user('bob', A, R), user('carol', A), user('erin', A)], 1, 'ok'],
+    ['three approvers, all initiate, two approvals', [user('b', A, R), user('c', A, R), user('e', A, R)], 2, 'atRisk'],
+    ['the same approver twice counts once', [user('carol', A), user('CAROL', A)], 1, 'atRisk'],
+    ['three approvers, none initiates, one approval', [user('c', A), user('e', A), user('f', A)], 1, 'ok'],
+  ])('%s', (_name, candidates, required, status) => {
+    const health = assessApproverPool(candidates, required);
+    expect(health.status).toBe(status);
+    expect(health.reasons.length > 0).toBe(status !== 'ok');
+  });
+
+  it('lists the approvers only, once each, with their names', () => {
+    const health = assessApproverPool(
+      [{ id: 'b', displayName: 'Bob', roles: [A, R] }, user('dave'), { id: 'B', displayName: 'Bob', roles: [A] }],
+      1,
+    );
+    expect(health.eligibleApprovers).toEqual([{ id: 'b', displayName: 'Bob' }]);
+    expect(health.reasons.join(' ')).toContain('Bob');
+  });
+});
+
+describe('someoneElseCanApprove', () => {
+  it.each<[string, PoolCandidate[], string, boolean]>([
+    ['nobody holds the role', [user('alice', R)], 'alice', false],
+    ['only the initiator approves', [user('bob', A, R)], 'bob', false],
+    ['the initiator in another spelling', [user('bob', A, R)], 'BOB', false],
+    ['another approver exists', [user('bob', A, R), user('carol', A)], 'bob', true],
+    ['the initiator is outside the pool', [user('carol', A)], 'alice', true],
+  ])('%s', (_name, candidates, initiator, expected) => {
+    expect(someoneElseCanApprove(candidates, initiator)).toBe(expected);
+  });
+});
