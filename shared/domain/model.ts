@@ -45,6 +45,12 @@ export interface Operation {
   action: string;
   resourceType: string;
   resourceId?: string;
+  /**
+   * A bulk device action (`wipe`, `retire` or `delete` of `managedDevice`): 1..100 distinct device
+   * ids in place of `resourceId` (never both). Each device is locked, snapshotted (`targets`) and
+   * executed on its own; see docs/intune.md.
+   */
+  resourceIds?: string[];
   payload?: JsonValue;
 }
 
@@ -53,8 +59,47 @@ export interface PolicySnapshot {
   id: string;
   version: number;
   approverGroupIds: string[];
+  /** The request's effective quorum: the policy's, raised by a matching scope rule (see `quorum`). */
   requiredApprovals: number;
+  /** The policy's scope rules as they were at submit (absent when it had none). */
+  approvalsByScope?: ScopeRule[];
+  /** Why `requiredApprovals` is what it is, when a scope rule raised it above the policy's own. */
+  quorum?: QuorumReason;
+  /** Who completes an approved request: its initiator (default) or the service on approval. */
+  completion?: CompletionMode;
+  /** ISO-8601 duration: once approved, the request must complete within it or it expires. */
+  executeWithin?: string;
 }
+
+/**
+ * A risk-based quorum rule of an access policy: a request whose operation touches at least
+ * `minDevices` devices, or (`assignsToAll`) assigns to all users or all devices, needs
+ * `requiredApprovals` approvals. The highest matching rule wins; never fewer than the policy's own.
+ */
+export type ScopeRule =
+  | { minDevices: number; requiredApprovals: number }
+  | { assignsToAll: true; requiredApprovals: number };
+
+/** How far an operation reaches, as the quorum rules weigh it (see `shared/intune/catalogue/scope.ts`). */
+export interface OperationScope {
+  /** Devices the operation acts on (a bulk action's count; 1 for a single device action; 0 otherwise). */
+  devices: number;
+  /** Whether it assigns something to all users or all devices. */
+  assignsToAll: boolean;
+}
+
+/** The quorum a scope rule set: the policy's own number, the rule's and the scope it matched. */
+export interface QuorumReason {
+  baseApprovals: number;
+  rule: ScopeRule;
+  scope: OperationScope;
+  /** In words, e.g. `needs 2 approvals because it affects 37 devices`. */
+  text: string;
+}
+
+/** `initiator`: the initiator completes an approved request (as in Intune); `onApproval`: the service does as soon as the quorum is reached. */
+export const COMPLETION_MODES = ['initiator', 'onApproval'] as const;
+export type CompletionMode = (typeof COMPLETION_MODES)[number];
 
 export type DecisionKind = 'approve' | 'reject';
 export type DecisionSource = 'api' | 'link';
@@ -85,6 +130,25 @@ export interface Execution {
   /** The Microsoft Graph calls made, when the Graph executor ran it. */
   graph?: GraphExecution;
   /** A device action's outcome on the device, observed after Graph accepted it. */
+  device?: DeviceOutcome;
+  /**
+   * A bulk device action: one outcome per device, in `operation.resourceIds` order. `status` is
+   * `succeeded` only when every device's is; `code` is then `accepted`, else `partially_applied`
+   * (some succeeded) or the devices' common code.
+   */
+  devices?: DeviceExecution[];
+}
+
+/** One device's part of a bulk device action. */
+export interface DeviceExecution {
+  resourceId: string;
+  /** The device's name as snapshotted at submit. */
+  displayName?: string;
+  status: 'succeeded' | 'failed';
+  /** The executor's code for this device (`accepted`, `already_applied`, `target_changed`, ...). */
+  code?: string;
+  detail: string;
+  /** What the device did with an accepted action, once observed. */
   device?: DeviceOutcome;
 }
 
@@ -190,6 +254,8 @@ export interface ApprovalRequest {
   completedAt?: string;
   /** The target as Graph showed it at submit; absent for operations that create something or touch no Intune object. */
   target?: TargetSnapshot;
+  /** A bulk device action's targets: one snapshot per device, in `operation.resourceIds` order. */
+  targets?: TargetSnapshot[];
   execution?: Execution;
   /** Set when an operator cancelled the request (its orchestration was terminated). */
   cancellation?: OperatorCancellation;
@@ -237,6 +303,12 @@ export interface AccessPolicy {
   requiredApprovals: number;
   /** ISO-8601 duration, PT1H..P90D. */
   requestTtl: string;
+  /** Risk-based quorum: rules that raise `requiredApprovals` with the blast radius (absent: none). */
+  approvalsByScope?: ScopeRule[];
+  /** Who completes an approved request (absent: `initiator`). */
+  completion?: CompletionMode;
+  /** ISO-8601 duration PT5M..P30D: how long an approved request may wait for completion (absent: until `expiresAt`). */
+  executeWithin?: string;
   version: number;
   createdBy: Principal;
   createdAt: string;
