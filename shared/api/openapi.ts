@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  accessPolicySchema,
+  policyListItemSchema,
   policyViewSchema,
   approvalRequestSchema,
   auditPageSchema,
@@ -182,7 +182,12 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'List access policies.',
     security: 'bearer',
     query: pageQuerySchema,
-    responses: { 200: { description: 'A page of policies.', schema: pageSchema(accessPolicySchema) } },
+    responses: {
+      200: {
+        description: 'A page of policies, each with its approver-pool health.',
+        schema: pageSchema(policyListItemSchema),
+      },
+    },
     problems: [...AUTH_PROBLEMS, 'invalid_continuation'],
   },
   {
