@@ -117,7 +117,7 @@ Describe 'MultiAdminApproval against the local runtime' {
             # bob and carol approve; bob may also initiate, which leaves exactly one approver.
             $listed = Get-MaaPolicy | Where-Object profileType -eq 'deviceWipe'
             $listed.Health.Status | Should -Be 'atRisk'
-            @($listed.Health.EligibleApprovers.displayName) | Sort-Object | Should -Be @('Bob', 'Carol')
+            (@($listed.Health.EligibleApprovers.displayName) | Sort-Object) -join ', ' | Should -Be 'Bob, Carol'
             $listed.Health.Reasons | Should -Not -BeNullOrEmpty
             $byId = Get-MaaPolicy -Id $listed.id
             $byId.Health.Status | Should -Be 'atRisk'

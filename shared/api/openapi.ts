@@ -277,7 +277,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'get',
     path: '/ops/summary',
     summary:
-      'Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity and time to decision.',
+      "Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity, time to decision, and every policy's approver-pool health (approverPools).",
     security: 'bearer',
     responses: { 200: { description: 'The summary.' } },
     problems: [...AUTH_PROBLEMS, 'not_an_operator'],

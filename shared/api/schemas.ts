@@ -317,7 +317,7 @@ const poolHealthSchema = z
     status: z
       .enum(['ok', 'atRisk', 'unapprovable'])
       .describe(
-        'unapprovable: a request from one of the approvers (who may initiate) cannot reach requiredApprovals; atRisk: exactly requiredApprovals would remain, or there is a single approver.',
+        'unapprovable: a request from one of the approvers (who may initiate) cannot reach requiredApprovals, or the approvals a scope rule asks; atRisk: exactly that many would remain, or there is a single approver.',
       ),
     reasons: z.array(z.string()).describe('Why the status is not ok; empty when it is.'),
   })

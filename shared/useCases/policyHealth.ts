@@ -45,7 +45,7 @@ export async function readPoolHealth(
       policy.id,
       'failed' in answer
         ? { unreadable: unreadableReason(answer.failed) }
-        : { health: assessApproverPool(answer, policy.requiredApprovals) },
+        : { health: assessApproverPool(answer, policy.requiredApprovals, policy.approvalsByScope) },
     );
   }
   return readings;
