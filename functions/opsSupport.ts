@@ -12,7 +12,7 @@ export const MAX_OPS_ID = 160;
 
 /** The ops use cases' dependencies for one invocation. */
 export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps {
-  const { store, opsReader, now, appKeys, reminderBeforeMs } = getServices();
+  const { store, opsReader, now, appKeys, reminderBeforeMs, directory } = getServices();
   return {
     store,
     reader: opsReader,
@@ -22,5 +22,6 @@ export function opsDeps(client: df.DurableClient, request: HttpRequest): OpsDeps
     correlationId: correlationIdOf(request),
     appKeys,
     reminderBeforeMs,
+    directory,
   };
 }

@@ -2,7 +2,8 @@ import type { HttpRequest } from '@azure/functions';
 import { pageQuerySchema, policyChangeBodySchema, policyDeleteBodySchema } from '../shared/api/schemas';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
-import { getPolicyView, listPolicies, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
+import { getPolicyView, requestPolicyChange, type PolicyChange } from '../shared/useCases/policies';
+import { listPoliciesWithHealth } from '../shared/useCases/policyHealth';
 import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
 import { httpRoute } from './routes';
 
@@ -13,7 +14,7 @@ httpRoute('listPolicies', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: authenticated(authenticate, async (request, caller) =>
-    json(200, await listPolicies(deps(), caller, readQuery(request, pageQuerySchema))),
+    json(200, await listPoliciesWithHealth(deps(), caller, readQuery(request, pageQuerySchema))),
   ),
 });
 

@@ -1,13 +1,13 @@
-import { accessPolicySchema, approvalRequestSchema, pageSchema } from '../../shared/api/schemas';
+import { approvalRequestSchema, pageSchema, policyListItemSchema, policyViewSchema } from '../../shared/api/schemas';
 import type { Command, Context } from '../context';
 import { printJson } from '../context';
 import { UsageError } from '../errors';
 import { ExitCode } from '../exitCodes';
 import { joinedJson, readPages } from '../http';
 import { jsonFile } from '../input';
-import { policiesTable, policyDetail } from '../render';
+import { policiesHealthTable, policyHealthDetail } from '../policyHealth';
 
-const policyPageSchema = pageSchema(accessPolicySchema);
+const policyPageSchema = pageSchema(policyListItemSchema);
 const EXAMPLE_ID = 'a5f0c3d2-7b1e-4c9a-8f21-3d4e5f6a7b8c';
 
 function policyRoute(id: string): string {
@@ -16,7 +16,7 @@ function policyRoute(id: string): string {
 
 export const policiesList: Command = {
   name: 'policies list',
-  summary: 'list the access policies',
+  summary: 'list the access policies with the health of their approver pools',
   args: [],
   options: {},
   example: 'maa policies list',
@@ -34,21 +34,21 @@ export const policiesList: Command = {
     );
     const policies = pages.flatMap((page) => page.value.items);
     if (context.json) printJson(context, joinedJson(pages));
-    else context.io.out(policies.length === 0 ? 'No policies.\n' : policiesTable(policies));
+    else context.io.out(policies.length === 0 ? 'No policies.\n' : policiesHealthTable(policies));
     return ExitCode.ok;
   },
 };
 
 export const policiesShow: Command = {
   name: 'policies show',
-  summary: 'show one access policy',
+  summary: 'show one access policy and whether requests under it can be approved',
   args: ['id'],
   options: {},
   example: `maa policies show ${EXAMPLE_ID}`,
   async run(context) {
-    const answer = await context.api().call(accessPolicySchema, 'GET', policyRoute(context.args.arg(0)));
+    const answer = await context.api().call(policyViewSchema, 'GET', policyRoute(context.args.arg(0)));
     if (context.json) printJson(context, answer.json);
-    else context.io.out(policyDetail(answer.value));
+    else context.io.out(policyHealthDetail(answer.value));
     return ExitCode.ok;
   },
 };

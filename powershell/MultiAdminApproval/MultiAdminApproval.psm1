@@ -143,7 +143,11 @@ function Connect-MaaService {
 Gets the access policies, or one policy by id.
 
 .DESCRIPTION
-GET /api/policies (every page) or GET /api/policies/{id}. Each policy is one object out.
+GET /api/policies (every page) or GET /api/policies/{id}. Each policy is one object out, with
+Health: whether requests under it can be approved at all (Health.Status ok, atRisk or
+unapprovable; Health.EligibleApprovers, the approver groups' members who hold MAA.Approver;
+Health.Reasons, why the status is not ok). In the list, Health is absent for a policy whose
+approver groups the service could not read from the directory just then.
 
 .PARAMETER Id
 The policy's id; takes the id property of piped objects.
@@ -153,6 +157,9 @@ Get-MaaPolicy
 
 .EXAMPLE
 Get-MaaPolicy | Where-Object profileType -eq deviceWipe | Select-Object displayName, approverGroupIds, version
+
+.EXAMPLE
+Get-MaaPolicy | Where-Object { $_.Health.Status -ne 'ok' } | Select-Object displayName, profileType, @{ n = 'Status'; e = { $_.Health.Status } }, @{ n = 'Why'; e = { $_.Health.Reasons -join '; ' } }
 #>
 function Get-MaaPolicy {
     [CmdletBinding()]

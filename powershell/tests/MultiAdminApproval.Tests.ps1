@@ -112,6 +112,18 @@ Describe 'MultiAdminApproval against the local runtime' {
             (Get-MaaPolicy -Id $wipe.id).profileType | Should -Be 'deviceWipe'
         }
 
+        It 'carries the approver pool''s Health on Get-MaaPolicy, in the list and by id' {
+            As carol
+            # bob and carol approve; bob may also initiate, which leaves exactly one approver.
+            $listed = Get-MaaPolicy | Where-Object profileType -eq 'deviceWipe'
+            $listed.Health.Status | Should -Be 'atRisk'
+            (@($listed.Health.EligibleApprovers.displayName) | Sort-Object) -join ', ' | Should -Be 'Bob, Carol'
+            $listed.Health.Reasons | Should -Not -BeNullOrEmpty
+            $byId = Get-MaaPolicy -Id $listed.id
+            $byId.Health.Status | Should -Be 'atRisk'
+            $byId.Health.Reasons -join ' ' | Should -Match 'nobody may be away'
+        }
+
         It 'wipes LT-ALICE-01: submitted with an idempotency key, approved by bob, completed by alice, executed through Graph' {
             As alice
             $script:Wipe = Submit-MaaRequest -ProfileType deviceWipe -Action wipe -ResourceType managedDevice `

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  accessPolicySchema,
+  policyListItemSchema,
   policyViewSchema,
   approvalRequestSchema,
   auditPageSchema,
@@ -182,7 +182,12 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'List access policies.',
     security: 'bearer',
     query: pageQuerySchema,
-    responses: { 200: { description: 'A page of policies.', schema: pageSchema(accessPolicySchema) } },
+    responses: {
+      200: {
+        description: 'A page of policies, each with its approver-pool health.',
+        schema: pageSchema(policyListItemSchema),
+      },
+    },
     problems: [...AUTH_PROBLEMS, 'invalid_continuation'],
   },
   {
@@ -272,7 +277,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'get',
     path: '/ops/summary',
     summary:
-      'Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity and time to decision.',
+      "Operators: counts by status, oldest open request, expiring within 24 h, failures, hourly activity, time to decision, and every policy's approver-pool health (approverPools).",
     security: 'bearer',
     responses: { 200: { description: 'The summary.' } },
     problems: [...AUTH_PROBLEMS, 'not_an_operator'],

@@ -308,21 +308,31 @@ export const accessPolicySchema = z.object({
   lastModifiedAt: z.iso.datetime(),
 });
 
+/** The health of a policy's approver pool (see shared/domain/approverPool.ts). */
+const poolHealthSchema = z
+  .object({
+    eligibleApprovers: z
+      .array(z.object({ id: z.string(), displayName: z.string() }))
+      .describe('The members (transitive) of the approver groups who hold MAA.Approver.'),
+    status: z
+      .enum(['ok', 'atRisk', 'unapprovable'])
+      .describe(
+        'unapprovable: a request from one of the approvers (who may initiate) cannot reach requiredApprovals, or the approvals a scope rule asks; atRisk: exactly that many would remain, or there is a single approver.',
+      ),
+    reasons: z.array(z.string()).describe('Why the status is not ok; empty when it is.'),
+  })
+  .describe('Whether requests under the policy can be approved at all, read from the directory now.');
+
 /** `GET /api/policies/{id}`: the policy with the health of its approver pool. */
-export const policyViewSchema = accessPolicySchema.extend({
-  health: z
-    .object({
-      eligibleApprovers: z
-        .array(z.object({ id: z.string(), displayName: z.string() }))
-        .describe('The members (transitive) of the approver groups who hold MAA.Approver.'),
-      status: z
-        .enum(['ok', 'atRisk', 'unapprovable'])
-        .describe(
-          'unapprovable: a request from one of the approvers (who may initiate) cannot reach requiredApprovals; atRisk: exactly requiredApprovals would remain, or there is a single approver.',
-        ),
-      reasons: z.array(z.string()).describe('Why the status is not ok; empty when it is.'),
-    })
-    .describe('Whether requests under the policy can be approved at all, read from the directory now.'),
+export const policyViewSchema = accessPolicySchema.extend({ health: poolHealthSchema });
+
+/** An item of `GET /api/policies`: the policy with `health` when the directory answered for its groups. */
+export const policyListItemSchema = accessPolicySchema.extend({
+  health: poolHealthSchema
+    .optional()
+    .describe(
+      'As on GET /api/policies/{id} (directory reads are cached briefly); absent when the directory could not be read for this policy.',
+    ),
 });
 
 export const auditRecordSchema = z.object({

@@ -3,6 +3,8 @@
  * approver groups and the app roles they hold. Pure: the directory is read by the use case.
  */
 
+import type { ScopeRule } from './model';
+
 /** A transitive member of one of a policy's approver groups, with the API app roles they hold. */
 export interface PoolCandidate {
   readonly id: string;
@@ -36,14 +38,28 @@ function approvers(candidates: readonly PoolCandidate[]): PoolCandidate[] {
   });
 }
 
+/** The requests a scope rule raises the quorum of, in words. */
+function scopeWords(rule: ScopeRule): string {
+  return 'minDevices' in rule
+    ? `a request that affects ${rule.minDevices} or more devices`
+    : 'a request that assigns to all users or all devices';
+}
+
 /**
  * The health of an approver pool for a policy needing `requiredApprovals`. An approver who also
  * holds `MAA.Requester` may initiate, and cannot approve their own request: the worst case is such
  * an initiator, leaving one approver fewer. `unapprovable` when the worst case leaves fewer than
  * `requiredApprovals`; `atRisk` when it leaves exactly `requiredApprovals`, or the pool holds a
- * single approver; `ok` otherwise.
+ * single approver; `ok` otherwise. The policy's risk-based quorum rules (`scopeRules`) are weighed
+ * the same way: a rule asking more approvals than the worst case leaves makes the pool
+ * `unapprovable` (the requests it covers could never be approved), one asking exactly as many
+ * makes it `atRisk`; each says so in the reasons.
  */
-export function assessApproverPool(candidates: readonly PoolCandidate[], requiredApprovals: number): PoolHealth {
+export function assessApproverPool(
+  candidates: readonly PoolCandidate[],
+  requiredApprovals: number,
+  scopeRules: readonly ScopeRule[] = [],
+): PoolHealth {
   const pool = approvers(candidates);
   const initiators = pool.filter((candidate) => candidate.roles.includes(REQUESTER));
   const worst = pool.length - (initiators.length > 0 ? 1 : 0);
@@ -61,8 +77,27 @@ export function assessApproverPool(candidates: readonly PoolCandidate[], require
       reasons.push(`exactly ${requiredApprovals} approver(s) would remain for some initiator: nobody may be away`);
     if (pool.length === 1) reasons.push(`${pool[0]!.displayName} is the only approver`);
   }
+  let scopeUnapprovable = false;
+  if (pool.length > 0 && worst >= requiredApprovals) {
+    for (const rule of scopeRules) {
+      if (rule.requiredApprovals <= requiredApprovals || rule.requiredApprovals < worst) continue;
+      if (rule.requiredApprovals > worst) {
+        scopeUnapprovable = true;
+        reasons.push(
+          `${scopeWords(rule)} needs ${rule.requiredApprovals} approvals, and only ${worst} approver(s) could give them`,
+        );
+      } else
+        reasons.push(
+          `${scopeWords(rule)} needs ${rule.requiredApprovals} approvals: exactly that many approver(s) would remain, nobody may be away`,
+        );
+    }
+  }
   const status: PoolStatus =
-    pool.length === 0 || worst < requiredApprovals ? 'unapprovable' : reasons.length > 0 ? 'atRisk' : 'ok';
+    pool.length === 0 || worst < requiredApprovals || scopeUnapprovable
+      ? 'unapprovable'
+      : reasons.length > 0
+        ? 'atRisk'
+        : 'ok';
   return { eligibleApprovers, status, reasons };
 }
 

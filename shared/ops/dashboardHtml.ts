@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { REQUEST_STATUSES } from '../domain/model';
 import { visibleText } from '../domain/text';
 import type { RequestSummary } from './opsReader';
-import type { HourBucket, OpsSummary } from './summary';
-import type { InstanceDetail, StuckRequest } from './useCases';
+import type { ApproverPools } from './approverPools';
+import type { HourBucket } from './summary';
+import type { InstanceDetail, OpsOverview, StuckRequest } from './useCases';
 
 // The operators' dashboard as server-rendered HTML: no script, no external asset, one inline
 // stylesheet allowed by its hash, so the page works under `default-src 'none'`. The chart is
@@ -15,6 +16,8 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}
 table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}
 .counts{display:flex;gap:.8rem;flex-wrap:wrap}.count{background:#fff;border:1px solid #ddd;padding:.5rem 1rem;min-width:7rem}
 .count b{display:block;font-size:1.6rem}.bad{color:#b00020}.muted{color:#666}
+.warn{color:#8a5300}.alert{background:#fde7e9;border:2px solid #b00020;color:#b00020;padding:.6rem 1rem;font-weight:600}
+ul.reasons{margin:0;padding-left:1.1rem}
 `;
 
 /** The response headers of every dashboard page: strict CSP with the stylesheet's hash, never cached, never framed. */
@@ -113,8 +116,53 @@ function stuckRows(items: readonly StuckRequest[]): string {
     .join('')}</table>`;
 }
 
-/** The dashboard: status counts, the last 24 hours, what expires soon and what is stuck; refreshes every 10 s. */
-export function renderDashboard(summary: OpsSummary, stuck: readonly StuckRequest[], operator: string): string {
+const POOL_CLASS: Record<string, string> = { unapprovable: 'bad', atRisk: 'warn', unknown: 'warn', ok: '' };
+
+/** A prominent banner naming the policies nobody could approve under; empty when there are none. */
+export function approverPoolsAlert(pools: ApproverPools): string {
+  const stuck = pools.policies.filter((row) => row.status === 'unapprovable');
+  if (stuck.length === 0) return '';
+  return `<p class="alert" role="alert" id="unapprovable-alert">${stuck.length === 1 ? '1 policy cannot' : `${stuck.length} policies cannot`} be approved: ${stuck
+    .map((row) => `${user(row.displayName)} (${escapeHtml(row.profileType)})`)
+    .join(
+      ', ',
+    )}. A request under ${stuck.length === 1 ? 'it' : 'them'} may never reach its quorum: give more members of the approver groups MAA.Approver, or change the policy.</p>`;
+}
+
+/**
+ * The "Approver pools" section: every active policy with its profile type, the approvers who hold
+ * `MAA.Approver` against the approvals a request needs, the pool's status and why; and a note
+ * when the directory could not be read (those policies show `unknown`, the page still renders).
+ */
+export function approverPoolsSection(pools: ApproverPools): string {
+  const { counts } = pools;
+  const heading = `<h2 id="approver-pools">Approver pools</h2><p>${(
+    ['unapprovable', 'atRisk', 'unknown', 'ok'] as const
+  )
+    .map(
+      (status) =>
+        `<span data-pool-count="${status}"${counts[status] && status !== 'ok' ? ` class="${POOL_CLASS[status]}"` : ''}>${status}: <b>${counts[status]}</b></span>`,
+    )
+    .join(' · ')}</p>`;
+  const unreadable = pools.directoryReadable
+    ? ''
+    : `<p class="warn" id="directory-unreadable">The directory could not be read for ${counts.unknown} ${counts.unknown === 1 ? 'policy' : 'policies'}: ${counts.unknown === 1 ? 'its' : 'their'} pool is shown as unknown.</p>`;
+  if (pools.policies.length === 0) return `${heading}${unreadable}<p class="muted">No policies.</p>`;
+  const rows = pools.policies
+    .map((row) => {
+      const cls = POOL_CLASS[row.status];
+      return `<tr data-policy-id="${escapeHtml(row.policyId)}" data-pool-status="${row.status}"><td>${user(row.displayName)}</td><td>${escapeHtml(row.profileType)}</td><td>${row.eligibleApprovers ?? '?'} / ${row.requiredApprovals}</td><td${cls ? ` class="${cls}"` : ''}><b>${escapeHtml(row.status)}</b></td><td>${
+        row.reasons.length === 0
+          ? '<span class="muted">—</span>'
+          : `<ul class="reasons">${row.reasons.map((reason) => `<li>${user(reason)}</li>`).join('')}</ul>`
+      }</td></tr>`;
+    })
+    .join('');
+  return `${heading}${unreadable}<table><tr><th>policy</th><th>profile type</th><th>approvers / needed</th><th>status</th><th>why</th></tr>${rows}</table>`;
+}
+
+/** The dashboard: status counts, approver pools, the last 24 hours, what expires soon and what is stuck; refreshes every 10 s. */
+export function renderDashboard(summary: OpsOverview, stuck: readonly StuckRequest[], operator: string): string {
   const counts = REQUEST_STATUSES.map(
     (status) => `<div class="count" data-status="${status}"><b>${summary.counts[status]}</b>${status}</div>`,
   ).join('');
@@ -122,7 +170,9 @@ export function renderDashboard(summary: OpsSummary, stuck: readonly StuckReques
   return page(
     'Approvals — operations',
     `<h1>Approvals — operations</h1><p class="muted">Signed in as ${user(operator)} · ${escapeHtml(summary.generatedAt)} · refreshes every 10 s</p>
+${approverPoolsAlert(summary.approverPools)}
 <h2>Requests by status</h2><div class="counts">${counts}</div>
+${approverPoolsSection(summary.approverPools)}
 <h2>Last 24 hours</h2>
 <p>Failed executions: <b${last24h.failedExecutions ? ' class="bad"' : ''}>${last24h.failedExecutions}</b> · failed orchestrations: <b${last24h.failedOrchestrations ? ' class="bad"' : ''}>${last24h.failedOrchestrations}</b> · time to decision (${last24h.timeToDecision.decided} decided): median ${duration(last24h.timeToDecision.medianSeconds)}, p95 ${duration(last24h.timeToDecision.p95Seconds)}</p>
 ${activityChart(last24h.hourly)}

@@ -10,9 +10,11 @@ import {
   type OperatorAction,
 } from '../domain/operatorActions';
 import type { AuthenticatedPrincipal } from '../identity/principal';
+import type { Directory } from '../identity/directory';
 import type { AppKeyRing } from '../keys/appKey';
 import type { Page, PageRequest, Store, Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from '../useCases/continuation';
+import { approverPools, type ApproverPools } from './approverPools';
 import { checkConsistency, type Consistency } from './consistency';
 import type { OpsReader, RequestSummary } from './opsReader';
 import {
@@ -38,6 +40,8 @@ export interface OpsDeps {
   appKeys: AppKeyRing;
   /** How long before expiry approvers are reminded (0: never); approval orchestrations are started with it. */
   reminderBeforeMs: number;
+  /** The (cached) directory: the approver pools of the policies are read through it. */
+  directory: Pick<Directory, 'approverCandidates'>;
 }
 
 /** How long terminate waits for the orchestration to stop before answering 503 (try again). */
@@ -48,8 +52,16 @@ export function requireOperator(caller: AuthenticatedPrincipal): void {
   if (!caller.roles.includes('MAA.Operator')) throw new DomainError('not_an_operator', '');
 }
 
-export function summary(deps: OpsDeps): Promise<OpsSummary> {
-  return opsSummary(deps.reader, deps.orchestrations, deps.now());
+/** The operators' summary with the approver pools of every active policy. */
+export type OpsOverview = OpsSummary & { approverPools: ApproverPools };
+
+/** The summary (see {@link opsSummary}) and every policy's approver pool (see {@link approverPools}). */
+export async function summary(deps: OpsDeps): Promise<OpsOverview> {
+  const [overview, pools] = await Promise.all([
+    opsSummary(deps.reader, deps.orchestrations, deps.now()),
+    approverPools(deps.store, deps.directory),
+  ]);
+  return { ...overview, approverPools: pools };
 }
 
 /** The request an instance belongs to: its own id, or the part before `:redrive:` for a re-drive. */

@@ -44,7 +44,7 @@ export type PolicyView = AccessPolicy & { health: PoolHealth };
 export async function getPolicyView(deps: UseCaseDeps, id: string): Promise<PolicyView> {
   const policy = await getPolicy(deps, id);
   const candidates = await deps.directory.approverCandidates(policy.approverGroupIds);
-  return { ...policy, health: assessApproverPool(candidates, policy.requiredApprovals) };
+  return { ...policy, health: assessApproverPool(candidates, policy.requiredApprovals, policy.approvalsByScope) };
 }
 
 /**

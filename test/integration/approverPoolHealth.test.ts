@@ -60,9 +60,10 @@ describe('approver-pool health', () => {
     const mine = await api.call('bob', 'GET', 'requests?view=mine');
     expect(mine.body.items).toEqual([]);
 
-    // The list stays cheap: no health there.
+    // The list carries the same health (read through the same cached directory port).
     const list = await api.call('alice', 'GET', 'policies?top=100');
-    expect(list.body.items.every((policy: object) => !('health' in policy))).toBe(true);
+    const listed = list.body.items.find((policy: { id: string }) => policy.id === policyId);
+    expect(listed.health).toEqual(before);
   });
 
   it('turns atRisk, then ok, as roles are granted through the local directory, and the submit goes through', async () => {

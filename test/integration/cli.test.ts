@@ -156,14 +156,25 @@ describe('maa against the local runtime', () => {
     const listed = await as('alice', 'policies', 'list');
     expect(listed.code).toBe(0);
     const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID +PROFILE TYPE +NAME +APPROVALS +TTL +VERSION$/);
-    expect(row).toMatch(/^pol-\S+ +deviceWipe +Device wipes need a second admin +1 +P30D +1$/);
+    expect(header).toMatch(/^ID +PROFILE TYPE +NAME +APPROVALS +TTL +VERSION +HEALTH$/);
+    // bob and carol approve; bob may also request, which would leave carol alone: at risk.
+    expect(row).toMatch(/^pol-\S+ +deviceWipe +Device wipes need a second admin +1 +P30D +1 +atRisk$/);
     expect(rest).toEqual([]);
     // Columns line up: each heading starts where its values start.
     expect(row!.indexOf('deviceWipe')).toBe(header!.indexOf('PROFILE TYPE'));
     const policyId = row!.split(' ')[0]!;
     const shown = await as('bob', 'policies', 'show', policyId);
     expect(shown.stdout).toMatch(/^approvals: +1$/m);
+    expect(shown.stdout).toMatch(/^health: +atRisk$/m);
+    expect(shown.stdout).toMatch(/^eligible approvers: +2: Bob, Carol$/m);
+    expect(shown.stdout).toMatch(
+      /^why: +exactly 1 approver\(s\) would remain for some initiator: nobody may be away$/m,
+    );
+    const json = JSON.parse((await as('bob', 'policies', 'show', policyId, '--json')).stdout);
+    expect(json.health).toMatchObject({
+      status: 'atRisk',
+      eligibleApprovers: [{ displayName: 'Bob' }, { displayName: 'Carol' }],
+    });
   });
 
   it('submit --dry-run prints the evaluation (policy, approvers, target, calls) and submits nothing', async () => {

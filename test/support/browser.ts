@@ -52,9 +52,14 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   return file;
 }
 
-/** A runtime with the deviceWipe policy in place, and a browser: what every browser test starts from. */
-export async function startBrowserFixture(): Promise<{ api: Api; browser: Browser; dispose(): Promise<void> }> {
-  const api = new Api(await startRuntime());
+/**
+ * A runtime with the deviceWipe policy in place, and a browser: what every browser test starts
+ * from. `env` adds runtime settings (e.g. `MAA_GROUP_CACHE_SECONDS: '0'` for role changes to show at once).
+ */
+export async function startBrowserFixture(
+  env: Record<string, string> = {},
+): Promise<{ api: Api; browser: Browser; dispose(): Promise<void> }> {
+  const api = new Api(await startRuntime({ env }));
   const browser = await launchBrowser();
   await createPolicy(api, {
     displayName: 'Wipes',

@@ -1,4 +1,5 @@
 import { assessApproverPool, someoneElseCanApprove, type PoolCandidate } from '../../../shared/domain/approverPool';
+import type { ScopeRule } from '../../../shared/domain/model';
 
 const A = 'MAA.Approver';
 const R = 'MAA.Requester';
@@ -21,6 +22,51 @@ describe('assessApproverPool', () => {
     const health = assessApproverPool(candidates, required);
     expect(health.status).toBe(status);
     expect(health.reasons.length > 0).toBe(status !== 'ok');
+  });
+
+  const three = [user('bob', A, R), user('carol', A), user('erin', A)];
+  it.each<[string, PoolCandidate[], ScopeRule[], string, string[]]>([
+    ['no rules', three, [], 'ok', []],
+    [
+      'a rule the pool can meet with one to spare',
+      [...three, user('f', A)],
+      [{ minDevices: 10, requiredApprovals: 2 }],
+      'ok',
+      [],
+    ],
+    [
+      'a rule asking exactly as many as remain',
+      three,
+      [{ minDevices: 10, requiredApprovals: 2 }],
+      'atRisk',
+      [
+        'a request that affects 10 or more devices needs 2 approvals: exactly that many approver(s) would remain, nobody may be away',
+      ],
+    ],
+    [
+      'a rule asking more than remain',
+      three,
+      [
+        { minDevices: 10, requiredApprovals: 2 },
+        { assignsToAll: true, requiredApprovals: 3 },
+      ],
+      'unapprovable',
+      [
+        'a request that affects 10 or more devices needs 2 approvals: exactly that many approver(s) would remain, nobody may be away',
+        'a request that assigns to all users or all devices needs 3 approvals, and only 2 approver(s) could give them',
+      ],
+    ],
+    [
+      "a rule not above the policy's own number",
+      [user('c', A)],
+      [{ minDevices: 5, requiredApprovals: 1 }],
+      'atRisk',
+      ['exactly 1 approver(s) would remain for some initiator: nobody may be away', 'c is the only approver'],
+    ],
+  ])('weighs scope rules: %s', (_name, candidates, rules, status, reasons) => {
+    const health = assessApproverPool(candidates, 1, rules);
+    expect(health.status).toBe(status);
+    expect(health.reasons).toEqual(reasons);
   });
 
   it('lists the approvers only, once each, with their names', () => {
