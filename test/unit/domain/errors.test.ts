@@ -27,6 +27,7 @@ describe('DomainError', () => {
     ['target_not_found', 422],
     ['graph_unavailable', 503],
     ['no_eligible_approver', 422],
+    ['auto_complete_unavailable', 422],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
