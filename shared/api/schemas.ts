@@ -150,7 +150,9 @@ export const scopeRuleSchema = z
 const executeWithinSchema = z
   .string()
   .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as PT4H')
-  .describe('ISO-8601 duration, PT5M..P30D and at most requestTtl: once approved, the request must complete within it or it expires.');
+  .describe(
+    'ISO-8601 duration, PT5M..P30D and at most requestTtl: once approved, the request must complete within it or it expires.',
+  );
 
 /** A policy's fields as a change proposes them. */
 export const policyBodySchema = z
@@ -333,7 +335,7 @@ export const approvalRequestSchema = z.object({
         text: z.string().describe('e.g. "needs 2 approvals because it affects 37 devices".'),
       })
       .optional()
-      .describe('Why requiredApprovals is above the policy\'s own: the scope rule that matched.'),
+      .describe("Why requiredApprovals is above the policy's own: the scope rule that matched."),
     completion: z.enum(COMPLETION_MODES).optional(),
     executeWithin: z.string().optional(),
   }),

@@ -362,9 +362,7 @@ export function submittedEvent(request: ApprovalRequest): DomainEvent {
     policyVersion: request.policy.version,
     approverGroupIds: [...request.policy.approverGroupIds],
     requiredApprovals: request.policy.requiredApprovals,
-    ...(request.policy.quorum === undefined
-      ? {}
-      : { quorum: jsonCopy(request.policy.quorum) as unknown as JsonValue }),
+    ...(request.policy.quorum === undefined ? {} : { quorum: jsonCopy(request.policy.quorum) as unknown as JsonValue }),
     ...(request.policy.completion === undefined ? {} : { completion: request.policy.completion }),
     ...(request.policy.executeWithin === undefined ? {} : { executeWithin: request.policy.executeWithin }),
     expiresAt: request.expiresAt,

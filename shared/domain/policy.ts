@@ -75,7 +75,8 @@ type OptionalPolicyField = (typeof OPTIONAL_POLICY_FIELDS)[number];
 export type PolicyDraftInput = { readonly [K in keyof PolicyDraft]?: unknown };
 
 /** A draft that passed validation, with every default filled in (the optional fields only when given). */
-export type ValidPolicyDraft = Required<Omit<PolicyDraft, OptionalPolicyField>> & Pick<PolicyDraft, OptionalPolicyField>;
+export type ValidPolicyDraft = Required<Omit<PolicyDraft, OptionalPolicyField>> &
+  Pick<PolicyDraft, OptionalPolicyField>;
 
 /** The outcome of {@link validatePolicyDraft}: the completed draft, or at least one field error. */
 export type PolicyValidation = { ok: true; value: ValidPolicyDraft } | { ok: false; errors: FieldError[] };

@@ -2,7 +2,12 @@ import type { PolicyBody } from '../api/schemas';
 import { DomainError } from '../domain/errors';
 import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model';
 import { assessApproverPool, type PoolHealth } from '../domain/approverPool';
-import { assertCompletionRuns, assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
+import {
+  assertCompletionRuns,
+  assertKnownGroups,
+  assertNoActivePolicy,
+  assertValidPolicyDraft,
+} from '../domain/policy';
 import type { Page } from '../store/store';
 import { sealPage, storePaging } from './continuation';
 import type { Caller, UseCaseDeps } from './deps';

@@ -148,7 +148,7 @@ export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: S
       ? {}
       : { policy: { id: named.id, displayName: named.displayName, version: named.version } }),
     requiredApprovals: snapshot.requiredApprovals,
- why: named
+    why: named
       ? snapshot.quorum === undefined
         ? `Policy '${named.displayName}' (version ${named.version}) requires ${snapshot.requiredApprovals} approval(s) from its approver groups, not counting the requester.`
         : `Policy '${named.displayName}' (version ${named.version}) requires ${approvalsIn(snapshot.quorum.baseApprovals)}; this request ${snapshot.quorum.text}, from its approver groups, not counting the requester.`

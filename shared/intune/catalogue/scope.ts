@@ -11,7 +11,9 @@ const EVERYONE: ReadonlySet<string> = new Set(['allDevices', 'allLicensedUsers']
  * users or all devices (an assignment whose `target` is `allDevices` or `allLicensedUsers`, in an
  * assign action, an added assignment or a create carrying assignments).
  */
-export function scopeOf(operation: Pick<Operation, 'action' | 'resourceType' | 'resourceIds' | 'payload'>): OperationScope {
+export function scopeOf(
+  operation: Pick<Operation, 'action' | 'resourceType' | 'resourceIds' | 'payload'>,
+): OperationScope {
   return { devices: devicesOf(operation), assignsToAll: assignsToAll(operation.payload) };
 }
 

@@ -35,7 +35,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(DOMAIN_ERROR_CODES).toHaveLength(25);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(26);
   });
 
   it('carries field errors when given', () => {
