@@ -189,8 +189,15 @@ export const policyBodySchema = z
     // The rules' contradictions and the window against requestTtl: the domain's checks, as field errors.
     const checked = validatePolicyDraft(body);
     if (checked.ok) return;
+    // A field zod already refused (a range, an unknown member) is not named twice.
+    const named = new Set(
+      context.issues.flatMap((issue) => {
+        const at = (issue.path ?? []).join('.');
+        return issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `${at}.${key}`) : [at];
+      }),
+    );
     for (const problem of checked.errors)
-      if (problem.path.startsWith('approvalsByScope') || problem.path === 'executeWithin')
+      if ((problem.path.startsWith('approvalsByScope') || problem.path === 'executeWithin') && !named.has(problem.path))
         context.addIssue({ code: 'custom', message: problem.message, path: problem.path.split('.').map(segment) });
   });
 
