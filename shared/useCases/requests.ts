@@ -151,7 +151,7 @@ export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: S
     why: named
       ? snapshot.quorum === undefined
         ? `Policy '${named.displayName}' (version ${named.version}) requires ${snapshot.requiredApprovals} approval(s) from its approver groups, not counting the requester.`
-        : `Policy '${named.displayName}' (version ${named.version}) requires ${approvalsIn(snapshot.quorum.baseApprovals)}; this request ${snapshot.quorum.text}, from its approver groups, not counting the requester.`
+        : `Policy '${named.displayName}' (version ${named.version}) requires ${approvalsIn(snapshot.quorum.baseApprovals)}; this request ${snapshot.quorum.text}. Approvals come from its approver groups, not counting the requester.`
       : `No policy governs ${body.profileType} yet: ${snapshot.requiredApprovals} other policy admin(s) approve it.`,
     approvers,
     ...common,
