@@ -197,7 +197,14 @@ export function scopeRuleProblems(rules: unknown, baseApprovals: unknown): Field
     return errors;
   }
   if (rules.length > MAX_SCOPE_RULES) fail('', `must hold at most ${MAX_SCOPE_RULES} rules`);
-  const base = typeof baseApprovals === 'number' && Number.isInteger(baseApprovals) ? baseApprovals : undefined;
+  // Rules are weighed against a valid policy number only (an invalid one has its own error).
+  const base =
+    typeof baseApprovals === 'number' &&
+    Number.isInteger(baseApprovals) &&
+    baseApprovals >= 1 &&
+    baseApprovals <= MAX_REQUIRED_APPROVALS
+      ? baseApprovals
+      : undefined;
   let previous: { minDevices: number; requiredApprovals?: number } | undefined;
   let allRule: number | undefined;
   rules.forEach((rule: unknown, index) => {

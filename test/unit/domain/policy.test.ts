@@ -399,6 +399,14 @@ describe('validatePolicyDraft: scope rules, completion and the execution window'
   });
 });
 
+describe('scope rules under an invalid policy number', () => {
+  it('reports the policy number alone, not every rule against it', () => {
+    expect(errorsOf({ requiredApprovals: 11, approvalsByScope: [{ minDevices: 2, requiredApprovals: 10 }] })).toEqual([
+      { path: 'requiredApprovals', message: 'must be an integer from 1 to 10' },
+    ]);
+  });
+});
+
 describe('policySnapshot: the quorum fields', () => {
   it('keeps the scope rules, completion and window, copied', () => {
     const rules = [{ minDevices: 2, requiredApprovals: 2 }];
