@@ -8,7 +8,7 @@
  */
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { wipeBody } from '../support/builders';
-import { deviceWrites, newDevice } from '../support/intune';
+import { deviceWrites, newDevice, SEEDED } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 jest.setTimeout(60_000);
@@ -122,6 +122,43 @@ describe('auto-complete and scope rules on the local runtime', () => {
     const late = await api.call('alice', 'POST', `requests/${id}/complete`);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('invalid_state');
+  });
+
+  it('raises the quorum of an assignment to all users to the rule’s 2, shown with its reason on the request', async () => {
+    await createPolicy(api, {
+      displayName: 'App rollouts',
+      profileType: 'app',
+      approverGroupIds: [group],
+      approvalsByScope: [{ assignsToAll: true, requiredApprovals: 2 }],
+    });
+    const body = {
+      profileType: 'app',
+      operation: {
+        action: 'assign',
+        resourceType: 'mobileApp',
+        resourceId: SEEDED.mobileApps[0],
+        payload: { assignments: [{ target: 'allLicensedUsers', intent: 'available' }] },
+      },
+      justification: 'Offer the VPN client to everyone (CHG-2002)',
+    };
+    const dryRun = await api.call('alice', 'POST', 'requests/evaluate', body);
+    expect(dryRun.body).toMatchObject({ requiredApprovals: 2 });
+    expect(dryRun.body.why).toContain('needs 2 approvals because it assigns to all users or all devices');
+
+    const submitted = await api.call('alice', 'POST', 'requests', body);
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id as string;
+    expect(submitted.body.policy).toMatchObject({
+      requiredApprovals: 2,
+      quorum: { baseApprovals: 1, text: 'needs 2 approvals because it assigns to all users or all devices' },
+    });
+
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, {})).status).toBe(202);
+    await api.until('alice', id, (request) => request.decisions.length === 1);
+    expect((await api.call('alice', 'GET', `requests/${id}`)).body.status).toBe('needsApproval');
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, {})).status).toBe(202);
+    await api.until('alice', id, (request) => request.status === 'approved');
+    expect((await api.call('alice', 'POST', `requests/${id}/cancel`)).status).toBe(202);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
