@@ -55,7 +55,7 @@ export function authenticatedClientRoute(
  * orchestrations started or sent commands carry the correlation id of `request`.
  */
 export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
-  const { store, directory, now, appKeys, reminderBeforeMs, targets } = getServices();
+  const { store, directory, now, appKeys, reminderBeforeMs, targets, executorKindOf } = getServices();
   return {
     store,
     directory,
@@ -67,5 +67,6 @@ export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseD
     appKeys,
     reminderBeforeMs,
     targets,
+    executorKindOf,
   };
 }

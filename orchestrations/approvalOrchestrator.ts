@@ -18,6 +18,7 @@ import {
   type JsonValue,
   type Principal,
 } from '../shared/domain/model';
+import { completesOnApproval } from '../shared/domain/policy';
 import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
@@ -52,7 +53,9 @@ const NOTIFY_RETRY = retry(5_000, 2);
  * waits for commands raced against the durable expiry timer, applies each through the pure
  * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
  * initiator completes it (and, for a device action Graph accepted, follows the device up until its
- * outcome settles, recording it once as `execution.observed`), and records every step in the read model and the audit trail. It
+ * outcome settles, recording it once as `execution.observed`) — or, under a policy that completes
+ * on approval, completes it itself right after the approval that reached the quorum and tells the
+ * initiator what ran (`executed`) — and records every step in the read model and the audit trail. It
  * notifies the approvers of a new request (and reminds those who have not decided, once, shortly
  * before it expires) and the initiator of every decision, cancellation and expiry, auditing each
  * outcome; a notification that fails is recorded and never stops the request.
@@ -292,13 +295,30 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     }
     yield* record(result);
     publish();
-    const kind = notificationFor(result);
+    let kind = notificationFor(result);
+    // A policy that completes on approval: the approval that reached the quorum completes the
+    // request at once (no actor), and the initiator hears what ran instead of "complete it now".
+    let autoCompleted = false;
+    if (command.kind === 'decide' && request.status === 'approved' && completesOnApproval(request.policy)) {
+      const autoComplete: Command = { kind: 'autoComplete', at: now() };
+      try {
+        const completed = applyCommand(request, autoComplete);
+        yield* record(completed);
+        publish();
+        autoCompleted = true;
+        kind = undefined;
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        yield* record({ request, events: [refusal(autoComplete, error.code, error.message)] });
+      }
+    }
     if (kind) yield* notify(kind);
 
     if (request.status === 'completed') {
       const { followUp, ...execution } = yield* execute(context, request, correlation);
       yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
+      if (autoCompleted) yield* notify('executed');
       if (followUp && request.execution?.status === 'succeeded') {
         const outcome = yield* observeDevice(context, request.id, followUp, correlation);
         try {

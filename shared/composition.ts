@@ -1,7 +1,7 @@
 import type { CosmosClient } from '@azure/cosmos';
 import { config, type AppConfig, type CosmosStoreConfig, type SqliteStoreConfig } from './config';
 import type { ProfileType } from './domain/model';
-import { NoneExecutor, type Executor } from './execute/executor';
+import { NoneExecutor, type Executor, type ExecutorKind } from './execute/executor';
 import { PolicyExecutor } from './execute/policyExecutor';
 import { WebhookExecutor } from './execute/webhookExecutor';
 import type { Directory } from './identity/directory';
@@ -55,6 +55,8 @@ export interface Services {
    * every other Intune type.
    */
   readonly executorFor: (profileType: ProfileType) => Executor;
+  /** The `kind` of the executor {@link executorFor} gives (`policy`, `webhook`, `none`, `graph`), building none. */
+  readonly executorKindOf: (profileType: ProfileType) => ExecutorKind;
   /** Reads an operation's Intune target through Graph (the request's `target` at submit). */
   readonly targets: TargetReader;
   /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
@@ -105,17 +107,30 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     const { GraphExecutor } = require('./execute/graphExecutor') as typeof import('./execute/graphExecutor');
     return new GraphExecutor({ client: intuneClient(), appKeys: settings.appKeys, now, settings: settings.intune });
   });
+  const executorKindOf = (type: ProfileType): ExecutorKind => {
+    const { webhook } = settings.executors;
+    const graphTypes: readonly ProfileType[] = INTUNE_PROFILE_TYPES;
+    if (type === 'operationApprovalPolicy') return 'policy';
+    if (webhook && webhook.profileTypes.includes(type)) return 'webhook';
+    if (settings.intune.releaseOnly.includes(type) || !graphTypes.includes(type)) return 'none';
+    return 'graph';
+  };
   const executors = once(() => {
     const { webhook } = settings.executors;
     const policy = new PolicyExecutor(store(), now);
     const none = new NoneExecutor();
     const hook = webhook ? new WebhookExecutor({ url: webhook.url, secret: webhook.secret }, now) : undefined;
-    const graphTypes: readonly ProfileType[] = INTUNE_PROFILE_TYPES;
     return (type: ProfileType): Executor => {
-      if (type === 'operationApprovalPolicy') return policy;
-      if (hook && webhook!.profileTypes.includes(type)) return hook;
-      if (settings.intune.releaseOnly.includes(type) || !graphTypes.includes(type)) return none;
-      return graphExecutor();
+      switch (executorKindOf(type)) {
+        case 'policy':
+          return policy;
+        case 'webhook':
+          return hook!;
+        case 'none':
+          return none;
+        case 'graph':
+          return graphExecutor();
+      }
     };
   });
   return Object.freeze({
@@ -140,6 +155,7 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
       return notifiers();
     },
     executorFor: (profileType: ProfileType) => executors()(profileType),
+    executorKindOf,
     get targets() {
       return targets();
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AUDIT_TYPES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
+import { validatePolicyDraft } from '../domain/policy';
+import { AUDIT_TYPES, COMPLETION_MODES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { jsonTextProblems } from '../domain/text';
 import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
 import { graphCallsOf } from '../intune/catalogue/describe';
@@ -121,6 +122,38 @@ const isoDuration = z
   .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as P30D or PT12H')
   .describe('ISO-8601 duration, PT1H..P90D.');
 
+/** A risk-based quorum rule: `minDevices` or `assignsToAll`, and the approvals it needs. */
+export const scopeRuleSchema = z
+  .object({
+    minDevices: z
+      .number()
+      .int()
+      .min(2)
+      .max(100)
+      .optional()
+      .describe('The rule matches an operation on at least this many devices (a bulk device action).'),
+    assignsToAll: z
+      .literal(true)
+      .optional()
+      .describe('The rule matches an operation that assigns to all users or all devices.'),
+    requiredApprovals: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .describe("The approvals a matching request needs: more than the policy's own requiredApprovals."),
+  })
+  .strict()
+  .describe('Exactly one of minDevices or assignsToAll, and requiredApprovals.')
+  .meta({ id: 'ScopeRule' });
+
+const executeWithinSchema = z
+  .string()
+  .regex(/^P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, 'must be an ISO-8601 duration such as PT4H')
+  .describe(
+    'ISO-8601 duration, PT5M..P30D and at most requestTtl: once approved, the request must complete within it or it expires.',
+  );
+
 /** A policy's fields as a change proposes them. */
 export const policyBodySchema = z
   .object({
@@ -136,8 +169,42 @@ export const policyBodySchema = z
       ),
     requiredApprovals: z.number().int().min(1).max(10).default(1),
     requestTtl: isoDuration.default('P30D'),
+    approvalsByScope: z
+      .array(scopeRuleSchema)
+      .max(10)
+      .optional()
+      .describe(
+        'Risk-based quorum: a request matching a rule needs its requiredApprovals (the highest matching rule wins). minDevices strictly increasing, requiredApprovals not decreasing with it, at most one assignsToAll rule.',
+      ),
+    completion: z
+      .enum(COMPLETION_MODES)
+      .optional()
+      .describe(
+        'initiator (default): the initiator completes an approved request; onApproval: the service completes and executes it as soon as the quorum is reached (refused with 422 auto_complete_unavailable for a release-only profile type).',
+      ),
+    executeWithin: executeWithinSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, context) => {
+    // The rules' contradictions and the window against requestTtl: the domain's checks, as field errors.
+    const checked = validatePolicyDraft(body);
+    if (checked.ok) return;
+    // A field zod already refused (a range, an unknown member) is not named twice.
+    const named = new Set(
+      context.issues.flatMap((issue) => {
+        const at = (issue.path ?? []).join('.');
+        return issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `${at}.${key}`) : [at];
+      }),
+    );
+    for (const problem of checked.errors)
+      if ((problem.path.startsWith('approvalsByScope') || problem.path === 'executeWithin') && !named.has(problem.path))
+        context.addIssue({ code: 'custom', message: problem.message, path: problem.path.split('.').map(segment) });
+  });
+
+/** A dotted path's segment as zod paths hold it: list indexes as numbers. */
+function segment(part: string): string | number {
+  return /^\d+$/.test(part) ? Number(part) : part;
+}
 export type PolicyBody = z.infer<typeof policyBodySchema>;
 
 /** `POST /api/policies` and `PUT /api/policies/{id}`: the policy and the justification approvers see. */
@@ -262,7 +329,22 @@ export const approvalRequestSchema = z.object({
     id: z.string(),
     version: z.number().int(),
     approverGroupIds: z.array(z.string()),
-    requiredApprovals: z.number().int(),
+    requiredApprovals: z
+      .number()
+      .int()
+      .describe("The request's effective quorum: the policy's, raised by a matching scope rule (see quorum)."),
+    approvalsByScope: z.array(scopeRuleSchema).optional(),
+    quorum: z
+      .object({
+        baseApprovals: z.number().int(),
+        rule: scopeRuleSchema,
+        scope: z.object({ devices: z.number().int(), assignsToAll: z.boolean() }),
+        text: z.string().describe('e.g. "needs 2 approvals because it affects 37 devices".'),
+      })
+      .optional()
+      .describe("Why requiredApprovals is above the policy's own: the scope rule that matched."),
+    completion: z.enum(COMPLETION_MODES).optional(),
+    executeWithin: z.string().optional(),
   }),
   status: requestStatusSchema,
   decisions: z.array(decisionSchema),
@@ -302,6 +384,9 @@ export const accessPolicySchema = z.object({
   approverGroupIds: z.array(z.string()),
   requiredApprovals: z.number().int(),
   requestTtl: z.string(),
+  approvalsByScope: z.array(scopeRuleSchema).optional(),
+  completion: z.enum(COMPLETION_MODES).optional().describe('Absent: initiator.'),
+  executeWithin: z.string().optional(),
   version: z.number().int(),
   createdBy: principalSchema,
   createdAt: z.iso.datetime(),

@@ -14,12 +14,14 @@ import {
   type Execution,
   type JsonValue,
   type Operation,
+  type OperationScope,
   type Principal,
   type ProfileType,
   type RequestStatus,
   type TargetSnapshot,
 } from './model';
-import { applicablePolicy, approverRule } from './policy';
+import { applicablePolicy, approverRule, completesOnApproval, executeWithinMs } from './policy';
+import { effectiveQuorum } from './quorum';
 import { freeTextProblem, identifierProblem, isBlankText, jsonTextProblems, normalizeIdentifier } from './text';
 
 /**
@@ -75,6 +77,15 @@ export interface CompleteCommand {
   at: string;
 }
 
+/**
+ * The service completes a request whose policy completes on approval (`completion: onApproval`),
+ * right after the approval that reached the quorum. No actor: the approvals are the authority.
+ */
+export interface AutoCompleteCommand {
+  kind: 'autoComplete';
+  at: string;
+}
+
 /** The expiry timer fired. */
 export interface ExpireCommand {
   kind: 'expire';
@@ -95,7 +106,13 @@ export interface RecordObservationCommand {
 
 /** Anything that can happen to an existing request. */
 export type Command =
-  DecideCommand | CancelCommand | CompleteCommand | ExpireCommand | RecordExecutionCommand | RecordObservationCommand;
+  | DecideCommand
+  | CancelCommand
+  | CompleteCommand
+  | AutoCompleteCommand
+  | ExpireCommand
+  | RecordExecutionCommand
+  | RecordObservationCommand;
 export type CommandKind = Command['kind'];
 
 /** What an accepted command did: the request after it (a new object) and the facts to audit, in order. */
@@ -132,10 +149,16 @@ export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expir
  *   bootstrap) is in one of the snapshot's approver groups, has not decided yet, and the request
  *   needs approval and is not expired. An approval is recorded and `requiredApprovals` approvals by
  *   distinct approvers make it `approved`; a rejection (which needs notes) makes it `rejected`.
+ *   When the snapshot has an `executeWithin` window, the approval that reaches the quorum moves
+ *   `expiresAt` to the earlier of itself and the approval's instant plus the window (audited in
+ *   the `request.approved` record as `expiresAt` and `executeWithin`).
  * - `cancel`: by the initiator, while needsApproval or approved and not expired; makes it `cancelled`.
  * - `complete`: by the initiator who still holds the roles submitting needs ({@link
  *   requiredSubmitRoles}), while approved and not expired, and only if the operation still hashes to
  *   `operationHash`; makes it `completed` with `completedAt`.
+ * - `autoComplete`: only for a snapshot with `completion: onApproval`, while approved and not
+ *   expired, and only if the operation still hashes; makes it `completed`, audited as
+ *   `request.completed` with no actor and `completion: onApproval`.
  * - `expire`: at or after `expiresAt`, while needsApproval or approved (`invalid_state` otherwise,
  *   also when early); makes it `expired`.
  * - `recordExecution`: once, on a completed request; sets `execution` (with its `code`, Graph calls
@@ -151,6 +174,8 @@ export function applyCommand(request: ApprovalRequest, command: Command): Comman
       return cancel(request, command);
     case 'complete':
       return complete(request, command);
+    case 'autoComplete':
+      return autoComplete(request, command);
     case 'expire':
       return expire(request, command);
     case 'recordExecution':
@@ -212,6 +237,11 @@ export interface NewRequestInput {
   now: string;
   /** The target as Graph showed it just now; kept on the request as its `target`. */
   target?: TargetSnapshot;
+  /**
+   * How far the operation reaches (`scopeOf` in the catalogue): the policy's scope rules raise the
+   * request's `requiredApprovals` with it. Absent: no rule applies.
+   */
+  scope?: OperationScope;
 }
 
 /**
@@ -219,7 +249,9 @@ export interface NewRequestInput {
  * snapshot, see `applicablePolicy`), with `operationHash` computed, `createdAt` =
  * `lastModifiedAt` = `now` and `expiresAt` = `now` + the policy's `requestTtl`. `operation` is
  * stored as its canonical JSON reads back (a deep copy without `undefined` members), so what is
- * stored is exactly what was hashed. `target`, when given, is kept as a copy; it is not hashed (the
+ * hashed is exactly what is stored. The snapshot's `requiredApprovals` is the effective quorum:
+ * the policy's, raised by the highest of its `approvalsByScope` rules that `scope` matches (with
+ * `policy.quorum` saying why; see `quorum.ts`). `target`, when given, is kept as a copy; it is not hashed (the
  * operation is what is approved; the target is what it was shown against).
  *
  * Throws `forbidden` when `initiatorRoles` lacks a role of {@link requiredSubmitRoles};
@@ -252,6 +284,16 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
   const stored = storedOperation(operation);
 
   const governing = applicablePolicy(input.profileType, input.policy);
+  const quorum = effectiveQuorum(
+    governing.snapshot.requiredApprovals,
+    governing.snapshot.approvalsByScope,
+    input.scope,
+  );
+  const snapshot = {
+    ...governing.snapshot,
+    requiredApprovals: quorum.requiredApprovals,
+    ...(quorum.quorum === undefined ? {} : { quorum: quorum.quorum }),
+  };
   const createdMs = parseInstant(input.now, 'now');
   const createdAt = formatInstant(createdMs);
   return {
@@ -261,7 +303,7 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     operationHash: operationHash(stored),
     justification: input.justification,
     initiator: { ...input.initiator },
-    policy: governing.snapshot,
+    policy: snapshot,
     status: 'needsApproval',
     decisions: [],
     createdAt,
@@ -320,6 +362,9 @@ export function submittedEvent(request: ApprovalRequest): DomainEvent {
     policyVersion: request.policy.version,
     approverGroupIds: [...request.policy.approverGroupIds],
     requiredApprovals: request.policy.requiredApprovals,
+    ...(request.policy.quorum === undefined ? {} : { quorum: jsonCopy(request.policy.quorum) as unknown as JsonValue }),
+    ...(request.policy.completion === undefined ? {} : { completion: request.policy.completion }),
+    ...(request.policy.executeWithin === undefined ? {} : { executeWithin: request.policy.executeWithin }),
     expiresAt: request.expiresAt,
     ...(request.target === undefined ? {} : { target: jsonCopy(request.target) as unknown as JsonValue }),
   });
@@ -362,11 +407,22 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
   const approvals = approvalCount({ decisions });
   const facts: DomainEvent[] = [];
   let status: RequestStatus = request.status;
+  const fields: Partial<ApprovalRequest> = { decisions };
   if (command.decision === 'reject') {
     status = 'rejected';
     facts.push(event(request, 'request.rejected', at, command.actor, { notes, source: command.source, ...link }));
   } else {
-    if (approvals >= request.policy.requiredApprovals) status = 'approved';
+    const window: { [key: string]: JsonValue } = {};
+    if (approvals >= request.policy.requiredApprovals) {
+      status = 'approved';
+      const withinMs = executeWithinMs(request.policy);
+      if (withinMs !== undefined) {
+        const windowEnd = parseInstant(at, 'at') + withinMs;
+        if (windowEnd < parseInstant(request.expiresAt, 'expiresAt')) fields.expiresAt = formatInstant(windowEnd);
+        window.executeWithin = request.policy.executeWithin!;
+        window.expiresAt = fields.expiresAt ?? request.expiresAt;
+      }
+    }
     facts.push(
       event(request, 'request.approved', at, command.actor, {
         notes,
@@ -374,10 +430,11 @@ function decide(request: ApprovalRequest, command: DecideCommand): CommandResult
         ...link,
         approvals,
         requiredApprovals: request.policy.requiredApprovals,
+        ...window,
       }),
     );
   }
-  return changed(request, { decisions }, status, at, command.actor, facts);
+  return changed(request, fields, status, at, command.actor, facts);
 }
 
 function cancel(request: ApprovalRequest, command: CancelCommand): CommandResult {
@@ -404,6 +461,22 @@ function complete(request: ApprovalRequest, command: CompleteCommand): CommandRe
   }
   return changed(request, { completedAt: at }, 'completed', at, command.actor, [
     event(request, 'request.completed', at, command.actor, { operationHash: request.operationHash }),
+  ]);
+}
+
+function autoComplete(request: ApprovalRequest, command: AutoCompleteCommand): CommandResult {
+  const at = normalizeInstant(command.at, 'at');
+  if (!completesOnApproval(request.policy))
+    throw new DomainError('invalid_state', `request ${request.id} is completed by its initiator, not on approval`);
+  requireStatus(request, at, 'approved', 'complete');
+  if (operationHash(request.operation) !== request.operationHash) {
+    throw new DomainError(
+      'operation_mismatch',
+      `request ${request.id}: the operation no longer matches the approved hash`,
+    );
+  }
+  return changed(request, { completedAt: at }, 'completed', at, null, [
+    event(request, 'request.completed', at, null, { operationHash: request.operationHash, completion: 'onApproval' }),
   ]);
 }
 

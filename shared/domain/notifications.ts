@@ -10,6 +10,8 @@ import type { ApprovalRequest, JsonValue, Principal } from './model';
  *   decided), each with their own approval link.
  * - `approvalRecorded` (an approval short of the quorum), `approved`, `rejected`, `cancelled`,
  *   `expired`: to the initiator (see {@link audienceOf}).
+ * - `executed`: to the initiator of a request the service completed on approval (the policy's
+ *   `completion: onApproval`), once its execution is recorded: what ran and how it went.
  */
 export const NOTIFICATION_KINDS = [
   'submitted',
@@ -19,6 +21,7 @@ export const NOTIFICATION_KINDS = [
   'rejected',
   'cancelled',
   'expired',
+  'executed',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

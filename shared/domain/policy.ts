@@ -1,7 +1,16 @@
 import { parseIsoDuration } from './duration';
 import { DomainError, type FieldError } from './errors';
 import { freeTextProblem, isBlankText, isGuid } from './text';
-import { PROFILE_TYPES, type AccessPolicy, type AppRole, type PolicySnapshot, type ProfileType } from './model';
+import {
+  COMPLETION_MODES,
+  PROFILE_TYPES,
+  type AccessPolicy,
+  type AppRole,
+  type CompletionMode,
+  type PolicySnapshot,
+  type ProfileType,
+  type ScopeRule,
+} from './model';
 
 /** `requiredApprovals` when a draft leaves it out. */
 export const DEFAULT_REQUIRED_APPROVALS = 1;
@@ -17,6 +26,14 @@ export const MAX_REQUEST_TTL_MS = 90 * 86_400_000;
 export const MAX_DISPLAY_NAME_LENGTH = 128;
 /** Longest `description`, in characters (code points). */
 export const MAX_DESCRIPTION_LENGTH = 1024;
+/** The most scope rules (`approvalsByScope`) a policy may have. */
+export const MAX_SCOPE_RULES = 10;
+/** The smallest and largest `minDevices` of a scope rule. */
+export const MIN_SCOPE_DEVICES = 2;
+export const MAX_SCOPE_DEVICES = 100;
+/** Shortest and longest allowed `executeWithin` (PT5M..P30D), in ms. */
+export const MIN_EXECUTE_WITHIN_MS = 5 * 60_000;
+export const MAX_EXECUTE_WITHIN_MS = 30 * 86_400_000;
 
 /**
  * The `id` of the snapshot that policy-change requests get while no `operationApprovalPolicy`
@@ -42,13 +59,24 @@ export interface PolicyDraft {
   requiredApprovals?: number;
   /** ISO-8601 duration, PT1H..P90D. */
   requestTtl?: string;
+  /** Risk-based quorum rules (see {@link scopeRuleProblems}); absent: none. */
+  approvalsByScope?: ScopeRule[];
+  /** Who completes an approved request; absent: `initiator`. */
+  completion?: CompletionMode;
+  /** ISO-8601 duration PT5M..P30D, at most `requestTtl`; absent: no window. */
+  executeWithin?: string;
 }
+
+/** The fields of a draft that a policy keeps only when given. */
+export const OPTIONAL_POLICY_FIELDS = ['approvalsByScope', 'completion', 'executeWithin'] as const;
+type OptionalPolicyField = (typeof OPTIONAL_POLICY_FIELDS)[number];
 
 /** A draft as it may arrive (any field of any type); a {@link PolicyDraft} is one. */
 export type PolicyDraftInput = { readonly [K in keyof PolicyDraft]?: unknown };
 
-/** A draft that passed validation, with every default filled in. */
-export type ValidPolicyDraft = Required<PolicyDraft>;
+/** A draft that passed validation, with every default filled in (the optional fields only when given). */
+export type ValidPolicyDraft = Required<Omit<PolicyDraft, OptionalPolicyField>> &
+  Pick<PolicyDraft, OptionalPolicyField>;
 
 /** The outcome of {@link validatePolicyDraft}: the completed draft, or at least one field error. */
 export type PolicyValidation = { ok: true; value: ValidPolicyDraft } | { ok: false; errors: FieldError[] };
@@ -60,8 +88,10 @@ export { isGuid } from './text';
  * `displayName` 1..128 characters, not blank and free text (see `text.ts`); `description` free
  * text of at most 1024 characters (default empty); `profileType` a known profile type; `approverGroupIds` at least one GUID, none twice
  * (compared case-insensitively); `requiredApprovals` an integer 1..10 (default 1); `requestTtl` an
- * ISO-8601 duration (see {@link parseIsoDuration}) from PT1H to P90D (default P30D). Values are
- * returned as given: nothing is trimmed or case-folded.
+ * ISO-8601 duration (see {@link parseIsoDuration}) from PT1H to P90D (default P30D);
+ * `approvalsByScope` rules that hold together (see {@link scopeRuleProblems}); `completion`
+ * `initiator` or `onApproval`; `executeWithin` a duration from PT5M to P30D, not longer than
+ * `requestTtl`. Values are returned as given: nothing is trimmed or case-folded.
  */
 export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
   const errors: FieldError[] = [];
@@ -76,6 +106,9 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
     approverGroupIds,
     requiredApprovals = DEFAULT_REQUIRED_APPROVALS,
     requestTtl = DEFAULT_REQUEST_TTL,
+    approvalsByScope,
+    completion,
+    executeWithin,
   } = draft;
 
   if (typeof displayName !== 'string') fail('displayName', 'is required and must be a string');
@@ -117,6 +150,16 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
   const ttlProblem = requestTtlProblem(requestTtl);
   if (ttlProblem !== undefined) fail('requestTtl', ttlProblem);
 
+  if (approvalsByScope !== undefined) errors.push(...scopeRuleProblems(approvalsByScope, requiredApprovals));
+
+  if (completion !== undefined && !(COMPLETION_MODES as readonly unknown[]).includes(completion))
+    fail('completion', `must be one of ${COMPLETION_MODES.join(', ')}`);
+
+  if (executeWithin !== undefined) {
+    const problem = executeWithinProblem(executeWithin, ttlProblem === undefined ? requestTtl : undefined);
+    if (problem !== undefined) fail('executeWithin', problem);
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -127,8 +170,122 @@ export function validatePolicyDraft(draft: PolicyDraftInput): PolicyValidation {
       approverGroupIds: [...(approverGroupIds as string[])],
       requiredApprovals: requiredApprovals as number,
       requestTtl: requestTtl as string,
+      ...(approvalsByScope === undefined ? {} : { approvalsByScope: copyRules(approvalsByScope as ScopeRule[]) }),
+      ...(completion === undefined ? {} : { completion: completion as CompletionMode }),
+      ...(executeWithin === undefined ? {} : { executeWithin: executeWithin as string }),
     },
   };
+}
+
+const RULE_MEMBERS: ReadonlySet<string> = new Set(['minDevices', 'assignsToAll', 'requiredApprovals']);
+
+/**
+ * Every way `rules` (a policy's `approvalsByScope`, under a policy asking for `baseApprovals`)
+ * breaks the scope rules, with paths `approvalsByScope.N.member`: at most 10 rules; each an object
+ * with exactly one of `minDevices` (an integer 2..100) or `assignsToAll: true`, and
+ * `requiredApprovals` (an integer 1..10, greater than `baseApprovals`), and no other member. Rules
+ * that contradict each other: `minDevices` not strictly increasing in list order, a
+ * `requiredApprovals` lower than an earlier device rule's, two `assignsToAll` rules.
+ */
+export function scopeRuleProblems(rules: unknown, baseApprovals: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  const fail = (path: string, message: string): void => {
+    errors.push({ path: `approvalsByScope${path}`, message });
+  };
+  if (!Array.isArray(rules)) {
+    fail('', 'must be an array of scope rules');
+    return errors;
+  }
+  if (rules.length > MAX_SCOPE_RULES) fail('', `must hold at most ${MAX_SCOPE_RULES} rules`);
+  // Rules are weighed against a valid policy number only (an invalid one has its own error).
+  const base =
+    typeof baseApprovals === 'number' &&
+    Number.isInteger(baseApprovals) &&
+    baseApprovals >= 1 &&
+    baseApprovals <= MAX_REQUIRED_APPROVALS
+      ? baseApprovals
+      : undefined;
+  let previous: { minDevices: number; requiredApprovals?: number } | undefined;
+  let allRule: number | undefined;
+  rules.forEach((rule: unknown, index) => {
+    const at = `.${index}`;
+    if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) {
+      fail(at, 'must be an object with minDevices or assignsToAll, and requiredApprovals');
+      return;
+    }
+    const record = rule as Record<string, unknown>;
+    for (const key of Object.keys(record))
+      if (!RULE_MEMBERS.has(key)) fail(`${at}.${key}`, 'is not a member of a scope rule');
+    const { minDevices, assignsToAll, requiredApprovals } = record;
+    const approvalsOk =
+      typeof requiredApprovals === 'number' &&
+      Number.isInteger(requiredApprovals) &&
+      requiredApprovals >= 1 &&
+      requiredApprovals <= MAX_REQUIRED_APPROVALS;
+    if (!approvalsOk) fail(`${at}.requiredApprovals`, `must be an integer from 1 to ${MAX_REQUIRED_APPROVALS}`);
+    else if (base !== undefined && requiredApprovals <= base)
+      fail(`${at}.requiredApprovals`, `must be greater than the policy's requiredApprovals (${base})`);
+    if (minDevices === undefined && assignsToAll === undefined) {
+      fail(at, 'must have minDevices or assignsToAll');
+      return;
+    }
+    if (minDevices !== undefined && assignsToAll !== undefined) {
+      fail(at, 'must have minDevices or assignsToAll, not both');
+      return;
+    }
+    if (assignsToAll !== undefined) {
+      if (assignsToAll !== true) fail(`${at}.assignsToAll`, 'must be true');
+      else if (allRule !== undefined)
+        fail(`${at}.assignsToAll`, `repeats rule ${allRule}: only one rule may be for assignments to all`);
+      else allRule = index;
+      return;
+    }
+    if (
+      typeof minDevices !== 'number' ||
+      !Number.isInteger(minDevices) ||
+      minDevices < MIN_SCOPE_DEVICES ||
+      minDevices > MAX_SCOPE_DEVICES
+    ) {
+      fail(`${at}.minDevices`, `must be an integer from ${MIN_SCOPE_DEVICES} to ${MAX_SCOPE_DEVICES}`);
+      return;
+    }
+    if (previous !== undefined && minDevices <= previous.minDevices)
+      fail(`${at}.minDevices`, `must be greater than the previous rule's minDevices (${previous.minDevices})`);
+    else if (
+      previous?.requiredApprovals !== undefined &&
+      approvalsOk &&
+      (requiredApprovals as number) < previous.requiredApprovals
+    )
+      fail(
+        `${at}.requiredApprovals`,
+        `must not be lower than the previous rule's (${previous.requiredApprovals}) for more devices`,
+      );
+    previous = { minDevices, ...(approvalsOk ? { requiredApprovals: requiredApprovals as number } : {}) };
+  });
+  return errors;
+}
+
+/** Why `executeWithin` breaks the rules (PT5M..P30D, not longer than `requestTtl` when that is valid), if it does. */
+function executeWithinProblem(executeWithin: unknown, requestTtl: unknown): string | undefined {
+  if (typeof executeWithin !== 'string') return 'must be an ISO-8601 duration such as PT4H';
+  let ms: number;
+  try {
+    ms = parseIsoDuration(executeWithin);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (ms < MIN_EXECUTE_WITHIN_MS || ms > MAX_EXECUTE_WITHIN_MS) return 'must be from PT5M to P30D';
+  if (typeof requestTtl === 'string' && ms > parseIsoDuration(requestTtl))
+    return `must not be longer than requestTtl (${requestTtl})`;
+  return undefined;
+}
+
+function copyRules(rules: readonly ScopeRule[]): ScopeRule[] {
+  return rules.map((rule) =>
+    'assignsToAll' in rule
+      ? { assignsToAll: true, requiredApprovals: rule.requiredApprovals }
+      : { minDevices: rule.minDevices, requiredApprovals: rule.requiredApprovals },
+  );
 }
 
 /** The completed draft; throws `invalid_policy` carrying every field error otherwise. */
@@ -164,7 +321,39 @@ export function policySnapshot(policy: AccessPolicy): PolicySnapshot {
     version: policy.version,
     approverGroupIds: [...policy.approverGroupIds],
     requiredApprovals: policy.requiredApprovals,
+    ...(policy.approvalsByScope === undefined || policy.approvalsByScope.length === 0
+      ? {}
+      : { approvalsByScope: copyRules(policy.approvalsByScope) }),
+    ...(policy.completion === undefined ? {} : { completion: policy.completion }),
+    ...(policy.executeWithin === undefined ? {} : { executeWithin: policy.executeWithin }),
   };
+}
+
+/** The `executeWithin` window of `snapshot` in ms, or undefined when it has none. */
+export function executeWithinMs(snapshot: Pick<PolicySnapshot, 'executeWithin'>): number | undefined {
+  return snapshot.executeWithin === undefined ? undefined : parseIsoDuration(snapshot.executeWithin);
+}
+
+/** True when the service completes a request of `snapshot` as soon as it is approved. */
+export function completesOnApproval(snapshot: Pick<PolicySnapshot, 'completion'>): boolean {
+  return snapshot.completion === 'onApproval';
+}
+
+/**
+ * Throws `auto_complete_unavailable` when a policy draft asks for `completion: onApproval` for a
+ * profile type whose executor is `none` (release only): completing on approval would run nothing.
+ */
+export function assertCompletionRuns(
+  draft: Pick<PolicyDraft, 'completion' | 'profileType'>,
+  executorKind: string,
+): void {
+  if (draft.completion === 'onApproval' && executorKind === 'none') {
+    throw new DomainError(
+      'auto_complete_unavailable',
+      `${draft.profileType} is release only here: nothing would run on approval, so completion must stay initiator`,
+      { errors: [{ path: 'completion', message: `cannot be onApproval: ${draft.profileType} has no executor` }] },
+    );
+  }
 }
 
 /** True when `snapshot` is the bootstrap marker ({@link BOOTSTRAP_POLICY_ID}), whatever its other fields say. */

@@ -83,6 +83,11 @@ export const ERROR_CODES = {
     title: 'Nobody other than the initiator could approve this request',
     surfaces: ['api'],
   },
+  auto_complete_unavailable: {
+    status: 422,
+    title: 'Nothing would run on approval: this profile type has no executor',
+    surfaces: ['api'],
+  },
   target_not_found: { status: 422, title: 'Intune does not know the target of this operation', surfaces: ['api'] },
   internal_error: { status: 500, title: 'Something went wrong on our side', surfaces: API },
   terminate_pending: { status: 503, title: 'The orchestration has not stopped yet', surfaces: ['ops'] },

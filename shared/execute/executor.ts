@@ -18,6 +18,9 @@ export type ExecutionOutcome =
   | ({ status: 'succeeded'; detail: string } & OutcomeFacts)
   | ({ status: 'failed'; detail: string; retryable: boolean } & OutcomeFacts);
 
+/** The executors there are: the `kind` of each. */
+export type ExecutorKind = 'policy' | 'webhook' | 'none' | 'graph';
+
 /**
  * Carries out a completed request's operation. Implementations must be idempotent per request id:
  * the same request may be handed over more than once (activities run at least once).

@@ -1,5 +1,5 @@
 import type { AccessPolicy, ApprovalRequest } from '../domain/model';
-import { assertValidPolicyDraft } from '../domain/policy';
+import { OPTIONAL_POLICY_FIELDS, assertValidPolicyDraft } from '../domain/policy';
 import { isStoreError, type Store } from '../store/store';
 import type { PolicyChange } from '../useCases/policies';
 import type { ExecutionOutcome, Executor } from './executor';
@@ -44,12 +44,15 @@ export class PolicyExecutor implements Executor {
       }
       if (!current) return { status: 'failed', retryable: false, detail: `policy ${change.policyId} no longer exists` };
       const draft = assertValidPolicyDraft(change.draft);
-      const keys = Object.keys(draft) as (keyof typeof draft)[];
+      // The optional fields count when absent too: a draft without them removes them.
+      const keys = [...new Set([...Object.keys(draft), ...OPTIONAL_POLICY_FIELDS])] as (keyof typeof draft)[];
       if (keys.every((key) => JSON.stringify(current.value[key]) === JSON.stringify(draft[key]))) {
         return { status: 'succeeded', detail: `policy ${change.policyId} already matches the approved change` };
       }
+      const kept: Partial<AccessPolicy> = { ...current.value };
+      for (const field of OPTIONAL_POLICY_FIELDS) delete kept[field];
       const updated: AccessPolicy = {
-        ...current.value,
+        ...(kept as AccessPolicy),
         ...draft,
         version: current.value.version + 1,
         lastModifiedAt: at,

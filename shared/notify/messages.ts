@@ -173,6 +173,30 @@ export function buildMessage(input: MessageInput): NotificationMessage {
         subject = ['Cancelled: ', ...what];
         lines = [['Your request to ', ...what, ' was cancelled; nothing will be executed.']];
         break;
+      case 'executed': {
+        // Completed on approval (the policy's `completion: onApproval`): what ran, and how it went.
+        const execution = request.execution;
+        const outcome = execution === undefined ? 'has no recorded outcome yet' : execution.status;
+        subject = [execution?.status === 'failed' ? 'Failed: ' : 'Executed: ', ...what];
+        lines = [
+          [
+            'Your request to ',
+            ...what,
+            ` reached its ${required} approval(s) and the service completed it on approval: it ${execution === undefined ? outcome : outcome === 'succeeded' ? 'succeeded' : 'failed'}.`,
+          ],
+          ...(execution === undefined
+            ? []
+            : [
+                [
+                  'Outcome: ',
+                  user(execution.detail),
+                  ...(execution.code === undefined ? [] : [` (${execution.code})`]),
+                ] as Line,
+              ]),
+          ['What ran and each step: GET ', { link: `${api}/audit` }, `, or run: maa show ${request.id}`],
+        ];
+        break;
+      }
       case 'expired':
         subject = ['Expired: ', ...what];
         lines = [

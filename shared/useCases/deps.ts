@@ -4,6 +4,7 @@ import type { Directory } from '../identity/directory';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import type { TargetReader } from '../intune/targets';
 import type { AppKeyRing } from '../keys/appKey';
+import type { ProfileType } from '../domain/model';
 import type { Store } from '../store/store';
 
 /** What a use case starts an approval orchestration with; the adapter adds the signature and the correlation id. */
@@ -31,6 +32,11 @@ export interface UseCaseDeps {
   reminderBeforeMs: number;
   /** Reads an operation's Intune target through Graph: a submit stores what it answers as the request's `target`. */
   targets: TargetReader;
+  /**
+   * The kind of executor that runs a completed request of `profileType` (`none`: release only,
+   * nothing runs); a policy asking to complete on approval is refused where nothing would run.
+   */
+  executorKindOf: (profileType: ProfileType) => string;
 }
 
 export type Caller = AuthenticatedPrincipal;

@@ -2,7 +2,12 @@ import type { PolicyBody } from '../api/schemas';
 import { DomainError } from '../domain/errors';
 import type { AccessPolicy, ApprovalRequest, ProfileType } from '../domain/model';
 import { assessApproverPool, type PoolHealth } from '../domain/approverPool';
-import { assertKnownGroups, assertNoActivePolicy, assertValidPolicyDraft } from '../domain/policy';
+import {
+  assertCompletionRuns,
+  assertKnownGroups,
+  assertNoActivePolicy,
+  assertValidPolicyDraft,
+} from '../domain/policy';
 import type { Page } from '../store/store';
 import { sealPage, storePaging } from './continuation';
 import type { Caller, UseCaseDeps } from './deps';
@@ -52,7 +57,9 @@ export async function getPolicyView(deps: UseCaseDeps, id: string): Promise<Poli
  * admin approves it and the initiator completes it. Refused at submit, so that nothing fails only
  * at completion: a draft that breaks the policy rules (`invalid_policy`), a new policy for a
  * profile type another policy already protects (`policy_exists`), approver groups the directory
- * does not know (`unknown_group`), an update that changes the profile type. The entity lock is the
+ * does not know (`unknown_group`), an update that changes the profile type, `completion:
+ * onApproval` for a profile type whose executor is `none` (`auto_complete_unavailable`: nothing
+ * would run on approval). The entity lock is the
  * profile type the policy protects, so two changes to the same protection cannot be open at once.
  * The request's operation is built from the validated change alone (defaults filled in).
  */
@@ -69,6 +76,7 @@ export async function requestPolicyChange(
   if (change.action === 'create') {
     const draft = assertValidPolicyDraft(change.draft);
     profileType = draft.profileType;
+    assertCompletionRuns(draft, deps.executorKindOf(draft.profileType));
     assertNoActivePolicy(profileType, (await deps.store.findPolicyByProfileType(profileType))?.value);
     await assertGroupsExist(deps, draft.approverGroupIds);
     validated = { action: 'create', draft };
@@ -82,6 +90,7 @@ export async function requestPolicyChange(
           errors: [{ path: 'profileType', message: `must stay ${current.profileType}` }],
         });
       }
+      assertCompletionRuns(draft, deps.executorKindOf(draft.profileType));
       await assertGroupsExist(deps, draft.approverGroupIds);
       validated = { action: 'update', policyId: current.id, draft };
     } else {

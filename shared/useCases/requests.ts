@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { SubmitRequestBody } from '../api/schemas';
 import { findEntry } from '../intune/catalogue';
+import { scopeOf } from '../intune/catalogue/scope';
 import { subkey, type AppKeyRing } from '../keys/appKey';
 import { sealSecret } from '../keys/secretSeal';
 import { readTrail } from '../store/trail';
@@ -148,12 +149,18 @@ export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: S
       : { policy: { id: named.id, displayName: named.displayName, version: named.version } }),
     requiredApprovals: snapshot.requiredApprovals,
     why: named
-      ? `Policy '${named.displayName}' (version ${named.version}) requires ${snapshot.requiredApprovals} approval(s) from its approver groups, not counting the requester.`
+      ? snapshot.quorum === undefined
+        ? `Policy '${named.displayName}' (version ${named.version}) requires ${snapshot.requiredApprovals} approval(s) from its approver groups, not counting the requester.`
+        : `Policy '${named.displayName}' (version ${named.version}) requires ${approvalsIn(snapshot.quorum.baseApprovals)}; this request ${snapshot.quorum.text}. Approvals come from its approver groups, not counting the requester.`
       : `No policy governs ${body.profileType} yet: ${snapshot.requiredApprovals} other policy admin(s) approve it.`,
     approvers,
     ...common,
     ...(Object.keys(secrets).length === 0 ? { operationHash: request.operationHash } : {}),
   };
+}
+
+function approvalsIn(count: number): string {
+  return `${count} approval${count === 1 ? '' : 's'}`;
 }
 
 /** The transitive users of `groupIds` who hold MAA.Approver now, without `excludeId`, sorted by name. */
@@ -194,6 +201,8 @@ async function prepareSubmission(
       initiatorRoles: caller.roles,
       policy: policy?.value,
       now: deps.now().toISOString(),
+      // The operation's reach: the policy's scope rules raise the quorum with it.
+      scope: scopeOf(body.operation),
       ...(target === undefined ? {} : { target }),
     });
   const id = deps.newId();

@@ -163,6 +163,8 @@ export function useCaseDeps(
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     appKeys: { current: parseKeySetting(`unit-1:${Buffer.alloc(32, 7).toString('base64')}`) },
     reminderBeforeMs: 86_400_000,
+    // As composition decides with no webhook and nothing release-only: policy changes, else Graph.
+    executorKindOf: (profileType: string) => (profileType === 'operationApprovalPolicy' ? 'policy' : 'graph'),
     ...overrides,
   } as UseCaseDeps & { orchestrations: RecordingOrchestrations };
 }

@@ -27,6 +27,7 @@ describe('DomainError', () => {
     ['target_not_found', 422],
     ['graph_unavailable', 503],
     ['no_eligible_approver', 422],
+    ['auto_complete_unavailable', 422],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
@@ -34,7 +35,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(DOMAIN_ERROR_CODES).toHaveLength(25);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(26);
   });
 
   it('carries field errors when given', () => {

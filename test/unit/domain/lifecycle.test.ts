@@ -41,6 +41,8 @@ const commands: Record<CommandKind, Command> = {
   decide: approve(carol, after(10)),
   cancel: { kind: 'cancel', actor: alice, at: after(10) },
   complete: { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(10) },
+  // The default policy is completed by its initiator: the service never completes it.
+  autoComplete: { kind: 'autoComplete', at: after(10) },
   expire: { kind: 'expire', at: EXPIRES },
   recordExecution: {
     kind: 'recordExecution',
@@ -61,6 +63,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: to('approved'),
     cancel: to('cancelled'),
     complete: refused('invalid_state'),
+    autoComplete: refused('invalid_state'),
     expire: to('expired'),
     recordExecution: refused('invalid_state'),
     recordObservation: refused('invalid_state'),
@@ -69,6 +72,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: refused('invalid_state'),
     cancel: to('cancelled'),
     complete: to('completed'),
+    autoComplete: refused('invalid_state'),
     expire: to('expired'),
     recordExecution: refused('invalid_state'),
     recordObservation: refused('invalid_state'),
@@ -77,6 +81,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: refused('invalid_state'),
     cancel: refused('invalid_state'),
     complete: refused('invalid_state'),
+    autoComplete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
     recordObservation: refused('invalid_state'),
@@ -85,6 +90,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: refused('invalid_state'),
     cancel: refused('invalid_state'),
     complete: refused('invalid_state'),
+    autoComplete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
     recordObservation: refused('invalid_state'),
@@ -93,6 +99,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: refused('invalid_state'),
     cancel: refused('invalid_state'),
     complete: refused('invalid_state'),
+    autoComplete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: to('completed'),
     recordObservation: refused('invalid_state'),
@@ -101,6 +108,7 @@ const matrix: Record<RequestStatus, Record<CommandKind, Outcome>> = {
     decide: refused('expired'),
     cancel: refused('expired'),
     complete: refused('expired'),
+    autoComplete: refused('invalid_state'),
     expire: refused('invalid_state'),
     recordExecution: refused('invalid_state'),
     recordObservation: refused('invalid_state'),
@@ -112,8 +120,8 @@ const cases = REQUEST_STATUSES.flatMap((status) =>
 );
 
 describe('applyCommand: every command from every status', () => {
-  it('covers 6 statuses x 6 commands', () => {
-    expect(cases).toHaveLength(36);
+  it('covers 6 statuses x 7 commands', () => {
+    expect(cases).toHaveLength(42);
   });
 
   it.each(cases)('from %s, %s gives %o', (status, kind, outcome) => {

@@ -1,6 +1,7 @@
 import type { FieldError } from '../../../shared/domain/errors';
 import {
   BOOTSTRAP_POLICY_ID,
+  assertCompletionRuns,
   applicablePolicy,
   approverRule,
   assertValidPolicyDraft,
@@ -181,5 +182,258 @@ describe('snapshots and the bootstrap rule', () => {
     ['a stored policy with the reserved id', 'deviceWipe', accessPolicy({ id: BOOTSTRAP_POLICY_ID }), 'invalid_policy'],
   ] as const)('applicablePolicy refuses %s', (_, profileType, active, code) => {
     expect(refusal(() => applicablePolicy(profileType, active))).toBe(code);
+  });
+});
+
+describe('validatePolicyDraft: scope rules, completion and the execution window', () => {
+  it('keeps valid rules, completion and window as given, and leaves them out when not given', () => {
+    const rules = [
+      { minDevices: 10, requiredApprovals: 2 },
+      { minDevices: 50, requiredApprovals: 3 },
+      { assignsToAll: true as const, requiredApprovals: 2 },
+    ];
+    expect(
+      validatePolicyDraft({ ...draft, approvalsByScope: rules, completion: 'onApproval', executeWithin: 'PT4H' }),
+    ).toEqual({
+      ok: true,
+      value: {
+        ...draft,
+        description: '',
+        requiredApprovals: 1,
+        requestTtl: 'P30D',
+        approvalsByScope: rules,
+        completion: 'onApproval',
+        executeWithin: 'PT4H',
+      },
+    });
+    const plain = validatePolicyDraft(draft);
+    expect(plain.ok && Object.keys(plain.value)).not.toContain('approvalsByScope');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no rules', { approvalsByScope: [] }],
+    [
+      'ten rules',
+      { approvalsByScope: Array.from({ length: 10 }, (_, i) => ({ minDevices: 2 + i, requiredApprovals: 2 })) },
+    ],
+    [
+      'equal approvals for more devices',
+      {
+        approvalsByScope: [
+          { minDevices: 2, requiredApprovals: 2 },
+          { minDevices: 3, requiredApprovals: 2 },
+        ],
+      },
+    ],
+    ['minDevices 100 and approvals 10', { approvalsByScope: [{ minDevices: 100, requiredApprovals: 10 }] }],
+    [
+      'an all-rule needing less than a device rule',
+      {
+        approvalsByScope: [
+          { minDevices: 5, requiredApprovals: 4 },
+          { assignsToAll: true, requiredApprovals: 2 },
+        ],
+      },
+    ],
+    ['completion initiator', { completion: 'initiator' }],
+    ['a window of PT5M', { executeWithin: 'PT5M' }],
+    ['a window of P30D under the default P30D lifetime', { executeWithin: 'P30D' }],
+    ['a window as long as a short lifetime', { requestTtl: 'PT2H', executeWithin: 'PT2H' }],
+  ])('accepts %s', (_name, overrides) => {
+    expect(errorsOf(overrides)).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, FieldError[]]>([
+    [
+      'rules that are not a list',
+      { approvalsByScope: { minDevices: 2 } },
+      [{ path: 'approvalsByScope', message: 'must be an array of scope rules' }],
+    ],
+    [
+      'eleven rules',
+      { approvalsByScope: Array.from({ length: 11 }, (_, i) => ({ minDevices: 2 + i, requiredApprovals: 2 })) },
+      [{ path: 'approvalsByScope', message: 'must hold at most 10 rules' }],
+    ],
+    [
+      'minDevices not increasing',
+      {
+        approvalsByScope: [
+          { minDevices: 10, requiredApprovals: 2 },
+          { minDevices: 5, requiredApprovals: 3 },
+        ],
+      },
+      [{ path: 'approvalsByScope.1.minDevices', message: "must be greater than the previous rule's minDevices (10)" }],
+    ],
+    [
+      'the same minDevices twice',
+      {
+        approvalsByScope: [
+          { minDevices: 10, requiredApprovals: 2 },
+          { minDevices: 10, requiredApprovals: 3 },
+        ],
+      },
+      [{ path: 'approvalsByScope.1.minDevices', message: "must be greater than the previous rule's minDevices (10)" }],
+    ],
+    [
+      'approvals falling as devices rise',
+      {
+        approvalsByScope: [
+          { minDevices: 10, requiredApprovals: 3 },
+          { minDevices: 20, requiredApprovals: 2 },
+        ],
+      },
+      [
+        {
+          path: 'approvalsByScope.1.requiredApprovals',
+          message: "must not be lower than the previous rule's (3) for more devices",
+        },
+      ],
+    ],
+    [
+      'approvals over 10',
+      { approvalsByScope: [{ minDevices: 10, requiredApprovals: 11 }] },
+      [{ path: 'approvalsByScope.0.requiredApprovals', message: 'must be an integer from 1 to 10' }],
+    ],
+    [
+      'approvals not above the policy’s own',
+      { requiredApprovals: 2, approvalsByScope: [{ minDevices: 10, requiredApprovals: 2 }] },
+      [
+        {
+          path: 'approvalsByScope.0.requiredApprovals',
+          message: "must be greater than the policy's requiredApprovals (2)",
+        },
+      ],
+    ],
+    [
+      'a missing requiredApprovals',
+      { approvalsByScope: [{ minDevices: 10 }] },
+      [{ path: 'approvalsByScope.0.requiredApprovals', message: 'must be an integer from 1 to 10' }],
+    ],
+    [
+      'two all-rules',
+      {
+        approvalsByScope: [
+          { assignsToAll: true, requiredApprovals: 2 },
+          { assignsToAll: true, requiredApprovals: 3 },
+        ],
+      },
+      [
+        {
+          path: 'approvalsByScope.1.assignsToAll',
+          message: 'repeats rule 0: only one rule may be for assignments to all',
+        },
+      ],
+    ],
+    [
+      'both minDevices and assignsToAll',
+      { approvalsByScope: [{ minDevices: 10, assignsToAll: true, requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0', message: 'must have minDevices or assignsToAll, not both' }],
+    ],
+    [
+      'neither minDevices nor assignsToAll',
+      { approvalsByScope: [{ requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0', message: 'must have minDevices or assignsToAll' }],
+    ],
+    [
+      'assignsToAll false',
+      { approvalsByScope: [{ assignsToAll: false, requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0.assignsToAll', message: 'must be true' }],
+    ],
+    [
+      'minDevices 1',
+      { approvalsByScope: [{ minDevices: 1, requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0.minDevices', message: 'must be an integer from 2 to 100' }],
+    ],
+    [
+      'minDevices 101',
+      { approvalsByScope: [{ minDevices: 101, requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0.minDevices', message: 'must be an integer from 2 to 100' }],
+    ],
+    [
+      'minDevices 2.5',
+      { approvalsByScope: [{ minDevices: 2.5, requiredApprovals: 2 }] },
+      [{ path: 'approvalsByScope.0.minDevices', message: 'must be an integer from 2 to 100' }],
+    ],
+    [
+      'an unknown member',
+      { approvalsByScope: [{ minDevices: 10, requiredApprovals: 2, maxDevices: 20 }] },
+      [{ path: 'approvalsByScope.0.maxDevices', message: 'is not a member of a scope rule' }],
+    ],
+    [
+      'a rule that is not an object',
+      { approvalsByScope: [2] },
+      [
+        {
+          path: 'approvalsByScope.0',
+          message: 'must be an object with minDevices or assignsToAll, and requiredApprovals',
+        },
+      ],
+    ],
+    [
+      'an unknown completion',
+      { completion: 'always' },
+      [{ path: 'completion', message: 'must be one of initiator, onApproval' }],
+    ],
+    [
+      'a window under PT5M',
+      { executeWithin: 'PT4M' },
+      [{ path: 'executeWithin', message: 'must be from PT5M to P30D' }],
+    ],
+    [
+      'a window over P30D',
+      { requestTtl: 'P90D', executeWithin: 'P31D' },
+      [{ path: 'executeWithin', message: 'must be from PT5M to P30D' }],
+    ],
+    [
+      'a window longer than the lifetime',
+      { requestTtl: 'PT2H', executeWithin: 'PT3H' },
+      [{ path: 'executeWithin', message: 'must not be longer than requestTtl (PT2H)' }],
+    ],
+    [
+      'a window that is no duration',
+      { executeWithin: '4 hours' },
+      [{ path: 'executeWithin', message: expect.any(String) as string }],
+    ],
+  ])('refuses %s', (_name, overrides, errors) => {
+    expect(errorsOf(overrides)).toEqual(errors);
+  });
+});
+
+describe('scope rules under an invalid policy number', () => {
+  it('reports the policy number alone, not every rule against it', () => {
+    expect(errorsOf({ requiredApprovals: 11, approvalsByScope: [{ minDevices: 2, requiredApprovals: 10 }] })).toEqual([
+      { path: 'requiredApprovals', message: 'must be an integer from 1 to 10' },
+    ]);
+  });
+});
+
+describe('policySnapshot: the quorum fields', () => {
+  it('keeps the scope rules, completion and window, copied', () => {
+    const rules = [{ minDevices: 2, requiredApprovals: 2 }];
+    const policy = accessPolicy({ approvalsByScope: rules, completion: 'onApproval', executeWithin: 'PT4H' });
+    const snapshot = policySnapshot(policy);
+    expect(snapshot).toMatchObject({ approvalsByScope: rules, completion: 'onApproval', executeWithin: 'PT4H' });
+    expect(snapshot.approvalsByScope![0]).not.toBe(rules[0]);
+  });
+
+  it('leaves them out for a policy without them', () => {
+    expect(Object.keys(policySnapshot(accessPolicy())).sort()).toEqual(
+      ['approverGroupIds', 'id', 'requiredApprovals', 'version'].sort(),
+    );
+  });
+});
+
+describe('assertCompletionRuns', () => {
+  it.each<[string, 'initiator' | 'onApproval' | undefined, string, string | undefined]>([
+    ['onApproval with the Graph executor', 'onApproval', 'graph', undefined],
+    ['onApproval with the webhook', 'onApproval', 'webhook', undefined],
+    ['onApproval where nothing runs', 'onApproval', 'none', 'auto_complete_unavailable'],
+    ['initiator where nothing runs', 'initiator', 'none', undefined],
+    ['no completion where nothing runs', undefined, 'none', undefined],
+  ])('%s', (_name, completion, kind, code) => {
+    const check = () =>
+      assertCompletionRuns({ profileType: 'deviceWipe', ...(completion === undefined ? {} : { completion }) }, kind);
+    if (code === undefined) expect(check).not.toThrow();
+    else expect(refusal(check)).toBe(code);
   });
 });

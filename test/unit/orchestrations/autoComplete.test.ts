@@ -1,0 +1,195 @@
+import type {
+  ApprovalCustomStatus,
+  ApprovalOrchestrationInput,
+  ApprovalOrchestrationOutput,
+  AuthorizeCommandInput,
+  AuthorizeCommandOutput,
+  CommandEvent,
+  NotifyInput,
+  RecordStepInput,
+} from '../../../orchestrations/contracts';
+import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
+import { Activities, ApprovalEvents } from '../../../orchestrations/names';
+import { GENESIS_HASH } from '../../../shared/domain/auditChain';
+import type { ActorCommand } from '../../../shared/domain/commands';
+import type { AccessPolicy, ApprovalRequest, AuditRecord, Execution, Principal } from '../../../shared/domain/model';
+import {
+  APPROVER,
+  EXPIRES,
+  GROUP_A,
+  REQUESTER,
+  T0,
+  accessPolicy,
+  after,
+  alice,
+  bob,
+  carol,
+  newRequest,
+  shift,
+} from '../../support/builders';
+import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+
+jest.mock('durable-functions', () => {
+  const actual = jest.requireActual<typeof import('durable-functions')>('durable-functions');
+  // Loading the orchestrator registers it; registering needs the Functions host, which a unit test has not.
+  return { ...actual, app: { ...actual.app, orchestration: () => undefined } };
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const { recordStep, notify, authorizeCommand, executeOperation } = Activities;
+
+const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
+  [alice.id]: { roles: REQUESTER, groups: [] },
+  [bob.id]: { roles: APPROVER, groups: [GROUP_A] },
+  [carol.id]: { roles: APPROVER, groups: [GROUP_A] },
+};
+
+let nonces = 0;
+function commandAt(at: string, command: ActorCommand): ScriptedEvent {
+  const payload: CommandEvent = {
+    ...command,
+    signature: { kid: 'key-1', mac: 'mac', issuedAt: at, nonce: `nonce-${++nonces}` },
+  };
+  return { name: ApprovalEvents.Command, at, payload };
+}
+const approveAt = (at: string, actor: Principal) =>
+  commandAt(at, { kind: 'decide', actor, decision: 'approve', notes: 'fine', source: 'api' });
+const completeAt = (at: string) => commandAt(at, { kind: 'complete', actor: alice });
+
+const authorizeGenuine: ActivityHandler = (raw) => {
+  const input = raw as AuthorizeCommandInput;
+  const event = input.event as CommandEvent;
+  const rights = RIGHTS[event.actor.id] ?? { roles: [], groups: [] };
+  const answer: AuthorizeCommandOutput = {
+    ok: true,
+    nonce: event.signature!.nonce,
+    issuedAt: event.signature!.issuedAt,
+    actorRoles: rights.roles,
+    actorGroupIds: rights.groups.filter((group) => input.groupIds.includes(group)),
+  };
+  return answer;
+};
+
+const EXECUTED: Execution = { status: 'succeeded', at: after(20), detail: 'wipe sent', code: 'accepted' };
+
+function recordStepInStore(): ActivityHandler {
+  let version = 0;
+  return (raw) => ((raw as RecordStepInput).request ? `etag-${++version}` : null);
+}
+
+const notifyDelivers: ActivityHandler = () => ({
+  outcomes: [{ channel: 'email', recipient: alice, ok: true, detail: '202' }],
+  problems: [],
+});
+
+function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[]) {
+  const request: ApprovalRequest = newRequest({ policy: accessPolicy(policy) });
+  const input: ApprovalOrchestrationInput = { request, etag: 'etag-0', reminderBeforeMs: DAY };
+  const fake = new FakeOrchestration(input, {
+    start: T0,
+    instanceId: request.id,
+    events,
+    handlers: {
+      [recordStep]: recordStepInStore(),
+      [notify]: notifyDelivers,
+      [authorizeCommand]: authorizeGenuine,
+      [executeOperation]: () => EXECUTED,
+    },
+  });
+  const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
+  return { fake, output };
+}
+
+const stepsOf = (fake: FakeOrchestration) =>
+  fake.activities.filter((call) => call.name === recordStep).map((call) => call.input as RecordStepInput);
+const trailOf = (fake: FakeOrchestration): AuditRecord[] => stepsOf(fake).flatMap((step) => step.records);
+const notified = (fake: FakeOrchestration) =>
+  fake.activities.filter((call) => call.name === notify).map((call) => call.input as NotifyInput);
+
+describe('approvalOrchestrator: completion on approval', () => {
+  it('completes and executes on the approval that reaches the quorum, then tells the initiator what ran', () => {
+    const { fake, output } = run({ completion: 'onApproval', requiredApprovals: 2 }, [
+      approveAt(after(10), bob),
+      approveAt(after(20), carol),
+    ]);
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    expect(trailOf(fake).map((record) => record.type)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'request.approved',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+      'notification.sent',
+    ]);
+    const completed = trailOf(fake).find((record) => record.type === 'request.completed')!;
+    expect(completed).toMatchObject({ actor: null, at: after(20), data: { completion: 'onApproval' } });
+    // No "complete it now" mail: the initiator hears once it ran, with the outcome on the request.
+    expect(notified(fake).map((input) => input.kind)).toEqual(['submitted', 'approvalRecorded', 'executed']);
+    expect(notified(fake).at(-1)!.request.execution).toEqual(EXECUTED);
+    expect(fake.activities.filter((call) => call.name === executeOperation)).toHaveLength(1);
+    expect(fake.customStatuses.at(-1)).toEqual<ApprovalCustomStatus>({
+      status: 'completed',
+      approvals: 2,
+      requiredApprovals: 2,
+      expiresAt: EXPIRES,
+    });
+    const trail = trailOf(fake);
+    trail.forEach((record, index) => {
+      expect(record.seq).toBe(index);
+      expect(record.prevHash).toBe(index === 0 ? GENESIS_HASH : trail[index - 1]!.hash);
+    });
+  });
+
+  it('does not complete before the quorum: one of two approvals leaves it waiting, then expiring', () => {
+    const { fake, output } = run({ completion: 'onApproval', requiredApprovals: 2 }, [approveAt(after(10), bob)]);
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'expired' });
+    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(trailOf(fake).map((record) => record.type)).not.toContain('request.completed');
+    expect(notified(fake).map((input) => input.kind)).not.toContain('executed');
+  });
+
+  it('under a policy its initiator completes, waits for the initiator as before', () => {
+    const { fake, output } = run({ requiredApprovals: 1 }, [approveAt(after(10), bob), completeAt(after(20))]);
+
+    expect(output.status).toBe('completed');
+    expect(notified(fake).map((input) => input.kind)).toEqual(['submitted', 'approved']);
+    expect(trailOf(fake).find((record) => record.type === 'request.completed')!.actor).toEqual({
+      id: alice.id,
+      displayName: alice.displayName,
+    });
+  });
+});
+
+describe('approvalOrchestrator: the execution window', () => {
+  it('shortens the expiry to the approval plus executeWithin: the request expires there when nobody completes it', () => {
+    const { fake, output } = run({ executeWithin: 'PT4H' }, [approveAt(after(10), bob)]);
+
+    const windowEnd = shift(after(10), 4 * HOUR);
+    expect(output).toEqual({ requestId: 'req-1', status: 'expired' });
+    expect(trailOf(fake).find((record) => record.type === 'request.approved')!.data).toMatchObject({
+      executeWithin: 'PT4H',
+      expiresAt: windowEnd,
+    });
+    expect(trailOf(fake).find((record) => record.type === 'request.expired')).toMatchObject({
+      at: windowEnd,
+      data: { expiresAt: windowEnd },
+    });
+    expect(
+      (fake.customStatuses as ApprovalCustomStatus[]).some(
+        (status) => status.expiresAt === windowEnd && status.status === 'approved',
+      ),
+    ).toBe(true);
+  });
+
+  it('completed within the window, it executes as usual', () => {
+    const { output } = run({ executeWithin: 'PT4H' }, [approveAt(after(10), bob), completeAt(shift(after(10), HOUR))]);
+    expect(output.status).toBe('completed');
+  });
+});
