@@ -280,6 +280,7 @@ export const executionSchema = z.object({
         code: z.string().optional().describe('accepted, already_applied, target_changed, daily_cap_reached, ...'),
         detail: z.string(),
         device: deviceOutcomeSchema.optional().describe('What the device did with the accepted action, once observed.'),
+        clientRequestId: z.string().optional().describe("The client-request-id of this device's Graph calls."),
       }),
     )
     .optional()
@@ -411,6 +412,10 @@ export const evaluationSchema = z.object({
     .array(principalSchema)
     .describe("Who could approve: the approver groups' users holding MAA.Approver, the caller left out."),
   target: targetSnapshotSchema.optional(),
+  targets: z
+    .array(targetSnapshotSchema)
+    .optional()
+    .describe("A bulk device action's devices, as a submit would snapshot them."),
   calls: z
     .array(z.object({ method: z.string(), path: z.string(), body: z.unknown().optional() }))
     .describe('What completion would send; secret fields show as "(sealed)".'),

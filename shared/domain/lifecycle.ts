@@ -497,7 +497,11 @@ function recordObservation(request: ApprovalRequest, command: RecordObservationC
   if (!DEVICE_STATES.has(outcome.state))
     throw new DomainError('invalid_request', 'outcome.state must be pending, done, failed, gone or unknown');
   const accepted = request.execution?.devices?.some((one) => one.status === 'succeeded') ?? false;
-  if (request.status !== 'completed' || request.execution === undefined || !(request.execution.status === 'succeeded' || accepted))
+  if (
+    request.status !== 'completed' ||
+    request.execution === undefined ||
+    !(request.execution.status === 'succeeded' || accepted)
+  )
     throw new DomainError('invalid_state', `request ${request.id} has no accepted execution to observe`);
   if (request.execution.device !== undefined)
     throw new DomainError('invalid_state', `request ${request.id} already has its device outcome recorded`);

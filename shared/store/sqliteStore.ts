@@ -640,7 +640,8 @@ export class SqliteStore implements Store {
       if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw entityLockedError(request);
       throw error;
     }
-    if (!OPEN_STATUSES.has(request.status)) this.statement('DELETE FROM entity_locks WHERE request_id = ?').run(request.id);
+    if (!OPEN_STATUSES.has(request.status))
+      this.statement('DELETE FROM entity_locks WHERE request_id = ?').run(request.id);
     this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
     this.insertGroups(request);
     return next;
@@ -755,9 +756,11 @@ export class SqliteStore implements Store {
     const devices = lockedResourceIds(request.operation);
     const taken = devices.filter(
       (resourceId) =>
-        this.statement(
-          'SELECT 1 FROM entity_locks WHERE profile_type = ? AND resource_id = ? AND request_id <> ?',
-        ).get(request.profileType, resourceId, request.id) !== undefined ||
+        this.statement('SELECT 1 FROM entity_locks WHERE profile_type = ? AND resource_id = ? AND request_id <> ?').get(
+          request.profileType,
+          resourceId,
+          request.id,
+        ) !== undefined ||
         this.statement(
           `SELECT 1 FROM requests WHERE profile_type = ? AND resource_id = ? AND status IN (${openStatusList}) AND id <> ?`,
         ).get(request.profileType, resourceId, request.id) !== undefined,

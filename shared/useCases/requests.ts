@@ -220,7 +220,8 @@ async function prepareSubmission(
   const bulk = operation.resourceIds !== undefined;
   const target =
     entry?.resourceId === 'required' && !bulk ? await deps.targets.read(body.profileType, operation) : undefined;
-  const targets = entry?.resourceId === 'required' && bulk ? await readTargets(deps, body.profileType, operation) : undefined;
+  const targets =
+    entry?.resourceId === 'required' && bulk ? await readTargets(deps, body.profileType, operation) : undefined;
   return { id, entry, secretFields, policy, build, request, operation, target, targets };
 }
 
