@@ -1,5 +1,5 @@
 import { Api, advanceClock, trailUntil } from '../support/api';
-import { completeAndExecute, protect, submitApproved, tenantObject } from '../support/localIntune';
+import { completeAndExecute, injectFault, protect, submitApproved, tenantObject } from '../support/localIntune';
 import { intuneCalls, newDevice, SEEDED, type IntuneCall } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
@@ -200,4 +200,30 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
       expect(answer.body.detail).not.toContain(SEEDED.devices.olgaLaptop);
     });
   });
+});
+
+describe('a bulk device action retried by the orchestration (real clock)', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = new Api(await startRuntime());
+    await protect(api, 'deviceWipe');
+  }, 60_000);
+  afterAll(() => api.runtime.dispose());
+
+  it('sends nothing twice: the devices accepted before Graph failed are already_applied on the retry', async () => {
+    const ids: string[] = [];
+    for (let n = 1; n <= 3; n++) ids.push(await newDevice(api.runtime.url, `LT-RETRY-0${n}`));
+    const id = await submitApproved(api, bulk('deviceWipe', 'wipe', ids));
+    // Every attempt at the third device's wipe within the first execution answers 503.
+    await injectFault(api.runtime, { status: 503, count: 4, path: `${ids[2]}/wipe` });
+    const done = await completeAndExecute(api, id, 60_000);
+    expect(done.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(done.execution.devices.map((device: { code: string }) => device.code)).toEqual([
+      'already_applied',
+      'already_applied',
+      'accepted',
+    ]);
+    const calls = await intuneCalls(api.runtime.url);
+    for (const device of ids) expect(writesOn(calls, device)).toHaveLength(1);
+  }, 90_000);
 });
