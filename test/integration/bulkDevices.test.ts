@@ -145,6 +145,20 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
     expect((await api.call('bob', 'POST', 'requests', retire([ids[2]!]))).status).toBe(202);
   });
 
+  it('answers a dry run with every device snapshotted and one call per device, holding nothing', async () => {
+    const ids = [SEEDED.devices.carolIphone, SEEDED.devices.daveAndroid];
+    const answer = await api.call('alice', 'POST', 'requests/evaluate', retire(ids));
+    expect(answer.status).toBe(200);
+    expect(answer.body.targets.map((target: { displayName: string }) => target.displayName)).toEqual([
+      'IPH-CAROL-01',
+      'AND-DAVE-01',
+    ]);
+    expect(answer.body.calls).toEqual(
+      ids.map((device) => ({ method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${device}/retire` })),
+    );
+    expect((await api.call('alice', 'POST', 'requests', retire(ids))).status).toBe(202);
+  });
+
   describe('bad input, refused with nothing written', () => {
     let before: number;
     beforeEach(async () => {
@@ -187,9 +201,11 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
         ['operation.resourceIds'],
       ],
     ])('%s: 400 validation_failed with field errors', async (_, body, paths) => {
-      const answer = await api.call('alice', 'POST', 'requests', body());
-      expect(answer).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
-      expect(fields(answer.body)).toEqual(paths);
+      for (const route of ['requests', 'requests/evaluate']) {
+        const answer = await api.call('alice', 'POST', route, body());
+        expect(answer).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+        expect(fields(answer.body)).toEqual(paths);
+      }
     });
 
     it('an unknown device: 422 target_not_found naming every unknown id', async () => {
