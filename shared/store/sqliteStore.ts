@@ -766,9 +766,7 @@ export class SqliteStore implements Store {
         ).get(request.profileType, resourceId, request.id) !== undefined,
     );
     if (taken.length > 0) throw entityLockedError(request, taken);
-    const insert = this.statement(
-      'INSERT OR REPLACE INTO entity_locks (profile_type, resource_id, request_id) VALUES (?, ?, ?)',
-    );
+    const insert = this.statement('INSERT INTO entity_locks (profile_type, resource_id, request_id) VALUES (?, ?, ?)');
     for (const resourceId of devices) insert.run(request.profileType, resourceId, request.id);
   }
 

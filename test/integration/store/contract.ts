@@ -538,6 +538,20 @@ export function describeStoreContract(
         await store.createRequest(aRequest({ id: 'b3', resourceIds: ['device-2', 'device-3'] }));
       });
 
+      it('lets exactly one of two bulk requests racing for shared devices hold them, the other holding none', async () => {
+        const results = await Promise.allSettled([
+          store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2', 'device-3'] })),
+          store.createRequest(aRequest({ id: 'b2', resourceIds: ['device-4', 'device-3', 'device-2'] })),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.findIndex((result) => result.status === 'rejected');
+        expect((results[lost] as PromiseRejectedResult).reason).toMatchObject({ code: 'entity_locked' });
+        // The loser's own device is free again.
+        await expect(
+          store.createRequest(aRequest({ id: 'r9', resourceId: lost === 0 ? 'device-1' : 'device-4' })),
+        ).resolves.toBeDefined();
+      });
+
       it('lets a bulk request of another profile type take the same devices', async () => {
         await store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2'] }));
         await expect(
