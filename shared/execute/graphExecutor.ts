@@ -199,8 +199,8 @@ export class GraphExecutor implements Executor {
   /**
    * What the devices did with an accepted device action, read now; throws when Graph cannot be
    * read. A bulk action observes each device its execution accepted (in order) and answers their
-   * summary: `pending` while any is, else their common state, else `failed` when any failed, else
-   * `unknown`.
+   * summary: `pending` while any is, else their common state, else `done` when each is done or
+   * gone, else `failed` when any failed, else `unknown`.
    */
   async observe(request: ApprovalRequest): Promise<Observation> {
     if (request.operation.resourceIds === undefined) return this.observeOne(request);
@@ -222,9 +222,11 @@ export class GraphExecutor implements Executor {
           ? 'pending'
           : states.every((one) => one === states[0])
             ? states[0]!
-            : states.includes('failed')
-              ? 'failed'
-              : 'unknown';
+            : states.every((one) => one === 'done' || one === 'gone')
+              ? 'done'
+              : states.includes('failed')
+                ? 'failed'
+                : 'unknown';
     const detail =
       states.length === 0
         ? 'no device of the request was accepted'

@@ -211,5 +211,9 @@ describe('the Graph executor on a bulk device action', () => {
     const settled = await run.observe(executed);
     expect(settled).toMatchObject({ state: 'done', detail: '2 device(s) observed: 2 done' });
     expect(settled.devices?.map((one) => one.outcome.state)).toEqual(['done', 'done']);
+    // A wiped or retired device may leave Intune: done and gone together are done.
+    graph.collection(DEVICES).delete(deviceId(2));
+    const left = await run.observe(executed);
+    expect(left).toMatchObject({ state: 'done', detail: '2 device(s) observed: 1 done, 1 gone' });
   });
 });
