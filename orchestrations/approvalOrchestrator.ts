@@ -33,7 +33,7 @@ import type {
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import { execute, failureDetail, observeDevice, retry, STEP_RETRY } from './execution';
+import { execute, failureDetail, observable, observeDevice, retry, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 
 /** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
@@ -319,10 +319,16 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
       publish();
       if (autoCompleted) yield* notify('executed');
-      if (followUp && request.execution?.status === 'succeeded') {
-        const outcome = yield* observeDevice(context, request.id, followUp, correlation);
+      if (followUp && observable(request.execution)) {
+        const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
         try {
-          yield* record(applyCommand(request, { kind: 'recordObservation', outcome }));
+          yield* record(
+            applyCommand(request, {
+              kind: 'recordObservation',
+              outcome,
+              ...(devices === undefined ? {} : { devices }),
+            }),
+          );
         } catch (error) {
           // An outcome the rules refuse (a malformed state) is left unrecorded, not a failed orchestration.
           if (!isDomainError(error)) throw error;

@@ -133,14 +133,16 @@ export interface ObserveExecutionInput extends Correlated {
   requestId: string;
 }
 
-/** Output of the `observeExecution` activity: the device's outcome as read now. */
-export type ObserveExecutionOutput = DeviceOutcome;
+/** Output of the `observeExecution` activity: the device's outcome as read now (a bulk action's summary, and each accepted device's in `devices`). */
+export type ObserveExecutionOutput = DeviceOutcome & { devices?: { resourceId: string; outcome: DeviceOutcome }[] };
 
 /** Input of the `recordObservation` activity: the device outcome of re-drive `number`'s execution. */
 export interface RecordObservationInput extends Correlated {
   requestId: string;
   number: number;
   outcome: DeviceOutcome;
+  /** A bulk action: each accepted device's outcome. */
+  devices?: { resourceId: string; outcome: DeviceOutcome }[];
 }
 
 /** Custom status for operators. */

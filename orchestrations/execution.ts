@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
-import type { ApprovalRequest, DeviceOutcome } from '../shared/domain/model';
+import type { ApprovalRequest, Execution } from '../shared/domain/model';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
   ExecuteOperationInput,
@@ -27,6 +27,14 @@ export const STEP_RETRY = retry(1_000, 12);
 export const OBSERVE_RETRY = retry(5_000, 3);
 /** The shortest wait between two observations, whatever the executor asks for. */
 export const MIN_OBSERVE_EVERY_MS = 1_000;
+
+/** Whether `execution` has something to observe: it succeeded, or (a bulk action) some device was accepted. */
+export function observable(execution: Pick<Execution, 'status' | 'devices'> | undefined): boolean {
+  if (execution === undefined) return false;
+  return (
+    execution.status === 'succeeded' || (execution.devices?.some((device) => device.status === 'succeeded') ?? false)
+  );
+}
 
 /** What an activity's final failure says, its first line only (no stack). */
 export function failureDetail(error: unknown): string {
@@ -65,7 +73,9 @@ export function* execute(
  * (at least {@link MIN_OBSERVE_EVERY_MS}, never past `until`) and observes the device through the
  * `observeExecution` activity until its outcome is not `pending` or `until` has passed, and
  * answers the outcome to record once: the settled one; the last `pending` one when `until` passed
- * first; `unknown` when an observation still failed after {@link OBSERVE_RETRY}. Every wait is
+ * first; `unknown` when an observation still failed after {@link OBSERVE_RETRY}. A bulk action's
+ * outcome is the summary over its accepted devices (`pending` while any is), each device's in
+ * `devices`. Every wait is
  * derived from the orchestration's clock, so a replay takes the same steps.
  */
 export function* observeDevice(
@@ -73,7 +83,7 @@ export function* observeDevice(
   requestId: string,
   followUp: FollowUp,
   correlation: Correlated,
-): Generator<df.Task, DeviceOutcome, unknown> {
+): Generator<df.Task, ObserveExecutionOutput, unknown> {
   const nowMs = () => context.df.currentUtcDateTime.getTime();
   const parsedUntil = Date.parse(followUp.until);
   // An unreadable end observes once, at once, rather than never or forever.

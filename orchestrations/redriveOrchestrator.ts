@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { RecordObservationInput, RecordRedriveInput, RedriveInput } from './contracts';
 import type { Correlated } from '../shared/telemetry/correlation';
-import { execute, observeDevice, STEP_RETRY } from './execution';
+import { execute, observable, observeDevice, STEP_RETRY } from './execution';
 import { Activities, REDRIVE_ORCHESTRATOR } from './names';
 
 /**
@@ -17,9 +17,15 @@ export const redriveOrchestrator: OrchestrationHandler = function* (context: Orc
   const { followUp, ...execution } = yield* execute(context, request, correlation);
   const record: RecordRedriveInput = { requestId: request.id, number, execution, ...correlation };
   yield context.df.callActivityWithRetry(Activities.recordRedrive, STEP_RETRY, record);
-  if (followUp && execution.status === 'succeeded') {
-    const outcome = yield* observeDevice(context, request.id, followUp, correlation);
-    const observed: RecordObservationInput = { requestId: request.id, number, outcome, ...correlation };
+  if (followUp && observable(execution)) {
+    const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
+    const observed: RecordObservationInput = {
+      requestId: request.id,
+      number,
+      outcome,
+      ...(devices === undefined ? {} : { devices }),
+      ...correlation,
+    };
     yield context.df.callActivityWithRetry(Activities.recordObservation, STEP_RETRY, observed);
   }
   return execution;

@@ -103,11 +103,17 @@ export class LocalIntune {
       case 'managedDevices':
         return method === 'POST' ? this.addDevice(body) : methodNotAllowed('POST');
       default:
+        if (what.startsWith('managedDevices/')) {
+          const id = decodeURIComponent(what.slice('managedDevices/'.length));
+          if (method === 'PATCH') return this.changeDevice(id, body);
+          if (method === 'DELETE') return this.removeDevice(id);
+          return methodNotAllowed('PATCH, DELETE');
+        }
         return problem(
           404,
           'not_found',
           'Not Found',
-          `No local Intune endpoint at ${url.pathname}; see ${LOCAL_INTUNE_PATH}, /calls, /faults, /nativeApproval and /managedDevices.`,
+          `No local Intune endpoint at ${url.pathname}; see ${LOCAL_INTUNE_PATH}, /calls, /faults, /nativeApproval, /managedDevices and /managedDevices/{id}.`,
         );
     }
   }
@@ -143,6 +149,34 @@ export class LocalIntune {
     if (typeof input!.enabled !== 'boolean') return invalid('"enabled" must be true or false.');
     this.store.setNativeApproval(profileType, input!.enabled);
     return noContent();
+  }
+
+  /**
+   * Changes a device behind the service's back, as its user or another admin would (a rename, a
+   * new owner, an OS update): `deviceName`, `userPrincipalName`, `operatingSystem`, `osVersion`.
+   * Not a Graph write, so not in `/calls`.
+   */
+  private async changeDevice(id: string, body: Buffer): Promise<HostResponse> {
+    const input = jsonObject(body);
+    const existing = this.store.get('managedDevices', id);
+    if (!existing) return problem(404, 'not_found', 'Not Found', `The local tenant has no managed device ${id}.`);
+    if (!input) return invalid('The body must be JSON like {"deviceName":"LT-RENAMED-01"}.');
+    const fields = ['deviceName', 'userPrincipalName', 'operatingSystem', 'osVersion'];
+    const unknown = Object.keys(input).filter((key) => !fields.includes(key));
+    if (unknown.length > 0) return invalid(`Only ${fields.join(', ')} can be changed; not ${unknown.join(', ')}.`);
+    for (const [name, value] of Object.entries(input))
+      if (typeof value !== 'string' || value.trim() === '') return invalid(`"${name}" must be a non-empty string.`);
+    const changed = { ...existing, body: { ...existing.body, ...input } };
+    await this.store.transactionSoon(() => this.store.put('managedDevices', changed));
+    return json(200, changed.body);
+  }
+
+  /** Removes a device record, as when it is deleted through another tool. Not a Graph write, so not in `/calls`. */
+  private async removeDevice(id: string): Promise<HostResponse> {
+    const removed = await this.store.transactionSoon(() => this.store.remove('managedDevices', id));
+    return removed
+      ? noContent()
+      : problem(404, 'not_found', 'Not Found', `The local tenant has no managed device ${id}.`);
   }
 
   private async addDevice(body: Buffer): Promise<HostResponse> {

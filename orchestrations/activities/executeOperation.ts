@@ -12,7 +12,8 @@ import type { Store } from '../../shared/store/store';
  * Durable API executes nothing; such a refusal is a failed execution, `execution_refused: ...`. A
  * retryable failure throws, so the orchestration's retry policy runs it again; a final failure is
  * returned as a failed execution. The executor's code and Graph calls are kept, and an accepted
- * device action's follow-up is handed to the orchestration.
+ * device action's follow-up is handed to the orchestration (a bulk one's when any device was
+ * accepted, with every device's outcome in `devices`).
  */
 export function makeExecuteOperation(
   executorFor: (profileType: ProfileType) => Executor,
@@ -39,7 +40,11 @@ export function makeExecuteOperation(
       detail: outcome.detail,
       ...(outcome.code === undefined ? {} : { code: outcome.code }),
       ...(outcome.graph === undefined ? {} : { graph: outcome.graph }),
-      ...(outcome.status === 'succeeded' && outcome.followUp !== undefined ? { followUp: outcome.followUp } : {}),
+      ...(outcome.devices === undefined ? {} : { devices: outcome.devices }),
+      ...((outcome.status === 'succeeded' || outcome.devices?.some((device) => device.status === 'succeeded')) &&
+      outcome.followUp !== undefined
+        ? { followUp: outcome.followUp }
+        : {}),
     };
   };
 }

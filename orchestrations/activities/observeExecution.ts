@@ -26,6 +26,19 @@ export function makeObserveExecution(
     const outcome = await executor.observe(stored);
     if (!STATES.has(outcome.state))
       return unknown(`the executor reported an unknown device state '${String(outcome.state)}'`);
-    return { state: outcome.state, at: outcome.at, detail: outcome.detail };
+    const devices = (outcome.devices ?? []).filter((device) => STATES.has(device.outcome.state));
+    return {
+      state: outcome.state,
+      at: outcome.at,
+      detail: outcome.detail,
+      ...(outcome.devices === undefined
+        ? {}
+        : {
+            devices: devices.map(({ resourceId, outcome: seen }) => ({
+              resourceId,
+              outcome: { state: seen.state, at: seen.at, detail: seen.detail },
+            })),
+          }),
+    };
   };
 }

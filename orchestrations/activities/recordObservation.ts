@@ -10,12 +10,21 @@ import type { RecordObservationInput } from '../contracts';
  * recorded, and a later re-drive owns the execution by then: both leave the request as it is.
  */
 export function makeRecordObservation(store: Store) {
-  return async function recordObservation({ requestId, number, outcome }: RecordObservationInput): Promise<void> {
+  return async function recordObservation({
+    requestId,
+    number,
+    outcome,
+    devices,
+  }: RecordObservationInput): Promise<void> {
     try {
       await writeStep(store, requestId, (request) => {
         if (request.redrive?.number !== number)
           throw new DomainError('invalid_state', `re-drive ${number} no longer owns request ${request.id}'s execution`);
-        return applyCommand(request, { kind: 'recordObservation', outcome });
+        return applyCommand(request, {
+          kind: 'recordObservation',
+          outcome,
+          ...(devices === undefined ? {} : { devices }),
+        });
       });
     } catch (error) {
       if (!isDomainError(error, 'invalid_state')) throw error;

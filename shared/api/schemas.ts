@@ -3,6 +3,7 @@ import { validatePolicyDraft } from '../domain/policy';
 import { AUDIT_TYPES, COMPLETION_MODES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
 import { jsonTextProblems } from '../domain/text';
 import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
+import { MAX_BULK_RESOURCES } from '../intune/catalogue/types';
 import { graphCallsOf } from '../intune/catalogue/describe';
 import { checkOperation } from '../intune/catalogue/validate';
 import { freeText, identifier } from './text';
@@ -37,6 +38,13 @@ export const operationSchema = z
       .optional()
       .describe(
         'Which one; requests on the same (profileType, resourceId) exclude each other. A GUID is compared and stored in lower case.',
+      ),
+    resourceIds: z
+      .array(identifier(256))
+      .max(1000)
+      .optional()
+      .describe(
+        'A bulk device action (wipe, retire, delete of managedDevice): 1..100 distinct device GUIDs in place of resourceId. Each device is locked, snapshotted and executed on its own.',
       ),
     payload: honestJson.optional().describe('Parameters of the operation, executed exactly as approved.'),
   })
@@ -73,7 +81,20 @@ function catalogueBodySchema(entry: CatalogueEntry) {
     .object({
       action: z.literal(entry.action),
       resourceType: z.literal(entry.resourceType),
-      ...(entry.resourceId === 'required' ? { resourceId: z.guid().describe(`The ${entry.resourceType}'s id.`) } : {}),
+      ...(entry.resourceId === 'required' && !entry.bulk
+        ? { resourceId: z.guid().describe(`The ${entry.resourceType}'s id.`) }
+        : {}),
+      ...(entry.bulk
+        ? {
+            resourceId: z.guid().optional().describe(`The ${entry.resourceType}'s id (or resourceIds).`),
+            resourceIds: z
+              .array(z.guid())
+              .min(1)
+              .max(MAX_BULK_RESOURCES)
+              .optional()
+              .describe(`A bulk action: 1..${MAX_BULK_RESOURCES} distinct ids in place of resourceId.`),
+          }
+        : {}),
       ...(entry.payload === undefined ? {} : { payload: entry.payload }),
     })
     .strict();
@@ -283,6 +304,12 @@ export const targetSnapshotSchema = z
   );
 
 /** What executing a completed request did. */
+const deviceOutcomeSchema = z.object({
+  state: z.enum(['pending', 'done', 'failed', 'gone', 'unknown']),
+  at: z.iso.datetime(),
+  detail: z.string(),
+});
+
 export const executionSchema = z.object({
   status: z.enum(['succeeded', 'failed']),
   at: z.iso.datetime(),
@@ -308,14 +335,23 @@ export const executionSchema = z.object({
     })
     .optional()
     .describe('The Microsoft Graph calls made, when the Graph executor ran it.'),
-  device: z
-    .object({
-      state: z.enum(['pending', 'done', 'failed', 'gone', 'unknown']),
-      at: z.iso.datetime(),
-      detail: z.string(),
-    })
+  device: deviceOutcomeSchema
     .optional()
     .describe("A device action's outcome on the device, observed after Graph accepted it."),
+  devices: z
+    .array(
+      z.object({
+        resourceId: z.string(),
+        displayName: z.string().optional().describe("The device's name as snapshotted at submit."),
+        status: z.enum(['succeeded', 'failed']),
+        code: z.string().optional().describe('accepted, already_applied, target_changed, daily_cap_reached, ...'),
+        detail: z.string(),
+        device: deviceOutcomeSchema.optional().describe('What the device did with the accepted action, once observed.'),
+        clientRequestId: z.string().optional().describe("The client-request-id of this device's Graph calls."),
+      }),
+    )
+    .optional()
+    .describe('A bulk device action: one outcome per device, in operation.resourceIds order.'),
 });
 
 export const approvalRequestSchema = z.object({
@@ -353,6 +389,10 @@ export const approvalRequestSchema = z.object({
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
   target: targetSnapshotSchema.optional(),
+  targets: z
+    .array(targetSnapshotSchema)
+    .optional()
+    .describe('A bulk device action: each device as Graph showed it at submit, in operation.resourceIds order.'),
   execution: executionSchema.optional(),
   cancellation: z
     .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })
@@ -467,6 +507,10 @@ export const evaluationSchema = z.object({
     .array(principalSchema)
     .describe("Who could approve: the approver groups' users holding MAA.Approver, the caller left out."),
   target: targetSnapshotSchema.optional(),
+  targets: z
+    .array(targetSnapshotSchema)
+    .optional()
+    .describe("A bulk device action's devices, as a submit would snapshot them."),
   calls: z
     .array(z.object({ method: z.string(), path: z.string(), body: z.unknown().optional() }))
     .describe('What completion would send; secret fields show as "(sealed)".'),

@@ -101,7 +101,10 @@ export interface RecordExecutionCommand {
 /** What the device did with an action Graph accepted, observed by the execution's follow-up. */
 export interface RecordObservationCommand {
   kind: 'recordObservation';
+  /** The outcome (of a bulk action: the summary over its devices). */
   outcome: DeviceOutcome;
+  /** A bulk action: each observed device's outcome (devices the executor did not accept are absent). */
+  devices?: { resourceId: string; outcome: DeviceOutcome }[];
 }
 
 /** Anything that can happen to an existing request. */
@@ -163,8 +166,9 @@ export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expir
  *   also when early); makes it `expired`.
  * - `recordExecution`: once, on a completed request; sets `execution` (with its `code`, Graph calls
  *   and device outcome when given), status stays `completed`.
- * - `recordObservation`: once per execution, on a completed request whose execution succeeded;
- *   sets `execution.device`, status stays `completed`.
+ * - `recordObservation`: once per execution, on a completed request whose execution succeeded
+ *   (a bulk one: whose devices include an accepted one); sets `execution.device` (and, per device
+ *   given, `execution.devices[i].device`), status stays `completed`.
  */
 export function applyCommand(request: ApprovalRequest, command: Command): CommandResult {
   switch (command.kind) {
@@ -242,6 +246,8 @@ export interface NewRequestInput {
    * request's `requiredApprovals` with it. Absent: no rule applies.
    */
   scope?: OperationScope;
+  /** A bulk operation's targets as Graph showed them just now, in `resourceIds` order; kept as `targets`. */
+  targets?: TargetSnapshot[];
 }
 
 /**
@@ -280,6 +286,7 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
   if (operation.resourceId !== undefined && (typeof operation.resourceId !== 'string' || operation.resourceId === '')) {
     throw new DomainError('invalid_request', 'operation.resourceId must be a non-empty string when present');
   }
+  assertBulkShape(operation);
   assertHonestText(input.justification, operation);
   const stored = storedOperation(operation);
 
@@ -310,7 +317,43 @@ export function createRequest(input: NewRequestInput): ApprovalRequest {
     expiresAt: formatInstant(createdMs + governing.requestTtlMs),
     lastModifiedAt: createdAt,
     ...(input.target === undefined ? {} : { target: jsonCopy(input.target) }),
+    ...(input.targets === undefined ? {} : { targets: jsonCopy(input.targets) }),
   };
+}
+
+/** The most devices one bulk request may name. */
+export const MAX_BULK_DEVICES = 100;
+
+/**
+ * Throws `invalid_request` with field errors when `operation.resourceIds` is given but is not
+ * 1..{@link MAX_BULK_DEVICES} distinct (case-insensitively) non-empty strings, or comes with a
+ * `resourceId`. (Which actions allow bulk is the catalogue's to say, checked before.)
+ */
+function assertBulkShape(operation: Operation): void {
+  const ids: unknown = operation.resourceIds;
+  if (ids === undefined) return;
+  const errors: FieldError[] = [];
+  if (!Array.isArray(ids)) errors.push({ path: 'operation.resourceIds', message: 'must be a list of ids' });
+  else {
+    if (operation.resourceId !== undefined)
+      errors.push({ path: 'operation.resourceId', message: 'must be absent when resourceIds is given' });
+    if (ids.length === 0 || ids.length > MAX_BULK_DEVICES)
+      errors.push({ path: 'operation.resourceIds', message: `must name 1..${MAX_BULK_DEVICES} ids` });
+    const seen = new Set<string>();
+    ids.forEach((id: unknown, index) => {
+      if (typeof id !== 'string' || id === '')
+        errors.push({ path: `operation.resourceIds.${index}`, message: 'must be a non-empty string' });
+      else if (seen.has(id.toLowerCase()))
+        errors.push({ path: `operation.resourceIds.${index}`, message: 'is named twice' });
+      else seen.add(id.toLowerCase());
+    });
+  }
+  if (errors.length > 0)
+    throw new DomainError(
+      'invalid_request',
+      `operation.resourceIds: ${errors.map((error) => `${error.path} ${error.message}`).join('; ')}`,
+      { errors },
+    );
 }
 
 /** `operation` as a request stores it: identifiers normalised, as its canonical JSON reads back. */
@@ -321,6 +364,7 @@ export function storedOperation(operation: Operation): Operation {
       action: normalizeIdentifier(operation.action),
       resourceType: normalizeIdentifier(operation.resourceType),
       ...(operation.resourceId === undefined ? {} : { resourceId: normalizeIdentifier(operation.resourceId) }),
+      ...(operation.resourceIds === undefined ? {} : { resourceIds: operation.resourceIds.map(normalizeIdentifier) }),
     }),
   ) as Operation;
 }
@@ -335,6 +379,10 @@ function assertHonestText(justification: string, operation: Operation): void {
     const problem = value === undefined ? undefined : identifierProblem(value);
     if (problem !== undefined) errors.push({ path: `operation.${field}`, message: problem });
   }
+  (operation.resourceIds ?? []).forEach((value, index) => {
+    const problem = identifierProblem(value);
+    if (problem !== undefined) errors.push({ path: `operation.resourceIds.${index}`, message: problem });
+  });
   for (const problem of jsonTextProblems(operation.payload))
     errors.push({ path: ['operation', 'payload', ...problem.path].join('.'), message: problem.message });
   if (errors.length > 0) {
@@ -367,6 +415,7 @@ export function submittedEvent(request: ApprovalRequest): DomainEvent {
     ...(request.policy.executeWithin === undefined ? {} : { executeWithin: request.policy.executeWithin }),
     expiresAt: request.expiresAt,
     ...(request.target === undefined ? {} : { target: jsonCopy(request.target) as unknown as JsonValue }),
+    ...(request.targets === undefined ? {} : { targets: jsonCopy(request.targets) as unknown as JsonValue }),
   });
 }
 
@@ -520,17 +569,36 @@ function recordObservation(request: ApprovalRequest, command: RecordObservationC
   const at = normalizeInstant(outcome.at, 'outcome.at');
   if (!DEVICE_STATES.has(outcome.state))
     throw new DomainError('invalid_request', 'outcome.state must be pending, done, failed, gone or unknown');
-  if (request.status !== 'completed' || request.execution?.status !== 'succeeded')
+  const accepted = request.execution?.devices?.some((one) => one.status === 'succeeded') ?? false;
+  if (
+    request.status !== 'completed' ||
+    request.execution === undefined ||
+    !(request.execution.status === 'succeeded' || accepted)
+  )
     throw new DomainError('invalid_state', `request ${request.id} has no accepted execution to observe`);
   if (request.execution.device !== undefined)
     throw new DomainError('invalid_state', `request ${request.id} already has its device outcome recorded`);
   const device: DeviceOutcome = { state: outcome.state, at, detail: outcome.detail };
   const execution: Execution = { ...jsonCopy(request.execution), device };
+  const observed: { [key: string]: JsonValue }[] = [];
+  if (command.devices !== undefined && execution.devices !== undefined) {
+    const byId = new Map(execution.devices.map((one) => [one.resourceId, one]));
+    for (const { resourceId, outcome: seen } of command.devices) {
+      const one = byId.get(resourceId);
+      if (one === undefined)
+        throw new DomainError('invalid_request', `device ${resourceId} is not one of request ${request.id}'s`);
+      if (!DEVICE_STATES.has(seen.state))
+        throw new DomainError('invalid_request', 'outcome.state must be pending, done, failed, gone or unknown');
+      one.device = { state: seen.state, at: normalizeInstant(seen.at, 'devices.outcome.at'), detail: seen.detail };
+      observed.push({ resourceId, state: seen.state, detail: seen.detail });
+    }
+  }
   return changed(request, { execution }, 'completed', at, null, [
     event(request, 'execution.observed', at, null, {
       operationHash: request.operationHash,
       state: device.state,
       detail: device.detail,
+      ...(observed.length === 0 ? {} : { devices: observed }),
       ...(request.execution.graph === undefined ? {} : { clientRequestId: request.execution.graph.clientRequestId }),
       ...(request.redrive === undefined ? {} : { redrive: request.redrive.number }),
     }),
@@ -542,7 +610,7 @@ function recordObservation(request: ApprovalRequest, command: RecordObservationC
  * detail and, when given, `code`, Graph calls and device outcome, as plain JSON.
  */
 export function recordedExecution(execution: Execution, at: string): Execution {
-  const { code, graph, device } = execution;
+  const { code, graph, device, devices } = execution;
   return {
     status: execution.status,
     at,
@@ -550,6 +618,7 @@ export function recordedExecution(execution: Execution, at: string): Execution {
     ...(code === undefined ? {} : { code }),
     ...(graph === undefined ? {} : { graph: jsonCopy(graph) }),
     ...(device === undefined ? {} : { device: { ...device, at: normalizeInstant(device.at, 'execution.device.at') } }),
+    ...(devices === undefined ? {} : { devices: jsonCopy(devices) }),
   };
 }
 
@@ -569,6 +638,16 @@ export function executionAuditData(execution: Execution): { [key: string]: JsonV
           calls: jsonCopy(execution.graph.calls) as unknown as JsonValue,
         }),
     ...(execution.device === undefined ? {} : { device: execution.device.state }),
+    ...(execution.devices === undefined
+      ? {}
+      : {
+          devices: execution.devices.map((one) => ({
+            resourceId: one.resourceId,
+            status: one.status,
+            ...(one.code === undefined ? {} : { code: one.code }),
+            detail: one.detail,
+          })),
+        }),
   };
 }
 

@@ -77,8 +77,7 @@ export interface PolicySnapshot {
  * `requiredApprovals` approvals. The highest matching rule wins; never fewer than the policy's own.
  */
 export type ScopeRule =
-  | { minDevices: number; requiredApprovals: number }
-  | { assignsToAll: true; requiredApprovals: number };
+  { minDevices: number; requiredApprovals: number } | { assignsToAll: true; requiredApprovals: number };
 
 /** How far an operation reaches, as the quorum rules weigh it (see `shared/intune/catalogue/scope.ts`). */
 export interface OperationScope {
@@ -150,6 +149,8 @@ export interface DeviceExecution {
   detail: string;
   /** What the device did with an accepted action, once observed. */
   device?: DeviceOutcome;
+  /** The `client-request-id` this device's Graph calls sent (derived from the request id and the device id). */
+  clientRequestId?: string;
 }
 
 /** What the Graph executor sent: one `client-request-id` per request (Microsoft support's "Activity ID") and each call. */

@@ -1,4 +1,4 @@
-import type { ApprovalRequest, DeviceOutcome, GraphExecution } from '../domain/model';
+import type { ApprovalRequest, DeviceExecution, DeviceOutcome, GraphExecution } from '../domain/model';
 
 /** What an outcome may add to the recorded execution (see `Execution` in the domain model). */
 interface OutcomeFacts {
@@ -11,7 +11,12 @@ interface OutcomeFacts {
    * `everyMs` until it settles or `until` (RFC 3339) passes, through {@link Executor.observe}.
    */
   followUp?: { everyMs: number; until: string };
+  /** A bulk device action: one outcome per device, in `operation.resourceIds` order. */
+  devices?: DeviceExecution[];
 }
+
+/** What a device did with an accepted action (a bulk action: the summary, and each accepted device's). */
+export type Observation = DeviceOutcome & { devices?: { resourceId: string; outcome: DeviceOutcome }[] };
 
 /** What an executor reports; `retryable` failures are retried by the orchestration, others recorded. */
 export type ExecutionOutcome =
@@ -32,7 +37,7 @@ export interface Executor {
    * Executors whose outcomes have a `followUp`: what the device did with the accepted action, read
    * now (a read only, at least once, so any number of times).
    */
-  observe?(request: ApprovalRequest): Promise<DeviceOutcome>;
+  observe?(request: ApprovalRequest): Promise<Observation>;
 }
 
 /**

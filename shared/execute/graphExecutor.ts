@@ -1,5 +1,5 @@
 import { canonicalJson } from '../domain/canonicalJson';
-import type { ApprovalRequest, DeviceOutcome, JsonValue } from '../domain/model';
+import type { ApprovalRequest, DeviceExecution, DeviceOutcome, JsonValue } from '../domain/model';
 import { findEntry } from '../intune/catalogue';
 import type { CatalogueEntry, CatalogueOperation, DeviceAction, GraphCall } from '../intune/catalogue/types';
 import { assignmentSet, driftBetween } from '../intune/drift';
@@ -13,7 +13,7 @@ import {
 import { assignmentView, GraphTargetReader, objectPath, RESOURCE_SPECS, type TargetRead } from '../intune/targetReader';
 import type { AppKeyRing } from '../keys/appKey';
 import { isSealedSecret, openSecret } from '../keys/secretSeal';
-import type { ExecutionOutcome, Executor } from './executor';
+import type { ExecutionOutcome, Executor, Observation } from './executor';
 
 /** How the Graph executor paces itself and what it refuses; see docs/intune.md. */
 export interface GraphExecutorSettings {
@@ -56,6 +56,14 @@ const MARKER = (requestId: string) => `[maa:${requestId}]`;
 const DETAIL_LIMIT = 512;
 
 type Facts = Pick<ExecutionOutcome, 'code' | 'followUp'>;
+
+/**
+ * A bulk action's share of the tenant's daily cap: today's audited actions, read once, then each
+ * device's send counted (`undefined` until the first device needs it).
+ */
+interface CapBudget {
+  remaining?: number;
+}
 /** An outcome before its Graph calls are added. */
 type Result =
   | Omit<Extract<ExecutionOutcome, { status: 'succeeded' }>, 'graph'>
@@ -109,6 +117,7 @@ export class GraphExecutor implements Executor {
         graph: graph(),
       };
     }
+    if (request.operation.resourceIds !== undefined) return this.executeBulk(request, entry);
     try {
       const outcome = await this.run(request, entry, session);
       return { ...outcome, graph: graph() };
@@ -118,8 +127,115 @@ export class GraphExecutor implements Executor {
     }
   }
 
+  /**
+   * A bulk device action, device by device in `resourceIds` order, each as a single device action
+   * of its own (its snapshot in `targets`, its own `client-request-id` derived from the request id
+   * and the device id): drift (`target_changed`), already under way (`already_applied`, as after a
+   * retried activity), the daily cap (a bulk of N counts N: devices past it get
+   * `daily_cap_reached` and nothing is sent), send, verify. A device that fails or drifted does not
+   * stop the others; a retryable failure (Graph unavailable or throttled past the bound) stops the
+   * run, the devices not reached failing with the same code, so the activity is retried whole and
+   * the devices already accepted are then `already_applied`.
+   */
+  private async executeBulk(request: ApprovalRequest, entry: CatalogueEntry): Promise<ExecutionOutcome> {
+    const ids = request.operation.resourceIds ?? [];
+    const sessions: GraphSession[] = [];
+    const graph = () => ({
+      clientRequestId: clientRequestIdFor(request.id),
+      calls: sessions.flatMap((session) => session.calls),
+    });
+    if (!entry.bulk || !entry.deviceAction)
+      return {
+        status: 'failed',
+        retryable: false,
+        code: 'unsupported_operation',
+        detail: `${request.operation.resourceType} ${request.operation.action} acts on one object, not on ${ids.length}`,
+        graph: graph(),
+      };
+    const budget: CapBudget = {};
+    const devices: DeviceExecution[] = [];
+    let followUp: Facts['followUp'];
+    let stopped: Result | undefined;
+    for (const [index, resourceId] of ids.entries()) {
+      const displayName = request.targets?.[index]?.displayName;
+      const named = displayName === undefined ? {} : { displayName };
+      if (stopped) {
+        devices.push({
+          resourceId,
+          ...named,
+          status: 'failed',
+          code: stopped.code,
+          detail: `not attempted: ${stopped.detail}`,
+        });
+        continue;
+      }
+      const session = this.session(request, resourceId);
+      sessions.push(session);
+      let outcome: Result;
+      try {
+        outcome = await this.run(deviceRequest(request, index), entry, session, budget);
+      } catch (error) {
+        if (!(error instanceof GraphTokenError)) throw error;
+        outcome = unavailable(error.message);
+      }
+      devices.push({
+        resourceId,
+        ...named,
+        status: outcome.status,
+        ...(outcome.code === undefined ? {} : { code: outcome.code }),
+        detail: outcome.detail,
+        clientRequestId: session.clientRequestId,
+      });
+      if (outcome.status === 'succeeded' && outcome.followUp) followUp = outcome.followUp;
+      if (outcome.status === 'failed' && outcome.retryable) stopped = outcome;
+    }
+    const summary = bulkSummary(entry.deviceAction, devices);
+    const facts = { devices, graph: graph(), ...(followUp === undefined ? {} : { followUp }) };
+    return summary.status === 'succeeded'
+      ? { ...summary, ...facts }
+      : { ...summary, retryable: stopped !== undefined, ...facts };
+  }
+
+  /**
+   * What the devices did with an accepted device action, read now; throws when Graph cannot be
+   * read. A bulk action observes each device its execution accepted (in order) and answers their
+   * summary: `pending` while any is, else their common state, else `done` when each is done or
+   * gone, else `failed` when any failed, else `unknown`.
+   */
+  async observe(request: ApprovalRequest): Promise<Observation> {
+    if (request.operation.resourceIds === undefined) return this.observeOne(request);
+    const at = this.deps.now().toISOString();
+    const accepted = (request.execution?.devices ?? []).filter((device) => device.status === 'succeeded');
+    const devices: { resourceId: string; outcome: DeviceOutcome }[] = [];
+    for (const device of accepted) {
+      const index = request.operation.resourceIds.indexOf(device.resourceId);
+      if (index < 0) continue;
+      devices.push({ resourceId: device.resourceId, outcome: await this.observeOne(deviceRequest(request, index)) });
+    }
+    const states = devices.map((device) => device.outcome.state);
+    const counts = new Map<string, number>();
+    for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
+    const state: DeviceOutcome['state'] =
+      states.length === 0
+        ? 'unknown'
+        : states.includes('pending')
+          ? 'pending'
+          : states.every((one) => one === states[0])
+            ? states[0]!
+            : states.every((one) => one === 'done' || one === 'gone')
+              ? 'done'
+              : states.includes('failed')
+                ? 'failed'
+                : 'unknown';
+    const detail =
+      states.length === 0
+        ? 'no device of the request was accepted'
+        : `${states.length} device(s) observed: ${[...counts].map(([name, count]) => `${count} ${name}`).join(', ')}`;
+    return { state, at, detail, devices };
+  }
+
   /** The device's outcome of an accepted device action, read now; throws when Graph cannot be read. */
-  async observe(request: ApprovalRequest): Promise<DeviceOutcome> {
+  private async observeOne(request: ApprovalRequest): Promise<DeviceOutcome> {
     const at = this.deps.now().toISOString();
     const entry = this.entryOf(request.profileType, request.operation.resourceType, request.operation.action);
     const action = entry?.deviceAction;
@@ -142,7 +258,12 @@ export class GraphExecutor implements Executor {
     return deviceOutcome(action, response.body, at);
   }
 
-  private async run(request: ApprovalRequest, entry: CatalogueEntry, session: GraphSession): Promise<Result> {
+  private async run(
+    request: ApprovalRequest,
+    entry: CatalogueEntry,
+    session: GraphSession,
+    budget?: CapBudget,
+  ): Promise<Result> {
     const operation = request.operation as CatalogueOperation;
     const secrets = openSecrets(this.deps.appKeys, request.id, entry, operation);
     if (secrets === undefined) {
@@ -169,7 +290,7 @@ export class GraphExecutor implements Executor {
     if (read.kind === 'forbidden') return forbidden(read.permission, read.response);
     if (read.kind === 'notFound') return this.gone(request, entry, session);
     return entry.deviceAction
-      ? this.deviceAction(request, entry, entry.deviceAction, calls, read, session)
+      ? this.deviceAction(request, entry, entry.deviceAction, calls, read, session, budget)
       : this.change(request, entry, calls, read, session);
   }
 
@@ -211,6 +332,7 @@ export class GraphExecutor implements Executor {
     calls: GraphCall[],
     read: Extract<TargetRead, { kind: 'found' }>,
     session: GraphSession,
+    budget?: CapBudget,
   ): Promise<Result> {
     const drift = request.target ? driftBetween(request.target, read.snapshot) : [];
     if (drift.length > 0) return targetChanged(`the device changed since it was approved: ${drift.join(', ')}`);
@@ -220,7 +342,7 @@ export class GraphExecutor implements Executor {
         ...this.followUp(),
       };
     }
-    const cap = await this.checkCap(action, session);
+    const cap = budget ? await this.takeFromBudget(budget, action, session) : await this.checkCap(action, session);
     if (cap) return cap;
     const device = request.operation.resourceId!;
     for (const call of calls) {
@@ -363,8 +485,48 @@ export class GraphExecutor implements Executor {
     };
   }
 
+  /**
+   * Whether a bulk action's share of today's cap leaves room for one more device (counting it when
+   * it does); the refusal when not. Today's audits are read for the first device that needs it.
+   */
+  private async takeFromBudget(
+    budget: CapBudget,
+    action: DeviceAction,
+    session: GraphSession,
+  ): Promise<Result | undefined> {
+    const cap = this.deps.settings.dailyCaps[action];
+    if (budget.remaining === undefined) {
+      const today = await this.countToday(action, session);
+      if (typeof today !== 'number') return today;
+      budget.remaining = cap - today;
+    }
+    if (budget.remaining <= 0)
+      return {
+        status: 'failed',
+        retryable: false,
+        code: 'daily_cap_reached',
+        detail: `the tenant's daily cap of ${cap} ${action} actions (UTC) is used up with the devices before this one: nothing was sent to it; complete a new request for it after midnight UTC`,
+      };
+    budget.remaining -= 1;
+    return undefined;
+  }
+
   /** Whether today's (UTC) audited device actions leave room for one more; the refusal when not. */
   private async checkCap(action: DeviceAction, session: GraphSession): Promise<Result | undefined> {
+    const cap = this.deps.settings.dailyCaps[action];
+    const today = await this.countToday(action, session);
+    if (typeof today !== 'number') return today;
+    if (today < cap) return undefined;
+    return {
+      status: 'failed',
+      retryable: false,
+      code: 'daily_cap_reached',
+      detail: `the tenant has issued ${today} ${action} actions today (UTC), its cap is ${cap}: nothing was sent; complete a new request after midnight UTC`,
+    };
+  }
+
+  /** Today's (UTC) audited `action`s, counted up to the cap; the refusal when the audits cannot be read. */
+  private async countToday(action: DeviceAction, session: GraphSession): Promise<number | Result> {
     const cap = this.deps.settings.dailyCaps[action];
     const now = this.deps.now();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
@@ -382,14 +544,7 @@ export class GraphExecutor implements Executor {
         ? forbidden(AUDIT_PERMISSION, audits.response)
         : unavailable(describe(audits.response));
     }
-    const today = counted(audits.items);
-    if (today < cap) return undefined;
-    return {
-      status: 'failed',
-      retryable: false,
-      code: 'daily_cap_reached',
-      detail: `the tenant has issued ${today} ${action} actions today (UTC), its cap is ${cap}: nothing was sent; complete a new request after midnight UTC`,
-    };
+    return counted(audits.items);
   }
 
   /**
@@ -476,9 +631,14 @@ export class GraphExecutor implements Executor {
     return this.reader.readTarget(session, resourceType, id);
   }
 
-  /** The Graph calls of one request: its client-request-id; reads tried again within the wait bound. */
-  private session(request: ApprovalRequest): GraphSession {
-    return new GraphSession(this.deps.client, clientRequestIdFor(request.id), this.deps.now, {
+  /**
+   * The Graph calls of one request (of one device of a bulk request): its client-request-id,
+   * derived from the request id (and the device id); reads tried again within the wait bound.
+   */
+  private session(request: ApprovalRequest, deviceId?: string): GraphSession {
+    const id =
+      deviceId === undefined ? clientRequestIdFor(request.id) : clientRequestIdFor(`${request.id}/${deviceId}`);
+    return new GraphSession(this.deps.client, id, this.deps.now, {
       attempts: this.deps.settings.maxAttempts ?? 4,
       maxWaitMs: this.deps.settings.maxRetryAfterMs,
       sleep: this.sleep,
@@ -494,6 +654,42 @@ export class GraphExecutor implements Executor {
 }
 
 const AUDIT_PERMISSION = 'DeviceManagementManagedDevices.Read.All';
+
+/** Device `index` of bulk `request` as a single device action: its id in `resourceId`, its snapshot as `target`. */
+function deviceRequest(request: ApprovalRequest, index: number): ApprovalRequest {
+  const { resourceIds, ...operation } = request.operation;
+  const { targets, target: _none, ...rest } = request;
+  const target = targets?.[index];
+  return {
+    ...rest,
+    operation: { ...operation, resourceId: resourceIds![index]! },
+    ...(target === undefined ? {} : { target }),
+  };
+}
+
+/**
+ * A bulk action's outcome over its devices: `succeeded` (`accepted`) only when every device
+ * succeeded; otherwise `failed`, `partially_applied` when some succeeded, else the devices' common
+ * code, else `devices_failed`.
+ */
+function bulkSummary(action: DeviceAction, devices: readonly DeviceExecution[]): Result {
+  const counts = new Map<string, number>();
+  for (const device of devices)
+    counts.set(device.code ?? device.status, (counts.get(device.code ?? device.status) ?? 0) + 1);
+  const tally = [...counts].map(([code, count]) => `${count} ${code}`).join(', ');
+  const succeeded = devices.filter((device) => device.status === 'succeeded').length;
+  if (succeeded === devices.length)
+    return { status: 'succeeded', code: 'accepted', detail: `${action} of ${devices.length} device(s): ${tally}` };
+  const codes = new Set(devices.map((device) => device.code));
+  const code =
+    succeeded > 0 ? 'partially_applied' : codes.size === 1 ? ([...codes][0] ?? 'devices_failed') : 'devices_failed';
+  return {
+    status: 'failed',
+    retryable: false,
+    code,
+    detail: `${action} of ${devices.length} device(s), ${succeeded} succeeded: ${tally}`,
+  };
+}
 
 /** The secret fields opened; undefined when one is present but does not open (or is not sealed). */
 function openSecrets(

@@ -117,7 +117,8 @@ export const CHECKPOINTS_CONTAINER: CosmosContainerSpec = {
 };
 
 /**
- * Entity locks: one document per `(profileType, resourceId)` that has (or had) an open request,
+ * Entity locks: one document per `(profileType, resourceId)` that has (or had) an open request
+ * (a bulk device action holds one per device, taken in sorted order),
  * naming its holder. Only point operations; nothing is queried.
  */
 export const LOCKS_CONTAINER: CosmosContainerSpec = {

@@ -11,7 +11,7 @@ import {
 } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
-import { entityLockKey, heldEntityLock, lockedResourceId } from '../domain/entityLock';
+import { entityLockKeys, heldEntityLocks } from '../domain/entityLock';
 import { BOOTSTRAP_POLICY_ID } from '../domain/policy';
 import {
   CLOSED_STATUSES,
@@ -45,6 +45,7 @@ import { IDEMPOTENCY_KEY_TTL_SECONDS, linkIdRetentionSeconds } from './retention
 import { storeUnavailable } from './unavailable';
 import {
   entityLockedError,
+  isStoreError,
   stepHead,
   StoreError,
   withHead,
@@ -196,10 +197,15 @@ function ifMatch(etag: string) {
   return { accessCondition: { type: 'IfMatch', condition: etag } };
 }
 
-/** The lock document of the request's entity, keyed as the domain keys locks (GUIDs case-insensitive). */
-function lockIdOf(request: ApprovalRequest): string | undefined {
-  const key = entityLockKey(request.profileType, request.operation);
-  return key === undefined ? undefined : hashedId('lock', key);
+/**
+ * The lock documents of the request's entities (one, or one per device of a bulk action), keyed
+ * as the domain keys locks (GUIDs case-insensitive), in sorted order: two bulk creates that share
+ * devices take them in the same order, so one of them finds the first shared lock held.
+ */
+function lockIdsOf(request: ApprovalRequest): { lockId: string; resourceId: string }[] {
+  return entityLockKeys(request.profileType, request.operation)
+    .map((key) => ({ lockId: hashedId('lock', key), resourceId: key.slice(request.profileType.length + 1) }))
+    .sort((a, b) => (a.lockId < b.lockId ? -1 : a.lockId > b.lockId ? 1 : 0));
 }
 
 /** `c.createdAt, c.id` strictly after the position, newest first. */
@@ -337,15 +343,30 @@ export class CosmosStore implements Store {
   }
 
   async createRequest(request: ApprovalRequest): Promise<Tagged<ApprovalRequest>> {
-    const lockId = lockIdOf(request);
-    if (lockId !== undefined && heldEntityLock(request) !== undefined) await this.takeLock(lockId, request);
+    const locks = heldEntityLocks(request).length > 0 ? lockIdsOf(request) : [];
+    const taken: string[] = [];
+    try {
+      for (const { lockId, resourceId } of locks) {
+        await this.takeLock(lockId, resourceId, request);
+        taken.push(lockId);
+      }
+    } catch (error) {
+      // All or nothing: the locks taken before the one refused are released.
+      for (const lockId of taken) await this.releaseLock(lockId, request.id);
+      if (isStoreError(error, 'entity_locked') && request.operation.resourceIds !== undefined)
+        throw entityLockedError(request, await this.devicesHeldByOthers(request));
+      throw error;
+    }
     try {
       const { resource } = await this.requests.items.create<RequestDocument>(this.requestDocument(request));
       return { value: request, etag: (resource as Stored<RequestDocument>)._etag };
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
       const { resource: existing } = await this.requests.item(request.id, request.id).read<RequestDocument>();
-      if (lockId !== undefined && existing && lockIdOf(existing) !== lockId) await this.releaseLock(lockId, request.id);
+      if (existing) {
+        const kept = new Set(lockIdsOf(existing).map((lock) => lock.lockId));
+        for (const lockId of taken) if (!kept.has(lockId)) await this.releaseLock(lockId, request.id);
+      }
       throw new StoreError('conflict', `request ${request.id} exists`);
     }
   }
@@ -560,10 +581,9 @@ export class CosmosStore implements Store {
     for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt += 1) {
       try {
         const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
-        const lockId = lockIdOf(value);
-        // A completed request's execution is recorded by a later step; the lock went with the first.
-        if (lockId !== undefined && CLOSED_STATUSES.has(value.status) && value.execution === undefined)
-          await this.releaseLock(lockId, value.id);
+        // A completed request's execution is recorded by a later step; the locks went with the first.
+        if (CLOSED_STATUSES.has(value.status) && value.execution === undefined)
+          for (const { lockId } of lockIdsOf(value)) await this.releaseLock(lockId, value.id);
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
@@ -629,13 +649,23 @@ export class CosmosStore implements Store {
     };
   }
 
-  private async takeLock(lockId: string, request: ApprovalRequest): Promise<void> {
+  /** The devices of bulk `request` whose locks another open request holds now (for the refusal's message). */
+  private async devicesHeldByOthers(request: ApprovalRequest): Promise<string[]> {
+    const held: string[] = [];
+    for (const { lockId, resourceId } of lockIdsOf(request)) {
+      const { resource: lock } = await this.locks.item(lockId, lockId).read<Stored<LockDocument>>();
+      if (lock && lock.requestId !== request.id && (await this.holderStillHolds(lock))) held.push(resourceId);
+    }
+    return held;
+  }
+
+  private async takeLock(lockId: string, resourceId: string, request: ApprovalRequest): Promise<void> {
     const lock = this.locks.item(lockId, lockId);
     for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt += 1) {
       const claim: LockDocument = {
         id: lockId,
         profileType: request.profileType,
-        resourceId: lockedResourceId(request.operation) ?? '',
+        resourceId,
         requestId: request.id,
         claimedAt: this.now().toISOString(),
       };
@@ -664,10 +694,7 @@ export class CosmosStore implements Store {
   private async holderStillHolds(lock: LockDocument): Promise<boolean> {
     const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
     // A holder of another entity is a create that was refused for its id after taking this lock.
-    if (holder) {
-      const held = heldEntityLock(holder);
-      return held !== undefined && hashedId('lock', held) === lock.id;
-    }
+    if (holder) return heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id);
     return this.now().getTime() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
   }
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { lockedResourceId } from '../domain/entityLock';
+import { lockedResourceId, lockedResourceIds } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import {
@@ -54,6 +54,11 @@ const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(',
 // in the same statement that opens or reopens a request. Requests without a resource id lock
 // nothing (NULLs are distinct in a unique index), as there is no entity to protect.
 //
+// A bulk device action (`operation.resourceIds`) locks each of its devices: one entity_locks row
+// per device while it is open, written in the same transaction (savepoint) as the request, after
+// checking that no other open request holds the device either way (a single-id request through
+// the unique index, a bulk one through entity_locks). Closing the request deletes its rows.
+//
 // request_groups is the `received` view's index: one row per (request, approver group) with the
 // request's status, createdAt and initiator copied in, maintained in the same transaction as the
 // request. A covering index per group, ordered newest first, answers "open requests of group g" by
@@ -85,6 +90,14 @@ CREATE INDEX IF NOT EXISTS requests_newest ON requests (created_at, id);
 CREATE INDEX IF NOT EXISTS requests_status ON requests (status, created_at, id);
 CREATE INDEX IF NOT EXISTS requests_initiator ON requests (initiator_id, created_at, id);
 CREATE INDEX IF NOT EXISTS requests_initiator_status ON requests (initiator_id, status, created_at, id);
+
+CREATE TABLE IF NOT EXISTS entity_locks (
+  profile_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  PRIMARY KEY (profile_type, resource_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_locks_request ON entity_locks (request_id);
 
 CREATE TABLE IF NOT EXISTS request_groups (
   request_id TEXT NOT NULL,
@@ -390,6 +403,7 @@ export class SqliteStore implements Store {
         if (this.isLockedByAnother(request)) throw entityLockedError(request);
         throw error;
       }
+      this.takeDeviceLocks(request);
       this.insertGroups(request);
     });
     return { value: request, etag };
@@ -626,6 +640,8 @@ export class SqliteStore implements Store {
       if (isConstraintViolation(error) && this.isLockedByAnother(request)) throw entityLockedError(request);
       throw error;
     }
+    if (!OPEN_STATUSES.has(request.status))
+      this.statement('DELETE FROM entity_locks WHERE request_id = ?').run(request.id);
     this.statement('DELETE FROM request_groups WHERE request_id = ?').run(request.id);
     this.insertGroups(request);
     return next;
@@ -719,6 +735,39 @@ export class SqliteStore implements Store {
       limit,
     ]);
     return this.statement(sql, groups.length <= 32).all(...params, limit) as RequestRow[];
+  }
+
+  /**
+   * Takes the entity_locks rows of an open bulk request, one per device, or throws `entity_locked`
+   * naming every device another open request holds (nothing is taken: the caller's savepoint rolls
+   * back). A single-id request is checked against the devices bulk requests hold.
+   */
+  private takeDeviceLocks(request: ApprovalRequest): void {
+    if (!OPEN_STATUSES.has(request.status)) return;
+    if (request.operation.resourceIds === undefined) {
+      const resourceId = lockedResource(request);
+      if (resourceId === null) return;
+      const held = this.statement(
+        'SELECT 1 FROM entity_locks WHERE profile_type = ? AND resource_id = ? AND request_id <> ?',
+      ).get(request.profileType, resourceId, request.id);
+      if (held !== undefined) throw entityLockedError(request);
+      return;
+    }
+    const devices = lockedResourceIds(request.operation);
+    const taken = devices.filter(
+      (resourceId) =>
+        this.statement('SELECT 1 FROM entity_locks WHERE profile_type = ? AND resource_id = ? AND request_id <> ?').get(
+          request.profileType,
+          resourceId,
+          request.id,
+        ) !== undefined ||
+        this.statement(
+          `SELECT 1 FROM requests WHERE profile_type = ? AND resource_id = ? AND status IN (${openStatusList}) AND id <> ?`,
+        ).get(request.profileType, resourceId, request.id) !== undefined,
+    );
+    if (taken.length > 0) throw entityLockedError(request, taken);
+    const insert = this.statement('INSERT INTO entity_locks (profile_type, resource_id, request_id) VALUES (?, ?, ?)');
+    for (const resourceId of devices) insert.run(request.profileType, resourceId, request.id);
   }
 
   /** Whether another open request holds `request`'s entity (what a unique violation on requests_entity_lock means). */

@@ -108,12 +108,10 @@ export class StoreError extends Error {
   }
 }
 
-/** The `entity_locked` refusal of `request`: another open request holds the lock of its entity. */
-export function entityLockedError(request: ApprovalRequest): StoreError {
-  return new StoreError(
-    'entity_locked',
-    `another open request exists for ${request.profileType} ${request.operation.resourceId ?? ''}`.trimEnd(),
-  );
+/** The `entity_locked` refusal of `request`: another open request holds the lock of its entity (of `resourceIds`, the devices of a bulk action held by others). */
+export function entityLockedError(request: ApprovalRequest, resourceIds?: readonly string[]): StoreError {
+  const named = resourceIds && resourceIds.length > 0 ? resourceIds.join(', ') : (request.operation.resourceId ?? '');
+  return new StoreError('entity_locked', `another open request exists for ${request.profileType} ${named}`.trimEnd());
 }
 
 /**

@@ -6,7 +6,7 @@ import { subkey, type AppKeyRing } from '../keys/appKey';
 import { sealSecret } from '../keys/secretSeal';
 import { readTrail } from '../store/trail';
 import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView, storedOperation } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
 import { someoneElseCanApprove } from '../domain/approverPool';
@@ -51,7 +51,7 @@ export async function submitRequest(
   idempotencyKey?: string,
 ): Promise<ApprovalRequest> {
   const prepared = await prepareSubmission(deps, caller, body);
-  const { secretFields, build, target } = prepared;
+  const { secretFields, build, target, targets } = prepared;
   let id = prepared.id;
   if (idempotencyKey !== undefined) {
     const bodyHash = submitBodyHash(deps.appKeys, body, secretFields);
@@ -72,7 +72,7 @@ export async function submitRequest(
       id = stored.requestId;
     }
   }
-  const request = build(id, target);
+  const request = build(id, target, targets);
   let created: Tagged<ApprovalRequest>;
   try {
     created = await deps.store.createRequest(request);
@@ -99,6 +99,8 @@ export interface Evaluation {
   approvers: { id: string; displayName: string }[];
   /** The target as the submit would snapshot it. */
   target?: TargetSnapshot;
+  /** A bulk device action's devices as the submit would snapshot them. */
+  targets?: TargetSnapshot[];
   /** What completion would send; secret fields show as "(sealed)". */
   calls: { method: string; path: string; body?: unknown }[];
   /** The hash the request's approvals would bind (absent when the operation holds a secret, sealed per request). */
@@ -114,7 +116,7 @@ export const SEALED_PLACEHOLDER = '(sealed)';
  * protects is not refused: it answers `protected: false`.
  */
 export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: SubmitRequestBody): Promise<Evaluation> {
-  const { entry, secretFields, policy, request, operation, target } = await prepareSubmission(
+  const { entry, secretFields, policy, request, operation, target, targets } = await prepareSubmission(
     deps,
     caller,
     body,
@@ -130,7 +132,7 @@ export async function evaluateRequest(deps: UseCaseDeps, caller: Caller, body: S
     path: `/${call.version}${call.path}`,
     ...(call.body === undefined ? {} : { body: call.body }),
   }));
-  const common = { calls, ...(target === undefined ? {} : { target }) };
+  const common = { calls, ...(target === undefined ? {} : { target }), ...(targets === undefined ? {} : { targets }) };
   if (request === undefined)
     return {
       protected: false,
@@ -191,7 +193,7 @@ async function prepareSubmission(
   const entry = findEntry(body.profileType, body.operation.resourceType, body.operation.action);
   const secretFields = entry?.secretFields ?? [];
   const policy = await deps.store.findPolicyByProfileType(body.profileType);
-  const build = (id: string, target?: TargetSnapshot) =>
+  const build = (id: string, target?: TargetSnapshot, targets?: TargetSnapshot[]) =>
     createRequest({
       id,
       profileType: body.profileType,
@@ -204,6 +206,7 @@ async function prepareSubmission(
       // The operation's reach: the policy's scope rules raise the quorum with it.
       scope: scopeOf(body.operation),
       ...(target === undefined ? {} : { target }),
+      ...(targets === undefined ? {} : { targets }),
     });
   const id = deps.newId();
   // The rules first: a caller they refuse learns nothing about the target from Graph's answer.
@@ -221,9 +224,66 @@ async function prepareSubmission(
   // Then whether anyone could approve (a dry run lists its approvers instead), still before Graph
   // is asked about the target or anything is written.
   if (unprotected === 'refuse' && policy !== undefined) await assertSomeoneElseCanApprove(deps, caller, policy.value);
-  // Graph is asked for the identifiers as stored (normalised), before anything is written.
-  const target = entry?.resourceId === 'required' ? await deps.targets.read(body.profileType, operation) : undefined;
-  return { id, entry, secretFields, policy, build, request, operation, target };
+  // Graph is asked for the identifiers as stored (normalised), before anything is written: a bulk
+  // operation's devices each on their own.
+  const bulk = operation.resourceIds !== undefined;
+  const target =
+    entry?.resourceId === 'required' && !bulk ? await deps.targets.read(body.profileType, operation) : undefined;
+  const targets =
+    entry?.resourceId === 'required' && bulk ? await readTargets(deps, body.profileType, operation) : undefined;
+  return { id, entry, secretFields, policy, build, request, operation, target, targets };
+}
+
+/** How many device reads a bulk submit has in flight at once (Graph's throttling is per app and tenant). */
+const TARGET_READ_CONCURRENCY = 4;
+
+/**
+ * Each device of a bulk operation read through Graph, in `resourceIds` order, at most
+ * {@link TARGET_READ_CONCURRENCY} at a time. Every device Graph does not know is named in one
+ * `target_not_found` (field errors `operation.resourceIds.N`); any other refusal (Graph unavailable)
+ * is thrown as it came.
+ */
+async function readTargets(
+  deps: UseCaseDeps,
+  profileType: SubmitRequestBody['profileType'],
+  operation: Operation,
+): Promise<TargetSnapshot[]> {
+  const ids = operation.resourceIds ?? [];
+  const results: (TargetSnapshot | undefined)[] = new Array<TargetSnapshot | undefined>(ids.length);
+  const unknown: number[] = [];
+  let failure: unknown;
+  let next = 0;
+  const worker = async () => {
+    while (failure === undefined && next < ids.length) {
+      const index = next++;
+      const { resourceIds: _all, ...single } = operation;
+      try {
+        results[index] = await deps.targets.read(profileType, { ...single, resourceId: ids[index]! });
+      } catch (error) {
+        if (isDomainError(error, 'target_not_found')) unknown.push(index);
+        else failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TARGET_READ_CONCURRENCY, ids.length) }, worker));
+  if (failure !== undefined) throw failure;
+  if (unknown.length > 0) {
+    unknown.sort((a, b) => a - b);
+    throw new DomainError(
+      'target_not_found',
+      `Intune has no ${operation.resourceType} with id ${unknown.map((index) => ids[index]).join(', ')}`,
+      {
+        errors: unknown.map((index) => ({
+          path: `operation.resourceIds.${index}`,
+          message: `Intune has no ${operation.resourceType} with id ${ids[index]}`,
+        })),
+      },
+    );
+  }
+  return results.map((snapshot, index) => {
+    if (snapshot === undefined) throw new DomainError('target_not_found', `no snapshot of ${ids[index]}`);
+    return snapshot;
+  });
 }
 
 /**

@@ -3,8 +3,11 @@ import type { CatalogueEntry, CatalogueOperation, DeviceAction } from './types';
 
 // Device actions (profile types deviceWipe, deviceRetire, deviceDelete) on one managed device, v1.0.
 
-const devicePath = (operation: CatalogueOperation) =>
-  `/deviceManagement/managedDevices/${encodeURIComponent(operation.resourceId!)}`;
+// A bulk operation's calls are those of each device in turn (the executor sends them device by device).
+const devicePaths = (operation: CatalogueOperation) =>
+  (operation.resourceIds ?? [operation.resourceId!]).map(
+    (resourceId) => `/deviceManagement/managedDevices/${encodeURIComponent(resourceId)}`,
+  );
 
 /** `POST managedDevices/{id}/wipe` options (all optional); `macOsUnlockCode` is a secret. */
 const wipePayload = z
@@ -41,10 +44,13 @@ function deviceEntry(
     permission,
     idempotency: 'checkFirst',
     deviceAction: action,
+    bulk: true,
     calls: (operation) =>
-      action === 'delete'
-        ? [{ method: 'DELETE', version: 'v1.0', path: devicePath(operation) }]
-        : [{ method: 'POST', version: 'v1.0', path: `${devicePath(operation)}/${action}` }],
+      devicePaths(operation).map((path) =>
+        action === 'delete'
+          ? { method: 'DELETE' as const, version: 'v1.0' as const, path }
+          : { method: 'POST' as const, version: 'v1.0' as const, path: `${path}/${action}` },
+      ),
     example: { action, resourceType: 'managedDevice', resourceId: SAMPLE_DEVICE },
   };
 }
@@ -63,14 +69,12 @@ export const DEVICE_ENTRIES: readonly CatalogueEntry[] = [
       const options = { ...((operation.payload ?? {}) as Record<string, unknown>) };
       delete options.macOsUnlockCode;
       const code = secrets?.macOsUnlockCode;
-      return [
-        {
-          method: 'POST',
-          version: 'v1.0',
-          path: `${devicePath(operation)}/wipe`,
-          body: { ...(options as Record<string, boolean>), ...(code === undefined ? {} : { macOsUnlockCode: code }) },
-        },
-      ];
+      return devicePaths(operation).map((path) => ({
+        method: 'POST' as const,
+        version: 'v1.0' as const,
+        path: `${path}/wipe`,
+        body: { ...(options as Record<string, boolean>), ...(code === undefined ? {} : { macOsUnlockCode: code }) },
+      }));
     },
     example: {
       action: 'wipe',

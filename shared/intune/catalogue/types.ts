@@ -23,6 +23,9 @@ export interface GraphCall {
  */
 export type Idempotency = 'idempotent' | 'checkFirst';
 
+/** The most objects one bulk request may name in `resourceIds`. */
+export const MAX_BULK_RESOURCES = 100;
+
 /** Device actions with a tenant-wide daily cap (500 wipes, 1,000 retires, 1,000 deletes). */
 export type DeviceAction = 'wipe' | 'retire' | 'delete';
 
@@ -34,6 +37,8 @@ export interface CatalogueOperation {
   action: string;
   resourceType: string;
   resourceId?: string;
+  /** A bulk operation's objects (entries with `bulk`), in place of `resourceId`. */
+  resourceIds?: string[];
   payload?: JsonValue;
 }
 
@@ -66,6 +71,12 @@ export interface CatalogueEntry {
   idempotency: Idempotency;
   /** Set for device actions: counted against the tenant's daily cap and observed on the device. */
   deviceAction?: DeviceAction;
+  /**
+   * True when one request may name up to {@link MAX_BULK_RESOURCES} objects in `resourceIds` in
+   * place of `resourceId` (the device actions wipe, retire, delete): each is locked, snapshotted
+   * and executed on its own.
+   */
+  bulk?: boolean;
   /**
    * The write(s) completion sends, in order, derived from the stored operation only. `secrets`
    * holds the opened secret fields (absent when showing the call to people).

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { JsonValue, ProfileType } from '../../domain/model';
 import { isGuid } from '../../domain/text';
 import { entriesOf, findEntry } from './index';
-import type { CatalogueEntry, CatalogueOperation } from './types';
+import { MAX_BULK_RESOURCES, type CatalogueEntry, type CatalogueOperation } from './types';
 
 /** A refusal of an operation, at a path below the operation (`['payload', 'assignments', 0]`). */
 export type OperationIssue = { path: PropertyKey[]; message: string } & (
@@ -27,12 +27,27 @@ export function allowedOperations(profileType: ProfileType): string {
  * where it creates one; the payload must fit the entry's schema (absent where it takes none). On
  * success the operation carries the parsed payload (defaults filled in, text trimmed), which is
  * what a request stores. Pure.
+ *
+ * A bulk operation names 1..{@link MAX_BULK_RESOURCES} distinct GUIDs in `resourceIds` in place of
+ * `resourceId`, only for entries that allow it (`bulk`: the device actions); each refusal is at
+ * `resourceIds` or `resourceIds.N` (see {@link bulkIssues}). Its ids are stored lower-cased.
  */
 export function checkOperation(profileType: ProfileType, operation: CatalogueOperation): OperationCheck {
   const entry = findEntry(profileType, operation.resourceType, operation.action);
-  if (entry === undefined) return { ok: false, issues: unknownOperation(profileType, operation) };
+  if (entry === undefined) {
+    const issues = unknownOperation(profileType, operation);
+    if (operation.resourceIds !== undefined)
+      issues.push({
+        code: 'custom',
+        path: ['resourceIds'],
+        message: `a bulk request holds one action of its profile type: ${profileType} allows ${allowedOperations(profileType)}`,
+      });
+    return { ok: false, issues };
+  }
   const issues: OperationIssue[] = [];
-  if (entry.resourceId === 'required') {
+  if (operation.resourceIds !== undefined) {
+    issues.push(...bulkIssues(entry, operation));
+  } else if (entry.resourceId === 'required') {
     if (operation.resourceId === undefined) {
       issues.push({
         code: 'custom',
@@ -67,9 +82,49 @@ export function checkOperation(profileType: ProfileType, operation: CatalogueOpe
       action: entry.action,
       resourceType: entry.resourceType,
       ...(operation.resourceId === undefined ? {} : { resourceId: operation.resourceId.toLowerCase() }),
+      ...(operation.resourceIds === undefined
+        ? {}
+        : { resourceIds: operation.resourceIds.map((resourceId) => resourceId.toLowerCase()) }),
       ...(payload === undefined ? {} : { payload }),
     },
   };
+}
+
+/**
+ * Why a bulk operation's `resourceIds` are refused, if they are: the entry must allow bulk; not
+ * together with `resourceId`; 1..{@link MAX_BULK_RESOURCES} ids; each a GUID (`resourceIds.N`)
+ * named once (case-insensitively: a repeat is refused at its own index); no secret payload field
+ * (a secret such as the macOS unlock code belongs to one device).
+ */
+function bulkIssues(entry: CatalogueEntry, operation: CatalogueOperation): OperationIssue[] {
+  const ids = operation.resourceIds ?? [];
+  const issues: OperationIssue[] = [];
+  const at = (path: PropertyKey[], message: string) => issues.push({ code: 'custom', path, message });
+  if (!entry.bulk) {
+    at(['resourceIds'], `must be absent: ${entry.action} of ${entry.resourceType} acts on one object (use resourceId)`);
+    return issues;
+  }
+  if (operation.resourceId !== undefined) at(['resourceId'], 'must be absent when resourceIds is given');
+  if (ids.length === 0) at(['resourceIds'], `must name at least one ${entry.resourceType}`);
+  if (ids.length > MAX_BULK_RESOURCES)
+    at(['resourceIds'], `names ${ids.length} objects: one request may name at most ${MAX_BULK_RESOURCES}`);
+  const first = new Map<string, number>();
+  ids.forEach((resourceId, index) => {
+    if (!isGuid(resourceId)) {
+      at(['resourceIds', index], `must be the GUID of a ${entry.resourceType}`);
+      return;
+    }
+    const key = resourceId.toLowerCase();
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, index);
+    else at(['resourceIds', index], `repeats resourceIds.${seen}: each ${entry.resourceType} is named once`);
+  });
+  const payload = operation.payload;
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload))
+    for (const field of entry.secretFields ?? [])
+      if (payload[field] !== undefined)
+        at(['payload', field], `must be absent in a bulk request: it belongs to one ${entry.resourceType}`);
+  return issues;
 }
 
 function unknownOperation(profileType: ProfileType, operation: CatalogueOperation): OperationIssue[] {

@@ -52,6 +52,8 @@ interface RequestShape {
   id: string;
   profileType?: ProfileType;
   resourceId?: string | null;
+  /** A bulk device action's devices (in place of `resourceId`). */
+  resourceIds?: string[];
   initiator?: string;
   groups?: string[];
   status?: RequestStatus;
@@ -68,7 +70,11 @@ export function aRequest(shape: RequestShape): ApprovalRequest {
     operation: {
       action: 'wipe',
       resourceType: 'managedDevice',
-      ...(resourceId === null ? {} : { resourceId }),
+      ...(shape.resourceIds !== undefined
+        ? { resourceIds: shape.resourceIds }
+        : resourceId === null
+          ? {}
+          : { resourceId }),
       payload: { keepEnrollmentData: false, nested: { list: [1, 'two', null] } },
     },
     operationHash: 'a'.repeat(64),
@@ -480,6 +486,89 @@ export function describeStoreContract(
         await store.createRequest(aRequest({ id: 'r4', resourceId: null }));
         await store.createRequest(aRequest({ id: 'r5', resourceId: null }));
         expect(await ids({ view: { kind: 'all' } })).toHaveLength(5);
+      });
+
+      it('locks every device of a bulk request: a single or bulk request on any of them is refused, naming the devices held', async () => {
+        await store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2', 'device-3'] }));
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-2' })))).toBe(
+          'entity_locked',
+        );
+        const refusal = await store
+          .createRequest(aRequest({ id: 'b2', resourceIds: ['device-9', 'device-3', 'device-1'] }))
+          .catch((error: unknown) => error as StoreError);
+        expect(refusal).toMatchObject({ code: 'entity_locked' });
+        expect((refusal as StoreError).message).toMatch(/device-3/);
+        expect((refusal as StoreError).message).toMatch(/device-1/);
+        expect((refusal as StoreError).message).not.toMatch(/device-9/);
+        expect(await store.getRequest('r2')).toBeUndefined();
+        expect(await store.getRequest('b2')).toBeUndefined();
+        // All or nothing: the refused bulk holds none of its devices, not even the free one.
+        await expect(store.createRequest(aRequest({ id: 'r3', resourceId: 'device-9' }))).resolves.toBeDefined();
+      });
+
+      it('refuses a bulk request on a device a single request holds, and holds nothing of it', async () => {
+        await store.createRequest(aRequest({ id: 'r1', resourceId: '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D' }));
+        expect(
+          await storeErrorOf(
+            store.createRequest(
+              aRequest({ id: 'b1', resourceIds: ['device-5', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'device-6'] }),
+            ),
+          ),
+        ).toBe('entity_locked');
+        await expect(
+          store.createRequest(aRequest({ id: 'b2', resourceIds: ['device-5', 'device-6'] })),
+        ).resolves.toBeDefined();
+      });
+
+      it("keeps a bulk request's devices locked while approved and releases every one when it closes", async () => {
+        const devices = ['device-1', 'device-2'];
+        const created = await store.createRequest(aRequest({ id: 'b1', resourceIds: devices }));
+        const approved = await store.recordStep({
+          records: [anAuditRecord('b1', 0)],
+          request: { value: aRequest({ id: 'b1', resourceIds: devices, status: 'approved' }), etag: created.etag },
+        });
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' })))).toBe(
+          'entity_locked',
+        );
+        await store.recordStep({
+          records: [anAuditRecord('b1', 1)],
+          request: { value: aRequest({ id: 'b1', resourceIds: devices, status: 'completed' }), etag: approved! },
+        });
+        await store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }));
+        await store.createRequest(aRequest({ id: 'b3', resourceIds: ['device-2', 'device-3'] }));
+      });
+
+      it('lets exactly one of two bulk requests racing for shared devices hold them, the other holding none', async () => {
+        const results = await Promise.allSettled([
+          store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2', 'device-3'] })),
+          store.createRequest(aRequest({ id: 'b2', resourceIds: ['device-4', 'device-3', 'device-2'] })),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.findIndex((result) => result.status === 'rejected');
+        expect((results[lost] as PromiseRejectedResult).reason).toMatchObject({ code: 'entity_locked' });
+        // The loser's own device is free again.
+        await expect(
+          store.createRequest(aRequest({ id: 'r9', resourceId: lost === 0 ? 'device-1' : 'device-4' })),
+        ).resolves.toBeDefined();
+      });
+
+      it('lets a bulk request of another profile type take the same devices', async () => {
+        await store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2'] }));
+        await expect(
+          store.createRequest(
+            aRequest({ id: 'b2', resourceIds: ['device-1', 'device-2'], profileType: 'deviceRetire' }),
+          ),
+        ).resolves.toBeDefined();
+      });
+
+      it('answers a retried create of a bulk request with conflict and keeps its locks', async () => {
+        await store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2'] }));
+        expect(
+          await storeErrorOf(store.createRequest(aRequest({ id: 'b1', resourceIds: ['device-1', 'device-2'] }))),
+        ).toBe('conflict');
+        expect(await storeErrorOf(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-2' })))).toBe(
+          'entity_locked',
+        );
       });
     });
 

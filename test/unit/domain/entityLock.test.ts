@@ -1,4 +1,10 @@
-import { entityLockKey, heldEntityLock, lockedResourceId } from '../../../shared/domain/entityLock';
+import {
+  entityLockKey,
+  entityLockKeys,
+  heldEntityLock,
+  heldEntityLocks,
+  lockedResourceId,
+} from '../../../shared/domain/entityLock';
 import type { ProfileType, RequestStatus } from '../../../shared/domain/model';
 import { requestIn } from '../../support/builders';
 
@@ -39,5 +45,33 @@ describe('heldEntityLock', () => {
     ['expired', undefined],
   ])('a %s request holds %p', (status, key) => {
     expect(heldEntityLock(requestIn(status))).toBe(key);
+  });
+});
+
+describe('entityLockKeys and heldEntityLocks', () => {
+  const other = 'b0000000-0000-4000-8000-000000000002';
+
+  it.each<[string, { resourceId?: string; resourceIds?: string[] }, string[]]>([
+    ['a single id', { resourceId: DEVICE }, [`deviceRetire:${DEVICE.toLowerCase()}`]],
+    [
+      'each device of a bulk action, in order, GUIDs lower-cased',
+      { resourceIds: [other, DEVICE] },
+      [`deviceRetire:${other}`, `deviceRetire:${DEVICE.toLowerCase()}`],
+    ],
+    [
+      'one device named twice in two spellings once',
+      { resourceIds: [DEVICE, DEVICE.toLowerCase()] },
+      [`deviceRetire:${DEVICE.toLowerCase()}`],
+    ],
+    ['nothing for no id', {}, []],
+  ])('%s', (_, operation, keys) => {
+    expect(entityLockKeys('deviceRetire', operation)).toEqual(keys);
+  });
+
+  it('holds every device while open and none once closed', () => {
+    const open = requestIn('approved');
+    const bulk = { ...open, operation: { ...open.operation, resourceId: undefined, resourceIds: ['d-1', 'd-2'] } };
+    expect(heldEntityLocks(bulk)).toEqual([`${bulk.profileType}:d-1`, `${bulk.profileType}:d-2`]);
+    expect(heldEntityLocks({ ...bulk, status: 'completed' })).toEqual([]);
   });
 });

@@ -137,11 +137,14 @@ describe('the OpenAPI document of POST /api/requests', () => {
         },
       });
       const operation = variant.properties.operation;
+      // A bulk action takes resourceId or resourceIds (1..100), so neither is required on its own.
       expect(operation.required).toEqual(
-        entry.resourceId === 'required'
+        entry.resourceId === 'required' && !entry.bulk
           ? expect.arrayContaining(['resourceId'])
           : expect.not.arrayContaining(['resourceId']),
       );
+      expect(Object.keys(operation.properties).includes('resourceIds')).toBe(entry.bulk === true);
+      if (entry.bulk) expect(operation.properties.resourceIds).toMatchObject({ minItems: 1, maxItems: 100 });
       expect(Object.keys(operation.properties).includes('payload')).toBe(entry.payload !== undefined);
       expect(variant.examples).toHaveLength(1);
       expect(fieldErrors(variant.examples[0])).toEqual([]);

@@ -87,6 +87,56 @@ describe('executeOperation', () => {
   });
 });
 
+describe('executeOperation of a bulk device action', () => {
+  const devices = [
+    { resourceId: 'd-1', status: 'succeeded' as const, code: 'accepted', detail: 'accepted' },
+    { resourceId: 'd-2', status: 'failed' as const, code: 'target_changed', detail: 'renamed' },
+  ];
+
+  it('keeps every device outcome and hands the follow-up on when some device was accepted, though the run failed', async () => {
+    const completed = await stored(requestIn('completed'));
+    const output = await makeExecuteOperation(
+      () =>
+        new ScriptedExecutor({
+          status: 'failed',
+          retryable: false,
+          detail: '1 of 2',
+          code: 'partially_applied',
+          devices,
+          followUp,
+        }),
+      store,
+      () => NOW,
+    )(completed);
+    expect(output).toEqual({
+      status: 'failed',
+      at: NOW.toISOString(),
+      detail: '1 of 2',
+      code: 'partially_applied',
+      devices,
+      followUp,
+    });
+  });
+
+  it('hands no follow-up on when no device was accepted', async () => {
+    const completed = await stored(requestIn('completed'));
+    const output = await makeExecuteOperation(
+      () =>
+        new ScriptedExecutor({
+          status: 'failed',
+          retryable: false,
+          detail: 'none',
+          code: 'target_changed',
+          devices: devices.map((device) => ({ ...device, status: 'failed' as const, code: 'target_changed' })),
+          followUp,
+        }),
+      store,
+      () => NOW,
+    )(completed);
+    expect(output).not.toHaveProperty('followUp');
+  });
+});
+
 describe('observeExecution', () => {
   it("answers the device's outcome as the request's executor reads it now", async () => {
     const completed = await stored(requestIn('completed'));
