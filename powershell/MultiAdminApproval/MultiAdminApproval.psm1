@@ -203,6 +203,14 @@ Why, shown to the approvers.
 A longer description.
 .PARAMETER RequestTtl
 How long a request stays open, ISO 8601 (PT1H..P90D; default P30D).
+.PARAMETER ApprovalsByScope
+Risk-based quorum rules: hashtables such as @{ minDevices = 10; requiredApprovals = 2 } or
+@{ assignsToAll = $true; requiredApprovals = 3 }; the highest matching rule raises a request's quorum.
+.PARAMETER Completion
+Who completes an approved request: initiator (default) or onApproval (the service, as soon as the
+quorum is reached; refused for profile types nothing executes).
+.PARAMETER ExecuteWithin
+ISO 8601 (PT5M..P30D): once approved, a request must complete within it or it expires.
 
 .EXAMPLE
 New-MaaPolicy -DisplayName 'Device wipes need a second admin' -ProfileType deviceWipe -ApproverGroupId a9900000-0000-4000-8000-000000000101 -RequiredApprovals 1 -Justification 'Protect wipes'
@@ -211,6 +219,11 @@ New-MaaPolicy -DisplayName 'Device wipes need a second admin' -ProfileType devic
 New-MaaPolicy -DisplayName 'Wipes' -ProfileType deviceWipe -ApproverGroupId $g -Justification 'Protect wipes' -WhatIf
 
 Shows what would be sent and sends nothing.
+
+.EXAMPLE
+New-MaaPolicy -DisplayName 'Retires' -ProfileType deviceRetire -ApproverGroupId $g -ApprovalsByScope @{ minDevices = 10; requiredApprovals = 2 } -Completion onApproval -ExecuteWithin PT4H -Justification 'Bulk retires need two'
+
+Retiring ten devices or more needs two approvals, and the retire runs as soon as it is approved.
 #>
 function New-MaaPolicy {
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
@@ -222,12 +235,18 @@ function New-MaaPolicy {
         [ValidateRange(1, 10)][int]$RequiredApprovals,
         [Parameter(Mandatory)][string]$Justification,
         [string]$Description,
-        [string]$RequestTtl
+        [string]$RequestTtl,
+        [hashtable[]]$ApprovalsByScope,
+        [ValidateSet('initiator', 'onApproval')][string]$Completion,
+        [string]$ExecuteWithin
     )
     $body = [ordered]@{ displayName = $DisplayName; profileType = $ProfileType; approverGroupIds = @($ApproverGroupId); justification = $Justification }
     if ($PSBoundParameters.ContainsKey('RequiredApprovals')) { $body.requiredApprovals = $RequiredApprovals }
     if ($PSBoundParameters.ContainsKey('Description')) { $body.description = $Description }
     if ($PSBoundParameters.ContainsKey('RequestTtl')) { $body.requestTtl = $RequestTtl }
+    if ($PSBoundParameters.ContainsKey('ApprovalsByScope')) { $body.approvalsByScope = @($ApprovalsByScope) }
+    if ($PSBoundParameters.ContainsKey('Completion')) { $body.completion = $Completion }
+    if ($PSBoundParameters.ContainsKey('ExecuteWithin')) { $body.executeWithin = $ExecuteWithin }
     if ($PSCmdlet.ShouldProcess("access policy '$DisplayName' for $ProfileType", 'Propose (POST /api/policies)')) {
         (Invoke-MaaCommand $PSCmdlet @{ Method = 'POST'; Path = '/api/policies'; Body = $body }).Value
     }
@@ -250,6 +269,9 @@ The catalogue action, e.g. wipe.
 The catalogue resource type, e.g. managedDevice.
 .PARAMETER ResourceId
 The Intune id of the target (omit for operations that create something).
+.PARAMETER ResourceIds
+A bulk device action (wipe, retire or delete of managedDevice): 1..100 device ids, in place of
+-ResourceId. Each device is locked, shown to the approvers and executed on its own.
 .PARAMETER Payload
 The operation's parameters: a hashtable, an object or a JSON string.
 .PARAMETER Justification
@@ -262,6 +284,11 @@ Submit-MaaRequest -ProfileType deviceWipe -Action wipe -ResourceType managedDevi
 
 .EXAMPLE
 $r = Submit-MaaRequest -ProfileType deviceWipe -Action wipe -ResourceType managedDevice -ResourceId $device -Justification 'Lost'; $r.id
+
+.EXAMPLE
+Submit-MaaRequest -ProfileType deviceRetire -Action retire -ResourceType managedDevice -ResourceIds (Get-Content leavers.txt) -Justification 'Leavers of December (HR-2026-12)'
+
+One request retires every device listed in the file (up to 100).
 #>
 function Submit-MaaRequest {
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
@@ -271,12 +298,14 @@ function Submit-MaaRequest {
         [Parameter(Mandatory)][string]$Action,
         [Parameter(Mandatory)][string]$ResourceType,
         [string]$ResourceId,
+        [string[]]$ResourceIds,
         [object]$Payload,
         [Parameter(Mandatory)][string]$Justification,
         [string]$IdempotencyKey
     )
     $operation = [ordered]@{ action = $Action; resourceType = $ResourceType }
     if ($PSBoundParameters.ContainsKey('ResourceId')) { $operation.resourceId = $ResourceId }
+    if ($PSBoundParameters.ContainsKey('ResourceIds')) { $operation.resourceIds = @($ResourceIds) }
     if ($PSBoundParameters.ContainsKey('Payload') -and $null -ne $Payload) {
         $operation.payload = if ($Payload -is [string]) {
             try { ConvertFrom-Json -InputObject $Payload -AsHashtable -Depth 64 }
@@ -286,7 +315,7 @@ function Submit-MaaRequest {
     $body = [ordered]@{ profileType = $ProfileType; operation = $operation; justification = $Justification }
     $headers = @{}
     if ($IdempotencyKey) { $headers['Idempotency-Key'] = $IdempotencyKey }
-    $target = "$Action $ResourceType$(if ($ResourceId) { " $ResourceId" })"
+    $target = "$Action $ResourceType$(if ($ResourceId) { " $ResourceId" })$(if ($ResourceIds) { " ($(@($ResourceIds).Count) devices)" })"
     if ($PSCmdlet.ShouldProcess($target, "Submit a $ProfileType request (POST /api/requests)")) {
         (Invoke-MaaCommand $PSCmdlet @{ Method = 'POST'; Path = '/api/requests'; Body = $body; Headers = $headers }).Value
     }

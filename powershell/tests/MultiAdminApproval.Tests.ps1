@@ -60,8 +60,8 @@ Describe 'MultiAdminApproval against the local runtime' {
             $promised = [ordered]@{
                 'Connect-MaaService'  = 'BaseUri', 'LocalUser', 'AccessToken', 'UseAzContext', 'UseGraphContext'
                 'Get-MaaPolicy'       = @('Id')
-                'New-MaaPolicy'       = 'DisplayName', 'ProfileType', 'ApproverGroupId', 'RequiredApprovals', 'Justification', 'Description', 'RequestTtl'
-                'Submit-MaaRequest'   = 'ProfileType', 'Action', 'ResourceType', 'ResourceId', 'Payload', 'Justification', 'IdempotencyKey'
+                'New-MaaPolicy'       = 'DisplayName', 'ProfileType', 'ApproverGroupId', 'RequiredApprovals', 'Justification', 'Description', 'RequestTtl', 'ApprovalsByScope', 'Completion', 'ExecuteWithin'
+                'Submit-MaaRequest'   = 'ProfileType', 'Action', 'ResourceType', 'ResourceId', 'ResourceIds', 'Payload', 'Justification', 'IdempotencyKey'
                 'Get-MaaRequest'      = 'Id', 'View', 'Status'
                 'Approve-MaaRequest'  = 'Id', 'Notes'
                 'Deny-MaaRequest'     = 'Id', 'Notes'
