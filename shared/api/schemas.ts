@@ -251,6 +251,60 @@ export const executionSchema = z.object({
     .describe("A device action's outcome on the device, observed after Graph accepted it."),
 });
 
+const scopeRuleSchema = z.union([
+  z.object({ minDevices: z.number().int(), requiredApprovals: z.number().int() }),
+  z.object({ assignsToAll: z.literal(true), requiredApprovals: z.number().int() }),
+]);
+
+/** What the request will change, derived from it (`GET /api/requests/{id}`; see shared/views/change.ts). */
+export const requestPreviewSchema = z
+  .object({
+    summary: z
+      .string()
+      .describe("The catalogue's line for the operation, e.g. 'Wipe a managed device (factory reset)'."),
+    calls: z
+      .array(z.object({ method: z.string(), path: z.string(), body: jsonValue.optional() }))
+      .describe(
+        'Every Microsoft Graph call completion will send, in order (a bulk action: one per device), bound to operationHash; secret fields show as "(sealed)".',
+      ),
+    changes: z
+      .object({
+        kind: z.enum(['create', 'update', 'replace', 'delete', 'assign', 'deviceAction', 'other']),
+        settings: z
+          .array(
+            z.object({
+              name: z
+                .string()
+                .describe("Graph's property name; a settings catalog setting is 'settings › <definition id>'."),
+              change: z.enum(['changed', 'added', 'removed', 'unchanged']),
+              current: jsonValue.optional().describe('As snapshotted at submit (absent: not set or not known).'),
+              proposed: jsonValue.optional(),
+            }),
+          )
+          .describe("The object's properties the write sets, against the target snapshot."),
+        assignments: z
+          .array(assignmentViewSchema.extend({ change: z.enum(['added', 'removed', 'kept']) }))
+          .describe('The assignments after the operation against those now, with group names where known.'),
+        scripts: z
+          .array(
+            z.object({
+              name: z.string(),
+              proposedText: z.string().describe('The proposed script, decoded from Base64. Scripts may hold secrets.'),
+              proposedSha256: z.string(),
+              proposedLength: z.number().int(),
+              current: z.object({ sha256: z.string(), length: z.number().int() }).optional(),
+              differs: z.boolean().optional().describe('Absent when the current script is not known.'),
+            }),
+          )
+          .describe('Script bodies the write sets: the current one is known by SHA-256 and length only.'),
+        removesAssignmentId: z.string().optional(),
+      })
+      .describe('A readable diff of the target as snapshotted against what the calls set.'),
+  })
+  .describe(
+    'What completion will do, derived from the stored operation and its target snapshot; absent for operations outside the catalogue.',
+  );
+
 export const approvalRequestSchema = z.object({
   id: z.string(),
   profileType: profileTypeSchema,
@@ -262,7 +316,22 @@ export const approvalRequestSchema = z.object({
     id: z.string(),
     version: z.number().int(),
     approverGroupIds: z.array(z.string()),
-    requiredApprovals: z.number().int(),
+    requiredApprovals: z
+      .number()
+      .int()
+      .describe("The request's effective quorum (a scope rule may raise the policy's)."),
+    approvalsByScope: z.array(scopeRuleSchema).optional(),
+    quorum: z
+      .object({
+        baseApprovals: z.number().int(),
+        rule: scopeRuleSchema,
+        scope: z.object({ devices: z.number().int(), assignsToAll: z.boolean() }),
+        text: z.string().describe("In words, e.g. 'needs 2 approvals because it affects 37 devices'."),
+      })
+      .optional()
+      .describe("Why requiredApprovals is above the policy's own, when a scope rule raised it."),
+    completion: z.enum(['initiator', 'onApproval']).optional(),
+    executeWithin: z.string().optional(),
   }),
   status: requestStatusSchema,
   decisions: z.array(decisionSchema),
@@ -271,6 +340,11 @@ export const approvalRequestSchema = z.object({
   lastModifiedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
   target: targetSnapshotSchema.optional(),
+  targets: z
+    .array(targetSnapshotSchema)
+    .optional()
+    .describe("A bulk device action's targets: one snapshot per device, in operation.resourceIds order."),
+  preview: requestPreviewSchema.optional(),
   execution: executionSchema.optional(),
   cancellation: z
     .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })
