@@ -19,7 +19,10 @@ import type { ReviewContext } from '../useCases/review';
 
 /** `2024-03-01 10:05:00 UTC` in a `<time>` element. */
 function time(instant: string | number): SafeHtml {
-  const iso = new Date(typeof instant === 'number' ? instant * 1000 : instant).toISOString();
+  const date = new Date(typeof instant === 'number' ? instant * 1000 : instant);
+  // Graph's times (a device's check-in) are shown as given when they are not times at all.
+  if (Number.isNaN(date.getTime())) return user(String(instant));
+  const iso = date.toISOString();
   return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
 }
 
