@@ -271,4 +271,31 @@ run('the review page in headless Chromium', () => {
       await assign.close();
     }
   });
+
+  it('answers the same preview on GET /api/requests/{id}: the calls, secrets sealed', async () => {
+    const device = SEEDED.devices.bobMac;
+    const { id } = await submit({
+      profileType: 'deviceWipe',
+      operation: {
+        action: 'wipe',
+        resourceType: 'managedDevice',
+        resourceId: device,
+        payload: { keepUserData: false, macOsUnlockCode: '123456' },
+      },
+      justification: 'Mac handed back without its owner (INC-9101)',
+    });
+    const view = await api.call('bob', 'GET', `requests/${id}`);
+    expect(view.body.target).toMatchObject({ displayName: 'MAC-BOB-01' });
+    expect(view.body.preview).toEqual({
+      summary: 'Wipe a managed device (factory reset)',
+      calls: [
+        {
+          method: 'POST',
+          path: `/v1.0/deviceManagement/managedDevices/${device}/wipe`,
+          body: { keepUserData: false, macOsUnlockCode: '(sealed)' },
+        },
+      ],
+      changes: { kind: 'deviceAction', settings: [], assignments: [], scripts: [] },
+    });
+  });
 });
