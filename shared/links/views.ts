@@ -280,19 +280,29 @@ ${changes.removesAssignmentId === undefined ? '' : html`<p>Removes the assignmen
 ${parts}`;
 }
 
+/** How many calls the page shows open; a bulk action's others are one click away (`<details>`, no script). */
+const OPEN_CALLS = 3;
+
 /** The calls completion will send, exactly, and the hash they are bound to. */
 function callSection(request: ApprovalRequest, preview: Preview): SafeHtml {
-  return html`<h2>Exactly what will be sent to Microsoft Graph</h2>
-<p class="note">Completion sends ${preview.calls.length === 1 ? 'this call' : html`these ${preview.calls.length} calls`}, derived from the approved operation (operation hash <code>${request.operationHash}</code>); secret fields show as (sealed).</p>
-${preview.calls.map(
-  (call) =>
+  const block = (call: Preview['calls'][number]) =>
     html`<pre class="call">${call.method} ${user(call.path, 'identifier')}${
       call.body === undefined
         ? ''
         : html`
 ${user(JSON.stringify(call.body, null, 2))}`
-    }</pre>`,
-)}`;
+    }</pre>`;
+  const { calls } = preview;
+  return html`<h2>Exactly what will be sent to Microsoft Graph</h2>
+<p class="note">Completion sends ${calls.length === 1 ? 'this call' : html`these ${calls.length} calls`}, derived from the approved operation (operation hash <code>${request.operationHash}</code>); secret fields show as (sealed).</p>
+${
+  calls.length <= OPEN_CALLS
+    ? calls.map(block)
+    : html`${block(calls[0]!)}
+<details><summary>Show all ${calls.length} calls</summary>
+${calls.slice(1).map(block)}
+</details>`
+}`;
 }
 
 /** Everything the approver needs to recognise what will change: in words first, then exactly. */

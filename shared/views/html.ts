@@ -62,7 +62,8 @@ button,.button{flex:1 1 10rem;font:inherit;font-weight:600;padding:.75rem 1rem;b
 .lead{font-size:1.05rem;margin:.25rem 0}
 .facts{margin:.25rem 0 0}
 table{width:100%;border-collapse:collapse;font-size:.95rem}
-th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:break-word}
+summary{cursor:pointer;color:var(--accent);margin:.5rem 0}
 th{color:var(--muted);font-weight:600}
 .tag{display:inline-block;padding:0 .4rem;border:1px solid currentColor;border-radius:.3rem;font-size:.8rem;font-weight:600;line-height:1.4}
 .tag.added{color:var(--ok)}

@@ -7,6 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { approverGroup, createPolicy, type Api } from '../support/api';
 import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
 import { newDevice, SEEDED } from '../support/intune';
+import type { ApprovalRequest, TargetSnapshot } from '../../shared/domain/model';
+import { reviewPage } from '../../shared/links/views';
+import { reviewContext } from '../../shared/useCases/review';
+import { deviceSnapshot, InMemoryTargets } from '../support/fakePorts';
 
 const run = browserAvailable() ? describe : describe.skip;
 
@@ -297,5 +301,92 @@ run('the review page in headless Chromium', () => {
       ],
       changes: { kind: 'deviceAction', settings: [], assignments: [], scripts: [] },
     });
+  });
+
+  // Bulk requests are submitted through another part of the API; the page renders them from the
+  // request's contract (`operation.resourceIds`, `targets`, `policy.quorum`), shown here as a phone
+  // and a desktop would, with the live check over an in-memory tenant where one device was renamed.
+  it('lists every device of a 37-device retire in a table that fits a phone, with the quorum in words', async () => {
+    const at = '2026-12-07T09:00:00.000Z';
+    const ids = Array.from({ length: 37 }, (_, n) => `d3a1c0de-0000-4000-8000-${String(n + 100).padStart(12, '0')}`);
+    const targets: TargetSnapshot[] = ids.map((id, n) => ({
+      ...deviceSnapshot(id, at),
+      displayName: `LT-SALES-${String(n + 1).padStart(2, '0')}`,
+      device: { ...deviceSnapshot(id, at).device!, serialNumber: `5CG34${String(n + 1).padStart(5, '0')}` },
+    }));
+    const request: ApprovalRequest = {
+      id: '0e0e0e0e-0000-4000-8000-000000000037',
+      profileType: 'deviceRetire',
+      operation: { action: 'retire', resourceType: 'managedDevice', resourceIds: ids },
+      operationHash: 'b'.repeat(64),
+      justification: 'Sales floor laptops returned to the vendor (CHG-400)',
+      initiator: { id: 'a11ce000-0000-4000-8000-000000000001', displayName: 'Alice' },
+      policy: {
+        id: 'p-1',
+        version: 2,
+        approverGroupIds: ['a9900000-0000-4000-8000-000000000101'],
+        requiredApprovals: 2,
+        quorum: {
+          baseApprovals: 1,
+          rule: { minDevices: 10, requiredApprovals: 2 },
+          scope: { devices: 37, assignsToAll: false },
+          text: 'needs 2 approvals because it affects 37 devices',
+        },
+        completion: 'onApproval',
+        executeWithin: 'PT4H',
+      },
+      status: 'needsApproval',
+      decisions: [],
+      createdAt: at,
+      expiresAt: '2027-01-06T09:00:00.000Z',
+      lastModifiedAt: at,
+      targets,
+    };
+    const tenant = new InMemoryTargets(() => new Date('2026-12-07T10:00:00.000Z'));
+    for (const target of targets) tenant.add(target);
+    tenant.add({ ...targets[2]!, displayName: 'LT-RENAMED-03', fingerprint: 'e'.repeat(64) });
+    const context = await reviewContext({ targets: tenant, now: () => new Date('2026-12-07T10:00:00.000Z') }, request);
+    const html = reviewPage(
+      request,
+      {
+        requestId: request.id,
+        approverId: 'b0b',
+        operationHash: request.operationHash,
+        linkId: 'l',
+        issuedAt: 1_765_098_000,
+        expiresAt: 1_765_702_800,
+      },
+      { action: '/api/approvals/t', csrf: 'c', actor: { id: 'b0b', displayName: 'Bob' } },
+      context,
+    );
+    for (const [name, viewport] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
+      const page = await browser.newPage({ viewport });
+      await page.setContent(html);
+      const text = await page.locator('body').innerText();
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Approve or reject: retire 37 devices');
+      for (const expected of [
+        'needs 2 approvals because it affects 37 devices',
+        'Runs as soon as approved',
+        'Read again now: 19 unchanged since submit, 1 changed, 17 not checked now',
+        'LT-SALES-01',
+        'LT-SALES-37',
+        'alice@maa.test',
+        `POST /v1.0/deviceManagement/managedDevices/${ids[0]}/retire`,
+        'Show all 37 calls',
+      ])
+        expect(text).toContain(expected);
+      await keepScreenshot(page, `review-bulk-retire-37-devices-${name}`);
+      // The other 36 calls are one click away, no script needed.
+      await page.getByText('Show all 37 calls').click();
+      expect(await page.locator('pre.call').last().innerText()).toBe(
+        `POST /v1.0/deviceManagement/managedDevices/${ids[36]}/retire`,
+      );
+      expect(await page.locator('table.devices tbody tr').count()).toBe(37);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+      await page.close();
+    }
   });
 });
