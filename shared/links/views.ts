@@ -209,7 +209,7 @@ ${
     ? ''
     : html`<p class="${counts.changed > 0 ? 'notice bad' : 'notice'}" role="status">Read again now: ${counts.unchanged} unchanged since submit, ${counts.changed} changed, ${counts.unchecked} not checked now (at most the first ${Math.min(targets.length, 20)} are read again when this page opens; completion reads every device again before it acts).</p>`
 }
-<table class="devices">
+<table class="devices stack">
 <thead><tr><th>Device</th><th>Owner</th><th>OS</th><th>Ownership</th><th>Compliance</th><th>Last check-in</th><th>Now</th></tr></thead>
 <tbody>${targets.map((target, index) => {
     const device = target.device;
@@ -242,7 +242,7 @@ function changeSection(changes: ChangeSet, target: TargetSnapshot | undefined): 
     );
   if (changes.settings.length > 0)
     parts.push(html`<h3>Settings</h3>
-<table class="diff">
+<table class="diff stack">
 <thead><tr><th>Setting</th><th>Now</th><th>Proposed</th><th>Change</th></tr></thead>
 <tbody>${changes.settings.map(
       (change) => html`<tr class="${change.change}">

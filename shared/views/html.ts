@@ -74,7 +74,7 @@ tr.changed td,tr.added td,tr.removed td{background:color-mix(in srgb,var(--accen
 .assignments{list-style:none;padding:0}
 .assignments li{padding:.25rem 0}
 pre.call{margin:.5rem 0}
-@media (max-width:40rem){table,thead,tbody,tr,th,td{display:block}thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}tr{border-bottom:1px solid var(--line);padding:.4rem 0}td{border:0;padding:.1rem 0}td::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}}
+@media (max-width:40rem){.stack,.stack thead,.stack tbody,.stack tr,.stack th,.stack td{display:block}.stack thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}.stack tr{border-bottom:1px solid var(--line);padding:.4rem 0}.stack td{border:0;padding:.1rem 0}.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}}
 `.trim();
 
 /** `sha256-<base64>` of the inline style sheet, for the CSP. */
