@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { approverGroup, createPolicy, type Api } from '../support/api';
 import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
-import { newDevice, SEEDED } from '../support/intune';
+import { deviceActionBody, newDevice, SEEDED } from '../support/intune';
 import type { ApprovalRequest, TargetSnapshot } from '../../shared/domain/model';
 import { reviewPage } from '../../shared/links/views';
 import { reviewContext } from '../../shared/useCases/review';
@@ -274,6 +274,29 @@ run('the review page in headless Chromium', () => {
       expect(assign.violations).toEqual([]);
       await assign.close();
     }
+  });
+
+  it('says the device changed since submit when Intune no longer knows it as the page opens', async () => {
+    const device = await newDevice(api.runtime.url, 'e2e-gone-1');
+    const { id } = await submit(deviceActionBody('deviceWipe', device, 'Stolen (INC-9200)'));
+    // Meanwhile another approved request deletes the device from Intune (another profile type, another lock).
+    await createPolicy(api, {
+      displayName: 'Deletes',
+      profileType: 'deviceDelete',
+      approverGroupIds: [await approverGroup(api.runtime)],
+    });
+    const { id: deletion } = await submit(deviceActionBody('deviceDelete', device, 'Decommissioned (CHG-9201)'));
+    expect((await api.call('bob', 'POST', `requests/${deletion}/approve`, { notes: 'ok' })).status).toBe(202);
+    await api.until('alice', deletion, (r) => r.status === 'approved');
+    expect((await api.call('alice', 'POST', `requests/${deletion}/complete`)).status).toBe(202);
+    await api.until('alice', deletion, (r) => r.execution?.status === 'succeeded');
+
+    const review = await openAsBob(id, DESKTOP);
+    expect(review.text).toContain('Changed since submit: Intune no longer knows this object');
+    // The snapshot is still shown: what was approved for, as of submit.
+    expect(review.text).toContain('e2e-gone-1');
+    await keepScreenshot(review.page, 'review-device-gone-since-submit-desktop');
+    await review.close();
   });
 
   it('answers the same preview on GET /api/requests/{id}: the calls, secrets sealed', async () => {
