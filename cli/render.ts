@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { accessPolicySchema, approvalRequestSchema, auditRecordSchema } from '../shared/api/schemas';
+import { operationTitle, titleText } from '../shared/domain/operationTitle';
+import type { ApprovalRequest as DomainRequest } from '../shared/domain/model';
 import { isSealedSecret } from '../shared/keys/secretSeal';
-import { renderFields, renderTable } from './table';
+import { printable, renderFields, renderTable } from './table';
 
 // Human views of the API's documents (tables and field lists; `--json` bypasses them).
 
@@ -45,6 +47,7 @@ export function requestDetail(request: ApprovalRequest): string {
     ['id', request.id],
     ['status', request.status],
     ['profile type', request.profileType],
+    ['what', titleText(operationTitle(request as DomainRequest))],
     ['operation', describeOperation(request.operation)],
     [
       'payload',
@@ -56,12 +59,21 @@ export function requestDetail(request: ApprovalRequest): string {
       'policy',
       `${request.policy.id} v${request.policy.version}, ${request.policy.requiredApprovals} approval(s) from ${request.policy.approverGroupIds.join(', ') || 'any other policy admin'}`,
     ],
+    ['quorum', request.policy.quorum?.text],
+    [
+      'completion',
+      request.policy.completion === 'onApproval'
+        ? `runs as soon as approved${request.policy.executeWithin ? ` (within ${request.policy.executeWithin})` : ''}`
+        : undefined,
+    ],
     ['created', shortTime(request.createdAt)],
     ['expires', shortTime(request.expiresAt)],
     ['completed', request.completedAt === undefined ? undefined : shortTime(request.completedAt)],
     ...targetFields(request.target),
     ...executionFields(request.execution),
   ]);
+  text += devicesTable(request.targets);
+  text += previewText(request);
   if (request.decisions.length > 0) {
     text += `\n${renderTable(
       [
@@ -82,6 +94,70 @@ export function requestDetail(request: ApprovalRequest): string {
 }
 
 type Target = NonNullable<ApprovalRequest['target']>;
+type Preview = NonNullable<ApprovalRequest['preview']>;
+
+/** A bulk action's devices as snapshotted at submit, one row each. */
+function devicesTable(targets: readonly Target[] | undefined): string {
+  if (targets === undefined) return '';
+  return `\n${renderTable(
+    [
+      { header: 'DEVICE', maxWidth: 24 },
+      { header: 'OWNER', maxWidth: 32 },
+      { header: 'OS', maxWidth: 24 },
+      { header: 'COMPLIANCE' },
+      { header: 'LAST CHECK-IN' },
+    ],
+    targets.map((target) => [
+      target.displayName,
+      target.device?.userPrincipalName ?? '',
+      `${target.device?.operatingSystem ?? ''} ${target.device?.osVersion ?? ''}`.trim(),
+      target.device?.complianceState ?? '',
+      target.device?.lastSyncDateTime ? shortTime(target.device.lastSyncDateTime) : '',
+    ]),
+  )}`;
+}
+
+const compact = (value: unknown) =>
+  value === undefined ? '(not known)' : typeof value === 'string' ? value : JSON.stringify(value);
+
+/** What changes (settings, assignments, scripts) and the exact Graph calls, one printable line each. */
+function previewText(request: ApprovalRequest): string {
+  const preview: Preview | undefined = request.preview;
+  if (preview === undefined) return '';
+  const { changes } = preview;
+  const lines: string[] = [];
+  for (const setting of changes.settings)
+    lines.push(
+      setting.change === 'removed'
+        ? `  - ${setting.name}: ${compact(setting.current)} (removed)`
+        : `  ${setting.name}: ${changes.kind === 'create' ? '(new)' : compact(setting.current)} -> ${compact(setting.proposed)} (${setting.change === 'added' ? 'set' : setting.change})`,
+    );
+  for (const assignment of changes.assignments)
+    lines.push(
+      `  ${{ added: '+', removed: '-', kept: '=' }[assignment.change]} assignment ${describeAssignment(assignment)} (${assignment.change})`,
+    );
+  if (changes.removesAssignmentId !== undefined) lines.push(`  - assignment ${changes.removesAssignmentId} (removed)`);
+  for (const script of changes.scripts) {
+    const differs =
+      script.differs === undefined
+        ? 'the current script is not known'
+        : script.differs
+          ? 'differs from the current script'
+          : 'the same as the current script';
+    lines.push(`  ${script.name}: ${differs}; proposed (scripts may hold secrets):`);
+    for (const line of script.proposedText.replace(/\n$/, '').split('\n')) lines.push(`    | ${line}`);
+  }
+  if (changes.kind === 'delete') lines.push('  deletes the object and its assignments');
+  let text = `\n${preview.summary}\n`;
+  if (lines.length > 0) text += `What changes:\n${lines.map(printable).join('\n')}\n`;
+  text += `Graph calls completion will send (operation hash ${request.operationHash}):\n`;
+  text += preview.calls
+    .map((call) =>
+      printable(`  ${call.method} ${call.path}${call.body === undefined ? '' : ` ${JSON.stringify(call.body)}`}`),
+    )
+    .join('\n');
+  return `${text}\n`;
+}
 type Execution = NonNullable<ApprovalRequest['execution']>;
 type Field = readonly [string, string | undefined];
 

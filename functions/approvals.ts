@@ -31,6 +31,7 @@ import {
   verifyLink,
   type OpenedLink,
 } from '../shared/useCases/links';
+import { reviewContext } from '../shared/useCases/review';
 import { deps } from './support';
 import { clientHttpRoute, httpRoute } from './routes';
 
@@ -111,14 +112,17 @@ function csrfCookie(links: LinksConfig, nonce: string): Cookie {
   };
 }
 
-/** The review page with a CSRF field bound to the link, the actor and this browser's nonce (set if it has none). */
-function review(
+/**
+ * The review page with a CSRF field bound to the link, the actor and this browser's nonce (set if
+ * it has none), and the target read again through Graph (a bounded wait; see `reviewContext`).
+ */
+async function review(
   links: LinksConfig,
   request: HttpRequest,
   link: OpenedLink,
   status = 200,
   error?: { message: string; notes: string; code: string },
-): HttpResponseInit {
+): Promise<HttpResponseInit> {
   const existing = cookieValue(request.headers.get('cookie'), CSRF_COOKIE);
   const nonce = isCsrfNonce(existing) ? existing : newCsrfNonce();
   const form = {
@@ -127,7 +131,8 @@ function review(
     actor: link.actor,
     ...(error ? { error: error.message, notes: error.notes } : {}),
   };
-  return htmlResponse(status, reviewPage(link.request, link.claims, form), {
+  const context = await reviewContext(deps(), link.request);
+  return htmlResponse(status, reviewPage(link.request, link.claims, form, context), {
     cookies: [csrfCookie(links, nonce)],
     ...(error ? { code: error.code } : {}),
   });

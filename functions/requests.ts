@@ -18,6 +18,8 @@ import {
   sendCommand,
   submitRequest,
 } from '../shared/useCases/requests';
+import { previewOf } from '../shared/views/change';
+import type { ApprovalRequest } from '../shared/domain/model';
 import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
 import { httpRoute } from './routes';
 
@@ -87,9 +89,15 @@ httpRoute('getRequest', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: authenticated(authenticate, async (request, caller) =>
-    json(200, await getVisibleRequest(deps(), caller, param(request, 'id'))),
+    json(200, withPreview(await getVisibleRequest(deps(), caller, param(request, 'id')))),
   ),
 });
+
+/** One request as `GET /api/requests/{id}` shows it: with `preview`, what completion will send and change. */
+function withPreview(request: ApprovalRequest): ApprovalRequest & { preview?: ReturnType<typeof previewOf> } {
+  const preview = previewOf(request);
+  return preview === undefined ? request : { ...request, preview };
+}
 
 httpRoute('getRequestAudit', {
   route: 'requests/{id}/audit',

@@ -354,6 +354,55 @@ export const executionSchema = z.object({
     .describe('A bulk device action: one outcome per device, in operation.resourceIds order.'),
 });
 
+/** What the request will change, derived from it (`GET /api/requests/{id}`; see shared/views/change.ts). */
+export const requestPreviewSchema = z
+  .object({
+    summary: z
+      .string()
+      .describe("The catalogue's line for the operation, e.g. 'Wipe a managed device (factory reset)'."),
+    calls: z
+      .array(z.object({ method: z.string(), path: z.string(), body: jsonValue.optional() }))
+      .describe(
+        'Every Microsoft Graph call completion will send, in order (a bulk action: one per device), bound to operationHash; secret fields show as "(sealed)".',
+      ),
+    changes: z
+      .object({
+        kind: z.enum(['create', 'update', 'replace', 'delete', 'assign', 'deviceAction', 'other']),
+        settings: z
+          .array(
+            z.object({
+              name: z
+                .string()
+                .describe("Graph's property name; a settings catalog setting is 'settings › <definition id>'."),
+              change: z.enum(['changed', 'added', 'removed', 'unchanged']),
+              current: jsonValue.optional().describe('As snapshotted at submit (absent: not set or not known).'),
+              proposed: jsonValue.optional(),
+            }),
+          )
+          .describe("The object's properties the write sets, against the target snapshot."),
+        assignments: z
+          .array(assignmentViewSchema.extend({ change: z.enum(['added', 'removed', 'kept']) }))
+          .describe('The assignments after the operation against those now, with group names where known.'),
+        scripts: z
+          .array(
+            z.object({
+              name: z.string(),
+              proposedText: z.string().describe('The proposed script, decoded from Base64. Scripts may hold secrets.'),
+              proposedSha256: z.string(),
+              proposedLength: z.number().int(),
+              current: z.object({ sha256: z.string(), length: z.number().int() }).optional(),
+              differs: z.boolean().optional().describe('Absent when the current script is not known.'),
+            }),
+          )
+          .describe('Script bodies the write sets: the current one is known by SHA-256 and length only.'),
+        removesAssignmentId: z.string().optional(),
+      })
+      .describe('A readable diff of the target as snapshotted against what the calls set.'),
+  })
+  .describe(
+    'What completion will do, derived from the stored operation and its target snapshot; absent for operations outside the catalogue.',
+  );
+
 export const approvalRequestSchema = z.object({
   id: z.string(),
   profileType: profileTypeSchema,
@@ -393,6 +442,7 @@ export const approvalRequestSchema = z.object({
     .array(targetSnapshotSchema)
     .optional()
     .describe('A bulk device action: each device as Graph showed it at submit, in operation.resourceIds order.'),
+  preview: requestPreviewSchema.optional(),
   execution: executionSchema.optional(),
   cancellation: z
     .object({ by: principalSchema, reason: z.string(), at: z.iso.datetime() })

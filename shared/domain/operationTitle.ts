@@ -5,18 +5,42 @@ import { validatePolicyDraft } from './policy';
 export type TitlePart = string | { readonly userText: string };
 
 /**
- * What a request asks for, in a few words, as parts: `wipe managedDevice laptop-42` for an
- * operation (each of action, resourceType and resourceId a user part). A policy change
- * (`operationApprovalPolicy`) is described from its validated change alone, never from the
- * initiator's words: `create the access policy for deviceWipe`, `change the access policy
- * <id> of deviceWipe`, `delete the access policy <id> of deviceWipe`; a payload that is not a
- * valid policy change (stored before policy changes went only through the policy API) reads
- * `an unrecognised policy change`.
+ * What a request asks for, in a few words, as parts. An operation names its target as the submit
+ * snapshotted it: `wipe LT-ALICE-01 (alice@contoso.com)` for a device (its name and primary
+ * user), `update deviceCompliancePolicy Windows 10/11 baseline` for another object, `retire 37
+ * devices` for a bulk device action; without a snapshot it falls back to the ids: `wipe
+ * managedDevice laptop-42` (each of action, resourceType, resourceId and the target's names a user
+ * part). A policy change (`operationApprovalPolicy`) is described from its validated change alone,
+ * never from the initiator's words: `create the access policy for deviceWipe`, `change the access
+ * policy <id> of deviceWipe`, `delete the access policy <id> of deviceWipe`; a payload that is not
+ * a valid policy change (stored before policy changes went only through the policy API) reads `an
+ * unrecognised policy change`.
  */
-export function operationTitle(request: Pick<ApprovalRequest, 'profileType' | 'operation'>): TitlePart[] {
-  const { action, resourceType, resourceId } = request.operation;
+export function operationTitle(
+  request: Pick<ApprovalRequest, 'profileType' | 'operation'> & Partial<Pick<ApprovalRequest, 'target' | 'targets'>>,
+): TitlePart[] {
+  const { action, resourceType, resourceId, resourceIds } = request.operation;
   if (request.profileType === 'operationApprovalPolicy')
     return policyChangeTitle(request.operation.payload, resourceId);
+  if (resourceIds !== undefined) {
+    const devices = resourceIds.length === 1 ? '1 device' : `${resourceIds.length} devices`;
+    return [
+      { userText: action },
+      ` ${resourceType === 'managedDevice' ? devices : `${resourceIds.length} ${resourceType}`}`,
+    ];
+  }
+  const target = request.target;
+  if (target !== undefined && target.displayName !== '') {
+    const owner = target.device?.userPrincipalName;
+    if (target.device !== undefined)
+      return [
+        { userText: action },
+        ' ',
+        { userText: target.displayName },
+        ...(owner ? [' (', { userText: owner }, ')'] : []),
+      ];
+    return [{ userText: action }, ' ', { userText: resourceType }, ' ', { userText: target.displayName }];
+  }
   return [
     { userText: action },
     ' ',

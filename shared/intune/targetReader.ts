@@ -161,6 +161,21 @@ export class GraphTargetReader implements TargetReader {
     }
   }
 
+  /** The port: `GET /v1.0/groups/{id}?$select=id,displayName` per distinct id; unanswered ones are left out. */
+  async groupNames(groupIds: readonly string[]): Promise<Record<string, string>> {
+    const session = new GraphSession(this.client, randomUUID(), this.now);
+    const names: Record<string, string> = {};
+    try {
+      for (const id of new Set(groupIds)) {
+        const name = await groupName(session, id);
+        if (name !== undefined) names[id] = name;
+      }
+    } catch (error) {
+      if (!(error instanceof GraphTokenError)) throw error;
+    }
+    return names;
+  }
+
   /** Reads object `id` of `resourceType` (and its assignments) in `session`. */
   async readTarget(session: GraphSession, resourceType: string, id: string): Promise<TargetRead> {
     const spec = RESOURCE_SPECS[resourceType];
@@ -197,23 +212,21 @@ export class GraphTargetReader implements TargetReader {
     for (const item of items) {
       const view = assignmentView(item);
       if (view.groupId !== undefined) {
-        if (!names.has(view.groupId)) {
-          const group = await session.send(
-            'GET',
-            'v1.0',
-            `/groups/${encodeURIComponent(view.groupId)}?$select=id,displayName`,
-          );
-          // A name the directory will not give is left out: the id still identifies the group.
-          const name = group.status === 200 && isObject(group.body) ? group.body.displayName : undefined;
-          names.set(view.groupId, typeof name === 'string' ? name : undefined);
-        }
-        const groupName = names.get(view.groupId);
-        if (groupName !== undefined) view.groupName = groupName;
+        if (!names.has(view.groupId)) names.set(view.groupId, await groupName(session, view.groupId));
+        const name = names.get(view.groupId);
+        if (name !== undefined) view.groupName = name;
       }
       views.push(view);
     }
     return views;
   }
+}
+
+/** A group's display name, or undefined when the directory will not give it (the id still identifies the group). */
+async function groupName(session: GraphSession, groupId: string): Promise<string | undefined> {
+  const group = await session.send('GET', 'v1.0', `/groups/${encodeURIComponent(groupId)}?$select=id,displayName`);
+  const name = group.status === 200 && isObject(group.body) ? group.body.displayName : undefined;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** An assignment's target in approvers' terms. */
@@ -304,7 +317,8 @@ function settingsOf(
 ): { [key: string]: JsonValue } {
   const settings: { [key: string]: JsonValue } = {};
   for (const [name, value] of Object.entries(object)) {
-    if (OWN_FIELDS.has(name) || name === spec.nameField || LEFT_OUT.test(name) || value === undefined) continue;
+    if (OWN_FIELDS.has(name) || name === spec.nameField || value === undefined) continue;
+    if (LEFT_OUT.test(name) && !isPasswordRule(name, value)) continue;
     if (CONTENT.has(name)) {
       if (typeof value === 'string' && value !== '')
         settings[name] = { sha256: sha256Hex(value), length: value.length };
@@ -314,6 +328,14 @@ function settingsOf(
   }
   if (extraSettings !== undefined) settings.settings = extraSettings;
   return settings;
+}
+
+/**
+ * A compliance or configuration policy's password rule (`passwordRequired`, `passwordMinimumLength`):
+ * a flag or a number, never a password itself, and what an approver of a policy change compares.
+ */
+function isPasswordRule(name: string, value: unknown): boolean {
+  return /^password[A-Z]/.test(name) && (typeof value === 'boolean' || typeof value === 'number');
 }
 
 /** `value` with every property {@link LEFT_OUT} names removed, at any depth. */

@@ -11,4 +11,10 @@ export interface TargetReader {
    * `DomainError('graph_unavailable')` when Graph cannot be asked now (down, throttled, no token).
    */
   read(profileType: ProfileType, operation: Operation): Promise<TargetSnapshot | undefined>;
+
+  /**
+   * The display names of `groupIds` (Entra groups an assignment names), id → name. A group the
+   * directory does not know or will not name is left out; never throws (the id still identifies it).
+   */
+  groupNames(groupIds: readonly string[]): Promise<Record<string, string>>;
 }

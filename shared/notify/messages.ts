@@ -114,8 +114,13 @@ export function buildMessage(input: MessageInput): NotificationMessage {
         lines = [
           ...decide,
           [who, ' asks for your approval to ', ...what, ` (${request.profileType}).`],
+          ...targetLines(request),
           ['Justification: ', user(request.justification)],
-          [`${required} approval(s) needed; the request expires at ${formatInstant(request.expiresAt)}.`],
+          [
+            request.policy.quorum ? user(capitalised(request.policy.quorum.text)) : `${required} approval(s) needed`,
+            `; the request expires at ${formatInstant(request.expiresAt)}.`,
+            request.policy.completion === 'onApproval' ? ' It runs as soon as it is approved.' : '',
+          ],
         ];
         break;
       case 'reminder':
@@ -128,6 +133,7 @@ export function buildMessage(input: MessageInput): NotificationMessage {
             ...what,
             ` (${request.profileType}) still needs approval: ${approvals} of ${required} so far. It expires at ${formatInstant(request.expiresAt)}.`,
           ],
+          ...targetLines(request),
           ['Justification: ', user(request.justification)],
         ];
         break;
@@ -223,6 +229,7 @@ export function buildMessage(input: MessageInput): NotificationMessage {
     html: `<!DOCTYPE html><html><body>${lines.map((line) => `<p>${asHtml(line)}</p>`).join('')}</body></html>`,
     facts: [
       { title: 'Operation', value: asText(what) },
+      ...(targetFact(request) === undefined ? [] : [{ title: 'Target', value: asText(targetFact(request)!) }]),
       { title: 'Profile type', value: request.profileType },
       { title: 'Requested by', value: asText([who]) },
       { title: 'Justification', value: asText([user(request.justification)]) },
@@ -232,6 +239,63 @@ export function buildMessage(input: MessageInput): NotificationMessage {
     ],
     ...(link ? { link, action: { title: 'Review and decide', url: link.url } } : {}),
   };
+}
+
+/** How many devices of a bulk action the mail names before it says how many more there are. */
+const MAIL_DEVICES = 10;
+
+/** The target's key facts as one line (absent without a snapshot). */
+function targetFact(request: ApprovalRequest): Line | undefined {
+  if (request.targets !== undefined) {
+    const names = request.targets.slice(0, MAIL_DEVICES).map((target) => target.displayName);
+    const more = request.targets.length - names.length;
+    return [user(names.join(', ')), more > 0 ? ` and ${more} more` : ''];
+  }
+  const target = request.target;
+  if (target === undefined) return undefined;
+  const device = target.device;
+  if (device !== undefined)
+    return [
+      user(target.displayName),
+      ', ',
+      user(`${device.operatingSystem} ${device.osVersion}`.trim()),
+      ', owner ',
+      device.userPrincipalName ? user(`${device.userDisplayName} (${device.userPrincipalName})`) : 'none',
+      `, ${device.ownership === 'company' ? 'company-owned' : device.ownership}, `,
+      user(device.complianceState),
+      device.lastSyncDateTime ? `, last check-in ${graphInstant(device.lastSyncDateTime)}` : '',
+      device.serialNumber ? ', serial ' : '',
+      device.serialNumber ? user(device.serialNumber) : '',
+    ];
+  return [
+    user(target.displayName),
+    ` (${target.resourceType}`,
+    target.version === undefined ? '' : `, version ${target.version}`,
+    target.lastModifiedDateTime === undefined ? '' : `, last modified ${graphInstant(target.lastModifiedDateTime)}`,
+    ')',
+  ];
+}
+
+/** The target line of an approver's mail: what the request acts on, as Intune showed it at submit. */
+function targetLines(request: ApprovalRequest): Line[] {
+  const fact = targetFact(request);
+  if (fact === undefined) return [];
+  const label =
+    request.targets !== undefined
+      ? `The ${request.targets.length} devices: `
+      : request.target?.device
+        ? 'The device: '
+        : 'The target: ';
+  return [[label, ...fact, request.targets === undefined ? ' (as Intune showed it at submit).' : '.']];
+}
+
+/** A time Graph gave, as {@link formatInstant} shows it; one that is not a time at all, as given. */
+function graphInstant(instant: string): string {
+  return Number.isNaN(new Date(instant).getTime()) ? userTextForMail(instant) : formatInstant(instant);
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `wipe managedDevice laptop-42` (a policy change in the words of `operationTitle`), user text shown as {@link userTextForMail} shows it. */

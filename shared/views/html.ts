@@ -37,9 +37,10 @@ const STYLE = `
 @media (prefers-color-scheme:dark){:root{--fg:#ececf1;--bg:#17171b;--muted:#a2a2ad;--line:#3a3a44;--ok:#5bd08a;--bad:#ff7b7f;--accent:#8ab4ff}}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:44rem;margin:0 auto;padding:1rem}
+main{max-width:56rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
+h3{font-size:1rem;margin:1rem 0 .4rem}
 dl{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.35rem 1rem;margin:0}
 dt{color:var(--muted)}
 dd{margin:0;overflow-wrap:anywhere}
@@ -58,6 +59,22 @@ button,.button{flex:1 1 10rem;font:inherit;font-weight:600;padding:.75rem 1rem;b
 .approve{background:var(--ok)}
 .reject{background:var(--bad)}
 .button{background:var(--accent);display:inline-block}
+.lead{font-size:1.05rem;margin:.25rem 0}
+.facts{margin:.25rem 0 0}
+table{width:100%;border-collapse:collapse;font-size:.95rem}
+th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:break-word}
+summary{cursor:pointer;color:var(--accent);margin:.5rem 0}
+th{color:var(--muted);font-weight:600}
+.tag{display:inline-block;padding:0 .4rem;border:1px solid currentColor;border-radius:.3rem;font-size:.8rem;font-weight:600;line-height:1.4}
+.tag.added{color:var(--ok)}
+.tag.removed{color:var(--bad)}
+.tag.changed{color:var(--accent)}
+.tag.kept,.tag.unchanged{color:var(--muted)}
+tr.changed td,tr.added td,tr.removed td{background:color-mix(in srgb,var(--accent) 5%,transparent)}
+.assignments{list-style:none;padding:0}
+.assignments li{padding:.25rem 0}
+pre.call{margin:.5rem 0}
+@media (max-width:40rem){.stack,.stack thead,.stack tbody,.stack tr,.stack th,.stack td{display:block}.stack thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}.stack tr{border-bottom:1px solid var(--line);padding:.4rem 0}.stack td{border:0;padding:.1rem 0}.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}}
 `.trim();
 
 /** `sha256-<base64>` of the inline style sheet, for the CSP. */

@@ -51,10 +51,12 @@ async function mailsUntil(runtime: RunningRuntime, id: string, predicate: (mails
   }
 }
 
+/** How mail titles a device action on a device `newDevice` enrolled for dave: by its name and dave's UPN (defanged). */
+const DAVES = (action: string, deviceName: string) => `${action} ${deviceName} (dave@maa[.]test)`;
+
 describe('notifications by email into the local mailbox (manual clock)', () => {
   let api: Api;
   /** The device of the retire that expires (the reminder test names it). */
-  let retiredDevice = '';
 
   beforeAll(async () => {
     api = new Api(await startRuntime({ env: { MAA_LOCAL_CLOCK: 'manual' } }));
@@ -90,12 +92,12 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   }
 
   it('mails bob and carol their own links, audits the links and the mails, then tells alice to complete once bob approves', async () => {
-    const { id, device } = await submit('deviceWipe', 'mail-1');
+    const { id } = await submit('deviceWipe', 'mail-1');
     const mails = await mailsUntil(api.runtime, id, (found) => found.length === 2);
     expect(mails.map((mail) => mail.to).sort()).toEqual(['bob@maa.test', 'carol@maa.test']);
     const claims = new Map<string, ReturnType<typeof linkClaims>>();
     for (const mail of mails) {
-      expect(mail.subject).toBe(`Approval needed: wipe managedDevice ${device} (requested by Alice)`);
+      expect(mail.subject).toBe(`Approval needed: ${DAVES('wipe', 'mail-1')} (requested by Alice)`);
       const approvalLinks = mail.links.filter((link) => link.startsWith(`${api.runtime.url}/api/approvals/`));
       expect(approvalLinks).toHaveLength(1);
       claims.set(mail.to, linkClaims(approvalLinks[0]!));
@@ -142,7 +144,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
 
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(202);
     const [toAlice] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
-    expect(toAlice!.subject).toBe(`Approved — complete it now: wipe managedDevice ${device}`);
+    expect(toAlice!.subject).toBe(`Approved — complete it now: ${DAVES('wipe', 'mail-1')}`);
     expect(toAlice!.text).toContain(`maa complete ${id}`);
     expect(toAlice!.text).toContain(`POST ${api.runtime.url}/api/requests/${id}/complete`);
     const after = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 3);
@@ -156,7 +158,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   });
 
   it('tells alice of a rejection with its notes, and of her cancellation', async () => {
-    const { id: rejected, device: rejectedDevice } = await submit('deviceWipe', 'mail-2');
+    const { id: rejected } = await submit('deviceWipe', 'mail-2');
     expect(
       (await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' }))
         .status,
@@ -164,8 +166,8 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     const rejection = (
       await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
-    expect(rejection!.subject).toBe(`Rejected: wipe managedDevice ${rejectedDevice}`);
-    expect(rejection!.text).toContain(`Carol rejected your request to wipe managedDevice ${rejectedDevice}.`);
+    expect(rejection!.subject).toBe(`Rejected: ${DAVES('wipe', 'mail-2')}`);
+    expect(rejection!.text).toContain(`Carol rejected your request to ${DAVES('wipe', 'mail-2')}.`);
     expect(rejection!.text).toContain('Notes: Not this device, it is in the safe');
     // Bob, asked too and undecided, hears he need not decide any more.
     const notice = (
@@ -175,17 +177,17 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     ).find((mail) => mail.subject.startsWith('No action needed'));
     expect(notice).toMatchObject({
       to: 'bob@maa.test',
-      subject: `No action needed: wipe managedDevice ${rejectedDevice} (rejected)`,
+      subject: `No action needed: ${DAVES('wipe', 'mail-2')} (rejected)`,
     });
     expect(notice!.links).toEqual([]);
 
-    const { id: cancelled, device: cancelledDevice } = await submit('deviceWipe', 'mail-3');
+    const { id: cancelled } = await submit('deviceWipe', 'mail-3');
     await mailsUntil(api.runtime, cancelled, (found) => found.length === 2);
     expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(202);
     const cancellation = (
       await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
-    expect(cancellation!.subject).toBe(`Cancelled: wipe managedDevice ${cancelledDevice}`);
+    expect(cancellation!.subject).toBe(`Cancelled: ${DAVES('wipe', 'mail-3')}`);
     const trail = await trailUntil(api, 'alice', cancelled, (items) => count(items, 'notification.sent') === 5);
     expect(types(trail.items).slice(5)).toEqual([
       'request.cancelled',
@@ -203,14 +205,13 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
   });
 
   it('tells alice "1 of 2", reminds only carol a day before expiry with a fresh link, then tells alice it expired', async () => {
-    const { id, device } = await submit('deviceRetire', 'mail-4');
-    retiredDevice = device;
+    const { id } = await submit('deviceRetire', 'mail-4');
     const first = await mailsUntil(api.runtime, id, (found) => found.length === 2);
     const firstCarolLink = first.find((mail) => mail.to === 'carol@maa.test')!.links[0]!;
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'fine by me' })).status).toBe(202);
     const [progress] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
-    expect(progress!.subject).toBe(`1 of 2 approvals: retire managedDevice ${device}`);
-    expect(progress!.text).toContain(`Bob approved your request to retire managedDevice ${device}: 1 of 2 approvals.`);
+    expect(progress!.subject).toBe(`1 of 2 approvals: ${DAVES('retire', 'mail-4')}`);
+    expect(progress!.text).toContain(`Bob approved your request to ${DAVES('retire', 'mail-4')}: 1 of 2 approvals.`);
 
     // 29 days on, the request expires within a day: carol (who has not decided) is reminded, bob is not.
     await advanceClock(api.runtime, 'P29D');
@@ -243,12 +244,12 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
       (found) => found.filter((mail) => /^(Expired|No action needed):/.test(mail.subject)).length === 2,
     );
     const expiry = closing.find((mail) => mail.subject.startsWith('Expired:'));
-    expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: `Expired: retire managedDevice ${device}` });
+    expect(expiry).toMatchObject({ to: 'alice@maa.test', subject: `Expired: ${DAVES('retire', 'mail-4')}` });
     expect(expiry!.text).toContain('with 1 of 2 approvals');
     // Carol never decided: she hears her link is moot; bob, who approved, hears nothing more.
     expect(closing.find((mail) => mail.subject.startsWith('No action needed:'))).toMatchObject({
       to: 'carol@maa.test',
-      subject: `No action needed: retire managedDevice ${device} (expired)`,
+      subject: `No action needed: ${DAVES('retire', 'mail-4')} (expired)`,
     });
     const closed = await trailUntil(api, 'alice', id, (items) => count(items, 'notification.sent') === 6);
     expect(types(closed.items).slice(9)).toEqual([
@@ -267,7 +268,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
       ).json()) as { items: Mail[] }
     ).items;
     expect(all.filter((mail) => mail.subject.startsWith('Reminder:')).map((mail) => [mail.to, mail.subject])).toEqual([
-      ['carol@maa.test', expect.stringMatching(new RegExp(`: retire managedDevice ${retiredDevice}$`))],
+      ['carol@maa.test', expect.stringMatching(/: retire mail-4 \(dave@maa\[\.\]test\)$/)],
     ]);
   });
 

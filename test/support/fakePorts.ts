@@ -84,6 +84,11 @@ export class InMemoryTargets implements TargetReader {
     private readonly everyDevice = true,
   ) {}
 
+  /** Group names `groupNames` answers (id → name). */
+  readonly groups = new Map<string, string>();
+  /** Milliseconds every read waits before it answers (a slow Graph). */
+  delayMs = 0;
+
   add(snapshot: TargetSnapshot): void {
     this.objects.set(`${snapshot.resourceType}/${snapshot.id}`, snapshot);
     this.removed.delete(`${snapshot.resourceType}/${snapshot.id}`);
@@ -96,6 +101,7 @@ export class InMemoryTargets implements TargetReader {
 
   async read(profileType: ProfileType, operation: Operation): Promise<TargetSnapshot | undefined> {
     this.reads.push({ profileType, operation: structuredClone(operation) });
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (findEntry(profileType, operation.resourceType, operation.action)?.resourceId !== 'required') return undefined;
     if (this.down) throw new DomainError('graph_unavailable', 'Microsoft Graph did not answer');
     const key = `${operation.resourceType}/${operation.resourceId ?? ''}`;
@@ -104,6 +110,11 @@ export class InMemoryTargets implements TargetReader {
     if (this.everyDevice && operation.resourceType === 'managedDevice' && !this.removed.has(key))
       return deviceSnapshot(operation.resourceId!, this.now().toISOString());
     throw new DomainError('target_not_found', `Intune has no ${operation.resourceType} '${operation.resourceId}'`);
+  }
+
+  async groupNames(groupIds: readonly string[]): Promise<Record<string, string>> {
+    if (this.down) return {};
+    return Object.fromEntries(groupIds.flatMap((id) => (this.groups.has(id) ? [[id, this.groups.get(id)!]] : [])));
   }
 }
 

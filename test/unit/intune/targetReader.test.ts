@@ -161,6 +161,39 @@ describe('the Graph target reader', () => {
     expect(graph.reads.some((r) => r.path.startsWith('/beta/deviceManagement/deviceManagementScripts/'))).toBe(true);
   });
 
+  it('keeps a password rule (a flag or a number) and leaves out a password (text)', async () => {
+    graph.put('/deviceManagement/deviceCompliancePolicies', {
+      id: 'c0a10000-0000-4000-8000-000000000009',
+      displayName: 'Baseline',
+      version: 3,
+      passwordRequired: true,
+      passwordMinimumLength: 12,
+      passwordExpirationDays: null,
+      passwordOfTheKiosk: 'hunter2',
+      lastModifiedDateTime: '2026-11-01T00:00:00.000Z',
+    });
+    const snapshot = await new GraphTargetReader(graph.client(), () => NOW).read('compliancePolicy', {
+      action: 'update',
+      resourceType: 'deviceCompliancePolicy',
+      resourceId: 'c0a10000-0000-4000-8000-000000000009',
+      payload: {},
+    });
+    expect(snapshot?.settings).toMatchObject({ passwordRequired: true, passwordMinimumLength: 12 });
+    expect(snapshot?.settings).not.toHaveProperty('passwordOfTheKiosk');
+    expect(snapshot?.settings).not.toHaveProperty('passwordExpirationDays');
+  });
+
+  it('names the groups the directory knows, and leaves out the others', async () => {
+    expect(
+      await reader.groupNames(['a9900000-0000-4000-8000-000000000104', 'a9900000-0000-4000-8000-000000000199']),
+    ).toEqual({ 'a9900000-0000-4000-8000-000000000104': 'Pilot users' });
+  });
+
+  it('names no group, and does not throw, when Graph cannot be reached', async () => {
+    await graph.stop();
+    expect(await reader.groupNames(['a9900000-0000-4000-8000-000000000104'])).toEqual({});
+  });
+
   it('reads nothing for an operation that creates its object', async () => {
     await expect(
       reader.read('script', { action: 'create', resourceType: 'deviceManagementScript', payload: {} }),

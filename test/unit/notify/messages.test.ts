@@ -1,7 +1,27 @@
 import { applyCommand } from '../../../shared/domain/lifecycle';
 import { notificationEvents, notificationFor, type NotificationOutcome } from '../../../shared/domain/notifications';
 import { buildMessage, type MessageInput } from '../../../shared/notify/messages';
+import type { ApprovalRequest, TargetSnapshot } from '../../../shared/domain/model';
 import { alice, bob, carol, decide, wipe } from './fixtures';
+
+const laptop: TargetSnapshot = {
+  resourceType: 'managedDevice',
+  id: 'laptop-42',
+  displayName: 'LT-ALICE-01',
+  readAt: '2026-01-01T08:59:00.000Z',
+  device: {
+    operatingSystem: 'Windows',
+    osVersion: '10.0.22631.4602',
+    userPrincipalName: 'alice@contoso.com',
+    userDisplayName: 'Alice Adams',
+    ownership: 'company',
+    complianceState: 'compliant',
+    lastSyncDateTime: '2026-01-01T07:00:00.000Z',
+    managementState: 'managed',
+    serialNumber: '5CG3451QXZ',
+  },
+  fingerprint: 'f'.repeat(64),
+};
 
 const base = (overrides: Partial<MessageInput>): MessageInput => ({
   id: 'n-1:bob',
@@ -19,6 +39,47 @@ const link = {
 };
 
 describe('notification messages', () => {
+  it('names the device and its key facts to an approver, not its id', () => {
+    const message = buildMessage(base({ request: { ...wipe(), target: laptop }, link }));
+    expect(message.subject).toBe('Approval needed: wipe LT-ALICE-01 (alice@contoso[.]com) (requested by Alice)');
+    expect(message.text).toContain(
+      'The device: LT-ALICE-01, Windows 10.0.22631.4602, owner Alice Adams (alice@contoso[.]com), company-owned, compliant, last check-in 2026-01-01 07:00 UTC, serial 5CG3451QXZ (as Intune showed it at submit).',
+    );
+    expect(message.facts).toContainEqual({
+      title: 'Target',
+      value:
+        'LT-ALICE-01, Windows 10.0.22631.4602, owner Alice Adams (alice@contoso[.]com), company-owned, compliant, last check-in 2026-01-01 07:00 UTC, serial 5CG3451QXZ',
+    });
+  });
+
+  it('names a bulk action by its count, lists the first devices, and says why it needs more approvals', () => {
+    const ids = Array.from({ length: 37 }, (_, n) => `dev-${n + 1}`);
+    const request: ApprovalRequest = {
+      ...wipe(2),
+      profileType: 'deviceRetire',
+      operation: { action: 'retire', resourceType: 'managedDevice', resourceIds: ids },
+      targets: ids.map((id, n) => ({ ...laptop, id, displayName: `LT-${n + 1}` })),
+    };
+    request.policy = {
+      ...request.policy,
+      completion: 'onApproval',
+      quorum: {
+        baseApprovals: 1,
+        rule: { minDevices: 10, requiredApprovals: 2 },
+        scope: { devices: 37, assignsToAll: false },
+        text: 'needs 2 approvals because it affects 37 devices',
+      },
+    };
+    const message = buildMessage(base({ request, link }));
+    expect(message.subject).toBe('Approval needed: retire 37 devices (requested by Alice)');
+    expect(message.text).toContain(
+      'The 37 devices: LT-1, LT-2, LT-3, LT-4, LT-5, LT-6, LT-7, LT-8, LT-9, LT-10 and 27 more.',
+    );
+    expect(message.text).toContain(
+      'Needs 2 approvals because it affects 37 devices; the request expires at 2026-01-31 09:00 UTC. It runs as soon as it is approved.',
+    );
+  });
+
   it('asks an approver to decide through their own link, shown as a plain URL and as a button', () => {
     const message = buildMessage(base({ link }));
     expect(message.subject).toBe('Approval needed: wipe managedDevice laptop-42 (requested by Alice)');
