@@ -18,6 +18,9 @@ export function shortTime(at: string): string {
 
 /** `wipe managedDevice/laptop-42` */
 export function describeOperation(operation: ApprovalRequest['operation']): string {
+  const ids = operation.resourceIds;
+  if (ids !== undefined)
+    return `${operation.action} ${ids.length} ${operation.resourceType}${ids.length === 1 ? '' : 's'}`;
   return `${operation.action} ${operation.resourceType}${operation.resourceId === undefined ? '' : `/${operation.resourceId}`}`;
 }
 

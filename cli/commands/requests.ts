@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   approvalRequestSchema,
   evaluationSchema,
@@ -44,6 +45,17 @@ export const submit: Command = {
       value: '<id>',
       description: 'which one (open requests on the same profile type and resource exclude each other)',
     },
+    'resource-ids': {
+      type: 'string',
+      value: '<ids>',
+      description:
+        'a bulk device action (wipe, retire or delete of managedDevice): up to 100 device ids, separated by commas or spaces, in place of --resource-id',
+    },
+    'resource-ids-file': {
+      type: 'string',
+      value: '<file>',
+      description: 'the same, from a file (one id per line; blank lines and lines starting with # are skipped)',
+    },
     payload: { type: 'string', value: '<json>', description: 'parameters of the operation, as JSON' },
     'payload-file': { type: 'string', value: '<file>', description: 'the same, from a JSON file' },
     justification: {
@@ -79,12 +91,14 @@ export const submit: Command = {
           ? jsonFile(payloadFile)
           : undefined;
     const resourceId = args.string('resource-id');
+    const resourceIds = deviceIds(args.string('resource-ids'), args.string('resource-ids-file'));
     const body = {
       profileType: choice('profile-type', args.required('profile-type'), profileTypeSchema.options),
       operation: {
         action: args.required('action'),
         resourceType: args.required('resource-type'),
         ...(resourceId !== undefined ? { resourceId } : {}),
+        ...(resourceIds !== undefined ? { resourceIds } : {}),
         ...(payload !== undefined ? { payload } : {}),
       },
       justification: args.required('justification'),
@@ -105,6 +119,27 @@ export const submit: Command = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * The device ids of `--resource-ids` (commas or white space between them) or `--resource-ids-file`
+ * (one per line, `#` comments), in order, as given: the API refuses duplicates and bad ids.
+ */
+function deviceIds(text: string | undefined, file: string | undefined): string[] | undefined {
+  if (text !== undefined && file !== undefined)
+    throw new UsageError('give --resource-ids or --resource-ids-file, not both');
+  if (text !== undefined) return text.split(/[\s,]+/).filter((id) => id !== '');
+  if (file === undefined) return undefined;
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --resource-ids-file ${file}: ${(error as Error).message}`);
+  }
+  return content
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
 
 /** `maa submit --dry-run`: what a submit of `body` would do (`POST /api/requests/evaluate`), printed. */
 async function dryRun(context: Context, body: unknown): Promise<ExitCode> {

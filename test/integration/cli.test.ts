@@ -196,6 +196,45 @@ describe('maa against the local runtime', () => {
     expect(await aliceRequestCount()).toBe(count);
   });
 
+  it('submits a bulk wipe from --resource-ids and from --resource-ids-file, and shows it by count', async () => {
+    const ids = [await device('bulk-cli-1'), await device('bulk-cli-2'), await device('bulk-cli-3')];
+    const bulkArgs = ['submit', '--profile-type', 'deviceWipe', '--action', 'wipe', '--resource-type', 'managedDevice'];
+    const dry = await as(
+      'alice',
+      ...bulkArgs,
+      '--resource-ids',
+      `${ids[0]}, ${ids[1]}`,
+      '--justification',
+      'Lost',
+      '--dry-run',
+      '--json',
+    );
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(dry.stdout).targets.map((target: { id: string }) => target.id)).toEqual([ids[0], ids[1]]);
+
+    const list = path.join(work, 'devices.txt');
+    writeFileSync(list, `# leavers\n${ids.join('\n')}\n\n`);
+    const submit = await as('alice', ...bulkArgs, '--resource-ids-file', list, '--justification', 'Stolen bag');
+    expect(submit).toMatchObject({ code: 0, stderr: '' });
+    expect(submit.stdout).toMatch(/^Submitted \S+: wipe 3 managedDevices, needsApproval/);
+
+    const both = await as(
+      'alice',
+      ...bulkArgs,
+      '--resource-ids',
+      ids[0]!,
+      '--resource-ids-file',
+      list,
+      '--justification',
+      'x',
+    );
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('not both');
+    const twice = await as('alice', ...bulkArgs, '--resource-ids', `${ids[0]},${ids[0]}`, '--justification', 'x');
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toContain('operation.resourceIds.1');
+  });
+
   it('runs a wipe: submit, wait --for approved while bob approves, complete, wait --for completed, audit --verify', async () => {
     const laptop = await device('laptop-42');
     const submit = await as(
