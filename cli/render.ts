@@ -252,6 +252,14 @@ export function policiesTable(policies: readonly AccessPolicy[]): string {
   );
 }
 
+/** A scope rule in words: `2 approvals from 10 devices`, `3 approvals when assigning to all users or devices`. */
+export function scopeRuleText(rule: { requiredApprovals: number; minDevices?: number; assignsToAll?: true }): string {
+  const approvals = `${rule.requiredApprovals} approval${rule.requiredApprovals === 1 ? '' : 's'}`;
+  return rule.minDevices !== undefined
+    ? `${approvals} from ${rule.minDevices} devices`
+    : `${approvals} when assigning to all users or devices`;
+}
+
 export function policyDetail(policy: AccessPolicy): string {
   return renderFields([
     ['id', policy.id],
@@ -260,6 +268,13 @@ export function policyDetail(policy: AccessPolicy): string {
     ['profile type', policy.profileType],
     ['approver groups', policy.approverGroupIds.join(', ')],
     ['approvals', String(policy.requiredApprovals)],
+    ...(policy.approvalsByScope === undefined || policy.approvalsByScope.length === 0
+      ? []
+      : ([['raised by scope', policy.approvalsByScope.map(scopeRuleText).join('; ')]] as [string, string][])),
+    ['completion', policy.completion === 'onApproval' ? 'on approval (the service completes it)' : 'by the initiator'],
+    ...(policy.executeWithin === undefined
+      ? []
+      : ([['execute within', `${policy.executeWithin} of approval`]] as [string, string][])),
     ['request ttl', policy.requestTtl],
     ['version', String(policy.version)],
     ['created by', policy.createdBy.displayName],

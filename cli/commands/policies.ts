@@ -59,7 +59,7 @@ const changeOptions = {
     value: '<file>',
     required: true,
     description:
-      'the policy as JSON: displayName, description?, profileType, approverGroupIds, requiredApprovals?, requestTtl?',
+      'the policy as JSON: displayName, description?, profileType, approverGroupIds, requiredApprovals?, requestTtl?, approvalsByScope?, completion?, executeWithin?',
   },
   justification: {
     type: 'string',

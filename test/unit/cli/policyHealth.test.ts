@@ -48,6 +48,27 @@ describe('maa policies show', () => {
     ]);
   });
 
+  it('prints scope rules, the completion mode and the execution window in words', () => {
+    const text = policyHealthDetail({
+      ...policy,
+      approvalsByScope: [
+        { minDevices: 10, requiredApprovals: 2 },
+        { assignsToAll: true, requiredApprovals: 3 },
+      ],
+      completion: 'onApproval',
+      executeWithin: 'PT4H',
+      health: atRisk,
+    });
+    expect(text).toMatch(
+      /^raised by scope: +2 approvals from 10 devices; 3 approvals when assigning to all users or devices$/m,
+    );
+    expect(text).toMatch(/^completion: +on approval \(the service completes it\)$/m);
+    expect(text).toMatch(/^execute within: +PT4H of approval$/m);
+    const plain = policyHealthDetail({ ...policy, health: atRisk });
+    expect(plain).toMatch(/^completion: +by the initiator$/m);
+    expect(plain).not.toMatch(/raised by scope|execute within/);
+  });
+
   it('says none when nobody holds MAA.Approver, and keeps control characters from a reason out of the terminal', () => {
     const text = policyHealthDetail({
       ...policy,
