@@ -231,27 +231,6 @@ function hideSealed(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, hideSealed(member)]));
 }
 
-export function policiesTable(policies: readonly AccessPolicy[]): string {
-  return renderTable(
-    [
-      { header: 'ID' },
-      { header: 'PROFILE TYPE' },
-      { header: 'NAME', maxWidth: 40 },
-      { header: 'APPROVALS' },
-      { header: 'TTL' },
-      { header: 'VERSION' },
-    ],
-    policies.map((policy) => [
-      policy.id,
-      policy.profileType,
-      policy.displayName,
-      String(policy.requiredApprovals),
-      policy.requestTtl,
-      String(policy.version),
-    ]),
-  );
-}
-
 /** A scope rule in words: `2 approvals from 10 devices`, `3 approvals when assigning to all users or devices`. */
 export function scopeRuleText(rule: { requiredApprovals: number; minDevices?: number; assignsToAll?: true }): string {
   const approvals = `${rule.requiredApprovals} approval${rule.requiredApprovals === 1 ? '' : 's'}`;

@@ -1,6 +1,6 @@
 import { Api, advanceClock, trailUntil } from '../support/api';
 import { completeAndExecute, injectFault, protect, submitApproved, tenantObject } from '../support/localIntune';
-import { intuneCalls, newDevice, SEEDED, type IntuneCall } from '../support/intune';
+import { intuneCalls, newDevice, newDevices, SEEDED, type IntuneCall } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 const bulk = (profileType: string, action: string, resourceIds: string[], more: Record<string, unknown> = {}) => ({
@@ -30,19 +30,7 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
   }, 60_000);
   afterAll(() => api.runtime.dispose());
 
-  /** `count` new devices, enrolled side by side a few at a time. */
-  async function devices(prefix: string, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let start = 0; start < count; start += 8)
-      ids.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(8, count - start) }, (_, n) =>
-            newDevice(api.runtime.url, `${prefix}-${String(start + n + 1).padStart(2, '0')}`),
-          ),
-        )),
-      );
-    return ids;
-  }
+  const devices = (prefix: string, count: number) => newDevices(api.runtime.url, prefix, count);
 
   it('retires 37 devices one by one, once each, shows each outcome, then observes every device', async () => {
     const ids = await devices('LT-LEAVER', 37);

@@ -1,6 +1,6 @@
 import { Api, approverGroup, createPolicy } from '../support/api';
 import { completeAndExecute } from '../support/localIntune';
-import { intuneCalls, newDevice } from '../support/intune';
+import { intuneCalls, newDevices } from '../support/intune';
 import { startRuntime } from '../support/runtime';
 
 // Issue 15's "done when": a 37-device retire under a scope rule needs two approvals, runs device
@@ -20,18 +20,7 @@ describe('a bulk retire under a risk-based quorum (real runtime, local Intune)',
   }, 60_000);
   afterAll(() => api.runtime.dispose());
 
-  async function devices(prefix: string, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let start = 0; start < count; start += 8)
-      ids.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(8, count - start) }, (_, n) =>
-            newDevice(api.runtime.url, `${prefix}-${String(start + n + 1).padStart(2, '0')}`),
-          ),
-        )),
-      );
-    return ids;
-  }
+  const devices = (prefix: string, count: number) => newDevices(api.runtime.url, prefix, count);
 
   const retire = (resourceIds: string[]) => ({
     profileType: 'deviceRetire',

@@ -62,6 +62,20 @@ export async function newDevice(
   return body.id;
 }
 
+/** `count` new devices named `<prefix>-01`, `<prefix>-02`, ..., enrolled a few at a time; their ids in that order. */
+export async function newDevices(runtimeUrl: string, prefix: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 8)
+    ids.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(8, count - start) }, (_, n) =>
+          newDevice(runtimeUrl, `${prefix}-${String(start + n + 1).padStart(2, '0')}`),
+        ),
+      )),
+    );
+  return ids;
+}
+
 /** One write the local tenant received, as `GET /_local/intune/calls` lists it. */
 export type IntuneCall = CallRecord;
 
