@@ -29,12 +29,32 @@ export interface ExecutorRound {
   none: number;
 }
 
+/** One bulk retire: from alice's `complete` to each device's retire reaching the local tenant. */
+export interface BulkRun {
+  devices: number;
+  /** Complete sent to the first device's retire (ms). */
+  toFirstWriteMs: number;
+  /** Complete sent to the last device's retire (ms). */
+  toLastWriteMs: number;
+  /** Between consecutive devices' retires, on average (ms). */
+  perDeviceMs: number;
+  /** Graph calls the execution recorded (reads and writes). */
+  calls: number;
+}
+
+/** How many devices each bulk retire of the section acts on (the largest bulk allowed). */
+export const BULK_DEVICES = 100;
+/** How many bulk retires the section runs. */
+const BULK_SAMPLES = 3;
+
 /** Figures of the `executor` section. */
 export interface ExecutorResult {
   /** Complete sent to the local tenant receiving the Graph write, one lifecycle at a time (ms). */
   completionToWrite: Summary;
   callsPerOperation: OperationCalls[];
   rounds: ExecutorRound[];
+  /** Bulk retires of {@link BULK_DEVICES} devices, one request each, one after another. */
+  bulk: BulkRun[];
   lifecyclesPerBatch: number;
   concurrency: number;
   failures: string[];
@@ -85,10 +105,11 @@ class Admins {
     return (response.body === '' ? {} : JSON.parse(response.body)) as Executed;
   }
 
-  /** bob approves request `id`, alice completes it; resolves with the request once its execution is recorded. */
-  async approveAndComplete(id: string): Promise<Executed> {
+  /** bob approves request `id`, alice completes it (`beforeComplete` runs just before); resolves with the request once its execution is recorded. */
+  async approveAndComplete(id: string, beforeComplete?: () => void): Promise<Executed> {
     await this.send('bob', 'POST', `/api/requests/${id}/approve`, [202], { notes: 'bench' });
     await this.until(id, (request) => request.status !== 'needsApproval');
+    beforeComplete?.();
     await this.send('alice', 'POST', `/api/requests/${id}/complete`, [202]);
     return this.until(id, (request) => request.execution !== undefined);
   }
@@ -136,6 +157,13 @@ export async function benchExecutor(config: BenchConfig, log: Log): Promise<Exec
     const callsPerOperation = await countCalls(graphClient, await graphApi.approverGroupId(), failures);
     for (const entry of callsPerOperation) log(`  ${entry.operation}: ${entry.reads} reads + ${entry.writes} writes`);
 
+    // countCalls protected deviceRetire: each sample is one request for BULK_DEVICES new devices.
+    const bulk = await measureBulk(graphApi, graphClient, failures);
+    for (const run of bulk)
+      log(
+        `  bulk retire of ${run.devices}: complete→first write ${run.toFirstWriteMs} ms, →last ${run.toLastWriteMs} ms, ${run.perDeviceMs.toFixed(1)} ms per device, ${run.calls} Graph calls`,
+      );
+
     const [graphDevices, noneDevices] = await Promise.all([
       enrolDevices(graphApi, 'throughput', devicesEach, ENROL_CLIENTS),
       enrolDevices(noneApi, 'throughput', devicesEach, ENROL_CLIENTS),
@@ -165,6 +193,7 @@ export async function benchExecutor(config: BenchConfig, log: Log): Promise<Exec
       completionToWrite,
       callsPerOperation,
       rounds,
+      bulk,
       lifecyclesPerBatch: perBatch,
       concurrency: config.concurrency,
       failures,
@@ -212,6 +241,49 @@ async function measureCompletionToWrite(
     if (sent !== undefined && call.status < 300) latencies.push(Date.parse(call.at) - sent);
   }
   return summarize(latencies);
+}
+
+/**
+ * {@link BULK_SAMPLES} bulk retires of {@link BULK_DEVICES} new devices each, one after another:
+ * submit (alice), approve (bob), then from just before `complete` to the local tenant logging each
+ * device's retire (its `at`, both wall clocks of this machine).
+ */
+async function measureBulk(api: AppApi, client: HttpClient, failures: string[]): Promise<BulkRun[]> {
+  const admins = await Admins.connect(client);
+  const runs: BulkRun[] = [];
+  for (let sample = 0; sample < BULK_SAMPLES; sample++) {
+    const devices = await enrolDevices(api, `bulk-${sample}`, BULK_DEVICES, ENROL_CLIENTS);
+    try {
+      const submitted = await admins.send('alice', 'POST', '/api/requests', [202], {
+        profileType: 'deviceRetire',
+        operation: { action: 'retire', resourceType: 'managedDevice', resourceIds: devices },
+        justification: 'Benchmark: bulk retire',
+      });
+      let sentAt = 0;
+      const done = await admins.approveAndComplete(submitted.id, () => (sentAt = Date.now()));
+      if (done.execution?.status !== 'succeeded') throw new Error(JSON.stringify(done.execution).slice(0, 300));
+      const log = JSON.parse((await client.expect('GET', '/_local/intune/calls', [200])).body) as {
+        items: { path: string; status: number; at: string }[];
+      };
+      const ours = new Set(devices);
+      const writes = log.items
+        .filter((call) => call.status < 300 && ours.has(/managedDevices\/([^/]+)\/retire$/.exec(call.path)?.[1] ?? ''))
+        .map((call) => Date.parse(call.at));
+      if (writes.length !== devices.length) throw new Error(`${writes.length} retires for ${devices.length} devices`);
+      const first = Math.min(...writes);
+      const last = Math.max(...writes);
+      runs.push({
+        devices: devices.length,
+        toFirstWriteMs: first - sentAt,
+        toLastWriteMs: last - sentAt,
+        perDeviceMs: (last - first) / (devices.length - 1),
+        calls: done.execution.graph?.calls.length ?? 0,
+      });
+    } catch (error) {
+      failures.push(`bulk retire ${sample + 1}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return runs;
 }
 
 /**

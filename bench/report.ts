@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ENDPOINTS } from './api';
 import type { ApiLifecycleRun } from './apiLifecycle';
 import type { CosmosResult } from './cosmos';
-import type { ExecutorResult } from './executor';
+import { BULK_DEVICES, type ExecutorResult } from './executor';
 import type { LatencyRun } from './latency';
 import type { MemoryResult } from './memory';
 import type { ReceivedResult } from './received';
@@ -246,6 +246,18 @@ export function executorRows(result: ExecutorResult): Row[] {
         result.callsPerOperation.filter((entry) => entry.action === action).map((entry) => entry.reads + entry.writes),
         1,
       ),
+    ),
+    row(
+      `bulk retire of ${BULK_DEVICES}: complete→last device's retire`,
+      'ms',
+      result.bulk.map((run) => run.toLastWriteMs),
+      0,
+    ),
+    row(
+      `bulk retire of ${BULK_DEVICES}: between devices`,
+      'ms',
+      result.bulk.map((run) => run.perDeviceMs),
+      1,
     ),
     row(
       'API lifecycles/s, Graph executor',
