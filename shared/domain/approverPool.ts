@@ -101,8 +101,8 @@ export function assessApproverPool(
   return { eligibleApprovers, status, reasons };
 }
 
-/** Whether anyone other than `initiatorId` among `candidates` holds `MAA.Approver`. */
-export function someoneElseCanApprove(candidates: readonly PoolCandidate[], initiatorId: string): boolean {
+/** How many of `candidates` other than `initiatorId` hold `MAA.Approver` (ids compared case-insensitively). */
+export function approversOtherThan(candidates: readonly PoolCandidate[], initiatorId: string): number {
   const initiator = initiatorId.toLowerCase();
-  return approvers(candidates).some((candidate) => candidate.id.toLowerCase() !== initiator);
+  return approvers(candidates).filter((candidate) => candidate.id.toLowerCase() !== initiator).length;
 }

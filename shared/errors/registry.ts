@@ -80,7 +80,7 @@ export const ERROR_CODES = {
   unknown_group: { status: 422, title: 'The directory does not know these approver groups', surfaces: ['api'] },
   no_eligible_approver: {
     status: 422,
-    title: 'Nobody other than the initiator could approve this request',
+    title: 'Too few approvers other than the initiator could approve this request',
     surfaces: ['api'],
   },
   auto_complete_unavailable: {

@@ -9,7 +9,7 @@ import { canonicalJson, sha256Hex } from '../domain/canonicalJson';
 import { DomainError, isDomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView, storedOperation } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
-import { someoneElseCanApprove } from '../domain/approverPool';
+import { approversOtherThan } from '../domain/approverPool';
 import type {
   AccessPolicy,
   ApprovalRequest,
@@ -223,7 +223,8 @@ async function prepareSubmission(
   }
   // Then whether anyone could approve (a dry run lists its approvers instead), still before Graph
   // is asked about the target or anything is written.
-  if (unprotected === 'refuse' && policy !== undefined) await assertSomeoneElseCanApprove(deps, caller, policy.value);
+  if (unprotected === 'refuse' && policy !== undefined && request !== undefined)
+    await assertQuorumReachable(deps, caller, policy.value, request.policy.requiredApprovals);
   // Graph is asked for the identifiers as stored (normalised), before anything is written: a bulk
   // operation's devices each on their own.
   const bulk = operation.resourceIds !== undefined;
@@ -287,15 +288,27 @@ async function readTargets(
 }
 
 /**
- * Refuses (`no_eligible_approver`) a submit under `policy` when nobody in its approver groups
- * other than the caller holds `MAA.Approver`: such a request would wait out its lifetime for nothing.
+ * Refuses (`no_eligible_approver`) a submit under `policy` when fewer users in its approver groups
+ * than the request's effective quorum `requiredApprovals` (a scope rule may have raised it), the
+ * caller left out, hold `MAA.Approver`: such a request would wait out its lifetime for nothing.
  */
-async function assertSomeoneElseCanApprove(deps: UseCaseDeps, caller: Caller, policy: AccessPolicy): Promise<void> {
+async function assertQuorumReachable(
+  deps: UseCaseDeps,
+  caller: Caller,
+  policy: AccessPolicy,
+  requiredApprovals: number,
+): Promise<void> {
   const candidates = await deps.directory.approverCandidates(policy.approverGroupIds);
-  if (!someoneElseCanApprove(candidates, caller.id))
+  const others = approversOtherThan(candidates, caller.id);
+  if (others === 0)
     throw new DomainError(
       'no_eligible_approver',
       `nobody other than you in the approver groups of policy '${policy.displayName}' holds MAA.Approver`,
+    );
+  if (others < requiredApprovals)
+    throw new DomainError(
+      'no_eligible_approver',
+      `this request needs ${requiredApprovals} approvals, but only ${others} user(s) other than you in the approver groups of policy '${policy.displayName}' hold MAA.Approver`,
     );
 }
 

@@ -66,6 +66,29 @@ describe('a bulk retire under a risk-based quorum (real runtime, local Intune)',
     expect(retires.map((call) => call.path.split('/').at(-2))).toEqual(ids);
   }, 120_000);
 
+  it('refuses a bulk whose raised quorum nobody could reach (no_eligible_approver), holding nothing', async () => {
+    await createPolicy(api, {
+      displayName: 'Deleting devices: three approvals from two devices',
+      profileType: 'deviceDelete',
+      approverGroupIds: [await approverGroup(api.runtime)],
+      approvalsByScope: [{ minDevices: 2, requiredApprovals: 3 }],
+    });
+    const ids = await devices('LT-DELETE', 2);
+    const remove = (operation: Record<string, unknown>) => ({
+      profileType: 'deviceDelete',
+      operation: { action: 'delete', resourceType: 'managedDevice', ...operation },
+      justification: 'Duplicate records',
+    });
+    // bob and carol approve: two others than alice, three needed.
+    const refused = await api.call('alice', 'POST', 'requests', remove({ resourceIds: ids }));
+    expect(refused).toMatchObject({ status: 422, body: { code: 'no_eligible_approver' } });
+    expect(refused.body.detail).toContain('needs 3 approvals');
+    // Nothing was held: one device alone needs the policy's own approval and is accepted.
+    const single = await api.call('alice', 'POST', 'requests', remove({ resourceId: ids[0] }));
+    expect(single.status).toBe(202);
+    expect(single.body.policy.requiredApprovals).toBe(1);
+  }, 60_000);
+
   it('needs only the policy’s own approval for 3 devices', async () => {
     const ids = await devices('LT-FEW', 3);
     const submitted = await api.call('alice', 'POST', 'requests', retire(ids));

@@ -1,4 +1,4 @@
-import { assessApproverPool, someoneElseCanApprove, type PoolCandidate } from '../../../shared/domain/approverPool';
+import { approversOtherThan, assessApproverPool, type PoolCandidate } from '../../../shared/domain/approverPool';
 import type { ScopeRule } from '../../../shared/domain/model';
 
 const A = 'MAA.Approver';
@@ -79,14 +79,15 @@ describe('assessApproverPool', () => {
   });
 });
 
-describe('someoneElseCanApprove', () => {
-  it.each<[string, PoolCandidate[], string, boolean]>([
-    ['nobody holds the role', [user('alice', R)], 'alice', false],
-    ['only the initiator approves', [user('bob', A, R)], 'bob', false],
-    ['the initiator in another spelling', [user('bob', A, R)], 'BOB', false],
-    ['another approver exists', [user('bob', A, R), user('carol', A)], 'bob', true],
-    ['the initiator is outside the pool', [user('carol', A)], 'alice', true],
+describe('approversOtherThan', () => {
+  it.each<[string, PoolCandidate[], string, number]>([
+    ['nobody holds the role', [user('alice', R)], 'alice', 0],
+    ['only the initiator approves', [user('bob', A, R)], 'bob', 0],
+    ['the initiator in another spelling', [user('bob', A, R)], 'BOB', 0],
+    ['another approver exists', [user('bob', A, R), user('carol', A)], 'bob', 1],
+    ['the initiator is outside the pool', [user('carol', A)], 'alice', 1],
+    ['two others and the initiator', [user('bob', A, R), user('carol', A), user('erin', A)], 'bob', 2],
   ])('%s', (_name, candidates, initiator, expected) => {
-    expect(someoneElseCanApprove(candidates, initiator)).toBe(expected);
+    expect(approversOtherThan(candidates, initiator)).toBe(expected);
   });
 });
