@@ -30,6 +30,7 @@ import type {
   CommandEvent,
   LegacyNotifyOutput,
   NotifyInput,
+  ReadAppRolesInput,
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
@@ -300,16 +301,42 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     // request at once (no actor), and the initiator hears what ran instead of "complete it now".
     let autoCompleted = false;
     if (command.kind === 'decide' && request.status === 'approved' && completesOnApproval(request.policy)) {
-      const autoComplete: Command = { kind: 'autoComplete', at: now() };
+      // On the initiator's behalf, only while they still hold the roles submitting needs: read now.
+      let initiatorRoles: string[] | undefined;
       try {
-        const completed = applyCommand(request, autoComplete);
-        yield* record(completed);
-        publish();
-        autoCompleted = true;
-        kind = undefined;
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-        yield* record({ request, events: [refusal(autoComplete, error.code, error.message)] });
+        const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
+        initiatorRoles = (yield context.df.callActivityWithRetry(
+          Activities.readAppRoles,
+          STEP_RETRY,
+          input,
+        )) as string[];
+      } catch {
+        // The directory stayed unreachable: not completed (audited); the initiator still may.
+        const at = now();
+        const unread: Command = { kind: 'autoComplete', initiatorRoles: [], at };
+        yield* record({
+          request,
+          events: [
+            refusal(
+              unread,
+              'membership_unavailable',
+              "not completed on approval: the initiator's roles could not be read from the directory",
+            ),
+          ],
+        });
+      }
+      if (initiatorRoles !== undefined) {
+        const autoComplete: Command = { kind: 'autoComplete', initiatorRoles, at: now() };
+        try {
+          const completed = applyCommand(request, autoComplete);
+          yield* record(completed);
+          publish();
+          autoCompleted = true;
+          kind = undefined;
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          yield* record({ request, events: [refusal(autoComplete, error.code, error.message)] });
+        }
       }
     }
     if (kind) yield* notify(kind);

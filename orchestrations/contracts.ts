@@ -128,6 +128,11 @@ export interface FollowUp {
  */
 export type ExecuteOperationOutput = Execution & { followUp?: FollowUp };
 
+/** Input of the `readAppRoles` activity: whose app roles to read now (output: the roles). */
+export interface ReadAppRolesInput extends Correlated {
+  principalId: string;
+}
+
 /** Input of the `observeExecution` activity: the request whose accepted device action to look at now. */
 export interface ObserveExecutionInput extends Correlated {
   requestId: string;

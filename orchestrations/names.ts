@@ -22,6 +22,8 @@ export const Activities = {
   observeExecution: 'observeExecution',
   /** Records the device outcome of a re-drive's execution (idempotent). */
   recordObservation: 'recordObservation',
+  /** Reads a principal's app roles now (the initiator's, before the service completes on approval). */
+  readAppRoles: 'readAppRoles',
 } as const;
 
 /**

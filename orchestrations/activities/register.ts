@@ -7,6 +7,7 @@ import { makeNotify } from './notify';
 import { makeObserveExecution } from './observeExecution';
 import { makeRecordObservation } from './recordObservation';
 import { makeRecordRedrive } from './recordRedrive';
+import { makeReadAppRoles } from './readAppRoles';
 import { makeRecordStep } from './recordStep';
 
 /**
@@ -28,3 +29,4 @@ activity(Activities.notify, ({ directory, notifiers, links }) => makeNotify({ di
 activity(Activities.recordRedrive, ({ store }) => makeRecordRedrive(store));
 activity(Activities.observeExecution, ({ executorFor, store, now }) => makeObserveExecution(executorFor, store, now));
 activity(Activities.recordObservation, ({ store }) => makeRecordObservation(store));
+activity(Activities.readAppRoles, ({ directory }) => makeReadAppRoles(directory));

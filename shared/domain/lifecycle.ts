@@ -83,6 +83,11 @@ export interface CompleteCommand {
  */
 export interface AutoCompleteCommand {
   kind: 'autoComplete';
+  /**
+   * The initiator's app roles now, read from the directory: the service completes on their
+   * behalf only while they still hold the roles submitting needs ({@link requiredSubmitRoles}).
+   */
+  initiatorRoles: readonly string[];
   at: string;
 }
 
@@ -159,8 +164,9 @@ export function effectiveStatus(request: Pick<ApprovalRequest, 'status' | 'expir
  * - `complete`: by the initiator who still holds the roles submitting needs ({@link
  *   requiredSubmitRoles}), while approved and not expired, and only if the operation still hashes to
  *   `operationHash`; makes it `completed` with `completedAt`.
- * - `autoComplete`: only for a snapshot with `completion: onApproval`, while approved and not
- *   expired, and only if the operation still hashes; makes it `completed`, audited as
+ * - `autoComplete`: only for a snapshot with `completion: onApproval`, while the initiator still
+ *   holds the roles submitting needs (`initiatorRoles`, read from the directory), the request is
+ *   approved and not expired, and only if the operation still hashes; makes it `completed`, audited as
  *   `request.completed` with no actor and `completion: onApproval`.
  * - `expire`: at or after `expiresAt`, while needsApproval or approved (`invalid_state` otherwise,
  *   also when early); makes it `expired`.
@@ -517,6 +523,12 @@ function autoComplete(request: ApprovalRequest, command: AutoCompleteCommand): C
   const at = normalizeInstant(command.at, 'at');
   if (!completesOnApproval(request.policy))
     throw new DomainError('invalid_state', `request ${request.id} is completed by its initiator, not on approval`);
+  const missing = requiredSubmitRoles(request.profileType).filter((role) => !command.initiatorRoles.includes(role));
+  if (missing.length > 0)
+    throw new DomainError(
+      'forbidden',
+      `not completed on approval: the initiator no longer holds ${missing.join(' and ')}, which completing a ${request.profileType} request needs`,
+    );
   requireStatus(request, at, 'approved', 'complete');
   if (operationHash(request.operation) !== request.operationHash) {
     throw new DomainError(

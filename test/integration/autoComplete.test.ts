@@ -26,7 +26,10 @@ describe('auto-complete and scope rules on the local runtime', () => {
 
   beforeAll(async () => {
     // deviceRetire is release only here: nothing runs on completion.
-    api = new Api(await startRuntime({ env: { MAA_RELEASE_ONLY_PROFILE_TYPES: 'deviceRetire' } }));
+    // Role changes show at once (no directory cache): a case takes MAA.Requester from alice.
+    api = new Api(
+      await startRuntime({ env: { MAA_RELEASE_ONLY_PROFILE_TYPES: 'deviceRetire', MAA_GROUP_CACHE_SECONDS: '0' } }),
+    );
     group = await approverGroup(api.runtime);
     policyId = (
       await createPolicy(api, {
@@ -122,6 +125,37 @@ describe('auto-complete and scope rules on the local runtime', () => {
     const late = await api.call('alice', 'POST', `requests/${id}/complete`);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('invalid_state');
+  });
+
+  it('does not complete on approval for an initiator who lost MAA.Requester since: nothing runs, the refusal is audited', async () => {
+    const device = await newDevice(api.runtime.url, 'auto-complete-leaver');
+    const submitted = await api.call('alice', 'POST', 'requests', wipeBody(device));
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id as string;
+    const roles = `${api.runtime.url}/_local/directory/users/alice/roles/MAA.Requester`;
+    expect((await fetch(roles, { method: 'DELETE' })).status).toBeLessThan(300);
+    try {
+      expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+      const trail = async () =>
+        (await api.call('bob', 'GET', `requests/${id}/audit?top=100`)).body.items as {
+          type: string;
+          data: Record<string, unknown>;
+        }[];
+      const deadline = Date.now() + 15_000;
+      let items = await trail();
+      while (!items.some((record) => record.type === 'request.eventRefused') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        items = await trail();
+      }
+      expect(items.find((record) => record.type === 'request.eventRefused')!.data).toMatchObject({
+        command: 'autoComplete',
+        code: 'forbidden',
+      });
+      expect((await api.call('bob', 'GET', `requests/${id}`)).body.status).toBe('approved');
+      expect(await deviceWrites(api.runtime.url, device)).toEqual([]);
+    } finally {
+      await fetch(roles, { method: 'PUT' });
+    }
   });
 
   it('raises the quorum of an assignment to all users to the rule’s 2, shown with its reason on the request', async () => {

@@ -98,7 +98,11 @@ describe('autoComplete', () => {
 
   it('completes an approved onApproval request with no actor, audited with the completion mode', () => {
     const approved = deepFreeze(run(onApproval(), approve(bob, after(1))));
-    const { request, events } = applyCommand(approved, { kind: 'autoComplete', at: after(1) });
+    const { request, events } = applyCommand(approved, {
+      kind: 'autoComplete',
+      initiatorRoles: REQUESTER,
+      at: after(1),
+    });
     expect(request.status).toBe('completed');
     expect(request.completedAt).toBe(after(1));
     expect(events.map((event) => [event.type, event.actor])).toEqual([
@@ -128,16 +132,39 @@ describe('autoComplete', () => {
     ],
     [
       'a second time',
-      () => run(onApproval(), approve(bob, after(1)), { kind: 'autoComplete', at: after(1) }),
+      () =>
+        run(onApproval(), approve(bob, after(1)), { kind: 'autoComplete', initiatorRoles: REQUESTER, at: after(1) }),
       after(2),
       'invalid_state',
     ],
   ])('is refused %s', (_name, request, at, code) => {
-    expect(refusal(() => applyCommand(request(), { kind: 'autoComplete', at }))).toBe(code);
+    expect(refusal(() => applyCommand(request(), { kind: 'autoComplete', initiatorRoles: REQUESTER, at }))).toBe(code);
+  });
+
+  it.each<[string, readonly string[]]>([
+    ['no roles any more', []],
+    ['only MAA.Approver', ['MAA.Approver']],
+  ])('is refused (forbidden) when the initiator holds %s, and changes nothing', (_name, initiatorRoles) => {
+    const approved = deepFreeze(run(onApproval(), approve(bob, after(1))));
+    const error = (() => {
+      try {
+        applyCommand(approved, { kind: 'autoComplete', initiatorRoles, at: after(1) });
+      } catch (caught) {
+        return caught as Error & { code?: string };
+      }
+      throw new Error('not refused');
+    })();
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toContain('MAA.Requester');
+    expect(approved.status).toBe('approved');
   });
 
   it('leaves the initiator’s complete refused once the service completed it', () => {
-    const completed = run(onApproval(), approve(bob, after(1)), { kind: 'autoComplete', at: after(1) });
+    const completed = run(onApproval(), approve(bob, after(1)), {
+      kind: 'autoComplete',
+      initiatorRoles: REQUESTER,
+      at: after(1),
+    });
     expect(
       refusal(() => applyCommand(completed, { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(2) })),
     ).toBe('invalid_state');

@@ -42,7 +42,7 @@ const commands: Record<CommandKind, Command> = {
   cancel: { kind: 'cancel', actor: alice, at: after(10) },
   complete: { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(10) },
   // The default policy is completed by its initiator: the service never completes it.
-  autoComplete: { kind: 'autoComplete', at: after(10) },
+  autoComplete: { kind: 'autoComplete', initiatorRoles: REQUESTER, at: after(10) },
   expire: { kind: 'expire', at: EXPIRES },
   recordExecution: {
     kind: 'recordExecution',

@@ -37,7 +37,7 @@ jest.mock('durable-functions', () => {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const { recordStep, notify, authorizeCommand, executeOperation } = Activities;
+const { recordStep, notify, authorizeCommand, executeOperation, readAppRoles } = Activities;
 
 const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
   [alice.id]: { roles: REQUESTER, groups: [] },
@@ -83,7 +83,10 @@ const notifyDelivers: ActivityHandler = () => ({
   problems: [],
 });
 
-function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[]) {
+/** The directory's answer for a principal's roles, as `RIGHTS` has them. */
+const rolesFromDirectory: ActivityHandler = (raw) => RIGHTS[(raw as { principalId: string }).principalId]?.roles ?? [];
+
+function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: ActivityHandler = rolesFromDirectory) {
   const request: ApprovalRequest = newRequest({ policy: accessPolicy(policy) });
   const input: ApprovalOrchestrationInput = { request, etag: 'etag-0', reminderBeforeMs: DAY };
   const fake = new FakeOrchestration(input, {
@@ -95,6 +98,7 @@ function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[]) {
       [notify]: notifyDelivers,
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
+      [readAppRoles]: readRoles,
     },
   });
   const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
@@ -144,6 +148,39 @@ describe('approvalOrchestrator: completion on approval', () => {
       expect(record.seq).toBe(index);
       expect(record.prevHash).toBe(index === 0 ? GENESIS_HASH : trail[index - 1]!.hash);
     });
+  });
+
+  it('reads the initiator’s roles first, and does not complete for an initiator who lost MAA.Requester', () => {
+    const { fake, output } = run({ completion: 'onApproval' }, [approveAt(after(10), bob)], () => ['MAA.Approver']);
+
+    expect(fake.activities.filter((call) => call.name === readAppRoles).map((call) => call.input)).toEqual([
+      { principalId: alice.id },
+    ]);
+    expect(fake.activityNames).not.toContain(executeOperation);
+    const refused = trailOf(fake).find((record) => record.type === 'request.eventRefused')!;
+    expect(refused).toMatchObject({ actor: null, data: { command: 'autoComplete', code: 'forbidden' } });
+    // Still approved (then expired here): the initiator is told it was approved, as without auto-complete.
+    expect(notified(fake).map((input) => input.kind)).toEqual(['submitted', 'approved', 'expired']);
+    expect(output.status).toBe('expired');
+  });
+
+  it('does not complete when the directory cannot be read, audits why, and leaves it to the initiator', () => {
+    const { fake, output } = run(
+      { completion: 'onApproval' },
+      [approveAt(after(10), bob), completeAt(after(20))],
+      () => {
+        throw new Error('directory down');
+      },
+    );
+
+    const refused = trailOf(fake).find((record) => record.type === 'request.eventRefused')!;
+    expect(refused).toMatchObject({ actor: null, data: { command: 'autoComplete', code: 'membership_unavailable' } });
+    expect(output.status).toBe('completed');
+    expect(trailOf(fake).find((record) => record.type === 'request.completed')!.actor).toEqual({
+      id: alice.id,
+      displayName: alice.displayName,
+    });
+    expect(fake.activities.filter((call) => call.name === executeOperation)).toHaveLength(1);
   });
 
   it('does not complete before the quorum: one of two approvals leaves it waiting, then expiring', () => {
