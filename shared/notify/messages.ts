@@ -1,3 +1,4 @@
+import { previewOf } from '../views/change';
 import { CLOSING_KINDS, type NotificationKind, type NotificationRecipient } from '../domain/notifications';
 import { approvalCount } from '../domain/lifecycle';
 import type { ApprovalRequest } from '../domain/model';
@@ -115,6 +116,7 @@ export function buildMessage(input: MessageInput): NotificationMessage {
           ...decide,
           [who, ' asks for your approval to ', ...what, ` (${request.profileType}).`],
           ...targetLines(request),
+          ...callLines(request),
           ['Justification: ', user(request.justification)],
           [
             request.policy.quorum ? user(capitalised(request.policy.quorum.text)) : `${required} approval(s) needed`,
@@ -273,6 +275,25 @@ function targetFact(request: ApprovalRequest): Line | undefined {
     target.version === undefined ? '' : `, version ${target.version}`,
     target.lastModifiedDateTime === undefined ? '' : `, last modified ${graphInstant(target.lastModifiedDateTime)}`,
     ')',
+  ];
+}
+
+/** How many Graph calls an approver's mail lists (a bulk action's others are counted). */
+const MAIL_CALLS = 3;
+
+/**
+ * The Graph calls completion will send, method and path (the review page shows the bodies): the
+ * exact change, after the words. Nothing for an operation outside the catalogue.
+ */
+function callLines(request: ApprovalRequest): Line[] {
+  const calls = previewOf(request)?.calls ?? [];
+  if (calls.length === 0) return [];
+  const shown = calls.slice(0, MAIL_CALLS).map((call): Line => ['  ', user(`${call.method} ${call.path}`)]);
+  const more = calls.length - shown.length;
+  return [
+    ['Completion will send to Microsoft Graph:'],
+    ...shown,
+    ...(more > 0 ? [[`  and ${more} more call(s) of the same kind.`] as Line] : []),
   ];
 }
 

@@ -78,6 +78,20 @@ describe('notification messages', () => {
     expect(message.text).toContain(
       'Needs 2 approvals because it affects 37 devices; the request expires at 2026-01-31 09:00 UTC. It runs as soon as it is approved.',
     );
+    // The exact calls after the words: the first three, the rest counted.
+    expect(message.text).toContain('Completion will send to Microsoft Graph:');
+    expect(message.text).toContain('POST /v1.0/deviceManagement/managedDevices/dev-3/retire');
+    expect(message.text).not.toContain('dev-4/retire');
+    expect(message.text).toContain('and 34 more call(s) of the same kind.');
+  });
+
+  it('tells an approver the exact Graph call completion will send', () => {
+    const message = buildMessage(base({ request: { ...wipe(), target: laptop }, link }));
+    expect(message.text).toMatch(
+      /Completion will send to Microsoft Graph:\s+POST \/v1\.0\/deviceManagement\/managedDevices\/laptop-42\/wipe/,
+    );
+    expect(message.html).toContain('POST /v1.0/deviceManagement/managedDevices/laptop-42/wipe');
+    expect(message.text).not.toContain('more call(s)');
   });
 
   it('asks an approver to decide through their own link, shown as a plain URL and as a button', () => {
