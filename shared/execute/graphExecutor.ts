@@ -59,10 +59,14 @@ type Facts = Pick<ExecutionOutcome, 'code' | 'followUp'>;
 
 /**
  * A bulk action's share of the tenant's daily cap: today's audited actions, read once, then each
- * device's send counted (`undefined` until the first device needs it).
+ * device's send counted; with the devices Intune audited this action for since the request's
+ * completion (lower-case ids). `undefined` until the first device needs it; `refused` when the
+ * audits could not be read (for good: not read again for each device).
  */
 interface CapBudget {
   remaining?: number;
+  audited?: ReadonlySet<string>;
+  refused?: Result;
 }
 /** An outcome before its Graph calls are added. */
 type Result =
@@ -130,12 +134,17 @@ export class GraphExecutor implements Executor {
   /**
    * A bulk device action, device by device in `resourceIds` order, each as a single device action
    * of its own (its snapshot in `targets`, its own `client-request-id` derived from the request id
-   * and the device id): drift (`target_changed`), already under way (`already_applied`, as after a
-   * retried activity), the daily cap (a bulk of N counts N: devices past it get
-   * `daily_cap_reached` and nothing is sent), send, verify. A device that fails or drifted does not
-   * stop the others; a retryable failure (Graph unavailable or throttled past the bound) stops the
-   * run, the devices not reached failing with the same code, so the activity is retried whole and
-   * the devices already accepted are then `already_applied`.
+   * and the device id): already audited for this request (`already_applied`, see
+   * {@link auditedSince}), drift (`target_changed`), already under way (`already_applied`), the
+   * daily cap (a bulk of N counts N: devices past it get `daily_cap_reached` and nothing is sent),
+   * send, verify. A device that fails or drifted does not stop the others. A device whose failure
+   * is retryable (Graph unavailable or throttled past the bound, after the client's own retries)
+   * stops the run: Graph is unwell, so nothing more is sent, that device fails with its code and
+   * the devices not reached fail `not attempted`. The answer is never retryable: it carries every
+   * device's outcome, every Graph call and, when any device was accepted, the `followUp`, so the
+   * orchestration records it and observes the accepted devices; an operator's re-drive runs the
+   * bulk again (the devices already done are then `already_applied`). Only a token failure before
+   * any write was sent throws (the activity is then retried whole, nothing having been sent).
    */
   private async executeBulk(request: ApprovalRequest, entry: CatalogueEntry): Promise<ExecutionOutcome> {
     const ids = request.operation.resourceIds ?? [];
@@ -176,6 +185,8 @@ export class GraphExecutor implements Executor {
         outcome = await this.run(deviceRequest(request, index), entry, session, budget);
       } catch (error) {
         if (!(error instanceof GraphTokenError)) throw error;
+        // Nothing sent yet: the activity's retry runs the bulk again with nothing to tell apart.
+        if (!sessions.some((one) => one.calls.some((call) => call.method !== 'GET'))) throw error;
         outcome = unavailable(error.message);
       }
       devices.push({
@@ -191,27 +202,43 @@ export class GraphExecutor implements Executor {
     }
     const summary = bulkSummary(entry.deviceAction, devices);
     const facts = { devices, graph: graph(), ...(followUp === undefined ? {} : { followUp }) };
-    return summary.status === 'succeeded'
-      ? { ...summary, ...facts }
-      : { ...summary, retryable: stopped !== undefined, ...facts };
+    if (summary.status === 'succeeded') return { ...summary, ...facts };
+    const stop =
+      stopped === undefined
+        ? ''
+        : `; stopped at a device that failed ${stopped.code} (Graph is unwell), the devices after it were not attempted: a re-drive runs the bulk again, the devices already done answering already_applied`;
+    return { ...summary, retryable: false, detail: `${summary.detail}${stop}`, ...facts };
   }
 
   /**
-   * What the devices did with an accepted device action, read now; throws when Graph cannot be
-   * read. A bulk action observes each device its execution accepted (in order) and answers their
-   * summary: `pending` while any is, else their common state, else `done` when each is done or
-   * gone, else `failed` when any failed, else `unknown`.
+   * What the devices did with an accepted device action, read now; a single device action throws
+   * when Graph cannot be read. A bulk action observes each device its execution accepted (in
+   * order; a device whose read fails is `unknown` with the reason and the others are still read;
+   * it throws only when no device could be read) and answers their summary: `pending` while any
+   * is, else their common state, else `done` when each is done or gone, else `failed` when any
+   * failed, else `unknown`.
    */
   async observe(request: ApprovalRequest): Promise<Observation> {
     if (request.operation.resourceIds === undefined) return this.observeOne(request);
     const at = this.deps.now().toISOString();
     const accepted = (request.execution?.devices ?? []).filter((device) => device.status === 'succeeded');
     const devices: { resourceId: string; outcome: DeviceOutcome }[] = [];
+    const errors: unknown[] = [];
     for (const device of accepted) {
       const index = request.operation.resourceIds.indexOf(device.resourceId);
       if (index < 0) continue;
-      devices.push({ resourceId: device.resourceId, outcome: await this.observeOne(deviceRequest(request, index)) });
+      let outcome: DeviceOutcome;
+      try {
+        outcome = await this.observeOne(deviceRequest(request, index));
+      } catch (error) {
+        errors.push(error);
+        const reason = error instanceof Error ? error.message : String(error);
+        outcome = { state: 'unknown', at, detail: `the device could not be read: ${reason}` };
+      }
+      devices.push({ resourceId: device.resourceId, outcome });
     }
+    // Not one device could be read: Graph is down, so the observation is tried again as a whole.
+    if (devices.length > 0 && errors.length === devices.length) throw errors[0];
     const states = devices.map((device) => device.outcome.state);
     const counts = new Map<string, number>();
     for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
@@ -334,6 +361,11 @@ export class GraphExecutor implements Executor {
     session: GraphSession,
     budget?: CapBudget,
   ): Promise<Result> {
+    if (budget) {
+      // Before drift too: a device's own check-in after an accepted action may change its snapshot.
+      const audited = await this.auditedSince(budget, action, session, request);
+      if (audited !== undefined) return audited;
+    }
     const drift = request.target ? driftBetween(request.target, read.snapshot) : [];
     if (drift.length > 0) return targetChanged(`the device changed since it was approved: ${drift.join(', ')}`);
     if (actionUnderway(action, read.object, request)) {
@@ -342,7 +374,9 @@ export class GraphExecutor implements Executor {
         ...this.followUp(),
       };
     }
-    const cap = budget ? await this.takeFromBudget(budget, action, session) : await this.checkCap(action, session);
+    const cap = budget
+      ? await this.takeFromBudget(budget, action, session, request)
+      : await this.checkCap(action, session);
     if (cap) return cap;
     const device = request.operation.resourceId!;
     for (const call of calls) {
@@ -486,6 +520,59 @@ export class GraphExecutor implements Executor {
   }
 
   /**
+   * Reads today's (UTC) audits of `action` into `budget` once: the cap left, and the devices
+   * audited since the request's completion (less the clock skew allowed, as for a deleted device).
+   */
+  private async loadBudget(
+    budget: CapBudget,
+    action: DeviceAction,
+    session: GraphSession,
+    request: ApprovalRequest,
+  ): Promise<Result | undefined> {
+    if (budget.refused) return budget.refused;
+    if (budget.remaining !== undefined) return undefined;
+    const today = await this.readToday(action, session);
+    if (!Array.isArray(today)) {
+      // A refusal (403) holds for every device; an outage stops the run anyway.
+      budget.refused = today;
+      return today;
+    }
+    const since = sinceCompletion(request).getTime();
+    budget.remaining = this.deps.settings.dailyCaps[action] - today.length;
+    budget.audited = new Set(
+      today
+        .filter((item) => !(Date.parse(String(item.requestDateTime)) < since))
+        .map((item) => String(item.managedDeviceId).toLowerCase()),
+    );
+    return undefined;
+  }
+
+  /**
+   * Whether Intune audited `action` on the device since the request's completion: an earlier
+   * attempt of this request (a retried activity, a re-drive) sent it, so it answers
+   * `already_applied` and nothing is sent again, even while the device's state does not show it
+   * yet. Read from today's audits the cap reads anyway (no extra call); undefined when not audited.
+   */
+  private async auditedSince(
+    budget: CapBudget,
+    action: DeviceAction,
+    session: GraphSession,
+    request: ApprovalRequest,
+  ): Promise<Result | undefined> {
+    const refused = await this.loadBudget(budget, action, session, request);
+    if (refused) return refused;
+    const device = request.operation.resourceId!;
+    if (!budget.audited?.has(device.toLowerCase())) return undefined;
+    const name = request.target?.displayName ?? device;
+    return {
+      ...applied(
+        `Intune audited a ${action} of ${name} at ${sinceCompletion(request).toISOString()} or later (an earlier attempt of this request); nothing was sent`,
+      ),
+      ...this.followUp(),
+    };
+  }
+
+  /**
    * Whether a bulk action's share of today's cap leaves room for one more device (counting it when
    * it does); the refusal when not. Today's audits are read for the first device that needs it.
    */
@@ -493,21 +580,19 @@ export class GraphExecutor implements Executor {
     budget: CapBudget,
     action: DeviceAction,
     session: GraphSession,
+    request: ApprovalRequest,
   ): Promise<Result | undefined> {
     const cap = this.deps.settings.dailyCaps[action];
-    if (budget.remaining === undefined) {
-      const today = await this.countToday(action, session);
-      if (typeof today !== 'number') return today;
-      budget.remaining = cap - today;
-    }
-    if (budget.remaining <= 0)
+    const refused = await this.loadBudget(budget, action, session, request);
+    if (refused) return refused;
+    if ((budget.remaining ?? 0) <= 0)
       return {
         status: 'failed',
         retryable: false,
         code: 'daily_cap_reached',
         detail: `the tenant's daily cap of ${cap} ${action} actions (UTC) is used up with the devices before this one: nothing was sent to it; complete a new request for it after midnight UTC`,
       };
-    budget.remaining -= 1;
+    budget.remaining = (budget.remaining ?? 0) - 1;
     return undefined;
   }
 
@@ -528,23 +613,36 @@ export class GraphExecutor implements Executor {
   /** Today's (UTC) audited `action`s, counted up to the cap; the refusal when the audits cannot be read. */
   private async countToday(action: DeviceAction, session: GraphSession): Promise<number | Result> {
     const cap = this.deps.settings.dailyCaps[action];
+    const today = await this.readToday(action, session, cap);
+    return Array.isArray(today) ? today.length : today;
+  }
+
+  /**
+   * Today's (UTC) audits of `action` (id, device id and time of each); reading stops once `enough`
+   * were read (a tenant's day can hold thousands of audits, and more change nothing); the refusal
+   * when the audits cannot be read.
+   */
+  private async readToday(
+    action: DeviceAction,
+    session: GraphSession,
+    enough = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, unknown>[] | Result> {
     const now = this.deps.now();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
-    const counted = (items: readonly Record<string, unknown>[]) =>
-      items.filter((item) => item.action === AUDIT_ACTION[action]).length;
-    // Reading stops at the cap: a tenant's day can hold thousands of audits, and more change nothing.
+    const ours = (items: readonly Record<string, unknown>[]) =>
+      items.filter((item) => item.action === AUDIT_ACTION[action]);
     const audits = await session.list(
       'beta',
-      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart} and action eq '${AUDIT_ACTION[action]}'&$select=id,action&$top=${AUDIT_PAGE}`,
+      `/deviceManagement/remoteActionAudits?$filter=requestDateTime ge ${dayStart} and action eq '${AUDIT_ACTION[action]}'&$select=id,action,managedDeviceId,requestDateTime&$top=${AUDIT_PAGE}`,
       10_000,
-      (items) => counted(items) >= cap,
+      (items) => ours(items).length >= enough,
     );
     if (!audits.ok) {
       return audits.response.status === 403
         ? forbidden(AUDIT_PERMISSION, audits.response)
         : unavailable(describe(audits.response));
     }
-    return counted(audits.items);
+    return ours(audits.items);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Api, advanceClock, trailUntil } from '../support/api';
 import { completeAndExecute, injectFault, protect, submitApproved, tenantObject } from '../support/localIntune';
-import { intuneCalls, newDevice, newDevices, SEEDED, type IntuneCall } from '../support/intune';
+import { intuneCalls, newDevices, SEEDED, type IntuneCall } from '../support/intune';
+import { eventually } from '../support/maa';
 import { startRuntime } from '../support/runtime';
 
 const bulk = (profileType: string, action: string, resourceIds: string[], more: Record<string, unknown> = {}) => ({
@@ -115,6 +116,65 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
     ]);
   }, 120_000);
 
+  it('records a run Graph stopped with every device and call, observes the accepted devices, and a re-drive sends nothing twice', async () => {
+    const ids = await devices('LT-STOPPED', 4);
+    const id = await submitApproved(api, bulk('deviceWipe', 'wipe', ids));
+    // Every attempt at the third device's wipe within the execution answers 503 (the client's own retries included).
+    await injectFault(api.runtime, { status: 503, count: 4, path: `${ids[2]}/wipe` });
+    const done = await completeAndExecute(api, id, 60_000);
+    // Recorded at once, not thrown and retried into a bare "gave up after retries".
+    expect(done.execution).toMatchObject({ status: 'failed', code: 'partially_applied' });
+    expect(done.execution.detail).toContain('stopped at a device that failed graph_unavailable');
+    expect(done.execution.devices.map((device: { code: string }) => device.code)).toEqual([
+      'accepted',
+      'accepted',
+      'graph_unavailable',
+      'graph_unavailable',
+    ]);
+    expect(done.execution.devices[3].detail).toMatch(/^not attempted/);
+    const posts = done.execution.graph.calls.filter((call: { method: string }) => call.method === 'POST');
+    expect(posts.slice(0, 2).map((call: { status: number }) => call.status)).toEqual([204, 204]);
+    expect(posts.slice(2).every((call: { status: number; path: string }) => call.status === 503)).toBe(true);
+    const calls = await intuneCalls(api.runtime.url);
+    expect(writesOn(calls, ids[0]!)).toHaveLength(1);
+    expect(writesOn(calls, ids[1]!)).toHaveLength(1);
+    expect(writesOn(calls, ids[2]!)).toEqual([]);
+    // Graph was unwell: nothing was sent to the device after the one that failed.
+    expect(calls.filter((call) => call.path.includes(ids[3]!))).toEqual([]);
+
+    // The accepted devices are followed up as in any partial run.
+    await advanceClock(api.runtime, 'PT16M');
+    const observed = await api.until('alice', id, (request) => request.execution?.device !== undefined);
+    expect(observed.execution.devices.map((device: { device?: { state: string } }) => device.device?.state)).toEqual([
+      'done',
+      'done',
+      undefined,
+      undefined,
+    ]);
+
+    // An operator's re-drive runs the bulk again: the devices already done are already_applied.
+    let claimed = 0;
+    await eventually(
+      async () => {
+        claimed = (await api.call('olga', 'POST', `ops/requests/${id}/redrive`, { reason: 'Graph is back (INC-77)' }))
+          .status;
+        return claimed === 202;
+      },
+      're-drive accepted',
+      15_000,
+    );
+    const redriven = await api.until('alice', id, (request) => request.redrive?.running === false);
+    expect(redriven.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(redriven.execution.devices.map((device: { code: string }) => device.code)).toEqual([
+      'already_applied',
+      'already_applied',
+      'accepted',
+      'accepted',
+    ]);
+    const after = await intuneCalls(api.runtime.url);
+    for (const device of ids) expect(writesOn(after, device)).toHaveLength(1);
+  }, 120_000);
+
   it('holds every device: a request on any of them is refused with entity_locked naming it, and nothing is held', async () => {
     const ids = await devices('LT-LOCK', 3);
     const first = await api.call('alice', 'POST', 'requests', retire([ids[0]!, ids[1]!]));
@@ -204,30 +264,4 @@ describe('bulk device actions on the real runtime (manual clock)', () => {
       expect(answer.body.detail).not.toContain(SEEDED.devices.olgaLaptop);
     });
   });
-});
-
-describe('a bulk device action retried by the orchestration (real clock)', () => {
-  let api: Api;
-  beforeAll(async () => {
-    api = new Api(await startRuntime());
-    await protect(api, 'deviceWipe');
-  }, 60_000);
-  afterAll(() => api.runtime.dispose());
-
-  it('sends nothing twice: the devices accepted before Graph failed are already_applied on the retry', async () => {
-    const ids: string[] = [];
-    for (let n = 1; n <= 3; n++) ids.push(await newDevice(api.runtime.url, `LT-RETRY-0${n}`));
-    const id = await submitApproved(api, bulk('deviceWipe', 'wipe', ids));
-    // Every attempt at the third device's wipe within the first execution answers 503.
-    await injectFault(api.runtime, { status: 503, count: 4, path: `${ids[2]}/wipe` });
-    const done = await completeAndExecute(api, id, 60_000);
-    expect(done.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
-    expect(done.execution.devices.map((device: { code: string }) => device.code)).toEqual([
-      'already_applied',
-      'already_applied',
-      'accepted',
-    ]);
-    const calls = await intuneCalls(api.runtime.url);
-    for (const device of ids) expect(writesOn(calls, device)).toHaveLength(1);
-  }, 90_000);
 });

@@ -198,6 +198,8 @@ class GraphLine {
    * it (the app never learns what Graph did).
    */
   onAnswer: (method: string, path: string, status: number) => 'relay' | 'drop' = () => 'relay';
+  /** When set, each relayed answer's body as the app gets it (e.g. a device read Intune does not show a wipe in yet). */
+  rewrite: ((method: string, path: string, body: string) => string) | undefined;
   private readonly sockets = new Set<Socket>();
 
   constructor() {
@@ -230,8 +232,23 @@ class GraphLine {
               incoming.socket.destroy();
               return;
             }
-            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(outgoing);
+            const rewrite = this.rewrite;
+            if (rewrite === undefined) {
+              outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(outgoing);
+              return;
+            }
+            const parts: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => parts.push(chunk));
+            answer.on('end', () => {
+              const text = rewrite(incoming.method ?? 'GET', upstream.pathname, Buffer.concat(parts).toString('utf8'));
+              const { 'transfer-encoding': _chunked, ...headers } = answer.headers;
+              outgoing.writeHead(answer.statusCode ?? 502, {
+                ...headers,
+                'content-length': String(Buffer.byteLength(text)),
+              });
+              outgoing.end(text);
+            });
           },
         );
         relay.on('error', () => outgoing.destroy());
@@ -441,6 +458,49 @@ describe('kill -9 of the runtime during execution', () => {
       });
     } finally {
       line.onAnswer = () => 'relay';
+    }
+  });
+  it('sends no device of a bulk wipe twice when killed mid-run, even while Intune does not show the wipes on the devices yet', async () => {
+    const ids: string[] = [];
+    for (let n = 1; n <= 3; n++) ids.push(await newDevice(api.runtime.url, `LT-CRASH-BULK-0${n}`));
+    const id = await submitApproved(api, {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceIds: ids },
+      justification: 'Stolen from the van (INC-4800)',
+    });
+    // Intune lags: a read of a device shows no wipe, pending or done, only the remote action audits have it.
+    line.rewrite = (method, route, text) => {
+      if (method !== 'GET' || !ids.some((device) => route.endsWith(`/managedDevices/${device}`))) return text;
+      const device = JSON.parse(text) as Record<string, unknown>;
+      return JSON.stringify({ ...device, managementState: 'managed', deviceActionResults: [] });
+    };
+    let killed = false;
+    const victim = api.runtime;
+    line.onAnswer = (method, route, status) => {
+      if (killed || method !== 'POST' || !route.endsWith(`/managedDevices/${ids[1]}/wipe`) || status >= 300)
+        return 'relay';
+      victim.process.kill('SIGKILL');
+      killed = true;
+      return 'drop';
+    };
+    try {
+      expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+      await eventually(async () => killed, 'the second wipe to be applied', 20_000);
+      await api.runtime.kill();
+      await start();
+      const request = await executionOf(api, id, 60_000);
+      expect(request.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+      expect(request.execution.devices.map((device: { code: string }) => device.code)).toEqual([
+        'already_applied',
+        'already_applied',
+        'accepted',
+      ]);
+      expect(request.execution.devices[0].detail).toContain('Intune audited a wipe');
+      const calls = await intuneCalls(api.runtime.url);
+      for (const device of ids) expect(onPath(calls, `${device}/wipe`)).toHaveLength(1);
+    } finally {
+      line.onAnswer = () => 'relay';
+      line.rewrite = undefined;
     }
   });
 });

@@ -159,26 +159,118 @@ describe('the Graph executor on a bulk device action', () => {
     expect(graph.effective()).toHaveLength(2);
   });
 
-  it('sends nothing twice when the activity runs again: the devices already accepted are already_applied', async () => {
-    const request = await bulk('deviceWipe', 'wipe', [1, 2, 3]);
-    // The first attempt gets through two devices, then Graph is down for the third past the retries.
+  it('stops at a device Graph keeps failing but answers a final failure with every device, every call and the follow-up; a re-drive sends nothing twice', async () => {
+    const request = await bulk('deviceWipe', 'wipe', [1, 2, 3, 4]);
+    // Two devices get through, then Graph is down for the third past the client's own retries.
     graph.faults.push({ status: 503, count: 100, path: `${deviceId(3)}/wipe` });
     const first = await executor({ maxAttempts: 2 }).execute(request);
-    expect(first).toMatchObject({ status: 'failed', retryable: true, code: 'partially_applied' });
-    expect(first.devices?.map((one) => one.code)).toEqual(['accepted', 'accepted', 'graph_unavailable']);
+    // Never retryable: the activity returns it, so the orchestration records it and observes the accepted devices.
+    expect(first).toMatchObject({
+      status: 'failed',
+      retryable: false,
+      code: 'partially_applied',
+      followUp: expect.any(Object),
+    });
+    expect(first.detail).toContain('stopped at a device that failed graph_unavailable');
+    expect(first.devices?.map((one) => `${one.status} ${one.code}`)).toEqual([
+      'succeeded accepted',
+      'succeeded accepted',
+      'failed graph_unavailable',
+      'failed graph_unavailable',
+    ]);
+    expect(first.devices?.[3]?.detail).toMatch(/^not attempted/);
+    // Graph is unwell: nothing is sent to the devices after the one that failed.
+    expect(graph.effective()).toHaveLength(2);
+    expect(writesTo(4)).toEqual([]);
+    expect(first.graph?.calls.filter((call) => call.method === 'POST').map((call) => call.status)).toEqual([
+      204, 204, 503, 503,
+    ]);
     graph.faults.length = 0;
     const again = await executor().execute(request);
     expect(again).toMatchObject({ status: 'succeeded', code: 'accepted' });
-    expect(again.devices?.map((one) => one.code)).toEqual(['already_applied', 'already_applied', 'accepted']);
-    for (const n of [1, 2, 3]) expect(writesTo(n)).toHaveLength(1);
+    expect(again.devices?.map((one) => one.code)).toEqual([
+      'already_applied',
+      'already_applied',
+      'accepted',
+      'accepted',
+    ]);
+    for (const n of [1, 2, 3, 4]) expect(writesTo(n)).toHaveLength(1);
   });
 
-  it('stops at a retryable failure and marks the devices it did not reach with the same code', async () => {
+  it('marks every device failed with the code when the first one stops the run, and is still not retryable', async () => {
     const request = await bulk('deviceRetire', 'retire', [1, 2, 3]);
     graph.faults.push({ status: 503, count: 100, path: `${deviceId(1)}/retire` });
     const outcome = await executor({ maxAttempts: 2 }).execute(request);
-    expect(outcome).toMatchObject({ status: 'failed', retryable: true, code: 'graph_unavailable' });
+    expect(outcome).toMatchObject({ status: 'failed', retryable: false, code: 'graph_unavailable' });
+    expect(outcome.followUp).toBeUndefined();
+    expect(outcome.devices?.map((one) => one.code)).toEqual([
+      'graph_unavailable',
+      'graph_unavailable',
+      'graph_unavailable',
+    ]);
     expect(outcome.devices?.[2]?.detail).toMatch(/^not attempted/);
+    expect(graph.effective()).toEqual([]);
+  });
+
+  it('throttling past the bound on one device stops the run the same way, not retryable', async () => {
+    const request = await bulk('deviceRetire', 'retire', [1, 2, 3]);
+    graph.faults.push({ status: 429, count: 100, path: `${deviceId(2)}/retire`, retryAfter: '120' });
+    const outcome = await executor().execute(request);
+    expect(outcome).toMatchObject({ status: 'failed', retryable: false, code: 'partially_applied' });
+    expect(outcome.devices?.map((one) => one.code)).toEqual(['accepted', 'graph_throttled', 'graph_throttled']);
+    expect(graph.effective()).toHaveLength(1);
+  });
+
+  it('sends nothing again to a device Intune audited since the completion, even while the device does not show the action yet', async () => {
+    const request = await bulk('deviceWipe', 'wipe', [1, 2, 3]);
+    const run = executor();
+    await expect(run.execute(request)).resolves.toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(graph.effective()).toHaveLength(3);
+    // The host crashed before the outcome was recorded, and Intune does not show the wipes on the devices yet.
+    for (const n of [1, 2, 3]) {
+      const stored = graph.collection(DEVICES).get(deviceId(n))!;
+      stored.managementState = 'managed';
+      stored.deviceActionResults = [];
+    }
+    now = new Date(NOW.getTime() + 60_000);
+    const again = await run.execute(request);
+    expect(again).toMatchObject({ status: 'succeeded', code: 'accepted', followUp: expect.any(Object) });
+    expect(again.devices?.map((one) => one.code)).toEqual(['already_applied', 'already_applied', 'already_applied']);
+    expect(again.devices?.[0]?.detail).toContain('Intune audited a wipe');
+    expect(graph.effective()).toHaveLength(3);
+    // No extra call: the audits the daily cap reads anyway, read from the start once per run (the fake
+    // serves two a page).
+    const firstPages = graph.reads.filter((read) => read.path.includes(AUDITS) && !read.path.includes('skiptoken'));
+    expect(firstPages).toHaveLength(2);
+    expect(again.graph?.calls.filter((call) => call.path.includes('remoteActionAudits'))).toHaveLength(2);
+    expect(again.graph?.calls.filter((call) => call.method !== 'GET')).toEqual([]);
+  });
+
+  it('counts only audits since the completion as an earlier attempt: an older wipe of the device is not this request', async () => {
+    graph.put(AUDITS, {
+      id: 'earlier',
+      managedDeviceId: deviceId(1),
+      action: 'factoryReset',
+      requestDateTime: '2026-12-07T08:00:00.000Z',
+    });
+    graph.put(AUDITS, {
+      id: 'other-action',
+      managedDeviceId: deviceId(2),
+      action: 'removeCompanyData',
+      requestDateTime: NOW.toISOString(),
+    });
+    const request = await bulk('deviceWipe', 'wipe', [1, 2]);
+    const outcome = await executor().execute(request);
+    expect(outcome.devices?.map((one) => one.code)).toEqual(['accepted', 'accepted']);
+    expect(graph.effective()).toHaveLength(2);
+  });
+
+  it('reads the audits once even when Graph refuses them: every device graph_forbidden, nothing sent', async () => {
+    graph.forbidden.push('remoteActionAudits');
+    const request = await bulk('deviceRetire', 'retire', [1, 2, 3]);
+    const outcome = await executor().execute(request);
+    expect(outcome).toMatchObject({ status: 'failed', retryable: false, code: 'graph_forbidden' });
+    expect(outcome.graph?.calls.filter((call) => call.path.includes('remoteActionAudits'))).toHaveLength(1);
     expect(graph.effective()).toEqual([]);
   });
 
@@ -215,5 +307,30 @@ describe('the Graph executor on a bulk device action', () => {
     graph.collection(DEVICES).delete(deviceId(2));
     const left = await run.observe(executed);
     expect(left).toMatchObject({ state: 'done', detail: '2 device(s) observed: 1 done, 1 gone' });
+  });
+
+  it('observes every accepted device even when one cannot be read: that one is unknown with the reason', async () => {
+    const request = await bulk('deviceRetire', 'retire', [1, 2, 3]);
+    const run = executor();
+    const outcome = await run.execute(request);
+    const executed: ApprovalRequest = {
+      ...request,
+      execution: { status: 'succeeded', at: NOW.toISOString(), detail: outcome.detail, devices: outcome.devices! },
+    };
+    graph.faults.push({ status: 503, count: 1000, path: `${DEVICES}/${deviceId(2)}`, reads: true });
+    const pending = await run.observe(executed);
+    expect(pending).toMatchObject({ state: 'pending' });
+    expect(pending.devices?.map((one) => one.outcome.state)).toEqual(['pending', 'unknown', 'pending']);
+    expect(pending.devices?.[1]?.outcome.detail).toMatch(/could not be read: .*503/);
+    for (const n of [1, 3]) {
+      const stored = graph.collection(DEVICES).get(deviceId(n))!;
+      stored.deviceActionResults = [{ actionName: 'retire', actionState: 'done', startDateTime: NOW.toISOString() }];
+    }
+    const settled = await run.observe(executed);
+    expect(settled).toMatchObject({ state: 'unknown', detail: '3 device(s) observed: 2 done, 1 unknown' });
+    expect(settled.devices?.map((one) => one.outcome.state)).toEqual(['done', 'unknown', 'done']);
+    // Not one device readable: Graph is down, the observation throws so it is tried again whole.
+    graph.faults.push({ status: 503, count: 1000, path: DEVICES, reads: true });
+    await expect(run.observe(executed)).rejects.toThrow(/503/);
   });
 });
