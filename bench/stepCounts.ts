@@ -13,7 +13,7 @@ import { median } from './stats';
 // complete, Graph executes) costs the Durable backend: orchestrator episodes, activities by name,
 // history events and their bytes. Run: `node dist/bench/stepCounts.js` (after `npm run build`);
 // `BENCH_STEP_LIFECYCLES` lifecycles one after another (default 10), `BENCH_STEP_APP` another
-// checkout's root to count its built app with this runtime. The device follows up every second
+// checkout's root to count its built app with this runtime, `BENCH_STEP_KEEP=1` keeps the data. The device follows up every second
 // (the local tenant wipes after a second), so each orchestration ends within seconds; the
 // follow-up's share (its timers, observations and last step) is counted apart, from the first
 // timer after the execution was recorded.
@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   } finally {
     client.close();
     await runtime.dispose();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.BENCH_STEP_KEEP === '1') console.log(`data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -113,7 +113,9 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
-    if (request !== stored.value || kind !== undefined) step.request = { value: request, etag: stored.etag };
+    // The first step's request and etag are its start input's: not carried twice.
+    if (request !== stored.value || (kind !== undefined && !start))
+      step.request = { value: request, etag: stored.etag };
     if (kind !== undefined)
       step.notify = { kind, notificationId: context.df.newGuid(request.id), at: now(), after: trailEnd };
     const output = (yield* settle(

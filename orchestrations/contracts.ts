@@ -55,7 +55,7 @@ export interface RecordStepInput extends Correlated {
    * input the app did not sign records nothing and ends).
    */
   start?: ApprovalOrchestrationInput;
-  /** The notification this step sends once its records are written (needs `request`). */
+  /** The notification this step sends once its records are written (needs `request`, or on the first step `start`). */
   notify?: StepNotification;
 }
 

@@ -17,7 +17,7 @@ export type Send = (input: NotifyInput) => Promise<NotifyOutput>;
  * safe); then, for a step that notifies, sends the notification through `send` and appends its
  * outcomes (`link.issued`, `notification.sent/failed`), chained at the position the orchestration
  * gave, with the read model's head moved to them under the etag the first write answered (no
- * read). Returns the read model's etag after the step (null when the request has no read model),
+ * read). The first step's request is its start input's, not carried twice. Returns the read model's etag after the step (null when the request has no read model),
  * with the trail's new end for a step that notified. On the first step it first checks the start
  * input's signature and writes and sends nothing when it does not verify.
  *
@@ -39,9 +39,10 @@ export function makeRecordStep(store: Pick<Store, 'recordStep' | 'listAudit'>, k
       step.records.length > 0
         ? ((await store.recordStep({ records: step.records, ...(step.request ? { request: step.request } : {}) })) ??
           null)
-        : (step.request?.etag ?? null);
+        : (step.request?.etag ?? start?.etag ?? null);
     if (!notify) return etag;
-    const request = step.request?.value;
+    // The first step's request is its start input's (as submitted, already in the read model).
+    const request = step.request?.value ?? start?.request;
     if (!request) throw new Error('a step that notifies carries its request');
     const { outcomes, problems } = await send({
       kind: notify.kind,

@@ -36,7 +36,7 @@ export function recordStepInStore(send: Sender = delivers, options: { unrecorded
       return output;
     }
     const { kind, notificationId, at, after: start } = step.notify;
-    const request = step.request!.value;
+    const request = step.request?.value ?? step.start!.request;
     const etag = step.records.length > 0 ? `etag-${++version}` : step.request!.etag;
     const { outcomes, problems } = send({ kind, request, notificationId, at });
     const { records, next } = chainEvents(notificationEvents(request, kind, outcomes, problems, at), start);

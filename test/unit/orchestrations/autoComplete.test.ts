@@ -95,7 +95,9 @@ function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: 
 
 /** What each notifying step told of: its kind and the request as the step left it. */
 const notified = (fake: FakeOrchestration) =>
-  stepsOf(fake).flatMap((step) => (step.notify ? [{ kind: step.notify.kind, request: step.request!.value }] : []));
+  stepsOf(fake).flatMap((step) =>
+    step.notify ? [{ kind: step.notify.kind, request: (step.request?.value ?? step.start?.request)! }] : [],
+  );
 
 describe('approvalOrchestrator: completion on approval', () => {
   it('completes and executes on the approval that reaches the quorum, then tells the initiator what ran', () => {

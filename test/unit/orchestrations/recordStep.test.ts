@@ -139,9 +139,15 @@ describe('recordStep', () => {
     expect(send.sent).toEqual([]);
     expect(await readTrail(store, request.id)).toEqual([]);
 
-    // Signed, the same step goes through.
-    const signed = signStart(keys, request.id, unsigned, new Date());
-    await makeRecordStep(store, keys, send)({ ...step, start: signed });
-    expect(send.sent).toHaveLength(1);
+    // Signed, the same step goes through; as the orchestration sends it, the request comes only in the start input.
+    const signed = signStart(keys, request.id, { request, etag: step.request!.etag }, new Date());
+    const { request: _carried, ...withoutRequest } = step;
+    await makeRecordStep(store, keys, send)({ ...withoutRequest, start: signed });
+    expect(send.sent.map((input) => input.request.id)).toEqual([request.id]);
+    expect((await readTrail(store, request.id)).map((record) => record.type)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'notification.sent',
+    ]);
   });
 });
