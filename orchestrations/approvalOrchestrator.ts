@@ -19,7 +19,7 @@ import {
   type Principal,
 } from '../shared/domain/model';
 import { completesOnApproval } from '../shared/domain/policy';
-import { notificationEvents, notificationFor, type NotificationKind } from '../shared/domain/notifications';
+import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type {
   ApprovalCustomStatus,
@@ -28,26 +28,19 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
-  LegacyNotifyOutput,
-  NotifyInput,
+  NotifiedStepOutput,
   ReadAppRolesInput,
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import { execute, failureDetail, observable, observeDevice, retry, STEP_RETRY } from './execution';
+import { execute, observable, observeDevice, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
-
-/** How long a closed request still takes commands, to audit them as refused instead of dropping them. */
-const CLOSED_GRACE_MS = 10_000;
 
 /**
  * How long an applied or refused command's nonce is remembered: as long as its signature is fresh
  * (a command issued up to the skew in the future stays fresh that much longer).
  */
 const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
-
-/** Notifications: the channels retry inside the activity; one more run if it crashed, then the failure is audited. */
-const NOTIFY_RETRY = retry(5_000, 2);
 
 /**
  * One orchestration per request (instance id = request id). It records the submission, then
@@ -87,22 +80,66 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     trailEnd = next;
     return records;
   };
-  /** Records a step; the first one (`start`) also has the start input's signature checked, and answers why it was refused. */
+  /**
+   * The waiter for commands that come once the request is closed: made and listened to with the
+   * first task yielded after it closed (see {@link settle}), and left open after that, so a command
+   * that arrives while the orchestration finishes its work (executing, following the device up,
+   * recording) lands in it and is audited as refused before the orchestration ends.
+   */
+  let late: df.Task | undefined;
+  /**
+   * Yields `task` and answers its result; once the request is closed, the first such task races
+   * the {@link late} waiter, which costs nothing when no command comes (no timer, no extra episode).
+   */
+  function* settle(task: df.Task): Generator<df.Task, unknown, unknown> {
+    if (late === undefined && CLOSED_STATUSES.has(request.status)) {
+      late = context.df.waitForExternalEvent(ApprovalEvents.Command);
+      yield context.df.Task.any([late, task]);
+    }
+    // Yielded again when the command won the race: a task already scheduled is not scheduled twice.
+    return yield task;
+  }
+  /**
+   * Records a step, and sends its notification `kind` about the request as the step leaves it,
+   * auditing the outcomes, in one activity; the first step (`start`) also has the start input's
+   * signature checked, and answers why it was refused.
+   */
   function* record(
     result: CommandResult,
     start?: ApprovalOrchestrationInput,
+    kind?: NotificationKind,
   ): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
     const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
-    if (request !== stored.value) step.request = { value: request, etag: stored.etag };
-    const output = (yield context.df.callActivityWithRetry(
-      Activities.recordStep,
-      STEP_RETRY,
-      step,
+    // A step that notifies carries the request too: the messages tell of it as it now is.
+    // The first step's request and etag are its start input's: not carried twice.
+    if (request !== stored.value || (kind !== undefined && !start))
+      step.request = { value: request, etag: stored.etag };
+    if (kind !== undefined)
+      step.notify = { kind, notificationId: context.df.newGuid(request.id), at: now(), after: trailEnd };
+    const output = (yield* settle(
+      context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step),
     )) as RecordStepOutput;
-    if (output !== null && typeof output === 'object') return output.startRefused;
-    if (output !== null) stored = { value: request, etag: output };
+    if (output === null) return undefined;
+    if (typeof output === 'string') {
+      stored = { value: request, etag: output };
+      return undefined;
+    }
+    if ('startRefused' in output) return output.startRefused;
+    const notified: NotifiedStepOutput = output;
+    trailEnd = notified.next;
+    if (notified.etag !== null) stored = { value: request, etag: notified.etag };
+    if (notified.unrecorded?.length) {
+      // The messages went out but their outcomes were not written: recorded as a step of their own, never sent again.
+      const retried = (yield* settle(
+        context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
+          records: notified.unrecorded,
+          ...correlation,
+        } satisfies RecordStepInput),
+      )) as RecordStepOutput;
+      if (typeof retried === 'string') stored = { value: request, etag: retried };
+    }
     return undefined;
   }
   /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
@@ -158,10 +195,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     };
     let auth: AuthorizeCommandOutput;
     try {
-      auth = (yield context.df.callActivityWithRetry(
-        Activities.authorizeCommand,
-        STEP_RETRY,
-        input,
+      auth = (yield* settle(
+        context.df.callActivityWithRetry(Activities.authorizeCommand, STEP_RETRY, input),
       )) as AuthorizeCommandOutput;
     } catch {
       // The directory stayed unreachable: the command is refused (and audited), not guessed.
@@ -208,24 +243,9 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     };
     context.df.setCustomStatus(status);
   };
-  // The reminder lead comes in the input (orchestrators read no settings). Histories started before
-  // it did took it from each notify output, 0 until the first answered: their replay must decide alike.
-  const leadFromNotify = input.reminderBeforeMs === undefined;
-  let reminderBeforeMs = input.reminderBeforeMs ?? 0;
+  // The reminder lead comes in the input (orchestrators read no settings).
+  const reminderBeforeMs = input.reminderBeforeMs ?? 0;
   let reminded = false;
-  /** Sends notification `kind` about the request as it stands and audits the outcomes. */
-  function* notify(kind: NotificationKind): Generator<df.Task, void, unknown> {
-    const input: NotifyInput = { kind, request, notificationId: context.df.newGuid(request.id), at: now() };
-    let output: LegacyNotifyOutput;
-    try {
-      output = (yield context.df.callActivityWithRetry(Activities.notify, NOTIFY_RETRY, input)) as LegacyNotifyOutput;
-    } catch (error) {
-      output = { outcomes: [], problems: [`the notify activity failed: ${failureDetail(error)}`] };
-    }
-    if (leadFromNotify && output.reminderBeforeMs !== undefined) reminderBeforeMs = output.reminderBeforeMs;
-    const events = notificationEvents(request, kind, output.outcomes, output.problems, now());
-    if (events.length > 0) yield* record({ request, events });
-  }
 
   const startRefused = yield* record(
     {
@@ -233,6 +253,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)],
     },
     input,
+    'submitted',
   );
   if (startRefused !== undefined) {
     // Started through the Durable API with an input the app did not sign: nothing was written, nothing runs.
@@ -246,7 +267,6 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     return refused;
   }
   publish();
-  yield* notify('submitted');
 
   while (!CLOSED_STATUSES.has(request.status)) {
     // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
@@ -266,7 +286,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (winner === reminder) {
       expiry.cancel();
       reminded = true;
-      yield* notify('reminder');
+      yield* record({ request, events: [] }, undefined, 'reminder');
       continue;
     }
     reminder?.cancel();
@@ -294,17 +314,21 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({ request, events: [refusal(command, error.code, error.message)] });
       continue;
     }
-    yield* record(result);
-    publish();
     let kind = notificationFor(result);
     // A policy that completes on approval: the approval that reached the quorum completes the
-    // request at once (no actor), and the initiator hears what ran instead of "complete it now".
+    // request at once (no actor), in the same step, and the initiator hears what ran instead of
+    // "complete it now".
     let autoCompleted = false;
-    if (command.kind === 'decide' && request.status === 'approved' && completesOnApproval(request.policy)) {
+    if (
+      command.kind === 'decide' &&
+      result.request.status === 'approved' &&
+      completesOnApproval(result.request.policy)
+    ) {
+      const approved = result.request;
       // On the initiator's behalf, only while they still hold the roles submitting needs: read now.
       let initiatorRoles: string[] | undefined;
       try {
-        const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
+        const input: ReadAppRolesInput = { principalId: approved.initiator.id, ...correlation };
         initiatorRoles = (yield context.df.callActivityWithRetry(
           Activities.readAppRoles,
           STEP_RETRY,
@@ -312,40 +336,43 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         )) as string[];
       } catch {
         // The directory stayed unreachable: not completed (audited); the initiator still may.
-        const at = now();
-        const unread: Command = { kind: 'autoComplete', initiatorRoles: [], at };
-        yield* record({
-          request,
+        const unread: Command = { kind: 'autoComplete', initiatorRoles: [], at: now() };
+        result = {
+          request: approved,
           events: [
+            ...result.events,
             refusal(
               unread,
               'membership_unavailable',
               "not completed on approval: the initiator's roles could not be read from the directory",
             ),
           ],
-        });
+        };
       }
       if (initiatorRoles !== undefined) {
         const autoComplete: Command = { kind: 'autoComplete', initiatorRoles, at: now() };
         try {
-          const completed = applyCommand(request, autoComplete);
-          yield* record(completed);
-          publish();
+          const completed = applyCommand(approved, autoComplete);
+          result = { request: completed.request, events: [...result.events, ...completed.events] };
           autoCompleted = true;
           kind = undefined;
         } catch (error) {
           if (!isDomainError(error)) throw error;
-          yield* record({ request, events: [refusal(autoComplete, error.code, error.message)] });
+          result = { request: approved, events: [...result.events, refusal(autoComplete, error.code, error.message)] };
         }
       }
     }
-    if (kind) yield* notify(kind);
+    yield* record(result, undefined, kind);
+    publish();
 
     if (request.status === 'completed') {
       const { followUp, ...execution } = yield* execute(context, request, correlation);
-      yield* record(applyCommand(request, { kind: 'recordExecution', execution }));
+      yield* record(
+        applyCommand(request, { kind: 'recordExecution', execution }),
+        undefined,
+        autoCompleted ? 'executed' : undefined,
+      );
       publish();
-      if (autoCompleted) yield* notify('executed');
       if (followUp && observable(request.execution)) {
         const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
         try {
@@ -366,17 +393,15 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     }
   }
 
-  // Commands the API accepted just before the request closed are audited as refused, not dropped.
-  const graceEnd = new Date(context.df.currentUtcDateTime.getTime() + CLOSED_GRACE_MS);
-  for (;;) {
-    const late = context.df.waitForExternalEvent(ApprovalEvents.Command);
-    const grace = context.df.createTimer(graceEnd);
-    if ((yield context.df.Task.any([late, grace])) === grace) break;
-    grace.cancel();
-    if (!(yield* authorize(late.result, [], false))) continue;
+  // Commands that came while the closed request finished its work are audited as refused, not
+  // dropped; the orchestration then ends at once (a command raised after that finds it finished).
+  while (late?.isCompleted) {
+    const event: unknown = late.result;
+    late = undefined;
+    if (!(yield* authorize(event, [], false))) continue;
     yield* record({
       request,
-      events: [refusal(late.result as CommandEvent, 'invalid_state', `the request is already ${request.status}`)],
+      events: [refusal(event as CommandEvent, 'invalid_state', `the request is already ${request.status}`)],
     });
   }
 

@@ -1,3 +1,4 @@
+import type { ChainStart } from '../shared/domain/auditChain';
 import type { ApprovalRequest, AuditRecord, DeviceOutcome, Execution } from '../shared/domain/model';
 import type { DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
@@ -21,9 +22,7 @@ export interface ApprovalOrchestrationInput extends Correlated {
   operatorStart?: DomainEvent;
   /**
    * How long before expiry approvers are reminded (0: never), from the app settings of whoever
-   * started it: orchestrations read no settings. Absent from inputs made before it was passed
-   * here; those orchestrations take it from their `notify` activity's recorded outputs instead
-   * (see {@link LegacyNotifyOutput}).
+   * started it: orchestrations read no settings. Absent: no reminder.
    */
   reminderBeforeMs?: number;
   /** Made by the Durable client adapter over everything above but the correlation id (`signStart`); the first step checks it. */
@@ -40,23 +39,58 @@ export interface ApprovalOrchestrationOutput {
 }
 
 /**
- * Input of the `recordStep` activity (the store's `RequestStep`): the step's chained audit
- * records, and the read model after it with the etag of the version the last step wrote, when
- * the step changes it.
+ * Input of the `recordStep` activity, one step of the request: the step's chained audit records
+ * (the store's `RequestStep`), the read model after it with the etag of the version the last step
+ * wrote (when the step changes it, or when it notifies: the messages are about the request as it
+ * now is), and the notification the step sends, if any. A step is one activity: its records, its
+ * messages and their outcomes' records.
  */
 export interface RecordStepInput extends Correlated {
+  /** The step's own records, chained by the orchestration; empty for a step that only notifies (the reminder). */
   records: AuditRecord[];
   request?: { value: ApprovalRequest; etag: string };
   /**
    * On the first step only: the orchestration's input, whose start signature the activity checks
-   * before it writes anything (an orchestration started through the Durable API with an input
-   * the app did not sign records nothing and ends).
+   * before it writes or sends anything (an orchestration started through the Durable API with an
+   * input the app did not sign records nothing and ends).
    */
   start?: ApprovalOrchestrationInput;
+  /** The notification this step sends once its records are written (needs `request`, or on the first step `start`). */
+  notify?: StepNotification;
 }
 
-/** What the `recordStep` activity answers: the read model's etag after the step (null without one), or why the start was refused. */
-export type RecordStepOutput = string | null | { startRefused: string };
+/**
+ * A step's notification: what to tell whom is derived from `kind` and the step's request. Its
+ * outcomes (`link.issued`, `notification.sent`, `notification.failed`) are chained at `after`, the
+ * trail's end after the step's own records, so their `seq` is fixed by the orchestration's trail.
+ */
+export interface StepNotification {
+  kind: NotificationKind;
+  /**
+   * A GUID from `context.df.newGuid`: message (CloudEvent) ids and approval link ids derive from
+   * it, so a re-run activity sends the same ids and the same links.
+   */
+  notificationId: string;
+  /** The orchestration's current time (RFC 3339): when links are issued, the messages dated and the outcomes audited. */
+  at: string;
+  after: ChainStart;
+}
+
+/**
+ * What the `recordStep` activity answers: the read model's etag after the step (null without one)
+ * for a step that notifies nothing; for one that notifies, that etag and where the trail continues
+ * after the outcomes' records (`next`), with `unrecorded`, the outcomes' records, chained, when
+ * writing them failed after the messages went out (the orchestration then records them as a step
+ * of their own, so a passing store outage never sends a message twice); or why the start was refused.
+ */
+export type RecordStepOutput = string | null | { startRefused: string } | NotifiedStepOutput;
+
+/** The `recordStep` output of a step that notified (see {@link RecordStepOutput}). */
+export interface NotifiedStepOutput {
+  etag: string | null;
+  next: ChainStart;
+  unrecorded?: AuditRecord[];
+}
 
 /**
  * Input of the `authorizeCommand` activity: a command event as it arrived (unverified), for the
@@ -82,7 +116,7 @@ export type AuthorizeCommandOutput =
   | { ok: true; nonce: string; issuedAt: string; actorRoles: string[]; actorGroupIds: string[] }
   | { ok: false; code: SignatureRefusal; reason: string };
 
-/** Input of the `notify` activity: what to tell whom is derived from `kind` and `request`. */
+/** What a step's sender (`makeNotify`) is given: what to tell whom is derived from `kind` and `request`. */
 export interface NotifyInput {
   kind: NotificationKind;
   request: ApprovalRequest;
@@ -95,19 +129,13 @@ export interface NotifyInput {
   at: string;
 }
 
-/** Output of the `notify` activity. */
+/** What a step's sender reports. */
 export interface NotifyOutput {
   /** One per recipient and channel, in a stable order. */
   outcomes: NotificationOutcome[];
   /** Failures before anything was sent (e.g. the approvers could not be read from the directory). */
   problems: string[];
 }
-
-/**
- * A `notify` output as histories recorded before the reminder lead moved into the orchestration's
- * input hold it: with the lead. Replaying those histories must take the reminder decisions they took.
- */
-export type LegacyNotifyOutput = NotifyOutput & { reminderBeforeMs?: number };
 
 /** Input of the `executeOperation` activity: the request (with the correlation id, which executors ignore). */
 export type ExecuteOperationInput = ApprovalRequest & Correlated;

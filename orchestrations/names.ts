@@ -8,14 +8,15 @@ export const REDRIVE_ORCHESTRATOR = 'redriveExecution';
 
 /** Activities of the approval orchestrator (and `recordRedrive`, of the re-drive orchestrator). */
 export const Activities = {
-  /** Writes the request's read model and appends its audit entries (idempotent). */
+  /**
+   * One step of a request (idempotent): appends its audit entries and writes the read model, then
+   * sends the step's notification, if any, and appends its outcomes.
+   */
   recordStep: 'recordStep',
   /** Verifies a command's signature and freshness and reads the actor's app roles and groups again. */
   authorizeCommand: 'authorizeCommand',
   /** Executes a completed request's stored operation through its profile type's executor. */
   executeOperation: 'executeOperation',
-  /** Notifies approvers or the initiator on every configured channel and reports each outcome. */
-  notify: 'notify',
   /** Records a re-drive's outcome in the read model and the audit trail (idempotent). */
   recordRedrive: 'recordRedrive',
   /** Reads what the device did with an accepted device action, through the executor (a read only). */

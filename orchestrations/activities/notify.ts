@@ -20,7 +20,7 @@ import type { Notifier } from '../../shared/notify/notifier';
 import { describeError } from '../../shared/notify/post';
 import type { NotifyInput, NotifyOutput } from '../contracts';
 
-/** What the `notify` activity sends with. */
+/** What a step's notification is sent with. */
 export interface NotifyDeps {
   readonly directory: Pick<Directory, 'usersInGroup' | 'findUser'>;
   readonly notifiers: readonly Notifier[];
@@ -33,10 +33,10 @@ const APPROVER_KINDS: ReadonlySet<NotificationKind> = new Set(['submitted', 'rem
 const CONCURRENCY = 8;
 
 /**
- * Builds the `notify` activity: looks up in the directory the recipients the domain names for the
+ * Builds the sender of a step's notification (the `recordStep` activity sends with it): looks up in the directory the recipients the domain names for the
  * kind (`audienceOf`, `recipientsOf` in shared/domain/notifications.ts), gives each approver asked
  * to decide their own signed link, and sends every message on every configured channel. Nothing throws: each outcome is reported, for the
- * orchestration to audit.
+ * `recordStep` activity to audit.
  *
  * Delivery is at least once (a crashed activity runs again). Message ids and link ids derive from
  * the input's `notificationId`, and link tokens are signed deterministically from the input's

@@ -22,10 +22,11 @@ function activity<I, O>(name: string, build: (services: Services) => (input: I) 
 }
 
 // Every activity of the app, registered here and nowhere else.
-activity(Activities.recordStep, ({ store, appKeys }) => makeRecordStep(store, appKeys));
+activity(Activities.recordStep, ({ store, appKeys, directory, notifiers, links }) =>
+  makeRecordStep(store, appKeys, makeNotify({ directory, notifiers, links })),
+);
 activity(Activities.authorizeCommand, ({ appKeys, directory }) => makeAuthorizeCommand(appKeys, directory));
 activity(Activities.executeOperation, ({ executorFor, store, now }) => makeExecuteOperation(executorFor, store, now));
-activity(Activities.notify, ({ directory, notifiers, links }) => makeNotify({ directory, notifiers, links }));
 activity(Activities.recordRedrive, ({ store }) => makeRecordRedrive(store));
 activity(Activities.observeExecution, ({ executorFor, store, now }) => makeObserveExecution(executorFor, store, now));
 activity(Activities.recordObservation, ({ store }) => makeRecordObservation(store));

@@ -116,17 +116,9 @@ export class FakeOrchestration {
   private resolve(task: FakeTask): { ok: true; value: unknown } | { ok: false; error: unknown } {
     switch (task.kind) {
       case 'activity': {
-        const { call } = task as ActivityTask;
-        const handler = this.handlers[call.name];
-        if (!handler) throw new Error(`no handler for activity ${call.name}`);
-        try {
-          const value = handler(call.input, call);
-          Object.assign(task, { isCompleted: true, result: value });
-          return { ok: true, value };
-        } catch (error) {
-          Object.assign(task, { isCompleted: true, isFaulted: true });
-          return { ok: false, error };
-        }
+        this.deliverBuffered();
+        this.runActivity(task as ActivityTask);
+        return task.isFaulted ? { ok: false, error: task.result } : { ok: true, value: task.result };
       }
       case 'any':
         return { ok: true, value: this.race(task as AnyTask) };
@@ -136,6 +128,7 @@ export class FakeOrchestration {
         this.nowMs = Math.max(this.nowMs, Date.parse(record.fireAt));
         record.fired = true;
         task.isCompleted = true;
+        this.deliverBuffered();
         return { ok: true, value: undefined };
       }
       default:
@@ -143,8 +136,68 @@ export class FakeOrchestration {
     }
   }
 
-  /** The first of `any`'s tasks in orchestration time; time moves to it. */
+  /** Runs an activity's handler once (a task yielded again keeps its first outcome). */
+  private runActivity(task: ActivityTask): void {
+    if (task.isCompleted) return;
+    const handler = this.handlers[task.call.name];
+    if (!handler) throw new Error(`no handler for activity ${task.call.name}`);
+    try {
+      Object.assign(task, { isCompleted: true, result: handler(task.call.input, task.call) });
+    } catch (error) {
+      Object.assign(task, { isCompleted: true, isFaulted: true, result: error });
+    }
+  }
+
+  /**
+   * Event waiters that lost a race stay open, as in the SDK: an event due by now goes to the
+   * newest of them (whoever still looks at it sees it completed).
+   */
+  private readonly openWaiters: EventTask[] = [];
+
+  private deliverBuffered(): void {
+    for (let i = this.openWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.openWaiters[i]!;
+      const index = this.pending.findIndex(
+        (event) => event.name === waiter.name && (event.at === undefined || Date.parse(event.at) <= this.nowMs),
+      );
+      if (index < 0) continue;
+      const [event] = this.pending.splice(index, 1);
+      Object.assign(waiter, { isCompleted: true, result: event!.payload });
+      this.openWaiters.splice(i, 1);
+    }
+  }
+
+  /**
+   * The first of `any`'s tasks in orchestration time; time moves to it. An activity in the race
+   * takes no time: it wins unless an event is already due.
+   */
   private race(any: AnyTask): FakeTask {
+    const winner = this.firstOf(any);
+    for (const task of any.tasks)
+      if (task !== winner && task.kind === 'event' && !task.isCompleted) this.openWaiters.push(task as EventTask);
+    return winner;
+  }
+
+  private firstOf(any: AnyTask): FakeTask {
+    const done = any.tasks.find((task) => task.isCompleted);
+    if (done) return done;
+    const activity = any.tasks.find((task): task is ActivityTask => task.kind === 'activity');
+    if (activity) {
+      const events = any.tasks.filter((task): task is EventTask => task.kind === 'event');
+      const index = this.pending.findIndex(
+        (event) =>
+          events.some((task) => task.name === event.name) &&
+          (event.at === undefined || Date.parse(event.at) <= this.nowMs),
+      );
+      if (index >= 0) {
+        const [event] = this.pending.splice(index, 1);
+        const task = events.find((candidate) => candidate.name === event!.name)!;
+        Object.assign(task, { isCompleted: true, result: event!.payload });
+        return task;
+      }
+      this.runActivity(activity);
+      return activity;
+    }
     const timers = any.tasks.filter((task): task is TimerTask => task.kind === 'timer');
     const events = any.tasks.filter((task): task is EventTask => task.kind === 'event');
     const earliestTimer = timers.reduce<TimerTask | undefined>(

@@ -5,13 +5,12 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
-  NotifyInput,
   RecordStepInput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
 import { GENESIS_HASH } from '../../../shared/domain/auditChain';
-import type { ApprovalRequest, AuditRecord, Execution, Principal } from '../../../shared/domain/model';
+import type { ApprovalRequest, Execution, Principal } from '../../../shared/domain/model';
 import type { ActorCommand } from '../../../shared/domain/commands';
 import {
   accessPolicy,
@@ -29,6 +28,17 @@ import {
   shift,
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+import {
+  delivers,
+  notifications,
+  notifiedKinds,
+  OUTCOMES,
+  recordStepInStore,
+  stepCalls,
+  stepsOf,
+  trailOf,
+  typesOf,
+} from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
   const actual = jest.requireActual<typeof import('durable-functions')>('durable-functions');
@@ -38,7 +48,7 @@ jest.mock('durable-functions', () => {
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
-const { recordStep, notify, authorizeCommand, executeOperation } = Activities;
+const { recordStep, authorizeCommand, executeOperation } = Activities;
 
 /** Who the fake directory says each actor is now (the `authorizeCommand` activity's reading). */
 const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
@@ -78,18 +88,6 @@ const authorizeGenuine: ActivityHandler = (raw) => {
 
 const EXECUTED: Execution = { status: 'succeeded', at: after(3), detail: 'wiped' };
 
-/** A store whose etags count up: `etag-1` after the first step that writes the read model. */
-function recordStepInStore(): ActivityHandler {
-  let version = 0;
-  return (raw) => ((raw as RecordStepInput).request ? `etag-${++version}` : null);
-}
-
-/** Notify delivers one message per notification by email to the initiator (what it sends is the notify activity's tests' business). */
-const notifyDelivers: ActivityHandler = () => ({
-  outcomes: [{ channel: 'email', recipient: alice, ok: true, detail: '202' }],
-  problems: [],
-});
-
 function aRequest(requiredApprovals = 2): ApprovalRequest {
   return newRequest({ policy: accessPolicy({ requiredApprovals }) });
 }
@@ -117,7 +115,6 @@ function orchestration(
     events: options.events ?? [],
     handlers: {
       [recordStep]: recordStepInStore(),
-      [notify]: notifyDelivers,
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
       ...options.handlers,
@@ -128,29 +125,28 @@ function orchestration(
 }
 
 type Fake = FakeOrchestration;
-const stepsOf = (fake: Fake) =>
-  fake.activities.filter((call) => call.name === recordStep).map((call) => call.input as RecordStepInput);
-/** Every audit record the orchestration wrote, in order. */
-const trailOf = (fake: Fake): AuditRecord[] => stepsOf(fake).flatMap((step) => step.records);
-const typesOf = (fake: Fake) => trailOf(fake).map((record) => record.type);
-const notifiedKinds = (fake: Fake) =>
-  fake.activities.filter((call) => call.name === notify).map((call) => (call.input as NotifyInput).kind);
 const refusalsOf = (fake: Fake) =>
   trailOf(fake)
     .filter((record) => record.type === 'request.eventRefused')
     .map((record) => ({ actor: record.actor?.id ?? null, ...(record.data as object) }));
 
-/** The trail is one hash chain, numbered from 0, and each read model write carries the etag the last one answered. */
+/** The trail is one hash chain, numbered from 0, and each read model write carries the etag the last step answered. */
 function expectChainedAndCarried(fake: Fake) {
   const trail = trailOf(fake);
   expect(trail.map((record) => record.seq)).toEqual(trail.map((_, index) => index));
   trail.forEach((record, index) => {
     expect(record.prevHash).toBe(index === 0 ? GENESIS_HASH : trail[index - 1]!.hash);
   });
-  const etags = stepsOf(fake)
-    .filter((step) => step.request)
-    .map((step) => step.request!.etag);
-  expect(etags).toEqual(etags.map((_, index) => (index === 0 ? 'etag-0' : `etag-${index}`)));
+  let last = 'etag-0';
+  const carried: [string, string][] = [];
+  for (const call of stepCalls(fake)) {
+    const step = call.input as RecordStepInput;
+    if (step.request) carried.push([step.request.etag, last]);
+    const answered = OUTCOMES.get(call)?.output;
+    if (typeof answered === 'string') last = answered;
+    else if (answered && 'etag' in answered && answered.etag !== null) last = answered.etag;
+  }
+  expect(carried.map(([sent]) => sent)).toEqual(carried.map(([, expected]) => expected));
 }
 
 describe('approvalOrchestrator', () => {
@@ -159,18 +155,13 @@ describe('approvalOrchestrator', () => {
       events: [approveAt(after(10), bob), approveAt(after(20), carol), completeAt(after(30))],
     });
 
+    // A step is one activity: its records, its notification and the notification's outcomes.
     expect(fake.activityNames).toEqual([
-      recordStep, // request.submitted, with the start input
-      notify, // submitted
-      recordStep,
+      recordStep, // request.submitted, with the start input; notifies the approvers (submitted)
       authorizeCommand, // bob
-      recordStep,
-      notify, // approvalRecorded
-      recordStep,
+      recordStep, // his approval; tells the initiator (approvalRecorded)
       authorizeCommand, // carol
-      recordStep,
-      notify, // approved
-      recordStep,
+      recordStep, // her approval; tells the initiator (approved)
       authorizeCommand, // alice completes
       recordStep,
       executeOperation,
@@ -216,11 +207,11 @@ describe('approvalOrchestrator', () => {
       requiredApprovals: 2,
       expiresAt: EXPIRES,
     });
-    // Each wait's expiry and reminder timers are cancelled when a command wins; only the grace timer fires.
+    // Each wait's expiry and reminder timers are cancelled when a command wins; no timer fires, and
+    // the orchestration ends as it records the execution (nothing keeps it alive after it closed).
     expect(fake.timers.filter((timer) => timer.fireAt === EXPIRES).every((timer) => timer.cancelled)).toBe(true);
-    expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([
-      expect.objectContaining({ fireAt: shift(after(30), 10 * SECOND), fired: true }),
-    ]);
+    expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([]);
+    expect(fake.now).toBe(after(30));
     expect(fake.unconsumedEvents).toEqual([]);
   });
 
@@ -267,21 +258,16 @@ describe('approvalOrchestrator', () => {
 
     expect(output).toEqual({ requestId: 'req-1', status: 'expired' });
     expect(fake.activityNames).toEqual([
-      recordStep,
-      notify, // submitted
-      recordStep,
-      notify, // reminder
-      recordStep,
-      recordStep, // request.expired
-      notify, // expired
-      recordStep,
+      recordStep, // submitted, notified
+      recordStep, // the reminder: no records of its own, its outcomes only
+      recordStep, // request.expired, notified
     ]);
-    const notifies = fake.activities.filter((call) => call.name === notify);
-    expect(notifies.map((call) => [(call.input as NotifyInput).kind, call.at])).toEqual([
+    expect(notifications(fake)).toEqual([
       ['submitted', T0],
       ['reminder', shift(EXPIRES, -DAY)],
       ['expired', EXPIRES],
     ]);
+    expect(stepsOf(fake)[1]!.records).toEqual([]);
     expect(trailOf(fake).find((record) => record.type === 'request.expired')!.at).toBe(EXPIRES);
     expectChainedAndCarried(fake);
   });
@@ -305,54 +291,70 @@ describe('approvalOrchestrator', () => {
     expect(notifiedKinds(fake)).toEqual(['submitted', 'expired']);
   });
 
-  it('replays a history started without the lead in its input as it ran: the lead comes from the notify outputs', () => {
-    const legacyNotify: ActivityHandler = () => ({ outcomes: [], problems: [], reminderBeforeMs: DAY });
-    const legacyInput = { request: aRequest(), etag: 'etag-0' };
-    const legacy = new FakeOrchestration(legacyInput, {
-      start: T0,
-      handlers: { [recordStep]: recordStepInStore(), [notify]: legacyNotify },
-    });
-    legacy.run(approvalOrchestrator);
-    expect(legacy.activities.filter((call) => call.name === notify).map((call) => call.at)).toEqual([
-      T0,
-      shift(EXPIRES, -DAY),
-      EXPIRES,
-    ]);
-
-    // Without a lead anywhere (an old input whose notify ran after the upgrade) there is no reminder.
-    const neither = new FakeOrchestration(legacyInput, {
-      start: T0,
-      handlers: { [recordStep]: recordStepInStore(), [notify]: notifyDelivers },
-    });
-    neither.run(approvalOrchestrator);
-    expect(neither.activities.filter((call) => call.name === notify)).toHaveLength(2);
-  });
-
-  it('takes the lead from its input, not from what a notify output says', () => {
-    const { fake } = orchestration({
-      input: { reminderBeforeMs: 0 },
-      handlers: { [notify]: () => ({ outcomes: [], problems: [], reminderBeforeMs: DAY }) },
-    });
+  it('sends no reminder when its input carries no lead', () => {
+    const { fake } = orchestration({ input: { reminderBeforeMs: undefined } });
 
     expect(notifiedKinds(fake)).toEqual(['submitted', 'expired']);
   });
 
-  it('audits a notify activity that failed and carries on', () => {
+  it('audits sends that failed, and problems before any send, and carries on', () => {
     const { fake, output } = orchestration({
       events: [cancelAt(after(5))],
       handlers: {
-        [notify]: () => {
-          throw new Error('all channels down');
-        },
+        [recordStep]: recordStepInStore(({ kind }) =>
+          kind === 'submitted'
+            ? { outcomes: [], problems: ['the recipients could not be read from the directory: 503'] }
+            : {
+                outcomes: [{ channel: 'email', recipient: alice, ok: false, detail: 'Graph answered 503' }],
+                problems: [],
+              },
+        ),
       },
     });
 
     expect(output.status).toBe('cancelled');
-    expect(trailOf(fake).filter((record) => record.type === 'notification.failed')).toHaveLength(2);
-    expect(trailOf(fake).find((record) => record.type === 'notification.failed')!.data).toMatchObject({
-      kind: 'submitted',
-      detail: 'the notify activity failed: all channels down',
+    expect(
+      trailOf(fake)
+        .filter((record) => record.type === 'notification.failed')
+        .map((r) => r.data),
+    ).toEqual([
+      {
+        kind: 'submitted',
+        channel: null,
+        recipient: null,
+        detail: 'the recipients could not be read from the directory: 503',
+      },
+      expect.objectContaining({ kind: 'cancelled', channel: 'email', detail: 'Graph answered 503' }),
+    ]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('records the outcomes as a step of their own, sending nothing again, when the step could not write them', () => {
+    const sent: string[] = [];
+    const { fake, output } = orchestration({
+      events: [cancelAt(after(5))],
+      handlers: {
+        [recordStep]: recordStepInStore(
+          (input) => {
+            sent.push(input.kind);
+            return delivers(input);
+          },
+          { unrecorded: true },
+        ),
+      },
     });
+
+    expect(output.status).toBe('cancelled');
+    expect(sent).toEqual(['submitted', 'cancelled']);
+    // Each notifying step is followed by one that writes only the outcomes it handed back.
+    const steps = stepsOf(fake);
+    expect(steps.map((step) => [step.records.map((r) => r.type), step.notify?.kind ?? null])).toEqual([
+      [['request.submitted'], 'submitted'],
+      [['notification.sent'], null],
+      [['request.cancelled', 'request.statusChanged'], 'cancelled'],
+      [['notification.sent'], null],
+    ]);
+    expectChainedAndCarried(fake);
   });
 
   describe('refuses a command, audits it and changes nothing else', () => {
@@ -434,14 +436,11 @@ describe('approvalOrchestrator', () => {
     });
   });
 
-  it('audits a command that arrives within the grace window after the request closed as refused, and stops listening after it', () => {
+  it('audits a command that came while the closed request finished its work as refused, then ends at once', () => {
     const closedAt = after(10);
     const { fake, output } = orchestration({
-      events: [
-        rejectAt(closedAt, bob),
-        approveAt(shift(closedAt, 5 * SECOND), carol),
-        approveAt(shift(closedAt, 11 * SECOND), carol),
-      ],
+      // carol's approval is already waiting when bob's rejection closes the request.
+      events: [rejectAt(closedAt, bob), approveAt(closedAt, carol), approveAt(shift(closedAt, SECOND), carol)],
     });
 
     expect(output.status).toBe('rejected');
@@ -456,9 +455,32 @@ describe('approvalOrchestrator', () => {
     // Only authenticated after closing: nobody's rights matter any more.
     const late = fake.activities.filter((call) => call.name === authorizeCommand).at(-1)!;
     expect(late.input).toMatchObject({ groupIds: [], readDirectory: false });
+    // No timer keeps it alive: it ends at the instant it closed, and a command after that finds it finished.
+    expect(fake.now).toBe(closedAt);
+    expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([]);
     expect(fake.unconsumedEvents).toHaveLength(1);
-    // The window closes 10 s after the request did.
-    expect(fake.now).toBe(shift(closedAt, 10 * SECOND));
+    expectChainedAndCarried(fake);
+  });
+
+  it('audits a command that came while the completed request executed as refused, once, after the execution', () => {
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20)), completeAt(after(20))],
+    });
+
+    expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
+    expect(fake.activityNames.filter((name) => name === executeOperation)).toHaveLength(1);
+    expect(typesOf(fake).slice(-4)).toEqual([
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+      'request.eventRefused',
+    ]);
+    expect(refusalsOf(fake)).toEqual([
+      { actor: alice.id, command: 'complete', code: 'invalid_state', reason: 'the request is already completed' },
+    ]);
+    expect(fake.unconsumedEvents).toEqual([]);
+    expectChainedAndCarried(fake);
   });
 
   it('runs nothing and ends when its first step refuses the start input', () => {

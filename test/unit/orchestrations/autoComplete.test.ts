@@ -5,14 +5,12 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
-  NotifyInput,
-  RecordStepInput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
 import { GENESIS_HASH } from '../../../shared/domain/auditChain';
 import type { ActorCommand } from '../../../shared/domain/commands';
-import type { AccessPolicy, ApprovalRequest, AuditRecord, Execution, Principal } from '../../../shared/domain/model';
+import type { AccessPolicy, ApprovalRequest, Execution, Principal } from '../../../shared/domain/model';
 import {
   APPROVER,
   EXPIRES,
@@ -28,6 +26,7 @@ import {
   shift,
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+import { recordStepInStore, stepsOf, trailOf } from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
   const actual = jest.requireActual<typeof import('durable-functions')>('durable-functions');
@@ -37,7 +36,7 @@ jest.mock('durable-functions', () => {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const { recordStep, notify, authorizeCommand, executeOperation, readAppRoles } = Activities;
+const { recordStep, authorizeCommand, executeOperation, readAppRoles } = Activities;
 
 const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
   [alice.id]: { roles: REQUESTER, groups: [] },
@@ -73,16 +72,6 @@ const authorizeGenuine: ActivityHandler = (raw) => {
 
 const EXECUTED: Execution = { status: 'succeeded', at: after(20), detail: 'wipe sent', code: 'accepted' };
 
-function recordStepInStore(): ActivityHandler {
-  let version = 0;
-  return (raw) => ((raw as RecordStepInput).request ? `etag-${++version}` : null);
-}
-
-const notifyDelivers: ActivityHandler = () => ({
-  outcomes: [{ channel: 'email', recipient: alice, ok: true, detail: '202' }],
-  problems: [],
-});
-
 /** The directory's answer for a principal's roles, as `RIGHTS` has them. */
 const rolesFromDirectory: ActivityHandler = (raw) => RIGHTS[(raw as { principalId: string }).principalId]?.roles ?? [];
 
@@ -95,7 +84,6 @@ function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: 
     events,
     handlers: {
       [recordStep]: recordStepInStore(),
-      [notify]: notifyDelivers,
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
       [readAppRoles]: readRoles,
@@ -105,11 +93,11 @@ function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: 
   return { fake, output };
 }
 
-const stepsOf = (fake: FakeOrchestration) =>
-  fake.activities.filter((call) => call.name === recordStep).map((call) => call.input as RecordStepInput);
-const trailOf = (fake: FakeOrchestration): AuditRecord[] => stepsOf(fake).flatMap((step) => step.records);
+/** What each notifying step told of: its kind and the request as the step left it. */
 const notified = (fake: FakeOrchestration) =>
-  fake.activities.filter((call) => call.name === notify).map((call) => call.input as NotifyInput);
+  stepsOf(fake).flatMap((step) =>
+    step.notify ? [{ kind: step.notify.kind, request: (step.request?.value ?? step.start?.request)! }] : [],
+  );
 
 describe('approvalOrchestrator: completion on approval', () => {
   it('completes and executes on the approval that reaches the quorum, then tells the initiator what ran', () => {
@@ -131,6 +119,14 @@ describe('approvalOrchestrator: completion on approval', () => {
       'execution.succeeded',
       'notification.sent',
     ]);
+    // The approval that reached the quorum and the completion are one step; the execution and its mail another.
+    expect(fake.activityNames.slice(-4)).toEqual([readAppRoles, recordStep, executeOperation, recordStep]);
+    expect(
+      stepsOf(fake)
+        .at(-2)!
+        .records.map((record) => record.type),
+    ).toEqual(['request.approved', 'request.statusChanged', 'request.completed', 'request.statusChanged']);
+    expect(stepsOf(fake).at(-2)!.request!.value.status).toBe('completed');
     const completed = trailOf(fake).find((record) => record.type === 'request.completed')!;
     expect(completed).toMatchObject({ actor: null, at: after(20), data: { completion: 'onApproval' } });
     // No "complete it now" mail: the initiator hears once it ran, with the outcome on the request.
