@@ -87,13 +87,20 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     trailEnd = next;
     return records;
   };
+  /** The nonce of the command the next recorded step applies or refuses (set just before recording it). */
+  let commandNonce: string | undefined;
   /** Records a step; the first one (`start`) also has the start input's signature checked, and answers why it was refused. */
   function* record(
     result: CommandResult,
     start?: ApprovalOrchestrationInput,
   ): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
-    const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
+    // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
+    const [first, ...rest] = result.events;
+    const events =
+      commandNonce && first ? [{ ...first, data: { ...first.data, nonce: commandNonce } }, ...rest] : result.events;
+    commandNonce = undefined;
+    const step: RecordStepInput = { records: chain(events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     if (request !== stored.value) step.request = { value: request, etag: stored.etag };
     const output = (yield context.df.callActivityWithRetry(
@@ -129,6 +136,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       code,
       reason,
     };
+    const nonce = (event as { signature?: { nonce?: unknown } } | null)?.signature?.nonce;
+    if (typeof nonce === 'string') commandNonce = nonce.slice(0, 64);
     const actor = claimed?.actor;
     if (typeof actor?.id === 'string')
       data.claimedActor = {
@@ -184,6 +193,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
       return undefined;
     }
+    commandNonce = auth.nonce;
     if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), context.df.currentUtcDateTime.getTime())) {
       yield* record({
         request,

@@ -58,7 +58,7 @@ const approveAt = (at: string, actor: Principal, nonce?: string) =>
   commandAt(at, { kind: 'decide', actor, decision: 'approve', notes: 'fine', source: 'api' }, nonce);
 const rejectAt = (at: string, actor: Principal) =>
   commandAt(at, { kind: 'decide', actor, decision: 'reject', notes: 'not today', source: 'api' });
-const cancelAt = (at: string) => commandAt(at, { kind: 'cancel', actor: alice });
+const cancelAt = (at: string, nonce?: string) => commandAt(at, { kind: 'cancel', actor: alice }, nonce);
 const completeAt = (at: string) => commandAt(at, { kind: 'complete', actor: alice });
 
 /** The authorizeCommand activity as a genuine, fresh signature and the directory above would answer. */
@@ -382,7 +382,7 @@ describe('approvalOrchestrator', () => {
       'when its signature is refused (%s), naming no actor but what the event claimed',
       (code) => {
         const { fake, output } = orchestration({
-          events: [approveAt(after(5), bob), cancelAt(after(10))],
+          events: [approveAt(after(5), bob, 'claimed-nonce'), cancelAt(after(10))],
           handlers: {
             [authorizeCommand]: (raw, call) =>
               (raw as AuthorizeCommandInput).at === after(5)
@@ -397,6 +397,8 @@ describe('approvalOrchestrator', () => {
             command: 'decide',
             code,
             reason: 'the signature does not verify',
+            // The nonce it claims, so the sender waiting for it hears it was refused.
+            nonce: 'claimed-nonce',
             claimedActor: { id: bob.id, displayName: bob.displayName },
           },
         ]);
@@ -411,7 +413,9 @@ describe('approvalOrchestrator', () => {
       });
 
       expect(typesOf(fake).filter((type) => type === 'request.approved')).toHaveLength(1);
-      expect(refusalsOf(fake)).toEqual([expect.objectContaining({ actor: bob.id, code: 'command_replayed' })]);
+      expect(refusalsOf(fake)).toEqual([
+        expect.objectContaining({ actor: bob.id, code: 'command_replayed', nonce: 'same' }),
+      ]);
       expect(output.status).toBe('cancelled');
     });
 
@@ -434,12 +438,26 @@ describe('approvalOrchestrator', () => {
     });
   });
 
+  it('names the nonce of the command a step applied in that step’s first record, and in no other record', () => {
+    const { fake } = orchestration({
+      events: [approveAt(after(5), bob, 'bob-approves'), cancelAt(after(10), 'alice-cancels')],
+    });
+
+    const named = trailOf(fake)
+      .filter((record) => record.data.nonce !== undefined)
+      .map((record) => [record.type, record.data.nonce]);
+    expect(named).toEqual([
+      ['request.approved', 'bob-approves'],
+      ['request.cancelled', 'alice-cancels'],
+    ]);
+  });
+
   it('audits a command that arrives within the grace window after the request closed as refused, and stops listening after it', () => {
     const closedAt = after(10);
     const { fake, output } = orchestration({
       events: [
         rejectAt(closedAt, bob),
-        approveAt(shift(closedAt, 5 * SECOND), carol),
+        approveAt(shift(closedAt, 5 * SECOND), carol, 'late-nonce'),
         approveAt(shift(closedAt, 11 * SECOND), carol),
       ],
     });
@@ -451,6 +469,7 @@ describe('approvalOrchestrator', () => {
         command: 'decide',
         code: 'invalid_state',
         reason: 'the request is already rejected',
+        nonce: 'late-nonce',
       },
     ]);
     // Only authenticated after closing: nobody's rights matter any more.
