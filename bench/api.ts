@@ -8,8 +8,8 @@ import type { HttpClient, HttpResponse } from './httpClient';
 export const USERS = ['alice', 'bob', 'carol'] as const;
 export type User = (typeof USERS)[number];
 
-/** The API calls timed separately. */
-export const ENDPOINTS = ['submit', 'approve', 'complete', 'get', 'list'] as const;
+/** The API calls timed separately (`wait`: long-polls, which last until the request gets there). */
+export const ENDPOINTS = ['submit', 'approve', 'complete', 'get', 'wait', 'list'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** Durations of API calls in ms, per endpoint, in the order they were made. */
@@ -42,7 +42,7 @@ const POLL_BACKOFF_MS = [2, 4, 8, 16, 32] as const;
 
 /** Empty call-time lists, one per endpoint. */
 export function emptyCallTimes(): CallTimes {
-  return { submit: [], approve: [], complete: [], get: [], list: [] };
+  return { submit: [], approve: [], complete: [], get: [], wait: [], list: [] };
 }
 
 /** The wait before poll number `attempt` (0-based): 2, 4, 8, 16, 32, 32 … ms. */
@@ -119,14 +119,49 @@ export class AppApi {
     return this.json<RequestView>('submit', 'alice', 'POST', '/api/policies', [202], body);
   }
 
-  /** `user` (bob by default) approves request `id`. */
-  async approve(id: string, user: User = 'bob'): Promise<void> {
-    await this.call('approve', user, 'POST', `/api/requests/${encodeURIComponent(id)}/approve`, [202], { notes: 'ok' });
+  /**
+   * `user` (bob by default) approves request `id`; answers the request as the API does: once
+   * applied (`applied`), or as it stood when the service's wait passed first (a 202).
+   */
+  async approve(id: string, user: User = 'bob'): Promise<{ applied: boolean; request: RequestView }> {
+    const response = await this.call(
+      'approve',
+      user,
+      'POST',
+      `/api/requests/${encodeURIComponent(id)}/approve`,
+      [200, 202],
+      { notes: 'ok' },
+    );
+    return { applied: response.status === 200, request: JSON.parse(response.body) as RequestView };
   }
 
-  /** alice completes her approved request `id`. */
-  async complete(id: string): Promise<void> {
-    await this.call('complete', 'alice', 'POST', `/api/requests/${encodeURIComponent(id)}/complete`, [202]);
+  /** alice completes her approved request `id`; answers as {@link approve} does. */
+  async complete(id: string): Promise<{ applied: boolean; request: RequestView }> {
+    const response = await this.call(
+      'complete',
+      'alice',
+      'POST',
+      `/api/requests/${encodeURIComponent(id)}/complete`,
+      [200, 202],
+    );
+    return { applied: response.status === 200, request: JSON.parse(response.body) as RequestView };
+  }
+
+  /**
+   * Request `id` once it reaches `target` (a status, or `executed`) or closes: long-polls of
+   * `GET /api/requests/{id}?waitFor=` (the service answers as soon as it gets there), asked
+   * again after each timeout; throws after 30 s.
+   */
+  async awaitRequest(id: string, target: string): Promise<RequestView> {
+    const deadline = performance.now() + POLL_TIMEOUT_MS;
+    for (;;) {
+      const path = `/api/requests/${encodeURIComponent(id)}?waitFor=${target}&timeout=PT25S`;
+      const response = await this.call('wait', 'alice', 'GET', path, [200]);
+      const request = JSON.parse(response.body) as RequestView;
+      if (response.headers['x-maa-wait'] === 'reached') return request;
+      if (performance.now() > deadline)
+        throw new Error(`request ${id} not ${target} after ${POLL_TIMEOUT_MS} ms: ${response.body.slice(0, 300)}`);
+    }
   }
 
   /** Request `id` as alice sees it. */
@@ -248,13 +283,20 @@ export async function wipeLifecycle(api: AppApi, resourceId: string): Promise<Re
   return driveToCompletion(api, submitted.id);
 }
 
+/**
+ * Approves and completes request `id` and waits for its execution the way a client needs no
+ * polling for: each command answers with the request it left (a long-poll only when the service's
+ * wait passed first), and one long-poll waits for the execution.
+ */
 async function driveToCompletion(api: AppApi, id: string): Promise<RequestView> {
-  await api.approve(id);
-  const decided = await api.waitFor(id, (request) => request.status !== 'needsApproval', 'decided');
+  const approval = await api.approve(id);
+  const decided = approval.applied ? approval.request : await api.awaitRequest(id, 'approved');
   if (decided.status !== 'approved')
     throw new Error(`request ${id} is ${decided.status} after the approval, expected approved`);
-  await api.complete(id);
-  const done = await api.waitFor(id, finished, 'executed');
+  const completion = await api.complete(id);
+  if (!completion.applied) await api.awaitRequest(id, 'completed');
+  const done = await api.awaitRequest(id, 'executed');
+  if (!finished(done)) throw new Error(`request ${id} answered the wait for its execution unexecuted`);
   expectSucceeded(done);
   return done;
 }

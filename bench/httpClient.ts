@@ -4,6 +4,7 @@ import http from 'node:http';
 export interface HttpResponse {
   status: number;
   body: string;
+  headers: import('node:http').IncomingHttpHeaders;
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -49,7 +50,13 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
+          );
           res.on('error', reject);
         },
       );

@@ -61,7 +61,13 @@ export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {})
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [cliPath], {
     cwd: appDir,
-    env: { ...process.env, PORT: '0', MAA_DATA_DIR: dataDir, MAA_LOG_LEVEL: 'warning', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      MAA_DATA_DIR: dataDir,
+      MAA_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warning',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -9,6 +9,9 @@ const CALL_TIMEOUT_MS = 30_000;
 export interface Answer<T> {
   value: T;
   json: unknown;
+  /** The HTTP status (200 or 202 tell a command applied from one only sent). */
+  status: number;
+  headers: Headers;
 }
 
 /**
@@ -53,7 +56,7 @@ export class ApiClient {
         `${method} ${url} answered ${response.status} with a body maa does not understand: ${parsed.error.issues[0]?.message ?? 'not JSON'}`,
       );
     }
-    return { value: parsed.data as z.infer<S>, json };
+    return { value: parsed.data as z.infer<S>, json, status: response.status, headers: response.headers };
   }
 }
 

@@ -30,7 +30,27 @@ as() {
   shift 3
   curl -sf -X "$method" "$API/api/$route" -H "authorization: Bearer $bearer" -H 'content-type: application/json' "$@"
 }
-# Polls request $1 until the expression $2 holds for it (`v`), for at most $3 seconds (default 30).
+# Waits for request $1 to reach $2 (a status, or `executed`) or close, by long-polls that the
+# service answers as soon as it gets there (at most 25 s each, asked again for at most $3 seconds,
+# default 30); prints the request.
+await_request() {
+  local deadline=$((SECONDS + ${3:-30})) headers body
+  headers=$(mktemp)
+  while :; do
+    body=$(as "$ALICE" GET "requests/$1?waitFor=$2&timeout=PT25S" -D "$headers")
+    if grep -qi '^x-maa-wait: reached' "$headers"; then
+      rm -f "$headers"
+      printf '%s\n' "$body"
+      return
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "Timed out waiting for $1 to reach $2" >&2
+      exit 3
+    fi
+  done
+}
+# Polls request $1 until the expression $2 holds for it (`v`), for at most $3 seconds (default 30):
+# only for the device's outcome, which no status names.
 wait_for() {
   local deadline=$((SECONDS + ${3:-30}))
   until as "$ALICE" GET "requests/$1" | json "($2) ? 'yes' : undefined" | grep -q yes; do
@@ -54,10 +74,10 @@ fi
 if [ -z "$(as "$ALICE" GET policies | json "v.items.some((p) => p.profileType === 'deviceWipe') ? 'yes' : undefined")" ]; then
   policy=$(as "$ALICE" POST policies -d '{"displayName":"Device wipes need a second admin","profileType":"deviceWipe",
     "approverGroupIds":["a9900000-0000-4000-8000-000000000101"],"justification":"Protect wipes"}' | json v.id)
+  # Each command answers once the service applied it; one long-poll waits for the execution.
   as "$BOB" POST "requests/$policy/approve" -d '{"notes":"agreed"}' >/dev/null
-  wait_for "$policy" "v.status === 'approved'"
   as "$ALICE" POST "requests/$policy/complete" >/dev/null
-  wait_for "$policy" "v.execution !== undefined"
+  await_request "$policy" executed >/dev/null
   echo "Policy in place: wipes need a second admin from maa-approvers."
 fi
 
@@ -65,11 +85,9 @@ request=$(as "$ALICE" POST requests -d '{"profileType":"deviceWipe","operation":
   "resourceType":"managedDevice","resourceId":"'"$device"'"},"justification":"Reported stolen (INC-4711)"}')
 id=$(json v.id <<<"$request")
 echo "Request $id: wipe $(json "v.target.displayName + ' (' + v.target.device.operatingSystem + ', ' + v.target.device.userPrincipalName + ')'" <<<"$request"), waiting for bob."
-as "$BOB" POST "requests/$id/approve" -d '{"notes":"confirmed with the user"}' >/dev/null
-wait_for "$id" "v.status === 'approved'"
-as "$ALICE" POST "requests/$id/complete" >/dev/null
-wait_for "$id" "v.execution !== undefined"
-execution=$(as "$ALICE" GET "requests/$id" | json v.execution)
+echo "Bob approves: the request is now $(as "$BOB" POST "requests/$id/approve" -d '{"notes":"confirmed with the user"}' | json v.status)."
+echo "Alice completes: the request is now $(as "$ALICE" POST "requests/$id/complete" | json v.status)."
+execution=$(await_request "$id" executed | json v.execution)
 echo "Execution: $(json "[v.status, v.code, v.detail].filter(Boolean).join(': ')" <<<"$execution")"
 if [ "$(json v.status <<<"$execution")" != succeeded ]; then exit 14; fi
 echo "Writes Graph received for $name:"

@@ -13,7 +13,8 @@
 #
 # Log in first (maa login ...), or set MAA_URL and MAA_TOKEN. Optional settings:
 #   WIPE_APPROVAL_TIMEOUT  how long to wait for a decision (default 4h)
-#   WIPE_POLL_INTERVAL     first pause between polls (default 10s)
+#   WIPE_POLL_INTERVAL     first pause before asking again when the service cannot be reached
+#                          (default 10s; maa wait long-polls, so nothing polls otherwise)
 #   WIPE_IDEMPOTENCY_KEY   e.g. the pipeline run's id: a re-run finds the same request again
 set -uo pipefail
 

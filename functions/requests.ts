@@ -1,7 +1,8 @@
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import {
   decisionBodySchema,
   emptyBodySchema,
+  getRequestQuerySchema,
   listRequestsQuerySchema,
   pageQuerySchema,
   submitRequestBodySchema,
@@ -9,9 +10,10 @@ import {
 import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
-import { HttpError } from '../shared/http/problem';
+import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
 import {
   auditTrail,
+  awaitVisibleRequest,
   evaluateRequest,
   getVisibleRequest,
   listRequests,
@@ -19,6 +21,7 @@ import {
   submitRequest,
 } from '../shared/useCases/requests';
 import { previewOf } from '../shared/views/change';
+import { isOrchestrationRefusal, type CommandOutcome } from '../shared/useCases/awaitRequest';
 import type { ApprovalRequest } from '../shared/domain/model';
 import { authenticate, authenticatedClientRoute, deps, MAX_ID, routeParam } from './support';
 import { httpRoute } from './routes';
@@ -55,12 +58,13 @@ for (const [name, kind] of [
 ] as const) {
   authenticatedClientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     const body = await readJsonBody(request, decisionBodySchema);
-    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), {
-      kind: 'decide',
-      decision: kind,
-      notes: body.notes,
-    });
-    return json(202, current, { location: `/api/requests/${current.id}` });
+    return commandAnswer(() =>
+      sendCommand(deps(client, request), caller, param(request, 'id'), {
+        kind: 'decide',
+        decision: kind,
+        notes: body.notes,
+      }),
+    );
   });
 }
 
@@ -70,8 +74,34 @@ for (const [name, kind] of [
 ] as const) {
   authenticatedClientRoute(name, `requests/{id}/${kind}`, 'POST', async (request, caller, client) => {
     await readJsonBody(request, emptyBodySchema);
-    const current = await sendCommand(deps(client, request), caller, param(request, 'id'), { kind });
-    return json(202, current, { location: `/api/requests/${current.id}` });
+    return commandAnswer(() => sendCommand(deps(client, request), caller, param(request, 'id'), { kind }));
+  });
+}
+
+/** How soon a client whose command is still pending should look again (seconds). */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A command's answer (`x-maa-command` says which): 200 with the request once the orchestration
+ * applied it (`applied`); its refusal as problem+json (`refused`); 202 with the request as it
+ * stands, `Location` and `Retry-After`, when it had done neither within the wait, or no wait is
+ * set (`pending`). The API's own refusals, before anything was sent, carry no such header.
+ */
+async function commandAnswer(send: () => Promise<CommandOutcome>): Promise<HttpResponseInit> {
+  let outcome: CommandOutcome;
+  try {
+    outcome = await send();
+  } catch (error) {
+    if (!isOrchestrationRefusal(error)) throw error;
+    const refused = problemResponse(problemFromError(error));
+    return { ...refused, headers: { ...(refused.headers as Record<string, string>), 'x-maa-command': 'refused' } };
+  }
+  const { request } = outcome;
+  if (outcome.kind === 'applied') return json(200, request, { 'x-maa-command': 'applied' });
+  return json(202, request, {
+    location: `/api/requests/${request.id}`,
+    'retry-after': String(RETRY_AFTER_SECONDS),
+    'x-maa-command': 'pending',
   });
 }
 
@@ -88,9 +118,15 @@ httpRoute('getRequest', {
   route: 'requests/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) =>
-    json(200, withPreview(await getVisibleRequest(deps(), caller, param(request, 'id')))),
-  ),
+  handler: authenticated(authenticate, async (request, caller) => {
+    const query = readQuery(request, getRequestQuerySchema);
+    const id = param(request, 'id');
+    if (query.waitFor === undefined || query.timeoutMs === undefined)
+      return json(200, withPreview(await getVisibleRequest(deps(), caller, id)));
+    // A bounded long-poll: the answer says whether the request got there or the timeout passed.
+    const waited = await awaitVisibleRequest(deps(), caller, id, query.waitFor, query.timeoutMs);
+    return json(200, withPreview(waited.request), { 'x-maa-wait': waited.reached ? 'reached' : 'timeout' });
+  }),
 });
 
 /** One request as `GET /api/requests/{id}` shows it: with `preview`, what completion will send and change. */

@@ -55,9 +55,12 @@ export function authenticatedClientRoute(
  * orchestrations started or sent commands carry the correlation id of `request`.
  */
 export function deps(client?: df.DurableClient, request?: HttpRequest): UseCaseDeps {
-  const { store, directory, now, appKeys, reminderBeforeMs, targets, executorKindOf } = getServices();
+  const { store, steps, commandWaitMs, directory, now, appKeys, reminderBeforeMs, targets, executorKindOf } =
+    getServices();
   return {
     store,
+    steps,
+    commandWaitMs,
     directory,
     orchestrations: client
       ? approvalOrchestrations(client, appKeys, request && correlationIdOf(request))

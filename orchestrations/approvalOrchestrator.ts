@@ -80,6 +80,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     trailEnd = next;
     return records;
   };
+  /** The nonce of the command the next recorded step applies or refuses (set just before recording it). */
+  let commandNonce: string | undefined;
   /**
    * The waiter for commands that come once the request is closed: made and listened to with the
    * first task yielded after it closed (see {@link settle}), and left open after that, so a command
@@ -110,7 +112,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     kind?: NotificationKind,
   ): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
-    const step: RecordStepInput = { records: chain(result.events), ...correlation, ...(start ? { start } : {}) };
+    // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
+    const [first, ...rest] = result.events;
+    const events =
+      commandNonce && first ? [{ ...first, data: { ...first.data, nonce: commandNonce } }, ...rest] : result.events;
+    commandNonce = undefined;
+    const step: RecordStepInput = { records: chain(events), ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
     // The first step's request and etag are its start input's: not carried twice.
@@ -166,6 +173,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       code,
       reason,
     };
+    const nonce = (event as { signature?: { nonce?: unknown } } | null)?.signature?.nonce;
+    if (typeof nonce === 'string') commandNonce = nonce.slice(0, 64);
     const actor = claimed?.actor;
     if (typeof actor?.id === 'string')
       data.claimedActor = {
@@ -219,6 +228,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
       return undefined;
     }
+    commandNonce = auth.nonce;
     if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), context.df.currentUtcDateTime.getTime())) {
       yield* record({
         request,

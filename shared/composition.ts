@@ -16,6 +16,7 @@ import { StoreHealth } from './store/healthProbe';
 import { SqliteStore, sqliteUnavailable } from './store/sqliteStore';
 import { reportingUnavailable } from './store/unavailable';
 import type { Store } from './store/store';
+import { publishingSteps, StepFeed, type StepSource } from './store/stepFeed';
 import { createTelemetry, type Telemetry } from './telemetry/otel';
 
 /** The current time: the one source of "now" for use cases, activities, executors and timers. */
@@ -41,6 +42,10 @@ export interface Services {
   readonly reminderBeforeMs: number;
   /** The configured store (SQLite or Cosmos DB), failures that mean "not now" reported as `store_unavailable`. */
   readonly store: Store;
+  /** The steps this process writes, as they are stored (see `shared/store/stepFeed.ts`). */
+  readonly steps: StepSource;
+  /** How long a command waits for its orchestration to apply or refuse it (0: it answers 202 at once). */
+  readonly commandWaitMs: number;
   /** The store's health verdict (a read and a write, reused for a few seconds); opening the store is part of the check. */
   readonly storeHealth: StoreHealth;
   /** Token validation and the directory. */
@@ -76,7 +81,9 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
   // The one place Cosmos DB or SQLite is chosen: the ops reader follows the store's kind.
   const backend =
     settings.store.kind === 'cosmos' ? cosmosBackend(settings.store, now) : sqliteBackend(settings.store, now);
-  const store = backend.store;
+  // Steps written here are told to this process's waiters (commands and long-polls) at once.
+  const steps = new StepFeed();
+  const store = once(() => publishingSteps(backend.store(), steps));
   const identity = once(() => {
     // Loaded on first use: the identity SDKs are not needed by the health check.
     const { createIdentity } = require('./identity/identity') as typeof import('./identity/identity');
@@ -141,6 +148,8 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     get store() {
       return store();
     },
+    steps,
+    commandWaitMs: settings.commandWaitMs,
     storeHealth: new StoreHealth(store, () => now().getTime()),
     get telemetry() {
       return telemetry();

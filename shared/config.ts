@@ -30,6 +30,8 @@ function retentionSeconds(text: string): number | undefined {
   return ms > 0 && ms % 1000 === 0 ? ms / 1000 : undefined;
 }
 
+const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
 const settingsSchema = z
   .object({
     ...appKeySettingsShape,
@@ -38,6 +40,8 @@ const settingsSchema = z
     ...notificationSettingsShape,
     ...opsSettingsShape,
     ...intuneSettingsShape,
+    /** How long a command waits for its orchestration to apply or refuse it (ISO-8601, at most PT60S; PT0S answers 202 at once). */
+    MAA_COMMAND_WAIT: z.preprocess(blankIsUnset, z.string().default('PT10S')),
     /** Which store adapter holds requests, policies and the audit trail (cosmos when only COSMOS_ENDPOINT is set). */
     MAA_STORE: z.enum(['sqlite', 'cosmos']).optional(),
     /** Folder for the SQLite store file (embedded default). */
@@ -131,6 +135,8 @@ export interface AppConfig {
   readonly notifications: NotificationsConfig;
   /** History retention, dashboard sign-in and telemetry (see shared/ops/settings.ts). */
   readonly ops: OpsConfig;
+  /** How long a command waits for its orchestration to apply or refuse it, in ms (0: answer 202 at once). */
+  readonly commandWaitMs: number;
 }
 
 /** The webhook target and the profile types it executes. */
@@ -165,6 +171,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     ...notifications.problems,
     ...ops.problems,
   ];
+  const commandWait = commandWaitMs(settings.MAA_COMMAND_WAIT);
+  if (typeof commandWait === 'string') problems.push(`MAA_COMMAND_WAIT: ${commandWait}`);
   if (problems.length > 0) throw new ConfigError(`invalid settings: ${problems.join('; ')}`);
   const executors: ExecutorsConfig = Object.freeze(
     settings.MAA_WEBHOOK_URL && settings.MAA_WEBHOOK_SECRET && settings.MAA_WEBHOOK_PROFILE_TYPES.length > 0
@@ -185,6 +193,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     links: links.config,
     notifications: notifications.config,
     ops: ops.config,
+    commandWaitMs: commandWait as number,
   };
   const kind = settings.MAA_STORE ?? (settings.COSMOS_ENDPOINT ? 'cosmos' : 'sqlite');
   const ttl =
@@ -207,6 +216,21 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     }),
     ...common,
   });
+}
+
+/** The longest a command may wait for its orchestration: a client's own timeout is usually longer. */
+const MAX_COMMAND_WAIT_MS = 60_000;
+
+/** `MAA_COMMAND_WAIT` in milliseconds, or what is wrong with it. */
+function commandWaitMs(text: string): number | string {
+  let ms: number;
+  try {
+    ms = parseIsoDuration(text);
+  } catch (error) {
+    if (isDomainError(error)) return error.message;
+    throw error;
+  }
+  return ms <= MAX_COMMAND_WAIT_MS ? ms : 'must be at most PT60S';
 }
 
 let cached: AppConfig | undefined;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import {
   approvalRequestSchema,
   evaluationSchema,
@@ -276,10 +277,29 @@ function commandOn(
           notes ? { body: text === undefined ? {} : { notes: text } } : {},
         );
       if (context.json) printJson(context, answer.json);
-      else context.io.out(`${sent(id)}\n`);
+      // 200: the orchestration applied it and the request is as shown; 202: sent, not applied yet.
+      else context.io.out(`${answer.status === 200 ? applied(answer.value) : sent(id)}\n`);
       return ExitCode.ok;
     },
   };
+}
+
+/** What a command's 200 shows: the request as the command left it, and what comes next. */
+function applied(request: z.infer<typeof approvalRequestSchema>): string {
+  const approvals = request.decisions.filter((decision) => decision.decision === 'approve').length;
+  const id = request.id;
+  switch (request.status) {
+    case 'needsApproval':
+      return `Recorded: ${id} has ${approvals} of ${request.policy.requiredApprovals} approvals and still needs approval.`;
+    case 'approved':
+      return request.policy.completion === 'onApproval'
+        ? `Recorded: ${id} is approved (${approvals} of ${request.policy.requiredApprovals}); it completes on approval (maa wait ${id} --for completed).`
+        : `Recorded: ${id} is approved (${approvals} of ${request.policy.requiredApprovals}). Next: its initiator runs maa complete ${id}.`;
+    case 'completed':
+      return `Recorded: ${id} is completed; its operation runs now (maa wait ${id} --for completed).`;
+    default:
+      return `Recorded: ${id} is ${request.status}.`;
+  }
 }
 
 export const approve = commandOn(

@@ -10,7 +10,7 @@ import { requestRoute } from './requests';
 type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 export type WaitTarget = 'approved' | 'completed';
 
-/** The longest pause between two polls, unless --interval asks for more. */
+/** The longest pause before asking again after an outage, unless --interval asks for more. */
 const MAX_INTERVAL_MS = 30_000;
 
 /** Where a watched request stands: still on its way, or done with the exit code `maa wait` ends with. */
@@ -59,6 +59,20 @@ export function nextInterval(current: number, interval: number): number {
   return Math.min(Math.round(current * 1.5), Math.max(interval, MAX_INTERVAL_MS));
 }
 
+/** The longest one long-poll asks the service to wait: under the CLI's 30 s call timeout. */
+const LONG_POLL_MS = 25_000;
+
+/**
+ * The route of one long-poll for `target` with `leftMs` to go: `waitFor=approved`, or
+ * `waitFor=executed` for `completed` (the execution outcome is what settles it), for at most
+ * 25 s in whole seconds (at least 1).
+ */
+export function longPollRoute(id: string, target: WaitTarget, leftMs: number): string {
+  const seconds = Math.max(1, Math.ceil(Math.min(leftMs, LONG_POLL_MS) / 1000));
+  const waitFor = target === 'completed' ? 'executed' : 'approved';
+  return `${requestRoute(id)}?waitFor=${waitFor}&timeout=PT${seconds}S`;
+}
+
 export const wait: Command = {
   name: 'wait',
   summary: 'wait until a request is approved or completed (exit code says how it ended)',
@@ -74,7 +88,8 @@ export const wait: Command = {
     interval: {
       type: 'string',
       value: '<duration>',
-      description: 'first pause between polls, growing by half each time up to 30s (default 2s)',
+      description:
+        'first pause before asking again after the service could not be reached, growing by half each time up to 30s (default 2s)',
     },
   },
   example: 'maa wait 2c9a4c1e-0b7e-4f7a-9d43-7e1f9b0f2a61 --for approved --timeout 1h',
@@ -88,17 +103,24 @@ export const wait: Command = {
     const api = context.api();
     let pause = interval;
     let last: { request: ApprovalRequest; json: unknown } | undefined;
-    for (;;) {
+    // The first call reads the request as it is (so its status shows at once); each one after is a
+    // long-poll: the service answers as soon as the request gets there (or closes), else after up
+    // to 25 s, and the next call asks again. Nothing polls in between.
+    for (let first = true; ; first = false) {
+      let failed = false;
       try {
-        const answer = await api.call(approvalRequestSchema, 'GET', requestRoute(id));
+        const route = first ? requestRoute(id) : longPollRoute(id, target, deadline - Date.now());
+        const answer = await api.call(approvalRequestSchema, 'GET', route);
         if (last?.request.status !== answer.value.status && !context.json) io.err(`${id}: ${answer.value.status}\n`);
         last = { request: answer.value, json: answer.json };
         const outcome = waitOutcome(answer.value, target);
         if (outcome.done) return finish(outcome.code, outcome.message);
+        pause = interval;
       } catch (error) {
         // A passing outage must not end a long wait; anything the API refused does.
         if (!(error instanceof CliError) || error.exitCode !== ExitCode.server) throw error;
         io.err(`${error.message} (retrying)\n`);
+        failed = true;
       }
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -107,8 +129,10 @@ export const wait: Command = {
           `timed out after ${args.string('timeout') ?? '10m'}: ${id} is ${last ? last.request.status : 'unknown (no answer)'}, not ${target}`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-      pause = nextInterval(pause, interval);
+      if (failed) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+        pause = nextInterval(pause, interval);
+      }
     }
 
     /** Prints the last state seen (the document with --json) and the outcome (stderr unless a plain success), and ends with `code`. */

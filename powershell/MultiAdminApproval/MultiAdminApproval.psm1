@@ -390,8 +390,10 @@ function Send-MaaRequestCommand {
 Approves a request.
 
 .DESCRIPTION
-POST /api/requests/{id}/approve with your notes. The API accepts the decision (202) and returns
-the request; the request's orchestration applies it within a second, so wait for it
+POST /api/requests/{id}/approve with your notes. Returns the request as the API answers once the
+request's orchestration applied the decision (200: status approved when it reached the quorum). A
+decision the orchestration refused (a lost race) is an error with its code; one it had not applied
+within the service's wait (202) returns the request as it stood: wait for it
 (Wait-MaaRequest -For Approved) before completing.
 
 .PARAMETER Id
@@ -420,7 +422,8 @@ function Approve-MaaRequest {
 Rejects a request (notes required).
 
 .DESCRIPTION
-POST /api/requests/{id}/reject with your notes. Returns the request as the API answers (202).
+POST /api/requests/{id}/reject with your notes. Returns the request as the API answers once the
+orchestration applied it (200; 202 and the request as it stood when it had not within the wait).
 
 .PARAMETER Id
 The request's id; takes the id property of piped objects.
@@ -448,7 +451,8 @@ function Deny-MaaRequest {
 Cancels your own request while it needs approval or is approved.
 
 .DESCRIPTION
-POST /api/requests/{id}/cancel. Returns the request as the API answers (202).
+POST /api/requests/{id}/cancel. Returns the request as the API answers once the orchestration
+applied it (200; 202 and the request as it stood when it had not within the wait).
 
 .PARAMETER Id
 The request's id; takes the id property of piped objects.
@@ -471,8 +475,8 @@ function Stop-MaaRequest {
 Completes your approved request: the service executes the approved operation.
 
 .DESCRIPTION
-POST /api/requests/{id}/complete. Returns the request as the API answers (202); the execution
-outcome follows (Wait-MaaRequest -For Completed).
+POST /api/requests/{id}/complete. Returns the request as the API answers once the orchestration
+applied it (200, status completed); the execution outcome follows (Wait-MaaRequest -For Completed).
 
 .PARAMETER Id
 The request's id; takes the id property of piped objects.
@@ -495,8 +499,10 @@ function Complete-MaaRequest {
 Waits until a request is approved or completed.
 
 .DESCRIPTION
-Polls GET /api/requests/{id} until the request reaches -For (Approved is also reached by
-completed; Completed counts once the execution outcome is recorded) and outputs it. Fails with an
+Reads GET /api/requests/{id} once, then long-polls it (?waitFor=approved, or waitFor=executed for
+Completed, at most 25 s a call: the service answers as soon as the request gets there) until the
+request reaches -For (Approved is also reached by completed; Completed counts once the execution
+outcome is recorded) and outputs it. Fails with an
 error whose id names why when the request closed otherwise (request_rejected, request_expired,
 request_cancelled), when its execution failed (execution_failed; the request is the error's
 TargetObject) or when -TimeoutSeconds passes (wait_timeout). Network errors and 5xx answers are
@@ -509,7 +515,8 @@ Approved or Completed.
 .PARAMETER TimeoutSeconds
 How long to wait at most (default 600).
 .PARAMETER IntervalSeconds
-The first pause between polls (default 0.5), growing by half each time up to 30 seconds.
+The first pause before asking again after the service could not be reached (default 0.5), growing
+by half each time up to 30 seconds.
 
 .EXAMPLE
 Wait-MaaRequest -Id $r.id -For Approved -TimeoutSeconds 14400
@@ -531,14 +538,28 @@ function Wait-MaaRequest {
             $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
             $pause = $IntervalSeconds
             $last = $null
+            $first = $true
+            $waitFor = if ($For -eq 'Completed') { 'executed' } else { 'approved' }
             while ($true) {
+                $failed = $false
+                # The first call reads the request as it is; each one after is a long-poll the
+                # service answers as soon as the request gets there (or closes), else after at most
+                # 25 s (under the client's 30 s timeout). Nothing polls in between.
+                $path = Get-MaaRequestPath $one
+                if (-not $first) {
+                    $seconds = [int][Math]::Max(1, [Math]::Ceiling([Math]::Min(25, ($deadline - [DateTime]::UtcNow).TotalSeconds)))
+                    $path = "$path`?waitFor=$waitFor&timeout=PT$($seconds)S"
+                }
+                $first = $false
                 try {
-                    $last = (Invoke-MaaApi -Method GET -Path (Get-MaaRequestPath $one)).Value
+                    $last = (Invoke-MaaApi -Method GET -Path $path).Value
+                    $pause = $IntervalSeconds
                 } catch {
                     $record = $_
                     $status = if ($record.TargetObject -and $record.TargetObject.PSObject.Properties['status']) { [int]$record.TargetObject.status } else { 0 }
                     if ($record.FullyQualifiedErrorId -notlike 'connection_failed*' -and $status -lt 500) { $PSCmdlet.ThrowTerminatingError($record) }
                     Write-Verbose "$one : $($record.Exception.Message) (retrying)"
+                    $failed = $true
                 }
                 if ($null -ne $last) {
                     Write-Verbose "$one : $($last.status)"
@@ -568,8 +589,10 @@ function Wait-MaaRequest {
                     $PSCmdlet.ThrowTerminatingError((New-MaaErrorRecord -Code 'wait_timeout' -Category OperationTimeout -Target $last `
                                 -Message "Timed out after $TimeoutSeconds s: request $one is $now, not $($For.ToLowerInvariant())."))
                 }
-                Start-Sleep -Milliseconds ([int](1000 * [Math]::Min($pause, $left)))
-                $pause = [Math]::Min($pause * 1.5, [Math]::Max($IntervalSeconds, 30))
+                if ($failed) {
+                    Start-Sleep -Milliseconds ([int](1000 * [Math]::Min($pause, $left)))
+                    $pause = [Math]::Min($pause * 1.5, [Math]::Max($IntervalSeconds, 30))
+                }
             }
         }
     }

@@ -93,11 +93,12 @@ Describe 'MultiAdminApproval against the local runtime' {
             $PolicyRequest.profileType | Should -Be 'operationApprovalPolicy'
 
             As bob
-            Approve-MaaRequest -Id $PolicyRequest.id -Notes 'agreed' -Confirm:$false | Out-Null
+            # The command answers once applied: the request as the approval left it.
+            (Approve-MaaRequest -Id $PolicyRequest.id -Notes 'agreed' -Confirm:$false).status | Should -Be 'approved'
             (Wait-MaaRequest -Id $PolicyRequest.id -For Approved -TimeoutSeconds 20).status | Should -Be 'approved'
 
             As alice
-            Complete-MaaRequest -Id $PolicyRequest.id -Confirm:$false | Out-Null
+            (Complete-MaaRequest -Id $PolicyRequest.id -Confirm:$false).status | Should -Be 'completed'
             (Wait-MaaRequest -Id $PolicyRequest.id -For Completed -TimeoutSeconds 20).status | Should -Be 'completed'
             Wait-RawRequest -BaseUri $Uri -User alice -Id $PolicyRequest.id -Condition { param($r) $r.execution } | Out-Null
         }

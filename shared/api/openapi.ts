@@ -7,6 +7,7 @@ import {
   decisionBodySchema,
   healthSchema,
   linkDecisionFormSchema,
+  getRequestQuerySchema,
   listRequestsQuerySchema,
   pageQuerySchema,
   pageSchema,
@@ -19,10 +20,18 @@ import {
 import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
 
-const accepted = {
-  description: 'Accepted: the request as it stands (commands show within a second).',
+const applied = {
+  description:
+    'Applied: the orchestration applied the command within the wait (MAA_COMMAND_WAIT); the request as it now is.',
   schema: approvalRequestSchema,
 };
+const accepted = {
+  description:
+    'Sent, not yet applied within the wait (or no wait is set): the request as it stands, with Location and Retry-After.',
+  schema: approvalRequestSchema,
+};
+/** What the orchestration may refuse a sent command with, heard within the wait. */
+const ORCHESTRATION_REFUSALS: ErrorCode[] = ['command_refused', 'membership_unavailable', 'forbidden'];
 const AUTH_PROBLEMS: ErrorCode[] = [
   'missing_token',
   'invalid_token',
@@ -130,8 +139,10 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/requests/{id}',
-    summary: 'One request (its initiator, eligible approvers and operators).',
+    summary:
+      'One request (its initiator, eligible approvers and operators); with waitFor, a bounded long-poll (x-maa-wait: reached or timeout).',
     security: 'bearer',
+    query: getRequestQuerySchema,
     responses: { 200: { description: 'The request.', schema: approvalRequestSchema } },
     problems: [...AUTH_PROBLEMS, 'not_found'],
   },
@@ -144,7 +155,7 @@ export const API_OPERATIONS: ApiOperation[] = [
         : 'Reject (eligible approvers; notes required).',
     security: 'bearer',
     body: decisionBodySchema,
-    responses: { 202: accepted },
+    responses: { 200: applied, 202: accepted },
     problems: [
       ...AUTH_PROBLEMS,
       'not_found',
@@ -154,6 +165,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       'invalid_state',
       'expired',
       'notes_required',
+      ...ORCHESTRATION_REFUSALS,
     ],
   })),
   ...(['cancel', 'complete'] as const).map((kind): ApiOperation => ({
@@ -164,8 +176,8 @@ export const API_OPERATIONS: ApiOperation[] = [
         ? 'Cancel (initiator; while needsApproval or approved).'
         : 'Complete (initiator; when approved): executes the stored operation.',
     security: 'bearer',
-    responses: { 202: accepted },
-    problems: [...AUTH_PROBLEMS, 'not_found', 'not_initiator', 'invalid_state', 'expired'],
+    responses: { 200: applied, 202: accepted },
+    problems: [...AUTH_PROBLEMS, 'not_found', 'not_initiator', 'invalid_state', 'expired', ...ORCHESTRATION_REFUSALS],
   })),
   {
     method: 'get',

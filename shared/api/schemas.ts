@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validatePolicyDraft } from '../domain/policy';
 import { AUDIT_TYPES, COMPLETION_MODES, PROFILE_TYPES, REQUEST_STATUSES, type JsonValue } from '../domain/model';
+import { parseIsoDuration } from '../domain/duration';
 import { jsonTextProblems } from '../domain/text';
 import { CATALOGUE, type CatalogueEntry } from '../intune/catalogue';
 import { MAX_BULK_RESOURCES } from '../intune/catalogue/types';
@@ -244,6 +245,50 @@ export const listRequestsQuerySchema = z
   })
   .strict();
 export type ListRequestsQuery = z.infer<typeof listRequestsQuerySchema>;
+
+/** The longest a long-poll of one request may wait (`timeout`), and its default. */
+const MAX_WAIT_MS = 60_000;
+const DEFAULT_WAIT_MS = 30_000;
+
+/**
+ * Query of `GET /api/requests/{id}`: without `waitFor` it answers at once; with it, once the
+ * request reaches that status or closes (`executed`: once its execution is recorded, or it closed
+ * without one), waiting at most `timeout` (ISO-8601, PT0S..PT60S, default PT30S).
+ */
+export const getRequestQuerySchema = z
+  .object({
+    waitFor: z
+      .enum([...REQUEST_STATUSES, 'executed'])
+      .optional()
+      .describe('Answer once the request has this status or is closed (`executed`: its execution is recorded).'),
+    timeout: z
+      .string()
+      .max(32)
+      .transform((text, context) => {
+        let ms: number;
+        try {
+          ms = parseIsoDuration(text);
+        } catch {
+          context.addIssue({ code: 'custom', message: 'must be an ISO-8601 duration such as PT30S' });
+          return z.NEVER;
+        }
+        if (ms > MAX_WAIT_MS) {
+          context.addIssue({ code: 'custom', message: 'must be at most PT60S' });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional()
+      .describe('How long to wait at most (ISO-8601 duration, at most PT60S; default PT30S).'),
+  })
+  .strict()
+  .refine((query) => query.timeout === undefined || query.waitFor !== undefined, {
+    path: ['timeout'],
+    message: 'needs waitFor',
+  })
+  .transform((query) => ({
+    ...(query.waitFor === undefined ? {} : { waitFor: query.waitFor, timeoutMs: query.timeout ?? DEFAULT_WAIT_MS }),
+  }));
 
 /** Query of the other lists. */
 export const pageQuerySchema = z

@@ -9,7 +9,7 @@ import { statusOf, type ErrorCode } from '../errors/registry';
  * lifecycle and policy rules, use cases refuse with these too: `not_found`, `idempotency_key_reused`,
  * `not_an_operator`, `orchestration_unavailable`, `conflict` (a write kept racing),
  * `terminate_pending` (a terminated orchestration has not stopped yet), `target_not_found` (Graph
- * does not know the operation's target), `no_eligible_approver` (nobody but the initiator could approve) `graph_unavailable` (Graph cannot be asked now) and `auto_complete_unavailable` (a policy completing on approval where nothing would run).
+ * does not know the operation's target), `no_eligible_approver` (nobody but the initiator could approve) `graph_unavailable` (Graph cannot be asked now) and `auto_complete_unavailable` (a policy completing on approval where nothing would run), and from a command's wait the orchestration's refusals: `membership_unavailable` (the directory could not be read to check the actor) and `command_refused` (its signature was refused: stale, replayed or not verifying).
  */
 export const DOMAIN_ERROR_CODES = [
   'self_approval',
@@ -38,6 +38,8 @@ export const DOMAIN_ERROR_CODES = [
   'no_eligible_approver',
   'graph_unavailable',
   'auto_complete_unavailable',
+  'membership_unavailable',
+  'command_refused',
 ] as const satisfies readonly ErrorCode[];
 
 /** A stable domain error code. */

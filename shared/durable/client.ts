@@ -60,23 +60,27 @@ export function approvalOrchestrations(
         }
       }
     },
-    async raise(requestId, command) {
+    async raise(requestId, command, options = {}) {
       // Signed here, the one place commands leave the app: the orchestration applies only signed commands.
-      await client.raiseEvent(requestId, ApprovalEvents.Command, {
-        ...signCommand(appKeys, requestId, command, new Date()),
-        ...correlation,
-      });
-      // The client treats "instance already finished" (410) as success: the command would vanish.
-      const status = await client.getStatus(requestId);
-      if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');
+      const signed = signCommand(appKeys, requestId, command, new Date());
+      await client.raiseEvent(requestId, ApprovalEvents.Command, { ...signed, ...correlation });
+      if (options.checkRunning !== false) await assertRunning(requestId);
+      return { nonce: signed.signature.nonce };
     },
+    assertRunning,
   };
+  async function assertRunning(requestId: string): Promise<void> {
+    // The client treats "instance already finished" (410) as success: the command would vanish.
+    const status = await client.getStatus(requestId);
+    if (FINISHED.has(status.runtimeStatus)) throw new DomainError('invalid_state', 'the request is closed');
+  }
 }
 
 /** For functions without a Durable client binding: every start or command fails. */
 export const noOrchestrations: Orchestrations = {
   start: () => Promise.reject(new Error('no Durable client in this function')),
   raise: () => Promise.reject(new Error('no Durable client in this function')),
+  assertRunning: () => Promise.reject(new Error('no Durable client in this function')),
 };
 
 const statusOf = (status: df.DurableOrchestrationStatus | Record<string, unknown>): InstanceStatus => {

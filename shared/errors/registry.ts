@@ -69,6 +69,7 @@ export const ERROR_CODES = {
     surfaces: ['api', 'links'],
   },
   conflict: { status: 409, title: 'Conflict', surfaces: API },
+  command_refused: { status: 409, title: 'The orchestration refused the command', surfaces: ['api'] },
   policy_exists: { status: 409, title: 'Another access policy already protects this profile type', surfaces: ['api'] },
   link_expired: { status: 410, title: 'This approval link has expired', surfaces: ['links'] },
   link_used: { status: 410, title: 'This approval link has already been used', surfaces: ['links'] },
@@ -99,7 +100,7 @@ export const ERROR_CODES = {
   membership_unavailable: {
     status: 503,
     title: 'The directory could not be read to check the approver',
-    surfaces: ['links'],
+    surfaces: ['api', 'links'],
   },
   store_unavailable: { status: 503, title: 'The store cannot take this now', surfaces: API },
   signing_keys_unavailable: { status: 503, title: DIRECTORY_UNAVAILABLE, surfaces: API },

@@ -6,6 +6,7 @@ import type { TargetReader } from '../intune/targets';
 import type { AppKeyRing } from '../keys/appKey';
 import type { ProfileType } from '../domain/model';
 import type { Store } from '../store/store';
+import type { StepSource } from '../store/stepFeed';
 
 /** What a use case starts an approval orchestration with; the adapter adds the signature and the correlation id. */
 export type ApprovalStart = Omit<ApprovalOrchestrationInput, 'signature' | 'correlationId'>;
@@ -16,7 +17,14 @@ export type ApprovalStart = Omit<ApprovalOrchestrationInput, 'signature' | 'corr
  */
 export interface Orchestrations {
   start(requestId: string, input: ApprovalStart): Promise<void>;
-  raise(requestId: string, command: ActorCommand): Promise<void>;
+  /**
+   * Sends `command` (signed) and answers its signature's nonce, which the orchestration names in the
+   * step that applies or refuses it. Unless `checkRunning` is false, then reads the instance's
+   * status: a finished one is `invalid_state` (the command would vanish).
+   */
+  raise(requestId: string, command: ActorCommand, options?: { checkRunning?: boolean }): Promise<{ nonce: string }>;
+  /** `invalid_state` when the request's orchestration has finished. */
+  assertRunning(requestId: string): Promise<void>;
 }
 
 /** What the request and policy use cases run against; tests and the app pass real adapters. */
@@ -26,6 +34,10 @@ export interface UseCaseDeps {
   orchestrations: Orchestrations;
   now: () => Date;
   newId: () => string;
+  /** The steps this process writes, as they are stored (waiters also read the store now and then); absent: reads only. */
+  steps?: StepSource;
+  /** How long a command waits for its orchestration to apply or refuse it (0 or absent: it answers at once). */
+  commandWaitMs?: number;
   /** The app key ring (continuation tokens are sealed with it). */
   appKeys: AppKeyRing;
   /** How long before expiry approvers are reminded (0: never); orchestrations are started with it. */

@@ -24,6 +24,7 @@ import { isStoreError, type Page, type RequestView, type Tagged } from '../store
 import { sealPage, storePaging, type ListBinding } from './continuation';
 import type { ActorCommand } from '../domain/commands';
 import type { Caller, UseCaseDeps } from './deps';
+import { awaitCommand, awaitStatus, RequestWatch, type CommandOutcome, type WaitTarget } from './awaitRequest';
 
 const notFound = (id: string) => new DomainError('not_found', `No request '${id}' that you may see.`);
 
@@ -394,6 +395,21 @@ export async function getVisibleRequest(deps: UseCaseDeps, caller: Caller, id: s
 }
 
 /**
+ * The request `id` as {@link getVisibleRequest} answers it, once it reaches `target` or closes
+ * (see `reached`), waiting at most `timeoutMs`; `reached` says whether it did.
+ */
+export async function awaitVisibleRequest(
+  deps: UseCaseDeps,
+  caller: Caller,
+  id: string,
+  target: WaitTarget,
+  timeoutMs: number,
+): Promise<{ request: ApprovalRequest; reached: boolean }> {
+  // Visibility is decided once, on the request as it is now: who may see it does not change.
+  return awaitStatus(deps, await getVisibleRequest(deps, caller, id), target, timeoutMs);
+}
+
+/**
  * One page of a list view: `mine`, `received` (what the caller may decide on) or `all`
  * (operators). Its continuation token continues only this view, for this caller, with this
  * `status`: any other use is `invalid_continuation`.
@@ -441,21 +457,39 @@ export type CommandInput =
 /**
  * Sends a decision, cancellation or completion to the request's orchestration after checking it
  * against the current read model with the same rules (so the caller hears about a refusal at
- * once); the orchestration checks it again when it applies it. Resolves with the request as it
- * stands (the change shows within a second).
+ * once); the orchestration checks it again when it applies it. With a command wait
+ * (`deps.commandWaitMs` > 0) it then waits, within that bound, for the orchestration's step that
+ * names the command's nonce: `applied` with the request after it, the orchestration's refusal thrown
+ * as its code (a lost race), or `pending` with the request as it stands once the bound passed.
+ * Without one it answers `pending` with the request as it stood, at once.
  */
 export async function sendCommand(
   deps: UseCaseDeps,
   caller: Caller,
   id: string,
   command: CommandInput,
-): Promise<ApprovalRequest> {
+): Promise<CommandOutcome> {
   // No visibility check here: the rules below answer with the precise refusal (not_an_approver...).
   const stored = await deps.store.getRequest(id);
   if (!stored) throw notFound(id);
   const checked = await checkCommand(deps, caller, stored.value, command);
-  await deps.orchestrations.raise(id, checked);
-  return stored.value;
+  const waitMs = deps.commandWaitMs ?? 0;
+  if (waitMs <= 0) {
+    await deps.orchestrations.raise(id, checked);
+    return { kind: 'pending', request: stored.value };
+  }
+  // Watching before sending: the step may be written before the raise returns.
+  const watch = new RequestWatch(deps, id, stored.value);
+  try {
+    // No status read after the raise: the step naming the nonce says the command took effect.
+    const { nonce } = await deps.orchestrations.raise(id, checked, { checkRunning: false });
+    const outcome = await awaitCommand(watch, nonce, waitMs, stored.value);
+    // Only a command nothing answered may have gone to a finished instance (where it would vanish).
+    if (outcome.kind === 'pending') await deps.orchestrations.assertRunning(id);
+    return outcome;
+  } finally {
+    watch.close();
+  }
 }
 
 /**

@@ -87,7 +87,7 @@ describe('audit checkpoints and trail heads through the local runtime (manual cl
     expect((await api.call('olga', 'GET', 'ops/audit/checkpoints/latest')).body).toEqual(latest);
     expect((await api.call('alice', 'GET', 'ops/audit/checkpoints')).status).toBe(403);
 
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
     const approvedHead = (
       await trailUntil(api, 'alice', id, (items) =>

@@ -47,13 +47,13 @@ describe('a bulk retire under a risk-based quorum (real runtime, local Intune)',
       quorum: { baseApprovals: 1, scope: { devices: 37 }, text: expect.stringContaining('37 devices') },
     });
 
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'list checked' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'list checked' })).status).toBe(200);
     const once = await api.until('alice', id, (r) => r.decisions.length === 1);
     expect(once.status).toBe('needsApproval');
     // One approval is not enough: completing is refused, and nothing reached Intune.
     expect((await api.call('alice', 'POST', `requests/${id}/complete`)).body.code).toBe('invalid_state');
 
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'HR list matches' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'HR list matches' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
     const done = await completeAndExecute(api, id, 60_000);
     expect(done.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });

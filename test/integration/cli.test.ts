@@ -144,11 +144,18 @@ describe('maa against the local runtime', () => {
       operation: { action: 'create' },
     });
 
-    expect((await as('bob', 'approve', request.id, '--notes', 'agreed')).code).toBe(0);
+    // Each command prints the request as the service answers it once applied.
+    const approved = await as('bob', 'approve', request.id, '--notes', 'agreed');
+    expect([approved.code, approved.stdout]).toEqual([
+      0,
+      `Recorded: ${request.id} is approved (1 of 1). Next: its initiator runs maa complete ${request.id}.\n`,
+    ]);
     expect((await as('alice', 'wait', request.id, '--for', 'approved', '--interval', '50ms')).code).toBe(0);
     const completed = await as('alice', 'complete', request.id);
     expect(completed.code).toBe(0);
-    expect(completed.stdout).toMatch(/^Completion of .* sent/);
+    expect(completed.stdout).toBe(
+      `Recorded: ${request.id} is completed; its operation runs now (maa wait ${request.id} --for completed).\n`,
+    );
     const done = await as('alice', 'wait', request.id, '--for', 'completed', '--interval', '50ms');
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/is completed: policy pol-\S+ created/);

@@ -135,7 +135,7 @@ describe('authenticated commands', () => {
     expect((await durable('GET', `instances/${id}`)).body.runtimeStatus).toBe('Running');
 
     // The genuine commands still work afterwards.
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(200);
     await api.until('alice', id, (r) => r.decisions.length === 1);
   });
 
@@ -197,7 +197,7 @@ describe('authenticated commands', () => {
 
   it('refuses a genuine signature copied onto another decision or actor, and a replay of a genuine command', async () => {
     const id = await submit('forged-2');
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'carol checked' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'carol checked' })).status).toBe(200);
     await api.until('alice', id, (r) => r.decisions.length === 1);
     const genuine = (await raisedCommands(id))[0]!;
     expect(genuine).toMatchObject({
@@ -246,7 +246,7 @@ describe('authenticated commands', () => {
     const id = await submit('lost-role-1');
     const stale = await api.token('alice'); // minted while alice held MAA.Requester
     for (const approver of ['bob', 'carol'])
-      expect((await api.call(approver, 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+      expect((await api.call(approver, 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
 
     expect((await changeRole(api.runtime, 'DELETE', 'alice', 'MAA.Requester')).status).toBe(200);
@@ -263,9 +263,11 @@ describe('authenticated commands', () => {
       });
       expect([refused.status, refused.headers.get('x-error-code')]).toEqual([403, 'forbidden']);
 
-      // A token minted before still says MAA.Requester: the API lets it through, the orchestration reads the role again and refuses.
+      // A token minted before still says MAA.Requester: the API lets it through, the orchestration
+      // reads the role again and refuses, and the command answers with that refusal.
       expect(stale).toBe(await api.token('alice'));
-      expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+      const late = await api.call('alice', 'POST', `requests/${id}/complete`);
+      expect([late.status, late.body.code]).toEqual([403, 'forbidden']);
       const trail = await untilRefusals(id, 1);
       expect(trail.chainValid).toBe(true);
       expect(refusals(trail.items)).toEqual([
@@ -283,7 +285,7 @@ describe('authenticated commands', () => {
       expect((await changeRole(api.runtime, 'PUT', 'alice', 'MAA.Requester')).status).toBe(200);
     }
     // With the role back, the same initiator completes.
-    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(200);
     const done = await api.until('alice', id, (r) => r.execution !== undefined);
     expect(done.execution.status).toBe('succeeded');
     const writes = await deviceWrites(api.runtime.url, done.operation.resourceId as string);
@@ -297,7 +299,8 @@ describe('authenticated commands', () => {
     await api.token('carol'); // minted while carol held MAA.Approver
     expect((await changeRole(api.runtime, 'DELETE', 'carol', 'MAA.Approver')).status).toBe(200);
     try {
-      expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+      const refused = await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' });
+      expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
       const trail = await untilRefusals(id, 1);
       expect(refusals(trail.items)).toEqual([
         expect.objectContaining({

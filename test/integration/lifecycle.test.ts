@@ -49,9 +49,9 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
         (r: { id: string }) => r.id,
       );
     expect([await pending('bob'), await pending('alice'), await pending('carol')]).toEqual([[change.body.id], [], []]);
-    expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(200);
     await api.until('alice', change.body.id, (r) => r.status === 'approved');
-    expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(200);
     await api.until('alice', change.body.id, (r) => r.execution?.status === 'succeeded');
     const policies = await api.call('dave', 'GET', 'policies');
     expect(policies.body.items).toEqual([
@@ -75,7 +75,7 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     });
     const id = submitted.body.id as string;
     expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed with the user' })).status).toBe(
-      202,
+      200,
     );
     await api.until('alice', id, (r) => r.status === 'approved');
 
@@ -83,7 +83,7 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     await api.runtime.kill();
     api = new Api(await startRuntime({ dataDir }));
 
-    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(200);
     const done = await api.until('alice', id, (r) => r.execution !== undefined);
     expect(done).toMatchObject({
       status: 'completed',
@@ -142,7 +142,7 @@ describe('the approval lifecycle through the API (SQLite store)', () => {
     expect([forged.status, forged.headers.get('x-error-code')]).toEqual([401, 'invalid_token']);
 
     // Carol rejects with notes; the request ends rejected and bob sees it in his list.
-    expect((await api.call('carol', 'POST', `requests/${id}/reject`, { notes: 'not this device' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/reject`, { notes: 'not this device' })).status).toBe(200);
     await api.until('bob', id, (r) => r.status === 'rejected');
     const mine = await api.call('bob', 'GET', 'requests?view=mine&status=rejected');
     expect(mine.body.items.map((r: { id: string }) => r.id)).toContain(id);

@@ -35,9 +35,9 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
       justification: 'Protect wipes',
     });
     expect(change.status).toBe(202);
-    expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${change.body.id}/approve`, { notes: 'agreed' })).status).toBe(200);
     await api.until('alice', change.body.id, (r) => r.status === 'approved');
-    expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${change.body.id}/complete`)).status).toBe(200);
     await api.until('alice', change.body.id, (r) => r.execution?.status === 'succeeded');
 
     const device = await newDevice(api.runtime.url, 'cosmos-device-1');
@@ -54,13 +54,13 @@ describe('the approval lifecycle through the API (Cosmos DB store, real SDK agai
     });
     expect(locked.body.code).toBe('entity_locked');
     const id = submitted.body.id as string;
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
 
     await api.runtime.kill();
     api = new Api(await startRuntime({ dataDir, env }));
 
-    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(200);
     await api.until('alice', id, (r) => r.execution?.status === 'succeeded');
     const audit = await api.call('alice', 'GET', `requests/${id}/audit`);
     expect(audit.body.chainValid).toBe(true);

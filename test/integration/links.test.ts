@@ -637,7 +637,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     expect(approved.decisions).toHaveLength(1);
     // Commands are applied in arrival order: once a cancel sent after every post shows, any
     // decision a post sent has been applied or refused too.
-    expect((await api.call('alice', 'POST', `requests/${request.id}/cancel`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${request.id}/cancel`)).status).toBe(200);
     await api.until('alice', request.id, (r) => r.status === 'cancelled');
     const trail = await auditTrail(api, 'alice', request.id);
     expect(trail.items.filter((item) => item.type === 'request.approved')).toHaveLength(1);
@@ -648,7 +648,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     const cancelled = await submit('link-cancelled');
     const token = await mint(cancelled);
     const review = await open(token, 'bob');
-    expect((await api.call('alice', 'POST', `requests/${cancelled.id}/cancel`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${cancelled.id}/cancel`)).status).toBe(200);
     await api.until('alice', cancelled.id, (r) => r.status === 'cancelled');
     const viewed = await open(token, 'bob');
     expect([viewed.status, viewed.code]).toEqual([409, 'invalid_state']);
@@ -665,7 +665,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
     const approvedByCarol = await submit('link-approved-elsewhere');
     const bobsLink = await mint(approvedByCarol);
     expect((await api.call('carol', 'POST', `requests/${approvedByCarol.id}/approve`, { notes: 'mine' })).status).toBe(
-      202,
+      200,
     );
     await api.until('alice', approvedByCarol.id, (r) => r.status === 'approved');
     const late = await open(bobsLink, 'bob');
@@ -674,7 +674,7 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
 
     const decidedInApi = await submit('link-decided-in-api');
     const carolsLink = await mint(decidedInApi, CAROL);
-    expect((await api.call('carol', 'POST', `requests/${decidedInApi.id}/reject`, { notes: 'no' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${decidedInApi.id}/reject`, { notes: 'no' })).status).toBe(200);
     await api.until('alice', decidedInApi.id, (r) => r.status === 'rejected');
     expect((await open(carolsLink, 'carol')).code).toBe('already_decided');
   });

@@ -96,7 +96,7 @@ describe('approver membership that changes while a request is open (no membershi
     expect((await changeGroupMember(api.runtime, 'PUT', group, CAROL)).status).toBe(200);
     expect((await members()).filter((member) => member === CAROL)).toHaveLength(1);
     expect((await api.call('carol', 'GET', `requests/${id}`)).status).toBe(200);
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
   });
 
@@ -139,8 +139,14 @@ describe('approver membership that changes while a request is open (no membershi
     // Hold the orchestration, so the event waits while carol's membership changes under it.
     expect((await instance(id, 'suspend')).status).toBe(202);
     await untilRuntimeStatus(id, 'Suspended');
-    // The API checks carol's membership now: she is still in maa-approvers.
-    expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'looks right' })).status).toBe(202);
+    // The API checks carol's membership now: she is still in maa-approvers. The held orchestration
+    // applies nothing within the command's wait: the API answers that it was sent.
+    const sent = await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'looks right' });
+    expect([sent.status, sent.headers.get('x-maa-command'), sent.headers.get('location')]).toEqual([
+      202,
+      'pending',
+      `/api/requests/${id}`,
+    ]);
     expect((await changeGroupMember(api.runtime, 'DELETE', group, 'carol')).status).toBe(200);
     expect((await instance(id, 'resume')).status).toBe(202);
 
@@ -165,7 +171,7 @@ describe('approver membership that changes while a request is open (no membershi
     expect(request).toMatchObject({ status: 'needsApproval', decisions: [] });
 
     // Bob, still a member, approves as usual.
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(200);
     const approved = await api.until('alice', id, (r) => r.status === 'approved');
     expect(
       approved.decisions.map((decision: { approver: { displayName: string } }) => decision.approver.displayName),

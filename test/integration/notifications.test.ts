@@ -142,7 +142,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
       ['submitted', 'email', CAROL, 'carol@maa.test'],
     ]);
 
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'confirmed' })).status).toBe(200);
     const [toAlice] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
     expect(toAlice!.subject).toBe(`Approved — complete it now: ${DAVES('wipe', 'mail-1')}`);
     expect(toAlice!.text).toContain(`maa complete ${id}`);
@@ -162,7 +162,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     expect(
       (await api.call('carol', 'POST', `requests/${rejected}/reject`, { notes: 'Not this device, it is in the safe' }))
         .status,
-    ).toBe(202);
+    ).toBe(200);
     const rejection = (
       await mailsUntil(api.runtime, rejected, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
@@ -183,7 +183,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
 
     const { id: cancelled } = await submit('deviceWipe', 'mail-3');
     await mailsUntil(api.runtime, cancelled, (found) => found.length === 2);
-    expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${cancelled}/cancel`)).status).toBe(200);
     const cancellation = (
       await mailsUntil(api.runtime, cancelled, (found) => found.some((mail) => mail.to === 'alice@maa.test'))
     ).find((mail) => mail.to === 'alice@maa.test');
@@ -208,7 +208,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     const { id } = await submit('deviceRetire', 'mail-4');
     const first = await mailsUntil(api.runtime, id, (found) => found.length === 2);
     const firstCarolLink = first.find((mail) => mail.to === 'carol@maa.test')!.links[0]!;
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'fine by me' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'fine by me' })).status).toBe(200);
     const [progress] = await mailsUntil(api.runtime, id, (found) => found.some((mail) => mail.to === 'alice@maa.test'));
     expect(progress!.subject).toBe(`1 of 2 approvals: ${DAVES('retire', 'mail-4')}`);
     expect(progress!.text).toContain(`Bob approved your request to ${DAVES('retire', 'mail-4')}: 1 of 2 approvals.`);
@@ -285,7 +285,7 @@ describe('notifications by email into the local mailbox (manual clock)', () => {
     await trailUntil(api, 'alice', id, (items) => count(items, 'link.issued') === 4);
 
     expect((await api.call('carol', 'POST', `requests/${id}/approve`, { notes: 'reminded, checked' })).status).toBe(
-      202,
+      200,
     );
     const approved = await api.until('alice', id, (request) => request.status === 'approved');
     expect(approved.decisions).toEqual([
@@ -376,9 +376,9 @@ describe('a dead webhook and a live Teams workflow', () => {
     const mails = await mailsAbout(api.runtime, id);
     expect(cards.map((card) => card.actions[0].url).sort()).toEqual(mails.map((mail) => mail.links[0]).sort());
 
-    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(202);
+    expect((await api.call('bob', 'POST', `requests/${id}/approve`, { notes: 'ok' })).status).toBe(200);
     await api.until('alice', id, (r) => r.status === 'approved');
-    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(202);
+    expect((await api.call('alice', 'POST', `requests/${id}/complete`)).status).toBe(200);
     await api.until('alice', id, (r) => r.execution?.status === 'succeeded');
     const done = await trailUntil(api, 'alice', id, (items) => count(items, 'execution.succeeded') === 1);
     expect(types(done.items).slice(9)).toEqual([

@@ -27,9 +27,12 @@ export class RecordingOrchestrations implements Orchestrations {
     this.started.push({ requestId, input: input as ApprovalOrchestrationInput });
   }
 
-  async raise(requestId: string, command: ActorCommand): Promise<void> {
+  async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
     this.raised.push({ requestId, command });
+    return { nonce: `nonce-${this.raised.length}` };
   }
+
+  async assertRunning(): Promise<void> {}
 }
 
 type UseCaseDirectory = UseCaseDeps['directory'];

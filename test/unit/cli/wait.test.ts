@@ -1,4 +1,4 @@
-import { nextInterval, waitOutcome } from '../../../cli/commands/wait';
+import { longPollRoute, nextInterval, waitOutcome } from '../../../cli/commands/wait';
 import { ExitCode } from '../../../cli/exitCodes';
 
 const base = {
@@ -73,4 +73,18 @@ describe('nextInterval', () => {
     expect(pauses[pauses.length - 1]).toBe(30_000);
     expect(nextInterval(60_000, 60_000)).toBe(60_000);
   });
+});
+
+describe('longPollRoute', () => {
+  it.each([
+    ['approved', 600_000, 'requests/r-1?waitFor=approved&timeout=PT25S'],
+    ['completed', 600_000, 'requests/r-1?waitFor=executed&timeout=PT25S'],
+    ['approved', 3_200, 'requests/r-1?waitFor=approved&timeout=PT4S'],
+    ['approved', 10, 'requests/r-1?waitFor=approved&timeout=PT1S'],
+  ] as const)(
+    'asks for %s with %i ms left as %s (under the 30 s call timeout, whole seconds)',
+    (target, left, route) => {
+      expect(longPollRoute('r-1', target, left)).toBe(route);
+    },
+  );
 });

@@ -28,6 +28,8 @@ describe('DomainError', () => {
     ['graph_unavailable', 503],
     ['no_eligible_approver', 422],
     ['auto_complete_unavailable', 422],
+    ['membership_unavailable', 503],
+    ['command_refused', 409],
   ])('%s suggests HTTP %i', (code, status) => {
     const error = new DomainError(code, 'message');
     expect(error).toMatchObject({ name: 'DomainError', code, status, message: 'message' });
@@ -35,7 +37,7 @@ describe('DomainError', () => {
   });
 
   it('lists every code in the table above', () => {
-    expect(DOMAIN_ERROR_CODES).toHaveLength(26);
+    expect(DOMAIN_ERROR_CODES).toHaveLength(28);
   });
 
   it('carries field errors when given', () => {

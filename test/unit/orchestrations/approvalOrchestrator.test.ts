@@ -68,8 +68,8 @@ const approveAt = (at: string, actor: Principal, nonce?: string) =>
   commandAt(at, { kind: 'decide', actor, decision: 'approve', notes: 'fine', source: 'api' }, nonce);
 const rejectAt = (at: string, actor: Principal) =>
   commandAt(at, { kind: 'decide', actor, decision: 'reject', notes: 'not today', source: 'api' });
-const cancelAt = (at: string) => commandAt(at, { kind: 'cancel', actor: alice });
-const completeAt = (at: string) => commandAt(at, { kind: 'complete', actor: alice });
+const cancelAt = (at: string, nonce?: string) => commandAt(at, { kind: 'cancel', actor: alice }, nonce);
+const completeAt = (at: string, nonce?: string) => commandAt(at, { kind: 'complete', actor: alice }, nonce);
 
 /** The authorizeCommand activity as a genuine, fresh signature and the directory above would answer. */
 const authorizeGenuine: ActivityHandler = (raw) => {
@@ -384,7 +384,7 @@ describe('approvalOrchestrator', () => {
       'when its signature is refused (%s), naming no actor but what the event claimed',
       (code) => {
         const { fake, output } = orchestration({
-          events: [approveAt(after(5), bob), cancelAt(after(10))],
+          events: [approveAt(after(5), bob, 'claimed-nonce'), cancelAt(after(10))],
           handlers: {
             [authorizeCommand]: (raw, call) =>
               (raw as AuthorizeCommandInput).at === after(5)
@@ -399,6 +399,8 @@ describe('approvalOrchestrator', () => {
             command: 'decide',
             code,
             reason: 'the signature does not verify',
+            // The nonce it claims, so the sender waiting for it hears it was refused.
+            nonce: 'claimed-nonce',
             claimedActor: { id: bob.id, displayName: bob.displayName },
           },
         ]);
@@ -413,7 +415,9 @@ describe('approvalOrchestrator', () => {
       });
 
       expect(typesOf(fake).filter((type) => type === 'request.approved')).toHaveLength(1);
-      expect(refusalsOf(fake)).toEqual([expect.objectContaining({ actor: bob.id, code: 'command_replayed' })]);
+      expect(refusalsOf(fake)).toEqual([
+        expect.objectContaining({ actor: bob.id, code: 'command_replayed', nonce: 'same' }),
+      ]);
       expect(output.status).toBe('cancelled');
     });
 
@@ -436,11 +440,29 @@ describe('approvalOrchestrator', () => {
     });
   });
 
+  it('names the nonce of the command a step applied in that step’s first record, and in no other record', () => {
+    const { fake } = orchestration({
+      events: [approveAt(after(5), bob, 'bob-approves'), cancelAt(after(10), 'alice-cancels')],
+    });
+
+    const named = trailOf(fake)
+      .filter((record) => record.data.nonce !== undefined)
+      .map((record) => [record.type, record.data.nonce]);
+    expect(named).toEqual([
+      ['request.approved', 'bob-approves'],
+      ['request.cancelled', 'alice-cancels'],
+    ]);
+  });
+
   it('audits a command that came while the closed request finished its work as refused, then ends at once', () => {
     const closedAt = after(10);
     const { fake, output } = orchestration({
       // carol's approval is already waiting when bob's rejection closes the request.
-      events: [rejectAt(closedAt, bob), approveAt(closedAt, carol), approveAt(shift(closedAt, SECOND), carol)],
+      events: [
+        rejectAt(closedAt, bob),
+        approveAt(closedAt, carol, 'late-nonce'),
+        approveAt(shift(closedAt, SECOND), carol),
+      ],
     });
 
     expect(output.status).toBe('rejected');
@@ -450,6 +472,7 @@ describe('approvalOrchestrator', () => {
         command: 'decide',
         code: 'invalid_state',
         reason: 'the request is already rejected',
+        nonce: 'late-nonce',
       },
     ]);
     // Only authenticated after closing: nobody's rights matter any more.
@@ -465,7 +488,7 @@ describe('approvalOrchestrator', () => {
   it('audits a command that came while the completed request executed as refused, once, after the execution', () => {
     const { fake, output } = orchestration({
       request: aRequest(1),
-      events: [approveAt(after(10), bob), completeAt(after(20)), completeAt(after(20))],
+      events: [approveAt(after(10), bob), completeAt(after(20)), completeAt(after(20), 'second-complete')],
     });
 
     expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
@@ -477,7 +500,13 @@ describe('approvalOrchestrator', () => {
       'request.eventRefused',
     ]);
     expect(refusalsOf(fake)).toEqual([
-      { actor: alice.id, command: 'complete', code: 'invalid_state', reason: 'the request is already completed' },
+      {
+        actor: alice.id,
+        command: 'complete',
+        code: 'invalid_state',
+        reason: 'the request is already completed',
+        nonce: 'second-complete',
+      },
     ]);
     expect(fake.unconsumedEvents).toEqual([]);
     expectChainedAndCarried(fake);

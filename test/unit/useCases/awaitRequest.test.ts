@@ -1,0 +1,169 @@
+import { chainEvents, chainStartAfter } from '../../../shared/domain/auditChain';
+import { applyCommand, type DomainEvent } from '../../../shared/domain/lifecycle';
+import type { ActorCommand } from '../../../shared/domain/commands';
+import type { SqliteStore } from '../../../shared/store/sqliteStore';
+import { publishingSteps, StepFeed } from '../../../shared/store/stepFeed';
+import type { Store } from '../../../shared/store/store';
+import { awaitVisibleRequest, sendCommand, submitRequest } from '../../../shared/useCases/requests';
+import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
+import {
+  caller,
+  codeOf,
+  FakeDirectory,
+  RecordingOrchestrations,
+  tempSqliteStore,
+  useCaseDeps,
+} from '../../support/fakePorts';
+
+const alice = caller('alice-id', ['MAA.Requester'], 'Alice');
+const bob = caller('bob-id', ['MAA.Requester', 'MAA.Approver'], 'Bob');
+
+let store: SqliteStore;
+let dispose: () => Promise<void>;
+beforeEach(async () => {
+  ({ store, dispose } = tempSqliteStore());
+  await store.createPolicy(accessPolicy({ approverGroupIds: [GROUP_A] }));
+});
+afterEach(() => dispose());
+
+/** Writes a step onto request `id`'s trail as its orchestration would: `events` chained after its head, and the request after them. */
+async function writeStep(
+  target: Store,
+  id: string,
+  events: (request: any) => { request?: any; events: DomainEvent[] },
+) {
+  const stored = (await target.getRequest(id))!;
+  const step = events(stored.value);
+  const { records } = chainEvents(step.events, chainStartAfter(stored.value.trail));
+  await target.recordStep({
+    records,
+    ...(step.request ? { request: { value: step.request, etag: stored.etag } } : {}),
+  });
+}
+
+const at = '2026-03-01T10:00:01.000Z';
+const bobApproves = (request: any, nonce: string) => {
+  const result = applyCommand(request, {
+    kind: 'decide',
+    actor: { id: bob.id, displayName: 'Bob' },
+    actorRoles: bob.roles,
+    actorGroupIds: [GROUP_A],
+    decision: 'approve',
+    notes: 'ok',
+    source: 'api',
+    at,
+  });
+  const [first, ...rest] = result.events;
+  return { request: result.request, events: [{ ...first!, data: { ...first!.data, nonce } }, ...rest] };
+};
+
+/** The orchestrations port of an orchestration in another process: it writes its step `delayMs` after each raise. */
+class AnotherProcess extends RecordingOrchestrations {
+  constructor(
+    private readonly target: Store,
+    private readonly step: (request: any, nonce: string) => { request?: any; events: DomainEvent[] },
+    private readonly delayMs = 50,
+  ) {
+    super();
+  }
+  running = 0;
+  override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
+    const raised = await super.raise(requestId, command);
+    setTimeout(
+      () => void writeStep(this.target, requestId, (request) => this.step(request, raised.nonce)),
+      this.delayMs,
+    );
+    return raised;
+  }
+  override async assertRunning(): Promise<void> {
+    this.running++;
+  }
+}
+
+const directory = () => new FakeDirectory({ [GROUP_A]: [bob.id] });
+
+describe('a command that waits for its orchestration', () => {
+  it('hears, by reading the store, the step another process wrote naming its nonce, and answers the request after it', async () => {
+    const orchestrations = new AnotherProcess(store, bobApproves);
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 10_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(outcome.kind).toBe('applied');
+    expect(outcome.request).toMatchObject({ status: 'approved', decisions: [{ approver: { id: bob.id } }] });
+    // Applied: the Durable status is never read.
+    expect(orchestrations.running).toBe(0);
+  });
+
+  it('answers the orchestration’s refusal as its code', async () => {
+    const refuses = (request: any, nonce: string) => ({
+      events: [
+        {
+          requestId: request.id,
+          type: 'request.eventRefused' as const,
+          at,
+          actor: { id: bob.id, displayName: 'Bob' },
+          data: { command: 'decide', code: 'already_decided', reason: 'Bob has already decided', nonce },
+        },
+      ],
+    });
+    const deps = useCaseDeps(store, directory(), {
+      orchestrations: new AnotherProcess(store, refuses),
+      commandWaitMs: 10_000,
+    });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(await codeOf(refusal)).toBe('already_decided');
+  });
+
+  it('ignores steps naming another command’s nonce, and answers pending (after one status read) when the bound passes', async () => {
+    const orchestrations = new AnotherProcess(store, (request) => bobApproves(request, 'someone-elses'));
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 600 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(outcome.kind).toBe('pending');
+    expect(orchestrations.running).toBe(1);
+  });
+
+  it('hears a step written in its own process from the store’s feed', async () => {
+    const feed = new StepFeed();
+    const published = publishingSteps(store, feed);
+    const orchestrations = new AnotherProcess(published, bobApproves, 0);
+    const deps = useCaseDeps(published, directory(), { orchestrations, steps: feed, commandWaitMs: 10_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(outcome).toMatchObject({ kind: 'applied', request: { status: 'approved' } });
+    // The request as the step left it, with the step's trail head.
+    expect(outcome.request.trail).toEqual((await store.getRequest(request.id))!.value.trail);
+  });
+});
+
+describe('the long-poll of a request', () => {
+  it('answers once another process records the status asked for, and reports a timeout otherwise', async () => {
+    const orchestrations = new RecordingOrchestrations();
+    const deps = useCaseDeps(store, directory(), { orchestrations });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const timedOut = await awaitVisibleRequest(deps, alice, request.id, 'approved', 300);
+    expect([timedOut.reached, timedOut.request.status]).toEqual([false, 'needsApproval']);
+
+    setTimeout(() => void writeStep(store, request.id, (current) => bobApproves(current, 'n-1')), 50);
+    const reached = await awaitVisibleRequest(deps, alice, request.id, 'approved', 10_000);
+    expect([reached.reached, reached.request.status]).toEqual([true, 'approved']);
+  });
+
+  it('refuses a caller who may not see the request before waiting', async () => {
+    const deps = useCaseDeps(store, directory());
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+    const stranger = caller('eve-id', ['MAA.Requester'], 'Eve');
+
+    expect(await codeOf(awaitVisibleRequest(deps, stranger, request.id, 'approved', 10_000))).toBe('not_found');
+  });
+});
