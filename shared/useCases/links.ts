@@ -1,10 +1,10 @@
 import { effectiveStatus } from '../domain/lifecycle';
-import type { ApprovalRequest, AuditRecord, Decision, DecisionKind } from '../domain/model';
+import type { ApprovalRequest, Decision, DecisionKind } from '../domain/model';
 import { approverRule } from '../domain/policy';
 import type { AuthenticatedPrincipal } from '../identity/principal';
 import { verifyLinkToken, type LinkClaims, type LinkKey, type LinkRefusal } from '../links/linkToken';
 import { LinkError } from '../links/refusals';
-import { readTrail } from '../store/trail';
+import { RequestWatch } from './awaitRequest';
 import { checkCommand } from './requests';
 import type { Caller, UseCaseDeps } from './deps';
 
@@ -22,7 +22,6 @@ const TOKEN_REFUSALS: Record<LinkRefusal, LinkError['code']> = {
 
 /** How long a decision's result page waits for the orchestration to apply it. */
 export const OUTCOME_WAIT_MS = 5_000;
-const POLL_MS = 100;
 
 /** A link whose token and actor checked out, with the request it names. */
 export interface OpenedLink {
@@ -136,23 +135,25 @@ export type LinkOutcome =
 /**
  * Waits up to {@link OUTCOME_WAIT_MS} for the orchestration to apply the decision made through
  * `link` (it shows in the read model with the link id) or to refuse it (a `request.eventRefused`
- * naming the link id); `pending` when neither showed in time.
+ * naming the link id), watching the request's steps as the API's commands do (see
+ * `awaitRequest.ts`: told at once of the steps this process writes, the store read now and then
+ * for the others); `pending` when neither showed in time.
  */
 export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink): Promise<LinkOutcome> {
-  const deadline = Date.now() + OUTCOME_WAIT_MS;
-  for (;;) {
-    const stored = await deps.store.getRequest(link.request.id);
-    const decision = stored?.value.decisions.find((candidate) => candidate.linkId === link.claims.linkId);
-    if (stored && decision) return { kind: 'applied', request: stored.value, decision };
-    const refused = await refusalOf(deps, link);
-    if (refused) return { kind: 'refused', code: String(refused.data.code) };
-    if (Date.now() >= deadline) return { kind: 'pending' };
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  const { linkId } = link.claims;
+  // The request as the link opened it, before the decision was sent: every later step is looked at.
+  const watch = new RequestWatch(deps, link.request.id, link.request);
+  try {
+    const found = await watch.until<LinkOutcome>((step) => {
+      const refused = step.records.find(
+        (record) => record.type === 'request.eventRefused' && record.data.linkId === linkId,
+      );
+      if (refused) return { kind: 'refused', code: String(refused.data.code) };
+      const decision = step.request?.decisions.find((candidate) => candidate.linkId === linkId);
+      return step.request && decision ? { kind: 'applied', request: step.request, decision } : undefined;
+    }, Date.now() + OUTCOME_WAIT_MS);
+    return found ?? { kind: 'pending' };
+  } finally {
+    watch.close();
   }
-}
-
-/** The orchestration's refusal of the decision made through `link`, if its trail holds one (trails are short: tens of records). */
-async function refusalOf(deps: UseCaseDeps, link: OpenedLink): Promise<AuditRecord | undefined> {
-  const trail = await readTrail(deps.store, link.request.id);
-  return trail.find((record) => record.type === 'request.eventRefused' && record.data.linkId === link.claims.linkId);
 }
