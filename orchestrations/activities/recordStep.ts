@@ -44,13 +44,15 @@ export function makeRecordStep(store: Pick<Store, 'recordStep' | 'listAudit'>, k
     // The first step's request is its start input's (as submitted, already in the read model).
     const request = step.request?.value ?? start?.request;
     if (!request) throw new Error('a step that notifies carries its request');
-    const { outcomes, problems } = await send({
-      kind: notify.kind,
-      request,
-      notificationId: notify.notificationId,
-      at: notify.at,
-    });
-    const events = notificationEvents(request, notify.kind, outcomes, problems, notify.at);
+    // A notification that fails is audited and never fails the step: a throw here would re-run the
+    // step's retries, sending every message again, and end the request once they ran out.
+    let sent: Awaited<ReturnType<Send>>;
+    try {
+      sent = await send({ kind: notify.kind, request, notificationId: notify.notificationId, at: notify.at });
+    } catch (error) {
+      sent = { outcomes: [], problems: [`the notification could not be sent: ${messageOf(error)}`] };
+    }
+    const events = notificationEvents(request, notify.kind, sent.outcomes, sent.problems, notify.at);
     if (events.length === 0) return { etag, next: notify.after };
     const { records, next } = chainEvents(events, notify.after);
     try {
@@ -68,4 +70,8 @@ export function makeRecordStep(store: Pick<Store, 'recordStep' | 'listAudit'>, k
       return { etag, next, unrecorded: records };
     }
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }

@@ -107,6 +107,22 @@ describe('recordStep', () => {
     expect(verifyChain(await readTrail(store, request.id)).valid).toBe(true);
   });
 
+  it('audits a sender that throws as a failed notification, and does not fail the step (no re-run, no second send)', async () => {
+    const request = newRequest();
+    let calls = 0;
+    const throwing: Send = async () => {
+      calls++;
+      throw new Error('link key unreadable\nstack');
+    };
+    const output = (await makeRecordStep(store, keys, throwing)(await firstStep(request))) as NotifiedStepOutput;
+
+    expect(calls).toBe(1);
+    const trail = await readTrail(store, request.id);
+    expect(trail.map((record) => record.type)).toEqual(['request.submitted', 'notification.failed']);
+    expect(JSON.stringify(trail[1]!.data)).toContain('the notification could not be sent: link key unreadable');
+    expect(output.next).toEqual(chainStartAfter(trail.at(-1)));
+  });
+
   it('sends a reminder, which has no records of its own, and appends only its outcomes', async () => {
     const request = newRequest();
     const first = (await makeRecordStep(store, keys, sender())(await firstStep(request))) as NotifiedStepOutput;
