@@ -219,7 +219,8 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
 }
 
 /** The longest a command may wait for its orchestration: a client's own timeout is usually longer. */
-const MAX_COMMAND_WAIT_MS = 60_000;
+/** Below the 30 s the `maa` CLI and most HTTP clients wait for an answer. */
+const MAX_COMMAND_WAIT_MS = 25_000;
 
 /** `MAA_COMMAND_WAIT` in milliseconds, or what is wrong with it. */
 function commandWaitMs(text: string): number | string {
@@ -230,7 +231,7 @@ function commandWaitMs(text: string): number | string {
     if (isDomainError(error)) return error.message;
     throw error;
   }
-  return ms <= MAX_COMMAND_WAIT_MS ? ms : 'must be at most PT60S';
+  return ms <= MAX_COMMAND_WAIT_MS ? ms : 'must be at most PT25S (clients such as maa give up after 30 s)';
 }
 
 let cached: AppConfig | undefined;

@@ -18,6 +18,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig(withAppKey({ MAA_STORE: 'postgres' }))).toThrow(/MAA_STORE/);
   });
 
+  it('takes a command wait up to PT25S, below the 30 s clients wait for an answer', () => {
+    expect(parseConfig(withAppKey({})).commandWaitMs).toBe(10_000);
+    expect(parseConfig(withAppKey({ MAA_COMMAND_WAIT: 'PT25S' })).commandWaitMs).toBe(25_000);
+    expect(parseConfig(withAppKey({ MAA_COMMAND_WAIT: 'PT0S' })).commandWaitMs).toBe(0);
+    expect(() => parseConfig(withAppKey({ MAA_COMMAND_WAIT: 'PT26S' }))).toThrow(
+      /MAA_COMMAND_WAIT: must be at most PT25S/,
+    );
+    expect(() => parseConfig(withAppKey({ MAA_COMMAND_WAIT: 'soon' }))).toThrow(/MAA_COMMAND_WAIT/);
+  });
+
   it('reads the link settings, trusting the platform principal headers only with App Service Authentication on', () => {
     const key = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
     expect(parseConfig(withAppKey({})).links).toBeUndefined();
