@@ -9,8 +9,13 @@ import type { UseCaseDeps } from './deps';
 // for the steps another process writes (one read of the read model; the trail only when its head
 // moved). Commands wait for the step naming their nonce; the long-poll for a status.
 
-/** How often a waiter reads the store, for steps written by another process. */
+/**
+ * How soon a waiter first reads the store, for steps written by another process; each read that
+ * finds nothing doubles the gap, up to {@link MAX_FALLBACK_READ_MS}, so a long wait costs a few
+ * reads, not one every 200 ms.
+ */
 export const FALLBACK_READ_MS = 200;
+export const MAX_FALLBACK_READ_MS = 3_200;
 
 /** The longest a long-poll may wait, and its default. */
 export const MAX_LONG_POLL_MS = 60_000;
@@ -50,11 +55,20 @@ export class RequestWatch {
    * is now.
    */
   async until<T>(match: (step: WrittenStep) => T | undefined, deadline: number): Promise<T | undefined> {
-    let nextRead = Date.now() + FALLBACK_READ_MS;
+    let gap = FALLBACK_READ_MS;
+    let nextRead = Date.now() + gap;
     for (;;) {
       for (let step = this.buffered.shift(); step; step = this.buffered.shift()) {
-        const fresh = step.records.filter((record) => record.seq > this.seenSeq);
+        let fresh = step.records.filter((record) => record.seq > this.seenSeq);
         if (fresh.length === 0) continue;
+        if (Math.min(...fresh.map((record) => record.seq)) > this.seenSeq + 1) {
+          // Another process wrote a step in between: read it (with this one) before moving past it.
+          const read = await this.read();
+          if (read) {
+            step = read;
+            fresh = [...read.records];
+          }
+        }
         this.seenSeq = Math.max(this.seenSeq, ...fresh.map((record) => record.seq));
         const answer = match({ ...step, records: fresh });
         if (answer !== undefined) return answer;
@@ -62,8 +76,9 @@ export class RequestWatch {
       const now = Date.now();
       if (now >= deadline) return undefined;
       if (now >= nextRead) {
-        nextRead = now + FALLBACK_READ_MS;
         const read = await this.read();
+        gap = read ? FALLBACK_READ_MS : Math.min(gap * 2, MAX_FALLBACK_READ_MS);
+        nextRead = Date.now() + gap;
         if (read) this.buffered.push(read);
         continue;
       }

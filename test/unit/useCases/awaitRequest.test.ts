@@ -145,6 +145,44 @@ describe('a command that waits for its orchestration', () => {
   });
 });
 
+describe('a waiter that hears a later step before an earlier one', () => {
+  it('reads the step another process wrote in between, rather than skipping past its command’s step', async () => {
+    const feed = new StepFeed();
+    const published = publishingSteps(store, feed);
+    // Another process writes the command's step; this process writes the next one at once.
+    class TwoWriters extends AnotherProcess {
+      override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
+        const raised = await RecordingOrchestrations.prototype.raise.call(this, requestId, command);
+        setTimeout(() => {
+          void (async () => {
+            await writeStep(store, requestId, (request) => bobApproves(request, raised.nonce));
+            await writeStep(published, requestId, (request) => ({
+              events: [
+                {
+                  requestId: request.id,
+                  type: 'notification.sent' as const,
+                  at,
+                  actor: null,
+                  data: { kind: 'approved', channel: 'email' },
+                },
+              ],
+            }));
+          })();
+        }, 0);
+        return raised;
+      }
+    }
+    const orchestrations = new TwoWriters(store, bobApproves);
+    const deps = useCaseDeps(published, directory(), { orchestrations, steps: feed, commandWaitMs: 10_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(outcome).toMatchObject({ kind: 'applied', request: { status: 'approved' } });
+    expect(orchestrations.running).toBe(0);
+  });
+});
+
 describe('the long-poll of a request', () => {
   it('answers once another process records the status asked for, and reports a timeout otherwise', async () => {
     const orchestrations = new RecordingOrchestrations();
