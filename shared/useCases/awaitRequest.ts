@@ -94,6 +94,12 @@ export class RequestWatch {
     }
   }
 
+  /** Reads the store once now, so the next {@link until} looks at what another process wrote meanwhile. */
+  async readNow(): Promise<void> {
+    const read = await this.read();
+    if (read) this.buffered.push(read);
+  }
+
   /** The request as the store holds it now. */
   async current(): Promise<ApprovalRequest | undefined> {
     return (await this.deps.store.getRequest(this.requestId))?.value;

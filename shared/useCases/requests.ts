@@ -24,7 +24,14 @@ import { isStoreError, type Page, type RequestView, type Tagged } from '../store
 import { sealPage, storePaging, type ListBinding } from './continuation';
 import type { ActorCommand } from '../domain/commands';
 import type { Caller, UseCaseDeps } from './deps';
-import { awaitCommand, awaitStatus, RequestWatch, type CommandOutcome, type WaitTarget } from './awaitRequest';
+import {
+  awaitCommand,
+  awaitStatus,
+  isOrchestrationRefusal,
+  RequestWatch,
+  type CommandOutcome,
+  type WaitTarget,
+} from './awaitRequest';
 
 const notFound = (id: string) => new DomainError('not_found', `No request '${id}' that you may see.`);
 
@@ -483,9 +490,27 @@ export async function sendCommand(
   try {
     // No status read after the raise: the step naming the nonce says the command took effect.
     const { nonce } = await deps.orchestrations.raise(id, checked, { checkRunning: false });
-    const outcome = await awaitCommand(watch, nonce, waitMs, stored.value);
+    // Sent: from here a failure to watch is no failure of the command, which may well apply.
+    const pending: CommandOutcome = { kind: 'pending', request: stored.value };
+    let outcome: CommandOutcome;
+    try {
+      outcome = await awaitCommand(watch, nonce, waitMs, stored.value);
+    } catch (error) {
+      if (isOrchestrationRefusal(error)) throw error;
+      return pending;
+    }
+    if (outcome.kind !== 'pending') return outcome;
     // Only a command nothing answered may have gone to a finished instance (where it would vanish).
-    if (outcome.kind === 'pending') await deps.orchestrations.assertRunning(id);
+    try {
+      await deps.orchestrations.assertRunning(id);
+    } catch (error) {
+      if (!isDomainError(error, 'invalid_state')) return outcome;
+      // Finished: but its last step may have applied or refused this very command just now.
+      await watch.readNow();
+      const late = await awaitCommand(watch, nonce, 0, stored.value);
+      if (late.kind !== 'pending') return late;
+      throw error;
+    }
     return outcome;
   } finally {
     watch.close();

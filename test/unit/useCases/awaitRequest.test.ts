@@ -1,4 +1,5 @@
 import { chainEvents, chainStartAfter } from '../../../shared/domain/auditChain';
+import { DomainError } from '../../../shared/domain/errors';
 import { applyCommand, type DomainEvent } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
@@ -142,6 +143,58 @@ describe('a command that waits for its orchestration', () => {
     expect(outcome).toMatchObject({ kind: 'applied', request: { status: 'approved' } });
     // The request as the step left it, with the step's trail head.
     expect(outcome.request.trail).toEqual((await store.getRequest(request.id))!.value.trail);
+  });
+});
+
+describe('a command whose wait passed', () => {
+  /** An instance that wrote the command's step just after the bound, then finished. */
+  class LateThenFinished extends AnotherProcess {
+    override async assertRunning(): Promise<void> {
+      this.running++;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      throw new DomainError('invalid_state', 'the request is closed');
+    }
+  }
+
+  it('answers applied, not 409, when the finished instance’s last step applied it', async () => {
+    const orchestrations = new LateThenFinished(store, bobApproves, 250);
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 200 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(orchestrations.running).toBe(1);
+    expect(outcome).toMatchObject({ kind: 'applied', request: { status: 'approved' } });
+  });
+
+  it('answers 409 when the instance finished without it', async () => {
+    const orchestrations = new LateThenFinished(store, (request) => bobApproves(request, 'someone-elses'), 250);
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 200 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(await codeOf(refusal)).toBe('invalid_state');
+  });
+
+  it('answers pending, not a failure, when watching fails after the command was sent', async () => {
+    const orchestrations = new AnotherProcess(store, bobApproves, 10_000);
+    const failing = Object.create(store) as Store;
+    let reads = 0;
+    failing.getRequest = async (id: string) => {
+      if (++reads > 1) throw new Error('store unavailable');
+      return store.getRequest(id);
+    };
+    const deps = useCaseDeps(failing, directory(), { orchestrations, commandWaitMs: 2_000 });
+    const request = await submitRequest(
+      useCaseDeps(store, directory(), { orchestrations }),
+      alice,
+      wipeBody('device-1'),
+    );
+
+    const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(outcome).toMatchObject({ kind: 'pending', request: { id: request.id, status: 'needsApproval' } });
   });
 });
 
