@@ -178,7 +178,8 @@ describe('a command whose wait passed', () => {
   });
 
   it('answers pending, not a failure, when watching fails after the command was sent', async () => {
-    const orchestrations = new AnotherProcess(store, bobApproves, 10_000);
+    // Nothing ever writes the step (no timer outlives the test): only the failing reads answer.
+    const orchestrations = new RecordingOrchestrations();
     const failing = Object.create(store) as Store;
     let reads = 0;
     failing.getRequest = async (id: string) => {
