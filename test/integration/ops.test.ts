@@ -174,9 +174,13 @@ describe('operations API through the local runtime', () => {
 
   it('terminates a running request: cancelled with the operator and reason, audited, chain valid, no longer running', async () => {
     const id = (await api.call('alice', 'POST', 'requests', await wipeOfNew('term-1'))).body.id as string;
-    await until('submission recorded', async () =>
-      (await auditTrail(api, 'alice', id)).items.length > 0 ? true : undefined,
-    );
+    // The submission's audit record is written inside the step activity, before its notifications are
+    // sent and before the orchestration sees the activity finish: wait for the finished activity.
+    await until('submission step finished', async () => {
+      const instance = await api.call('olga', 'GET', `ops/instances/${id}`);
+      const events = (instance.body.instance?.history ?? []).map((e: any) => e.eventType);
+      return events.includes('TaskCompleted') ? true : undefined;
+    });
     const terminated = await api.call('olga', 'POST', `ops/instances/${id}/terminate`, {
       reason: 'stuck in change freeze (INC-9)',
     });
