@@ -38,9 +38,25 @@ export type RequestView =
   | { kind: 'received'; principalId: string; groupIds: string[]; bootstrap: boolean }
   | { kind: 'all' };
 
-export interface RequestQuery extends PageRequest {
-  view: RequestView;
+/**
+ * Search filters of a request list; every filter given must match. Both adapters serve each from
+ * an index (see docs/api.md for the Cosmos DB request units of each).
+ */
+export interface RequestFilters {
   status?: RequestStatus;
+  profileType?: ProfileType;
+  /** The initiator's principal id (exact). */
+  initiatorId?: string;
+  /** A resource id the operation targets: its `resourceId` or one of its `resourceIds` (case-insensitive). */
+  target?: string;
+  /** RFC 3339: requests created at or after it. */
+  createdFrom?: string;
+  /** RFC 3339: requests created before it. */
+  createdTo?: string;
+}
+
+export interface RequestQuery extends PageRequest, RequestFilters {
+  view: RequestView;
 }
 
 /** The idempotency record of a submit. */

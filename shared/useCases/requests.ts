@@ -16,11 +16,10 @@ import type {
   AuditRecord,
   DecisionKind,
   Operation,
-  RequestStatus,
   TargetSnapshot,
 } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
-import { isStoreError, type Page, type RequestView, type Tagged } from '../store/store';
+import { isStoreError, type Page, type RequestFilters, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
 import type { ActorCommand } from '../domain/commands';
 import type { Caller, UseCaseDeps } from './deps';
@@ -424,12 +423,13 @@ export async function awaitVisibleRequest(
 export async function listRequests(
   deps: UseCaseDeps,
   caller: Caller,
-  query: { view: 'mine' | 'received' | 'all'; status?: RequestStatus; top: number; continuationToken?: string },
+  query: { view: 'mine' | 'received' | 'all'; top: number; continuationToken?: string } & RequestFilters,
 ): Promise<Page<ApprovalRequest>> {
+  const { view: _view, top: _top, continuationToken: _token, ...filters } = query;
   const binding: ListBinding = {
     list: `requests:${query.view}`,
     callerId: caller.id,
-    filters: { status: query.status },
+    filters: { ...filters },
   };
   const paging = storePaging(deps.appKeys, binding, query);
   let view: RequestView;
@@ -451,7 +451,7 @@ export async function listRequests(
   } else {
     view = { kind: 'mine', initiatorId: caller.id };
   }
-  const page = await deps.store.listRequests({ view, ...paging, ...(query.status ? { status: query.status } : {}) });
+  const page = await deps.store.listRequests({ view, ...paging, ...filters });
   return sealPage(deps.appKeys, binding, page);
 }
 
