@@ -45,7 +45,7 @@ figcaption{font-size:.9rem}
 svg text{font-family:system-ui,sans-serif}
 @media (max-width:40rem){
 main{padding:.6rem}
-svg .minor{display:none}
+svg .minor{display:none}svg text{font-size:27px}
 table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;border:0}
 table.stack tr:first-child{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 table.stack tr{border-bottom:1px solid #ccc;padding:.4rem .2rem;background:#fff}
@@ -159,11 +159,11 @@ const SERIES = [
  */
 export function activityChart(hours: readonly HourBucket[], zone = 'UTC', now = new Date()): string {
   const width = 640;
-  const height = 250;
-  const left = 44;
+  const height = 290;
+  const left = 56;
   const right = 8;
-  const top = 12;
-  const bottom = 212;
+  const top = 20;
+  const bottom = 252;
   const plot = bottom - top;
   const slot = (width - left - right) / Math.max(1, hours.length);
   const bar = slot / 4;
@@ -173,7 +173,7 @@ export function activityChart(hours: readonly HourBucket[], zone = 'UTC', now = 
   const grid = scale.ticks
     .map(
       (tick) =>
-        `<line x1="${left}" y1="${y(tick).toFixed(1)}" x2="${width - right}" y2="${y(tick).toFixed(1)}" stroke="${tick === 0 ? '#777' : '#e2e2e8'}"/><text class="y-tick" x="${left - 6}" y="${(y(tick) + 5).toFixed(1)}" font-size="15" fill="#444" text-anchor="end">${tick}</text>`,
+        `<line x1="${left}" y1="${y(tick).toFixed(1)}" x2="${width - right}" y2="${y(tick).toFixed(1)}" stroke="${tick === 0 ? '#777' : '#e2e2e8'}"/><text class="y-tick" x="${left - 6}" y="${y(tick).toFixed(1)}" font-size="15" fill="#444" text-anchor="end" dominant-baseline="middle">${tick}</text>`,
     )
     .join('');
   const bars = hours
@@ -190,11 +190,10 @@ export function activityChart(hours: readonly HourBucket[], zone = 'UTC', now = 
   const labels = hours
     .map((hour, index) =>
       index % 3 === 0
-        ? `<text class="x-tick${index % 6 === 0 ? '' : ' minor'}" x="${(left + index * slot + slot / 2).toFixed(1)}" y="${bottom + 20}" font-size="15" fill="#444" text-anchor="middle">${escapeHtml(formatClock(hour.hour, zone))}</text>`
+        ? `<text class="x-tick${index % 6 === 0 ? '' : ' minor'}" x="${(left + index * slot + slot / 2).toFixed(1)}" y="${bottom + 8}" font-size="15" fill="#444" text-anchor="middle" dominant-baseline="hanging">${escapeHtml(formatClock(hour.hour, zone))}</text>`
         : '',
     )
     .join('');
-  const axisTitle = `<text x="${left}" y="${height - 6}" font-size="14" fill="#444">hour starting (${escapeHtml(zone)})</text>`;
   const zoneText = zoneLabel(zone, now);
   const first = hours[0];
   const range = first
@@ -203,7 +202,7 @@ export function activityChart(hours: readonly HourBucket[], zone = 'UTC', now = 
   const legend = `<ul class="legend" id="chart-legend">${SERIES.map(
     ([key]) => `<li><span class="swatch s-${key}"></span>${key}</li>`,
   ).join('')}<li id="chart-zone">Hours in ${escapeHtml(zoneText)}</li></ul>`;
-  return `<figure id="activity-chart"><svg role="img" aria-label="Requests submitted, decided and completed per hour over the last 24 hours, hours in ${escapeHtml(zoneText)}; the scale runs from 0 to ${scale.top}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${grid}${bars}${labels}${axisTitle}</svg><figcaption>Requests per hour (scale 0–${scale.top}, step ${scale.step})${range}.${legend}</figcaption></figure>`;
+  return `<figure id="activity-chart"><svg role="img" aria-label="Requests submitted, decided and completed per hour over the last 24 hours, hours in ${escapeHtml(zoneText)}; the scale runs from 0 to ${scale.top}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${grid}${bars}${labels}</svg><figcaption>Requests per hour (scale 0–${scale.top}, step ${scale.step})${range}.${legend}</figcaption></figure>`;
 }
 
 function requestRows(items: readonly RequestSummary[], zone: string): string {
@@ -261,14 +260,14 @@ export function approverPoolsSection(pools: ApproverPools): string {
   const rows = pools.policies
     .map((row) => {
       const cls = POOL_CLASS[row.status];
-      return `<tr data-policy-id="${escapeHtml(row.policyId)}" data-pool-status="${row.status}"><td>${user(row.displayName)}</td><td>${escapeHtml(row.profileType)}</td><td>${row.eligibleApprovers ?? '?'} / ${row.requiredApprovals}</td><td${cls ? ` class="${cls}"` : ''}><b>${escapeHtml(row.status)}</b></td><td>${
+      return `<tr data-policy-id="${escapeHtml(row.policyId)}" data-pool-status="${row.status}"><td data-label="policy">${user(row.displayName)}</td><td data-label="profile type">${escapeHtml(row.profileType)}</td><td data-label="approvers / needed">${row.eligibleApprovers ?? '?'} / ${row.requiredApprovals}</td><td data-label="status"${cls ? ` class="${cls}"` : ''}><b>${escapeHtml(row.status)}</b></td><td data-label="why">${
         row.reasons.length === 0
           ? '<span class="muted">—</span>'
           : `<ul class="reasons">${row.reasons.map((reason) => `<li>${user(reason)}</li>`).join('')}</ul>`
       }</td></tr>`;
     })
     .join('');
-  return `${heading}${unreadable}<div class="scroll"><table><tr><th>policy</th><th>profile type</th><th>approvers / needed</th><th>status</th><th>why</th></tr>${rows}</table></div>`;
+  return `${heading}${unreadable}<div class="scroll"><table class="stack"><tr><th>policy</th><th>profile type</th><th>approvers / needed</th><th>status</th><th>why</th></tr>${rows}</table></div>`;
 }
 
 /** How the dashboard is shown: the viewer's time zone, and how many open requests the stuck check read. */
@@ -418,7 +417,7 @@ export function renderRequestList(view: RequestListView): string {
     'Per page',
     filters.top,
     'number',
-    ' min="1" max="100"',
+    ' min="1" max="100" placeholder="25"',
   )}<input type="hidden" name="tz" value="${escapeHtml(zone)}"><div><button type="submit">Filter</button> <a href="${DASHBOARD_PATH}/requests">clear</a></div></form>`;
   const described = Object.keys(chosen).filter((key) => key !== 'top');
   const summaryLine = `<p id="list-summary">${items.length} ${items.length === 1 ? 'request' : 'requests'} on this page${
