@@ -63,7 +63,8 @@ const timeZoneField = z.preprocess(
     .max(64)
     .refine((zone) => validTimeZone(zone) !== undefined, 'must be an IANA time zone such as Europe/Berlin or UTC')
     .transform((zone) => validTimeZone(zone)!)
-    .optional(),
+    .optional()
+    .describe('IANA time zone the page shows times in (remembered in the maa-tz cookie); UTC on hover.'),
 );
 
 /** A day (`2026-12-07`, in the viewer's time zone) or an RFC 3339 instant. */
@@ -79,7 +80,10 @@ const dayOrInstant = z.preprocess(
           : z.iso.datetime({ offset: true }).safeParse(text).success,
       'must be a date (YYYY-MM-DD) or an RFC 3339 date-time',
     )
-    .optional(),
+    .optional()
+    .describe(
+      "A day (YYYY-MM-DD) in the viewer's time zone (createdTo includes it) or an RFC 3339 date-time (createdTo excludes it).",
+    ),
 );
 
 /** `GET /api/ops/dashboard` and `/api/ops/dashboard/instances/{id}`. */
@@ -104,8 +108,14 @@ export const dashboardRequestsQuerySchema = z
     tz: timeZoneField,
     status: z.preprocess(emptyIsUnset, z.enum(REQUEST_STATUSES).optional()),
     profileType: z.preprocess(emptyIsUnset, z.enum(PROFILE_TYPES).optional()),
-    initiator: z.preprocess(emptyIsUnset, z.string().trim().max(128).optional()),
-    target: z.preprocess(emptyIsUnset, z.string().trim().max(256).optional()),
+    initiator: z.preprocess(
+      emptyIsUnset,
+      z.string().trim().max(128).optional().describe("The initiator's object id (exact)."),
+    ),
+    target: z.preprocess(
+      emptyIsUnset,
+      z.string().trim().max(256).optional().describe('A resource id the operation targets (case-insensitive).'),
+    ),
     createdFrom: dayOrInstant,
     createdTo: dayOrInstant,
     top: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(100).default(25)),
