@@ -19,14 +19,29 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export function validTimeZone(zone: string | undefined | null): string | undefined {
   if (!zone || !ZONE_NAME.test(zone)) return undefined;
-  let resolved: string;
+  const known = validZones.get(zone);
+  if (known !== undefined || validZones.has(zone)) return known;
+  let resolved: string | undefined;
   try {
     resolved = new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
+    if (resolved !== 'UTC' && resolved.toLowerCase() !== zone.toLowerCase()) resolved = zone;
   } catch {
-    return undefined;
+    resolved = undefined;
   }
-  if (resolved === 'UTC' || resolved.toLowerCase() === zone.toLowerCase()) return resolved;
-  return zone;
+  remember(validZones, zone, resolved);
+  return resolved;
+}
+
+// Building an Intl.DateTimeFormat costs about ten times what formatting with one does, and a
+// page formats hundreds of instants in one or two zones: both caches are bounded (cleared when full).
+const CACHE_LIMIT = 512;
+const validZones = new Map<string, string | undefined>();
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
 }
 
 /**
@@ -59,22 +74,26 @@ export function isInstant(text: string): boolean {
   return RFC3339.test(text) && !Number.isNaN(Date.parse(text));
 }
 
-function partsIn(at: Date, zone: string, timeZoneName?: 'short' | 'longOffset'): Record<string, string> {
-  return Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      ...(timeZoneName ? { timeZoneName } : {}),
-    })
-      .formatToParts(at)
-      .map((part) => [part.type, part.value]),
-  );
+function partsIn(at: Date, zone: string, timeZoneName?: 'short'): Record<string, string> {
+  const key = `${zone}\n${timeZoneName ?? ''}`;
+  const format =
+    formats.get(key) ??
+    remember(
+      formats,
+      key,
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        ...(timeZoneName ? { timeZoneName } : {}),
+      }),
+    );
+  return Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
 }
 
 /** `iso` in `zone` as `2026-12-07 09:12 CET` (24-hour clock, the zone's short name); the input when it is not an instant. */
