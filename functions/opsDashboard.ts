@@ -82,7 +82,7 @@ function page(name: string, route: string, render: (context: PageContext) => Pro
       try {
         const caller = await browserCaller(request);
         requireOperator(caller);
-        const chosen = readQuery(request, dashboardQuerySchema.partial().passthrough()).tz;
+        const chosen = readQuery(request, dashboardQuerySchema.loose()).tz;
         const zone = viewerTimeZone(
           new URLSearchParams(chosen ? { tz: chosen } : {}),
           request.headers.get('cookie'),
