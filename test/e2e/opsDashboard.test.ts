@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { formatInstant, nextDay } from '../../shared/views/time';
-import { changeGroupMember, changeRole, createPolicy, type Api } from '../support/api';
+import { auditTrail, changeGroupMember, changeRole, createPolicy, type Api } from '../support/api';
 import { browserAvailable, cspViolations, keepScreenshot, startBrowserFixture } from '../support/browser';
 import { newDevice } from '../support/intune';
 
@@ -456,6 +456,46 @@ run('the operations dashboard in headless Chromium', () => {
     expect(await list(`createdFrom=${nextDay(today)}`)).toEqual([]);
     expect(await list(`createdTo=${yesterday}`)).not.toContain(fromAlice.id);
     expect(await page.locator('#f-createdTo').inputValue()).toBe(yesterday);
+    await context.close();
+  });
+  it("counts a request whose orchestration was terminated behind the app's back on the Stuck tile, which opens the stuck list naming it", async () => {
+    const { id } = await submitWipe('alice', 'stuck-1');
+    for (let tries = 0; (await auditTrail(api, 'alice', id)).items.length === 0; tries++) {
+      expect(tries).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const terminated = await fetch(api.runtime.durable(`instances/${id}/terminate?reason=oops`), { method: 'POST' });
+    expect(terminated.status).toBe(202);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations = cspViolations(page);
+    await signIn(page, '/api/ops/dashboard');
+    const tile = page.locator('a.tile[data-tile="stuck"]');
+    for (let tries = 0; (await tile.locator('b').textContent()) === '0'; tries++) {
+      expect(tries).toBeLessThan(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await page.reload();
+    }
+    expect(await tile.locator('b').textContent()).toBe('1');
+    expect(await tile.getAttribute('class')).toContain('bad');
+    await tile.click();
+    await page.getByRole('heading', { name: 'Stuck requests' }).waitFor();
+    const row = page.locator(`#stuck-table tr[data-request-id="${id}"]`);
+    expect(await row.locator('td[data-label="orchestration"]').textContent()).toBe('Terminated');
+    expect(await row.locator('td[data-label="why"]').textContent()).toMatch(/terminated/i);
+    expect(await page.locator('#stuck-summary').textContent()).toMatch(/^1 stuck among \d+ open requests? checked/);
+    await row.locator(`a[href="/api/ops/dashboard/instances/${id}"]`).click();
+    await page.getByRole('heading', { name: `Instance ${id}` }).waitFor();
+    expect(await page.locator('p.bad').textContent()).toContain('orchestration_terminated');
+
+    // Closed properly by an operator, it leaves the list.
+    expect((await api.call('olga', 'POST', `ops/instances/${id}/terminate`, { reason: 'killed' })).body.status).toBe(
+      'cancelled',
+    );
+    await page.goto(`${api.runtime.url}/api/ops/dashboard/stuck`);
+    expect(await page.locator(`#stuck-table tr[data-request-id="${id}"]`).count()).toBe(0);
+    expect(violations).toEqual([]);
     await context.close();
   });
 });
