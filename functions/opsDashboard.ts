@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
@@ -6,10 +6,21 @@ import { describeError } from '../shared/http/handler';
 import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
 import type { AuthenticatedPrincipal } from '../shared/identity/principal';
-import { DASHBOARD_HEADERS, renderDashboard, renderInstance } from '../shared/ops/dashboardHtml';
+import { readQuery } from '../shared/http/body';
+import {
+  DASHBOARD_HEADERS,
+  renderDashboard,
+  renderInstance,
+  renderRequestList,
+  renderStuckList,
+} from '../shared/ops/dashboardHtml';
+import { formFiltersOf, requestFiltersOf } from '../shared/ops/requestList';
+import { dashboardQuerySchema, dashboardRequestsQuerySchema, dashboardStuckQuerySchema } from '../shared/ops/schemas';
 import { instanceDetail, requireOperator, stuckRequests, summary, type OpsDeps } from '../shared/ops/useCases';
+import { listRequests } from '../shared/useCases/requests';
+import { TIME_ZONE_COOKIE, viewerTimeZone } from '../shared/views/time';
 import { MAX_OPS_ID, opsDeps } from './opsSupport';
-import { routeParam } from './support';
+import { deps as useCaseDeps, routeParam } from './support';
 import { clientHttpRoute } from './routes';
 
 // The operators' dashboard pages (read-only HTML). A browser cannot send a bearer token, so the
@@ -17,7 +28,32 @@ import { clientHttpRoute } from './routes';
 // Authentication user in `X-MS-CLIENT-PRINCIPAL`, trusted only when App Service Authentication is
 // on (`WEBSITE_AUTH_ENABLED`: it strips the header from client requests; without it anyone could
 // forge it). Locally, `/_local/signin` stands in for it.
-// The pages change nothing, so a signed-in browser cannot be tricked into acting (no CSRF surface).
+// The pages change nothing, so a signed-in browser cannot be tricked into acting (no CSRF surface):
+// their only forms are GET forms back to the dashboard (list filters, the time zone). A time zone
+// chosen with `tz` is remembered in the `maa-tz` cookie, a display preference only.
+
+/** How long a chosen time zone is remembered. */
+const TIME_ZONE_COOKIE_SECONDS = 365 * 24 * 60 * 60;
+
+/** What a page render gets: the request, the use cases' dependencies, the caller and the zone to show times in. */
+interface PageContext {
+  request: HttpRequest;
+  client: df.DurableClient;
+  deps: OpsDeps;
+  caller: AuthenticatedPrincipal;
+  zone: string;
+}
+
+function timeZoneCookie(request: HttpRequest, zone: string): Cookie {
+  return {
+    name: TIME_ZONE_COOKIE,
+    value: encodeURIComponent(zone),
+    path: '/api',
+    maxAge: TIME_ZONE_COOKIE_SECONDS,
+    sameSite: 'Lax',
+    secure: new URL(request.url).protocol === 'https:',
+  };
+}
 
 async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincipal> {
   const authorization = request.headers.get('authorization');
@@ -33,11 +69,7 @@ async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincip
   );
 }
 
-function page(
-  name: string,
-  route: string,
-  render: (request: HttpRequest, deps: OpsDeps, caller: AuthenticatedPrincipal) => Promise<string>,
-): void {
+function page(name: string, route: string, render: (context: PageContext) => Promise<string>): void {
   clientHttpRoute(name, {
     route: `ops/dashboard${route}`,
     methods: ['GET'],
@@ -50,10 +82,18 @@ function page(
       try {
         const caller = await browserCaller(request);
         requireOperator(caller);
+        const chosen = readQuery(request, dashboardQuerySchema.loose()).tz;
+        const zone = viewerTimeZone(
+          new URLSearchParams(chosen ? { tz: chosen } : {}),
+          request.headers.get('cookie'),
+          config().ops.defaultTimeZone,
+        );
+        const body = await render({ request, client, deps: opsDeps(client, request), caller, zone });
         return {
           status: 200,
           headers: { ...DASHBOARD_HEADERS },
-          body: await render(request, opsDeps(client, request), caller),
+          body,
+          ...(chosen ? { cookies: [timeZoneCookie(request, zone)] } : {}),
         };
       } catch (error) {
         const problem = problemFromError(error);
@@ -68,11 +108,50 @@ function page(
   });
 }
 
-page('opsDashboard', '', async (_request, deps, caller) => {
+page('opsDashboard', '', async ({ request, deps, caller, zone }) => {
+  readQuery(request, dashboardQuerySchema);
   const [overview, stuck] = await Promise.all([summary(deps), stuckRequests(deps, caller, { top: 50 })]);
-  return renderDashboard(overview, stuck.items, caller.displayName);
+  return renderDashboard(overview, stuck.items, caller.displayName, {
+    zone,
+    stuckScanned: stuck.scanned,
+    stuckMore: stuck.continuationToken !== undefined,
+  });
 });
 
-page('opsDashboardInstance', '/instances/{id}', async (request, deps) => {
-  return renderInstance(await instanceDetail(deps, routeParam(request, 'id', MAX_OPS_ID)));
+page('opsDashboardRequests', '/requests', async ({ request, client, caller, zone }) => {
+  const query = readQuery(request, dashboardRequestsQuerySchema);
+  const list = await listRequests(useCaseDeps(client, request), caller, {
+    view: 'all',
+    top: query.top,
+    ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
+    ...requestFiltersOf(query, zone),
+  });
+  return renderRequestList({
+    zone,
+    filters: formFiltersOf(query),
+    items: list.items,
+    ...(list.continuationToken ? { continuationToken: list.continuationToken } : {}),
+    paged: query.continuationToken !== undefined,
+  });
+});
+
+page('opsDashboardStuck', '/stuck', async ({ request, deps, caller, zone }) => {
+  const query = readQuery(request, dashboardStuckQuerySchema);
+  const stuck = await stuckRequests(deps, caller, {
+    top: query.top,
+    ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
+  });
+  return renderStuckList({
+    zone,
+    items: stuck.items,
+    scanned: stuck.scanned,
+    ...(stuck.continuationToken ? { continuationToken: stuck.continuationToken } : {}),
+    paged: query.continuationToken !== undefined,
+    top: query.top,
+  });
+});
+
+page('opsDashboardInstance', '/instances/{id}', async ({ request, deps, zone }) => {
+  readQuery(request, dashboardQuerySchema);
+  return renderInstance(await instanceDetail(deps, routeParam(request, 'id', MAX_OPS_ID)), zone);
 });

@@ -17,7 +17,14 @@ import {
   problemSchema,
   evaluationSchema,
 } from './schemas';
-import { checkpointsQuerySchema, instancesQuerySchema, operatorActionBodySchema } from '../ops/schemas';
+import {
+  checkpointsQuerySchema,
+  dashboardQuerySchema,
+  dashboardRequestsQuerySchema,
+  dashboardStuckQuerySchema,
+  instancesQuerySchema,
+  operatorActionBodySchema,
+} from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
 
 const applied = {
@@ -365,18 +372,39 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/ops/dashboard',
-    summary: 'Operators: the dashboard page (App Service Authentication sign-in, or a bearer token).',
+    summary:
+      'Operators: the dashboard page (App Service Authentication sign-in, or a bearer token); `tz` shows times in that zone and remembers it in the `maa-tz` cookie.',
     security: 'bearer',
+    query: dashboardQuerySchema,
     responses: { 200: { description: 'The dashboard.', html: true } },
-    problems: [...AUTH_PROBLEMS, 'not_an_operator'],
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'validation_failed'],
+  },
+  {
+    method: 'get',
+    path: '/ops/dashboard/requests',
+    summary: 'Operators: every request, newest first, filtered as the API filters, a page at a time (HTML).',
+    security: 'bearer',
+    query: dashboardRequestsQuerySchema,
+    responses: { 200: { description: 'The request list page.', html: true } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'validation_failed', 'invalid_continuation'],
+  },
+  {
+    method: 'get',
+    path: '/ops/dashboard/stuck',
+    summary: 'Operators: the stuck requests among a page of open requests, oldest first (HTML).',
+    security: 'bearer',
+    query: dashboardStuckQuerySchema,
+    responses: { 200: { description: 'The stuck list page.', html: true } },
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'validation_failed', 'invalid_continuation'],
   },
   {
     method: 'get',
     path: '/ops/dashboard/instances/{id}',
     summary: "Operators: one instance's page.",
     security: 'bearer',
+    query: dashboardQuerySchema,
     responses: { 200: { description: 'The instance page.', html: true } },
-    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found'],
+    problems: [...AUTH_PROBLEMS, 'not_an_operator', 'not_found', 'validation_failed'],
   },
   {
     method: 'get',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration';
+import { DEFAULT_TIME_ZONE, validTimeZone } from '../views/time';
 
 /** Operations settings: Durable history retention, browser sign-in for the dashboard, telemetry. */
 export interface OpsConfig {
@@ -20,6 +21,8 @@ export interface OpsConfig {
    * refuses a malformed value at start-up.
    */
   readonly auditCheckpointSchedule: string;
+  /** The IANA time zone pages show times in when the viewer chose none (`UTC` by default). */
+  readonly defaultTimeZone: string;
 }
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -39,6 +42,8 @@ export const opsSettingsShape = {
       )
       .default('0 0 * * * *'),
   ),
+  /** IANA time zone the pages show times in until a viewer chooses one (`Europe/Berlin`). */
+  MAA_DEFAULT_TIME_ZONE: z.preprocess(blankIsUnset, z.string().default(DEFAULT_TIME_ZONE)),
   /** Where traces and metrics go; the exporter is loaded only when this is set. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.preprocess(blankIsUnset, z.string().optional()),
 };
@@ -58,12 +63,16 @@ export function resolveOpsConfig(settings: OpsSettings & { WEBSITE_AUTH_ENABLED?
   } catch (error) {
     problems.push(`MAA_HISTORY_RETENTION: ${(error as Error).message}`);
   }
+  const defaultTimeZone = validTimeZone(settings.MAA_DEFAULT_TIME_ZONE.trim());
+  if (!defaultTimeZone)
+    problems.push('MAA_DEFAULT_TIME_ZONE: must be an IANA time zone name such as Europe/Berlin or UTC');
   return {
     config: Object.freeze({
       historyRetentionMs,
       trustClientPrincipal: settings.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true',
       appInsightsConnectionString: settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
       auditCheckpointSchedule: settings.MAA_AUDIT_CHECKPOINT_SCHEDULE.trim(),
+      defaultTimeZone: defaultTimeZone ?? DEFAULT_TIME_ZONE,
     }),
     problems,
   };

@@ -74,6 +74,8 @@ describe('GET /api/openapi.json', () => {
       '/ops/audit/checkpoints/latest',
       '/ops/dashboard',
       '/ops/dashboard/instances/{id}',
+      '/ops/dashboard/requests',
+      '/ops/dashboard/stuck',
       '/ops/instances',
       '/ops/instances/{id}',
       '/ops/instances/{id}/terminate',

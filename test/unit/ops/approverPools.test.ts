@@ -202,10 +202,12 @@ describe('the dashboard approver pools section', () => {
     expect(html).toContain('<h2 id="approver-pools">Approver pools</h2>');
     expect(html).toContain('data-policy-id="pol-delete" data-pool-status="unapprovable"');
     expect(html).toMatch(
-      /<td>0 \/ 1<\/td><td class="bad"><b>unapprovable<\/b><\/td><td><ul class="reasons"><li><bdi>no member of the approver groups holds MAA.Approver<\/bdi><\/li>/,
+      /<td data-label="approvers \/ needed">0 \/ 1<\/td><td data-label="status" class="bad"><b>unapprovable<\/b><\/td><td data-label="why"><ul class="reasons"><li><bdi>no member of the approver groups holds MAA.Approver<\/bdi><\/li>/,
     );
-    expect(html).toContain('<td>2 / 1</td><td><b>ok</b></td>');
-    expect(html).toContain('<td>? / 2</td><td class="warn"><b>unknown</b>');
+    expect(html).toContain('<td data-label="approvers / needed">2 / 1</td><td data-label="status"><b>ok</b></td>');
+    expect(html).toContain(
+      '<td data-label="approvers / needed">? / 2</td><td data-label="status" class="warn"><b>unknown</b>',
+    );
     expect(html).toContain('Deletes &lt;b&gt;now&lt;/b&gt;');
     expect(html).not.toContain('<b>now</b>');
     expect(html).toContain('<span data-pool-count="unapprovable" class="bad">unapprovable: <b>1</b></span>');
