@@ -303,7 +303,12 @@ export class SqliteStore implements Store {
     );
     // Version 4 added search: request_targets (filled from the stored operations) and the audit
     // records' `at` column with its index, for exports of a time range.
-    if (!this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('audit')").all().some((c) => c.name === 'at'))
+    if (
+      !this.db
+        .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('audit')")
+        .all()
+        .some((c) => c.name === 'at')
+    )
       this.db.exec('ALTER TABLE audit ADD COLUMN at TEXT');
     if (fileVersion < 4) this.addSearchIndexes();
     this.db.exec('CREATE INDEX IF NOT EXISTS audit_at ON audit (at, request_id, seq) WHERE at IS NOT NULL');
@@ -463,12 +468,7 @@ export class SqliteStore implements Store {
             position,
             top + 1,
           )
-        : this.requestRows(
-            query.view.kind === 'mine' ? query.view.initiatorId : undefined,
-            filters,
-            position,
-            top + 1,
-          );
+        : this.requestRows(query.view.kind === 'mine' ? query.view.initiatorId : undefined, filters, position, top + 1);
     const page = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
   }
@@ -504,7 +504,12 @@ export class SqliteStore implements Store {
     const rows = this.statement(
       `SELECT at, request_id, seq, doc FROM audit ${where(['at >= ?', 'at < ?', after.sql])}
        ORDER BY at, request_id, seq LIMIT ?`,
-    ).all(range.from, range.to, ...after.params, top + 1) as { at: string; request_id: string; seq: number; doc: string }[];
+    ).all(range.from, range.to, ...after.params, top + 1) as {
+      at: string;
+      request_id: string;
+      seq: number;
+      doc: string;
+    }[];
     const result = toPage(rows, top, (last) =>
       encodeAuditTimePosition({ at: last.at, requestId: last.request_id, seq: last.seq }),
     );
@@ -822,10 +827,7 @@ export class SqliteStore implements Store {
     add('g.initiator_id = ?', filters.initiatorId);
     add('g.created_at >= ?', filters.createdFrom);
     add('g.created_at < ?', filters.createdTo);
-    add(
-      'EXISTS (SELECT 1 FROM requests r WHERE r.id = g.request_id AND r.profile_type = ?)',
-      filters.profileType,
-    );
+    add('EXISTS (SELECT 1 FROM requests r WHERE r.id = g.request_id AND r.profile_type = ?)', filters.profileType);
     add(
       'EXISTS (SELECT 1 FROM request_targets t WHERE t.target_id = ? AND t.created_at = g.created_at AND t.request_id = g.request_id)',
       filters.target === undefined ? undefined : searchTargetId(filters.target),
