@@ -5,7 +5,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestRuntime.ps1')
     Import-Module $ModuleManifest -Force
-    $script:Runtime = Start-TestRuntime
+    # Named, not left out: a runtime started earlier in this session may have left the variable empty.
+    $script:Runtime = Start-TestRuntime -Environment @{ MAA_LOCAL_CLOCK = 'real' }
     $script:Uri = $Runtime.Url
     $script:Approvers = 'a9900000-0000-4000-8000-000000000101'
     function script:Device([int] $N) { 'd3a1c0de-0000-4000-8000-{0:d12}' -f $N }

@@ -219,6 +219,77 @@ function lockIdsOf(request: ApprovalRequest): { lockId: string; resourceId: stri
 const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterCreatedAt AND c.id < @afterId))';
 
 /**
+ * The query of a request list page over the requests container: the view's and the filters'
+ * conditions, `limit` rows newest first, ordered so that a composite index of the schema serves it
+ * (the equality-filtered paths lead the ORDER BY, in the schema's order); undefined when the view
+ * can match nothing. Exported so that the request charge of each filter can be measured on an
+ * account (`bench/searchCharges.ts`).
+ */
+export function requestListQuery(query: RequestQuery, limit: number): SqlQuerySpec | undefined {
+  const conditions: string[] = [];
+  const parameters: SqlParameter[] = [];
+  // The equality-filtered paths, in the order of the schema's composite indexes.
+  const equal = new Map<string, string>();
+  const { view } = query;
+  if (view.kind === 'mine') {
+    if (query.initiatorId !== undefined && query.initiatorId !== view.initiatorId) return undefined;
+    equal.set('c.initiator.id', view.initiatorId);
+  } else if (view.kind === 'received') {
+    const eligible: string[] = [];
+    if (view.groupIds.length > 0) {
+      eligible.push('EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))');
+      parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] });
+    }
+    if (view.bootstrap) {
+      eligible.push('c.policy.id = @bootstrapPolicyId');
+      parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
+    }
+    if (eligible.length === 0) return undefined;
+    conditions.push(
+      eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`,
+      'c.initiator.id != @principalId',
+    );
+    parameters.push({ name: '@principalId', value: view.principalId });
+  }
+  if (query.initiatorId !== undefined) equal.set('c.initiator.id', query.initiatorId);
+  if (query.profileType !== undefined) equal.set('c.profileType', query.profileType);
+  if (query.status !== undefined) equal.set('c.status', query.status);
+  const orderBy: string[] = [];
+  for (const [path, name] of [
+    ['c.initiator.id', '@initiatorId'],
+    ['c.profileType', '@profileType'],
+    ['c.status', '@status'],
+  ] as const) {
+    const value = equal.get(path);
+    if (value === undefined) continue;
+    conditions.push(`${path} = ${name}`);
+    parameters.push({ name, value });
+    orderBy.push(path);
+  }
+  if (query.target !== undefined) {
+    conditions.push('ARRAY_CONTAINS(c.searchTargets, @target)');
+    parameters.push({ name: '@target', value: searchTargetId(query.target) });
+  }
+  if (query.createdFrom !== undefined) {
+    conditions.push('c.createdAt >= @createdFrom');
+    parameters.push({ name: '@createdFrom', value: query.createdFrom });
+  }
+  if (query.createdTo !== undefined) {
+    conditions.push('c.createdAt < @createdTo');
+    parameters.push({ name: '@createdTo', value: query.createdTo });
+  }
+  if (query.continuationToken !== undefined) {
+    const position = decodeNewestFirst(query.continuationToken);
+    conditions.push(AFTER_POSITION);
+    parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
+  }
+  // Equality-filtered paths lead the ORDER BY so that the matching composite index serves it.
+  orderBy.push('c.createdAt DESC', 'c.id DESC');
+  const whereClause = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  return { query: `SELECT TOP ${limit} * FROM c ${whereClause} ORDER BY ${orderBy.join(', ')}`, parameters };
+}
+
+/**
  * The store on Azure Cosmos DB (NoSQL API), in the containers of `cosmosSchema.ts`.
  *
  * Invariants: etags are the documents' `_etag`, checked by the service (`IfMatch`), so a stale
@@ -385,70 +456,9 @@ export class CosmosStore implements Store {
 
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
     const top = pageSize(query.top);
-    const conditions: string[] = [];
-    const parameters: SqlParameter[] = [];
-    // The equality-filtered paths, in the order of the schema's composite indexes.
-    const equal = new Map<string, string>();
-    const { view } = query;
-    if (view.kind === 'mine') {
-      if (query.initiatorId !== undefined && query.initiatorId !== view.initiatorId) return { items: [] };
-      equal.set('c.initiator.id', view.initiatorId);
-    } else if (view.kind === 'received') {
-      const eligible: string[] = [];
-      if (view.groupIds.length > 0) {
-        eligible.push('EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))');
-        parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] });
-      }
-      if (view.bootstrap) {
-        eligible.push('c.policy.id = @bootstrapPolicyId');
-        parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
-      }
-      if (eligible.length === 0) return { items: [] };
-      conditions.push(
-        eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`,
-        'c.initiator.id != @principalId',
-      );
-      parameters.push({ name: '@principalId', value: view.principalId });
-    }
-    if (query.initiatorId !== undefined) equal.set('c.initiator.id', query.initiatorId);
-    if (query.profileType !== undefined) equal.set('c.profileType', query.profileType);
-    if (query.status !== undefined) equal.set('c.status', query.status);
-    const orderBy: string[] = [];
-    for (const [path, name] of [
-      ['c.initiator.id', '@initiatorId'],
-      ['c.profileType', '@profileType'],
-      ['c.status', '@status'],
-    ] as const) {
-      const value = equal.get(path);
-      if (value === undefined) continue;
-      conditions.push(`${path} = ${name}`);
-      parameters.push({ name, value });
-      orderBy.push(path);
-    }
-    if (query.target !== undefined) {
-      conditions.push('ARRAY_CONTAINS(c.searchTargets, @target)');
-      parameters.push({ name: '@target', value: searchTargetId(query.target) });
-    }
-    if (query.createdFrom !== undefined) {
-      conditions.push('c.createdAt >= @createdFrom');
-      parameters.push({ name: '@createdFrom', value: query.createdFrom });
-    }
-    if (query.createdTo !== undefined) {
-      conditions.push('c.createdAt < @createdTo');
-      parameters.push({ name: '@createdTo', value: query.createdTo });
-    }
-    if (query.continuationToken !== undefined) {
-      const position = decodeNewestFirst(query.continuationToken);
-      conditions.push(AFTER_POSITION);
-      parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
-    }
-    // Equality-filtered paths lead the ORDER BY so that the matching composite index serves it.
-    orderBy.push('c.createdAt DESC', 'c.id DESC');
-    const whereClause = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = await this.query<Stored<RequestDocument>>(this.requests, {
-      query: `SELECT TOP ${top + 1} * FROM c ${whereClause} ORDER BY ${orderBy.join(', ')}`,
-      parameters,
-    });
+    const spec = requestListQuery(query, top + 1);
+    if (spec === undefined) return { items: [] };
+    const rows = await this.query<Stored<RequestDocument>>(this.requests, spec);
     const result = toPage(rows, top, (last) => encodeNewestFirst(last));
     return { ...result, items: result.items.map((row) => domainOf<ApprovalRequest>(row)) };
   }
