@@ -243,6 +243,7 @@ export const policyDeleteBodySchema = z.object({ justification: justificationSch
 const instantQuery = z
   .string()
   .max(64)
+  .meta({ format: 'date-time' })
   .refine((text) => z.iso.datetime({ offset: true }).safeParse(text).success && !Number.isNaN(Date.parse(text)), {
     message: 'must be an RFC 3339 date-time such as 2026-12-07T08:00:00Z',
   })
