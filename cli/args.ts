@@ -60,19 +60,25 @@ export function parseCommandLine<C extends CommandSpec>(
   if (first === 'help') return helpFor(argv.slice(1), commands);
   if (first.startsWith('-')) throw new UsageError(`expected a command before ${first}`);
   const group = commands.filter((command) => command.name.startsWith(`${first} `));
+  // A word can be both a command and a group (`audit <id>`, `audit export`): a subcommand's name
+  // after it picks the subcommand, anything else goes to the command.
+  const single = commands.find((candidate) => candidate.name === first);
+  const sub = group.find((candidate) => candidate.name === `${first} ${second}`);
   let command: C | undefined;
   let rest: readonly string[];
-  if (group.length > 0) {
+  if (sub) {
+    command = sub;
+    rest = argv.slice(2);
+  } else if (single) {
+    command = single;
+    rest = argv.slice(1);
+  } else if (group.length > 0) {
     const subcommands = group.map((candidate) => candidate.name.slice(first.length + 1)).join(', ');
     if (second === undefined) throw new UsageError(`needs a subcommand: ${subcommands}`, first);
     if (second === '--help' || second === '-h') return { kind: 'help', group: first };
-    command = group.find((candidate) => candidate.name === `${first} ${second}`);
-    if (!command) throw new UsageError(`unknown subcommand "${second}"; there are ${subcommands}`, first);
-    rest = argv.slice(2);
+    throw new UsageError(`unknown subcommand "${second}"; there are ${subcommands}`, first);
   } else {
-    command = commands.find((candidate) => candidate.name === first);
-    if (!command) throw new UsageError(`unknown command "${first}"`);
-    rest = argv.slice(1);
+    throw new UsageError(`unknown command "${first}"`);
   }
   const args = parse(command, rest);
   if (args.flag('help')) return { kind: 'help', command };

@@ -58,6 +58,33 @@ export class ApiClient {
     }
     return { value: parsed.data as z.infer<S>, json, status: response.status, headers: response.headers };
   }
+
+  /**
+   * `GET /api/<route>` of a file of media type `accept`: the response once it answered 2xx, its
+   * body unread (the caller streams it). The call timeout covers the wait for the answer's
+   * headers, not the body, which may be long. An error status is an {@link ApiError}.
+   */
+  async download(route: string, accept: string): Promise<Response> {
+    const url = `${this.baseUrl}/api/${route}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), CALL_TIMEOUT_MS);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { accept, authorization: `Bearer ${this.token}` },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw new CliError(ExitCode.server, `cannot reach ${new URL(url).origin}: ${networkReason(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      const problem = problemOf(response, parseJson(await response.text()));
+      throw new ApiError(problem, response.status === 401 ? this.onUnauthorized(problem) : undefined);
+    }
+    return response;
+  }
 }
 
 /**

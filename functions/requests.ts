@@ -1,13 +1,17 @@
+import { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import {
+  auditQuerySchema,
+  auditRangeQuerySchema,
   decisionBodySchema,
   emptyBodySchema,
   getRequestQuerySchema,
   listRequestsQuerySchema,
-  pageQuerySchema,
   submitRequestBodySchema,
+  type AuditFormat,
 } from '../shared/api/schemas';
 import { assertDirectlySubmittable } from '../shared/domain/policy';
+import { preferredMediaType } from '../shared/http/accept';
 import { readJsonBody, readQuery } from '../shared/http/body';
 import { authenticated, json } from '../shared/http/handler';
 import { HttpError, problemFromError, problemResponse } from '../shared/http/problem';
@@ -20,6 +24,8 @@ import {
   sendCommand,
   submitRequest,
 } from '../shared/useCases/requests';
+import { exportAuditRange, exportRequestAudit, type AuditExport } from '../shared/useCases/auditExport';
+import { AUDIT_NDJSON_TYPE } from '../shared/views/auditExport';
 import { previewOf } from '../shared/views/change';
 import { isOrchestrationRefusal, type CommandOutcome } from '../shared/useCases/awaitRequest';
 import type { ApprovalRequest } from '../shared/domain/model';
@@ -109,9 +115,13 @@ httpRoute('listRequests', {
   route: 'requests',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) =>
-    json(200, await listRequests(deps(), caller, readQuery(request, listRequestsQuerySchema))),
-  ),
+  handler: authenticated(authenticate, async (request, caller) => {
+    const { initiator, ...query } = readQuery(request, listRequestsQuerySchema);
+    return json(
+      200,
+      await listRequests(deps(), caller, { ...query, ...(initiator === undefined ? {} : { initiatorId: initiator }) }),
+    );
+  }),
 });
 
 httpRoute('getRequest', {
@@ -139,7 +149,52 @@ httpRoute('getRequestAudit', {
   route: 'requests/{id}/audit',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(authenticate, async (request, caller) =>
-    json(200, await auditTrail(deps(), caller, param(request, 'id'), readQuery(request, pageQuerySchema))),
-  ),
+  handler: authenticated(authenticate, async (request, caller) => {
+    const { format, ...page } = readQuery(request, auditQuerySchema);
+    const id = param(request, 'id');
+    const chosen = format ?? formatFromAccept(request, ['application/json', 'text/csv', AUDIT_NDJSON_TYPE]) ?? 'json';
+    if (chosen === 'json') return json(200, await auditTrail(deps(), caller, id, page));
+    return exportResponse(await exportRequestAudit(deps(), caller, id, chosen));
+  }),
 });
+
+httpRoute('exportAudit', {
+  route: 'audit',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: authenticated(authenticate, async (request, caller) => {
+    const { format, from, to } = readQuery(request, auditRangeQuerySchema);
+    const chosen = format ?? formatFromAccept(request, ['text/csv', AUDIT_NDJSON_TYPE]) ?? 'ndjson';
+    return exportResponse(await exportAuditRange(deps(), caller, { from, to }, chosen === 'json' ? 'ndjson' : chosen));
+  }),
+});
+
+/** The audit format the request's `Accept` header prefers among `offered`, if it names one. */
+function formatFromAccept(request: HttpRequest, offered: string[]): AuditFormat | undefined {
+  switch (preferredMediaType(request.headers.get('accept'), offered)) {
+    case 'application/json':
+      return 'json';
+    case 'text/csv':
+      return 'csv';
+    case AUDIT_NDJSON_TYPE:
+      return 'ndjson';
+    default:
+      return undefined;
+  }
+}
+
+/** An export as a streamed body: its pieces are read (and the store paged) as the body is sent. */
+function exportResponse(file: AuditExport): HttpResponseInit {
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for await (const chunk of file.chunks) yield Buffer.from(chunk, 'utf8');
+  }
+  return {
+    status: 200,
+    body: Readable.from(bytes()),
+    headers: {
+      'content-type': file.contentType,
+      'content-disposition': `attachment; filename="${file.fileName}"`,
+      'cache-control': 'no-store',
+    },
+  };
+}

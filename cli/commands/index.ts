@@ -1,5 +1,5 @@
 import type { Command } from '../context';
-import { audit } from './audit';
+import { audit, auditExport } from './audit';
 import { login } from './login';
 import { policiesCreate, policiesDelete, policiesList, policiesShow, policiesUpdate } from './policies';
 import { approve, cancel, complete, list, reject, show, submit } from './requests';
@@ -17,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   complete,
   wait,
   audit,
+  auditExport,
   policiesList,
   policiesShow,
   policiesCreate,

@@ -189,16 +189,33 @@ export const list: Command = {
       value: '<status>',
       description: `only this status: ${requestStatusSchema.options.join(', ')}`,
     },
+    'profile-type': {
+      type: 'string',
+      value: '<type>',
+      description: `only this profile type: ${profileTypeSchema.options.join(', ')}`,
+    },
+    initiator: { type: 'string', value: '<id>', description: 'only requests this principal (object id) initiated' },
+    target: {
+      type: 'string',
+      value: '<id>',
+      description: 'only requests on this resource id (a device of a bulk action counts; any letter case)',
+    },
+    'created-from': {
+      type: 'string',
+      value: '<time>',
+      description: 'only requests created at or after this RFC 3339 time, e.g. 2026-12-01T00:00:00Z',
+    },
+    'created-to': { type: 'string', value: '<time>', description: 'only requests created before this RFC 3339 time' },
     top: { type: 'string', value: '<n>', description: 'page size, 1-100 (default 50)' },
     'continuation-token': {
       type: 'string',
       value: '<token>',
-      description: 'the page after the one that returned this token',
+      description: 'the page after the one that returned this token (with the same view and filters)',
     },
     'all-pages': { type: 'boolean', description: 'follow continuation tokens to the end' },
     quiet: { ...quiet, description: 'print only the request ids, one a line' },
   },
-  example: 'maa list --view received --status needsApproval',
+  example: 'maa list --view all --target d3a1c0de-0000-4000-8000-000000000001 --created-from 2026-12-01T00:00:00Z',
   async run(context) {
     const { args } = context;
     const query = new URLSearchParams();
@@ -207,6 +224,19 @@ export const list: Command = {
     const top = args.string('top');
     if (view !== undefined) query.set('view', choice('view', view, ['mine', 'received', 'all']));
     if (status !== undefined) query.set('status', choice('status', status, requestStatusSchema.options));
+    const profileType = args.string('profile-type');
+    if (profileType !== undefined)
+      query.set('profileType', choice('profile-type', profileType, profileTypeSchema.options));
+    // The server checks these (a bad time is its validation_failed naming the field).
+    for (const [option, name] of [
+      ['initiator', 'initiator'],
+      ['target', 'target'],
+      ['created-from', 'createdFrom'],
+      ['created-to', 'createdTo'],
+    ] as const) {
+      const value = args.string(option);
+      if (value !== undefined) query.set(name, value);
+    }
     if (top !== undefined) query.set('top', String(integer('top', top, 1, 100)));
     const api = context.api();
     const pages = await readPages(
@@ -223,7 +253,8 @@ export const list: Command = {
     else if (args.flag('quiet')) context.io.out(items.map((request) => `${request.id}\n`).join(''));
     else {
       context.io.out(items.length === 0 ? 'No requests.\n' : requestsTable(items));
-      if (next !== undefined) context.io.err(`More: maa list --continuation-token ${next} (or --all-pages)\n`);
+      if (next !== undefined)
+        context.io.err(`More: the same command with --continuation-token ${next} (or --all-pages)\n`);
     }
     return ExitCode.ok;
   },

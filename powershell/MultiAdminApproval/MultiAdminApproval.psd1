@@ -9,7 +9,7 @@
     FunctionsToExport    = @(
         'Connect-MaaService', 'Get-MaaPolicy', 'New-MaaPolicy', 'Submit-MaaRequest', 'Get-MaaRequest',
         'Approve-MaaRequest', 'Deny-MaaRequest', 'Stop-MaaRequest', 'Complete-MaaRequest', 'Wait-MaaRequest',
-        'Get-MaaAuditTrail'
+        'Get-MaaAuditTrail', 'Export-MaaAudit'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -9,8 +9,8 @@ $script:MaaPageSize = 100
 function Invoke-MaaCommand {
     # Runs an API call for a public cmdlet: an ErrorRecord thrown by the helpers becomes that
     # cmdlet's terminating error (FullyQualifiedErrorId '<code>,<cmdlet>').
-    param([System.Management.Automation.PSCmdlet]$Cmdlet, [hashtable]$Call)
-    try { Invoke-MaaApi @Call }
+    param([System.Management.Automation.PSCmdlet]$Cmdlet, [hashtable]$Call, [switch]$File)
+    try { if ($File) { Receive-MaaApiFile @Call } else { Invoke-MaaApi @Call } }
     catch {
         $record = if ($_.TargetObject -is [System.Management.Automation.ErrorRecord]) { $_.TargetObject } else { $_ }
         if ($_.Exception -is [System.Management.Automation.RuntimeException] -and $_.Exception.ErrorRecord -and
@@ -20,6 +20,11 @@ function Invoke-MaaCommand {
 }
 
 function Get-MaaRequestPath([string]$Id, [string]$Rest = '') { "/api/requests/$(ConvertTo-MaaPathSegment $Id)$Rest" }
+
+# A time as the API's queries take it: RFC 3339 in UTC with milliseconds, URL-safe.
+function ConvertTo-MaaInstant([DateTimeOffset]$Time) {
+    $Time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
+}
 
 <#
 .SYNOPSIS
@@ -328,6 +333,7 @@ Gets requests: one by id, or a list following every continuation token.
 .DESCRIPTION
 GET /api/requests/{id}, or GET /api/requests?view=&status= page after page, newest first. Views:
 Mine (initiated by you, the default), Received (others' requests you may decide), All (operators).
+The search filters narrow any view; every filter given must match.
 
 .PARAMETER Id
 The request's id; takes the id property of piped objects.
@@ -335,11 +341,24 @@ The request's id; takes the id property of piped objects.
 Mine, Received or All.
 .PARAMETER Status
 needsApproval, approved, rejected, cancelled, completed or expired.
+.PARAMETER ProfileType
+Only requests of this profile type, e.g. deviceWipe.
+.PARAMETER Initiator
+Only requests this principal (Entra object id) initiated.
+.PARAMETER Target
+Only requests on this resource id: the operation's resourceId or a device of a bulk action (any letter case).
+.PARAMETER CreatedFrom
+Only requests created at or after this time.
+.PARAMETER CreatedTo
+Only requests created before this time.
 .PARAMETER First
 Stop after this many requests.
 
 .EXAMPLE
 Get-MaaRequest -View Received -Status needsApproval
+
+.EXAMPLE
+Get-MaaRequest -View All -Target d3a1c0de-0000-4000-8000-000000000001 -CreatedFrom (Get-Date).AddDays(-30)
 
 .EXAMPLE
 Get-MaaRequest -View Received -Status needsApproval | Approve-MaaRequest -Notes 'confirmed with the user'
@@ -354,6 +373,12 @@ function Get-MaaRequest {
         [Parameter(Mandatory, ParameterSetName = 'Id', ValueFromPipelineByPropertyName, Position = 0)][Alias('RequestId')][ValidateNotNullOrEmpty()][string[]]$Id,
         [Parameter(ParameterSetName = 'List')][ValidateSet('Mine', 'Received', 'All')][string]$View = 'Mine',
         [Parameter(ParameterSetName = 'List')][ValidateSet('needsApproval', 'approved', 'rejected', 'cancelled', 'completed', 'expired')][string]$Status,
+        [Parameter(ParameterSetName = 'List')][ValidateSet('app', 'script', 'compliancePolicy', 'configurationPolicy', 'deviceWipe',
+            'deviceRetire', 'deviceDelete', 'role', 'tenantConfiguration', 'operationApprovalPolicy')][string]$ProfileType,
+        [Parameter(ParameterSetName = 'List')][ValidateNotNullOrEmpty()][string]$Initiator,
+        [Parameter(ParameterSetName = 'List')][ValidateNotNullOrEmpty()][string]$Target,
+        [Parameter(ParameterSetName = 'List')][DateTimeOffset]$CreatedFrom,
+        [Parameter(ParameterSetName = 'List')][DateTimeOffset]$CreatedTo,
         [Parameter(ParameterSetName = 'List')][ValidateRange(1, [int]::MaxValue)][int]$First
     )
     process {
@@ -363,6 +388,11 @@ function Get-MaaRequest {
         }
         $query = "view=$($View.ToLowerInvariant())&top=$script:MaaPageSize"
         if ($Status) { $query += "&status=$Status" }
+        if ($ProfileType) { $query += "&profileType=$ProfileType" }
+        if ($Initiator) { $query += "&initiator=$([System.Uri]::EscapeDataString($Initiator))" }
+        if ($Target) { $query += "&target=$([System.Uri]::EscapeDataString($Target))" }
+        if ($PSBoundParameters.ContainsKey('CreatedFrom')) { $query += "&createdFrom=$(ConvertTo-MaaInstant $CreatedFrom)" }
+        if ($PSBoundParameters.ContainsKey('CreatedTo')) { $query += "&createdTo=$(ConvertTo-MaaInstant $CreatedTo)" }
         $token = $null
         $count = 0
         do {
@@ -677,5 +707,72 @@ function Get-MaaAuditTrail {
     }
 }
 
+<#
+.SYNOPSIS
+Exports audit records as CSV or JSON Lines: one request's whole trail, or every record of a time range.
+
+.DESCRIPTION
+With -Id: GET /api/requests/{id}/audit as text/csv or application/x-ndjson (the initiator, eligible
+approvers and operators). With -From and -To: GET /api/audit, every audit record written in
+[From, To) across requests, in time order (operators only). Every record carries its request's
+chain verdict (chainValid). Without -Path the file's text is output; with -Path the body is
+streamed into that file (replaced if it exists; a folder gets audit-<id>.<ext> or
+audit-<from>-<to>.<ext> inside it) and the file is output.
+
+.PARAMETER Id
+The request's id; takes the id property of piped objects.
+.PARAMETER From
+The range's start (records at or after it).
+.PARAMETER To
+The range's end (records before it).
+.PARAMETER Format
+Csv (the default) or Ndjson (JSON Lines).
+.PARAMETER Path
+A file to write, or a folder to write into.
+
+.EXAMPLE
+Export-MaaAudit -Id $r.id -Path ./trail.csv
+
+.EXAMPLE
+Export-MaaAudit -From '2026-12-01' -To '2027-01-01' -Format Ndjson -Path ./december.ndjson
+
+.EXAMPLE
+Export-MaaAudit -Id $r.id | ConvertFrom-Csv | Format-Table seq, type, at, actorName, chainValid
+#>
+function Export-MaaAudit {
+    [CmdletBinding(DefaultParameterSetName = 'Request')]
+    [OutputType([string], [System.IO.FileInfo])]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'Request', ValueFromPipelineByPropertyName, Position = 0)][Alias('RequestId')][ValidateNotNullOrEmpty()][string[]]$Id,
+        [Parameter(Mandatory, ParameterSetName = 'Range')][DateTimeOffset]$From,
+        [Parameter(Mandatory, ParameterSetName = 'Range')][DateTimeOffset]$To,
+        [ValidateSet('Csv', 'Ndjson')][string]$Format = 'Csv',
+        [string]$Path
+    )
+    process {
+        $ext = $Format.ToLowerInvariant()
+        $accept = if ($ext -eq 'csv') { 'text/csv' } else { 'application/x-ndjson' }
+        $exports = if ($PSCmdlet.ParameterSetName -eq 'Request') {
+            foreach ($one in $Id) { @{ Api = (Get-MaaRequestPath $one "/audit?format=$ext"); Name = "audit-$one.$ext" } }
+        } else {
+            $start = ConvertTo-MaaInstant $From
+            $end = ConvertTo-MaaInstant $To
+            $stamp = { param($t) $t -replace '[-:.]', '' }
+            @{ Api = "/api/audit?from=$start&to=$end&format=$ext"; Name = "audit-$(& $stamp $start)-$(& $stamp $end).$ext" }
+        }
+        foreach ($export in $exports) {
+            if (-not $Path) {
+                Invoke-MaaCommand $PSCmdlet @{ Path = $export.Api; Accept = $accept } -File
+                continue
+            }
+            $resolved = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+            if (Test-Path -LiteralPath $resolved -PathType Container) { $resolved = Join-Path $resolved $export.Name }
+            Invoke-MaaCommand $PSCmdlet @{ Path = $export.Api; Accept = $accept; OutFile = $resolved } -File
+            Get-Item -LiteralPath $resolved
+        }
+    }
+}
+
 Export-ModuleMember -Function Connect-MaaService, Get-MaaPolicy, New-MaaPolicy, Submit-MaaRequest, Get-MaaRequest,
-Approve-MaaRequest, Deny-MaaRequest, Stop-MaaRequest, Complete-MaaRequest, Wait-MaaRequest, Get-MaaAuditTrail
+Approve-MaaRequest, Deny-MaaRequest, Stop-MaaRequest, Complete-MaaRequest, Wait-MaaRequest, Get-MaaAuditTrail,
+Export-MaaAudit

@@ -9,6 +9,8 @@ import {
   linkDecisionFormSchema,
   getRequestQuerySchema,
   listRequestsQuerySchema,
+  auditQuerySchema,
+  auditRangeQuerySchema,
   pageQuerySchema,
   pageSchema,
   policyChangeBodySchema,
@@ -26,6 +28,7 @@ import {
   operatorActionBodySchema,
 } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
+import { AUDIT_CSV_COLUMNS } from '../views/auditExport';
 
 const applied = {
   description:
@@ -83,8 +86,11 @@ export interface ApiOperation {
   /** How the body is encoded; JSON unless said otherwise. */
   bodyMediaType?: 'application/json' | 'application/x-www-form-urlencoded';
   query?: z.ZodType;
-  /** `html`: the response is a server-rendered page, not JSON. */
-  responses: Record<number, { description: string; schema?: z.ZodType; html?: true }>;
+  /**
+   * `html`: the response is a server-rendered page, not JSON. `files`: the response may also be
+   * an audit export (`text/csv`, `application/x-ndjson`), chosen by `Accept` or `format`.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; html?: true; files?: true }>;
   /** Problem codes this operation can answer with (problem+json responses, one per registry status). */
   problems?: ErrorCode[];
   /** Refusal codes of an HTML page (refusal pages with the code in `x-error-code`, one response per registry status). */
@@ -137,7 +143,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/requests',
-    summary: 'List requests: mine, received (I may decide on them) or all (operators); newest first.',
+    summary:
+      'List requests: mine, received (I may decide on them) or all (operators); newest first; filtered by status, profileType, initiator, target (resource id) and createdFrom/createdTo.',
     security: 'bearer',
     query: listRequestsQuerySchema,
     responses: { 200: { description: 'A page of requests.', schema: pageSchema(approvalRequestSchema) } },
@@ -189,11 +196,29 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/requests/{id}/audit',
-    summary: "The request's audit trail in order, and whether its hash chain verifies.",
+    summary:
+      "The request's audit trail in order, and whether its hash chain verifies; the whole trail as CSV or JSON Lines with Accept: text/csv or application/x-ndjson (or format=csv|ndjson).",
     security: 'bearer',
-    query: pageQuerySchema,
-    responses: { 200: { description: 'A page of audit records.', schema: auditPageSchema } },
+    query: auditQuerySchema,
+    responses: {
+      200: {
+        description:
+          'A page of audit records (JSON), or the whole trail as CSV or JSON Lines, each record with chainValid.',
+        schema: auditPageSchema,
+        files: true,
+      },
+    },
     problems: [...AUTH_PROBLEMS, 'not_found', 'invalid_continuation'],
+  },
+  {
+    method: 'get',
+    path: '/audit',
+    summary:
+      "Operators: every audit record written in [from, to), across requests, in (at, requestId, seq) order, as CSV or JSON Lines (Accept or format; default JSON Lines), streamed; each record with its request's chainValid.",
+    security: 'bearer',
+    query: auditRangeQuerySchema,
+    responses: { 200: { description: 'The records as CSV or JSON Lines.', files: true } },
+    problems: [...AUTH_PROBLEMS],
   },
   {
     method: 'get',
@@ -484,6 +509,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           : {}),
         ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
       };
+      if (response.files) {
+        const file = (description: string) => ({ schema: { type: 'string', description } });
+        (responses[status] as { content?: Record<string, unknown> }).content = {
+          ...(responses[status] as { content?: Record<string, unknown> }).content,
+          'text/csv': file(`RFC 4180 CSV with a header row: ${AUDIT_CSV_COLUMNS.join(', ')}.`),
+          'application/x-ndjson': file('JSON Lines: one audit record per line, with chainValid.'),
+        };
+      }
     }
     for (const [status, codes] of byStatus(operation.problems ?? [])) {
       const own = responses[status] as { description: string } | undefined;

@@ -236,14 +236,50 @@ export const policyChangeBodySchema = policyBodySchema.extend({ justification: j
 export const policyDeleteBodySchema = z.object({ justification: justificationSchema }).strict();
 
 /** Query of `GET /api/requests`. */
+/**
+ * An RFC 3339 instant of a query (`Z` or an offset), as the UTC instant the stores compare
+ * (`2026-12-07T08:00:00.000Z`).
+ */
+const instantQuery = z
+  .string()
+  .max(64)
+  .meta({ format: 'date-time' })
+  .refine((text) => z.iso.datetime({ offset: true }).safeParse(text).success && !Number.isNaN(Date.parse(text)), {
+    message: 'must be an RFC 3339 date-time such as 2026-12-07T08:00:00Z',
+  })
+  .transform((text) => new Date(text).toISOString());
+
 export const listRequestsQuerySchema = z
   .object({
     view: z.enum(['mine', 'received', 'all']).default('mine'),
     status: requestStatusSchema.optional(),
+    profileType: profileTypeSchema.optional().describe('Only requests of this profile type.'),
+    initiator: z
+      .string()
+      .trim()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('Only requests this principal (Entra object id) initiated.'),
+    target: z
+      .string()
+      .trim()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        "Only requests on this resource: the operation's resourceId or one of its resourceIds (a whole id, any letter case).",
+      ),
+    createdFrom: instantQuery.optional().describe('Only requests created at or after this RFC 3339 instant.'),
+    createdTo: instantQuery.optional().describe('Only requests created before this RFC 3339 instant.'),
     top: z.coerce.number().int().min(1).max(100).default(50),
     continuationToken: z.string().max(2048).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((query, context) => {
+    if (query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo)
+      context.addIssue({ code: 'custom', path: ['createdTo'], message: 'must not be before createdFrom' });
+  });
 export type ListRequestsQuery = z.infer<typeof listRequestsQuerySchema>;
 
 /** The longest a long-poll of one request may wait (`timeout`), and its default. */
@@ -297,6 +333,37 @@ export const pageQuerySchema = z
     continuationToken: z.string().max(2048).optional(),
   })
   .strict();
+
+/** The export formats of audit trails (`json`: the paged JSON answer, per request only). */
+export const AUDIT_FORMATS = ['json', 'csv', 'ndjson'] as const;
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+
+/** Query of `GET /api/requests/{id}/audit`: a page of JSON, or with `format` (or Accept) the whole trail as CSV or JSON Lines. */
+export const auditQuerySchema = z
+  .object({
+    top: z.coerce.number().int().min(1).max(100).default(50),
+    continuationToken: z.string().max(2048).optional(),
+    format: z
+      .enum(AUDIT_FORMATS)
+      .optional()
+      .describe('json (default, paged), csv or ndjson (the whole trail); overrides the Accept header.'),
+  })
+  .strict();
+
+/** Query of `GET /api/audit`: every audit record written in `[from, to)`, as CSV or JSON Lines. */
+export const auditRangeQuerySchema = z
+  .object({
+    from: instantQuery.describe('Records at or after this RFC 3339 instant.'),
+    to: instantQuery.describe('Records before this RFC 3339 instant.'),
+    format: z
+      .enum(['csv', 'ndjson'])
+      .optional()
+      .describe('csv or ndjson (default: by Accept, else ndjson); overrides the Accept header.'),
+  })
+  .strict()
+  .superRefine((query, context) => {
+    if (query.from > query.to) context.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  });
 
 export const decisionSchema = z.object({
   approver: principalSchema,

@@ -60,6 +60,34 @@ export function decodeAuditPosition(token: string): number {
   throw invalid();
 }
 
+/** Where a list of audit records by time stopped: the last record returned, by `(at, requestId, seq)`. */
+export interface AuditTimePosition {
+  at: string;
+  requestId: string;
+  seq: number;
+}
+
+/** The opaque token of an audit list by time: base64url JSON of the last record's `(at, requestId, seq)`. */
+export function encodeAuditTimePosition(position: AuditTimePosition): string {
+  return encode(['t', position.at, position.requestId, position.seq]);
+}
+
+/** Reads {@link encodeAuditTimePosition}'s token; throws `invalid_continuation` for anything else. */
+export function decodeAuditTimePosition(token: string): AuditTimePosition {
+  const value = decode(token);
+  if (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    value[0] === 't' &&
+    typeof value[1] === 'string' &&
+    typeof value[2] === 'string' &&
+    Number.isSafeInteger(value[3])
+  ) {
+    return { at: value[1], requestId: value[2], seq: value[3] as number };
+  }
+  throw invalid();
+}
+
 /**
  * Turns the `top + 1` rows a list fetched into a page: the extra row only says that more exist,
  * and the token points after the last row kept.

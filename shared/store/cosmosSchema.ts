@@ -69,15 +69,20 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
       '/createdAt/?',
       '/id/?',
       '/initiator/id/?',
+      '/profileType/?',
       '/policy/approverGroupIds/[]/?',
       '/policy/id/?',
       '/headWrittenMs/?',
+      // The `target` search: the operation's resource ids, lower-cased, written by the adapter.
+      '/searchTargets/[]/?',
     ],
     [
       [...newestFirst],
-      [{ path: '/status', order: 'ascending' }, ...newestFirst],
-      [{ path: '/initiator/id', order: 'ascending' }, ...newestFirst],
-      [{ path: '/initiator/id', order: 'ascending' }, { path: '/status', order: 'ascending' }, ...newestFirst],
+      // One per combination of equality filters (initiator, profile type, status), in that order.
+      ...equalityPrefixes(['/initiator/id', '/profileType', '/status']).map((paths) => [
+        ...paths.map((path) => ({ path, order: 'ascending' as const })),
+        ...newestFirst,
+      ]),
       // The operators' stuck list pages open requests oldest first.
       [
         { path: '/createdAt', order: 'ascending' },
@@ -89,6 +94,17 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
 };
 
 /**
+ * Every non-empty subsequence of `paths`, keeping their order: the equality filters a request list
+ * may combine, each served by the composite index that starts with exactly those paths.
+ */
+export function equalityPrefixes(paths: readonly string[]): string[][] {
+  const result: string[][] = [];
+  for (let mask = 1; mask < 1 << paths.length; mask += 1)
+    result.push(paths.filter((_, index) => (mask & (1 << index)) !== 0));
+  return result;
+}
+
+/**
  * The audit trail: a request's trail is ONE logical partition (`/requestId`), so a step's records
  * are one transactional batch (or a point write) and reading a trail is a single-partition query
  * by `seq`. The unique key on `/seq`
@@ -98,7 +114,17 @@ export const AUDIT_CONTAINER: CosmosContainerSpec = {
   id: 'audit',
   partitionKeyPath: '/requestId',
   uniqueKeyPaths: [['/seq']],
-  indexingPolicy: onlyPaths(['/requestId/?', '/seq/?']),
+  // `/at` with its composite index serves the export of a time range across trails.
+  indexingPolicy: onlyPaths(
+    ['/requestId/?', '/seq/?', '/at/?'],
+    [
+      [
+        { path: '/at', order: 'ascending' },
+        { path: '/requestId', order: 'ascending' },
+        { path: '/seq', order: 'ascending' },
+      ],
+    ],
+  ),
 };
 
 /** Constant partition key value of every audit checkpoint (see {@link CHECKPOINTS_CONTAINER}). */

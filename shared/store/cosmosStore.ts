@@ -13,6 +13,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import { entityLockKeys, heldEntityLocks } from '../domain/entityLock';
 import { BOOTSTRAP_POLICY_ID } from '../domain/policy';
+import { searchTargetId, searchTargetIds } from '../domain/requestSearch';
 import {
   CLOSED_STATUSES,
   type AccessPolicy,
@@ -23,7 +24,9 @@ import {
 } from '../domain/model';
 import {
   decodeAuditPosition,
+  decodeAuditTimePosition,
   decodeNewestFirst,
+  encodeAuditTimePosition,
   encodeAuditPosition,
   encodeNewestFirst,
   pageSize,
@@ -51,6 +54,7 @@ import {
   withHead,
   type IdempotencyRecord,
   type Page,
+  type AuditRange,
   type PageRequest,
   type RequestQuery,
   type RequestStep,
@@ -101,8 +105,11 @@ const REPLACE_ATTEMPTS = 5;
 type Stored<T> = T & { _etag: string };
 
 type PolicyDocument = AccessPolicy & { partition: string };
-/** `headWrittenMs`: when a step last wrote the trail head (the writer's clock), for audit checkpoints. */
-type RequestDocument = ApprovalRequest & { ttl?: number; headWrittenMs?: number };
+/**
+ * `headWrittenMs`: when a step last wrote the trail head (the writer's clock), for audit checkpoints.
+ * `searchTargets`: the operation's resource ids as the `target` search compares them (lower-cased).
+ */
+type RequestDocument = ApprovalRequest & { ttl?: number; headWrittenMs?: number; searchTargets?: string[] };
 type CheckpointDocument = AuditDigest & { id: string; partition: string };
 
 interface LockDocument extends ItemDefinition {
@@ -120,7 +127,7 @@ interface IdempotencyDocument extends ItemDefinition {
 }
 
 /** Properties the adapter adds to domain objects; never part of a returned value. */
-const ADAPTER_PROPERTIES = new Set(['partition', 'ttl', 'headWrittenMs']);
+const ADAPTER_PROPERTIES = new Set(['partition', 'ttl', 'headWrittenMs', 'searchTargets']);
 
 /** The domain object inside a stored document: system (`_…`) and adapter properties removed. */
 function domainOf<T>(document: object): T {
@@ -210,6 +217,77 @@ function lockIdsOf(request: ApprovalRequest): { lockId: string; resourceId: stri
 
 /** `c.createdAt, c.id` strictly after the position, newest first. */
 const AFTER_POSITION = '(c.createdAt < @afterCreatedAt OR (c.createdAt = @afterCreatedAt AND c.id < @afterId))';
+
+/**
+ * The query of a request list page over the requests container: the view's and the filters'
+ * conditions, `limit` rows newest first, ordered so that a composite index of the schema serves it
+ * (the equality-filtered paths lead the ORDER BY, in the schema's order); undefined when the view
+ * can match nothing. Exported so that the request charge of each filter can be measured on an
+ * account (`bench/searchCharges.ts`).
+ */
+export function requestListQuery(query: RequestQuery, limit: number): SqlQuerySpec | undefined {
+  const conditions: string[] = [];
+  const parameters: SqlParameter[] = [];
+  // The equality-filtered paths, in the order of the schema's composite indexes.
+  const equal = new Map<string, string>();
+  const { view } = query;
+  if (view.kind === 'mine') {
+    if (query.initiatorId !== undefined && query.initiatorId !== view.initiatorId) return undefined;
+    equal.set('c.initiator.id', view.initiatorId);
+  } else if (view.kind === 'received') {
+    const eligible: string[] = [];
+    if (view.groupIds.length > 0) {
+      eligible.push('EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))');
+      parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] });
+    }
+    if (view.bootstrap) {
+      eligible.push('c.policy.id = @bootstrapPolicyId');
+      parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
+    }
+    if (eligible.length === 0) return undefined;
+    conditions.push(
+      eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`,
+      'c.initiator.id != @principalId',
+    );
+    parameters.push({ name: '@principalId', value: view.principalId });
+  }
+  if (query.initiatorId !== undefined) equal.set('c.initiator.id', query.initiatorId);
+  if (query.profileType !== undefined) equal.set('c.profileType', query.profileType);
+  if (query.status !== undefined) equal.set('c.status', query.status);
+  const orderBy: string[] = [];
+  for (const [path, name] of [
+    ['c.initiator.id', '@initiatorId'],
+    ['c.profileType', '@profileType'],
+    ['c.status', '@status'],
+  ] as const) {
+    const value = equal.get(path);
+    if (value === undefined) continue;
+    conditions.push(`${path} = ${name}`);
+    parameters.push({ name, value });
+    orderBy.push(path);
+  }
+  if (query.target !== undefined) {
+    conditions.push('ARRAY_CONTAINS(c.searchTargets, @target)');
+    parameters.push({ name: '@target', value: searchTargetId(query.target) });
+  }
+  if (query.createdFrom !== undefined) {
+    conditions.push('c.createdAt >= @createdFrom');
+    parameters.push({ name: '@createdFrom', value: query.createdFrom });
+  }
+  if (query.createdTo !== undefined) {
+    conditions.push('c.createdAt < @createdTo');
+    parameters.push({ name: '@createdTo', value: query.createdTo });
+  }
+  if (query.continuationToken !== undefined) {
+    const position = decodeNewestFirst(query.continuationToken);
+    conditions.push(AFTER_POSITION);
+    parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
+  }
+  // Equality-filtered paths lead the ORDER BY so that the matching composite index serves it.
+  orderBy.push('c.createdAt DESC', 'c.id DESC');
+  const whereClause = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  return { query: `SELECT TOP ${limit} * FROM c ${whereClause} ORDER BY ${orderBy.join(', ')}`, parameters };
+}
 
 /**
  * The store on Azure Cosmos DB (NoSQL API), in the containers of `cosmosSchema.ts`.
@@ -378,48 +456,9 @@ export class CosmosStore implements Store {
 
   async listRequests(query: RequestQuery): Promise<Page<ApprovalRequest>> {
     const top = pageSize(query.top);
-    const conditions: string[] = [];
-    const parameters: SqlParameter[] = [];
-    const orderBy: string[] = [];
-    const { view } = query;
-    if (view.kind === 'mine') {
-      conditions.push('c.initiator.id = @initiatorId');
-      parameters.push({ name: '@initiatorId', value: view.initiatorId });
-      orderBy.push('c.initiator.id');
-    } else if (view.kind === 'received') {
-      const eligible: string[] = [];
-      if (view.groupIds.length > 0) {
-        eligible.push('EXISTS(SELECT VALUE g FROM g IN c.policy.approverGroupIds WHERE ARRAY_CONTAINS(@groupIds, g))');
-        parameters.push({ name: '@groupIds', value: [...new Set(view.groupIds)] });
-      }
-      if (view.bootstrap) {
-        eligible.push('c.policy.id = @bootstrapPolicyId');
-        parameters.push({ name: '@bootstrapPolicyId', value: BOOTSTRAP_POLICY_ID });
-      }
-      if (eligible.length === 0) return { items: [] };
-      conditions.push(
-        eligible.length === 1 ? eligible[0]! : `(${eligible.join(' OR ')})`,
-        'c.initiator.id != @principalId',
-      );
-      parameters.push({ name: '@principalId', value: view.principalId });
-    }
-    if (query.status !== undefined) {
-      conditions.push('c.status = @status');
-      parameters.push({ name: '@status', value: query.status });
-      orderBy.push('c.status');
-    }
-    if (query.continuationToken !== undefined) {
-      const position = decodeNewestFirst(query.continuationToken);
-      conditions.push(AFTER_POSITION);
-      parameters.push({ name: '@afterCreatedAt', value: position.createdAt }, { name: '@afterId', value: position.id });
-    }
-    // Equality-filtered paths lead the ORDER BY so that the matching composite index serves it.
-    orderBy.push('c.createdAt DESC', 'c.id DESC');
-    const whereClause = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = await this.query<Stored<RequestDocument>>(this.requests, {
-      query: `SELECT TOP ${top + 1} * FROM c ${whereClause} ORDER BY ${orderBy.join(', ')}`,
-      parameters,
-    });
+    const spec = requestListQuery(query, top + 1);
+    if (spec === undefined) return { items: [] };
+    const rows = await this.query<Stored<RequestDocument>>(this.requests, spec);
     const result = toPage(rows, top, (last) => encodeNewestFirst(last));
     return { ...result, items: result.items.map((row) => domainOf<ApprovalRequest>(row)) };
   }
@@ -447,6 +486,35 @@ export class CosmosStore implements Store {
       requestId,
     );
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
+    return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
+  }
+
+  async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
+    const top = pageSize(page.top);
+    const conditions = ['c.at >= @from', 'c.at < @to'];
+    const parameters: SqlParameter[] = [
+      { name: '@from', value: range.from },
+      { name: '@to', value: range.to },
+    ];
+    if (page.continuationToken !== undefined) {
+      const position = decodeAuditTimePosition(page.continuationToken);
+      conditions.push(
+        '(c.at > @afterAt OR (c.at = @afterAt AND (c.requestId > @afterRequestId OR (c.requestId = @afterRequestId AND c.seq > @afterSeq))))',
+      );
+      parameters.push(
+        { name: '@afterAt', value: position.at },
+        { name: '@afterRequestId', value: position.requestId },
+        { name: '@afterSeq', value: position.seq },
+      );
+    }
+    // Cross-partition (a range spans trails), served by the `(at, requestId, seq)` composite index.
+    const rows = await this.query<Stored<AuditRecord>>(this.audit, {
+      query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at ASC, c.requestId ASC, c.seq ASC`,
+      parameters,
+    });
+    const result = toPage(rows, top, (last) =>
+      encodeAuditTimePosition({ at: last.at, requestId: last.requestId, seq: last.seq }),
+    );
     return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
   }
 
@@ -644,6 +712,7 @@ export class CosmosStore implements Store {
     const ttl = this.options.closedRequestTtlSeconds;
     return {
       ...request,
+      searchTargets: searchTargetIds(request.operation),
       ...(ttl !== undefined && CLOSED_STATUSES.has(request.status) ? { ttl } : {}),
       ...(headWritten ? { headWrittenMs: this.now().getTime() } : {}),
     };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { lockedResourceId, lockedResourceIds } from '../domain/entityLock';
 import { isBootstrapSnapshot } from '../domain/policy';
+import { searchTargetId, searchTargetIds } from '../domain/requestSearch';
 import type { AuditDigest, DigestHead } from '../domain/auditDigest';
 import {
   CLOSED_STATUSES,
@@ -16,6 +17,8 @@ import {
 } from '../domain/model';
 import {
   decodeAuditPosition,
+  decodeAuditTimePosition,
+  encodeAuditTimePosition,
   decodeNewestFirst,
   encodeAuditPosition,
   encodeNewestFirst,
@@ -35,6 +38,8 @@ import {
   type IdempotencyRecord,
   type Page,
   type PageRequest,
+  type AuditRange,
+  type RequestFilters,
   type RequestQuery,
   type RequestStep,
   type Store,
@@ -42,7 +47,7 @@ import {
 } from './store';
 
 /** Bumped whenever {@link SCHEMA} changes in a way an existing file must be migrated for. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** The `request_groups` row of bootstrap policy changes: not a group id (those are GUIDs). */
 const BOOTSTRAP_GROUP = '@bootstrap';
@@ -64,6 +69,11 @@ const openStatusList = [...OPEN_STATUSES].map((status) => `'${status}'`).join(',
 // request. A covering index per group, ordered newest first, answers "open requests of group g" by
 // reading only the rows it returns. A policy change under the bootstrap rule (no approver groups;
 // any other policy admin decides) has one row under the pseudo group BOOTSTRAP_GROUP.
+//
+// request_targets is the `target` search's index: one row per resource id the operation names
+// (its resourceId, or each device of a bulk action), lower-cased, with createdAt copied in, so
+// "requests on device d, newest first" reads one index range. Written with the request; operations
+// never change, so only forgetting a request deletes its rows.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS policies (
   id TEXT PRIMARY KEY,
@@ -90,6 +100,16 @@ CREATE INDEX IF NOT EXISTS requests_newest ON requests (created_at, id);
 CREATE INDEX IF NOT EXISTS requests_status ON requests (status, created_at, id);
 CREATE INDEX IF NOT EXISTS requests_initiator ON requests (initiator_id, created_at, id);
 CREATE INDEX IF NOT EXISTS requests_initiator_status ON requests (initiator_id, status, created_at, id);
+CREATE INDEX IF NOT EXISTS requests_profile_type ON requests (profile_type, created_at, id);
+CREATE INDEX IF NOT EXISTS requests_profile_type_status ON requests (profile_type, status, created_at, id);
+
+CREATE TABLE IF NOT EXISTS request_targets (
+  target_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  PRIMARY KEY (target_id, created_at, request_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS request_targets_request ON request_targets (request_id);
 
 CREATE TABLE IF NOT EXISTS entity_locks (
   profile_type TEXT NOT NULL,
@@ -207,6 +227,12 @@ function where(conditions: string[]): string {
   return present.length > 0 ? `WHERE ${present.join(' AND ')}` : '';
 }
 
+/** The filters of a list query, without its view and paging. */
+function filtersOf(query: RequestQuery): RequestFilters {
+  const { view: _view, top: _top, continuationToken: _token, ...filters } = query;
+  return filters;
+}
+
 /**
  * The embedded store: one SQLite file (WAL, `synchronous=FULL`, so a resolved write survives a
  * crash). Every write method is all-or-nothing and resolves once it is committed; writes of
@@ -260,6 +286,7 @@ export class SqliteStore implements Store {
     // 32 MiB of page cache (the default is 2 MiB): with 100k requests the file is hundreds of
     // megabytes, and each step writes to pages all over it.
     this.db.pragma('cache_size = -32768');
+    const fileVersion = this.db.pragma('user_version', { simple: true }) as number;
     this.db.exec(SCHEMA);
     // Version 2 added forget_at_ms (closed-request retention) to version 1's requests table.
     const columns = this.db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('requests')").all();
@@ -274,6 +301,17 @@ export class SqliteStore implements Store {
     this.db.exec(
       'CREATE INDEX IF NOT EXISTS requests_head_written ON requests (head_written_ms) WHERE head_written_ms IS NOT NULL',
     );
+    // Version 4 added search: request_targets (filled from the stored operations) and the audit
+    // records' `at` column with its index, for exports of a time range.
+    if (
+      !this.db
+        .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('audit')")
+        .all()
+        .some((c) => c.name === 'at')
+    )
+      this.db.exec('ALTER TABLE audit ADD COLUMN at TEXT');
+    if (fileVersion < 4) this.addSearchIndexes();
+    this.db.exec('CREATE INDEX IF NOT EXISTS audit_at ON audit (at, request_id, seq) WHERE at IS NOT NULL');
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.commits = new SqliteGroupCommit(this.db);
     this.nextForgetMs = this.earliestForget();
@@ -405,6 +443,7 @@ export class SqliteStore implements Store {
       }
       this.takeDeviceLocks(request);
       this.insertGroups(request);
+      this.insertTargets(request);
     });
     return { value: request, etag };
   }
@@ -419,21 +458,17 @@ export class SqliteStore implements Store {
     this.forgetDue();
     const top = pageSize(query.top);
     const position = query.continuationToken === undefined ? undefined : decodeNewestFirst(query.continuationToken);
+    const filters = filtersOf(query);
     const rows =
       query.view.kind === 'received'
         ? this.receivedRows(
             query.view.principalId,
             query.view.bootstrap ? [...query.view.groupIds, BOOTSTRAP_GROUP] : query.view.groupIds,
-            query.status,
+            filters,
             position,
             top + 1,
           )
-        : this.requestRows(
-            query.view.kind === 'mine' ? query.view.initiatorId : undefined,
-            query.status,
-            position,
-            top + 1,
-          );
+        : this.requestRows(query.view.kind === 'mine' ? query.view.initiatorId : undefined, filters, position, top + 1);
     const page = toPage(rows, top, (last) => encodeNewestFirst({ createdAt: last.created_at, id: last.id }));
     return { ...page, items: page.items.map((row) => JSON.parse(row.doc) as ApprovalRequest) };
   }
@@ -457,6 +492,27 @@ export class SqliteStore implements Store {
       top + 1,
     ) as { seq: number; doc: string }[];
     const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
+    return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
+  }
+
+  async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
+    const top = pageSize(page.top);
+    const position = page.continuationToken === undefined ? undefined : decodeAuditTimePosition(page.continuationToken);
+    const after = position
+      ? { sql: '(at, request_id, seq) > (?, ?, ?)', params: [position.at, position.requestId, position.seq] }
+      : { sql: '', params: [] };
+    const rows = this.statement(
+      `SELECT at, request_id, seq, doc FROM audit ${where(['at >= ?', 'at < ?', after.sql])}
+       ORDER BY at, request_id, seq LIMIT ?`,
+    ).all(range.from, range.to, ...after.params, top + 1) as {
+      at: string;
+      request_id: string;
+      seq: number;
+      doc: string;
+    }[];
+    const result = toPage(rows, top, (last) =>
+      encodeAuditTimePosition({ at: last.at, requestId: last.request_id, seq: last.seq }),
+    );
     return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
   }
 
@@ -536,12 +592,13 @@ export class SqliteStore implements Store {
   /** Inserts `record` unless the same record is stored already; another one under its id or seq is `audit_mismatch`. */
   private insertAudit(record: AuditRecord): void {
     try {
-      this.statement('INSERT INTO audit (request_id, seq, id, hash, doc) VALUES (?, ?, ?, ?, ?)').run(
+      this.statement('INSERT INTO audit (request_id, seq, id, hash, doc, at) VALUES (?, ?, ?, ?, ?, ?)').run(
         record.requestId,
         record.seq,
         record.id,
         record.hash,
         JSON.stringify(record),
+        record.at,
       );
     } catch (error) {
       if (!isConstraintViolation(error)) throw error;
@@ -666,6 +723,9 @@ export class SqliteStore implements Store {
       this.statement(
         'DELETE FROM request_groups WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)',
       ).run(now);
+      this.statement(
+        'DELETE FROM request_targets WHERE request_id IN (SELECT id FROM requests WHERE forget_at_ms <= ?)',
+      ).run(now);
       this.statement('DELETE FROM requests WHERE forget_at_ms <= ?').run(now);
     })();
     this.nextForgetMs = this.earliestForget();
@@ -689,52 +749,126 @@ export class SqliteStore implements Store {
 
   private requestRows(
     initiatorId: string | undefined,
-    status: string | undefined,
+    filters: RequestFilters,
     position: NewestFirstPosition | undefined,
     limit: number,
   ): RequestRow[] {
+    if (filters.target !== undefined) return this.targetRows(initiatorId, filters, position, limit);
     const after = afterPosition(position, 'created_at', 'id');
-    const conditions = [
-      initiatorId === undefined ? '' : 'initiator_id = ?',
-      status === undefined ? '' : 'status = ?',
-      after.sql,
-    ];
-    const params = [initiatorId, status, ...after.params].filter((param) => param !== undefined);
+    const conditions: string[] = [];
+    const params: string[] = [];
+    const add = (sql: string, value: string | undefined) => {
+      if (value === undefined) return;
+      conditions.push(sql);
+      params.push(value);
+    };
+    add('initiator_id = ?', initiatorId);
+    add('initiator_id = ?', filters.initiatorId);
+    add('profile_type = ?', filters.profileType);
+    add('status = ?', filters.status);
+    add('created_at >= ?', filters.createdFrom);
+    add('created_at < ?', filters.createdTo);
     return this.statement(
-      `SELECT id, created_at, etag, doc FROM requests ${where(conditions)} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    ).all(...params, limit) as RequestRow[];
+      `SELECT id, created_at, etag, doc FROM requests ${where([...conditions, after.sql])} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...params, ...after.params, limit) as RequestRow[];
+  }
+
+  // The target's rows of request_targets are read newest first, one index range, and joined to
+  // their requests for the other filters: a device has few requests, so few rows are read.
+  private targetRows(
+    initiatorId: string | undefined,
+    filters: RequestFilters,
+    position: NewestFirstPosition | undefined,
+    limit: number,
+  ): RequestRow[] {
+    const after = afterPosition(position, 't.created_at', 't.request_id');
+    const conditions = ['t.target_id = ?'];
+    const params: string[] = [searchTargetId(filters.target ?? '')];
+    const add = (sql: string, value: string | undefined) => {
+      if (value === undefined) return;
+      conditions.push(sql);
+      params.push(value);
+    };
+    add('t.created_at >= ?', filters.createdFrom);
+    add('t.created_at < ?', filters.createdTo);
+    add('r.initiator_id = ?', initiatorId);
+    add('r.initiator_id = ?', filters.initiatorId);
+    add('r.profile_type = ?', filters.profileType);
+    add('r.status = ?', filters.status);
+    return this.statement(
+      `SELECT r.id, r.created_at, r.etag, r.doc FROM request_targets t JOIN requests r ON r.id = t.request_id
+       ${where([...conditions, after.sql])} ORDER BY t.created_at DESC, t.request_id DESC LIMIT ?`,
+    ).all(...params, ...after.params, limit) as RequestRow[];
   }
 
   // One index range per group, each already newest first and cut at `limit`, merged and
   // de-duplicated (a request can name several of the caller's groups): the newest `limit` distinct
   // requests are always among the newest `limit` of their own group. An IN list over the groups
-  // would make SQLite sort every matching row instead.
+  // would make SQLite sort every matching row instead. The filters request_groups does not copy
+  // (profile type, target) are checked on the request and request_targets rows by primary key.
   private receivedRows(
     principalId: string,
     groupIds: string[],
-    status: string | undefined,
+    filters: RequestFilters,
     position: NewestFirstPosition | undefined,
     limit: number,
   ): RequestRow[] {
     const groups = this.approverGroupsAmong(groupIds);
     if (groups.length === 0) return [];
-    const after = afterPosition(position, 'created_at', 'request_id');
-    const perGroup = `SELECT * FROM (SELECT request_id, created_at FROM request_groups
-      ${where(['group_id = ?', status === undefined ? '' : 'status = ?', 'initiator_id <> ?', after.sql])}
-      ORDER BY created_at DESC, request_id DESC LIMIT ?)`;
+    const after = afterPosition(position, 'g.created_at', 'g.request_id');
+    const conditions = ['g.group_id = ?'];
+    const params: string[] = [];
+    const add = (sql: string, value: string | undefined) => {
+      if (value === undefined) return;
+      conditions.push(sql);
+      params.push(value);
+    };
+    add('g.status = ?', filters.status);
+    add('g.initiator_id = ?', filters.initiatorId);
+    add('g.created_at >= ?', filters.createdFrom);
+    add('g.created_at < ?', filters.createdTo);
+    add('EXISTS (SELECT 1 FROM requests r WHERE r.id = g.request_id AND r.profile_type = ?)', filters.profileType);
+    add(
+      'EXISTS (SELECT 1 FROM request_targets t WHERE t.target_id = ? AND t.created_at = g.created_at AND t.request_id = g.request_id)',
+      filters.target === undefined ? undefined : searchTargetId(filters.target),
+    );
+    conditions.push('g.initiator_id <> ?');
+    const perGroup = `SELECT * FROM (SELECT g.request_id, g.created_at FROM request_groups g
+      ${where([...conditions, after.sql])}
+      ORDER BY g.created_at DESC, g.request_id DESC LIMIT ?)`;
     const sql = `WITH picked (request_id, created_at) AS (
         SELECT DISTINCT request_id, created_at FROM (${groups.map(() => perGroup).join(' UNION ALL ')})
         ORDER BY created_at DESC, request_id DESC LIMIT ?)
       SELECT r.id, r.created_at, r.etag, r.doc FROM picked JOIN requests r ON r.id = picked.request_id
       ORDER BY picked.created_at DESC, picked.request_id DESC`;
-    const params = groups.flatMap((groupId) => [
-      groupId,
-      ...(status === undefined ? [] : [status]),
-      principalId,
-      ...after.params,
-      limit,
-    ]);
-    return this.statement(sql, groups.length <= 32).all(...params, limit) as RequestRow[];
+    const bound = groups.flatMap((groupId) => [groupId, ...params, principalId, ...after.params, limit]);
+    return this.statement(sql, groups.length <= 32).all(...bound, limit) as RequestRow[];
+  }
+
+  private insertTargets(request: ApprovalRequest): void {
+    const insert = this.statement(
+      'INSERT OR IGNORE INTO request_targets (target_id, created_at, request_id) VALUES (?, ?, ?)',
+    );
+    for (const targetId of searchTargetIds(request.operation)) insert.run(targetId, request.createdAt, request.id);
+  }
+
+  /** The version-4 migration: request_targets from the stored operations, and each audit record's `at`. */
+  private addSearchIndexes(): void {
+    this.db.transaction(() => {
+      const insert = this.db.prepare(
+        'INSERT OR IGNORE INTO request_targets (target_id, created_at, request_id) VALUES (?, ?, ?)',
+      );
+      const rows = this.db.prepare('SELECT id, created_at, doc FROM requests').all() as {
+        id: string;
+        created_at: string;
+        doc: string;
+      }[];
+      for (const row of rows) {
+        const request = JSON.parse(row.doc) as ApprovalRequest;
+        for (const targetId of searchTargetIds(request.operation)) insert.run(targetId, row.created_at, row.id);
+      }
+      this.db.exec("UPDATE audit SET at = json_extract(doc, '$.at') WHERE at IS NULL");
+    })();
   }
 
   /**

@@ -55,6 +55,14 @@ export interface RequestFilters {
   createdTo?: string;
 }
 
+/** A time range of audit records, by their `at`: RFC 3339 instants as the records carry them (UTC, `Z`). */
+export interface AuditRange {
+  /** Records at or after it. */
+  from: string;
+  /** Records before it. */
+  to: string;
+}
+
 export interface RequestQuery extends PageRequest, RequestFilters {
   view: RequestView;
 }
@@ -196,6 +204,11 @@ export interface Store {
   recordStep(step: RequestStep): Promise<string | undefined>;
   /** The request's trail in `seq` order. */
   listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>>;
+  /**
+   * The audit records of every request written in `range` (by their `at`), ordered by
+   * `(at, requestId, seq)`, from an index on `at`: what a bulk audit export pages through.
+   */
+  listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>>;
   /**
    * The trail heads of the read models whose head was written at or after `since` (RFC 3339, by
    * the writers' clock), in no particular order: what an audit checkpoint lists.

@@ -161,3 +161,57 @@ function Invoke-MaaApi {
 }
 
 function ConvertTo-MaaPathSegment([string]$Value) { [System.Uri]::EscapeDataString($Value) }
+
+# Downloads a file of the API (an audit export) as the connected user: its text, or with -OutFile
+# the body streamed into that file. The client's timeout covers the wait for the answer's headers;
+# the body is read as it arrives. Problems and a local user's expired token as Invoke-MaaApi.
+function Receive-MaaApiFile {
+    param(
+        [Parameter(Mandatory)][string]$Path,
+        [Parameter(Mandatory)][string]$Accept,
+        [string]$OutFile
+    )
+    $connection = $script:MaaConnection
+    if ($null -eq $connection) {
+        throw (New-MaaErrorRecord -Code 'not_connected' -Message 'Not connected: run Connect-MaaService first.' `
+                -Category ([System.Management.Automation.ErrorCategory]::AuthenticationError) -Target $Path `
+                -RecommendedAction 'Connect-MaaService -BaseUri <url> -LocalUser <user> (or -AccessToken, -UseAzContext)')
+    }
+    $uri = "$($connection.BaseUri)$Path"
+    for ($attempt = 0; ; $attempt++) {
+        $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Get, $uri)
+        $request.Headers.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $connection.Token)
+        $request.Headers.Accept.ParseAdd($Accept)
+        try {
+            $response = (Get-MaaHttpClient).SendAsync($request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
+        } catch {
+            $inner = $_.Exception
+            while ($inner.InnerException) { $inner = $inner.InnerException }
+            throw (New-MaaErrorRecord -Code 'connection_failed' -Message "Cannot reach $uri ($($inner.Message))" `
+                    -Category ([System.Management.Automation.ErrorCategory]::ConnectionError) -Target $uri)
+        } finally {
+            $request.Dispose()
+        }
+        try {
+            $status = [int]$response.StatusCode
+            if ($status -ge 200 -and $status -le 299) {
+                if (-not $OutFile) { return $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
+                $body = $response.Content.ReadAsStream()
+                $file = [System.IO.File]::Create($OutFile)
+                try { $body.CopyTo($file) } finally { $file.Dispose(); $body.Dispose() }
+                return
+            }
+            $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            $code = $null
+            $values = $null
+            if ($response.Headers.TryGetValues('x-error-code', [ref]$values)) { $code = @($values)[0] }
+        } finally {
+            $response.Dispose()
+        }
+        if ($status -eq 401 -and $code -eq 'expired_token' -and $connection.LocalUser -and $attempt -eq 0) {
+            $connection.Token = Get-MaaLocalToken $connection.BaseUri $connection.LocalUser
+            continue
+        }
+        throw (ConvertTo-MaaProblemError -Status $status -Text $text -HeaderCode $code -Method GET -Path $Path)
+    }
+}

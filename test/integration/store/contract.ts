@@ -812,6 +812,214 @@ export function describeStoreContract(
       });
     });
 
+    describe('request search', () => {
+      // Device GUIDs in mixed case: the target filter finds them however they are spelled.
+      const DEVICE_1 = 'D3A1C0DE-0000-4000-8000-000000000001';
+      const DEVICE_2 = 'd3a1c0de-0000-4000-8000-000000000002';
+      const DEVICE_3 = 'd3a1c0de-0000-4000-8000-000000000003';
+      const fixtures: RequestShape[] = [
+        { id: 's01', initiator: 'alice', groups: ['group-a'], minute: 1, resourceId: DEVICE_1 },
+        { id: 's02', initiator: 'bob', groups: ['group-a'], minute: 2, resourceIds: [DEVICE_2, DEVICE_3] },
+        {
+          id: 's03',
+          initiator: 'alice',
+          groups: ['group-a'],
+          minute: 3,
+          profileType: 'deviceRetire',
+          resourceId: DEVICE_2.toUpperCase(),
+        },
+        { id: 's04', initiator: 'carol', groups: ['group-b'], minute: 4, status: 'rejected', resourceId: DEVICE_1 },
+        { id: 's05', initiator: 'bob', groups: ['group-a'], minute: 5, profileType: 'app', resourceId: 'app-Blue' },
+        { id: 's06', initiator: 'alice', groups: ['group-a'], minute: 6, status: 'completed', resourceId: DEVICE_3 },
+        { id: 's07', initiator: 'bob', groups: ['group-a', 'group-b'], minute: 7, resourceId: null },
+      ];
+      const all = { kind: 'all' } as const;
+
+      beforeEach(async () => {
+        for (const shape of fixtures) await store.createRequest(aRequest(shape));
+      });
+
+      it('finds requests by profile type, alone and with status', async () => {
+        expect(await ids({ view: all, profileType: 'deviceWipe' })).toEqual(['s07', 's06', 's04', 's02', 's01']);
+        expect(await ids({ view: all, profileType: 'deviceRetire' })).toEqual(['s03']);
+        expect(await ids({ view: all, profileType: 'deviceWipe', status: 'needsApproval' })).toEqual([
+          's07',
+          's02',
+          's01',
+        ]);
+        expect(await ids({ view: all, profileType: 'script' })).toEqual([]);
+      });
+
+      it('finds requests by initiator, in every view', async () => {
+        expect(await ids({ view: all, initiatorId: 'alice' })).toEqual(['s06', 's03', 's01']);
+        expect(await ids({ view: all, initiatorId: 'alice', status: 'completed' })).toEqual(['s06']);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, initiatorId: 'bob' })).toEqual([
+          's07',
+          's05',
+          's02',
+        ]);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'bob' }, initiatorId: 'alice' })).toEqual([]);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'alice', groupIds: ['group-a', 'group-b'], bootstrap: false },
+            initiatorId: 'bob',
+          }),
+        ).toEqual(['s07', 's05', 's02']);
+      });
+
+      it('finds requests by target: the resource id or any device of a bulk action, in any letter case', async () => {
+        expect(await ids({ view: all, target: DEVICE_1.toLowerCase() })).toEqual(['s04', 's01']);
+        expect(await ids({ view: all, target: DEVICE_2 })).toEqual(['s03', 's02']);
+        expect(await ids({ view: all, target: DEVICE_3.toUpperCase() })).toEqual(['s06', 's02']);
+        expect(await ids({ view: all, target: 'APP-BLUE' })).toEqual(['s05']);
+        expect(await ids({ view: all, target: 'd3a1c0de' })).toEqual([]);
+        expect(await ids({ view: all, target: DEVICE_2, profileType: 'deviceWipe' })).toEqual(['s02']);
+        expect(await ids({ view: all, target: DEVICE_1, status: 'rejected', initiatorId: 'carol' })).toEqual(['s04']);
+        expect(await ids({ view: { kind: 'mine', initiatorId: 'alice' }, target: DEVICE_2 })).toEqual(['s03']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'carol', groupIds: ['group-a'], bootstrap: false },
+            target: DEVICE_3,
+          }),
+        ).toEqual(['s06', 's02']);
+      });
+
+      it('finds requests created in a range: from inclusive, to exclusive', async () => {
+        expect(await ids({ view: all, createdFrom: at(3), createdTo: at(6) })).toEqual(['s05', 's04', 's03']);
+        expect(await ids({ view: all, createdFrom: at(6) })).toEqual(['s07', 's06']);
+        expect(await ids({ view: all, createdTo: at(2) })).toEqual(['s01']);
+        expect(await ids({ view: all, createdFrom: at(3), createdTo: at(3) })).toEqual([]);
+        expect(await ids({ view: all, createdFrom: at(1), createdTo: at(7), target: DEVICE_2 })).toEqual([
+          's03',
+          's02',
+        ]);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'carol', groupIds: ['group-a'], bootstrap: false },
+            createdFrom: at(2),
+            createdTo: at(6),
+            profileType: 'deviceWipe',
+          }),
+        ).toEqual(['s02']);
+      });
+
+      it('combines every filter, and profile type and target with the received view', async () => {
+        expect(
+          await ids({
+            view: all,
+            status: 'needsApproval',
+            profileType: 'deviceWipe',
+            initiatorId: 'bob',
+            target: DEVICE_3,
+            createdFrom: at(0),
+            createdTo: at(10),
+          }),
+        ).toEqual(['s02']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: ['group-a'], bootstrap: false },
+            profileType: 'deviceRetire',
+            status: 'needsApproval',
+          }),
+        ).toEqual(['s03']);
+        expect(
+          await ids({
+            view: { kind: 'received', principalId: 'dave', groupIds: ['group-b'], bootstrap: false },
+            target: DEVICE_1,
+          }),
+        ).toEqual(['s04']);
+      });
+
+      it('follows status changes under a target filter', async () => {
+        const s01 = await store.getRequest('s01');
+        await store.recordStep({
+          records: [anAuditRecord('s01', 0)],
+          request: { value: { ...aRequest(fixtures[0] as RequestShape), status: 'cancelled' }, etag: s01?.etag ?? '' },
+        });
+        expect(await ids({ view: all, target: DEVICE_1, status: 'needsApproval' })).toEqual([]);
+        expect(await ids({ view: all, target: DEVICE_1, status: 'cancelled' })).toEqual(['s01']);
+      });
+
+      it('pages through filtered results without gaps or repeats', async () => {
+        for (let index = 0; index < 9; index += 1)
+          await store.createRequest(
+            aRequest({
+              id: `t${index}`,
+              initiator: index % 2 === 0 ? 'alice' : 'bob',
+              minute: 10 + Math.floor(index / 2),
+              resourceIds: [`dev-${index}`, 'Shared-Device'],
+              profileType: 'deviceRetire',
+              // Closed, so that they hold no lock of the device they share.
+              status: 'completed',
+            }),
+          );
+        const cases: { query: Omit<RequestQuery, 'top' | 'continuationToken'>; expected: string[] }[] = [
+          {
+            query: { view: all, target: 'shared-device' },
+            expected: ['t8', 't7', 't6', 't5', 't4', 't3', 't2', 't1', 't0'],
+          },
+          {
+            query: { view: all, target: 'SHARED-DEVICE', initiatorId: 'alice' },
+            expected: ['t8', 't6', 't4', 't2', 't0'],
+          },
+          {
+            query: { view: all, profileType: 'deviceRetire', createdFrom: at(3) },
+            expected: ['t8', 't7', 't6', 't5', 't4', 't3', 't2', 't1', 't0', 's03'],
+          },
+          {
+            query: {
+              view: { kind: 'received', principalId: 'bob', groupIds: ['group-a'], bootstrap: false },
+              profileType: 'deviceRetire',
+            },
+            expected: ['t8', 't6', 't4', 't2', 't0', 's03'],
+          },
+        ];
+        for (const { query, expected } of cases) {
+          const pages = await allPages(
+            (continuationToken) =>
+              store.listRequests({ ...query, top: 2, ...(continuationToken ? { continuationToken } : {}) }),
+            2,
+          );
+          expect(pages.flat().map((request) => request.id)).toEqual(expected);
+        }
+      });
+    });
+
+    describe('audit by time', () => {
+      const record = (requestId: string, seq: number, minute: number): AuditRecord => ({
+        ...anAuditRecord(requestId, seq),
+        at: at(minute),
+      });
+
+      it('lists the records of every trail in a time range by (at, request, seq), across pages', async () => {
+        await store.recordStep({ records: [record('a1', 0, 1), record('a1', 1, 5)] });
+        await store.recordStep({ records: [record('a2', 0, 2), record('a2', 1, 5), record('a2', 2, 9)] });
+        await store.recordStep({ records: [record('a3', 0, 5)] });
+        const key = (r: AuditRecord) => `${r.requestId}:${r.seq}`;
+        const pages = await allPages(
+          (continuationToken) =>
+            store.listAuditByTime(
+              { from: at(2), to: at(9) },
+              { top: 2, ...(continuationToken ? { continuationToken } : {}) },
+            ),
+          2,
+        );
+        expect(pages.flat().map(key)).toEqual(['a2:0', 'a1:1', 'a2:1', 'a3:0']);
+        expect((await store.listAuditByTime({ from: at(0), to: at(100) }, { top: 100 })).items).toHaveLength(6);
+        expect((await store.listAuditByTime({ from: at(1), to: at(1) }, { top: 100 })).items).toEqual([]);
+        const [first] = (await store.listAuditByTime({ from: at(9), to: at(10) }, { top: 1 })).items;
+        expect(first).toStrictEqual(record('a2', 2, 9));
+      });
+
+      it('refuses a continuation token of another list', async () => {
+        await store.recordStep({ records: [record('a1', 0, 1), record('a1', 1, 2)] });
+        const token = (await store.listAudit('a1', { top: 1 })).continuationToken as string;
+        expect(
+          await storeErrorOf(store.listAuditByTime({ from: at(0), to: at(9) }, { top: 1, continuationToken: token })),
+        ).toBe('invalid_continuation');
+      });
+    });
+
     describe('audit', () => {
       it('lists a trail in seq order across pages, apart from other trails', async () => {
         await store.recordStep({ records: [0, 1, 2].map((seq) => anAuditRecord('r1', seq)) });

@@ -119,7 +119,7 @@ describe('SqliteStore', () => {
     }
     const check = new Database(file, { readonly: true });
     try {
-      expect(check.pragma('user_version', { simple: true })).toBe(3);
+      expect(check.pragma('user_version', { simple: true })).toBe(4);
       expect(
         (check.prepare("SELECT name FROM pragma_table_info('requests')").all() as { name: string }[]).map(
           (column) => column.name,
@@ -141,7 +141,7 @@ describe('SqliteStore', () => {
     legacy.exec(`DROP INDEX requests_head_written; ALTER TABLE requests DROP COLUMN head_written_ms;
       UPDATE requests SET doc = json_remove(doc, '$.trail'); PRAGMA user_version = 2`);
     legacy.close();
-    expect(() => new SqliteStore(file, { readOnly: true })).toThrow(/schema version 3 \(it has version 2\)/);
+    expect(() => new SqliteStore(file, { readOnly: true })).toThrow(/schema version 4 \(it has version 2\)/);
     const second = new SqliteStore(file);
     try {
       expect((await second.getRequest('r1'))?.value.trail).toStrictEqual(headAt('r1', 1));
@@ -151,6 +151,70 @@ describe('SqliteStore', () => {
       ).toEqual(['r1']);
     } finally {
       await second.close();
+    }
+  });
+
+  it('adds the search indexes to a version 3 file: targets from the stored operations, audit times from the records', async () => {
+    const file = tempFile();
+    const first = new SqliteStore(file);
+    await first.createRequest(aRequest({ id: 'r1', resourceId: 'Device-One' }));
+    await first.createRequest(aRequest({ id: 'r2', resourceIds: ['dev-2', 'DEV-3'] }));
+    await first.recordStep({ records: [anAuditRecord('r1', 0), anAuditRecord('r1', 1)] });
+    await first.close();
+    // A file from before search: no request_targets, no audit time column or index.
+    const legacy = new Database(file);
+    legacy.exec(`DROP TABLE request_targets; DROP INDEX audit_at; ALTER TABLE audit DROP COLUMN at;
+      DROP INDEX requests_profile_type; DROP INDEX requests_profile_type_status; PRAGMA user_version = 3`);
+    legacy.close();
+    const second = new SqliteStore(file);
+    try {
+      const found = async (target: string) =>
+        (await second.listRequests({ view: { kind: 'all' }, top: 10, target })).items.map((request) => request.id);
+      expect(await found('device-one')).toEqual(['r1']);
+      expect(await found('dev-3')).toEqual(['r2']);
+      const records = await second.listAuditByTime(
+        { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
+        { top: 10 },
+      );
+      expect(records.items.map((record) => record.seq)).toEqual([0, 1]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('serves every search filter from an index, never scanning the requests or the audit trail', () => {
+    const file = tempFile();
+    const store = new SqliteStore(file);
+    void store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join('; ');
+      const list = (conditions: string) =>
+        plan(`SELECT id FROM requests WHERE ${conditions} ORDER BY created_at DESC, id DESC LIMIT 5`);
+      for (const conditions of [
+        "status = 'approved'",
+        "profile_type = 'deviceWipe'",
+        "profile_type = 'deviceWipe' AND status = 'approved'",
+        "initiator_id = 'a'",
+        "initiator_id = 'a' AND status = 'approved'",
+        "created_at >= '2025' AND created_at < '2026'",
+      ]) {
+        const detail = list(conditions);
+        expect(detail).toMatch(/USING (COVERING )?INDEX/);
+        expect(detail).not.toMatch(/TEMP B-TREE/);
+      }
+      const target = plan(`SELECT r.id FROM request_targets t JOIN requests r ON r.id = t.request_id
+        WHERE t.target_id = 'x' AND r.status = 'approved' ORDER BY t.created_at DESC, t.request_id DESC LIMIT 5`);
+      expect(target).toMatch(/SEARCH t USING PRIMARY KEY \(target_id=\?\)/);
+      expect(target).not.toMatch(/SCAN|TEMP B-TREE/);
+      const audit = plan(
+        "SELECT doc FROM audit WHERE at >= '2025' AND at < '2026' ORDER BY at, request_id, seq LIMIT 5",
+      );
+      expect(audit).toMatch(/USING INDEX audit_at/);
+      expect(audit).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
     }
   });
 

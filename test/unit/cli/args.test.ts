@@ -78,6 +78,33 @@ describe('parseCommandLine', () => {
     expect(usage(['--json', 'show']).message).toBe('expected a command before --json');
   });
 
+  it('tells a command from the group of the same word: a subcommand name picks the subcommand, anything else the command', () => {
+    const both: CommandSpec[] = [
+      { name: 'audit', summary: '', args: ['id'], options: {}, example: '', run: undefined },
+      {
+        name: 'audit export',
+        summary: '',
+        args: [],
+        options: { from: { type: 'string', required: true, description: '' } },
+        example: '',
+        run: undefined,
+      },
+    ];
+    const trail = parseCommandLine(['audit', 'r-1', '--json'], both);
+    expect(trail).toMatchObject({ kind: 'run', command: { name: 'audit' } });
+    if (trail.kind === 'run') expect(trail.args.arg(0)).toBe('r-1');
+    expect(parseCommandLine(['audit', 'export', '--from', 'x'], both)).toMatchObject({
+      kind: 'run',
+      command: { name: 'audit export' },
+    });
+    expect(parseCommandLine(['audit', '--help'], both)).toMatchObject({ kind: 'help', command: { name: 'audit' } });
+    expect(parseCommandLine(['audit', 'export', '-h'], both)).toMatchObject({
+      kind: 'help',
+      command: { name: 'audit export' },
+    });
+    expect(() => parseCommandLine(['audit'], both)).toThrow('takes <id>');
+  });
+
   it('refuses a wrong number of arguments, a missing or blank required option and a string option without its value', () => {
     expect(usage(['show']).message).toBe('takes <id>');
     expect(usage(['show', 'a', 'b']).message).toBe('takes <id>, not b');
@@ -100,6 +127,7 @@ describe('parseCommandLine', () => {
       'complete',
       'wait',
       'audit',
+      'audit export',
       'policies list',
       'policies show',
       'policies create',
