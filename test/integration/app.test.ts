@@ -68,6 +68,7 @@ describe('GET /api/openapi.json', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/approvals/{token}',
+      '/audit',
       '/health',
       '/openapi.json',
       '/ops/audit/checkpoints',
