@@ -25,7 +25,11 @@ function Start-TestRuntime {
         $process = Start-Process -FilePath $node -ArgumentList $cli -WorkingDirectory $script:RepoRoot `
             -RedirectStandardOutput $out -RedirectStandardError $err -PassThru
     } finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        # A variable that was unset is removed again: passing $null to a string parameter would set it to ''.
+        foreach ($name in $saved.Keys) {
+            if ($null -eq $saved[$name]) { Remove-Item -Path "env:$name" -ErrorAction SilentlyContinue }
+            else { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
     }
     $deadline = (Get-Date).AddSeconds(30)
     while ((Get-Date) -lt $deadline) {
