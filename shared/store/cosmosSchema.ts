@@ -89,10 +89,12 @@ export const REQUESTS_CONTAINER: CosmosContainerSpec = {
 };
 
 /**
- * The audit trail: a request's trail is ONE logical partition (`/requestId`), so a step's records
- * are one transactional batch (or a point write) and reading a trail is a single-partition query
- * by `seq`. The unique key on `/seq`
- * refuses a second record at the same position. Records never expire.
+ * The audit trail: a request's trail is ONE logical partition (`/requestId`). A step's records are
+ * ONE item (`{ id, requestId, seq, lastSeq, records }`: `id` the last record's id, `seq` the first
+ * record's), created by a point write or a transactional batch that also reads the item before
+ * it; trails written before hold one item per record (`seq` its own). Reading a trail is a
+ * single-partition query by `seq`. The unique key on `/seq` refuses a second item starting at the
+ * same position. Records never expire.
  */
 export const AUDIT_CONTAINER: CosmosContainerSpec = {
   id: 'audit',
