@@ -15,7 +15,7 @@ export type CosmosOperation = (typeof COSMOS_OPERATIONS)[number];
 
 /**
  * Modelled request charge per call, in RU, for an item of about 1 KB with indexing restricted to
- * a few paths (as in the store's schema). These are planning figures from Cosmos DB's documented
+ * a few paths (as in the store's schema); larger items are scaled by {@link sizeFactor}. These are planning figures from Cosmos DB's documented
  * costs, not measured charges: the test server answers every call with a charge of 1.
  * A cross-partition query costs about this much per partition range it visits. Query plans and
  * metadata reads (account, container, partition key ranges: the SDK caches them) are not charged
@@ -25,8 +25,8 @@ export const MODELLED_RU: Readonly<Record<CosmosOperation, number>> = {
   'point read': 1,
   // Documented as roughly 5.6 to 7 RU for 1 KB with restricted indexing: the model takes the top.
   create: 7,
-  // Charged as the sum of its operations; the store batches creates only, so per operation this
-  // is a create (see modelledRu).
+  // Charged as the sum of its operations (see callRu): the store's batches read the audit item
+  // before a step (1) and create the step's item (7, sized). This figure is for a batch of unknown parts.
   'transactional batch': 7,
   replace: 10,
   // An upsert of an existing item is a replace; the store does not upsert.
@@ -41,6 +41,43 @@ export const MODELLED_RU: Readonly<Record<CosmosOperation, number>> = {
 /** The low end of the documented cost of a 1 KB create, printed alongside the model's total. */
 export const CREATE_RU_LOW = 5.6;
 
+/**
+ * Documented request charge by item size (learn.microsoft.com, "Understand request unit
+ * consumption", document size table): `[KB, read RU, write RU]`. The model scales its 1 KB figures
+ * by these, interpolating linearly, so that an audit item holding a whole step, or a read model
+ * that grew, is charged for its size.
+ */
+const SIZE_TABLE: readonly (readonly [number, number, number])[] = [
+  [1, 1.0, 4.95],
+  [2, 1.04, 6.29],
+  [4, 1.14, 6.67],
+  [8, 1.33, 7.04],
+  [16, 1.67, 9.52],
+  [32, 2.19, 11.23],
+  [64, 4.76, 22.67],
+  [128, 9.95, 48.19],
+];
+
+/** How much more than a 1 KB item an item of `bytes` costs to read (`column` 1) or write (2). */
+export function sizeFactor(bytes: number, column: 1 | 2): number {
+  const kb = Math.max(1, bytes / 1024);
+  const base = SIZE_TABLE[0]![column];
+  for (let index = 1; index < SIZE_TABLE.length; index++) {
+    const low = SIZE_TABLE[index - 1]!;
+    const high = SIZE_TABLE[index]!;
+    if (kb <= high[0])
+      return (low[column] + ((kb - low[0]) / (high[0] - low[0])) * (high[column] - low[column])) / base;
+  }
+  const last = SIZE_TABLE[SIZE_TABLE.length - 1]!;
+  return (last[column] * kb) / last[0] / base;
+}
+
+/** One operation of a transactional batch: its type and the bytes of the item it carries, if any. */
+export interface BatchOperation {
+  operationType: string;
+  bytes: number;
+}
+
 /** One REST call the Cosmos DB test server received. */
 export interface CosmosCall {
   /** Milliseconds since the counting window opened. */
@@ -53,6 +90,8 @@ export interface CosmosCall {
   operation: CosmosOperation;
   /** For a transactional batch: how many operations it carried. */
   batchOperations?: number;
+  /** For a transactional batch: its operations, from the request body. */
+  batchParts?: BatchOperation[];
   status: number;
   requestBytes: number;
   responseBytes: number;
@@ -108,7 +147,7 @@ export function classifyCosmosCall(
   return { operation: isTrue(headers, 'x-ms-documentdb-is-upsert') ? 'upsert' : 'create', container };
 }
 
-/** Calls of one kind on one container, with their modelled charge. */
+/** Calls of one kind on one container, with their modelled charge (`ruEach` the 1 KB figure, `ru` sized). */
 export interface CosmosOperationGroup {
   operation: CosmosOperation;
   container: string;
@@ -142,7 +181,7 @@ export function groupCosmosCalls(calls: readonly CosmosCall[]): CosmosOperationG
         statuses: statusCounts(members),
         meanBytes: meanBytes(members),
         ruEach,
-        ru: ruEach * operations,
+        ru: members.reduce((sum, call) => sum + callRu(call), 0),
       };
     })
     .sort(
@@ -158,14 +197,31 @@ export function operationsOf(call: CosmosCall): number {
 }
 
 /**
- * The modelled charge of `calls`, with creates at `createRu`. A transactional batch costs the sum
- * of its operations, which are creates in everything the store sends.
+ * The modelled charge of `calls`, with creates at `createRu` for 1 KB: each call's 1 KB figure
+ * scaled by its item's size ({@link sizeFactor}); a transactional batch costs the sum of its
+ * operations (a read 1 RU, a create `createRu` for its item's size).
  */
 export function modelledRu(calls: readonly CosmosCall[], createRu = MODELLED_RU.create): number {
-  return calls.reduce((sum, call) => {
-    const create = call.operation === 'create' || call.operation === 'transactional batch';
-    return sum + (create ? createRu : MODELLED_RU[call.operation]) * operationsOf(call);
-  }, 0);
+  return calls.reduce((sum, call) => sum + callRu(call, createRu), 0);
+}
+
+/** The modelled charge of one call (see {@link modelledRu}). */
+export function callRu(call: CosmosCall, createRu = MODELLED_RU.create): number {
+  if (call.operation === 'transactional batch') {
+    if (call.batchParts === undefined) return createRu * operationsOf(call);
+    return call.batchParts.reduce((sum, part) => {
+      const type = part.operationType.toLowerCase();
+      if (type === 'read') return sum + MODELLED_RU['point read'];
+      if (type === 'delete') return sum + MODELLED_RU.delete;
+      const base = type === 'create' ? createRu : MODELLED_RU.replace;
+      return sum + base * sizeFactor(part.bytes, 2);
+    }, 0);
+  }
+  const base = call.operation === 'create' ? createRu : MODELLED_RU[call.operation];
+  if (call.operation === 'point read') return base * sizeFactor(call.responseBytes, 1);
+  if (call.operation === 'create' || call.operation === 'replace' || call.operation === 'upsert')
+    return base * sizeFactor(call.requestBytes, 2);
+  return base;
 }
 
 /** The bytes of the item a call carries: the request body of a write, the response body otherwise. */
