@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalIdentity } from '../../../local/identity/localIdentity';
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
 import { LOCAL_MAILBOX_PATH, LocalMailbox, MAILBOX_LISTED, htmlToText } from '../../../local/mailbox';
 import { buildMessage } from '../../../shared/notify/messages';
-import { sendMailBody } from '../../../shared/notify/emailChannel';
+import { GraphClient } from '../../../shared/identity/graphClient';
+import { EmailNotifier, sendMailBody } from '../../../shared/notify/emailChannel';
 import { bob, wipe } from '../notify/fixtures';
 
 const origin = 'http://127.0.0.1:7071';
@@ -162,6 +164,53 @@ describe('the local Graph sendMail and transitive members', () => {
       status: 403,
       body: { error: { code: 'Authorization_RequestDenied' } },
     });
+  });
+
+  it('takes the email channel’s batch over HTTP: one $batch call, every mail in the mailbox', async () => {
+    const { mailbox, appToken } = setup();
+    const route = new LocalIdentity({
+      dataDir,
+      now: () => time,
+      origin: () => origin,
+      mailbox,
+      mailSender: () => SENDER,
+    })
+      .routes()
+      .get('/_local/graph/v1.0/*')!;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        paths.push(req.url ?? '');
+        const reply = route(req, new URL(req.url ?? '/', origin), Buffer.concat(chunks));
+        res.writeHead(reply.status, Object.fromEntries(reply.headers));
+        res.end(reply.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const graph = new GraphClient({
+        baseUrl: `http://127.0.0.1:${port}/_local/graph`,
+        credential: { getToken: async () => ({ token: appToken(), expiresOnTimestamp: time + 3_600_000 }) },
+      });
+      const notifier = new EmailNotifier(graph, SENDER);
+      const to = (name: string) => ({ ...message, recipient: { ...bob, address: `${name}@maa.test` } });
+      const deliveries = await Promise.all(['bob', 'carol', 'dave'].map((name) => notifier.send(to(name))));
+      expect(deliveries).toEqual(
+        ['bob', 'carol', 'dave'].map((name) => ({ ok: true, detail: `accepted by Graph for ${name}@maa.test` })),
+      );
+      expect(paths).toEqual(['/_local/graph/v1.0/$batch']);
+      expect(
+        mailbox
+          .list()
+          .map((mail) => mail.to)
+          .sort(),
+      ).toEqual(['bob@maa.test', 'carol@maa.test', 'dave@maa.test']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('refuses a $batch that is not well formed, larger than 20 requests, or sent without a token, delivering nothing', () => {
