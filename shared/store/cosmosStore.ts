@@ -617,7 +617,11 @@ export class CosmosStore implements Store {
    * create; a later one is a transactional batch that reads the item ending just before the step
    * and creates the step's item, so it commits only on top of its predecessor, in one round trip.
    * Anything else (a retried step, a step written before its predecessor, a trail of older
-   * one-record items, another record at a stored position) takes {@link appendSlowly}.
+   * one-record items, another record at a stored position) takes {@link appendSlowly}. Items never
+   * overlap: one that starts inside a stored item has no predecessor and is compared; one that
+   * starts or ends where a stored item does is refused by the unique key or the id. The one case
+   * the batch does not see is an item stored ahead of a gap inside the new step's range, which
+   * only a writer that skips positions leaves (the orchestration writes each step after the last).
    */
   private async appendRecords(records: AuditRecord[]): Promise<void> {
     const requestId = records[0]!.requestId;
