@@ -1,3 +1,5 @@
+import { batchPartsRu, sizeFactor, type BatchOperation } from '../test/support/azureCost';
+
 /** The kinds of Cosmos DB REST call the `cosmos` section tells apart. */
 export const COSMOS_OPERATIONS = [
   'point read',
@@ -40,43 +42,6 @@ export const MODELLED_RU: Readonly<Record<CosmosOperation, number>> = {
 
 /** The low end of the documented cost of a 1 KB create, printed alongside the model's total. */
 export const CREATE_RU_LOW = 5.6;
-
-/**
- * Documented request charge by item size (learn.microsoft.com, "Understand request unit
- * consumption", document size table): `[KB, read RU, write RU]`. The model scales its 1 KB figures
- * by these, interpolating linearly, so that an audit item holding a whole step, or a read model
- * that grew, is charged for its size.
- */
-const SIZE_TABLE: readonly (readonly [number, number, number])[] = [
-  [1, 1.0, 4.95],
-  [2, 1.04, 6.29],
-  [4, 1.14, 6.67],
-  [8, 1.33, 7.04],
-  [16, 1.67, 9.52],
-  [32, 2.19, 11.23],
-  [64, 4.76, 22.67],
-  [128, 9.95, 48.19],
-];
-
-/** How much more than a 1 KB item an item of `bytes` costs to read (`column` 1) or write (2). */
-export function sizeFactor(bytes: number, column: 1 | 2): number {
-  const kb = Math.max(1, bytes / 1024);
-  const base = SIZE_TABLE[0]![column];
-  for (let index = 1; index < SIZE_TABLE.length; index++) {
-    const low = SIZE_TABLE[index - 1]!;
-    const high = SIZE_TABLE[index]!;
-    if (kb <= high[0])
-      return (low[column] + ((kb - low[0]) / (high[0] - low[0])) * (high[column] - low[column])) / base;
-  }
-  const last = SIZE_TABLE[SIZE_TABLE.length - 1]!;
-  return (last[column] * kb) / last[0] / base;
-}
-
-/** One operation of a transactional batch: its type and the bytes of the item it carries, if any. */
-export interface BatchOperation {
-  operationType: string;
-  bytes: number;
-}
 
 /** One REST call the Cosmos DB test server received. */
 export interface CosmosCall {
@@ -209,13 +174,12 @@ export function modelledRu(calls: readonly CosmosCall[], createRu = MODELLED_RU.
 export function callRu(call: CosmosCall, createRu = MODELLED_RU.create): number {
   if (call.operation === 'transactional batch') {
     if (call.batchParts === undefined) return createRu * operationsOf(call);
-    return call.batchParts.reduce((sum, part) => {
-      const type = part.operationType.toLowerCase();
-      if (type === 'read') return sum + MODELLED_RU['point read'];
-      if (type === 'delete') return sum + MODELLED_RU.delete;
-      const base = type === 'create' ? createRu : MODELLED_RU.replace;
-      return sum + base * sizeFactor(part.bytes, 2);
-    }, 0);
+    return batchPartsRu(call.batchParts, {
+      read: MODELLED_RU['point read'],
+      create: createRu,
+      replace: MODELLED_RU.replace,
+      delete: MODELLED_RU.delete,
+    });
   }
   const base = call.operation === 'create' ? createRu : MODELLED_RU[call.operation];
   if (call.operation === 'point read') return base * sizeFactor(call.responseBytes, 1);

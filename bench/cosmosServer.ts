@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
-import { classifyCosmosCall, type BatchOperation, type CosmosCall } from './cosmosOperations';
+import type { BatchOperation } from '../test/support/azureCost';
+import { classifyCosmosCall, type CosmosCall } from './cosmosOperations';
 
 /** An in-process Cosmos DB wire-protocol server that records every REST call it answers. */
 export interface CountingCosmosServer {

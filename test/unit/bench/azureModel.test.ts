@@ -1,17 +1,12 @@
-import { azureLifecycle, parseStepCounts, STORAGE_TRANSACTIONS } from '../../../bench/cosmosAzureModel';
-import { callRu, modelledRu, sizeFactor, type CosmosCall } from '../../../bench/cosmosOperations';
+import {
+  azureLifecycle,
+  batchPartsRu,
+  parseStepCounts,
+  sizeFactor,
+  STORAGE_TRANSACTIONS,
+} from '../../support/azureCost';
 
-const call = (overrides: Partial<CosmosCall>): CosmosCall => ({
-  atMs: 0,
-  method: 'POST',
-  path: '/dbs/maa/colls/audit/docs',
-  container: 'audit',
-  operation: 'create',
-  status: 201,
-  requestBytes: 1024,
-  responseBytes: 1024,
-  ...overrides,
-});
+const RU = { read: 1, create: 7, replace: 10, delete: 5 };
 
 describe('the Azure model of a lifecycle', () => {
   const shape = { episodes: 9, activities: 7, episodesPerDecision: 3, activitiesPerDecision: 2, timers: 1 };
@@ -54,22 +49,21 @@ describe('the modelled request charge', () => {
     expect(sizeFactor(2048, 2)).toBeCloseTo(6.29 / 4.95, 5);
     expect(sizeFactor(3072, 2)).toBeCloseTo((6.29 + 6.67) / 2 / 4.95, 5);
     expect(sizeFactor(4096, 1)).toBeCloseTo(1.14, 5);
-    expect(callRu(call({ requestBytes: 2048 }))).toBeCloseTo((7 * 6.29) / 4.95, 5);
-    expect(callRu(call({ operation: 'delete', method: 'DELETE', requestBytes: 0 }))).toBe(5);
+    expect(sizeFactor(256 * 1024, 2)).toBeCloseTo((48.19 * 2) / 4.95, 5);
   });
 
   it('charges a batch the sum of its parts: a read 1 RU, a create by its item’s size', () => {
-    const batch = call({
-      operation: 'transactional batch',
-      batchOperations: 2,
-      batchParts: [
-        { operationType: 'Read', bytes: 0 },
-        { operationType: 'Create', bytes: 3072 },
-      ],
-    });
-    expect(callRu(batch)).toBeCloseTo(1 + 7 * sizeFactor(3072, 2), 5);
-    // Three records written one item each cost more than the same records as one item.
-    const perRecord = modelledRu([1, 2, 3].map(() => call({ requestBytes: 1024 })));
-    expect(callRu(batch)).toBeLessThan(perRecord / 2);
+    const step = [
+      { operationType: 'Read', bytes: 0 },
+      { operationType: 'Create', bytes: 3072 },
+    ];
+    expect(batchPartsRu(step, RU)).toBeCloseTo(1 + 7 * sizeFactor(3072, 2), 5);
+    expect(batchPartsRu([{ operationType: 'Delete', bytes: 0 }], RU)).toBe(5);
+    // Three records written one item each cost more than twice the same records as one item.
+    const perRecord = batchPartsRu(
+      [1, 2, 3].map(() => ({ operationType: 'Create', bytes: 1024 })),
+      RU,
+    );
+    expect(batchPartsRu(step, RU)).toBeLessThan(perRecord / 2);
   });
 });
