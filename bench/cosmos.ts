@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureCosmosSchema } from '../shared/store/cosmosSchema';
@@ -5,6 +7,7 @@ import { createCosmosClient } from '../shared/store/cosmosStore';
 import { WIPE_OBSERVED_TRAIL } from '../test/support/lifecycleAudit';
 import { AppApi, bootstrapWipePolicy, checkLifecycleAudit, expectSucceeded, pollDelayMs, wipeLifecycle } from './api';
 import type { BenchConfig } from './config';
+import { azureLifecycle, parseStepCounts, type AzureLifecycleModel, type LifecycleShape } from './cosmosAzureModel';
 import {
   CREATE_RU_LOW,
   groupCosmosCalls,
@@ -38,6 +41,14 @@ export interface CosmosResult {
   /** The same total with creates at the low end of their documented cost. */
   modelledRuLowCreate: number;
   ruConstants: Readonly<Record<CosmosOperation, number>>;
+  /** Audit items written (one per step): creates and batches on the audit container. */
+  steps: number;
+  /** Modelled RU of one step: its audit item, and the read-model write and read around it. */
+  ruPerStep: number;
+  /** The Durable counts the Azure model was computed from, and where they came from. */
+  shape?: LifecycleShape & { source: string };
+  /** The Azure model for 1, 2 and 3 required approvals (absent when the counts could not be read). */
+  azure: AzureLifecycleModel[];
 }
 
 type Log = (line: string) => void;
@@ -79,8 +90,14 @@ export async function benchCosmos(_config: BenchConfig, log: Log): Promise<Cosmo
       },
       env,
     );
-    printResult(result, log);
-    return result;
+    const shape = await lifecycleShape(log);
+    const withModel: CosmosResult = {
+      ...result,
+      ...(shape === undefined ? {} : { shape }),
+      azure: shape === undefined ? [] : [1, 2, 3].map((approvals) => azureLifecycle(shape, approvals)),
+    };
+    printResult(withModel, log);
+    return withModel;
   } finally {
     await server.stop();
   }
@@ -128,7 +145,19 @@ async function measure(client: HttpClient, server: CountingCosmosServer): Promis
   expectSucceeded(await api.get(submitted.id));
   await checkLifecycleAudit(api, submitted.id, WIPE_OBSERVED_TRAIL);
   const itemCalls = calls.filter((call) => call.operation !== 'metadata' && call.operation !== 'query plan').length;
+  // A step: its audit item (a create or a batch), the read-model replace and the read before it.
+  const stepCalls = calls.filter(
+    (call) =>
+      (call.container === 'audit' && (call.operation === 'create' || call.operation === 'transactional batch')) ||
+      (call.container === 'requests' && (call.operation === 'replace' || call.operation === 'point read')),
+  );
+  const steps = calls.filter(
+    (call) => call.container === 'audit' && (call.operation === 'create' || call.operation === 'transactional batch'),
+  ).length;
   return {
+    steps,
+    ruPerStep: steps === 0 ? 0 : modelledRu(stepCalls) / steps,
+    azure: [],
     requestId: submitted.id,
     calls,
     groups: groupCosmosCalls(calls),
@@ -180,7 +209,7 @@ function printResult(result: CosmosResult, log: Log): void {
     log(
       `    ${group.operation.padEnd(24)} ${group.container.padEnd(12)} ×${String(group.count).padEnd(3)} ` +
         `${group.operations === group.count ? '' : `(${group.operations} operations) `}` +
-        `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU per operation => ${group.ru} RU`,
+        `[${group.statuses}] ~${(group.meanBytes / 1024).toFixed(2)} KB each, ${group.ruEach} RU per operation at 1 KB => ${group.ru.toFixed(1)} RU`,
     );
   }
   const constants = Object.entries(result.ruConstants)
@@ -189,12 +218,67 @@ function printResult(result: CosmosResult, log: Log): void {
   log(`  modelled RU per call (1 KB item, restricted indexing): ${constants}`);
   log(
     `  MODELLED request charge: ${result.modelledRu.toFixed(1)} RU per lifecycle (${result.modelledRuLowCreate.toFixed(1)} RU with creates at ${CREATE_RU_LOW}); ` +
-      `${result.itemCalls} item calls, ${result.calls.length} calls in all. Item sizes above 1 KB would cost more.`,
+      `${result.itemCalls} item calls, ${result.calls.length} calls in all; writes and reads scaled by item size.`,
   );
+  log(
+    `  ${result.steps} steps (audit items), ${result.ruPerStep.toFixed(1)} RU each with their read-model write: ` +
+      `RU(k) = ${result.modelledRu.toFixed(1)} + (k - 1) x ${result.ruPerStep.toFixed(1)} for k required approvals (one step per decision).`,
+  );
+  if (result.shape === undefined) {
+    log('  Azure model: the Durable counts could not be read (see above); formulas in bench/README.md.');
+    return;
+  }
+  const { shape } = result;
+  log(
+    `  Azure model (${shape.source}): E1 = ${shape.episodes} episodes, A1 = ${shape.activities} activities, ` +
+      `+${shape.episodesPerDecision} episodes and +${shape.activitiesPerDecision} activities per further approval, ${shape.timers} timer(s).`,
+  );
+  log('  executions X = C + E + A (C = 2 + k commands); storage transactions T = 2 + 2(C - 1) + 5E + 4A + timers:');
+  for (const model of result.azure) {
+    const ru = result.modelledRu + (model.approvals - 1) * result.ruPerStep;
+    log(
+      `    k = ${model.approvals}: C ${model.commands}, E ${model.episodes}, A ${model.activities} => ` +
+        `${model.executions} executions, ${model.storageTransactions} storage transactions, ${ru.toFixed(1)} RU (MODELLED)`,
+    );
+  }
+}
+
+const PER_DECISION = process.env.BENCH_AZURE_PER_DECISION ?? '3,2';
+
+/**
+ * The Durable counts of a single-approver lifecycle: `BENCH_STEP_COUNTS=<episodes>,<activities>`,
+ * else what `node dist/bench/stepCounts.js` prints for three lifecycles on the SQLite store. What
+ * a further approval adds is `BENCH_AZURE_PER_DECISION=<episodes>,<activities>` (default 3,2:
+ * the event, and the command's authorization and step activities).
+ */
+async function lifecycleShape(log: Log): Promise<(LifecycleShape & { source: string }) | undefined> {
+  const [episodesPerDecision, activitiesPerDecision] = PER_DECISION.split(',').map(Number) as [number, number];
+  const common = { episodesPerDecision, activitiesPerDecision, timers: 1 };
+  const given = process.env.BENCH_STEP_COUNTS;
+  if (given !== undefined) {
+    const [episodes, activities] = given.split(',').map(Number) as [number, number];
+    return { episodes, activities, ...common, source: 'BENCH_STEP_COUNTS' };
+  }
+  const output = await new Promise<string>((resolve) =>
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'dist', 'bench', 'stepCounts.js')],
+      { env: { ...process.env, BENCH_STEP_LIFECYCLES: '3' }, timeout: 180_000 },
+      (error, stdout, stderr) => resolve(error ? `${stdout}${stderr}${error.message}` : stdout),
+    ),
+  );
+  const counts = parseStepCounts(output);
+  if (counts === undefined) {
+    log(`  stepCounts printed no lifecycle line: ${output.trim().slice(0, 300)}`);
+    return undefined;
+  }
+  return { ...counts, ...common, source: 'node dist/bench/stepCounts.js, median of 3' };
 }
 
 function describeCall(call: CosmosCall): string {
   const where = call.container ?? call.path;
   const operations = call.batchOperations === undefined ? '' : ` of ${call.batchOperations} operations`;
-  return `${call.operation}${operations} ${where} -> ${call.status} (${(itemBytes(call) / 1024).toFixed(2)} KB) ${modelledRu([call])} RU`;
+  const parts =
+    call.batchParts === undefined ? '' : ` [${call.batchParts.map((part) => part.operationType).join(', ')}]`;
+  return `${call.operation}${operations}${parts} ${where} -> ${call.status} (${(itemBytes(call) / 1024).toFixed(2)} KB) ${modelledRu([call]).toFixed(1)} RU`;
 }

@@ -1,3 +1,5 @@
+import { batchPartsRu, sizeFactor, type BatchOperation } from '../test/support/azureCost';
+
 /** The kinds of Cosmos DB REST call the `cosmos` section tells apart. */
 export const COSMOS_OPERATIONS = [
   'point read',
@@ -15,7 +17,7 @@ export type CosmosOperation = (typeof COSMOS_OPERATIONS)[number];
 
 /**
  * Modelled request charge per call, in RU, for an item of about 1 KB with indexing restricted to
- * a few paths (as in the store's schema). These are planning figures from Cosmos DB's documented
+ * a few paths (as in the store's schema); larger items are scaled by {@link sizeFactor}. These are planning figures from Cosmos DB's documented
  * costs, not measured charges: the test server answers every call with a charge of 1.
  * A cross-partition query costs about this much per partition range it visits. Query plans and
  * metadata reads (account, container, partition key ranges: the SDK caches them) are not charged
@@ -25,8 +27,8 @@ export const MODELLED_RU: Readonly<Record<CosmosOperation, number>> = {
   'point read': 1,
   // Documented as roughly 5.6 to 7 RU for 1 KB with restricted indexing: the model takes the top.
   create: 7,
-  // Charged as the sum of its operations; the store batches creates only, so per operation this
-  // is a create (see modelledRu).
+  // Charged as the sum of its operations (see callRu): the store's batches read the audit item
+  // before a step (1) and create the step's item (7, sized). This figure is for a batch of unknown parts.
   'transactional batch': 7,
   replace: 10,
   // An upsert of an existing item is a replace; the store does not upsert.
@@ -53,6 +55,8 @@ export interface CosmosCall {
   operation: CosmosOperation;
   /** For a transactional batch: how many operations it carried. */
   batchOperations?: number;
+  /** For a transactional batch: its operations, from the request body. */
+  batchParts?: BatchOperation[];
   status: number;
   requestBytes: number;
   responseBytes: number;
@@ -108,7 +112,7 @@ export function classifyCosmosCall(
   return { operation: isTrue(headers, 'x-ms-documentdb-is-upsert') ? 'upsert' : 'create', container };
 }
 
-/** Calls of one kind on one container, with their modelled charge. */
+/** Calls of one kind on one container, with their modelled charge (`ruEach` the 1 KB figure, `ru` sized). */
 export interface CosmosOperationGroup {
   operation: CosmosOperation;
   container: string;
@@ -142,7 +146,7 @@ export function groupCosmosCalls(calls: readonly CosmosCall[]): CosmosOperationG
         statuses: statusCounts(members),
         meanBytes: meanBytes(members),
         ruEach,
-        ru: ruEach * operations,
+        ru: members.reduce((sum, call) => sum + callRu(call), 0),
       };
     })
     .sort(
@@ -158,14 +162,30 @@ export function operationsOf(call: CosmosCall): number {
 }
 
 /**
- * The modelled charge of `calls`, with creates at `createRu`. A transactional batch costs the sum
- * of its operations, which are creates in everything the store sends.
+ * The modelled charge of `calls`, with creates at `createRu` for 1 KB: each call's 1 KB figure
+ * scaled by its item's size ({@link sizeFactor}); a transactional batch costs the sum of its
+ * operations (a read 1 RU, a create `createRu` for its item's size).
  */
 export function modelledRu(calls: readonly CosmosCall[], createRu = MODELLED_RU.create): number {
-  return calls.reduce((sum, call) => {
-    const create = call.operation === 'create' || call.operation === 'transactional batch';
-    return sum + (create ? createRu : MODELLED_RU[call.operation]) * operationsOf(call);
-  }, 0);
+  return calls.reduce((sum, call) => sum + callRu(call, createRu), 0);
+}
+
+/** The modelled charge of one call (see {@link modelledRu}). */
+export function callRu(call: CosmosCall, createRu = MODELLED_RU.create): number {
+  if (call.operation === 'transactional batch') {
+    if (call.batchParts === undefined) return createRu * operationsOf(call);
+    return batchPartsRu(call.batchParts, {
+      read: MODELLED_RU['point read'],
+      create: createRu,
+      replace: MODELLED_RU.replace,
+      delete: MODELLED_RU.delete,
+    });
+  }
+  const base = call.operation === 'create' ? createRu : MODELLED_RU[call.operation];
+  if (call.operation === 'point read') return base * sizeFactor(call.responseBytes, 1);
+  if (call.operation === 'create' || call.operation === 'replace' || call.operation === 'upsert')
+    return base * sizeFactor(call.requestBytes, 2);
+  return base;
 }
 
 /** The bytes of the item a call carries: the request body of a write, the response body otherwise. */

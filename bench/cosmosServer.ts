@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
+import type { BatchOperation } from '../test/support/azureCost';
 import { classifyCosmosCall, type CosmosCall } from './cosmosOperations';
 
 /** An in-process Cosmos DB wire-protocol server that records every REST call it answers. */
@@ -36,6 +37,8 @@ export async function startCountingCosmosServer(): Promise<CountingCosmosServer>
     const { operation, container } = classifyCosmosCall(method, path, request.headers);
     const batch = operation === 'transactional batch';
     const sent = watchResponseBody(response, batch);
+    const received: Buffer[] = [];
+    if (batch) request.on('data', (chunk: Buffer) => received.push(chunk));
     const window = calls;
     response.once('finish', () => {
       window.push({
@@ -44,7 +47,12 @@ export async function startCountingCosmosServer(): Promise<CountingCosmosServer>
         path,
         operation,
         // A batch answers with one result per operation.
-        ...(batch ? { batchOperations: (JSON.parse(sent.text()) as unknown[]).length } : {}),
+        ...(batch
+          ? {
+              batchOperations: (JSON.parse(sent.text()) as unknown[]).length,
+              batchParts: batchPartsOf(Buffer.concat(received).toString()),
+            }
+          : {}),
         status: response.statusCode,
         requestBytes,
         responseBytes: sent.bytes(),
@@ -96,4 +104,17 @@ function watchResponseBody(response: ServerResponse, keep: boolean): { bytes(): 
     return end(chunk, ...rest);
   }) as ServerResponse['end'];
   return { bytes: () => bytes, text: () => Buffer.concat(kept).toString() };
+}
+
+/** A batch request body's operations: type and the bytes of the item each carries. */
+function batchPartsOf(body: string): BatchOperation[] | undefined {
+  try {
+    const operations = JSON.parse(body) as { operationType?: unknown; resourceBody?: unknown }[];
+    return operations.map((operation) => ({
+      operationType: String(operation.operationType ?? ''),
+      bytes: operation.resourceBody === undefined ? 0 : Buffer.byteLength(JSON.stringify(operation.resourceBody)),
+    }));
+  } catch {
+    return undefined;
+  }
 }

@@ -41,6 +41,8 @@ const API_LIFECYCLES: Bar = { op: '>=', limit: 250 };
 const API_CALL_P99: Bar = { op: '<=', limit: 50 };
 const RECEIVED_P99: Bar = { op: '<=', limit: 40 };
 const COSMOS_RU: Bar = { op: '<=', limit: 40 };
+const AZURE_EXECUTIONS: Bar = { op: '<=', limit: 12 };
+const AZURE_TRANSACTIONS: Bar = { op: '<=', limit: 55 };
 
 /** A table row whose median is taken over `runs`. */
 export function row(metric: string, unit: string, runs: number[], digits: number, bar?: Bar): Row {
@@ -226,6 +228,18 @@ export function cosmosRows(result: CosmosResult): Row[] {
   return [
     row('Cosmos RU per lifecycle (MODELLED)', 'RU', [result.modelledRu], 1, COSMOS_RU),
     row('Cosmos item calls per lifecycle', 'calls', [result.itemCalls], 0),
+    ...result.azure
+      .filter((model) => model.approvals === 1)
+      .flatMap((model) => [
+        row('Functions executions per lifecycle (MODELLED)', 'executions', [model.executions], 0, AZURE_EXECUTIONS),
+        row(
+          'Azure Storage transactions per lifecycle (MODELLED)',
+          'transactions',
+          [model.storageTransactions],
+          0,
+          AZURE_TRANSACTIONS,
+        ),
+      ]),
   ];
 }
 

@@ -56,7 +56,8 @@ const MAX_CHECK_GROUPS = 20;
  * users/{id}/checkMemberGroups`, `POST users/{id}/getMemberGroups`, `GET users/{id}`, `GET
  * groups/{id}/members`, `GET groups/{id}/transitiveMembers/microsoft.graph.user` (`$select`, `$top`,
  * paged with `@odata.nextLink`) (plus `GET groups/{id}`), `POST users/{sender}/sendMail` for the
- * configured sender only, delivering into the local mailbox, and the API app's service principal:
+ * configured sender only, delivering into the local mailbox, `POST $batch` (JSON batching of any of
+ * these, up to 20), and the API app's service principal:
  * `GET servicePrincipals(appId='{appId}')`, `GET servicePrincipals/{id}` and `GET
  * servicePrincipals/{id}/appRoleAssignedTo` (one assignment per user and role held now; `$top`,
  * paged), which need Application.Read.All. Requests need an app token from the
@@ -86,6 +87,7 @@ function answer(options: LocalGraphOptions, request: IncomingMessage, url: URL, 
   } catch {
     return graphError(400, 'BadRequest', 'The request path is not valid.');
   }
+  if (segments.length === 1 && segments[0] === '$batch') return batch(options, request, method, url, body);
   if (options.intune?.owns(segments))
     return options.intune.handle({
       method,
@@ -280,6 +282,82 @@ function collectionPage<T>(url: URL, context: string, items: readonly T[], rende
     page['@odata.nextLink'] = next.href;
   }
   return json(200, page);
+}
+
+/** Graph's limit of requests in one JSON batch. */
+const MAX_BATCH = 20;
+
+/**
+ * `POST $batch` (JSON batching): `{ requests: [{ id, method, url, headers?, body? }] }`, at most
+ * {@link MAX_BATCH}, each answered as if sent on its own with the batch's token (`url` relative to
+ * the version, e.g. `/users/{id}/sendMail`), in `{ responses: [{ id, status, headers, body }] }`
+ * with HTTP 200 whatever the items' statuses; an item's error body is Graph's `{ error }`. The
+ * batch itself is refused (400) when it is not well formed. `dependsOn` is not supported.
+ */
+function batch(
+  options: LocalGraphOptions,
+  request: IncomingMessage,
+  method: string,
+  url: URL,
+  body: Buffer,
+): HostResponse {
+  if (method !== 'POST') return methodNotAllowed('POST');
+  const input = jsonObject(body);
+  const items = input?.requests;
+  if (!Array.isArray(items) || items.length === 0)
+    return graphError(400, 'BadRequest', 'Invalid batch payload format: a requests array is required.');
+  if (items.length > MAX_BATCH)
+    return graphError(400, 'BadRequest', `Number of batch requests exceeds the limit of ${MAX_BATCH}.`);
+  const ids = new Set<string>();
+  for (const item of items as { id?: unknown; method?: unknown; url?: unknown; dependsOn?: unknown }[]) {
+    if (
+      typeof item?.id !== 'string' ||
+      item.id === '' ||
+      typeof item.method !== 'string' ||
+      typeof item.url !== 'string'
+    )
+      return graphError(
+        400,
+        'BadRequest',
+        'Invalid batch payload format: each request needs an id, a method and a url.',
+      );
+    if (ids.has(item.id)) return graphError(400, 'BadRequest', `Batch request id '${item.id}' is not unique.`);
+    if (item.dependsOn !== undefined)
+      return graphError(400, 'BadRequest', 'dependsOn is not supported by this local Graph.');
+    ids.add(item.id);
+  }
+  const prefix = url.pathname.startsWith(LOCAL_GRAPH_BETA_PREFIX) ? LOCAL_GRAPH_BETA_PREFIX : LOCAL_GRAPH_PREFIX;
+  const responses = (items as { id: string; method: string; url: string; headers?: unknown; body?: unknown }[]).map(
+    (item) => {
+      const relative = item.url.replace(/^\/+/, '');
+      const headers: Record<string, string | string[] | undefined> = { authorization: request.headers.authorization };
+      if (typeof item.headers === 'object' && item.headers !== null)
+        for (const [name, value] of Object.entries(item.headers))
+          if (typeof value === 'string' && name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = value;
+      let answered: HostResponse;
+      if (/^https?:/i.test(relative) || relative.split(/[/?]/)[0] === '$batch') {
+        answered = graphError(400, 'BadRequest', `Invalid request URL '${item.url}' in a batch.`);
+      } else {
+        const inner = { method: item.method.toUpperCase(), headers } as unknown as IncomingMessage;
+        const innerBody = item.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(item.body));
+        answered = localGraphRoute(options)(inner, new URL(`${prefix}${relative}`, url.origin), innerBody);
+      }
+      const text = answered.body.toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+      return {
+        id: item.id,
+        status: answered.status,
+        headers: Object.fromEntries(answered.headers),
+        ...(parsed === undefined ? {} : { body: parsed }),
+      };
+    },
+  );
+  return json(200, { responses });
 }
 
 /** `POST users/{sender}/sendMail`: `202` and the mail in the local mailbox, for the configured sender only. */

@@ -118,7 +118,7 @@ export class CachedDirectory implements Directory {
     return this.inner.usersInGroup(groupId);
   }
 
-  /** Not cached, like {@link usersInGroup}. */
+  /** Not cached here: the Graph directory remembers profiles briefly itself (no authorization reads them). */
   findUser(userId: string): Promise<DirectoryUser | undefined> {
     return this.inner.findUser(userId);
   }

@@ -8,7 +8,19 @@ export interface GraphDirectoryOptions extends GraphClientOptions {
   readonly apiAppId?: string;
   /** How long the API app's service principal (its object id and role definitions) is remembered. Default 10 minutes. */
   readonly servicePrincipalTtlMs?: number;
+  /**
+   * How long a user's profile (`findUser`: name, mail, UPN) is remembered; 0 disables it. Default
+   * 60 s. Only profiles: roles and group memberships are always asked of Graph here.
+   */
+  readonly userCacheTtlMs?: number;
+  /** Most profiles remembered; the oldest is dropped when full. Default 1 000. */
+  readonly userCacheMaxEntries?: number;
+  /** The current time in epoch milliseconds, for the profile cache; default `Date.now`. */
+  readonly now?: () => number;
 }
+
+const USER_CACHE_TTL_MS = 60_000;
+const USER_CACHE_MAX_ENTRIES = 1_000;
 
 /** The API app's service principal: its object id and its roles' ids mapped to their values. */
 interface ApiServicePrincipal {
@@ -32,13 +44,15 @@ const USER_FIELDS = 'id,displayName,mail,userPrincipalName';
  * `checkMemberGroups` against the groups assigned one. Membership: `POST /users/{id}/checkMemberGroups` (batches of 20
  * candidates) and `POST /users/{id}/getMemberGroups` with `securityEnabledOnly: false`, both
  * transitive; `GET /groups/{id}/transitiveMembers/microsoft.graph.user` (every page) and `GET
- * /users/{id}` for addressing notifications; `GET /groups/{id}` to check that approver groups exist. A user or group Graph does not know (404
+ * /users/{id}` for addressing notifications (the one answer remembered: see {@link findUser}); `GET /groups/{id}` to check that approver groups exist. A user or group Graph does not know (404
  * `Request_ResourceNotFound`) is in no group and has no members, so authorization fails closed.
  * Retries and errors are {@link GraphClient}'s.
  */
 export class GraphDirectory implements Directory {
   private readonly graph: GraphClient;
   private servicePrincipal: { value: Promise<ApiServicePrincipal>; until: number } | undefined;
+  /** Profiles by lower-cased user id: a lookup in flight or its answer, until `until`. */
+  private readonly profiles = new Map<string, { value: Promise<DirectoryUser | undefined>; until: number }>();
 
   constructor(private readonly options: GraphDirectoryOptions) {
     this.graph = new GraphClient(options);
@@ -208,7 +222,34 @@ export class GraphDirectory implements Directory {
     return users;
   }
 
-  async findUser(userId: string): Promise<DirectoryUser | undefined> {
+  /**
+   * `GET /users/{id}`, remembered for `userCacheTtlMs` (bounded by `userCacheMaxEntries`) because
+   * every notification to an initiator asks it again: a name or address changed in Entra ID shows
+   * within that time. Concurrent lookups of one user share a call; a failure or a user Graph does
+   * not know is not remembered. Nothing that authorization reads (roles, group membership) is
+   * remembered here.
+   */
+  findUser(userId: string): Promise<DirectoryUser | undefined> {
+    const ttl = this.options.userCacheTtlMs ?? USER_CACHE_TTL_MS;
+    if (ttl <= 0) return this.loadUser(userId);
+    const key = userId.toLowerCase();
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.profiles.get(key);
+    if (cached !== undefined && cached.until > now) return cached.value;
+    this.profiles.delete(key);
+    if (this.profiles.size >= (this.options.userCacheMaxEntries ?? USER_CACHE_MAX_ENTRIES))
+      this.profiles.delete(this.profiles.keys().next().value!);
+    const value = this.loadUser(userId);
+    const entry = { value, until: now + ttl };
+    this.profiles.set(key, entry);
+    const forget = () => {
+      if (this.profiles.get(key) === entry) this.profiles.delete(key);
+    };
+    value.then((user) => (user === undefined ? forget() : undefined), forget);
+    return value;
+  }
+
+  private async loadUser(userId: string): Promise<DirectoryUser | undefined> {
     const path = `/users/${encodeURIComponent(userId)}?$select=${USER_FIELDS}`;
     const answer = await this.graph.request('GET', path);
     return answer === undefined ? undefined : directoryUser(answer, path);

@@ -5,7 +5,6 @@ import {
   type Container,
   type ItemDefinition,
   type JSONObject,
-  type OperationInput,
   type SqlParameter,
   type SqlQuerySpec,
 } from '@azure/cosmos';
@@ -96,6 +95,10 @@ export function createCosmosClient(options: CosmosConnectionOptions): CosmosClie
 // the lock and writing its request: it is respected for this long, then taken over.
 const LOCK_CLAIM_GRACE_MS = 60_000;
 
+// A lock whose holder has closed is released by the closing step, by id; until this long after
+// the holder's last step (the writer's clock), the release is taken to be on its way.
+const LOCK_RELEASE_GRACE_MS = 30_000;
+
 /** Attempts at taking a lock that keeps changing under us before answering `entity_locked`. */
 const LOCK_ATTEMPTS = 5;
 
@@ -124,6 +127,66 @@ interface IdempotencyDocument extends ItemDefinition {
   id: string;
   record: IdempotencyRecord;
   ttl: number;
+}
+
+/**
+ * A step's audit records as one item of the audit container, so a step costs one write however
+ * many records it has. `id` is the id of its LAST record (`<requestId>:<seq as 6 digits>`), so
+ * the item that ends just before a step is found by id whatever its shape; `seq` is its FIRST
+ * record's, so the container's unique key on `/seq` refuses a second item starting at one
+ * position. Trails written before hold one item per record (an {@link AuditRecord} as is); both
+ * shapes are read side by side.
+ */
+interface StepDocument {
+  id: string;
+  requestId: string;
+  seq: number;
+  lastSeq: number;
+  /** The first record's `at` and the latest `at` of its records: what a time-range export selects by. */
+  at: string;
+  lastAt: string;
+  records: AuditRecord[];
+}
+
+/** An item of the audit container: a step, or one record as trails were stored before. */
+type AuditItem = StepDocument | AuditRecord;
+
+/** The id of a record at `seq`, and of the step item that ends with it. */
+export function auditItemId(requestId: string, seq: number): string {
+  return `${requestId}:${String(seq).padStart(6, '0')}`;
+}
+
+/** The item of a step's records (in `seq` order, at least one). */
+function stepDocument(records: readonly AuditRecord[]): StepDocument {
+  const first = records[0]!;
+  const last = records[records.length - 1]!;
+  return {
+    id: auditItemId(first.requestId, last.seq),
+    requestId: first.requestId,
+    seq: first.seq,
+    lastSeq: last.seq,
+    at: first.at,
+    lastAt: records.reduce((latest, record) => (record.at > latest ? record.at : latest), first.at),
+    records: [...records],
+  };
+}
+
+/** The records an audit item holds, either shape, without system properties. */
+function recordsOf(item: AuditItem): AuditRecord[] {
+  return 'records' in item && Array.isArray(item.records)
+    ? item.records.map((record) => domainOf<AuditRecord>(record))
+    : [domainOf<AuditRecord>(item)];
+}
+
+/** `records` (in `seq` order) split where a position is skipped. */
+function unbrokenRuns(records: readonly AuditRecord[]): AuditRecord[][] {
+  const runs: AuditRecord[][] = [];
+  for (const record of records) {
+    const run = runs[runs.length - 1];
+    if (run && run[run.length - 1]!.seq === record.seq - 1) run.push(record);
+    else runs.push([record]);
+  }
+  return runs;
 }
 
 /** Properties the adapter adds to domain objects; never part of a returned value. */
@@ -302,8 +365,10 @@ export function requestListQuery(query: RequestQuery, limit: number): SqlQuerySp
  * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
  * one of several racing creates wins. Every step writes the trail head into the read model after
  * its records, so after a crash between the two the head lags behind the trail (never ahead of it)
- * until the retried step writes it. Closing a request releases its lock; a release that does
- * not happen (a crash) leaves a lock whose holder is closed, which the next create takes over.
+ * until the retried step writes it. A step's records are ONE audit item (see {@link StepDocument}).
+ * Closing a request releases its lock by id, without a read; a release that does not happen (a
+ * crash) leaves a lock whose holder is closed, which the next create takes over once the holder's
+ * last step is {@link LOCK_RELEASE_GRACE_MS} old.
  */
 export class CosmosStore implements Store {
   private readonly policies: Container;
@@ -474,32 +539,56 @@ export class CosmosStore implements Store {
   async listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>> {
     const top = pageSize(page.top);
     const after = page.continuationToken === undefined ? -1 : decodeAuditPosition(page.continuationToken);
-    const rows = await this.query<Stored<AuditRecord>>(
+    const parameters = [
+      { name: '@requestId', value: requestId },
+      { name: '@after', value: after },
+    ];
+    // Every item holds at least one record, so top + 1 items hold at least top + 1 records.
+    const items = await this.query<Stored<AuditItem>>(
       this.audit,
       {
         query: `SELECT TOP ${top + 1} * FROM c WHERE c.requestId = @requestId AND c.seq > @after ORDER BY c.seq ASC`,
-        parameters: [
-          { name: '@requestId', value: requestId },
-          { name: '@after', value: after },
-        ],
+        parameters,
       },
       requestId,
     );
-    const result = toPage(rows, top, (last) => encodeAuditPosition(last.seq));
-    return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
+    if (after >= 0) {
+      // A page may end inside a step: the item that starts at or before the position may hold more.
+      const [straddling] = await this.query<Stored<AuditItem>>(
+        this.audit,
+        {
+          query: 'SELECT TOP 1 * FROM c WHERE c.requestId = @requestId AND c.seq <= @after ORDER BY c.seq DESC',
+          parameters,
+        },
+        requestId,
+      );
+      if (straddling) items.unshift(straddling);
+    }
+    const rows = items
+      .flatMap(recordsOf)
+      .filter((record) => record.seq > after)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, top + 1);
+    return toPage(rows, top, (last) => encodeAuditPosition(last.seq));
   }
 
   async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
     const top = pageSize(page.top);
-    const conditions = ['c.at >= @from', 'c.at < @to'];
+    // Items are found by their first record's position (`at`, `requestId`, `seq`) and must hold a
+    // record in the range (and, on a later page, after the last position): the first top + 1 such
+    // items hold the top + 1 first records (each item holds at least its first), a step that
+    // straddles a page end included. Trails stored one record per item have no `lastAt`/`lastSeq`.
+    const lastAt = '(IS_DEFINED(c.lastAt) ? c.lastAt : c.at)';
+    const lastSeq = '(IS_DEFINED(c.lastSeq) ? c.lastSeq : c.seq)';
+    const conditions = ['c.at < @to', `${lastAt} >= @from`];
     const parameters: SqlParameter[] = [
       { name: '@from', value: range.from },
       { name: '@to', value: range.to },
     ];
-    if (page.continuationToken !== undefined) {
-      const position = decodeAuditTimePosition(page.continuationToken);
+    const position = page.continuationToken === undefined ? undefined : decodeAuditTimePosition(page.continuationToken);
+    if (position !== undefined) {
       conditions.push(
-        '(c.at > @afterAt OR (c.at = @afterAt AND (c.requestId > @afterRequestId OR (c.requestId = @afterRequestId AND c.seq > @afterSeq))))',
+        `(${lastAt} > @afterAt OR (${lastAt} = @afterAt AND (c.requestId > @afterRequestId OR (c.requestId = @afterRequestId AND ${lastSeq} > @afterSeq))))`,
       );
       parameters.push(
         { name: '@afterAt', value: position.at },
@@ -507,15 +596,20 @@ export class CosmosStore implements Store {
         { name: '@afterSeq', value: position.seq },
       );
     }
-    // Cross-partition (a range spans trails), served by the `(at, requestId, seq)` composite index.
-    const rows = await this.query<Stored<AuditRecord>>(this.audit, {
+    // Cross-partition (a range spans trails), ordered by the `(at, requestId, seq)` composite index.
+    const items = await this.query<Stored<AuditItem>>(this.audit, {
       query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at ASC, c.requestId ASC, c.seq ASC`,
       parameters,
     });
-    const result = toPage(rows, top, (last) =>
+    const rows = items
+      .flatMap(recordsOf)
+      .filter((record) => record.at >= range.from && record.at < range.to)
+      .filter((record) => position === undefined || compareAuditTime(record, position) > 0)
+      .sort(compareAuditTime)
+      .slice(0, top + 1);
+    return toPage(rows, top, (last) =>
       encodeAuditTimePosition({ at: last.at, requestId: last.requestId, seq: last.seq }),
     );
-    return { ...result, items: result.items.map((row) => domainOf<AuditRecord>(row)) };
   }
 
   async listTrailHeadsSince(since: string): Promise<DigestHead[]> {
@@ -603,38 +697,94 @@ export class CosmosStore implements Store {
   }
 
   /**
-   * Creates a step's records: one transactional batch in the trail's partition (one round trip,
-   * all or nothing), or a plain create for a single record. When that is refused, some records
-   * exist already (a retried step): then each is created or compared on its own.
+   * Appends a step's records as ONE audit item (see {@link StepDocument}). A first step is a plain
+   * create; a later one is a transactional batch that reads the item ending just before the step
+   * and creates the step's item, so it commits only on top of its predecessor, in one round trip.
+   * Anything else (a retried step, a step written before its predecessor, a trail of older
+   * one-record items, another record at a stored position) takes {@link appendSlowly}. Items never
+   * overlap: one that starts inside a stored item has no predecessor and is compared; one that
+   * starts or ends where a stored item does is refused by the unique key or the id. The one case
+   * the batch does not see is an item stored ahead of a gap inside the new step's range, which
+   * only a writer that skips positions leaves (the orchestration writes each step after the last).
    */
   private async appendRecords(records: AuditRecord[]): Promise<void> {
-    if (records.length > 1) {
+    const requestId = records[0]!.requestId;
+    const document = stepDocument(records);
+    const first = records[0]!.seq;
+    if (first === 0) {
       try {
-        // An audit record is plain JSON; its interfaces just lack the SDK type's index signature.
-        const operations = records.map((record): OperationInput => ({
-          operationType: 'Create',
-          resourceBody: record as unknown as JSONObject,
-        }));
-        const { result } = await this.audit.items.batch(operations, records[0]!.requestId);
-        if (result?.every((operation) => operation.statusCode < 400)) return;
+        await this.audit.items.create(document);
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
+    } else {
+      let statuses: number[];
+      try {
+        const { result } = await this.audit.items.batch(
+          [
+            { operationType: 'Read', id: auditItemId(requestId, first - 1), partitionKey: requestId },
+            // A step document is plain JSON; its interfaces just lack the SDK type's index signature.
+            { operationType: 'Create', resourceBody: document as unknown as JSONObject },
+          ],
+          requestId,
+        );
+        statuses = (result ?? []).map((operation) => operation.statusCode);
       } catch (error) {
         if (!isRefusal(error)) throw error;
+        statuses = [statusOf(error) ?? 400];
       }
+      if (statuses.length === 2 && statuses.every((status) => status < 400)) return;
+      const unavailable = statuses.find((status) => UNAVAILABLE_STATUSES.has(status) || status >= 500);
+      if (unavailable !== undefined)
+        throw Object.assign(new Error(`the audit batch of ${requestId} answered ${unavailable}`), {
+          code: unavailable,
+        });
     }
-    for (const record of records) await this.appendRecord(record);
+    await this.appendSlowly(records);
   }
 
-  private async appendRecord(record: AuditRecord): Promise<void> {
-    try {
-      await this.audit.items.create<AuditRecord>(record);
-      return;
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
+  /**
+   * Compares the step with what the trail holds at its positions (either item shape): a different
+   * record at any of them is `audit_mismatch`; the records not stored yet are created, each
+   * unbroken run as one item. A concurrent writer that gets in between is met on the next round.
+   */
+  private async appendSlowly(records: AuditRecord[]): Promise<void> {
+    const requestId = records[0]!.requestId;
+    const first = records[0]!.seq;
+    const last = records[records.length - 1]!.seq;
+    for (let attempt = 0; attempt < REPLACE_ATTEMPTS; attempt += 1) {
+      // Items that start after the step cannot hold its records; an item starting before it may.
+      const items = await this.query<Stored<AuditItem>>(
+        this.audit,
+        {
+          query: 'SELECT * FROM c WHERE c.requestId = @requestId AND c.seq <= @last',
+          parameters: [
+            { name: '@requestId', value: requestId },
+            { name: '@last', value: last },
+          ],
+        },
+        requestId,
+      );
+      const stored = new Map<number, AuditRecord>();
+      for (const item of items)
+        for (const record of recordsOf(item)) if (record.seq >= first) stored.set(record.seq, record);
+      const missing: AuditRecord[] = [];
+      for (const record of records) {
+        const held = stored.get(record.seq);
+        if (held === undefined) missing.push(record);
+        else if (held.id !== record.id || held.hash !== record.hash)
+          throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
+      }
+      if (missing.length === 0) return;
+      try {
+        for (const run of unbrokenRuns(missing)) await this.audit.items.create(stepDocument(run));
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
     }
-    const { resource: stored } = await this.audit.item(record.id, record.requestId).read<Stored<AuditRecord>>();
-    if (stored?.hash !== record.hash || stored.seq !== record.seq) {
-      throw new StoreError('audit_mismatch', `another record is stored as ${record.id} (or at seq ${record.seq})`);
-    }
+    throw new StoreError('audit_mismatch', `the trail of ${requestId} kept changing at seq ${first}..${last}`);
   }
 
   /**
@@ -651,7 +801,7 @@ export class CosmosStore implements Store {
         const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
         // A completed request's execution is recorded by a later step; the locks went with the first.
         if (CLOSED_STATUSES.has(value.status) && value.execution === undefined)
-          for (const { lockId } of lockIdsOf(value)) await this.releaseLock(lockId, value.id);
+          for (const { lockId } of lockIdsOf(value)) await this.dropLock(lockId);
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
@@ -692,19 +842,17 @@ export class CosmosStore implements Store {
     throw new StoreError('precondition_failed', `request ${requestId} kept changing while its trail head was written`);
   }
 
+  /** Whether the trail holds a record after `seq`: the item that starts last ends the trail. */
   private async hasRecordAfter(requestId: string, seq: number): Promise<boolean> {
-    const found = await this.query<number>(
+    const [last] = await this.query<{ seq: number; lastSeq?: number }>(
       this.audit,
       {
-        query: 'SELECT TOP 1 VALUE c.seq FROM c WHERE c.requestId = @requestId AND c.seq > @seq',
-        parameters: [
-          { name: '@requestId', value: requestId },
-          { name: '@seq', value: seq },
-        ],
+        query: 'SELECT TOP 1 c.seq, c.lastSeq FROM c WHERE c.requestId = @requestId ORDER BY c.seq DESC',
+        parameters: [{ name: '@requestId', value: requestId }],
       },
       requestId,
     );
-    return found.length > 0;
+    return last !== undefined && (last.lastSeq ?? last.seq) > seq;
   }
 
   /** The stored document of `request`; `headWritten` stamps it as writing the trail head now. */
@@ -762,8 +910,15 @@ export class CosmosStore implements Store {
 
   private async holderStillHolds(lock: LockDocument): Promise<boolean> {
     const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
-    // A holder of another entity is a create that was refused for its id after taking this lock.
-    if (holder) return heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id);
+    if (holder) {
+      // A holder of another entity is a create that was refused for its id after taking this lock.
+      if (heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id)) return true;
+      // A holder that closed a moment ago is releasing the lock by id, without a read: taking it
+      // over now would let that delete remove the new holder's lock.
+      const closedJustNow =
+        holder.headWrittenMs !== undefined && this.now().getTime() - holder.headWrittenMs < LOCK_RELEASE_GRACE_MS;
+      return closedJustNow && lockIdsOf(holder).some((held) => held.lockId === lock.id);
+    }
     return this.now().getTime() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
   }
 
@@ -775,6 +930,21 @@ export class CosmosStore implements Store {
     } catch {
       // Best effort: the replace that closed the request has committed, and a lock left behind
       // names a closed holder, which the next create of that entity takes over.
+    }
+  }
+
+  /**
+   * Deletes the lock of a request that has just closed, by id with no read first (a lock that is
+   * gone already is fine). Only a lock whose holder is closed can be taken over, and a holder that
+   * closed within {@link LOCK_RELEASE_GRACE_MS} is still respected ({@link holderStillHolds}), so
+   * the lock deleted here is this request's own.
+   */
+  private async dropLock(lockId: string): Promise<void> {
+    try {
+      await this.locks.item(lockId, lockId).delete();
+    } catch {
+      // 404: released already. Otherwise best effort, as in releaseLock: a lock left behind names
+      // a closed holder, which the next create of that entity takes over after the grace period.
     }
   }
 
@@ -797,4 +967,14 @@ export class CosmosStore implements Store {
         return error;
     }
   }
+}
+
+/** The order of a time-range export: `at`, then `requestId`, then `seq`. */
+function compareAuditTime(
+  a: Pick<AuditRecord, 'at' | 'requestId' | 'seq'>,
+  b: Pick<AuditRecord, 'at' | 'requestId' | 'seq'>,
+): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.requestId !== b.requestId) return a.requestId < b.requestId ? -1 : 1;
+  return a.seq - b.seq;
 }

@@ -360,6 +360,45 @@ describe('npm run audit:verify (Cosmos DB store, real SDK against a Cosmos wire-
     expect(result.code).toBe(1);
   });
 
+  it('verifies a trail of multi-record step items after one-record items written before, and names a record edited inside a step item', async () => {
+    await store.createRequest(aRequest('c-5'));
+    const records: AuditRecord[] = [];
+    for (let seq = 0; seq < 5; seq++)
+      records.push(
+        chainRecord(
+          {
+            requestId: 'c-5',
+            seq,
+            type: 'request.statusChanged',
+            at: '2026-01-01T00:10:00.000Z',
+            actor: null,
+            data: { step: seq },
+          },
+          records[seq - 1]?.hash ?? GENESIS_HASH,
+        ),
+      );
+    // Records 0 and 1 as trails were stored before (one item each), then a step of three records.
+    for (const record of records.slice(0, 2)) await audit().items.create(record);
+    await store.recordStep({ records: records.slice(2) });
+    const { resources: items } = await audit()
+      .items.query<{ id: string; records?: AuditRecord[] }>({
+        query: 'SELECT * FROM c WHERE c.requestId = @id',
+        parameters: [{ name: '@id', value: 'c-5' }],
+      })
+      .fetchAll();
+    expect(items.map((item) => item.records?.length ?? 1).sort()).toEqual([1, 1, 3]);
+    const valid = await run(env, 'c-5');
+    expect(valid.out).toMatch(/c-5: ok \(5 records/);
+    expect(valid.code).toBe(0);
+
+    const step = items.find((item) => item.records !== undefined)!;
+    step.records![1]!.data = { step: 42 };
+    await audit().item(step.id, 'c-5').replace(step);
+    const tampered = await run(env, 'c-5');
+    expect(tampered.out).toMatch(/c-5: BROKEN at record 3/);
+    expect(tampered.code).toBe(1);
+  });
+
   it('refuses to run against a database that does not exist, creating nothing, and exits 2', async () => {
     const result = await run({ ...env, COSMOS_DATABASE: 'mistyped' }, '--all');
     expect(result.code).toBe(2);

@@ -427,6 +427,65 @@ export function describeStoreContract(
       });
     });
 
+    describe('steps of several records', () => {
+      const trail = async (requestId: string) => (await store.listAudit(requestId, { top: 100 })).items;
+      const records = (requestId: string, seqs: number[]) => seqs.map((seq) => anAuditRecord(requestId, seq));
+
+      it('refuses a step that overlaps a stored step with another record, writing nothing of it', async () => {
+        await store.recordStep({ records: records('r1', [0, 1, 2]) });
+        const forgedInside = [anAuditRecord('r1', 1, 'f'.repeat(64)), anAuditRecord('r1', 2), anAuditRecord('r1', 3)];
+        expect(await storeErrorOf(store.recordStep({ records: forgedInside }))).toBe('audit_mismatch');
+        const forgedLast = [anAuditRecord('r1', 2, 'f'.repeat(64)), anAuditRecord('r1', 3)];
+        expect(await storeErrorOf(store.recordStep({ records: forgedLast }))).toBe('audit_mismatch');
+        const forgedFirst = [anAuditRecord('r1', 0, 'f'.repeat(64))];
+        expect(await storeErrorOf(store.recordStep({ records: forgedFirst }))).toBe('audit_mismatch');
+        expect(await trail('r1')).toStrictEqual(records('r1', [0, 1, 2]));
+      });
+
+      it('treats a retried step of several records as done, and appends the unstored end of an overlapping one', async () => {
+        await store.recordStep({ records: records('r1', [0, 1, 2]) });
+        await store.recordStep({ records: records('r1', [0, 1, 2]) });
+        await store.recordStep({ records: records('r1', [1, 2]) });
+        await store.recordStep({ records: records('r1', [2, 3, 4]) });
+        await store.recordStep({ records: records('r1', [5, 6, 7]) });
+        await store.recordStep({ records: records('r1', [6]) });
+        expect(await trail('r1')).toStrictEqual(records('r1', [0, 1, 2, 3, 4, 5, 6, 7]));
+      });
+
+      it('pages a trail of multi-record steps at any page size, records cut between pages where they fall', async () => {
+        for (const seqs of [[0], [1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11]])
+          await store.recordStep({ records: records('r1', seqs) });
+        const all = records('r1', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        for (const top of [1, 2, 3, 5, 12, 50]) {
+          const pages = await allPages(
+            (continuationToken) => store.listAudit('r1', { top, ...(continuationToken ? { continuationToken } : {}) }),
+            top,
+          );
+          expect(pages.flat()).toStrictEqual(all);
+          expect(pages.length).toBe(Math.max(1, Math.ceil(all.length / top)));
+        }
+      });
+
+      it('leaves a later step alone when an older step is retried: head, etag and trail stay', async () => {
+        const created = await store.createRequest(aRequest({ id: 'r1' }));
+        const first = {
+          records: records('r1', [0, 1, 2]),
+          request: { value: aRequest({ id: 'r1' }), etag: created.etag },
+        };
+        const afterFirst = await store.recordStep(first);
+        const later = await store.recordStep({
+          records: records('r1', [3, 4]),
+          request: { value: aRequest({ id: 'r1', status: 'cancelled' }), etag: afterFirst! },
+        });
+        expect(await store.recordStep(first)).toBe(later);
+        expect((await store.getRequest('r1'))?.value).toStrictEqual({
+          ...aRequest({ id: 'r1', status: 'cancelled' }),
+          trail: headAt('r1', 4),
+        });
+        expect(await trail('r1')).toStrictEqual(records('r1', [0, 1, 2, 3, 4]));
+      });
+    });
+
     describe('entity lock', () => {
       it('refuses a second open request on the same profile type and resource', async () => {
         await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));

@@ -93,21 +93,109 @@ describe('CosmosStore', () => {
       expect(calls).toEqual([
         'POST locks', // the entity lock
         'POST requests',
-        'POST audit',
+        'POST audit', // the first step: one item
         'GET requests', // a step that changes only the trail head: read, then replaced under its etag
         'PUT requests',
-        'BATCH audit', // two records in one transactional batch
+        'BATCH audit', // two records in one item, created in a batch that reads the item before it
         'PUT requests',
-        'POST audit',
-        'PUT requests', // closed: the lock is read and released
-        'GET locks',
+        'BATCH audit',
+        'PUT requests', // closed: the lock is deleted by id, with no read
         'DELETE locks',
-        'POST audit', // the retried step: the record is refused and compared,
-        'GET audit',
+        'BATCH audit', // the retried step: the item is refused, and the trail compared,
+        'QUERY audit',
         'PUT requests', // the etag is stale, and the read model already shows the step
         'GET requests',
         'QUERY audit',
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a step of three records as one audit item with one write, and reads it back as three records', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      await store.recordStep({ records: [anAuditRecord('warm-up', 0)] });
+      await store.recordStep({ records: [anAuditRecord('r1', 0)] });
+      server.requests.length = 0;
+      await store.recordStep({ records: [1, 2, 3].map((seq) => anAuditRecord('r1', seq)) });
+      const writes = server.requests.filter((request) => request.path.includes('/audit/docs') && !request.queryPlan);
+      expect(writes.map((request) => (request.batch ? 'BATCH' : request.method))).toEqual(['BATCH']);
+
+      const { resources } = await client
+        .database(database)
+        .container('audit')
+        .items.query<{ id: string; seq: number; records?: unknown[] }>("SELECT * FROM c WHERE c.requestId = 'r1'")
+        .fetchAll();
+      expect(resources.map(({ id, seq, records }) => ({ id, seq, records: records?.length }))).toEqual(
+        expect.arrayContaining([
+          { id: 'r1:000000', seq: 0, records: 1 },
+          { id: 'r1:000003', seq: 1, records: 3 },
+        ]),
+      );
+      expect(resources).toHaveLength(2);
+      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual(
+        [0, 1, 2, 3].map((seq) => anAuditRecord('r1', seq)),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads, extends and guards a trail stored one record per item before, next to step items', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      const audit = client.database(database).container('audit');
+      for (const seq of [0, 1, 2]) await audit.items.create(anAuditRecord('r1', seq));
+      await store.recordStep({ records: [3, 4].map((seq) => anAuditRecord('r1', seq)) });
+      await store.recordStep({ records: [2, 3, 4].map((seq) => anAuditRecord('r1', seq)) });
+      await store.recordStep({ records: [4, 5].map((seq) => anAuditRecord('r1', seq)) });
+      const forged = [anAuditRecord('r1', 1, 'f'.repeat(64)), anAuditRecord('r1', 2)];
+      expect(await store.recordStep({ records: forged }).catch((error: { code?: string }) => error.code)).toBe(
+        'audit_mismatch',
+      );
+      const pages = [];
+      let continuationToken: string | undefined;
+      do {
+        const page = await store.listAudit('r1', { top: 2, ...(continuationToken ? { continuationToken } : {}) });
+        pages.push(page.items.map((record) => record.seq));
+        continuationToken = page.continuationToken;
+      } while (continuationToken !== undefined);
+      expect(pages).toEqual([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
+      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual(
+        [0, 1, 2, 3, 4, 5].map((seq) => anAuditRecord('r1', seq)),
+      );
+      expect(await store.listTrailIds()).toEqual(['r1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not take over the lock of a request that closed a moment ago (its release is on its way), only later', async () => {
+    let now = Date.now();
+    const { client, database, store } = await freshStore({ now: () => new Date(now) });
+    try {
+      const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
+      // Closed as a closing step writes it, but the lock not yet deleted.
+      await client
+        .database(database)
+        .container('requests')
+        .item('r1', 'r1')
+        .replace(
+          { ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), headWrittenMs: now },
+          { accessCondition: { type: 'IfMatch', condition: created.etag } },
+        );
+      expect(
+        await store
+          .createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))
+          .catch((error: { code?: string }) => error.code),
+      ).toBe('entity_locked');
+      now += 31_000;
+      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
     } finally {
       await store.close();
     }

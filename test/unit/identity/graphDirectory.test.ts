@@ -295,6 +295,55 @@ describe('GraphDirectory', () => {
     await expect(directory().usersInGroup(G2)).rejects.toMatchObject({ code: 'graph_bad_response' });
   });
 
+  it('remembers a user profile for the TTL (one GET for repeated and concurrent lookups), and forgets unknown users and failures', async () => {
+    let now = 1_000_000;
+    const profile = { body: { id: USER, displayName: 'Bob', mail: 'bob@contoso.com' } };
+    const unknown: Reply = { status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'none' } } };
+    const cached = directory({ userCacheTtlMs: 60_000, now: () => now });
+    scripted = [profile, profile];
+    const [first, second] = await Promise.all([cached.findUser(USER), cached.findUser(USER.toUpperCase())]);
+    expect(second).toEqual(first);
+    await expect(cached.findUser(USER)).resolves.toEqual({ id: USER, displayName: 'Bob', mail: 'bob@contoso.com' });
+    expect(server.requests).toHaveLength(1);
+    now += 60_001;
+    await cached.findUser(USER);
+    expect(server.requests).toHaveLength(2);
+
+    server.requests.length = 0;
+    scripted = [unknown, profile];
+    await expect(cached.findUser('someone-new')).resolves.toBeUndefined();
+    await expect(cached.findUser('someone-new')).resolves.toBeDefined();
+    scripted = [{ status: 400, body: { error: { code: 'BadRequest', message: 'no' } } }, profile];
+    await expect(cached.findUser('flaky')).rejects.toMatchObject({ code: 'graph_bad_response' });
+    await expect(cached.findUser('flaky')).resolves.toBeDefined();
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('keeps at most userCacheMaxEntries profiles, and remembers none with TTL 0', async () => {
+    const profile = (id: string): Reply => ({ body: { id, displayName: id } });
+    const small = directory({ userCacheMaxEntries: 2 });
+    scripted = ['u1', 'u2', 'u3', 'u1'].map(profile);
+    for (const id of ['u1', 'u2', 'u3', 'u3', 'u2', 'u1']) await small.findUser(id);
+    expect(server.requests.map((request) => request.path.split('?')[0])).toEqual(
+      ['u1', 'u2', 'u3', 'u1'].map((id) => `/v1.0/users/${id}`),
+    );
+    server.requests.length = 0;
+    const uncached = directory({ userCacheTtlMs: 0 });
+    scripted = [profile('u1'), profile('u1')];
+    await uncached.findUser('u1');
+    await uncached.findUser('u1');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('asks Graph every time for memberships and groups: what authorization reads is never remembered here', async () => {
+    const graphDirectory = directory({ userCacheTtlMs: 60_000 });
+    await graphDirectory.memberGroupsOf(USER, [G1]);
+    await graphDirectory.memberGroupsOf(USER, [G1]);
+    await graphDirectory.allGroupsOf(USER);
+    await graphDirectory.allGroupsOf(USER);
+    expect(server.requests).toHaveLength(4);
+  });
+
   it('reports an unreachable Graph as graph_unavailable', async () => {
     await expect(
       directory({ baseUrl: 'http://127.0.0.1:9', maxRetries: 1, timeoutMs: 1000 }).allGroupsOf(USER),

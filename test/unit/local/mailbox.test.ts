@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalIdentity } from '../../../local/identity/localIdentity';
 import { LOCAL_GRAPH_CLIENT, LOCAL_TENANT_ID } from '../../../local/identity/seed';
 import { LOCAL_MAILBOX_PATH, LocalMailbox, MAILBOX_LISTED, htmlToText } from '../../../local/mailbox';
 import { buildMessage } from '../../../shared/notify/messages';
-import { sendMailBody } from '../../../shared/notify/emailChannel';
+import { GraphClient } from '../../../shared/identity/graphClient';
+import { EmailNotifier, sendMailBody } from '../../../shared/notify/emailChannel';
 import { bob, wipe } from '../notify/fixtures';
 
 const origin = 'http://127.0.0.1:7071';
@@ -109,6 +111,129 @@ describe('the local Graph sendMail and transitive members', () => {
     expect(call('POST', `users/${SENDER}/sendMail`, sendMailBody(message, 'bob@maa.test'), 'not-a-token').status).toBe(
       401,
     );
+    expect(mailbox.list()).toEqual([]);
+  });
+
+  it('answers a JSON $batch item by item in Graph’s shape, delivering each accepted mail', () => {
+    const { mailbox, call, appToken } = setup();
+    const item = (id: string, sender: string, body: unknown) => ({
+      id,
+      method: 'POST',
+      url: `/users/${encodeURIComponent(sender)}/sendMail`,
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    });
+    const reply = call('POST', '$batch', {
+      requests: [
+        item('1', SENDER, sendMailBody(message, 'bob@maa.test')),
+        item('2', 'someone@maa.test', sendMailBody(message, 'bob@maa.test')),
+        item('3', SENDER, sendMailBody(message, 'carol@maa.test')),
+        item('4', SENDER, { message: { subject: 'x', body: { contentType: 'Text', content: 'x' }, toRecipients: [] } }),
+        { id: '5', method: 'GET', url: 'users/b0b00000-0000-4000-8000-000000000002' },
+      ],
+    });
+    expect(reply.status).toBe(200);
+    const responses = reply.body!.responses as { id: string; status: number; headers: object; body?: any }[];
+    expect(responses.map(({ id, status }) => [id, status])).toEqual([
+      ['1', 202],
+      ['2', 404],
+      ['3', 202],
+      ['4', 400],
+      ['5', 200],
+    ]);
+    expect(responses[0]!.body).toBeUndefined();
+    expect(responses[1]!.body).toMatchObject({ error: { code: 'ErrorInvalidUser', message: expect.any(String) } });
+    expect(responses[3]!.body).toMatchObject({ error: { code: 'ErrorInvalidRecipients' } });
+    expect(responses[4]!.body).toMatchObject({ id: 'b0b00000-0000-4000-8000-000000000002', mail: 'bob@maa.test' });
+    for (const response of responses) expect(response.headers).toHaveProperty('request-id');
+    expect(
+      mailbox
+        .list()
+        .map((mail) => mail.to)
+        .sort(),
+    ).toEqual(['bob@maa.test', 'carol@maa.test']);
+
+    // Each item needs the permission on its own, with the batch's token.
+    const noMail = call(
+      'POST',
+      '$batch',
+      { requests: [item('1', SENDER, sendMailBody(message, 'x@maa.test'))] },
+      appToken(['GroupMember.Read.All']),
+    );
+    expect(noMail.body!.responses[0]).toMatchObject({
+      status: 403,
+      body: { error: { code: 'Authorization_RequestDenied' } },
+    });
+  });
+
+  it('takes the email channel’s batch over HTTP: one $batch call, every mail in the mailbox', async () => {
+    const { mailbox, appToken } = setup();
+    const route = new LocalIdentity({
+      dataDir,
+      now: () => time,
+      origin: () => origin,
+      mailbox,
+      mailSender: () => SENDER,
+    })
+      .routes()
+      .get('/_local/graph/v1.0/*')!;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        paths.push(req.url ?? '');
+        const reply = route(req, new URL(req.url ?? '/', origin), Buffer.concat(chunks));
+        res.writeHead(reply.status, Object.fromEntries(reply.headers));
+        res.end(reply.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const graph = new GraphClient({
+        baseUrl: `http://127.0.0.1:${port}/_local/graph`,
+        credential: { getToken: async () => ({ token: appToken(), expiresOnTimestamp: time + 3_600_000 }) },
+      });
+      const notifier = new EmailNotifier(graph, SENDER);
+      const to = (name: string) => ({ ...message, recipient: { ...bob, address: `${name}@maa.test` } });
+      const deliveries = await Promise.all(['bob', 'carol', 'dave'].map((name) => notifier.send(to(name))));
+      expect(deliveries).toEqual(
+        ['bob', 'carol', 'dave'].map((name) => ({ ok: true, detail: `accepted by Graph for ${name}@maa.test` })),
+      );
+      expect(paths).toEqual(['/_local/graph/v1.0/$batch']);
+      expect(
+        mailbox
+          .list()
+          .map((mail) => mail.to)
+          .sort(),
+      ).toEqual(['bob@maa.test', 'carol@maa.test', 'dave@maa.test']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses a $batch that is not well formed, larger than 20 requests, or sent without a token, delivering nothing', () => {
+    const { mailbox, call } = setup();
+    const mail = (id: string) => ({
+      id,
+      method: 'POST',
+      url: `/users/${SENDER}/sendMail`,
+      body: sendMailBody(message, 'bob@maa.test'),
+    });
+    const tooMany = Array.from({ length: 21 }, (_, index) => mail(String(index + 1)));
+    expect(call('POST', '$batch', { requests: tooMany })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BadRequest' } },
+    });
+    expect(call('POST', '$batch', { requests: [mail('1'), mail('1')] }).status).toBe(400);
+    expect(call('POST', '$batch', { requests: [{ id: '1', url: 'users' }] }).status).toBe(400);
+    expect(call('POST', '$batch', {}).status).toBe(400);
+    expect(call('POST', '$batch', { requests: [mail('1')] }, 'not-a-token').status).toBe(401);
+    expect(
+      call('POST', '$batch', { requests: [{ id: '1', method: 'POST', url: '/$batch', body: {} }] }).body!.responses[0]
+        .status,
+    ).toBe(400);
     expect(mailbox.list()).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { GraphClient } from '../../../shared/identity/graphClient';
-import { EmailNotifier } from '../../../shared/notify/emailChannel';
+import { EmailNotifier, sendMailBody } from '../../../shared/notify/emailChannel';
 import { buildMessage, type NotificationMessage } from '../../../shared/notify/messages';
 import type { SendPolicy } from '../../../shared/notify/post';
 import { ADAPTIVE_CARD_CONTENT_TYPE, TeamsNotifier, adaptiveCardMessage } from '../../../shared/notify/teamsChannel';
@@ -248,5 +248,124 @@ describe('email through Graph sendMail', () => {
       detail: expect.stringContaining('no mail address'),
     });
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('email in Graph JSON batches', () => {
+  const credential: TokenCredential = {
+    getToken: async (): Promise<AccessToken> => ({ token: 'app-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  const mailer = () =>
+    new EmailNotifier(
+      new GraphClient({ baseUrl: server.url, credential, maxRetries: 2 }),
+      'maa-notifications@contoso.com',
+      { firstDelayMs: 10 },
+    );
+  const to = (n: number): NotificationMessage => ({
+    ...message,
+    id: `${message.id}:${n}`,
+    recipient: { id: `user-${n}`, displayName: `User ${n}`, address: `user${n}@maa.test` },
+  });
+  const batchReply = (items: [string, number, Record<string, string>?][]): Reply => ({
+    status: 200,
+    body: {
+      responses: items.map(([id, status, headers]) => ({
+        id,
+        status,
+        headers: headers ?? {},
+        ...(status < 300
+          ? {}
+          : {
+              body: {
+                error: { code: status === 429 ? 'TooManyRequests' : 'ErrorInvalidRecipients', message: 'item failed' },
+              },
+            }),
+      })),
+    },
+  });
+  const batchIds = (request: SeenRequest) =>
+    (JSON.parse(request.body) as { requests: { id: string }[] }).requests.map((item) => item.id);
+
+  it('sends the mails of one step as one POST /$batch of sendMail requests, each answered on its own', async () => {
+    replies = [
+      batchReply([
+        ['1', 202],
+        ['2', 202],
+        ['3', 202],
+      ]),
+    ];
+    const deliveries = await mailer().sendAll([to(1), to(2), to(3)]);
+    expect(deliveries).toEqual([1, 2, 3].map((n) => ({ ok: true, detail: `accepted by Graph for user${n}@maa.test` })));
+    expect(server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /v1.0/$batch']);
+    const [seen] = server.requests as [SeenRequest];
+    expect(seen.headers.authorization).toBe('Bearer app-token');
+    expect(JSON.parse(seen.body)).toEqual({
+      requests: [1, 2, 3].map((n) => ({
+        id: String(n),
+        method: 'POST',
+        url: '/users/maa-notifications%40contoso.com/sendMail',
+        headers: { 'content-type': 'application/json' },
+        body: sendMailBody(to(n), `user${n}@maa.test`),
+      })),
+    });
+  });
+
+  it('batches sends made at the same moment, 20 to a batch at most, and sends a lone mail as plain sendMail', async () => {
+    const ids = Array.from({ length: 25 }, (_, index) => String(index + 1));
+    replies = [batchReply(ids.slice(0, 20).map((id) => [id, 202])), batchReply(ids.slice(0, 5).map((id) => [id, 202]))];
+    const notifier = mailer();
+    const deliveries = await Promise.all(ids.map((_, index) => notifier.send(to(index))));
+    expect(deliveries.every((delivery) => delivery.ok)).toBe(true);
+    expect(server.requests.map((request) => batchIds(request).length)).toEqual([20, 5]);
+
+    server.requests.length = 0;
+    await expect(notifier.send(to(1))).resolves.toMatchObject({ ok: true });
+    expect(server.requests.map((request) => request.path)).toEqual([
+      '/v1.0/users/maa-notifications%40contoso.com/sendMail',
+    ]);
+  });
+
+  it('sends a throttled item again after its Retry-After, and reports a refused item for its recipient only', async () => {
+    replies = [
+      batchReply([
+        ['1', 202],
+        ['2', 429, { 'Retry-After': '0' }],
+        ['3', 400],
+      ]),
+      batchReply([['2', 202]]),
+    ];
+    const deliveries = await mailer().sendAll([to(1), to(2), to(3)]);
+    expect(deliveries).toEqual([
+      { ok: true, detail: 'accepted by Graph for user1@maa.test' },
+      { ok: true, detail: 'accepted by Graph for user2@maa.test (attempt 2)' },
+      { ok: false, detail: expect.stringContaining('answered 400 ErrorInvalidRecipients: item failed') },
+    ]);
+    expect(server.requests.map(batchIds)).toEqual([['1', '2', '3'], ['2']]);
+  });
+
+  it('gives up on an item that keeps failing after three rounds, and on every item when the batch itself is refused', async () => {
+    replies = [
+      batchReply([
+        ['1', 202],
+        ['2', 503],
+      ]),
+      batchReply([['2', 503]]),
+      batchReply([['2', 503]]),
+    ];
+    const deliveries = await mailer().sendAll([to(1), to(2)]);
+    expect(deliveries[0]).toMatchObject({ ok: true });
+    expect(deliveries[1]).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/^gave up after 3 attempt\(s\): .*answered 503/),
+    });
+    expect(server.requests).toHaveLength(3);
+
+    server.requests.length = 0;
+    replies = [{ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }];
+    const refused = await mailer().sendAll([to(1), to(2)]);
+    expect(refused).toEqual(
+      [1, 2].map(() => ({ ok: false, detail: expect.stringContaining('answered 403 ErrorAccessDenied') })),
+    );
+    expect(server.requests).toHaveLength(1);
   });
 });
