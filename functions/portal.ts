@@ -8,7 +8,7 @@ import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType, type RequestStatus }
 import { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from '../shared/errors/registry';
 import { findEntry } from '../shared/intune/catalogue';
 import { MAX_SEARCH_TEXT, type DeviceMatch } from '../shared/intune/targetSearch';
-import { parseUrlEncoded, readUtf8Body } from '../shared/http/body';
+import { parseUrlEncoded, readUtf8Body, validate } from '../shared/http/body';
 import { describeError } from '../shared/http/handler';
 import { HttpError, problemFromError } from '../shared/http/problem';
 import { principalFromPlatformHeaders } from '../shared/identity/platformPrincipal';
@@ -25,6 +25,7 @@ import {
   type CommandInput,
 } from '../shared/useCases/requests';
 import { AUDIT_CSV_TYPE } from '../shared/views/auditExport';
+import { portalCommandFormSchema, portalZoneFormSchema } from '../shared/views/portalForms';
 import {
   homePage,
   listPage,
@@ -381,17 +382,7 @@ clientHttpRoute('portalCommand', {
   handler: (request, client, context) =>
     portal(request, context, client, async (_request, call) => {
       const id = routeParam(request, 'id', MAX_ID);
-      const fields = await readForm(request, call);
-      const command = fields.command;
-      if (!isCommand(command))
-        throw new HttpError('validation_failed', 'The request is not valid', 'Choose an action.', [
-          { path: 'command', message: 'must be approve, reject, cancel or complete' },
-        ]);
-      const notes = fields.notes ?? '';
-      if (notes.length > 1024)
-        throw new HttpError('validation_failed', 'The request is not valid', 'Notes are at most 1024 characters.', [
-          { path: 'notes', message: 'at most 1024 characters' },
-        ]);
+      const { command, notes } = validate(portalCommandFormSchema, await readForm(request, call), 'body');
       const input: CommandInput =
         command === 'approve' || command === 'reject'
           ? { kind: 'decide', decision: command, notes }
@@ -580,7 +571,7 @@ clientHttpRoute('portalZone', {
   authLevel: 'anonymous',
   handler: (request, client, context) =>
     portal(request, context, client, async (_request, call) => {
-      const fields = await readForm(request, call);
+      const fields = validate(portalZoneFormSchema, await readForm(request, call), 'body');
       const zone = validTimeZone(fields.tz);
       if (!zone)
         throw new HttpError('validation_failed', 'The request is not valid', 'Choose a time zone from the list.', [

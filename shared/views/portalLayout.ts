@@ -20,6 +20,7 @@ input[type=text],input[type=search],select.wide{width:100%}
 .inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 .inline label{margin:0}
 .inline button,.inline .button{flex:0 0 auto;padding:.45rem 1rem}
+button{background:var(--accent)}
 button.secondary,.button.secondary{background:var(--muted)}
 .tag.needsApproval{color:var(--accent)}
 .tag.approved,.tag.completed,.tag.succeeded{color:var(--ok)}
@@ -94,7 +95,7 @@ function zoneForm(viewer: Viewer): SafeHtml {
 <select id="tz" name="tz">${zones.map((zone) => html`<option${zone === viewer.zone ? html` selected` : ''}>${zone}</option>`)}</select></div>
 <button type="submit" class="secondary">Show times in this zone</button>
 </form>
-<p class="note">Times show in ${viewer.zone}; hover over one for UTC.</p>
+<p class="note">${viewer.zone === 'UTC' ? 'Times show in UTC.' : html`Times show in ${viewer.zone}; hover over one for UTC.`}</p>
 </footer>`;
 }
 

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { PROFILE_TYPES, REQUEST_STATUSES } from '../domain/model';
+
+// The portal's query strings and form posts, as the OpenAPI document describes them (the pages
+// validate them field by field to show each problem beside its field).
+
+const csrf = z.string().max(128).describe("The page's hidden CSRF field (bound to the person and this browser).");
+
+/** `GET /api/portal/requests`. */
+export const portalListQuerySchema = z.object({
+  view: z.enum(['mine', 'received', 'all']).default('mine').describe('all: operators only.'),
+  status: z.enum(REQUEST_STATUSES).optional(),
+  profileType: z.enum(PROFILE_TYPES).optional(),
+  initiator: z.string().max(128).optional().describe("The initiator's object id."),
+  target: z.string().max(128).optional().describe('A resource id the operation targets.'),
+  from: z.iso.date().optional().describe("First day of creation, in the viewer's time zone."),
+  to: z.iso.date().optional().describe("Last day of creation (inclusive), in the viewer's time zone."),
+  top: z.coerce.number().int().min(1).max(100).default(20),
+  continuationToken: z.string().optional().describe("From the page's Next link."),
+  tz: z.string().max(64).optional().describe('An IANA time zone for this page only (else the maa-tz cookie).'),
+});
+
+/** `GET /api/portal/new`: the form's fields as typed so far, and the device search. */
+export const portalNewQuerySchema = z.object({
+  operation: z.string().optional().describe('<profileType>/<resourceType>/<action> of a catalogue entry.'),
+  resourceId: z.string().optional(),
+  payload: z.string().optional().describe("The operation's options as JSON."),
+  justification: z.string().optional(),
+  q: z.string().max(64).optional().describe('Find managed devices whose name starts with this, or by id.'),
+});
+
+/** `POST /api/portal/new`: step `preview` answers the dry run; `submit` submits (once per idempotency key). */
+export const portalSubmitFormSchema = z.object({
+  csrf,
+  step: z.enum(['preview', 'submit']),
+  operation: z.string().describe('<profileType>/<resourceType>/<action> of a catalogue entry.'),
+  resourceId: z
+    .string()
+    .optional()
+    .describe('The target id; several device ids (spaces or commas between) for a bulk device action.'),
+  payload: z.string().optional().describe("The operation's options as JSON."),
+  justification: z.string().max(1024),
+  idempotencyKey: z.guid().optional().describe('submit: the key the preview page carries.'),
+});
+
+/** `POST /api/portal/requests/{id}`: the viewer's action on the request. */
+export const portalCommandFormSchema = z
+  .object({
+    csrf,
+    command: z.enum(['approve', 'reject', 'cancel', 'complete']),
+    notes: z.string().max(1024).default('').describe('approve and reject; required (not blank) to reject.'),
+  })
+  .strict();
+
+/** `POST /api/portal/zone`: the time zone pages show times in (kept in the `maa-tz` cookie). */
+export const portalZoneFormSchema = z
+  .object({
+    csrf,
+    tz: z.string().max(64).describe('An IANA time zone name, e.g. Europe/Berlin.'),
+    returnTo: z.string().max(2048).optional().describe('A portal page to go back to.'),
+  })
+  .strict();
