@@ -25,7 +25,7 @@ import {
   type CommandInput,
 } from '../shared/useCases/requests';
 import { AUDIT_CSV_TYPE } from '../shared/views/auditExport';
-import { portalCommandFormSchema, portalZoneFormSchema } from '../shared/views/portalForms';
+import { portalCommandFormSchema, portalZoneFormSchema, startOfDay } from '../shared/views/portalForms';
 import {
   homePage,
   listPage,
@@ -68,7 +68,6 @@ const LIST_PAGE_SIZE = 20;
 const ZONE_COOKIE = 'maa-tz';
 const ZONE_COOKIE_MAX_AGE = 365 * 24 * 3600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A signed-in person's call: who, how pages show them, and the CSRF cookie to set if the browser had none. */
 interface PortalCall {
@@ -229,37 +228,6 @@ httpRoute('portalHome', {
       pageResponse(200, homePage(call.viewer, await portalHome(deps(), call.caller))),
     ),
 });
-
-/** Midnight starting `date` (YYYY-MM-DD) in `zone`, as an RFC 3339 instant; `days` later when given. */
-export function startOfDay(date: string, zone: string, days = 0): string | undefined {
-  if (!DATE.test(date)) return undefined;
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const utc = Date.UTC(year, month - 1, day + days);
-  if (Number.isNaN(utc) || new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
-  // The zone's offset at that wall time (asked twice: the first guess may sit across a DST change).
-  let instant = utc - offsetOf(utc, zone);
-  instant = utc - offsetOf(instant, zone);
-  return new Date(instant).toISOString();
-}
-
-function offsetOf(instant: number, zone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(instant))
-      .map((part) => [part.type, Number(part.value)]),
-  ) as Record<string, number>;
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return wall - Math.floor(instant / 1000) * 1000;
-}
 
 // GET /api/portal/requests?view=mine|received|all with filters and paging.
 httpRoute('portalRequests', {

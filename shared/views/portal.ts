@@ -329,6 +329,11 @@ ${
 }
 ${executionSection(request, zone)}
 ${whatChanges(request, view.context)}
+${
+  view.context.preview === undefined && request.operation.payload !== undefined
+    ? html`<h2>Payload</h2><pre>${user(JSON.stringify(request.operation.payload, null, 2))}</pre>`
+    : ''
+}
 ${trailSection(view, zone)}`,
   );
 }

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AppKeyRing } from '../../../shared/keys/appKey';
+import { startOfDay } from '../../../shared/views/portalForms';
+import {
+  newPortalNonce,
+  PORTAL_CSP,
+  portalCsrfField,
+  portalPage,
+  verifyPortalCsrf,
+  type Viewer,
+} from '../../../shared/views/portalLayout';
+import { html } from '../../../shared/views/html';
+
+describe("a filter's day in the viewer's time zone", () => {
+  it.each([
+    ['2026-12-07', 'UTC', 0, '2026-12-07T00:00:00.000Z'],
+    ['2026-12-07', 'Europe/Berlin', 0, '2026-12-06T23:00:00.000Z'],
+    ['2026-07-01', 'Europe/Berlin', 0, '2026-06-30T22:00:00.000Z'],
+    // The day the clocks go forward at 02:00: its midnight is still winter time.
+    ['2026-03-29', 'Europe/Berlin', 0, '2026-03-28T23:00:00.000Z'],
+    ['2026-03-29', 'Europe/Berlin', 1, '2026-03-29T22:00:00.000Z'],
+    // The day the clocks go back at 02:00: its midnight is still summer time.
+    ['2026-11-01', 'America/New_York', 0, '2026-11-01T04:00:00.000Z'],
+    ['2026-11-01', 'America/New_York', 1, '2026-11-02T05:00:00.000Z'],
+    ['2026-12-31', 'UTC', 1, '2027-01-01T00:00:00.000Z'],
+    ['2026-12-07', 'Asia/Kolkata', 0, '2026-12-06T18:30:00.000Z'],
+  ])('%s in %s (+%i days) starts at %s', (date, zone, days, expected) => {
+    expect(startOfDay(date, zone, days)).toBe(expected);
+  });
+
+  it.each(['2026-02-30', '2026-13-01', '07.12.2026', 'yesterday', '2026-1-7', ''])('is no day for %j', (date) => {
+    expect(startOfDay(date, 'UTC')).toBeUndefined();
+  });
+});
+
+describe("the portal's CSRF field", () => {
+  const key = (id: string) => ({ id, secret: randomBytes(32) });
+  const ring: AppKeyRing = { current: key('k1') };
+  const alice = 'a11ce000-0000-4000-8000-000000000001';
+
+  it('verifies for the person and the browser it was made for, and for no other', () => {
+    const nonce = newPortalNonce();
+    const field = portalCsrfField(ring, alice, nonce);
+    expect(verifyPortalCsrf(ring, alice, nonce, field)).toBe(true);
+    expect(verifyPortalCsrf(ring, alice.toUpperCase(), nonce, field)).toBe(true);
+    expect(verifyPortalCsrf(ring, 'b0b00000-0000-4000-8000-000000000002', nonce, field)).toBe(false);
+    expect(verifyPortalCsrf(ring, alice, newPortalNonce(), field)).toBe(false);
+    expect(verifyPortalCsrf(ring, alice, undefined, field)).toBe(false);
+    expect(verifyPortalCsrf(ring, alice, 'short', field)).toBe(false);
+    expect(verifyPortalCsrf(ring, alice, nonce, undefined)).toBe(false);
+    expect(verifyPortalCsrf(ring, alice, nonce, `${field}x`)).toBe(false);
+    expect(verifyPortalCsrf({ current: key('k2') }, alice, nonce, field)).toBe(false);
+  });
+
+  it('keeps verifying a page made before a key rotation', () => {
+    const nonce = newPortalNonce();
+    const field = portalCsrfField(ring, alice, nonce);
+    expect(verifyPortalCsrf({ current: key('k2'), previous: ring.current }, alice, nonce, field)).toBe(true);
+  });
+});
+
+describe('a portal page', () => {
+  const viewer: Viewer = {
+    id: 'a11ce000-0000-4000-8000-000000000001',
+    displayName: 'Alice <admin>',
+    roles: ['MAA.Requester'],
+    zone: 'Europe/Berlin',
+    csrf: 'field"value',
+    here: '/api/portal/requests?view=mine&x="y"',
+  };
+  const document = portalPage('Home', viewer, 'home', html`<h1>Hello</h1>`);
+
+  it('has every inline style sheet allowed by its hash in the Content-Security-Policy, and nothing else', () => {
+    const sheets = [...document.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]!);
+    expect(sheets).toHaveLength(2);
+    const allowed = /style-src ([^;]+)/.exec(PORTAL_CSP)![1]!.split(' ');
+    expect(allowed).toEqual(sheets.map((sheet) => `'sha256-${createHash('sha256').update(sheet).digest('base64')}'`));
+    expect(PORTAL_CSP).toContain("default-src 'none'");
+    expect(PORTAL_CSP).toContain("form-action 'self'");
+    expect(document).not.toMatch(/<script/i);
+  });
+
+  it('escapes what it shows of the viewer and offers All requests to operators only', () => {
+    expect(document).toContain('Alice &#60;admin&#62;');
+    expect(document).toContain('value="field&#34;value"');
+    expect(document).toContain('value="/api/portal/requests?view=mine&#38;x=&#34;y&#34;"');
+    expect(document).not.toContain('All requests');
+    expect(portalPage('Home', { ...viewer, roles: ['MAA.Operator'] }, 'home', html``)).toContain('All requests');
+    expect(document).toContain('<option selected>Europe/Berlin</option>');
+  });
+});
