@@ -221,6 +221,38 @@ run('the portal in headless Chromium', () => {
     await bob.context.close();
   });
 
+  it('approves and completes a policy change in the portal: bob under Received requests, alice under My requests', async () => {
+    const proposed = await api.call('alice', 'POST', 'policies', {
+      displayName: 'Deletes need a second admin',
+      profileType: 'deviceDelete',
+      approverGroupIds: [await approverGroup(api.runtime)],
+      justification: 'Protect deletes (CHG-7100)',
+    });
+    expect(proposed.status).toBe(202);
+    const id = proposed.body.id as string;
+
+    const bob = await signedIn('Bob', '/requests?view=received');
+    await bob.page.getByRole('link', { name: 'create the access policy for deviceDelete' }).click();
+    expect(await bob.page.locator('main').innerText()).toContain('Deletes need a second admin');
+    await bob.page.getByRole('button', { name: 'Approve' }).click();
+    await bob.page.waitForURL(/outcome=/);
+    await reloadUntil(bob.page, 'h1', /approved/);
+
+    const alice = await signedIn('Alice', '/requests?view=mine');
+    await alice.page.getByRole('link', { name: 'create the access policy for deviceDelete' }).click();
+    await alice.page.getByRole('button', { name: 'Complete' }).click();
+    await alice.page.waitForURL(/outcome=/);
+    await reloadUntil(alice.page, '#execution', /succeeded/);
+    expect((await api.call('alice', 'GET', `requests/${id}`)).body).toMatchObject({
+      status: 'completed',
+      decisions: [{ approver: { displayName: 'Bob' }, decision: 'approve' }],
+    });
+    const policies = (await api.call('alice', 'GET', 'policies')).body.items as { profileType: string }[];
+    expect(policies.map((policy) => policy.profileType)).toContain('deviceDelete');
+    await bob.context.close();
+    await alice.context.close();
+  });
+
   it('refuses a form post without its CSRF field, and from another origin, changing nothing', async () => {
     const device = await newDevice(api.runtime.url, 'portal-csrf-1');
     const submitted = await api.call('alice', 'POST', 'requests', {
