@@ -444,6 +444,12 @@ ${fieldErrors(errors, 'justification')}
   );
 }
 
+/** The catalogue's words for a form's operation (`<profileType>/<resourceType>/<action>`). */
+function operationSummary(key: string | undefined): string {
+  const entry = CATALOGUE.find((candidate) => operationKey(candidate) === key);
+  return entry ? `${entry.summary} (${entry.profileType}: ${entry.action} ${entry.resourceType})` : (key ?? '');
+}
+
 /** The dry run's page: what the submit would do, with the Submit button (one request per key). */
 export function previewPage(viewer: Viewer, form: NewForm, evaluation: Evaluation, idempotencyKey: string): string {
   const target = evaluation.target;
@@ -458,7 +464,7 @@ ${
     : html`<p class="notice bad" role="alert" id="why">${evaluation.why}</p>`
 }
 <dl>
-<dt>Operation</dt><dd>${form.operation ?? ''}</dd>
+<dt>Operation</dt><dd>${operationSummary(form.operation)}</dd>
 ${
   target
     ? html`<dt>Target</dt><dd><strong>${user(target.displayName)}</strong> <code>${user(target.id, 'identifier')}</code>${target.device?.userPrincipalName ? html` · ${user(target.device.userPrincipalName, 'identifier')}` : ''}${target.device?.operatingSystem ? html` · ${user(target.device.operatingSystem)}` : ''}</dd>`

@@ -134,8 +134,14 @@ run('the portal in headless Chromium', () => {
     await alice.page.getByRole('button', { name: 'Preview' }).click();
     expect(await alice.page.locator('#payload-error').innerText()).toBe('Not valid JSON.');
     expect(await alice.page.locator('#justification-error').innerText()).toBe('Say why this is needed.');
+    // A device Intune does not know: the dry run says so on the form.
     await alice.page.getByLabel(/^Options/).fill('{"keepEnrollmentData": false}');
     await alice.page.getByLabel('Justification').fill('Laptop stolen from a car (INC-7001)');
+    await alice.page.getByLabel(/^Target id/).fill('0badc0de-0000-4000-8000-000000000000');
+    await alice.page.getByRole('button', { name: 'Preview' }).click();
+    expect(await alice.page.getByRole('alert').first().innerText()).toContain('0badc0de-0000-4000-8000-000000000000');
+    expect(await alice.page.getByLabel('Justification').inputValue()).toBe('Laptop stolen from a car (INC-7001)');
+    await alice.page.getByLabel(/^Target id/).fill(device);
     await alice.page.getByRole('button', { name: 'Preview' }).click();
 
     // The dry run: who may approve and exactly what completion would send; nothing submitted yet.
@@ -280,6 +286,17 @@ run('the portal in headless Chromium', () => {
       decisions: [],
     });
     await bob.context.close();
+
+    // Someone who may not see it learns nothing of it; All requests is for operators.
+    const dave = await signedIn('Dave', `/requests/${encodeURIComponent(id)}`);
+    const hidden = await dave.page.reload();
+    expect(hidden?.status()).toBe(404);
+    expect(hidden?.headers()['x-error-code']).toBe('not_found');
+    expect(await dave.page.content()).not.toContain('CSRF check');
+    const all = await dave.page.goto(portal('/requests?view=all'));
+    expect(all?.status()).toBe(403);
+    expect(all?.headers()['x-error-code']).toBe('forbidden');
+    await dave.context.close();
   });
 
   it('pages through a list with a Next link, and shows times in the chosen zone with UTC on hover', async () => {
