@@ -1,12 +1,10 @@
 import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { submitRequestBodySchema, type SubmitRequestBody } from '../shared/api/schemas';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError, isDomainError } from '../shared/domain/errors';
 import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType, type RequestStatus } from '../shared/domain/model';
 import { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from '../shared/errors/registry';
-import { findEntry } from '../shared/intune/catalogue';
 import { MAX_SEARCH_TEXT, type DeviceMatch } from '../shared/intune/targetSearch';
 import { parseUrlEncoded, readUtf8Body, validate } from '../shared/http/body';
 import { describeError } from '../shared/http/handler';
@@ -25,7 +23,14 @@ import {
   type CommandInput,
 } from '../shared/useCases/requests';
 import { AUDIT_CSV_TYPE } from '../shared/views/auditExport';
-import { portalCommandFormSchema, portalZoneFormSchema, startOfDay } from '../shared/views/portalForms';
+import {
+  fieldOf,
+  newFormOf,
+  portalCommandFormSchema,
+  portalZoneFormSchema,
+  startOfDay,
+  submitBodyOf,
+} from '../shared/views/portalForms';
 import {
   homePage,
   listPage,
@@ -401,60 +406,6 @@ httpRoute('portalAuditCsv', {
     }),
 });
 
-/** The submit form's fields (each optional, as typed). */
-function newFormOf(source: { get(name: string): string | null | undefined }): NewForm {
-  const form: NewForm = {};
-  for (const name of ['operation', 'resourceId', 'payload', 'justification', 'q'] as const) {
-    const value = source.get(name);
-    if (value !== null && value !== undefined && value !== '') form[name] = value;
-  }
-  return form;
-}
-
-/** The submit body the form describes, or the problems with its fields. */
-function bodyOf(form: NewForm): { body: SubmitRequestBody } | { errors: FieldProblem[] } {
-  const errors: FieldProblem[] = [];
-  const [profileType = '', resourceType = '', action = ''] = (form.operation ?? '').split('/');
-  const entry = (PROFILE_TYPES as readonly string[]).includes(profileType)
-    ? findEntry(profileType as ProfileType, resourceType, action)
-    : undefined;
-  if (!entry) errors.push({ field: 'operation', message: 'Choose an operation from the list.' });
-  let payload: unknown;
-  if (form.payload !== undefined && form.payload.trim() !== '') {
-    try {
-      payload = JSON.parse(form.payload);
-    } catch {
-      errors.push({ field: 'payload', message: 'Not valid JSON.' });
-    }
-  }
-  if (!form.justification?.trim()) errors.push({ field: 'justification', message: 'Say why this is needed.' });
-  if (errors.length > 0) return { errors };
-  const ids = (form.resourceId ?? '').split(/[\s,;]+/).filter(Boolean);
-  const raw = {
-    profileType,
-    operation: {
-      action,
-      resourceType,
-      ...(ids.length === 1 ? { resourceId: ids[0] } : ids.length > 1 ? { resourceIds: ids } : {}),
-      ...(payload === undefined ? {} : { payload }),
-    },
-    justification: form.justification,
-  };
-  const parsed = submitRequestBodySchema.safeParse(raw);
-  if (parsed.success) return { body: parsed.data };
-  return {
-    errors: parsed.error.issues.map((issue) => ({ field: fieldOf(issue.path.map(String)), message: issue.message })),
-  };
-}
-
-/** The form field a body path (`operation.payload.x`, `operation.resourceIds.3`...) belongs to. */
-function fieldOf(path: readonly string[]): string {
-  if (path[0] === 'justification') return 'justification';
-  if (path[0] === 'operation' && path[1] === 'payload') return 'payload';
-  if (path[0] === 'operation' && (path[1] === 'resourceId' || path[1] === 'resourceIds')) return 'resourceId';
-  return 'operation';
-}
-
 /** The form again with `error`'s field errors (or its message at the top). */
 function formRefusal(call: PortalCall, form: NewForm, error: DomainError): HttpResponseInit {
   const errors = (error.errors ?? []).map((item) => ({ field: fieldOf(item.path.split('.')), message: item.message }));
@@ -510,7 +461,7 @@ clientHttpRoute('portalSubmit', {
       const fields = await readForm(request, call);
       const form = newFormOf({ get: (name) => fields[name] });
       delete form.q;
-      const built = bodyOf(form);
+      const built = submitBodyOf(form);
       if ('errors' in built)
         return pageResponse(400, newPage(call.viewer, form, { errors: built.errors }), { code: 'validation_failed' });
       try {

@@ -8,8 +8,11 @@ import { whatChanges } from '../links/views';
 import type { PortalHome, PortalRequest } from '../useCases/portal';
 import type { Evaluation } from '../useCases/requests';
 import { html, page, SafeHtml } from './html';
+import type { FieldProblem, NewForm } from './portalForms';
 import { PORTAL_PATH, portalPage, type PortalSection, type Viewer } from './portalLayout';
 import { timeHtml } from './time';
+
+export type { FieldProblem, NewForm } from './portalForms';
 
 // The portal's pages (see docs/portal.md): home, the request lists, one request in full with the
 // viewer's actions, and the submit form with its dry run. Everything the user typed or Graph named
@@ -83,12 +86,6 @@ export interface ListForm {
   target?: string;
   from?: string;
   to?: string;
-}
-
-/** A form's problem with one of its fields. */
-export interface FieldProblem {
-  field: string;
-  message: string;
 }
 
 const VIEW_TITLES: Record<ListForm['view'], string> = {
@@ -336,19 +333,6 @@ ${
 }
 ${trailSection(view, zone)}`,
   );
-}
-
-/** The submit form's fields as typed. */
-export interface NewForm {
-  /** `<profileType>/<resourceType>/<action>`, one catalogue entry. */
-  operation?: string;
-  /** One id, or several (bulk device actions) separated by spaces, commas or lines. */
-  resourceId?: string;
-  /** The operation's options as JSON (optional). */
-  payload?: string;
-  justification?: string;
-  /** The device search text. */
-  q?: string;
 }
 
 /** A catalogue entry's form value. */

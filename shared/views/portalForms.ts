@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { PROFILE_TYPES, REQUEST_STATUSES } from '../domain/model';
+import { submitRequestBodySchema, type SubmitRequestBody } from '../api/schemas';
+import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType } from '../domain/model';
+import { findEntry } from '../intune/catalogue';
 
 // The portal's query strings and form posts, as the OpenAPI document describes them (the pages
 // validate them field by field to show each problem beside its field).
@@ -95,4 +97,77 @@ function offsetOf(instant: number, zone: string): number {
   ) as Record<string, number>;
   const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
   return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** A form's problem with one of its fields. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** The submit form's fields as typed. */
+export interface NewForm {
+  /** `<profileType>/<resourceType>/<action>`, one catalogue entry. */
+  operation?: string;
+  /** One id, or several (bulk device actions) separated by spaces, commas or lines. */
+  resourceId?: string;
+  /** The operation's options as JSON (optional). */
+  payload?: string;
+  justification?: string;
+  /** The device search text. */
+  q?: string;
+}
+
+/** The submit form's fields (each optional, as typed). */
+export function newFormOf(source: { get(name: string): string | null | undefined }): NewForm {
+  const form: NewForm = {};
+  for (const name of ['operation', 'resourceId', 'payload', 'justification', 'q'] as const) {
+    const value = source.get(name);
+    if (value !== null && value !== undefined && value !== '') form[name] = value;
+  }
+  return form;
+}
+
+/** The submit body the form describes, or the problems with its fields. */
+export function submitBodyOf(form: NewForm): { body: SubmitRequestBody } | { errors: FieldProblem[] } {
+  const errors: FieldProblem[] = [];
+  const [profileType = '', resourceType = '', action = ''] = (form.operation ?? '').split('/');
+  const entry = (PROFILE_TYPES as readonly string[]).includes(profileType)
+    ? findEntry(profileType as ProfileType, resourceType, action)
+    : undefined;
+  if (!entry) errors.push({ field: 'operation', message: 'Choose an operation from the list.' });
+  let payload: unknown;
+  if (form.payload !== undefined && form.payload.trim() !== '') {
+    try {
+      payload = JSON.parse(form.payload);
+    } catch {
+      errors.push({ field: 'payload', message: 'Not valid JSON.' });
+    }
+  }
+  if (!form.justification?.trim()) errors.push({ field: 'justification', message: 'Say why this is needed.' });
+  if (errors.length > 0) return { errors };
+  const ids = (form.resourceId ?? '').split(/[\s,;]+/).filter(Boolean);
+  const raw = {
+    profileType,
+    operation: {
+      action,
+      resourceType,
+      ...(ids.length === 1 ? { resourceId: ids[0] } : ids.length > 1 ? { resourceIds: ids } : {}),
+      ...(payload === undefined ? {} : { payload }),
+    },
+    justification: form.justification,
+  };
+  const parsed = submitRequestBodySchema.safeParse(raw);
+  if (parsed.success) return { body: parsed.data };
+  return {
+    errors: parsed.error.issues.map((issue) => ({ field: fieldOf(issue.path.map(String)), message: issue.message })),
+  };
+}
+
+/** The form field a body path (`operation.payload.x`, `operation.resourceIds.3`...) belongs to. */
+export function fieldOf(path: readonly string[]): string {
+  if (path[0] === 'justification') return 'justification';
+  if (path[0] === 'operation' && path[1] === 'payload') return 'payload';
+  if (path[0] === 'operation' && (path[1] === 'resourceId' || path[1] === 'resourceIds')) return 'resourceId';
+  return 'operation';
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppKeyRing } from '../../../shared/keys/appKey';
-import { startOfDay } from '../../../shared/views/portalForms';
+import { startOfDay, submitBodyOf, type NewForm } from '../../../shared/views/portalForms';
 import {
   newPortalNonce,
   PORTAL_CSP,
@@ -87,5 +87,60 @@ describe('a portal page', () => {
     expect(document).not.toContain('All requests');
     expect(portalPage('Home', { ...viewer, roles: ['MAA.Operator'] }, 'home', html``)).toContain('All requests');
     expect(document).toContain('<option selected>Europe/Berlin</option>');
+  });
+});
+
+describe('the submit form as a request body', () => {
+  const DEVICE = 'd3a1c0de-0000-4000-8000-000000000001';
+  const OTHER = 'd3a1c0de-0000-4000-8000-000000000002';
+  const wipe: NewForm = {
+    operation: 'deviceWipe/managedDevice/wipe',
+    resourceId: DEVICE,
+    justification: 'Stolen (INC-1)',
+  };
+
+  it('is the body of POST /api/requests: one device, several (a bulk action), options as JSON', () => {
+    expect(submitBodyOf(wipe)).toEqual({
+      body: {
+        profileType: 'deviceWipe',
+        operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: DEVICE },
+        justification: 'Stolen (INC-1)',
+      },
+    });
+    expect(submitBodyOf({ ...wipe, resourceId: ` ${DEVICE},\n${OTHER} ` })).toMatchObject({
+      body: { operation: { resourceIds: [DEVICE, OTHER] } },
+    });
+    expect(submitBodyOf({ ...wipe, payload: '{"keepEnrollmentData": true}' })).toMatchObject({
+      body: { operation: { payload: { keepEnrollmentData: true } } },
+    });
+  });
+
+  it.each<[string, NewForm, { field: string; message: RegExp }[]]>([
+    ['no operation', { ...wipe, operation: undefined }, [{ field: 'operation', message: /^Choose an operation/ }]],
+    [
+      'an operation the catalogue lacks',
+      { ...wipe, operation: 'deviceWipe/managedDevice/explode' },
+      [{ field: 'operation', message: /^Choose an operation/ }],
+    ],
+    [
+      'options that are not JSON',
+      { ...wipe, payload: '{keep: 1}' },
+      [{ field: 'payload', message: /^Not valid JSON/ }],
+    ],
+    ['a blank justification', { ...wipe, justification: '  ' }, [{ field: 'justification', message: /^Say why/ }]],
+    ['no target', { ...wipe, resourceId: undefined }, [{ field: 'resourceId', message: /./ }]],
+    ['a target that is no id', { ...wipe, resourceId: 'LT-ALICE-01' }, [{ field: 'resourceId', message: /./ }]],
+    [
+      'an option the operation does not take',
+      { ...wipe, payload: '{"keepEverything": true}' },
+      [{ field: 'payload', message: /./ }],
+    ],
+  ])('names the field at fault for %s', (_case, form, expected) => {
+    const result = submitBodyOf(form);
+    expect('errors' in result).toBe(true);
+    const errors = 'errors' in result ? result.errors : [];
+    expect(errors).toEqual(
+      expected.map((item) => ({ field: item.field, message: expect.stringMatching(item.message) })),
+    );
   });
 });
