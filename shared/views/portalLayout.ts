@@ -71,6 +71,7 @@ ${link('mine', `${PORTAL_PATH}/requests?view=mine`, 'My requests')}
 ${link('received', `${PORTAL_PATH}/requests?view=received`, 'Received requests')}
 ${operator ? link('all', `${PORTAL_PATH}/requests?view=all`, 'All requests') : ''}
 ${link('new', `${PORTAL_PATH}/new`, 'New request')}
+${operator ? html`<a href="/api/ops/dashboard">Operations</a>` : ''}
 <span class="who">${viewer.displayName} · <a href="/.auth/logout?post_logout_redirect_uri=${encodeURIComponent(PORTAL_PATH)}">Sign out</a></span>
 </nav>
 ${body}
