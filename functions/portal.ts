@@ -133,7 +133,10 @@ function portalCall(request: HttpRequest, principal: AuthenticatedPrincipal): Po
           value: nonce,
           path: PORTAL_PATH,
           httpOnly: true,
-          sameSite: 'Strict',
+          // Lax, not Strict: a page opened from a mail or another site still gets the browser's
+          // nonce (Strict would send none, and a new one would break the forms open in other tabs);
+          // a post from another site carries no Lax cookie, so its field cannot match.
+          sameSite: 'Lax',
           secure: isHttps(request),
         },
       ];

@@ -100,7 +100,7 @@ function zoneForm(viewer: Viewer): SafeHtml {
 </footer>`;
 }
 
-// CSRF: a per-browser nonce in a SameSite=Strict, HttpOnly cookie scoped to the portal, and in
+// CSRF: a per-browser nonce in a SameSite=Lax, HttpOnly cookie scoped to the portal, and in
 // every form a hidden field, the HMAC (under a subkey of the app key) of the signed-in person and
 // that nonce; the provenance headers are checked too (see `sameOriginPost`).
 
