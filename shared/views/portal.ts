@@ -142,7 +142,7 @@ ${
 <td data-label="Request"><a href="${requestPath(request.id)}">${title(request).html}</a></td>
 <td data-label="Status">${statusTag(request.status)}</td>
 <td data-label="Profile type">${request.profileType}</td>
-<td data-label="Requested by">${user(request.initiator.displayName)}</td>
+<td data-label="Requested by"><a href="${PORTAL_PATH}/requests?${new URLSearchParams({ view: form.view, initiator: request.initiator.id }).toString()}" title="Only this person's requests">${user(request.initiator.displayName)}</a></td>
 <td data-label="Created" class="num">${timeHtml(request.createdAt, viewer.zone)}</td>
 <td data-label="Approvals">${approvalCount(request)} of ${request.policy.requiredApprovals}</td>
 </tr>`,

@@ -81,7 +81,7 @@ run('the portal in headless Chromium', () => {
   /** The ids of the requests a list page shows, in order. */
   async function requestIds(page: Page): Promise<string[]> {
     const ids: string[] = [];
-    for (const link of await page.locator('table.requests tbody a').all()) {
+    for (const link of await page.locator('table.requests td[data-label="Request"] a').all()) {
       const href = (await link.getAttribute('href'))!;
       ids.push(decodeURIComponent(href.split('/').pop()!));
     }
@@ -171,8 +171,14 @@ run('the portal in headless Chromium', () => {
     expect(await wipes()).toEqual([id]);
     expect(alice.violations).toEqual([]);
 
-    // Bob, on a phone: Received requests lists it; he opens it and approves with notes.
-    const bob = await signedIn('Bob', '/requests?view=received', PHONE);
+    // Alice's home lists it among her open requests.
+    await alice.page.getByRole('link', { name: 'Home' }).click();
+    expect(await alice.page.locator('#mine').innerText()).toContain('wipe portal-laptop-1');
+
+    // Bob, on a phone: his home says it waits for him; Received requests lists it; he opens it and approves with notes.
+    const bob = await signedIn('Bob', '', PHONE);
+    expect(await bob.page.locator('#waiting').innerText()).toContain('wipe portal-laptop-1');
+    await bob.page.getByRole('link', { name: 'Received requests', exact: true }).click();
     await bob.page.getByRole('link', { name: /wipe portal-laptop-1/ }).click();
     const review = await bob.page.locator('main').innerText();
     for (const expected of ['Laptop stolen from a car (INC-7001)', 'Alice', 'keepEnrollmentData', 'Chain verified'])
@@ -376,6 +382,11 @@ run('the portal in headless Chromium', () => {
     const bobs = await filter({ 'Initiator (object id)': IDS.bob });
     expect(bobs).toContain(byBob.body.id);
     expect(bobs).not.toContain(byAlice.body.id);
+    // A name in the list narrows it to that person's requests.
+    await olga.page.goto(portal('/requests?view=all'));
+    await olga.page.locator('td[data-label="Requested by"] a', { hasText: 'Bob' }).first().click();
+    expect(new URL(olga.page.url()).searchParams.get('initiator')).toBe(IDS.bob);
+    expect(await listed()).toEqual(bobs);
     const rejected = await filter({ Status: 'rejected', 'Initiator (object id)': IDS.alice });
     expect(rejected).toEqual([byAlice.body.id]);
     const today = new Date().toISOString().slice(0, 10);
