@@ -386,7 +386,7 @@ ${
   extra.matches === undefined
     ? ''
     : extra.matches.length === 0
-      ? html`<p class="note" id="matches">No managed device's name starts with that.</p>`
+      ? html`<p class="note" id="matches">No managed device has a name that starts with that, or that id.</p>`
       : html`<table class="stack" id="matches">
 <thead><tr><th>Device</th><th>Primary user</th><th>OS</th><th>Last check-in</th><th></th></tr></thead>
 <tbody>${extra.matches.map(

@@ -265,6 +265,22 @@ run('the portal in headless Chromium', () => {
     await alice.context.close();
   });
 
+  it('finds managed devices by the start of their name (quotes and all) or by id, and says when none match', async () => {
+    const quoted = await newDevice(api.runtime.url, "O'Brien-Surface");
+    const alice = await signedIn('Alice', `/new?q=${encodeURIComponent("o'brien")}`);
+    const byName = await alice.page.locator('#matches').innerText();
+    expect(byName).toContain("O'Brien-Surface");
+    expect(byName).toContain(quoted);
+    await alice.page.goto(portal(`/new?q=${quoted}`));
+    expect(await alice.page.locator('#matches tbody tr').count()).toBe(1);
+    expect(await alice.page.locator('#matches').innerText()).toContain("O'Brien-Surface");
+    await alice.page.goto(portal('/new?q=no-such-device'));
+    expect(await alice.page.locator('#matches').innerText()).toBe(
+      'No managed device has a name that starts with that, or that id.',
+    );
+    await alice.context.close();
+  });
+
   it('refuses a form post without its CSRF field, and from another origin, changing nothing', async () => {
     const device = await newDevice(api.runtime.url, 'portal-csrf-1');
     const submitted = await api.call('alice', 'POST', 'requests', {
