@@ -281,6 +281,42 @@ run('the portal in headless Chromium', () => {
     await alice.context.close();
   });
 
+  it('cancels from My requests, and shows a decision from a page gone stale as refused, with its reason', async () => {
+    const device = await newDevice(api.runtime.url, 'portal-cancel-1');
+    const submitted = await api.call('alice', 'POST', 'requests', {
+      profileType: 'deviceWipe',
+      operation: { action: 'wipe', resourceType: 'managedDevice', resourceId: device },
+      justification: 'Found again (INC-7006)',
+    });
+    const id = submitted.body.id as string;
+    // Bob opens it while it is open: the page offers Approve.
+    const bob = await signedIn('Bob', `/requests/${encodeURIComponent(id)}`);
+    await bob.page.getByRole('button', { name: 'Approve' }).waitFor();
+
+    const alice = await signedIn('Alice', '/requests?view=mine');
+    await alice.page.getByRole('link', { name: /wipe portal-cancel-1/ }).click();
+    expect(await alice.page.getByRole('button', { name: 'Complete' }).count()).toBe(0);
+    await alice.page.getByRole('button', { name: 'Cancel request' }).click();
+    await alice.page.waitForURL(/outcome=/);
+    expect(await alice.page.locator('#outcome').innerText()).toMatch(
+      /^Your cancellation was (applied\. The request is now cancelled|sent)/,
+    );
+    await reloadUntil(alice.page, 'h1', /cancelled/);
+    expect(await alice.page.getByRole('button', { name: 'Cancel request' }).count()).toBe(0);
+
+    // Bob's page still shows the form; his approval is refused, and the page says why.
+    await bob.page.getByRole('button', { name: 'Approve' }).click();
+    await bob.page.waitForURL(/outcome=refused/);
+    const refused = await bob.page.locator('#outcome').innerText();
+    expect(refused).toMatch(/^Your approval was refused: .+ \(invalid_state\)\.$/);
+    expect((await api.call('alice', 'GET', `requests/${id}`)).body).toMatchObject({
+      status: 'cancelled',
+      decisions: [],
+    });
+    await alice.context.close();
+    await bob.context.close();
+  });
+
   it('refuses a form post without its CSRF field, and from another origin, changing nothing', async () => {
     const device = await newDevice(api.runtime.url, 'portal-csrf-1');
     const submitted = await api.call('alice', 'POST', 'requests', {
