@@ -317,6 +317,29 @@ run('the portal in headless Chromium', () => {
     await bob.context.close();
   });
 
+  it('submits a bulk wipe of three devices named in one field, each previewed and listed', async () => {
+    const devices = [
+      await newDevice(api.runtime.url, 'portal-bulk-1'),
+      await newDevice(api.runtime.url, 'portal-bulk-2'),
+      await newDevice(api.runtime.url, 'portal-bulk-3'),
+    ];
+    const alice = await signedIn('Alice', '/new', PHONE);
+    await alice.page.getByLabel('Operation', { exact: true }).selectOption('deviceWipe/managedDevice/wipe');
+    await alice.page.getByLabel(/^Target id/).fill(devices.join(', '));
+    await alice.page.getByLabel('Justification').fill('Lost in transit (INC-7007)');
+    await alice.page.getByRole('button', { name: 'Preview' }).click();
+    await alice.page.getByRole('heading', { name: 'Preview: nothing is submitted yet' }).waitFor();
+    expect(await alice.page.locator('pre.call').count()).toBe(3);
+    await alice.page.getByRole('button', { name: 'Submit' }).click();
+    await alice.page.waitForURL(/outcome=submitted/);
+    expect(await alice.page.getByRole('heading', { level: 1 }).innerText()).toMatch(/^wipe 3 devices/);
+    const table = await alice.page.locator('table.devices').innerText();
+    for (const name of ['portal-bulk-1', 'portal-bulk-2', 'portal-bulk-3']) expect(table).toContain(name);
+    expect(await alice.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await keepScreenshot(alice.page, 'portal-request-bulk-phone');
+    await alice.context.close();
+  });
+
   it('refuses a form post without its CSRF field, and from another origin, changing nothing', async () => {
     const device = await newDevice(api.runtime.url, 'portal-csrf-1');
     const submitted = await api.call('alice', 'POST', 'requests', {
