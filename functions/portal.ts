@@ -329,9 +329,11 @@ function noticeOf(params: URLSearchParams): CommandNotice | undefined {
   if (!isCommand(command)) return undefined;
   if (outcome === 'applied' || outcome === 'pending') return { kind: outcome, command };
   if (outcome === 'refused') {
+    // Only a code the registry knows is named, with the registry's words: a crafted link shows nothing of its own.
     const code = params.get('code');
-    const known = isErrorCode(code) ? code : 'invalid_state';
-    return { kind: 'refused', command, reason: { title: ERROR_CODES[known].title, code: known } };
+    return isErrorCode(code)
+      ? { kind: 'refused', command, reason: { title: ERROR_CODES[code].title, code } }
+      : { kind: 'refused', command };
   }
   return undefined;
 }

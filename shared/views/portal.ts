@@ -177,7 +177,11 @@ function notice(command: CommandNotice | undefined, request: ApprovalRequest): S
     return html`<p class="notice ok" role="status" id="outcome">Your ${what} was applied. The request is now <strong>${STATUS_WORDS[request.status]}</strong>.</p>`;
   if (command.kind === 'pending')
     return html`<p class="notice" role="status" id="outcome">Your ${what} was sent and is being applied; reload this page in a moment to see it.</p>`;
-  return html`<p class="notice bad" role="alert" id="outcome">Your ${what} was refused: ${command.reason?.title ?? 'refused'} <span class="note">(<code>${command.reason?.code ?? 'refused'}</code>)</span>.</p>`;
+  return html`<p class="notice bad" role="alert" id="outcome">Your ${what} was refused${
+    command.reason
+      ? html`: ${command.reason.title} <span class="note">(<code>${command.reason.code}</code>)</span>`
+      : ''
+  }.</p>`;
 }
 
 function actionsSection(

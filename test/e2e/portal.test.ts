@@ -313,6 +313,9 @@ run('the portal in headless Chromium', () => {
       status: 'cancelled',
       decisions: [],
     });
+    // A crafted outcome link names no reason of its own.
+    await bob.page.goto(portal(`/requests/${id}?outcome=refused&command=approve&code=call%20555-0100`));
+    expect(await bob.page.locator('#outcome').innerText()).toBe('Your approval was refused.');
     await alice.context.close();
     await bob.context.close();
   });
