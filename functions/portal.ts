@@ -49,8 +49,10 @@ import {
   newPortalNonce,
   PORTAL_CSP,
   PORTAL_CSRF_COOKIE,
+  outcomeSeal,
   PORTAL_PATH,
   portalCsrfField,
+  verifyOutcomeSeal,
   verifyPortalCsrf,
   type Viewer,
 } from '../shared/views/portalLayout';
@@ -321,20 +323,30 @@ type PortalCommand = (typeof COMMANDS)[number];
 const isCommand = (value: string | null | undefined): value is PortalCommand =>
   (COMMANDS as readonly string[]).includes(value ?? '');
 
-/** The outcome the redirect after a post names, as the page shows it (only registry codes are named). */
-function noticeOf(params: URLSearchParams): CommandNotice | undefined {
-  const outcome = params.get('outcome');
-  const command = params.get('command');
-  if (outcome === 'submitted') return { kind: 'applied', command: 'submit' };
+/** The redirect back to request `id`'s page after `command`, naming its outcome under a seal for `caller`. */
+function outcomeRedirect(caller: AuthenticatedPrincipal, id: string, outcome: string, command: string, code = '') {
+  const seal = outcomeSeal(getServices().appKeys, caller.id, id, [outcome, command, code]);
+  const query = new URLSearchParams({ outcome, command, ...(code ? { code } : {}), seal });
+  return redirect(`${requestPath(id)}?${query.toString()}`);
+}
+
+/**
+ * The outcome the redirect after a post names, as the page shows it: only under its seal (made for
+ * this person and request), and only registry codes, with the registry's words.
+ */
+function noticeOf(params: URLSearchParams, caller: AuthenticatedPrincipal, id: string): CommandNotice | undefined {
+  const outcome = params.get('outcome') ?? '';
+  const command = params.get('command') ?? '';
+  const code = params.get('code') ?? '';
+  if (!verifyOutcomeSeal(getServices().appKeys, caller.id, id, [outcome, command, code], params.get('seal')))
+    return undefined;
+  if (outcome === 'submitted' && command === 'submit') return { kind: 'applied', command };
   if (!isCommand(command)) return undefined;
   if (outcome === 'applied' || outcome === 'pending') return { kind: outcome, command };
-  if (outcome === 'refused') {
-    // Only a code the registry knows is named, with the registry's words: a crafted link shows nothing of its own.
-    const code = params.get('code');
+  if (outcome === 'refused')
     return isErrorCode(code)
       ? { kind: 'refused', command, reason: { title: ERROR_CODES[code].title, code } }
       : { kind: 'refused', command };
-  }
   return undefined;
 }
 
@@ -347,7 +359,7 @@ httpRoute('portalRequest', {
     portal(request, context, undefined, async (_request, call) => {
       const id = routeParam(request, 'id', MAX_ID);
       const view = await portalRequest(deps(), call.caller, id);
-      const notice = noticeOf(query(request));
+      const notice = noticeOf(query(request), call.caller, id);
       return pageResponse(200, requestPage(call.viewer, view, notice ? { notice } : {}));
     }),
 });
@@ -365,10 +377,7 @@ clientHttpRoute('portalCommand', {
         command === 'approve' || command === 'reject'
           ? { kind: 'decide', decision: command, notes }
           : { kind: command };
-      const back = (outcome: string, code?: string) =>
-        redirect(
-          `${requestPath(id)}?${new URLSearchParams({ outcome, command, ...(code ? { code } : {}) }).toString()}`,
-        );
+      const back = (outcome: string, code?: string) => outcomeRedirect(call.caller, id, outcome, command, code);
       try {
         const outcome = await sendCommand(deps(client, request), call.caller, id, input);
         return back(outcome.kind);
@@ -477,7 +486,7 @@ clientHttpRoute('portalSubmit', {
               { path: 'idempotencyKey', message: 'must be the preview page\u2019s key' },
             ]);
           const submitted = await submitRequest(deps(client, request), call.caller, built.body, key);
-          return redirect(`${requestPath(submitted.id)}?outcome=submitted`);
+          return outcomeRedirect(call.caller, submitted.id, 'submitted', 'submit');
         }
         const evaluation = await evaluateRequest(deps(), call.caller, built.body);
         return pageResponse(200, previewPage(call.viewer, form, evaluation, crypto.randomUUID()));

@@ -153,3 +153,37 @@ export function verifyPortalCsrf(
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }
+
+/**
+ * The seal of a command's outcome in the redirect back to the request's page (`outcome`, `command`
+ * and `code` in its query), bound to the person it was for and the request: the page shows an
+ * outcome only with its seal, so a link made elsewhere cannot tell someone their approval was
+ * applied or refused.
+ */
+export function outcomeSeal(keys: AppKeyRing, subject: string, requestId: string, parts: readonly string[]): string {
+  return sealUnder(keys.current, subject, requestId, parts);
+}
+
+/** Whether `seal` is {@link outcomeSeal} of these values under the current or previous key. */
+export function verifyOutcomeSeal(
+  keys: AppKeyRing,
+  subject: string,
+  requestId: string,
+  parts: readonly string[],
+  seal: string | null,
+): boolean {
+  if (seal === null) return false;
+  const given = Buffer.from(seal);
+  return [keys.current, keys.previous].some((key) => {
+    if (!key) return false;
+    const expected = Buffer.from(sealUnder(key, subject, requestId, parts));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+function sealUnder(key: AppKey, subject: string, requestId: string, parts: readonly string[]): string {
+  return createHmac('sha256', csrfKey(key))
+    .update(JSON.stringify(['maa-portal-outcome', subject.toLowerCase(), requestId, ...parts]))
+    .digest('base64url')
+    .slice(0, 22);
+}

@@ -162,12 +162,12 @@ run('the portal in headless Chromium', () => {
     for (const input of await alice.page.locator('form[action="/api/portal/new"] input[type="hidden"]').all())
       hidden[(await input.getAttribute('name'))!] = (await input.getAttribute('value'))!;
     await alice.page.getByRole('button', { name: 'Submit' }).click();
-    await alice.page.waitForURL(/\/api\/portal\/requests\/[^/?]+\?outcome=submitted$/);
+    await alice.page.waitForURL(/\/api\/portal\/requests\/[^/?]+\?outcome=submitted&command=submit&seal=/);
     const id = decodeURIComponent(new URL(alice.page.url()).pathname.split('/').pop()!);
     expect(await alice.page.locator('#outcome').innerText()).toBe('Submitted. The request is now needs approval.');
     const again = await alice.context.request.post(portal('/new'), { form: hidden, maxRedirects: 0 });
     expect(again.status()).toBe(303);
-    expect(again.headers().location).toBe(`/api/portal/requests/${id}?outcome=submitted`);
+    expect(again.headers().location).toBe(new URL(alice.page.url()).pathname + new URL(alice.page.url()).search);
     expect(await wipes()).toEqual([id]);
     expect(alice.violations).toEqual([]);
 
@@ -313,9 +313,19 @@ run('the portal in headless Chromium', () => {
       status: 'cancelled',
       decisions: [],
     });
-    // A crafted outcome link names no reason of its own.
-    await bob.page.goto(portal(`/requests/${id}?outcome=refused&command=approve&code=call%20555-0100`));
-    expect(await bob.page.locator('#outcome').innerText()).toBe('Your approval was refused.');
+    // An outcome link made elsewhere (or sealed for someone else) shows no outcome at all.
+    const sealed = new URL(bob.page.url());
+    for (const crafted of [
+      `?outcome=applied&command=approve`,
+      `?outcome=refused&command=approve&code=expired&seal=${sealed.searchParams.get('seal')}`,
+    ]) {
+      await bob.page.goto(portal(`/requests/${id}${crafted}`));
+      expect(await bob.page.locator('#outcome').count()).toBe(0);
+    }
+    await alice.page.goto(`${api.runtime.url}${sealed.pathname}${sealed.search}`);
+    expect(await alice.page.locator('#outcome').count()).toBe(0);
+    await bob.page.goto(sealed.toString());
+    expect(await bob.page.locator('#outcome').innerText()).toBe(refused);
     await alice.context.close();
     await bob.context.close();
   });

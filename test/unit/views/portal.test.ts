@@ -3,9 +3,11 @@ import type { AppKeyRing } from '../../../shared/keys/appKey';
 import { startOfDay, submitBodyOf, type NewForm } from '../../../shared/views/portalForms';
 import {
   newPortalNonce,
+  outcomeSeal,
   PORTAL_CSP,
   portalCsrfField,
   portalPage,
+  verifyOutcomeSeal,
   verifyPortalCsrf,
   type Viewer,
 } from '../../../shared/views/portalLayout';
@@ -56,6 +58,34 @@ describe("the portal's CSRF field", () => {
     const nonce = newPortalNonce();
     const field = portalCsrfField(ring, alice, nonce);
     expect(verifyPortalCsrf({ current: key('k2'), previous: ring.current }, alice, nonce, field)).toBe(true);
+  });
+});
+
+describe("a command outcome's seal", () => {
+  const ring: AppKeyRing = { current: { id: 'k1', secret: randomBytes(32) } };
+  const bob = 'b0b00000-0000-4000-8000-000000000002';
+  const parts = ['refused', 'approve', 'invalid_state'];
+  const seal = outcomeSeal(ring, bob, 'r-1', parts);
+
+  it('verifies only for the person, request and outcome it was made for', () => {
+    expect(verifyOutcomeSeal(ring, bob, 'r-1', parts, seal)).toBe(true);
+    expect(verifyOutcomeSeal(ring, 'a11ce000-0000-4000-8000-000000000001', 'r-1', parts, seal)).toBe(false);
+    expect(verifyOutcomeSeal(ring, bob, 'r-2', parts, seal)).toBe(false);
+    expect(verifyOutcomeSeal(ring, bob, 'r-1', ['applied', 'approve', ''], seal)).toBe(false);
+    expect(verifyOutcomeSeal(ring, bob, 'r-1', ['refused', 'approve', 'expired'], seal)).toBe(false);
+    // Parts cannot slide into each other.
+    expect(verifyOutcomeSeal(ring, bob, 'r-1', ['refused', 'approve\ninvalid_state', ''], seal)).toBe(false);
+    expect(verifyOutcomeSeal(ring, bob, 'r-1\nrefused', ['approve', 'invalid_state', ''], seal)).toBe(false);
+    expect(verifyOutcomeSeal(ring, bob, 'r-1', parts, null)).toBe(false);
+    expect(
+      verifyOutcomeSeal(
+        { current: { id: 'k2', secret: randomBytes(32) }, previous: ring.current },
+        bob,
+        'r-1',
+        parts,
+        seal,
+      ),
+    ).toBe(true);
   });
 });
 
