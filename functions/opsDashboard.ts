@@ -49,6 +49,7 @@ function timeZoneCookie(request: HttpRequest, zone: string): Cookie {
     name: TIME_ZONE_COOKIE,
     value: encodeURIComponent(zone),
     path: '/api',
+    httpOnly: true,
     maxAge: TIME_ZONE_COOKIE_SECONDS,
     sameSite: 'Lax',
     secure: new URL(request.url).protocol === 'https:',

@@ -8,6 +8,7 @@ import type { Directory } from './identity/directory';
 import type { Identity } from './identity/identity';
 import { INTUNE_PROFILE_TYPES } from './intune/settings';
 import type { TargetReader } from './intune/targets';
+import type { DeviceSearch } from './intune/targetSearch';
 import type { AppKeyRing } from './keys/appKey';
 import type { LinksConfig } from './links/settings';
 import type { Notifier } from './notify/notifier';
@@ -64,6 +65,8 @@ export interface Services {
   readonly executorKindOf: (profileType: ProfileType) => ExecutorKind;
   /** Reads an operation's Intune target through Graph (the request's `target` at submit). */
   readonly targets: TargetReader;
+  /** Finds managed devices by name or id through Graph (the portal's submit page). */
+  readonly deviceSearch: DeviceSearch;
   /** Traces and metrics: Application Insights when a connection string is set, otherwise nothing. */
   readonly telemetry: Telemetry;
   /** The operator read model over the same store (its kind follows the store's; on Cosmos DB they share one client, which closing either closes). */
@@ -109,6 +112,10 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
   const targets = once((): TargetReader => {
     const { GraphTargetReader } = require('./intune/targetReader') as typeof import('./intune/targetReader');
     return new GraphTargetReader(intuneClient(), now);
+  });
+  const deviceSearch = once((): DeviceSearch => {
+    const { GraphDeviceSearch } = require('./intune/targetSearch') as typeof import('./intune/targetSearch');
+    return new GraphDeviceSearch(intuneClient());
   });
   const graphExecutor = once((): Executor => {
     const { GraphExecutor } = require('./execute/graphExecutor') as typeof import('./execute/graphExecutor');
@@ -167,6 +174,9 @@ export function compose(settings: AppConfig, now: Clock = systemClock): Services
     executorKindOf,
     get targets() {
       return targets();
+    },
+    get deviceSearch() {
+      return deviceSearch();
     },
     get opsReader() {
       return backend.opsReader();

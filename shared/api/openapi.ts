@@ -29,6 +29,13 @@ import {
 } from '../ops/schemas';
 import { statusOf, type ErrorCode } from '../errors/registry';
 import { AUDIT_CSV_COLUMNS } from '../views/auditExport';
+import {
+  portalCommandFormSchema,
+  portalListQuerySchema,
+  portalNewQuerySchema,
+  portalSubmitFormSchema,
+  portalZoneFormSchema,
+} from '../views/portalForms';
 
 const applied = {
   description:
@@ -437,6 +444,97 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'This document.',
     security: 'none',
     responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
+  },
+  // The portal's pages (docs/portal.md): signed in through App Service Authentication; someone not
+  // signed in is redirected (303) to sign in and back. Refusals are HTML pages with x-error-code.
+  {
+    method: 'get',
+    path: '/portal',
+    summary: "The portal's home: what waits for the signed-in person's decision, and their open requests.",
+    security: 'none',
+    responses: { 200: { description: 'The home page.', html: true }, 303: { description: 'Sign in first.' } },
+    refusals: ['missing_token'],
+  },
+  {
+    method: 'get',
+    path: '/portal/requests',
+    summary: 'A page of My requests, Received requests or (operators) All requests, filtered, with a Next link.',
+    security: 'none',
+    query: portalListQuerySchema,
+    responses: { 200: { description: 'The list.', html: true }, 303: { description: 'Sign in first.' } },
+    refusals: ['validation_failed', 'invalid_continuation', 'forbidden'],
+  },
+  {
+    method: 'get',
+    path: '/portal/requests/{id}',
+    summary:
+      'A request in full: target, changes, exact calls, decisions, execution, the audit trail with its chain verdict, and the forms of what the viewer may do.',
+    security: 'none',
+    responses: { 200: { description: 'The request page.', html: true }, 303: { description: 'Sign in first.' } },
+    refusals: ['not_found'],
+  },
+  {
+    method: 'post',
+    path: '/portal/requests/{id}',
+    summary:
+      "Approve or reject (with notes), cancel or complete, through the same rules and orchestration as the API; 303 back to the request's page with the outcome.",
+    security: 'none',
+    body: portalCommandFormSchema,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 303: { description: "Back to the request's page, the outcome named in its query." } },
+    refusals: ['validation_failed', 'csrf_failed', 'notes_required', 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/portal/requests/{id}/audit.csv',
+    summary: "The request's audit trail as CSV, each row with the chain verdict (chainValid).",
+    security: 'none',
+    responses: { 200: { description: 'text/csv; charset=utf-8, as an attachment.' } },
+    refusals: ['not_found'],
+  },
+  {
+    method: 'get',
+    path: '/portal/new',
+    summary:
+      'The submit form: an operation of the catalogue, its target (with a managed-device search), the justification.',
+    security: 'none',
+    query: portalNewQuerySchema,
+    responses: { 200: { description: 'The form, with the devices found.', html: true } },
+    refusals: ['validation_failed'],
+  },
+  {
+    method: 'post',
+    path: '/portal/new',
+    summary:
+      "step=preview: the dry run of the submit; step=submit: the submit (one request per idempotency key), 303 to the new request's page. Bad input: the form with its field errors.",
+    security: 'none',
+    body: portalSubmitFormSchema,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: {
+      200: { description: 'The preview.', html: true },
+      303: { description: "The new request's page." },
+    },
+    refusals: [
+      'validation_failed',
+      'csrf_failed',
+      'no_applicable_policy',
+      'forbidden',
+      'target_not_found',
+      'entity_locked',
+      'no_eligible_approver',
+      'graph_unavailable',
+      'idempotency_key_reused',
+    ],
+  },
+  {
+    method: 'post',
+    path: '/portal/zone',
+    summary: 'The time zone the pages show times in, kept in the maa-tz cookie; 303 back.',
+    security: 'none',
+    body: portalZoneFormSchema,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 303: { description: 'Back to the page the setting was changed on.' } },
+    refusals: ['validation_failed', 'csrf_failed'],
   },
 ];
 

@@ -306,7 +306,7 @@ ${calls.slice(1).map(block)}
 }
 
 /** Everything the approver needs to recognise what will change: in words first, then exactly. */
-function whatChanges(request: ApprovalRequest, context: ReviewContext | undefined): SafeHtml {
+export function whatChanges(request: ApprovalRequest, context: ReviewContext | undefined): SafeHtml {
   const preview = context?.preview ?? previewOf(request);
   const target = request.target;
   return html`<h2>What will happen</h2>
