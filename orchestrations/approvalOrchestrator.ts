@@ -11,13 +11,7 @@ import {
   type CommandResult,
   type DomainEvent,
 } from '../shared/domain/lifecycle';
-import {
-  CLOSED_STATUSES,
-  type ApprovalRequest,
-  type AuditRecord,
-  type JsonValue,
-  type Principal,
-} from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord } from '../shared/domain/model';
 import { completesOnApproval } from '../shared/domain/policy';
 import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
@@ -28,13 +22,31 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  CommandStepInput,
+  CommandStepOutput,
+  ExecuteOperationOutput,
+  ExecuteStepInput,
+  ExecuteStepOutput,
   NotifiedStepOutput,
   ReadAppRolesInput,
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import { execute, observable, observeDevice, STEP_RETRY } from './execution';
+import {
+  COMMAND_STEP_RETRY,
+  EXECUTION_RETRY,
+  failureDetail,
+  observable,
+  observeDevice,
+  STEP_RETRY,
+} from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
+import { claimedNonce, commandOf, commandStep, completesNow, forgeryEvent, refusalEvent, withNonce } from './steps';
+
+/** What a command the orchestration applied did: whether it completed the request on approval. */
+interface CommandOutcome {
+  autoCompleted: boolean;
+}
 
 /**
  * How long an applied or refused command's nonce is remembered: as long as its signature is fresh
@@ -113,11 +125,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   ): Generator<df.Task, string | undefined, unknown> {
     request = result.request;
     // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
-    const [first, ...rest] = result.events;
-    const events =
-      commandNonce && first ? [{ ...first, data: { ...first.data, nonce: commandNonce } }, ...rest] : result.events;
+    const events = withNonce(result.events, commandNonce);
     commandNonce = undefined;
-    const step: RecordStepInput = { records: chain(events), ...correlation, ...(start ? { start } : {}) };
+    const records = chain(events);
+    // The first step's records are derived from the start input by the activity: not carried twice.
+    const step: RecordStepInput = { records: start ? [] : records, ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
     // The first step's request and etag are its start input's: not carried twice.
@@ -137,57 +149,24 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const notified: NotifiedStepOutput = output;
     trailEnd = notified.next;
     if (notified.etag !== null) stored = { value: request, etag: notified.etag };
-    if (notified.unrecorded?.length) {
-      // The messages went out but their outcomes were not written: recorded as a step of their own, never sent again.
-      const retried = (yield* settle(
-        context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
-          records: notified.unrecorded,
-          ...correlation,
-        } satisfies RecordStepInput),
-      )) as RecordStepOutput;
-      if (typeof retried === 'string') stored = { value: request, etag: retried };
-    }
+    // The messages went out but their outcomes were not written: recorded as a step of their own, never sent again.
+    yield* recordUnrecorded(notified.unrecorded);
     return undefined;
   }
-  /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
-  const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent => ({
-    requestId: request.id,
-    type: 'request.eventRefused',
-    at: now(),
-    actor: 'actor' in command ? { id: command.actor.id, displayName: command.actor.displayName } : null,
-    data: {
-      command: command.kind,
-      code,
-      reason,
-      ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}),
-    },
-  });
-  /**
-   * The audit entry of an event whose signature is refused: it names no actor (the event's claim
-   * is not believed) and no link; what the event claimed is kept, shortened, for investigation.
-   */
+  const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent =>
+    refusalEvent(request.id, command, code, reason, now());
+  /** The audit entry of an event whose signature is refused; names the nonce it claims for the step. */
   const forgery = (event: unknown, code: string, reason: string): DomainEvent => {
-    const claimed = event as { kind?: unknown; actor?: { id?: unknown; displayName?: unknown } } | null;
-    const data: { [key: string]: JsonValue } = {
-      command: typeof claimed?.kind === 'string' ? claimed.kind.slice(0, 32) : 'unknown',
-      code,
-      reason,
-    };
-    const nonce = (event as { signature?: { nonce?: unknown } } | null)?.signature?.nonce;
-    if (typeof nonce === 'string') commandNonce = nonce.slice(0, 64);
-    const actor = claimed?.actor;
-    if (typeof actor?.id === 'string')
-      data.claimedActor = {
-        id: actor.id.slice(0, 64),
-        displayName: typeof actor.displayName === 'string' ? actor.displayName.slice(0, 128) : '',
-      };
-    return { requestId: request.id, type: 'request.eventRefused', at: now(), actor: null, data };
+    const nonce = claimedNonce(event);
+    if (nonce !== undefined) commandNonce = nonce;
+    return forgeryEvent(request.id, event, code, reason, now());
   };
   /** Nonces of the authenticated commands applied or refused (replayed state: the same events rebuild it). */
   const nonces = new CommandNonces(NONCE_MEMORY_MS);
   /**
-   * Authenticates `event` and reads the actor's rights (see `authorizeCommand`); on refusal records
-   * it and answers undefined. A nonce is remembered once its signature verified.
+   * The step in parts (when `commandStep` kept failing): authenticates `event` and reads the
+   * actor's rights (see `authorizeCommand`); on refusal records it and answers undefined. A nonce
+   * is remembered once its signature verified.
    */
   function* authorize(
     event: unknown,
@@ -243,6 +222,173 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       return undefined;
     }
     return auth;
+  }
+  /**
+   * The step in parts, as the fallback of {@link command}: `authorizeCommand`, then (an approval
+   * that completes the request on approval) `readAppRoles`, then `recordStep`, each with its own
+   * retries; a directory that stays unreachable is audited (`membership_unavailable`).
+   */
+  function* commandInParts(
+    event: unknown,
+    refuse: { code: string; reason: string } | undefined,
+  ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+    const decide = (event as { kind?: unknown } | null)?.kind === 'decide';
+    const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse);
+    if (!auth) return undefined;
+    if (refuse) {
+      yield* record({ request, events: [refusal(event as CommandEvent, refuse.code, refuse.reason)] });
+      return undefined;
+    }
+    const at = now();
+    const command = commandOf(event as CommandEvent, auth, at);
+    let initiatorRoles: string[] | null = [];
+    if (completesNow(request, command)) {
+      try {
+        const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
+        initiatorRoles = (yield context.df.callActivityWithRetry(
+          Activities.readAppRoles,
+          STEP_RETRY,
+          input,
+        )) as string[];
+      } catch {
+        // The directory stayed unreachable: not completed (audited); the initiator still may.
+        initiatorRoles = null;
+      }
+    }
+    const step = commandStep(request, command, initiatorRoles, at);
+    yield* record(step.result, undefined, step.kind);
+    return step.applied ? { autoCompleted: step.autoCompleted } : undefined;
+  }
+  /**
+   * One command, one step: the `commandStep` activity authenticates `event`, reads the actor's
+   * rights, applies the lifecycle rules, records the step and notifies; the orchestration then
+   * applies the same rules with the rights it answered to its own copy (`commandStep` in
+   * `steps.ts`). `refuse`: a genuine event is refused with it whatever the actor's rights. A nonce
+   * the orchestration remembers is flagged, so a genuine replay is refused as such. When the
+   * activity keeps failing, the step runs in parts ({@link commandInParts}). Answers whether the
+   * command was applied (and completed the request on approval); a refusal answers undefined.
+   */
+  function* command(
+    event: unknown,
+    refuse?: { code: string; reason: string },
+  ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+    const at = now();
+    const atMs = context.df.currentUtcDateTime.getTime();
+    const claimed = claimedNonce(event);
+    const input: CommandStepInput = {
+      requestId: request.id,
+      event,
+      at,
+      etag: stored.etag,
+      after: trailEnd,
+      notificationId: context.df.newGuid(request.id),
+      ...(claimed !== undefined && nonces.remembers(claimed, atMs) ? { replayed: true as const } : {}),
+      ...(refuse ? { refuse } : {}),
+      ...correlation,
+    };
+    let output: CommandStepOutput;
+    try {
+      output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.commandStep, COMMAND_STEP_RETRY, input),
+      )) as CommandStepOutput;
+      // The store's copy was another version (a re-run, a stale read): the step again, with ours.
+      if (output.stale)
+        output = (yield* settle(
+          context.df.callActivityWithRetry(Activities.commandStep, COMMAND_STEP_RETRY, {
+            ...input,
+            request,
+          } satisfies CommandStepInput),
+        )) as CommandStepOutput;
+    } catch {
+      return yield* commandInParts(event, refuse);
+    }
+    if (output.verified) nonces.admit(output.verified.nonce, Date.parse(output.verified.issuedAt), atMs);
+    trailEnd = output.next;
+    if (output.adopted) {
+      // An earlier run of the step recorded it otherwise: the request is as stored.
+      request = output.adopted.request;
+      stored = { value: request, etag: output.adopted.etag };
+      return {
+        autoCompleted:
+          (event as { kind?: unknown }).kind === 'decide' &&
+          request.status === 'completed' &&
+          completesOnApproval(request.policy),
+      };
+    }
+    let outcome: CommandOutcome | undefined;
+    if (output.rights) {
+      const step = commandStep(
+        request,
+        commandOf(event as CommandEvent, output.rights, at),
+        output.rights.initiatorRoles ?? null,
+        at,
+      );
+      request = step.result.request;
+      if (step.applied) outcome = { autoCompleted: step.autoCompleted };
+    }
+    if (output.etag !== null) stored = { value: request, etag: output.etag };
+    yield* recordUnrecorded(output.unrecorded);
+    return outcome;
+  }
+  /** Outcomes of messages that went out but whose write failed: recorded as a step of their own, never sent again. */
+  function* recordUnrecorded(unrecorded: AuditRecord[] | undefined): Generator<df.Task, void, unknown> {
+    if (!unrecorded?.length) return;
+    const retried = (yield* settle(
+      context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
+        records: unrecorded,
+        ...correlation,
+      } satisfies RecordStepInput),
+    )) as RecordStepOutput;
+    if (typeof retried === 'string') stored = { value: request, etag: retried };
+  }
+  /**
+   * Executes the completed request and records the execution in one step (`executeStep`), with the
+   * initiator's `executed` notification when it completed on approval; when the activity hands
+   * the execution back unrecorded, or gives up, it is recorded as a step of its own.
+   */
+  function* executeAndRecord(autoCompleted: boolean): Generator<df.Task, ExecuteOperationOutput, unknown> {
+    const input: ExecuteStepInput = {
+      requestId: request.id,
+      operationHash: request.operationHash,
+      etag: stored.etag,
+      after: trailEnd,
+      ...(autoCompleted ? { notify: { notificationId: context.df.newGuid(request.id), at: now() } } : {}),
+      ...correlation,
+    };
+    let execution: ExecuteOperationOutput;
+    try {
+      const output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.executeStep, EXECUTION_RETRY, input),
+      )) as ExecuteStepOutput;
+      execution = output.execution;
+      if (output.adopted) {
+        request = output.adopted.request;
+        stored = { value: request, etag: output.adopted.etag };
+        trailEnd = output.adopted.next;
+        return execution;
+      }
+      if (output.recorded) {
+        const { followUp: _followUp, ...recorded } = execution;
+        request = applyCommand(request, { kind: 'recordExecution', execution: recorded }).request;
+        trailEnd = output.recorded.next;
+        if (output.recorded.etag !== null) stored = { value: request, etag: output.recorded.etag };
+        yield* recordUnrecorded(output.recorded.unrecorded);
+        return execution;
+      }
+    } catch (error) {
+      execution = {
+        status: 'failed',
+        at: context.df.currentUtcDateTime.toISOString(),
+        detail: `gave up after retries: ${failureDetail(error)}`,
+      };
+    }
+    const { followUp: _followUp, ...unrecorded } = execution;
+    yield* record(
+      applyCommand(request, { kind: 'recordExecution', execution: unrecorded }),
+      undefined,
+      autoCompleted ? 'executed' : undefined,
+    );
+    return execution;
   }
   const publish = () => {
     const status: ApprovalCustomStatus = {
@@ -301,87 +447,32 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     }
     reminder?.cancel();
 
-    let command: Command;
+    let autoCompleted = false;
     if (winner === expiry) {
-      command = { kind: 'expire', at: now() };
+      const expire: Command = { kind: 'expire', at: now() };
+      let result: CommandResult;
+      try {
+        result = applyCommand(request, expire);
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        yield* record({ request, events: [refusal(expire, error.code, error.message)] });
+        continue;
+      }
+      yield* record(result, undefined, notificationFor(result));
     } else {
       expiry.cancel();
       const raw: unknown = next.result;
       const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
       if (typeof correlationId === 'string') correlation = { correlationId };
-      const decide = (raw as { kind?: unknown } | null)?.kind === 'decide';
       // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
-      const auth = yield* authorize(raw, decide ? request.policy.approverGroupIds : [], true);
-      if (!auth) continue;
-      command = commandOf(raw as CommandEvent, auth, now());
+      const outcome = yield* command(raw);
+      if (!outcome) continue;
+      autoCompleted = outcome.autoCompleted;
     }
-
-    let result: CommandResult;
-    try {
-      result = applyCommand(request, command);
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      yield* record({ request, events: [refusal(command, error.code, error.message)] });
-      continue;
-    }
-    let kind = notificationFor(result);
-    // A policy that completes on approval: the approval that reached the quorum completes the
-    // request at once (no actor), in the same step, and the initiator hears what ran instead of
-    // "complete it now".
-    let autoCompleted = false;
-    if (
-      command.kind === 'decide' &&
-      result.request.status === 'approved' &&
-      completesOnApproval(result.request.policy)
-    ) {
-      const approved = result.request;
-      // On the initiator's behalf, only while they still hold the roles submitting needs: read now.
-      let initiatorRoles: string[] | undefined;
-      try {
-        const input: ReadAppRolesInput = { principalId: approved.initiator.id, ...correlation };
-        initiatorRoles = (yield context.df.callActivityWithRetry(
-          Activities.readAppRoles,
-          STEP_RETRY,
-          input,
-        )) as string[];
-      } catch {
-        // The directory stayed unreachable: not completed (audited); the initiator still may.
-        const unread: Command = { kind: 'autoComplete', initiatorRoles: [], at: now() };
-        result = {
-          request: approved,
-          events: [
-            ...result.events,
-            refusal(
-              unread,
-              'membership_unavailable',
-              "not completed on approval: the initiator's roles could not be read from the directory",
-            ),
-          ],
-        };
-      }
-      if (initiatorRoles !== undefined) {
-        const autoComplete: Command = { kind: 'autoComplete', initiatorRoles, at: now() };
-        try {
-          const completed = applyCommand(approved, autoComplete);
-          result = { request: completed.request, events: [...result.events, ...completed.events] };
-          autoCompleted = true;
-          kind = undefined;
-        } catch (error) {
-          if (!isDomainError(error)) throw error;
-          result = { request: approved, events: [...result.events, refusal(autoComplete, error.code, error.message)] };
-        }
-      }
-    }
-    yield* record(result, undefined, kind);
     publish();
 
-    if (request.status === 'completed') {
-      const { followUp, ...execution } = yield* execute(context, request, correlation);
-      yield* record(
-        applyCommand(request, { kind: 'recordExecution', execution }),
-        undefined,
-        autoCompleted ? 'executed' : undefined,
-      );
+    if (request.status === 'completed' && request.execution === undefined) {
+      const { followUp } = yield* executeAndRecord(autoCompleted);
       publish();
       if (followUp && observable(request.execution)) {
         const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
@@ -408,44 +499,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   while (late?.isCompleted) {
     const event: unknown = late.result;
     late = undefined;
-    if (!(yield* authorize(event, [], false))) continue;
-    yield* record({
-      request,
-      events: [refusal(event as CommandEvent, 'invalid_state', `the request is already ${request.status}`)],
-    });
+    yield* command(event, { code: 'invalid_state', reason: `the request is already ${request.status}` });
   }
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;
   return output;
 };
-
-/**
- * The domain command of an authenticated event, at `at`, with the actor's roles and groups as the
- * directory gave them: only the fields a command has are taken from the event.
- */
-function commandOf(event: CommandEvent, auth: Extract<AuthorizeCommandOutput, { ok: true }>, at: string): Command {
-  const actor: Principal = { id: event.actor.id, displayName: event.actor.displayName };
-  switch (event.kind) {
-    case 'decide': {
-      const { decision, notes, source, linkId } = event;
-      return {
-        kind: 'decide',
-        actor,
-        actorRoles: auth.actorRoles,
-        actorGroupIds: auth.actorGroupIds,
-        decision,
-        ...(notes === undefined ? {} : { notes }),
-        source,
-        ...(linkId === undefined ? {} : { linkId }),
-        at,
-      };
-    }
-    case 'cancel':
-      return { kind: 'cancel', actor, at };
-    case 'complete':
-      return { kind: 'complete', actor, actorRoles: auth.actorRoles, at };
-  }
-}
 
 df.app.orchestration(APPROVAL_ORCHESTRATOR, approvalOrchestrator);

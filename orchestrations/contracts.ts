@@ -46,7 +46,11 @@ export interface ApprovalOrchestrationOutput {
  * messages and their outcomes' records.
  */
 export interface RecordStepInput extends Correlated {
-  /** The step's own records, chained by the orchestration; empty for a step that only notifies (the reminder). */
+  /**
+   * The step's own records, chained by the orchestration; empty for a step that only notifies (the
+   * reminder), and on the first step, whose records the activity derives from `start`
+   * (`startRecords` in `steps.ts`: the start input is in the history already, not sent twice).
+   */
   records: AuditRecord[];
   request?: { value: ApprovalRequest; etag: string };
   /**
@@ -115,6 +119,88 @@ export interface AuthorizeCommandInput extends Correlated {
 export type AuthorizeCommandOutput =
   | { ok: true; nonce: string; issuedAt: string; actorRoles: string[]; actorGroupIds: string[] }
   | { ok: false; code: SignatureRefusal; reason: string };
+
+/** The actor's rights as the directory gave them when a command was applied (see `commandStep`). */
+export interface StepRights {
+  actorRoles: string[];
+  actorGroupIds: string[];
+  /**
+   * For an approval that completes the request on approval: the initiator's app roles, or null
+   * when they could not be read (then not completed, audited). Absent otherwise.
+   */
+  initiatorRoles?: string[] | null;
+}
+
+/**
+ * Input of the `commandStep` activity: one command event as it arrived (unverified), for the
+ * request `requestId`, at the orchestration's time `at`, made one step: authenticated, the actor's
+ * rights read from the directory, the lifecycle rules applied, recorded at `after` and notified.
+ * The request is read from the store (a point read) when its read model is at `etag`, the version
+ * the orchestration last wrote; `request` carries it only when it was not (`stale`).
+ */
+export interface CommandStepInput extends Correlated {
+  requestId: string;
+  event: unknown;
+  /** RFC 3339: the orchestration's time, against which the command's issue time must be fresh and at which it applies. */
+  at: string;
+  etag: string;
+  after: ChainStart;
+  /** From `context.df.newGuid`: the ids of the messages and links the step sends derive from it. */
+  notificationId: string;
+  /** The orchestration applied or refused the nonce the event claims already: a genuine event is refused as `command_replayed`. */
+  replayed?: true;
+  /** Refuse a genuine event with this code and reason whatever the actor's rights (a command after the request closed). */
+  refuse?: { code: string; reason: string };
+  /** The request as the orchestration holds it: only when the store's copy was not at `etag`. */
+  request?: ApprovalRequest;
+}
+
+/**
+ * Output of the `commandStep` activity: `verified` when the signature verified (the orchestration
+ * remembers the nonce), `rights` when the lifecycle rules were applied (the orchestration applies
+ * them again to its copy with these rights, `commandStep` in `steps.ts`: the same request and
+ * records); then the read model's etag after the step, where the trail continues, and any
+ * notification outcomes left unrecorded (as `recordStep`). `stale`: the store's copy was not at the
+ * input's etag, nothing was recorded: call again with `request`. `adopted`: an earlier run of this
+ * step recorded other records (the directory answered differently): the read model as stored, for
+ * the orchestration to take.
+ */
+export interface CommandStepOutput {
+  verified?: { nonce: string; issuedAt: string };
+  rights?: StepRights;
+  etag: string | null;
+  next: ChainStart;
+  unrecorded?: AuditRecord[];
+  stale?: true;
+  adopted?: { request: ApprovalRequest; etag: string };
+}
+
+/**
+ * Input of the `executeStep` activity: execute the completed request `requestId` (its stored
+ * operation, which must still hash to `operationHash`) and record the execution at `after` under
+ * `etag`, the read model's version the orchestration last wrote; `notify` sends the initiator the
+ * `executed` notification in the same step (a request completed on approval).
+ */
+export interface ExecuteStepInput extends Correlated {
+  requestId: string;
+  operationHash: string;
+  etag: string;
+  after: ChainStart;
+  notify?: { notificationId: string; at: string };
+}
+
+/**
+ * Output of the `executeStep` activity: the execution (with its follow-up) and, when the activity
+ * recorded it, where (`recorded`, as `recordStep` answers a step that notified); without
+ * `recorded` the orchestration records it as a step of its own (the read model was not at the
+ * input's etag, or the write failed: never executed twice for it). `adopted`: an earlier run
+ * executed and recorded it already: the read model as stored, for the orchestration to take.
+ */
+export interface ExecuteStepOutput {
+  execution: ExecuteOperationOutput;
+  recorded?: NotifiedStepOutput;
+  adopted?: { request: ApprovalRequest; etag: string; next: ChainStart };
+}
 
 /** What a step's sender (`makeNotify`) is given: what to tell whom is derived from `kind` and `request`. */
 export interface NotifyInput {

@@ -13,6 +13,13 @@ export const Activities = {
    * sends the step's notification, if any, and appends its outcomes.
    */
   recordStep: 'recordStep',
+  /**
+   * One command, one step (idempotent): authenticates it, reads the actor's rights, applies the
+   * lifecycle rules, records the step and sends its notification.
+   */
+  commandStep: 'commandStep',
+  /** Executes a completed request's stored operation and records the execution (and its notification) in one step. */
+  executeStep: 'executeStep',
   /** Verifies a command's signature and freshness and reads the actor's app roles and groups again. */
   authorizeCommand: 'authorizeCommand',
   /** Executes a completed request's stored operation through its profile type's executor. */
