@@ -32,14 +32,7 @@ import type {
   RecordStepInput,
   RecordStepOutput,
 } from './contracts';
-import {
-  COMMAND_STEP_RETRY,
-  EXECUTION_RETRY,
-  failureDetail,
-  observable,
-  observeDevice,
-  STEP_RETRY,
-} from './execution';
+import { COMMAND_STEP_RETRY, EXECUTION_RETRY, failureDetail, observable, observeDevice, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 import { claimedNonce, commandOf, commandStep, completesNow, forgeryEvent, refusalEvent, withNonce } from './steps';
 
@@ -95,20 +88,32 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   /** The nonce of the command the next recorded step applies or refuses (set just before recording it). */
   let commandNonce: string | undefined;
   /**
-   * The waiter for commands that come once the request is closed: made and listened to with the
-   * first task yielded after it closed (see {@link settle}), and left open after that, so a command
-   * that arrives while the orchestration finishes its work (executing, following the device up,
-   * recording) lands in it and is audited as refused before the orchestration ends.
+   * Command waiters listened to while the orchestration works rather than waits (spares), oldest
+   * first. The SDK hands an event to the newest open waiter of its name, and a waiter is open from
+   * the first time it is yielded until an event completes it, yielded or not. So the first step
+   * yielded while no spare exists races a fresh one (see {@link settle}), which then stays open:
+   * a command that arrives while a step runs (the step that closes the request included) lands in
+   * it, and is taken as the next command before the orchestration waits again, or, once the
+   * request is closed, audited as refused before it ends. A wait's own waiter that lost to a timer
+   * stays open too and joins them. Events go to the newest open waiter, so the completed spares are
+   * always the newest ones and are taken newest first, which is their arrival order; no new spare is
+   * made while one exists (an event with no open waiter is buffered, in order, for the next).
+   * Costs nothing when no command comes: no timer, no extra episode, no history event.
    */
-  let late: df.Task | undefined;
-  /**
-   * Yields `task` and answers its result; once the request is closed, the first such task races
-   * the {@link late} waiter, which costs nothing when no command comes (no timer, no extra episode).
-   */
+  const spares: df.Task[] = [];
+  /** The command a spare caught, if the newest one did (taken: the spare is done). */
+  const caught = (): { event: unknown } | undefined => {
+    const newest = spares.at(-1);
+    if (!newest?.isCompleted) return undefined;
+    spares.pop();
+    return { event: newest.result };
+  };
+  /** Yields `task` and answers its result; with no spare open, the task races a fresh one (see {@link spares}). */
   function* settle(task: df.Task): Generator<df.Task, unknown, unknown> {
-    if (late === undefined && CLOSED_STATUSES.has(request.status)) {
-      late = context.df.waitForExternalEvent(ApprovalEvents.Command);
-      yield context.df.Task.any([late, task]);
+    if (spares.length === 0) {
+      const spare = context.df.waitForExternalEvent(ApprovalEvents.Command);
+      spares.push(spare);
+      yield context.df.Task.any([spare, task]);
     }
     // Yielded again when the command won the race: a task already scheduled is not scheduled twice.
     return yield task;
@@ -323,6 +328,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         output.rights.initiatorRoles ?? null,
         at,
       );
+      // The same rules on the same request with the same rights: a different outcome is a defect, not a state to keep.
+      if (output.status !== undefined && step.result.request.status !== output.status)
+        throw new Error(
+          `request ${request.id}: the command step left it ${output.status}, the orchestration's copy ${step.result.request.status}`,
+        );
       request = step.result.request;
       if (step.applied) outcome = { autoCompleted: step.autoCompleted };
     }
@@ -425,43 +435,53 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   publish();
 
   while (!CLOSED_STATUSES.has(request.status)) {
-    // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
-    // the sequence numbers the backend and the SDK assign.
-    const expiry = context.df.createTimer(new Date(request.expiresAt));
-    const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
-    // The reminder races too, once, while approvals are still wanted; a request whose whole life is
-    // shorter than the reminder lead gets none (its approvers were just notified).
-    const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
-    const remind =
-      !reminded &&
-      reminderBeforeMs > 0 &&
-      request.status === 'needsApproval' &&
-      remindAt > Date.parse(request.createdAt);
-    const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
-    const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
-    if (winner === reminder) {
-      expiry.cancel();
-      reminded = true;
-      yield* record({ request, events: [] }, undefined, 'reminder');
-      continue;
-    }
-    reminder?.cancel();
-
     let autoCompleted = false;
-    if (winner === expiry) {
-      const expire: Command = { kind: 'expire', at: now() };
-      let result: CommandResult;
-      try {
-        result = applyCommand(request, expire);
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-        yield* record({ request, events: [refusal(expire, error.code, error.message)] });
+    let arrived: { event: unknown } | undefined;
+    // A command that came while the last step ran is the next one: no wait.
+    const early = caught();
+    if (early) arrived = early;
+    else {
+      // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
+      // the sequence numbers the backend and the SDK assign.
+      const expiry = context.df.createTimer(new Date(request.expiresAt));
+      const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
+      // The reminder races too, once, while approvals are still wanted; a request whose whole life is
+      // shorter than the reminder lead gets none (its approvers were just notified).
+      const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
+      const remind =
+        !reminded &&
+        reminderBeforeMs > 0 &&
+        request.status === 'needsApproval' &&
+        remindAt > Date.parse(request.createdAt);
+      const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
+      const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
+      // A waiter that lost to a timer stays open: a spare, so what it catches is not lost.
+      if (winner !== next) spares.push(next);
+      if (winner === reminder) {
+        expiry.cancel();
+        reminded = true;
+        yield* record({ request, events: [] }, undefined, 'reminder');
         continue;
       }
-      yield* record(result, undefined, notificationFor(result));
-    } else {
-      expiry.cancel();
-      const raw: unknown = next.result;
+      reminder?.cancel();
+      if (winner === expiry) {
+        const expire: Command = { kind: 'expire', at: now() };
+        let result: CommandResult;
+        try {
+          result = applyCommand(request, expire);
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          yield* record({ request, events: [refusal(expire, error.code, error.message)] });
+          continue;
+        }
+        yield* record(result, undefined, notificationFor(result));
+      } else {
+        expiry.cancel();
+        arrived = { event: next.result };
+      }
+    }
+    if (arrived) {
+      const raw = arrived.event;
       const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
       if (typeof correlationId === 'string') correlation = { correlationId };
       // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
@@ -496,11 +516,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
 
   // Commands that came while the closed request finished its work are audited as refused, not
   // dropped; the orchestration then ends at once (a command raised after that finds it finished).
-  while (late?.isCompleted) {
-    const event: unknown = late.result;
-    late = undefined;
-    yield* command(event, { code: 'invalid_state', reason: `the request is already ${request.status}` });
-  }
+  for (let late = caught(); late; late = caught())
+    yield* command(late.event, { code: 'invalid_state', reason: `the request is already ${request.status}` });
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;

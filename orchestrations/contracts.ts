@@ -168,6 +168,8 @@ export interface CommandStepInput extends Correlated {
 export interface CommandStepOutput {
   verified?: { nonce: string; issuedAt: string };
   rights?: StepRights;
+  /** With `rights`: the request's status as the step left it (the orchestration checks its own copy agrees). */
+  status?: ApprovalRequest['status'];
   etag: string | null;
   next: ChainStart;
   unrecorded?: AuditRecord[];

@@ -1,6 +1,12 @@
 import { chainEvents, chainStartAfter, type ChainStart } from '../shared/domain/auditChain';
 import { isDomainError } from '../shared/domain/errors';
-import { applyCommand, submittedEvent, type Command, type CommandResult, type DomainEvent } from '../shared/domain/lifecycle';
+import {
+  applyCommand,
+  submittedEvent,
+  type Command,
+  type CommandResult,
+  type DomainEvent,
+} from '../shared/domain/lifecycle';
 import type { AuditRecord, JsonValue, Principal } from '../shared/domain/model';
 import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import { completesOnApproval } from '../shared/domain/policy';

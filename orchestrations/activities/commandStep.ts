@@ -15,7 +15,15 @@ import type {
   RecordStepOutput,
   StepRights,
 } from '../contracts';
-import { claimedNonce, commandOf, commandStep as applyStep, completesNow, forgeryEvent, refusalEvent, withNonce } from '../steps';
+import {
+  claimedNonce,
+  commandOf,
+  commandStep as applyStep,
+  completesNow,
+  forgeryEvent,
+  refusalEvent,
+  withNonce,
+} from '../steps';
 import type { RecordStep } from './recordStep';
 
 /** What the `commandStep` activity works with. */
@@ -55,6 +63,7 @@ export function makeCommandStep(deps: CommandStepDeps) {
     let changed: { value: ApprovalRequest; etag: string } | undefined;
     let kind: NotificationKind | undefined;
     let rights: StepRights | undefined;
+    let status: ApprovalRequest['status'] | undefined;
     if (!verdict.ok) {
       events = withNonce([forgeryEvent(requestId, event, verdict.code, verdict.reason, at)], claimedNonce(event));
     } else {
@@ -62,7 +71,13 @@ export function makeCommandStep(deps: CommandStepDeps) {
       const genuine = event as CommandEvent;
       if (input.replayed)
         events = [
-          refusalEvent(requestId, genuine, 'command_replayed', `the command with nonce ${nonce} was already applied or refused`, at),
+          refusalEvent(
+            requestId,
+            genuine,
+            'command_replayed',
+            `the command with nonce ${nonce} was already applied or refused`,
+            at,
+          ),
         ];
       else if (input.refuse) events = [refusalEvent(requestId, genuine, input.refuse.code, input.refuse.reason, at)];
       else {
@@ -84,6 +99,7 @@ export function makeCommandStep(deps: CommandStepDeps) {
         const step = applyStep(request, command, rights.initiatorRoles ?? null, at);
         events = step.result.events;
         kind = step.kind;
+        status = step.result.request.status;
         if (step.result.request !== request) changed = { value: step.result.request, etag: stored.etag };
       }
       events = withNonce(events, nonce);
@@ -95,7 +111,9 @@ export function makeCommandStep(deps: CommandStepDeps) {
       ...(kind === undefined ? {} : { notify: { kind, notificationId: input.notificationId, at, after: next } }),
       ...correlation,
     };
-    const verified = verdict.ok ? { verified: { nonce: verdict.signature.nonce, issuedAt: verdict.signature.issuedAt } } : {};
+    const verified = verdict.ok
+      ? { verified: { nonce: verdict.signature.nonce, issuedAt: verdict.signature.issuedAt } }
+      : {};
     let output: RecordStepOutput;
     try {
       output = await deps.record(step);
@@ -105,9 +123,14 @@ export function makeCommandStep(deps: CommandStepDeps) {
       const stored = await deps.store.getRequest(requestId);
       if (!stored) throw error;
       const last: AuditRecord | undefined = (await readTrail(deps.store, requestId)).at(-1);
-      return { ...verified, etag: stored.etag, next: chainStartAfter(last), adopted: { request: stored.value, etag: stored.etag } };
+      return {
+        ...verified,
+        etag: stored.etag,
+        next: chainStartAfter(last),
+        adopted: { request: stored.value, etag: stored.etag },
+      };
     }
-    return { ...verified, ...(rights ? { rights } : {}), ...stepOutput(output, next) };
+    return { ...verified, ...(rights ? { rights, status } : {}), ...stepOutput(output, next) };
   };
 }
 

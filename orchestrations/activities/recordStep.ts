@@ -33,7 +33,11 @@ export type Send = (input: NotifyInput) => Promise<NotifyOutput>;
 /** The `recordStep` activity's handler (also how `commandStep` and `executeStep` record their step). */
 export type RecordStep = (input: RecordStepInput) => Promise<RecordStepOutput>;
 
-export function makeRecordStep(store: Pick<Store, 'recordStep' | 'listAudit'>, keys: AppKeyRing, send: Send): RecordStep {
+export function makeRecordStep(
+  store: Pick<Store, 'recordStep' | 'listAudit'>,
+  keys: AppKeyRing,
+  send: Send,
+): RecordStep {
   return async function recordStep({ start, notify, ...step }: RecordStepInput): Promise<RecordStepOutput> {
     if (start) {
       const verdict = verifyStartSignature(keys, start.request?.id ?? '', start);

@@ -5,6 +5,8 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  CommandStepInput,
+  ExecuteStepInput,
   RecordStepInput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
@@ -38,6 +40,9 @@ import {
   stepsOf,
   trailOf,
   typesOf,
+  withSteps,
+  partNames,
+  partsOf,
 } from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
@@ -48,7 +53,7 @@ jest.mock('durable-functions', () => {
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
-const { recordStep, authorizeCommand, executeOperation } = Activities;
+const { recordStep, authorizeCommand, executeOperation, commandStep, executeStep } = Activities;
 
 /** Who the fake directory says each actor is now (the `authorizeCommand` activity's reading). */
 const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
@@ -113,12 +118,12 @@ function orchestration(
     start: T0,
     instanceId: request.id,
     events: options.events ?? [],
-    handlers: {
+    handlers: withSteps({
       [recordStep]: recordStepInStore(),
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
       ...options.handlers,
-    },
+    }),
   });
   const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
   return { fake, output, input };
@@ -155,18 +160,41 @@ describe('approvalOrchestrator', () => {
       events: [approveAt(after(10), bob), approveAt(after(20), carol), completeAt(after(30))],
     });
 
-    // A step is one activity: its records, its notification and the notification's outcomes.
+    // A step is one activity: a command is authenticated, checked, applied, recorded and notified
+    // in one; the execution is run and recorded in one.
     expect(fake.activityNames).toEqual([
       recordStep, // request.submitted, with the start input; notifies the approvers (submitted)
-      authorizeCommand, // bob
-      recordStep, // his approval; tells the initiator (approvalRecorded)
-      authorizeCommand, // carol
-      recordStep, // her approval; tells the initiator (approved)
-      authorizeCommand, // alice completes
+      commandStep, // bob's approval; tells the initiator (approvalRecorded)
+      commandStep, // carol's approval; tells the initiator (approved)
+      commandStep, // alice completes
+      executeStep, // the execution, run and recorded
+    ]);
+    expect(partNames(fake)).toEqual([
+      recordStep,
+      authorizeCommand,
+      recordStep,
+      authorizeCommand,
+      recordStep,
+      authorizeCommand,
       recordStep,
       executeOperation,
-      recordStep, // the execution
+      recordStep,
     ]);
+    // No step carries the request to an activity but the first (its start input): they read it from the store.
+    const commands = fake.activities
+      .filter((call) => call.name === commandStep)
+      .map((call) => call.input as CommandStepInput);
+    expect(commands.map((step) => step.request)).toEqual([undefined, undefined, undefined]);
+    expect(commands.map((step) => step.etag)).toEqual(['etag-2', 'etag-4', 'etag-6']);
+    expect(commands.map((step) => step.after.seq)).toEqual([2, 4, 7]);
+    const execution = fake.activities.find((call) => call.name === executeStep)!.input as ExecuteStepInput;
+    expect(execution).toEqual({
+      requestId: input.request.id,
+      operationHash: input.request.operationHash,
+      etag: 'etag-7',
+      after: expect.objectContaining({ seq: 9 }),
+      correlationId: 'corr-1',
+    });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'approved']);
     expect(typesOf(fake)).toEqual([
       'request.submitted',
@@ -189,7 +217,7 @@ describe('approvalOrchestrator', () => {
     expectChainedAndCarried(fake);
 
     // A decision is checked against the snapshot's approver groups; a completion against none.
-    const authorizations = fake.activities
+    const authorizations = partsOf(fake)
       .filter((call) => call.name === authorizeCommand)
       .map((call) => call.input as AuthorizeCommandInput);
     expect(authorizations.map(({ at, groupIds, readDirectory }) => ({ at, groupIds, readDirectory }))).toEqual([
@@ -197,7 +225,7 @@ describe('approvalOrchestrator', () => {
       { at: after(20), groupIds: input.request.policy.approverGroupIds, readDirectory: true },
       { at: after(30), groupIds: [], readDirectory: true },
     ]);
-    const executed = fake.activities.find((call) => call.name === executeOperation)!;
+    const executed = partsOf(fake).find((call) => call.name === executeOperation)!;
     expect(executed.input).toMatchObject({ id: input.request.id, status: 'completed', correlationId: 'corr-1' });
 
     expect(output).toEqual({ requestId: input.request.id, status: 'completed', execution: EXECUTED });
@@ -240,7 +268,7 @@ describe('approvalOrchestrator', () => {
 
     expect(output).toEqual({ requestId: 'req-1', status: 'rejected' });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'rejected']);
-    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(partNames(fake)).not.toContain(executeOperation);
     expect(typesOf(fake)).toContain('request.rejected');
     expectChainedAndCarried(fake);
   });
@@ -250,7 +278,7 @@ describe('approvalOrchestrator', () => {
 
     expect(output).toEqual({ requestId: 'req-1', status: 'cancelled' });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'cancelled']);
-    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(partNames(fake)).not.toContain(executeOperation);
   });
 
   it('expires at expiresAt when nobody decides, reminding the approvers once a day before', () => {
@@ -475,9 +503,19 @@ describe('approvalOrchestrator', () => {
         nonce: 'late-nonce',
       },
     ]);
-    // Only authenticated after closing: nobody's rights matter any more.
-    const late = fake.activities.filter((call) => call.name === authorizeCommand).at(-1)!;
-    expect(late.input).toMatchObject({ groupIds: [], readDirectory: false });
+    // Only authenticated after closing: nobody's rights matter any more (refused whatever they are).
+    const late = fake.activities.filter((call) => call.name === commandStep).at(-1)!;
+    expect(late.input).toMatchObject({
+      refuse: { code: 'invalid_state', reason: 'the request is already rejected' },
+    });
+    expect(
+      partsOf(fake)
+        .filter((call) => call.name === authorizeCommand)
+        .at(-1)!.input,
+    ).toMatchObject({
+      groupIds: [],
+      readDirectory: false,
+    });
     // No timer keeps it alive: it ends at the instant it closed, and a command after that finds it finished.
     expect(fake.now).toBe(closedAt);
     expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([]);
@@ -492,7 +530,7 @@ describe('approvalOrchestrator', () => {
     });
 
     expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
-    expect(fake.activityNames.filter((name) => name === executeOperation)).toHaveLength(1);
+    expect(partNames(fake).filter((name) => name === executeOperation)).toHaveLength(1);
     expect(typesOf(fake).slice(-4)).toEqual([
       'request.completed',
       'request.statusChanged',
@@ -577,7 +615,7 @@ describe('approvalOrchestrator: the follow-up of an accepted device action', () 
       [observeExecution]: observes('pending', 'pending', 'done'),
     });
 
-    expect(fake.activityNames.slice(fake.activityNames.indexOf(executeOperation))).toEqual([
+    expect(partNames(fake).slice(partNames(fake).indexOf(executeOperation))).toEqual([
       executeOperation,
       recordStep, // execution.succeeded: Graph accepted
       observeExecution,
