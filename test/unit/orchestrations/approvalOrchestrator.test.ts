@@ -523,6 +523,47 @@ describe('approvalOrchestrator', () => {
     expectChainedAndCarried(fake);
   });
 
+  it('applies, in order, a command that came while the step before it ran, when the wait before was won by the reminder', () => {
+    // The reminder wins a wait; that wait's command waiter stays open. Two approvals arrive at once:
+    // the first ends a wait, the second arrives while the first's step runs and lands in that waiter.
+    const at = shift(EXPIRES, -DAY + SECOND);
+    const { fake, output } = orchestration({
+      events: [approveAt(at, bob, 'bob-approves-00000001'), approveAt(at, carol, 'carol-approves-000001')],
+    });
+
+    expect(output.status).toBe('expired');
+    expect(
+      trailOf(fake)
+        .filter((record) => record.type === 'request.approved')
+        .map((record) => [record.actor?.id, record.data.nonce]),
+    ).toEqual([
+      [bob.id, 'bob-approves-00000001'],
+      [carol.id, 'carol-approves-000001'],
+    ]);
+    expect(typesOf(fake)).toContain('request.statusChanged');
+    expect(fake.unconsumedEvents).toEqual([]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('audits every command that came while the closing step ran, in order, each once', () => {
+    const closedAt = after(10);
+    const { fake, output } = orchestration({
+      events: [
+        cancelAt(closedAt),
+        approveAt(closedAt, carol, 'late-carol-000000001'),
+        approveAt(closedAt, bob, 'late-bob-00000000001'),
+      ],
+    });
+
+    expect(output.status).toBe('cancelled');
+    expect(refusalsOf(fake).map((refused) => [refused.actor, refused.code, refused.nonce])).toEqual([
+      [carol.id, 'invalid_state', 'late-carol-000000001'],
+      [bob.id, 'invalid_state', 'late-bob-00000000001'],
+    ]);
+    expect(fake.unconsumedEvents).toEqual([]);
+    expectChainedAndCarried(fake);
+  });
+
   it('audits a command that came while the completed request executed as refused, once, after the execution', () => {
     const { fake, output } = orchestration({
       request: aRequest(1),
