@@ -556,9 +556,9 @@ describe('approvalOrchestrator', () => {
     });
 
     expect(output.status).toBe('cancelled');
-    expect(refusalsOf(fake).map((refused) => [refused.actor, refused.code, refused.nonce])).toEqual([
-      [carol.id, 'invalid_state', 'late-carol-000000001'],
-      [bob.id, 'invalid_state', 'late-bob-00000000001'],
+    expect(refusalsOf(fake)).toEqual([
+      expect.objectContaining({ actor: carol.id, code: 'invalid_state', nonce: 'late-carol-000000001' }),
+      expect.objectContaining({ actor: bob.id, code: 'invalid_state', nonce: 'late-bob-00000000001' }),
     ]);
     expect(fake.unconsumedEvents).toEqual([]);
     expectChainedAndCarried(fake);
