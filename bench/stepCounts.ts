@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     const db = new Database(path.join(dataDir, 'durable.sqlite'), { readonly: true });
     const lifecycle: Counts[] = [];
     const followUp: Counts[] = [];
+    const whole: Counts[] = [];
     for (const id of ids) {
       const texts = db
         .prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY idx')
@@ -89,10 +90,12 @@ async function main(): Promise<void> {
       const [main, tail] = split(texts);
       lifecycle.push(count(main));
       followUp.push(count(tail));
+      whole.push(count(texts));
     }
     db.close();
     report('lifecycle (submit to execution recorded)', lifecycle);
     report('device follow-up and end (counted apart)', followUp);
+    report('whole instance', whole);
   } finally {
     client.close();
     await runtime.dispose();
