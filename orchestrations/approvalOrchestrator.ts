@@ -63,12 +63,16 @@ const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
  * chains the audit records itself (chaining is pure) and carries the read model's etag from step
  * to step: recording a step then needs no reads.
  *
- * Commands are applied only when they are genuine: the `authorizeCommand` activity checks each
- * one's signature (made by the app's HTTP layer) and freshness and reads the actor's app roles and
- * groups again from the directory, and each signature's nonce is applied once. A command that
- * fails any of this is audited as `request.eventRefused` (`command_unauthenticated`,
- * `command_stale`, `command_replayed`) and changes nothing else; nothing about the actor's rights
- * is taken from the event.
+ * A step is one activity (one episode): `recordStep` for a step it computes itself, `commandStep`
+ * for a command, `executeStep` for the execution; the last two carry no copy of the request (the
+ * activity reads it from the store when its etag is the one the orchestration last wrote), and the
+ * orchestration applies the same pure rules (`steps.ts`) with what the activity read, to its own
+ * copy. Commands are applied only when they are genuine: `commandStep` checks each one's signature
+ * (made by the app's HTTP layer) and freshness and reads the actor's app roles and groups again
+ * from the directory, and each signature's nonce is applied once. A command that fails any of this
+ * is audited as `request.eventRefused` (`command_unauthenticated`, `command_stale`,
+ * `command_replayed`) and changes nothing else; nothing about the actor's rights is taken from the
+ * event. A command that comes while a step runs is caught by a spare waiter (see `spares`).
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ApprovalOrchestrationInput>();
