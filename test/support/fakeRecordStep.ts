@@ -146,7 +146,7 @@ export function commandStepIn(
     const { requestId, event, at, after } = input;
     const genuine = event as CommandEvent;
     const screening = Boolean(input.replayed || input.refuse);
-    const request = input.request ?? record.model.value!;
+    const request = input.request ? jsonCopy(input.request) : record.model.value!;
     const groupIds = !screening && genuine?.kind === 'decide' ? request.policy.approverGroupIds : [];
     const auth = part(authorizeCommand, authorize, {
       instanceId: requestId,

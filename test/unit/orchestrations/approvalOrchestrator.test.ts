@@ -6,6 +6,7 @@ import type {
   AuthorizeCommandOutput,
   CommandEvent,
   CommandStepInput,
+  CommandStepOutput,
   ExecuteStepInput,
   RecordStepInput,
 } from '../../../orchestrations/contracts';
@@ -41,6 +42,7 @@ import {
   trailOf,
   typesOf,
   withSteps,
+  commandStepIn,
   partNames,
   partsOf,
 } from '../../support/fakeRecordStep';
@@ -521,6 +523,61 @@ describe('approvalOrchestrator', () => {
     expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([]);
     expect(fake.unconsumedEvents).toHaveLength(1);
     expectChainedAndCarried(fake);
+  });
+
+  it('sends its copy of the request when the store’s was another version, and carries on from that step', () => {
+    const record = recordStepInStore();
+    const inner = commandStepIn(record, authorizeGenuine);
+    // The store lags (or a re-run found the step written): each command step first answers stale.
+    const lagging: ActivityHandler = (raw, call) => {
+      const step = raw as CommandStepInput;
+      return step.request ? inner(raw, call) : ({ stale: true, etag: null, next: step.after } as CommandStepOutput);
+    };
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: { [recordStep]: record, [commandStep]: lagging },
+    });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    const commands = fake.activities
+      .filter((call) => call.name === commandStep)
+      .map((call) => call.input as CommandStepInput);
+    expect(commands.map((step) => step.request?.status)).toEqual([undefined, 'needsApproval', undefined, 'approved']);
+    // The second call is the same step (same time, position and etag), only with the request.
+    expect(commands[1]).toEqual({ ...commands[0], request: expect.anything() });
+    expect(typesOf(fake)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('fails loudly rather than keep a copy of the request that differs from what its command step recorded', () => {
+    // A step that says it left the request approved, with rights under which the rules refuse the approval.
+    const inconsistent: ActivityHandler = (raw) => {
+      const step = raw as CommandStepInput;
+      return {
+        verified: { nonce: 'nonce-inconsistent-01', issuedAt: after(10) },
+        rights: { actorRoles: [], actorGroupIds: [] },
+        status: 'approved',
+        etag: 'etag-9',
+        next: step.after,
+      } satisfies CommandStepOutput;
+    };
+    expect(() =>
+      orchestration({
+        request: aRequest(1),
+        events: [approveAt(after(10), bob)],
+        handlers: { [commandStep]: inconsistent },
+      }),
+    ).toThrow("request req-1: the command step left it approved, the orchestration's copy needsApproval");
   });
 
   it('applies, in order, a command that came while the step before it ran, when the wait before was won by the reminder', () => {
