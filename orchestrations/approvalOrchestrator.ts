@@ -131,7 +131,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     result: CommandResult,
     start?: ApprovalOrchestrationInput,
     kind?: NotificationKind,
+    derive?: { command?: Command },
   ): Generator<df.Task, string | undefined, unknown> {
+    // `derive`: `result` is `command` applied to the request as the last step stored it (none: unchanged).
+    const derivable = derive !== undefined && request === stored.value;
     request = result.request;
     // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
     const events = withNonce(result.events, commandNonce);
@@ -142,13 +145,29 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
     // The first step's request and etag are its start input's: not carried twice.
-    if (request !== stored.value || (kind !== undefined && !start))
-      step.request = { value: request, etag: stored.etag };
+    // A step the activity can derive from the stored read model carries no request (a point read instead).
+    const carried = { value: request, etag: stored.etag };
+    if (request !== stored.value || (kind !== undefined && !start)) {
+      if (derivable) step.derive = { requestId: request.id, etag: stored.etag, ...derive };
+      else step.request = carried;
+    }
     if (kind !== undefined)
       step.notify = { kind, notificationId: context.df.newGuid(request.id), at: now(), after: trailEnd };
-    const output = (yield* settle(
+    let output = (yield* settle(
       context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step),
     )) as RecordStepOutput;
+    if (output !== null && typeof output === 'object' && 'stale' in output) {
+      // The store held another version: the same step again, with the orchestration's copy.
+      const { derive: _derived, ...rest } = step;
+      output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
+          ...rest,
+          request: carried,
+        } satisfies RecordStepInput),
+      )) as RecordStepOutput;
+      if (output !== null && typeof output === 'object' && 'stale' in output)
+        throw new Error(`request ${request.id}: a step carrying its request answered stale`);
+    }
     if (output === null) return undefined;
     if (typeof output === 'string') {
       stored = { value: request, etag: output };
@@ -464,7 +483,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       if (winner === reminder) {
         expiry.cancel();
         reminded = true;
-        yield* record({ request, events: [] }, undefined, 'reminder');
+        yield* record({ request, events: [] }, undefined, 'reminder', {});
         continue;
       }
       reminder?.cancel();
@@ -478,7 +497,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           yield* record({ request, events: [refusal(expire, error.code, error.message)] });
           continue;
         }
-        yield* record(result, undefined, notificationFor(result));
+        yield* record(result, undefined, notificationFor(result), { command: expire });
       } else {
         expiry.cancel();
         arrived = { event: next.result };
@@ -501,13 +520,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       if (followUp && observable(request.execution)) {
         const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
         try {
-          yield* record(
-            applyCommand(request, {
-              kind: 'recordObservation',
-              outcome,
-              ...(devices === undefined ? {} : { devices }),
-            }),
-          );
+          const observed: Command = {
+            kind: 'recordObservation',
+            outcome,
+            ...(devices === undefined ? {} : { devices }),
+          };
+          yield* record(applyCommand(request, observed), undefined, undefined, { command: observed });
         } catch (error) {
           // An outcome the rules refuse (a malformed state) is left unrecorded, not a failed orchestration.
           if (!isDomainError(error)) throw error;

@@ -1,6 +1,6 @@
 import type { ChainStart } from '../shared/domain/auditChain';
 import type { ApprovalRequest, AuditRecord, DeviceOutcome, Execution } from '../shared/domain/model';
-import type { DomainEvent } from '../shared/domain/lifecycle';
+import type { Command, DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type { CommandSignature, SignatureRefusal } from '../shared/keys/commandSignature';
@@ -61,6 +61,13 @@ export interface RecordStepInput extends Correlated {
   start?: ApprovalOrchestrationInput;
   /** The notification this step sends once its records are written (needs `request`, or on the first step `start`). */
   notify?: StepNotification;
+  /**
+   * Instead of `request`: the read model after the step is the stored one at `etag` with `command`
+   * applied (none: unchanged, e.g. a reminder), the same rules the orchestration applied to its
+   * copy; when the store holds another version the activity records nothing and answers `stale`,
+   * and the orchestration sends its copy.
+   */
+  derive?: { requestId: string; etag: string; command?: Command };
 }
 
 /**
@@ -85,9 +92,9 @@ export interface StepNotification {
  * for a step that notifies nothing; for one that notifies, that etag and where the trail continues
  * after the outcomes' records (`next`), with `unrecorded`, the outcomes' records, chained, when
  * writing them failed after the messages went out (the orchestration then records them as a step
- * of their own, so a passing store outage never sends a message twice); or why the start was refused.
+ * of their own, so a passing store outage never sends a message twice); or why the start was refused; or `stale` (see `derive`).
  */
-export type RecordStepOutput = string | null | { startRefused: string } | NotifiedStepOutput;
+export type RecordStepOutput = string | null | { startRefused: string } | { stale: true } | NotifiedStepOutput;
 
 /** The `recordStep` output of a step that notified (see {@link RecordStepOutput}). */
 export interface NotifiedStepOutput {

@@ -141,6 +141,7 @@ export function stepOutput(
 ): { etag: string | null; next: ChainStart; unrecorded?: AuditRecord[] } {
   if (output === null || typeof output === 'string') return { etag: output, next };
   if ('startRefused' in output) throw new Error(`a step refused its start: ${output.startRefused}`);
+  if ('stale' in output) throw new Error('a step with its request found it stale');
   return {
     etag: output.etag,
     next: output.next,

@@ -5,6 +5,8 @@ import { verifyStartSignature } from '../../shared/keys/commandSignature';
 import { isStoreError, type Store } from '../../shared/store/store';
 import { readTrail } from '../../shared/store/trail';
 import type { AuditRecord } from '../../shared/domain/model';
+import { isDomainError } from '../../shared/domain/errors';
+import { applyCommand } from '../../shared/domain/lifecycle';
 import { startRecords } from '../steps';
 import type { NotifiedStepOutput, NotifyInput, NotifyOutput, RecordStepInput, RecordStepOutput } from '../contracts';
 
@@ -34,16 +36,29 @@ export type Send = (input: NotifyInput) => Promise<NotifyOutput>;
 export type RecordStep = (input: RecordStepInput) => Promise<RecordStepOutput>;
 
 export function makeRecordStep(
-  store: Pick<Store, 'recordStep' | 'listAudit'>,
+  store: Pick<Store, 'recordStep' | 'listAudit'> & Partial<Pick<Store, 'getRequest'>>,
   keys: AppKeyRing,
   send: Send,
 ): RecordStep {
-  return async function recordStep({ start, notify, ...step }: RecordStepInput): Promise<RecordStepOutput> {
+  return async function recordStep({ start, notify, derive, ...step }: RecordStepInput): Promise<RecordStepOutput> {
     if (start) {
       const verdict = verifyStartSignature(keys, start.request?.id ?? '', start);
       if (!verdict.ok) return { startRefused: verdict.reason };
       // The first step's records derive from the start input, which the history holds already.
       if (step.records.length === 0) step.records = startRecords(start).records;
+    }
+    if (derive) {
+      // The read model is the orchestration's copy when it is at the etag: the step applies to it (no request carried).
+      const stored = await store.getRequest?.(derive.requestId);
+      if (stored?.etag !== derive.etag) return { stale: true };
+      let value = stored.value;
+      try {
+        if (derive.command) value = applyCommand(value, derive.command).request;
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        return { stale: true };
+      }
+      step.request = { value, etag: stored.etag };
     }
     const etag =
       step.records.length > 0

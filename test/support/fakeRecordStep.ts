@@ -50,8 +50,10 @@ export const delivers: Sender = () => ({
   problems: [],
 });
 
-/** The records each step wrote of its own (the first step's derived from its start input). */
-const OWN = new WeakMap<ActivityCall, AuditRecord[]>();
+/** Each step as the fake wrote it: the first step's records derived from its start input, a derived step's request from the store. */
+const STEP = new WeakMap<ActivityCall, RecordStepInput>();
+/** The steps that answered stale and wrote nothing. */
+const STALE = new WeakSet<ActivityCall>();
 
 /** What each step answered, and the outcome records a notifying step wrote. */
 export const OUTCOMES = new WeakMap<ActivityCall, { records: AuditRecord[]; output: RecordStepOutput }>();
@@ -69,9 +71,19 @@ export function recordStepInStore(send: Sender = delivers, options: { unrecorded
     const sent = raw as RecordStepInput;
     // The first step's records derive from its start input, as the real activity derives them.
     // (Through JSON: the fake clones activity inputs with structuredClone, into another realm.)
-    const step: RecordStepInput =
+    let step: RecordStepInput =
       sent.start && sent.records.length === 0 ? { ...sent, records: startRecords(jsonCopy(sent.start)).records } : sent;
-    OWN.set(call, step.records);
+    // A derived step: the stored read model with the command applied, as the real activity derives it.
+    if (step.derive) {
+      const { derive, ...rest } = step;
+      if (derive.etag !== model.etag) {
+        STALE.add(call);
+        return { stale: true } satisfies RecordStepOutput;
+      }
+      const value = derive.command ? applyCommand(model.value!, jsonCopy(derive.command)).request : model.value!;
+      step = { ...rest, request: { value, etag: model.etag } };
+    }
+    STEP.set(call, step);
     // Held as the store holds it: JSON (the inputs come cloned into another realm).
     if (step.start) Object.assign(model, { value: jsonCopy(step.start.request), etag: step.start.etag });
     if (step.request) model.value = jsonCopy(step.request.value);
@@ -264,17 +276,18 @@ export const partsOf = (fake: FakeOrchestration): ActivityCall[] =>
 export const partNames = (fake: FakeOrchestration): string[] => partsOf(fake).map((call) => call.name);
 
 /** Every step written (recordStep, and the recordStep part of the one-activity steps), in order. */
-export const stepCalls = (fake: FakeOrchestration) => partsOf(fake).filter((call) => call.name === recordStep);
+export const stepCalls = (fake: FakeOrchestration) =>
+  partsOf(fake).filter((call) => call.name === recordStep && !STALE.has(call));
 /** Each step as written: its input, with the records it wrote of its own. */
 export const stepsOf = (fake: FakeOrchestration): RecordStepInput[] =>
   stepCalls(fake).map((call) => {
     const input = call.input as RecordStepInput;
-    return { ...input, records: OWN.get(call) ?? input.records };
+    return STEP.get(call) ?? input;
   });
 /** Every audit record the orchestration's steps wrote, in order: each step's own, then its notification's outcomes. */
 export const trailOf = (fake: FakeOrchestration): AuditRecord[] =>
   stepCalls(fake).flatMap((call) => [
-    ...(OWN.get(call) ?? (call.input as RecordStepInput).records),
+    ...(STEP.get(call) ?? (call.input as RecordStepInput)).records,
     ...(OUTCOMES.get(call)?.records ?? []),
   ]);
 export const typesOf = (fake: FakeOrchestration) => trailOf(fake).map((record) => record.type);

@@ -9,6 +9,7 @@ import type {
   CommandStepOutput,
   ExecuteStepInput,
   RecordStepInput,
+  RecordStepOutput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
@@ -148,7 +149,8 @@ function expectChainedAndCarried(fake: Fake) {
   const carried: [string, string][] = [];
   for (const call of stepCalls(fake)) {
     const step = call.input as RecordStepInput;
-    if (step.request) carried.push([step.request.etag, last]);
+    const etag = step.request?.etag ?? step.derive?.etag;
+    if (etag !== undefined) carried.push([etag, last]);
     const answered = OUTCOMES.get(call)?.output;
     if (typeof answered === 'string') last = answered;
     else if (answered && 'etag' in answered && answered.etag !== null) last = answered.etag;
@@ -578,6 +580,34 @@ describe('approvalOrchestrator', () => {
         handlers: { [commandStep]: inconsistent },
       }),
     ).toThrow("request req-1: the command step left it approved, the orchestration's copy needsApproval");
+  });
+
+  it('has the reminder and the expiry derived from the stored request, and sends its copy when the store’s is another version', () => {
+    const { fake } = orchestration();
+    const inputs = fake.activities
+      .filter((call) => call.name === recordStep)
+      .map((call) => call.input as RecordStepInput);
+    expect(inputs.map((step) => [step.request, step.derive])).toEqual([
+      [undefined, undefined], // the first step: its start input
+      [undefined, { requestId: 'req-1', etag: 'etag-2' }], // the reminder: the request unchanged
+      [undefined, { requestId: 'req-1', etag: 'etag-3', command: { kind: 'expire', at: EXPIRES } }],
+    ]);
+
+    const record = recordStepInStore();
+    const lagging: ActivityHandler = (raw, call) =>
+      (raw as RecordStepInput).derive ? ({ stale: true } satisfies RecordStepOutput) : record(raw, call);
+    const again = orchestration({ handlers: { [recordStep]: lagging } });
+    expect(again.output.status).toBe('expired');
+    const sent = again.fake.activities.map((call) => call.input as RecordStepInput);
+    expect(
+      sent.map((step) => [step.derive?.command?.kind ?? (step.derive ? 'derive' : null), step.request?.value.status]),
+    ).toEqual([
+      [null, undefined],
+      ['derive', undefined],
+      [null, 'needsApproval'],
+      ['expire', undefined],
+      [null, 'expired'],
+    ]);
   });
 
   it('applies, in order, a command that came while the step before it ran, when the wait before was won by the reminder', () => {

@@ -8,7 +8,8 @@ import type {
   RecordStepInput,
 } from '../../../orchestrations/contracts';
 import { commandOf, commandStep, startRecords } from '../../../orchestrations/steps';
-import { chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
+import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
+import { applyCommand } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
 import type { ApprovalRequest } from '../../../shared/domain/model';
 import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
@@ -277,7 +278,7 @@ describe('the commandStep activity', () => {
   });
 });
 
-describe('the recordStep activity’s first step', () => {
+describe('the recordStep activity, carrying no request', () => {
   it('derives its records from the start input, which the orchestration does not send twice', async () => {
     const request = newRequest();
     const { etag } = await store.createRequest(request);
@@ -287,5 +288,31 @@ describe('the recordStep activity’s first step', () => {
     await makeRecordStep(store, keys, sender())(step);
 
     expect(await readTrail(store, request.id)).toEqual(startRecords({ request }).records);
+  });
+
+  it('derives a step from the stored read model at the orchestration’s etag, and answers stale at another', async () => {
+    const request = newRequest();
+    const stored = await submitted(request);
+    const expire = { kind: 'expire', at: request.expiresAt } as const;
+    const events = applyCommand(request, expire).events;
+    const { records } = chainEvents(events, stored.after);
+    const record = makeRecordStep(store, keys, sender());
+
+    const stale = await record({
+      records,
+      derive: { requestId: request.id, etag: 'another-version', command: expire },
+    });
+    expect(stale).toEqual({ stale: true });
+    expect(await readTrail(store, request.id)).toHaveLength(1);
+
+    const etag = await record({ records, derive: { requestId: request.id, etag: stored.etag, command: expire } });
+    const now = (await store.getRequest(request.id))!;
+    expect(etag).toBe(now.etag);
+    expect(now.value.status).toBe('expired');
+    expect((await readTrail(store, request.id)).map((one) => one.type)).toEqual([
+      'request.submitted',
+      'request.expired',
+      'request.statusChanged',
+    ]);
   });
 });
