@@ -101,7 +101,7 @@ describe('the clock route', () => {
 });
 
 describe('runtime settings', () => {
-  test('default to port 7071 on loopback, the real clock and the in-process transport', () => {
+  test('default to port 7071 on loopback, the real clock, the in-process transport and the app on its own thread', () => {
     expect(runtimeSettingsFromEnv({}, '/app')).toEqual({
       appDir: '/app',
       port: 7071,
@@ -112,6 +112,7 @@ describe('runtime settings', () => {
       bodyLimitBytes: 104_857_600,
       synchronous: 'FULL',
       rpcTransport: 'inprocess',
+      appThread: true,
       intuneDeviceDelayMs: 300_000,
     });
   });
@@ -128,6 +129,11 @@ describe('runtime settings', () => {
     expect(settings.intuneDeviceDelayMs).toBe(30_000);
   });
 
+  test('run the app on the host thread with MAA_LOCAL_APP_THREAD=off', () => {
+    expect(runtimeSettingsFromEnv({ MAA_LOCAL_APP_THREAD: 'OFF' }, '/app').appThread).toBe(false);
+    expect(runtimeSettingsFromEnv({ MAA_LOCAL_APP_THREAD: 'on' }, '/app').appThread).toBe(true);
+  });
+
   test.each([
     [{ PORT: '70000' }, /PORT must be a port number/],
     [{ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '-1' }, /positive number of bytes/],
@@ -135,6 +141,7 @@ describe('runtime settings', () => {
     [{ MAA_LOCAL_SYNCHRONOUS: 'OFF' }, /FULL or NORMAL/],
     [{ MAA_LOCAL_INTUNE_DEVICE_DELAY: '5 minutes' }, /MAA_LOCAL_INTUNE_DEVICE_DELAY must be an ISO-8601 duration/],
     [{ MAA_LOCAL_RPC_TRANSPORT: 'grpc' }, /"inprocess" or "http"/],
+    [{ MAA_LOCAL_APP_THREAD: 'yes' }, /MAA_LOCAL_APP_THREAD must be "on" or "off"/],
   ])('refuse %j', (env, message) => {
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(AppLoadError);
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(message);
