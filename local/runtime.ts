@@ -189,14 +189,16 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.timers?.stop();
     const closing = [closeServer(this.server), closeServer(this.rpcServer)];
+    // Requests in flight are answered (bounded: a client may hold its connection open).
+    const served = Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await this.engine?.stop();
+    await served;
     await this.app
       ?.appTerminate()
       .catch((error: unknown) => this.log.error('host', `appTerminate hook failed: ${String(error)}`));
     await this.app?.close();
     this.store?.close();
     this.intune?.close();
-    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   /**
@@ -241,7 +243,12 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 function closeServer(server: http.Server | undefined): Promise<void> {
   if (!server) return Promise.resolve();
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    // A keep-alive connection whose request is in flight closes as soon as its answer is written.
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -106,7 +106,10 @@ export class AppThread implements AppHost {
     return (await this.request((id) => ({ type: 'invoke', id, functionId, inputData, triggerMetadata })))!;
   }
 
-  async close(): Promise<void> {
+  /** Lets invocations still in flight (a timer function, say) finish, for at most `graceMs`, then ends the thread. */
+  async close(graceMs = 5000): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     this.closing = true;
     await this.worker?.terminate();
   }
