@@ -110,6 +110,22 @@ describe('the app on its own thread (MAA_LOCAL_APP_THREAD=on, the default)', () 
       await own.dispose();
     }
   });
+
+  it('exits with code 1, naming the error, when an uncaught error ends the app thread', async () => {
+    const own = await startRuntime({ appDir });
+    try {
+      const crashed = await fetch(`${own.url}/api/crash`, { method: 'POST' });
+      expect(crashed.status).toBe(202);
+      const code = await new Promise<number | null>((resolve) => {
+        if (own.process.exitCode !== null) resolve(own.process.exitCode);
+        else own.process.once('exit', (exitCode) => resolve(exitCode));
+      });
+      expect(code).toBe(1);
+      expect(own.output()).toMatch(/the app stopped: .*the app crashed on purpose/);
+    } finally {
+      await own.dispose();
+    }
+  });
 });
 
 describe('the app on the host thread (MAA_LOCAL_APP_THREAD=off)', () => {
