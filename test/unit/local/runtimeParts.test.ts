@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { RuntimeClock } from '../../../local/clock';
 import { durableClientInput, managementUrls } from '../../../local/durable/clientInput';
 import { AppLoadError } from '../../../local/host/appLoader';
+import { reportError, reportedError } from '../../../local/host/appProtocol';
 import type { HostResponse } from '../../../local/host/httpHost';
 import { clockRoute } from '../../../local/routes/clockRoute';
 import { LocalRoutes } from '../../../local/routes/localRoutes';
@@ -145,5 +146,23 @@ describe('runtime settings', () => {
   ])('refuse %j', (env, message) => {
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(AppLoadError);
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(message);
+  });
+});
+
+describe('errors crossing the app thread', () => {
+  test('keep their name, message and stack, as the worker reports a failed invocation', () => {
+    const thrown = new TypeError('no such device');
+    const again = reportedError(reportError(thrown));
+    expect(again).toBeInstanceOf(Error);
+    expect({ name: again.name, message: again.message, stack: again.stack }).toEqual({
+      name: 'TypeError',
+      message: 'no such device',
+      stack: thrown.stack,
+    });
+  });
+
+  test('report a thrown non-error as its text', () => {
+    expect(reportError('plain text')).toEqual({ name: 'Error', message: 'plain text' });
+    expect(reportedError({ name: 'Error', message: 'plain text' }).stack).toBe('Error: plain text');
   });
 });
