@@ -53,7 +53,7 @@ const realNow = RealDate.now.bind(RealDate);
  * app's own timestamps move with the runtime clock. Dates built from explicit values are unchanged,
  * and `instanceof Date` keeps working for dates made before or after the swap.
  */
-export function installProcessClock(clock: RuntimeClock): void {
+export function installProcessClock(clock: Pick<RuntimeClock, 'now'>): void {
   class RuntimeDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(clock.now());

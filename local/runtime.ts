@@ -7,22 +7,14 @@ import { applyLocalAppSettings } from './appSettings';
 import { RuntimeClock, installProcessClock } from './clock';
 import { durableClientInput, managementUrls, type DurableEndpoint } from './durable/clientInput';
 import { DurableEngine } from './durable/engine';
-import { installInProcessTransport } from './durable/inProcessTransport';
 import { ManagementApi } from './durable/managementApi';
 import { DurableStore } from './durable/store';
 import { loadSystemKey, systemKeyPath } from './durable/systemKey';
-import {
-  AppLoadError,
-  classifyFunctions,
-  findEntryPoints,
-  loadEntryPoints,
-  readHostSettings,
-  type HostedFunction,
-} from './host/appLoader';
+import { InlineApp, type AppHost } from './host/appHost';
+import { classifyFunctions, readHostSettings, type HostedFunction } from './host/appLoader';
+import { AppThread } from './host/appThread';
 import { HostDispatcher } from './host/dispatch';
-import { FunctionsCore } from './host/functionsCore';
 import { HttpHost } from './host/httpHost';
-import { Invoker } from './host/invoker';
 import { TimerHost } from './host/timerHost';
 import { LocalIdentity } from './identity/localIdentity';
 import { LocalIntune } from './intune/localIntune';
@@ -40,8 +32,7 @@ export class LocalRuntime {
   readonly clock: RuntimeClock;
   readonly log: Logger;
   readonly localRoutes = new LocalRoutes();
-  private core!: FunctionsCore;
-  private invoker!: Invoker;
+  private app!: AppHost;
   private functions: HostedFunction[] = [];
   private store!: DurableStore;
   private engine!: DurableEngine;
@@ -66,21 +57,28 @@ export class LocalRuntime {
   async start(): Promise<void> {
     const { settings } = this;
     if (settings.manualClock) installProcessClock(this.clock);
-    this.core = new FunctionsCore((level, category, message) => this.log.log(level, `host/${category}`, message));
-    this.core.installRequireHook();
     const hostSettings = readHostSettings(settings.appDir);
-    this.invoker = new Invoker(this.core, (fn, level, _category, message) => this.log.log(level, fn, message));
-
-    const entryPoints = findEntryPoints(settings.appDir);
-    await loadEntryPoints(this.core, settings.appDir, entryPoints);
-    this.core.lock();
-    if (!this.core.programmingModel) throw new AppLoadError('the app registered no functions through @azure/functions');
-    const capabilities = await this.core.programmingModel.getCapabilities?.({});
-    if (capabilities?.HttpUri)
-      throw new AppLoadError(
-        'HTTP streaming (app.setup({ enableHttpStream: true })) is not supported by the local runtime',
-      );
-    this.functions = classifyFunctions(this.core);
+    const log = (level: string, source: string, message: string) => this.log.log(level, source, message);
+    const appThread = settings.appThread
+      ? new AppThread({
+          appDir: settings.appDir,
+          clock: this.clock,
+          logLevel: settings.logLevel,
+          log,
+          onExit: (error) => {
+            // As when the language worker dies: nothing is lost (the store is durable), but this host cannot go on.
+            this.log.error('host', `the app stopped: ${describeError(error)}`);
+            process.exit(1);
+          },
+        })
+      : undefined;
+    this.app =
+      appThread ??
+      new InlineApp(settings.appDir, {
+        system: (level, category, message) => log(level, `host/${category}`, message),
+        invocation: (fn, level, _category, message) => log(level, fn, message),
+      });
+    this.functions = classifyFunctions(await this.app.load());
 
     mkdirSync(settings.dataDir, { recursive: true });
     this.durable = { hubName: hostSettings.hubName, systemKey: loadSystemKey(settings.dataDir) };
@@ -88,6 +86,7 @@ export class LocalRuntime {
     if (settings.manualClock) {
       // Manual time survives restarts, so history timestamps and timers never see it go backwards.
       this.clock.restoreOffset(Number(this.store.getMeta('manualClockOffsetMs') ?? 0));
+      appThread?.syncClock();
       this.clock.persist = (offset) => this.store.setMeta('manualClockOffsetMs', String(offset));
     }
     const concurrency = (key: string) => {
@@ -99,7 +98,7 @@ export class LocalRuntime {
     this.engine = new DurableEngine({
       store: this.store,
       clock: this.clock,
-      invoker: this.invoker,
+      invoker: this.app,
       functions: this.functions,
       log: this.log,
       maxConcurrentOrchestrations: concurrency('maxConcurrentOrchestratorFunctions'),
@@ -111,7 +110,7 @@ export class LocalRuntime {
     this.httpHost = new HttpHost(
       this.functions,
       hostSettings.routePrefix,
-      this.invoker,
+      this.app,
       () => this.clientInputText,
       (name, error) => this.log.error(name, `HTTP function failed: ${describeError(error)}`),
     );
@@ -144,16 +143,16 @@ export class LocalRuntime {
     this.timers = new TimerHost(
       this.functions,
       this.clock,
-      this.invoker,
+      this.app,
       this.log,
       process.env,
       () => this.clientInputText,
     );
     this.clientInputText = JSON.stringify(durableClientInput(this.durable, this.publicOrigin, this.rpcBaseUrl));
     if (settings.rpcTransport === 'inprocess')
-      installInProcessTransport(settings.appDir, this.rpcBaseUrl, this.management);
+      this.app.serveClient(this.rpcBaseUrl, (request) => this.management.handle(request));
 
-    await this.invoker.appStart(settings.appDir);
+    await this.app.appStart(settings.appDir);
     this.engine.recover();
     this.timers.start();
   }
@@ -190,13 +189,16 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.timers?.stop();
     const closing = [closeServer(this.server), closeServer(this.rpcServer)];
+    // Requests in flight are answered (bounded: a client may hold its connection open).
+    const served = Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await this.engine?.stop();
-    await this.invoker
+    await served;
+    await this.app
       ?.appTerminate()
       .catch((error: unknown) => this.log.error('host', `appTerminate hook failed: ${String(error)}`));
+    await this.app?.close();
     this.store?.close();
     this.intune?.close();
-    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   /**
@@ -241,7 +243,12 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 function closeServer(server: http.Server | undefined): Promise<void> {
   if (!server) return Promise.resolve();
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    // A keep-alive connection whose request is in flight closes as soon as its answer is written.
+    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -14,6 +14,8 @@ export interface RuntimeSettings {
   synchronous: 'FULL' | 'NORMAL';
   /** How DurableClient reaches the management API: in-process (default) or over the loopback listener. */
   rpcTransport: 'inprocess' | 'http';
+  /** Whether the app's functions run on their own thread (default) or on the host's. */
+  appThread: boolean;
   /** The Graph application permissions granted to the app's local Graph client, replacing the seeded list. */
   graphPermissions?: string[];
   /** How long a wipe or retire in the local Intune tenant stays pending, in milliseconds (runtime clock). */
@@ -39,6 +41,8 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): 
   const transport = (env.MAA_LOCAL_RPC_TRANSPORT ?? 'inprocess').toLowerCase();
   if (transport !== 'inprocess' && transport !== 'http')
     throw new AppLoadError('MAA_LOCAL_RPC_TRANSPORT must be "inprocess" or "http"');
+  const appThread = (env.MAA_LOCAL_APP_THREAD ?? 'on').toLowerCase();
+  if (appThread !== 'on' && appThread !== 'off') throw new AppLoadError('MAA_LOCAL_APP_THREAD must be "on" or "off"');
   const delay = (env.MAA_LOCAL_INTUNE_DEVICE_DELAY ?? '').trim() || INTUNE_DEVICE_DELAY_DEFAULT;
   let intuneDeviceDelayMs: number;
   try {
@@ -51,6 +55,7 @@ export function runtimeSettingsFromEnv(env: NodeJS.ProcessEnv, appDir: string): 
     appDir,
     port,
     rpcTransport: transport,
+    appThread: appThread === 'on',
     host: env.MAA_LOCAL_HOST ?? '127.0.0.1',
     dataDir: path.resolve(appDir, env.MAA_DATA_DIR ?? '.data'),
     manualClock: clock === 'manual',

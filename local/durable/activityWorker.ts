@@ -1,5 +1,5 @@
 import type { RuntimeClock } from '../clock';
-import type { Invoker } from '../host/invoker';
+import type { AppInvoker } from '../host/invoker';
 import { describeError, type Logger } from '../log';
 import { Fifo } from './fifo';
 import { missingFunctionMessage, type FunctionRegistry } from './functionRegistry';
@@ -11,7 +11,7 @@ import type { DurableStore, WorkRow } from './store';
 export interface ActivityWorkerOptions {
   store: DurableStore;
   clock: RuntimeClock;
-  invoker: Invoker;
+  invoker: AppInvoker;
   functions: FunctionRegistry;
   log: Logger;
   maxConcurrent: number;

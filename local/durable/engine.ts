@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RuntimeClock } from '../clock';
 import type { HostedFunction } from '../host/appLoader';
-import type { Invoker } from '../host/invoker';
+import type { AppInvoker } from '../host/invoker';
 import { describeError, type Logger } from '../log';
 import { ActivityWorker } from './activityWorker';
 import {
@@ -40,7 +40,7 @@ export type DeliveryResult = 'accepted' | 'notFound' | 'gone';
 export interface EngineOptions {
   store: DurableStore;
   clock: RuntimeClock;
-  invoker: Invoker;
+  invoker: AppInvoker;
   functions: HostedFunction[];
   log: Logger;
   maxConcurrentOrchestrations: number;
@@ -76,7 +76,7 @@ const STEPS_PER_TURN = 16;
 export class DurableEngine {
   private readonly store: DurableStore;
   private readonly clock: RuntimeClock;
-  private readonly invoker: Invoker;
+  private readonly invoker: AppInvoker;
   private readonly log: Logger;
   private readonly functions: FunctionRegistry;
   private readonly scheduler: InstanceScheduler;

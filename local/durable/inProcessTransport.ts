@@ -1,4 +1,7 @@
-import type { ManagementApi } from './managementApi';
+import type { ManagementRequest, ManagementResponse } from './managementApi';
+
+/** Answers one management API request: the API itself, or the host across the app thread's port. */
+export type ManagementHandler = (request: ManagementRequest) => Promise<ManagementResponse>;
 
 interface AxiosConfig {
   url?: string;
@@ -15,13 +18,14 @@ interface AxiosModule {
 }
 
 /**
- * Serves the app's `DurableClient` calls to `rpcBaseUrl` inside the process: the SDK still builds
+ * Serves the app's `DurableClient` calls to `rpcBaseUrl` without a socket: the SDK still builds
  * the same HTTP requests (method, URL, headers, JSON body) and gets the same status, headers and
- * body back from the same management API, without a loopback socket in between. Other URLs go
+ * body back from the same management API (`handle`: in this thread, or the host's across the app
+ * thread's message port), without a loopback socket in between. Other URLs go
  * through axios's normal HTTP adapter. Returns false when the app's durable-functions has no axios
  * to attach to (the client then simply uses the loopback listener).
  */
-export function installInProcessTransport(appDir: string, rpcBaseUrl: string, api: ManagementApi): boolean {
+export function installInProcessTransport(appDir: string, rpcBaseUrl: string, handle: ManagementHandler): boolean {
   let axios: AxiosModule;
   try {
     const durableEntry = require.resolve('durable-functions', { paths: [appDir] });
@@ -44,7 +48,7 @@ export function installInProcessTransport(appDir: string, rpcBaseUrl: string, ap
     );
     const body =
       config.data === undefined || config.data === null ? Buffer.alloc(0) : Buffer.from(String(config.data), 'utf8');
-    const result = await api.handle({
+    const result = await handle({
       method: (config.method ?? 'get').toUpperCase(),
       path: parsed.pathname.slice(new URL(rpcBaseUrl).pathname.length),
       query: parsed.searchParams,

@@ -128,6 +128,8 @@ export class DurableStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
+    // Sorts, indexes built for a query and other temporary tables stay in memory (no temp files).
+    this.db.pragma('temp_store = MEMORY');
     // 32 MiB of page cache (the default is 2 MiB): with 100k instances the file is gigabytes, and
     // every episode's writes land on pages all over it.
     this.db.pragma('cache_size = -32768');

@@ -83,6 +83,22 @@ export async function loadEntryPoints(core: FunctionsCore, appDir: string, files
   }
 }
 
+/**
+ * Loads the app as the worker does at start-up: every entry point, then registration is locked.
+ * Throws {@link AppLoadError} when nothing registered through `@azure/functions` or the app asks
+ * for something the runtime does not provide (HTTP streaming).
+ */
+export async function loadApp(core: FunctionsCore, appDir: string): Promise<void> {
+  await loadEntryPoints(core, appDir, findEntryPoints(appDir));
+  core.lock();
+  if (!core.programmingModel) throw new AppLoadError('the app registered no functions through @azure/functions');
+  const capabilities = await core.programmingModel.getCapabilities?.({});
+  if (capabilities?.HttpUri)
+    throw new AppLoadError(
+      'HTTP streaming (app.setup({ enableHttpStream: true })) is not supported by the local runtime',
+    );
+}
+
 /** The kinds of function the runtime can run. */
 export type FunctionKind = 'http' | 'timer' | 'orchestration' | 'activity';
 
@@ -108,10 +124,10 @@ const TRIGGER_KINDS: Record<string, FunctionKind> = {
  * Classifies every registration. Refuses, with one message listing them all, any binding the runtime
  * does not provide (queues, entities, streaming HTTP, ...), so nothing silently never runs.
  */
-export function classifyFunctions(core: FunctionsCore): HostedFunction[] {
+export function classifyFunctions(registrations: Iterable<RegisteredFunction>): HostedFunction[] {
   const hosted: HostedFunction[] = [];
   const problems: string[] = [];
-  for (const registered of core.functions.values()) {
+  for (const registered of registrations) {
     const { name, bindings } = registered.metadata;
     let trigger: { bindingName: string; info: BindingInfo } | undefined;
     const clients: string[] = [];

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { compareRoutePrecedence, parseRouteTemplate, type RouteTemplate } from '../http/routeTemplate';
 import type { HostedFunction } from './appLoader';
 import type { InvocationResponse, RpcHttpCookie, RpcHttpData, RpcTypedData } from './functionsCore';
-import type { InvocationInput, Invoker } from './invoker';
+import type { AppInvoker, InvocationInput } from './invoker';
 
 /** An HTTP response ready to write. */
 export interface HostResponse {
@@ -30,7 +30,7 @@ export class HttpHost {
   constructor(
     functions: HostedFunction[],
     private readonly routePrefix: string,
-    private readonly invoker: Invoker,
+    private readonly invoker: AppInvoker,
     private readonly durableClientInput: DurableClientInput,
     private readonly onError: (functionName: string, error: unknown) => void,
   ) {

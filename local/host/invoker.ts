@@ -11,10 +11,25 @@ export interface InvocationInput {
 export type InvocationLog = (functionName: string, level: string, category: string, message: string) => void;
 
 /**
+ * What the host asks of the app's language worker: run the start-up hooks, invoke a function
+ * (resolving with the worker's response, rejecting with the error it reports), run the shutdown
+ * hooks. {@link Invoker} does it in this thread; `AppThread` on the app's own thread.
+ */
+export interface AppInvoker {
+  appStart(functionAppDirectory: string): Promise<void>;
+  appTerminate(): Promise<void>;
+  invoke(
+    fn: RegisteredFunction,
+    inputData: InvocationInput[],
+    triggerMetadata?: Record<string, RpcTypedData>,
+  ): Promise<InvocationResponse>;
+}
+
+/**
  * Invokes registered functions the way the Node worker does: through the programming model's
  * invocation model, with pre/post invocation hooks run on the same context objects.
  */
-export class Invoker {
+export class Invoker implements AppInvoker {
   private readonly appHookData: Record<string, unknown> = {};
 
   constructor(

@@ -2,7 +2,7 @@ import type { RuntimeClock } from '../clock';
 import type { Logger } from '../log';
 import { parseSchedule, type Schedule } from '../timer/schedule';
 import type { HostedFunction } from './appLoader';
-import type { Invoker } from './invoker';
+import type { AppInvoker } from './invoker';
 
 interface TimerJob {
   fn: HostedFunction;
@@ -26,7 +26,7 @@ export class TimerHost {
   constructor(
     functions: HostedFunction[],
     private readonly clock: RuntimeClock,
-    private readonly invoker: Invoker,
+    private readonly invoker: AppInvoker,
     private readonly log: Logger,
     env: NodeJS.ProcessEnv,
     private readonly durableClientInput: () => string,

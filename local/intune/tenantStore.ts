@@ -77,6 +77,8 @@ export class TenantStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
+    // Sorts, indexes built for a query and other temporary tables stay in memory (no temp files).
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(SCHEMA);
     this.commits = new SqliteGroupCommit(this.db);
     const db = this.db;

@@ -283,6 +283,8 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // Sorts, indexes built for a query and other temporary tables stay in memory (no temp files).
+    this.db.pragma('temp_store = MEMORY');
     // 32 MiB of page cache (the default is 2 MiB): with 100k requests the file is hundreds of
     // megabytes, and each step writes to pages all over it.
     this.db.pragma('cache_size = -32768');

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { RuntimeClock } from '../../../local/clock';
 import { durableClientInput, managementUrls } from '../../../local/durable/clientInput';
 import { AppLoadError } from '../../../local/host/appLoader';
+import { reportError, reportedError } from '../../../local/host/appProtocol';
 import type { HostResponse } from '../../../local/host/httpHost';
 import { clockRoute } from '../../../local/routes/clockRoute';
 import { LocalRoutes } from '../../../local/routes/localRoutes';
@@ -101,7 +102,7 @@ describe('the clock route', () => {
 });
 
 describe('runtime settings', () => {
-  test('default to port 7071 on loopback, the real clock and the in-process transport', () => {
+  test('default to port 7071 on loopback, the real clock, the in-process transport and the app on its own thread', () => {
     expect(runtimeSettingsFromEnv({}, '/app')).toEqual({
       appDir: '/app',
       port: 7071,
@@ -112,6 +113,7 @@ describe('runtime settings', () => {
       bodyLimitBytes: 104_857_600,
       synchronous: 'FULL',
       rpcTransport: 'inprocess',
+      appThread: true,
       intuneDeviceDelayMs: 300_000,
     });
   });
@@ -128,6 +130,11 @@ describe('runtime settings', () => {
     expect(settings.intuneDeviceDelayMs).toBe(30_000);
   });
 
+  test('run the app on the host thread with MAA_LOCAL_APP_THREAD=off', () => {
+    expect(runtimeSettingsFromEnv({ MAA_LOCAL_APP_THREAD: 'OFF' }, '/app').appThread).toBe(false);
+    expect(runtimeSettingsFromEnv({ MAA_LOCAL_APP_THREAD: 'on' }, '/app').appThread).toBe(true);
+  });
+
   test.each([
     [{ PORT: '70000' }, /PORT must be a port number/],
     [{ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '-1' }, /positive number of bytes/],
@@ -135,8 +142,27 @@ describe('runtime settings', () => {
     [{ MAA_LOCAL_SYNCHRONOUS: 'OFF' }, /FULL or NORMAL/],
     [{ MAA_LOCAL_INTUNE_DEVICE_DELAY: '5 minutes' }, /MAA_LOCAL_INTUNE_DEVICE_DELAY must be an ISO-8601 duration/],
     [{ MAA_LOCAL_RPC_TRANSPORT: 'grpc' }, /"inprocess" or "http"/],
+    [{ MAA_LOCAL_APP_THREAD: 'yes' }, /MAA_LOCAL_APP_THREAD must be "on" or "off"/],
   ])('refuse %j', (env, message) => {
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(AppLoadError);
     expect(() => runtimeSettingsFromEnv(env, '/app')).toThrow(message);
+  });
+});
+
+describe('errors crossing the app thread', () => {
+  test('keep their name, message and stack, as the worker reports a failed invocation', () => {
+    const thrown = new TypeError('no such device');
+    const again = reportedError(reportError(thrown));
+    expect(again).toBeInstanceOf(Error);
+    expect({ name: again.name, message: again.message, stack: again.stack }).toEqual({
+      name: 'TypeError',
+      message: 'no such device',
+      stack: thrown.stack,
+    });
+  });
+
+  test('report a thrown non-error as its text', () => {
+    expect(reportError('plain text')).toEqual({ name: 'Error', message: 'plain text' });
+    expect(reportedError({ name: 'Error', message: 'plain text' }).stack).toBe('Error: plain text');
   });
 });
