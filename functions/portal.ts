@@ -3,6 +3,7 @@ import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError, isDomainError } from '../shared/domain/errors';
+import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType, type RequestStatus } from '../shared/domain/model';
 import { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from '../shared/errors/registry';
 import { MAX_SEARCH_TEXT, type DeviceMatch } from '../shared/intune/targetSearch';
@@ -443,6 +444,9 @@ httpRoute('portalNew', {
     portal(request, context, undefined, async (_request, call) => {
       const form = newFormOf(query(request));
       if (form.q === undefined) return pageResponse(200, newPage(call.viewer, form));
+      // The search reads the tenant's devices with the app's own Graph permission: only for those who may submit.
+      if (!call.caller.roles.includes('MAA.Requester'))
+        throw new DomainError('forbidden', 'Searching the tenant\u2019s devices needs the MAA.Requester role.');
       if (form.q.length > MAX_SEARCH_TEXT)
         return pageResponse(
           400,
@@ -479,6 +483,8 @@ clientHttpRoute('portalSubmit', {
       if ('errors' in built)
         return pageResponse(400, newPage(call.viewer, form, { errors: built.errors }), { code: 'validation_failed' });
       try {
+        // Policy changes go through the policy pages of the API, as there.
+        assertDirectlySubmittable(built.body.profileType);
         if (fields.step === 'submit') {
           const key = fields.idempotencyKey ?? '';
           if (!UUID.test(key))
@@ -510,10 +516,14 @@ clientHttpRoute('portalZone', {
         throw new HttpError('validation_failed', 'The request is not valid', 'Choose a time zone from the list.', [
           { path: 'tz', message: 'must be an IANA time zone name' },
         ]);
-      const returnTo = fields.returnTo ?? '';
-      const back = /^\/api\/portal(?:[/?]|$)/.test(returnTo) && !/[\\\p{Cc}]/u.test(returnTo) ? returnTo : PORTAL_PATH;
+      // Back to the portal page named, judged once resolved (`..` segments could leave the portal).
+      const resolved = new URL(fields.returnTo ?? PORTAL_PATH, 'http://portal.invalid');
+      const inPortal =
+        resolved.origin === 'http://portal.invalid' &&
+        (resolved.pathname === PORTAL_PATH || resolved.pathname.startsWith(`${PORTAL_PATH}/`)) &&
+        !/[\\\p{Cc}]/u.test(fields.returnTo ?? '');
       // The zone the page named in its query would win over the cookie: it is dropped on the way back.
-      const url = new URL(back, 'http://portal.invalid');
+      const url = inPortal ? resolved : new URL(PORTAL_PATH, 'http://portal.invalid');
       url.searchParams.delete('tz');
       return redirect(`${url.pathname}${url.search}`, [
         {

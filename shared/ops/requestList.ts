@@ -10,13 +10,16 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * The store filters of a dashboard list query shown in `zone`: a day in `createdFrom` starts at
  * that day's midnight in the zone; a day in `createdTo` includes the whole day (the filter ends
- * where the next day starts); instants pass through as given.
+ * where the next day starts); instants are normalised to UTC.
  */
 export function requestFiltersOf(query: DashboardRequestsQuery, zone: string): RequestFilters {
+  // Instants are compared as the stores hold them: UTC with milliseconds (`toISOString`).
   const from =
-    query.createdFrom && (DAY.test(query.createdFrom) ? startOfDay(query.createdFrom, zone) : query.createdFrom);
+    query.createdFrom &&
+    (DAY.test(query.createdFrom) ? startOfDay(query.createdFrom, zone) : new Date(query.createdFrom).toISOString());
   const to =
-    query.createdTo && (DAY.test(query.createdTo) ? startOfDay(nextDay(query.createdTo), zone) : query.createdTo);
+    query.createdTo &&
+    (DAY.test(query.createdTo) ? startOfDay(nextDay(query.createdTo), zone) : new Date(query.createdTo).toISOString());
   return {
     ...(query.status ? { status: query.status } : {}),
     ...(query.profileType ? { profileType: query.profileType } : {}),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { submitRequestBodySchema, type SubmitRequestBody } from '../api/schemas';
 import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType } from '../domain/model';
 import { findEntry } from '../intune/catalogue';
+import { nextDay, startOfDay as zonedStartOfDay } from './time';
 
 // The portal's query strings and form posts, as the OpenAPI document describes them (the pages
 // validate them field by field to show each problem beside its field).
@@ -63,40 +64,15 @@ export const portalZoneFormSchema = z
   })
   .strict();
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Midnight starting `date` (YYYY-MM-DD) in `zone`, as an RFC 3339 instant; `days` later when given. */
+/**
+ * Midnight starting `date` (YYYY-MM-DD) in `zone`, as an RFC 3339 instant; `days` later when given
+ * (the earliest instant of that day where a clock change skips midnight; see `startOfDay` in `time.ts`).
+ */
 export function startOfDay(date: string, zone: string, days = 0): string | undefined {
-  if (!DATE.test(date)) return undefined;
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const named = new Date(Date.UTC(year, month - 1, day));
-  // No rolling over: 2026-02-30 is no day (Date would make it 2026-03-02).
-  if (named.getUTCFullYear() !== year || named.getUTCMonth() !== month - 1 || named.getUTCDate() !== day)
-    return undefined;
-  const utc = Date.UTC(year, month - 1, day + days);
-  // The zone's offset at that wall time (asked twice: the first guess may sit across a DST change).
-  let instant = utc - offsetOf(utc, zone);
-  instant = utc - offsetOf(instant, zone);
-  return new Date(instant).toISOString();
-}
-
-function offsetOf(instant: number, zone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(instant))
-      .map((part) => [part.type, Number(part.value)]),
-  ) as Record<string, number>;
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return wall - Math.floor(instant / 1000) * 1000;
+  if (zonedStartOfDay(date, zone) === undefined) return undefined;
+  let day = date;
+  for (let i = 0; i < days; i += 1) day = nextDay(day);
+  return zonedStartOfDay(day, zone);
 }
 
 /** A form's problem with one of its fields. */

@@ -391,6 +391,25 @@ run('the portal in headless Chromium', () => {
     expect(all?.status()).toBe(403);
     expect(all?.headers()['x-error-code']).toBe('forbidden');
     await dave.context.close();
+
+    // The device search reads the tenant with the app's permission: only for those who may submit.
+    const carol = await signedIn('Carol', `/new?q=${encodeURIComponent('portal-csrf')}`);
+    const search = await carol.page.reload();
+    expect(search?.status()).toBe(403);
+    expect(search?.headers()['x-error-code']).toBe('forbidden');
+    expect(await carol.page.content()).not.toContain(device);
+
+    // The zone form goes back only to a portal page, judged once `..` segments are resolved.
+    await carol.page.goto(portal('/new'));
+    const zoneCsrf = await carol.page.locator('form[action$="/zone"] input[name="csrf"]').inputValue();
+    for (const returnTo of ['/api/portal/../../..//evil.example/x', 'https://evil.example/api/portal']) {
+      const back = await carol.context.request.post(portal('/zone'), {
+        form: { csrf: zoneCsrf, tz: 'Europe/Berlin', returnTo },
+        maxRedirects: 0,
+      });
+      expect([back.status(), back.headers()['location']]).toEqual([303, '/api/portal']);
+    }
+    await carol.context.close();
   });
 
   it('pages through a list with a Next link, and shows times in the chosen zone with UTC on hover', async () => {

@@ -92,10 +92,10 @@ describe('the request list', () => {
       { createdFrom: '2026-11-30T23:00:00.000Z', createdTo: '2026-12-07T23:00:00.000Z' },
     ],
     [
-      'instants as given',
+      'instants in UTC with milliseconds, as the stores compare them',
       'createdFrom=2026-12-01T08:00:00Z&createdTo=2026-12-02T08:00:00%2B01:00',
       'Europe/Berlin',
-      { createdFrom: '2026-12-01T08:00:00Z', createdTo: '2026-12-02T08:00:00+01:00' },
+      { createdFrom: '2026-12-01T08:00:00.000Z', createdTo: '2026-12-02T07:00:00.000Z' },
     ],
   ])('turns %s into the store filters', (_what, text, zone, expected) => {
     expect(requestFiltersOf(query(text), zone)).toEqual(expected);

@@ -26,6 +26,9 @@ describe("a filter's day in the viewer's time zone", () => {
     ['2026-11-01', 'America/New_York', 1, '2026-11-02T05:00:00.000Z'],
     ['2026-12-31', 'UTC', 1, '2027-01-01T00:00:00.000Z'],
     ['2026-12-07', 'Asia/Kolkata', 0, '2026-12-06T18:30:00.000Z'],
+    // Clocks go forward at midnight: the day starts at 01:00 local, not an hour before midnight.
+    ['2026-09-06', 'America/Santiago', 0, '2026-09-06T04:00:00.000Z'],
+    ['2026-09-05', 'America/Santiago', 1, '2026-09-06T04:00:00.000Z'],
   ])('%s in %s (+%i days) starts at %s', (date, zone, days, expected) => {
     expect(startOfDay(date, zone, days)).toBe(expected);
   });
