@@ -64,7 +64,7 @@ run('the portal in headless Chromium', () => {
 
   /** A fresh browser of `viewport` signed in as `user` (display name) through the sign-in the portal redirects to, on `path`. */
   async function signedIn(
-    user: 'Alice' | 'Bob' | 'Olga' | 'Dave',
+    user: 'Alice' | 'Bob' | 'Carol' | 'Olga' | 'Dave',
     path: string,
     viewport = DESKTOP,
   ): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
