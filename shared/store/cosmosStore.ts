@@ -95,10 +95,6 @@ export function createCosmosClient(options: CosmosConnectionOptions): CosmosClie
 // the lock and writing its request: it is respected for this long, then taken over.
 const LOCK_CLAIM_GRACE_MS = 60_000;
 
-// A lock whose holder has closed is released by the closing step, by id; until this long after
-// the holder's last step (the writer's clock), the release is taken to be on its way.
-const LOCK_RELEASE_GRACE_MS = 30_000;
-
 /** Attempts at taking a lock that keeps changing under us before answering `entity_locked`. */
 const LOCK_ATTEMPTS = 5;
 
@@ -366,9 +362,10 @@ export function requestListQuery(query: RequestQuery, limit: number): SqlQuerySp
  * one of several racing creates wins. Every step writes the trail head into the read model after
  * its records, so after a crash between the two the head lags behind the trail (never ahead of it)
  * until the retried step writes it. A step's records are ONE audit item (see {@link StepDocument}).
- * Closing a request releases its lock by id, without a read; a release that does not happen (a
- * crash) leaves a lock whose holder is closed, which the next create takes over once the holder's
- * last step is {@link LOCK_RELEASE_GRACE_MS} old.
+ * Closing a request releases its lock only while the lock still names it (read, then delete with
+ * `IfMatch`), so a release however late never removes a lock another request has taken over; a
+ * release that does not happen (a crash) leaves a lock whose holder is closed, which the next
+ * create takes over at once.
  */
 export class CosmosStore implements Store {
   private readonly policies: Container;
@@ -801,7 +798,7 @@ export class CosmosStore implements Store {
         const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
         // A completed request's execution is recorded by a later step; the locks went with the first.
         if (CLOSED_STATUSES.has(value.status) && value.execution === undefined)
-          for (const { lockId } of lockIdsOf(value)) await this.dropLock(lockId);
+          for (const { lockId } of lockIdsOf(value)) await this.releaseLock(lockId, value.id);
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
@@ -912,16 +909,18 @@ export class CosmosStore implements Store {
     const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
     if (holder) {
       // A holder of another entity is a create that was refused for its id after taking this lock.
-      if (heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id)) return true;
-      // A holder that closed a moment ago is releasing the lock by id, without a read: taking it
-      // over now would let that delete remove the new holder's lock.
-      const closedJustNow =
-        holder.headWrittenMs !== undefined && this.now().getTime() - holder.headWrittenMs < LOCK_RELEASE_GRACE_MS;
-      return closedJustNow && lockIdsOf(holder).some((held) => held.lockId === lock.id);
+      return heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id);
     }
     return this.now().getTime() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
   }
 
+  /**
+   * Deletes the lock `lockId` if `requestId` still holds it: read, then delete under the etag read,
+   * so a release delayed past another request's takeover (throttling retries, a pause, a bulk
+   * close working through many locks) fails with 412 instead of deleting that request's lock. A
+   * patch with a condition on `requestId` would save the read but cost a write, more than the read
+   * and the delete together.
+   */
   private async releaseLock(lockId: string, requestId: string): Promise<void> {
     const lock = this.locks.item(lockId, lockId);
     try {
@@ -930,21 +929,6 @@ export class CosmosStore implements Store {
     } catch {
       // Best effort: the replace that closed the request has committed, and a lock left behind
       // names a closed holder, which the next create of that entity takes over.
-    }
-  }
-
-  /**
-   * Deletes the lock of a request that has just closed, by id with no read first (a lock that is
-   * gone already is fine). Only a lock whose holder is closed can be taken over, and a holder that
-   * closed within {@link LOCK_RELEASE_GRACE_MS} is still respected ({@link holderStillHolds}), so
-   * the lock deleted here is this request's own.
-   */
-  private async dropLock(lockId: string): Promise<void> {
-    try {
-      await this.locks.item(lockId, lockId).delete();
-    } catch {
-      // 404: released already. Otherwise best effort, as in releaseLock: a lock left behind names
-      // a closed holder, which the next create of that entity takes over after the grace period.
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Plugin, type PluginConfig } from '@azure/cosmos';
 import { COSMOS_CONTAINERS, ensureCosmosSchema, REQUESTS_CONTAINER } from '../../../shared/store/cosmosSchema';
 import { CosmosStore, createCosmosClient } from '../../../shared/store/cosmosStore';
 import { startCosmosServer, type CosmosTestServer } from '../../support/cosmosServer';
@@ -99,7 +99,8 @@ describe('CosmosStore', () => {
         'BATCH audit', // two records in one item, created in a batch that reads the item before it
         'PUT requests',
         'BATCH audit',
-        'PUT requests', // closed: the lock is deleted by id, with no read
+        'PUT requests', // closed: the lock is deleted under the etag it was read with
+        'GET locks',
         'DELETE locks',
         'BATCH audit', // the retried step: the item is refused, and the trail compared,
         'QUERY audit',
@@ -175,27 +176,46 @@ describe('CosmosStore', () => {
     }
   });
 
-  it('does not take over the lock of a request that closed a moment ago (its release is on its way), only later', async () => {
+  it("a release of a closed request's lock that arrives after another request took the lock over leaves that lock alone", async () => {
+    // The closing step's lock delete is held back on the wire (a throttled or paused call) until
+    // the test lets it go, after the next request of the device has taken the lock over.
+    let holdDeletes = true;
+    const held: (() => void)[] = [];
+    const plugins: PluginConfig[] = [];
+    const deleteHeld = new Promise<void>((resolve) => {
+      const plugin: Plugin<unknown> = async (context, _diagnostics, next) => {
+        if (holdDeletes && context.method === 'DELETE' && context.path?.includes('/colls/locks/')) {
+          resolve();
+          await new Promise<void>((release) => held.push(release));
+        }
+        return next(context);
+      };
+      plugins.push({ on: 'request', plugin });
+    });
+    // `plugins` is the SDK's request pipeline hook (not in its public option type).
+    const options = { endpoint: server.endpoint, key: server.key, agent: server.agent, plugins };
+    const client = new CosmosClient(options);
+    const database = `maa-${randomUUID()}`;
+    await ensureCosmosSchema(client, { database });
     let now = Date.now();
-    const { client, database, store } = await freshStore({ now: () => new Date(now) });
+    const store = new CosmosStore(client, { database, now: () => new Date(now) });
     try {
       const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-      // Closed as a closing step writes it, but the lock not yet deleted.
-      await client
-        .database(database)
-        .container('requests')
-        .item('r1', 'r1')
-        .replace(
-          { ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), headWrittenMs: now },
-          { accessCondition: { type: 'IfMatch', condition: created.etag } },
-        );
+      const closing = store.recordStep({
+        records: [anAuditRecord('r1', 0)],
+        request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'cancelled' }), etag: created.etag },
+      });
+      await deleteHeld;
+      now += 60_000;
+      holdDeletes = false;
+      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+      for (const release of held) release();
+      await closing;
       expect(
         await store
-          .createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))
+          .createRequest(aRequest({ id: 'r3', resourceId: 'device-1' }))
           .catch((error: { code?: string }) => error.code),
       ).toBe('entity_locked');
-      now += 31_000;
-      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
     } finally {
       await store.close();
     }
