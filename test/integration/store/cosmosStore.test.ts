@@ -119,7 +119,9 @@ describe('CosmosStore', () => {
       await store.recordStep({ records: [anAuditRecord('warm-up', 0)] });
       await store.recordStep({ records: [anAuditRecord('r1', 0)] });
       server.requests.length = 0;
-      await store.recordStep({ records: [1, 2, 3].map((seq) => anAuditRecord('r1', seq)) });
+      // A step's records share its time.
+      const step = [1, 2, 3].map((seq) => ({ ...anAuditRecord('r1', seq), at: anAuditRecord('r1', 1).at }));
+      await store.recordStep({ records: step });
       const writes = server.requests.filter((request) => request.path.includes('/audit/docs') && !request.queryPlan);
       expect(writes.map((request) => (request.batch ? 'BATCH' : request.method))).toEqual(['BATCH']);
 
@@ -135,9 +137,51 @@ describe('CosmosStore', () => {
         ]),
       );
       expect(resources).toHaveLength(2);
-      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual(
-        [0, 1, 2, 3].map((seq) => anAuditRecord('r1', seq)),
+      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0), ...step]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a step whose records carry two times as one item per time, in one batch, and a retry of it changes nothing', async () => {
+    const { client, database, store } = await freshStore();
+    const timed = (seq: number, at: string) => ({ ...anAuditRecord('r1', seq), at });
+    try {
+      await store.recordStep({ records: [anAuditRecord('warm-up', 0)] });
+      await store.recordStep({ records: [timed(0, '2025-03-01T08:00:00.000Z')] });
+      const step = [1, 2, 3].map((seq) =>
+        timed(seq, seq < 3 ? '2025-03-01T08:01:00.000Z' : '2025-03-01T08:02:00.000Z'),
       );
+      server.requests.length = 0;
+      await store.recordStep({ records: step });
+      const writes = server.requests.filter((request) => request.path.includes('/audit/docs') && !request.queryPlan);
+      expect(writes.map((request) => (request.batch ? 'BATCH' : request.method))).toEqual(['BATCH']);
+      await store.recordStep({ records: step });
+      expect(
+        await store
+          .recordStep({ records: [{ ...timed(3, '2025-03-01T08:02:00.000Z'), hash: 'f'.repeat(64) }] })
+          .catch((error: { code?: string }) => error.code),
+      ).toBe('audit_mismatch');
+      await store.recordStep({ records: [timed(4, '2025-03-01T08:02:00.000Z')] });
+
+      const { resources } = await client
+        .database(database)
+        .container('audit')
+        .items.query<{ id: string; seq: number; at: string; records: { at: string }[] }>(
+          "SELECT * FROM c WHERE c.requestId = 'r1'",
+        )
+        .fetchAll();
+      expect(
+        resources
+          .map(({ id, seq, at, records }) => ({ id, seq, at, times: [...new Set(records.map((r) => r.at))] }))
+          .sort((a, b) => a.seq - b.seq),
+      ).toEqual([
+        { id: 'r1:000000', seq: 0, at: '2025-03-01T08:00:00.000Z', times: ['2025-03-01T08:00:00.000Z'] },
+        { id: 'r1:000002', seq: 1, at: '2025-03-01T08:01:00.000Z', times: ['2025-03-01T08:01:00.000Z'] },
+        { id: 'r1:000003', seq: 3, at: '2025-03-01T08:02:00.000Z', times: ['2025-03-01T08:02:00.000Z'] },
+        { id: 'r1:000004', seq: 4, at: '2025-03-01T08:02:00.000Z', times: ['2025-03-01T08:02:00.000Z'] },
+      ]);
+      expect((await store.listAudit('r1', { top: 10 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 3, 4]);
     } finally {
       await store.close();
     }
