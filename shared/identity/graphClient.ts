@@ -18,6 +18,17 @@ export interface GraphClientOptions {
   readonly timeoutMs?: number;
 }
 
+/** How one {@link GraphClient.request} call may be retried. */
+export interface GraphRequestOptions {
+  /**
+   * Whether a call whose outcome is unknown (a network failure, a timeout or a 5xx: Graph may have
+   * carried it out) is sent again. Default true; false for a call that must not run twice, such as
+   * a JSON batch of `sendMail` requests: it then fails at once with `graph_unavailable`. A 429 is
+   * retried either way (Graph refused the call without running it).
+   */
+  readonly retryUnknownOutcome?: boolean;
+}
+
 /**
  * Microsoft Graph v1.0 calls with the app's own token: a bounded number of retries on 429 (honouring
  * `Retry-After`), 5xx and network failures; every other failure is an
@@ -38,9 +49,15 @@ export class GraphClient {
    * and answers the parsed JSON body of a 2xx (`null` when it has none, as for `202 Accepted`), or
    * `undefined` for 404 `Request_ResourceNotFound` (an object Graph does not know).
    */
-  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options: GraphRequestOptions = {},
+  ): Promise<unknown> {
     const url = /^https?:\/\//.test(path) ? path : `${this.baseUrl}/v1.0${path}`;
     const maxRetries = this.options.maxRetries ?? 2;
+    const retryUnknown = options.retryUnknownOutcome ?? true;
     const maxDelay = this.options.maxRetryDelayMs ?? 5_000;
     for (let attempt = 0; ; attempt++) {
       const token = await this.token();
@@ -58,7 +75,7 @@ export class GraphClient {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         });
       } catch (error) {
-        if (attempt < maxRetries) {
+        if (retryUnknown && attempt < maxRetries) {
           await sleep(backoff(attempt));
           continue;
         }
@@ -90,7 +107,7 @@ export class GraphClient {
       if (status === 429 || status >= 500) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         const delay = retryAfterMs ?? backoff(attempt);
-        if (attempt < maxRetries && delay <= maxDelay) {
+        if ((status === 429 || retryUnknown) && attempt < maxRetries && delay <= maxDelay) {
           await sleep(delay);
           continue;
         }

@@ -1,3 +1,4 @@
+import { IdentityUnavailableError } from '../identity/errors';
 import type { GraphClient } from '../identity/graphClient';
 import { parseRetryAfter } from '../identity/graphClient';
 import type { NotificationMessage } from './messages';
@@ -54,14 +55,21 @@ interface BatchItemAnswer {
  * with up to {@link GRAPH_BATCH_LIMIT} `sendMail` requests, and a lone mail as a plain `sendMail`.
  * Graph answers every item on its own: a `202` is accepted for that recipient, a 429 or 5xx item is
  * sent again in a later round (after its `Retry-After`), anything else fails that recipient only.
- * The batch request itself, and a lone `sendMail`, are retried by the {@link GraphClient} (429 with
- * `Retry-After`, 5xx, network). Graph's `202` means accepted for delivery, not delivered; and
- * since sendMail has no idempotency key, a retried attempt or a re-run activity can send a mail twice.
+ * The batch request itself is retried only when Graph throttled it (429: nothing of it ran); a
+ * network failure, a timeout, a 5xx or an answer without an item's outcome may follow mails that
+ * went out, so those mails are not sent again but fail with `outcome unknown`, instead of every
+ * recipient of the batch getting it up to three times. The batches of one notifier (one sender
+ * mailbox) go out one after another, since Graph limits the concurrent requests per mailbox.
+ * A lone `sendMail` is retried by the {@link GraphClient} (429 with `Retry-After`, 5xx, network).
+ * Graph's `202` means accepted for delivery, not delivered; and since sendMail has no idempotency
+ * key, a retried lone mail or a re-run activity can send a mail twice.
  */
 export class EmailNotifier implements Notifier {
   readonly channel = 'email';
   private pending: PendingMail[] = [];
   private flushScheduled = false;
+  /** The batch sent last (settled when it and every retry round of it are done). */
+  private lastBatch: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly graph: GraphClient,
@@ -101,7 +109,7 @@ export class EmailNotifier implements Notifier {
   private flush(): void {
     while (this.pending.length > 0) {
       const mails = this.pending.splice(0, this.maxBatch);
-      void (mails.length === 1 ? this.sendOne(mails[0]!) : this.sendBatch(mails)).then((deliveries) =>
+      void (mails.length === 1 ? this.sendOne(mails[0]!) : this.afterLastBatch(mails)).then((deliveries) =>
         mails.forEach((mail, index) => mail.resolve(deliveries[index]!)),
       );
     }
@@ -121,6 +129,13 @@ export class EmailNotifier implements Notifier {
     }
   }
 
+  /** Sends `mails` as a batch once the batch sent before is done (sendBatch never rejects). */
+  private afterLastBatch(mails: readonly PendingMail[]): Promise<Delivery[]> {
+    const sent = this.lastBatch.then(() => this.sendBatch(mails));
+    this.lastBatch = sent;
+    return sent;
+  }
+
   /** One `$batch` round after another for the items Graph throttled or failed, each mail's delivery in order. */
   private async sendBatch(mails: readonly PendingMail[]): Promise<Delivery[]> {
     const deliveries: (Delivery | undefined)[] = mails.map(() => undefined);
@@ -131,21 +146,28 @@ export class EmailNotifier implements Notifier {
       const again: { index: number; failure: string; retryAfterMs: number | undefined }[] = [];
       let responses: Map<string, BatchItemAnswer>;
       try {
-        const answer = (await this.graph.request('POST', '/$batch', {
-          requests: open.map((index) => ({
-            id: String(index + 1),
-            method: 'POST',
-            url: this.sendMailPath,
-            headers: { 'content-type': 'application/json' },
-            body: sendMailBody(mails[index]!.message, mails[index]!.address),
-          })),
-        })) as { responses?: unknown } | null | undefined;
-        if (!Array.isArray(answer?.responses)) throw new Error('Graph POST /$batch did not answer a responses array');
+        const answer = (await this.graph.request(
+          'POST',
+          '/$batch',
+          {
+            requests: open.map((index) => ({
+              id: String(index + 1),
+              method: 'POST',
+              url: this.sendMailPath,
+              headers: { 'content-type': 'application/json' },
+              body: sendMailBody(mails[index]!.message, mails[index]!.address),
+            })),
+          },
+          { retryUnknownOutcome: false },
+        )) as { responses?: unknown } | null | undefined;
+        if (!Array.isArray(answer?.responses))
+          throw new OutcomeUnknown('Graph POST /$batch did not answer a responses array');
         responses = new Map(
           (answer.responses as BatchItemAnswer[]).map((item) => [String(item?.id), item] as [string, BatchItemAnswer]),
         );
       } catch (error) {
-        for (const index of open) deliveries[index] = { ok: false, detail: describeError(error) };
+        const detail = outcomeUnknown(error) ? `${OUTCOME_UNKNOWN}: ${describeError(error)}` : describeError(error);
+        for (const index of open) deliveries[index] = { ok: false, detail };
         break;
       }
       for (const index of open) {
@@ -159,11 +181,12 @@ export class EmailNotifier implements Notifier {
           };
           continue;
         }
-        const failure =
-          status === undefined
-            ? 'Graph POST /$batch did not answer this mail'
-            : `Graph POST ${this.sendMailPath} (in $batch) answered ${status} ${errorOf(item)}`;
-        if (status === undefined || status === 429 || status >= 500)
+        if (status === undefined) {
+          deliveries[index] = { ok: false, detail: `${OUTCOME_UNKNOWN}: Graph POST /$batch did not answer this mail` };
+          continue;
+        }
+        const failure = `Graph POST ${this.sendMailPath} (in $batch) answered ${status} ${errorOf(item)}`;
+        if (status === 429 || status >= 500)
           again.push({ index, failure, retryAfterMs: parseRetryAfter(headerOf(item, 'retry-after')) });
         else deliveries[index] = { ok: false, detail: failure };
       }
@@ -181,6 +204,25 @@ export class EmailNotifier implements Notifier {
     }
     return deliveries.map((delivery) => delivery ?? { ok: false, detail: 'Graph POST /$batch did not answer' });
   }
+}
+
+/** How the delivery of a mail that may or may not have gone out begins. */
+export const OUTCOME_UNKNOWN = 'outcome unknown, not sent again';
+
+/** A batch answer that does not say what became of its mails. */
+class OutcomeUnknown extends Error {}
+
+/**
+ * Whether a failed `$batch` call may have sent its mails: no answer (network failure, timeout), a
+ * 5xx, or a 2xx that does not say what happened to them. A 429 or another refusal did not.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  if (error instanceof OutcomeUnknown) return true;
+  if (!(error instanceof IdentityUnavailableError)) return false;
+  return (
+    error.code === 'graph_unavailable' ||
+    (error.code === 'graph_bad_response' && error.details.upstreamStatus === undefined)
+  );
 }
 
 function errorOf(item: BatchItemAnswer | undefined): string {

@@ -106,9 +106,10 @@ export function equalityPrefixes(paths: readonly string[]): string[][] {
 
 /**
  * The audit trail: a request's trail is ONE logical partition (`/requestId`). A step's records are
- * ONE item (`{ id, requestId, seq, lastSeq, records }`: `id` the last record's id, `seq` the first
- * record's), created by a point write or a transactional batch that also reads the item before
- * it; trails written before hold one item per record (`seq` its own). Reading a trail is a
+ * ONE item per run of records with one `at`, normally one (`{ id, requestId, seq, lastSeq, at,
+ * records }`: `id` the last record's id, `seq` the first record's), created by a point write or a
+ * transactional batch that also reads the item before it; trails written before hold one item per
+ * record (`seq` its own). Reading a trail is a
  * single-partition query by `seq`. The unique key on `/seq` refuses a second item starting at the
  * same position. Records never expire.
  */
@@ -118,7 +119,7 @@ export const AUDIT_CONTAINER: CosmosContainerSpec = {
   uniqueKeyPaths: [['/seq']],
   // `/at` with its composite index serves the export of a time range across trails.
   indexingPolicy: onlyPaths(
-    ['/requestId/?', '/seq/?', '/lastSeq/?', '/at/?', '/lastAt/?'],
+    ['/requestId/?', '/seq/?', '/lastSeq/?', '/at/?'],
     [
       [
         { path: '/at', order: 'ascending' },

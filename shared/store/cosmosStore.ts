@@ -5,6 +5,7 @@ import {
   type Container,
   type ItemDefinition,
   type JSONObject,
+  type OperationInput,
   type SqlParameter,
   type SqlQuerySpec,
 } from '@azure/cosmos';
@@ -95,12 +96,11 @@ export function createCosmosClient(options: CosmosConnectionOptions): CosmosClie
 // the lock and writing its request: it is respected for this long, then taken over.
 const LOCK_CLAIM_GRACE_MS = 60_000;
 
-// A lock whose holder has closed is released by the closing step, by id; until this long after
-// the holder's last step (the writer's clock), the release is taken to be on its way.
-const LOCK_RELEASE_GRACE_MS = 30_000;
-
 /** Attempts at taking a lock that keeps changing under us before answering `entity_locked`. */
 const LOCK_ATTEMPTS = 5;
+
+/** Operations a transactional batch may hold. */
+const MAX_BATCH_OPERATIONS = 100;
 
 /** Attempts at replacing a read model whose etag keeps changing before answering `precondition_failed`. */
 const REPLACE_ATTEMPTS = 5;
@@ -130,45 +130,30 @@ interface IdempotencyDocument extends ItemDefinition {
 }
 
 /**
- * A step's audit records as one item of the audit container, so a step costs one write however
- * many records it has. `id` is the id of its LAST record (`<requestId>:<seq as 6 digits>`), so
- * the item that ends just before a step is found by id whatever its shape; `seq` is its FIRST
- * record's, so the container's unique key on `/seq` refuses a second item starting at one
- * position. Trails written before hold one item per record (an {@link AuditRecord} as is); both
- * shapes are read side by side.
+ * A run of a step's audit records that share one `at`, as one item of the audit container, so a
+ * step costs one write however many records it has (a step's records normally share its time; one
+ * whose records carry several times is one item per run of equal `at`). `id` is the id of its LAST
+ * record (`<requestId>:<seq as 6 digits>`), so the item that ends just before a step is found by id
+ * whatever its shape; `seq` is its FIRST record's, so the container's unique key on `/seq` refuses
+ * a second item starting at one position; `at` is every one of its records' `at`, so a time range
+ * selects whole items by `at` alone. Trails written before hold one item per record (an
+ * {@link AuditRecord} as is); both shapes are read side by side.
  */
-interface StepDocument {
+interface RunDocument {
   id: string;
   requestId: string;
   seq: number;
   lastSeq: number;
-  /** The first record's `at` and the latest `at` of its records: what a time-range export selects by. */
   at: string;
-  lastAt: string;
   records: AuditRecord[];
 }
 
-/** An item of the audit container: a step, or one record as trails were stored before. */
-type AuditItem = StepDocument | AuditRecord;
+/** An item of the audit container: a run of a step, or one record as trails were stored before. */
+type AuditItem = RunDocument | AuditRecord;
 
-/** The id of a record at `seq`, and of the step item that ends with it. */
+/** The id of a record at `seq`, and of the item that ends with it. */
 export function auditItemId(requestId: string, seq: number): string {
   return `${requestId}:${String(seq).padStart(6, '0')}`;
-}
-
-/** The item of a step's records (in `seq` order, at least one). */
-function stepDocument(records: readonly AuditRecord[]): StepDocument {
-  const first = records[0]!;
-  const last = records[records.length - 1]!;
-  return {
-    id: auditItemId(first.requestId, last.seq),
-    requestId: first.requestId,
-    seq: first.seq,
-    lastSeq: last.seq,
-    at: first.at,
-    lastAt: records.reduce((latest, record) => (record.at > latest ? record.at : latest), first.at),
-    records: [...records],
-  };
 }
 
 /** The records an audit item holds, either shape, without system properties. */
@@ -178,15 +163,30 @@ function recordsOf(item: AuditItem): AuditRecord[] {
     : [domainOf<AuditRecord>(item)];
 }
 
-/** `records` (in `seq` order) split where a position is skipped. */
-function unbrokenRuns(records: readonly AuditRecord[]): AuditRecord[][] {
+/**
+ * The items of `records` (in `seq` order): one per run of consecutive positions that share one
+ * `at`, a new one where a position is skipped or the time changes.
+ */
+function runDocuments(records: readonly AuditRecord[]): RunDocument[] {
   const runs: AuditRecord[][] = [];
   for (const record of records) {
     const run = runs[runs.length - 1];
-    if (run && run[run.length - 1]!.seq === record.seq - 1) run.push(record);
+    const previous = run?.[run.length - 1];
+    if (run && previous!.seq === record.seq - 1 && previous!.at === record.at) run.push(record);
     else runs.push([record]);
   }
-  return runs;
+  return runs.map((run) => {
+    const first = run[0]!;
+    const last = run[run.length - 1]!;
+    return {
+      id: auditItemId(first.requestId, last.seq),
+      requestId: first.requestId,
+      seq: first.seq,
+      lastSeq: last.seq,
+      at: first.at,
+      records: run,
+    };
+  });
 }
 
 /** Properties the adapter adds to domain objects; never part of a returned value. */
@@ -365,10 +365,12 @@ export function requestListQuery(query: RequestQuery, limit: number): SqlQuerySp
  * it; a lock whose holder is closed (or never appeared) is taken over with `IfMatch`, so exactly
  * one of several racing creates wins. Every step writes the trail head into the read model after
  * its records, so after a crash between the two the head lags behind the trail (never ahead of it)
- * until the retried step writes it. A step's records are ONE audit item (see {@link StepDocument}).
- * Closing a request releases its lock by id, without a read; a release that does not happen (a
- * crash) leaves a lock whose holder is closed, which the next create takes over once the holder's
- * last step is {@link LOCK_RELEASE_GRACE_MS} old.
+ * until the retried step writes it. A step's records are ONE audit item per run of equal `at`
+ * (see {@link RunDocument}): normally one.
+ * Closing a request releases its lock only while the lock still names it (read, then delete with
+ * `IfMatch`), so a release however late never removes a lock another request has taken over; a
+ * release that does not happen (a crash) leaves a lock whose holder is closed, which the next
+ * create takes over at once.
  */
 export class CosmosStore implements Store {
   private readonly policies: Container;
@@ -574,13 +576,11 @@ export class CosmosStore implements Store {
 
   async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
     const top = pageSize(page.top);
-    // Items are found by their first record's position (`at`, `requestId`, `seq`) and must hold a
-    // record in the range (and, on a later page, after the last position): the first top + 1 such
-    // items hold the top + 1 first records (each item holds at least its first), a step that
-    // straddles a page end included. Trails stored one record per item have no `lastAt`/`lastSeq`.
-    const lastAt = '(IS_DEFINED(c.lastAt) ? c.lastAt : c.at)';
-    const lastSeq = '(IS_DEFINED(c.lastSeq) ? c.lastSeq : c.seq)';
-    const conditions = ['c.at < @to', `${lastAt} >= @from`];
+    // Every record of an item has the item's `at` (see RunDocument), so items in (at, requestId,
+    // seq) order hold the records in that order: the first top + 1 items in the range after the
+    // position hold the first top + 1 records after it (each holds at least one), together with
+    // the rest of the item that holds the position (a page may end inside an item).
+    const conditions = ['c.at >= @from', 'c.at < @to'];
     const parameters: SqlParameter[] = [
       { name: '@from', value: range.from },
       { name: '@to', value: range.to },
@@ -588,7 +588,7 @@ export class CosmosStore implements Store {
     const position = page.continuationToken === undefined ? undefined : decodeAuditTimePosition(page.continuationToken);
     if (position !== undefined) {
       conditions.push(
-        `(${lastAt} > @afterAt OR (${lastAt} = @afterAt AND (c.requestId > @afterRequestId OR (c.requestId = @afterRequestId AND ${lastSeq} > @afterSeq))))`,
+        '(c.at > @afterAt OR (c.at = @afterAt AND (c.requestId > @afterRequestId OR (c.requestId = @afterRequestId AND c.seq > @afterSeq))))',
       );
       parameters.push(
         { name: '@afterAt', value: position.at },
@@ -601,6 +601,20 @@ export class CosmosStore implements Store {
       query: `SELECT TOP ${top + 1} * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at ASC, c.requestId ASC, c.seq ASC`,
       parameters,
     });
+    if (position !== undefined) {
+      const [straddling] = await this.query<Stored<AuditItem>>(
+        this.audit,
+        {
+          query: 'SELECT TOP 1 * FROM c WHERE c.requestId = @requestId AND c.seq <= @after ORDER BY c.seq DESC',
+          parameters: [
+            { name: '@requestId', value: position.requestId },
+            { name: '@after', value: position.seq },
+          ],
+        },
+        position.requestId,
+      );
+      if (straddling) items.unshift(straddling);
+    }
     const rows = items
       .flatMap(recordsOf)
       .filter((record) => record.at >= range.from && record.at < range.to)
@@ -697,44 +711,48 @@ export class CosmosStore implements Store {
   }
 
   /**
-   * Appends a step's records as ONE audit item (see {@link StepDocument}). A first step is a plain
-   * create; a later one is a transactional batch that reads the item ending just before the step
-   * and creates the step's item, so it commits only on top of its predecessor, in one round trip.
-   * Anything else (a retried step, a step written before its predecessor, a trail of older
-   * one-record items, another record at a stored position) takes {@link appendSlowly}. Items never
-   * overlap: one that starts inside a stored item has no predecessor and is compared; one that
-   * starts or ends where a stored item does is refused by the unique key or the id. The one case
-   * the batch does not see is an item stored ahead of a gap inside the new step's range, which
-   * only a writer that skips positions leaves (the orchestration writes each step after the last).
+   * Appends a step's records as its audit items (see {@link RunDocument}; normally one). A first
+   * step of one item is a plain create; any other step is a transactional batch that reads the item
+   * ending just before the step (unless it is the first) and creates the step's items, so it
+   * commits only on top of its predecessor, all or nothing, in one round trip. Anything else (a
+   * retried step, a step written before its predecessor, a trail of older one-record items, another
+   * record at a stored position) takes {@link appendSlowly}. Items never overlap: one that starts
+   * inside a stored item has no predecessor and is compared; one that starts or ends where a stored
+   * item does is refused by the unique key or the id. The one case the batch does not see is an
+   * item stored ahead of a gap inside the new step's range, which only a writer that skips
+   * positions leaves (the orchestration writes each step after the last).
    */
   private async appendRecords(records: AuditRecord[]): Promise<void> {
     const requestId = records[0]!.requestId;
-    const document = stepDocument(records);
+    const documents = runDocuments(records);
     const first = records[0]!.seq;
-    if (first === 0) {
+    if (first === 0 && documents.length === 1) {
       try {
-        await this.audit.items.create(document);
+        await this.audit.items.create(documents[0]!);
         return;
       } catch (error) {
         if (statusOf(error) !== 409) throw error;
       }
-    } else {
+    } else if (documents.length < MAX_BATCH_OPERATIONS) {
+      const operations: OperationInput[] = [
+        ...(first === 0
+          ? []
+          : [{ operationType: 'Read' as const, id: auditItemId(requestId, first - 1), partitionKey: requestId }]),
+        // A run document is plain JSON; its interface just lacks the SDK type's index signature.
+        ...documents.map((document) => ({
+          operationType: 'Create' as const,
+          resourceBody: document as unknown as JSONObject,
+        })),
+      ];
       let statuses: number[];
       try {
-        const { result } = await this.audit.items.batch(
-          [
-            { operationType: 'Read', id: auditItemId(requestId, first - 1), partitionKey: requestId },
-            // A step document is plain JSON; its interfaces just lack the SDK type's index signature.
-            { operationType: 'Create', resourceBody: document as unknown as JSONObject },
-          ],
-          requestId,
-        );
+        const { result } = await this.audit.items.batch(operations, requestId);
         statuses = (result ?? []).map((operation) => operation.statusCode);
       } catch (error) {
         if (!isRefusal(error)) throw error;
         statuses = [statusOf(error) ?? 400];
       }
-      if (statuses.length === 2 && statuses.every((status) => status < 400)) return;
+      if (statuses.length === operations.length && statuses.every((status) => status < 400)) return;
       const unavailable = statuses.find((status) => UNAVAILABLE_STATUSES.has(status) || status >= 500);
       if (unavailable !== undefined)
         throw Object.assign(new Error(`the audit batch of ${requestId} answered ${unavailable}`), {
@@ -746,8 +764,9 @@ export class CosmosStore implements Store {
 
   /**
    * Compares the step with what the trail holds at its positions (either item shape): a different
-   * record at any of them is `audit_mismatch`; the records not stored yet are created, each
-   * unbroken run as one item. A concurrent writer that gets in between is met on the next round.
+   * record at any of them is `audit_mismatch`; the records not stored yet are created, each run of
+   * consecutive positions with one `at` as one item. A concurrent writer that gets in between is
+   * met on the next round.
    */
   private async appendSlowly(records: AuditRecord[]): Promise<void> {
     const requestId = records[0]!.requestId;
@@ -778,7 +797,7 @@ export class CosmosStore implements Store {
       }
       if (missing.length === 0) return;
       try {
-        for (const run of unbrokenRuns(missing)) await this.audit.items.create(stepDocument(run));
+        for (const document of runDocuments(missing)) await this.audit.items.create(document);
         return;
       } catch (error) {
         if (statusOf(error) !== 409) throw error;
@@ -801,7 +820,7 @@ export class CosmosStore implements Store {
         const { resource } = await item.replace<RequestDocument>(this.requestDocument(value, true), ifMatch(etag));
         // A completed request's execution is recorded by a later step; the locks went with the first.
         if (CLOSED_STATUSES.has(value.status) && value.execution === undefined)
-          for (const { lockId } of lockIdsOf(value)) await this.dropLock(lockId);
+          for (const { lockId } of lockIdsOf(value)) await this.releaseLock(lockId, value.id);
         return (resource as Stored<RequestDocument>)._etag;
       } catch (error) {
         if (statusOf(error) !== 412) throw this.writeError(error, `request ${value.id}`);
@@ -912,16 +931,18 @@ export class CosmosStore implements Store {
     const { resource: holder } = await this.requests.item(lock.requestId, lock.requestId).read<RequestDocument>();
     if (holder) {
       // A holder of another entity is a create that was refused for its id after taking this lock.
-      if (heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id)) return true;
-      // A holder that closed a moment ago is releasing the lock by id, without a read: taking it
-      // over now would let that delete remove the new holder's lock.
-      const closedJustNow =
-        holder.headWrittenMs !== undefined && this.now().getTime() - holder.headWrittenMs < LOCK_RELEASE_GRACE_MS;
-      return closedJustNow && lockIdsOf(holder).some((held) => held.lockId === lock.id);
+      return heldEntityLocks(holder).some((held) => hashedId('lock', held) === lock.id);
     }
     return this.now().getTime() - Date.parse(lock.claimedAt) < LOCK_CLAIM_GRACE_MS;
   }
 
+  /**
+   * Deletes the lock `lockId` if `requestId` still holds it: read, then delete under the etag read,
+   * so a release delayed past another request's takeover (throttling retries, a pause, a bulk
+   * close working through many locks) fails with 412 instead of deleting that request's lock. A
+   * patch with a condition on `requestId` would save the read but cost a write, more than the read
+   * and the delete together.
+   */
   private async releaseLock(lockId: string, requestId: string): Promise<void> {
     const lock = this.locks.item(lockId, lockId);
     try {
@@ -930,21 +951,6 @@ export class CosmosStore implements Store {
     } catch {
       // Best effort: the replace that closed the request has committed, and a lock left behind
       // names a closed holder, which the next create of that entity takes over.
-    }
-  }
-
-  /**
-   * Deletes the lock of a request that has just closed, by id with no read first (a lock that is
-   * gone already is fine). Only a lock whose holder is closed can be taken over, and a holder that
-   * closed within {@link LOCK_RELEASE_GRACE_MS} is still respected ({@link holderStillHolds}), so
-   * the lock deleted here is this request's own.
-   */
-  private async dropLock(lockId: string): Promise<void> {
-    try {
-      await this.locks.item(lockId, lockId).delete();
-    } catch {
-      // 404: released already. Otherwise best effort, as in releaseLock: a lock left behind names
-      // a closed holder, which the next create of that entity takes over after the grace period.
     }
   }
 

@@ -1070,6 +1070,36 @@ export function describeStoreContract(
         expect(first).toStrictEqual(record('a2', 2, 9));
       });
 
+      it('pages interleaving steps of several trails one record at a time without losing any', async () => {
+        // Each step's records carry different times, and the steps of the trails interleave in time.
+        await store.recordStep({ records: [record('b1', 0, 1), record('b1', 1, 9)] });
+        await store.recordStep({ records: [record('b2', 0, 2), record('b2', 1, 8)] });
+        await store.recordStep({ records: [record('b3', 0, 3), record('b3', 1, 3), record('b3', 2, 7)] });
+        await store.recordStep({ records: [record('b1', 2, 9), record('b1', 3, 10)] });
+        const key = (r: AuditRecord) => `${r.requestId}:${r.seq}`;
+        const expected = ['b1:0', 'b2:0', 'b3:0', 'b3:1', 'b3:2', 'b2:1', 'b1:1', 'b1:2'];
+        for (const top of [1, 2, 3]) {
+          const pages = await allPages(
+            (continuationToken) =>
+              store.listAuditByTime(
+                { from: at(0), to: at(10) },
+                { top, ...(continuationToken ? { continuationToken } : {}) },
+              ),
+            top,
+          );
+          expect(pages.flat().map(key)).toEqual(expected);
+        }
+        const inside = await allPages(
+          (continuationToken) =>
+            store.listAuditByTime(
+              { from: at(3), to: at(9) },
+              { top: 1, ...(continuationToken ? { continuationToken } : {}) },
+            ),
+          1,
+        );
+        expect(inside.flat().map(key)).toEqual(['b3:0', 'b3:1', 'b3:2', 'b2:1']);
+      });
+
       it('refuses a continuation token of another list', async () => {
         await store.recordStep({ records: [record('a1', 0, 1), record('a1', 1, 2)] });
         const token = (await store.listAudit('a1', { top: 1 })).continuationToken as string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Plugin, type PluginConfig } from '@azure/cosmos';
 import { COSMOS_CONTAINERS, ensureCosmosSchema, REQUESTS_CONTAINER } from '../../../shared/store/cosmosSchema';
 import { CosmosStore, createCosmosClient } from '../../../shared/store/cosmosStore';
 import { startCosmosServer, type CosmosTestServer } from '../../support/cosmosServer';
@@ -99,7 +99,8 @@ describe('CosmosStore', () => {
         'BATCH audit', // two records in one item, created in a batch that reads the item before it
         'PUT requests',
         'BATCH audit',
-        'PUT requests', // closed: the lock is deleted by id, with no read
+        'PUT requests', // closed: the lock is deleted under the etag it was read with
+        'GET locks',
         'DELETE locks',
         'BATCH audit', // the retried step: the item is refused, and the trail compared,
         'QUERY audit',
@@ -118,7 +119,9 @@ describe('CosmosStore', () => {
       await store.recordStep({ records: [anAuditRecord('warm-up', 0)] });
       await store.recordStep({ records: [anAuditRecord('r1', 0)] });
       server.requests.length = 0;
-      await store.recordStep({ records: [1, 2, 3].map((seq) => anAuditRecord('r1', seq)) });
+      // A step's records share its time.
+      const step = [1, 2, 3].map((seq) => ({ ...anAuditRecord('r1', seq), at: anAuditRecord('r1', 1).at }));
+      await store.recordStep({ records: step });
       const writes = server.requests.filter((request) => request.path.includes('/audit/docs') && !request.queryPlan);
       expect(writes.map((request) => (request.batch ? 'BATCH' : request.method))).toEqual(['BATCH']);
 
@@ -134,9 +137,51 @@ describe('CosmosStore', () => {
         ]),
       );
       expect(resources).toHaveLength(2);
-      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual(
-        [0, 1, 2, 3].map((seq) => anAuditRecord('r1', seq)),
+      expect((await store.listAudit('r1', { top: 10 })).items).toStrictEqual([anAuditRecord('r1', 0), ...step]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a step whose records carry two times as one item per time, in one batch, and a retry of it changes nothing', async () => {
+    const { client, database, store } = await freshStore();
+    const timed = (seq: number, at: string) => ({ ...anAuditRecord('r1', seq), at });
+    try {
+      await store.recordStep({ records: [anAuditRecord('warm-up', 0)] });
+      await store.recordStep({ records: [timed(0, '2025-03-01T08:00:00.000Z')] });
+      const step = [1, 2, 3].map((seq) =>
+        timed(seq, seq < 3 ? '2025-03-01T08:01:00.000Z' : '2025-03-01T08:02:00.000Z'),
       );
+      server.requests.length = 0;
+      await store.recordStep({ records: step });
+      const writes = server.requests.filter((request) => request.path.includes('/audit/docs') && !request.queryPlan);
+      expect(writes.map((request) => (request.batch ? 'BATCH' : request.method))).toEqual(['BATCH']);
+      await store.recordStep({ records: step });
+      expect(
+        await store
+          .recordStep({ records: [{ ...timed(3, '2025-03-01T08:02:00.000Z'), hash: 'f'.repeat(64) }] })
+          .catch((error: { code?: string }) => error.code),
+      ).toBe('audit_mismatch');
+      await store.recordStep({ records: [timed(4, '2025-03-01T08:02:00.000Z')] });
+
+      const { resources } = await client
+        .database(database)
+        .container('audit')
+        .items.query<{ id: string; seq: number; at: string; records: { at: string }[] }>(
+          "SELECT * FROM c WHERE c.requestId = 'r1'",
+        )
+        .fetchAll();
+      expect(
+        resources
+          .map(({ id, seq, at, records }) => ({ id, seq, at, times: [...new Set(records.map((r) => r.at))] }))
+          .sort((a, b) => a.seq - b.seq),
+      ).toEqual([
+        { id: 'r1:000000', seq: 0, at: '2025-03-01T08:00:00.000Z', times: ['2025-03-01T08:00:00.000Z'] },
+        { id: 'r1:000002', seq: 1, at: '2025-03-01T08:01:00.000Z', times: ['2025-03-01T08:01:00.000Z'] },
+        { id: 'r1:000003', seq: 3, at: '2025-03-01T08:02:00.000Z', times: ['2025-03-01T08:02:00.000Z'] },
+        { id: 'r1:000004', seq: 4, at: '2025-03-01T08:02:00.000Z', times: ['2025-03-01T08:02:00.000Z'] },
+      ]);
+      expect((await store.listAudit('r1', { top: 10 })).items.map((record) => record.seq)).toEqual([0, 1, 2, 3, 4]);
     } finally {
       await store.close();
     }
@@ -175,27 +220,46 @@ describe('CosmosStore', () => {
     }
   });
 
-  it('does not take over the lock of a request that closed a moment ago (its release is on its way), only later', async () => {
+  it("a release of a closed request's lock that arrives after another request took the lock over leaves that lock alone", async () => {
+    // The closing step's lock delete is held back on the wire (a throttled or paused call) until
+    // the test lets it go, after the next request of the device has taken the lock over.
+    let holdDeletes = true;
+    const held: (() => void)[] = [];
+    const plugins: PluginConfig[] = [];
+    const deleteHeld = new Promise<void>((resolve) => {
+      const plugin: Plugin<unknown> = async (context, _diagnostics, next) => {
+        if (holdDeletes && context.method === 'DELETE' && context.path?.includes('/colls/locks/')) {
+          resolve();
+          await new Promise<void>((release) => held.push(release));
+        }
+        return next(context);
+      };
+      plugins.push({ on: 'request', plugin });
+    });
+    // `plugins` is the SDK's request pipeline hook (not in its public option type).
+    const options = { endpoint: server.endpoint, key: server.key, agent: server.agent, plugins };
+    const client = new CosmosClient(options);
+    const database = `maa-${randomUUID()}`;
+    await ensureCosmosSchema(client, { database });
     let now = Date.now();
-    const { client, database, store } = await freshStore({ now: () => new Date(now) });
+    const store = new CosmosStore(client, { database, now: () => new Date(now) });
     try {
       const created = await store.createRequest(aRequest({ id: 'r1', resourceId: 'device-1' }));
-      // Closed as a closing step writes it, but the lock not yet deleted.
-      await client
-        .database(database)
-        .container('requests')
-        .item('r1', 'r1')
-        .replace(
-          { ...aRequest({ id: 'r1', resourceId: 'device-1', status: 'completed' }), headWrittenMs: now },
-          { accessCondition: { type: 'IfMatch', condition: created.etag } },
-        );
+      const closing = store.recordStep({
+        records: [anAuditRecord('r1', 0)],
+        request: { value: aRequest({ id: 'r1', resourceId: 'device-1', status: 'cancelled' }), etag: created.etag },
+      });
+      await deleteHeld;
+      now += 60_000;
+      holdDeletes = false;
+      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
+      for (const release of held) release();
+      await closing;
       expect(
         await store
-          .createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))
+          .createRequest(aRequest({ id: 'r3', resourceId: 'device-1' }))
           .catch((error: { code?: string }) => error.code),
       ).toBe('entity_locked');
-      now += 31_000;
-      await expect(store.createRequest(aRequest({ id: 'r2', resourceId: 'device-1' }))).resolves.toBeDefined();
     } finally {
       await store.close();
     }

@@ -368,4 +368,76 @@ describe('email in Graph JSON batches', () => {
     );
     expect(server.requests).toHaveLength(1);
   });
+  it('does not send a batch again when its outcome is unknown (5xx, timeout, no outcome for an item), but does after a 429', async () => {
+    replies = [{ status: 503, body: { error: { code: 'ServiceUnavailable', message: 'try later' } } }];
+    const afterFault = await mailer().sendAll([to(1), to(2)]);
+    expect(afterFault).toEqual(
+      [1, 2].map(() => ({
+        ok: false,
+        detail: expect.stringMatching(/^outcome unknown, not sent again: .*answered 503/),
+      })),
+    );
+    expect(server.requests).toHaveLength(1);
+
+    server.requests.length = 0;
+    replies = [batchReply([['1', 202]])];
+    const partial = await mailer().sendAll([to(1), to(2)]);
+    expect(partial).toEqual([
+      { ok: true, detail: 'accepted by Graph for user1@maa.test' },
+      { ok: false, detail: 'outcome unknown, not sent again: Graph POST /$batch did not answer this mail' },
+    ]);
+    expect(server.requests).toHaveLength(1);
+
+    server.requests.length = 0;
+    replies = [
+      { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow' } } },
+      batchReply([
+        ['1', 202],
+        ['2', 202],
+      ]),
+    ];
+    expect((await mailer().sendAll([to(1), to(2)])).every((delivery) => delivery.ok)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+
+    const slow = await startTestServer(
+      () => new Promise<Reply>((resolve) => setTimeout(() => resolve(batchReply([['1', 202]])), 300)),
+    );
+    try {
+      const timingOut = new EmailNotifier(
+        new GraphClient({ baseUrl: slow.url, credential, maxRetries: 2, timeoutMs: 50 }),
+        'maa-notifications@contoso.com',
+      );
+      const timedOut = await timingOut.sendAll([to(1), to(2)]);
+      expect(timedOut).toEqual(
+        [1, 2].map(() => ({ ok: false, detail: expect.stringMatching(/^outcome unknown, not sent again: /) })),
+      );
+      expect(slow.requests).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('sends the batches of one sender one after another, never two at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const graph = await startTestServer(async (request) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight -= 1;
+      return batchReply(batchIds(request).map((id) => [id, 202]));
+    });
+    try {
+      const notifier = new EmailNotifier(
+        new GraphClient({ baseUrl: graph.url, credential, maxRetries: 2 }),
+        'maa-notifications@contoso.com',
+      );
+      const deliveries = await notifier.sendAll(Array.from({ length: 47 }, (_, index) => to(index)));
+      expect(deliveries.every((delivery) => delivery.ok)).toBe(true);
+      expect(graph.requests.map((request) => batchIds(request).length)).toEqual([20, 20, 7]);
+      expect(most).toBe(1);
+    } finally {
+      await graph.close();
+    }
+  });
 });
