@@ -244,7 +244,7 @@ function closeServer(server: http.Server | undefined): Promise<void> {
   if (!server) return Promise.resolve();
   return new Promise((resolve) => {
     // A keep-alive connection whose request is in flight closes as soon as its answer is written.
-    const idle = setInterval(() => server.closeIdleConnections(), 20);
+    const idle = setInterval(() => server.closeIdleConnections(), 20).unref();
     server.close(() => {
       clearInterval(idle);
       resolve();

@@ -112,6 +112,10 @@ export class AppThread implements AppHost {
     while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     this.closing = true;
     await this.worker?.terminate();
+    // An invocation still running when the thread ended gets no answer from it: its caller hears why.
+    const ended = new Error('the app thread was stopped before the invocation finished');
+    for (const pending of this.pending.values()) pending.reject(ended);
+    this.pending.clear();
   }
 
   private request(message: (id: number) => ToApp): Promise<InvocationResponse | undefined> {
