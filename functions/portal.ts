@@ -3,6 +3,7 @@ import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError, isDomainError } from '../shared/domain/errors';
+import { htmlResponse } from '../shared/http/html';
 import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType, type RequestStatus } from '../shared/domain/model';
 import { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from '../shared/errors/registry';
@@ -96,20 +97,7 @@ function pageResponse(
   document: string,
   options: { code?: string; cookies?: Cookie[] } = {},
 ): HttpResponseInit {
-  return {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': PORTAL_CSP,
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store',
-      ...(options.code ? { 'x-error-code': options.code } : {}),
-    },
-    body: document,
-    ...(options.cookies && options.cookies.length > 0 ? { cookies: options.cookies } : {}),
-  };
+  return htmlResponse(status, document, { ...options, csp: PORTAL_CSP });
 }
 
 function redirect(location: string, cookies: Cookie[] = []): HttpResponseInit {

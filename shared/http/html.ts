@@ -2,20 +2,21 @@ import type { Cookie, HttpResponseInit } from '@azure/functions';
 import { PAGE_CSP } from '../views/html';
 
 /**
- * An HTML response with the headers every page sends: the CSP, no sniffing, no framing, no
- * caching (pages show personal data) and no referrer (page URLs may be capabilities). `code`, for
- * refusals, is mirrored in `x-error-code` as in problem responses.
+ * An HTML response with the headers every page sends: the CSP (`PAGE_CSP` unless a page family
+ * brings its own, as strict), no sniffing, no framing, no caching (pages show personal data) and no
+ * referrer (page URLs may be capabilities). `code`, for refusals, is mirrored in `x-error-code` as
+ * in problem responses.
  */
 export function htmlResponse(
   status: number,
   document: string,
-  options: { code?: string; cookies?: Cookie[] } = {},
+  options: { code?: string; cookies?: Cookie[]; csp?: string } = {},
 ): HttpResponseInit {
   return {
     status,
     headers: {
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': options.csp ?? PAGE_CSP,
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
@@ -23,6 +24,6 @@ export function htmlResponse(
       ...(options.code ? { 'x-error-code': options.code } : {}),
     },
     body: document,
-    ...(options.cookies ? { cookies: options.cookies } : {}),
+    ...(options.cookies && options.cookies.length > 0 ? { cookies: options.cookies } : {}),
   };
 }
