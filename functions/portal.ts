@@ -135,7 +135,7 @@ function portalCall(request: HttpRequest, principal: AuthenticatedPrincipal): Po
     id: principal.id,
     displayName: principal.displayName,
     roles: principal.roles,
-    zone: viewerTimeZone(url.searchParams, cookieHeader),
+    zone: viewerTimeZone(url.searchParams, cookieHeader, config().ops.defaultTimeZone),
     csrf: portalCsrfField(getServices().appKeys, principal.id, nonce),
     here: `${url.pathname}${url.search}`,
   };
