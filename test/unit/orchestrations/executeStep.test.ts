@@ -1,0 +1,174 @@
+import { makeExecuteStep } from '../../../orchestrations/activities/executeStep';
+import { makeRecordStep, type Send } from '../../../orchestrations/activities/recordStep';
+import type { ExecuteStepInput, NotifyInput, NotifyOutput } from '../../../orchestrations/contracts';
+import { startRecords } from '../../../orchestrations/steps';
+import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
+import { applyCommand, type Command } from '../../../shared/domain/lifecycle';
+import type { ApprovalRequest } from '../../../shared/domain/model';
+import type { Executor, ExecutionOutcome } from '../../../shared/execute/executor';
+import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
+import type { SqliteStore } from '../../../shared/store/sqliteStore';
+import { StoreError, type Store } from '../../../shared/store/store';
+import { readTrail } from '../../../shared/store/trail';
+import { TEST_APP_KEY } from '../../support/appKey';
+import { after, alice, approve, newRequest, REQUESTER } from '../../support/builders';
+import { tempSqliteStore } from '../../support/fakePorts';
+
+const keys: AppKeyRing = { current: parseKeySetting(TEST_APP_KEY) };
+const NOW = new Date(after(30));
+
+let store: SqliteStore;
+let dispose: () => Promise<void>;
+beforeEach(() => {
+  ({ store, dispose } = tempSqliteStore());
+});
+afterEach(() => dispose());
+
+/** An executor that answers `outcome` (or the next of `outcomes`) and counts its runs. */
+function executor(...outcomes: ExecutionOutcome[]): Executor & { runs: ApprovalRequest[] } {
+  const runs: ApprovalRequest[] = [];
+  return {
+    kind: 'test',
+    runs,
+    async execute(request) {
+      runs.push(request);
+      return outcomes[Math.min(runs.length, outcomes.length) - 1]!;
+    },
+  };
+}
+
+const ACCEPTED: ExecutionOutcome = {
+  status: 'succeeded',
+  detail: 'Graph accepted the wipe',
+  code: 'accepted',
+  followUp: { everyMs: 60_000, until: after(600) },
+};
+
+function sender(): Send & { sent: NotifyInput[] } {
+  const sent: NotifyInput[] = [];
+  const send = async (input: NotifyInput): Promise<NotifyOutput> => {
+    sent.push(input);
+    return { outcomes: [{ channel: 'email', recipient: alice, ok: true, detail: '202' }], problems: [] };
+  };
+  return Object.assign(send, { sent });
+}
+
+/** `request` stored through its steps up to `commands` (submitted, then each command a step), as the orchestration leaves it. */
+async function storedThrough(
+  request: ApprovalRequest,
+  ...commands: Command[]
+): Promise<{ request: ApprovalRequest; etag: string; after: ChainStart }> {
+  let { etag } = await store.createRequest(request);
+  let { records, next } = startRecords({ request });
+  etag = (await store.recordStep({ records, request: { value: request, etag } }))!;
+  let current = request;
+  for (const command of commands) {
+    const result = applyCommand(current, command);
+    ({ records, next } = chainEvents(result.events, next));
+    etag = (await store.recordStep({ records, request: { value: result.request, etag } }))!;
+    current = result.request;
+  }
+  return { request: current, etag, after: next };
+}
+
+const complete: Command = { kind: 'complete', actor: alice, actorRoles: REQUESTER, at: after(20) };
+
+function input(stored: { request: ApprovalRequest; etag: string; after: ChainStart }): ExecuteStepInput {
+  return {
+    requestId: stored.request.id,
+    operationHash: stored.request.operationHash,
+    etag: stored.etag,
+    after: stored.after,
+  };
+}
+
+describe('the executeStep activity', () => {
+  it('executes the stored completed request and records the execution under the orchestration’s etag, in one run', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const send = sender();
+    const step = makeExecuteStep({
+      executorFor: () => run,
+      store,
+      record: makeRecordStep(store, keys, send),
+      now: () => NOW,
+    });
+
+    const output = await step({ ...input(stored), notify: { notificationId: 'guid-9', at: after(20) } });
+
+    expect(run.runs.map((request) => request.status)).toEqual(['completed']);
+    expect(output.execution).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.slice(-2).map((record) => record.type)).toEqual(['execution.succeeded', 'notification.sent']);
+    expect(verifyChain(trail).valid).toBe(true);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+    expect(now.value.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(send.sent.map((sent) => [sent.kind, sent.request.execution?.status])).toEqual([['executed', 'succeeded']]);
+  });
+
+  it('throws for a retry, executing nothing, while the stored request is still open', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }));
+    const run = executor(ACCEPTED);
+    const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, sender()) });
+
+    await expect(step(input(stored))).rejects.toThrow('execution_refused');
+    expect(run.runs).toEqual([]);
+  });
+
+  it('hands the execution back unrecorded when the read model is another version, or when writing it fails', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, sender()) });
+
+    const otherVersion = await step({ ...input(stored), etag: 'another-version' });
+    expect(otherVersion.recorded).toBeUndefined();
+    expect(otherVersion.execution.status).toBe('succeeded');
+
+    const failing: Pick<Store, 'recordStep' | 'listAudit'> = {
+      recordStep: () => Promise.reject(new StoreError('store_unavailable', 'disk full')),
+      listAudit: (id, page) => store.listAudit(id, page),
+    };
+    const unwritten = await makeExecuteStep({
+      executorFor: () => run,
+      store,
+      record: makeRecordStep(failing, keys, sender()),
+    })(input(stored));
+    expect(unwritten.recorded).toBeUndefined();
+    expect(unwritten.execution.status).toBe('succeeded');
+    // Executed once per run, never again for a failed write; nothing recorded here: the orchestration records it.
+    expect(run.runs).toHaveLength(2);
+    expect((await store.getRequest(stored.request.id))!.value.execution).toBeUndefined();
+  });
+
+  it('executes nothing when run again after it recorded the execution, and answers the request as stored', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, sender()) });
+    await step(input(stored));
+
+    // The first run's answer was lost: the same input again.
+    const again = await step(input(stored));
+
+    expect(run.runs).toHaveLength(1);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(again.adopted).toEqual({
+      request: now.value,
+      etag: now.etag,
+      next: chainStartAfter((await readTrail(store, stored.request.id)).at(-1)),
+    });
+    expect(again.execution).toEqual(now.value.execution);
+  });
+
+  it('records a refused execution as failed, for the orchestration, without running the executor', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, sender()) });
+
+    const output = await step({ ...input(stored), operationHash: 'not-the-approved-one' });
+
+    expect(run.runs).toEqual([]);
+    expect(output.recorded).toBeUndefined();
+    expect(output.execution).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^execution_refused:/) });
+  });
+});
