@@ -31,10 +31,21 @@ import type {
   ReadAppRolesInput,
   RecordStepInput,
   RecordStepOutput,
+  StepRights,
 } from './contracts';
 import { COMMAND_STEP_RETRY, EXECUTION_RETRY, failureDetail, observable, observeDevice, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
-import { claimedNonce, commandOf, commandStep, completesNow, forgeryEvent, refusalEvent, withNonce } from './steps';
+import {
+  claimedNonce,
+  commandOf,
+  commandStep,
+  completesNow,
+  executionStep,
+  forgeryEvent,
+  refusalEvent,
+  withNonce,
+  withStepData,
+} from './steps';
 
 /** What a command the orchestration applied did: whether it completed the request on approval. */
 interface CommandOutcome {
@@ -132,6 +143,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     start?: ApprovalOrchestrationInput,
     kind?: NotificationKind,
     derive?: { command?: Command },
+    notice?: { notificationId: string; at: string },
   ): Generator<df.Task, string | undefined, unknown> {
     // `derive`: `result` is `command` applied to the request as the last step stored it (none: unchanged).
     const derivable = derive !== undefined && request === stored.value;
@@ -152,7 +164,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       else step.request = carried;
     }
     if (kind !== undefined)
-      step.notify = { kind, notificationId: context.df.newGuid(request.id), at: now(), after: trailEnd };
+      step.notify = {
+        kind,
+        ...(notice ?? { notificationId: context.df.newGuid(request.id), at: now() }),
+        after: trailEnd,
+      };
     let output = (yield* settle(
       context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step),
     )) as RecordStepOutput;
@@ -181,32 +197,37 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     yield* recordUnrecorded(notified.unrecorded);
     return undefined;
   }
-  const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent =>
-    refusalEvent(request.id, command, code, reason, now());
+  const refusal = (command: Command | CommandEvent, code: string, reason: string, at = now()): DomainEvent =>
+    refusalEvent(request.id, command, code, reason, at);
   /** The audit entry of an event whose signature is refused; names the nonce it claims for the step. */
-  const forgery = (event: unknown, code: string, reason: string): DomainEvent => {
+  const forgery = (event: unknown, code: string, reason: string, at = now()): DomainEvent => {
     const nonce = claimedNonce(event);
     if (nonce !== undefined) commandNonce = nonce;
-    return forgeryEvent(request.id, event, code, reason, now());
+    return forgeryEvent(request.id, event, code, reason, at);
   };
   /** Nonces of the authenticated commands applied or refused (replayed state: the same events rebuild it). */
   const nonces = new CommandNonces(NONCE_MEMORY_MS);
   /**
    * The step in parts (when `commandStep` kept failing): authenticates `event` and reads the
-   * actor's rights (see `authorizeCommand`); on refusal records it and answers undefined. A nonce
-   * is remembered once its signature verified.
+   * actor's rights (see `authorizeCommand`; the rights an earlier `commandStep` attempt recorded
+   * at `notice`'s place, when it wrote its records); on refusal records it and answers undefined.
+   * A nonce is remembered once its signature verified. `notice`: the `commandStep` input's time,
+   * message id and place, so the step's records and messages are the ones it would have made.
    */
   function* authorize(
     event: unknown,
     groupIds: string[],
     readDirectory: boolean,
+    notice: { notificationId: string; at: string },
   ): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
+    const { at } = notice;
     const input: AuthorizeCommandInput = {
       instanceId: request.id,
       event,
-      at: now(),
+      at,
       groupIds,
       readDirectory,
+      after: trailEnd,
       ...correlation,
     };
     let auth: AuthorizeCommandOutput;
@@ -219,7 +240,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({
         request,
         events: [
-          forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read'),
+          forgery(
+            event,
+            'membership_unavailable',
+            'the command could not be checked: the directory could not be read',
+            at,
+          ),
         ],
       });
       return undefined;
@@ -232,7 +258,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       );
     }
     if (!auth.ok) {
-      yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
+      yield* record({ request, events: [forgery(event, auth.code, auth.reason, at)] });
       return undefined;
     }
     commandNonce = auth.nonce;
@@ -244,6 +270,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
             event as CommandEvent,
             'command_replayed',
             `the command with nonce ${auth.nonce} was already applied or refused`,
+            at,
           ),
         ],
       });
@@ -254,37 +281,45 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   /**
    * The step in parts, as the fallback of {@link command}: `authorizeCommand`, then (an approval
    * that completes the request on approval) `readAppRoles`, then `recordStep`, each with its own
-   * retries; a directory that stays unreachable is audited (`membership_unavailable`).
+   * retries; a directory that stays unreachable is audited (`membership_unavailable`). It applies
+   * the command at the `commandStep` input's time with its message id (`notice`), and with the
+   * rights an earlier `commandStep` attempt recorded when there was one (`authorizeCommand` reads
+   * them from the trail), so it writes the records such an attempt wrote, which the store skips.
    */
   function* commandInParts(
     event: unknown,
     refuse: { code: string; reason: string } | undefined,
+    notice: { notificationId: string; at: string },
   ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+    const { at } = notice;
     const decide = (event as { kind?: unknown } | null)?.kind === 'decide';
-    const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse);
+    const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse, notice);
     if (!auth) return undefined;
     if (refuse) {
-      yield* record({ request, events: [refusal(event as CommandEvent, refuse.code, refuse.reason)] });
+      yield* record({ request, events: [refusal(event as CommandEvent, refuse.code, refuse.reason, at)] });
       return undefined;
     }
-    const at = now();
-    const command = commandOf(event as CommandEvent, auth, at);
-    let initiatorRoles: string[] | null = [];
+    const rights: StepRights = { actorRoles: auth.actorRoles, actorGroupIds: auth.actorGroupIds };
+    const command = commandOf(event as CommandEvent, rights, at);
     if (completesNow(request, command)) {
-      try {
-        const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
-        initiatorRoles = (yield context.df.callActivityWithRetry(
-          Activities.readAppRoles,
-          STEP_RETRY,
-          input,
-        )) as string[];
-      } catch {
-        // The directory stayed unreachable: not completed (audited); the initiator still may.
-        initiatorRoles = null;
-      }
+      if (auth.initiatorRoles !== undefined) rights.initiatorRoles = auth.initiatorRoles;
+      else
+        try {
+          const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
+          rights.initiatorRoles = (yield context.df.callActivityWithRetry(
+            Activities.readAppRoles,
+            STEP_RETRY,
+            input,
+          )) as string[];
+        } catch {
+          // The directory stayed unreachable: not completed (audited); the initiator still may.
+          rights.initiatorRoles = null;
+        }
     }
-    const step = commandStep(request, command, initiatorRoles, at);
-    yield* record(step.result, undefined, step.kind);
+    const step = commandStep(request, command, rights.initiatorRoles ?? null, at);
+    // The nonce and the rights read, in the first record, as `commandStep` records them.
+    const events = withStepData(step.result.events, commandNonce, rights);
+    yield* record({ request: step.result.request, events }, undefined, step.kind, undefined, notice);
     return step.applied ? { autoCompleted: step.autoCompleted } : undefined;
   }
   /**
@@ -328,7 +363,19 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           } satisfies CommandStepInput),
         )) as CommandStepOutput;
     } catch {
-      return yield* commandInParts(event, refuse);
+      return yield* commandInParts(event, refuse, { notificationId: input.notificationId, at });
+    }
+    // The SDK matches results to tasks by position, not name: a history recorded with another
+    // shape of step holds another activity's result here. Fail loudly rather than apply it.
+    if (
+      typeof output !== 'object' ||
+      output === null ||
+      typeof (output as { next?: unknown }).next !== 'object' ||
+      !('etag' in output)
+    ) {
+      throw new Error(
+        `request ${request.id}: its history predates one-activity command steps; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`,
+      );
     }
     if (output.verified) nonces.admit(output.verified.nonce, Date.parse(output.verified.issuedAt), atMs);
     trailEnd = output.next;
@@ -401,8 +448,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         return execution;
       }
       if (output.recorded) {
-        const { followUp: _followUp, ...recorded } = execution;
-        request = applyCommand(request, { kind: 'recordExecution', execution: recorded }).request;
+        request = executionStep(request, execution).request;
         trailEnd = output.recorded.next;
         if (output.recorded.etag !== null) stored = { value: request, etag: output.recorded.etag };
         yield* recordUnrecorded(output.recorded.unrecorded);
@@ -415,11 +461,13 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         detail: `gave up after retries: ${failureDetail(error)}`,
       };
     }
-    const { followUp: _followUp, ...unrecorded } = execution;
+    // The record `executeStep` makes (the whole execution in its data), with its message id.
     yield* record(
-      applyCommand(request, { kind: 'recordExecution', execution: unrecorded }),
+      executionStep(request, execution),
       undefined,
       autoCompleted ? 'executed' : undefined,
+      undefined,
+      input.notify,
     );
     return execution;
   }

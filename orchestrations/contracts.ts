@@ -116,6 +116,12 @@ export interface AuthorizeCommandInput extends Correlated {
   groupIds: string[];
   /** False: only authenticate (a command refused whatever the actor's rights, e.g. after the request closed). */
   readDirectory: boolean;
+  /**
+   * Where the command's step goes on the trail: when an earlier `commandStep` attempt wrote the
+   * step's first record there with this command's nonce, the rights it recorded are answered
+   * instead of the directory's (the step then writes the records that attempt wrote).
+   */
+  after?: ChainStart;
 }
 
 /**
@@ -124,7 +130,15 @@ export interface AuthorizeCommandInput extends Correlated {
  * (empty when `readDirectory` was false); or why its signature is refused.
  */
 export type AuthorizeCommandOutput =
-  | { ok: true; nonce: string; issuedAt: string; actorRoles: string[]; actorGroupIds: string[] }
+  | {
+      ok: true;
+      nonce: string;
+      issuedAt: string;
+      actorRoles: string[];
+      actorGroupIds: string[];
+      /** Recorded by an earlier attempt of the step (see `after`): the initiator's roles it read. */
+      initiatorRoles?: string[] | null;
+    }
   | { ok: false; code: SignatureRefusal; reason: string };
 
 /** The actor's rights as the directory gave them when a command was applied (see `commandStep`). */
@@ -168,9 +182,9 @@ export interface CommandStepInput extends Correlated {
  * them again to its copy with these rights, `commandStep` in `steps.ts`: the same request and
  * records); then the read model's etag after the step, where the trail continues, and any
  * notification outcomes left unrecorded (as `recordStep`). `stale`: the store's copy was not at the
- * input's etag, nothing was recorded: call again with `request`. `adopted`: an earlier run of this
- * step recorded other records (the directory answered differently): the read model as stored, for
- * the orchestration to take.
+ * input's etag, nothing was recorded: call again with `request`. `adopted`: other records stand at
+ * the step's place (written before steps recorded the rights they read) and the read model shows
+ * the whole trail: the read model as stored, for the orchestration to take.
  */
 export interface CommandStepOutput {
   verified?: { nonce: string; issuedAt: string };
@@ -202,8 +216,10 @@ export interface ExecuteStepInput extends Correlated {
  * Output of the `executeStep` activity: the execution (with its follow-up) and, when the activity
  * recorded it, where (`recorded`, as `recordStep` answers a step that notified); without
  * `recorded` the orchestration records it as a step of its own (the read model was not at the
- * input's etag, or the write failed: never executed twice for it). `adopted`: an earlier run
- * executed and recorded it already: the read model as stored, for the orchestration to take.
+ * input's etag, or the write failed: never executed twice for it). A run after an earlier one
+ * that wrote the execution record answers that execution (its follow-up included) as `recorded`.
+ * `adopted` (the read model as stored, for the orchestration to take) is no longer answered; a
+ * history written before may hold it.
  */
 export interface ExecuteStepOutput {
   execution: ExecuteOperationOutput;

@@ -10,7 +10,7 @@ import {
 import type { AuditRecord, JsonValue, Principal } from '../shared/domain/model';
 import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import { completesOnApproval } from '../shared/domain/policy';
-import type { ApprovalOrchestrationInput, CommandEvent, StepRights } from './contracts';
+import type { ApprovalOrchestrationInput, CommandEvent, ExecuteOperationOutput, StepRights } from './contracts';
 
 // The pure parts of a step that both the orchestration and its activities compute: an activity
 // applies them to record a step, and the orchestration applies them again, with what the activity
@@ -33,6 +33,76 @@ export function startRecords(input: Pick<ApprovalOrchestrationInput, 'request' |
 export function withNonce(events: DomainEvent[], nonce: string | undefined): DomainEvent[] {
   const [first, ...rest] = events;
   return nonce && first ? [{ ...first, data: { ...first.data, nonce } }, ...rest] : events;
+}
+
+/**
+ * `events` with what the step's nondeterministic reads answered in `data` of the first one: the
+ * command's nonce (`data.nonce`, see {@link withNonce}) and the actor's rights as the directory
+ * gave them (`data.rights`). A retry of the step finds them on the trail and applies the same
+ * rules with the same rights, so it writes the same records (see {@link recordedRights}).
+ */
+export function withStepData(events: DomainEvent[], nonce: string | undefined, rights?: StepRights): DomainEvent[] {
+  const [first, ...rest] = events;
+  if (!first || (!nonce && rights === undefined)) return events;
+  const data: { [key: string]: JsonValue } = { ...first.data };
+  if (nonce) data.nonce = nonce;
+  if (rights !== undefined)
+    data.rights = {
+      actorRoles: [...rights.actorRoles],
+      actorGroupIds: [...rights.actorGroupIds],
+      ...(rights.initiatorRoles === undefined
+        ? {}
+        : { initiatorRoles: rights.initiatorRoles === null ? null : [...rights.initiatorRoles] }),
+    };
+  return [{ ...first, data }, ...rest];
+}
+
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((one) => typeof one === 'string');
+
+/**
+ * The rights an earlier attempt of the step applying the command `nonce` recorded in `record`
+ * (its first record, see {@link withStepData}); undefined when `record` is not that.
+ */
+export function recordedRights(record: AuditRecord | undefined, nonce: string): StepRights | undefined {
+  if (record?.data?.nonce !== nonce) return undefined;
+  const rights = record.data.rights as { [key: string]: unknown } | null | undefined;
+  if (typeof rights !== 'object' || rights === null) return undefined;
+  const { actorRoles, actorGroupIds, initiatorRoles } = rights;
+  if (!isStrings(actorRoles) || !isStrings(actorGroupIds)) return undefined;
+  if (initiatorRoles !== undefined && initiatorRoles !== null && !isStrings(initiatorRoles)) return undefined;
+  return {
+    actorRoles: [...actorRoles],
+    actorGroupIds: [...actorGroupIds],
+    ...(initiatorRoles === undefined ? {} : { initiatorRoles: initiatorRoles === null ? null : [...initiatorRoles] }),
+  };
+}
+
+/**
+ * The execution step on `request`: `recordExecution` with `execution` (its follow-up is not part
+ * of the request), and the whole execution, follow-up included, in `data.executed` of its record,
+ * so a retry of the step finds what ran on the trail and never executes again (see {@link executedIn}).
+ */
+export function executionStep(request: CommandResult['request'], execution: ExecuteOperationOutput): CommandResult {
+  const copy = JSON.parse(JSON.stringify(execution)) as ExecuteOperationOutput;
+  const { followUp: _followUp, ...recorded } = copy;
+  const result = applyCommand(request, { kind: 'recordExecution', execution: recorded });
+  const [first, ...rest] = result.events;
+  if (!first) return result;
+  return {
+    request: result.request,
+    events: [{ ...first, data: { ...first.data, executed: copy as unknown as JsonValue } }, ...rest],
+  };
+}
+
+/** The execution an earlier attempt of the execution step recorded in `record` (see {@link executionStep}). */
+export function executedIn(record: AuditRecord | undefined): ExecuteOperationOutput | undefined {
+  if (!record?.type.startsWith('execution.')) return undefined;
+  const executed = record.data?.executed as { status?: unknown; at?: unknown } | null | undefined;
+  if (typeof executed !== 'object' || executed === null) return undefined;
+  if ((executed.status !== 'succeeded' && executed.status !== 'failed') || typeof executed.at !== 'string')
+    return undefined;
+  return JSON.parse(JSON.stringify(executed)) as ExecuteOperationOutput;
 }
 
 /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */

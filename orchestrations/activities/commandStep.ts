@@ -21,9 +21,12 @@ import {
   commandStep as applyStep,
   completesNow,
   forgeryEvent,
+  recordedRights,
   refusalEvent,
   withNonce,
+  withStepData,
 } from '../steps';
+import { recordAt } from './recordAt';
 import type { RecordStep } from './recordStep';
 
 /** What the `commandStep` activity works with. */
@@ -47,12 +50,17 @@ export interface CommandStepDeps {
  * the lifecycle rules (`commandStep` in `steps.ts`, which the orchestration applies again with the
  * rights answered) and records the step with its notification through `record`.
  *
+ * The rights read are recorded in the step's first record (`data.rights`, next to `data.nonce`).
  * A directory or store failure throws before anything is recorded, for the orchestration's
  * retries (and after them its fallback: the step in parts, each with its own retries). Under
- * re-runs: a run that finds the step recorded by an earlier one (the etag moved) answers `stale`,
- * and the re-run with the orchestration's copy writes the same records, which the store skips;
- * when the directory answered differently meanwhile (`audit_mismatch`), the earlier run's records
- * stand and the read model and trail end as stored are answered (`adopted`).
+ * retries: each run first reads the trail at the step's place (`after`, one record); when an
+ * earlier run wrote its records there (the same nonce: its read model write failed, or it crashed
+ * after), the directory is not read again: the recorded rights are applied to the request as it
+ * was before the step, at `at`, with `notificationId`, so the records are the same ones, which the
+ * store skips, and the read model's write completes. A run that finds the read model past the step
+ * (the etag moved) answers `stale`, and the re-run with the orchestration's copy does the same.
+ * Records of another shape at the step's place (written before steps recorded their rights,
+ * `audit_mismatch`) are taken (`adopted`) only when the read model shows the whole trail.
  */
 export function makeCommandStep(deps: CommandStepDeps) {
   return async function commandStep(input: CommandStepInput): Promise<CommandStepOutput> {
@@ -81,28 +89,34 @@ export function makeCommandStep(deps: CommandStepDeps) {
         ];
       else if (input.refuse) events = [refusalEvent(requestId, genuine, input.refuse.code, input.refuse.reason, at)];
       else {
+        // An earlier attempt of this step that wrote its records (its read model write may have
+        // failed) recorded the rights it read: applied again, they give the same records.
+        const earlier = recordedRights(await recordAt(deps.store, requestId, after), nonce);
         const stored = input.request
           ? { value: input.request, etag: input.etag }
           : await deps.store.getRequest(requestId);
         if (stored?.etag !== input.etag) return { stale: true, etag: null, next: after };
         const request = stored.value;
-        const actorId = genuine.actor.id;
-        const groupIds = genuine.kind === 'decide' ? request.policy.approverGroupIds : [];
-        const [actorRoles, actorGroupIds] = await Promise.all([
-          deps.directory.appRolesOf(actorId),
-          groupIds.length === 0 ? Promise.resolve([]) : deps.directory.memberGroupsOf(actorId, groupIds),
-        ]);
-        rights = { actorRoles: [...actorRoles], actorGroupIds: [...actorGroupIds] };
-        const command = commandOf(genuine, rights, at);
-        if (completesNow(request, command))
-          rights.initiatorRoles = [...(await deps.directory.appRolesOf(request.initiator.id))];
-        const step = applyStep(request, command, rights.initiatorRoles ?? null, at);
+        const command = (read: StepRights) => commandOf(genuine, read, at);
+        if (earlier) rights = earlier;
+        else {
+          const actorId = genuine.actor.id;
+          const groupIds = genuine.kind === 'decide' ? request.policy.approverGroupIds : [];
+          const [actorRoles, actorGroupIds] = await Promise.all([
+            deps.directory.appRolesOf(actorId),
+            groupIds.length === 0 ? Promise.resolve([]) : deps.directory.memberGroupsOf(actorId, groupIds),
+          ]);
+          rights = { actorRoles: [...actorRoles], actorGroupIds: [...actorGroupIds] };
+          if (completesNow(request, command(rights)))
+            rights.initiatorRoles = [...(await deps.directory.appRolesOf(request.initiator.id))];
+        }
+        const step = applyStep(request, command(rights), rights.initiatorRoles ?? null, at);
         events = step.result.events;
         kind = step.kind;
         status = step.result.request.status;
         if (step.result.request !== request) changed = { value: step.result.request, etag: stored.etag };
       }
-      events = withNonce(events, nonce);
+      events = withStepData(events, nonce, rights);
     }
     const { records, next } = chainEvents(events, after);
     const step: RecordStepInput = {
@@ -119,10 +133,12 @@ export function makeCommandStep(deps: CommandStepDeps) {
       output = await deps.record(step);
     } catch (error) {
       if (!isStoreError(error, 'audit_mismatch')) throw error;
-      // An earlier run recorded other records here: they stand; the request is as stored.
+      // Other records stand at this step's place (written before steps recorded what they read):
+      // taken only when the read model shows the whole trail, never a read model that lacks a
+      // step its trail records.
       const stored = await deps.store.getRequest(requestId);
-      if (!stored) throw error;
       const last: AuditRecord | undefined = (await readTrail(deps.store, requestId)).at(-1);
+      if (!stored || !last || stored.value.trail?.seq !== last.seq) throw error;
       return {
         ...verified,
         etag: stored.etag,

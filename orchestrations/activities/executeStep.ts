@@ -1,13 +1,14 @@
-import { chainEvents, chainStartAfter } from '../../shared/domain/auditChain';
+import { chainEvents, chainStartAfter, type ChainStart } from '../../shared/domain/auditChain';
 import { isDomainError } from '../../shared/domain/errors';
-import { applyCommand, type CommandResult } from '../../shared/domain/lifecycle';
-import type { AuditRecord, ProfileType } from '../../shared/domain/model';
+import type { CommandResult } from '../../shared/domain/lifecycle';
+import type { ProfileType } from '../../shared/domain/model';
 import type { Executor } from '../../shared/execute/executor';
 import type { Store } from '../../shared/store/store';
-import { readTrail } from '../../shared/store/trail';
 import type { ExecuteStepInput, ExecuteStepOutput, RecordStepInput } from '../contracts';
 import { stepOutput } from './commandStep';
+import { executedIn, executionStep } from '../steps';
 import { executeStored } from './executeOperation';
+import { recordAt } from './recordAt';
 import type { RecordStep } from './recordStep';
 
 /** What the `executeStep` activity works with. */
@@ -25,41 +26,49 @@ export interface ExecuteStepDeps {
  * anyway: only a request whose completion is stored executes, see `executeStored`), runs it through
  * its executor (a retryable failure throws, for the orchestration's retries), then, when the read
  * model it read is the version the orchestration last wrote (`etag`), applies `recordExecution`
- * to it (the orchestration applies it again to its copy: the same request and records) and
- * records the step with the `executed` notification when asked, under that etag (no read).
+ * to it (`executionStep` in `steps.ts`; the orchestration applies it again to its copy: the same
+ * request and records) and records the step with the `executed` notification when asked, under
+ * that etag (no read). The execution record holds the whole execution, its follow-up included
+ * (`data.executed`).
  *
- * It never executes twice for a write: when the read model was another version, or the execution
- * was refused, or the write fails, the execution goes back unrecorded and the orchestration
- * records it as a step of its own. A re-run that finds the execution recorded already (an earlier
- * run crashed after writing it) executes nothing and answers the read model as stored
- * (`adopted`).
+ * It never executes twice: it first reads the trail at the step's place (`after`); when an earlier
+ * attempt wrote the execution record there (and then crashed or failed to write the read model),
+ * it executes nothing and records that execution again (the store skips the record and completes
+ * the read model, or leaves one that shows the step as it is), answering it with its follow-up.
+ * When the read model was another version, or the execution was refused, or the write fails, the
+ * execution goes back unrecorded and the orchestration records it as a step of its own, with the
+ * same record (`executionStep`).
  */
 export function makeExecuteStep(deps: ExecuteStepDeps) {
   const now = deps.now ?? (() => new Date());
   return async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
+    const earlier = await recordAt(deps.store, input.requestId, input.after);
+    const executed = executedIn(earlier);
     const tagged = await deps.store.getRequest(input.requestId);
     const stored = tagged?.value;
-    if (
-      tagged &&
-      stored?.status === 'completed' &&
-      stored.execution !== undefined &&
-      stored.redrive === undefined &&
-      tagged.etag !== input.etag
-    ) {
-      const last: AuditRecord | undefined = (await readTrail(deps.store, input.requestId)).at(-1);
-      return {
-        execution: stored.execution,
-        adopted: { request: stored, etag: tagged.etag, next: chainStartAfter(last) },
+    const notify = (next: ChainStart) =>
+      input.notify ? { notify: { kind: 'executed' as const, ...input.notify, after: next } } : {};
+    const correlation = input.correlationId === undefined ? {} : { correlationId: input.correlationId };
+    if (executed && earlier && tagged && stored) {
+      // An earlier attempt executed and wrote its record: recorded again, never executed again.
+      // A read model with an execution shows the step already (the orchestration is its only writer).
+      const value = stored.execution === undefined ? executionStep(stored, executed).request : stored;
+      const next = chainStartAfter(earlier);
+      const step: RecordStepInput = {
+        records: [earlier],
+        request: { value, etag: input.etag },
+        ...notify(next),
+        ...correlation,
       };
+      return { execution: executed, recorded: stepOutput(await deps.record(step), next) };
     }
     const requested = { id: input.requestId, operationHash: input.operationHash };
     const execution = await executeStored(stored, requested, deps.executorFor, now);
     if (!tagged || !stored || tagged.etag !== input.etag || execution.detail.startsWith('execution_refused:'))
       return { execution };
-    const { followUp: _followUp, ...recorded } = execution;
     let result: CommandResult;
     try {
-      result = applyCommand(stored, { kind: 'recordExecution', execution: recorded });
+      result = executionStep(stored, execution);
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return { execution };
@@ -68,8 +77,8 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
     const step: RecordStepInput = {
       records,
       request: { value: result.request, etag: tagged.etag },
-      ...(input.notify ? { notify: { kind: 'executed', ...input.notify, after: next } } : {}),
-      ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
+      ...notify(next),
+      ...correlation,
     };
     try {
       const output = stepOutput(await deps.record(step), next);

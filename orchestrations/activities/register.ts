@@ -43,7 +43,9 @@ activity(Activities.executeStep, (services) =>
     now: services.now,
   }),
 );
-activity(Activities.authorizeCommand, ({ appKeys, directory }) => makeAuthorizeCommand(appKeys, directory));
+activity(Activities.authorizeCommand, ({ appKeys, directory, store }) =>
+  makeAuthorizeCommand(appKeys, directory, store),
+);
 activity(Activities.executeOperation, ({ executorFor, store, now }) => makeExecuteOperation(executorFor, store, now));
 activity(Activities.recordRedrive, ({ store }) => makeRecordRedrive(store));
 activity(Activities.observeExecution, ({ executorFor, store, now }) => makeObserveExecution(executorFor, store, now));

@@ -20,10 +20,12 @@ import {
   commandOf,
   commandStep,
   completesNow,
+  executionStep,
   forgeryEvent,
   refusalEvent,
   startRecords,
   withNonce,
+  withStepData,
 } from '../../orchestrations/steps';
 import { chainEvents } from '../../shared/domain/auditChain';
 import { applyCommand, type DomainEvent } from '../../shared/domain/lifecycle';
@@ -200,7 +202,7 @@ export function commandStepIn(
         }) as string[];
       }
       const step = commandStep(request, command, rights.initiatorRoles ?? null, at);
-      events = withNonce(step.result.events, auth.nonce);
+      events = withStepData(step.result.events, auth.nonce, rights);
       kind = step.kind;
       status = step.result.request.status;
       if (step.result.request !== request) changed = step.result.request;
@@ -236,8 +238,7 @@ export function executeStepIn(record: StepRecorder, execute: ActivityHandler): A
     const execution = part(executeOperation, execute, { ...stored, ...correlation }) as ExecuteOperationOutput;
     if (stored.status !== 'completed' || execution.detail.startsWith('execution_refused:'))
       return { execution } satisfies ExecuteStepOutput;
-    const { followUp: _followUp, ...recorded } = execution;
-    const result = applyCommand(stored, { kind: 'recordExecution', execution: recorded });
+    const result = executionStep(stored, execution);
     const { records, next } = chainEvents(result.events, input.after);
     const output = part(recordStep, record, {
       records,

@@ -32,6 +32,7 @@ import {
   shift,
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+import { recordedRights } from '../../../orchestrations/steps';
 import {
   delivers,
   notifications,
@@ -46,6 +47,7 @@ import {
   commandStepIn,
   partNames,
   partsOf,
+  type StepRecorder,
 } from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
@@ -580,6 +582,73 @@ describe('approvalOrchestrator', () => {
         handlers: { [commandStep]: inconsistent },
       }),
     ).toThrow("request req-1: the command step left it approved, the orchestration's copy needsApproval");
+  });
+
+  it('falls back, after a command step that wrote its records but not its read model, to that step’s records: its time, its message id, the rights it recorded', () => {
+    const record = recordStepInStore();
+    let attempt: { input: CommandStepInput; step: RecordStepInput } | undefined;
+    // The first command step appends its records, then its read model write fails, through every retry.
+    const failing: StepRecorder = Object.assign(
+      (raw: unknown) => {
+        attempt = { input: attempt?.input ?? ({} as CommandStepInput), step: raw as RecordStepInput };
+        throw new Error('the read model write failed');
+      },
+      { model: record.model },
+    );
+    const steps = commandStepIn(record, authorizeGenuine);
+    const partial = commandStepIn(failing, authorizeGenuine);
+    const stepHandler: ActivityHandler = (raw, call) => {
+      if (attempt) return steps(raw, call);
+      attempt = { input: raw as CommandStepInput, step: { records: [] } };
+      return partial(raw, call);
+    };
+    // Bob left the approver group meanwhile: read again, the directory refuses him; the rights the
+    // step recorded at its place on the trail are answered instead (as `authorizeCommand` does).
+    const authorize: ActivityHandler = (raw, call) => {
+      const input = raw as AuthorizeCommandInput;
+      const answer = authorizeGenuine(raw, call) as Extract<AuthorizeCommandOutput, { ok: true }>;
+      const first = attempt?.step.records[0];
+      const recorded = first && input.after?.seq === first.seq ? recordedRights(first, answer.nonce) : undefined;
+      return recorded ? { ...answer, ...recorded } : { ...answer, actorGroupIds: [] };
+    };
+
+    const { fake, output } = orchestration({
+      events: [approveAt(after(10), bob), cancelAt(after(20))],
+      handlers: { [recordStep]: record, [commandStep]: stepHandler, [authorizeCommand]: authorize },
+    });
+
+    expect(output.status).toBe('cancelled');
+    const fallback = fake.activities.find((call) => call.name === authorizeCommand)!.input as AuthorizeCommandInput;
+    expect(fallback).toMatchObject({ at: attempt!.input.at, after: attempt!.input.after });
+    const written = stepsOf(fake).find((step) => step.records[0]?.type === 'request.approved')!;
+    expect(written.records).toEqual(attempt!.step.records);
+    expect(written.notify).toEqual(attempt!.step.notify);
+    expect(written.records[0]!.data.rights).toEqual({ actorRoles: APPROVER, actorGroupIds: [GROUP_A] });
+    expect(refusalsOf(fake)).toEqual([]);
+  });
+
+  it('fails loudly when its history holds another shape of command step', () => {
+    // A history recorded when a command was authenticated first holds `authorizeCommand`'s answer here.
+    expect(() =>
+      orchestration({
+        events: [approveAt(after(10), bob)],
+        handlers: { [commandStep]: authorizeGenuine },
+      }),
+    ).toThrow('request req-1: its history predates one-activity command steps');
+  });
+
+  it('records an execution it records itself with the whole execution in its record, as the execution step does', () => {
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: {
+        [executeStep]: () => {
+          throw new Error('Graph answered 503');
+        },
+      },
+    });
+
+    expect(trailOf(fake).at(-1)!.data.executed).toEqual(output.execution);
   });
 
   it('has the reminder and the expiry derived from the stored request, and sends its copy when the store’s is another version', () => {

@@ -1,3 +1,4 @@
+import { makeAuthorizeCommand } from '../../../orchestrations/activities/authorizeCommand';
 import { makeCommandStep } from '../../../orchestrations/activities/commandStep';
 import { makeRecordStep, type Send } from '../../../orchestrations/activities/recordStep';
 import type {
@@ -7,7 +8,7 @@ import type {
   NotifyOutput,
   RecordStepInput,
 } from '../../../orchestrations/contracts';
-import { commandOf, commandStep, startRecords } from '../../../orchestrations/steps';
+import { commandOf, commandStep, startRecords, withStepData } from '../../../orchestrations/steps';
 import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
 import { applyCommand } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
@@ -30,6 +31,7 @@ import {
   REQUESTER,
 } from '../../support/builders';
 import { tempSqliteStore } from '../../support/fakePorts';
+import { failingReadModelOnce } from '../../support/partialWrite';
 
 const keys: AppKeyRing = { current: parseKeySetting(TEST_APP_KEY) };
 const ROLES: Record<string, string[]> = { [alice.id]: REQUESTER, [bob.id]: APPROVER, [erin.id]: APPROVER };
@@ -249,13 +251,14 @@ describe('the commandStep activity', () => {
     expect(await readTrail(store, request.id)).toHaveLength(1);
   });
 
-  it('writes nothing twice when run again after a crash, and keeps the first run’s records when the directory answers otherwise', async () => {
+  it('writes nothing twice when run again after a crash, applying the rights the first run recorded when the directory answers otherwise', async () => {
     const request = newRequest();
     const stored = await submitted(request);
     const first = setup();
     const event = signed(request, approval);
-    await first.step(input(request, event, stored));
+    const firstOutput = await first.step(input(request, event, stored));
     const trail = await readTrail(store, request.id);
+    expect(trail[1]!.data.rights).toEqual({ actorRoles: APPROVER, actorGroupIds: [GROUP_A] });
 
     // The first run's answer was lost: the re-run finds the read model moved on, and is sent the orchestration's copy.
     const again = setup();
@@ -264,14 +267,104 @@ describe('the commandStep activity', () => {
     expect(await readTrail(store, request.id)).toEqual(trail);
     expect(rerun.status).toBe('approved');
 
-    // Bob left the approver group meanwhile: this run would refuse; the first run's approval stands and is answered.
+    // Bob left the approver group meanwhile: the rights the first run recorded are applied, not read again.
     GROUPS[bob.id] = [];
     try {
-      const third = await setup().step({ ...input(request, event, stored), request });
+      const third = setup();
+      const output = await third.step({ ...input(request, event, stored), request });
+      expect(third.dir.asked).toEqual([]);
       expect(await readTrail(store, request.id)).toEqual(trail);
       const now = (await store.getRequest(request.id))!;
-      expect(third.adopted).toEqual({ request: now.value, etag: now.etag });
-      expect(third.next).toEqual(chainStartAfter(trail.at(-1)));
+      expect(output.adopted).toBeUndefined();
+      expect(output).toMatchObject({ rights: firstOutput.rights, status: 'approved', etag: now.etag });
+      expect(output.next).toEqual(chainStartAfter(trail.at(-1)));
+    } finally {
+      GROUPS[bob.id] = [GROUP_A];
+    }
+  });
+
+  it('completes the step an earlier run wrote the records of (its read model write failed), with the rights that run recorded', async () => {
+    const request = newRequest();
+    const stored = await submitted(request);
+    const partial = failingReadModelOnce(store);
+    const dir = directory();
+    const send = sender();
+    const step = makeCommandStep({ keys, directory: dir, store: partial, record: makeRecordStep(partial, keys, send) });
+    const event = signed(request, approval, 'nonce-partial-000001');
+
+    await expect(step(input(request, event, stored))).rejects.toThrow('read model write failed');
+    expect(partial.failed()).toBe(1);
+    const written = await readTrail(store, request.id);
+    expect(written.map((record) => record.type)).toEqual([
+      'request.submitted',
+      'request.approved',
+      'request.statusChanged',
+    ]);
+    expect((await store.getRequest(request.id))!.etag).toBe(stored.etag);
+
+    // Bob left the approver group before the retry: read again, the directory would have him refused.
+    GROUPS[bob.id] = [];
+    try {
+      dir.asked.length = 0;
+      const output = await step(input(request, event, stored));
+      expect(dir.asked).toEqual([]);
+      expect(output.adopted).toBeUndefined();
+      expect(output.status).toBe('approved');
+      const trail = await readTrail(store, request.id);
+      expect(trail.slice(0, 3)).toEqual(written);
+      expect(trail.map((record) => record.type)).toEqual([
+        'request.submitted',
+        'request.approved',
+        'request.statusChanged',
+        'notification.sent',
+      ]);
+      expect(verifyChain(trail).valid).toBe(true);
+      const now = (await store.getRequest(request.id))!;
+      expect(now.value.status).toBe('approved');
+      expect(now.value.trail?.seq).toBe(trail.at(-1)!.seq);
+      expect(output).toMatchObject({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+      expect(send.sent.map((sent) => [sent.kind, sent.notificationId])).toEqual([['approved', 'guid-1']]);
+    } finally {
+      GROUPS[bob.id] = [GROUP_A];
+    }
+  });
+
+  it('hands the fallback the rights an earlier run recorded, so it writes that run’s records', async () => {
+    const request = newRequest();
+    const stored = await submitted(request);
+    const partial = failingReadModelOnce(store);
+    const dir = directory();
+    const step = makeCommandStep({
+      keys,
+      directory: dir,
+      store: partial,
+      record: makeRecordStep(partial, keys, sender()),
+    });
+    const event = signed(request, approval, 'nonce-partial-000002');
+    await expect(step(input(request, event, stored))).rejects.toThrow('read model write failed');
+    const written = await readTrail(store, request.id);
+
+    GROUPS[bob.id] = [];
+    try {
+      dir.asked.length = 0;
+      const authorize = makeAuthorizeCommand(keys, dir, store);
+      const base = { instanceId: request.id, event, at: AT, groupIds: [GROUP_A], readDirectory: true };
+      const auth = await authorize({ ...base, after: stored.after });
+      expect(dir.asked).toEqual([]);
+      expect(auth).toEqual({
+        ok: true,
+        nonce: 'nonce-partial-000002',
+        issuedAt: AT,
+        actorRoles: APPROVER,
+        actorGroupIds: [GROUP_A],
+      });
+      // The fallback's records (the orchestration applies the same rules at the same time) are that run's.
+      const rights = { actorRoles: APPROVER, actorGroupIds: [GROUP_A] };
+      const result = commandStep(request, commandOf(event, rights, AT), null, AT).result;
+      const { records } = chainEvents(withStepData(result.events, 'nonce-partial-000002', rights), stored.after);
+      expect(records).toEqual(written.slice(1));
+      // Elsewhere on the trail, or for another nonce, the directory is read.
+      expect(await authorize({ ...base, after: chainStartAfter(written.at(-1)) })).toMatchObject({ actorGroupIds: [] });
     } finally {
       GROUPS[bob.id] = [GROUP_A];
     }

@@ -13,6 +13,7 @@ import { readTrail } from '../../../shared/store/trail';
 import { TEST_APP_KEY } from '../../support/appKey';
 import { after, alice, approve, newRequest, REQUESTER } from '../../support/builders';
 import { tempSqliteStore } from '../../support/fakePorts';
+import { failingReadModelOnce } from '../../support/partialWrite';
 
 const keys: AppKeyRing = { current: parseKeySetting(TEST_APP_KEY) };
 const NOW = new Date(after(30));
@@ -141,23 +142,64 @@ describe('the executeStep activity', () => {
     expect((await store.getRequest(stored.request.id))!.value.execution).toBeUndefined();
   });
 
-  it('executes nothing when run again after it recorded the execution, and answers the request as stored', async () => {
+  it('executes nothing when run again after it recorded the execution, and answers the recorded execution with its follow-up', async () => {
     const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
     const run = executor(ACCEPTED);
     const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, sender()) });
-    await step(input(stored));
+    const first = await step(input(stored));
+    const trail = await readTrail(store, stored.request.id);
 
     // The first run's answer was lost: the same input again.
     const again = await step(input(stored));
 
     expect(run.runs).toHaveLength(1);
+    expect(await readTrail(store, stored.request.id)).toEqual(trail);
     const now = (await store.getRequest(stored.request.id))!;
-    expect(again.adopted).toEqual({
-      request: now.value,
-      etag: now.etag,
-      next: chainStartAfter((await readTrail(store, stored.request.id)).at(-1)),
+    expect(again.recorded).toEqual({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+    expect(again.execution).toEqual(first.execution);
+    expect(again.execution.followUp).toEqual(ACCEPTED.followUp);
+  });
+
+  it('completes the step an earlier run wrote the record of (its read model write failed), executing nothing again and keeping the follow-up', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED, {
+      status: 'failed',
+      detail: 'a second run',
+      retryable: false,
     });
-    expect(again.execution).toEqual(now.value.execution);
+    const partial = failingReadModelOnce(store);
+    const send = sender();
+    const step = makeExecuteStep({
+      executorFor: () => run,
+      store: partial,
+      record: makeRecordStep(partial, keys, send),
+      now: () => NOW,
+    });
+    const notify = { notificationId: 'guid-9', at: after(20) };
+    // The records are appended, the read model's write fails (or the process dies here).
+    const unrecorded = await step({ ...input(stored), notify });
+    expect(unrecorded.recorded).toBeUndefined();
+    expect(partial.failed()).toBe(1);
+    const written = await readTrail(store, stored.request.id);
+    expect(written.at(-1)!.type).toBe('execution.succeeded');
+    expect(written.at(-1)!.data.executed).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
+    expect((await store.getRequest(stored.request.id))!.etag).toBe(stored.etag);
+
+    // The activity run again with the same input (a retry after a crash between the two writes).
+    const output = await step({ ...input(stored), notify });
+
+    expect(run.runs).toHaveLength(1);
+    expect(output.execution).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
+    expect(output.execution.followUp).toEqual(ACCEPTED.followUp);
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.slice(0, written.length)).toEqual(written);
+    expect(trail.slice(written.length).map((record) => record.type)).toEqual(['notification.sent']);
+    expect(verifyChain(trail).valid).toBe(true);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(now.value.trail?.seq).toBe(trail.at(-1)!.seq);
+    expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+    expect(send.sent.map((sent) => [sent.kind, sent.notificationId])).toEqual([['executed', 'guid-9']]);
   });
 
   it('records a refused execution as failed, for the orchestration, without running the executor', async () => {
