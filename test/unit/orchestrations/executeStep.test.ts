@@ -1,7 +1,7 @@
 import { makeExecuteStep } from '../../../orchestrations/activities/executeStep';
 import { makeRecordStep, type Send } from '../../../orchestrations/activities/recordStep';
 import type { ExecuteStepInput, NotifyInput, NotifyOutput } from '../../../orchestrations/contracts';
-import { startRecords } from '../../../orchestrations/steps';
+import { executionStep, startRecords } from '../../../orchestrations/steps';
 import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
 import { applyCommand, type Command } from '../../../shared/domain/lifecycle';
 import type { ApprovalRequest } from '../../../shared/domain/model';
@@ -184,6 +184,11 @@ describe('the executeStep activity', () => {
     expect(written.at(-1)!.type).toBe('execution.succeeded');
     expect(written.at(-1)!.data.executed).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
     expect((await store.getRequest(stored.request.id))!.etag).toBe(stored.etag);
+    // Handed back, the orchestration would record it as a step of its own: the same record, from its copy.
+    const handedBack = JSON.parse(JSON.stringify(unrecorded.execution)) as typeof unrecorded.execution;
+    expect(chainEvents(executionStep(stored.request, handedBack).events, stored.after).records).toEqual(
+      written.slice(-1),
+    );
 
     // The activity run again with the same input (a retry after a crash between the two writes).
     const output = await step({ ...input(stored), notify });
