@@ -60,7 +60,13 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
         ...notify(next),
         ...correlation,
       };
-      return { execution: executed, recorded: stepOutput(await deps.record(step), next) };
+      try {
+        return { execution: executed, recorded: stepOutput(await deps.record(step), next) };
+      } catch {
+        // The store refuses the write now: handed back as recorded, for the orchestration to record
+        // with its own retries (the same record, which the store skips), never executed again.
+        return { execution: executed };
+      }
     }
     const requested = { id: input.requestId, operationHash: input.operationHash };
     const execution = await executeStored(stored, requested, deps.executorFor, now);

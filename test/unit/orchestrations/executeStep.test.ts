@@ -207,6 +207,40 @@ describe('the executeStep activity', () => {
     expect(send.sent.map((sent) => [sent.kind, sent.notificationId])).toEqual([['executed', 'guid-9']]);
   });
 
+  it('hands back the execution an earlier run recorded when the store refuses its write now, executing nothing again', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const partial = failingReadModelOnce(store);
+    await makeExecuteStep({
+      executorFor: () => run,
+      store: partial,
+      record: makeRecordStep(partial, keys, sender()),
+      now: () => NOW,
+    })(input(stored));
+    const written = await readTrail(store, stored.request.id);
+    expect(written.at(-1)!.type).toBe('execution.succeeded');
+
+    // Retried while the store refuses writes: no throw (the retries would end in a contradicting failure).
+    const refusing: Pick<Store, 'recordStep' | 'listAudit'> = {
+      recordStep: () => Promise.reject(new StoreError('store_unavailable', 'throttled')),
+      listAudit: (id, page) => store.listAudit(id, page),
+    };
+    const output = await makeExecuteStep({
+      executorFor: () => run,
+      store,
+      record: makeRecordStep(refusing, keys, sender()),
+      now: () => NOW,
+    })(input(stored));
+
+    expect(run.runs).toHaveLength(1);
+    expect(output.recorded).toBeUndefined();
+    expect(output.execution).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
+    // What the orchestration then records is the record already there.
+    expect(chainEvents(executionStep(stored.request, output.execution).events, stored.after).records).toEqual(
+      written.slice(-1),
+    );
+  });
+
   it('records a refused execution as failed, for the orchestration, without running the executor', async () => {
     const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
     const run = executor(ACCEPTED);
