@@ -243,13 +243,13 @@ function printResult(result: CosmosResult, log: Log): void {
   }
 }
 
-const PER_DECISION = process.env.BENCH_AZURE_PER_DECISION ?? '3,2';
+const PER_DECISION = process.env.BENCH_AZURE_PER_DECISION ?? '2,1';
 
 /**
  * The Durable counts of a single-approver lifecycle: `BENCH_STEP_COUNTS=<episodes>,<activities>`,
  * else what `node dist/bench/stepCounts.js` prints for three lifecycles on the SQLite store. What
- * a further approval adds is `BENCH_AZURE_PER_DECISION=<episodes>,<activities>` (default 3,2:
- * the event, and the command's authorization and step activities).
+ * a further approval adds is `BENCH_AZURE_PER_DECISION=<episodes>,<activities>` (default 2,1:
+ * the event's episode and the command step's, and the one command step activity).
  */
 async function lifecycleShape(log: Log): Promise<(LifecycleShape & { source: string }) | undefined> {
   const [episodesPerDecision, activitiesPerDecision] = PER_DECISION.split(',').map(Number) as [number, number];

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     const db = new Database(path.join(dataDir, 'durable.sqlite'), { readonly: true });
     const lifecycle: Counts[] = [];
     const followUp: Counts[] = [];
+    const whole: Counts[] = [];
     for (const id of ids) {
       const texts = db
         .prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY idx')
@@ -89,10 +90,12 @@ async function main(): Promise<void> {
       const [main, tail] = split(texts);
       lifecycle.push(count(main));
       followUp.push(count(tail));
+      whole.push(count(texts));
     }
     db.close();
     report('lifecycle (submit to execution recorded)', lifecycle);
     report('device follow-up and end (counted apart)', followUp);
+    report('whole instance', whole);
   } finally {
     client.close();
     await runtime.dispose();
@@ -101,14 +104,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** The history up to the first timer created after `executeOperation` completed, and the rest. */
+/** The activities that execute the operation (`executeOperation`, or `executeStep`, which also records it). */
+const EXECUTING = new Set(['executeOperation', 'executeStep']);
+
+/** The history up to the first timer created after the execution completed, and the rest. */
 function split(texts: string[]): [string[], string[]] {
   const events = texts.map((text) => JSON.parse(text) as HistoryRow);
   const names = new Map<number, string>();
   let executed = false;
   for (const [index, event] of events.entries()) {
     if (event.EventType === EVENT.TaskScheduled) names.set(event.EventId, event.Name ?? '');
-    if (event.EventType === EVENT.TaskCompleted && names.get(event.TaskScheduledId ?? -1) === 'executeOperation')
+    if (event.EventType === EVENT.TaskCompleted && EXECUTING.has(names.get(event.TaskScheduledId ?? -1) ?? ''))
       executed = true;
     if (executed && event.EventType === EVENT.TimerCreated) {
       // The episode that created the timer starts the follow-up's share.

@@ -11,13 +11,7 @@ import {
   type CommandResult,
   type DomainEvent,
 } from '../shared/domain/lifecycle';
-import {
-  CLOSED_STATUSES,
-  type ApprovalRequest,
-  type AuditRecord,
-  type JsonValue,
-  type Principal,
-} from '../shared/domain/model';
+import { CLOSED_STATUSES, type ApprovalRequest, type AuditRecord } from '../shared/domain/model';
 import { completesOnApproval } from '../shared/domain/policy';
 import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
@@ -28,13 +22,35 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  CommandStepInput,
+  CommandStepOutput,
+  ExecuteOperationOutput,
+  ExecuteStepInput,
+  ExecuteStepOutput,
   NotifiedStepOutput,
   ReadAppRolesInput,
   RecordStepInput,
   RecordStepOutput,
+  StepRights,
 } from './contracts';
-import { execute, observable, observeDevice, STEP_RETRY } from './execution';
+import { COMMAND_STEP_RETRY, EXECUTION_RETRY, failureDetail, observable, observeDevice, STEP_RETRY } from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
+import {
+  claimedNonce,
+  commandOf,
+  commandStep,
+  completesNow,
+  executionStep,
+  forgeryEvent,
+  refusalEvent,
+  withNonce,
+  withStepData,
+} from './steps';
+
+/** What a command the orchestration applied did: whether it completed the request on approval. */
+interface CommandOutcome {
+  autoCompleted: boolean;
+}
 
 /**
  * How long an applied or refused command's nonce is remembered: as long as its signature is fresh
@@ -58,12 +74,16 @@ const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
  * chains the audit records itself (chaining is pure) and carries the read model's etag from step
  * to step: recording a step then needs no reads.
  *
- * Commands are applied only when they are genuine: the `authorizeCommand` activity checks each
- * one's signature (made by the app's HTTP layer) and freshness and reads the actor's app roles and
- * groups again from the directory, and each signature's nonce is applied once. A command that
- * fails any of this is audited as `request.eventRefused` (`command_unauthenticated`,
- * `command_stale`, `command_replayed`) and changes nothing else; nothing about the actor's rights
- * is taken from the event.
+ * A step is one activity (one episode): `recordStep` for a step it computes itself, `commandStep`
+ * for a command, `executeStep` for the execution; the last two carry no copy of the request (the
+ * activity reads it from the store when its etag is the one the orchestration last wrote), and the
+ * orchestration applies the same pure rules (`steps.ts`) with what the activity read, to its own
+ * copy. Commands are applied only when they are genuine: `commandStep` checks each one's signature
+ * (made by the app's HTTP layer) and freshness and reads the actor's app roles and groups again
+ * from the directory, and each signature's nonce is applied once. A command that fails any of this
+ * is audited as `request.eventRefused` (`command_unauthenticated`, `command_stale`,
+ * `command_replayed`) and changes nothing else; nothing about the actor's rights is taken from the
+ * event. A command that comes while a step runs is caught by a spare waiter (see `spares`).
  */
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ApprovalOrchestrationInput>();
@@ -83,20 +103,32 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   /** The nonce of the command the next recorded step applies or refuses (set just before recording it). */
   let commandNonce: string | undefined;
   /**
-   * The waiter for commands that come once the request is closed: made and listened to with the
-   * first task yielded after it closed (see {@link settle}), and left open after that, so a command
-   * that arrives while the orchestration finishes its work (executing, following the device up,
-   * recording) lands in it and is audited as refused before the orchestration ends.
+   * Command waiters listened to while the orchestration works rather than waits (spares), oldest
+   * first. The SDK hands an event to the newest open waiter of its name, and a waiter is open from
+   * the first time it is yielded until an event completes it, yielded or not. So the first step
+   * yielded while no spare exists races a fresh one (see {@link settle}), which then stays open:
+   * a command that arrives while a step runs (the step that closes the request included) lands in
+   * it, and is taken as the next command before the orchestration waits again, or, once the
+   * request is closed, audited as refused before it ends. A wait's own waiter that lost to a timer
+   * stays open too and joins them. Events go to the newest open waiter, so the completed spares are
+   * always the newest ones and are taken newest first, which is their arrival order; no new spare is
+   * made while one exists (an event with no open waiter is buffered, in order, for the next).
+   * Costs nothing when no command comes: no timer, no extra episode, no history event.
    */
-  let late: df.Task | undefined;
-  /**
-   * Yields `task` and answers its result; once the request is closed, the first such task races
-   * the {@link late} waiter, which costs nothing when no command comes (no timer, no extra episode).
-   */
+  const spares: df.Task[] = [];
+  /** The command a spare caught, if the newest one did (taken: the spare is done). */
+  const caught = (): { event: unknown } | undefined => {
+    const newest = spares.at(-1);
+    if (!newest?.isCompleted) return undefined;
+    spares.pop();
+    return { event: newest.result };
+  };
+  /** Yields `task` and answers its result; with no spare open, the task races a fresh one (see {@link spares}). */
   function* settle(task: df.Task): Generator<df.Task, unknown, unknown> {
-    if (late === undefined && CLOSED_STATUSES.has(request.status)) {
-      late = context.df.waitForExternalEvent(ApprovalEvents.Command);
-      yield context.df.Task.any([late, task]);
+    if (spares.length === 0) {
+      const spare = context.df.waitForExternalEvent(ApprovalEvents.Command);
+      spares.push(spare);
+      yield context.df.Task.any([spare, task]);
     }
     // Yielded again when the command won the race: a task already scheduled is not scheduled twice.
     return yield task;
@@ -110,24 +142,48 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     result: CommandResult,
     start?: ApprovalOrchestrationInput,
     kind?: NotificationKind,
+    derive?: { command?: Command },
+    notice?: { notificationId: string; at: string },
   ): Generator<df.Task, string | undefined, unknown> {
+    // `derive`: `result` is `command` applied to the request as the last step stored it (none: unchanged).
+    const derivable = derive !== undefined && request === stored.value;
     request = result.request;
     // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
-    const [first, ...rest] = result.events;
-    const events =
-      commandNonce && first ? [{ ...first, data: { ...first.data, nonce: commandNonce } }, ...rest] : result.events;
+    const events = withNonce(result.events, commandNonce);
     commandNonce = undefined;
-    const step: RecordStepInput = { records: chain(events), ...correlation, ...(start ? { start } : {}) };
+    const records = chain(events);
+    // The first step's records are derived from the start input by the activity: not carried twice.
+    const step: RecordStepInput = { records: start ? [] : records, ...correlation, ...(start ? { start } : {}) };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
     // The first step's request and etag are its start input's: not carried twice.
-    if (request !== stored.value || (kind !== undefined && !start))
-      step.request = { value: request, etag: stored.etag };
+    // A step the activity can derive from the stored read model carries no request (a point read instead).
+    const carried = { value: request, etag: stored.etag };
+    if (request !== stored.value || (kind !== undefined && !start)) {
+      if (derivable) step.derive = { requestId: request.id, etag: stored.etag, ...derive };
+      else step.request = carried;
+    }
     if (kind !== undefined)
-      step.notify = { kind, notificationId: context.df.newGuid(request.id), at: now(), after: trailEnd };
-    const output = (yield* settle(
+      step.notify = {
+        kind,
+        ...(notice ?? { notificationId: context.df.newGuid(request.id), at: now() }),
+        after: trailEnd,
+      };
+    let output = (yield* settle(
       context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, step),
     )) as RecordStepOutput;
+    if (output !== null && typeof output === 'object' && 'stale' in output) {
+      // The store held another version: the same step again, with the orchestration's copy.
+      const { derive: _derived, ...rest } = step;
+      output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
+          ...rest,
+          request: carried,
+        } satisfies RecordStepInput),
+      )) as RecordStepOutput;
+      if (output !== null && typeof output === 'object' && 'stale' in output)
+        throw new Error(`request ${request.id}: a step carrying its request answered stale`);
+    }
     if (output === null) return undefined;
     if (typeof output === 'string') {
       stored = { value: request, etag: output };
@@ -137,69 +193,41 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const notified: NotifiedStepOutput = output;
     trailEnd = notified.next;
     if (notified.etag !== null) stored = { value: request, etag: notified.etag };
-    if (notified.unrecorded?.length) {
-      // The messages went out but their outcomes were not written: recorded as a step of their own, never sent again.
-      const retried = (yield* settle(
-        context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
-          records: notified.unrecorded,
-          ...correlation,
-        } satisfies RecordStepInput),
-      )) as RecordStepOutput;
-      if (typeof retried === 'string') stored = { value: request, etag: retried };
-    }
+    // The messages went out but their outcomes were not written: recorded as a step of their own, never sent again.
+    yield* recordUnrecorded(notified.unrecorded);
     return undefined;
   }
-  /** The audit entry of a refused command; a decision made through a link names it, so the link's page can say what became of it. */
-  const refusal = (command: Command | CommandEvent, code: string, reason: string): DomainEvent => ({
-    requestId: request.id,
-    type: 'request.eventRefused',
-    at: now(),
-    actor: 'actor' in command ? { id: command.actor.id, displayName: command.actor.displayName } : null,
-    data: {
-      command: command.kind,
-      code,
-      reason,
-      ...('linkId' in command && command.linkId !== undefined ? { linkId: command.linkId } : {}),
-    },
-  });
-  /**
-   * The audit entry of an event whose signature is refused: it names no actor (the event's claim
-   * is not believed) and no link; what the event claimed is kept, shortened, for investigation.
-   */
-  const forgery = (event: unknown, code: string, reason: string): DomainEvent => {
-    const claimed = event as { kind?: unknown; actor?: { id?: unknown; displayName?: unknown } } | null;
-    const data: { [key: string]: JsonValue } = {
-      command: typeof claimed?.kind === 'string' ? claimed.kind.slice(0, 32) : 'unknown',
-      code,
-      reason,
-    };
-    const nonce = (event as { signature?: { nonce?: unknown } } | null)?.signature?.nonce;
-    if (typeof nonce === 'string') commandNonce = nonce.slice(0, 64);
-    const actor = claimed?.actor;
-    if (typeof actor?.id === 'string')
-      data.claimedActor = {
-        id: actor.id.slice(0, 64),
-        displayName: typeof actor.displayName === 'string' ? actor.displayName.slice(0, 128) : '',
-      };
-    return { requestId: request.id, type: 'request.eventRefused', at: now(), actor: null, data };
+  const refusal = (command: Command | CommandEvent, code: string, reason: string, at = now()): DomainEvent =>
+    refusalEvent(request.id, command, code, reason, at);
+  /** The audit entry of an event whose signature is refused; names the nonce it claims for the step. */
+  const forgery = (event: unknown, code: string, reason: string, at = now()): DomainEvent => {
+    const nonce = claimedNonce(event);
+    if (nonce !== undefined) commandNonce = nonce;
+    return forgeryEvent(request.id, event, code, reason, at);
   };
   /** Nonces of the authenticated commands applied or refused (replayed state: the same events rebuild it). */
   const nonces = new CommandNonces(NONCE_MEMORY_MS);
   /**
-   * Authenticates `event` and reads the actor's rights (see `authorizeCommand`); on refusal records
-   * it and answers undefined. A nonce is remembered once its signature verified.
+   * The step in parts (when `commandStep` kept failing): authenticates `event` and reads the
+   * actor's rights (see `authorizeCommand`; the rights an earlier `commandStep` attempt recorded
+   * at `notice`'s place, when it wrote its records); on refusal records it and answers undefined.
+   * A nonce is remembered once its signature verified. `notice`: the `commandStep` input's time,
+   * message id and place, so the step's records and messages are the ones it would have made.
    */
   function* authorize(
     event: unknown,
     groupIds: string[],
     readDirectory: boolean,
+    notice: { notificationId: string; at: string },
   ): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
+    const { at } = notice;
     const input: AuthorizeCommandInput = {
       instanceId: request.id,
       event,
-      at: now(),
+      at,
       groupIds,
       readDirectory,
+      after: trailEnd,
       ...correlation,
     };
     let auth: AuthorizeCommandOutput;
@@ -212,7 +240,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       yield* record({
         request,
         events: [
-          forgery(event, 'membership_unavailable', 'the command could not be checked: the directory could not be read'),
+          forgery(
+            event,
+            'membership_unavailable',
+            'the command could not be checked: the directory could not be read',
+            at,
+          ),
         ],
       });
       return undefined;
@@ -225,7 +258,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       );
     }
     if (!auth.ok) {
-      yield* record({ request, events: [forgery(event, auth.code, auth.reason)] });
+      yield* record({ request, events: [forgery(event, auth.code, auth.reason, at)] });
       return undefined;
     }
     commandNonce = auth.nonce;
@@ -237,12 +270,206 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
             event as CommandEvent,
             'command_replayed',
             `the command with nonce ${auth.nonce} was already applied or refused`,
+            at,
           ),
         ],
       });
       return undefined;
     }
     return auth;
+  }
+  /**
+   * The step in parts, as the fallback of {@link command}: `authorizeCommand`, then (an approval
+   * that completes the request on approval) `readAppRoles`, then `recordStep`, each with its own
+   * retries; a directory that stays unreachable is audited (`membership_unavailable`). It applies
+   * the command at the `commandStep` input's time with its message id (`notice`), and with the
+   * rights an earlier `commandStep` attempt recorded when there was one (`authorizeCommand` reads
+   * them from the trail), so it writes the records such an attempt wrote, which the store skips.
+   */
+  function* commandInParts(
+    event: unknown,
+    refuse: { code: string; reason: string } | undefined,
+    notice: { notificationId: string; at: string },
+  ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+    const { at } = notice;
+    const decide = (event as { kind?: unknown } | null)?.kind === 'decide';
+    const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse, notice);
+    if (!auth) return undefined;
+    if (refuse) {
+      yield* record({ request, events: [refusal(event as CommandEvent, refuse.code, refuse.reason, at)] });
+      return undefined;
+    }
+    const rights: StepRights = { actorRoles: auth.actorRoles, actorGroupIds: auth.actorGroupIds };
+    const command = commandOf(event as CommandEvent, rights, at);
+    if (completesNow(request, command)) {
+      if (auth.initiatorRoles !== undefined) rights.initiatorRoles = auth.initiatorRoles;
+      else
+        try {
+          const input: ReadAppRolesInput = { principalId: request.initiator.id, ...correlation };
+          rights.initiatorRoles = (yield context.df.callActivityWithRetry(
+            Activities.readAppRoles,
+            STEP_RETRY,
+            input,
+          )) as string[];
+        } catch {
+          // The directory stayed unreachable: not completed (audited); the initiator still may.
+          rights.initiatorRoles = null;
+        }
+    }
+    const step = commandStep(request, command, rights.initiatorRoles ?? null, at);
+    // The nonce and the rights read, in the first record, as `commandStep` records them.
+    const events = withStepData(step.result.events, commandNonce, rights);
+    yield* record({ request: step.result.request, events }, undefined, step.kind, undefined, notice);
+    return step.applied ? { autoCompleted: step.autoCompleted } : undefined;
+  }
+  /**
+   * One command, one step: the `commandStep` activity authenticates `event`, reads the actor's
+   * rights, applies the lifecycle rules, records the step and notifies; the orchestration then
+   * applies the same rules with the rights it answered to its own copy (`commandStep` in
+   * `steps.ts`). `refuse`: a genuine event is refused with it whatever the actor's rights. A nonce
+   * the orchestration remembers is flagged, so a genuine replay is refused as such. When the
+   * activity keeps failing, the step runs in parts ({@link commandInParts}). Answers whether the
+   * command was applied (and completed the request on approval); a refusal answers undefined.
+   */
+  function* command(
+    event: unknown,
+    refuse?: { code: string; reason: string },
+  ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+    const at = now();
+    const atMs = context.df.currentUtcDateTime.getTime();
+    const claimed = claimedNonce(event);
+    const input: CommandStepInput = {
+      requestId: request.id,
+      event,
+      at,
+      etag: stored.etag,
+      after: trailEnd,
+      notificationId: context.df.newGuid(request.id),
+      ...(claimed !== undefined && nonces.remembers(claimed, atMs) ? { replayed: true as const } : {}),
+      ...(refuse ? { refuse } : {}),
+      ...correlation,
+    };
+    let output: CommandStepOutput;
+    try {
+      output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.commandStep, COMMAND_STEP_RETRY, input),
+      )) as CommandStepOutput;
+      // The store's copy was another version (a re-run, a stale read): the step again, with ours.
+      if (output.stale)
+        output = (yield* settle(
+          context.df.callActivityWithRetry(Activities.commandStep, COMMAND_STEP_RETRY, {
+            ...input,
+            request,
+          } satisfies CommandStepInput),
+        )) as CommandStepOutput;
+    } catch {
+      return yield* commandInParts(event, refuse, { notificationId: input.notificationId, at });
+    }
+    // The SDK matches results to tasks by position, not name: a history recorded with another
+    // shape of step holds another activity's result here. Fail loudly rather than apply it.
+    if (
+      typeof output !== 'object' ||
+      output === null ||
+      typeof (output as { next?: unknown }).next !== 'object' ||
+      !('etag' in output)
+    ) {
+      throw new Error(
+        `request ${request.id}: its history predates one-activity command steps; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`,
+      );
+    }
+    if (output.verified) nonces.admit(output.verified.nonce, Date.parse(output.verified.issuedAt), atMs);
+    trailEnd = output.next;
+    if (output.adopted) {
+      // An earlier run of the step recorded it otherwise: the request is as stored.
+      request = output.adopted.request;
+      stored = { value: request, etag: output.adopted.etag };
+      return {
+        autoCompleted:
+          (event as { kind?: unknown }).kind === 'decide' &&
+          request.status === 'completed' &&
+          completesOnApproval(request.policy),
+      };
+    }
+    let outcome: CommandOutcome | undefined;
+    if (output.rights) {
+      const step = commandStep(
+        request,
+        commandOf(event as CommandEvent, output.rights, at),
+        output.rights.initiatorRoles ?? null,
+        at,
+      );
+      // The same rules on the same request with the same rights: a different outcome is a defect, not a state to keep.
+      if (output.status !== undefined && step.result.request.status !== output.status)
+        throw new Error(
+          `request ${request.id}: the command step left it ${output.status}, the orchestration's copy ${step.result.request.status}`,
+        );
+      request = step.result.request;
+      if (step.applied) outcome = { autoCompleted: step.autoCompleted };
+    }
+    if (output.etag !== null) stored = { value: request, etag: output.etag };
+    yield* recordUnrecorded(output.unrecorded);
+    return outcome;
+  }
+  /** Outcomes of messages that went out but whose write failed: recorded as a step of their own, never sent again. */
+  function* recordUnrecorded(unrecorded: AuditRecord[] | undefined): Generator<df.Task, void, unknown> {
+    if (!unrecorded?.length) return;
+    const retried = (yield* settle(
+      context.df.callActivityWithRetry(Activities.recordStep, STEP_RETRY, {
+        records: unrecorded,
+        ...correlation,
+      } satisfies RecordStepInput),
+    )) as RecordStepOutput;
+    if (typeof retried === 'string') stored = { value: request, etag: retried };
+  }
+  /**
+   * Executes the completed request and records the execution in one step (`executeStep`), with the
+   * initiator's `executed` notification when it completed on approval; when the activity hands
+   * the execution back unrecorded, or gives up, it is recorded as a step of its own.
+   */
+  function* executeAndRecord(autoCompleted: boolean): Generator<df.Task, ExecuteOperationOutput, unknown> {
+    const input: ExecuteStepInput = {
+      requestId: request.id,
+      operationHash: request.operationHash,
+      etag: stored.etag,
+      after: trailEnd,
+      ...(autoCompleted ? { notify: { notificationId: context.df.newGuid(request.id), at: now() } } : {}),
+      ...correlation,
+    };
+    let execution: ExecuteOperationOutput;
+    try {
+      const output = (yield* settle(
+        context.df.callActivityWithRetry(Activities.executeStep, EXECUTION_RETRY, input),
+      )) as ExecuteStepOutput;
+      execution = output.execution;
+      if (output.adopted) {
+        request = output.adopted.request;
+        stored = { value: request, etag: output.adopted.etag };
+        trailEnd = output.adopted.next;
+        return execution;
+      }
+      if (output.recorded) {
+        request = executionStep(request, execution).request;
+        trailEnd = output.recorded.next;
+        if (output.recorded.etag !== null) stored = { value: request, etag: output.recorded.etag };
+        yield* recordUnrecorded(output.recorded.unrecorded);
+        return execution;
+      }
+    } catch (error) {
+      execution = {
+        status: 'failed',
+        at: context.df.currentUtcDateTime.toISOString(),
+        detail: `gave up after retries: ${failureDetail(error)}`,
+      };
+    }
+    // The record `executeStep` makes (the whole execution in its data), with its message id.
+    yield* record(
+      executionStep(request, execution),
+      undefined,
+      autoCompleted ? 'executed' : undefined,
+      undefined,
+      input.notify,
+    );
+    return execution;
   }
   const publish = () => {
     const status: ApprovalCustomStatus = {
@@ -279,120 +506,74 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   publish();
 
   while (!CLOSED_STATUSES.has(request.status)) {
-    // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
-    // the sequence numbers the backend and the SDK assign.
-    const expiry = context.df.createTimer(new Date(request.expiresAt));
-    const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
-    // The reminder races too, once, while approvals are still wanted; a request whose whole life is
-    // shorter than the reminder lead gets none (its approvers were just notified).
-    const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
-    const remind =
-      !reminded &&
-      reminderBeforeMs > 0 &&
-      request.status === 'needsApproval' &&
-      remindAt > Date.parse(request.createdAt);
-    const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
-    const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
-    if (winner === reminder) {
-      expiry.cancel();
-      reminded = true;
-      yield* record({ request, events: [] }, undefined, 'reminder');
-      continue;
-    }
-    reminder?.cancel();
-
-    let command: Command;
-    if (winner === expiry) {
-      command = { kind: 'expire', at: now() };
-    } else {
-      expiry.cancel();
-      const raw: unknown = next.result;
-      const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
-      if (typeof correlationId === 'string') correlation = { correlationId };
-      const decide = (raw as { kind?: unknown } | null)?.kind === 'decide';
-      // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
-      const auth = yield* authorize(raw, decide ? request.policy.approverGroupIds : [], true);
-      if (!auth) continue;
-      command = commandOf(raw as CommandEvent, auth, now());
-    }
-
-    let result: CommandResult;
-    try {
-      result = applyCommand(request, command);
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      yield* record({ request, events: [refusal(command, error.code, error.message)] });
-      continue;
-    }
-    let kind = notificationFor(result);
-    // A policy that completes on approval: the approval that reached the quorum completes the
-    // request at once (no actor), in the same step, and the initiator hears what ran instead of
-    // "complete it now".
     let autoCompleted = false;
-    if (
-      command.kind === 'decide' &&
-      result.request.status === 'approved' &&
-      completesOnApproval(result.request.policy)
-    ) {
-      const approved = result.request;
-      // On the initiator's behalf, only while they still hold the roles submitting needs: read now.
-      let initiatorRoles: string[] | undefined;
-      try {
-        const input: ReadAppRolesInput = { principalId: approved.initiator.id, ...correlation };
-        initiatorRoles = (yield context.df.callActivityWithRetry(
-          Activities.readAppRoles,
-          STEP_RETRY,
-          input,
-        )) as string[];
-      } catch {
-        // The directory stayed unreachable: not completed (audited); the initiator still may.
-        const unread: Command = { kind: 'autoComplete', initiatorRoles: [], at: now() };
-        result = {
-          request: approved,
-          events: [
-            ...result.events,
-            refusal(
-              unread,
-              'membership_unavailable',
-              "not completed on approval: the initiator's roles could not be read from the directory",
-            ),
-          ],
-        };
+    let arrived: { event: unknown } | undefined;
+    // A command that came while the last step ran is the next one: no wait.
+    const early = caught();
+    if (early) arrived = early;
+    else {
+      // A fresh timer per wait: re-yielding a scheduled timer in a new Task.any would desynchronise
+      // the sequence numbers the backend and the SDK assign.
+      const expiry = context.df.createTimer(new Date(request.expiresAt));
+      const next = context.df.waitForExternalEvent(ApprovalEvents.Command);
+      // The reminder races too, once, while approvals are still wanted; a request whose whole life is
+      // shorter than the reminder lead gets none (its approvers were just notified).
+      const remindAt = Date.parse(request.expiresAt) - reminderBeforeMs;
+      const remind =
+        !reminded &&
+        reminderBeforeMs > 0 &&
+        request.status === 'needsApproval' &&
+        remindAt > Date.parse(request.createdAt);
+      const reminder = remind ? context.df.createTimer(new Date(remindAt)) : undefined;
+      const winner = yield context.df.Task.any(reminder ? [expiry, next, reminder] : [expiry, next]);
+      // A waiter that lost to a timer stays open: a spare, so what it catches is not lost.
+      if (winner !== next) spares.push(next);
+      if (winner === reminder) {
+        expiry.cancel();
+        reminded = true;
+        yield* record({ request, events: [] }, undefined, 'reminder', {});
+        continue;
       }
-      if (initiatorRoles !== undefined) {
-        const autoComplete: Command = { kind: 'autoComplete', initiatorRoles, at: now() };
+      reminder?.cancel();
+      if (winner === expiry) {
+        const expire: Command = { kind: 'expire', at: now() };
+        let result: CommandResult;
         try {
-          const completed = applyCommand(approved, autoComplete);
-          result = { request: completed.request, events: [...result.events, ...completed.events] };
-          autoCompleted = true;
-          kind = undefined;
+          result = applyCommand(request, expire);
         } catch (error) {
           if (!isDomainError(error)) throw error;
-          result = { request: approved, events: [...result.events, refusal(autoComplete, error.code, error.message)] };
+          yield* record({ request, events: [refusal(expire, error.code, error.message)] });
+          continue;
         }
+        yield* record(result, undefined, notificationFor(result), { command: expire });
+      } else {
+        expiry.cancel();
+        arrived = { event: next.result };
       }
     }
-    yield* record(result, undefined, kind);
+    if (arrived) {
+      const raw = arrived.event;
+      const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
+      if (typeof correlationId === 'string') correlation = { correlationId };
+      // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
+      const outcome = yield* command(raw);
+      if (!outcome) continue;
+      autoCompleted = outcome.autoCompleted;
+    }
     publish();
 
-    if (request.status === 'completed') {
-      const { followUp, ...execution } = yield* execute(context, request, correlation);
-      yield* record(
-        applyCommand(request, { kind: 'recordExecution', execution }),
-        undefined,
-        autoCompleted ? 'executed' : undefined,
-      );
+    if (request.status === 'completed' && request.execution === undefined) {
+      const { followUp } = yield* executeAndRecord(autoCompleted);
       publish();
       if (followUp && observable(request.execution)) {
         const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);
         try {
-          yield* record(
-            applyCommand(request, {
-              kind: 'recordObservation',
-              outcome,
-              ...(devices === undefined ? {} : { devices }),
-            }),
-          );
+          const observed: Command = {
+            kind: 'recordObservation',
+            outcome,
+            ...(devices === undefined ? {} : { devices }),
+          };
+          yield* record(applyCommand(request, observed), undefined, undefined, { command: observed });
         } catch (error) {
           // An outcome the rules refuse (a malformed state) is left unrecorded, not a failed orchestration.
           if (!isDomainError(error)) throw error;
@@ -405,47 +586,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
 
   // Commands that came while the closed request finished its work are audited as refused, not
   // dropped; the orchestration then ends at once (a command raised after that finds it finished).
-  while (late?.isCompleted) {
-    const event: unknown = late.result;
-    late = undefined;
-    if (!(yield* authorize(event, [], false))) continue;
-    yield* record({
-      request,
-      events: [refusal(event as CommandEvent, 'invalid_state', `the request is already ${request.status}`)],
-    });
-  }
+  for (let late = caught(); late; late = caught())
+    yield* command(late.event, { code: 'invalid_state', reason: `the request is already ${request.status}` });
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;
   return output;
 };
-
-/**
- * The domain command of an authenticated event, at `at`, with the actor's roles and groups as the
- * directory gave them: only the fields a command has are taken from the event.
- */
-function commandOf(event: CommandEvent, auth: Extract<AuthorizeCommandOutput, { ok: true }>, at: string): Command {
-  const actor: Principal = { id: event.actor.id, displayName: event.actor.displayName };
-  switch (event.kind) {
-    case 'decide': {
-      const { decision, notes, source, linkId } = event;
-      return {
-        kind: 'decide',
-        actor,
-        actorRoles: auth.actorRoles,
-        actorGroupIds: auth.actorGroupIds,
-        decision,
-        ...(notes === undefined ? {} : { notes }),
-        source,
-        ...(linkId === undefined ? {} : { linkId }),
-        at,
-      };
-    }
-    case 'cancel':
-      return { kind: 'cancel', actor, at };
-    case 'complete':
-      return { kind: 'complete', actor, actorRoles: auth.actorRoles, at };
-  }
-}
 
 df.app.orchestration(APPROVAL_ORCHESTRATOR, approvalOrchestrator);

@@ -1,6 +1,6 @@
 import type { ChainStart } from '../shared/domain/auditChain';
 import type { ApprovalRequest, AuditRecord, DeviceOutcome, Execution } from '../shared/domain/model';
-import type { DomainEvent } from '../shared/domain/lifecycle';
+import type { Command, DomainEvent } from '../shared/domain/lifecycle';
 import type { NotificationKind, NotificationOutcome } from '../shared/domain/notifications';
 import type { Correlated } from '../shared/telemetry/correlation';
 import type { CommandSignature, SignatureRefusal } from '../shared/keys/commandSignature';
@@ -46,7 +46,11 @@ export interface ApprovalOrchestrationOutput {
  * messages and their outcomes' records.
  */
 export interface RecordStepInput extends Correlated {
-  /** The step's own records, chained by the orchestration; empty for a step that only notifies (the reminder). */
+  /**
+   * The step's own records, chained by the orchestration; empty for a step that only notifies (the
+   * reminder), and on the first step, whose records the activity derives from `start`
+   * (`startRecords` in `steps.ts`: the start input is in the history already, not sent twice).
+   */
   records: AuditRecord[];
   request?: { value: ApprovalRequest; etag: string };
   /**
@@ -57,6 +61,13 @@ export interface RecordStepInput extends Correlated {
   start?: ApprovalOrchestrationInput;
   /** The notification this step sends once its records are written (needs `request`, or on the first step `start`). */
   notify?: StepNotification;
+  /**
+   * Instead of `request`: the read model after the step is the stored one at `etag` with `command`
+   * applied (none: unchanged, e.g. a reminder), the same rules the orchestration applied to its
+   * copy; when the store holds another version the activity records nothing and answers `stale`,
+   * and the orchestration sends its copy.
+   */
+  derive?: { requestId: string; etag: string; command?: Command };
 }
 
 /**
@@ -81,9 +92,9 @@ export interface StepNotification {
  * for a step that notifies nothing; for one that notifies, that etag and where the trail continues
  * after the outcomes' records (`next`), with `unrecorded`, the outcomes' records, chained, when
  * writing them failed after the messages went out (the orchestration then records them as a step
- * of their own, so a passing store outage never sends a message twice); or why the start was refused.
+ * of their own, so a passing store outage never sends a message twice); or why the start was refused; or `stale` (see `derive`).
  */
-export type RecordStepOutput = string | null | { startRefused: string } | NotifiedStepOutput;
+export type RecordStepOutput = string | null | { startRefused: string } | { stale: true } | NotifiedStepOutput;
 
 /** The `recordStep` output of a step that notified (see {@link RecordStepOutput}). */
 export interface NotifiedStepOutput {
@@ -105,6 +116,12 @@ export interface AuthorizeCommandInput extends Correlated {
   groupIds: string[];
   /** False: only authenticate (a command refused whatever the actor's rights, e.g. after the request closed). */
   readDirectory: boolean;
+  /**
+   * Where the command's step goes on the trail: when an earlier `commandStep` attempt wrote the
+   * step's first record there with this command's nonce, the rights it recorded are answered
+   * instead of the directory's (the step then writes the records that attempt wrote).
+   */
+  after?: ChainStart;
 }
 
 /**
@@ -113,8 +130,102 @@ export interface AuthorizeCommandInput extends Correlated {
  * (empty when `readDirectory` was false); or why its signature is refused.
  */
 export type AuthorizeCommandOutput =
-  | { ok: true; nonce: string; issuedAt: string; actorRoles: string[]; actorGroupIds: string[] }
+  | {
+      ok: true;
+      nonce: string;
+      issuedAt: string;
+      actorRoles: string[];
+      actorGroupIds: string[];
+      /** Recorded by an earlier attempt of the step (see `after`): the initiator's roles it read. */
+      initiatorRoles?: string[] | null;
+    }
   | { ok: false; code: SignatureRefusal; reason: string };
+
+/** The actor's rights as the directory gave them when a command was applied (see `commandStep`). */
+export interface StepRights {
+  actorRoles: string[];
+  actorGroupIds: string[];
+  /**
+   * For an approval that completes the request on approval: the initiator's app roles, or null
+   * when they could not be read (then not completed, audited). Absent otherwise.
+   */
+  initiatorRoles?: string[] | null;
+}
+
+/**
+ * Input of the `commandStep` activity: one command event as it arrived (unverified), for the
+ * request `requestId`, at the orchestration's time `at`, made one step: authenticated, the actor's
+ * rights read from the directory, the lifecycle rules applied, recorded at `after` and notified.
+ * The request is read from the store (a point read) when its read model is at `etag`, the version
+ * the orchestration last wrote; `request` carries it only when it was not (`stale`).
+ */
+export interface CommandStepInput extends Correlated {
+  requestId: string;
+  event: unknown;
+  /** RFC 3339: the orchestration's time, against which the command's issue time must be fresh and at which it applies. */
+  at: string;
+  etag: string;
+  after: ChainStart;
+  /** From `context.df.newGuid`: the ids of the messages and links the step sends derive from it. */
+  notificationId: string;
+  /** The orchestration applied or refused the nonce the event claims already: a genuine event is refused as `command_replayed`. */
+  replayed?: true;
+  /** Refuse a genuine event with this code and reason whatever the actor's rights (a command after the request closed). */
+  refuse?: { code: string; reason: string };
+  /** The request as the orchestration holds it: only when the store's copy was not at `etag`. */
+  request?: ApprovalRequest;
+}
+
+/**
+ * Output of the `commandStep` activity: `verified` when the signature verified (the orchestration
+ * remembers the nonce), `rights` when the lifecycle rules were applied (the orchestration applies
+ * them again to its copy with these rights, `commandStep` in `steps.ts`: the same request and
+ * records); then the read model's etag after the step, where the trail continues, and any
+ * notification outcomes left unrecorded (as `recordStep`). `stale`: the store's copy was not at the
+ * input's etag, nothing was recorded: call again with `request`. `adopted`: other records stand at
+ * the step's place (written before steps recorded the rights they read) and the read model shows
+ * the whole trail: the read model as stored, for the orchestration to take.
+ */
+export interface CommandStepOutput {
+  verified?: { nonce: string; issuedAt: string };
+  rights?: StepRights;
+  /** With `rights`: the request's status as the step left it (the orchestration checks its own copy agrees). */
+  status?: ApprovalRequest['status'];
+  etag: string | null;
+  next: ChainStart;
+  unrecorded?: AuditRecord[];
+  stale?: true;
+  adopted?: { request: ApprovalRequest; etag: string };
+}
+
+/**
+ * Input of the `executeStep` activity: execute the completed request `requestId` (its stored
+ * operation, which must still hash to `operationHash`) and record the execution at `after` under
+ * `etag`, the read model's version the orchestration last wrote; `notify` sends the initiator the
+ * `executed` notification in the same step (a request completed on approval).
+ */
+export interface ExecuteStepInput extends Correlated {
+  requestId: string;
+  operationHash: string;
+  etag: string;
+  after: ChainStart;
+  notify?: { notificationId: string; at: string };
+}
+
+/**
+ * Output of the `executeStep` activity: the execution (with its follow-up) and, when the activity
+ * recorded it, where (`recorded`, as `recordStep` answers a step that notified); without
+ * `recorded` the orchestration records it as a step of its own (the read model was not at the
+ * input's etag, or the write failed: never executed twice for it). A run after an earlier one
+ * that wrote the execution record answers that execution (its follow-up included) as `recorded`.
+ * `adopted` (the read model as stored, for the orchestration to take) is no longer answered; a
+ * history written before may hold it.
+ */
+export interface ExecuteStepOutput {
+  execution: ExecuteOperationOutput;
+  recorded?: NotifiedStepOutput;
+  adopted?: { request: ApprovalRequest; etag: string; next: ChainStart };
+}
 
 /** What a step's sender (`makeNotify`) is given: what to tell whom is derived from `kind` and `request`. */
 export interface NotifyInput {

@@ -23,6 +23,11 @@ export function retry(firstMs: number, attempts: number): df.RetryOptions {
 export const EXECUTION_RETRY = retry(5_000, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
 export const STEP_RETRY = retry(1_000, 12);
+/**
+ * A command's one-activity step: a few quick attempts, then the orchestration runs the step in
+ * parts, each with {@link STEP_RETRY} (a directory outage is then audited as such).
+ */
+export const COMMAND_STEP_RETRY = retry(1_000, 4);
 /** One observation of a device: 3 attempts over about 15 s, then the outcome is `unknown`. */
 export const OBSERVE_RETRY = retry(5_000, 3);
 /** The shortest wait between two observations, whatever the executor asks for. */

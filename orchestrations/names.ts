@@ -13,9 +13,19 @@ export const Activities = {
    * sends the step's notification, if any, and appends its outcomes.
    */
   recordStep: 'recordStep',
-  /** Verifies a command's signature and freshness and reads the actor's app roles and groups again. */
+  /**
+   * One command, one step (idempotent): authenticates it, reads the actor's rights, applies the
+   * lifecycle rules, records the step and sends its notification.
+   */
+  commandStep: 'commandStep',
+  /** Executes a completed request's stored operation and records the execution (and its notification) in one step. */
+  executeStep: 'executeStep',
+  /**
+   * Verifies a command's signature and freshness and reads the actor's app roles and groups again
+   * (a command step in parts, when `commandStep` keeps failing).
+   */
   authorizeCommand: 'authorizeCommand',
-  /** Executes a completed request's stored operation through its profile type's executor. */
+  /** Executes a completed request's stored operation through its profile type's executor (a re-drive's execution). */
   executeOperation: 'executeOperation',
   /** Records a re-drive's outcome in the read model and the audit trail (idempotent). */
   recordRedrive: 'recordRedrive',
@@ -23,7 +33,7 @@ export const Activities = {
   observeExecution: 'observeExecution',
   /** Records the device outcome of a re-drive's execution (idempotent). */
   recordObservation: 'recordObservation',
-  /** Reads a principal's app roles now (the initiator's, before the service completes on approval). */
+  /** Reads a principal's app roles now (the initiator's, before the service completes on approval; a command step in parts). */
   readAppRoles: 'readAppRoles',
 } as const;
 

@@ -21,30 +21,43 @@ export function makeExecuteOperation(
   now: () => Date = () => new Date(),
 ) {
   return async function executeOperation(requested: ApprovalRequest): Promise<ExecuteOperationOutput> {
-    const stored = (await store.getRequest(requested.id))?.value;
-    const refusal = executionRefusal(stored, requested);
-    // A read model still open may be a stale read of the completion just written: worth a retry.
-    if (refusal !== undefined && stored && OPEN_STATUSES.has(stored.status))
-      throw new Error(`execution_refused: ${refusal}`);
-    if (refusal !== undefined || !stored)
-      return {
-        status: 'failed',
-        at: now().toISOString(),
-        detail: `execution_refused: ${refusal ?? 'no stored request'}`,
-      };
-    const outcome = await executorFor(stored.profileType).execute(stored);
-    if (outcome.status === 'failed' && outcome.retryable) throw new Error(outcome.detail);
+    return executeStored((await store.getRequest(requested.id))?.value, requested, executorFor, now);
+  };
+}
+
+/**
+ * What `executeOperation` does once it read `stored`, the read model: refuses unless
+ * `executionRefusal` allows (a still open one throws, for a retry), else runs it through its
+ * executor. Shared with `executeStep`.
+ */
+export async function executeStored(
+  stored: ApprovalRequest | undefined,
+  requested: Pick<ApprovalRequest, 'id' | 'operationHash' | 'redrive'>,
+  executorFor: (profileType: ProfileType) => Executor,
+  now: () => Date,
+): Promise<ExecuteOperationOutput> {
+  const refusal = executionRefusal(stored, requested);
+  // A read model still open may be a stale read of the completion just written: worth a retry.
+  if (refusal !== undefined && stored && OPEN_STATUSES.has(stored.status))
+    throw new Error(`execution_refused: ${refusal}`);
+  if (refusal !== undefined || !stored)
     return {
-      status: outcome.status,
+      status: 'failed',
       at: now().toISOString(),
-      detail: outcome.detail,
-      ...(outcome.code === undefined ? {} : { code: outcome.code }),
-      ...(outcome.graph === undefined ? {} : { graph: outcome.graph }),
-      ...(outcome.devices === undefined ? {} : { devices: outcome.devices }),
-      ...((outcome.status === 'succeeded' || outcome.devices?.some((device) => device.status === 'succeeded')) &&
-      outcome.followUp !== undefined
-        ? { followUp: outcome.followUp }
-        : {}),
+      detail: `execution_refused: ${refusal ?? 'no stored request'}`,
     };
+  const outcome = await executorFor(stored.profileType).execute(stored);
+  if (outcome.status === 'failed' && outcome.retryable) throw new Error(outcome.detail);
+  return {
+    status: outcome.status,
+    at: now().toISOString(),
+    detail: outcome.detail,
+    ...(outcome.code === undefined ? {} : { code: outcome.code }),
+    ...(outcome.graph === undefined ? {} : { graph: outcome.graph }),
+    ...(outcome.devices === undefined ? {} : { devices: outcome.devices }),
+    ...((outcome.status === 'succeeded' || outcome.devices?.some((device) => device.status === 'succeeded')) &&
+    outcome.followUp !== undefined
+      ? { followUp: outcome.followUp }
+      : {}),
   };
 }

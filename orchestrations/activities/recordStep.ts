@@ -5,6 +5,9 @@ import { verifyStartSignature } from '../../shared/keys/commandSignature';
 import { isStoreError, type Store } from '../../shared/store/store';
 import { readTrail } from '../../shared/store/trail';
 import type { AuditRecord } from '../../shared/domain/model';
+import { isDomainError } from '../../shared/domain/errors';
+import { applyCommand } from '../../shared/domain/lifecycle';
+import { startRecords } from '../steps';
 import type { NotifiedStepOutput, NotifyInput, NotifyOutput, RecordStepInput, RecordStepOutput } from '../contracts';
 
 /** Sends a notification on every channel and reports each outcome; never throws (see `makeNotify`). */
@@ -29,11 +32,33 @@ export type Send = (input: NotifyInput) => Promise<NotifyOutput>;
  * first run already wrote other outcomes there (`audit_mismatch`), those stand and the trail's end
  * is read back.
  */
-export function makeRecordStep(store: Pick<Store, 'recordStep' | 'listAudit'>, keys: AppKeyRing, send: Send) {
-  return async function recordStep({ start, notify, ...step }: RecordStepInput): Promise<RecordStepOutput> {
+/** The `recordStep` activity's handler (also how `commandStep` and `executeStep` record their step). */
+export type RecordStep = (input: RecordStepInput) => Promise<RecordStepOutput>;
+
+export function makeRecordStep(
+  store: Pick<Store, 'recordStep' | 'listAudit'> & Partial<Pick<Store, 'getRequest'>>,
+  keys: AppKeyRing,
+  send: Send,
+): RecordStep {
+  return async function recordStep({ start, notify, derive, ...step }: RecordStepInput): Promise<RecordStepOutput> {
     if (start) {
       const verdict = verifyStartSignature(keys, start.request?.id ?? '', start);
       if (!verdict.ok) return { startRefused: verdict.reason };
+      // The first step's records derive from the start input, which the history holds already.
+      if (step.records.length === 0) step.records = startRecords(start).records;
+    }
+    if (derive) {
+      // The read model is the orchestration's copy when it is at the etag: the step applies to it (no request carried).
+      const stored = await store.getRequest?.(derive.requestId);
+      if (stored?.etag !== derive.etag) return { stale: true };
+      let value = stored.value;
+      try {
+        if (derive.command) value = applyCommand(value, derive.command).request;
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        return { stale: true };
+      }
+      step.request = { value, etag: stored.etag };
     }
     const etag =
       step.records.length > 0

@@ -2,7 +2,9 @@ import * as df from 'durable-functions';
 import { getServices, type Services } from '../../shared/composition';
 import { Activities } from '../names';
 import { makeAuthorizeCommand } from './authorizeCommand';
+import { makeCommandStep } from './commandStep';
 import { makeExecuteOperation } from './executeOperation';
+import { makeExecuteStep } from './executeStep';
 import { makeNotify } from './notify';
 import { makeObserveExecution } from './observeExecution';
 import { makeRecordObservation } from './recordObservation';
@@ -22,10 +24,28 @@ function activity<I, O>(name: string, build: (services: Services) => (input: I) 
 }
 
 // Every activity of the app, registered here and nowhere else.
-activity(Activities.recordStep, ({ store, appKeys, directory, notifiers, links }) =>
-  makeRecordStep(store, appKeys, makeNotify({ directory, notifiers, links })),
+const recordStepOf = ({ store, appKeys, directory, notifiers, links }: Services) =>
+  makeRecordStep(store, appKeys, makeNotify({ directory, notifiers, links }));
+activity(Activities.recordStep, recordStepOf);
+activity(Activities.commandStep, (services) =>
+  makeCommandStep({
+    keys: services.appKeys,
+    directory: services.directory,
+    store: services.store,
+    record: recordStepOf(services),
+  }),
 );
-activity(Activities.authorizeCommand, ({ appKeys, directory }) => makeAuthorizeCommand(appKeys, directory));
+activity(Activities.executeStep, (services) =>
+  makeExecuteStep({
+    executorFor: services.executorFor,
+    store: services.store,
+    record: recordStepOf(services),
+    now: services.now,
+  }),
+);
+activity(Activities.authorizeCommand, ({ appKeys, directory, store }) =>
+  makeAuthorizeCommand(appKeys, directory, store),
+);
 activity(Activities.executeOperation, ({ executorFor, store, now }) => makeExecuteOperation(executorFor, store, now));
 activity(Activities.recordRedrive, ({ store }) => makeRecordRedrive(store));
 activity(Activities.observeExecution, ({ executorFor, store, now }) => makeObserveExecution(executorFor, store, now));

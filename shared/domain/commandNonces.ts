@@ -26,6 +26,12 @@ export class CommandNonces {
     return true;
   }
 
+  /** True when `nonce` was admitted and is still remembered at `nowMs` (it would be refused as a replay); changes nothing. */
+  remembers(nonce: string, nowMs: number): boolean {
+    const until = this.until.get(nonce);
+    return until !== undefined && until >= nowMs;
+  }
+
   /** How many nonces are remembered now. */
   get size(): number {
     return this.until.size;

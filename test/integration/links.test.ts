@@ -442,7 +442,10 @@ describe('approval links (local runtime, manual clock, no membership cache)', ()
         notes: 'checked <i>with</i> the user',
       }),
     ]);
-    const trail = await auditTrail(api, 'alice', request.id);
+    // The step's notification outcome (the initiator told of the approval) follows its records.
+    const trail = await trailUntil(api, 'alice', request.id, (items) =>
+      items.some((item) => item.type === 'notification.sent' && item.data.kind === 'approved'),
+    );
     expect(trail.chainValid).toBe(true);
     expect(trail.items.filter((item) => item.type === 'request.approved')).toEqual([
       expect.objectContaining({

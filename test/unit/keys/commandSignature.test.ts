@@ -138,6 +138,16 @@ describe('command nonces', () => {
     expect(nonces.admit('n1', t0, t0 + COMMAND_FRESHNESS_MS)).toBe(false);
   });
 
+  it('tells whether a nonce would be refused as a replay without remembering it', () => {
+    const nonces = new CommandNonces(COMMAND_FRESHNESS_MS);
+    expect(nonces.remembers('n1', t0)).toBe(false);
+    expect(nonces.size).toBe(0);
+    nonces.admit('n1', t0, t0);
+    expect(nonces.remembers('n1', t0 + COMMAND_FRESHNESS_MS)).toBe(true);
+    expect(nonces.remembers('n1', t0 + COMMAND_FRESHNESS_MS + 1)).toBe(false);
+    expect(nonces.remembers('n2', t0)).toBe(false);
+  });
+
   it('forgets nonces whose commands are stale anyway, so the memory stays small', () => {
     const nonces = new CommandNonces(COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS);
     nonces.admit('n1', t0, t0);

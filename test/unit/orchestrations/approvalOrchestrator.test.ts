@@ -5,7 +5,11 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  CommandStepInput,
+  CommandStepOutput,
+  ExecuteStepInput,
   RecordStepInput,
+  RecordStepOutput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
@@ -28,6 +32,7 @@ import {
   shift,
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
+import { recordedRights } from '../../../orchestrations/steps';
 import {
   delivers,
   notifications,
@@ -38,6 +43,11 @@ import {
   stepsOf,
   trailOf,
   typesOf,
+  withSteps,
+  commandStepIn,
+  partNames,
+  partsOf,
+  type StepRecorder,
 } from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
@@ -48,7 +58,7 @@ jest.mock('durable-functions', () => {
 
 const SECOND = 1_000;
 const DAY = 86_400_000;
-const { recordStep, authorizeCommand, executeOperation } = Activities;
+const { recordStep, authorizeCommand, executeOperation, commandStep, executeStep } = Activities;
 
 /** Who the fake directory says each actor is now (the `authorizeCommand` activity's reading). */
 const RIGHTS: Record<string, { roles: string[]; groups: string[] }> = {
@@ -113,12 +123,12 @@ function orchestration(
     start: T0,
     instanceId: request.id,
     events: options.events ?? [],
-    handlers: {
+    handlers: withSteps({
       [recordStep]: recordStepInStore(),
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
       ...options.handlers,
-    },
+    }),
   });
   const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
   return { fake, output, input };
@@ -141,7 +151,8 @@ function expectChainedAndCarried(fake: Fake) {
   const carried: [string, string][] = [];
   for (const call of stepCalls(fake)) {
     const step = call.input as RecordStepInput;
-    if (step.request) carried.push([step.request.etag, last]);
+    const etag = step.request?.etag ?? step.derive?.etag;
+    if (etag !== undefined) carried.push([etag, last]);
     const answered = OUTCOMES.get(call)?.output;
     if (typeof answered === 'string') last = answered;
     else if (answered && 'etag' in answered && answered.etag !== null) last = answered.etag;
@@ -155,18 +166,41 @@ describe('approvalOrchestrator', () => {
       events: [approveAt(after(10), bob), approveAt(after(20), carol), completeAt(after(30))],
     });
 
-    // A step is one activity: its records, its notification and the notification's outcomes.
+    // A step is one activity: a command is authenticated, checked, applied, recorded and notified
+    // in one; the execution is run and recorded in one.
     expect(fake.activityNames).toEqual([
       recordStep, // request.submitted, with the start input; notifies the approvers (submitted)
-      authorizeCommand, // bob
-      recordStep, // his approval; tells the initiator (approvalRecorded)
-      authorizeCommand, // carol
-      recordStep, // her approval; tells the initiator (approved)
-      authorizeCommand, // alice completes
+      commandStep, // bob's approval; tells the initiator (approvalRecorded)
+      commandStep, // carol's approval; tells the initiator (approved)
+      commandStep, // alice completes
+      executeStep, // the execution, run and recorded
+    ]);
+    expect(partNames(fake)).toEqual([
+      recordStep,
+      authorizeCommand,
+      recordStep,
+      authorizeCommand,
+      recordStep,
+      authorizeCommand,
       recordStep,
       executeOperation,
-      recordStep, // the execution
+      recordStep,
     ]);
+    // No step carries the request to an activity but the first (its start input): they read it from the store.
+    const commands = fake.activities
+      .filter((call) => call.name === commandStep)
+      .map((call) => call.input as CommandStepInput);
+    expect(commands.map((step) => step.request)).toEqual([undefined, undefined, undefined]);
+    expect(commands.map((step) => step.etag)).toEqual(['etag-2', 'etag-4', 'etag-6']);
+    expect(commands.map((step) => step.after.seq)).toEqual([2, 4, 7]);
+    const execution = fake.activities.find((call) => call.name === executeStep)!.input as ExecuteStepInput;
+    expect(execution).toEqual({
+      requestId: input.request.id,
+      operationHash: input.request.operationHash,
+      etag: 'etag-7',
+      after: expect.objectContaining({ seq: 9 }),
+      correlationId: 'corr-1',
+    });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'approved']);
     expect(typesOf(fake)).toEqual([
       'request.submitted',
@@ -189,7 +223,7 @@ describe('approvalOrchestrator', () => {
     expectChainedAndCarried(fake);
 
     // A decision is checked against the snapshot's approver groups; a completion against none.
-    const authorizations = fake.activities
+    const authorizations = partsOf(fake)
       .filter((call) => call.name === authorizeCommand)
       .map((call) => call.input as AuthorizeCommandInput);
     expect(authorizations.map(({ at, groupIds, readDirectory }) => ({ at, groupIds, readDirectory }))).toEqual([
@@ -197,7 +231,7 @@ describe('approvalOrchestrator', () => {
       { at: after(20), groupIds: input.request.policy.approverGroupIds, readDirectory: true },
       { at: after(30), groupIds: [], readDirectory: true },
     ]);
-    const executed = fake.activities.find((call) => call.name === executeOperation)!;
+    const executed = partsOf(fake).find((call) => call.name === executeOperation)!;
     expect(executed.input).toMatchObject({ id: input.request.id, status: 'completed', correlationId: 'corr-1' });
 
     expect(output).toEqual({ requestId: input.request.id, status: 'completed', execution: EXECUTED });
@@ -240,7 +274,7 @@ describe('approvalOrchestrator', () => {
 
     expect(output).toEqual({ requestId: 'req-1', status: 'rejected' });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'rejected']);
-    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(partNames(fake)).not.toContain(executeOperation);
     expect(typesOf(fake)).toContain('request.rejected');
     expectChainedAndCarried(fake);
   });
@@ -250,7 +284,7 @@ describe('approvalOrchestrator', () => {
 
     expect(output).toEqual({ requestId: 'req-1', status: 'cancelled' });
     expect(notifiedKinds(fake)).toEqual(['submitted', 'cancelled']);
-    expect(fake.activityNames).not.toContain(executeOperation);
+    expect(partNames(fake)).not.toContain(executeOperation);
   });
 
   it('expires at expiresAt when nobody decides, reminding the approvers once a day before', () => {
@@ -475,13 +509,214 @@ describe('approvalOrchestrator', () => {
         nonce: 'late-nonce',
       },
     ]);
-    // Only authenticated after closing: nobody's rights matter any more.
-    const late = fake.activities.filter((call) => call.name === authorizeCommand).at(-1)!;
-    expect(late.input).toMatchObject({ groupIds: [], readDirectory: false });
+    // Only authenticated after closing: nobody's rights matter any more (refused whatever they are).
+    const late = fake.activities.filter((call) => call.name === commandStep).at(-1)!;
+    expect(late.input).toMatchObject({
+      refuse: { code: 'invalid_state', reason: 'the request is already rejected' },
+    });
+    expect(
+      partsOf(fake)
+        .filter((call) => call.name === authorizeCommand)
+        .at(-1)!.input,
+    ).toMatchObject({
+      groupIds: [],
+      readDirectory: false,
+    });
     // No timer keeps it alive: it ends at the instant it closed, and a command after that finds it finished.
     expect(fake.now).toBe(closedAt);
     expect(fake.timers.filter((timer) => !timer.cancelled)).toEqual([]);
     expect(fake.unconsumedEvents).toHaveLength(1);
+    expectChainedAndCarried(fake);
+  });
+
+  it('sends its copy of the request when the store’s was another version, and carries on from that step', () => {
+    const record = recordStepInStore();
+    const inner = commandStepIn(record, authorizeGenuine);
+    // The store lags (or a re-run found the step written): each command step first answers stale.
+    const lagging: ActivityHandler = (raw, call) => {
+      const step = raw as CommandStepInput;
+      return step.request ? inner(raw, call) : ({ stale: true, etag: null, next: step.after } as CommandStepOutput);
+    };
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: { [recordStep]: record, [commandStep]: lagging },
+    });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    const commands = fake.activities
+      .filter((call) => call.name === commandStep)
+      .map((call) => call.input as CommandStepInput);
+    expect(commands.map((step) => step.request?.status)).toEqual([undefined, 'needsApproval', undefined, 'approved']);
+    // The second call is the same step (same time, position and etag), only with the request.
+    expect(commands[1]).toEqual({ ...commands[0], request: expect.anything() });
+    expect(typesOf(fake)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'notification.sent',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('fails loudly rather than keep a copy of the request that differs from what its command step recorded', () => {
+    // A step that says it left the request approved, with rights under which the rules refuse the approval.
+    const inconsistent: ActivityHandler = (raw) => {
+      const step = raw as CommandStepInput;
+      return {
+        verified: { nonce: 'nonce-inconsistent-01', issuedAt: after(10) },
+        rights: { actorRoles: [], actorGroupIds: [] },
+        status: 'approved',
+        etag: 'etag-9',
+        next: step.after,
+      } satisfies CommandStepOutput;
+    };
+    expect(() =>
+      orchestration({
+        request: aRequest(1),
+        events: [approveAt(after(10), bob)],
+        handlers: { [commandStep]: inconsistent },
+      }),
+    ).toThrow("request req-1: the command step left it approved, the orchestration's copy needsApproval");
+  });
+
+  it('falls back, after a command step that wrote its records but not its read model, to that step’s records: its time, its message id, the rights it recorded', () => {
+    const record = recordStepInStore();
+    let attempt: { input: CommandStepInput; step: RecordStepInput } | undefined;
+    // The first command step appends its records, then its read model write fails, through every retry.
+    const failing: StepRecorder = Object.assign(
+      (raw: unknown) => {
+        attempt = { input: attempt?.input ?? ({} as CommandStepInput), step: raw as RecordStepInput };
+        throw new Error('the read model write failed');
+      },
+      { model: record.model },
+    );
+    const steps = commandStepIn(record, authorizeGenuine);
+    const partial = commandStepIn(failing, authorizeGenuine);
+    const stepHandler: ActivityHandler = (raw, call) => {
+      if (attempt) return steps(raw, call);
+      attempt = { input: raw as CommandStepInput, step: { records: [] } };
+      return partial(raw, call);
+    };
+    // Bob left the approver group meanwhile: read again, the directory refuses him; the rights the
+    // step recorded at its place on the trail are answered instead (as `authorizeCommand` does).
+    const authorize: ActivityHandler = (raw, call) => {
+      const input = raw as AuthorizeCommandInput;
+      const answer = authorizeGenuine(raw, call) as Extract<AuthorizeCommandOutput, { ok: true }>;
+      const first = attempt?.step.records[0];
+      const recorded = first && input.after?.seq === first.seq ? recordedRights(first, answer.nonce) : undefined;
+      return recorded ? { ...answer, ...recorded } : { ...answer, actorGroupIds: [] };
+    };
+
+    const { fake, output } = orchestration({
+      events: [approveAt(after(10), bob), cancelAt(after(20))],
+      handlers: { [recordStep]: record, [commandStep]: stepHandler, [authorizeCommand]: authorize },
+    });
+
+    expect(output.status).toBe('cancelled');
+    const fallback = fake.activities.find((call) => call.name === authorizeCommand)!.input as AuthorizeCommandInput;
+    expect(fallback).toMatchObject({ at: attempt!.input.at, after: attempt!.input.after });
+    const written = stepsOf(fake).find((step) => step.records[0]?.type === 'request.approved')!;
+    expect(written.records).toEqual(attempt!.step.records);
+    expect(written.notify).toEqual(attempt!.step.notify);
+    expect(written.records[0]!.data.rights).toEqual({ actorRoles: APPROVER, actorGroupIds: [GROUP_A] });
+    expect(refusalsOf(fake)).toEqual([]);
+  });
+
+  it('fails loudly when its history holds another shape of command step', () => {
+    // A history recorded when a command was authenticated first holds `authorizeCommand`'s answer here.
+    expect(() =>
+      orchestration({
+        events: [approveAt(after(10), bob)],
+        handlers: { [commandStep]: authorizeGenuine },
+      }),
+    ).toThrow('request req-1: its history predates one-activity command steps');
+  });
+
+  it('records an execution it records itself with the whole execution in its record, as the execution step does', () => {
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: {
+        [executeStep]: () => {
+          throw new Error('Graph answered 503');
+        },
+      },
+    });
+
+    expect(trailOf(fake).at(-1)!.data.executed).toEqual(output.execution);
+  });
+
+  it('has the reminder and the expiry derived from the stored request, and sends its copy when the store’s is another version', () => {
+    const { fake } = orchestration();
+    const inputs = fake.activities
+      .filter((call) => call.name === recordStep)
+      .map((call) => call.input as RecordStepInput);
+    expect(inputs.map((step) => [step.request, step.derive])).toEqual([
+      [undefined, undefined], // the first step: its start input
+      [undefined, { requestId: 'req-1', etag: 'etag-2' }], // the reminder: the request unchanged
+      [undefined, { requestId: 'req-1', etag: 'etag-3', command: { kind: 'expire', at: EXPIRES } }],
+    ]);
+
+    const record = recordStepInStore();
+    const lagging: ActivityHandler = (raw, call) =>
+      (raw as RecordStepInput).derive ? ({ stale: true } satisfies RecordStepOutput) : record(raw, call);
+    const again = orchestration({ handlers: { [recordStep]: lagging } });
+    expect(again.output.status).toBe('expired');
+    const sent = again.fake.activities.map((call) => call.input as RecordStepInput);
+    expect(
+      sent.map((step) => [step.derive?.command?.kind ?? (step.derive ? 'derive' : null), step.request?.value.status]),
+    ).toEqual([
+      [null, undefined],
+      ['derive', undefined],
+      [null, 'needsApproval'],
+      ['expire', undefined],
+      [null, 'expired'],
+    ]);
+  });
+
+  it('applies, in order, a command that came while the step before it ran, when the wait before was won by the reminder', () => {
+    // The reminder wins a wait; that wait's command waiter stays open. Two approvals arrive at once:
+    // the first ends a wait, the second arrives while the first's step runs and lands in that waiter.
+    const at = shift(EXPIRES, -DAY + SECOND);
+    const { fake, output } = orchestration({
+      events: [approveAt(at, bob, 'bob-approves-00000001'), approveAt(at, carol, 'carol-approves-000001')],
+    });
+
+    expect(output.status).toBe('expired');
+    expect(
+      trailOf(fake)
+        .filter((record) => record.type === 'request.approved')
+        .map((record) => [record.actor?.id, record.data.nonce]),
+    ).toEqual([
+      [bob.id, 'bob-approves-00000001'],
+      [carol.id, 'carol-approves-000001'],
+    ]);
+    expect(typesOf(fake)).toContain('request.statusChanged');
+    expect(fake.unconsumedEvents).toEqual([]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('audits every command that came while the closing step ran, in order, each once', () => {
+    const closedAt = after(10);
+    const { fake, output } = orchestration({
+      events: [
+        cancelAt(closedAt),
+        approveAt(closedAt, carol, 'late-carol-000000001'),
+        approveAt(closedAt, bob, 'late-bob-00000000001'),
+      ],
+    });
+
+    expect(output.status).toBe('cancelled');
+    expect(refusalsOf(fake)).toEqual([
+      expect.objectContaining({ actor: carol.id, code: 'invalid_state', nonce: 'late-carol-000000001' }),
+      expect.objectContaining({ actor: bob.id, code: 'invalid_state', nonce: 'late-bob-00000000001' }),
+    ]);
+    expect(fake.unconsumedEvents).toEqual([]);
     expectChainedAndCarried(fake);
   });
 
@@ -492,7 +727,7 @@ describe('approvalOrchestrator', () => {
     });
 
     expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
-    expect(fake.activityNames.filter((name) => name === executeOperation)).toHaveLength(1);
+    expect(partNames(fake).filter((name) => name === executeOperation)).toHaveLength(1);
     expect(typesOf(fake).slice(-4)).toEqual([
       'request.completed',
       'request.statusChanged',
@@ -577,7 +812,7 @@ describe('approvalOrchestrator: the follow-up of an accepted device action', () 
       [observeExecution]: observes('pending', 'pending', 'done'),
     });
 
-    expect(fake.activityNames.slice(fake.activityNames.indexOf(executeOperation))).toEqual([
+    expect(partNames(fake).slice(partNames(fake).indexOf(executeOperation))).toEqual([
       executeOperation,
       recordStep, // execution.succeeded: Graph accepted
       observeExecution,
