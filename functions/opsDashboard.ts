@@ -1,4 +1,4 @@
-import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
@@ -18,7 +18,8 @@ import { formFiltersOf, requestFiltersOf } from '../shared/ops/requestList';
 import { dashboardQuerySchema, dashboardRequestsQuerySchema, dashboardStuckQuerySchema } from '../shared/ops/schemas';
 import { instanceDetail, requireOperator, stuckRequests, summary, type OpsDeps } from '../shared/ops/useCases';
 import { listRequests } from '../shared/useCases/requests';
-import { TIME_ZONE_COOKIE, viewerTimeZone } from '../shared/views/time';
+import { viewerTimeZone } from '../shared/views/time';
+import { timeZoneCookie } from '../shared/http/html';
 import { MAX_OPS_ID, opsDeps } from './opsSupport';
 import { deps as useCaseDeps, routeParam } from './support';
 import { clientHttpRoute } from './routes';
@@ -32,9 +33,6 @@ import { clientHttpRoute } from './routes';
 // their only forms are GET forms back to the dashboard (list filters, the time zone). A time zone
 // chosen with `tz` is remembered in the `maa-tz` cookie, a display preference only.
 
-/** How long a chosen time zone is remembered. */
-const TIME_ZONE_COOKIE_SECONDS = 365 * 24 * 60 * 60;
-
 /** What a page render gets: the request, the use cases' dependencies, the caller and the zone to show times in. */
 interface PageContext {
   request: HttpRequest;
@@ -42,18 +40,6 @@ interface PageContext {
   deps: OpsDeps;
   caller: AuthenticatedPrincipal;
   zone: string;
-}
-
-function timeZoneCookie(request: HttpRequest, zone: string): Cookie {
-  return {
-    name: TIME_ZONE_COOKIE,
-    value: encodeURIComponent(zone),
-    path: '/api',
-    httpOnly: true,
-    maxAge: TIME_ZONE_COOKIE_SECONDS,
-    sameSite: 'Lax',
-    secure: new URL(request.url).protocol === 'https:',
-  };
 }
 
 async function browserCaller(request: HttpRequest): Promise<AuthenticatedPrincipal> {
@@ -94,7 +80,7 @@ function page(name: string, route: string, render: (context: PageContext) => Pro
           status: 200,
           headers: { ...DASHBOARD_HEADERS },
           body,
-          ...(chosen ? { cookies: [timeZoneCookie(request, zone)] } : {}),
+          ...(chosen ? { cookies: [timeZoneCookie(zone, new URL(request.url).protocol === 'https:')] } : {}),
         };
       } catch (error) {
         const problem = problemFromError(error);

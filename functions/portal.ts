@@ -3,7 +3,7 @@ import type * as df from 'durable-functions';
 import { getServices } from '../shared/composition';
 import { config } from '../shared/config';
 import { DomainError, isDomainError } from '../shared/domain/errors';
-import { htmlResponse } from '../shared/http/html';
+import { htmlResponse, timeZoneCookie } from '../shared/http/html';
 import { assertDirectlySubmittable } from '../shared/domain/policy';
 import { PROFILE_TYPES, REQUEST_STATUSES, type ProfileType, type RequestStatus } from '../shared/domain/model';
 import { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from '../shared/errors/registry';
@@ -58,7 +58,7 @@ import {
   verifyPortalCsrf,
   type Viewer,
 } from '../shared/views/portalLayout';
-import { TIME_ZONE_COOKIE, validTimeZone, viewerTimeZone } from '../shared/views/time';
+import { validTimeZone, viewerTimeZone } from '../shared/views/time';
 import { deps, MAX_ID, routeParam } from './support';
 import { clientHttpRoute, httpRoute } from './routes';
 
@@ -73,9 +73,6 @@ import { clientHttpRoute, httpRoute } from './routes';
 const MAX_FORM_BYTES = 96 * 1024;
 /** Requests per list page unless `top` says otherwise. */
 const LIST_PAGE_SIZE = 20;
-/** The cookie holding the viewer's time zone (the ops dashboard reads and sets the same one, on the same path). */
-const ZONE_COOKIE = TIME_ZONE_COOKIE;
-const ZONE_COOKIE_MAX_AGE = 365 * 24 * 3600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A signed-in person's call: who, how pages show them, and the CSRF cookie to set if the browser had none. */
@@ -513,16 +510,6 @@ clientHttpRoute('portalZone', {
       // The zone the page named in its query would win over the cookie: it is dropped on the way back.
       const url = inPortal ? resolved : new URL(PORTAL_PATH, 'http://portal.invalid');
       url.searchParams.delete('tz');
-      return redirect(`${url.pathname}${url.search}`, [
-        {
-          name: ZONE_COOKIE,
-          value: encodeURIComponent(zone),
-          path: '/api',
-          httpOnly: true,
-          sameSite: 'Lax',
-          secure: isHttps(request),
-          maxAge: ZONE_COOKIE_MAX_AGE,
-        },
-      ]);
+      return redirect(`${url.pathname}${url.search}`, [timeZoneCookie(zone, isHttps(request))]);
     }),
 });

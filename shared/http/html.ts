@@ -1,5 +1,6 @@
 import type { Cookie, HttpResponseInit } from '@azure/functions';
 import { PAGE_CSP } from '../views/html';
+import { TIME_ZONE_COOKIE } from '../views/time';
 
 /**
  * An HTML response with the headers every page sends: the CSP (`PAGE_CSP` unless a page family
@@ -25,5 +26,22 @@ export function htmlResponse(
     },
     body: document,
     ...(options.cookies && options.cookies.length > 0 ? { cookies: options.cookies } : {}),
+  };
+}
+
+/**
+ * The cookie that keeps a viewer's chosen time zone for a year, for every page under `/api` (the
+ * portal and the operations dashboard read the same one): a display preference, not readable by
+ * script, `Secure` on HTTPS.
+ */
+export function timeZoneCookie(zone: string, secure: boolean): Cookie {
+  return {
+    name: TIME_ZONE_COOKIE,
+    value: encodeURIComponent(zone),
+    path: '/api',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+    maxAge: 365 * 24 * 60 * 60,
   };
 }
