@@ -59,7 +59,9 @@ process.once('exit', () => {
 export async function launchRuntime(appDir: string, env: NodeJS.ProcessEnv = {}): Promise<RuntimeHandle> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'maa-bench-'));
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [cliPath], {
+  // BENCH_RUNTIME_NODE_ARGS: Node options for the runtime alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_RUNTIME_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, cliPath], {
     cwd: appDir,
     env: {
       ...process.env,
