@@ -111,6 +111,26 @@ describe('the app on its own thread (MAA_LOCAL_APP_THREAD=on, the default)', () 
     }
   });
 
+  it('stops on SIGTERM within its grace periods while an invocation never finishes, answering it with an error', async () => {
+    const own = await startRuntime({ appDir });
+    try {
+      // Far longer than the grace periods (2 s for HTTP in flight, 5 s for the app thread's invocations).
+      const pausing = call(own, 'pause', 120_000).catch((error: unknown) => ({ error }));
+      await settle();
+      const stopping = performance.now();
+      const exited = own.stop();
+      const answer = await pausing;
+      expect(await exited).toBe(0);
+      expect(performance.now() - stopping).toBeLessThan(20_000);
+      // The caller hears of it: a 5xx, or the connection closed with the server.
+      if ('status' in answer) expect(answer.status).toBeGreaterThanOrEqual(500);
+      else expect(String(answer.error)).toMatch(/fetch failed|socket|terminated|closed/i);
+      expect(own.output()).toMatch(/the app thread was stopped before the invocation finished/);
+    } finally {
+      await own.dispose();
+    }
+  }, 30_000);
+
   it('exits with code 1, naming the error, when an uncaught error ends the app thread', async () => {
     const own = await startRuntime({ appDir });
     try {
