@@ -41,6 +41,24 @@ export interface ApiLifecycleRun {
   auditsChecked: number;
   failures: number;
   failureExamples: LifecycleFailure[];
+  /** Batches offered at a fixed arrival rate after the closed loop (open loop: a lifecycle starts on time whatever is in flight). */
+  paced: PacedRun[];
+}
+
+/** One paced batch: lifecycles started at `rate` per second for the configured time. */
+export interface PacedRun {
+  /** Offered arrival rate, lifecycles/s. */
+  rate: number;
+  lifecycles: number;
+  /** Lifecycles finished per second, from the first start to the last lifecycle seen done. */
+  perSecond: number;
+  /** Every timed API call but the long-polls, as in the closed loop. */
+  calls: Summary;
+  endpoints: Record<Endpoint, Summary>;
+  lifecycle: Summary;
+  /** Most lifecycles in flight at once: the load a client pool of that size would carry. */
+  maxInFlight: number;
+  failures: number;
 }
 
 type Log = (line: string) => void;
@@ -65,7 +83,8 @@ export async function benchApiLifecycle(config: BenchConfig, log: Log): Promise<
     const result = await withRuntime(
       repoRoot,
       async (runtime) => {
-        const client = runtime.client(config.concurrency);
+        // Paced batches may hold more lifecycles in flight than the closed loop's clients.
+        const client = runtime.client(Math.max(config.concurrency, 256));
         try {
           return await measureRun(runtime, client, config);
         } finally {
@@ -90,6 +109,15 @@ export async function benchApiLifecycle(config: BenchConfig, log: Log): Promise<
         .map((e) => `${e} ${result.endpoints[e].p99.toFixed(2)} ms`)
         .join(', ')}`,
     );
+    for (const paced of result.paced)
+      log(
+        `    paced ${paced.rate}/s: ${paced.perSecond.toFixed(1)} lifecycles/s done, API calls p50 ${paced.calls.p50.toFixed(2)} / p99 ${paced.calls.p99.toFixed(2)} ms ` +
+          `(${ENDPOINTS.filter((e) => paced.endpoints[e].n > 0)
+            .map((e) => `${e} ${paced.endpoints[e].p99.toFixed(2)}`)
+            .join(
+              ', ',
+            )}); lifecycle p50 ${paced.lifecycle.p50.toFixed(1)} ms; up to ${paced.maxInFlight} in flight; failures ${paced.failures}`,
+      );
     for (const failure of result.failureExamples) log(`    FAILED ${failure.id}: ${failure.problem}`);
   }
   return runs;
@@ -112,17 +140,29 @@ async function measureRun(runtime: RuntimeHandle, client: HttpClient, config: Be
       failures.push({ id, problem: error instanceof Error ? error.message : String(error) }),
     );
   }
-  const all = ENDPOINTS.filter((endpoint) => endpoint !== 'wait').flatMap((endpoint) => batch.times[endpoint]);
+  const paced: PacedRun[] = [];
+  for (const rate of config.apiRates) {
+    const lifecycles = Math.max(1, Math.round(rate * config.apiPacedSeconds));
+    const offered = await runPaced(api, `paced${rate}`, lifecycles, rate, config.concurrency);
+    failures.push(...offered.failures);
+    paced.push({
+      rate,
+      lifecycles,
+      perSecond: lifecycles / (offered.wallMs / 1000),
+      calls: summarize(timedCalls(offered.times)),
+      endpoints: summaries(offered.times),
+      lifecycle: summarize(offered.lifecycleMs),
+      maxInFlight: offered.maxInFlight,
+      failures: offered.failures.length,
+    });
+  }
   return {
     lifecycles: config.apiLifecycles,
     concurrency: config.concurrency,
     wallMs: batch.wallMs,
     perSecond: config.apiLifecycles / (batch.wallMs / 1000),
-    calls: summarize(all),
-    endpoints: Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, summarize(batch.times[endpoint])])) as Record<
-      Endpoint,
-      Summary
-    >,
+    calls: summarize(timedCalls(batch.times)),
+    endpoints: summaries(batch.times),
     lifecycle: summarize(batch.lifecycleMs),
     pollsPerLifecycle: (batch.times.get.length + batch.times.wait.length) / config.apiLifecycles,
     runtimeCpuMsPerLifecycle: runtimeCpuMs / config.apiLifecycles,
@@ -131,7 +171,20 @@ async function measureRun(runtime: RuntimeHandle, client: HttpClient, config: Be
     auditsChecked: sample.length,
     failures: failures.length,
     failureExamples: failures.slice(0, FAILURE_EXAMPLES),
+    paced,
   };
+}
+
+/** Every timed call but the long-polls (a long-poll lasts until the request gets there). */
+function timedCalls(times: CallTimes): number[] {
+  return ENDPOINTS.filter((endpoint) => endpoint !== 'wait').flatMap((endpoint) => times[endpoint]);
+}
+
+function summaries(times: CallTimes): Record<Endpoint, Summary> {
+  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, summarize(times[endpoint])])) as Record<
+    Endpoint,
+    Summary
+  >;
 }
 
 /**
@@ -161,6 +214,62 @@ async function runBatch(api: AppApi, prefix: string, count: number, concurrency:
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  batch.wallMs = lastDone - began;
+  return batch;
+}
+
+/**
+ * Offers `count` wipe lifecycles at `rate` per second (open loop): lifecycle i starts at i / rate
+ * seconds whatever is still in flight, so latencies show the service at that load rather than the
+ * load adjusting to them. Devices are enrolled (`concurrency` at a time) before the clock starts.
+ */
+async function runPaced(
+  api: AppApi,
+  prefix: string,
+  count: number,
+  rate: number,
+  concurrency: number,
+): Promise<Batch & { maxInFlight: number }> {
+  const batch = {
+    wallMs: 0,
+    times: emptyCallTimes(),
+    lifecycleMs: [],
+    done: [],
+    failures: [],
+    maxInFlight: 0,
+  } as Batch & {
+    maxInFlight: number;
+  };
+  const devices = await enrolDevices(api, prefix, count, concurrency);
+  const timed = api.timed(batch.times);
+  let inFlight = 0;
+  let lastDone = 0;
+  const began = performance.now();
+  const lifecycles: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = began + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const resourceId = devices[i]!;
+    inFlight += 1;
+    batch.maxInFlight = Math.max(batch.maxInFlight, inFlight);
+    const start = performance.now();
+    lifecycles.push(
+      wipeLifecycle(timed, resourceId)
+        .then((request) => {
+          batch.lifecycleMs.push(performance.now() - start);
+          batch.done.push(request.id);
+        })
+        .catch((error: unknown) => {
+          batch.failures.push({ id: resourceId, problem: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => {
+          inFlight -= 1;
+          lastDone = Math.max(lastDone, performance.now());
+        }),
+    );
+  }
+  await Promise.all(lifecycles);
   batch.wallMs = lastDone - began;
   return batch;
 }

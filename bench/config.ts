@@ -37,6 +37,10 @@ export interface BenchConfig {
   apiLifecycles: number;
   /** Untimed approval lifecycles before each `lifecycle` run. */
   apiWarmup: number;
+  /** Arrival rates (lifecycles/s) of the paced batches after each `lifecycle` run's closed loop. */
+  apiRates: number[];
+  /** How long each paced batch offers lifecycles, in seconds. */
+  apiPacedSeconds: number;
   /** Open requests submitted before the list views are timed in `received`. */
   openRequests: number;
   receivedWarmup: number;
@@ -74,6 +78,8 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     startupRuns: readInt(env, 'BENCH_STARTUP_RUNS', 5, 1),
     apiLifecycles: readInt(env, 'BENCH_API_LIFECYCLES', 2000, 1),
     apiWarmup: readInt(env, 'BENCH_API_WARMUP', 100, 0),
+    apiRates: readRates(env.BENCH_API_RATES),
+    apiPacedSeconds: readInt(env, 'BENCH_API_PACED_SECONDS', 10, 1),
     openRequests: readInt(env, 'BENCH_OPEN_REQUESTS', 100_000, 1),
     receivedWarmup: readInt(env, 'BENCH_RECEIVED_WARMUP', 30, 0),
     receivedSamples: readInt(env, 'BENCH_RECEIVED_SAMPLES', 300, 1),
@@ -102,6 +108,18 @@ function readRaisePath(value: string | undefined): RaisePath {
   if (path !== 'client' && path !== 'webhook')
     throw new Error(`BENCH_RAISE must be "client" or "webhook", not "${value}"`);
   return path;
+}
+
+/** `BENCH_API_RATES`: comma-separated lifecycles per second (default 50,75); `none` for no paced batch. */
+function readRates(text: string | undefined): number[] {
+  if (text === undefined || text.trim() === '') return [50, 75];
+  if (text.trim() === 'none') return [];
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isFinite(value) || value <= 0 || value > 1000)
+      throw new Error(`BENCH_API_RATES must be rates between 0 and 1000 lifecycles/s (or none), not "${text}"`);
+    return value;
+  });
 }
 
 function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
