@@ -19,7 +19,7 @@ import { recordAt } from './recordAt';
 export function makeAuthorizeCommand(
   keys: AppKeyRing,
   directory: Pick<Directory, 'appRolesOf' | 'memberGroupsOf'>,
-  store?: Pick<Store, 'listAudit'>,
+  store?: Pick<Store, 'auditRecordAt'>,
 ) {
   return async function authorizeCommand(input: AuthorizeCommandInput): Promise<AuthorizeCommandOutput> {
     const verdict = verifyCommandSignature(keys, input.instanceId, input.event, new Date(input.at));

@@ -33,7 +33,7 @@ import type { RecordStep } from './recordStep';
 export interface CommandStepDeps {
   readonly keys: AppKeyRing;
   readonly directory: Pick<Directory, 'appRolesOf' | 'memberGroupsOf'>;
-  readonly store: Pick<Store, 'getRequest' | 'listAudit'>;
+  readonly store: Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt'>;
   /** Records the step and sends its notification (the `recordStep` activity's handler). */
   readonly record: RecordStep;
 }

@@ -14,7 +14,7 @@ import type { RecordStep } from './recordStep';
 /** What the `executeStep` activity works with. */
 export interface ExecuteStepDeps {
   readonly executorFor: (profileType: ProfileType) => Executor;
-  readonly store: Pick<Store, 'getRequest' | 'listAudit'>;
+  readonly store: Pick<Store, 'getRequest' | 'auditRecordAt'>;
   /** Records the step and sends its notification (the `recordStep` activity's handler). */
   readonly record: RecordStep;
   readonly now?: () => Date;

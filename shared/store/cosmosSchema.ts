@@ -111,7 +111,10 @@ export function equalityPrefixes(paths: readonly string[]): string[][] {
  * transactional batch that also reads the item before it; trails written before hold one item per
  * record (`seq` its own). Reading a trail is a
  * single-partition query by `seq`. The unique key on `/seq` refuses a second item starting at the
- * same position. Records never expire.
+ * same position. The record at a position (and the item a page of the trail starts inside) is in
+ * the item with the highest `seq` at or before it: `TOP 1 … ORDER BY c.seq DESC` in the trail's
+ * partition, served by the range index on `/seq` (an `ORDER BY` on one path needs no composite
+ * index). Records never expire.
  */
 export const AUDIT_CONTAINER: CosmosContainerSpec = {
   id: 'audit',

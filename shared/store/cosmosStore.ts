@@ -574,6 +574,25 @@ export class CosmosStore implements Store {
     return toPage(rows, top, (last) => encodeAuditPosition(last.seq));
   }
 
+  async auditRecordAt(requestId: string, seq: number): Promise<AuditRecord | undefined> {
+    // The item that starts at or before `seq` is the one that holds it, if any does: items hold
+    // runs of consecutive positions and never overlap (the unique key on `/seq`, each step created
+    // on top of its predecessor). One single-partition query, served by the range indexes on
+    // `/requestId` and `/seq` (the straddling item of `listAudit` is read the same way).
+    const [item] = await this.query<Stored<AuditItem>>(
+      this.audit,
+      {
+        query: 'SELECT TOP 1 * FROM c WHERE c.requestId = @requestId AND c.seq <= @seq ORDER BY c.seq DESC',
+        parameters: [
+          { name: '@requestId', value: requestId },
+          { name: '@seq', value: seq },
+        ],
+      },
+      requestId,
+    );
+    return item === undefined ? undefined : recordsOf(item).find((record) => record.seq === seq);
+  }
+
   async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
     const top = pageSize(page.top);
     // Every record of an item has the item's `at` (see RunDocument), so items in (at, requestId,

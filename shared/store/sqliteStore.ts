@@ -497,6 +497,13 @@ export class SqliteStore implements Store {
     return { ...result, items: result.items.map((row) => JSON.parse(row.doc) as AuditRecord) };
   }
 
+  async auditRecordAt(requestId: string, seq: number): Promise<AuditRecord | undefined> {
+    // The primary key (request_id, seq): one index lookup.
+    const doc = this.statement('SELECT doc FROM audit WHERE request_id = ? AND seq = ?').pluck().get(requestId, seq) as
+      string | undefined;
+    return doc === undefined ? undefined : (JSON.parse(doc) as AuditRecord);
+  }
+
   async listAuditByTime(range: AuditRange, page: PageRequest): Promise<Page<AuditRecord>> {
     const top = pageSize(page.top);
     const position = page.continuationToken === undefined ? undefined : decodeAuditTimePosition(page.continuationToken);

@@ -205,6 +205,13 @@ export interface Store {
   /** The request's trail in `seq` order. */
   listAudit(requestId: string, page: PageRequest): Promise<Page<AuditRecord>>;
   /**
+   * The record at position `seq` of the request's trail, undefined when the trail holds none there
+   * (past its end, or no trail). One read, however the records were written: what a retried step
+   * asks to learn whether an earlier attempt wrote its first record (SQLite: a primary-key lookup;
+   * Cosmos DB: one single-partition query for the item that starts at or before `seq`).
+   */
+  auditRecordAt(requestId: string, seq: number): Promise<AuditRecord | undefined>;
+  /**
    * The audit records of every request written in `range` (by their `at`), ordered by
    * `(at, requestId, seq)`, from an index on `at`: what a bulk audit export pages through.
    */

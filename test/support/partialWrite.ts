@@ -7,9 +7,9 @@ import { StoreError, type RequestStep, type Store } from '../../shared/store/sto
  * a Cosmos DB write can (the audit items first, the read model's replace second): the next step
  * with a read model appends its records and throws `store_unavailable`; later steps write as usual.
  */
-export function failingReadModelOnce(store: SqliteStore): Pick<Store, 'getRequest' | 'listAudit' | 'recordStep'> & {
-  failed: () => number;
-} {
+export function failingReadModelOnce(
+  store: SqliteStore,
+): Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> & { failed: () => number } {
   let failures = 0;
   // The SQLite adapter writes records and read model in one transaction: its audit insert alone is the partial write.
   const audit = store as unknown as { insertAudit(record: AuditRecord): void };
@@ -17,6 +17,7 @@ export function failingReadModelOnce(store: SqliteStore): Pick<Store, 'getReques
     failed: () => failures,
     getRequest: (id) => store.getRequest(id),
     listAudit: (id, page) => store.listAudit(id, page),
+    auditRecordAt: (id, seq) => store.auditRecordAt(id, seq),
     async recordStep(step: RequestStep) {
       if (failures === 0 && step.request && step.records.length > 0) {
         failures += 1;

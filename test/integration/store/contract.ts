@@ -1132,6 +1132,40 @@ export function describeStoreContract(
         ]);
       });
 
+      describe('the record at a position', () => {
+        // A step's records share its time (on Cosmos DB: one item per step).
+        const stepOf = (requestId: string, seqs: number[]) =>
+          seqs.map((seq) => ({ ...anAuditRecord(requestId, seq), at: anAuditRecord(requestId, seqs[0]!).at }));
+
+        it('answers the first record, one inside a step, the last of a step and the last of the trail', async () => {
+          const steps = [stepOf('r1', [0]), stepOf('r1', [1, 2, 3]), stepOf('r1', [4, 5])];
+          for (const records of steps) await store.recordStep({ records });
+          const written = steps.flat();
+          for (const seq of [0, 1, 2, 3, 4, 5])
+            expect(await store.auditRecordAt('r1', seq)).toStrictEqual(written[seq]);
+        });
+
+        it('answers nothing past the end of a trail, or for a request without one', async () => {
+          await store.recordStep({ records: stepOf('r1', [0]) });
+          await store.recordStep({ records: stepOf('r1', [1, 2]) });
+          expect(await store.auditRecordAt('r1', 3)).toBeUndefined();
+          expect(await store.auditRecordAt('r1', 100)).toBeUndefined();
+          expect(await store.auditRecordAt('r2', 0)).toBeUndefined();
+        });
+
+        it("never answers a record of another request's trail", async () => {
+          await store.recordStep({ records: stepOf('r1', [0, 1, 2]) });
+          await store.recordStep({ records: stepOf('r2', [0]) });
+          // Another trail holding the positions asked for, in a step that starts after r1's.
+          await store.recordStep({ records: stepOf('r0', [0, 1]) });
+          await store.recordStep({ records: stepOf('r0', [2, 3]) });
+          expect(await store.auditRecordAt('r2', 0)).toStrictEqual(stepOf('r2', [0])[0]);
+          expect(await store.auditRecordAt('r2', 1)).toBeUndefined();
+          expect(await store.auditRecordAt('r1', 3)).toBeUndefined();
+          expect(await store.auditRecordAt('r1', 2)).toStrictEqual(stepOf('r1', [0, 1, 2])[2]);
+        });
+      });
+
       it('lists the trail heads written since a time, and every trail with or without its request', async () => {
         const before = new Date(Date.now() - 60_000).toISOString();
         for (const id of ['r1', 'r2']) await store.createRequest(aRequest({ id }));

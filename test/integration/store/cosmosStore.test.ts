@@ -220,6 +220,29 @@ describe('CosmosStore', () => {
     }
   });
 
+  it('answers the record at a position with one single-partition query, on a trail stored one record per item before and on step items', async () => {
+    const { client, database, store } = await freshStore();
+    try {
+      const audit = client.database(database).container('audit');
+      const old = [0, 1, 2].map((seq) => anAuditRecord('r1', seq));
+      for (const record of old) await audit.items.create(record);
+      const step = [3, 4, 5].map((seq) => ({ ...anAuditRecord('r1', seq), at: anAuditRecord('r1', 3).at }));
+      await store.recordStep({ records: step });
+      await store.auditRecordAt('warm-up', 0);
+      const written = [...old, ...step];
+      for (const seq of [0, 1, 2, 3, 4, 5, 6]) {
+        server.requests.length = 0;
+        expect(await store.auditRecordAt('r1', seq)).toStrictEqual(written[seq]);
+        const reads = server.requests.filter((request) => request.path.includes('/docs') && !request.queryPlan);
+        expect(reads.map(({ query, partitionKey }) => ({ query, partitionKey }))).toEqual([
+          { query: true, partitionKey: '["r1"]' },
+        ]);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it("a release of a closed request's lock that arrives after another request took the lock over leaves that lock alone", async () => {
     // The closing step's lock delete is held back on the wire (a throttled or paused call) until
     // the test lets it go, after the next request of the device has taken the lock over.

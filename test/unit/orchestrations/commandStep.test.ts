@@ -89,6 +89,7 @@ function setup() {
   const counted = {
     getRequest: (id: string) => (reads.push(id), store.getRequest(id)),
     listAudit: store.listAudit.bind(store),
+    auditRecordAt: store.auditRecordAt.bind(store),
   };
   const step = makeCommandStep({
     keys,
