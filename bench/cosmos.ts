@@ -45,6 +45,12 @@ export interface CosmosResult {
   steps: number;
   /** Modelled RU of one step: its audit item, and the read-model write and read around it. */
   ruPerStep: number;
+  /**
+   * What one further approval adds: its command step and the step recording its notification's
+   * outcomes (two audit items, each with its read-model write), and the trail read the command
+   * step makes first.
+   */
+  ruPerApproval: number;
   /** The Durable counts the Azure model was computed from, and where they came from. */
   shape?: LifecycleShape & { source: string };
   /** The Azure model for 1, 2 and 3 required approvals (absent when the counts could not be read). */
@@ -157,6 +163,7 @@ async function measure(client: HttpClient, server: CountingCosmosServer): Promis
   return {
     steps,
     ruPerStep: steps === 0 ? 0 : modelledRu(stepCalls) / steps,
+    ruPerApproval: steps === 0 ? 0 : (2 * modelledRu(stepCalls)) / steps + MODELLED_RU['query, single partition'],
     azure: [],
     requestId: submitted.id,
     calls,
@@ -222,7 +229,8 @@ function printResult(result: CosmosResult, log: Log): void {
   );
   log(
     `  ${result.steps} steps (audit items), ${result.ruPerStep.toFixed(1)} RU each with their read-model write: ` +
-      `RU(k) = ${result.modelledRu.toFixed(1)} + (k - 1) x ${result.ruPerStep.toFixed(1)} for k required approvals (one step per decision).`,
+      `RU(k) = ${result.modelledRu.toFixed(1)} + (k - 1) x ${result.ruPerApproval.toFixed(1)} for k required approvals ` +
+      `(a further approval: two steps, its decision and its notification's outcomes, and one trail read).`,
   );
   if (result.shape === undefined) {
     log('  Azure model: the Durable counts could not be read (see above); formulas in bench/README.md.');
@@ -235,7 +243,7 @@ function printResult(result: CosmosResult, log: Log): void {
   );
   log('  executions X = C + E + A (C = 2 + k commands); storage transactions T = 2 + 2(C - 1) + 5E + 4A + timers:');
   for (const model of result.azure) {
-    const ru = result.modelledRu + (model.approvals - 1) * result.ruPerStep;
+    const ru = result.modelledRu + (model.approvals - 1) * result.ruPerApproval;
     log(
       `    k = ${model.approvals}: C ${model.commands}, E ${model.episodes}, A ${model.activities} => ` +
         `${model.executions} executions, ${model.storageTransactions} storage transactions, ${ru.toFixed(1)} RU (MODELLED)`,
