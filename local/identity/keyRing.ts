@@ -37,6 +37,8 @@ interface LoadedKey {
 
 // The current key and the one before it: tokens signed before a rotation stay verifiable.
 const KEPT_KEYS = 2;
+/** Tokens remembered as verified; the app reuses one token for every Graph call of its hour. */
+const VERIFIED_TOKENS = 256;
 
 /**
  * The local issuer's RSA signing keys, kept in `<dataDir>/local-identity/signing-keys.json` (0600)
@@ -46,6 +48,8 @@ const KEPT_KEYS = 2;
 export class KeyRing {
   private keys: LoadedKey[];
   private readonly file: string;
+  /** Tokens whose signature verified, with the kid that signed them (a hit counts only while that key is published). */
+  private readonly verified = new Map<string, { kid: string; claims: Readonly<Record<string, unknown>> }>();
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, 'local-identity', 'signing-keys.json');
@@ -88,7 +92,9 @@ export class KeyRing {
   }
 
   /** The claims of an RS256 JWT signed by one of the published keys; `undefined` when it is not one. */
-  verify(token: string): Record<string, unknown> | undefined {
+  verify(token: string): Readonly<Record<string, unknown>> | undefined {
+    const remembered = this.verified.get(token);
+    if (remembered && this.keys.some((key) => key.kid === remembered.kid)) return remembered.claims;
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const [header, payload, signature] = parts as [string, string, string];
@@ -102,9 +108,12 @@ export class KeyRing {
       if (!verify('sha256', Buffer.from(`${header}.${payload}`), key.publicKey, Buffer.from(signature, 'base64url')))
         return undefined;
       const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
-        ? (claims as Record<string, unknown>)
-        : undefined;
+      if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
+      // The signature check is the costly part; the callers check the claims (expiry included) each time.
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.clear();
+      const frozen = Object.freeze(claims as Record<string, unknown>);
+      this.verified.set(token, { kid: key.kid, claims: frozen });
+      return frozen;
     } catch {
       return undefined;
     }

@@ -21,8 +21,9 @@ export function parseFilter(expression: string): FilterResult {
     if (fn) {
       const [, name, field, literal] = fn;
       const wanted = literal!.replace(/''/g, "'").toLowerCase();
+      const path = field!.split('/');
       tests.push((row) => {
-        const value = valueAt(row, field!);
+        const value = valueAt(row, path);
         if (typeof value !== 'string') return false;
         const text = value.toLowerCase();
         const op = name!.toLowerCase();
@@ -39,7 +40,12 @@ export function parseFilter(expression: string): FilterResult {
     const [, field, operator, raw] = comparison;
     const literal = parseLiteral(raw!.trim());
     if (literal === undefined) return { ok: false, reason: `Invalid filter clause: '${clause}'.` };
-    tests.push((row) => compare(valueAt(row, field!), operator!.toLowerCase(), literal));
+    // Worked out once per filter, not once per row: a list tests every row of the collection.
+    const path = field!.split('/');
+    const op = operator!.toLowerCase();
+    const right: Literal =
+      literal.kind === 'string' ? { kind: 'string', value: (literal.value as string).toLowerCase() } : literal;
+    tests.push((row) => compare(valueAt(row, path), op, right));
   }
   return { ok: true, test: (row) => tests.every((test) => test(row)) };
 }
@@ -57,15 +63,15 @@ function parseLiteral(raw: string): Literal | undefined {
 
 function compare(value: unknown, operator: string, literal: Literal): boolean {
   let left: string | number | boolean | null;
-  let right = literal.value;
+  const right = literal.value;
   if (literal.kind === 'date') {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return false;
+    if (typeof value !== 'string') return false;
     left = Date.parse(value);
+    if (Number.isNaN(left)) return false;
   } else if (literal.kind === 'string') {
     if (typeof value !== 'string') return operator === 'ne';
-    // Intune compares strings without regard to case.
+    // Intune compares strings without regard to case (the literal comes lower-cased).
     left = value.toLowerCase();
-    right = (right as string).toLowerCase();
   } else {
     left = (value ?? null) as string | number | boolean | null;
   }
@@ -85,9 +91,9 @@ function compare(value: unknown, operator: string, literal: Literal): boolean {
   }
 }
 
-function valueAt(row: Record<string, unknown>, field: string): unknown {
+function valueAt(row: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = row;
-  for (const part of field.split('/')) {
+  for (const part of path) {
     if (typeof value !== 'object' || value === null) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
@@ -127,9 +133,11 @@ export function selectedFields(url: URL): string[] | undefined {
 /** The object with only `select`ed fields, `id` and `@odata.type` kept. */
 export function applySelect(object: Record<string, unknown>, select: string[] | undefined): Record<string, unknown> {
   if (!select) return object;
-  return Object.fromEntries(
-    Object.entries(object).filter(([field]) => field === 'id' || field === '@odata.type' || select.includes(field)),
-  );
+  // A loop rather than entries, filter and fromEntries: a list applies it to every row of a page.
+  const selected: Record<string, unknown> = {};
+  for (const field of Object.keys(object))
+    if (field === 'id' || field === '@odata.type' || select.includes(field)) selected[field] = object[field];
+  return selected;
 }
 
 /** Graph's default and largest page sizes for Intune collections. */
