@@ -177,7 +177,8 @@ export interface CommandStepInput extends Correlated {
   /**
    * For the execution the step runs when it completes the request (see `executeStep`):
    * `notificationId` (from `context.df.newGuid`) is the id of the initiator's `executed` message
-   * after a completion on approval. Absent (a history written before): no `executed` message.
+   * after a completion on approval. Absent (an input an earlier version made): a completion on
+   * approval is not executed in the step, but by the orchestration's `executeStep`, which sends it.
    */
   execution?: { notificationId: string };
 }

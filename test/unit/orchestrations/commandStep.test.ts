@@ -520,6 +520,19 @@ describe('the commandStep activity of the command that completes the request', (
     expect(output.executed?.recorded?.next).toEqual(chainStartAfter(trail.at(-1)));
   });
 
+  it('leaves a completion on approval to the execution step when its input names no executed message id', async () => {
+    const request = newRequest({ policy: accessPolicy({ completion: 'onApproval' }) });
+    const stored = await submitted(request);
+    const run = executor(ACCEPTED);
+    const { send, step } = executing(run);
+
+    const output = await step(input(request, signed(request, approval), stored));
+
+    expect(output.status).toBe('completed');
+    expect(output.executed).toBeUndefined();
+    expect([run.runs, send.sent]).toEqual([[], []]);
+  });
+
   it('answers without an execution when the execution throws, and the execution step at its position then executes it once', async () => {
     const stored = await approved();
     const run = executor(UNAVAILABLE, ACCEPTED);
