@@ -33,6 +33,7 @@ interface HistoryRow {
   EventId: number;
   Name?: string;
   TaskScheduledId?: number;
+  Result?: string;
 }
 
 interface Counts {
@@ -104,8 +105,22 @@ async function main(): Promise<void> {
   }
 }
 
-/** The activities that execute the operation (`executeOperation`, or `executeStep`, which also records it). */
+/**
+ * The activities that execute the operation (`executeOperation`, or `executeStep`, which also
+ * records it); a `commandStep` does too when it completed the request (its result has `executed`).
+ */
 const EXECUTING = new Set(['executeOperation', 'executeStep']);
+
+function executes(name: string, result: string | undefined): boolean {
+  if (EXECUTING.has(name)) return true;
+  if (name !== 'commandStep' || result === undefined) return false;
+  try {
+    const output = JSON.parse(result) as { executed?: unknown } | null;
+    return typeof output === 'object' && output !== null && output.executed !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 /** The history up to the first timer created after the execution completed, and the rest. */
 function split(texts: string[]): [string[], string[]] {
@@ -114,7 +129,7 @@ function split(texts: string[]): [string[], string[]] {
   let executed = false;
   for (const [index, event] of events.entries()) {
     if (event.EventType === EVENT.TaskScheduled) names.set(event.EventId, event.Name ?? '');
-    if (event.EventType === EVENT.TaskCompleted && EXECUTING.has(names.get(event.TaskScheduledId ?? -1) ?? ''))
+    if (event.EventType === EVENT.TaskCompleted && executes(names.get(event.TaskScheduledId ?? -1) ?? '', event.Result))
       executed = true;
     if (executed && event.EventType === EVENT.TimerCreated) {
       // The episode that created the timer starts the follow-up's share.

@@ -48,8 +48,18 @@ import {
 } from './steps';
 
 /** What a command the orchestration applied did: whether it completed the request on approval. */
-interface CommandOutcome {
+interface Applied {
   autoCompleted: boolean;
+}
+
+/**
+ * A command the orchestration applied, with what its execution needs should it have completed
+ * the request: the notice of the initiator's `executed` message (the id the command step was
+ * given, at its time) and, when the command step executed it in the same activity, its answer.
+ */
+interface CommandOutcome extends Applied {
+  notice: { notificationId: string; at: string };
+  executed?: ExecuteStepOutput;
 }
 
 /**
@@ -75,7 +85,8 @@ const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
  * to step: recording a step then needs no reads.
  *
  * A step is one activity (one episode): `recordStep` for a step it computes itself, `commandStep`
- * for a command, `executeStep` for the execution; the last two carry no copy of the request (the
+ * for a command (the one that completes the request executes it too, in the same activity), and
+ * `executeStep` for an execution the command step did not run; the last two carry no copy of the request (the
  * activity reads it from the store when its etag is the one the orchestration last wrote), and the
  * orchestration applies the same pure rules (`steps.ts`) with what the activity read, to its own
  * copy. Commands are applied only when they are genuine: `commandStep` checks each one's signature
@@ -290,7 +301,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     event: unknown,
     refuse: { code: string; reason: string } | undefined,
     notice: { notificationId: string; at: string },
-  ): Generator<df.Task, CommandOutcome | undefined, unknown> {
+  ): Generator<df.Task, Applied | undefined, unknown> {
     const { at } = notice;
     const decide = (event as { kind?: unknown } | null)?.kind === 'decide';
     const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse, notice);
@@ -329,7 +340,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
    * `steps.ts`). `refuse`: a genuine event is refused with it whatever the actor's rights. A nonce
    * the orchestration remembers is flagged, so a genuine replay is refused as such. When the
    * activity keeps failing, the step runs in parts ({@link commandInParts}). Answers whether the
-   * command was applied (and completed the request on approval); a refusal answers undefined.
+   * command was applied (and completed the request on approval), with what its execution needs
+   * (the command step executes the request it completed: `executed`); a refusal answers undefined.
    */
   function* command(
     event: unknown,
@@ -338,13 +350,18 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const at = now();
     const atMs = context.df.currentUtcDateTime.getTime();
     const claimed = claimedNonce(event);
+    const notificationId = context.df.newGuid(request.id);
+    // The initiator's `executed` message, should this command complete the request on approval:
+    // the same id whichever activity sends it (a channel that deduplicates drops a repeat).
+    const notice = { notificationId: context.df.newGuid(request.id), at };
     const input: CommandStepInput = {
       requestId: request.id,
       event,
       at,
       etag: stored.etag,
       after: trailEnd,
-      notificationId: context.df.newGuid(request.id),
+      notificationId,
+      execution: { notificationId: notice.notificationId },
       ...(claimed !== undefined && nonces.remembers(claimed, atMs) ? { replayed: true as const } : {}),
       ...(refuse ? { refuse } : {}),
       ...correlation,
@@ -363,7 +380,8 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           } satisfies CommandStepInput),
         )) as CommandStepOutput;
     } catch {
-      return yield* commandInParts(event, refuse, { notificationId: input.notificationId, at });
+      const applied = yield* commandInParts(event, refuse, { notificationId, at });
+      return applied && { ...applied, notice };
     }
     // The SDK matches results to tasks by position, not name: a history recorded with another
     // shape of step holds another activity's result here. Fail loudly rather than apply it.
@@ -388,6 +406,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           (event as { kind?: unknown }).kind === 'decide' &&
           request.status === 'completed' &&
           completesOnApproval(request.policy),
+        notice,
       };
     }
     let outcome: CommandOutcome | undefined;
@@ -404,7 +423,12 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           `request ${request.id}: the command step left it ${output.status}, the orchestration's copy ${step.result.request.status}`,
         );
       request = step.result.request;
-      if (step.applied) outcome = { autoCompleted: step.autoCompleted };
+      if (step.applied)
+        outcome = {
+          autoCompleted: step.autoCompleted,
+          notice,
+          ...(output.executed ? { executed: output.executed } : {}),
+        };
     }
     if (output.etag !== null) stored = { value: request, etag: output.etag };
     yield* recordUnrecorded(output.unrecorded);
@@ -422,53 +446,56 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (typeof retried === 'string') stored = { value: request, etag: retried };
   }
   /**
-   * Executes the completed request and records the execution in one step (`executeStep`), with the
-   * initiator's `executed` notification when it completed on approval; when the activity hands
-   * the execution back unrecorded, or gives up, it is recorded as a step of its own.
+   * Executes the completed request and records the execution in one step: takes the answer of the
+   * command step that completed it and executed it in the same activity (`executed`), or else runs
+   * `executeStep` at the trail's end under the last etag. Either answer is taken the same way: the
+   * execution as adopted, as recorded (with any outcomes left unrecorded recorded as a step of their
+   * own), or handed back unrecorded and then recorded as a step of its own (`executionStep`), as is
+   * a failed execution once `executeStep` gave up; with the initiator's `executed` message (`notice`)
+   * when the request completed on approval.
    */
-  function* executeAndRecord(autoCompleted: boolean): Generator<df.Task, ExecuteOperationOutput, unknown> {
-    const input: ExecuteStepInput = {
-      requestId: request.id,
-      operationHash: request.operationHash,
-      etag: stored.etag,
-      after: trailEnd,
-      ...(autoCompleted ? { notify: { notificationId: context.df.newGuid(request.id), at: now() } } : {}),
-      ...correlation,
-    };
-    let execution: ExecuteOperationOutput;
-    try {
-      const output = (yield* settle(
-        context.df.callActivityWithRetry(Activities.executeStep, EXECUTION_RETRY, input),
-      )) as ExecuteStepOutput;
-      execution = output.execution;
-      if (output.adopted) {
-        request = output.adopted.request;
-        stored = { value: request, etag: output.adopted.etag };
-        trailEnd = output.adopted.next;
-        return execution;
-      }
-      if (output.recorded) {
-        request = executionStep(request, execution).request;
-        trailEnd = output.recorded.next;
-        if (output.recorded.etag !== null) stored = { value: request, etag: output.recorded.etag };
-        yield* recordUnrecorded(output.recorded.unrecorded);
-        return execution;
-      }
-    } catch (error) {
-      execution = {
-        status: 'failed',
-        at: context.df.currentUtcDateTime.toISOString(),
-        detail: `gave up after retries: ${failureDetail(error)}`,
+  function* executeAndRecord(completion: CommandOutcome): Generator<df.Task, ExecuteOperationOutput, unknown> {
+    const notify = completion.autoCompleted ? completion.notice : undefined;
+    let output = completion.executed;
+    if (output === undefined) {
+      const input: ExecuteStepInput = {
+        requestId: request.id,
+        operationHash: request.operationHash,
+        etag: stored.etag,
+        after: trailEnd,
+        ...(notify ? { notify } : {}),
+        ...correlation,
       };
+      try {
+        output = (yield* settle(
+          context.df.callActivityWithRetry(Activities.executeStep, EXECUTION_RETRY, input),
+        )) as ExecuteStepOutput;
+      } catch (error) {
+        output = {
+          execution: {
+            status: 'failed',
+            at: context.df.currentUtcDateTime.toISOString(),
+            detail: `gave up after retries: ${failureDetail(error)}`,
+          },
+        };
+      }
     }
-    // The record `executeStep` makes (the whole execution in its data), with its message id.
-    yield* record(
-      executionStep(request, execution),
-      undefined,
-      autoCompleted ? 'executed' : undefined,
-      undefined,
-      input.notify,
-    );
+    const { execution } = output;
+    if (output.adopted) {
+      request = output.adopted.request;
+      stored = { value: request, etag: output.adopted.etag };
+      trailEnd = output.adopted.next;
+      return execution;
+    }
+    if (output.recorded) {
+      request = executionStep(request, execution).request;
+      trailEnd = output.recorded.next;
+      if (output.recorded.etag !== null) stored = { value: request, etag: output.recorded.etag };
+      yield* recordUnrecorded(output.recorded.unrecorded);
+      return execution;
+    }
+    // The record the execution step makes (the whole execution in its data), with its message id.
+    yield* record(executionStep(request, execution), undefined, notify ? 'executed' : undefined, undefined, notify);
     return execution;
   }
   const publish = () => {
@@ -506,7 +533,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   publish();
 
   while (!CLOSED_STATUSES.has(request.status)) {
-    let autoCompleted = false;
+    let applied: CommandOutcome | undefined;
     let arrived: { event: unknown } | undefined;
     // A command that came while the last step ran is the next one: no wait.
     const early = caught();
@@ -556,14 +583,16 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       const correlationId = (raw as { correlationId?: unknown } | null)?.correlationId;
       if (typeof correlationId === 'string') correlation = { correlationId };
       // Roles and membership are read again now, for every command: the HTTP layer's view may be stale.
-      const outcome = yield* command(raw);
-      if (!outcome) continue;
-      autoCompleted = outcome.autoCompleted;
+      applied = yield* command(raw);
+      if (!applied) continue;
     }
     publish();
 
     if (request.status === 'completed' && request.execution === undefined) {
-      const { followUp } = yield* executeAndRecord(autoCompleted);
+      // Only a command completes a request; the default keeps a request completed otherwise executing.
+      const { followUp } = yield* executeAndRecord(
+        applied ?? { autoCompleted: false, notice: { notificationId: context.df.newGuid(request.id), at: now() } },
+      );
       publish();
       if (followUp && observable(request.execution)) {
         const { devices, ...outcome } = yield* observeDevice(context, request.id, followUp, correlation);

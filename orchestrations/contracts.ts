@@ -174,6 +174,13 @@ export interface CommandStepInput extends Correlated {
   refuse?: { code: string; reason: string };
   /** The request as the orchestration holds it: only when the store's copy was not at `etag`. */
   request?: ApprovalRequest;
+  /**
+   * For the execution the step runs when it completes the request (see `executeStep`):
+   * `notificationId` (from `context.df.newGuid`) is the id of the initiator's `executed` message
+   * after a completion on approval. Absent (an input an earlier version made): a completion on
+   * approval is not executed in the step, but by the orchestration's `executeStep`, which sends it.
+   */
+  execution?: { notificationId: string };
 }
 
 /**
@@ -181,7 +188,8 @@ export interface CommandStepInput extends Correlated {
  * remembers the nonce), `rights` when the lifecycle rules were applied (the orchestration applies
  * them again to its copy with these rights, `commandStep` in `steps.ts`: the same request and
  * records); then the read model's etag after the step, where the trail continues, and any
- * notification outcomes left unrecorded (as `recordStep`). `stale`: the store's copy was not at the
+ * notification outcomes left unrecorded (as `recordStep`); `executed` when the step completed the
+ * request and executed it too. `stale`: the store's copy was not at the
  * input's etag, nothing was recorded: call again with `request`. `adopted`: other records stand at
  * the step's place (written before steps recorded the rights they read) and the read model shows
  * the whole trail: the read model as stored, for the orchestration to take.
@@ -196,6 +204,12 @@ export interface CommandStepOutput {
   unrecorded?: AuditRecord[];
   stale?: true;
   adopted?: { request: ApprovalRequest; etag: string };
+  /**
+   * The step completed the request and executed it in the same run: what `executeStep` answers
+   * (the execution, and where it was recorded unless handed back). Absent after a completing step:
+   * the execution is still to run (it threw, or the step could not go on to it).
+   */
+  executed?: ExecuteStepOutput;
 }
 
 /**

@@ -11,6 +11,8 @@ import type {
   CommandEvent,
   CommandStepInput,
   CommandStepOutput,
+  ExecuteStepInput,
+  ExecuteStepOutput,
   RecordStepInput,
   RecordStepOutput,
   StepRights,
@@ -36,6 +38,12 @@ export interface CommandStepDeps {
   readonly store: Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt'>;
   /** Records the step and sends its notification (the `recordStep` activity's handler). */
   readonly record: RecordStep;
+  /**
+   * Executes a completed request and records the execution (the `executeStep` activity's
+   * handler): run in the same activity by the step that completes the request. Absent: the
+   * orchestration runs `executeStep` itself.
+   */
+  readonly execute?: (input: ExecuteStepInput) => Promise<ExecuteStepOutput>;
 }
 
 /**
@@ -61,6 +69,21 @@ export interface CommandStepDeps {
  * (the etag moved) answers `stale`, and the re-run with the orchestration's copy does the same.
  * Records of another shape at the step's place (written before steps recorded their rights,
  * `audit_mismatch`) are taken (`adopted`) only when the read model shows the whole trail.
+ *
+ * The step that completes the request (the initiator's `complete`, or the approval that completes
+ * it on approval) also executes it, in the same run, through `execute` (the `executeStep`
+ * handler), once its own records and read model are written and answered an etag with no
+ * notification outcome left unrecorded: at the trail position after the step (`next`), under that
+ * etag, with the initiator's `executed` message (`execution.notificationId`, at `at`) after a
+ * completion on approval. Its answer goes back as `executed`, which the orchestration takes as it
+ * takes an `executeStep` answer. `execute` first reads the trail at that position, so a re-run of
+ * this step (a retry, or the re-run with the orchestration's copy after `stale`) after an earlier
+ * one wrote the execution record executes nothing again: it records that execution again (the
+ * store skips the record) and answers it. An execution that throws (a retryable failure, which
+ * records nothing) is not this step's failure: the step answers without `executed` and the
+ * orchestration runs `executeStep` at the same position, with its own retries. The adopted path,
+ * and a completion on approval whose input names no `executed` message id (made by an earlier
+ * version), execute nothing: the orchestration's `executeStep` does.
  */
 export function makeCommandStep(deps: CommandStepDeps) {
   return async function commandStep(input: CommandStepInput): Promise<CommandStepOutput> {
@@ -72,6 +95,7 @@ export function makeCommandStep(deps: CommandStepDeps) {
     let kind: NotificationKind | undefined;
     let rights: StepRights | undefined;
     let status: ApprovalRequest['status'] | undefined;
+    let autoCompleted = false;
     if (!verdict.ok) {
       events = withNonce([forgeryEvent(requestId, event, verdict.code, verdict.reason, at)], claimedNonce(event));
     } else {
@@ -114,6 +138,7 @@ export function makeCommandStep(deps: CommandStepDeps) {
         events = step.result.events;
         kind = step.kind;
         status = step.result.request.status;
+        autoCompleted = step.autoCompleted;
         if (step.result.request !== request) changed = { value: step.result.request, etag: stored.etag };
       }
       events = withStepData(events, nonce, rights);
@@ -146,7 +171,34 @@ export function makeCommandStep(deps: CommandStepDeps) {
         adopted: { request: stored.value, etag: stored.etag },
       };
     }
-    return { ...verified, ...(rights ? { rights, status } : {}), ...stepOutput(output, next) };
+    const recorded = stepOutput(output, next);
+    const answer: CommandStepOutput = { ...verified, ...(rights ? { rights, status } : {}), ...recorded };
+    // The step completed the request: it executes now, in this run (see above).
+    const completed = changed?.value;
+    if (
+      !deps.execute ||
+      completed?.status !== 'completed' ||
+      completed.execution !== undefined ||
+      recorded.etag === null ||
+      recorded.unrecorded ||
+      (autoCompleted && !input.execution)
+    )
+      return answer;
+    const execute: ExecuteStepInput = {
+      requestId,
+      operationHash: completed.operationHash,
+      etag: recorded.etag,
+      after: recorded.next,
+      ...(autoCompleted && input.execution ? { notify: { notificationId: input.execution.notificationId, at } } : {}),
+      ...correlation,
+    };
+    try {
+      return { ...answer, executed: await deps.execute(execute) };
+    } catch {
+      // A retryable execution failure recorded nothing: the orchestration's `executeStep` retries it
+      // at the same position. The command step itself stands: it is never retried for this.
+      return answer;
+    }
   };
 }
 

@@ -26,23 +26,25 @@ function activity<I, O>(name: string, build: (services: Services) => (input: I) 
 // Every activity of the app, registered here and nowhere else.
 const recordStepOf = ({ store, appKeys, directory, notifiers, links }: Services) =>
   makeRecordStep(store, appKeys, makeNotify({ directory, notifiers, links }));
+const executeStepOf = (services: Services) =>
+  makeExecuteStep({
+    executorFor: services.executorFor,
+    store: services.store,
+    record: recordStepOf(services),
+    now: services.now,
+  });
 activity(Activities.recordStep, recordStepOf);
+// The step that completes a request executes it in the same activity (the executeStep handler).
 activity(Activities.commandStep, (services) =>
   makeCommandStep({
     keys: services.appKeys,
     directory: services.directory,
     store: services.store,
     record: recordStepOf(services),
+    execute: executeStepOf(services),
   }),
 );
-activity(Activities.executeStep, (services) =>
-  makeExecuteStep({
-    executorFor: services.executorFor,
-    store: services.store,
-    record: recordStepOf(services),
-    now: services.now,
-  }),
-);
+activity(Activities.executeStep, executeStepOf);
 activity(Activities.authorizeCommand, ({ appKeys, directory, store }) =>
   makeAuthorizeCommand(appKeys, directory, store),
 );

@@ -56,6 +56,8 @@ export const delivers: Sender = () => ({
 const STEP = new WeakMap<ActivityCall, RecordStepInput>();
 /** The steps that answered stale and wrote nothing. */
 const STALE = new WeakSet<ActivityCall>();
+/** The parts that threw (and so wrote nothing). */
+const FAILED = new WeakSet<ActivityCall>();
 
 /** What each step answered, and the outcome records a notifying step wrote. */
 export const OUTCOMES = new WeakMap<ActivityCall, { records: AuditRecord[]; output: RecordStepOutput }>();
@@ -139,7 +141,12 @@ function partRunner(call: ActivityCall) {
   return (name: string, handler: ActivityHandler, input: unknown) => {
     const part: ActivityCall = { name, input, at: call.at };
     parts.push(part);
-    return handler(input, part);
+    try {
+      return handler(input, part);
+    } catch (error) {
+      FAILED.add(part);
+      throw error;
+    }
   };
 }
 
@@ -147,12 +154,16 @@ function partRunner(call: ActivityCall) {
  * The commandStep activity as the real one works (see its tests), over the fake store of `record`:
  * the signature and the actor's rights as `authorize` (an authorizeCommand handler) answers them,
  * the initiator's roles as `readRoles` (a readAppRoles handler) does, the rules from `steps.ts`, and
- * the step recorded through `record`. A part that throws fails the step.
+ * the step recorded through `record`. A part that throws fails the step, but for the execution:
+ * a step that completes the request executes it through `execute` (an executeOperation handler),
+ * as {@link executeStepIn} does, and answers it as `executed`; an execution that throws is left
+ * out of the answer (the orchestration runs executeStep).
  */
 export function commandStepIn(
   record: StepRecorder,
   authorize: ActivityHandler,
   readRoles?: ActivityHandler,
+  execute?: ActivityHandler,
 ): ActivityHandler {
   return (raw, call) => {
     const input = raw as CommandStepInput;
@@ -175,6 +186,7 @@ export function commandStepIn(
     let kind: NotificationKind | undefined;
     let rights: StepRights | undefined;
     let status: ApprovalRequest['status'] | undefined;
+    let autoCompleted = false;
     if (!auth.ok) events = withNonce([forgeryEvent(requestId, event, auth.code, auth.reason, at)], claimedNonce(event));
     else if (input.replayed)
       events = withNonce(
@@ -205,6 +217,7 @@ export function commandStepIn(
       events = withStepData(step.result.events, auth.nonce, rights);
       kind = step.kind;
       status = step.result.request.status;
+      autoCompleted = step.autoCompleted;
       if (step.result.request !== request) changed = step.result.request;
     }
     const { records, next } = chainEvents(events, after);
@@ -214,12 +227,33 @@ export function commandStepIn(
       ...(kind === undefined ? {} : { notify: { kind, notificationId: input.notificationId, at, after: next } }),
       ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
     } satisfies RecordStepInput) as RecordStepOutput;
+    const recorded = stepOutput(output, next);
     const answer: CommandStepOutput = {
       ...(auth.ok ? { verified: { nonce: auth.nonce, issuedAt: auth.issuedAt } } : {}),
       ...(rights ? { rights, status } : {}),
-      ...stepOutput(output, next),
+      ...recorded,
     };
-    return answer;
+    if (
+      !execute ||
+      changed?.status !== 'completed' ||
+      recorded.etag === null ||
+      recorded.unrecorded ||
+      (autoCompleted && !input.execution)
+    )
+      return answer;
+    const executeInput: ExecuteStepInput = {
+      requestId,
+      operationHash: changed.operationHash,
+      etag: recorded.etag,
+      after: recorded.next,
+      ...(autoCompleted && input.execution ? { notify: { notificationId: input.execution.notificationId, at } } : {}),
+      ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
+    };
+    try {
+      return { ...answer, executed: executeWith(record, execute, executeInput, part) };
+    } catch {
+      return answer;
+    }
   };
 }
 
@@ -227,39 +261,60 @@ export function commandStepIn(
  * The executeStep activity as the real one works (see its tests), over the fake store of
  * `record`: the stored request executed by `execute` (an executeOperation handler, given the
  * request), then its execution recorded through `record`, with the `executed` notification when
- * asked. A refused execution goes back unrecorded; an execute that throws fails the step.
+ * asked. A refused execution, or one whose write throws, goes back unrecorded; an execute that
+ * throws fails the step.
  */
 export function executeStepIn(record: StepRecorder, execute: ActivityHandler): ActivityHandler {
-  return (raw, call) => {
-    const input = raw as ExecuteStepInput;
-    const part = partRunner(call);
-    const stored = record.model.value!;
-    const correlation = input.correlationId === undefined ? {} : { correlationId: input.correlationId };
-    const execution = part(executeOperation, execute, { ...stored, ...correlation }) as ExecuteOperationOutput;
-    if (stored.status !== 'completed' || execution.detail.startsWith('execution_refused:'))
-      return { execution } satisfies ExecuteStepOutput;
-    const result = executionStep(stored, execution);
-    const { records, next } = chainEvents(result.events, input.after);
-    const output = part(recordStep, record, {
+  return (raw, call) => executeWith(record, execute, raw as ExecuteStepInput, partRunner(call));
+}
+
+/** The execution step's work (see {@link executeStepIn}), its parts run through `part`. */
+function executeWith(
+  record: StepRecorder,
+  execute: ActivityHandler,
+  input: ExecuteStepInput,
+  part: ReturnType<typeof partRunner>,
+): ExecuteStepOutput {
+  const stored = record.model.value!;
+  const correlation = input.correlationId === undefined ? {} : { correlationId: input.correlationId };
+  const execution = part(executeOperation, execute, { ...stored, ...correlation }) as ExecuteOperationOutput;
+  if (stored.status !== 'completed' || execution.detail.startsWith('execution_refused:'))
+    return { execution } satisfies ExecuteStepOutput;
+  const result = executionStep(stored, execution);
+  const { records, next } = chainEvents(result.events, input.after);
+  let output: RecordStepOutput;
+  try {
+    output = part(recordStep, record, {
       records,
       request: { value: result.request, etag: record.model.etag },
       ...(input.notify ? { notify: { kind: 'executed', ...input.notify, after: next } } : {}),
       ...correlation,
     } satisfies RecordStepInput) as RecordStepOutput;
-    return { execution, recorded: stepOutput(output, next) } satisfies ExecuteStepOutput;
-  };
+  } catch {
+    // Executed, not recorded: handed back for the orchestration to record.
+    return { execution } satisfies ExecuteStepOutput;
+  }
+  return { execution, recorded: stepOutput(output, next) } satisfies ExecuteStepOutput;
 }
 
 /**
  * The handlers of the one-activity steps over the parts' handlers in `handlers` (recordStep,
- * authorizeCommand, readAppRoles, executeOperation), unless `handlers` has its own: what a test
- * says the parts answer, the steps answer.
+ * authorizeCommand, readAppRoles, executeOperation: the command step that completes a request
+ * executes it with it), unless `handlers` has its own: what a test says the parts answer, the
+ * steps answer.
  */
 export function withSteps(handlers: Record<string, ActivityHandler>): Record<string, ActivityHandler> {
   const record = handlers[recordStep] as StepRecorder;
   return {
     ...(handlers[authorizeCommand] && record.model
-      ? { [commandStepName]: commandStepIn(record, handlers[authorizeCommand], handlers[readAppRoles]) }
+      ? {
+          [commandStepName]: commandStepIn(
+            record,
+            handlers[authorizeCommand],
+            handlers[readAppRoles],
+            handlers[executeOperation],
+          ),
+        }
       : {}),
     ...(handlers[executeOperation] && record.model
       ? { [executeStep]: executeStepIn(record, handlers[executeOperation]) }
@@ -278,7 +333,7 @@ export const partNames = (fake: FakeOrchestration): string[] => partsOf(fake).ma
 
 /** Every step written (recordStep, and the recordStep part of the one-activity steps), in order. */
 export const stepCalls = (fake: FakeOrchestration) =>
-  partsOf(fake).filter((call) => call.name === recordStep && !STALE.has(call));
+  partsOf(fake).filter((call) => call.name === recordStep && !STALE.has(call) && !FAILED.has(call));
 /** Each step as written: its input, with the records it wrote of its own. */
 export const stepsOf = (fake: FakeOrchestration): RecordStepInput[] =>
   stepCalls(fake).map((call) => {

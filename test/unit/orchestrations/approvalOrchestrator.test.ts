@@ -167,13 +167,13 @@ describe('approvalOrchestrator', () => {
     });
 
     // A step is one activity: a command is authenticated, checked, applied, recorded and notified
-    // in one; the execution is run and recorded in one.
+    // in one; the command that completes the request executes it and records the execution in the
+    // same activity, so no executeStep is scheduled.
     expect(fake.activityNames).toEqual([
       recordStep, // request.submitted, with the start input; notifies the approvers (submitted)
       commandStep, // bob's approval; tells the initiator (approvalRecorded)
       commandStep, // carol's approval; tells the initiator (approved)
-      commandStep, // alice completes
-      executeStep, // the execution, run and recorded
+      commandStep, // alice completes; the execution, run and recorded
     ]);
     expect(partNames(fake)).toEqual([
       recordStep,
@@ -193,14 +193,17 @@ describe('approvalOrchestrator', () => {
     expect(commands.map((step) => step.request)).toEqual([undefined, undefined, undefined]);
     expect(commands.map((step) => step.etag)).toEqual(['etag-2', 'etag-4', 'etag-6']);
     expect(commands.map((step) => step.after.seq)).toEqual([2, 4, 7]);
-    const execution = fake.activities.find((call) => call.name === executeStep)!.input as ExecuteStepInput;
-    expect(execution).toEqual({
-      requestId: input.request.id,
-      operationHash: input.request.operationHash,
-      etag: 'etag-7',
-      after: expect.objectContaining({ seq: 9 }),
-      correlationId: 'corr-1',
-    });
+    // Each command step is given the id of the `executed` message a completion on approval would send.
+    expect(commands.map((step) => step.execution?.notificationId)).toEqual([
+      expect.stringMatching(/:req-1$/),
+      expect.stringMatching(/:req-1$/),
+      expect.stringMatching(/:req-1$/),
+    ]);
+    // The execution is recorded after the completion, under the etag its write answered: no message (alice completed).
+    const execution = stepsOf(fake).at(-1)!;
+    expect(execution.records.map((record) => [record.type, record.seq])).toEqual([['execution.succeeded', 9]]);
+    expect(execution.request!.etag).toBe('etag-7');
+    expect(execution.notify).toBeUndefined();
     expect(notifiedKinds(fake)).toEqual(['submitted', 'approvalRecorded', 'approved']);
     expect(typesOf(fake)).toEqual([
       'request.submitted',
@@ -642,6 +645,9 @@ describe('approvalOrchestrator', () => {
       request: aRequest(1),
       events: [approveAt(after(10), bob), completeAt(after(20))],
       handlers: {
+        [executeOperation]: () => {
+          throw new Error('Graph answered 503');
+        },
         [executeStep]: () => {
           throw new Error('Graph answered 503');
         },
@@ -779,6 +785,92 @@ describe('approvalOrchestrator', () => {
       'request.submitted',
       'request.orchestrationStarted',
     ]);
+  });
+});
+
+describe('approvalOrchestrator: the execution in the activity of the completing command', () => {
+  const completed = () =>
+    orchestration({ request: aRequest(1), events: [approveAt(after(10), bob), completeAt(after(20))] });
+
+  it('executes the request in the activity of the command that completes it, scheduling no executeStep', () => {
+    const { fake, output } = completed();
+
+    expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep]);
+    const completing = fake.activities.at(-1)!;
+    expect(
+      partsOf(fake)
+        .slice(-4)
+        .map((call) => call.name),
+    ).toEqual([
+      authorizeCommand,
+      recordStep, // request.completed
+      executeOperation,
+      recordStep, // execution.succeeded
+    ]);
+    expect(partsOf(fake).at(-1)!.at).toBe(completing.at);
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    expect(typesOf(fake).slice(-3)).toEqual(['request.completed', 'request.statusChanged', 'execution.succeeded']);
+    // The status is published after the command and after the execution, in the same episode.
+    expect(fake.customStatuses.slice(-2).map((status) => (status as ApprovalCustomStatus).status)).toEqual([
+      'completed',
+      'completed',
+    ]);
+    expectChainedAndCarried(fake);
+  });
+
+  it('runs executeStep at the same position when the execution throws inside the command step, executing once', () => {
+    let runs = 0;
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: {
+        [executeOperation]: () => {
+          runs += 1;
+          if (runs === 1) throw new Error('Graph answered 503');
+          return EXECUTED;
+        },
+      },
+    });
+
+    expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep, executeStep]);
+    // One run threw in the command step (recording nothing), one ran in executeStep.
+    expect(runs).toBe(2);
+    expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
+    expect(typesOf(fake).filter((type) => type.startsWith('execution.'))).toEqual(['execution.succeeded']);
+    const trail = trailOf(fake);
+    const execution = fake.activities.at(-1)!.input as ExecuteStepInput;
+    expect(execution.after.seq).toBe(trail.findIndex((record) => record.type === 'execution.succeeded'));
+    expectChainedAndCarried(fake);
+  });
+
+  it('records an execution the command step handed back unrecorded as a step of its own, executing once', () => {
+    const record = recordStepInStore();
+    let refused = 0;
+    // The store refuses the execution's write once: the command step hands the execution back.
+    const refusingOnce: StepRecorder = Object.assign(
+      (raw: unknown, call: Parameters<ActivityHandler>[1]) => {
+        const step = raw as RecordStepInput;
+        if (refused === 0 && step.records.some((one) => one.type.startsWith('execution.'))) {
+          refused += 1;
+          throw new Error('store unavailable');
+        }
+        return record(raw, call);
+      },
+      { model: record.model },
+    );
+    const { fake, output } = orchestration({
+      request: aRequest(1),
+      events: [approveAt(after(10), bob), completeAt(after(20))],
+      handlers: { [recordStep]: refusingOnce },
+    });
+
+    expect(refused).toBe(1);
+    expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep, recordStep]);
+    expect(partNames(fake).filter((name) => name === executeOperation)).toHaveLength(1);
+    expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
+    expect(typesOf(fake).slice(-1)).toEqual(['execution.succeeded']);
+    expect(trailOf(fake).at(-1)!.data.executed).toEqual(EXECUTED);
+    expectChainedAndCarried(fake);
   });
 });
 

@@ -5,6 +5,8 @@ import type {
   AuthorizeCommandInput,
   AuthorizeCommandOutput,
   CommandEvent,
+  CommandStepInput,
+  RecordStepInput,
 } from '../../../orchestrations/contracts';
 import { approvalOrchestrator } from '../../../orchestrations/approvalOrchestrator';
 import { Activities, ApprovalEvents } from '../../../orchestrations/names';
@@ -26,7 +28,15 @@ import {
   shift,
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
-import { partNames, partsOf, recordStepInStore, stepsOf, trailOf, withSteps } from '../../support/fakeRecordStep';
+import {
+  partNames,
+  partsOf,
+  recordStepInStore,
+  stepsOf,
+  trailOf,
+  withSteps,
+  type StepRecorder,
+} from '../../support/fakeRecordStep';
 
 jest.mock('durable-functions', () => {
   const actual = jest.requireActual<typeof import('durable-functions')>('durable-functions');
@@ -75,7 +85,12 @@ const EXECUTED: Execution = { status: 'succeeded', at: after(20), detail: 'wipe 
 /** The directory's answer for a principal's roles, as `RIGHTS` has them. */
 const rolesFromDirectory: ActivityHandler = (raw) => RIGHTS[(raw as { principalId: string }).principalId]?.roles ?? [];
 
-function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: ActivityHandler = rolesFromDirectory) {
+function run(
+  policy: Partial<AccessPolicy>,
+  events: ScriptedEvent[],
+  readRoles: ActivityHandler = rolesFromDirectory,
+  handlers: Record<string, ActivityHandler> = {},
+) {
   const request: ApprovalRequest = newRequest({ policy: accessPolicy(policy) });
   const input: ApprovalOrchestrationInput = { request, etag: 'etag-0', reminderBeforeMs: DAY };
   const fake = new FakeOrchestration(input, {
@@ -87,6 +102,7 @@ function run(policy: Partial<AccessPolicy>, events: ScriptedEvent[], readRoles: 
       [authorizeCommand]: authorizeGenuine,
       [executeOperation]: () => EXECUTED,
       [readAppRoles]: readRoles,
+      ...handlers,
     }),
   });
   const output = fake.run(approvalOrchestrator) as ApprovalOrchestrationOutput;
@@ -120,8 +136,9 @@ describe('approvalOrchestrator: completion on approval', () => {
       'notification.sent',
     ]);
     // The approval that reached the quorum and the completion are one step (one activity, which reads
-    // the initiator's roles too); the execution and its mail another.
-    expect(fake.activityNames.slice(-2)).toEqual([commandStep, executeStep]);
+    // the initiator's roles too), and the execution and its mail are run in that same activity.
+    expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep]);
+    expect(fake.activityNames).not.toContain(executeStep);
     expect(partNames(fake).slice(-5)).toEqual([
       authorizeCommand,
       readAppRoles,
@@ -152,6 +169,45 @@ describe('approvalOrchestrator: completion on approval', () => {
       expect(record.seq).toBe(index);
       expect(record.prevHash).toBe(index === 0 ? GENESIS_HASH : trail[index - 1]!.hash);
     });
+  });
+
+  it('sends the initiator the executed message from the approval’s own activity, with the id the orchestration gave it', () => {
+    const { fake } = run({ completion: 'onApproval' }, [approveAt(after(10), bob)]);
+
+    expect(fake.activityNames).toEqual([recordStep, commandStep]);
+    const given = (fake.activities.at(-1)!.input as CommandStepInput).execution!.notificationId;
+    const executed = stepsOf(fake).at(-1)!;
+    expect(executed.records.map((record) => record.type)).toEqual(['execution.succeeded']);
+    expect(executed.notify).toMatchObject({ kind: 'executed', notificationId: given, at: after(10) });
+  });
+
+  it('records an execution the approval’s activity handed back with the executed message id it was given', () => {
+    const record = recordStepInStore();
+    let refused = 0;
+    const refusingOnce: StepRecorder = Object.assign(
+      (raw: unknown, call: Parameters<ActivityHandler>[1]) => {
+        if (refused === 0 && (raw as RecordStepInput).records.some((one) => one.type.startsWith('execution.'))) {
+          refused += 1;
+          throw new Error('store unavailable');
+        }
+        return record(raw, call);
+      },
+      { model: record.model },
+    );
+    const { fake, output } = run({ completion: 'onApproval' }, [approveAt(after(10), bob)], rolesFromDirectory, {
+      [recordStep]: refusingOnce,
+    });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    expect(fake.activityNames).toEqual([recordStep, commandStep, recordStep]);
+    expect(partNames(fake).filter((name) => name === executeOperation)).toHaveLength(1);
+    const given = (fake.activities[1]!.input as CommandStepInput).execution!.notificationId;
+    expect(stepsOf(fake).at(-1)!.notify).toMatchObject({ kind: 'executed', notificationId: given, at: after(10) });
+    expect(
+      trailOf(fake)
+        .slice(-2)
+        .map((one) => one.type),
+    ).toEqual(['execution.succeeded', 'notification.sent']);
   });
 
   it('reads the initiator’s roles first, and does not complete for an initiator who lost MAA.Requester', () => {

@@ -1,5 +1,6 @@
 import { makeAuthorizeCommand } from '../../../orchestrations/activities/authorizeCommand';
 import { makeCommandStep } from '../../../orchestrations/activities/commandStep';
+import { makeExecuteStep } from '../../../orchestrations/activities/executeStep';
 import { makeRecordStep, type Send } from '../../../orchestrations/activities/recordStep';
 import type {
   CommandStepInput,
@@ -10,19 +11,21 @@ import type {
 } from '../../../orchestrations/contracts';
 import { commandOf, commandStep, startRecords, withStepData } from '../../../orchestrations/steps';
 import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
-import { applyCommand } from '../../../shared/domain/lifecycle';
+import { applyCommand, type Command } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
-import type { ApprovalRequest } from '../../../shared/domain/model';
+import type { ApprovalRequest, AuditRecord } from '../../../shared/domain/model';
+import type { Executor, ExecutionOutcome } from '../../../shared/execute/executor';
 import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
 import { signCommand, signStart } from '../../../shared/keys/commandSignature';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
-import { withHead } from '../../../shared/store/store';
+import { StoreError, withHead, type RequestStep, type Store } from '../../../shared/store/store';
 import { readTrail } from '../../../shared/store/trail';
 import { TEST_APP_KEY } from '../../support/appKey';
 import {
   accessPolicy,
   after,
   alice,
+  approve,
   APPROVER,
   bob,
   erin,
@@ -410,3 +413,262 @@ describe('the recordStep activity, carrying no request', () => {
     ]);
   });
 });
+
+describe('the commandStep activity of the command that completes the request', () => {
+  const NOW = new Date(after(30));
+  const ACCEPTED: ExecutionOutcome = {
+    status: 'succeeded',
+    detail: 'Graph accepted the wipe',
+    code: 'accepted',
+    followUp: { everyMs: 60_000, until: after(600) },
+  };
+  const UNAVAILABLE: ExecutionOutcome = { status: 'failed', detail: 'Graph answered 503', retryable: true };
+  const completion: ActorCommand = { kind: 'complete', actor: alice };
+
+  /** An executor that answers the next of `outcomes` (the last one again once they ran out) and keeps what it ran. */
+  function executor(...outcomes: ExecutionOutcome[]): Executor & { runs: ApprovalRequest[] } {
+    const runs: ApprovalRequest[] = [];
+    return {
+      kind: 'test',
+      runs,
+      async execute(request) {
+        runs.push(request);
+        return outcomes[Math.min(runs.length, outcomes.length) - 1]!;
+      },
+    };
+  }
+
+  /** `request` stored through its submission and `commands`, as the orchestration's steps leave it. */
+  async function storedThrough(
+    request: ApprovalRequest,
+    ...commands: Command[]
+  ): Promise<{ request: ApprovalRequest; etag: string; after: ChainStart }> {
+    let at = await submitted(request);
+    let current = request;
+    for (const command of commands) {
+      const result = applyCommand(current, command);
+      const { records, next } = chainEvents(result.events, at.after);
+      at = {
+        etag: (await store.recordStep({ records, request: { value: result.request, etag: at.etag } }))!,
+        after: next,
+      };
+      current = result.request;
+    }
+    return { request: current, ...at };
+  }
+
+  /** The command step with the execution step as its `execute`, both over `over` (the store by default). */
+  function executing(run: Executor, over: Pick<Store, 'getRequest' | 'listAudit' | 'recordStep'> = store) {
+    const send = sender();
+    const record = makeRecordStep(over, keys, send);
+    const execute = makeExecuteStep({ executorFor: () => run, store: over, record, now: () => NOW });
+    const step = makeCommandStep({ keys, directory: directory(), store: over, record, execute });
+    return { send, step, execute };
+  }
+
+  const approved = () => storedThrough(newRequest(), approve(bob));
+
+  it('executes the request it completed in the same run, after its records and under the etag its write answered', async () => {
+    const stored = await approved();
+    const run = executor(ACCEPTED);
+    const { send, step } = executing(run);
+
+    const output = await step(input(stored.request, signed(stored.request, completion), stored));
+
+    expect(run.runs.map((request) => request.status)).toEqual(['completed']);
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.slice(-3).map((record) => record.type)).toEqual([
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+    ]);
+    expect(verifyChain(trail).valid).toBe(true);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(output).toMatchObject({ status: 'completed', next: chainStartAfter(trail.at(-2)) });
+    expect(output.executed).toEqual({
+      execution: { ...ACCEPTED, at: NOW.toISOString() },
+      recorded: { etag: now.etag, next: chainStartAfter(trail.at(-1)) },
+    });
+    // The initiator completed it: no message.
+    expect(send.sent).toEqual([]);
+  });
+
+  it('executes a completion on approval in the same run and sends the initiator the executed message with the id it was given', async () => {
+    const request = newRequest({ policy: accessPolicy({ completion: 'onApproval' }) });
+    const stored = await submitted(request);
+    const run = executor(ACCEPTED);
+    const { send, step } = executing(run);
+
+    const output = await step({
+      ...input(request, signed(request, approval), stored),
+      execution: { notificationId: 'guid-executed' },
+    });
+
+    expect(run.runs).toHaveLength(1);
+    expect(send.sent.map((sent) => [sent.kind, sent.notificationId, sent.at, sent.request.execution?.status])).toEqual([
+      ['executed', 'guid-executed', AT, 'succeeded'],
+    ]);
+    const trail = await readTrail(store, request.id);
+    expect(trail.slice(1).map((record) => record.type)).toEqual([
+      'request.approved',
+      'request.statusChanged',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+      'notification.sent',
+    ]);
+    expect(output.executed?.recorded?.next).toEqual(chainStartAfter(trail.at(-1)));
+  });
+
+  it('leaves a completion on approval to the execution step when its input names no executed message id', async () => {
+    const request = newRequest({ policy: accessPolicy({ completion: 'onApproval' }) });
+    const stored = await submitted(request);
+    const run = executor(ACCEPTED);
+    const { send, step } = executing(run);
+
+    const output = await step(input(request, signed(request, approval), stored));
+
+    expect(output.status).toBe('completed');
+    expect(output.executed).toBeUndefined();
+    expect([run.runs, send.sent]).toEqual([[], []]);
+  });
+
+  it('answers without an execution when the execution throws, and the execution step at its position then executes it once', async () => {
+    const stored = await approved();
+    const run = executor(UNAVAILABLE, ACCEPTED);
+    const { step, execute } = executing(run);
+
+    const output = await step(input(stored.request, signed(stored.request, completion), stored));
+
+    // The command step stands: recorded and answered, the execution left to the orchestration.
+    expect(output.executed).toBeUndefined();
+    expect(output.status).toBe('completed');
+    const written = await readTrail(store, stored.request.id);
+    expect(written.at(-1)!.type).toBe('request.statusChanged');
+    expect((await store.getRequest(stored.request.id))!.etag).toBe(output.etag);
+
+    const executed = await execute({
+      requestId: stored.request.id,
+      operationHash: stored.request.operationHash,
+      etag: output.etag!,
+      after: output.next,
+    });
+
+    expect(run.runs).toHaveLength(2);
+    expect(executed.recorded).toBeDefined();
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.slice(written.length).map((record) => record.type)).toEqual(['execution.succeeded']);
+    expect(verifyChain(trail).valid).toBe(true);
+  });
+
+  it('executes nothing again when retried after it wrote the execution record and its read model write failed', async () => {
+    const stored = await approved();
+    const run = executor(ACCEPTED, { status: 'failed', detail: 'a second run', retryable: false });
+    const partial = failingExecutionWriteOnce(store);
+    const { step } = executing(run, partial);
+    const event = signed(stored.request, completion);
+
+    // The execution record is appended, its read model write fails: the execution is handed back.
+    const first = await step(input(stored.request, event, stored));
+    expect(partial.failed()).toBe(1);
+    expect(first.executed).toEqual({ execution: { ...ACCEPTED, at: NOW.toISOString() } });
+    const written = await readTrail(store, stored.request.id);
+    expect(written.at(-1)!.type).toBe('execution.succeeded');
+
+    // Its answer lost (the process died before it was saved), the step is retried: the read model
+    // moved on, so it answers stale, and runs again with the orchestration's copy.
+    expect(await step(input(stored.request, event, stored))).toMatchObject({ stale: true });
+    const rerun = await step({ ...input(stored.request, event, stored), request: stored.request });
+
+    expect(run.runs).toHaveLength(1);
+    expect(await readTrail(store, stored.request.id)).toEqual(written);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(rerun.executed).toEqual({
+      execution: { ...ACCEPTED, at: NOW.toISOString() },
+      recorded: { etag: now.etag, next: chainStartAfter(written.at(-1)) },
+    });
+  });
+
+  it('executes nothing again when retried after it recorded the whole step and its answer was lost', async () => {
+    const stored = await approved();
+    const run = executor(ACCEPTED);
+    const { step } = executing(run);
+    const event = signed(stored.request, completion);
+    const first = await step(input(stored.request, event, stored));
+    const written = await readTrail(store, stored.request.id);
+
+    expect(await step(input(stored.request, event, stored))).toMatchObject({ stale: true });
+    const rerun = await step({ ...input(stored.request, event, stored), request: stored.request });
+
+    expect(run.runs).toHaveLength(1);
+    expect(await readTrail(store, stored.request.id)).toEqual(written);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(rerun.executed).toEqual({
+      execution: first.executed!.execution,
+      recorded: { etag: now.etag, next: chainStartAfter(written.at(-1)) },
+    });
+  });
+
+  it('executes when re-run with the orchestration’s copy after a read that lagged, once', async () => {
+    const stored = await approved();
+    const run = executor(ACCEPTED);
+    const { step } = executing(run);
+    const event = signed(stored.request, completion);
+
+    const stale = await step(input(stored.request, event, { ...stored, etag: 'an-older-etag' }));
+    expect(stale).toMatchObject({ stale: true });
+    expect(run.runs).toEqual([]);
+    const rerun = await step({ ...input(stored.request, event, stored), request: stored.request });
+
+    expect(run.runs).toHaveLength(1);
+    expect(rerun.executed?.recorded).toBeDefined();
+    expect((await store.getRequest(stored.request.id))!.value.execution).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('goes on to no execution after a command that does not complete the request', async () => {
+    const request = newRequest();
+    const stored = await submitted(request);
+    const run = executor(ACCEPTED);
+    const reads: string[] = [];
+    const { step } = executing(run, {
+      getRequest: (id) => (reads.push('request'), store.getRequest(id)),
+      listAudit: (id, page) => (reads.push('trail'), store.listAudit(id, page)),
+      recordStep: (written) => store.recordStep(written),
+    });
+
+    const output = await step(input(request, signed(request, approval), stored));
+
+    expect(output.status).toBe('approved');
+    expect(output.executed).toBeUndefined();
+    expect(run.runs).toEqual([]);
+    // The step's own reads only: its place on the trail and the request.
+    expect(reads).toEqual(['trail', 'request']);
+  });
+});
+
+/**
+ * `store` with the read model write of the step that records an execution failing once after its
+ * records were appended (as a Cosmos DB write can; the SQLite adapter's audit insert alone is the
+ * partial write); every other write as usual.
+ */
+function failingExecutionWriteOnce(
+  store: SqliteStore,
+): Pick<Store, 'getRequest' | 'listAudit' | 'recordStep'> & { failed: () => number } {
+  let failures = 0;
+  const audit = store as unknown as { insertAudit(record: AuditRecord): void };
+  return {
+    failed: () => failures,
+    getRequest: (id) => store.getRequest(id),
+    listAudit: (id, page) => store.listAudit(id, page),
+    async recordStep(step: RequestStep) {
+      if (failures === 0 && step.request && step.records.some((record) => record.type.startsWith('execution.'))) {
+        failures += 1;
+        for (const record of step.records) audit.insertAudit(record);
+        throw new StoreError('store_unavailable', 'the read model write failed after the records were appended');
+      }
+      return store.recordStep(step);
+    },
+  };
+}
