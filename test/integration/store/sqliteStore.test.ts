@@ -248,7 +248,7 @@ describe('SqliteStore', () => {
       for (const status of [undefined, 'needsApproval' as const]) {
         const received = await plansOf(() =>
           store.listRequests({
-            view: { kind: 'received', principalId: 'u', groupIds: request.policy.approverGroupIds },
+            view: { kind: 'received', principalId: 'u', groupIds: request.policy.approverGroupIds, bootstrap: false },
             top: 5,
             continuationToken: undefined,
             ...(status ? { status } : {}),

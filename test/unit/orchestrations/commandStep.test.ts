@@ -458,7 +458,10 @@ describe('the commandStep activity of the command that completes the request', (
   }
 
   /** The command step with the execution step as its `execute`, both over `over` (the store by default). */
-  function executing(run: Executor, over: Pick<Store, 'getRequest' | 'listAudit' | 'recordStep'> = store) {
+  function executing(
+    run: Executor,
+    over: Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> = store,
+  ) {
     const send = sender();
     const record = makeRecordStep(over, keys, send);
     const execute = makeExecuteStep({ executorFor: () => run, store: over, record, now: () => NOW });
@@ -635,6 +638,7 @@ describe('the commandStep activity of the command that completes the request', (
     const { step } = executing(run, {
       getRequest: (id) => (reads.push('request'), store.getRequest(id)),
       listAudit: (id, page) => (reads.push('trail'), store.listAudit(id, page)),
+      auditRecordAt: (id, seq) => (reads.push('trail'), store.auditRecordAt(id, seq)),
       recordStep: (written) => store.recordStep(written),
     });
 
@@ -655,13 +659,14 @@ describe('the commandStep activity of the command that completes the request', (
  */
 function failingExecutionWriteOnce(
   store: SqliteStore,
-): Pick<Store, 'getRequest' | 'listAudit' | 'recordStep'> & { failed: () => number } {
+): Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> & { failed: () => number } {
   let failures = 0;
   const audit = store as unknown as { insertAudit(record: AuditRecord): void };
   return {
     failed: () => failures,
     getRequest: (id) => store.getRequest(id),
     listAudit: (id, page) => store.listAudit(id, page),
+    auditRecordAt: (id, seq) => store.auditRecordAt(id, seq),
     async recordStep(step: RequestStep) {
       if (failures === 0 && step.request && step.records.some((record) => record.type.startsWith('execution.'))) {
         failures += 1;
