@@ -34,7 +34,9 @@ export interface ExecuteStepDeps {
  * It never executes twice: it first reads the trail at the step's place (`after`); when an earlier
  * attempt wrote the execution record there (and then crashed or failed to write the read model),
  * it executes nothing and records that execution again (the store skips the record and completes
- * the read model, or leaves one that shows the step as it is), answering it with its follow-up.
+ * the read model, or leaves one that shows the step as it is), answering it with its follow-up;
+ * when the read model's head is already past that record (the step and its message's outcomes
+ * were all written), it writes and sends nothing.
  * When the read model was another version, or the execution was refused, or the write fails, the
  * execution goes back unrecorded and the orchestration records it as a step of its own, with the
  * same record (`executionStep`).
@@ -52,6 +54,16 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
     if (executed && earlier && tagged && stored) {
       // An earlier attempt executed and wrote its record: recorded again, never executed again.
       // A read model with an execution shows the step already (the orchestration is its only writer).
+      if (stored.execution !== undefined && stored.trail !== undefined && stored.trail.seq > earlier.seq) {
+        // Its read model and the outcomes of its message, too (the trail's head is past the
+        // execution record, and nothing else writes while the orchestration waits for this step):
+        // all recorded. Nothing is written again (a read model under this step's head would move
+        // the head back) and the message is not sent again.
+        return {
+          execution: executed,
+          recorded: { etag: tagged.etag, next: { seq: stored.trail.seq + 1, prevHash: stored.trail.hash } },
+        };
+      }
       const value = stored.execution === undefined ? executionStep(stored, executed).request : stored;
       const next = chainStartAfter(earlier);
       const step: RecordStepInput = {

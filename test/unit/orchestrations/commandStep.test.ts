@@ -614,6 +614,39 @@ describe('the commandStep activity of the command that completes the request', (
     });
   });
 
+  it('writes and sends nothing again when a completion on approval is re-run after its whole step was recorded, its head staying at the end', async () => {
+    const request = newRequest({ policy: accessPolicy({ completion: 'onApproval' }) });
+    const stored = await submitted(request);
+    const run = executor(ACCEPTED);
+    // The channel answers otherwise the second time, as a retried send does ("attempt 2").
+    const sent: NotifyInput[] = [];
+    const send = async (message: NotifyInput): Promise<NotifyOutput> => {
+      sent.push(message);
+      const detail = sent.length === 1 ? '202' : '202 (attempt 2)';
+      return { outcomes: [{ channel: 'email', recipient: alice, ok: true, detail }], problems: [] };
+    };
+    const record = makeRecordStep(store, keys, send);
+    const execute = makeExecuteStep({ executorFor: () => run, store, record, now: () => NOW });
+    const step = makeCommandStep({ keys, directory: directory(), store, record, execute });
+    const event = signed(request, approval);
+    const first = { ...input(request, event, stored), execution: { notificationId: 'guid-executed' } };
+    await step(first);
+    const written = await readTrail(store, request.id);
+    const last = written.at(-1)!;
+    expect(last.type).toBe('notification.sent');
+
+    // The answer was lost: the retry finds the read model moved on, then runs with the orchestration's copy.
+    expect(await step(first)).toMatchObject({ stale: true });
+    const rerun = await step({ ...first, request });
+
+    expect(run.runs).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    expect(await readTrail(store, request.id)).toEqual(written);
+    const now = (await store.getRequest(request.id))!;
+    expect(now.value.trail).toEqual({ seq: last.seq, hash: last.hash });
+    expect(rerun.executed?.recorded).toEqual({ etag: now.etag, next: chainStartAfter(last) });
+  });
+
   it('executes when re-run with the orchestration’s copy after a read that lagged, once', async () => {
     const stored = await approved();
     const run = executor(ACCEPTED);
