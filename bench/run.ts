@@ -66,13 +66,19 @@ async function runSection(section: Section, config: BenchConfig): Promise<Sectio
     }
     case 'lifecycle': {
       const runs = await benchApiLifecycle(config, log);
-      const problems = runs.flatMap((run, i) =>
-        run.failures > 0
+      const problems = runs.flatMap((run, i) => [
+        ...(run.failures > 0
           ? [
               `lifecycle run ${i + 1}: ${run.failures} lifecycles failed or ended wrong; first: ${run.failureExamples[0]?.problem ?? '?'}`,
             ]
-          : [],
-      );
+          : []),
+        ...run.paced
+          .filter((paced) => paced.failures > 0)
+          .map(
+            (paced) =>
+              `lifecycle run ${i + 1}, paced ${paced.rate}/s: ${paced.failures} lifecycles failed; first: ${paced.failureExamples[0]?.problem ?? '?'}`,
+          ),
+      ]);
       return { data: runs, rows: apiLifecycleRows(runs), problems };
     }
     case 'received': {
