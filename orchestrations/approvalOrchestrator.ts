@@ -33,7 +33,15 @@ import type {
   RecordStepOutput,
   StepRights,
 } from './contracts';
-import { COMMAND_STEP_RETRY, EXECUTION_RETRY, failureDetail, observable, observeDevice, STEP_RETRY } from './execution';
+import {
+  COMMAND_STEP_RETRY,
+  EXECUTION_RETRY,
+  EXECUTION_RETRY_INTERVAL_MS,
+  failureDetail,
+  observable,
+  observeDevice,
+  STEP_RETRY,
+} from './execution';
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 import {
   claimedNonce,
@@ -60,6 +68,8 @@ interface Applied {
 interface CommandOutcome extends Applied {
   notice: { notificationId: string; at: string };
   executed?: ExecuteStepOutput;
+  /** The command step's own execution threw: `executeStep` waits a retry interval first. */
+  executionFailed?: true;
 }
 
 /**
@@ -428,6 +438,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           autoCompleted: step.autoCompleted,
           notice,
           ...(output.executed ? { executed: output.executed } : {}),
+          ...(output.executionFailed ? { executionFailed: true as const } : {}),
         };
     }
     if (output.etag !== null) stored = { value: request, etag: output.etag };
@@ -458,6 +469,9 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const notify = completion.autoCompleted ? completion.notice : undefined;
     let output = completion.executed;
     if (output === undefined) {
+      // The command step's own attempt just failed: the first retry waits, as a retried activity would.
+      if (completion.executionFailed)
+        yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + EXECUTION_RETRY_INTERVAL_MS));
       const input: ExecuteStepInput = {
         requestId: request.id,
         operationHash: request.operationHash,

@@ -210,6 +210,11 @@ export interface CommandStepOutput {
    * the execution is still to run (it threw, or the step could not go on to it).
    */
   executed?: ExecuteStepOutput;
+  /**
+   * The step completed the request and its execution in the same run threw (a retryable failure,
+   * nothing recorded): the orchestration waits one retry interval before `executeStep` tries again.
+   */
+  executionFailed?: true;
 }
 
 /**

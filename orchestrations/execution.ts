@@ -19,8 +19,10 @@ export function retry(firstMs: number, attempts: number): df.RetryOptions {
   return options;
 }
 
+/** The first wait between two execution attempts. */
+export const EXECUTION_RETRY_INTERVAL_MS = 5_000;
 /** The executor: 5 attempts over about a minute, then the failure is recorded. */
-export const EXECUTION_RETRY = retry(5_000, 5);
+export const EXECUTION_RETRY = retry(EXECUTION_RETRY_INTERVAL_MS, 5);
 /** Store and directory calls: a passing outage (throttling, a busy store) must not end the request. */
 export const STEP_RETRY = retry(1_000, 12);
 /**

@@ -196,8 +196,9 @@ export function makeCommandStep(deps: CommandStepDeps) {
       return { ...answer, executed: await deps.execute(execute) };
     } catch {
       // A retryable execution failure recorded nothing: the orchestration's `executeStep` retries it
-      // at the same position. The command step itself stands: it is never retried for this.
-      return answer;
+      // at the same position, after a retry interval. The command step itself stands: it is never
+      // retried for this.
+      return { ...answer, executionFailed: true };
     }
   };
 }

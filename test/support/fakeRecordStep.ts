@@ -252,7 +252,7 @@ export function commandStepIn(
     try {
       return { ...answer, executed: executeWith(record, execute, executeInput, part) };
     } catch {
-      return answer;
+      return { ...answer, executionFailed: true };
     }
   };
 }

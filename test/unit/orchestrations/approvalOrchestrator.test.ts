@@ -263,7 +263,9 @@ describe('approvalOrchestrator', () => {
       },
     });
 
-    const failed: Execution = { status: 'failed', at: after(20), detail: 'gave up after retries: Graph answered 503' };
+    // Given up once executeStep's retries ran out: it started a retry interval after the command step's own attempt.
+    const gaveUpAt = new Date(Date.parse(after(20)) + 5_000).toISOString();
+    const failed: Execution = { status: 'failed', at: gaveUpAt, detail: 'gave up after retries: Graph answered 503' };
     expect(output).toMatchObject({ status: 'completed', execution: failed });
     expect(trailOf(fake).at(-1)).toMatchObject({
       type: 'execution.failed',
@@ -835,6 +837,11 @@ describe('approvalOrchestrator: the execution in the activity of the completing 
     expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep, executeStep]);
     // One run threw in the command step (recording nothing), one ran in executeStep.
     expect(runs).toBe(2);
+    // ...after a retry interval, as a retried activity would wait, not at once.
+    const waited = fake.timers.filter((timer) => timer.fired);
+    expect(waited).toHaveLength(1);
+    expect(Date.parse(waited[0]!.fireAt) - Date.parse(waited[0]!.createdAt)).toBe(5_000);
+    expect(fake.activities.at(-1)!.at).toBe(waited[0]!.fireAt);
     expect(output).toMatchObject({ status: 'completed', execution: EXECUTED });
     expect(typesOf(fake).filter((type) => type.startsWith('execution.'))).toEqual(['execution.succeeded']);
     const trail = trailOf(fake);

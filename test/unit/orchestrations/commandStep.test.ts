@@ -546,6 +546,7 @@ describe('the commandStep activity of the command that completes the request', (
 
     // The command step stands: recorded and answered, the execution left to the orchestration.
     expect(output.executed).toBeUndefined();
+    expect(output.executionFailed).toBe(true);
     expect(output.status).toBe('completed');
     const written = await readTrail(store, stored.request.id);
     expect(written.at(-1)!.type).toBe('request.statusChanged');
