@@ -9,6 +9,8 @@ import { StoreError, type RequestStep, type Store } from '../../shared/store/sto
  */
 export function failingReadModelOnce(
   store: SqliteStore,
+  /** Which step's write fails (the first that matches); by default any step with records and a read model. */
+  fails: (step: RequestStep) => boolean = (step) => step.records.length > 0,
 ): Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> & { failed: () => number } {
   let failures = 0;
   // The SQLite adapter writes records and read model in one transaction: its audit insert alone is the partial write.
@@ -19,7 +21,7 @@ export function failingReadModelOnce(
     listAudit: (id, page) => store.listAudit(id, page),
     auditRecordAt: (id, seq) => store.auditRecordAt(id, seq),
     async recordStep(step: RequestStep) {
-      if (failures === 0 && step.request && step.records.length > 0) {
+      if (failures === 0 && step.request && fails(step)) {
         failures += 1;
         for (const record of step.records) audit.insertAudit(record);
         throw new StoreError('store_unavailable', 'the read model write failed after the records were appended');

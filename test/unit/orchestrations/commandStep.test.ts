@@ -13,12 +13,12 @@ import { commandOf, commandStep, startRecords, withStepData } from '../../../orc
 import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
 import { applyCommand, type Command } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
-import type { ApprovalRequest, AuditRecord } from '../../../shared/domain/model';
+import type { ApprovalRequest } from '../../../shared/domain/model';
 import type { Executor, ExecutionOutcome } from '../../../shared/execute/executor';
 import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
 import { signCommand, signStart } from '../../../shared/keys/commandSignature';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
-import { StoreError, withHead, type RequestStep, type Store } from '../../../shared/store/store';
+import { withHead, type Store } from '../../../shared/store/store';
 import { readTrail } from '../../../shared/store/trail';
 import { TEST_APP_KEY } from '../../support/appKey';
 import {
@@ -569,7 +569,9 @@ describe('the commandStep activity of the command that completes the request', (
   it('executes nothing again when retried after it wrote the execution record and its read model write failed', async () => {
     const stored = await approved();
     const run = executor(ACCEPTED, { status: 'failed', detail: 'a second run', retryable: false });
-    const partial = failingExecutionWriteOnce(store);
+    const partial = failingReadModelOnce(store, (step) =>
+      step.records.some((record) => record.type.startsWith('execution.')),
+    );
     const { step } = executing(run, partial);
     const event = signed(stored.request, completion);
 
@@ -685,29 +687,3 @@ describe('the commandStep activity of the command that completes the request', (
     expect(reads).toEqual(['trail', 'request']);
   });
 });
-
-/**
- * `store` with the read model write of the step that records an execution failing once after its
- * records were appended (as a Cosmos DB write can; the SQLite adapter's audit insert alone is the
- * partial write); every other write as usual.
- */
-function failingExecutionWriteOnce(
-  store: SqliteStore,
-): Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> & { failed: () => number } {
-  let failures = 0;
-  const audit = store as unknown as { insertAudit(record: AuditRecord): void };
-  return {
-    failed: () => failures,
-    getRequest: (id) => store.getRequest(id),
-    listAudit: (id, page) => store.listAudit(id, page),
-    auditRecordAt: (id, seq) => store.auditRecordAt(id, seq),
-    async recordStep(step: RequestStep) {
-      if (failures === 0 && step.request && step.records.some((record) => record.type.startsWith('execution.'))) {
-        failures += 1;
-        for (const record of step.records) audit.insertAudit(record);
-        throw new StoreError('store_unavailable', 'the read model write failed after the records were appended');
-      }
-      return store.recordStep(step);
-    },
-  };
-}
