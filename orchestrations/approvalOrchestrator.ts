@@ -485,13 +485,21 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           context.df.callActivityWithRetry(Activities.executeStep, EXECUTION_RETRY, input),
         )) as ExecuteStepOutput;
       } catch (error) {
-        output = {
-          execution: {
-            status: 'failed',
-            at: context.df.currentUtcDateTime.toISOString(),
-            detail: `gave up after retries: ${failureDetail(error)}`,
-          },
+        const gaveUp: ExecuteOperationOutput = {
+          status: 'failed',
+          at: context.df.currentUtcDateTime.toISOString(),
+          detail: `gave up after retries: ${failureDetail(error)}`,
         };
+        // Recorded by the execution step, which first looks at the trail's place: an attempt whose
+        // execution record was written (then its read model write failed, through all retries) is
+        // taken as it was, not recorded over with this failure.
+        try {
+          output = (yield* settle(
+            context.df.callActivityWithRetry(Activities.executeStep, STEP_RETRY, { ...input, gaveUp }),
+          )) as ExecuteStepOutput;
+        } catch {
+          output = { execution: gaveUp };
+        }
       }
     }
     const { execution } = output;

@@ -229,6 +229,11 @@ export interface ExecuteStepInput extends Correlated {
   etag: string;
   after: ChainStart;
   notify?: { notificationId: string; at: string };
+  /**
+   * The execution failed for good (its retries ran out): record this failure instead of executing,
+   * unless an earlier attempt recorded an execution at this place, which is answered instead.
+   */
+  gaveUp?: ExecuteOperationOutput;
 }
 
 /**

@@ -81,7 +81,8 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
       }
     }
     const requested = { id: input.requestId, operationHash: input.operationHash };
-    const execution = await executeStored(stored, requested, deps.executorFor, now);
+    // Given up: nothing is executed any more, the failure is recorded (at a place nothing holds).
+    const execution = input.gaveUp ?? (await executeStored(stored, requested, deps.executorFor, now));
     if (!tagged || !stored || tagged.etag !== input.etag || execution.detail.startsWith('execution_refused:'))
       return { execution };
     let result: CommandResult;

@@ -277,7 +277,8 @@ function executeWith(
 ): ExecuteStepOutput {
   const stored = record.model.value!;
   const correlation = input.correlationId === undefined ? {} : { correlationId: input.correlationId };
-  const execution = part(executeOperation, execute, { ...stored, ...correlation }) as ExecuteOperationOutput;
+  const execution =
+    input.gaveUp ?? (part(executeOperation, execute, { ...stored, ...correlation }) as ExecuteOperationOutput);
   if (stored.status !== 'completed' || execution.detail.startsWith('execution_refused:'))
     return { execution } satisfies ExecuteStepOutput;
   const result = executionStep(stored, execution);

@@ -272,6 +272,11 @@ describe('approvalOrchestrator', () => {
       data: { detail: 'gave up after retries: Graph answered 503' },
     });
     expect(stepsOf(fake).at(-1)!.request!.value.execution).toEqual(failed);
+    // Recorded by an execution step given the failure (it looks at the trail's place first), at the same place.
+    expect(fake.activityNames).toEqual([recordStep, commandStep, commandStep, executeStep, executeStep]);
+    const [executing, recording] = fake.activities.slice(-2).map((call) => call.input as ExecuteStepInput);
+    expect(executing!.gaveUp).toBeUndefined();
+    expect(recording).toEqual({ ...executing, gaveUp: failed });
   });
 
   it('ends the request as rejected at the first rejection and tells the initiator', () => {

@@ -207,6 +207,52 @@ describe('the executeStep activity', () => {
     expect(send.sent.map((sent) => [sent.kind, sent.notificationId])).toEqual([['executed', 'guid-9']]);
   });
 
+  it('records the failure it was given up with, executing nothing, when nothing stands at its place', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const send = sender();
+    const step = makeExecuteStep({ executorFor: () => run, store, record: makeRecordStep(store, keys, send) });
+    const gaveUp = { status: 'failed' as const, at: after(25), detail: 'gave up after retries: Graph answered 503' };
+
+    const output = await step({ ...input(stored), gaveUp, notify: { notificationId: 'guid-9', at: after(20) } });
+
+    expect(run.runs).toEqual([]);
+    expect(output.execution).toEqual(gaveUp);
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.slice(-2).map((record) => record.type)).toEqual(['execution.failed', 'notification.sent']);
+    expect(verifyChain(trail).valid).toBe(true);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'failed', detail: gaveUp.detail });
+    expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+  });
+
+  it('answers the execution an earlier run recorded at its place instead of the failure it was given up with', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const partial = failingReadModelOnce(store);
+    const step = makeExecuteStep({
+      executorFor: () => run,
+      store: partial,
+      record: makeRecordStep(partial, keys, sender()),
+      now: () => NOW,
+    });
+    // The execution record is appended, then its read model's write fails: the store stays down
+    // through every retry, and the orchestration gives up.
+    expect((await step(input(stored))).recorded).toBeUndefined();
+    const written = await readTrail(store, stored.request.id);
+    expect(written.at(-1)!.type).toBe('execution.succeeded');
+    const gaveUp = { status: 'failed' as const, at: after(25), detail: 'gave up after retries: store unavailable' };
+
+    const output = await step({ ...input(stored), gaveUp });
+
+    expect(run.runs).toHaveLength(1);
+    expect(output.execution).toEqual({ ...ACCEPTED, at: NOW.toISOString() });
+    expect(await readTrail(store, stored.request.id)).toEqual(written);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'succeeded', code: 'accepted' });
+    expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(written.at(-1)) });
+  });
+
   it('hands back the execution an earlier run recorded when the store refuses its write now, executing nothing again', async () => {
     const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
     const run = executor(ACCEPTED);
