@@ -502,6 +502,16 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         }
       }
     }
+    // The SDK matches results to tasks by position: a history recorded with another shape of
+    // execution step holds another task's result here. Fail loudly rather than apply it.
+    if (
+      typeof output !== 'object' ||
+      output === null ||
+      typeof (output as { execution?: unknown }).execution !== 'object'
+    )
+      throw new Error(
+        `request ${request.id}: its history predates this shape of execution step; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`,
+      );
     const { execution } = output;
     if (output.adopted) {
       request = output.adopted.request;

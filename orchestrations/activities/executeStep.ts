@@ -3,8 +3,8 @@ import { isDomainError } from '../../shared/domain/errors';
 import type { CommandResult } from '../../shared/domain/lifecycle';
 import type { ProfileType } from '../../shared/domain/model';
 import type { Executor } from '../../shared/execute/executor';
-import type { Store } from '../../shared/store/store';
-import type { ExecuteStepInput, ExecuteStepOutput, RecordStepInput } from '../contracts';
+import { isStoreError, type Store } from '../../shared/store/store';
+import type { ExecuteOperationOutput, ExecuteStepInput, ExecuteStepOutput, RecordStepInput } from '../contracts';
 import { stepOutput } from './commandStep';
 import { executedIn, executionStep } from '../steps';
 import { executeStored } from './executeOperation';
@@ -43,10 +43,25 @@ export interface ExecuteStepDeps {
  */
 export function makeExecuteStep(deps: ExecuteStepDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
+  return function executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
+    return run(input, input.gaveUp, true);
+  };
+
+  /**
+   * The step; `known`: the execution to record instead of executing (given up, or run already by
+   * this attempt); `again`: whether another record found at the step's place on writing is looked
+   * for (once).
+   */
+  async function run(
+    input: ExecuteStepInput,
+    known: ExecuteOperationOutput | undefined,
+    again: boolean,
+  ): Promise<ExecuteStepOutput> {
+    // The read model first: every write appends its records before it touches the read model, so
+    // a read model another run moved on comes with that run's record visible below.
+    const tagged = await deps.store.getRequest(input.requestId);
     const earlier = await recordAt(deps.store, input.requestId, input.after);
     const executed = executedIn(earlier);
-    const tagged = await deps.store.getRequest(input.requestId);
     const stored = tagged?.value;
     const notify = (next: ChainStart) =>
       input.notify ? { notify: { kind: 'executed' as const, ...input.notify, after: next } } : {};
@@ -82,7 +97,7 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
     }
     const requested = { id: input.requestId, operationHash: input.operationHash };
     // Given up: nothing is executed any more, the failure is recorded (at a place nothing holds).
-    const execution = input.gaveUp ?? (await executeStored(stored, requested, deps.executorFor, now));
+    const execution = known ?? (await executeStored(stored, requested, deps.executorFor, now));
     if (!tagged || !stored || tagged.etag !== input.etag || execution.detail.startsWith('execution_refused:'))
       return { execution };
     let result: CommandResult;
@@ -102,9 +117,13 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
     try {
       const output = stepOutput(await deps.record(step), next);
       return { execution, recorded: output };
-    } catch {
+    } catch (error) {
+      // Another run of this attempt (Durable may deliver one twice) recorded its execution here
+      // first: that one is the step's, answered as an earlier run's is; this one is not recorded
+      // over it, nor executed again.
+      if (again && isStoreError(error, 'audit_mismatch')) return run(input, execution, false);
       // Executed, not recorded: the orchestration records it (its own retries), never executing again for it.
       return { execution };
     }
-  };
+  }
 }

@@ -647,6 +647,25 @@ describe('approvalOrchestrator', () => {
     ).toThrow('request req-1: its history predates one-activity command steps');
   });
 
+  it('fails loudly when its history holds another task’s result where the execution step answers', () => {
+    // A history recorded before a given-up execution went to executeStep holds recordStep's etag here.
+    expect(() =>
+      orchestration({
+        request: aRequest(1),
+        events: [approveAt(after(10), bob), completeAt(after(20))],
+        handlers: {
+          [executeOperation]: () => {
+            throw new Error('Graph answered 503');
+          },
+          [executeStep]: (raw) => {
+            if ((raw as ExecuteStepInput).gaveUp) return 'etag-7';
+            throw new Error('Graph answered 503');
+          },
+        },
+      }),
+    ).toThrow('request req-1: its history predates this shape of execution step');
+  });
+
   it('records an execution it records itself with the whole execution in its record, as the execution step does', () => {
     const { fake, output } = orchestration({
       request: aRequest(1),

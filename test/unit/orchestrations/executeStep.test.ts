@@ -253,6 +253,47 @@ describe('the executeStep activity', () => {
     expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(written.at(-1)) });
   });
 
+  it('answers the execution another run of its attempt recorded while it wrote the failure it was given up with', async () => {
+    const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
+    const run = executor(ACCEPTED);
+    const other = { ...ACCEPTED, at: after(24) };
+    // A duplicate run of the last attempt (Durable may deliver one twice) records its execution
+    // between this step's reads and its write.
+    let raced = false;
+    const racing: Pick<Store, 'getRequest' | 'listAudit' | 'auditRecordAt' | 'recordStep'> = {
+      getRequest: (id) => store.getRequest(id),
+      listAudit: (id, page) => store.listAudit(id, page),
+      auditRecordAt: (id, seq) => store.auditRecordAt(id, seq),
+      async recordStep(step) {
+        if (!raced) {
+          raced = true;
+          const result = executionStep(stored.request, other);
+          const { records } = chainEvents(result.events, stored.after);
+          await store.recordStep({ records, request: { value: result.request, etag: stored.etag } });
+        }
+        return store.recordStep(step);
+      },
+    };
+    const step = makeExecuteStep({
+      executorFor: () => run,
+      store: racing,
+      record: makeRecordStep(racing, keys, sender()),
+    });
+    const gaveUp = { status: 'failed' as const, at: after(25), detail: 'gave up after retries: Graph answered 503' };
+
+    const output = await step({ ...input(stored), gaveUp });
+
+    expect(run.runs).toEqual([]);
+    expect(output.execution).toEqual(other);
+    const trail = await readTrail(store, stored.request.id);
+    expect(trail.filter((record) => record.type.startsWith('execution.')).map((record) => record.type)).toEqual([
+      'execution.succeeded',
+    ]);
+    const now = (await store.getRequest(stored.request.id))!;
+    expect(now.value.execution).toMatchObject({ status: 'succeeded' });
+    expect(output.recorded).toEqual({ etag: now.etag, next: chainStartAfter(trail.at(-1)) });
+  });
+
   it('hands back the execution an earlier run recorded when the store refuses its write now, executing nothing again', async () => {
     const stored = await storedThrough(newRequest(), approve({ id: 'bob-id', displayName: 'Bob' }), complete);
     const run = executor(ACCEPTED);
