@@ -11,7 +11,8 @@ import { SqliteStore } from '../../shared/store/sqliteStore';
 import type { Store } from '../../shared/store/store';
 import type { ActorCommand } from '../../shared/domain/commands';
 import { DomainError } from '../../shared/domain/errors';
-import type { Operation, ProfileType, TargetSnapshot } from '../../shared/domain/model';
+import type { ApprovalRequest, Operation, ProfileType, TargetSnapshot } from '../../shared/domain/model';
+import type { ExecutionOutcome, Executor } from '../../shared/execute/executor';
 import { findEntry } from '../../shared/intune/catalogue';
 import type { TargetReader } from '../../shared/intune/targets';
 import type { Orchestrations, UseCaseDeps } from '../../shared/useCases/deps';
@@ -213,4 +214,17 @@ export async function orchestrationApplies(
     return record;
   });
   await store.recordStep({ records, request: { value: result.request, etag: stored.etag } });
+}
+
+/** An executor that answers the next of `outcomes` (the last one again once they ran out) and keeps what it ran. */
+export function scriptedExecutor(...outcomes: ExecutionOutcome[]): Executor & { runs: ApprovalRequest[] } {
+  const runs: ApprovalRequest[] = [];
+  return {
+    kind: 'test',
+    runs,
+    async execute(request) {
+      runs.push(request);
+      return outcomes[Math.min(runs.length, outcomes.length) - 1]!;
+    },
+  };
 }

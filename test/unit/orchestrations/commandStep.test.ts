@@ -33,7 +33,7 @@ import {
   newRequest,
   REQUESTER,
 } from '../../support/builders';
-import { tempSqliteStore } from '../../support/fakePorts';
+import { scriptedExecutor, tempSqliteStore } from '../../support/fakePorts';
 import { failingReadModelOnce } from '../../support/partialWrite';
 
 const keys: AppKeyRing = { current: parseKeySetting(TEST_APP_KEY) };
@@ -425,18 +425,7 @@ describe('the commandStep activity of the command that completes the request', (
   const UNAVAILABLE: ExecutionOutcome = { status: 'failed', detail: 'Graph answered 503', retryable: true };
   const completion: ActorCommand = { kind: 'complete', actor: alice };
 
-  /** An executor that answers the next of `outcomes` (the last one again once they ran out) and keeps what it ran. */
-  function executor(...outcomes: ExecutionOutcome[]): Executor & { runs: ApprovalRequest[] } {
-    const runs: ApprovalRequest[] = [];
-    return {
-      kind: 'test',
-      runs,
-      async execute(request) {
-        runs.push(request);
-        return outcomes[Math.min(runs.length, outcomes.length) - 1]!;
-      },
-    };
-  }
+  const executor = scriptedExecutor;
 
   /** `request` stored through its submission and `commands`, as the orchestration's steps leave it. */
   async function storedThrough(

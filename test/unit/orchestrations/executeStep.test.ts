@@ -5,14 +5,14 @@ import { executionStep, startRecords } from '../../../orchestrations/steps';
 import { chainEvents, chainStartAfter, verifyChain, type ChainStart } from '../../../shared/domain/auditChain';
 import { applyCommand, type Command } from '../../../shared/domain/lifecycle';
 import type { ApprovalRequest } from '../../../shared/domain/model';
-import type { Executor, ExecutionOutcome } from '../../../shared/execute/executor';
+import type { ExecutionOutcome } from '../../../shared/execute/executor';
 import { parseKeySetting, type AppKeyRing } from '../../../shared/keys/appKey';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
 import { StoreError, type Store } from '../../../shared/store/store';
 import { readTrail } from '../../../shared/store/trail';
 import { TEST_APP_KEY } from '../../support/appKey';
 import { after, alice, approve, newRequest, REQUESTER } from '../../support/builders';
-import { tempSqliteStore } from '../../support/fakePorts';
+import { scriptedExecutor, tempSqliteStore } from '../../support/fakePorts';
 import { failingReadModelOnce } from '../../support/partialWrite';
 
 const keys: AppKeyRing = { current: parseKeySetting(TEST_APP_KEY) };
@@ -25,18 +25,7 @@ beforeEach(() => {
 });
 afterEach(() => dispose());
 
-/** An executor that answers `outcome` (or the next of `outcomes`) and counts its runs. */
-function executor(...outcomes: ExecutionOutcome[]): Executor & { runs: ApprovalRequest[] } {
-  const runs: ApprovalRequest[] = [];
-  return {
-    kind: 'test',
-    runs,
-    async execute(request) {
-      runs.push(request);
-      return outcomes[Math.min(runs.length, outcomes.length) - 1]!;
-    },
-  };
-}
+const executor = scriptedExecutor;
 
 const ACCEPTED: ExecutionOutcome = {
   status: 'succeeded',
