@@ -80,8 +80,9 @@ export interface CommandStepDeps {
  * this step (a retry, or the re-run with the orchestration's copy after `stale`) after an earlier
  * one wrote the execution record executes nothing again: it records that execution again (the
  * store skips the record) and answers it. An execution that throws (a retryable failure, which
- * records nothing) is not this step's failure: the step answers without `executed` and the
- * orchestration runs `executeStep` at the same position, with its own retries. The adopted path,
+ * records nothing) is not this step's failure: the step answers `executionFailed` without
+ * `executed`, and the orchestration runs `executeStep` at the same position after a retry
+ * interval, with its own retries. The adopted path,
  * and a completion on approval whose input names no `executed` message id (made by an earlier
  * version), execute nothing: the orchestration's `executeStep` does.
  */
