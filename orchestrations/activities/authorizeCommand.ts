@@ -4,7 +4,6 @@ import { verifyCommandSignature } from '../../shared/keys/commandSignature';
 import type { Store } from '../../shared/store/store';
 import type { AuthorizeCommandInput, AuthorizeCommandOutput } from '../contracts';
 import { recordedRights } from '../steps';
-import { recordAt } from './recordAt';
 
 /**
  * Builds the `authorizeCommand` activity: the command's signature must verify under the app key
@@ -29,7 +28,7 @@ export function makeAuthorizeCommand(
     if (!input.readDirectory || typeof actorId !== 'string')
       return { ok: true, nonce, issuedAt, actorRoles: [], actorGroupIds: [] };
     if (store && input.after) {
-      const recorded = recordedRights(await recordAt(store, input.instanceId, input.after), nonce);
+      const recorded = recordedRights(await store.auditRecordAt(input.instanceId, input.after.seq), nonce);
       if (recorded) return { ok: true, nonce, issuedAt, ...recorded };
     }
     const [actorRoles, actorGroupIds] = await Promise.all([

@@ -28,7 +28,6 @@ import {
   withNonce,
   withStepData,
 } from '../steps';
-import { recordAt } from './recordAt';
 import type { RecordStep } from './recordStep';
 
 /** What the `commandStep` activity works with. */
@@ -116,7 +115,7 @@ export function makeCommandStep(deps: CommandStepDeps) {
       else {
         // An earlier attempt of this step that wrote its records (its read model write may have
         // failed) recorded the rights it read: applied again, they give the same records.
-        const earlier = recordedRights(await recordAt(deps.store, requestId, after), nonce);
+        const earlier = recordedRights(await deps.store.auditRecordAt(requestId, after.seq), nonce);
         const stored = input.request
           ? { value: input.request, etag: input.etag }
           : await deps.store.getRequest(requestId);

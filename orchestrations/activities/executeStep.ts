@@ -8,7 +8,6 @@ import type { ExecuteOperationOutput, ExecuteStepInput, ExecuteStepOutput, Recor
 import { stepOutput } from './commandStep';
 import { executedIn, executionStep } from '../steps';
 import { executeStored } from './executeOperation';
-import { recordAt } from './recordAt';
 import type { RecordStep } from './recordStep';
 
 /** What the `executeStep` activity works with. */
@@ -60,7 +59,7 @@ export function makeExecuteStep(deps: ExecuteStepDeps) {
     // The read model first: every write appends its records before it touches the read model, so
     // a read model another run moved on comes with that run's record visible below.
     const tagged = await deps.store.getRequest(input.requestId);
-    const earlier = await recordAt(deps.store, input.requestId, input.after);
+    const earlier = await deps.store.auditRecordAt(input.requestId, input.after.seq);
     const executed = executedIn(earlier);
     const stored = tagged?.value;
     const notify = (next: ChainStart) =>
