@@ -74,6 +74,8 @@ interface Batch {
 
 const FAILURE_EXAMPLES = 10;
 const AUDIT_SAMPLE = 20;
+/** A run wipes more devices than Intune's 500 a day: the executor would refuse the rest. */
+const LIFTED_CAP = { MAA_DEVICE_ACTION_DAILY_CAPS: 'wipe=999999' };
 /** Untimed lifecycles before a paced batch, on its fresh runtime. */
 const PACED_WARMUP = 20;
 // /proc reports CPU time in clock ticks, 100 per second on Linux.
@@ -93,8 +95,7 @@ export async function benchApiLifecycle(config: BenchConfig, log: Log): Promise<
           client.close();
         }
       },
-      // A run wipes more devices than Intune's 500 a day: the executor would refuse the rest.
-      { MAA_DEVICE_ACTION_DAILY_CAPS: 'wipe=999999' },
+      LIFTED_CAP,
     );
     // Each paced batch on a runtime of its own: the executor reads the day's wipe audits before
     // each wipe (the tenant's daily cap), so a batch run after the closed loop would pay for the
@@ -194,7 +195,7 @@ async function measurePaced(config: BenchConfig, rate: number): Promise<PacedRun
         client.close();
       }
     },
-    { MAA_DEVICE_ACTION_DAILY_CAPS: 'wipe=999999' },
+    LIFTED_CAP,
   );
 }
 
@@ -214,6 +215,18 @@ function summaries(times: CallTimes): Record<Endpoint, Summary> {
  * Runs `count` wipe lifecycles with `concurrency` clients, one per device of the local tenant
  * (`<prefix>-<n>`, enrolled before the clock starts).
  */
+/** One wipe lifecycle of `resourceId`, its duration and request id (or its failure) added to `batch`. */
+async function timedLifecycle(api: AppApi, resourceId: string, batch: Batch): Promise<void> {
+  const start = performance.now();
+  try {
+    const request = await wipeLifecycle(api, resourceId);
+    batch.lifecycleMs.push(performance.now() - start);
+    batch.done.push(request.id);
+  } catch (error) {
+    batch.failures.push({ id: resourceId, problem: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 async function runBatch(api: AppApi, prefix: string, count: number, concurrency: number): Promise<Batch> {
   const batch: Batch = { wallMs: 0, times: emptyCallTimes(), lifecycleMs: [], done: [], failures: [] };
   if (count === 0) return batch;
@@ -224,15 +237,7 @@ async function runBatch(api: AppApi, prefix: string, count: number, concurrency:
   const began = performance.now();
   const worker = async () => {
     while (next < count) {
-      const resourceId = devices[next++]!;
-      const start = performance.now();
-      try {
-        const request = await wipeLifecycle(timed, resourceId);
-        batch.lifecycleMs.push(performance.now() - start);
-        batch.done.push(request.id);
-      } catch (error) {
-        batch.failures.push({ id: resourceId, problem: error instanceof Error ? error.message : String(error) });
-      }
+      await timedLifecycle(timed, devices[next++]!, batch);
       lastDone = Math.max(lastDone, performance.now());
     }
   };
@@ -273,23 +278,13 @@ async function runPaced(
     const due = began + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const resourceId = devices[i]!;
     inFlight += 1;
     batch.maxInFlight = Math.max(batch.maxInFlight, inFlight);
-    const start = performance.now();
     lifecycles.push(
-      wipeLifecycle(timed, resourceId)
-        .then((request) => {
-          batch.lifecycleMs.push(performance.now() - start);
-          batch.done.push(request.id);
-        })
-        .catch((error: unknown) => {
-          batch.failures.push({ id: resourceId, problem: error instanceof Error ? error.message : String(error) });
-        })
-        .finally(() => {
-          inFlight -= 1;
-          lastDone = Math.max(lastDone, performance.now());
-        }),
+      timedLifecycle(timed, devices[i]!, batch).then(() => {
+        inFlight -= 1;
+        lastDone = Math.max(lastDone, performance.now());
+      }),
     );
   }
   await Promise.all(lifecycles);

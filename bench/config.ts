@@ -110,9 +110,9 @@ function readRaisePath(value: string | undefined): RaisePath {
   return path;
 }
 
-/** `BENCH_API_RATES`: comma-separated lifecycles per second (default 50,75); `none` for no paced batch. */
+/** `BENCH_API_RATES`: comma-separated lifecycles per second (default 50,75,150: the last is the p99 bar's load); `none` for no paced batch. */
 function readRates(text: string | undefined): number[] {
-  if (text === undefined || text.trim() === '') return [50, 75];
+  if (text === undefined || text.trim() === '') return [50, 75, 150];
   if (text.trim() === 'none') return [];
   return text.split(',').map((part) => {
     const value = Number(part.trim());
