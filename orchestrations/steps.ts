@@ -10,7 +10,14 @@ import {
 import type { AuditRecord, JsonValue, Principal } from '../shared/domain/model';
 import { notificationFor, type NotificationKind } from '../shared/domain/notifications';
 import { completesOnApproval } from '../shared/domain/policy';
-import type { ApprovalOrchestrationInput, CommandEvent, ExecuteOperationOutput, StepRights } from './contracts';
+import type {
+  ApprovalOrchestrationInput,
+  CommandEvent,
+  CommandStepInput,
+  ExecuteOperationOutput,
+  ExecuteStepInput,
+  StepRights,
+} from './contracts';
 
 // The pure parts of a step that both the orchestration and its activities compute: an activity
 // applies them to record a step, and the orchestration applies them again, with what the activity
@@ -266,4 +273,33 @@ export function commandStep(
       autoCompleted: false,
     };
   }
+}
+
+/**
+ * The execution the command step runs in the same activity after recording a step that left the
+ * request `completed` (`completed`: the request as the step left it, none when unchanged), at the
+ * trail position after the step and under the etag its write answered, with the initiator's
+ * `executed` message after a completion on approval; undefined when the step leaves it to
+ * `executeStep`: the request is not completed or already executed, the write answered no etag or
+ * left records unrecorded, or a completion on approval names no message id (an input made by an
+ * earlier version).
+ */
+export function inStepExecution(
+  input: Pick<CommandStepInput, 'requestId' | 'at' | 'execution' | 'correlationId'>,
+  completed: CommandResult['request'] | undefined,
+  recorded: { etag: string | null; next: ChainStart; unrecorded?: AuditRecord[] },
+  autoCompleted: boolean,
+): ExecuteStepInput | undefined {
+  if (completed?.status !== 'completed' || completed.execution !== undefined) return undefined;
+  if (recorded.etag === null || recorded.unrecorded || (autoCompleted && !input.execution)) return undefined;
+  return {
+    requestId: input.requestId,
+    operationHash: completed.operationHash,
+    etag: recorded.etag,
+    after: recorded.next,
+    ...(autoCompleted && input.execution
+      ? { notify: { notificationId: input.execution.notificationId, at: input.at } }
+      : {}),
+    ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
+  };
 }

@@ -23,6 +23,7 @@ import {
   commandStep as applyStep,
   completesNow,
   forgeryEvent,
+  inStepExecution,
   recordedRights,
   refusalEvent,
   withNonce,
@@ -174,24 +175,8 @@ export function makeCommandStep(deps: CommandStepDeps) {
     const recorded = stepOutput(output, next);
     const answer: CommandStepOutput = { ...verified, ...(rights ? { rights, status } : {}), ...recorded };
     // The step completed the request: it executes now, in this run (see above).
-    const completed = changed?.value;
-    if (
-      !deps.execute ||
-      completed?.status !== 'completed' ||
-      completed.execution !== undefined ||
-      recorded.etag === null ||
-      recorded.unrecorded ||
-      (autoCompleted && !input.execution)
-    )
-      return answer;
-    const execute: ExecuteStepInput = {
-      requestId,
-      operationHash: completed.operationHash,
-      etag: recorded.etag,
-      after: recorded.next,
-      ...(autoCompleted && input.execution ? { notify: { notificationId: input.execution.notificationId, at } } : {}),
-      ...correlation,
-    };
+    const execute = inStepExecution(input, changed?.value, recorded, autoCompleted);
+    if (!deps.execute || !execute) return answer;
     try {
       return { ...answer, executed: await deps.execute(execute) };
     } catch {

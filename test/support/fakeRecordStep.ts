@@ -22,6 +22,7 @@ import {
   completesNow,
   executionStep,
   forgeryEvent,
+  inStepExecution,
   refusalEvent,
   startRecords,
   withNonce,
@@ -233,22 +234,8 @@ export function commandStepIn(
       ...(rights ? { rights, status } : {}),
       ...recorded,
     };
-    if (
-      !execute ||
-      changed?.status !== 'completed' ||
-      recorded.etag === null ||
-      recorded.unrecorded ||
-      (autoCompleted && !input.execution)
-    )
-      return answer;
-    const executeInput: ExecuteStepInput = {
-      requestId,
-      operationHash: changed.operationHash,
-      etag: recorded.etag,
-      after: recorded.next,
-      ...(autoCompleted && input.execution ? { notify: { notificationId: input.execution.notificationId, at } } : {}),
-      ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
-    };
+    const executeInput = inStepExecution(input, changed, recorded, autoCompleted);
+    if (!execute || !executeInput) return answer;
     try {
       return { ...answer, executed: executeWith(record, execute, executeInput, part) };
     } catch {
