@@ -45,6 +45,7 @@ import {
 import { APPROVAL_ORCHESTRATOR, Activities, ApprovalEvents } from './names';
 import {
   claimedNonce,
+  closedRefusal,
   commandOf,
   commandStep,
   completesNow,
@@ -648,7 +649,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   // Commands that came while the closed request finished its work are audited as refused, not
   // dropped; the orchestration then ends at once (a command raised after that finds it finished).
   for (let late = caught(); late; late = caught())
-    yield* command(late.event, { code: 'invalid_state', reason: `the request is already ${request.status}` });
+    yield* command(late.event, closedRefusal(request.status));
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;

@@ -134,6 +134,15 @@ export function refusalEvent(
   };
 }
 
+/**
+ * Why a command is refused once its request closed (`invalid_state`): the orchestration records it
+ * for a command that came while the closed request finished its work, the API for one the
+ * finished instance never took.
+ */
+export function closedRefusal(status: string): { code: 'invalid_state'; reason: string } {
+  return { code: 'invalid_state', reason: `the request is already ${status}` };
+}
+
 /** The nonce an event claims (unverified), shortened; undefined when it claims none. */
 export function claimedNonce(event: unknown): string | undefined {
   const nonce = (event as { signature?: { nonce?: unknown } } | null)?.signature?.nonce;

@@ -130,19 +130,21 @@ export type CommandOutcome =
  * Waits up to `waitMs` for the step that applies or refuses the command whose nonce is `nonce`:
  * `applied` with the request after that step; a refusal is thrown as the {@link DomainError} it
  * names (`command_refused` for a refused signature); `pending` with the request as it stands when
- * the wait passes.
+ * the wait passes, or sooner, once a step without it leaves the request as `stopWhen` says.
  */
 export async function awaitCommand(
   watch: RequestWatch,
   nonce: string,
   waitMs: number,
   stood: ApprovalRequest,
+  stopWhen?: (request: ApprovalRequest) => boolean,
 ): Promise<CommandOutcome> {
   const found = await watch.until((step) => {
     const record = step.records.find((candidate) => candidate.data.nonce === nonce);
-    return record ? { record, request: step.request } : undefined;
+    if (record) return { record, request: step.request };
+    return step.request && stopWhen?.(step.request) ? { request: step.request } : undefined;
   }, Date.now() + waitMs);
-  if (!found) return { kind: 'pending', request: (await watch.current()) ?? stood };
+  if (!found?.record) return { kind: 'pending', request: found?.request ?? (await watch.current()) ?? stood };
   const { record } = found;
   if (record.type === 'request.eventRefused') throw refusalOf(record);
   return { kind: 'applied', request: found.request ?? (await watch.current()) ?? stood };

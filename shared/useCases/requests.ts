@@ -10,23 +10,28 @@ import { DomainError, isDomainError } from '../domain/errors';
 import { applyCommand, createRequest, mayView, storedOperation } from '../domain/lifecycle';
 import { isUnstarted } from '../domain/operatorActions';
 import { approversOtherThan } from '../domain/approverPool';
-import type {
-  AccessPolicy,
-  ApprovalRequest,
-  AuditRecord,
-  DecisionKind,
-  Operation,
-  TargetSnapshot,
+import {
+  CLOSED_STATUSES,
+  type AccessPolicy,
+  type ApprovalRequest,
+  type AuditRecord,
+  type DecisionKind,
+  type Operation,
+  type TargetSnapshot,
 } from '../domain/model';
 import { verifyTrail } from '../domain/trailVerification';
 import { isStoreError, type Page, type RequestFilters, type RequestView, type Tagged } from '../store/store';
 import { sealPage, storePaging, type ListBinding } from './continuation';
 import type { ActorCommand } from '../domain/commands';
 import type { Caller, UseCaseDeps } from './deps';
+import { closedRefusal, refusalEvent, withNonce } from '../../orchestrations/steps';
+import { writeStep } from '../ops/writeStep';
 import {
   awaitCommand,
   awaitStatus,
+  FALLBACK_READ_MS,
   isOrchestrationRefusal,
+  MAX_FALLBACK_READ_MS,
   RequestWatch,
   type CommandOutcome,
   type WaitTarget,
@@ -469,6 +474,12 @@ export type CommandInput =
  * names the command's nonce: `applied` with the request after it, the orchestration's refusal thrown
  * as its code (a lost race), or `pending` with the request as it stands once the bound passed.
  * Without one it answers `pending` with the request as it stood, at once.
+ *
+ * The instance's status is read only when the command may have gone to a finished instance (which
+ * drops it): once the bound passed, or, sooner, once another step closed the request without it
+ * (then at the watch's gaps, while the instance still runs). A finished instance that never took
+ * it: the command is audited as refused, as the orchestration audits one that comes while the
+ * closed request finishes its work (see {@link auditDropped}), and refused `invalid_state`.
  */
 export async function sendCommand(
   deps: UseCaseDeps,
@@ -485,6 +496,7 @@ export async function sendCommand(
     await deps.orchestrations.raise(id, checked);
     return { kind: 'pending', request: stored.value };
   }
+  const deadline = Date.now() + waitMs;
   // Watching before sending: the step may be written before the raise returns.
   const watch = new RequestWatch(deps, id, stored.value);
   try {
@@ -492,29 +504,52 @@ export async function sendCommand(
     const { nonce } = await deps.orchestrations.raise(id, checked, { checkRunning: false });
     // Sent: from here a failure to watch is no failure of the command, which may well apply.
     const pending: CommandOutcome = { kind: 'pending', request: stored.value };
-    let outcome: CommandOutcome;
-    try {
-      outcome = await awaitCommand(watch, nonce, waitMs, stored.value);
-    } catch (error) {
-      if (isOrchestrationRefusal(error)) throw error;
-      return pending;
+    const wait = async (ms: number, stopWhen?: (request: ApprovalRequest) => boolean) => {
+      try {
+        return await awaitCommand(watch, nonce, ms, stored.value, stopWhen);
+      } catch (error) {
+        if (isOrchestrationRefusal(error)) throw error;
+        return undefined;
+      }
+    };
+    let outcome = await wait(waitMs, (request) => CLOSED_STATUSES.has(request.status));
+    // Nothing answered yet: the bound passed, or the request closed without this command.
+    for (let gap = FALLBACK_READ_MS; outcome?.kind === 'pending'; gap = Math.min(gap * 2, MAX_FALLBACK_READ_MS)) {
+      try {
+        await deps.orchestrations.assertRunning(id);
+      } catch (error) {
+        if (!isDomainError(error, 'invalid_state')) return outcome;
+        // Finished: but its last step may have applied or refused this very command just now.
+        await watch.readNow();
+        const late = await awaitCommand(watch, nonce, 0, stored.value);
+        if (late.kind !== 'pending') return late;
+        await auditDropped(deps, id, checked, nonce);
+        throw error;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return outcome;
+      outcome = await wait(Math.min(gap, left));
     }
-    if (outcome.kind !== 'pending') return outcome;
-    // Only a command nothing answered may have gone to a finished instance (where it would vanish).
-    try {
-      await deps.orchestrations.assertRunning(id);
-    } catch (error) {
-      if (!isDomainError(error, 'invalid_state')) return outcome;
-      // Finished: but its last step may have applied or refused this very command just now.
-      await watch.readNow();
-      const late = await awaitCommand(watch, nonce, 0, stored.value);
-      if (late.kind !== 'pending') return late;
-      throw error;
-    }
-    return outcome;
+    return outcome ?? pending;
   } finally {
     watch.close();
   }
+}
+
+/**
+ * Audits `command` (nonce `nonce`) as refused once the request's finished instance dropped it: the
+ * record the orchestration makes for a command that comes while the closed request finishes its
+ * work (`closedRefusal`, naming the nonce), chained after the trail's last record. Nothing is
+ * written when a record already names the nonce, or when the request is not closed (an instance
+ * that ended with its request open is an operator's matter, and the trail stays as it left it).
+ */
+async function auditDropped(deps: UseCaseDeps, id: string, command: ActorCommand, nonce: string): Promise<void> {
+  const at = deps.now().toISOString();
+  await writeStep(deps.store, id, (request, trail) => {
+    if (!CLOSED_STATUSES.has(request.status) || trail.some((record) => record.data.nonce === nonce)) return undefined;
+    const { code, reason } = closedRefusal(request.status);
+    return { request, events: withNonce([refusalEvent(id, command, code, reason, at)], nonce) };
+  });
 }
 
 /**

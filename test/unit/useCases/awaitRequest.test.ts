@@ -1,10 +1,11 @@
-import { chainEvents, chainStartAfter } from '../../../shared/domain/auditChain';
+import { chainEvents, chainStartAfter, verifyChain } from '../../../shared/domain/auditChain';
 import { DomainError } from '../../../shared/domain/errors';
 import { applyCommand, type DomainEvent } from '../../../shared/domain/lifecycle';
 import type { ActorCommand } from '../../../shared/domain/commands';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
 import { publishingSteps, StepFeed } from '../../../shared/store/stepFeed';
 import type { Store } from '../../../shared/store/store';
+import { readTrail } from '../../../shared/store/trail';
 import { awaitVisibleRequest, sendCommand, submitRequest } from '../../../shared/useCases/requests';
 import { accessPolicy, GROUP_A, wipeBody } from '../../support/builders';
 import {
@@ -177,6 +178,21 @@ describe('a command whose wait passed', () => {
     expect(await codeOf(refusal)).toBe('invalid_state');
   });
 
+  it('audits nothing when the instance finished with the request open', async () => {
+    const orchestrations = new LateThenFinished(store, (request) => bobApproves(request, 'someone-elses'), 250);
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 200 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    expect(await codeOf(sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' }))).toBe(
+      'invalid_state',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const types = (await readTrail(store, request.id)).map((record) => record.type);
+    expect(types).toContain('request.approved');
+    expect(types).not.toContain('request.eventRefused');
+  });
+
   it('answers pending, not a failure, when watching fails after the command was sent', async () => {
     // Nothing ever writes the step (no timer outlives the test): only the failing reads answer.
     const orchestrations = new RecordingOrchestrations();
@@ -196,6 +212,119 @@ describe('a command whose wait passed', () => {
     const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
 
     expect(outcome).toMatchObject({ kind: 'pending', request: { id: request.id, status: 'needsApproval' } });
+  });
+});
+
+describe('a command the request closed without', () => {
+  const aliceCancels = (request: any) =>
+    applyCommand(request, { kind: 'cancel', actor: { id: alice.id, displayName: 'Alice' }, at });
+
+  /** An instance whose last step (another command's) closes the request, then finishes without taking this command. */
+  class ClosedThenFinished extends AnotherProcess {
+    override async assertRunning(): Promise<void> {
+      this.running++;
+      throw new DomainError('invalid_state', 'the request is closed');
+    }
+  }
+
+  it('is audited as refused, naming its nonce, and answered 409 without waiting out the bound', async () => {
+    const orchestrations = new ClosedThenFinished(store, aliceCancels);
+    // A bound longer than the test's own timeout: only an answer before it passes the test.
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 60_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(await codeOf(refusal)).toBe('invalid_state');
+    expect(orchestrations.running).toBe(1);
+    const trail = await readTrail(store, request.id);
+    const refused = trail.filter((record) => record.type === 'request.eventRefused');
+    expect(refused).toEqual([trail.at(-1)]);
+    expect(refused[0]).toMatchObject({
+      actor: { id: bob.id, displayName: 'Bob' },
+      data: { command: 'decide', code: 'invalid_state', reason: 'the request is already cancelled', nonce: 'nonce-1' },
+    });
+    expect(verifyChain(trail).valid).toBe(true);
+    // The read model's head is the refusal; the request is otherwise as the cancel left it.
+    const stored = (await store.getRequest(request.id))!.value;
+    expect(stored).toMatchObject({ status: 'cancelled', trail: { seq: refused[0]!.seq, hash: refused[0]!.hash } });
+  });
+
+  it('keeps waiting while the instance still runs, and answers the refusal its orchestration records', async () => {
+    const refusesLater = new (class extends AnotherProcess {
+      override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
+        const raised = await super.raise(requestId, command);
+        // The orchestration audits it as refused once the closed request finished its work.
+        setTimeout(
+          () =>
+            void writeStep(store, requestId, (request) => ({
+              events: [
+                {
+                  requestId,
+                  type: 'request.eventRefused' as const,
+                  at,
+                  actor: { id: bob.id, displayName: 'Bob' },
+                  data: {
+                    command: 'decide',
+                    code: 'invalid_state',
+                    reason: 'the request is already cancelled',
+                    nonce: raised.nonce,
+                  },
+                },
+              ],
+              request,
+            })),
+          700,
+        );
+        return raised;
+      }
+    })(store, aliceCancels);
+    const deps = useCaseDeps(store, directory(), { orchestrations: refusesLater, commandWaitMs: 60_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(await codeOf(refusal)).toBe('invalid_state');
+    // Its status was read (the request closed without it), and it was running each time.
+    expect(refusesLater.running).toBeGreaterThan(0);
+    const trail = await readTrail(store, request.id);
+    expect(trail.filter((record) => record.type === 'request.eventRefused')).toEqual([trail.at(-1)]);
+  });
+
+  it('answers the refusal the instance’s last step wrote as it finished, and audits nothing more', async () => {
+    let nonce = '';
+    const orchestrations = new (class extends ClosedThenFinished {
+      override async assertRunning(): Promise<void> {
+        // The orchestration's last step refused it just as the instance finished.
+        await writeStep(store, requestId, (request) => ({
+          events: [
+            {
+              requestId: request.id,
+              type: 'request.eventRefused' as const,
+              at,
+              actor: { id: bob.id, displayName: 'Bob' },
+              data: { command: 'decide', code: 'invalid_state', reason: 'the request is already cancelled', nonce },
+            },
+          ],
+          request,
+        }));
+        return super.assertRunning();
+      }
+      override async raise(id: string, command: ActorCommand): Promise<{ nonce: string }> {
+        const raised = await super.raise(id, command);
+        nonce = raised.nonce;
+        return raised;
+      }
+    })(store, aliceCancels);
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 60_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+    const requestId = request.id;
+
+    expect(await codeOf(sendCommand(deps, bob, requestId, { kind: 'decide', decision: 'approve', notes: 'ok' }))).toBe(
+      'invalid_state',
+    );
+    const trail = await readTrail(store, requestId);
+    expect(trail.filter((record) => record.type === 'request.eventRefused')).toEqual([trail.at(-1)]);
   });
 });
 
