@@ -758,6 +758,16 @@ describe('approvalOrchestrator', () => {
     ).toThrow('request req-1: its history predates one-activity command steps');
   });
 
+  it('fails loudly when a step that yields to no command answers superseded (a history of another shape)', () => {
+    const record = recordStepInStore();
+    // The submission as stored; the reminder step, which yields to nothing, answered as a refusal that yielded.
+    const answering: ActivityHandler = (raw, call) =>
+      (raw as RecordStepInput).start ? record(raw, call) : ({ superseded: true } satisfies RecordStepOutput);
+    expect(() => orchestration({ handlers: { [recordStep]: answering } })).toThrow(
+      'request req-1: its history predates refusals that yield to a recorded step; terminate it',
+    );
+  });
+
   it('fails loudly when its history holds another task’s result where the execution step answers', () => {
     // A history recorded before a given-up execution went to executeStep holds recordStep's etag here.
     expect(() =>
