@@ -80,6 +80,18 @@ interface CommandOutcome extends Applied {
 const NONCE_MEMORY_MS = COMMAND_FRESHNESS_MS + COMMAND_FUTURE_SKEW_MS;
 
 /**
+ * How many times a command runs in parts when its refusal keeps yielding to the step an earlier
+ * attempt of it recorded (see `authorize`): past that the orchestration fails loudly.
+ */
+const IN_PARTS_ROUNDS = 3;
+
+/** What `record` answers: why the start was refused, or that the step yielded to another at its place (`yieldTo`). */
+type Recorded = { startRefused: string } | { superseded: true } | undefined;
+
+/** `authorize`'s answer when the refusal it was to record yielded to the command's own recorded step. */
+const SUPERSEDED = 'superseded';
+
+/**
  * One orchestration per request (instance id = request id). It records the submission, then
  * waits for commands raced against the durable expiry timer, applies each through the pure
  * lifecycle rules (refusals are audited, not applied), executes the stored operation once the
@@ -158,7 +170,10 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   /**
    * Records a step, and sends its notification `kind` about the request as the step leaves it,
    * auditing the outcomes, in one activity; the first step (`start`) also has the start input's
-   * signature checked, and answers why it was refused.
+   * signature checked, and answers why it was refused. `yieldTo`: a refusal of the command with
+   * that nonce, which yields to the command's own step when an earlier attempt of it recorded its
+   * records at this place: then nothing is recorded, the request and the trail's end stay as they
+   * were, and it answers `superseded`.
    */
   function* record(
     result: CommandResult,
@@ -166,16 +181,23 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     kind?: NotificationKind,
     derive?: { command?: Command },
     notice?: { notificationId: string; at: string },
-  ): Generator<df.Task, string | undefined, unknown> {
+    yieldTo?: string,
+  ): Generator<df.Task, Recorded, unknown> {
     // `derive`: `result` is `command` applied to the request as the last step stored it (none: unchanged).
     const derivable = derive !== undefined && request === stored.value;
+    const before = { request, trailEnd };
     request = result.request;
     // The step that applies or refuses a command names its nonce: the HTTP layer that sent it waits for it.
     const events = withNonce(result.events, commandNonce);
     commandNonce = undefined;
     const records = chain(events);
     // The first step's records are derived from the start input by the activity: not carried twice.
-    const step: RecordStepInput = { records: start ? [] : records, ...correlation, ...(start ? { start } : {}) };
+    const step: RecordStepInput = {
+      records: start ? [] : records,
+      ...correlation,
+      ...(start ? { start } : {}),
+      ...(yieldTo === undefined ? {} : { yieldTo }),
+    };
     // Every change makes a new request object (see lifecycle's `changed`): the same one means no change.
     // A step that notifies carries the request too: the messages tell of it as it now is.
     // The first step's request and etag are its start input's: not carried twice.
@@ -211,7 +233,16 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       stored = { value: request, etag: output };
       return undefined;
     }
-    if ('startRefused' in output) return output.startRefused;
+    if ('superseded' in output) {
+      // The SDK matches results to tasks by position: only a step that yields may answer this.
+      if (yieldTo === undefined)
+        throw new Error(
+          `request ${request.id}: its history predates refusals that yield to a recorded step; terminate it (POST /api/ops/instances/${request.id}/terminate) and submit again`,
+        );
+      ({ request, trailEnd } = before);
+      return output;
+    }
+    if ('startRefused' in output) return output;
     const notified: NotifiedStepOutput = output;
     trailEnd = notified.next;
     if (notified.etag !== null) stored = { value: request, etag: notified.etag };
@@ -241,7 +272,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     groupIds: string[],
     readDirectory: boolean,
     notice: { notificationId: string; at: string },
-  ): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | undefined, unknown> {
+  ): Generator<df.Task, Extract<AuthorizeCommandOutput, { ok: true }> | typeof SUPERSEDED | undefined, unknown> {
     const { at } = notice;
     const input: AuthorizeCommandInput = {
       instanceId: request.id,
@@ -258,19 +289,36 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         context.df.callActivityWithRetry(Activities.authorizeCommand, STEP_RETRY, input),
       )) as AuthorizeCommandOutput;
     } catch {
-      // The directory stayed unreachable: the command is refused (and audited), not guessed.
-      yield* record({
-        request,
-        events: [
-          forgery(
-            event,
-            'membership_unavailable',
-            'the command could not be checked: the directory could not be read',
-            at,
-          ),
-        ],
-      });
-      return undefined;
+      // The directory (or the store) stayed unreadable: the command is refused (and audited), not
+      // guessed. Unless an earlier `commandStep` attempt wrote the command's step at this very place
+      // and then failed its read model write through every retry (a store outage): its records
+      // stand, so the refusal yields (`yieldTo`, checked by the store only when the place is taken)
+      // and the caller completes that step. The other refusals below cannot meet such records: a
+      // refused signature and a replayed nonce are decided as `commandStep` decided them (the same
+      // signature check at the same time under the same app keys; a nonce remembered now was
+      // remembered when the command step ran, which then recorded the same refusal), and a refusal
+      // whatever the actor's rights (`refuse`) is the one it recorded: the same records, which the
+      // store skips. Only an app key dropped from the ring between the two would refuse a signature
+      // the command step accepted; the store then refuses that record (`audit_mismatch`), loudly.
+      const recorded = yield* record(
+        {
+          request,
+          events: [
+            forgery(
+              event,
+              'membership_unavailable',
+              'the command could not be checked: the directory could not be read',
+              at,
+            ),
+          ],
+        },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        claimedNonce(event),
+      );
+      return recorded && 'superseded' in recorded ? SUPERSEDED : undefined;
     }
     // The SDK matches results to tasks by position, not name: a history recorded before commands
     // were signed holds another activity's result here. Fail loudly rather than apply it.
@@ -307,6 +355,11 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
    * the command at the `commandStep` input's time with its message id (`notice`), and with the
    * rights an earlier `commandStep` attempt recorded when there was one (`authorizeCommand` reads
    * them from the trail), so it writes the records such an attempt wrote, which the store skips.
+   * When the directory or the store stays unreadable but such an attempt's records stand at the
+   * step's place, the `membership_unavailable` refusal yields to them and the step runs in parts
+   * again (the store answered meanwhile, and the recorded rights need no directory), at most
+   * {@link IN_PARTS_ROUNDS} times, then the orchestration fails loudly: never a refusal recorded
+   * over the step, never a second record at its place.
    */
   function* commandInParts(
     event: unknown,
@@ -315,7 +368,15 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   ): Generator<df.Task, Applied | undefined, unknown> {
     const { at } = notice;
     const decide = (event as { kind?: unknown } | null)?.kind === 'decide';
-    const auth = yield* authorize(event, decide && !refuse ? request.policy.approverGroupIds : [], !refuse, notice);
+    const groupIds = decide && !refuse ? request.policy.approverGroupIds : [];
+    let auth = yield* authorize(event, groupIds, !refuse, notice);
+    for (let round = 1; auth === SUPERSEDED; round++) {
+      if (round >= IN_PARTS_ROUNDS)
+        throw new Error(
+          `request ${request.id}: the step of command ${claimedNonce(event)} stands on its trail at seq ${trailEnd.seq} but could not be completed in ${IN_PARTS_ROUNDS} rounds (the store or the directory stayed unreadable); its read model lags its trail: terminate it (POST /api/ops/instances/${request.id}/terminate) once the store answers`,
+        );
+      auth = yield* authorize(event, groupIds, !refuse, notice);
+    }
     if (!auth) return undefined;
     if (refuse) {
       yield* record({ request, events: [refusal(event as CommandEvent, refuse.code, refuse.reason, at)] });
@@ -544,7 +605,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
   const reminderBeforeMs = input.reminderBeforeMs ?? 0;
   let reminded = false;
 
-  const startRefused = yield* record(
+  const started = yield* record(
     {
       request,
       events: input.operatorStart ? [submittedEvent(request), input.operatorStart] : [submittedEvent(request)],
@@ -552,6 +613,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     input,
     'submitted',
   );
+  const startRefused = started && 'startRefused' in started ? started.startRefused : undefined;
   if (startRefused !== undefined) {
     // Started through the Durable API with an input the app did not sign: nothing was written, nothing runs.
     if (!context.df.isReplaying)

@@ -68,6 +68,14 @@ export interface RecordStepInput extends Correlated {
    * and the orchestration sends its copy.
    */
   derive?: { requestId: string; etag: string; command?: Command };
+  /**
+   * On a refusal of the command with this nonce recorded where its own step goes (the step in
+   * parts, when the directory or the store stayed unreadable): when the store refuses the records
+   * (`audit_mismatch`) because an earlier attempt of that command's step wrote its first record
+   * there (it names this nonce: `yieldsTo` in `steps.ts`), the activity writes and sends nothing
+   * and answers `superseded`; the orchestration then completes that step instead.
+   */
+  yieldTo?: string;
 }
 
 /**
@@ -92,9 +100,11 @@ export interface StepNotification {
  * for a step that notifies nothing; for one that notifies, that etag and where the trail continues
  * after the outcomes' records (`next`), with `unrecorded`, the outcomes' records, chained, when
  * writing them failed after the messages went out (the orchestration then records them as a step
- * of their own, so a passing store outage never sends a message twice); or why the start was refused; or `stale` (see `derive`).
+ * of their own, so a passing store outage never sends a message twice); or why the start was refused; or `stale` (see `derive`);
+ * or `superseded` (see `yieldTo`).
  */
-export type RecordStepOutput = string | null | { startRefused: string } | { stale: true } | NotifiedStepOutput;
+export type RecordStepOutput =
+  string | null | { startRefused: string } | { stale: true } | { superseded: true } | NotifiedStepOutput;
 
 /** The `recordStep` output of a step that notified (see {@link RecordStepOutput}). */
 export interface NotifiedStepOutput {

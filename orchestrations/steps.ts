@@ -86,6 +86,16 @@ export function recordedRights(record: AuditRecord | undefined, nonce: string): 
 }
 
 /**
+ * Whether `record`, found at the place where a refusal of the command `nonce` was to be recorded,
+ * is the first record of an earlier attempt of that command's own step (it names the nonce, see
+ * {@link withStepData}): that step's records stand there, so the refusal yields to them and the
+ * step is completed instead (see `yieldTo` in `RecordStepInput`).
+ */
+export function yieldsTo(record: AuditRecord | undefined, nonce: string): boolean {
+  return record !== undefined && record.data?.nonce === nonce;
+}
+
+/**
  * The execution step on `request`: `recordExecution` with `execution` (its follow-up is not part
  * of the request), and the whole execution, follow-up included, in `data.executed` of its record,
  * so a retry of the step finds what ran on the trail and never executes again (see {@link executedIn}).

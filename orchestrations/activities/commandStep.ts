@@ -196,6 +196,7 @@ export function stepOutput(
   if (output === null || typeof output === 'string') return { etag: output, next };
   if ('startRefused' in output) throw new Error(`a step refused its start: ${output.startRefused}`);
   if ('stale' in output) throw new Error('a step with its request found it stale');
+  if ('superseded' in output) throw new Error('a step that yields to no command answered superseded');
   return {
     etag: output.etag,
     next: output.next,

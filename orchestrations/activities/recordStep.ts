@@ -7,7 +7,7 @@ import { readTrail } from '../../shared/store/trail';
 import type { AuditRecord } from '../../shared/domain/model';
 import { isDomainError } from '../../shared/domain/errors';
 import { applyCommand } from '../../shared/domain/lifecycle';
-import { startRecords } from '../steps';
+import { startRecords, yieldsTo } from '../steps';
 import type { NotifiedStepOutput, NotifyInput, NotifyOutput, RecordStepInput, RecordStepOutput } from '../contracts';
 
 /** Sends a notification on every channel and reports each outcome; never throws (see `makeNotify`). */
@@ -30,17 +30,25 @@ export type Send = (input: NotifyInput) => Promise<NotifyOutput>;
  * out, the activity no longer throws for the outcomes' write: when it fails they are returned
  * unrecorded for the orchestration to record, so a store outage never sends them again; when a
  * first run already wrote other outcomes there (`audit_mismatch`), those stand and the trail's end
- * is read back.
+ * is read back. A refusal that yields to its command's step (`yieldTo`) and finds that step's first
+ * record at its place (`audit_mismatch`, then one read of that record) writes and sends nothing
+ * and answers `superseded`; any other record there still fails it.
  */
 /** The `recordStep` activity's handler (also how `commandStep` and `executeStep` record their step). */
 export type RecordStep = (input: RecordStepInput) => Promise<RecordStepOutput>;
 
 export function makeRecordStep(
-  store: Pick<Store, 'recordStep' | 'listAudit'> & Partial<Pick<Store, 'getRequest'>>,
+  store: Pick<Store, 'recordStep' | 'listAudit'> & Partial<Pick<Store, 'getRequest' | 'auditRecordAt'>>,
   keys: AppKeyRing,
   send: Send,
 ): RecordStep {
-  return async function recordStep({ start, notify, derive, ...step }: RecordStepInput): Promise<RecordStepOutput> {
+  return async function recordStep({
+    start,
+    notify,
+    derive,
+    yieldTo,
+    ...step
+  }: RecordStepInput): Promise<RecordStepOutput> {
     if (start) {
       const verdict = verifyStartSignature(keys, start.request?.id ?? '', start);
       if (!verdict.ok) return { startRefused: verdict.reason };
@@ -60,11 +68,22 @@ export function makeRecordStep(
       }
       step.request = { value, etag: stored.etag };
     }
-    const etag =
-      step.records.length > 0
-        ? ((await store.recordStep({ records: step.records, ...(step.request ? { request: step.request } : {}) })) ??
-          null)
-        : (step.request?.etag ?? start?.etag ?? null);
+    let etag: string | null;
+    try {
+      etag =
+        step.records.length > 0
+          ? ((await store.recordStep({ records: step.records, ...(step.request ? { request: step.request } : {}) })) ??
+            null)
+          : (step.request?.etag ?? start?.etag ?? null);
+    } catch (error) {
+      // A refusal meant for the place where an earlier attempt of the command's own step wrote its
+      // records: those stand, and the orchestration completes that step instead (one read, only here).
+      const first = step.records[0];
+      if (yieldTo !== undefined && first && isStoreError(error, 'audit_mismatch') && store.auditRecordAt) {
+        if (yieldsTo(await store.auditRecordAt(first.requestId, first.seq), yieldTo)) return { superseded: true };
+      }
+      throw error;
+    }
     if (!notify) return etag;
     // The first step's request is its start input's (as submitted, already in the read model).
     const request = step.request?.value ?? start?.request;

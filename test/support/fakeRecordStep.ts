@@ -23,10 +23,12 @@ import {
   executionStep,
   forgeryEvent,
   inStepExecution,
+  recordedRights,
   refusalEvent,
   startRecords,
   withNonce,
   withStepData,
+  yieldsTo,
 } from '../../orchestrations/steps';
 import { chainEvents } from '../../shared/domain/auditChain';
 import { applyCommand, type DomainEvent } from '../../shared/domain/lifecycle';
@@ -55,7 +57,7 @@ export const delivers: Sender = () => ({
 
 /** Each step as the fake wrote it: the first step's records derived from its start input, a derived step's request from the store. */
 const STEP = new WeakMap<ActivityCall, RecordStepInput>();
-/** The steps that answered stale and wrote nothing. */
+/** The steps that answered stale or superseded and wrote nothing. */
 const STALE = new WeakSet<ActivityCall>();
 /** The parts that threw (and so wrote nothing). */
 const FAILED = new WeakSet<ActivityCall>();
@@ -65,13 +67,29 @@ export const OUTCOMES = new WeakMap<ActivityCall, { records: AuditRecord[]; outp
 
 /**
  * The recordStep activity over a store whose etags count up (`etag-1` after the first write of
- * the read model): it writes the step, then, for a step that notifies, sends through `send` and
- * writes the outcomes chained where the orchestration said, as the real activity does (its own
- * tests hold that); `unrecorded` makes the outcomes' write fail.
+ * the read model) and that holds the trail by `seq`: it writes the step, then, for a step that
+ * notifies, sends through `send` and writes the outcomes chained where the orchestration said, as
+ * the real activity does (its own tests hold that); `unrecorded` makes the outcomes' write fail.
+ * A record already stored is skipped, and another record at a taken `seq` fails the step with
+ * `audit_mismatch`, as the store does; unless the step yields to that record's command
+ * (`yieldTo`, the rule in `steps.ts`), which answers `superseded` and writes nothing. `outage`
+ * (asked once per step): the store appends the step's records, then fails the read model's write.
  */
-export function recordStepInStore(send: Sender = delivers, options: { unrecorded?: boolean } = {}): StepRecorder {
+export function recordStepInStore(
+  send: Sender = delivers,
+  options: { unrecorded?: boolean; outage?: (step: RecordStepInput) => boolean } = {},
+): StepRecorder {
   let version = 0;
-  const model: FakeReadModel = { etag: '' };
+  const model: FakeReadModel = { etag: '', trail: new Map() };
+  /** Appends `records` as the store does: the same record again is skipped, another at its `seq` refused. */
+  const append = (records: AuditRecord[]) => {
+    for (const record of records) {
+      const held = model.trail.get(record.seq);
+      if (held !== undefined && held.hash !== record.hash)
+        throw new Error(`audit_mismatch: another record stands at seq ${record.seq}`);
+    }
+    for (const record of records) model.trail.set(record.seq, jsonCopy(record));
+  };
   const handler: ActivityHandler = (raw, call) => {
     const sent = raw as RecordStepInput;
     // The first step's records derive from its start input, as the real activity derives them.
@@ -88,6 +106,14 @@ export function recordStepInStore(send: Sender = delivers, options: { unrecorded
       const value = derive.command ? applyCommand(model.value!, jsonCopy(derive.command)).request : model.value!;
       step = { ...rest, request: { value, etag: model.etag } };
     }
+    const first = step.records[0];
+    const taken = first && model.trail.get(first.seq);
+    if (taken && taken.hash !== first.hash && step.yieldTo !== undefined && yieldsTo(taken, step.yieldTo)) {
+      STALE.add(call);
+      return { superseded: true } satisfies RecordStepOutput;
+    }
+    append(step.records);
+    if (step.records.length > 0 && options.outage?.(step)) throw new Error('the read model write failed');
     STEP.set(call, step);
     // Held as the store holds it: JSON (the inputs come cloned into another realm).
     if (step.start) Object.assign(model, { value: jsonCopy(step.start.request), etag: step.start.etag });
@@ -110,7 +136,10 @@ export function recordStepInStore(send: Sender = delivers, options: { unrecorded
     const { records, next } = chainEvents(notificationEvents(request, kind, outcomes, problems, at), start);
     let output: RecordStepOutput = { etag, next };
     if (records.length > 0 && options.unrecorded) output = { etag, next, unrecorded: records };
-    else if (records.length > 0) output = { etag: `etag-${++version}`, next };
+    else if (records.length > 0) {
+      append(records);
+      output = { etag: `etag-${++version}`, next };
+    }
     OUTCOMES.set(call, { records: records.length > 0 && !options.unrecorded ? records : [], output });
     return answer(output);
   };
@@ -123,10 +152,27 @@ const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export interface FakeReadModel {
   value?: ApprovalRequest;
   etag: string;
+  /** The trail as stored, by `seq`. */
+  trail: Map<number, AuditRecord>;
 }
 
 /** A recordStep handler over a {@link FakeReadModel}, which the one-activity steps below read as the real ones read the store. */
 export type StepRecorder = ActivityHandler & { model: FakeReadModel };
+
+/**
+ * `authorize` (an authorizeCommand handler) as the real activity answers over `record`'s store:
+ * when an earlier command step wrote the step's first record at `after` with the command's nonce,
+ * the rights it recorded there instead of the directory's.
+ */
+export function authorizeOverTrail(record: StepRecorder, authorize: ActivityHandler): ActivityHandler {
+  return (raw, call) => {
+    const input = raw as AuthorizeCommandInput;
+    const answer = authorize(raw, call) as AuthorizeCommandOutput;
+    if (!answer.ok || !input.readDirectory || !input.after) return answer;
+    const recorded = recordedRights(record.model.trail.get(input.after.seq), answer.nonce);
+    return recorded ? { ...answer, ...recorded } : answer;
+  };
+}
 
 /**
  * The parts each one-activity step was made of, as the activities the orchestration scheduled

@@ -47,6 +47,7 @@ import {
   commandStepIn,
   partNames,
   partsOf,
+  authorizeOverTrail,
   type StepRecorder,
 } from '../../support/fakeRecordStep';
 
@@ -637,6 +638,116 @@ describe('approvalOrchestrator', () => {
     expect(refusalsOf(fake)).toEqual([]);
   });
 
+  describe('after a long store outage that failed a command step’s read model write, its records standing', () => {
+    /**
+     * The store appends bob's approval step, then fails its read model write through every retry,
+     * and stays unreadable while the step runs in parts: `authorizeCommand` fails `failures` times
+     * (each after its retries). The directory meanwhile no longer has bob in the approver group.
+     */
+    function outage(failures: number) {
+      let down = false;
+      const record = recordStepInStore(delivers, { outage: () => down });
+      const steps = commandStepIn(record, authorizeGenuine);
+      let commandSteps = 0;
+      const stepHandler: ActivityHandler = (raw, call) => {
+        down = ++commandSteps === 1;
+        return steps(raw, call);
+      };
+      let inParts = 0;
+      const directory: ActivityHandler = (raw, call) => {
+        const answer = authorizeGenuine(raw, call) as Extract<AuthorizeCommandOutput, { ok: true }>;
+        return { ...answer, actorGroupIds: [] };
+      };
+      const overTrail = authorizeOverTrail(record, directory);
+      const authorize: ActivityHandler = (raw, call) => {
+        // A part of the command step (no `after`) is answered as the directory would.
+        if (!(raw as AuthorizeCommandInput).after) return authorizeGenuine(raw, call);
+        if (++inParts <= failures) throw new Error('the store could not be read');
+        down = false;
+        return overTrail(raw, call);
+      };
+      const run = () =>
+        orchestration({
+          request: aRequest(1),
+          events: [approveAt(after(10), bob, 'bob-approves'), completeAt(after(20))],
+          handlers: { [recordStep]: record, [commandStep]: stepHandler, [authorizeCommand]: authorize },
+        });
+      return { record, run, inParts: () => inParts };
+    }
+    const storedTrail = (record: StepRecorder) => [...record.model.trail.values()].sort((a, b) => a.seq - b.seq);
+
+    it('completes that step with the rights it recorded once the store answers, instead of refusing the command at its place', () => {
+      const { record, run } = outage(1);
+
+      const { fake, output } = run();
+
+      expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+      const trail = storedTrail(record);
+      expect(trail.map((one) => one.type)).toEqual([
+        'request.submitted',
+        'notification.sent',
+        'request.approved',
+        'request.statusChanged',
+        'notification.sent',
+        'request.completed',
+        'request.statusChanged',
+        'execution.succeeded',
+      ]);
+      expect(trail.map((one) => one.seq)).toEqual(trail.map((_, index) => index));
+      // One step at its place, with the rights the first attempt read (the directory now says otherwise).
+      expect(trail.filter((one) => one.data.nonce === 'bob-approves').map((one) => one.seq)).toEqual([2]);
+      expect(trail[2]!.data.rights).toEqual({ actorRoles: APPROVER, actorGroupIds: [GROUP_A] });
+      expect(trail.some((one) => one.data.code === 'membership_unavailable')).toBe(false);
+      // Applied once: the read model and the orchestration's copy hold the one approval.
+      expect(record.model.value!.decisions).toHaveLength(1);
+      expect(record.model.value!.status).toBe('completed');
+      expect(trailOf(fake)).toEqual(trail);
+      expectChainedAndCarried(fake);
+      // The refusal asked to yield to bob's step, and wrote nothing; the step then ran in parts again.
+      const refusal = partsOf(fake).find((call) => (call.input as RecordStepInput).yieldTo !== undefined)!;
+      expect((refusal.input as RecordStepInput).yieldTo).toBe('bob-approves');
+      expect(partNames(fake).filter((name) => name === authorizeCommand)).toHaveLength(4);
+    });
+
+    it('fails loudly, having recorded no refusal over the step, when it still cannot complete it after three rounds in parts', () => {
+      const { record, run, inParts } = outage(Number.POSITIVE_INFINITY);
+
+      expect(run).toThrow(
+        'request req-1: the step of command bob-approves stands on its trail at seq 2 but could not be completed in 3 rounds',
+      );
+      expect(inParts()).toBe(3);
+      expect(storedTrail(record).some((one) => one.data.code === 'membership_unavailable')).toBe(false);
+    });
+  });
+
+  it('still refuses the command as membership unavailable when the store failed before its step wrote anything', () => {
+    const record = recordStepInStore();
+    const steps = commandStepIn(record, authorizeGenuine);
+    let commandSteps = 0;
+    const stepHandler: ActivityHandler = (raw, call) => {
+      if (++commandSteps === 1) throw new Error('the store could not be read');
+      return steps(raw, call);
+    };
+    const authorize: ActivityHandler = (raw, call) => {
+      if ((raw as AuthorizeCommandInput).after) throw new Error('the store could not be read');
+      return authorizeGenuine(raw, call);
+    };
+
+    const { fake, output } = orchestration({
+      events: [approveAt(after(10), bob, 'bob-approves'), cancelAt(after(20))],
+      handlers: { [recordStep]: record, [commandStep]: stepHandler, [authorizeCommand]: authorize },
+    });
+
+    expect(output.status).toBe('cancelled');
+    expect(refusalsOf(fake)).toEqual([
+      expect.objectContaining({ actor: null, code: 'membership_unavailable', nonce: 'bob-approves' }),
+    ]);
+    const refused = [...record.model.trail.values()].find((one) => one.type === 'request.eventRefused')!;
+    expect(refused.data.code).toBe('membership_unavailable');
+    expect(typesOf(fake)).not.toContain('request.approved');
+    expectChainedAndCarried(fake);
+  });
+
   it('fails loudly when its history holds another shape of command step', () => {
     // A history recorded when a command was authenticated first holds `authorizeCommand`'s answer here.
     expect(() =>
@@ -645,6 +756,16 @@ describe('approvalOrchestrator', () => {
         handlers: { [commandStep]: authorizeGenuine },
       }),
     ).toThrow('request req-1: its history predates one-activity command steps');
+  });
+
+  it('fails loudly when a step that yields to no command answers superseded (a history of another shape)', () => {
+    const record = recordStepInStore();
+    // The submission as stored; the reminder step, which yields to nothing, answered as a refusal that yielded.
+    const answering: ActivityHandler = (raw, call) =>
+      (raw as RecordStepInput).start ? record(raw, call) : ({ superseded: true } satisfies RecordStepOutput);
+    expect(() => orchestration({ handlers: { [recordStep]: answering } })).toThrow(
+      'request req-1: its history predates refusals that yield to a recorded step; terminate it',
+    );
   });
 
   it('fails loudly when its history holds another task’s result where the execution step answers', () => {

@@ -29,6 +29,8 @@ import {
 } from '../../support/builders';
 import { FakeOrchestration, type ActivityHandler, type ScriptedEvent } from '../../support/fakeOrchestrationContext';
 import {
+  authorizeOverTrail,
+  commandStepIn,
   partNames,
   partsOf,
   recordStepInStore,
@@ -251,6 +253,51 @@ describe('approvalOrchestrator: completion on approval', () => {
       readAppRoles,
       recordStep,
     ]);
+  });
+
+  it('completes on approval with the initiator’s roles its step recorded, after a long store outage left that step’s records standing', () => {
+    let down = false;
+    const record = recordStepInStore(undefined, { outage: () => down });
+    let commandSteps = 0;
+    const steps = commandStepIn(record, authorizeGenuine, rolesFromDirectory, () => EXECUTED);
+    // The approval's step appends its records, then its read model write fails through every retry.
+    const stepHandler: ActivityHandler = (raw, call) => {
+      down = ++commandSteps === 1;
+      return steps(raw, call);
+    };
+    // The store stays unreadable through the first authorization in parts, then answers.
+    let inParts = 0;
+    const overTrail = authorizeOverTrail(record, authorizeGenuine);
+    const authorize: ActivityHandler = (raw, call) => {
+      if (!(raw as AuthorizeCommandInput).after) return authorizeGenuine(raw, call);
+      if (++inParts === 1) throw new Error('the store could not be read');
+      down = false;
+      return overTrail(raw, call);
+    };
+    // Read again now, the directory would say alice lost MAA.Requester: the recorded roles stand.
+    const { fake, output } = run({ completion: 'onApproval' }, [approveAt(after(10), bob)], () => ['MAA.Approver'], {
+      [recordStep]: record,
+      [commandStep]: stepHandler,
+      [authorizeCommand]: authorize,
+    });
+
+    expect(output).toEqual({ requestId: 'req-1', status: 'completed', execution: EXECUTED });
+    const stored = [...record.model.trail.values()].sort((a, b) => a.seq - b.seq);
+    expect(stored.map((one) => one.type)).toEqual([
+      'request.submitted',
+      'notification.sent',
+      'request.approved',
+      'request.statusChanged',
+      'request.completed',
+      'request.statusChanged',
+      'execution.succeeded',
+      'notification.sent',
+    ]);
+    expect(stored[2]!.data.rights).toMatchObject({ initiatorRoles: REQUESTER });
+    expect(stored.some((one) => one.type === 'request.eventRefused')).toBe(false);
+    expect(trailOf(fake)).toEqual(stored);
+    expect(partNames(fake).filter((name) => name === readAppRoles)).toHaveLength(1);
+    expect(partNames(fake).filter((name) => name === executeOperation)).toHaveLength(1);
   });
 
   it('does not complete before the quorum: one of two approvals leaves it waiting, then expiring', () => {

@@ -8,6 +8,7 @@ import { signStart } from '../../../shared/keys/commandSignature';
 import type { SqliteStore } from '../../../shared/store/sqliteStore';
 import { StoreError, type Store } from '../../../shared/store/store';
 import { readTrail } from '../../../shared/store/trail';
+import { forgeryEvent, withNonce, withStepData } from '../../../orchestrations/steps';
 import { TEST_APP_KEY } from '../../support/appKey';
 import { bob, newRequest, T0 } from '../../support/builders';
 import { tempSqliteStore } from '../../support/fakePorts';
@@ -165,5 +166,47 @@ describe('recordStep', () => {
       'notification.sent',
       'notification.sent',
     ]);
+  });
+
+  describe('a refusal that yields to its command’s step (yieldTo)', () => {
+    /** A stored request whose trail holds, at the place after its submission, the first record of the step of command `nonce` (a command step whose read model write then failed). */
+    async function standingStep(nonce: string) {
+      const request = newRequest();
+      const first = (await makeRecordStep(store, keys, sender())(await firstStep(request))) as NotifiedStepOutput;
+      const approved = withStepData(
+        [{ requestId: request.id, type: 'request.approved', at: T0, actor: bob, data: { decision: 'approve' } }],
+        nonce,
+        { actorRoles: ['Approver'], actorGroupIds: ['group-a'] },
+      );
+      await store.recordStep({ records: chainEvents(approved, first.next).records });
+      const event = { kind: 'decide', actor: bob, signature: { nonce: 'bob-approves' } };
+      const refusal = withNonce(
+        [forgeryEvent(request.id, event, 'membership_unavailable', 'the directory could not be read', T0)],
+        'bob-approves',
+      );
+      const step: RecordStepInput = { records: chainEvents(refusal, first.next).records, yieldTo: 'bob-approves' };
+      return { request, step, trail: await readTrail(store, request.id) };
+    }
+
+    it('writes and sends nothing and answers superseded when the record at its place names that command', async () => {
+      const { request, step, trail } = await standingStep('bob-approves');
+      const send = sender();
+
+      const output = await makeRecordStep(store, keys, send)(step);
+
+      expect(output).toEqual({ superseded: true });
+      expect(await readTrail(store, request.id)).toEqual(trail);
+      expect(send.sent).toEqual([]);
+    });
+
+    it('still fails with audit_mismatch when the record at its place names another command, or when it yields to none', async () => {
+      const { request, step, trail } = await standingStep('carol-approves');
+      const record = makeRecordStep(store, keys, sender());
+
+      await expect(record(step)).rejects.toMatchObject({ name: 'StoreError', code: 'audit_mismatch' });
+      const { yieldTo: _yieldTo, ...plain } = step;
+      await expect(record(plain)).rejects.toMatchObject({ name: 'StoreError', code: 'audit_mismatch' });
+      expect(await readTrail(store, request.id)).toEqual(trail);
+    });
   });
 });
