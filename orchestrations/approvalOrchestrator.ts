@@ -332,7 +332,9 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       return undefined;
     }
     commandNonce = auth.nonce;
-    if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), context.df.currentUtcDateTime.getTime())) {
+    // At the command step's time, as it decided (the signature, too, is checked at `at`): after
+    // the retries, now, a nonce it remembered may be forgotten, and the records differ from its.
+    if (!nonces.admit(auth.nonce, Date.parse(auth.issuedAt), Date.parse(at))) {
       yield* record({
         request,
         events: [
@@ -710,8 +712,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
 
   // Commands that came while the closed request finished its work are audited as refused, not
   // dropped; the orchestration then ends at once (a command raised after that finds it finished).
-  for (let late = caught(); late; late = caught())
-    yield* command(late.event, closedRefusal(request.status));
+  for (let late = caught(); late; late = caught()) yield* command(late.event, closedRefusal(request.status));
 
   const output: ApprovalOrchestrationOutput = { requestId: request.id, status: request.status };
   if (request.execution) output.execution = request.execution;

@@ -518,13 +518,14 @@ export async function sendCommand(
       try {
         await deps.orchestrations.assertRunning(id);
       } catch (error) {
-        if (!isDomainError(error, 'invalid_state')) return outcome;
-        // Finished: but its last step may have applied or refused this very command just now.
-        await watch.readNow();
-        const late = await awaitCommand(watch, nonce, 0, stored.value);
-        if (late.kind !== 'pending') return late;
-        await auditDropped(deps, id, checked, nonce);
-        throw error;
+        // A status that could not be read is no answer: the wait goes on to its bound.
+        if (isDomainError(error, 'invalid_state')) {
+          // Finished: but its last step may have applied or refused this very command just now.
+          await watch.readNow();
+          const late = await awaitCommand(watch, nonce, 0, stored.value);
+          if (late.kind !== 'pending') return late;
+          throw await auditDropped(deps, id, checked, nonce);
+        }
       }
       const left = deadline - Date.now();
       if (left <= 0) return outcome;
@@ -542,14 +543,29 @@ export async function sendCommand(
  * work (`closedRefusal`, naming the nonce), chained after the trail's last record. Nothing is
  * written when a record already names the nonce, or when the request is not closed (an instance
  * that ended with its request open is an operator's matter, and the trail stays as it left it).
+ * Answers the refusal to give the caller, `invalid_state` in any case: a record that could not be
+ * written (the store failing, the trail changing through every attempt) is said in its detail.
  */
-async function auditDropped(deps: UseCaseDeps, id: string, command: ActorCommand, nonce: string): Promise<void> {
+async function auditDropped(deps: UseCaseDeps, id: string, command: ActorCommand, nonce: string): Promise<DomainError> {
   const at = deps.now().toISOString();
-  await writeStep(deps.store, id, (request, trail) => {
-    if (!CLOSED_STATUSES.has(request.status) || trail.some((record) => record.data.nonce === nonce)) return undefined;
-    const { code, reason } = closedRefusal(request.status);
-    return { request, events: withNonce([refusalEvent(id, command, code, reason, at)], nonce) };
-  });
+  let status: ApprovalRequest['status'] | undefined;
+  try {
+    await writeStep(deps.store, id, (request, trail) => {
+      status = request.status;
+      if (!CLOSED_STATUSES.has(request.status) || trail.some((record) => record.data.nonce === nonce)) return undefined;
+      const { code, reason } = closedRefusal(request.status);
+      return { request, events: withNonce([refusalEvent(id, command, code, reason, at)], nonce) };
+    });
+  } catch {
+    return new DomainError(
+      'invalid_state',
+      'the request’s orchestration ended before this command reached it; the refusal could not be audited',
+    );
+  }
+  return new DomainError(
+    'invalid_state',
+    status && CLOSED_STATUSES.has(status) ? closedRefusal(status).reason : 'the request’s orchestration has ended',
+  );
 }
 
 /**

@@ -17,6 +17,9 @@ import {
   useCaseDeps,
 } from '../../support/fakePorts';
 
+// Shorter than the command waits some tests set: a wait that runs to its bound fails the test.
+jest.setTimeout(10_000);
+
 const alice = caller('alice-id', ['MAA.Requester'], 'Alice');
 const bob = caller('bob-id', ['MAA.Requester', 'MAA.Approver'], 'Bob');
 
@@ -229,8 +232,8 @@ describe('a command the request closed without', () => {
 
   it('is audited as refused, naming its nonce, and answered 409 without waiting out the bound', async () => {
     const orchestrations = new ClosedThenFinished(store, aliceCancels);
-    // A bound longer than the test's own timeout: only an answer before it passes the test.
-    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 60_000 });
+    // A bound longer than the test's own timeout (10 s): only an answer before it passes the test.
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 30_000 });
     const request = await submitRequest(deps, alice, wipeBody('device-1'));
 
     const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
@@ -250,36 +253,45 @@ describe('a command the request closed without', () => {
     expect(stored).toMatchObject({ status: 'cancelled', trail: { seq: refused[0]!.seq, hash: refused[0]!.hash } });
   });
 
-  it('keeps waiting while the instance still runs, and answers the refusal its orchestration records', async () => {
-    const refusesLater = new (class extends AnotherProcess {
-      override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
-        const raised = await super.raise(requestId, command);
-        // The orchestration audits it as refused once the closed request finished its work.
-        setTimeout(
-          () =>
-            void writeStep(store, requestId, (request) => ({
-              events: [
-                {
-                  requestId,
-                  type: 'request.eventRefused' as const,
-                  at,
-                  actor: { id: bob.id, displayName: 'Bob' },
-                  data: {
-                    command: 'decide',
-                    code: 'invalid_state',
-                    reason: 'the request is already cancelled',
-                    nonce: raised.nonce,
-                  },
+  /** An instance still running once the request closed, whose orchestration audits the command as refused 700 ms after it was raised; its first `failedReads` status reads fail. */
+  class RefusesLater extends AnotherProcess {
+    constructor(private failedReads = 0) {
+      super(store, aliceCancels);
+    }
+    override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
+      const raised = await super.raise(requestId, command);
+      setTimeout(
+        () =>
+          void writeStep(store, requestId, (request) => ({
+            events: [
+              {
+                requestId,
+                type: 'request.eventRefused' as const,
+                at,
+                actor: { id: bob.id, displayName: 'Bob' },
+                data: {
+                  command: 'decide',
+                  code: 'invalid_state',
+                  reason: 'the request is already cancelled',
+                  nonce: raised.nonce,
                 },
-              ],
-              request,
-            })),
-          700,
-        );
-        return raised;
-      }
-    })(store, aliceCancels);
-    const deps = useCaseDeps(store, directory(), { orchestrations: refusesLater, commandWaitMs: 60_000 });
+              },
+            ],
+            request,
+          })),
+        700,
+      );
+      return raised;
+    }
+    override async assertRunning(): Promise<void> {
+      await super.assertRunning();
+      if (this.failedReads-- > 0) throw new Error('the Durable status could not be read');
+    }
+  }
+
+  it('keeps waiting while the instance still runs, and answers the refusal its orchestration records', async () => {
+    const refusesLater = new RefusesLater();
+    const deps = useCaseDeps(store, directory(), { orchestrations: refusesLater, commandWaitMs: 30_000 });
     const request = await submitRequest(deps, alice, wipeBody('device-1'));
 
     const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
@@ -289,6 +301,37 @@ describe('a command the request closed without', () => {
     expect(refusesLater.running).toBeGreaterThan(0);
     const trail = await readTrail(store, request.id);
     expect(trail.filter((record) => record.type === 'request.eventRefused')).toEqual([trail.at(-1)]);
+  });
+
+  it('keeps waiting to its bound when a status read fails, rather than answering pending', async () => {
+    const refusesLater = new RefusesLater(1);
+    const deps = useCaseDeps(store, directory(), { orchestrations: refusesLater, commandWaitMs: 10_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    expect(await codeOf(refusal)).toBe('invalid_state');
+    expect(refusesLater.running).toBeGreaterThan(1);
+  });
+
+  it('is answered 409, saying so, when its refusal cannot be audited', async () => {
+    const orchestrations = new ClosedThenFinished(store, aliceCancels);
+    const failing = Object.create(store) as Store;
+    failing.recordStep = async (step) => {
+      if (step.records.some((record) => record.type === 'request.eventRefused')) throw new Error('store unavailable');
+      return store.recordStep(step);
+    };
+    const deps = useCaseDeps(failing, directory(), { orchestrations, commandWaitMs: 10_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    const refusal = sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+    await expect(refusal).rejects.toMatchObject({
+      code: 'invalid_state',
+      message: expect.stringMatching(/could not be audited/),
+    });
+    const types = (await readTrail(store, request.id)).map((record) => record.type);
+    expect(types).not.toContain('request.eventRefused');
   });
 
   it('answers the refusal the instance’s last step wrote as it finished, and audits nothing more', async () => {
@@ -316,7 +359,7 @@ describe('a command the request closed without', () => {
         return raised;
       }
     })(store, aliceCancels);
-    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 60_000 });
+    const deps = useCaseDeps(store, directory(), { orchestrations, commandWaitMs: 30_000 });
     const request = await submitRequest(deps, alice, wipeBody('device-1'));
     const requestId = request.id;
 
