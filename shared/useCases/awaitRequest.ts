@@ -51,12 +51,13 @@ export class RequestWatch {
 
   /**
    * The first answer `match` gives for a step written after the baseline, or undefined once
-   * `deadline` (epoch ms) passed. Steps read back from the store come with the read model as it
-   * is now.
+   * `deadline` passed: a time on the monotonic clock (`performance.now()`), so a jump of the wall
+   * clock (the local runtime's manual clock moves the process's `Date`) neither ends nor stretches
+   * a wait. Steps read back from the store come with the read model as it is now.
    */
   async until<T>(match: (step: WrittenStep) => T | undefined, deadline: number): Promise<T | undefined> {
     let gap = FALLBACK_READ_MS;
-    let nextRead = Date.now() + gap;
+    let nextRead = performance.now() + gap;
     for (;;) {
       for (let step = this.buffered.shift(); step; step = this.buffered.shift()) {
         let fresh = step.records.filter((record) => record.seq > this.seenSeq);
@@ -73,12 +74,12 @@ export class RequestWatch {
         const answer = match({ ...step, records: fresh });
         if (answer !== undefined) return answer;
       }
-      const now = Date.now();
+      const now = performance.now();
       if (now >= deadline) return undefined;
       if (now >= nextRead) {
         const read = await this.read();
         gap = read ? FALLBACK_READ_MS : Math.min(gap * 2, MAX_FALLBACK_READ_MS);
-        nextRead = Date.now() + gap;
+        nextRead = performance.now() + gap;
         if (read) this.buffered.push(read);
         continue;
       }
@@ -143,7 +144,7 @@ export async function awaitCommand(
     const record = step.records.find((candidate) => candidate.data.nonce === nonce);
     if (record) return { record, request: step.request };
     return step.request && stopWhen?.(step.request) ? { request: step.request } : undefined;
-  }, Date.now() + waitMs);
+  }, performance.now() + waitMs);
   if (!found?.record) return { kind: 'pending', request: found?.request ?? (await watch.current()) ?? stood };
   const { record } = found;
   if (record.type === 'request.eventRefused') throw refusalOf(record);
@@ -191,7 +192,7 @@ export async function awaitStatus(
     // A step written between the caller's read and the subscription is found by the first store read.
     const found = await watch.until(
       (step) => (step.request && reached(step.request, target) ? step.request : undefined),
-      Date.now() + timeoutMs,
+      performance.now() + timeoutMs,
     );
     if (found) return { request: found, reached: true };
     const now = (await watch.current()) ?? request;

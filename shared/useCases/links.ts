@@ -151,7 +151,7 @@ export async function awaitOutcome(deps: UseCaseDeps, link: OpenedLink): Promise
       if (refused) return { kind: 'refused', code: String(refused.data.code) };
       const decision = step.request?.decisions.find((candidate) => candidate.linkId === linkId);
       return step.request && decision ? { kind: 'applied', request: step.request, decision } : undefined;
-    }, Date.now() + OUTCOME_WAIT_MS);
+    }, performance.now() + OUTCOME_WAIT_MS);
     return found ?? { kind: 'pending' };
   } finally {
     watch.close();

@@ -496,7 +496,7 @@ export async function sendCommand(
     await deps.orchestrations.raise(id, checked);
     return { kind: 'pending', request: stored.value };
   }
-  const deadline = Date.now() + waitMs;
+  const deadline = performance.now() + waitMs;
   // Watching before sending: the step may be written before the raise returns.
   const watch = new RequestWatch(deps, id, stored.value);
   try {
@@ -527,7 +527,7 @@ export async function sendCommand(
           throw await auditDropped(deps, id, checked, nonce);
         }
       }
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return outcome;
       outcome = await wait(Math.min(gap, left));
     }

@@ -135,6 +135,29 @@ describe('a command that waits for its orchestration', () => {
     expect(orchestrations.running).toBe(1);
   });
 
+  it('is not cut short when the wall clock jumps (the local runtime’s manual clock moves the process’s Date)', async () => {
+    const realNow = Date.now.bind(Date);
+    const jumps = new (class extends AnotherProcess {
+      override async raise(requestId: string, command: ActorCommand): Promise<{ nonce: string }> {
+        const raised = await super.raise(requestId, command);
+        // An hour ahead while the command waits for its step (written at 300 ms).
+        setTimeout(() => jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000), 100);
+        return raised;
+      }
+    })(store, bobApproves, 300);
+    const deps = useCaseDeps(store, directory(), { orchestrations: jumps, commandWaitMs: 5_000 });
+    const request = await submitRequest(deps, alice, wipeBody('device-1'));
+
+    try {
+      const outcome = await sendCommand(deps, bob, request.id, { kind: 'decide', decision: 'approve', notes: 'ok' });
+
+      expect(outcome).toMatchObject({ kind: 'applied', request: { status: 'approved' } });
+      expect(jumps.running).toBe(0);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('hears a step written in its own process from the store’s feed', async () => {
     const feed = new StepFeed();
     const published = publishingSteps(store, feed);
