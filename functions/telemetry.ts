@@ -27,7 +27,7 @@ app.hook.preInvocation((hook) => {
   else return;
   const invocation: Invocation = {
     correlationId,
-    startedMs: Date.now(),
+    startedMs: performance.now(),
     span: getServices().telemetry.startSpan(context.functionName, {
       'faas.trigger': trigger === 'httpTrigger' ? 'http' : 'other',
       'maa.correlation_id': correlationId ?? '',
@@ -40,7 +40,8 @@ app.hook.postInvocation((hook) => {
   const invocation = hook.hookData.invocation as Invocation | undefined;
   if (!invocation) return;
   const context = hook.invocationContext as InvocationContext;
-  const durationMs = Date.now() - invocation.startedMs;
+  // On the monotonic clock: the local runtime's manual clock moves `Date`, not this.
+  const durationMs = Math.round(performance.now() - invocation.startedMs);
   invocation.span.end(hook.error);
   if (context.options.trigger.type === 'httpTrigger') {
     const request = hook.inputs[0] as HttpRequest;
